@@ -1,0 +1,17 @@
+"""The `bonewise` command: one Typer sub-app per feature, each in its own module here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="bonewise",
+    help="Bone health for women on aromatase inhibitors: decision support for review, "
+    "never a verdict.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+# Feature registration: each feature adds exactly one line here (keep the list sorted).
+# --- features ---
+# --- end features ---

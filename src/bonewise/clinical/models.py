@@ -1,0 +1,301 @@
+"""The patient record the clinical core reasons about: validated, immutable, no I/O.
+
+`PatientRecord.parse(data, today=...)` is the one way in: it validates ranges, units and dates
+(nothing may lie after `today`) and raises `pydantic.ValidationError` naming the field, the value
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from bonewise import evidence, units
+
+Site = Literal["lumbar_spine", "femoral_neck", "total_hip", "radius_33"]
+SITES: tuple[Site, ...] = ("lumbar_spine", "femoral_neck", "total_hip", "radius_33")
+SITE_LABELS: dict[str, str] = {
+    "lumbar_spine": "lumbar spine (L1-L4)",
+    "femoral_neck": "femoral neck",
+    "total_hip": "total hip",
+    "radius_33": "33% radius",
+}
+ScannerMake = Literal["hologic", "lunar", "norland", "other"]
+AromataseInhibitor = Literal["anastrozole", "letrozole", "exemestane"]
+BoneAgent = Literal["denosumab", "zoledronic_acid", "alendronate", "risedronate", "ibandronate"]
+ANTIRESORPTIVES: tuple[BoneAgent, ...] = (
+    "denosumab",
+    "zoledronic_acid",
+    "alendronate",
+    "risedronate",
+    "ibandronate",
+)
+MenopausalStatus = Literal["premenopausal", "perimenopausal", "postmenopausal"]
+Smoking = Literal["never", "past", "current"]
+Vertebra = Literal["L1", "L2", "L3", "L4"]
+
+T_MIN, T_MAX = evidence.T_SCORE_RANGE.value
+BMD_MIN, BMD_MAX = evidence.BMD_RANGE_G_CM2.value
+
+Score = Annotated[float, Field(ge=T_MIN, le=T_MAX)]
+Bmd = Annotated[float, Field(ge=BMD_MIN, le=BMD_MAX, description="areal BMD, g/cm2")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _not_after_today(value: date | None, info: ValidationInfo) -> date | None:
+    today = (info.context or {}).get("today")
+    if value is not None and today is not None and value > today:
+        raise ValueError(f"date {value.isoformat()} is in the future (today is {today.isoformat()})")
+    return value
+
+
+class Length(_Frozen):
+    value: float = Field(gt=0)
+    unit: Literal["cm", "in"]
+
+    @property
+    def cm(self) -> float:
+        return self.value if self.unit == "cm" else self.value * units.CM_PER_INCH
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Length:
+        if not 100 <= self.cm <= 230:
+            raise ValueError(
+                f"height {self.value} {self.unit} is {self.cm:.0f} cm, outside 100..230 cm: "
+                "check the unit (cm or in)"
+            )
+        return self
+
+
+class Mass(_Frozen):
+    value: float = Field(gt=0)
+    unit: Literal["kg", "lb"]
+
+    @property
+    def kg(self) -> float:
+        return self.value if self.unit == "kg" else self.value * units.KG_PER_POUND
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Mass:
+        if not 25 <= self.kg <= 300:
+            raise ValueError(
+                f"weight {self.value} {self.unit} is {self.kg:.0f} kg, outside 25..300 kg: "
+                "check the unit (kg or lb)"
+            )
+        return self
+
+
+class Patient(_Frozen):
+    birth_date: date
+    sex: Literal["female", "male"] = "female"
+    menopausal_status: MenopausalStatus
+    height: Length | None = None
+    weight: Mass | None = None
+
+    _birth_not_future = field_validator("birth_date")(_not_after_today)
+
+    @property
+    def bmi(self) -> float | None:
+        if self.height is None or self.weight is None:
+            return None
+        return units.bmi(self.height.cm, self.weight.kg)
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class CancerTherapy(_Frozen):
+    agent: AromataseInhibitor
+    start_date: date
+    planned_years: float = Field(default=5, gt=0, le=15)
+    end_date: date | None = None
+    ovarian_suppression: bool = False
+
+    _dates_not_future = field_validator("start_date", "end_date")(_not_after_today)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> CancerTherapy:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date} is before start_date {self.start_date}"
+            )
+        return self
+
+
+class SiteResult(_Frozen):
+    bmd_g_cm2: Bmd | None = None
+    t_score: Score | None = None
+    z_score: Score | None = None
+
+    @model_validator(mode="after")
+    def _something_measured(self) -> SiteResult:
+        if self.bmd_g_cm2 is None and self.t_score is None and self.z_score is None:
+            raise ValueError("a measured site needs at least one of bmd_g_cm2, t_score, z_score")
+        return self
+
+
+class DxaScan(_Frozen):
+    date: date
+    scanner_make: ScannerMake
+    scanner_model: str | None = None
+    facility: str | None = None
+    sites: dict[Site, SiteResult] = Field(min_length=1)
+    excluded_vertebrae: list[Vertebra] = Field(default_factory=list)
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+    @model_validator(mode="after")
+    def _at_least_two_vertebrae(self) -> DxaScan:
+        # [C] ISCD: never report a single vertebra; two are acceptable.
+        if len(set(self.excluded_vertebrae)) > 2:
+            raise ValueError(
+                "more than two vertebrae excluded: ISCD does not allow a spine result from fewer "
+                "than two vertebrae; leave lumbar_spine out instead"
+            )
+        return self
+
+
+class Fracture(_Frozen):
+    date: date
+    site: str = Field(min_length=1, description="e.g. wrist, hip, vertebra, rib")
+    fragility: bool = Field(description="from a fall from standing height or less")
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+    @property
+    def vertebral(self) -> bool:
+        return "vertebra" in self.site.lower() or "spine" in self.site.lower()
+
+
+class RiskFactors(_Frozen):
+    """Hadji 2017 and ASCO 2019 risk factors. None means not recorded (a data gap), not 'no'."""
+
+    prior_fragility_fracture_after_50: bool | None = None
+    vertebral_fracture: bool | None = None
+    parental_hip_fracture: bool | None = None
+    oral_glucocorticoids_over_6_months: bool | None = None
+    smoking: Smoking | None = None
+    alcohol_3_or_more_units_per_day: bool | None = None
+    rheumatoid_arthritis: bool | None = None
+    falls_last_12_months: int | None = Field(default=None, ge=0, le=100)
+    bone_metastases: bool | None = None
+
+
+class Lab(_Frozen):
+    kind: Literal["25_oh_vitamin_d", "serum_calcium", "creatinine_clearance"]
+    date: date
+    value: float = Field(gt=0)
+    unit: str = Field(description="25-OH vitamin D: ng/mL or nmol/L; calcium: mg/dL or mmol/L; "
+                      "creatinine clearance: mL/min")
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+    @model_validator(mode="after")
+    def _known_unit(self) -> Lab:
+        allowed = {
+            "25_oh_vitamin_d": ("ng/mL", "nmol/L"),
+            "serum_calcium": ("mg/dL", "mmol/L"),
+            "creatinine_clearance": ("mL/min",),
+        }[self.kind]
+        if self.unit not in allowed:
+            raise ValueError(f"{self.kind} unit {self.unit!r} is not one of {', '.join(allowed)}")
+        return self
+
+    @property
+    def normalised(self) -> float:
+        """ng/mL for 25-OH vitamin D, mg/dL for calcium, mL/min for creatinine clearance."""
+        if self.kind == "25_oh_vitamin_d":
+            return units.calcidiol_to_ng_ml(self.value, self.unit)  # type: ignore[arg-type]
+        if self.kind == "serum_calcium":
+            return units.serum_calcium_to_mg_dl(self.value, self.unit)  # type: ignore[arg-type]
+        return self.value
+
+
+class BoneTherapy(_Frozen):
+    agent: BoneAgent
+    doses: list[date] = Field(default_factory=list, description="dates given (injections, infusions)")
+    start_date: date | None = None
+    end_date: date | None = None
+
+    _dates_not_future = field_validator("start_date", "end_date")(_not_after_today)
+
+    @field_validator("doses")
+    @classmethod
+    def _doses_not_future(cls, value: list[date], info: ValidationInfo) -> list[date]:
+        for dose in value:
+            _not_after_today(dose, info)
+        return sorted(value)
+
+    @model_validator(mode="after")
+    def _has_a_date(self) -> BoneTherapy:
+        if not self.doses and self.start_date is None:
+            raise ValueError(f"{self.agent}: give the dose dates or a start_date")
+        return self
+
+    @property
+    def first_date(self) -> date:
+        return self.doses[0] if self.doses else self.start_date  # type: ignore[return-value]
+
+    @property
+    def last_date(self) -> date:
+        candidates = [d for d in (*self.doses[-1:], self.start_date) if d is not None]
+        return max(candidates)
+
+    def active_on(self, day: date) -> bool:
+        return self.first_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class Frax(_Frozen):
+    """FRAX results entered by a clinician. bonewise never computes FRAX (it is proprietary)."""
+
+    date: date
+    major_osteoporotic_pct: float | None = Field(default=None, ge=0, le=100)
+    hip_pct: float | None = Field(default=None, ge=0, le=100)
+    with_bmd: bool | None = None
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+
+class PatientRecord(_Frozen):
+    id: str = Field(min_length=1, max_length=64)
+    patient: Patient
+    therapy: CancerTherapy | None = None
+    dxa_scans: list[DxaScan] = Field(default_factory=list)
+    risk_factors: RiskFactors = Field(default_factory=RiskFactors)
+    fractures: list[Fracture] = Field(default_factory=list)
+    labs: list[Lab] = Field(default_factory=list)
+    bone_therapy: list[BoneTherapy] = Field(default_factory=list)
+    frax: Frax | None = None
+
+    @classmethod
+    def parse(cls, data: Any, *, today: date) -> PatientRecord:
+        """Validate a patient record; no date in it may be after `today`."""
+        return cls.model_validate(data, context={"today": today})
+
+    @model_validator(mode="after")
+    def _events_after_birth(self) -> PatientRecord:
+        born = self.patient.birth_date
+        dated = [("therapy.start_date", self.therapy.start_date)] if self.therapy else []
+        dated += [(f"dxa_scans[{i}].date", s.date) for i, s in enumerate(self.dxa_scans)]
+        dated += [(f"fractures[{i}].date", f.date) for i, f in enumerate(self.fractures)]
+        dated += [(f"labs[{i}].date", lab.date) for i, lab in enumerate(self.labs)]
+        for name, day in dated:
+            if day < born:
+                raise ValueError(f"{name} {day} is before birth_date {born}")
+        return self
+
+    @property
+    def scans_by_date(self) -> list[DxaScan]:
+        return sorted(self.dxa_scans, key=lambda s: s.date)
+
+    def latest_lab(self, kind: str, *, on_or_before: date) -> Lab | None:
+        found = [lab for lab in self.labs if lab.kind == kind and lab.date <= on_or_before]
+        return max(found, key=lambda lab: lab.date, default=None)

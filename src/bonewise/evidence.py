@@ -1,0 +1,217 @@
+"""Sources and cited numbers: every clinical number in bonewise is a `Cited` value defined once.
+
+The evidence tags follow shared/docs/clinical-reference.md:
+  confirmed    [C] read in a named public source
+  secondary    [S] read only in another codebase, a review or a summary site
+  unconfirmed  not confirmed in any source read; shown as such wherever it is used
+  policy       a project default with no guideline behind it; sites may change it
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+Evidence = Literal["confirmed", "secondary", "unconfirmed", "policy"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cited(Generic[T]):
+    """A clinical number (or range) together with where it comes from and how sure we are."""
+
+    value: T
+    source: Source
+    evidence: Evidence
+    note: str = ""
+
+    @property
+    def citation(self) -> str:
+        return self.source.citation
+
+
+# --- Guidelines and papers -------------------------------------------------------------------
+HADJI_2017 = Source(
+    "hadji-2017",
+    "Hadji P et al. Adjuvant endocrine therapy and bone health: joint position statement. "
+    "J Bone Oncol 2017;7:1-12. doi:10.1016/j.jbo.2017.03.001 (PMID 28413771)",
+)
+ASCO_2019 = Source(
+    "asco-2019",
+    "Shapiro CL et al. Management of Osteoporosis in Survivors of Adult Cancers With "
+    "Nonmetastatic Disease: ASCO Clinical Practice Guideline. J Clin Oncol 2019;37:2916-2946. "
+    "doi:10.1200/JCO.19.01696",
+)
+WHO_ISCD = Source(
+    "who-iscd",
+    "WHO densitometric categories and ISCD 2023 Adult Official Positions (iscd.org/official-positions-2023)",
+)
+ISCD_PRECISION = Source(
+    "iscd-precision",
+    "ISCD precision assessment: LSC = 2.77 x precision error (95% confidence); ISCD precision FAQ",
+)
+WILSON_PRECISION = Source(
+    "wilson-precision",
+    "Wilson & Smith, short-term DXA precision across 57 studies (Hologic white paper)",
+)
+LOOKER_1998 = Source(
+    "nhanes-iii",
+    "Looker AC et al. Updated data on proximal femur BMD in US adults from NHANES III. "
+    "Osteoporos Int 1998;8:468-489 (reference values as used by McCloskey & Kanis 2011)",
+)
+HUI_1997 = Source(
+    "hui-1997-sbmd",
+    "Hui SL et al. Universal standardization of BMD measurements. J Bone Miner Res "
+    "1997;12:1463-1470 (equations as given at courses.washington.edu/bonephys/opBMDs.html)",
+)
+IOM_2011 = Source(
+    "iom-2011",
+    "IOM (NAM) 2011 Dietary Reference Intakes for Calcium and Vitamin D; DRI tables",
+)
+IOM_2011_25OHD = Source(
+    "iom-2011-25ohd",
+    "IOM 2011 serum 25(OH)D cut-offs, AHRQ/USPSTF evidence review NBK525404, Appendix A Table 1",
+)
+RECLAST_LABEL = Source(
+    "reclast-label",
+    "Zoledronic acid 5 mg (Reclast) prescribing information: dental examination, "
+    "hypocalcaemia, CrCl < 35 mL/min contraindication",
+)
+MRONJ_2019 = Source(
+    "mascc-isoo-asco-2019",
+    "Yarom N et al. Medication-Related Osteonecrosis of the Jaw: MASCC/ISOO/ASCO Clinical "
+    "Practice Guideline. J Clin Oncol 2019",
+)
+ECTS_DENOSUMAB = Source(
+    "ects-2021-denosumab",
+    "Tsourdi E et al. Fracture risk and management of discontinuation of denosumab therapy: "
+    "ECTS working-group review. J Clin Endocrinol Metab 2021;106(1):264; Anastasilakis AD et "
+    "al. J Clin Med 2021;10:152",
+)
+FRAX_TOOL = Source("frax", "FRAX tool notes, sheffield.ac.uk/FRAX (risk factor definitions)")
+MARKOPOULOS_2010 = Source(
+    "arbi-2010",
+    "Markopoulos C et al. Risedronate prevents bone loss in breast cancer patients receiving "
+    "anastrozole: results of a randomised phase III trial (ARBI). Breast Cancer Res "
+    "2010;12(2):R24. doi:10.1186/bcr2565",
+)
+SEED = Source(
+    "seed",
+    "bonewise seed article 'Anastrozole and bone health' (patient education; its clinical "
+    "basis cited as ARBI, Markopoulos 2010)",
+)
+PROJECT = Source("bonewise-policy", "bonewise project default (no guideline value; configurable)")
+
+
+# --- Densitometry ------------------------------------------------------------------------------
+T_SCORE_RANGE: Cited[tuple[float, float]] = Cited(
+    (-7.0, 5.0), PROJECT, "policy", "plausibility range for entered T- and Z-scores"
+)
+BMD_RANGE_G_CM2: Cited[tuple[float, float]] = Cited(
+    (0.2, 2.0), PROJECT, "policy", "plausibility range for entered areal BMD"
+)
+WHO_NORMAL_MIN_T: Cited[float] = Cited(-1.0, WHO_ISCD, "confirmed", "normal: T >= -1.0")
+WHO_OSTEOPOROSIS_MAX_T: Cited[float] = Cited(-2.5, WHO_ISCD, "confirmed", "osteoporosis: T <= -2.5")
+PREMENOPAUSAL_LOW_Z: Cited[float] = Cited(
+    -2.0, WHO_ISCD, "confirmed", "Z <= -2.0 is 'below the expected range for age'"
+)
+LSC_FACTOR: Cited[float] = Cited(2.77, ISCD_PRECISION, "confirmed")
+# Short-term precision, %CV, by maker and site; "mean" used where the maker or site has no value.
+DEFAULT_PRECISION_PCT: Cited[dict[str, dict[str, float]]] = Cited(
+    {
+        "hologic": {"lumbar_spine": 1.08, "femoral_neck": 1.50, "total_hip": 1.3},
+        "lunar": {"lumbar_spine": 1.22, "femoral_neck": 1.97, "total_hip": 1.3},
+        "norland": {"lumbar_spine": 1.58, "femoral_neck": 2.30, "total_hip": 1.3},
+        "mean": {"lumbar_spine": 1.2, "total_hip": 1.3, "femoral_neck": 1.6, "radius_33": 1.3},
+    },
+    WILSON_PRECISION,
+    "confirmed",
+    "total hip uses the cross-maker mean (1.3%); femoral neck 'mean' and radius are the "
+    "cross-maker averages used when no facility precision is configured",
+)
+NHANES_III_WHITE_WOMEN_20_29: Cited[dict[str, tuple[float, float]]] = Cited(
+    {"femoral_neck": (0.858, 0.120), "total_hip": (0.942, 0.122)},
+    LOOKER_1998,
+    "secondary",
+    "mean, SD g/cm2 (Hologic scale); femoral neck seen in two implementations, total hip in one",
+)
+# sBMD = 1000 * (a + b * BMD), mg/cm2, per maker and hip site.
+SBMD_HIP_EQUATIONS: Cited[dict[str, dict[str, tuple[float, float]]]] = Cited(
+    {
+        "hologic": {"femoral_neck": (0.019, 1.087), "total_hip": (0.006, 1.008)},
+        "lunar": {"femoral_neck": (-0.023, 0.939), "total_hip": (-0.031, 0.979)},
+        "norland": {"femoral_neck": (0.006, 0.985), "total_hip": (0.026, 1.012)},
+    },
+    HUI_1997,
+    "confirmed",
+)
+# Spine sBMD = slope * (BMD - offset) + 1.0436, g/cm2.
+SBMD_SPINE_EQUATIONS: Cited[dict[str, tuple[float, float]]] = Cited(
+    {"hologic": (1.0550, 0.972), "lunar": (0.9683, 1.100), "norland": (0.9743, 0.969)},
+    HUI_1997,
+    "confirmed",
+)
+SBMD_SPINE_INTERCEPT = 1.0436  # part of SBMD_SPINE_EQUATIONS (Hui 1997)
+
+# --- hadji-2017 --------------------------------------------------------------------------------
+HADJI_THERAPY_T: Cited[float] = Cited(-2.0, HADJI_2017, "confirmed", "BTA if T-score < -2.0")
+HADJI_RISK_T: Cited[float] = Cited(
+    -1.5, HADJI_2017, "confirmed", "T-score < -1.5 is a risk factor; BTA with >= 1 further"
+)
+HADJI_RISK_AGE_OVER: Cited[int] = Cited(65, HADJI_2017, "confirmed", "age > 65")
+HADJI_RISK_BMI_UNDER: Cited[float] = Cited(20.0, HADJI_2017, "confirmed", "BMI < 20 kg/m2")
+HADJI_RISK_FRACTURE_AGE: Cited[int] = Cited(
+    50, HADJI_2017, "confirmed", "personal fragility fracture after age 50"
+)
+HADJI_RISK_FACTORS_WITHOUT_BMD: Cited[int] = Cited(
+    2, HADJI_2017, "confirmed", ">= 2 risk factors without a BMD measurement"
+)
+HADJI_CALCIUM_MG: Cited[int] = Cited(1200, HADJI_2017, "confirmed", "calcium >= 1,200 mg/day")
+HADJI_VITAMIN_D_IU: Cited[tuple[int, int]] = Cited(
+    (800, 1000), HADJI_2017, "confirmed", "vitamin D 800-1,000 IU/day"
+)
+HADJI_REPEAT_DXA_MONTHS: Cited[tuple[int, int]] = Cited(
+    (12, 24), HADJI_2017, "confirmed", "repeat BMD every 12-24 months"
+)
+
+# --- asco-2019 ---------------------------------------------------------------------------------
+ASCO_THERAPY_T: Cited[float] = Cited(
+    -2.5, ASCO_2019, "confirmed", "rec 3.4: T <= -2.5 at femoral neck, total hip or lumbar spine"
+)
+ASCO_FRAX_MOF_PCT: Cited[float] = Cited(20.0, ASCO_2019, "confirmed", "rec 3.4: FRAX MOF >= 20%")
+ASCO_FRAX_HIP_PCT: Cited[float] = Cited(3.0, ASCO_2019, "confirmed", "rec 3.4: FRAX hip >= 3%")
+ASCO_CALCIUM_MG: Cited[tuple[int, int]] = Cited(
+    (1000, 1200), ASCO_2019, "confirmed", "rec 3.1: calcium 1,000-1,200 mg/day"
+)
+ASCO_VITAMIN_D_IU: Cited[tuple[int, int]] = Cited(
+    (800, 1000), ASCO_2019, "confirmed", "rec 3.1: vitamin D >= 800-1,000 IU/day"
+)
+
+# --- Safety ------------------------------------------------------------------------------------
+VITAMIN_D_LOW_NG_ML: Cited[float] = Cited(
+    20.0, IOM_2011_25OHD, "confirmed", "25(OH)D < 20 ng/mL (50 nmol/L): correct before therapy"
+)
+SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
+    8.5, PROJECT, "unconfirmed", "lower limit of a common adult reference interval; use the lab's own"
+)
+ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
+    35.0, RECLAST_LABEL, "confirmed", "zoledronic acid 5 mg contraindicated if CrCl < 35 mL/min"
+)
+DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(6, HADJI_2017, "confirmed", "denosumab every 6 months")
+DENOSUMAB_GRACE_WEEKS: Cited[int] = Cited(
+    4, ECTS_DENOSUMAB, "confirmed", "a dose more than 6 months + 4 weeks after the last is a lapse"
+)
+RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
+    12, PROJECT, "policy", "a fracture in the last 12 months routes to a clinician"
+)
+VITAMIN_D_RECHECK_MONTHS: Cited[int] = Cited(
+    6, PROJECT, "policy", "recheck a low 25(OH)D within 6 months"
+)
+ALCOHOL_RISK_UNITS_PER_DAY: Cited[int] = Cited(3, FRAX_TOOL, "confirmed", ">= 3 units/day")

@@ -1,0 +1,4 @@
+"""Persistence adapter: SQLAlchemy tables, repositories and the unit of work.
+
+The clinical, nutrition and exercise cores never import this package.
+"""
