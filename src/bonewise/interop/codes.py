@@ -1,0 +1,638 @@
+"""Terminology tables for bonewise: LOINC, RxNorm, SNOMED CT (and one CPT) codes as data.
+
+Every code carries the evidence tag of clinical-reference.md section 8 and where it was checked:
+  confirmed    [C] read in a named public source
+  secondary    [S] seen only in another codebase or a summary (Synthea modules, code lists)
+  unconfirmed  best recollection, not confirmed: imported, but every use is reported as such
+
+Used by FHIR import (resource -> PatientRecord), FHIR export, CDS Hooks and population
+analytics. Pure data and lookups: no I/O, no FHIR library.
+
+Verification notes (2026-11-27, public sources via the project's search tool):
+- LOINC DXA codes: as clinical-reference.md section 8 (OHDSI THEMIS list; SATUSEHAT seed; US Core
+  examples 80948-3 "DXA Femur-L T-score BMD" with UCUM {T-Score}). Synthea's osteoporosis module
+  labels 38265-5 "DXA [T-score] Bone density"; LOINC's own name is the radius+ulna T-score, so
+  bonewise maps it to radius_33 and says so in the import report.
+- 14635-7 "25-hydroxyvitamin D3 [Moles/volume] in Serum or Plasma": HL7 Order Catalog IG and
+  CH LAB-Order IG examples.
+- RxNorm clinical drugs 199224, 200064, 310261, 993452, 1114085: an mCODE/Synthea code list and
+  Synthea's cost tests ("1 ML denosumab 60 MG/ML Prefilled Syringe (Prolia)").
+  Synthea's hormonetherapy_breast module orders the brand concepts 262485 (Arimidex),
+  203769 (Femara) and 262105 (Aromasin); its osteoporosis module orders 904420 (alendronic acid
+  10 MG [Fosamax]). A drug code list shows 151124 "anastrozole 1 MG Oral Tablet [Arimidex]".
+- SNOMED CT: 64859006 osteoporosis and 312681000 "Bone density scan (procedure)" in Synthea's
+  osteoporosis module; 359817006 "Closed fracture of hip" and 263102004 "Fracture subluxation of
+  wrist" in Synthea's code maps; 65966004 "Fracture of forearm (disorder)" in a SNOMED value
+  set; 94222008 "Secondary malignant neoplasm of bone" in a clinical-trial matcher's code list;
+  125605004 "Fracture of bone" in a fracture code list.
+- LOINC 8302-2 body height, 29463-7 body weight, 39156-5 BMI: FHIR vital-signs profile codes.
+  2164-2 "Creatinine renal clearance in 24 hour Urine and Serum or Plasma": a German LOINC
+  value set and several codebases (secondary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bonewise.clinical.models import AromataseInhibitor, BoneAgent, Site
+from bonewise.evidence import Evidence
+
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+CPT = "http://www.ama-assn.org/go/cpt"
+UCUM = "http://unitsofmeasure.org"
+
+# Spellings of the same code systems found in real exports (Synthea CSV, OIDs, older FHIR).
+_SYSTEM_ALIASES: dict[str, str] = {
+    "loinc": LOINC,
+    "http://loinc.org/": LOINC,
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
+    "rxnorm": RXNORM,
+    "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
+    "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+    "snomed": SNOMED,
+    "snomed-ct": SNOMED,
+    "snomedct": SNOMED,
+    "http://snomed.info/sct/": SNOMED,
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+    "cpt": CPT,
+    "urn:oid:2.16.840.1.113883.6.12": CPT,
+}
+
+DxaKind = Literal["bmd", "t_score", "z_score"]
+Laterality = Literal["left", "right"]
+LabKind = Literal["25_oh_vitamin_d", "serum_calcium", "creatinine_clearance"]
+VitalKind = Literal["height", "weight", "bmi"]
+DrugClass = Literal["aromatase_inhibitor", "bone_directed_therapy"]
+RxNormTermType = Literal["ingredient", "clinical_drug", "branded_drug", "brand_name", "pack"]
+ConditionKind = Literal[
+    "breast_cancer", "osteoporosis", "osteopenia", "fracture", "bone_metastases"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    system: str
+    code: str
+    display: str
+    evidence: Evidence
+    verified_in: str
+
+
+@dataclass(frozen=True, slots=True)
+class DxaCode:
+    concept: Concept
+    site: Site
+    kind: DxaKind
+    laterality: Laterality | None = None
+    ucum: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LabCode:
+    concept: Concept
+    kind: LabKind
+    # UCUM (and common free-text) units -> the unit name PatientRecord's Lab accepts.
+    units: dict[str, str]
+    analyte: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VitalCode:
+    concept: Concept
+    kind: VitalKind
+    units: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DrugCode:
+    concept: Concept
+    drug_class: DrugClass
+    agent: AromataseInhibitor | BoneAgent
+    term_type: RxNormTermType
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCode:
+    concept: Concept
+    kind: ConditionKind
+    fracture_site: str | None = None
+    vertebral: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureCode:
+    concept: Concept
+    kind: Literal["dxa"] = "dxa"
+
+
+def _loinc(code: str, display: str, evidence: Evidence, verified_in: str) -> Concept:
+    return Concept(LOINC, code, display, evidence, verified_in)
+
+
+_SEC8 = "clinical-reference.md section 8"
+_DXA_SRC = "OHDSI THEMIS LOINC list; SATUSEHAT radiology LOINC seed (clinical-reference.md s8)"
+_US_CORE = "US Core examples (80948-3, 80946-7) and " + _DXA_SRC
+_T_UNIT = "{T-score}"
+_Z_UNIT = "{Z-score}"
+_BMD_UNIT = "g/cm2"
+
+
+def _dxa(
+    code: str,
+    display: str,
+    site: Site,
+    kind: DxaKind,
+    laterality: Laterality | None = None,
+    *,
+    evidence: Evidence = "confirmed",
+    verified_in: str = _DXA_SRC,
+) -> DxaCode:
+    ucum = {"bmd": _BMD_UNIT, "t_score": _T_UNIT, "z_score": _Z_UNIT}[kind]
+    return DxaCode(_loinc(code, display, evidence, verified_in), site, kind, laterality, ucum)
+
+
+# --- LOINC: DXA (site mapping femur -> femoral_neck, hip -> total_hip, radius+ulna -> radius_33
+# is a convention, clinical-reference.md section 8) -----------------------------------------
+DXA_CODES: tuple[DxaCode, ...] = (
+    _dxa("24966-4", "DXA Lumbar spine [Mass/Area] Bone density", "lumbar_spine", "bmd"),
+    _dxa("38267-1", "DXA Lumbar spine [T-score] Bone density", "lumbar_spine", "t_score"),
+    _dxa("85394-5", "DXA Lumbar spine [Z-score] Bone density", "lumbar_spine", "z_score"),
+    _dxa("24701-5", "DXA Femur [Mass/Area] Bone density", "femoral_neck", "bmd"),
+    _dxa("38263-0", "DXA Femur [T-score] Bone density", "femoral_neck", "t_score"),
+    _dxa("80934-3", "DXA Femur [Z-score] Bone density", "femoral_neck", "z_score"),
+    _dxa("80954-1", "DXA Femur-L [Mass/Area] Bone density", "femoral_neck", "bmd", "left"),
+    _dxa("80953-3", "DXA Femur-R [Mass/Area] Bone density", "femoral_neck", "bmd", "right"),
+    _dxa(
+        "80948-3",
+        "DXA Femur-L [T-score] Bone density",
+        "femoral_neck",
+        "t_score",
+        "left",
+        verified_in=_US_CORE,
+    ),
+    _dxa("80947-5", "DXA Femur-R [T-score] Bone density", "femoral_neck", "t_score", "right"),
+    _dxa("80940-0", "DXA Femur-L [Z-score] Bone density", "femoral_neck", "z_score", "left"),
+    _dxa("80939-2", "DXA Femur-R [Z-score] Bone density", "femoral_neck", "z_score", "right"),
+    _dxa("38261-4", "DXA Hip [Mass/Area] Bone density", "total_hip", "bmd"),
+    _dxa("38264-8", "DXA Hip [T-score] Bone density", "total_hip", "t_score"),
+    _dxa("80933-5", "DXA Hip [Z-score] Bone density", "total_hip", "z_score"),
+    _dxa("46278-8", "DXA Hip-L [Mass/Area] Bone density", "total_hip", "bmd", "left"),
+    _dxa("46279-6", "DXA Hip-R [Mass/Area] Bone density", "total_hip", "bmd", "right"),
+    _dxa(
+        "80946-7",
+        "DXA Hip-L [T-score] Bone density",
+        "total_hip",
+        "t_score",
+        "left",
+        verified_in=_US_CORE,
+    ),
+    _dxa("80945-9", "DXA Hip-R [T-score] Bone density", "total_hip", "t_score", "right"),
+    _dxa("80938-4", "DXA Hip-L [Z-score] Bone density", "total_hip", "z_score", "left"),
+    _dxa("80937-6", "DXA Hip-R [Z-score] Bone density", "total_hip", "z_score", "right"),
+    _dxa("24890-6", "DXA Radius and Ulna [Mass/Area] Bone density", "radius_33", "bmd"),
+    _dxa("38265-5", "DXA Radius and Ulna [T-score] Bone density", "radius_33", "t_score"),
+    _dxa("80932-7", "DXA Radius and Ulna [Z-score] Bone density", "radius_33", "z_score"),
+)
+
+# --- LOINC: laboratory --------------------------------------------------------------------------
+_VITD_MASS = {"ng/mL": "ng/mL", "ng/ml": "ng/mL", "ug/L": "ng/mL", "ng/mL{25-OH}": "ng/mL"}
+_VITD_MOLES = {"nmol/L": "nmol/L", "nmol/l": "nmol/L"}
+_VITD_ANY = {**_VITD_MASS, **_VITD_MOLES}
+_CALCIUM = {"mg/dL": "mg/dL", "mg/dl": "mg/dL", "mmol/L": "mmol/L", "mmol/l": "mmol/L"}
+_CRCL = {"mL/min": "mL/min", "ml/min": "mL/min"}
+
+LAB_CODES: tuple[LabCode, ...] = (
+    LabCode(
+        _loinc(
+            "62292-8",
+            "25-Hydroxyvitamin D2+25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma",
+            "confirmed",
+            "a LOINC table row (clinical-reference.md s8)",
+        ),
+        "25_oh_vitamin_d",
+        _VITD_ANY,
+        "25-OH vitamin D2+D3",
+    ),
+    LabCode(
+        _loinc(
+            "1989-3",
+            "25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma",
+            "secondary",
+            "sources disagree D3 vs D2+D3; most say D3 only (clinical-reference.md s8)",
+        ),
+        "25_oh_vitamin_d",
+        _VITD_ANY,
+        "25-OH vitamin D3",
+    ),
+    LabCode(
+        _loinc(
+            "14635-7",
+            "25-Hydroxyvitamin D3 [Moles/volume] in Serum or Plasma",
+            "confirmed",
+            "HL7 Order Catalog IG and CH LAB-Order IG ObservationDefinition examples",
+        ),
+        "25_oh_vitamin_d",
+        _VITD_ANY,
+        "25-OH vitamin D3",
+    ),
+    LabCode(
+        _loinc(
+            "83070-3",
+            "25-Hydroxyvitamin D2+25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma by "
+            "Immunoassay",
+            "secondary",
+            _SEC8,
+        ),
+        "25_oh_vitamin_d",
+        _VITD_ANY,
+        "25-OH vitamin D2+D3 (immunoassay)",
+    ),
+    LabCode(
+        _loinc(
+            "17861-6",
+            "Calcium [Mass/volume] in Serum or Plasma",
+            "confirmed",
+            "several sources (clinical-reference.md s8)",
+        ),
+        "serum_calcium",
+        _CALCIUM,
+        "calcium",
+    ),
+    LabCode(
+        _loinc(
+            "2000-8",
+            "Calcium [Moles/volume] in Serum or Plasma",
+            "unconfirmed",
+            "not confirmed in any source read (clinical-reference.md s8)",
+        ),
+        "serum_calcium",
+        _CALCIUM,
+        "calcium",
+    ),
+    LabCode(
+        _loinc(
+            "2164-2",
+            "Creatinine renal clearance in 24 hour Urine and Serum or Plasma",
+            "secondary",
+            "a German LOINC value set; several codebases",
+        ),
+        "creatinine_clearance",
+        _CRCL,
+        "creatinine clearance",
+    ),
+)
+
+# --- LOINC: vital signs (FHIR vital-signs profile codes) ---------------------------------------
+_VITALS_SRC = "FHIR R4 vital-signs profile; US Core"
+VITAL_CODES: tuple[VitalCode, ...] = (
+    VitalCode(
+        _loinc("8302-2", "Body height", "confirmed", _VITALS_SRC),
+        "height",
+        {"cm": "cm", "[in_i]": "in", "in": "in", "[in_us]": "in"},
+    ),
+    VitalCode(
+        _loinc("29463-7", "Body weight", "confirmed", _VITALS_SRC),
+        "weight",
+        {"kg": "kg", "[lb_av]": "lb", "lb": "lb", "lbs": "lb"},
+    ),
+    VitalCode(
+        _loinc("39156-5", "Body mass index (BMI) [Ratio]", "confirmed", _VITALS_SRC),
+        "bmi",
+        {"kg/m2": "kg/m2", "kg/m^2": "kg/m2"},
+    ),
+)
+
+# --- RxNorm ------------------------------------------------------------------------------------
+_RX_C = "clinical-reference.md s8: several sources incl. Synthea's code lists"
+_RX_SYNTHEA_BRAND = "Synthea hormonetherapy_breast module (MedicationOrder codes)"
+_RX_ING_UNCONF = "UNCONFIRMED in clinical-reference.md s8: check RxNav"
+
+
+def _rx(
+    code: str,
+    display: str,
+    drug_class: DrugClass,
+    agent: AromataseInhibitor | BoneAgent,
+    term_type: RxNormTermType,
+    evidence: Evidence,
+    verified_in: str,
+) -> DrugCode:
+    return DrugCode(
+        Concept(RXNORM, code, display, evidence, verified_in), drug_class, agent, term_type
+    )
+
+
+_AI: DrugClass = "aromatase_inhibitor"
+_BTA: DrugClass = "bone_directed_therapy"
+
+DRUG_CODES: tuple[DrugCode, ...] = (
+    # Aromatase inhibitors: clinical drugs [C]
+    _rx(
+        "199224",
+        "anastrozole 1 MG Oral Tablet",
+        _AI,
+        "anastrozole",
+        "clinical_drug",
+        "confirmed",
+        _RX_C,
+    ),
+    _rx(
+        "200064",
+        "letrozole 2.5 MG Oral Tablet",
+        _AI,
+        "letrozole",
+        "clinical_drug",
+        "confirmed",
+        _RX_C,
+    ),
+    _rx(
+        "310261",
+        "exemestane 25 MG Oral Tablet",
+        _AI,
+        "exemestane",
+        "clinical_drug",
+        "confirmed",
+        _RX_C,
+    ),
+    # Aromatase inhibitors: brand concepts ordered by Synthea [S]
+    _rx("262485", "Arimidex", _AI, "anastrozole", "brand_name", "secondary", _RX_SYNTHEA_BRAND),
+    _rx("203769", "Femara", _AI, "letrozole", "brand_name", "secondary", _RX_SYNTHEA_BRAND),
+    _rx("262105", "Aromasin", _AI, "exemestane", "brand_name", "secondary", _RX_SYNTHEA_BRAND),
+    _rx(
+        "151124",
+        "anastrozole 1 MG Oral Tablet [Arimidex]",
+        _AI,
+        "anastrozole",
+        "branded_drug",
+        "secondary",
+        "a public RxNorm drug code list",
+    ),
+    _rx(
+        "1098617",
+        "14 (anastrozole 1 MG Oral Tablet) Pack",
+        _AI,
+        "anastrozole",
+        "pack",
+        "secondary",
+        "a public RxNorm drug code list",
+    ),
+    # Aromatase inhibitors: ingredients, UNCONFIRMED
+    _rx("84857", "anastrozole", _AI, "anastrozole", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    _rx("72965", "letrozole", _AI, "letrozole", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    _rx("258494", "exemestane", _AI, "exemestane", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    # Bone-directed therapies
+    _rx(
+        "993452",
+        "1 ML denosumab 60 MG/ML Prefilled Syringe [Prolia]",
+        _BTA,
+        "denosumab",
+        "branded_drug",
+        "confirmed",
+        _RX_C + "; Synthea cost tests",
+    ),
+    _rx("993449", "denosumab", _BTA, "denosumab", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    _rx(
+        "1114085",
+        "100 ML zoledronic acid 0.04 MG/ML Injection",
+        _BTA,
+        "zoledronic_acid",
+        "clinical_drug",
+        "confirmed",
+        _RX_C,
+    ),
+    _rx(
+        "77655",
+        "zoledronic acid",
+        _BTA,
+        "zoledronic_acid",
+        "ingredient",
+        "secondary",
+        "one source (clinical-reference.md s8)",
+    ),
+    _rx(
+        "46041",
+        "alendronate",
+        _BTA,
+        "alendronate",
+        "ingredient",
+        "secondary",
+        "one source (clinical-reference.md s8)",
+    ),
+    _rx(
+        "904420",
+        "alendronic acid 10 MG Oral Tablet [Fosamax]",
+        _BTA,
+        "alendronate",
+        "branded_drug",
+        "secondary",
+        "Synthea osteoporosis module (MedicationOrder)",
+    ),
+    _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+)
+
+# --- SNOMED CT: conditions ---------------------------------------------------------------------
+_SYNTHEA_MAP = "Synthea code maps (ICD-10 -> SNOMED) and generated bundles"
+
+
+def _sct(code: str, display: str, evidence: Evidence, verified_in: str) -> Concept:
+    return Concept(SNOMED, code, display, evidence, verified_in)
+
+
+CONDITION_CODES: tuple[ConditionCode, ...] = (
+    ConditionCode(
+        _sct(
+            "254837009",
+            "Malignant neoplasm of breast (disorder)",
+            "confirmed",
+            "mCODE and Synthea (clinical-reference.md s8)",
+        ),
+        "breast_cancer",
+    ),
+    ConditionCode(
+        _sct(
+            "64859006",
+            "Osteoporosis (disorder)",
+            "confirmed",
+            "many sources; Synthea osteoporosis module",
+        ),
+        "osteoporosis",
+    ),
+    ConditionCode(
+        _sct("312894000", "Osteopenia (disorder)", "confirmed", "UMLS MRCONSO line (s8)"),
+        "osteopenia",
+    ),
+    ConditionCode(
+        _sct(
+            "94222008",
+            "Secondary malignant neoplasm of bone (disorder)",
+            "secondary",
+            "a clinical-trial matcher's SNOMED code list",
+        ),
+        "bone_metastases",
+    ),
+    ConditionCode(
+        _sct(
+            "443165006", "Pathological fracture due to osteoporosis (disorder)", "secondary", _SEC8
+        ),
+        "fracture",
+        fracture_site="site not coded (osteoporotic)",
+    ),
+    ConditionCode(
+        _sct("125605004", "Fracture of bone (disorder)", "secondary", "a fracture code list"),
+        "fracture",
+        fracture_site="site not coded",
+    ),
+    ConditionCode(
+        _sct("359817006", "Closed fracture of hip (disorder)", "secondary", _SYNTHEA_MAP),
+        "fracture",
+        fracture_site="hip",
+    ),
+    ConditionCode(
+        _sct("65966004", "Fracture of forearm (disorder)", "secondary", "a SNOMED value set"),
+        "fracture",
+        fracture_site="forearm",
+    ),
+    ConditionCode(
+        _sct("263102004", "Fracture subluxation of wrist (disorder)", "secondary", _SYNTHEA_MAP),
+        "fracture",
+        fracture_site="wrist",
+    ),
+)
+
+# --- DXA procedure -----------------------------------------------------------------------------
+PROCEDURE_CODES: tuple[ProcedureCode, ...] = (
+    ProcedureCode(
+        _sct(
+            "312681000",
+            "Bone density scan (procedure)",
+            "secondary",
+            "Synthea osteoporosis module (Procedure)",
+        ),
+    ),
+    ProcedureCode(
+        Concept(
+            CPT,
+            "77080",
+            "DXA bone density study, 1 or more sites; axial skeleton",
+            "unconfirmed",
+            "best recollection of the CPT code; not checked",
+        ),
+    ),
+)
+
+# The ServiceRequest code bonewise suggests when a DXA is due (CDS Hooks, CarePlan activity).
+# --- Indexes and lookups -----------------------------------------------------------------------
+_DXA_BY_CODE = {c.concept.code: c for c in DXA_CODES}
+_LAB_BY_CODE = {c.concept.code: c for c in LAB_CODES}
+_VITAL_BY_CODE = {c.concept.code: c for c in VITAL_CODES}
+_DRUG_BY_CODE = {c.concept.code: c for c in DRUG_CODES}
+_CONDITION_BY_CODE = {c.concept.code: c for c in CONDITION_CODES}
+_PROCEDURE_BY_KEY = {(c.concept.system, c.concept.code): c for c in PROCEDURE_CODES}
+
+# The ServiceRequest code bonewise suggests when a DXA is due (CDS Hooks, CarePlan activity).
+DXA_ORDER: Concept = _PROCEDURE_BY_KEY[(SNOMED, "312681000")].concept
+# Fractures whose site has no code of its own are exported with the general fracture concept.
+FRACTURE_GENERAL: Concept = _CONDITION_BY_CODE["125605004"].concept
+
+
+def normalise_system(system: str | None) -> str:
+    """The canonical FHIR URI for a code system, whatever spelling an export used."""
+    if not system:
+        return ""
+    stripped = system.strip()
+    return _SYSTEM_ALIASES.get(stripped.lower(), _SYSTEM_ALIASES.get(stripped, stripped))
+
+
+def _in(system: str | None, expected: str) -> bool:
+    return normalise_system(system) == expected
+
+
+def dxa_code(code: str, system: str | None = LOINC) -> DxaCode | None:
+    """The DXA LOINC entry (site, kind, laterality, evidence), or None if not a known DXA code."""
+    return _DXA_BY_CODE.get(code) if _in(system, LOINC) else None
+
+
+def dxa_observation(code: str, system: str | None = LOINC) -> tuple[Site, DxaKind] | None:
+    """(site, kind) for a DXA LOINC code, e.g. "38267-1" -> ("lumbar_spine", "t_score")."""
+    entry = dxa_code(code, system)
+    return (entry.site, entry.kind) if entry else None
+
+
+def lab_code(code: str, system: str | None = LOINC) -> LabCode | None:
+    return _LAB_BY_CODE.get(code) if _in(system, LOINC) else None
+
+
+def vital_code(code: str, system: str | None = LOINC) -> VitalCode | None:
+    return _VITAL_BY_CODE.get(code) if _in(system, LOINC) else None
+
+
+def drug_code(system: str | None, code: str) -> DrugCode | None:
+    return _DRUG_BY_CODE.get(code) if _in(system, RXNORM) else None
+
+
+def drug_class(system: str | None, code: str) -> DrugClass | None:
+    """ "aromatase_inhibitor" or "bone_directed_therapy" for a known RxNorm code, else None."""
+    entry = drug_code(system, code)
+    return entry.drug_class if entry else None
+
+
+def condition_code(system: str | None, code: str) -> ConditionCode | None:
+    return _CONDITION_BY_CODE.get(code) if _in(system, SNOMED) else None
+
+
+def condition_kind(system: str | None, code: str) -> ConditionKind | None:
+    entry = condition_code(system, code)
+    return entry.kind if entry else None
+
+
+def procedure_code(system: str | None, code: str) -> ProcedureCode | None:
+    return _PROCEDURE_BY_KEY.get((normalise_system(system), code))
+
+
+def is_dxa_procedure(system: str | None, code: str) -> bool:
+    return procedure_code(system, code) is not None
+
+
+def codes_for(
+    *,
+    drug_class: DrugClass | None = None,
+    condition: ConditionKind | None = None,
+) -> frozenset[tuple[str, str]]:
+    """(system, code) pairs of one drug class or condition kind, for value-set style filters."""
+    if drug_class is not None:
+        return frozenset(
+            (d.concept.system, d.concept.code) for d in DRUG_CODES if d.drug_class == drug_class
+        )
+    if condition is not None:
+        return frozenset(
+            (c.concept.system, c.concept.code) for c in CONDITION_CODES if c.kind == condition
+        )
+    raise ValueError("give drug_class or condition")
+
+
+DXA_LOINC_CODES: frozenset[str] = frozenset(_DXA_BY_CODE)
+VITAMIN_D_LOINC_CODES: frozenset[str] = frozenset(
+    c.concept.code for c in LAB_CODES if c.kind == "25_oh_vitamin_d"
+)
+AROMATASE_INHIBITOR_RXNORM: frozenset[str] = frozenset(
+    d.concept.code for d in DRUG_CODES if d.drug_class == "aromatase_inhibitor"
+)
+BONE_THERAPY_RXNORM: frozenset[str] = frozenset(
+    d.concept.code for d in DRUG_CODES if d.drug_class == "bone_directed_therapy"
+)
+DXA_PROCEDURE_CODES: frozenset[tuple[str, str]] = frozenset(_PROCEDURE_BY_KEY)
+
+
+def all_concepts() -> list[Concept]:
+    """Every concept in the tables (for documentation and tests)."""
+    return [
+        *(c.concept for c in DXA_CODES),
+        *(c.concept for c in LAB_CODES),
+        *(c.concept for c in VITAL_CODES),
+        *(c.concept for c in DRUG_CODES),
+        *(c.concept for c in CONDITION_CODES),
+        *(c.concept for c in PROCEDURE_CODES),
+    ]
