@@ -199,14 +199,22 @@ VITAMIN_D_LOW_NG_ML: Cited[float] = Cited(
     20.0, IOM_2011_25OHD, "confirmed", "25(OH)D < 20 ng/mL (50 nmol/L): correct before therapy"
 )
 SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
-    8.5, PROJECT, "unconfirmed", "lower limit of a common adult reference interval; use the lab's own"
+    8.5,
+    PROJECT,
+    "unconfirmed",
+    "lower limit of a common adult reference interval; use the lab's own",
 )
 ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
     35.0, RECLAST_LABEL, "confirmed", "zoledronic acid 5 mg contraindicated if CrCl < 35 mL/min"
 )
-DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(6, HADJI_2017, "confirmed", "denosumab every 6 months")
+DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
+    6, HADJI_2017, "confirmed", "denosumab every 6 months"
+)
 DENOSUMAB_GRACE_WEEKS: Cited[int] = Cited(
-    4, ECTS_DENOSUMAB, "confirmed", "a dose more than 6 months + 4 weeks after the last is a lapse"
+    4,
+    ECTS_DENOSUMAB,
+    "secondary",
+    "a dose more than 6 months + 4 weeks after the last is a lapse (delay limit as summarised)",
 )
 RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
     12, PROJECT, "policy", "a fracture in the last 12 months routes to a clinician"
@@ -215,3 +223,72 @@ VITAMIN_D_RECHECK_MONTHS: Cited[int] = Cited(
     6, PROJECT, "policy", "recheck a low 25(OH)D within 6 months"
 )
 ALCOHOL_RISK_UNITS_PER_DAY: Cited[int] = Cited(3, FRAX_TOOL, "confirmed", ">= 3 units/day")
+
+# --- Statements (cited advice with no number of its own) -----------------------------------------
+HADJI_ASSESS_EVERYONE: Cited[str] = Cited(
+    "assess fracture risk in every woman starting an aromatase inhibitor; advise all on exercise "
+    "and calcium/vitamin D",
+    HADJI_2017,
+    "confirmed",
+)
+HADJI_BTA_DURATION: Cited[str] = Cited(
+    "bone-directed therapy for the whole duration of aromatase-inhibitor treatment",
+    HADJI_2017,
+    "confirmed",
+)
+ASCO_DXA_IF_RISK: Cited[str] = Cited(
+    "rec 2.1: offer central DXA to anyone with >= 1 risk factor (aromatase inhibitors count)",
+    ASCO_2019,
+    "confirmed",
+)
+ASCO_FRAX_NOT_VALIDATED: Cited[str] = Cited(
+    "rec 1.3: no fracture-risk tool is validated in cancer patients; clinical judgment needed",
+    ASCO_2019,
+    "confirmed",
+)
+ASCO_LIFESTYLE: Cited[str] = Cited(
+    "rec 3.2-3.3: combined exercise tailored to the patient; stop smoking; limit alcohol",
+    ASCO_2019,
+    "confirmed",
+)
+DENTAL_CHECK: Cited[str] = Cited(
+    "baseline oral examination and any dental work before a bisphosphonate or denosumab",
+    RECLAST_LABEL,
+    "confirmed",
+)
+MRONJ_RISK: Cited[str] = Cited("MRONJ is very rare at osteoporosis doses", MRONJ_2019, "confirmed")
+DENOSUMAB_TRANSITION: Cited[str] = Cited(
+    "if denosumab is stopped, start another antiresorptive 6 months after the last injection",
+    ECTS_DENOSUMAB,
+    "confirmed",
+)
+PREMENOPAUSAL_NO_DXA_DIAGNOSIS: Cited[str] = Cited(
+    "premenopausal women: report Z-scores; no osteoporosis diagnosis from DXA alone",
+    WHO_ISCD,
+    "confirmed",
+)
+SEED_TIER_PLAN: Cited[str] = Cited(
+    "normal BMD: lifestyle, calcium and vitamin D; osteopenia: lifestyle, consider a "
+    "bisphosphonate (ARBI: risedronate raised spine BMD +5.7% at 24 months vs -1.5%); "
+    "osteoporosis: lifestyle plus pharmacologic therapy",
+    MARKOPOULOS_2010,
+    "confirmed",
+    "the seed's three tiers; the trial's exact T-score strata are unconfirmed, WHO categories used",
+)
+BONE_METASTASES_ROUTE: Cited[str] = Cited(
+    "with bone metastases the exercise prescription depends on lesion location: screen first",
+    Source(
+        "bone-mets-exercise-2022",
+        "Campbell KL et al. Exercise recommendation for people with bone metastases: expert "
+        "consensus. JCO Oncol Pract 2022. doi:10.1200/OP.21.00454",
+    ),
+    "confirmed",
+)
+
+BASELINE_DXA_WINDOW_MONTHS: Cited[tuple[int, int]] = Cited(
+    (24, 3),
+    PROJECT,
+    "policy",
+    "a baseline DXA counts from 24 months before to 3 months after the AI start (modelled on "
+    "the CMS645 bone-density measure for men on androgen deprivation)",
+)

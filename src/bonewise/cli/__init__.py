@@ -14,4 +14,8 @@ app = typer.Typer(
 
 # Feature registration: each feature adds exactly one line here (keep the list sorted).
 # --- features ---
+from bonewise.cli import assess, patient  # noqa: E402
+
+app.command("assess")(assess.assess_command)
+app.add_typer(patient.app, name="patient")
 # --- end features ---

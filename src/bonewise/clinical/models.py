@@ -50,7 +50,9 @@ class _Frozen(BaseModel):
 def _not_after_today(value: date | None, info: ValidationInfo) -> date | None:
     today = (info.context or {}).get("today")
     if value is not None and today is not None and value > today:
-        raise ValueError(f"date {value.isoformat()} is in the future (today is {today.isoformat()})")
+        raise ValueError(
+            f"date {value.isoformat()} is in the future (today is {today.isoformat()})"
+        )
     return value
 
 
@@ -124,9 +126,7 @@ class CancerTherapy(_Frozen):
     @model_validator(mode="after")
     def _end_after_start(self) -> CancerTherapy:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date} is before start_date {self.start_date}"
-            )
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
         return self
 
 
@@ -193,8 +193,10 @@ class Lab(_Frozen):
     kind: Literal["25_oh_vitamin_d", "serum_calcium", "creatinine_clearance"]
     date: date
     value: float = Field(gt=0)
-    unit: str = Field(description="25-OH vitamin D: ng/mL or nmol/L; calcium: mg/dL or mmol/L; "
-                      "creatinine clearance: mL/min")
+    unit: str = Field(
+        description="25-OH vitamin D: ng/mL or nmol/L; calcium: mg/dL or mmol/L; "
+        "creatinine clearance: mL/min"
+    )
 
     _date_not_future = field_validator("date")(_not_after_today)
 
@@ -221,7 +223,9 @@ class Lab(_Frozen):
 
 class BoneTherapy(_Frozen):
     agent: BoneAgent
-    doses: list[date] = Field(default_factory=list, description="dates given (injections, infusions)")
+    doses: list[date] = Field(
+        default_factory=list, description="dates given (injections, infusions)"
+    )
     start_date: date | None = None
     end_date: date | None = None
 

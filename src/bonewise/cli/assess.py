@@ -1,0 +1,104 @@
+"""`bonewise assess` and `bonewise patient`: the clinical assessment of one patient."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
+
+console = Console()
+
+
+def assess_command(
+    patient_file: Annotated[
+        Path | None, typer.Argument(help="Patient file: native JSON (see --schema).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Assessment as JSON.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the patient file's JSON schema and exit.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluate on this day (YYYY-MM-DD); default today.")
+    ] = None,
+) -> None:
+    """Assess one patient: WHO category, each guideline side by side, alerts, monitoring, gaps."""
+    if schema:
+        print_json(PatientRecord.model_json_schema())
+        return
+    if patient_file is None:
+        fail("give a PATIENT_FILE, or --schema")
+    day = parse_day(as_of)
+    record = load_patient_or_exit(patient_file, today=day)
+    result = assess(record, as_of=day)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        render(result)
+
+
+def render(result: Assessment) -> None:
+    console.print(f"[bold]bonewise assessment[/bold] for {result.patient_id} on {result.as_of}")
+    console.print(f"[dim]{result.disclaimer}[/dim]\n")
+    category = result.who_category or "not assigned"
+    console.print(f"Age {result.age}; BMI {result.bmi if result.bmi is not None else 'unknown'}")
+    console.print(f"WHO category: [bold]{category}[/bold]")
+    if result.lowest_t_score:
+        t = result.lowest_t_score
+        console.print(
+            f"Lowest T-score: {t.value:+.1f} at {t.site.replace('_', ' ')} ({t.scan_date}; {t.basis})"
+        )
+    for z in result.z_scores:
+        console.print(f"Z-score {z.value:+.1f} at {z.site.replace('_', ' ')}: {z.interpretation}")
+    for change in result.bmd_changes:
+        verdict = "exceeds" if change.significant else "within"
+        console.print(
+            f"BMD change at {change.site.replace('_', ' ')}: {change.percent:+.1f}% ({verdict} LSC "
+            f"{change.lsc_percent:.1f}%; {change.note})"
+        )
+
+    table = Table(title="Guidelines side by side", show_lines=True)
+    table.add_column("rule set")
+    table.add_column("bone-directed therapy")
+    table.add_column("why")
+    for name, decision in result.guidelines.items():
+        verdict = {True: "consider", False: "not indicated", None: "undetermined"}[
+            decision.bone_directed_therapy
+        ]
+        why = "; ".join(decision.reasons)
+        if decision.missing:
+            why += "\nmissing: " + ", ".join(decision.missing)
+        table.add_row(f"{name} ({decision.version})", verdict, why)
+    console.print(table)
+
+    for alert in result.alerts:
+        colour = {"critical": "red", "warning": "yellow", "info": "cyan"}[alert.severity]
+        console.print(f"[{colour}]ALERT {alert.id}[/{colour}]: {alert.text}")
+    if result.automation.stopped:
+        console.print(
+            "[red]Automated plans stopped; route to a clinician:[/red] "
+            + "; ".join(result.automation.reasons)
+        )
+    console.print("\n[bold]Recommendations[/bold]")
+    for rec in result.recommendations + result.safety_checks:
+        console.print(f"- [{rec.audience}] {rec.text}")
+        console.print(f"  [dim]{rec.rule_id} | {rec.evidence} | {rec.citation}[/dim]")
+    m = result.monitoring
+    console.print("\n[bold]Monitoring[/bold]")
+    console.print(f"Next DXA due: {m.next_dxa_due or 'n/a'} (last: {m.last_dxa or 'none'})")
+    if m.vitamin_d_recheck_due:
+        console.print(f"Vitamin D recheck due: {m.vitamin_d_recheck_due}")
+    if m.next_denosumab_dose_due:
+        console.print(f"Next denosumab dose due: {m.next_denosumab_dose_due}")
+    if m.overdue:
+        console.print(f"[yellow]Overdue today: {', '.join(m.overdue)}[/yellow]")
+    if result.data_gaps:
+        console.print("\n[bold]Data gaps[/bold]")
+        for gap in result.data_gaps:
+            console.print(f"- {gap.field}: {gap.why} (blocks: {', '.join(gap.blocks)})")

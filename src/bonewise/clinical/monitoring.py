@@ -1,0 +1,105 @@
+"""Monitoring: when the next DXA, vitamin D recheck and denosumab dose are due, and what is overdue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from bonewise import evidence as ev
+from bonewise.clinical.calendar import add_months
+from bonewise.clinical.facts import Facts
+from bonewise.clinical.results import Alert, alert
+from bonewise.clinical.safety import denosumab_lapse, vitamin_d_ng_ml
+
+BASELINE_BEFORE_MONTHS, BASELINE_AFTER_MONTHS = ev.BASELINE_DXA_WINDOW_MONTHS.value
+
+
+class Monitoring(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    next_dxa_due: date | None
+    dxa_window_opens: date | None
+    last_dxa: date | None
+    vitamin_d_recheck_due: date | None
+    next_denosumab_dose_due: date | None
+    overdue: list[str]
+
+
+def baseline_dxa_date(facts: Facts) -> date | None:
+    therapy = facts.record.therapy
+    if therapy is None:
+        return None
+    start = therapy.start_date
+    window = (add_months(start, -BASELINE_BEFORE_MONTHS), add_months(start, BASELINE_AFTER_MONTHS))
+    dates = [s.date for s in facts.record.dxa_scans if window[0] <= s.date <= window[1]]
+    return min(dates, default=None)
+
+
+def monitoring(facts: Facts) -> Monitoring:
+    low_months, high_months = ev.HADJI_REPEAT_DXA_MONTHS.value
+    last = facts.latest_scan.date if facts.latest_scan else None
+    therapy = facts.record.therapy
+    overdue: list[str] = []
+
+    if last is not None:
+        next_dxa: date | None = add_months(last, high_months)
+        opens: date | None = add_months(last, low_months)
+    elif therapy is not None:
+        next_dxa = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
+        opens = None
+    else:
+        next_dxa = opens = None
+    if next_dxa is not None and next_dxa < facts.as_of:
+        overdue.append("dxa")
+
+    recheck = None
+    vitamin_d = vitamin_d_ng_ml(facts)
+    if vitamin_d is not None and vitamin_d[0] < ev.VITAMIN_D_LOW_NG_ML.value:
+        recheck = add_months(vitamin_d[1], ev.VITAMIN_D_RECHECK_MONTHS.value)
+        if recheck < facts.as_of:
+            overdue.append("vitamin-d-recheck")
+
+    lapse = denosumab_lapse(facts)
+    next_dose = None
+    if lapse is not None and lapse.followed_by is None:
+        next_dose = lapse.next_due
+        if lapse.next_due < facts.as_of:
+            overdue.append("denosumab-dose")
+
+    return Monitoring(
+        next_dxa_due=next_dxa,
+        dxa_window_opens=opens,
+        last_dxa=last,
+        vitamin_d_recheck_due=recheck,
+        next_denosumab_dose_due=next_dose,
+        overdue=overdue,
+    )
+
+
+def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
+    found: list[Alert] = []
+    therapy = facts.record.therapy
+    if therapy is not None and baseline_dxa_date(facts) is None:
+        found.append(
+            alert(
+                id="no-baseline-dxa",
+                severity="warning",
+                text=f"No baseline DXA around the {therapy.agent} start ({therapy.start_date.isoformat()}): "
+                "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
+                rule_id="monitoring.baseline-dxa",
+                basis=ev.HADJI_ASSESS_EVERYONE,
+            )
+        )
+    if facts.latest_scan is not None and "dxa" in schedule.overdue:
+        found.append(
+            alert(
+                id="dxa-overdue",
+                severity="warning",
+                text=f"DXA overdue: the last scan was {facts.latest_scan.date.isoformat()}; a repeat "
+                f"was due by {schedule.next_dxa_due.isoformat() if schedule.next_dxa_due else '?'}.",
+                rule_id="monitoring.repeat-dxa",
+                basis=ev.HADJI_REPEAT_DXA_MONTHS,
+            )
+        )
+    return found

@@ -1,0 +1,207 @@
+"""hadji-2017: the joint position statement on aromatase-inhibitor-associated bone loss.
+
+Hadji P et al., J Bone Oncol 2017;7:1-12 (clinical-reference.md section 3a). Start bone-directed
+therapy (BTA) for the whole duration of AI treatment if
+  - T-score < -2.0, or
+  - T-score < -1.5 plus >= 1 further risk factor, or
+  - >= 2 risk factors without a BMD measurement.
+Everyone: exercise, calcium >= 1,200 mg/day and vitamin D 800-1,000 IU/day; repeat DXA at
+12-24 months. A risk factor not recorded counts as absent (as FRAX does) but is listed as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bonewise import evidence as ev
+from bonewise.clinical.facts import Facts
+from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
+
+RULE_SET = "hadji-2017"
+VERSION = "2017"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFactor:
+    name: str
+    present: bool | None  # None: not recorded
+    detail: str
+
+
+def clinical_risk_factors(facts: Facts) -> list[RiskFactor]:
+    """Hadji 2017's risk factors other than the T-score itself."""
+    rf = facts.record.risk_factors
+    smoking = None if rf.smoking is None else rf.smoking in ("current", "past")
+    low_bmi = None if facts.bmi is None else facts.bmi < ev.HADJI_RISK_BMI_UNDER.value
+    return [
+        RiskFactor(
+            "age over 65",
+            facts.age > ev.HADJI_RISK_AGE_OVER.value,
+            f"age {facts.age}",
+        ),
+        RiskFactor(
+            "BMI under 20",
+            low_bmi,
+            "BMI not known (height and weight)" if facts.bmi is None else f"BMI {facts.bmi:.1f}",
+        ),
+        RiskFactor(
+            "family history of hip fracture",
+            rf.parental_hip_fracture,
+            "parental hip fracture",
+        ),
+        RiskFactor(
+            "fragility fracture after 50",
+            facts.fragility_fracture_after_50,
+            "personal fragility fracture at age 50 or over",
+        ),
+        RiskFactor(
+            "oral glucocorticoids over 6 months",
+            rf.oral_glucocorticoids_over_6_months,
+            "oral corticosteroids for more than 6 months",
+        ),
+        RiskFactor(
+            "smoking (current or past)", smoking, f"smoking: {rf.smoking or 'not recorded'}"
+        ),
+    ]
+
+
+def decide(facts: Facts) -> GuidelineDecision:
+    factors = clinical_risk_factors(facts)
+    present = [f.name for f in factors if f.present]
+    missing = [f.name for f in factors if f.present is None]
+    base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.HADJI_2017.citation}
+
+    if facts.premenopausal:
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=None,
+            reasons=[
+                "premenopausal: T-score thresholds are not applied automatically; a clinician "
+                "decides from the Z-scores and the clinical picture"
+            ],
+            missing=["clinician review (premenopausal)"],
+        )
+
+    t = facts.lowest_t
+    if t is None:
+        needed = ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value
+        if len(present) >= needed:
+            return GuidelineDecision(
+                **base,
+                bone_directed_therapy=True,
+                reasons=[
+                    f"no BMD measurement and {len(present)} risk factors: {', '.join(present)}"
+                ],
+                missing=["DXA", *missing],
+            )
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=None,
+            reasons=[
+                f"no BMD measurement and {len(present)} risk factor(s) (>= {needed} decide "
+                "without BMD): a DXA scan is needed"
+            ],
+            missing=["DXA", *missing],
+        )
+
+    where = f"T-score {t.value:+.1f} at {t.site.replace('_', ' ')}" + (
+        " (computed)" if t.computed else ""
+    )
+    if t.value < ev.HADJI_THERAPY_T.value:
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=True,
+            reasons=[f"{where} is below {ev.HADJI_THERAPY_T.value}"],
+            missing=missing,
+        )
+    if t.value < ev.HADJI_RISK_T.value and present:
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=True,
+            reasons=[f"{where} is below {ev.HADJI_RISK_T.value} with: {', '.join(present)}"],
+            missing=missing,
+        )
+    reasons = [f"{where}" + (f" with {len(present)} further risk factor(s)" if present else "")]
+    if t.value < ev.HADJI_RISK_T.value:
+        reasons.append(f"below {ev.HADJI_RISK_T.value} but no further risk factor recorded")
+    else:
+        reasons.append(f"not below {ev.HADJI_RISK_T.value}")
+    if len(present) >= ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value:
+        reasons.append(
+            f"{len(present)} clinical risk factors ({', '.join(present)}): the statement's "
+            "'>= 2 risk factors' branch is for women without BMD; review clinically"
+        )
+    return GuidelineDecision(**base, bone_directed_therapy=False, reasons=reasons, missing=missing)
+
+
+def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommendation]:
+    inputs = {
+        "lowest_t_score": None if facts.lowest_t is None else facts.lowest_t.value,
+        "risk_factors": [f.name for f in clinical_risk_factors(facts) if f.present],
+    }
+    calcium = ev.HADJI_CALCIUM_MG.value
+    vit_d_low, vit_d_high = ev.HADJI_VITAMIN_D_IU.value
+    repeat_low, repeat_high = ev.HADJI_REPEAT_DXA_MONTHS.value
+    recs = [
+        recommend(
+            id="hadji-2017.lifestyle",
+            audience="patient",
+            text=(
+                "Weight-bearing and muscle-strengthening exercise, and enough calcium and "
+                f"vitamin D every day (about {calcium:,} mg of calcium and {vit_d_low:,}-"
+                f"{vit_d_high:,} IU of vitamin D from food and, if your team advises, supplements)."
+            ),
+            rule_id="hadji-2017.everyone",
+            guideline=RULE_SET,
+            basis=ev.HADJI_CALCIUM_MG,
+            inputs={},
+            threshold=f"calcium >= {calcium} mg/day; vitamin D {vit_d_low}-{vit_d_high} IU/day",
+        ),
+        recommend(
+            id="hadji-2017.repeat-dxa",
+            audience="clinician",
+            text=f"Repeat DXA and reassess fracture risk every {repeat_low}-{repeat_high} months "
+            "while on the aromatase inhibitor; check adherence.",
+            rule_id="hadji-2017.monitoring",
+            guideline=RULE_SET,
+            basis=ev.HADJI_REPEAT_DXA_MONTHS,
+            inputs={
+                "latest_dxa": None
+                if facts.latest_scan is None
+                else facts.latest_scan.date.isoformat()
+            },
+            threshold=f"{repeat_low}-{repeat_high} months",
+        ),
+    ]
+    if decision.bone_directed_therapy:
+        recs.append(
+            recommend(
+                id="hadji-2017.bta",
+                audience="clinician",
+                text="Consider bone-directed therapy (denosumab or a bisphosphonate) for the whole "
+                "duration of aromatase-inhibitor treatment; " + "; ".join(decision.reasons) + ".",
+                rule_id="hadji-2017.bta",
+                guideline=RULE_SET,
+                basis=ev.HADJI_BTA_DURATION,
+                inputs=inputs,
+                threshold=(
+                    f"T < {ev.HADJI_THERAPY_T.value}; or T < {ev.HADJI_RISK_T.value} plus >= 1 "
+                    f"risk factor; or >= {ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value} risk factors "
+                    "without BMD"
+                ),
+            )
+        )
+        recs.append(
+            recommend(
+                id="hadji-2017.bta-patient",
+                audience="patient",
+                text="Your results suggest a medicine to protect your bones may help. Ask your "
+                "team whether bone-protecting treatment is right for you, and what checks "
+                "(such as a dental check-up) come first.",
+                rule_id="hadji-2017.bta",
+                guideline=RULE_SET,
+                basis=ev.HADJI_BTA_DURATION,
+                inputs=inputs,
+            )
+        )
+    return recs

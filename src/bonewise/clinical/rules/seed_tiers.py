@@ -1,0 +1,70 @@
+"""seed-tiers: the seed article's three-tier plan by WHO category (patient education; its trial
+basis is ARBI, Markopoulos et al. 2010).
+
+normal -> lifestyle, calcium and vitamin D; osteopenia -> lifestyle, and a bisphosphonate may be
+considered; osteoporosis -> lifestyle plus pharmacologic therapy.
+"""
+
+from __future__ import annotations
+
+from bonewise import evidence as ev
+from bonewise.clinical.facts import Facts
+from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
+
+RULE_SET = "seed-tiers"
+VERSION = "1"
+
+_TIER = {
+    "normal": (False, "normal BMD: lifestyle, calcium and vitamin D"),
+    "osteopenia": (
+        True,
+        "osteopenia: lifestyle is essential; adding a bisphosphonate may be considered (ARBI)",
+    ),
+    "osteoporosis": (True, "osteoporosis: lifestyle plus pharmacologic therapy"),
+}
+
+
+def decide(facts: Facts) -> GuidelineDecision:
+    base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.MARKOPOULOS_2010.citation}
+    category = facts.who_category
+    if category is None:
+        why = "premenopausal (Z-scores)" if facts.premenopausal else "no DXA yet"
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=None,
+            reasons=[f"no WHO category: {why}"],
+            missing=["clinician review (premenopausal)" if facts.premenopausal else "DXA"],
+        )
+    therapy, reason = _TIER[category]
+    return GuidelineDecision(**base, bone_directed_therapy=therapy, reasons=[reason])
+
+
+def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommendation]:
+    category = facts.who_category
+    if category is None:
+        return []
+    inputs = {
+        "who_category": category,
+        "lowest_t_score": facts.lowest_t.value if facts.lowest_t else None,
+    }
+    text = {
+        "normal": "Normal bone density: lifestyle, calcium and vitamin D are the plan; keep "
+        "monitoring while on the aromatase inhibitor.",
+        "osteopenia": "Osteopenia: a decision point. Lifestyle is essential; in ARBI, adding "
+        "risedronate in this group raised spine BMD (+5.7% vs -1.5% at 24 months). Consider "
+        "bone-directed therapy with the patient.",
+        "osteoporosis": "Osteoporosis: lifestyle plus pharmacologic therapy (a bisphosphonate or "
+        "denosumab) to prevent fragility fractures.",
+    }[category]
+    return [
+        recommend(
+            id=f"seed-tiers.{category}",
+            audience="clinician",
+            text=text,
+            rule_id=f"seed-tiers.{category}",
+            guideline=RULE_SET,
+            basis=ev.SEED_TIER_PLAN,
+            inputs=inputs,
+            threshold="WHO: normal T >= -1.0; osteopenia -1.0 > T > -2.5; osteoporosis T <= -2.5",
+        )
+    ]

@@ -1,0 +1,41 @@
+"""Read a patient file from disk into a validated PatientRecord.
+
+The native format is the JSON that `bonewise assess --schema` documents. Files are told apart by
+content, not by name.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bonewise.clinical.models import PatientRecord
+
+
+class PatientFileError(ValueError):
+    """The file could not be read as a patient record; the message says where and why."""
+
+
+def read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PatientFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PatientFileError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+
+
+def parse_patient_data(data: Any, *, today: date) -> PatientRecord:
+    """A native patient record (dict) into a PatientRecord; raises pydantic.ValidationError."""
+    return PatientRecord.parse(data, today=today)
+
+
+def load_patient_file(path: Path, *, today: date) -> PatientRecord:
+    """A patient file (native JSON) as a validated record; no date in it may be after `today`."""
+    return parse_patient_data(read_json(path), today=today)
