@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
-from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
 
 console = Console()
 
