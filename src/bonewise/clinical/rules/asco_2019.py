@@ -11,12 +11,13 @@ from __future__ import annotations
 from bonewise import evidence as ev
 from bonewise.clinical.densitometry import lowest_t_score
 from bonewise.clinical.facts import Facts
+from bonewise.clinical.models import Site
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
 
 RULE_SET = "asco-2019"
 VERSION = "2019"
 # Rec 3.4 names these three sites; the 33% radius is not among them.
-CENTRAL_SITES = ("lumbar_spine", "femoral_neck", "total_hip")
+CENTRAL_SITES: tuple[Site, ...] = ("lumbar_spine", "femoral_neck", "total_hip")
 
 
 def decide(facts: Facts) -> GuidelineDecision:
