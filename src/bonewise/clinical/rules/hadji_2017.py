@@ -147,9 +147,9 @@ def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommend
             id="hadji-2017.lifestyle",
             audience="patient",
             text=(
-                "Weight-bearing and muscle-strengthening exercise, and enough calcium and "
-                f"vitamin D every day (about {calcium:,} mg of calcium and {vit_d_low:,}-"
-                f"{vit_d_high:,} IU of vitamin D from food and, if your team advises, supplements)."
+                "Weight-bearing and muscle-strengthening exercise most days. Aim for about "
+                f"{calcium:,} mg of calcium and {vit_d_low:,}-{vit_d_high:,} IU of vitamin D a "
+                "day in total, mostly from food; ask your team whether you need a supplement."
             ),
             rule_id="hadji-2017.everyone",
             guideline=RULE_SET,

@@ -1,0 +1,3 @@
+from bonewise.cli import app
+
+app(prog_name="bonewise")

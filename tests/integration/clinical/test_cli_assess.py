@@ -1,0 +1,135 @@
+"""`bonewise assess` as a user runs it: a real process, real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
+BONEWISE = [sys.executable, "-m", "bonewise"]
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([*BONEWISE, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_there_is_an_example_for_every_branch():
+    names = {p.stem for p in EXAMPLES}
+    assert len(names) >= 8
+    assert {
+        "normal",
+        "osteoporosis",
+        "no-dxa-yet",
+        "lapsed-denosumab",
+        "bone-metastases",
+        "lunar-conversion",
+    } <= names
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_assesses_to_the_documented_json(example):
+    result = run("assess", str(example), "--json", "--as-of", "2026-11-27")
+    assert result.returncode == 0, result.stderr
+    assessment = json.loads(result.stdout)
+    for field in (
+        "who_category",
+        "lowest_t_score",
+        "guidelines",
+        "recommendations",
+        "alerts",
+        "monitoring",
+        "data_gaps",
+    ):
+        assert field in assessment
+    assert set(assessment["guidelines"]) == {"hadji-2017", "asco-2019", "seed-tiers"}
+    for decision in assessment["guidelines"].values():
+        assert decision["bone_directed_therapy"] in (True, False, None)
+        if decision["bone_directed_therapy"] is None:
+            assert decision["missing"], "an undetermined decision names what is missing"
+    for rec in assessment["recommendations"]:
+        assert {
+            "id",
+            "audience",
+            "text",
+            "rule_id",
+            "guideline",
+            "inputs",
+            "threshold",
+            "citation",
+            "evidence",
+        } <= set(rec)
+
+
+EXPECTED = {
+    "normal": ("normal", set()),
+    "osteoporosis": ("osteoporosis", set()),
+    "no-dxa-yet": (None, {"no-baseline-dxa"}),
+    "lapsed-denosumab": ("osteopenia", {"denosumab-lapse"}),
+    "bone-metastases": ("osteopenia", {"bone-metastases"}),
+    "premenopausal-ovarian-suppression": (None, set()),
+    "vertebral-fracture-recent": ("osteopenia", {"recent-fracture", "dxa-overdue"}),
+    "osteopenia-with-risk-factors": ("osteopenia", {"vitamin-d-low"}),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), EXPECTED.items())
+def test_examples_land_in_their_branch(name, expected):
+    result = run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+    assessment = json.loads(result.stdout)
+    category, alerts = expected
+    assert assessment["who_category"] == category
+    assert {a["id"] for a in assessment["alerts"]} == alerts
+
+
+def test_lunar_example_reports_a_computed_t_score():
+    assessment = json.loads(
+        run(
+            "assess", "examples/patients/lunar-conversion.json", "--json", "--as-of", "2026-11-27"
+        ).stdout
+    )
+    assert assessment["lowest_t_score"]["computed"] is True
+    assert "Hologic scale" in assessment["lowest_t_score"]["basis"]
+
+
+def test_readable_output_shows_each_guideline_and_citation():
+    result = run("assess", "examples/patients/osteoporosis.json", "--as-of", "2026-11-27")
+    assert result.returncode == 0
+    assert "hadji-2017" in result.stdout and "asco-2019" in result.stdout
+    assert "J Bone Oncol 2017" in result.stdout
+
+
+def test_schema_documents_the_input():
+    schema = json.loads(run("assess", "--schema").stdout)
+    assert {"patient", "dxa_scans", "risk_factors", "labs", "bone_therapy", "frax"} <= set(
+        schema["properties"]
+    )
+
+
+def test_invalid_input_exits_2_naming_field_value_and_range(tmp_path):
+    data = json.loads((ROOT / "examples/patients/normal.json").read_text())
+    data["dxa_scans"][0]["sites"]["femoral_neck"]["t_score"] = -8.2
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    result = run("assess", str(bad))
+    assert result.returncode == 2
+    assert "dxa_scans.0.sites.femoral_neck.t_score" in result.stderr
+    assert "-8.2" in result.stderr
+    assert "-7" in result.stderr
+    assert result.stdout == ""
+
+
+def test_malformed_json_exits_2(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "x",')
+    result = run("assess", str(bad))
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_as_of_must_be_a_date():
+    result = run("assess", "examples/patients/normal.json", "--as-of", "2026-13-01")
+    assert result.returncode == 2
+    assert "YYYY-MM-DD" in result.stderr

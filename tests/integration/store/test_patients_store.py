@@ -1,0 +1,75 @@
+"""Patient records in the real store: SQLite file and PostgreSQL."""
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.uow import UnitOfWork, open_store
+
+from ...unit.clinical.builders import AS_OF, base_data
+
+PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request, tmp_path):
+    if request.param == "sqlite":
+        yield open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        return
+    if not PG_URL:
+        pytest.skip("BONEWISE_TEST_POSTGRES_URL not set (make test sets it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    yield open_store(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def record(patient_id="p1", **patient):
+    data = base_data()
+    data["id"] = patient_id
+    data["patient"].update(patient)
+    return PatientRecord.parse(data, today=AS_OF)
+
+
+def test_a_saved_record_comes_back_equal(factory):
+    original = record()
+    with UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).save(original)
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        assert PatientRepository(uow.session).get_or_raise("p1") == original
+
+
+def test_saving_again_replaces_the_record(factory):
+    with UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).save(record())
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).save(record(menopausal_status="perimenopausal"))
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        repo = PatientRepository(uow.session)
+        assert repo.get_or_raise("p1").patient.menopausal_status == "perimenopausal"
+        assert repo.ids() == ["p1"]
+
+
+def test_work_not_committed_is_not_kept(factory):
+    with pytest.raises(RuntimeError), UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).save(record("p2"))
+        raise RuntimeError("failed half-way")
+    with UnitOfWork(factory) as uow:
+        assert not PatientRepository(uow.session).exists("p2")
+
+
+def test_a_missing_patient_is_named(factory):
+    with UnitOfWork(factory) as uow, pytest.raises(PatientNotFound, match="nobody"):
+        PatientRepository(uow.session).get_or_raise("nobody")
