@@ -117,6 +117,12 @@ T_SCORE_RANGE: Cited[tuple[float, float]] = Cited(
 BMD_RANGE_G_CM2: Cited[tuple[float, float]] = Cited(
     (0.2, 2.0), PROJECT, "policy", "plausibility range for entered areal BMD"
 )
+HEIGHT_RANGE_CM: Cited[tuple[float, float]] = Cited(
+    (100.0, 230.0), PROJECT, "policy", "plausibility range for adult height; catches unit mix-ups"
+)
+WEIGHT_RANGE_KG: Cited[tuple[float, float]] = Cited(
+    (25.0, 300.0), PROJECT, "policy", "plausibility range for adult weight; catches unit mix-ups"
+)
 WHO_NORMAL_MIN_T: Cited[float] = Cited(-1.0, WHO_ISCD, "confirmed", "normal: T >= -1.0")
 WHO_OSTEOPOROSIS_MAX_T: Cited[float] = Cited(-2.5, WHO_ISCD, "confirmed", "osteoporosis: T <= -2.5")
 PREMENOPAUSAL_LOW_Z: Cited[float] = Cited(

@@ -66,9 +66,10 @@ class Length(_Frozen):
 
     @model_validator(mode="after")
     def _plausible(self) -> Length:
-        if not 100 <= self.cm <= 230:
+        low, high = evidence.HEIGHT_RANGE_CM.value
+        if not low <= self.cm <= high:
             raise ValueError(
-                f"height {self.value} {self.unit} is {self.cm:.0f} cm, outside 100..230 cm: "
+                f"height {self.value} {self.unit} is {self.cm:.0f} cm, outside {low:g}..{high:g} cm: "
                 "check the unit (cm or in)"
             )
         return self
@@ -84,9 +85,10 @@ class Mass(_Frozen):
 
     @model_validator(mode="after")
     def _plausible(self) -> Mass:
-        if not 25 <= self.kg <= 300:
+        low, high = evidence.WEIGHT_RANGE_KG.value
+        if not low <= self.kg <= high:
             raise ValueError(
-                f"weight {self.value} {self.unit} is {self.kg:.0f} kg, outside 25..300 kg: "
+                f"weight {self.value} {self.unit} is {self.kg:.0f} kg, outside {low:g}..{high:g} kg: "
                 "check the unit (kg or lb)"
             )
         return self
