@@ -1,0 +1,312 @@
+"""`bonewise exercise`: a bone-safe weekly plan, a session log, and how a week measured up."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
+from bonewise.exercise.adherence import (
+    SessionError,
+    new_session,
+    parse_iso_week,
+    week_summary,
+)
+from bonewise.exercise.calendar import plan_to_ics
+from bonewise.exercise.catalogue import (
+    EQUIPMENT,
+    HOUSEHOLD_EQUIPMENT,
+    KINDS,
+    UnknownExercise,
+    default_catalogue,
+)
+from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences, plan_week
+from bonewise.exercise.progression import ProgressionError
+from bonewise.exercise.safety import safety_profile
+from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.uow import UnitOfWork, open_store
+
+app = typer.Typer(
+    help="Exercise that is safe for her bones: weekly plan, session log and weekly adherence.",
+    no_args_is_help=True,
+)
+
+HISTORY_WEEKS = 52
+DAY_NAMES = {name[:3]: i for i, name in enumerate(WEEKDAYS)}
+
+
+def _days(value: str | None) -> frozenset[int]:
+    if value is None:
+        return frozenset(range(7))
+    days = set()
+    for part in value.split(","):
+        key = part.strip().lower()[:3]
+        if key not in DAY_NAMES:
+            fail(f"--days {value!r}: {part.strip()!r} is not a day; use e.g. mon,wed,fri,sat")
+        days.add(DAY_NAMES[key])
+    return frozenset(days)
+
+
+def _equipment(value: str | None) -> frozenset[str]:
+    extra = {p.strip().lower().replace("-", "_") for p in (value or "").split(",") if p.strip()}
+    unknown = sorted(extra - set(EQUIPMENT))
+    if unknown:
+        fail(f"--equipment: {', '.join(unknown)} not known; use any of {', '.join(EQUIPMENT)}")
+    return HOUSEHOLD_EQUIPMENT | extra
+
+
+def _print_plan(plan: Plan) -> None:
+    typer.echo(
+        f"bonewise exercise plan for {plan.patient_id}, week {plan.week} (as of {plan.as_of})"
+    )
+    if plan.blocked:
+        typer.echo(f"BLOCKED: {plan.reason}")
+        typer.echo(plan.message)
+        return
+    typer.echo(plan.message)
+    for note in plan.notes:
+        typer.echo(f"  * {note}")
+    for day in plan.days:
+        typer.echo(f"\n{day.day.capitalize()} {day.date.isoformat()} ({day.minutes} min)")
+        for s in day.sessions:
+            dose = f" {s.sets} x {s.reps} at effort {s.effort}/10" if s.kind == "resistance" else ""
+            typer.echo(f"  - {s.kind:<11} {s.minutes:>3} min  {s.exercise.name}{dose}")
+    typer.echo("\nDecision support for review with her care team, not a prescription.")
+
+
+@app.command("plan")
+def plan_command(
+    patient_file: Annotated[Path, typer.Argument(help="Patient file (native JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            help="Also write the week's sessions to this .ics calendar file "
+            "(not written when the plan is blocked).",
+        ),
+    ] = None,
+    week: Annotated[
+        int,
+        typer.Option("--week", help="Programme week: 1 starts on the Monday on or after --as-of."),
+    ] = 1,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Plan on this day (YYYY-MM-DD); default today.")
+    ] = None,
+    days: Annotated[
+        str | None,
+        typer.Option(
+            "--days",
+            help="Days that suit longer sessions, e.g. mon,wed,fri,sat "
+            "(at least 3; default every day). Balance and stretching stay daily.",
+        ),
+    ] = None,
+    equipment: Annotated[
+        str | None,
+        typer.Option(
+            "--equipment",
+            help="Equipment beyond a chair, wall, counter and floor "
+            f"mat, comma-separated: {', '.join(sorted(set(EQUIPMENT) - HOUSEHOLD_EQUIPMENT))}.",
+        ),
+    ] = None,
+    current_minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--current-minutes",
+            help="Minutes of aerobic activity in her usual week; "
+            "below 150 the plan starts there and ramps up.",
+        ),
+    ] = None,
+    session_minutes: Annotated[
+        int, typer.Option("--session-minutes", help="Longest aerobic bout she can do (10-120).")
+    ] = 30,
+    physio_cleared: Annotated[
+        bool,
+        typer.Option(
+            "--physio-cleared",
+            help="After a vertebral fracture: a physiotherapist has cleared her to use weights.",
+        ),
+    ] = False,
+    pain_week: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--pain-week",
+            help="An earlier programme week in which she had pain "
+            "(repeatable); the week after steps back.",
+        ),
+    ] = None,
+    start_time: Annotated[
+        str, typer.Option("--start-time", help="Time of day the .ics sessions start (HH:MM).")
+    ] = "09:00",
+) -> None:
+    """Make a bone-safe exercise plan for one week from a patient file."""
+    day = parse_day(as_of)
+    try:
+        at = time.fromisoformat(start_time)
+    except ValueError:
+        fail(f"--start-time {start_time!r} is not a time: use HH:MM")
+    if week < 1:
+        fail(f"--week {week} is not allowed: weeks count from 1")
+    record = load_patient_or_exit(patient_file, today=day)
+    try:
+        preferences = Preferences(
+            days_available=_days(days),
+            equipment=_equipment(equipment),
+            current_aerobic_minutes=current_minutes,
+            session_minutes=session_minutes,
+            physiotherapist_cleared_weights=physio_cleared,
+        )
+        plan = plan_week(
+            patient_id=record.id,
+            profile=safety_profile(record, as_of=day),
+            preferences=preferences,
+            as_of=day,
+            week=week,
+            pain_weeks=pain_week or (),
+        )
+    except (PreferenceError, ProgressionError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(plan.as_dict())
+    else:
+        _print_plan(plan)
+    if ics is not None:
+        if plan.blocked:
+            typer.echo(f"no calendar written to {ics}: the plan is blocked", err=True)
+        else:
+            ics.write_bytes(plan_to_ics(plan, start=at))
+            typer.echo(f"calendar written to {ics}", err=True)
+
+
+@app.command("log")
+def log_command(
+    exercise: Annotated[
+        str, typer.Option("--exercise", help="Exercise id (see `bonewise exercise list`).")
+    ],
+    minutes: Annotated[int, typer.Option("--minutes", help="Minutes done (1-600).")],
+    patient: Annotated[str, typer.Option("--patient", help="Stored patient id.")] = "local",
+    on: Annotated[
+        str | None, typer.Option("--date", help="Day done (YYYY-MM-DD); default today.")
+    ] = None,
+    effort: Annotated[int | None, typer.Option("--effort", help="Effort 0-10.")] = None,
+    sets: Annotated[int | None, typer.Option("--sets", help="Sets (resistance only).")] = None,
+    reps: Annotated[int | None, typer.Option("--reps", help="Reps per set (resistance).")] = None,
+    load_kg: Annotated[
+        float | None, typer.Option("--load-kg", help="Weight used, kg (resistance).")
+    ] = None,
+    pain: Annotated[int | None, typer.Option("--pain", help="Pain felt, 0-10.")] = None,
+) -> None:
+    """Store one exercise session for a stored patient (nothing is stored if any value is bad)."""
+    today = date.today()
+    performed_on = parse_day(on, option="--date")
+    try:
+        logged = new_session(
+            exercise_id=exercise,
+            minutes=minutes,
+            performed_on=performed_on,
+            today=today,
+            effort=effort,
+            sets=sets,
+            reps=reps,
+            load_kg=load_kg,
+            pain=pain,
+        )
+    except (UnknownExercise, SessionError) as exc:
+        fail(str(exc.args[0]))
+    with UnitOfWork(open_store()) as uow:
+        try:
+            session_id = ExerciseLogRepository(uow.session).add(patient_id=patient, logged=logged)
+        except PatientNotFound as exc:
+            fail(f"{exc}: store her record first with `bonewise patient add FILE`")
+        uow.commit()
+    typer.echo(
+        f"logged session {session_id} for {patient}: {logged.exercise_id}, {logged.minutes} min "
+        f"on {logged.performed_on.isoformat()}"
+    )
+    if logged.pain is not None and logged.pain >= 4:
+        typer.echo(
+            "You reported pain: next week's plan should step back (use --pain-week). If the pain "
+            "is sharp, in your back, or does not settle, ask your care team.",
+        )
+
+
+@app.command("week")
+def week_command(
+    patient: Annotated[str, typer.Option("--patient", help="Stored patient id.")] = "local",
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week, e.g. 2026-W48; default this week.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """How an ISO week measured up: aerobic minutes against 150, resistance and balance days."""
+    today = date.today()
+    try:
+        iso_year, iso_week = parse_iso_week(week) if week else today.isocalendar()[:2]
+    except SessionError as exc:
+        fail(str(exc))
+    end = date.fromisocalendar(iso_year, iso_week, 7)
+    with UnitOfWork(open_store()) as uow:
+        if not PatientRepository(uow.session).exists(patient):
+            fail(
+                f"no patient with id {patient!r}: store her record first with "
+                "`bonewise patient add FILE`"
+            )
+        # A year of history feeds the streaks.
+        history = ExerciseLogRepository(uow.session).between(
+            patient_id=patient, start=end - timedelta(weeks=HISTORY_WEEKS), end=end
+        )
+    summary = week_summary(history, iso_year=iso_year, iso_week=iso_week, today=today)
+    if as_json:
+        print_json({"patient_id": patient, **summary.as_dict()})
+        return
+    s = summary
+    yes = {True: "yes", False: "no", None: "n/a"}
+    typer.echo(f"{patient}, week {iso_year}-W{iso_week:02d} ({s.start} to {s.end})")
+    typer.echo(
+        f"  aerobic: {s.aerobic_minutes} of {s.aerobic_target} min (bouts of 10+ min, "
+        f"weight-bearing) on {s.aerobic_days} days; met: {yes[s.aerobic_met]}"
+        + (
+            f"; {s.aerobic_minutes_not_counted} min not counted"
+            if s.aerobic_minutes_not_counted
+            else ""
+        )
+    )
+    typer.echo(
+        f"  resistance: {len(s.resistance_days)} days, non-consecutive: "
+        f"{yes[s.resistance_non_consecutive]}; met: {yes[s.resistance_met]}"
+    )
+    typer.echo(
+        f"  balance: {s.balance_days} of 7 days; stretching: {s.flexibility_days} days; "
+        f"posture: {s.posture_days} days"
+    )
+    typer.echo(
+        f"  streaks: {s.day_streak} active days in a row; {s.aerobic_weeks_in_a_row} "
+        "weeks in a row at 150 aerobic minutes"
+    )
+    for d, exercise_id, level in s.pain_reports:
+        typer.echo(f"  pain {level}/10 on {d} ({exercise_id})")
+
+
+@app.command("list")
+def list_command(
+    kind: Annotated[
+        str | None, typer.Option("--kind", help=f"Only this kind: {', '.join(KINDS)}.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
+) -> None:
+    """List the exercise catalogue (ids for `bonewise exercise log --exercise`)."""
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind {kind!r} is not one of {', '.join(KINDS)}")
+    exercises = [e for e in default_catalogue() if kind is None or e.kind == kind]
+    if as_json:
+        print_json([e.as_dict() for e in exercises])
+        return
+    for e in exercises:
+        flags = [f"impact {e.impact}"]
+        if e.loaded_spinal_flexion_or_twist:
+            flags.append("bends/twists the spine")
+        typer.echo(f"{e.id:<28} {e.kind:<11} {e.name} ({', '.join(flags)})")

@@ -1,0 +1,1 @@
+"""Exercise that is safe for her bones: catalogue, weekly plan, progression and adherence (pure)."""

@@ -1,0 +1,52 @@
+"""The weekly plan as an iCalendar file: one event per planned session (serialised to bytes).
+
+Events are in floating local time (no time zone), laid end to end from `start` each day.
+Writing the bytes to a file is the caller's job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from icalendar import Calendar, Event
+
+from bonewise.exercise.planner import Plan
+
+PRODID = "-//bonewise//exercise plan//EN"
+
+
+def plan_to_ics(plan: Plan, *, start: time = time(9, 0)) -> bytes:
+    """The plan's sessions as VEVENTs. A blocked plan gives a calendar with no events."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"bonewise exercise plan, week {plan.week}")
+    stamp = datetime.combine(plan.as_of, time(0, 0), tzinfo=UTC)
+    for day in plan.days:
+        at = datetime.combine(day.date, start)
+        for index, session in enumerate(day.sessions):
+            event = Event()
+            event.add("uid", f"{plan.patient_id}-{day.date.isoformat()}-{index}@bonewise")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", at)
+            event.add("duration", timedelta(minutes=session.minutes))
+            summary = f"{session.exercise.name} ({session.kind}, {session.minutes} min)"
+            details = [session.exercise.instructions]
+            if session.kind == "resistance":
+                summary = (
+                    f"{session.exercise.name}: {session.sets} x {session.reps}, effort "
+                    f"{session.effort}/10"
+                )
+                details.insert(
+                    0,
+                    f"{session.sets} set(s) of {session.reps} repetitions at effort "
+                    f"{session.effort} out of 10.",
+                )
+            details.append("Stop and ask your care team if an exercise causes pain.")
+            event.add("summary", summary)
+            event.add("description", "\n".join(details))
+            event.add("categories", [session.kind])
+            calendar.add_component(event)
+            at += timedelta(minutes=session.minutes)
+    return calendar.to_ical()
