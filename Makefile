@@ -28,12 +28,12 @@ run: $(STAMP)
 	$(BIN)/bonewise demo
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check
 	$(BIN)/mypy
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check
 	$(BIN)/mypy
 
 bench: $(TEST_STAMP)
