@@ -15,9 +15,13 @@ app = typer.Typer(
 # Feature registration: each feature adds exactly one line here (keep the list sorted).
 # --- features ---
 from bonewise.cli import assess, patient  # noqa: E402
+from bonewise.cli import food  # noqa: E402
 from bonewise.cli import exercise  # noqa: E402
+from bonewise.cli import report  # noqa: E402
 
 app.command("assess")(assess.assess_command)
 app.add_typer(patient.app, name="patient")
+app.add_typer(food.app, name="food")
 app.add_typer(exercise.app, name="exercise")
+app.command("report")(report.report_command)
 # --- end features ---

@@ -1,0 +1,532 @@
+"""Food database, diary and supplements in the store, and the nutrition service API.
+
+Tables: `foods` (USDA SR28, per-100 g values of the kept nutrients, NULL = unknown),
+`food_measures` (SR28 household measures), `food_terms` (the search index: one row per
+singularised word and food), `diary_entries` (foods eaten, with the nutrient values they were
+logged with) and `supplements` (supplement doses taken, with their elemental amounts).
+
+Service API (keyword-only; every function takes a `sessionmaker` and opens its own unit of
+work, so a failed call leaves the store as it was). The CLI and the web pages call only these:
+
+    ensure_food_database(session_factory, on_progress=None) -> int      import SR28 if empty
+    import_food_database(session_factory, on_progress=None) -> int      (re)import, idempotent
+    search_foods(session_factory, *, query, limit=20) -> list[FoodHit]
+    get_food(session_factory, *, ndb_no) -> Food                        raises FoodNotFound
+    log_food(session_factory, *, patient_id, day, meal, ndb_no, grams=None,
+             measure=None, quantity=None) -> DiaryEntry                 raises on bad input
+    log_supplement(session_factory, *, patient_id, day, meal, dose) -> SupplementEntry
+    diary_day(session_factory, *, patient_id, day) -> DayLog
+    day_summary(session_factory, *, patient_id, day) -> Summary         totals vs targets
+    period_summary(session_factory, *, patient_id, end, days) -> Summary   7/30-day averages
+    suggest_foods(session_factory, *, patient_id, day, nutrient, exclusions, limit)
+    food_group_coverage(session_factory, *, patient_id, day) -> list[GroupCoverage]
+    intake_cautions(session_factory, *, patient_id, day) -> IntakeCautions
+    supplement_cautions(*, name) -> list[Caution]                      (pure, no store)
+
+Bad input raises `ValueError` subclasses naming the field, the value and what is allowed;
+`FoodNotFound` and `bonewise.store.patients.PatientNotFound` are `LookupError`s.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from bonewise.importers import sr28
+from bonewise.nutrition import search as ranking
+from bonewise.nutrition.models import NUTRIENT_KEYS, Food, Measure
+from bonewise.store.base import Base, utcnow
+from bonewise.store.uow import UnitOfWork
+
+# Search terms compare byte-wise on PostgreSQL too, so a prefix is a plain range.
+TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+
+class FoodRow(Base):
+    __tablename__ = "foods"
+
+    ndb_no: Mapped[str] = mapped_column(String(5), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200))
+    common_name: Mapped[str] = mapped_column(String(200), default="")
+    manufacturer: Mapped[str] = mapped_column(String(100), default="")
+    food_group_code: Mapped[str] = mapped_column(String(4))
+    food_group: Mapped[str] = mapped_column(String(60))
+    survey: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Search features of the description, computed at import (bonewise.nutrition.search).
+    head_size: Mapped[int] = mapped_column(SmallInteger, default=0)
+    qualifiers: Mapped[int] = mapped_column(SmallInteger, default=0)
+    plain: Mapped[bool] = mapped_column(Boolean, default=False)
+    branded: Mapped[bool] = mapped_column(Boolean, default=False)
+    energy_kcal: Mapped[float | None] = mapped_column(Float)
+    protein_g: Mapped[float | None] = mapped_column(Float)
+    calcium_mg: Mapped[float | None] = mapped_column(Float)
+    phosphorus_mg: Mapped[float | None] = mapped_column(Float)
+    magnesium_mg: Mapped[float | None] = mapped_column(Float)
+    vitamin_d_iu: Mapped[float | None] = mapped_column(Float)
+    vitamin_d_ug: Mapped[float | None] = mapped_column(Float)
+    vitamin_k_ug: Mapped[float | None] = mapped_column(Float)
+    alcohol_g: Mapped[float | None] = mapped_column(Float)
+    caffeine_mg: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FoodMeasureRow(Base):
+    __tablename__ = "food_measures"
+
+    ndb_no: Mapped[str] = mapped_column(String(5), ForeignKey("foods.ndb_no"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    amount: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(String(120))
+    grams: Mapped[float] = mapped_column(Float)
+
+
+class FoodTermRow(Base):
+    __tablename__ = "food_terms"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    term: Mapped[str] = mapped_column(TermString, primary_key=True)
+    ndb_no: Mapped[str] = mapped_column(String(5), ForeignKey("foods.ndb_no"), primary_key=True)
+    part: Mapped[int] = mapped_column(SmallInteger)
+
+
+class FoodVocabularyRow(Base):
+    """How many foods each search term is found in: a search starts from its rarest word."""
+
+    __tablename__ = "food_vocabulary"
+
+    term: Mapped[str] = mapped_column(TermString, primary_key=True)
+    foods: Mapped[int] = mapped_column(Integer)
+
+
+class DiaryEntryRow(Base):
+    __tablename__ = "diary_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)
+    meal: Mapped[str] = mapped_column(String(16))
+    ndb_no: Mapped[str] = mapped_column(String(5), ForeignKey("foods.ndb_no"))
+    description: Mapped[str] = mapped_column(String(200))
+    food_group_code: Mapped[str] = mapped_column(String(4))
+    grams: Mapped[float] = mapped_column(Float)
+    measure: Mapped[str | None] = mapped_column(String(160))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SupplementRow(Base):
+    __tablename__ = "supplements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)
+    meal: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    label: Mapped[dict[str, Any]] = mapped_column(JSON)
+    nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- foods ---------------------------------------------------------------------------------
+
+
+class FoodNotFound(LookupError):
+    def __init__(self, ndb_no: str) -> None:
+        super().__init__(
+            f"no food with NDB number {ndb_no!r} in the SR28 database "
+            "(NDB numbers are 5 digits, e.g. 01079; find one with `bonewise food search`)"
+        )
+        self.ndb_no = ndb_no
+
+
+@dataclass(frozen=True, slots=True)
+class FoodHit:
+    ndb_no: str
+    description: str
+    food_group: str
+    calcium_mg_per_100g: float | None
+    vitamin_d_iu_per_100g: float | None
+    vitamin_k_ug_per_100g: float | None
+    measures: tuple[Measure, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ndb_no": self.ndb_no,
+            "description": self.description,
+            "food_group": self.food_group,
+            "calcium_mg_per_100g": self.calcium_mg_per_100g,
+            "vitamin_d_iu_per_100g": self.vitamin_d_iu_per_100g,
+            "vitamin_k_ug_per_100g": self.vitamin_k_ug_per_100g,
+            "measures": [measure_json(m) for m in self.measures],
+        }
+
+
+def measure_json(m: Measure) -> dict[str, Any]:
+    """An SR28 household measure as stored: amount, description and gram weight."""
+    return {
+        "seq": m.seq,
+        "amount": m.amount,
+        "description": m.description,
+        "grams": m.grams,
+        "label": m.label,
+    }
+
+
+ProgressCallback = Callable[[int], None]
+_BATCH = 500
+
+
+def _food_values(food: Food, source: str, now: datetime) -> dict[str, Any]:
+    shape = ranking.food_shape(food.description, food.manufacturer)
+    return {
+        "head_size": shape.head_size,
+        "qualifiers": shape.qualifiers,
+        "plain": shape.plain,
+        "branded": shape.branded,
+        "ndb_no": food.ndb_no,
+        "description": food.description,
+        "common_name": food.common_name,
+        "manufacturer": food.manufacturer,
+        "food_group_code": food.food_group_code,
+        "food_group": food.food_group,
+        "survey": food.survey,
+        **{key: food.per_100g.get(key) for key in NUTRIENT_KEYS},
+        "source": source,
+        "imported_at": now,
+    }
+
+
+def _prefix_end(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _merge(hits: dict[str, tuple[int, bool]], term: str, part: int, exact: bool) -> None:
+    """Keep, per query word, the earliest part it matched in and whether any match was whole."""
+    seen_part, seen_exact = hits.get(term, (part, exact))
+    hits[term] = (min(seen_part, part), seen_exact or exact)
+
+
+class FoodRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(FoodRow)) or 0
+
+    def save_all(
+        self, foods: Iterable[Food], *, source: str, on_progress: ProgressCallback | None = None
+    ) -> int:
+        """Insert or update every food, replacing measures and search terms. Idempotent."""
+        existing = set(self.session.scalars(select(FoodRow.ndb_no)))
+        self.session.execute(delete(FoodTermRow))
+        self.session.execute(delete(FoodVocabularyRow))
+        vocabulary: Counter[str] = Counter()
+        self.session.execute(delete(FoodMeasureRow))
+        now = utcnow()
+        saved = 0
+        batch: list[Food] = []
+
+        def flush() -> None:
+            values = [_food_values(f, source, now) for f in batch]
+            new = [v for v in values if v["ndb_no"] not in existing]
+            old = [v for v in values if v["ndb_no"] in existing]
+            if new:
+                self.session.execute(insert(FoodRow), new)
+            if old:
+                self.session.execute(update(FoodRow), old)
+            measures = [
+                {
+                    "ndb_no": f.ndb_no,
+                    "seq": m.seq,
+                    "amount": m.amount,
+                    "description": m.description,
+                    "grams": m.grams,
+                }
+                for f in batch
+                for m in f.measures
+            ]
+            if measures:
+                self.session.execute(insert(FoodMeasureRow), measures)
+            entries = [
+                (f.ndb_no, term, part)
+                for f in batch
+                for term, part in ranking.index_entries(f.description, f.common_name).items()
+                if len(term) <= 64
+            ]
+            if entries:
+                self.session.execute(
+                    insert(FoodTermRow),
+                    [{"term": t, "ndb_no": n, "part": p} for n, t, p in entries],
+                )
+                vocabulary.update(t for _, t, _ in entries)
+            if on_progress is not None:
+                on_progress(len(batch))
+
+        for food in foods:
+            batch.append(food)
+            saved += 1
+            if len(batch) >= _BATCH:
+                flush()
+                batch = []
+        if batch:
+            flush()
+        self.session.execute(
+            insert(FoodVocabularyRow), [{"term": t, "foods": n} for t, n in vocabulary.items()]
+        )
+        self.session.flush()
+        if self.session.get_bind().dialect.name == "sqlite":
+            # Planner statistics, so a search starts from its rarest word.
+            self.session.execute(text("ANALYZE"))
+        return saved
+
+    def get(self, ndb_no: str) -> Food | None:
+        row = self.session.get(FoodRow, ndb_no)
+        if row is None:
+            return None
+        measures = self.session.scalars(
+            select(FoodMeasureRow)
+            .where(FoodMeasureRow.ndb_no == ndb_no)
+            .order_by(FoodMeasureRow.seq)
+        )
+        return Food(
+            ndb_no=row.ndb_no,
+            description=row.description,
+            food_group_code=row.food_group_code,
+            food_group=row.food_group,
+            per_100g={key: getattr(row, key) for key in NUTRIENT_KEYS},
+            measures=tuple(
+                Measure(seq=m.seq, amount=m.amount, description=m.description, grams=m.grams)
+                for m in measures
+            ),
+            common_name=row.common_name,
+            manufacturer=row.manufacturer,
+            survey=row.survey,
+        )
+
+    def get_or_raise(self, ndb_no: str) -> Food:
+        food = self.get(ndb_no)
+        if food is None:
+            raise FoodNotFound(ndb_no)
+        return food
+
+    def source_of(self, ndb_no: str) -> str:
+        return self.session.scalar(select(FoodRow.source).where(FoodRow.ndb_no == ndb_no)) or ""
+
+    def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:
+        """Foods containing every word typed (any order, plurals folded), best match first."""
+        query = ranking.Query.parse(text)
+        if query.empty:
+            return []
+
+        def matching(column: Any, term: str) -> Any:
+            prefix = query.prefix_for(term)
+            if prefix is None:
+                return column == term
+            return or_(column == term, (column >= prefix) & (column < _prefix_end(prefix)))
+
+        # 1. How common each word is; a word no food has ends the search.
+        frequency = dict.fromkeys(query.terms, 0)
+        vocabulary = self.session.execute(
+            select(FoodVocabularyRow.term, FoodVocabularyRow.foods).where(
+                or_(*(matching(FoodVocabularyRow.term, t) for t in query.terms))
+            )
+        ).all()
+        for term in query.terms:
+            prefix = query.prefix_for(term) or "\x00"
+            frequency[term] = sum(n for t, n in vocabulary if t == term or t.startswith(prefix))
+        if not all(frequency.values()):
+            return []
+        # 2. Foods with the rarest word, with their precomputed shapes.
+        order = sorted(query.terms, key=lambda t: frequency[t])
+        rarest = order[0]
+        shapes: dict[str, Any] = {}
+        found: dict[str, dict[str, tuple[int, bool]]] = {}
+        for row in self.session.execute(
+            select(
+                FoodRow.ndb_no,
+                FoodRow.description,
+                FoodRow.food_group_code,
+                FoodRow.survey,
+                FoodRow.head_size,
+                FoodRow.qualifiers,
+                FoodRow.plain,
+                FoodRow.branded,
+                FoodTermRow.part,
+                FoodTermRow.term,
+            ).join(
+                FoodTermRow,
+                (FoodTermRow.ndb_no == FoodRow.ndb_no) & matching(FoodTermRow.term, rarest),
+            )
+        ):
+            shapes[row[0]] = row
+            _merge(found.setdefault(row[0], {}), rarest, row[8], row[9] == rarest)
+        # 3. Narrowed by each other word: the first part it is in and whether it is whole.
+        for term in order[1:]:
+            narrowed: dict[str, dict[str, tuple[int, bool]]] = {}
+            for ndb_no, part, word in self.session.execute(
+                select(FoodTermRow.ndb_no, FoodTermRow.part, FoodTermRow.term).where(
+                    matching(FoodTermRow.term, term),
+                    FoodTermRow.ndb_no.in_(bindparam("candidates", expanding=True)),
+                ),
+                {"candidates": list(found)},
+            ):
+                hits = narrowed.setdefault(ndb_no, dict(found[ndb_no]))
+                _merge(hits, term, part, word == term)
+            found = narrowed
+            if not found:
+                return []
+        best = ranking.rank(
+            (
+                ranking.Match(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    ranking.FoodShape(r[4], r[5], r[6], r[7]),
+                    tuple(found[r[0]][t][0] for t in query.terms),
+                    sum(found[r[0]][t][1] for t in query.terms),
+                )
+                for r in (shapes[n] for n in found)
+            ),
+            limit=limit,
+        )
+        if not best:
+            return []
+        details = {
+            r.ndb_no: r
+            for r in self.session.execute(
+                select(
+                    FoodRow.ndb_no,
+                    FoodRow.food_group,
+                    FoodRow.calcium_mg,
+                    FoodRow.vitamin_d_iu,
+                    FoodRow.vitamin_k_ug,
+                ).where(FoodRow.ndb_no.in_([m.ndb_no for m in best]))
+            )
+        }
+        measures: dict[str, list[Measure]] = {}
+        for row in self.session.scalars(
+            select(FoodMeasureRow)
+            .where(FoodMeasureRow.ndb_no.in_([m.ndb_no for m in best]))
+            .order_by(FoodMeasureRow.ndb_no, FoodMeasureRow.seq)
+        ):
+            measures.setdefault(row.ndb_no, []).append(
+                Measure(
+                    seq=row.seq, amount=row.amount, description=row.description, grams=row.grams
+                )
+            )
+        return [
+            FoodHit(
+                ndb_no=m.ndb_no,
+                description=m.description,
+                food_group=details[m.ndb_no].food_group,
+                calcium_mg_per_100g=details[m.ndb_no].calcium_mg,
+                vitamin_d_iu_per_100g=details[m.ndb_no].vitamin_d_iu,
+                vitamin_k_ug_per_100g=details[m.ndb_no].vitamin_k_ug,
+                measures=tuple(measures.get(m.ndb_no, ())),
+            )
+            for m in best
+        ]
+
+    def all_foods(self) -> list[Food]:
+        """Every food with its measures (for suggestions and food-group listings)."""
+        measures: dict[str, list[Measure]] = {}
+        for m in self.session.scalars(
+            select(FoodMeasureRow).order_by(FoodMeasureRow.ndb_no, FoodMeasureRow.seq)
+        ):
+            measures.setdefault(m.ndb_no, []).append(
+                Measure(seq=m.seq, amount=m.amount, description=m.description, grams=m.grams)
+            )
+        return [
+            Food(
+                ndb_no=row.ndb_no,
+                description=row.description,
+                food_group_code=row.food_group_code,
+                food_group=row.food_group,
+                per_100g={key: getattr(row, key) for key in NUTRIENT_KEYS},
+                measures=tuple(measures.get(row.ndb_no, ())),
+                common_name=row.common_name,
+                manufacturer=row.manufacturer,
+                survey=row.survey,
+            )
+            for row in self.session.scalars(select(FoodRow).order_by(FoodRow.ndb_no))
+        ]
+
+
+# --- services: food database -----------------------------------------------------------------
+
+
+def import_food_database(
+    session_factory: sessionmaker[Session], *, on_progress: ProgressCallback | None = None
+) -> int:
+    """Load (or refresh) all SR28 foods in one transaction; returns the number of foods."""
+    source = sr28.provenance().label
+    with UnitOfWork(session_factory) as uow:
+        saved = FoodRepository(uow.session).save_all(
+            sr28.read_foods(), source=source, on_progress=on_progress
+        )
+        uow.commit()
+    return saved
+
+
+def ensure_food_database(
+    session_factory: sessionmaker[Session], *, on_progress: ProgressCallback | None = None
+) -> int:
+    """Import SR28 if the foods table is empty; returns the number of foods stored."""
+    with UnitOfWork(session_factory) as uow:
+        count = FoodRepository(uow.session).count()
+    if count:
+        return count
+    return import_food_database(session_factory, on_progress=on_progress)
+
+
+def food_source(session_factory: sessionmaker[Session], *, ndb_no: str) -> str:
+    """Where a stored food's values come from (provenance of the import)."""
+    with UnitOfWork(session_factory) as uow:
+        return FoodRepository(uow.session).source_of(ndb_no)
+
+
+def search_foods(
+    session_factory: sessionmaker[Session], *, query: str, limit: int = 20
+) -> list[FoodHit]:
+    if limit < 1:
+        raise ValueError(f"limit={limit}: must be at least 1")
+    with UnitOfWork(session_factory) as uow:
+        return FoodRepository(uow.session).search(query, limit=limit)
+
+
+def get_food(session_factory: sessionmaker[Session], *, ndb_no: str) -> Food:
+    with UnitOfWork(session_factory) as uow:
+        return FoodRepository(uow.session).get_or_raise(ndb_no.strip())

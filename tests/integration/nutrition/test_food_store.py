@@ -1,0 +1,112 @@
+"""The food database in the real store: import, idempotence, unknown vs zero, search.
+
+Runs on a SQLite file and, when BONEWISE_TEST_POSTGRES_URL is set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bonewise.store import food as service
+from bonewise.store.food import FoodMeasureRow, FoodRepository, FoodRow
+from bonewise.store.uow import UnitOfWork, open_store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request):
+    if request.param == "sqlite":
+        return request.getfixturevalue("food_store")
+    return request.getfixturevalue("pg_food_store")
+
+
+def test_all_8789_foods_and_their_measures_are_stored(store):
+    with UnitOfWork(store) as uow:
+        assert FoodRepository(uow.session).count() == 8789
+        measures = uow.session.scalar(select(func.count()).select_from(FoodMeasureRow))
+    assert measures == 15438
+
+
+def test_stored_values_keep_unknown_apart_from_zero(store):
+    caraway = service.get_food(store, ndb_no="01008")
+    assert caraway.per_100g["vitamin_d_iu"] is None
+    assert service.get_food(store, ndb_no="11233").per_100g["vitamin_d_iu"] == 0.0
+    with UnitOfWork(store) as uow:
+        unknown_calcium = uow.session.scalar(
+            select(func.count()).select_from(FoodRow).where(FoodRow.calcium_mg.is_(None))
+        )
+    assert unknown_calcium == 348
+
+
+def test_kale_raw_comes_first_with_its_sr28_calcium_and_measure(store):
+    first = service.search_foods(store, query="kale raw", limit=5)[0]
+    assert (first.ndb_no, first.description, first.calcium_mg_per_100g) == (
+        "11233",
+        "Kale, raw",
+        150.0,
+    )
+    assert [m.label for m in first.measures] == ['1 cup 1" pieces, loosely packed = 16 g']
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("2% milk", "Milk, reduced fat, fluid, 2% milkfat, with added vitamin A and vitamin D"),
+        ("milk 2%", "Milk, reduced fat, fluid, 2% milkfat, with added vitamin A and vitamin D"),
+        ("greek yogurt", "Yogurt, Greek, plain, nonfat"),
+        ("yogurt greek", "Yogurt, Greek, plain, nonfat"),
+        ("sardines", "Fish, sardine, Atlantic, canned in oil, drained solids with bone"),
+        ("sardine", "Fish, sardine, Atlantic, canned in oil, drained solids with bone"),
+        ("Kale, Raw", "Kale, raw"),
+        ("raw kale", "Kale, raw"),
+        ("broccoli", "Broccoli, raw"),
+        ("blueberries", "Blueberries, raw"),
+        ("collards", "Collards, raw"),
+        ("cheddar cheese", "Cheese, cheddar"),
+        ("chia seeds", "Seeds, chia seeds, dried"),
+    ],
+)
+def test_what_people_type_finds_the_plain_common_food_first(store, query, expected_first):
+    assert service.search_foods(store, query=query, limit=10)[0].description == expected_first
+
+
+def test_milk_finds_milks_before_foods_that_mention_milk(store):
+    hits = service.search_foods(store, query="milk", limit=10)
+    assert all(h.description.startswith("Milk") for h in hits)
+    everything = [h.description for h in service.search_foods(store, query="milk", limit=1000)]
+    assert "Crackers, milk" in everything
+    assert everything.index("Crackers, milk") > 10
+
+
+def test_the_last_word_matches_as_a_prefix_while_typing(store):
+    assert service.search_foods(store, query="greek yog", limit=1)[0].description == (
+        "Yogurt, Greek, plain, nonfat"
+    )
+
+
+def test_a_word_no_food_has_finds_nothing(store):
+    assert service.search_foods(store, query="kale zzzqx") == []
+    assert service.search_foods(store, query="  ,, ") == []
+
+
+def test_import_again_is_idempotent(sqlite_copy):
+    factory = open_store(f"sqlite:///{sqlite_copy}")
+    before = service.search_foods(factory, query="kale raw", limit=3)
+    assert service.import_food_database(factory) == 8789
+    assert service.ensure_food_database(factory) == 8789
+    with UnitOfWork(factory) as uow:
+        assert FoodRepository(uow.session).count() == 8789
+        assert uow.session.scalar(select(func.count()).select_from(FoodMeasureRow)) == 15438
+    assert service.search_foods(factory, query="kale raw", limit=3) == before
+
+
+def test_ensure_food_database_imports_into_an_empty_store(tmp_path):
+    factory = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    steps: list[int] = []
+    assert service.ensure_food_database(factory, on_progress=steps.append) == 8789
+    assert sum(steps) == 8789
+
+
+def test_an_unknown_ndb_number_is_a_clear_lookup_error(store):
+    with pytest.raises(service.FoodNotFound, match="no food with NDB number '99999'"):
+        service.get_food(store, ndb_no="99999")
