@@ -63,7 +63,7 @@ def table_violations(plan, *, aerobic_minutes=150):
             found.append(f"resistance on consecutive days {WEEKDAYS[a]}, {WEEKDAYS[b]}")
     for day in strength_days:
         covered = set().union(*(exercise_of(s).muscle_groups for i, s in resistance if i == day))
-        if not MUSCLE_GROUPS <= covered:
+        if not covered >= MUSCLE_GROUPS:
             found.append(f"{WEEKDAYS[day]} misses {sorted(MUSCLE_GROUPS - covered)}")
     for _, s in resistance:
         if not (1 <= s["sets"] <= 3 and 8 <= s["reps"] <= 12 and 5 <= s["effort"] <= 8):

@@ -130,5 +130,5 @@ def test_iso_weeks_parse_and_bad_weeks_are_refused():
     assert parse_iso_week("2026-W48") == (2026, 48)
     assert iso_week_bounds(2026, 53) == (date(2026, 12, 28), date(2027, 1, 3))
     for bad in ("2026-48", "W48", "2025-W53", "2026-W00"):
-        with pytest.raises(SessionError, match="ISO week|does not exist"):
+        with pytest.raises(SessionError, match=r"ISO week|does not exist"):
             parse_iso_week(bad)

@@ -1,5 +1,7 @@
 """Progressive overload within caps, easier weeks, and a step back after pain."""
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,7 +37,7 @@ def volume(t):
 def test_load_grows_week_on_week_up_to_a_cap():
     weeks = [week_targets(w, current_minutes=0, start_low=True) for w in range(1, 40)]
     hard = [t for t in weeks if not t.easier_week]
-    assert all(volume(b) >= volume(a) for a, b in zip(hard, hard[1:], strict=False))
+    assert all(volume(b) >= volume(a) for a, b in itertools.pairwise(hard))
     assert volume(hard[-1]) == (36, 8)  # 3 x 12 at effort 8: the cap
     assert volume(hard[-1]) == volume(hard[-5])
     assert hard[0].sets == 1 and hard[0].effort == 5  # starts low
