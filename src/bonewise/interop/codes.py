@@ -33,9 +33,9 @@ Verification notes (2026-11-27, public sources via the project's search tool):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from bonewise.clinical.models import AromataseInhibitor, BoneAgent, Site
+from bonewise.clinical.models import AromataseInhibitor, BoneAgent, MenopausalStatus, Site, Smoking
 from bonewise.evidence import Evidence
 
 LOINC = "http://loinc.org"
@@ -43,6 +43,17 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
 CPT = "http://www.ama-assn.org/go/cpt"
 UCUM = "http://unitsofmeasure.org"
+# bonewise's own code system, for facts no standard terminology codes (verified so far): the
+# Hadji/ASCO risk-factor answers, menopausal status as a question, FRAX results entered by a
+# clinician, the computed values of an assessment. Local codes are named as such in every report.
+BONEWISE = "urn:bonewise:codes"
+# Extensions bonewise writes and reads back (round trip of the native patient record).
+EXT_BASE = "urn:bonewise:extension:"
+EXT_PLANNED_YEARS = EXT_BASE + "planned-years"
+EXT_OVARIAN_SUPPRESSION = EXT_BASE + "ovarian-suppression"
+EXT_EXCLUDED_VERTEBRAE = EXT_BASE + "excluded-vertebrae"
+EXT_FRAGILITY = EXT_BASE + "fragility-fracture"
+EXT_FRAX_WITH_BMD = EXT_BASE + "frax-with-bmd"
 
 # Spellings of the same code systems found in real exports (Synthea CSV, OIDs, older FHIR).
 _SYSTEM_ALIASES: dict[str, str] = {
@@ -325,6 +336,11 @@ def _rx(
     )
 
 
+def _local_drug(agent: Any, drug_class: DrugClass) -> DrugCode:
+    concept = Concept(BONEWISE, agent, agent.replace("_", " "), "policy", "bonewise local code")
+    return DrugCode(concept, drug_class, agent, "ingredient")
+
+
 _AI: DrugClass = "aromatase_inhibitor"
 _BTA: DrugClass = "bone_directed_therapy"
 
@@ -431,6 +447,21 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "Synthea osteoporosis module (MedicationOrder)",
     ),
     _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    # bonewise local codes: the agent by name, written beside the RxNorm coding on export so a
+    # record round-trips even where no verified RxNorm code exists (ibandronate).
+    *(
+        _local_drug(agent, _AI if agent in ("anastrozole", "letrozole", "exemestane") else _BTA)
+        for agent in (
+            "anastrozole",
+            "letrozole",
+            "exemestane",
+            "denosumab",
+            "zoledronic_acid",
+            "alendronate",
+            "risedronate",
+            "ibandronate",
+        )
+    ),
 )
 
 # --- SNOMED CT: conditions ---------------------------------------------------------------------
@@ -502,6 +533,85 @@ CONDITION_CODES: tuple[ConditionCode, ...] = (
     ),
 )
 
+# --- Smoking status (LOINC 72166-2 with SNOMED CT answers; US Core / IPS smoking status) --------
+SMOKING_STATUS = _loinc(
+    "72166-2",
+    "Tobacco smoking status",
+    "confirmed",
+    "US Core, AU Core and IPS smoking-status profiles",
+)
+_SMOKING_SRC = "a public US Core smoking-status answer map (current / former / never)"
+_SMOKING_ROWS: tuple[tuple[str, str, Smoking], ...] = (
+    ("449868002", "Smokes tobacco daily (finding)", "current"),
+    ("428041000124106", "Occasional tobacco smoker (finding)", "current"),
+    ("77176002", "Smoker (finding)", "current"),
+    ("428071000124103", "Heavy tobacco smoker (finding)", "current"),
+    ("428061000124105", "Light tobacco smoker (finding)", "current"),
+    ("65568007", "Cigarette smoker (finding)", "current"),
+    ("8517006", "Ex-smoker (finding)", "past"),
+    ("266919005", "Never smoked tobacco (finding)", "never"),
+)
+SMOKING_ANSWERS: dict[str, tuple[Concept, Smoking]] = {
+    code: (_sct(code, display, "secondary", _SMOKING_SRC), status)
+    for code, display, status in _SMOKING_ROWS
+}
+SMOKING_EXPORT: dict[str, str] = {"current": "77176002", "past": "8517006", "never": "266919005"}
+
+# --- Menopausal status (SNOMED CT findings) ---------------------------------------------------
+_MENO_SRC = "a public SNOMED CT value set of menopausal states"
+_MENOPAUSE_ROWS: tuple[tuple[str, str, Evidence, str, MenopausalStatus], ...] = (
+    ("22636003", "Premenopausal state (finding)", "secondary", _MENO_SRC, "premenopausal"),
+    (
+        "307409000",
+        "Perimenopausal state (finding)",
+        "unconfirmed",
+        "one codebase, marked 'to confirm' there",
+        "perimenopausal",
+    ),
+    ("76498008", "Postmenopausal state (finding)", "secondary", _MENO_SRC, "postmenopausal"),
+)
+MENOPAUSE_STATES: dict[str, tuple[Concept, MenopausalStatus]] = {
+    code: (_sct(code, display, evidence, where), status)
+    for code, display, evidence, where, status in _MENOPAUSE_ROWS
+}
+MENOPAUSE_EXPORT: dict[str, str] = {status: code for code, (_, status) in MENOPAUSE_STATES.items()}
+
+# --- bonewise local codes -----------------------------------------------------------------------
+_LOCAL = "bonewise local code (no verified standard code)"
+
+
+def _local(code: str, display: str) -> Concept:
+    return Concept(BONEWISE, code, display, "policy", _LOCAL)
+
+
+LOCAL_CODES: dict[str, Concept] = {
+    c.code: c
+    for c in (
+        _local("menopausal-status", "Menopausal status"),
+        _local("prior_fragility_fracture_after_50", "Prior fragility fracture after age 50"),
+        _local("vertebral_fracture", "Vertebral fracture"),
+        _local("parental_hip_fracture", "Parental hip fracture"),
+        _local("oral_glucocorticoids_over_6_months", "Oral glucocorticoids for over 6 months"),
+        _local("alcohol_3_or_more_units_per_day", "Alcohol 3 or more units per day"),
+        _local("rheumatoid_arthritis", "Rheumatoid arthritis"),
+        _local("falls_last_12_months", "Falls in the last 12 months"),
+        _local("bone_metastases", "Bone metastases"),
+        _local("frax", "FRAX 10-year probabilities entered by a clinician"),
+        _local("frax-major-osteoporotic", "FRAX 10-year major osteoporotic fracture probability"),
+        _local("frax-hip", "FRAX 10-year hip fracture probability"),
+        _local("who-category", "WHO densitometric category (computed by bonewise)"),
+        _local("lowest-t-score", "Lowest valid T-score (computed by bonewise)"),
+        _local("next-dxa-due", "Next DXA due date (computed by bonewise)"),
+        _local("bone-health-assessment", "Bone health assessment on aromatase inhibitor"),
+        _local("bone-directed-therapy", "Consider bone-directed therapy"),
+    )
+}
+
+
+def local_code(code: str) -> Concept | None:
+    return LOCAL_CODES.get(code)
+
+
 # --- DXA procedure -----------------------------------------------------------------------------
 PROCEDURE_CODES: tuple[ProcedureCode, ...] = (
     ProcedureCode(
@@ -528,7 +638,7 @@ PROCEDURE_CODES: tuple[ProcedureCode, ...] = (
 _DXA_BY_CODE = {c.concept.code: c for c in DXA_CODES}
 _LAB_BY_CODE = {c.concept.code: c for c in LAB_CODES}
 _VITAL_BY_CODE = {c.concept.code: c for c in VITAL_CODES}
-_DRUG_BY_CODE = {c.concept.code: c for c in DRUG_CODES}
+_DRUG_BY_KEY = {(c.concept.system, c.concept.code): c for c in DRUG_CODES}
 _CONDITION_BY_CODE = {c.concept.code: c for c in CONDITION_CODES}
 _PROCEDURE_BY_KEY = {(c.concept.system, c.concept.code): c for c in PROCEDURE_CODES}
 
@@ -570,7 +680,8 @@ def vital_code(code: str, system: str | None = LOINC) -> VitalCode | None:
 
 
 def drug_code(system: str | None, code: str) -> DrugCode | None:
-    return _DRUG_BY_CODE.get(code) if _in(system, RXNORM) else None
+    """The RxNorm (or bonewise local) drug entry, or None if the code is not in the tables."""
+    return _DRUG_BY_KEY.get((normalise_system(system), code))
 
 
 def drug_class(system: str | None, code: str) -> DrugClass | None:
@@ -596,6 +707,11 @@ def is_dxa_procedure(system: str | None, code: str) -> bool:
     return procedure_code(system, code) is not None
 
 
+def concept(system: str, code: str) -> Concept | None:
+    """Any concept in the tables by system and code."""
+    return _ALL.get((normalise_system(system), code))
+
+
 def codes_for(
     *,
     drug_class: DrugClass | None = None,
@@ -618,11 +734,48 @@ VITAMIN_D_LOINC_CODES: frozenset[str] = frozenset(
     c.concept.code for c in LAB_CODES if c.kind == "25_oh_vitamin_d"
 )
 AROMATASE_INHIBITOR_RXNORM: frozenset[str] = frozenset(
-    d.concept.code for d in DRUG_CODES if d.drug_class == "aromatase_inhibitor"
+    d.concept.code
+    for d in DRUG_CODES
+    if d.drug_class == "aromatase_inhibitor" and d.concept.system == RXNORM
 )
 BONE_THERAPY_RXNORM: frozenset[str] = frozenset(
-    d.concept.code for d in DRUG_CODES if d.drug_class == "bone_directed_therapy"
+    d.concept.code
+    for d in DRUG_CODES
+    if d.drug_class == "bone_directed_therapy" and d.concept.system == RXNORM
 )
+
+# --- What bonewise writes on export -------------------------------------------------------------
+# The RxNorm concept written for each agent (the AI products exist in one strength each; bone
+# agents by ingredient, except denosumab whose 60 mg product is the osteoporosis dose).
+EXPORT_DRUG_RXNORM: dict[str, str] = {
+    "anastrozole": "199224",
+    "letrozole": "200064",
+    "exemestane": "310261",
+    "denosumab": "993452",
+    "zoledronic_acid": "77655",
+    "alendronate": "46041",
+    "risedronate": "73056",
+}
+# The unsided LOINC code for each (site, kind).
+EXPORT_DXA_LOINC: dict[tuple[str, str], DxaCode] = {
+    (c.site, c.kind): c for c in DXA_CODES if c.laterality is None
+}
+# The LOINC code for each (lab kind, unit); nmol/L vitamin D uses the D3 moles code (no verified
+# LOINC code for total D2+D3 in nmol/L exists, clinical-reference.md s8).
+EXPORT_LAB_LOINC: dict[tuple[str, str], str] = {
+    ("25_oh_vitamin_d", "ng/mL"): "62292-8",
+    ("25_oh_vitamin_d", "nmol/L"): "14635-7",
+    ("serum_calcium", "mg/dL"): "17861-6",
+    ("serum_calcium", "mmol/L"): "2000-8",
+    ("creatinine_clearance", "mL/min"): "2164-2",
+}
+EXPORT_VITAL_UCUM: dict[str, str] = {"cm": "cm", "in": "[in_i]", "kg": "kg", "lb": "[lb_av]"}
+# Fracture sites with a SNOMED CT concept of their own; other sites use FRACTURE_GENERAL.
+EXPORT_FRACTURE_SNOMED: dict[str, str] = {
+    "hip": "359817006",
+    "forearm": "65966004",
+    "wrist": "263102004",
+}
 DXA_PROCEDURE_CODES: frozenset[tuple[str, str]] = frozenset(_PROCEDURE_BY_KEY)
 
 
@@ -636,3 +789,9 @@ def all_concepts() -> list[Concept]:
         *(c.concept for c in CONDITION_CODES),
         *(c.concept for c in PROCEDURE_CODES),
     ]
+
+
+_ALL: dict[tuple[str, str], Concept] = {(c.system, c.code): c for c in all_concepts()}
+_ALL.update({(SNOMED, code): c for code, (c, _) in SMOKING_ANSWERS.items()})
+_ALL.update({(SNOMED, code): c for code, (c, _) in MENOPAUSE_STATES.items()})
+_ALL.update({(BONEWISE, code): c for code, c in LOCAL_CODES.items()})

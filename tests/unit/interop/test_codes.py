@@ -98,7 +98,10 @@ def test_every_code_is_unique_per_system_and_tagged() -> None:
         key = (concept.system, concept.code)
         assert key not in seen, key
         seen.add(key)
-        assert concept.evidence in ("confirmed", "secondary", "unconfirmed")
+        if concept.system == codes.BONEWISE:
+            assert concept.evidence == "policy"  # local codes never pass for standard ones
+        else:
+            assert concept.evidence in ("confirmed", "secondary", "unconfirmed")
         assert concept.verified_in
 
 
@@ -107,3 +110,19 @@ def test_value_sets_for_analytics() -> None:
     assert (codes.RXNORM, "199224") in ais
     assert (codes.RXNORM, "993452") not in ais
     assert codes.codes_for(condition="bone_metastases") == {(codes.SNOMED, "94222008")}
+
+
+def test_local_drug_codes_cover_every_agent_for_round_trips() -> None:
+    for agent in (
+        "anastrozole",
+        "letrozole",
+        "exemestane",
+        "denosumab",
+        "zoledronic_acid",
+        "alendronate",
+        "risedronate",
+        "ibandronate",
+    ):
+        entry = codes.drug_code(codes.BONEWISE, agent)
+        assert entry is not None and entry.agent == agent
+    assert codes.drug_code(codes.RXNORM, "ibandronate") is None
