@@ -1,0 +1,338 @@
+"""Accounts: users (patient or clinician), care links, server-side sessions and the audit log.
+
+Passwords are hashed with argon2 (pwdlib). Session tokens are random and stored only as their
+SHA-256 digest, so a copy of the database does not let anyone sign in. The audit log records
+every clinician read and every write: who, what, when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bonewise.store.base import Base, utcnow
+
+Role = Literal["patient", "clinician"]
+ROLES: tuple[Role, ...] = ("patient", "clinician")
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+
+# Argon2id with the OWASP Password Storage Cheat Sheet's first configuration
+# (19 MiB memory, 2 iterations, 1 lane): strong, and fast enough for a 2-core server.
+_hasher = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=2, parallelism=1),))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    patient_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("patients.id"), unique=True, nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CareLinkRow(Base):
+    __tablename__ = "care_links"
+
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    actor_role: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # read | write | login ...
+    what: Mapped[str] = mapped_column(String(200), nullable=False)
+    patient_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    name: str
+    role: Role
+    patient_id: str | None
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == "clinician"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor_email: str
+    actor_role: str
+    action: str
+    what: str
+    patient_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    token: str  # the raw token: only ever known right after creation or from the cookie
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+class AccountError(ValueError):
+    """Bad account input: the message names the field, the value and what is allowed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class UserNotFound(LookupError):
+    def __init__(self, key: object) -> None:
+        super().__init__(f"no user {key!r}")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _validate_new_user(email: str, name: str, role: str, password: str) -> None:
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError("email", f"{email!r} is not an e-mail address like name@example.org")
+    if not name.strip() or len(name) > 120:
+        raise AccountError("name", f"{name!r}: give a name of 1 to 120 characters")
+    if role not in ROLES:
+        raise AccountError("role", f"{role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "password", f"{len(password)} characters; use at least {MIN_PASSWORD_LENGTH}"
+        )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.email, row.name, row.role, row.patient_id)  # type: ignore[arg-type]
+
+
+class AccountRepository:
+    """Users, care links and sessions. Never commits: the unit of work does."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- users ---------------------------------------------------------------------------
+    def create_user(self, *, email: str, name: str, role: str, password: str) -> User:
+        email = normalise_email(email)
+        _validate_new_user(email, name, role, password)
+        if self.find_by_email(email) is not None:
+            raise AccountError("email", f"{email!r} already has an account; sign in instead")
+        row = UserRow(
+            email=email, name=name.strip(), role=role, password_hash=_hasher.hash(password)
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _user(row)
+
+    def find_by_email(self, email: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.email == normalise_email(email)))
+        return _user(row) if row else None
+
+    def get_or_raise(self, user_id: int) -> User:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        return _user(row)
+
+    def authenticate(self, *, email: str, password: str) -> User | None:
+        """The user if the password matches; None otherwise (same cost either way)."""
+        row = self.session.scalar(select(UserRow).where(UserRow.email == normalise_email(email)))
+        if row is None:
+            _hasher.verify(password, _DUMMY_HASH)
+            return None
+        return _user(row) if _hasher.verify(password, row.password_hash) else None
+
+    def attach_patient(self, *, user_id: int, patient_id: str) -> User:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        if row.role != "patient":
+            raise AccountError("role", "only a patient account can own a patient record")
+        row.patient_id = patient_id
+        self.session.flush()
+        return _user(row)
+
+    def owner_of(self, patient_id: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.patient_id == patient_id))
+        return _user(row) if row else None
+
+    # --- care links ------------------------------------------------------------------------
+    def link(self, *, clinician_id: int, patient_id: str) -> None:
+        clinician = self.get_or_raise(clinician_id)
+        if not clinician.is_clinician:
+            raise AccountError("clinician", f"{clinician.email} is not a clinician account")
+        if not self.is_linked(clinician_id=clinician_id, patient_id=patient_id):
+            self.session.add(CareLinkRow(clinician_id=clinician_id, patient_id=patient_id))
+            self.session.flush()
+
+    def unlink(self, *, clinician_id: int, patient_id: str) -> None:
+        self.session.execute(
+            delete(CareLinkRow).where(
+                CareLinkRow.clinician_id == clinician_id, CareLinkRow.patient_id == patient_id
+            )
+        )
+
+    def is_linked(self, *, clinician_id: int, patient_id: str) -> bool:
+        return self.session.get(CareLinkRow, (clinician_id, patient_id)) is not None
+
+    def linked_patient_ids(self, clinician_id: int) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(CareLinkRow.patient_id)
+                .where(CareLinkRow.clinician_id == clinician_id)
+                .order_by(CareLinkRow.patient_id)
+            )
+        )
+
+    def clinicians_of(self, patient_id: str) -> list[User]:
+        rows = self.session.scalars(
+            select(UserRow)
+            .join(CareLinkRow, CareLinkRow.clinician_id == UserRow.id)
+            .where(CareLinkRow.patient_id == patient_id)
+            .order_by(UserRow.email)
+        )
+        return [_user(r) for r in rows]
+
+    # --- sessions --------------------------------------------------------------------------
+    def open_session(self, user: User, *, now: datetime | None = None) -> WebSession:
+        now = now or utcnow()
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        expires = now + SESSION_LIFETIME
+        self.session.add(
+            WebSessionRow(
+                token_sha256=_digest(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        self.session.flush()
+        return WebSession(token, user, csrf, expires)
+
+    def find_session(self, token: str, *, now: datetime | None = None) -> WebSession | None:
+        """The live session for a raw token; None if unknown or expired."""
+        if not token or len(token) > 128:
+            return None
+        row = self.session.get(WebSessionRow, _digest(token))
+        if row is None or _aware(row.expires_at) <= (now or utcnow()):
+            return None
+        return WebSession(token, self.get_or_raise(row.user_id), row.csrf_token, row.expires_at)
+
+    def close_session(self, token: str) -> None:
+        self.session.execute(
+            delete(WebSessionRow).where(WebSessionRow.token_sha256 == _digest(token))
+        )
+
+    def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
+        self.session.execute(
+            delete(WebSessionRow).where(WebSessionRow.expires_at <= (now or utcnow()))
+        )
+
+
+class AuditLog:
+    """Append-only record of who read or wrote what, and when."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        actor: User | None,
+        action: str,
+        what: str,
+        patient_id: str | None,
+        detail: dict[str, Any] | None = None,
+        actor_email: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditRow(
+                at=utcnow(),
+                actor_id=actor.id if actor else None,
+                actor_email=actor.email if actor else (actor_email or "anonymous"),
+                actor_role=actor.role if actor else "anonymous",
+                action=action,
+                what=what[:200],
+                patient_id=patient_id,
+                detail=detail or {},
+            )
+        )
+        self.session.flush()
+
+    def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditRow)
+            .where(AuditRow.patient_id == patient_id)
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            AuditEntry(
+                _aware(r.at), r.actor_email, r.actor_role, r.action, r.what, r.patient_id, r.detail
+            )
+            for r in rows
+        ]
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(AuditRow)) or 0)
+
+
+_DUMMY_HASH = _hasher.hash("bonewise-timing-equaliser")

@@ -1,0 +1,229 @@
+"""The FastAPI application: pages for patients and clinicians plus the JSON API they use.
+
+    app = create_app(session_factory=open_store())
+
+Routers are thin: they read the request, call a service in `bonewise.web.services` (or a
+feature's own service module) and render a template or return JSON.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import secrets
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bonewise.store.accounts import UserNotFound
+from bonewise.store.patients import PatientNotFound
+from bonewise.web import pages
+from bonewise.web.security import (
+    CsrfFailed,
+    Forbidden,
+    LoginRateLimiter,
+    NotAuthenticated,
+    TooManyAttempts,
+)
+from bonewise.web.services import InvalidCredentials, InvalidInput, NoRecordYet
+
+SECRET_ENV = "BONEWISE_SECRET_KEY"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str, **headers: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+    return pages.render(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(request: Request, _exc: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "sign in first"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Exception) -> Response:
+        return _error(request, 403, str(exc))
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _exc: Exception) -> Response:
+        return _error(
+            request, 403, "the form expired or did not come from bonewise: reload and try again"
+        )
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TooManyAttempts)
+        return _error(request, 429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(InvalidCredentials)
+    async def _bad_login(request: Request, exc: Exception) -> Response:
+        return _error(request, 401, str(exc))
+
+    @app.exception_handler(PatientNotFound)
+    async def _no_patient(request: Request, exc: Exception) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(UserNotFound)
+    async def _no_user(request: Request, exc: Exception) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(NoRecordYet)
+    async def _no_record(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return RedirectResponse("/onboarding", status_code=303)
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InvalidInput)
+        if _is_api(request):
+            return JSONResponse({"detail": exc.errors}, status_code=422)
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return _error(request, exc.status_code, str(exc.detail), **(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        text = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return _error(request, 422, text)
+
+
+def _security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            )
+            response.headers.setdefault("Cache-Control", "no-store")
+        new_token = getattr(request.state, "new_anon_csrf", None)
+        if new_token:
+            from bonewise.web.security import ANON_CSRF_COOKIE, anonymous_csrf_cookie
+
+            response.set_cookie(
+                ANON_CSRF_COOKIE,
+                anonymous_csrf_cookie(request, new_token),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
+        return response
+
+
+def _custom_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["session"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "the token from POST /api/v1/session (browsers use the "
+            "HttpOnly session cookie instead, with the X-CSRF-Token header on writes)",
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(
+    *,
+    session_factory: sessionmaker[Session],
+    secret_key: str | None = None,
+    login_limiter: LoginRateLimiter | None = None,
+) -> FastAPI:
+    from bonewise.web.routers import (
+        accounts,
+        assessment,
+        audit,
+        clinician,
+        dashboard,
+        docs,
+        dxa,
+        learn,
+        onboarding,
+    )
+
+    app = FastAPI(
+        title="bonewise",
+        version="0.1.0",
+        description="Bone health for women on aromatase inhibitors. Decision support for "
+        "review by her care team, never a verdict. Every route under /api/v1 needs a session "
+        "(POST /api/v1/session) except signing up and signing in.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.session_factory = session_factory
+    app.state.secret_key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
+    app.state.login_limiter = login_limiter or LoginRateLimiter()
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("bonewise.web") / "static")),
+        name="static",
+    )
+    _install_error_handlers(app)
+    _security_headers(app)
+    for module in (accounts, onboarding, dxa, assessment, dashboard, clinician, audit, learn, docs):
+        app.include_router(module.router)
+    _include_cds_hooks(app)
+    _custom_openapi(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> HTMLResponse:
+        return HTMLResponse("ok")
+
+    return app
+
+
+def _include_cds_hooks(app: FastAPI) -> None:
+    """The FHIR engineer's CDS Hooks service, when that module is present."""
+    if importlib.util.find_spec("bonewise.web.cds_hooks") is None:
+        return
+    module = importlib.import_module("bonewise.web.cds_hooks")
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router)

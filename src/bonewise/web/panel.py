@@ -1,0 +1,78 @@
+"""The clinician panel: one row per linked patient, most urgent first (pure, no I/O).
+
+Urgency, in order: automation stopped (bone metastases, recent fracture), critical alerts,
+a guideline recommends bone-directed therapy but none is active (a therapy gap), other alerts,
+an overdue DXA, then missing data. Ties break on the name so the order is stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.models import PatientRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PanelRow:
+    patient_id: str
+    name: str
+    age: int
+    agent: str | None
+    who_category: str | None
+    lowest_t: float | None
+    alerts: list[tuple[str, str, str]]  # (id, severity, text)
+    therapy_gap: bool
+    dxa_overdue: bool
+    next_dxa_due: date | None
+    automation_stopped: bool
+    data_gaps: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def urgency(self) -> tuple[int, ...]:
+        severities = [severity for _, severity, _ in self.alerts]
+        return (
+            int(self.automation_stopped),
+            severities.count("critical"),
+            int(self.therapy_gap),
+            severities.count("warning"),
+            int(self.dxa_overdue),
+            min(self.data_gaps, 1),
+        )
+
+
+def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> PanelRow:
+    as_of = assessment.as_of
+    recommended = sorted(key for key, d in assessment.guidelines.items() if d.bone_directed_therapy)
+    on_therapy = any(t.active_on(as_of) for t in record.bone_therapy)
+    therapy_gap = bool(recommended) and not on_therapy
+    dxa_overdue = "dxa" in assessment.monitoring.overdue
+    reasons = list(assessment.automation.reasons)
+    reasons += [a.text for a in assessment.alerts if a.severity == "critical"]
+    if therapy_gap:
+        reasons.append(
+            f"{', '.join(recommended)}: bone-directed therapy to consider; none recorded as active"
+        )
+    if dxa_overdue:
+        reasons.append(f"DXA overdue (was due {assessment.monitoring.next_dxa_due})")
+    return PanelRow(
+        patient_id=record.id,
+        name=name,
+        age=assessment.age,
+        agent=record.therapy.agent if record.therapy else None,
+        who_category=assessment.who_category,
+        lowest_t=assessment.lowest_t_score.value if assessment.lowest_t_score else None,
+        alerts=[(a.id, a.severity, a.text) for a in assessment.alerts],
+        therapy_gap=therapy_gap,
+        dxa_overdue=dxa_overdue,
+        next_dxa_due=assessment.monitoring.next_dxa_due,
+        automation_stopped=assessment.automation.stopped,
+        data_gaps=len(assessment.data_gaps),
+        reasons=reasons,
+    )
+
+
+def sort_by_urgency(rows: list[PanelRow]) -> list[PanelRow]:
+    return sorted(rows, key=lambda r: (tuple(-u for u in r.urgency), r.name.lower()))

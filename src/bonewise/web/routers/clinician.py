@@ -1,0 +1,50 @@
+"""The clinician panel: linked patients sorted by urgency; opening one shows her dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bonewise.web import pages, services
+from bonewise.web.deps import AUTH_RESPONSES
+from bonewise.web.security import Principal, factory_of, require_clinician
+
+router = APIRouter()
+
+
+@router.get("/clinician", include_in_schema=False)
+def panel_page(request: Request, principal: Principal = Depends(require_clinician)) -> Response:
+    rows = services.clinician_panel(factory_of(request), actor=principal.user, as_of=date.today())
+    return pages.render(request, "panel.html", {"rows": rows})
+
+
+@router.get(
+    "/api/v1/clinician/panel",
+    tags=["clinician"],
+    summary="My linked patients, most urgent first (clinician accounts only)",
+    responses=AUTH_RESPONSES,
+)
+def api_panel(
+    request: Request, principal: Principal = Depends(require_clinician)
+) -> list[dict[str, Any]]:
+    rows = services.clinician_panel(factory_of(request), actor=principal.user, as_of=date.today())
+    return [
+        {
+            "patient_id": r.patient_id,
+            "name": r.name,
+            "age": r.age,
+            "agent": r.agent,
+            "who_category": r.who_category,
+            "lowest_t_score": r.lowest_t,
+            "alerts": [{"id": i, "severity": s, "text": t} for i, s, t in r.alerts],
+            "therapy_gap": r.therapy_gap,
+            "dxa_overdue": r.dxa_overdue,
+            "next_dxa_due": r.next_dxa_due.isoformat() if r.next_dxa_due else None,
+            "automation_stopped": r.automation_stopped,
+            "reasons": r.reasons,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,169 @@
+"""Onboarding and the profile: who she is, her aromatase inhibitor, her risk factors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.web import forms, pages, services
+from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader, patient_writer
+from bonewise.web.schemas import ProfileIn
+from bonewise.web.security import Principal, factory_of, require_patient, verify_csrf
+
+router = APIRouter()
+
+
+def _form_page(
+    request: Request,
+    *,
+    action: str,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    first_time: bool,
+) -> Response:
+    return pages.render(
+        request,
+        "profile.html",
+        {
+            "action": action,
+            "values": values,
+            "errors": errors or {},
+            "first_time": first_time,
+            "risk_labels": forms.RISK_LABELS,
+            "today": date.today().isoformat(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/onboarding", include_in_schema=False)
+def onboarding_page(request: Request, principal: Principal = Depends(require_patient)) -> Response:
+    if principal.user.patient_id is not None:
+        return RedirectResponse(f"/patients/{principal.user.patient_id}/profile", status_code=303)
+    return _form_page(request, action="/onboarding", values={}, first_time=True)
+
+
+@router.post("/onboarding", include_in_schema=False)
+async def onboarding_submit(
+    request: Request,
+    principal: Principal = Depends(require_patient),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    form = await request.form()
+    try:
+        record = services.save_profile(
+            factory_of(request),
+            actor=principal.user,
+            patient_id=None,
+            profile=forms.profile_from_form(form),
+            today=date.today(),
+        )
+    except services.InvalidInput as exc:
+        return _form_page(
+            request,
+            action="/onboarding",
+            values=dict(form),
+            first_time=True,
+            errors=forms.errors_by_field(exc.errors),
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{record.id}/dxa?welcome=1", status_code=303)
+
+
+@router.get("/patients/{patient_id}/profile", include_in_schema=False)
+def profile_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
+    record = services.read_record(
+        factory_of(request), actor=access.user, patient_id=access.patient_id
+    )
+    return _form_page(
+        request,
+        action=f"/patients/{access.patient_id}/profile",
+        first_time=False,
+        values=forms.profile_to_form(record.model_dump(mode="json")),
+    )
+
+
+@router.post("/patients/{patient_id}/profile", include_in_schema=False)
+async def profile_submit(
+    request: Request, access: PatientAccess = Depends(patient_writer)
+) -> Response:
+    form = await request.form()
+    try:
+        services.save_profile(
+            factory_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            profile=forms.profile_from_form(form),
+            today=date.today(),
+        )
+    except services.InvalidInput as exc:
+        return _form_page(
+            request,
+            action=f"/patients/{access.patient_id}/profile",
+            values=dict(form),
+            first_time=False,
+            errors=forms.errors_by_field(exc.errors),
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{access.patient_id}/assessment", status_code=303)
+
+
+# --- API -----------------------------------------------------------------------------------
+@router.post(
+    "/api/v1/profile",
+    response_model=PatientRecord,
+    status_code=201,
+    tags=["patients"],
+    summary="Onboarding: create my own patient record (patient accounts only)",
+    responses=PATIENT_RESPONSES,
+)
+def api_onboard(
+    request: Request,
+    body: ProfileIn,
+    principal: Principal = Depends(require_patient),
+    _csrf: None = Depends(verify_csrf),
+) -> PatientRecord:
+    return services.save_profile(
+        factory_of(request),
+        actor=principal.user,
+        patient_id=None,
+        profile=body.sections(),
+        today=date.today(),
+    )
+
+
+@router.get(
+    "/api/v1/patients/{patient_id}",
+    response_model=PatientRecord,
+    tags=["patients"],
+    summary="The whole patient record",
+    responses=PATIENT_RESPONSES,
+)
+def api_record(request: Request, access: PatientAccess = Depends(patient_reader)) -> PatientRecord:
+    return services.read_record(
+        factory_of(request), actor=access.user, patient_id=access.patient_id
+    )
+
+
+@router.put(
+    "/api/v1/patients/{patient_id}/profile",
+    response_model=PatientRecord,
+    tags=["patients"],
+    summary="Replace profile, therapy and/or risk factors",
+    responses=PATIENT_RESPONSES,
+)
+def api_profile(
+    request: Request, body: ProfileIn, access: PatientAccess = Depends(patient_writer)
+) -> PatientRecord:
+    return services.save_profile(
+        factory_of(request),
+        actor=access.user,
+        patient_id=access.patient_id,
+        profile=body.sections(),
+        today=date.today(),
+    )

@@ -1,0 +1,71 @@
+"""JSON API request and response models (the OpenAPI schema is built from these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bonewise.clinical.models import CancerTherapy, Patient, RiskFactors
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(_In):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SignUp(_In):
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=10, max_length=1024)
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Literal["patient", "clinician"]
+    patient_id: str | None
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="send as 'Authorization: Bearer <token>'")
+    csrf_token: str = Field(description="send as X-CSRF-Token with cookie-authenticated writes")
+    expires_at: datetime
+    user: UserOut
+
+
+class ShareIn(_In):
+    clinician_email: str = Field(min_length=3, max_length=254)
+
+
+class ProfileIn(_In):
+    """Any of the three sections; a section given replaces the stored one."""
+
+    patient: Patient | None = None
+    therapy: CancerTherapy | None = None
+    risk_factors: RiskFactors | None = None
+
+    def sections(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name).model_dump(mode="json")
+            for name in ("patient", "therapy", "risk_factors")
+            if getattr(self, name) is not None
+        }
+
+
+class AuditEntryOut(BaseModel):
+    at: datetime
+    actor_email: str
+    actor_role: str
+    action: str
+    what: str
+
+
+class Message(BaseModel):
+    detail: str

@@ -1,0 +1,229 @@
+"""Who is asking, and may they: server-side sessions, CSRF, login rate limiting, access rules.
+
+Sessions are random tokens kept server-side (only their digest is stored). A browser carries the
+token in an HttpOnly, SameSite=Lax cookie (Secure when served over https); an API client may send
+it as `Authorization: Bearer <token>`. Every state-changing request made with the cookie must
+prove it came from our own page: forms carry the session's CSRF token in a hidden field and
+scripts send it as the `X-CSRF-Token` header. Bearer requests need no CSRF token (a browser never
+attaches them by itself).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.store.accounts import AccountRepository, User, WebSession
+from bonewise.store.uow import UnitOfWork
+
+SESSION_COOKIE = "bonewise_session"
+ANON_CSRF_COOKIE = "bonewise_csrf"
+CSRF_FORM_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class NotAuthenticated(Exception):
+    """No valid session: 401 for the API, a redirect to the sign-in page for pages."""
+
+
+class Forbidden(Exception):
+    """Signed in but not allowed: 403."""
+
+    def __init__(self, message: str = "you do not have access to this record") -> None:
+        super().__init__(message)
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without a valid CSRF token: 403."""
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed sign-in attempts; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    session: WebSession
+    via: Literal["cookie", "bearer"]
+
+    @property
+    def csrf_token(self) -> str:
+        return self.session.csrf_token
+
+
+class LoginRateLimiter:
+    """At most `max_failures` failed sign-ins per e-mail (and 4x that per client address)
+    within `window_s`; a success clears the e-mail's count. In-process memory: one server."""
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        window_s: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        stamps = self._failures.setdefault(key, deque())
+        while stamps and now - stamps[0] >= self.window_s:
+            stamps.popleft()
+        return stamps
+
+    def check(self, *, email: str, client: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key, limit in (
+                (f"e:{email.lower()}", self.max_failures),
+                (f"c:{client}", self.max_failures * 4),
+            ):
+                stamps = self._recent(key, now)
+                if len(stamps) >= limit:
+                    raise TooManyAttempts(max(1, int(self.window_s - (now - stamps[0])) + 1))
+
+    def failed(self, *, email: str, client: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in (f"e:{email.lower()}", f"c:{client}"):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, *, email: str) -> None:
+        with self._lock:
+            self._failures.pop(f"e:{email.lower()}", None)
+
+
+def factory_of(request: Request) -> sessionmaker[Session]:
+    return request.app.state.session_factory  # type: ignore[no-any-return]
+
+
+def _token_from(request: Request) -> tuple[str, Literal["cookie", "bearer"]] | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return cookie, "cookie"
+    return None
+
+
+def optional_principal(request: Request) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    found = _token_from(request)
+    principal = None
+    if found is not None:
+        token, via = found
+        with UnitOfWork(factory_of(request)) as uow:
+            web_session = AccountRepository(uow.session).find_session(token)
+        if web_session is not None:
+            principal = Principal(web_session.user, web_session, via)
+    request.state.principal = principal
+    return principal
+
+
+def require_principal(
+    principal: Principal | None = Depends(optional_principal),
+) -> Principal:
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+def require_clinician(principal: Principal = Depends(require_principal)) -> Principal:
+    if not principal.user.is_clinician:
+        raise Forbidden("this page is for clinicians")
+    return principal
+
+
+def require_patient(principal: Principal = Depends(require_principal)) -> Principal:
+    if principal.user.is_clinician:
+        raise Forbidden("this page is for patients")
+    return principal
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+def _signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.secret_key, salt="anon-csrf")
+
+
+def anonymous_csrf_token(request: Request) -> str:
+    """The CSRF token for a visitor who is not signed in (double-submit, signed cookie)."""
+    raw = request.cookies.get(ANON_CSRF_COOKIE)
+    if raw:
+        try:
+            return str(_signer(request).loads(raw))
+        except BadSignature:
+            pass
+    token = getattr(request.state, "new_anon_csrf", None)
+    if token is None:
+        token = secrets.token_urlsafe(24)
+        request.state.new_anon_csrf = token
+    return str(token)
+
+
+def anonymous_csrf_cookie(request: Request, token: str) -> str:
+    return _signer(request).dumps(token)
+
+
+def csrf_token_for(request: Request) -> str:
+    principal = optional_principal(request)
+    if principal is not None:
+        return principal.csrf_token
+    return anonymous_csrf_token(request)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for every state-changing route (forms and API)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    principal = optional_principal(request)
+    if principal is not None and principal.via == "bearer":
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FORM_FIELD)
+            sent = value if isinstance(value, str) else None
+    if principal is not None:
+        expected = principal.csrf_token
+    else:
+        raw = request.cookies.get(ANON_CSRF_COOKIE)
+        try:
+            expected = str(_signer(request).loads(raw)) if raw else ""
+        except BadSignature:
+            expected = ""
+    if not _same(sent, expected):
+        raise CsrfFailed()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"

@@ -1,0 +1,383 @@
+"""Service functions the pages and the JSON API share: access rules, audit, one unit of work each.
+
+Every function is keyword-only, opens its own unit of work and commits once at the end, so a
+request that fails (validation, access) leaves the store exactly as it was. Access rules:
+a patient sees and changes only her own record; a clinician sees and changes only the records
+of patients linked to her. Every clinician read and every write is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.store.accounts import (
+    AccountError,
+    AccountRepository,
+    AuditEntry,
+    AuditLog,
+    User,
+    WebSession,
+)
+from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.uow import UnitOfWork
+from bonewise.web.panel import PanelRow, panel_row, sort_by_urgency
+from bonewise.web.security import Forbidden, LoginRateLimiter
+
+Factory = sessionmaker[Session]
+Access = Literal["read", "write"]
+
+
+class InvalidInput(ValueError):
+    """Input that failed validation; `errors` use FastAPI's shape: loc, msg, type, input."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def from_pydantic(cls, exc: ValidationError, *, prefix: tuple[str, ...] = ()) -> InvalidInput:
+        errors = []
+        for err in exc.errors(include_url=False):
+            value = err.get("input")
+            shown = value if isinstance(value, str | int | float | bool) or value is None else None
+            errors.append(
+                {
+                    "loc": [*prefix, *map(str, err["loc"])],
+                    "msg": f"{err['msg']} (got {value!r})" if shown is not None else err["msg"],
+                    "type": err["type"],
+                }
+            )
+        return cls(errors)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls([{"loc": ["body", field], "msg": message, "type": "value_error"}])
+
+
+class InvalidCredentials(Exception):
+    def __init__(self) -> None:
+        super().__init__("e-mail or password not recognised")
+
+
+class NoRecordYet(LookupError):
+    """A patient account that has not completed onboarding."""
+
+
+# --- access --------------------------------------------------------------------------------
+def _authorize(uow: UnitOfWork, actor: User, patient_id: str, access: Access) -> None:
+    if actor.role == "patient":
+        if actor.patient_id is None or actor.patient_id != patient_id:
+            raise Forbidden()
+    elif not AccountRepository(uow.session).is_linked(clinician_id=actor.id, patient_id=patient_id):
+        raise Forbidden()
+    if not PatientRepository(uow.session).exists(patient_id):
+        raise PatientNotFound(patient_id)
+
+
+def authorize(factory: Factory, *, actor: User, patient_id: str, access: Access) -> None:
+    """Raise Forbidden (or PatientNotFound) unless `actor` may `access` this patient."""
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, access)
+
+
+def _audit_read(uow: UnitOfWork, actor: User, patient_id: str, what: str) -> None:
+    if actor.is_clinician:
+        AuditLog(uow.session).record(actor=actor, action="read", what=what, patient_id=patient_id)
+
+
+# --- accounts ------------------------------------------------------------------------------
+def sign_up_patient(factory: Factory, *, email: str, name: str, password: str) -> User:
+    with UnitOfWork(factory) as uow:
+        try:
+            user = AccountRepository(uow.session).create_user(
+                email=email, name=name, role="patient", password=password
+            )
+        except AccountError as exc:
+            raise InvalidInput.field(exc.field, str(exc).split(": ", 1)[1]) from exc
+        AuditLog(uow.session).record(
+            actor=user, action="write", what="account created", patient_id=None
+        )
+        uow.commit()
+        return user
+
+
+def create_user(factory: Factory, *, email: str, name: str, role: str, password: str) -> User:
+    """Create an account of either role (the CLI and the demo use this for clinicians)."""
+    with UnitOfWork(factory) as uow:
+        user = AccountRepository(uow.session).create_user(
+            email=email, name=name, role=role, password=password
+        )
+        AuditLog(uow.session).record(
+            actor=user, action="write", what="account created", patient_id=None
+        )
+        uow.commit()
+        return user
+
+
+def sign_in(
+    factory: Factory, *, email: str, password: str, client: str, limiter: LoginRateLimiter
+) -> WebSession:
+    limiter.check(email=email, client=client)
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        user = accounts.authenticate(email=email, password=password)
+        if user is None:
+            limiter.failed(email=email, client=client)
+            AuditLog(uow.session).record(
+                actor=None,
+                actor_email=email[:254],
+                action="login-fail",
+                what="sign-in refused",
+                patient_id=None,
+            )
+            uow.commit()
+            raise InvalidCredentials()
+        limiter.succeeded(email=email)
+        accounts.purge_expired_sessions()
+        web_session = accounts.open_session(user)
+        AuditLog(uow.session).record(
+            actor=user, action="login", what="signed in", patient_id=user.patient_id
+        )
+        uow.commit()
+        return web_session
+
+
+def sign_out(factory: Factory, *, token: str) -> None:
+    with UnitOfWork(factory) as uow:
+        AccountRepository(uow.session).close_session(token)
+        uow.commit()
+
+
+def share_with_clinician(factory: Factory, *, actor: User, clinician_email: str) -> User:
+    """A patient links her record to a clinician's account (found by e-mail)."""
+    if actor.is_clinician or actor.patient_id is None:
+        raise Forbidden("only a patient with a record can share it")
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        clinician = accounts.find_by_email(clinician_email)
+        if clinician is None or not clinician.is_clinician:
+            raise InvalidInput.field(
+                "clinician_email", f"{clinician_email!r} is not a clinician account in bonewise"
+            )
+        accounts.link(clinician_id=clinician.id, patient_id=actor.patient_id)
+        AuditLog(uow.session).record(
+            actor=actor,
+            action="write",
+            what=f"shared record with {clinician.email}",
+            patient_id=actor.patient_id,
+        )
+        uow.commit()
+        return clinician
+
+
+def link_clinician(factory: Factory, *, clinician_email: str, patient_id: str) -> None:
+    """Administrative link (CLI/demo): the clinician may then see this patient."""
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        clinician = accounts.find_by_email(clinician_email)
+        if clinician is None:
+            raise InvalidInput.field("clinician_email", f"no account {clinician_email!r}")
+        PatientRepository(uow.session).get_or_raise(patient_id)
+        accounts.link(clinician_id=clinician.id, patient_id=patient_id)
+        AuditLog(uow.session).record(
+            actor=None,
+            actor_email="administrator",
+            action="write",
+            what=f"linked clinician {clinician.email}",
+            patient_id=patient_id,
+        )
+        uow.commit()
+
+
+def current_user(factory: Factory, *, user_id: int) -> User:
+    with UnitOfWork(factory) as uow:
+        return AccountRepository(uow.session).get_or_raise(user_id)
+
+
+# --- patient record --------------------------------------------------------------------------
+def read_record(factory: Factory, *, actor: User, patient_id: str) -> PatientRecord:
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        record = PatientRepository(uow.session).get_or_raise(patient_id)
+        _audit_read(uow, actor, patient_id, "patient record")
+        uow.commit()
+        return record
+
+
+def _parse(data: dict[str, Any], today: date) -> PatientRecord:
+    try:
+        return PatientRecord.parse(data, today=today)
+    except ValidationError as exc:
+        raise InvalidInput.from_pydantic(exc, prefix=("body",)) from exc
+
+
+def save_profile(
+    factory: Factory,
+    *,
+    actor: User,
+    patient_id: str | None,
+    profile: dict[str, Any],
+    today: date,
+) -> PatientRecord:
+    """Create or update profile, therapy and risk factors. `patient_id=None`: a patient's
+    first onboarding, which creates her record and attaches it to her account."""
+    allowed = {"patient", "therapy", "risk_factors"}
+    unknown = set(profile) - allowed
+    if unknown:
+        raise InvalidInput.field(sorted(unknown)[0], f"unknown section; allowed: {sorted(allowed)}")
+    with UnitOfWork(factory) as uow:
+        patients = PatientRepository(uow.session)
+        if patient_id is None:
+            if actor.is_clinician:
+                raise Forbidden("clinicians open a patient's record through the panel")
+            if actor.patient_id is not None:
+                patient_id = actor.patient_id
+                existing: dict[str, Any] = patients.get_or_raise(patient_id).model_dump(mode="json")
+            else:
+                patient_id = f"p-{secrets.token_hex(6)}"
+                existing = {"id": patient_id}
+        else:
+            _authorize(uow, actor, patient_id, "write")
+            existing = patients.get_or_raise(patient_id).model_dump(mode="json")
+        record = _parse({**existing, **profile, "id": patient_id}, today)
+        patients.save(record)
+        if actor.role == "patient" and actor.patient_id is None:
+            AccountRepository(uow.session).attach_patient(user_id=actor.id, patient_id=patient_id)
+        AuditLog(uow.session).record(
+            actor=actor,
+            action="write",
+            what="profile, therapy and risk factors",
+            patient_id=patient_id,
+            detail={"sections": sorted(profile)},
+        )
+        uow.commit()
+        return record
+
+
+def add_dxa_scan(
+    factory: Factory, *, actor: User, patient_id: str, scan: dict[str, Any], today: date
+) -> PatientRecord:
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "write")
+        patients = PatientRepository(uow.session)
+        data = patients.get_or_raise(patient_id).model_dump(mode="json")
+        index = len(data["dxa_scans"])
+        try:
+            record = PatientRecord.parse(
+                {**data, "dxa_scans": [*data["dxa_scans"], scan]}, today=today
+            )
+        except ValidationError as exc:
+            errors = InvalidInput.from_pydantic(exc).errors
+            for err in errors:  # point at the submitted scan, not at the whole record
+                loc = err["loc"]
+                if loc[:2] == ["dxa_scans", str(index)]:
+                    err["loc"] = ["body", *loc[2:]]
+                else:
+                    err["loc"] = ["body", *loc]
+            raise InvalidInput(errors) from exc
+        patients.save(record)
+        AuditLog(uow.session).record(
+            actor=actor,
+            action="write",
+            what=f"DXA scan of {scan.get('date')}",
+            patient_id=patient_id,
+        )
+        uow.commit()
+        return record
+
+
+def add_lab(
+    factory: Factory, *, actor: User, patient_id: str, lab: dict[str, Any], today: date
+) -> PatientRecord:
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "write")
+        patients = PatientRepository(uow.session)
+        data = patients.get_or_raise(patient_id).model_dump(mode="json")
+        index = len(data["labs"])
+        try:
+            record = PatientRecord.parse({**data, "labs": [*data["labs"], lab]}, today=today)
+        except ValidationError as exc:
+            errors = InvalidInput.from_pydantic(exc).errors
+            for err in errors:
+                loc = err["loc"]
+                err["loc"] = ["body", *(loc[2:] if loc[:2] == ["labs", str(index)] else loc)]
+            raise InvalidInput(errors) from exc
+        patients.save(record)
+        AuditLog(uow.session).record(
+            actor=actor,
+            action="write",
+            what=f"lab {lab.get('kind')} of {lab.get('date')}",
+            patient_id=patient_id,
+        )
+        uow.commit()
+        return record
+
+
+def audit_trail(factory: Factory, *, actor: User, patient_id: str) -> list[AuditEntry]:
+    """The audit log of one record: the patient sees who read or changed her record."""
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        _audit_read(uow, actor, patient_id, "audit log")
+        uow.commit()
+        return AuditLog(uow.session).for_patient(patient_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CareTeam:
+    clinicians: list[User]
+
+
+def care_team(factory: Factory, *, actor: User, patient_id: str) -> CareTeam:
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        return CareTeam(AccountRepository(uow.session).clinicians_of(patient_id))
+
+
+def linked_patient_ids(factory: Factory, *, actor: User) -> list[str]:
+    if not actor.is_clinician:
+        raise Forbidden("the panel is for clinicians")
+    with UnitOfWork(factory) as uow:
+        return AccountRepository(uow.session).linked_patient_ids(actor.id)
+
+
+# --- assessment and the clinician panel ----------------------------------------------------
+def assessment_for(
+    factory: Factory, *, actor: User, patient_id: str, as_of: date
+) -> tuple[PatientRecord, Assessment]:
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        record = PatientRepository(uow.session).get_or_raise(patient_id)
+        _audit_read(uow, actor, patient_id, "assessment")
+        uow.commit()
+    return record, assess(record, as_of=as_of)
+
+
+def clinician_panel(factory: Factory, *, actor: User, as_of: date) -> list[PanelRow]:
+    """The clinician's linked patients, most urgent first (each listing is an audited read)."""
+    if not actor.is_clinician:
+        raise Forbidden("the panel is for clinicians")
+    rows = []
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        patients = PatientRepository(uow.session)
+        for patient_id in accounts.linked_patient_ids(actor.id):
+            record = patients.get_or_raise(patient_id)
+            owner = accounts.owner_of(patient_id)
+            rows.append(
+                panel_row(
+                    record,
+                    assess(record, as_of=as_of),
+                    name=owner.name if owner else patient_id,
+                )
+            )
+            _audit_read(uow, actor, patient_id, "panel summary")
+        uow.commit()
+    return sort_by_urgency(rows)

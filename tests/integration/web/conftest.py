@@ -1,0 +1,173 @@
+"""Fixtures for the web tests: a real migrated store (SQLite file; PostgreSQL when
+BONEWISE_TEST_POSTGRES_URL is set, in a throw-away schema), the app, and signed-in clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.store.accounts import AccountRepository, User
+from bonewise.store.db import make_engine, migrate
+from bonewise.store.patients import PatientRepository
+from bonewise.store.uow import UnitOfWork, session_factory
+from bonewise.web import create_app
+from bonewise.web.security import CSRF_HEADER, SESSION_COOKIE
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
+PASSWORD = "correct horse battery staple"
+PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
+
+
+def _sqlite_factory(tmp_path: Path) -> sessionmaker[Session]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    migrate(engine)
+    return session_factory(engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    if request.param == "sqlite":
+        factory = _sqlite_factory(tmp_path)
+        yield factory
+        factory.kw["bind"].dispose()
+        return
+    if not PG_URL:
+        pytest.skip("BONEWISE_TEST_POSTGRES_URL is not set")
+    schema = f"web_{secrets.token_hex(4)}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    factory = _sqlite_factory(tmp_path)
+    yield factory
+    factory.kw["bind"].dispose()
+
+
+def example(name: str) -> PatientRecord:
+    data = json.loads((EXAMPLES / f"{name}.json").read_text())
+    return PatientRecord.parse(data, today=date.today())
+
+
+def add_user(
+    factory: sessionmaker[Session],
+    *,
+    email: str,
+    role: str,
+    record: PatientRecord | None = None,
+    name: str | None = None,
+) -> User:
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        user = accounts.create_user(
+            email=email, name=name or email.split("@")[0].title(), role=role, password=PASSWORD
+        )
+        if record is not None:
+            PatientRepository(uow.session).save(record)
+            user = accounts.attach_patient(user_id=user.id, patient_id=record.id)
+        uow.commit()
+        return user
+
+
+def link(factory: sessionmaker[Session], clinician: User, patient_id: str) -> None:
+    with UnitOfWork(factory) as uow:
+        AccountRepository(uow.session).link(clinician_id=clinician.id, patient_id=patient_id)
+        uow.commit()
+
+
+@dataclass
+class Actor:
+    """A signed-in browser: the session cookie is set on `client`; `csrf` for writes."""
+
+    name: str
+    user: User | None
+    client: TestClient
+    csrf: str = ""
+    token: str = ""
+
+    def headers(self) -> dict[str, str]:
+        return {CSRF_HEADER: self.csrf} if self.csrf else {}
+
+
+def signed_in(app: object, factory: sessionmaker[Session], user: User | None, name: str) -> Actor:
+    client = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    if user is None:
+        return Actor(name, None, client)
+    with UnitOfWork(factory) as uow:
+        web_session = AccountRepository(uow.session).open_session(user)
+        uow.commit()
+    client.cookies.set(SESSION_COOKIE, web_session.token)
+    return Actor(name, user, client, web_session.csrf_token, web_session.token)
+
+
+@dataclass
+class World:
+    factory: sessionmaker[Session]
+    app: object
+    patient_a: User
+    patient_b: User
+    linked: User
+    unlinked: User
+
+    def actor(self, name: str) -> Actor:
+        user = {
+            "anonymous": None,
+            "patient_a": self.patient_a,
+            "patient_b": self.patient_b,
+            "linked_clinician": self.linked,
+            "unlinked_clinician": self.unlinked,
+        }[name]
+        return signed_in(self.app, self.factory, user, name)
+
+
+def build_world(factory: sessionmaker[Session]) -> World:
+    a = add_user(
+        factory,
+        email="ann@example.org",
+        role="patient",
+        record=example("osteopenia-with-risk-factors"),
+        name="Ann Example",
+    )
+    b = add_user(
+        factory,
+        email="bea@example.org",
+        role="patient",
+        record=example("normal"),
+        name="Bea Example",
+    )
+    linked = add_user(factory, email="dr.lee@example.org", role="clinician", name="Dr Lee")
+    unlinked = add_user(factory, email="dr.other@example.org", role="clinician", name="Dr Other")
+    assert a.patient_id is not None
+    link(factory, linked, a.patient_id)
+    return World(factory, create_app(session_factory=factory), a, b, linked, unlinked)
+
+
+@pytest.fixture
+def world(store: sessionmaker[Session]) -> World:
+    return build_world(store)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_store: sessionmaker[Session]) -> World:
+    return build_world(sqlite_store)

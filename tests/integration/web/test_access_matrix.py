@@ -1,0 +1,246 @@
+"""The access matrix: every route, tried as anonymous, patient A, patient B, an unlinked
+clinician and A's linked clinician. Only the right ones succeed; the rest get 401 (or, for
+pages, a redirect to the sign-in page) or 403. Patient-scoped routes target patient A.
+
+The table below is the declaration of who may do what; a route missing from it fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bonewise.web import forms
+
+from .conftest import PASSWORD, Actor, World
+
+ACTORS = ("anonymous", "patient_a", "patient_b", "unlinked_clinician", "linked_clinician")
+POLICIES: dict[str, set[str]] = {
+    "public": set(ACTORS),
+    "signed_in": set(ACTORS) - {"anonymous"},
+    "record": {"patient_a", "linked_clinician"},
+    "own_record": {"patient_a"},
+    "patient_role": {"patient_a", "patient_b"},
+    "clinician_role": {"unlinked_clinician", "linked_clinician"},
+}
+SCAN = {
+    "date": (date.today() - timedelta(days=3)).isoformat(),
+    "scanner_make": "hologic",
+    "sites": {"lumbar_spine": {"bmd_g_cm2": 0.9, "t_score": -1.6}},
+}
+LAB = {"kind": "25_oh_vitamin_d", "date": date.today().isoformat(), "value": 31, "unit": "ng/mL"}
+_counter = iter(range(10_000))
+
+
+def _anon_csrf(actor: Actor) -> str:
+    if actor.user is not None:
+        return actor.csrf
+    page = actor.client.get("/login").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "sign-in page has no CSRF field"
+    return match.group(1)
+
+
+def _form(data: dict[str, Any]) -> Callable[[Actor, str], dict[str, Any]]:
+    def build(actor: Actor, _pid: str) -> dict[str, Any]:
+        return {"data": {**data, "csrf_token": _anon_csrf(actor)}}
+
+    return build
+
+
+def _json(data: Any) -> Callable[[Actor, str], dict[str, Any]]:
+    def build(actor: Actor, _pid: str) -> dict[str, Any]:
+        return {"json": data, "headers": actor.headers()}
+
+    return build
+
+
+def _signup_json(actor: Actor, _pid: str) -> dict[str, Any]:
+    n = next(_counter)
+    return {"json": {"email": f"new{n}@example.org", "name": "New", "password": PASSWORD}}
+
+
+def _signup_form(actor: Actor, pid: str) -> dict[str, Any]:
+    n = next(_counter)
+    return _form({"email": f"form{n}@example.org", "name": "New", "password": PASSWORD})(actor, pid)
+
+
+def _profile_form(actor: Actor, pid: str) -> dict[str, Any]:
+    from .conftest import example
+
+    values = forms.profile_to_form(example("osteopenia-with-risk-factors").model_dump(mode="json"))
+    return _form({k: str(v) for k, v in values.items()})(actor, pid)
+
+
+def _writes(actor: Actor, _pid: str) -> dict[str, Any]:
+    return {"headers": actor.headers()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    policy: str
+    request: Callable[[Actor, str], dict[str, Any]] | None = None
+
+
+DXA_FORM = {
+    "date": SCAN["date"],
+    "scanner_make": "hologic",
+    "lumbar_spine_bmd_g_cm2": "0.9",
+    "lumbar_spine_t_score": "-1.6",
+}
+LAB_FORM = {k: str(v) for k, v in LAB.items()}
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): Rule("public"),
+    ("GET", "/healthz"): Rule("public"),
+    ("GET", "/openapi.json"): Rule("public"),
+    ("GET", "/docs"): Rule("public"),
+    ("GET", "/learn"): Rule("public"),
+    ("GET", "/learn/{slug}"): Rule("public"),
+    ("GET", "/login"): Rule("public"),
+    ("POST", "/login"): Rule("public", _form({"email": "ann@example.org", "password": PASSWORD})),
+    ("GET", "/signup"): Rule("public"),
+    ("POST", "/signup"): Rule("public", _signup_form),
+    ("POST", "/api/v1/session"): Rule(
+        "public", _json({"email": "ann@example.org", "password": PASSWORD})
+    ),
+    ("POST", "/api/v1/accounts"): Rule("public", _signup_json),
+    ("POST", "/logout"): Rule("signed_in", _form({})),
+    ("DELETE", "/api/v1/session"): Rule("signed_in", _writes),
+    ("GET", "/api/v1/me"): Rule("signed_in"),
+    ("GET", "/account"): Rule("signed_in"),
+    ("POST", "/account/share"): Rule(
+        "patient_role", _form({"clinician_email": "dr.lee@example.org"})
+    ),
+    ("POST", "/api/v1/me/share"): Rule(
+        "patient_role", _json({"clinician_email": "dr.lee@example.org"})
+    ),
+    ("GET", "/onboarding"): Rule("patient_role"),
+    ("POST", "/onboarding"): Rule("patient_role", _profile_form),
+    ("POST", "/api/v1/profile"): Rule(
+        "patient_role", _json({"risk_factors": {"smoking": "never"}})
+    ),
+    ("GET", "/clinician"): Rule("clinician_role"),
+    ("GET", "/api/v1/clinician/panel"): Rule("clinician_role"),
+    ("GET", "/patients/{patient_id}"): Rule("record"),
+    ("GET", "/patients/{patient_id}/profile"): Rule("record"),
+    ("POST", "/patients/{patient_id}/profile"): Rule("record", _profile_form),
+    ("GET", "/patients/{patient_id}/dxa"): Rule("record"),
+    ("POST", "/patients/{patient_id}/dxa"): Rule("record", _form(DXA_FORM)),
+    ("POST", "/patients/{patient_id}/labs"): Rule("record", _form(LAB_FORM)),
+    ("GET", "/patients/{patient_id}/assessment"): Rule("record"),
+    ("GET", "/patients/{patient_id}/audit"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}"): Rule("record"),
+    ("PUT", "/api/v1/patients/{patient_id}/profile"): Rule(
+        "record", _json({"risk_factors": {"smoking": "never"}})
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/dxa"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/dxa"): Rule("record", _json(SCAN)),
+    ("POST", "/api/v1/patients/{patient_id}/labs"): Rule("record", _json(LAB)),
+    ("GET", "/api/v1/patients/{patient_id}/assessment"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/dashboard"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/audit"): Rule("record"),
+}
+
+
+def _walk(routes: Any, prefix: str = "") -> set[tuple[str, str]]:
+    found = set()
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:  # FastAPI keeps included routers as a branch
+            extra = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            found |= _walk(nested.routes, prefix + extra)
+            continue
+        methods = getattr(route, "methods", None)
+        path = prefix + getattr(route, "path", "")
+        if methods and not path.startswith("/cds-services"):
+            found |= {(m, path) for m in methods if m != "HEAD"}
+    return found
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    return _walk(app.routes)
+
+
+def _path(template: str, patient_id: str) -> str:
+    return template.replace("{patient_id}", patient_id).replace("{slug}", "exercise")
+
+
+def _allowed(method: str, path: str, response: Any) -> bool:
+    if response.status_code in (401, 403):
+        return False
+    location = response.headers.get("location", "")
+    if response.status_code in (302, 303) and location.startswith("/login?next="):
+        return False
+    assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
+    return True
+
+
+def _denied_properly(actor: str, path: str, response: Any) -> bool:
+    if actor == "anonymous":
+        if path.startswith("/api/"):
+            return response.status_code == 401
+        return response.status_code == 303 and response.headers["location"].startswith(
+            "/login?next="
+        )
+    return response.status_code == 403
+
+
+def test_every_route_is_in_the_matrix(sqlite_world: World) -> None:
+    assert app_routes(sqlite_world.app) == set(MATRIX)
+
+
+def test_access_matrix(world: World) -> None:
+    pid = world.patient_a.patient_id
+    assert pid is not None
+    wrong = []
+    for (method, template), rule in sorted(MATRIX.items()):
+        path = _path(template, pid)
+        for name in ACTORS:
+            actor = world.actor(name)
+            kwargs = rule.request(actor, pid) if rule.request else {}
+            response = actor.client.request(method, path, **kwargs)
+            expected = name in POLICIES[rule.policy]
+            try:
+                got = _allowed(method, path, response)
+            except AssertionError as exc:
+                wrong.append(f"{name:20} {method} {template}: unexpected error {exc}")
+                continue
+            if got != expected:
+                wrong.append(
+                    f"{name:20} {method} {template}: expected "
+                    f"{'allowed' if expected else 'denied'}, got {response.status_code}"
+                )
+            elif not got and not _denied_properly(name, path, response):
+                wrong.append(
+                    f"{name:20} {method} {template}: denied with "
+                    f"{response.status_code}, expected 401/redirect or 403"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "method,template",
+    [
+        ("POST", "/patients/{patient_id}/dxa"),
+        ("PUT", "/api/v1/patients/{patient_id}/profile"),
+    ],
+)
+def test_cookie_writes_need_the_csrf_token(sqlite_world: World, method: str, template: str) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    assert pid is not None
+    actor = sqlite_world.actor("patient_a")
+    path = _path(template, pid)
+    if method == "POST":
+        response = actor.client.post(path, data={**DXA_FORM, "csrf_token": "forged"})
+    else:
+        response = actor.client.put(path, json={"risk_factors": {"smoking": "current"}})
+    assert response.status_code == 403
+    record = actor.client.get(f"/api/v1/patients/{pid}").json()
+    assert len(record["dxa_scans"]) == 1
+    assert record["risk_factors"]["smoking"] == "past"
