@@ -1,0 +1,1 @@
+"""Population care gaps: measures as data, one Ibis implementation, DuckDB or Spark."""

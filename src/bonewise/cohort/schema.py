@@ -1,0 +1,141 @@
+"""The canonical flat schema every cohort source is loaded into.
+
+Five tables, one row per fact, each fact keeping where it came from (`source`, `code_system`,
+`code`). The care-gap rules read only the canonical `concept` columns, so they do not care
+whether a row came from FHIR, OMOP or a flat file.
+
+Dates are ISO `YYYY-MM-DD`. Staged files may hold dates as text (what the source said); the
+quality step casts them and reports any that are not dates instead of dropping them silently.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import pyarrow as pa
+
+TableName = Literal["persons", "drug_exposures", "measurements", "conditions", "procedures"]
+TABLES: Final[tuple[TableName, ...]] = (
+    "persons",
+    "drug_exposures",
+    "measurements",
+    "conditions",
+    "procedures",
+)
+
+# Canonical concepts (the vocabulary the rules use). Agent names follow clinical.models.
+AROMATASE_INHIBITORS: Final = ("anastrozole", "letrozole", "exemestane")
+BONE_DIRECTED_THERAPIES: Final = (
+    "denosumab",
+    "zoledronic_acid",
+    "alendronate",
+    "risedronate",
+    "ibandronate",
+)
+DRUG_CLASSES: Final = ("aromatase_inhibitor", "bone_directed_therapy", "glucocorticoid")
+MEASUREMENT_CONCEPTS: Final = (
+    "dxa_t_score",
+    "dxa_bmd",
+    "dxa_z_score",
+    "vitamin_d_25oh",
+    "bmi",
+    "smoking_status",
+)
+SMOKING_VALUES: Final = ("never", "past", "current")
+CONDITION_CONCEPTS: Final = (
+    "fracture",
+    "bone_metastases",
+    "breast_cancer",
+    "osteoporosis",
+    "osteopenia",
+)
+PROCEDURE_CONCEPTS: Final = ("dxa",)
+GENDERS: Final = ("female", "male", "other", "unknown")
+
+_PROVENANCE = [
+    pa.field("code_system", pa.string()),
+    pa.field("code", pa.string()),
+    pa.field("source", pa.string()),
+]
+
+SCHEMAS: Final[dict[TableName, pa.Schema]] = {
+    "persons": pa.schema(
+        [
+            pa.field("person_id", pa.string(), nullable=False),
+            pa.field("gender", pa.string()),
+            pa.field("birth_date", pa.date32()),
+            pa.field("death_date", pa.date32()),
+            # deceased with no date recorded (FHIR deceasedBoolean): excluded from every measure
+            pa.field("deceased", pa.bool_()),
+            pa.field("source", pa.string()),
+        ]
+    ),
+    "drug_exposures": pa.schema(
+        [
+            pa.field("record_id", pa.string()),
+            pa.field("person_id", pa.string(), nullable=False),
+            pa.field("concept", pa.string()),
+            pa.field("drug_class", pa.string()),
+            pa.field("start_date", pa.date32()),
+            # null: no end recorded (still taking it, or a single dose given on start_date)
+            pa.field("end_date", pa.date32()),
+            *_PROVENANCE,
+        ]
+    ),
+    "measurements": pa.schema(
+        [
+            pa.field("record_id", pa.string()),
+            pa.field("person_id", pa.string(), nullable=False),
+            pa.field("concept", pa.string()),
+            pa.field("date", pa.date32()),
+            pa.field("value", pa.float64()),
+            pa.field("unit", pa.string()),
+            pa.field("value_text", pa.string()),
+            *_PROVENANCE,
+        ]
+    ),
+    "conditions": pa.schema(
+        [
+            pa.field("record_id", pa.string()),
+            pa.field("person_id", pa.string(), nullable=False),
+            pa.field("concept", pa.string()),
+            pa.field("onset_date", pa.date32()),
+            *_PROVENANCE,
+        ]
+    ),
+    "procedures": pa.schema(
+        [
+            pa.field("record_id", pa.string()),
+            pa.field("person_id", pa.string(), nullable=False),
+            pa.field("concept", pa.string()),
+            pa.field("date", pa.date32()),
+            *_PROVENANCE,
+        ]
+    ),
+}
+
+DATE_COLUMNS: Final[dict[TableName, tuple[str, ...]]] = {
+    "persons": ("birth_date", "death_date"),
+    "drug_exposures": ("start_date", "end_date"),
+    "measurements": ("date",),
+    "conditions": ("onset_date",),
+    "procedures": ("date",),
+}
+# The date a fact cannot do without: a row whose required date is missing or not a date is
+# reported and left out of the measures.
+REQUIRED_DATE: Final[dict[TableName, str | None]] = {
+    "persons": None,
+    "drug_exposures": "start_date",
+    "measurements": "date",
+    "conditions": "onset_date",
+    "procedures": "date",
+}
+
+
+def raw_schema(table: TableName) -> pa.Schema:
+    """The staged form of a table: dates as text, as the source wrote them."""
+    fields = [
+        pa.field(f.name, pa.string()) if f.name in DATE_COLUMNS[table] else f
+        for f in SCHEMAS[table]
+    ]
+    return pa.schema(fields)

@@ -1,0 +1,49 @@
+"""Recognise what a cohort folder holds and stage it as flat-schema Parquet for the engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bonewise.cohort.flat_files import flat_tables_in, stage_flat
+from bonewise.cohort.schema import TableName
+
+SourceFormat = Literal["fhir-ndjson", "flat", "omop"]
+
+
+class CohortSourceError(ValueError):
+    """The folder holds nothing bonewise can read; says what was expected."""
+
+
+@dataclass(frozen=True)
+class StagedCohort:
+    format: SourceFormat
+    directory: Path
+    tables: dict[TableName, Path]
+    # problems found while reading the files (before the engine sees them), by table and reason
+    loader_issues: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+
+def detect_format(directory: Path) -> SourceFormat:
+    if not directory.is_dir():
+        raise CohortSourceError(f"cohort folder {str(directory)!r} does not exist")
+    if flat_tables_in(directory):
+        return "flat"
+    raise CohortSourceError(
+        f"{directory}: found no cohort files. Expected flat-schema tables "
+        "(persons, drug_exposures, measurements, conditions, procedures as .csv or .parquet)"
+    )
+
+
+def stage(directory: Path, staging: Path) -> StagedCohort:
+    """Stage `directory` into `staging` (which must exist) and say what was read."""
+    fmt = detect_format(directory)
+    found = flat_tables_in(directory)
+    return StagedCohort(
+        format=fmt,
+        directory=directory,
+        tables=stage_flat(directory, staging),
+        files=tuple(sorted(p.name for p in found.values())),
+    )
