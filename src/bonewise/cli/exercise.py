@@ -143,7 +143,11 @@ def plan_command(
         str, typer.Option("--start-time", help="Time of day the .ics sessions start (HH:MM).")
     ] = "09:00",
 ) -> None:
-    """Make a bone-safe exercise plan for one week from a patient file."""
+    """Make a bone-safe exercise plan for one week from a patient file.
+
+    Bone metastases (or no record either way) or a fracture in the last 12 months block the
+    plan: no sessions, and a message to get clearance from her care team.
+    """
     day = parse_day(as_of)
     try:
         at = time.fromisoformat(start_time)
