@@ -22,6 +22,8 @@ from bonewise.cli import report  # noqa: E402
 app.command("assess")(assess.assess_command)
 app.add_typer(patient.app, name="patient")
 app.add_typer(food.app, name="food")
+app.add_typer(food.diary_app, name="diary")
+app.add_typer(food.nutrition_app, name="nutrition")
 app.add_typer(exercise.app, name="exercise")
 app.command("report")(report.report_command)
 # --- end features ---

@@ -7,7 +7,8 @@ service functions in `bonewise.store.food`; the food commands load SR28 on first
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -15,14 +16,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.cli.common import fail, print_json
+from bonewise.cli.common import fail, parse_day, print_json
 from bonewise.importers import sr28
-from bonewise.nutrition.models import NUTRIENTS
+from bonewise.nutrition import cautions, supplements, targets, totals
+from bonewise.nutrition.models import NUTRIENT_BY_KEY, NUTRIENTS
 from bonewise.store import food as service
 from bonewise.store.uow import open_store
 
 app = typer.Typer(help="Search the USDA SR28 food database (8,789 foods).", no_args_is_help=True)
 
+T = TypeVar("T")
 console = Console()
 errors = Console(stderr=True)
 
@@ -56,7 +59,7 @@ def food_store() -> sessionmaker[Session]:
 
 
 def _number(value: float | None, unit: str) -> str:
-    return "unknown" if value is None else f"{value:g} {unit}"
+    return "unknown" if value is None else f"{round(value, 1):g} {unit}".rstrip()
 
 
 @app.command("import")
@@ -134,3 +137,235 @@ def show(
     else:
         console.print("No household measures in SR28: log grams.")
     console.print(f"Source: {source}")
+
+
+# --- bonewise diary ------------------------------------------------------------------------------
+
+diary_app = typer.Typer(
+    help="Log foods and supplements for a patient, and see a day against her targets.",
+    no_args_is_help=True,
+)
+PatientOption = Annotated[
+    str, typer.Option("--patient", help="Patient id (store it first with `bonewise patient add`).")
+]
+DateOption = Annotated[str | None, typer.Option("--date", help="Day, YYYY-MM-DD (default: today).")]
+MealOption = Annotated[str, typer.Option("--meal", help=f"One of: {', '.join(service.MEALS)}.")]
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a service call; bad input or an unknown patient/food exits 2 with the reason."""
+    try:
+        return action()
+    except (LookupError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        fail(str(message))
+
+
+@diary_app.command("add")
+def diary_add(
+    ndb_no: Annotated[str, typer.Argument(help="5-digit SR28 NDB number (see `food search`).")],
+    grams: Annotated[float | None, typer.Option(help="Amount eaten in grams.")] = None,
+    measure: Annotated[
+        str | None,
+        typer.Option(help='A household measure of the food as SR28 names it, e.g. "cup".'),
+    ] = None,
+    quantity: Annotated[
+        float | None, typer.Option(help="How many of --measure (default 1).")
+    ] = None,
+    meal: MealOption = "other",
+    day: DateOption = None,
+    patient: PatientOption = "local",
+) -> None:
+    """Log a food as --grams, or as --measure x --quantity (nothing is stored on bad input)."""
+    when = parse_day(day, option="--date")
+    factory = food_store()
+    entry = _run(
+        lambda: service.log_food(
+            factory,
+            patient_id=patient,
+            day=when,
+            meal=meal,
+            ndb_no=ndb_no,
+            grams=grams,
+            measure=measure,
+            quantity=quantity,
+        )
+    )
+    amount = f"{entry.grams:g} g" + (
+        f" ({entry.quantity:g} x {entry.measure})" if entry.measure else ""
+    )
+    calcium = entry.nutrients.get("calcium_mg")
+    typer.echo(
+        f"logged {amount} of {entry.ndb_no} {entry.description} for {patient} on "
+        f"{entry.day.isoformat()} ({entry.meal}): calcium {_number(calcium, 'mg')}"
+    )
+
+
+@diary_app.command("supplement")
+def diary_supplement(
+    kind: Annotated[
+        str, typer.Argument(help="calcium-carbonate, calcium-citrate, vitamin-d3 or multivitamin.")
+    ],
+    compound_mg: Annotated[
+        float | None, typer.Option(help="Calcium: mg of the salt per tablet (e.g. 1250).")
+    ] = None,
+    elemental_mg: Annotated[
+        float | None,
+        typer.Option(help="Calcium: mg of elemental calcium per tablet, as on the label."),
+    ] = None,
+    vitamin_d: Annotated[
+        float, typer.Option(help="Vitamin D per tablet (see --vitamin-d-unit).")
+    ] = 0.0,
+    vitamin_d_unit: Annotated[str, typer.Option(help="IU or ug.")] = "IU",
+    calcium_mg: Annotated[float, typer.Option(help="Multivitamin: calcium mg per tablet.")] = 0.0,
+    vitamin_k_ug: Annotated[
+        float, typer.Option(help="Multivitamin: vitamin K ug per tablet.")
+    ] = 0.0,
+    magnesium_mg: Annotated[
+        float, typer.Option(help="Multivitamin: magnesium mg per tablet.")
+    ] = 0.0,
+    units: Annotated[float, typer.Option(help="Tablets taken at once.")] = 1.0,
+    name: Annotated[str, typer.Option(help="Product name as on the label.")] = "",
+    meal: MealOption = "other",
+    day: DateOption = None,
+    patient: PatientOption = "local",
+) -> None:
+    """Log a supplement dose from its label (elemental calcium is worked out from the salt)."""
+    when = parse_day(day, option="--date")
+    if vitamin_d_unit not in ("IU", "ug"):
+        fail(f"--vitamin-d-unit {vitamin_d_unit!r}: use IU or ug")
+    unit = cast(supplements.VitaminDUnit, vitamin_d_unit)
+
+    def dose() -> supplements.SupplementDose:
+        if kind in ("calcium-carbonate", "calcium-citrate"):
+            form = cast(supplements.CalciumForm, kind.removeprefix("calcium-"))
+            return supplements.calcium(
+                form,
+                name=name,
+                compound_mg=compound_mg,
+                elemental_mg=elemental_mg,
+                vitamin_d=vitamin_d,
+                vitamin_d_unit=unit,
+                units=units,
+            )
+        if kind == "vitamin-d3":
+            return supplements.vitamin_d3(vitamin_d, unit, name=name, units=units)
+        if kind == "multivitamin":
+            return supplements.multivitamin(
+                name=name or "multivitamin",
+                calcium_mg=calcium_mg,
+                vitamin_d=vitamin_d,
+                vitamin_d_unit=unit,
+                vitamin_k_ug=vitamin_k_ug,
+                magnesium_mg=magnesium_mg,
+                units=units,
+            )
+        raise ValueError(
+            f"kind {kind!r}: use calcium-carbonate, calcium-citrate, vitamin-d3 or multivitamin"
+        )
+
+    factory = open_store()
+    entry = _run(
+        lambda: service.log_supplement(
+            factory, patient_id=patient, day=when, meal=meal, dose=dose()
+        )
+    )
+    n = entry.nutrients
+    typer.echo(
+        f"logged {entry.name} for {patient} on {entry.day.isoformat()}: calcium "
+        f"{n['calcium_mg'] or 0:g} mg elemental, vitamin D {n['vitamin_d_iu'] or 0:g} IU"
+    )
+    for caution in cautions.supplement_cautions(entry.name):
+        errors.print(f"[yellow]Ask your oncology team:[/yellow] {caution.text}")
+
+
+@diary_app.command("show")
+def diary_show(
+    day: DateOption = None,
+    days: Annotated[int, typer.Option(help="1 (the day), 7 or 30 days ending on --date.")] = 1,
+    patient: PatientOption = "local",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Entries and totals against her targets, with the share that is unknown, and warnings."""
+    when = parse_day(day, option="--date")
+    factory = open_store()
+    summary = _run(lambda: service.period_summary(factory, patient_id=patient, end=when, days=days))
+    if as_json:
+        data = totals.summary_json(summary)
+        data["entries"] = [
+            {
+                "day": i.day.isoformat(),
+                "meal": i.meal,
+                "kind": i.kind,
+                "description": i.description,
+                "grams": i.grams,
+                "nutrients": i.nutrients,
+            }
+            for i in summary.intakes
+        ]
+        print_json(data)
+        return
+    title = (
+        summary.end.isoformat()
+        if days == 1
+        else f"{summary.start.isoformat()} to {summary.end.isoformat()}"
+    )
+    console.print(f"[bold]{patient}: {title}[/bold] ({summary.days_logged} day(s) logged)")
+    if summary.intakes:
+        table = Table("Day", "Meal", "Entry", "Grams", "Calcium mg", "Vit D IU", "Vit K ug")
+        for i in summary.intakes:
+            table.add_row(
+                i.day.isoformat(),
+                i.meal,
+                i.description,
+                "" if i.grams is None else f"{i.grams:g}",
+                _number(i.nutrients.get("calcium_mg"), ""),
+                _number(i.nutrients.get("vitamin_d_iu"), ""),
+                _number(i.nutrients.get("vitamin_k_ug"), ""),
+            )
+        console.print(table)
+    label = "per logged day" if days > 1 else "today"
+    for p in summary.progress:
+        name = NUTRIENT_BY_KEY[p.target.nutrient].label
+        console.print(f"{name} {label}: {p.note} - {p.status}")
+    for w in summary.warnings:
+        console.print(f"[yellow]Note:[/yellow] {w.message}")
+
+
+# --- bonewise nutrition --------------------------------------------------------------------------
+
+nutrition_app = typer.Typer(help="Daily intake targets and their sources.", no_args_is_help=True)
+
+
+@nutrition_app.command("targets")
+def nutrition_targets(
+    age: Annotated[int, typer.Option(help="Age in years (19-120).")],
+    aromatase_inhibitor: Annotated[
+        bool,
+        typer.Option(
+            "--aromatase-inhibitor/--no-aromatase-inhibitor",
+            help="Use the AIBL goals for women on an aromatase inhibitor (default) or IOM only.",
+        ),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Calcium, vitamin D and vitamin K a day, with upper limits and their citations."""
+    found = _run(lambda: targets.targets_for(age=age, on_aromatase_inhibitor=aromatase_inhibitor))
+    if as_json:
+        print_json(
+            {
+                "age": found.age,
+                "on_aromatase_inhibitor": found.on_aromatase_inhibitor,
+                "targets": [totals.target_json(t) for t in found.all],
+            }
+        )
+        return
+    for t in found.all:
+        name = NUTRIENT_BY_KEY[t.nutrient].label
+        limit = (
+            "no upper limit set" if t.upper_limit is None else f"upper limit {t.upper_limit:,.0f}"
+        )
+        console.print(f"[bold]{name}[/bold]: goal {t.goal:,.0f} {t.unit} a day; {limit}")
+        console.print(f"  {t.explanation}")
+        for c in t.basis:
+            console.print(f"  - ({c.evidence}) {c.note}: {c.citation}", markup=False)

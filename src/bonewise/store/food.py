@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -56,10 +56,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bonewise.clinical.models import PatientRecord
 from bonewise.importers import sr28
 from bonewise.nutrition import search as ranking
-from bonewise.nutrition.models import NUTRIENT_KEYS, Food, Measure
+from bonewise.nutrition.models import (
+    NUTRIENT_KEYS,
+    Food,
+    Measure,
+    NutrientValues,
+    check_grams,
+    find_measure,
+    grams_for,
+    scale,
+)
+from bonewise.nutrition.supplements import SupplementDose
+from bonewise.nutrition.targets import Targets, targets_for
+from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Summary, summarise
 from bonewise.store.base import Base, utcnow
+from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
 # Search terms compare byte-wise on PostgreSQL too, so a prefix is a plain range.
@@ -437,14 +451,17 @@ class FoodRepository:
             )
         }
         measures: dict[str, list[Measure]] = {}
-        for row in self.session.scalars(
+        for measure in self.session.scalars(
             select(FoodMeasureRow)
             .where(FoodMeasureRow.ndb_no.in_([m.ndb_no for m in best]))
             .order_by(FoodMeasureRow.ndb_no, FoodMeasureRow.seq)
         ):
-            measures.setdefault(row.ndb_no, []).append(
+            measures.setdefault(measure.ndb_no, []).append(
                 Measure(
-                    seq=row.seq, amount=row.amount, description=row.description, grams=row.grams
+                    seq=measure.seq,
+                    amount=measure.amount,
+                    description=measure.description,
+                    grams=measure.grams,
                 )
             )
         return [
@@ -510,6 +527,293 @@ def ensure_food_database(
     if count:
         return count
     return import_food_database(session_factory, on_progress=on_progress)
+
+
+# --- diary and supplements ---------------------------------------------------------------------
+
+MEALS = ("breakfast", "lunch", "dinner", "snack", "other")
+
+
+def check_meal(meal: str) -> str:
+    if meal not in MEALS:
+        raise ValueError(f"meal={meal!r}: use one of {', '.join(MEALS)}")
+    return meal
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryEntry:
+    id: int
+    patient_id: str
+    day: date
+    meal: str
+    ndb_no: str
+    description: str
+    food_group_code: str
+    grams: float
+    measure: str | None
+    quantity: float | None
+    nutrients: NutrientValues
+    source: str
+
+    def as_intake(self) -> Intake:
+        return Intake(
+            day=self.day,
+            kind="food",
+            description=self.description,
+            nutrients=self.nutrients,
+            grams=self.grams,
+            meal=self.meal,
+            food_group_code=self.food_group_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SupplementEntry:
+    id: int
+    patient_id: str
+    day: date
+    meal: str
+    kind: str
+    name: str
+    label: dict[str, Any]
+    nutrients: NutrientValues
+
+    @property
+    def calcium_dose_mg(self) -> float:
+        return self.nutrients.get("calcium_mg") or 0.0
+
+    def as_intake(self) -> Intake:
+        return Intake(
+            day=self.day,
+            kind="supplement",
+            description=self.name,
+            nutrients=self.nutrients,
+            meal=self.meal,
+            calcium_dose_mg=self.calcium_dose_mg or None,
+        )
+
+
+def _diary_entry(row: DiaryEntryRow) -> DiaryEntry:
+    return DiaryEntry(
+        id=row.id,
+        patient_id=row.patient_id,
+        day=row.day,
+        meal=row.meal,
+        ndb_no=row.ndb_no,
+        description=row.description,
+        food_group_code=row.food_group_code,
+        grams=row.grams,
+        measure=row.measure,
+        quantity=row.quantity,
+        nutrients=dict(row.nutrients),
+        source=row.source,
+    )
+
+
+def _supplement_entry(row: SupplementRow) -> SupplementEntry:
+    return SupplementEntry(
+        id=row.id,
+        patient_id=row.patient_id,
+        day=row.day,
+        meal=row.meal,
+        kind=row.kind,
+        name=row.name,
+        label=dict(row.label),
+        nutrients=dict(row.nutrients),
+    )
+
+
+class DiaryRepository:
+    """Food and supplement entries of one store; each keeps the values it was logged with."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_food(
+        self,
+        *,
+        patient_id: str,
+        day: date,
+        meal: str,
+        food: Food,
+        grams: float,
+        measure: str | None,
+        quantity: float | None,
+        source: str,
+    ) -> DiaryEntry:
+        row = DiaryEntryRow(
+            patient_id=patient_id,
+            day=day,
+            meal=check_meal(meal),
+            ndb_no=food.ndb_no,
+            description=food.description,
+            food_group_code=food.food_group_code,
+            grams=check_grams(grams),
+            measure=measure,
+            quantity=quantity,
+            nutrients=scale(food.per_100g, grams),
+            source=source,
+            created_at=utcnow(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _diary_entry(row)
+
+    def add_supplement(
+        self, *, patient_id: str, day: date, meal: str, dose: SupplementDose
+    ) -> SupplementEntry:
+        row = SupplementRow(
+            patient_id=patient_id,
+            day=day,
+            meal=check_meal(meal),
+            kind=dose.kind,
+            name=dose.name,
+            label={**dose.label, "units": dose.units},
+            nutrients=dose.nutrients,
+            created_at=utcnow(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _supplement_entry(row)
+
+    def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
+        rows = self.session.scalars(
+            select(DiaryEntryRow)
+            .where(
+                DiaryEntryRow.patient_id == patient_id,
+                DiaryEntryRow.day >= start,
+                DiaryEntryRow.day <= end,
+            )
+            .order_by(DiaryEntryRow.day, DiaryEntryRow.id)
+        )
+        return [_diary_entry(r) for r in rows]
+
+    def supplements(self, patient_id: str, start: date, end: date) -> list[SupplementEntry]:
+        rows = self.session.scalars(
+            select(SupplementRow)
+            .where(
+                SupplementRow.patient_id == patient_id,
+                SupplementRow.day >= start,
+                SupplementRow.day <= end,
+            )
+            .order_by(SupplementRow.day, SupplementRow.id)
+        )
+        return [_supplement_entry(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DayLog:
+    patient_id: str
+    day: date
+    foods: tuple[DiaryEntry, ...]
+    supplements: tuple[SupplementEntry, ...]
+
+
+def _patient_or_raise(session: Session, patient_id: str) -> PatientRecord:
+    return PatientRepository(session).get_or_raise(patient_id)
+
+
+def log_food(
+    session_factory: sessionmaker[Session],
+    *,
+    patient_id: str,
+    day: date,
+    meal: str,
+    ndb_no: str,
+    grams: float | None = None,
+    measure: str | None = None,
+    quantity: float | None = None,
+) -> DiaryEntry:
+    """Log a food as grams, or as `quantity` x one of its SR28 household measures.
+
+    Raises PatientNotFound, FoodNotFound, UnknownMeasure or ValueError (bad amount or meal);
+    nothing is stored then."""
+    if (grams is None) == (measure is None):
+        raise ValueError("give either grams, or a measure (with a quantity, default 1)")
+    with UnitOfWork(session_factory) as uow:
+        _patient_or_raise(uow.session, patient_id)
+        foods = FoodRepository(uow.session)
+        food = foods.get_or_raise(ndb_no.strip())
+        if measure is not None:
+            quantity = 1.0 if quantity is None else quantity
+            grams = grams_for(food, measure=measure, quantity=quantity)
+            measure = find_measure(food, measure).label
+        else:
+            quantity = None
+        assert grams is not None
+        entry = DiaryRepository(uow.session).add_food(
+            patient_id=patient_id,
+            day=day,
+            meal=meal,
+            food=food,
+            grams=check_grams(grams),
+            measure=measure,
+            quantity=quantity,
+            source=foods.source_of(food.ndb_no),
+        )
+        uow.commit()
+    return entry
+
+
+def log_supplement(
+    session_factory: sessionmaker[Session],
+    *,
+    patient_id: str,
+    day: date,
+    meal: str,
+    dose: SupplementDose,
+) -> SupplementEntry:
+    """Log a supplement dose (build it with bonewise.nutrition.supplements)."""
+    with UnitOfWork(session_factory) as uow:
+        _patient_or_raise(uow.session, patient_id)
+        entry = DiaryRepository(uow.session).add_supplement(
+            patient_id=patient_id, day=day, meal=meal, dose=dose
+        )
+        uow.commit()
+    return entry
+
+
+def diary_day(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> DayLog:
+    with UnitOfWork(session_factory) as uow:
+        _patient_or_raise(uow.session, patient_id)
+        diary = DiaryRepository(uow.session)
+        return DayLog(
+            patient_id,
+            day,
+            tuple(diary.foods(patient_id, day, day)),
+            tuple(diary.supplements(patient_id, day, day)),
+        )
+
+
+def patient_targets(record: PatientRecord, day: date) -> Targets:
+    """Targets for her age on `day`; the AIBL goals while an aromatase inhibitor is recorded."""
+    therapy = record.therapy
+    on_ai = therapy is not None and (therapy.end_date is None or therapy.end_date >= day)
+    return targets_for(age=record.patient.age_on(day), on_aromatase_inhibitor=on_ai)
+
+
+def _intakes(session: Session, patient_id: str, start: date, end: date) -> list[Intake]:
+    diary = DiaryRepository(session)
+    return [e.as_intake() for e in diary.foods(patient_id, start, end)] + [
+        s.as_intake() for s in diary.supplements(patient_id, start, end)
+    ]
+
+
+def period_summary(
+    session_factory: sessionmaker[Session], *, patient_id: str, end: date, days: int
+) -> Summary:
+    """Totals for the 1, 7 or 30 days ending on `end`, against her targets, with warnings."""
+    if days not in PERIOD_DAYS:
+        raise ValueError(f"days={days}: use one of {', '.join(map(str, PERIOD_DAYS))}")
+    with UnitOfWork(session_factory) as uow:
+        record = _patient_or_raise(uow.session, patient_id)
+        start = end - timedelta(days=days - 1)
+        intakes = _intakes(uow.session, patient_id, start, end)
+    return summarise(intakes, end=end, days=days, targets=patient_targets(record, end))
+
+
+def day_summary(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> Summary:
+    return period_summary(session_factory, patient_id=patient_id, end=day, days=1)
 
 
 def food_source(session_factory: sessionmaker[Session], *, ndb_no: str) -> str:
