@@ -184,6 +184,7 @@ def create_app(
         dashboard,
         docs,
         dxa,
+        exercise,
         learn,
         onboarding,
     )
@@ -207,7 +208,18 @@ def create_app(
     )
     _install_error_handlers(app)
     _security_headers(app)
-    for module in (accounts, onboarding, dxa, assessment, dashboard, clinician, audit, learn, docs):
+    for module in (
+        accounts,
+        onboarding,
+        dxa,
+        assessment,
+        dashboard,
+        exercise,
+        clinician,
+        audit,
+        learn,
+        docs,
+    ):
         app.include_router(module.router)
     _include_cds_hooks(app)
     _custom_openapi(app)

@@ -90,7 +90,9 @@ def daily_bar_chart(
     with _LOCK:
         fig, ax = plt.subplots(figsize=(6, 2.4))
         known = [(d, v) for d, v in days if v is not None]
-        ax.bar(mdates.date2num([d for d, _ in known]), [v for _, v in known], color=_ACCENT, width=0.8)
+        ax.bar(
+            mdates.date2num([d for d, _ in known]), [v for _, v in known], color=_ACCENT, width=0.8
+        )
         ax.axhline(
             target, color=_INK, linestyle="--", linewidth=1.2, label=f"target {target:,.0f} {unit}"
         )

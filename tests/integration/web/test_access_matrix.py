@@ -145,6 +145,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patients/{patient_id}/assessment"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/dashboard"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/audit"): Rule("record"),
+    ("GET", "/patients/{patient_id}/exercise"): Rule("record"),
+    ("POST", "/patients/{patient_id}/exercise"): Rule(
+        "own_record", _form({"exercise_id": "brisk-walking", "minutes": "30"})
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/exercise"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/exercise"): Rule(
+        "own_record", _json({"exercise_id": "brisk-walking", "minutes": 30})
+    ),
 }
 
 

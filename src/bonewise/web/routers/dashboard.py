@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.web import charts, pages, services
+from bonewise.web import activity, charts, pages, services
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.security import factory_of
 
@@ -36,13 +36,23 @@ def _summary(request: Request, access: PatientAccess) -> dict[str, Any]:
 def dashboard_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
     summary = _summary(request, access)
     summary["bmd_chart"] = charts.bmd_chart(summary["record"])
+    week = activity.exercise_week(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
+    )
+    summary["exercise"] = {
+        "minutes": week.summary.aerobic_minutes,
+        "target": week.summary.aerobic_target,
+    }
+    summary["minutes_chart"] = charts.weekly_minutes_chart(
+        week.weekly_minutes, target=week.summary.aerobic_target
+    )
     return pages.render(request, "dashboard.html", summary)
 
 
 @router.get(
     "/api/v1/patients/{patient_id}/dashboard",
     tags=["dashboard"],
-    summary="Next DXA due, alerts and what is overdue",
+    summary="Next DXA due, alerts, what is overdue, and this week's exercise minutes",
     responses=PATIENT_RESPONSES,
 )
 def api_dashboard(
@@ -50,4 +60,11 @@ def api_dashboard(
 ) -> dict[str, Any]:
     summary = _summary(request, access)
     summary.pop("record")
+    week = activity.exercise_week(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
+    )
+    summary["exercise_week"] = {
+        "aerobic_minutes": week.summary.aerobic_minutes,
+        "target": week.summary.aerobic_target,
+    }
     return summary

@@ -1,0 +1,136 @@
+"""Exercise: this week's bone-safe plan, the log of what she did, minutes against 150."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from bonewise.web import activity, charts, pages, services
+from bonewise.web.deps import (
+    PATIENT_RESPONSES,
+    PatientAccess,
+    own_patient_writer,
+    patient_reader,
+)
+from bonewise.web.security import factory_of
+
+router = APIRouter()
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exercise_id: str = Field(min_length=1, max_length=64, description="see the plan or catalogue")
+    minutes: int = Field(ge=1, le=600)
+    performed_on: date | None = Field(default=None, description="default today; not in future")
+    effort: int | None = Field(default=None, ge=0, le=10)
+    pain: int | None = Field(default=None, ge=0, le=10)
+    sets: int | None = Field(default=None, ge=1, le=20)
+    reps: int | None = Field(default=None, ge=1, le=200)
+    load_kg: float | None = Field(default=None, ge=0, le=300)
+
+
+def _page(
+    request: Request,
+    access: PatientAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    today = date.today()
+    week = activity.exercise_week(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, today=today
+    )
+    return pages.render(
+        request,
+        "exercise.html",
+        {
+            "patient_id": access.patient_id,
+            "plan": week.plan.as_dict(),
+            "summary": week.summary,
+            "sessions": week.sessions,
+            "chart": charts.weekly_minutes_chart(
+                week.weekly_minutes, target=week.summary.aerobic_target
+            ),
+            "choices": activity.catalogue_choices(),
+            "errors": errors or {},
+            "values": values or {},
+            "today": today.isoformat(),
+            "can_log": access.user.patient_id == access.patient_id,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{patient_id}/exercise", include_in_schema=False)
+def exercise_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
+    return _page(request, access)
+
+
+@router.post("/patients/{patient_id}/exercise", include_in_schema=False)
+async def exercise_submit(
+    request: Request, access: PatientAccess = Depends(own_patient_writer)
+) -> Response:
+    form = dict(await request.form())
+    try:
+        activity.log_exercise(
+            factory_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry=form,
+            today=date.today(),
+        )
+    except services.InvalidInput as exc:
+        from bonewise.web.forms import errors_by_field
+
+        return _page(
+            request, access, errors=errors_by_field(exc.errors), values=form, status_code=422
+        )
+    return RedirectResponse(f"/patients/{access.patient_id}/exercise#week", status_code=303)
+
+
+@router.get(
+    "/api/v1/patients/{patient_id}/exercise",
+    tags=["exercise"],
+    summary="This week's plan, the week's summary (minutes against 150) and weekly minutes",
+    responses=PATIENT_RESPONSES,
+)
+def api_exercise(
+    request: Request, access: PatientAccess = Depends(patient_reader)
+) -> dict[str, Any]:
+    week = activity.exercise_week(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
+    )
+    return {
+        "plan": week.plan.as_dict(),
+        "week": week.summary.as_dict(),
+        "sessions": [s.as_dict() for s in week.sessions],
+        "weekly_minutes": [
+            {"week_start": d.isoformat(), "minutes": m} for d, m in week.weekly_minutes
+        ],
+    }
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/exercise",
+    status_code=201,
+    tags=["exercise"],
+    summary="Log a session she did (the patient herself only)",
+    responses=PATIENT_RESPONSES,
+)
+def api_log_exercise(
+    request: Request, body: SessionIn, access: PatientAccess = Depends(own_patient_writer)
+) -> dict[str, Any]:
+    logged = activity.log_exercise(
+        factory_of(request),
+        actor=access.user,
+        patient_id=access.patient_id,
+        entry=body.model_dump(),
+        today=date.today(),
+    )
+    return logged.as_dict()

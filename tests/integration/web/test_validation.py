@@ -1,0 +1,120 @@
+"""A write that fails validation changes nothing and says what was wrong."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bonewise.store.accounts import AuditLog
+from bonewise.store.uow import UnitOfWork
+
+from .conftest import World
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+BAD_SCANS: list[tuple[dict[str, Any], str]] = [
+    (
+        {
+            "date": "2025-01-01",
+            "scanner_make": "hologic",
+            "sites": {"lumbar_spine": {"t_score": -9.5}},
+        },
+        "t_score",
+    ),
+    (
+        {
+            "date": "2025-01-01",
+            "scanner_make": "hologic",
+            "sites": {"femoral_neck": {"bmd_g_cm2": 3.1}},
+        },
+        "bmd_g_cm2",
+    ),
+    (
+        {"date": TOMORROW, "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -1.0}}},
+        "date",
+    ),
+    (
+        {"date": "2025-01-01", "scanner_make": "acme", "sites": {"total_hip": {"t_score": -1.0}}},
+        "scanner_make",
+    ),
+    ({"date": "2025-01-01", "scanner_make": "hologic", "sites": {}}, "sites"),
+]
+
+
+def _state(world: World, pid: str) -> tuple[dict[str, Any], int]:
+    actor = world.actor("patient_a")
+    record = actor.client.get(f"/api/v1/patients/{pid}").json()
+    with UnitOfWork(world.factory) as uow:
+        return record, AuditLog(uow.session).count()
+
+
+@pytest.mark.parametrize("scan,field", BAD_SCANS)
+def test_invalid_dxa_changes_nothing_and_names_the_field(
+    sqlite_world: World, scan: dict[str, Any], field: str
+) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    assert pid
+    before = _state(sqlite_world, pid)
+    actor = sqlite_world.actor("patient_a")
+    response = actor.client.post(f"/api/v1/patients/{pid}/dxa", json=scan, headers=actor.headers())
+    assert response.status_code == 422
+    assert field in str(response.json()["detail"])
+    assert _state(sqlite_world, pid) == before
+
+
+def test_invalid_dxa_form_rerenders_with_the_error_and_keeps_what_was_typed(
+    sqlite_world: World,
+) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    assert pid
+    before = _state(sqlite_world, pid)
+    actor = sqlite_world.actor("patient_a")
+    response = actor.client.post(
+        f"/patients/{pid}/dxa",
+        data={
+            "csrf_token": actor.csrf,
+            "date": "2025-02-03",
+            "scanner_make": "hologic",
+            "lumbar_spine_t_score": "-12",
+        },
+    )
+    assert response.status_code == 422
+    assert "Nothing was saved" in response.text
+    assert "-12" in response.text  # her input is still in the form
+    assert "greater than or equal to -7" in response.text
+    assert _state(sqlite_world, pid) == before
+
+
+def test_invalid_profile_with_a_future_birth_date_changes_nothing(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    assert pid
+    before = _state(sqlite_world, pid)
+    actor = sqlite_world.actor("patient_a")
+    response = actor.client.put(
+        f"/api/v1/patients/{pid}/profile",
+        json={"patient": {"birth_date": TOMORROW, "menopausal_status": "postmenopausal"}},
+        headers=actor.headers(),
+    )
+    assert response.status_code == 422
+    assert "future" in str(response.json()["detail"])
+    assert _state(sqlite_world, pid) == before
+
+
+def test_exercise_log_rejects_a_future_day_and_counts_a_walk(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    actor = sqlite_world.actor("patient_a")
+    url = f"/api/v1/patients/{pid}/exercise"
+    start = actor.client.get(url).json()["week"]["aerobic"]["minutes"]
+    bad = actor.client.post(
+        url,
+        json={"exercise_id": "brisk-walking", "minutes": 30, "performed_on": TOMORROW},
+        headers=actor.headers(),
+    )
+    assert bad.status_code == 422
+    assert actor.client.get(url).json()["week"]["aerobic"]["minutes"] == start
+    good = actor.client.post(
+        url, json={"exercise_id": "brisk-walking", "minutes": 30}, headers=actor.headers()
+    )
+    assert good.status_code == 201
+    assert actor.client.get(url).json()["week"]["aerobic"]["minutes"] == start + 30
