@@ -170,6 +170,16 @@ class Catalogue:
         except KeyError:
             raise UnknownExercise(exercise_id, self._by_id) from None
 
+    def difficulty(self, exercise_id: str) -> int:
+        """Steps down the chain of easier variants to the easiest one (0: nothing easier)."""
+        steps, seen = 0, {exercise_id}
+        current = self.get_or_raise(exercise_id)
+        while current.easier is not None and current.easier not in seen:
+            seen.add(current.easier)
+            current = self.get_or_raise(current.easier)
+            steps += 1
+        return steps
+
     def of_kind(self, kind: Kind) -> list[Exercise]:
         return [e for e in self._by_id.values() if e.kind == kind]
 

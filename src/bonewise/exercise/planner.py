@@ -60,6 +60,7 @@ from bonewise.exercise.progression import WeekTargets, week_targets
 from bonewise.exercise.safety import SafetyProfile
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LEVELS_PER_VARIANT_STEP = 3  # one step harder in the variant chain per 3 ladder levels
 LOADED_EQUIPMENT = frozenset({"dumbbells", "resistance_band", "weight_machine"})
 
 RULES: dict[str, Rule] = {
@@ -366,14 +367,21 @@ def _pick(pool: Sequence[Exercise], index: int) -> Exercise:
     return pool[index % len(pool)]
 
 
-def _resistance_routine(pool: Sequence[Exercise], offset: int) -> list[Exercise]:
-    """Exercises that together cover every required muscle group, plus a second legs exercise."""
+def _resistance_routine(
+    pool: Sequence[Exercise], everything: Sequence[Exercise], offset: int
+) -> list[Exercise]:
+    """Exercises that together cover every required muscle group, plus a second legs exercise.
+
+    Picks from `pool` (the variants within reach); a group it cannot cover comes from
+    `everything` she may safely do."""
     chosen: list[Exercise] = []
     covered: set[str] = set()
     for group in RESISTANCE_MUSCLE_GROUPS.value:
         if group in covered:
             continue
-        candidates = [e for e in pool if group in e.muscle_groups and e not in chosen]
+        candidates = [e for e in pool if group in e.muscle_groups and e not in chosen] or [
+            e for e in everything if group in e.muscle_groups and e not in chosen
+        ]
         if not candidates:
             raise PreferenceError(
                 f"no usable resistance exercise for {group} with this equipment: add "
@@ -395,6 +403,14 @@ def _resistance_routine(pool: Sequence[Exercise], offset: int) -> list[Exercise]
     if more_legs:
         chosen.append(_pick(more_legs, offset))
     return chosen
+
+
+def _within_reach(
+    exercises: Sequence[Exercise], catalogue: Catalogue, max_difficulty: int
+) -> list[Exercise]:
+    """The exercises no harder than `max_difficulty` (all of them if that leaves none)."""
+    found = [e for e in exercises if catalogue.difficulty(e.id) <= max_difficulty]
+    return found or list(exercises)
 
 
 def _resistance_minutes(sets: int) -> int:
@@ -438,8 +454,11 @@ def plan_week(
         return found
 
     aerobic_pool = [e for e in pool("aerobic") if e.weight_bearing and e.intensity == "moderate"]
-    resistance_pool = pool("resistance")
-    balance_pool = pool("balance")
+    # Harder variants unlock as she climbs the progression ladder (balance work progresses
+    # too, as the 2023 Osteoporosis Canada update asks).
+    max_difficulty = 1 + targets.level // LEVELS_PER_VARIANT_STEP
+    resistance_pool = _within_reach(pool("resistance"), catalogue, max_difficulty)
+    balance_pool = _within_reach(pool("balance"), catalogue, max_difficulty)
     flexibility_pool = pool("flexibility")
     posture_pool = pool("posture") if profile.spine_sparing else []
 
@@ -462,6 +481,12 @@ def plan_week(
         "resistance-effort",
         "resistance-muscle-groups",
     )
+    routines = {
+        day: _resistance_routine(
+            resistance_pool, pool("resistance"), strength_days.index(day) + week
+        )
+        for day in strength_days
+    }
     monday = week_start(as_of, week)
     days: list[PlanDay] = []
     aerobic_index = 0
@@ -473,8 +498,7 @@ def plan_week(
                 aerobic_index += 1
                 sessions.append(PlannedSession("aerobic", minutes, exercise, aerobic_rules))
         if weekday in strength_days:
-            offset = strength_days.index(weekday) + week
-            for exercise in _resistance_routine(resistance_pool, offset):
+            for exercise in routines[weekday]:
                 sessions.append(
                     PlannedSession(
                         "resistance",

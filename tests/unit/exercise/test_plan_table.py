@@ -170,3 +170,20 @@ def test_every_rule_cited_by_a_session_is_listed_with_its_source(load_example):
         assert rule["citation"]
         assert rule["evidence"] in {"confirmed", "secondary", "unconfirmed", "policy"}
     assert listed["no-high-impact"]["evidence"] == "unconfirmed"
+
+
+def test_harder_variants_unlock_as_she_progresses(load_example):
+    from bonewise.exercise.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+
+    def hardest(plan, kind):
+        return max(catalogue.difficulty(s["exercise"]["id"]) for _, s in sessions(plan, kind))
+
+    gym = frozenset({"chair", "wall", "counter", "mat", "dumbbells", "resistance_band"})
+    first, _ = plan_for(load_example("normal"), current_aerobic_minutes=0, equipment=gym)
+    later, _ = plan_for(load_example("normal"), current_aerobic_minutes=0, equipment=gym, week=9)
+    assert hardest(first, "resistance") <= 1 and hardest(first, "balance") <= 1
+    assert hardest(later, "resistance") > hardest(first, "resistance")
+    assert hardest(later, "balance") > hardest(first, "balance")
+    assert table_violations(later) == []
