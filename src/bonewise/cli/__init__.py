@@ -18,6 +18,7 @@ from bonewise.cli import assess, patient  # noqa: E402
 from bonewise.cli import food  # noqa: E402
 from bonewise.cli import exercise  # noqa: E402
 from bonewise.cli import report  # noqa: E402
+from bonewise.cli import serve  # noqa: E402
 
 app.command("assess")(assess.assess_command)
 app.add_typer(patient.app, name="patient")
@@ -26,4 +27,6 @@ app.add_typer(food.diary_app, name="diary")
 app.add_typer(food.nutrition_app, name="nutrition")
 app.add_typer(exercise.app, name="exercise")
 app.command("report")(report.report_command)
+app.command("serve")(serve.serve_command)
+app.command("demo")(serve.demo_command)
 # --- end features ---

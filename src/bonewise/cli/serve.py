@@ -1,0 +1,102 @@
+"""`bonewise serve` runs the web app; `bonewise demo` prepares a demo and serves it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bonewise.store.db import default_database_url
+
+HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option("--port", help="TCP port (1-65535).")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL; default BONEWISE_DATABASE_URL or a SQLite file in your data "
+        "directory.",
+    ),
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _check_port(port: int) -> None:
+    if not 1 <= port <= 65535:
+        _fail(f"--port {port} is not allowed: use 1-65535")
+
+
+def _run(url: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from bonewise.store.uow import open_store
+    from bonewise.web import create_app
+
+    app = create_app(session_factory=open_store(url))
+    typer.echo(f"bonewise on http://{host}:{port}  (database: {_redacted(url)})")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+
+def _redacted(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"
+
+
+def serve_command(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    database_url: UrlOption = None,
+) -> None:
+    """Serve the web app (pages and JSON API; API description at /docs)."""
+    _check_port(port)
+    url = database_url or default_database_url()
+    _run(url, host, port)
+
+
+def demo_command(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    database_url: UrlOption = None,
+    examples: Annotated[
+        Path | None,
+        typer.Option(
+            "--examples",
+            help="Folder of example patient JSON files "
+            "(default: the repository's examples/patients).",
+        ),
+    ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Prepare the demo and exit without serving.")
+    ] = False,
+) -> None:
+    """Migrate, load the SR28 food database, create a demo clinician and patient with a few
+    months of history, print their sign-in details, and serve http://HOST:PORT."""
+    _check_port(port)
+    from bonewise.store.food import ensure_food_database
+    from bonewise.store.uow import open_store
+    from bonewise.web.demo import default_examples_dir, seed_demo
+
+    folder = examples or default_examples_dir()
+    if not folder.is_dir():
+        _fail(f"--examples {folder} is not a folder of example patients")
+    url = database_url or default_database_url()
+    factory = open_store(url)
+    typer.echo("Loading the USDA SR28 food database (first run only, a few seconds)...")
+    foods = ensure_food_database(factory)
+    typer.echo(f"  {foods:,} foods ready")
+    accounts = seed_demo(factory, today=date.today(), examples=folder)
+    typer.echo("Demo accounts " + ("created:" if accounts.created else "(already there):"))
+    typer.echo(f"  clinician  {accounts.clinician_email}  password {accounts.clinician_password}")
+    typer.echo(f"  patient    {accounts.patient_email}  password {accounts.patient_password}")
+    factory.kw["bind"].dispose()
+    if not no_serve:
+        _run(url, host, port)
