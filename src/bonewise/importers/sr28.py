@@ -31,7 +31,7 @@ from bonewise.nutrition.models import (
 EXPECTED_FOODS = 8789
 SOURCE_NAME = (
     "USDA ARS Nutrient Data Laboratory. USDA National Nutrient Database for Standard "
-    "Reference, Release 28 (2015, revised 2016)"
+    "Reference, Release 28 (SR28, 2015, revised 2016)"
 )
 
 

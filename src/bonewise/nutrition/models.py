@@ -98,7 +98,7 @@ def scale(per_100g: NutrientValues, grams: float) -> NutrientValues:
 
 def check_grams(grams: float, *, field: str = "grams") -> float:
     if not grams > 0 or grams != grams:  # also rejects NaN
-        raise ValueError(f"{field}={grams!r}: an amount must be more than 0 g")
+        raise ValueError(f"{field}={grams:g}: an amount must be more than 0 g")
     if grams > MAX_GRAMS_PER_ENTRY:
         raise ValueError(
             f"{field}={grams:g} g is more than {MAX_GRAMS_PER_ENTRY:g} g for one entry: "

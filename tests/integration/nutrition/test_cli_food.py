@@ -1,0 +1,158 @@
+"""`bonewise food`, `diary` and `nutrition` end to end on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bonewise.cli import app
+from bonewise.store.food import DiaryEntryRow, SupplementRow
+from bonewise.store.uow import UnitOfWork, open_store
+
+from .conftest import add_patient
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def url(sqlite_copy):
+    url = f"sqlite:///{sqlite_copy}"
+    add_patient(open_store(url))
+    return url
+
+
+def run(url, *args):
+    return runner.invoke(app, list(args), env={"BONEWISE_DATABASE_URL": url})
+
+
+def stored(url) -> tuple[int, int]:
+    with UnitOfWork(open_store(url)) as uow:
+        return (
+            uow.session.scalar(select(func.count()).select_from(DiaryEntryRow)) or 0,
+            uow.session.scalar(select(func.count()).select_from(SupplementRow)) or 0,
+        )
+
+
+def test_search_on_a_fresh_store_imports_sr28_and_finds_kale_raw_first(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    result = run(url, "food", "search", "kale raw", "--json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert hits[0]["ndb_no"] == "11233"
+    assert hits[0]["description"] == "Kale, raw"
+    assert hits[0]["calcium_mg_per_100g"] == 150.0
+    assert [(m["amount"], m["description"], m["grams"]) for m in hits[0]["measures"]] == [
+        (1.0, 'cup 1" pieces, loosely packed', 16.0)
+    ]
+
+
+def test_import_is_idempotent_from_the_cli(url):
+    first = run(url, "food", "import")
+    second = run(url, "food", "import")
+    assert first.exit_code == second.exit_code == 0
+    assert "8789 foods" in first.stdout and "8789 foods" in second.stdout
+
+
+def test_search_limit_and_ndb_numbers_as_five_digit_strings(url):
+    hits = json.loads(run(url, "food", "search", "2% milk", "--limit", "3", "--json").stdout)
+    assert len(hits) == 3
+    assert hits[0]["ndb_no"] == "01079"
+    assert run(url, "food", "search", "milk", "--limit", "0").exit_code == 2
+
+
+def test_show_lists_every_kept_nutrient_with_unknown_as_null(url):
+    result = run(url, "food", "show", "01008", "--json")
+    data = json.loads(result.stdout)
+    assert data["per_100g"]["vitamin_d_iu"] is None
+    assert data["per_100g"]["calcium_mg"] == 673.0
+    assert set(data["per_100g"]) >= {"calcium_mg", "vitamin_d_ug", "vitamin_k_ug", "caffeine_mg"}
+    assert "SR28" in data["source"]
+    text = run(url, "food", "show", "01008").stdout
+    assert "unknown" in text
+
+
+def test_show_an_unknown_ndb_fails_with_exit_2(url):
+    result = run(url, "food", "show", "1079")
+    assert result.exit_code == 2
+    assert "no food with NDB number '1079'" in result.stderr
+
+
+def test_diary_add_and_show(url):
+    added = run(
+        url,
+        "diary",
+        "add",
+        "01079",
+        "--measure",
+        "cup",
+        "--quantity",
+        "2",
+        "--meal",
+        "breakfast",
+        "--date",
+        "2026-11-26",
+    )
+    assert added.exit_code == 0, added.output
+    assert "488 g" in added.stdout
+    supplement = run(
+        url,
+        "diary",
+        "supplement",
+        "calcium-carbonate",
+        "--compound-mg",
+        "1500",
+        "--date",
+        "2026-11-26",
+    )
+    assert supplement.exit_code == 0, supplement.output
+    shown = json.loads(run(url, "diary", "show", "--date", "2026-11-26", "--json").stdout)
+    calcium = next(p for p in shown["progress"] if p["nutrient"] == "calcium_mg")
+    assert calcium["amount"] == pytest.approx(585.6 + 600, abs=0.1)
+    assert [w["code"] for w in shown["warnings"]] == ["single_calcium_dose"]
+    assert [e["kind"] for e in shown["entries"]] == ["food", "supplement"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["99999", "--grams", "100"], "no food with NDB number '99999'"),
+        (["01079", "--grams", "-5"], "grams=-5"),
+        (["01079", "--grams", "5001"], "more than 5000 g"),
+        (["01079", "--measure", "bucket"], "measure 'bucket' is not one of"),
+        (["01079", "--grams", "100", "--patient", "nobody"], "no patient with id 'nobody'"),
+        (["01079", "--grams", "100", "--date", "26/11/2026"], "--date '26/11/2026'"),
+    ],
+)
+def test_diary_add_bad_input_exits_2_and_stores_nothing(url, args, message):
+    before = stored(url)
+    result = run(url, "diary", "add", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert stored(url) == before
+
+
+def test_a_supplement_with_a_caution_says_to_ask_the_team(url):
+    result = run(
+        url,
+        "diary",
+        "supplement",
+        "multivitamin",
+        "--name",
+        "Black cohosh complex",
+        "--vitamin-d",
+        "400",
+    )
+    assert result.exit_code == 0
+    assert "Ask your oncology team" in result.stderr
+
+
+def test_nutrition_targets(url):
+    data = json.loads(run(url, "nutrition", "targets", "--age", "60", "--json").stdout)
+    by = {t["nutrient"]: t for t in data["targets"]}
+    assert (by["calcium_mg"]["goal"], by["calcium_mg"]["upper_limit"]) == (1200, 2000)
+    assert (by["vitamin_d_iu"]["low"], by["vitamin_d_iu"]["high"]) == (800, 1000)
+    assert by["vitamin_k_ug"]["upper_limit"] is None
+    assert run(url, "nutrition", "targets", "--age", "12").exit_code == 2
