@@ -1,0 +1,29 @@
+"""Reports: a plain-language patient report and a dense clinician summary, as PDF or HTML.
+
+Public API (keyword-only; the web app's download buttons and `bonewise report` call it):
+
+    from bonewise.reports.render import render_report
+
+    pdf = render_report(
+        record=record,            # bonewise.clinical.models.PatientRecord
+        audience="patient",       # or "clinician"
+        as_of=date.today(),
+        fmt="pdf",                # or "html" (UTF-8 bytes of one self-contained page)
+        page_size="a4",           # or "letter"
+        intake=None,              # bonewise.reports.model.IntakeSummary, or None: "no intake logged"
+        adherence=None,           # bonewise.reports.model.AdherenceSummary, or None: "no exercise logged"
+    )
+
+Layout:
+- model.py: the optional inputs (IntakeSummary, AdherenceSummary) and the BMD history with its
+  least-significant-change band (pure).
+- patient.py / clinician.py: the two report models (pure). The patient report never gives drug
+  or dose advice: it repeats only recommendations addressed to the patient and turns the rest
+  into questions for her team.
+- charts.py: matplotlib (Agg) charts as SVG or PNG bytes.
+- render.py: Jinja2 templates (templates/*.html, report.css) and WeasyPrint.
+- sources.py: intake and adherence summaries for a stored patient, from the nutrition and
+  exercise services.
+
+Missing data never fails a report: it is listed as missing, with what it blocks.
+"""

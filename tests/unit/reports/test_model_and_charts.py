@@ -1,0 +1,104 @@
+"""BMD history with its LSC band, the clinician model, and the charts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bonewise import evidence
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.densitometry import precision_pct
+from bonewise.reports import charts
+from bonewise.reports.clinician import NO_EXERCISE, NO_INTAKE, build_clinician_report
+from bonewise.reports.model import bmd_history
+
+from .helpers import AS_OF, EXAMPLES, adherence, example, intake
+
+
+def test_history_band_is_lsc_around_the_baseline_scan():
+    history = {s.site: s for s in bmd_history(example("osteoporosis"), as_of=AS_OF)}
+    spine = history["lumbar_spine"]
+    assert [p.bmd_g_cm2 for p in spine.points] == [0.79, 0.772]
+    assert spine.baseline.bmd_g_cm2 == 0.79
+    expected = evidence.LSC_FACTOR.value * precision_pct("hologic", "lumbar_spine")
+    assert spine.lsc_percent == pytest.approx(expected, abs=0.01)
+    assert spine.lsc_g_cm2 == pytest.approx(0.79 * expected / 100, abs=1e-4)
+    # -2.28% is inside a 2.99% band: not a real loss.
+    assert not spine.outside_band(spine.points[-1])
+
+
+def test_history_never_joins_bmd_from_different_scanner_makes():
+    neck = {s.site: s for s in bmd_history(example("lunar-conversion"), as_of=AS_OF)}[
+        "femoral_neck"
+    ]
+    assert neck.baseline.make == "lunar"
+    assert [p.make for p in neck.other_make] == ["hologic"]
+    assert not neck.outside_band(neck.other_make[0])
+
+
+def test_history_ignores_scans_after_the_report_day():
+    record = example("osteoporosis")
+    first = record.scans_by_date[0].date
+    assert all(len(s.points) == 1 for s in bmd_history(record, as_of=first))
+    assert bmd_history(example("no-dxa-yet"), as_of=AS_OF) == ()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_clinician_report_puts_every_guideline_side_by_side_with_citations(name):
+    record = example(name)
+    a = assess(record, as_of=AS_OF)
+    r = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    assert [c.key for c in r.guidelines] == list(a.guidelines)
+    shown = [rec for c in r.guidelines for rec in c.recommendations] + list(r.other_recommendations)
+    assert sorted(rec.id for rec in shown) == sorted(rec.id for rec in a.recommendations)
+    for rec in [*a.recommendations, *a.safety_checks]:
+        assert rec.citation in r.citations
+    assert r.intake_message == NO_INTAKE
+    assert r.exercise_message == NO_EXERCISE
+    if a.who_category:
+        assert r.category == a.who_category
+    else:
+        assert r.category.startswith("not assigned")
+
+
+def test_clinician_report_with_summaries_has_no_missing_messages():
+    record = example("normal")
+    r = build_clinician_report(
+        record=record,
+        assessment=assess(record, as_of=AS_OF),
+        history=(),
+        intake=intake(),
+        adherence=adherence(),
+    )
+    assert r.intake_message == "" and r.exercise_message == ""
+    assert "Hadji P et al. J Bone Oncol 2017" in r.citations
+
+
+def test_bmd_chart_draws_each_site_with_its_band():
+    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF))
+    assert svg is not None and svg.lstrip().startswith(b"<?xml")
+    text = svg.decode()
+    for title in ("lumbar spine (L1-L4)", "femoral neck", "total hip", "LSC ±3.0%"):
+        assert title in text
+    png = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), fmt="png")
+    assert png is not None and png.startswith(b"\x89PNG")
+
+
+def test_a_mixed_maker_chart_labels_the_points_it_cannot_compare():
+    svg = charts.bmd_chart(bmd_history(example("lunar-conversion"), as_of=AS_OF))
+    assert svg is not None and b"other scanner make (not comparable)" in svg
+
+
+def test_charts_are_skipped_when_there_is_nothing_to_draw():
+    assert charts.bmd_chart(()) is None
+    assert charts.intake_chart(None) is None
+    assert charts.exercise_chart(None) is None
+
+
+def test_intake_and_exercise_charts_show_targets():
+    svg = charts.intake_chart(intake())
+    assert svg is not None
+    assert b"target 1,200" in svg and b"1 day(s) unknown" in svg
+    svg = charts.exercise_chart(adherence())
+    assert svg is not None and b"target 150 min" in svg
