@@ -38,8 +38,8 @@ def report_command(
         str | None,
         typer.Option(
             "--patient",
-            help="A stored patient's id (see `bonewise patient list`); her exercise log is "
-            "included.",
+            help="A stored patient's id (see `bonewise patient list`); her food diary (last 30 "
+            "days) and exercise log (last 8 weeks) are included.",
         ),
     ] = None,
 ) -> None:
@@ -70,12 +70,13 @@ def report_command(
         from bonewise.store.patients import PatientNotFound, PatientRepository
         from bonewise.store.uow import UnitOfWork, open_store
 
-        with UnitOfWork(open_store()) as uow:
+        store = open_store()
+        with UnitOfWork(store) as uow:
             try:
                 record = PatientRepository(uow.session).get_or_raise(str(patient_id))
             except PatientNotFound as exc:
                 fail(str(exc))
-            intake, adherence = stored_summaries(uow.session, patient_id=record.id, as_of=day)
+        intake, adherence = stored_summaries(store, patient_id=record.id, as_of=day)
     data = render_report(
         record=record,
         audience=audience,  # type: ignore[arg-type]

@@ -67,6 +67,9 @@ class IntakeSummary(_Frozen):
     nutrients: list[NutrientIntake]
     days: list[DayIntake] = Field(default_factory=list, description="for the intake chart")
     source: str = "bonewise food diary (USDA SR28)"
+    notes: list[str] = Field(
+        default_factory=list, description="warnings to talk over with her team (e.g. above UL)"
+    )
 
     def nutrient(self, key: NutrientKey) -> NutrientIntake | None:
         return next((n for n in self.nutrients if n.key == key), None)

@@ -13,7 +13,7 @@ from datetime import date
 from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.models import PatientRecord
-from bonewise.evidence import Cited, Source
+from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.reports.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 PLAIN_SITE: dict[str, str] = {
@@ -34,19 +34,9 @@ SUPPLEMENT_QUESTION = (
     "herbal remedies for hot flushes such as black cohosh, dong quai or red clover, or soy "
     "isoflavone pills). Is it safe and sensible with my aromatase inhibitor?"
 )
-PHYTOESTROGEN_SOURCES = Source(
-    "phytoestrogen-supplements",
-    "Memorial Sloan Kettering Cancer Center, About Herbs: dong quai, red clover, soy; NCI PDQ "
-    "Black Cohosh; NIH LiverTox: black cohosh; Fritz H et al. Soy, red clover, and isoflavones "
-    "and breast cancer: a systematic review. PLoS One 2013 (PMC3842968)",
-)
-SUPPLEMENT_CAUTION: Cited[str] = Cited(
+SUPPLEMENT_CAUTION_INTRO = (
     "Evidence on herbal and soy supplements during aromatase-inhibitor treatment is limited or "
-    "mixed, and their interactions are not well studied. Please check with your oncology team "
-    "before taking one.",
-    PHYTOESTROGEN_SOURCES,
-    "confirmed",
-    "clinical-reference.md section 9: suggested tone; never implies supplements cause recurrence",
+    "mixed. Please check with your oncology team before taking one."
 )
 
 ALERT_QUESTIONS: dict[str, str] = {
@@ -94,6 +84,12 @@ class Advice:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplementCaution:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeLine:
     label: str
     text: str
@@ -118,6 +114,7 @@ class PatientReport:
     plan_paused: str | None
     questions: tuple[str, ...]
     supplement_caution: str
+    supplement_cautions: tuple[SupplementCaution, ...]
     missing: tuple[str, ...]
     sources: tuple[str, ...]
     history: tuple[SiteSeries, ...]
@@ -143,7 +140,8 @@ def build_patient_report(
     sources = [c.citation for c in (evidence.WHO_ISCD,)] + [a.citation for a in advice]
     if assessment.bmd_changes or history:
         sources.append(evidence.ISCD_PRECISION.citation)
-    sources.append(SUPPLEMENT_CAUTION.citation)
+    cautions = caution_catalogue()
+    sources += [point.citation for c in cautions for point in c.evidence]
     return PatientReport(
         patient_id=assessment.patient_id,
         as_of=assessment.as_of,
@@ -160,7 +158,8 @@ def build_patient_report(
         next_dxa=next_dxa(assessment),
         plan_paused=plan_paused(assessment),
         questions=tuple(questions(assessment, intake)),
-        supplement_caution=SUPPLEMENT_CAUTION.value,
+        supplement_caution=SUPPLEMENT_CAUTION_INTRO,
+        supplement_cautions=tuple(SupplementCaution(c.name, c.text) for c in cautions),
         missing=tuple(missing(assessment)),
         sources=tuple(dict.fromkeys(sources)),
         history=history,

@@ -1,9 +1,11 @@
 """Intake and adherence summaries for a stored patient (adapter over the feature services).
 
+- `intake_summary(summary)`: a nutrition period `Summary` (bonewise.nutrition.totals) as the
+  report's IntakeSummary (pure; None when no day was logged).
 - `adherence_summary(sessions, as_of=...)`: the exercise log by ISO week, through
   `bonewise.exercise.adherence.week_summary` (pure; None when nothing was logged).
-- `stored_adherence(session, patient_id=..., as_of=...)`: the same from the store.
-- `stored_summaries(session, patient_id=..., as_of=...)`: (intake, adherence) for a report.
+- `stored_summaries(session_factory, patient_id=..., as_of=...)`: (intake, adherence) from the
+  store, through `bonewise.store.food.period_summary` (the last 30 days) and the exercise log.
 """
 
 from __future__ import annotations
@@ -11,15 +13,75 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.exercise.adherence import LoggedSession, week_summary
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK, RESISTANCE_DAYS_PER_WEEK
-from bonewise.reports.model import AdherenceSummary, ExerciseWeek, IntakeSummary
+from bonewise.nutrition.totals import Summary
+from bonewise.reports.model import (
+    REPORT_NUTRIENTS,
+    AdherenceSummary,
+    DayIntake,
+    ExerciseWeek,
+    IntakeSummary,
+    NutrientIntake,
+)
 from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.food import period_summary
+from bonewise.store.uow import UnitOfWork
 
 REPORT_WEEKS = 8
+REPORT_INTAKE_DAYS = 30
 STREAK_HISTORY_WEEKS = 52
+SHORT_LABELS = {"calcium_mg": "Calcium", "vitamin_d_iu": "Vitamin D", "vitamin_k_ug": "Vitamin K"}
+
+
+def intake_summary(summary: Summary) -> IntakeSummary | None:
+    """The average logged day against her targets; a nutrient no logged item had is unknown."""
+    if summary.days_logged == 0:
+        return None
+    nutrients = []
+    for key in REPORT_NUTRIENTS:
+        progress = summary.progress_for(key)
+        target = progress.target
+        known_anywhere = any(i.nutrients.get(key) is not None for i in summary.intakes)
+        evidence_tags = [c.evidence for c in target.basis]
+        nutrients.append(
+            NutrientIntake(
+                key=key,
+                label=SHORT_LABELS[key],
+                unit=target.unit,
+                average_per_day=round(progress.amount, 1) if known_anywhere else None,
+                target=target.goal,
+                target_basis=target.explanation,
+                citation="; ".join(dict.fromkeys(c.citation for c in target.basis)),
+                evidence=evidence_tags[0] if evidence_tags else None,
+                unknown_share=min(max(progress.unknown_share, 0.0), 1.0),
+            )
+        )
+    days: dict[date, dict[str, float | None]] = {}
+    for item in summary.intakes:
+        day = days.setdefault(item.day, {"calcium_mg": None, "vitamin_d_iu": None})
+        for name in day:
+            value = item.nutrients.get(name)
+            if value is not None:
+                day[name] = (day[name] or 0.0) + value
+    logged_days = sorted(days)
+    return IntakeSummary(
+        start=logged_days[0],
+        end=logged_days[-1],
+        days_logged=summary.days_logged,
+        nutrients=nutrients,
+        days=[
+            DayIntake(
+                day=d,
+                calcium_mg=days[d]["calcium_mg"],
+                vitamin_d_iu=days[d]["vitamin_d_iu"],
+            )
+            for d in logged_days
+        ],
+        notes=[w.message for w in summary.warnings],
+    )
 
 
 def adherence_summary(
@@ -81,7 +143,14 @@ def stored_adherence(
 
 
 def stored_summaries(
-    session: Session, *, patient_id: str, as_of: date
+    session_factory: sessionmaker[Session], *, patient_id: str, as_of: date
 ) -> tuple[IntakeSummary | None, AdherenceSummary | None]:
-    """The intake and adherence summaries a report shows for a stored patient."""
-    return None, stored_adherence(session, patient_id=patient_id, as_of=as_of)
+    """The intake (last 30 days) and exercise (last 8 weeks) a report shows for her.
+
+    Raises bonewise.store.patients.PatientNotFound for an unknown id."""
+    intake = intake_summary(
+        period_summary(session_factory, patient_id=patient_id, end=as_of, days=REPORT_INTAKE_DAYS)
+    )
+    with UnitOfWork(session_factory) as uow:
+        adherence = stored_adherence(uow.session, patient_id=patient_id, as_of=as_of)
+    return intake, adherence

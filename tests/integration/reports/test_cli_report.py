@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 
 from bonewise.cli import app
 from bonewise.exercise.adherence import new_session
+from bonewise.nutrition.supplements import calcium, vitamin_d3
 from bonewise.reports.sources import adherence_summary
 from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.food import log_supplement
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -135,6 +137,19 @@ def test_stored_patient_report_includes_her_exercise_log(store_url, tmp_path):
         for logged in sessions_for_two_weeks():
             log.add(patient_id=record.id, logged=logged)
         uow.commit()
+    store = open_store(store_url)
+    for days_ago in (0, 1):
+        day = AS_OF - timedelta(days=days_ago)
+        log_supplement(
+            store, patient_id=record.id, day=day, meal="breakfast", dose=vitamin_d3(1000)
+        )
+    log_supplement(
+        store,
+        patient_id=record.id,
+        day=AS_OF,
+        meal="lunch",
+        dose=calcium("carbonate", elemental_mg=600),
+    )
     out = tmp_path / "stored.html"
     result = run("--patient", record.id, "--audience", "clinician", "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -143,6 +158,9 @@ def test_stored_patient_report_includes_her_exercise_log(store_url, tmp_path):
     assert f"{year}-W{week:02d}" in html
     assert "1 of 2 week(s) met all goals" in html
     assert "No exercise logged" not in html
+    assert "2 day(s) logged" in html and "No intake logged" not in html
+    assert "1,000 IU" in html  # vitamin D average over the logged days
+    assert "mg of calcium in one dose" in html  # the nutrition service's single-dose warning
 
     missing = run("--patient", "nobody", "-o", str(tmp_path / "x.pdf"))
     assert missing.exit_code == 2 and "nobody" in missing.stderr

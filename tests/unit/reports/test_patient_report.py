@@ -34,6 +34,7 @@ def patient_facing_text(r: PatientReport) -> str:
     parts = [r.where_bones_stand, *r.bone_details, *r.doing_well, *(a.text for a in r.advice)]
     parts += [line.text for line in r.intake_lines] + [r.intake_message, r.exercise_message]
     parts += [r.next_dxa, r.plan_paused or "", *r.questions, r.supplement_caution, *r.missing]
+    parts += [c.text for c in r.supplement_cautions]
     return "\n".join(parts)
 
 
