@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.cli.common import fail, parse_day, print_json
 from bonewise.importers import sr28
-from bonewise.nutrition import cautions, supplements, targets, totals
+from bonewise.nutrition import cautions, suggestions, supplements, targets, totals
 from bonewise.nutrition.models import NUTRIENT_BY_KEY, NUTRIENTS
 from bonewise.store import food as service
 from bonewise.store.uow import open_store
@@ -290,8 +290,29 @@ def diary_show(
     when = parse_day(day, option="--date")
     factory = open_store()
     summary = _run(lambda: service.period_summary(factory, patient_id=patient, end=when, days=days))
+    groups = service.food_group_coverage(factory, patient_id=patient, day=when)
+    found_cautions = service.intake_cautions(factory, patient_id=patient, day=when, days=days)
     if as_json:
         data = totals.summary_json(summary)
+        data["food_groups"] = [
+            {"id": g.group.id, "label": g.group.label, "covered": g.covered, "foods": g.foods}
+            for g in groups
+        ]
+        data["alcohol"] = {
+            "grams_per_day": round(found_cautions.alcohol.grams, 1),
+            "uk_units_per_day": round(found_cautions.alcohol.uk_units, 2),
+            "us_standard_drinks_per_day": round(found_cautions.alcohol.us_standard_drinks, 2),
+            "at_or_above_risk_threshold": found_cautions.alcohol.at_or_above_risk_threshold,
+            "text": found_cautions.alcohol.text,
+        }
+        data["caffeine"] = {
+            "mg_per_day": round(found_cautions.caffeine.mg, 1),
+            "text": found_cautions.caffeine.text,
+        }
+        data["supplement_cautions"] = [
+            {"supplement": name, "caution": c.id, "text": c.text}
+            for name, c in found_cautions.supplements
+        ]
         data["entries"] = [
             {
                 "day": i.day.isoformat(),
@@ -330,11 +351,87 @@ def diary_show(
         console.print(f"{name} {label}: {p.note} - {p.status}")
     for w in summary.warnings:
         console.print(f"[yellow]Note:[/yellow] {w.message}")
+    covered = [g.group.label for g in groups if g.covered]
+    missing = [g.group.label for g in groups if not g.covered]
+    if days == 1:
+        console.print(
+            "Food groups covered: "
+            + (", ".join(covered) or "none")
+            + (f"; not yet: {', '.join(missing)}" if missing else "")
+        )
+    if summary.intakes:
+        console.print(found_cautions.alcohol.text, markup=False)
+        console.print(found_cautions.caffeine.text, markup=False)
+    for name, c in found_cautions.supplements:
+        console.print(f"[yellow]{name}:[/yellow] {c.text}")
 
 
 # --- bonewise nutrition --------------------------------------------------------------------------
 
 nutrition_app = typer.Typer(help="Daily intake targets and their sources.", no_args_is_help=True)
+
+
+@nutrition_app.command("suggest")
+def nutrition_suggest(
+    nutrient: Annotated[
+        str, typer.Option(help="calcium or vitamin-d: the gap to close today.")
+    ] = "calcium",
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="dairy-free, vegan or fish-free (repeat for several)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many foods (1-50).")] = 10,
+    day: DateOption = None,
+    patient: PatientOption = "local",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Foods whose usual serving closes most of today's calcium or vitamin D gap."""
+    when = parse_day(day, option="--date")
+    keys = {"calcium": "calcium_mg", "vitamin-d": "vitamin_d_iu"}
+    if nutrient not in keys:
+        fail(f"--nutrient {nutrient!r}: use calcium or vitamin-d")
+    if not 1 <= limit <= 50:
+        fail(f"--limit {limit}: use a number from 1 to 50")
+    chosen = [e.replace("-", "_") for e in (exclude or [])]
+    factory = food_store()
+    result = _run(
+        lambda: service.suggest_foods(
+            factory,
+            patient_id=patient,
+            day=when,
+            nutrient=keys[nutrient],
+            exclusions=cast(list[suggestions.Exclusion], chosen),
+            limit=limit,
+        )
+    )
+    if as_json:
+        print_json(
+            {
+                "nutrient": result.nutrient,
+                "gap": round(result.gap, 1),
+                "goal": result.goal,
+                "exclusions": list(result.exclusions),
+                "suggestions": [
+                    {
+                        "ndb_no": s.food.ndb_no,
+                        "description": s.food.description,
+                        "serving": s.serving.label,
+                        "amount": round(s.amount, 1),
+                        "share_of_gap": round(s.share_of_gap, 3),
+                        "note": s.note,
+                    }
+                    for s in result.suggestions
+                ],
+            }
+        )
+        return
+    unit = NUTRIENT_BY_KEY[result.nutrient].unit
+    if result.gap <= 0:
+        typer.echo(f"No gap today: the goal of {result.goal:,.0f} {unit} is reached.")
+        return
+    typer.echo(f"Today's gap: {result.gap:,.0f} {unit} (goal {result.goal:,.0f} {unit}).")
+    for s in result.suggestions:
+        typer.echo("  " + suggestions.describe(s, result.nutrient))
 
 
 @nutrition_app.command("targets")

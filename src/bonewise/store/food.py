@@ -18,10 +18,16 @@ work, so a failed call leaves the store as it was). The CLI and the web pages ca
     diary_day(session_factory, *, patient_id, day) -> DayLog
     day_summary(session_factory, *, patient_id, day) -> Summary         totals vs targets
     period_summary(session_factory, *, patient_id, end, days) -> Summary   7/30-day averages
-    suggest_foods(session_factory, *, patient_id, day, nutrient, exclusions, limit)
+    suggest_foods(session_factory, *, patient_id, day, nutrient="calcium_mg",
+                  exclusions=(), limit=10) -> SuggestionResult
     food_group_coverage(session_factory, *, patient_id, day) -> list[GroupCoverage]
-    intake_cautions(session_factory, *, patient_id, day) -> IntakeCautions
-    supplement_cautions(*, name) -> list[Caution]                      (pure, no store)
+    foods_in_group(session_factory, *, group_id) -> list[Food]
+    intake_cautions(session_factory, *, patient_id, day, days=1) -> IntakeCautions
+    food_source(session_factory, *, ndb_no) -> str                     provenance text
+
+Pure helpers the pages may call directly: `bonewise.nutrition.targets.targets_for`,
+`bonewise.nutrition.supplements` (build a SupplementDose), `bonewise.nutrition.cautions`
+(`catalogue()`, `supplement_cautions(name)`), `bonewise.nutrition.totals.summary_json`.
 
 Bad input raises `ValueError` subclasses naming the field, the value and what is allowed;
 `FoodNotFound` and `bonewise.store.patients.PatientNotFound` are `LookupError`s.
@@ -30,7 +36,7 @@ Bad input raises `ValueError` subclasses naming the field, the value and what is
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -59,6 +65,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from bonewise.clinical.models import PatientRecord
 from bonewise.importers import sr28
 from bonewise.nutrition import search as ranking
+from bonewise.nutrition.cautions import (
+    AlcoholReport,
+    CaffeineReport,
+    Caution,
+    alcohol_report,
+    caffeine_report,
+    supplement_cautions,
+)
+from bonewise.nutrition.food_groups import GroupCoverage, coverage, seed_groups
 from bonewise.nutrition.models import (
     NUTRIENT_KEYS,
     Food,
@@ -69,6 +84,7 @@ from bonewise.nutrition.models import (
     grams_for,
     scale,
 )
+from bonewise.nutrition.suggestions import SUGGESTIBLE_NUTRIENTS, Exclusion, Suggestion, suggest
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.nutrition.targets import Targets, targets_for
 from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Summary, summarise
@@ -480,25 +496,35 @@ class FoodRepository:
     def all_foods(self) -> list[Food]:
         """Every food with its measures (for suggestions and food-group listings)."""
         measures: dict[str, list[Measure]] = {}
-        for m in self.session.scalars(
-            select(FoodMeasureRow).order_by(FoodMeasureRow.ndb_no, FoodMeasureRow.seq)
+        m = FoodMeasureRow.__table__.c
+        for ndb_no, seq, amount, description, grams in self.session.execute(
+            select(m.ndb_no, m.seq, m.amount, m.description, m.grams).order_by(m.ndb_no, m.seq)
         ):
-            measures.setdefault(m.ndb_no, []).append(
-                Measure(seq=m.seq, amount=m.amount, description=m.description, grams=m.grams)
-            )
+            measures.setdefault(ndb_no, []).append(Measure(seq, amount, description, grams))
+        f = FoodRow.__table__.c
+        columns = [
+            f.ndb_no,
+            f.description,
+            f.food_group_code,
+            f.food_group,
+            f.common_name,
+            f.manufacturer,
+            f.survey,
+            *(f[key] for key in NUTRIENT_KEYS),
+        ]
         return [
             Food(
-                ndb_no=row.ndb_no,
-                description=row.description,
-                food_group_code=row.food_group_code,
-                food_group=row.food_group,
-                per_100g={key: getattr(row, key) for key in NUTRIENT_KEYS},
-                measures=tuple(measures.get(row.ndb_no, ())),
-                common_name=row.common_name,
-                manufacturer=row.manufacturer,
-                survey=row.survey,
+                ndb_no=row[0],
+                description=row[1],
+                food_group_code=row[2],
+                food_group=row[3],
+                per_100g=dict(zip(NUTRIENT_KEYS, row[7:], strict=True)),
+                measures=tuple(measures.get(row[0], ())),
+                common_name=row[4],
+                manufacturer=row[5],
+                survey=row[6],
             )
-            for row in self.session.scalars(select(FoodRow).order_by(FoodRow.ndb_no))
+            for row in self.session.execute(select(*columns).order_by(f.ndb_no))
         ]
 
 
@@ -814,6 +840,89 @@ def period_summary(
 
 def day_summary(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> Summary:
     return period_summary(session_factory, patient_id=patient_id, end=day, days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionResult:
+    nutrient: str
+    gap: float  # what is missing today to reach her goal
+    goal: float
+    exclusions: tuple[str, ...]
+    suggestions: tuple[Suggestion, ...]
+
+
+def suggest_foods(
+    session_factory: sessionmaker[Session],
+    *,
+    patient_id: str,
+    day: date,
+    nutrient: str = "calcium_mg",
+    exclusions: Sequence[Exclusion] = (),
+    limit: int = 10,
+) -> SuggestionResult:
+    """Foods whose usual serving closes most of today's calcium (or vitamin D) gap."""
+    summary = day_summary(session_factory, patient_id=patient_id, day=day)
+    if nutrient not in SUGGESTIBLE_NUTRIENTS:
+        raise ValueError(f"nutrient={nutrient!r}: use {' or '.join(SUGGESTIBLE_NUTRIENTS)}")
+    progress = summary.progress_for(nutrient)
+    with UnitOfWork(session_factory) as uow:
+        foods = FoodRepository(uow.session).all_foods()
+    found = suggest(foods, nutrient=nutrient, gap=progress.gap, exclusions=exclusions, limit=limit)
+    return SuggestionResult(
+        nutrient, progress.gap, progress.target.goal, tuple(exclusions), tuple(found)
+    )
+
+
+def food_group_coverage(
+    session_factory: sessionmaker[Session], *, patient_id: str, day: date
+) -> list[GroupCoverage]:
+    """Which of the seed's four food groups the day's diary covered, with the foods."""
+    log = diary_day(session_factory, patient_id=patient_id, day=day)
+    return coverage((e.description, e.food_group_code) for e in log.foods)
+
+
+def foods_in_group(session_factory: sessionmaker[Session], *, group_id: str) -> list[Food]:
+    """SR28 foods tagged with one of the seed's food groups (calcium_rich, vitamin_d_rich,
+    anti_inflammatory, vitamin_k_sources)."""
+    group = next((g for g in seed_groups() if g.id == group_id), None)
+    if group is None:
+        known = ", ".join(g.id for g in seed_groups())
+        raise ValueError(f"group={group_id!r}: use one of {known}")
+    with UnitOfWork(session_factory) as uow:
+        foods = FoodRepository(uow.session).all_foods()
+    return [f for f in foods if group.includes(f.description, f.food_group_code)]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeCautions:
+    days: int
+    days_logged: int
+    alcohol: AlcoholReport  # per logged day
+    caffeine: CaffeineReport  # per logged day
+    supplements: tuple[tuple[str, Caution], ...]  # (supplement name as logged, caution)
+
+
+def intake_cautions(
+    session_factory: sessionmaker[Session], *, patient_id: str, day: date, days: int = 1
+) -> IntakeCautions:
+    """Alcohol (grams and units) and caffeine per logged day, and cautions for the
+    supplements she logged, over the 1, 7 or 30 days ending on `day`."""
+    summary = period_summary(session_factory, patient_id=patient_id, end=day, days=days)
+    per_day = max(summary.days_logged, 1)
+    alcohol = summary.totals["alcohol_g"]
+    caffeine = summary.totals["caffeine_mg"]
+    flagged = tuple(
+        (name, c)
+        for name in dict.fromkeys(i.description for i in summary.intakes if i.kind == "supplement")
+        for c in supplement_cautions(name)
+    )
+    return IntakeCautions(
+        days=days,
+        days_logged=summary.days_logged,
+        alcohol=alcohol_report(alcohol.known / per_day, unknown_share=alcohol.unknown_share),
+        caffeine=caffeine_report(caffeine.known / per_day, unknown_share=caffeine.unknown_share),
+        supplements=flagged,
+    )
 
 
 def food_source(session_factory: sessionmaker[Session], *, ndb_no: str) -> str:
