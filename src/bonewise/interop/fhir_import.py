@@ -1182,7 +1182,7 @@ class _Importer:
                 scan["scanner_model"] = model
             if facility:
                 scan["facility"] = facility
-            excluded = sorted({v for val in values for v in val.excluded})
+            excluded = list(dict.fromkeys(v for val in values for v in val.excluded))
             if excluded:
                 scan["excluded_vertebrae"] = excluded
             scans.append(scan)
