@@ -262,6 +262,13 @@ def _prefix_end(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+# Core tables: the search path skips ORM row processing.
+_FOODS = FoodRow.__table__
+_TERMS = FoodTermRow.__table__
+_VOCABULARY = FoodVocabularyRow.__table__
+_MEASURES = FoodMeasureRow.__table__
+
+
 def _merge(hits: dict[str, tuple[int, bool]], term: str, part: int, exact: bool) -> None:
     """Keep, per query word, the earliest part it matched in and whether any match was whole."""
     seen_part, seen_exact = hits.get(term, (part, exact))
@@ -374,11 +381,19 @@ class FoodRepository:
     def source_of(self, ndb_no: str) -> str:
         return self.session.scalar(select(FoodRow.source).where(FoodRow.ndb_no == ndb_no)) or ""
 
-    def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:
-        """Foods containing every word typed (any order, plurals folded), best match first."""
-        query = ranking.Query.parse(text)
-        if query.empty:
-            return []
+    def _ranked(
+        self,
+        query: ranking.Query,
+        order: list[str],
+        rows: dict[str, Any],
+        *,
+        head_only: bool,
+        limit: int,
+    ) -> list[ranking.Match]:
+        """Rank the foods that have every query word (rarest first in `order`), filling `rows`
+        with each candidate's stored columns; `head_only` keeps foods with the rarest word in
+        their head."""
+        foods, terms = _FOODS.c, _TERMS.c
 
         def matching(column: Any, term: str) -> Any:
             prefix = query.prefix_for(term)
@@ -386,58 +401,47 @@ class FoodRepository:
                 return column == term
             return or_(column == term, (column >= prefix) & (column < _prefix_end(prefix)))
 
-        # 1. How common each word is; a word no food has ends the search.
-        frequency = dict.fromkeys(query.terms, 0)
-        vocabulary = self.session.execute(
-            select(FoodVocabularyRow.term, FoodVocabularyRow.foods).where(
-                or_(*(matching(FoodVocabularyRow.term, t) for t in query.terms))
-            )
-        ).all()
-        for term in query.terms:
-            prefix = query.prefix_for(term) or "\x00"
-            frequency[term] = sum(n for t, n in vocabulary if t == term or t.startswith(prefix))
-        if not all(frequency.values()):
-            return []
-        # 2. Foods with the rarest word, with their precomputed shapes.
-        order = sorted(query.terms, key=lambda t: frequency[t])
         rarest = order[0]
-        shapes: dict[str, Any] = {}
+        condition = (terms.ndb_no == foods.ndb_no) & matching(terms.term, rarest)
+        if head_only:
+            condition = condition & (terms.part == 0)
         found: dict[str, dict[str, tuple[int, bool]]] = {}
         for row in self.session.execute(
             select(
-                FoodRow.ndb_no,
-                FoodRow.description,
-                FoodRow.food_group_code,
-                FoodRow.survey,
-                FoodRow.head_size,
-                FoodRow.qualifiers,
-                FoodRow.plain,
-                FoodRow.branded,
-                FoodTermRow.part,
-                FoodTermRow.term,
-            ).join(
-                FoodTermRow,
-                (FoodTermRow.ndb_no == FoodRow.ndb_no) & matching(FoodTermRow.term, rarest),
-            )
+                foods.ndb_no,
+                foods.description,
+                foods.food_group_code,
+                foods.survey,
+                foods.head_size,
+                foods.qualifiers,
+                foods.plain,
+                foods.branded,
+                terms.part,
+                terms.term,
+                foods.food_group,
+                foods.calcium_mg,
+                foods.vitamin_d_iu,
+                foods.vitamin_k_ug,
+            ).join(_TERMS, condition)
         ):
-            shapes[row[0]] = row
+            rows[row[0]] = row
             _merge(found.setdefault(row[0], {}), rarest, row[8], row[9] == rarest)
-        # 3. Narrowed by each other word: the first part it is in and whether it is whole.
+        # Narrowed by each other word: the first part it is in and whether it is whole.
         for term in order[1:]:
+            if not found:
+                break
             narrowed: dict[str, dict[str, tuple[int, bool]]] = {}
             for ndb_no, part, word in self.session.execute(
-                select(FoodTermRow.ndb_no, FoodTermRow.part, FoodTermRow.term).where(
-                    matching(FoodTermRow.term, term),
-                    FoodTermRow.ndb_no.in_(bindparam("candidates", expanding=True)),
+                select(terms.ndb_no, terms.part, terms.term).where(
+                    matching(terms.term, term),
+                    terms.ndb_no.in_(bindparam("candidates", expanding=True)),
                 ),
                 {"candidates": list(found)},
             ):
                 hits = narrowed.setdefault(ndb_no, dict(found[ndb_no]))
                 _merge(hits, term, part, word == term)
             found = narrowed
-            if not found:
-                return []
-        best = ranking.rank(
+        return ranking.rank(
             (
                 ranking.Match(
                     r[0],
@@ -448,60 +452,87 @@ class FoodRepository:
                     tuple(found[r[0]][t][0] for t in query.terms),
                     sum(found[r[0]][t][1] for t in query.terms),
                 )
-                for r in (shapes[n] for n in found)
+                for r in (rows[n] for n in found)
             ),
             limit=limit,
         )
+
+    def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:
+        """Foods containing every word typed (any order, plurals folded), best match first."""
+        query = ranking.Query.parse(text)
+        if query.empty:
+            return []
+        vocabulary = _VOCABULARY.c
+
+        def matching(column: Any, term: str) -> Any:
+            prefix = query.prefix_for(term)
+            if prefix is None:
+                return column == term
+            return or_(column == term, (column >= prefix) & (column < _prefix_end(prefix)))
+
+        # 1. With several words, start from the rarest; a word no food has ends the search.
+        order = list(query.terms)
+        if len(order) > 1:
+            counts = self.session.execute(
+                select(vocabulary.term, vocabulary.foods).where(
+                    or_(*(matching(vocabulary.term, t) for t in order))
+                )
+            ).all()
+            frequency = {
+                term: sum(
+                    n
+                    for t, n in counts
+                    if t == term or t.startswith(query.prefix_for(term) or "\x00")
+                )
+                for term in order
+            }
+            if not all(frequency.values()):
+                return []
+            order.sort(key=lambda t: frequency[t])
+        # 2. Foods with the rarest word, narrowed by each other word, ranked. For one word,
+        # the sort key puts every food with the word in its head first: when there are
+        # enough of those, they are the answer and the rest need not be read.
+        rows: dict[str, Any] = {}
+        best: list[ranking.Match] = []
+        if len(order) == 1:
+            best = self._ranked(query, order, rows, head_only=True, limit=limit)
+        if len(best) < limit:
+            rows = {}
+            best = self._ranked(query, order, rows, head_only=False, limit=limit)
         if not best:
             return []
-        details = {
-            r.ndb_no: r
-            for r in self.session.execute(
-                select(
-                    FoodRow.ndb_no,
-                    FoodRow.food_group,
-                    FoodRow.calcium_mg,
-                    FoodRow.vitamin_d_iu,
-                    FoodRow.vitamin_k_ug,
-                ).where(FoodRow.ndb_no.in_([m.ndb_no for m in best]))
-            )
-        }
+        # 3. The household measures of the foods shown.
         measures: dict[str, list[Measure]] = {}
-        for measure in self.session.scalars(
-            select(FoodMeasureRow)
-            .where(FoodMeasureRow.ndb_no.in_([m.ndb_no for m in best]))
-            .order_by(FoodMeasureRow.ndb_no, FoodMeasureRow.seq)
+        m = _MEASURES.c
+        for ndb_no, seq, amount, description, grams in self.session.execute(
+            select(m.ndb_no, m.seq, m.amount, m.description, m.grams)
+            .where(m.ndb_no.in_(bindparam("shown", expanding=True)))
+            .order_by(m.ndb_no, m.seq),
+            {"shown": [b.ndb_no for b in best]},
         ):
-            measures.setdefault(measure.ndb_no, []).append(
-                Measure(
-                    seq=measure.seq,
-                    amount=measure.amount,
-                    description=measure.description,
-                    grams=measure.grams,
-                )
-            )
+            measures.setdefault(ndb_no, []).append(Measure(seq, amount, description, grams))
         return [
             FoodHit(
-                ndb_no=m.ndb_no,
-                description=m.description,
-                food_group=details[m.ndb_no].food_group,
-                calcium_mg_per_100g=details[m.ndb_no].calcium_mg,
-                vitamin_d_iu_per_100g=details[m.ndb_no].vitamin_d_iu,
-                vitamin_k_ug_per_100g=details[m.ndb_no].vitamin_k_ug,
-                measures=tuple(measures.get(m.ndb_no, ())),
+                ndb_no=b.ndb_no,
+                description=b.description,
+                food_group=rows[b.ndb_no][10],
+                calcium_mg_per_100g=rows[b.ndb_no][11],
+                vitamin_d_iu_per_100g=rows[b.ndb_no][12],
+                vitamin_k_ug_per_100g=rows[b.ndb_no][13],
+                measures=tuple(measures.get(b.ndb_no, ())),
             )
-            for m in best
+            for b in best
         ]
 
     def all_foods(self) -> list[Food]:
         """Every food with its measures (for suggestions and food-group listings)."""
         measures: dict[str, list[Measure]] = {}
-        m = FoodMeasureRow.__table__.c
+        m = _MEASURES.c
         for ndb_no, seq, amount, description, grams in self.session.execute(
             select(m.ndb_no, m.seq, m.amount, m.description, m.grams).order_by(m.ndb_no, m.seq)
         ):
             measures.setdefault(ndb_no, []).append(Measure(seq, amount, description, grams))
-        f = FoodRow.__table__.c
+        f = _FOODS.c
         columns = [
             f.ndb_no,
             f.description,
