@@ -1,0 +1,112 @@
+"""CDS Hooks 2.0 endpoints: GET /cds-services (discovery) and POST /cds-services/{id}.
+
+A thin adapter: the request's prefetch is imported with bonewise.interop.fhir_import, assessed
+with the clinical core, and turned into cards by bonewise.interop.cds_hooks. The service reads
+only what the EHR sends (prefetch); it never reads bonewise's own store, so a CDS client learns
+nothing it did not already hold. Cards link to the patient's assessment page in bonewise
+(BONEWISE_PUBLIC_URL, else the request's base URL).
+
+Authentication of CDS clients (the JWT of CDS Hooks 2.0 security) is not implemented here: run
+the service behind the EHR's network boundary, or add JWT checking before exposing it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+
+from bonewise.clinical.assessment import assess
+from bonewise.interop import cds_hooks
+from bonewise.interop.fhir_import import FhirImportError, import_fhir
+
+PUBLIC_URL_ENV = "BONEWISE_PUBLIC_URL"
+
+router = APIRouter(tags=["cds-hooks"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "the request's hook does not match the service, or context lacks patientId"
+    },
+    404: {"description": "no CDS service with this id"},
+    412: {
+        "description": "the prefetch bonewise needs was not sent (bonewise does not query the FHIR server)"
+    },
+}
+
+
+def today() -> date:
+    """The day cards are computed for (a dependency, so tests can fix it)."""
+    return date.today()
+
+
+def patient_url(request: Request, patient_id: str) -> str:
+    base = os.environ.get(PUBLIC_URL_ENV) or str(request.base_url)
+    return f"{base.rstrip('/')}/patients/{quote(patient_id, safe='')}/assessment"
+
+
+@router.get("/cds-services", response_model=cds_hooks.Discovery, response_model_exclude_none=True)
+def discovery() -> dict[str, Any]:
+    """CDS Hooks discovery: the services bonewise offers and their prefetch templates."""
+    return cds_hooks.discovery()
+
+
+@router.post(
+    "/cds-services/{service_id}",
+    response_model=cds_hooks.CdsResponse,
+    response_model_exclude_none=True,
+    responses=_RESPONSES,
+)
+def call_service(
+    body: cds_hooks.CdsRequest,
+    request: Request,
+    service_id: Annotated[str, Path(description="a service id from GET /cds-services")],
+    as_of: Annotated[date, Depends(today)],
+) -> dict[str, Any]:
+    """Run one CDS service on the EHR's prefetched data and return its cards."""
+    expected = {cds_hooks.PATIENT_VIEW: "patient-view", cds_hooks.ORDER_SELECT: "order-select"}
+    if service_id not in expected:
+        raise HTTPException(404, f"no CDS service {service_id!r}; see GET /cds-services")
+    if body.hook != expected[service_id]:
+        raise HTTPException(
+            400,
+            f"service {service_id} answers the {expected[service_id]!r} hook, not {body.hook!r}",
+        )
+    patient_id = body.context.get("patientId")
+    if not isinstance(patient_id, str) or not patient_id:
+        raise HTTPException(400, "context.patientId is required")
+    if not body.prefetch:
+        raise HTTPException(
+            412,
+            "prefetch missing: send the prefetch templates from GET /cds-services "
+            "(bonewise does not query the FHIR server)",
+        )
+    link = patient_url(request, patient_id)
+    resources = cds_hooks.prefetch_resources(body.prefetch)
+    if service_id == cds_hooks.ORDER_SELECT:
+        selections = body.context.get("selections")
+        return cds_hooks.order_select_cards(
+            patient_id=patient_id,
+            draft_orders=body.context.get("draftOrders"),
+            selections=selections if isinstance(selections, list) else None,
+            resources=resources,
+            as_of=as_of,
+            patient_url=link,
+        )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in resources],
+    }
+    key = f"{patient_id}/{as_of.isoformat()}"
+    try:
+        imported = import_fhir(bundle, today=as_of, source_name="CDS Hooks prefetch")
+    except FhirImportError as exc:
+        return cds_hooks.cannot_assess_cards(str(exc), patient_url=link, key=key)
+    assessment = assess(imported.record, as_of=as_of)
+    return cds_hooks.patient_view_cards(
+        imported.record, assessment, patient_url=link, fhir_patient_id=patient_id
+    )
