@@ -186,6 +186,7 @@ def create_app(
         dxa,
         exercise,
         learn,
+        nutrition,
         onboarding,
     )
 
@@ -214,6 +215,7 @@ def create_app(
         dxa,
         assessment,
         dashboard,
+        nutrition,
         exercise,
         clinician,
         audit,

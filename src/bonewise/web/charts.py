@@ -10,7 +10,7 @@ import io
 import re
 import threading
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -27,6 +27,10 @@ _INK, _ACCENT, _BAND, _MUTED = "#1d3557", "#2a6f97", "#cfe3ef", "#6c757d"
 plt.rcParams.update(
     {"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False}
 )
+
+
+def _num(day: date) -> float:
+    return float(mdates.date2num(day))
 
 
 def _svg(fig: plt.Figure, label: str) -> str:
@@ -73,7 +77,7 @@ def bmd_chart(record: PatientRecord) -> str | None:
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
             ax.legend(loc="lower left", frameon=False, fontsize=8)
             if len(days) == 1:
-                ax.set_xlim(days[0].toordinal() - 60, days[0].toordinal() + 60)
+                ax.set_xlim(_num(days[0] - timedelta(days=60)), _num(days[0] + timedelta(days=60)))
             summary.append(
                 f"{SITE_LABELS[site]}: "
                 + ", ".join(f"{d.isoformat()} {v:.3f}" for d, v in zip(days, values, strict=True))
@@ -101,7 +105,7 @@ def daily_bar_chart(
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         ax.legend(loc="upper left", frameon=False, fontsize=8)
         if days:
-            ax.set_xlim(days[0][0].toordinal() - 1, days[-1][0].toordinal() + 1)
+            ax.set_xlim(_num(days[0][0] - timedelta(days=1)), _num(days[-1][0] + timedelta(days=1)))
         fig.autofmt_xdate()
         label = f"{title}, target {target:,.0f} {unit}. " + ", ".join(
             f"{d.isoformat()}: {'no entries' if v is None else f'{v:,.0f}'}" for d, v in days

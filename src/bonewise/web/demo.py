@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import new_session
+from bonewise.nutrition.models import find_measure, grams_for
 from bonewise.store.accounts import AccountRepository, AuditLog
 from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.food import DiaryRepository, FoodRepository
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
@@ -127,6 +129,63 @@ def _exercise_history(rng: random.Random, today: date) -> list[tuple[date, str, 
     return sessions
 
 
+# (meal, SR28 number, household measure number or None for grams, quantity), as alternatives.
+DEMO_MEALS: dict[str, list[list[tuple[str, float | None, float]]]] = {
+    "breakfast": [
+        [("08121", 1, 1), ("01079", 1, 1)],  # oats with a cup of 2% milk
+        [("01117", 1, 1), ("09040", None, 100)],  # low-fat yogurt and a banana
+        [("18075", 1, 2), ("01129", None, 50), ("09210", 1, 1)],  # toast, egg, fortified OJ
+    ],
+    "lunch": [
+        [("18075", 1, 2), ("01009", None, 30)],  # cheese sandwich
+        [("15088", None, 85), ("11096", None, 80)],  # sardines with greens
+        [("16426", 1, 0.5), ("11458", 1, 0.5)],  # tofu and spinach
+    ],
+    "dinner": [
+        [("15237", 1, 1), ("11236", 2, 1)],  # salmon and kale
+        [("16426", 1, 0.5), ("11234", 1, 1)],  # tofu and kale
+        [("01129", None, 100), ("11458", 1, 0.5)],  # eggs and spinach
+    ],
+    "snack": [[("12061", None, 28)], [("01079", 1, 1)], [("09040", None, 120)]],
+}
+
+
+def _food_history(session: Session, rng: random.Random, patient_id: str, today: date) -> int:
+    """About 30 days of meals from real SR28 foods (skips foods the store does not have)."""
+    foods = FoodRepository(session)
+    diary = DiaryRepository(session)
+    logged = 0
+    for offset in range(30, -1, -1):
+        day = today - timedelta(days=offset)
+        if offset and rng.random() < 0.15:
+            continue  # some days she did not log: missing data, not zero
+        for meal, options in DEMO_MEALS.items():
+            if meal == "snack" and rng.random() < 0.5:
+                continue
+            for ndb_no, measure, quantity in rng.choice(options):
+                food = foods.get(ndb_no)
+                if food is None:
+                    continue
+                if measure is None:
+                    grams, label, count = quantity, None, None
+                else:
+                    key = str(int(measure))
+                    grams = grams_for(food, measure=key, quantity=quantity)
+                    label, count = find_measure(food, key).label, quantity
+                diary.add_food(
+                    patient_id=patient_id,
+                    day=day,
+                    meal=meal,
+                    food=food,
+                    grams=grams,
+                    measure=label,
+                    quantity=count,
+                    source=foods.source_of(ndb_no),
+                )
+                logged += 1
+    return logged
+
+
 def _account(
     factory: sessionmaker[Session], *, email: str, name: str, role: str, password: str
 ) -> int:
@@ -198,6 +257,7 @@ def seed_demo(
                     exercise_id=exercise_id, minutes=minutes, performed_on=day, today=today
                 ),
             )
+        _food_history(uow.session, rng, record.id, today)
         for name, other in panel.items():
             patients.save(other)
             slug = PANEL[name].lower().replace(" ", ".")

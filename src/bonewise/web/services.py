@@ -381,3 +381,11 @@ def clinician_panel(factory: Factory, *, actor: User, as_of: date) -> list[Panel
             _audit_read(uow, actor, patient_id, "panel summary")
         uow.commit()
     return sort_by_urgency(rows)
+
+
+def patient_name(factory: Factory, *, actor: User, patient_id: str) -> str:
+    """The name on the account that owns this record (its id when no account owns it)."""
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        owner = AccountRepository(uow.session).owner_of(patient_id)
+        return owner.name if owner else patient_id

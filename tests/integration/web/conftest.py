@@ -3,6 +3,7 @@ BONEWISE_TEST_POSTGRES_URL is set, in a throw-away schema), the app, and signed-
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -17,8 +18,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
+from bonewise.importers import sr28
+from bonewise.nutrition.models import Food
 from bonewise.store.accounts import AccountRepository, User
 from bonewise.store.db import make_engine, migrate
+from bonewise.store.food import FoodRepository
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web import create_app
@@ -141,7 +145,24 @@ class World:
         return signed_in(self.app, self.factory, user, name)
 
 
+# A few real SR28 foods (milk, yogurts, cheddar, sardines, broccoli raab): enough to log
+# breakfast without importing all 8,789 foods into every test store.
+FEW_FOODS = {"01079", "01116", "01117", "01009", "15088", "11096"}
+
+
+@functools.cache
+def few_foods() -> tuple[Food, ...]:
+    return tuple(f for f in sr28.read_foods() if f.ndb_no in FEW_FOODS)
+
+
+def add_foods(factory: sessionmaker[Session]) -> None:
+    with UnitOfWork(factory) as uow:
+        FoodRepository(uow.session).save_all(few_foods(), source=sr28.provenance().label)
+        uow.commit()
+
+
 def build_world(factory: sessionmaker[Session]) -> World:
+    add_foods(factory)
     a = add_user(
         factory,
         email="ann@example.org",

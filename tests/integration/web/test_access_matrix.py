@@ -145,6 +145,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patients/{patient_id}/assessment"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/dashboard"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/audit"): Rule("record"),
+    ("GET", "/api/v1/foods"): Rule("signed_in", lambda a, p: {"params": {"q": "milk"}}),
+    ("GET", "/patients/{patient_id}/food"): Rule("record"),
+    ("GET", "/patients/{patient_id}/food/results"): Rule(
+        "record", lambda a, p: {"params": {"q": "milk"}}
+    ),
+    ("POST", "/patients/{patient_id}/food"): Rule(
+        "own_record",
+        _form({"ndb_no": "01079", "measure": "1", "quantity": "1", "meal": "breakfast"}),
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/food-diary"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/food-diary"): Rule(
+        "own_record", _json({"ndb_no": "01079", "measure": "1", "meal": "breakfast"})
+    ),
     ("GET", "/patients/{patient_id}/exercise"): Rule("record"),
     ("POST", "/patients/{patient_id}/exercise"): Rule(
         "own_record", _form({"exercise_id": "brisk-walking", "minutes": "30"})

@@ -118,3 +118,45 @@ def test_exercise_log_rejects_a_future_day_and_counts_a_walk(sqlite_world: World
     )
     assert good.status_code == 201
     assert actor.client.get(url).json()["week"]["aerobic"]["minutes"] == start + 30
+
+
+def test_logging_a_cup_of_milk_raises_the_days_calcium(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    actor = sqlite_world.actor("patient_a")
+    url = f"/api/v1/patients/{pid}/food-diary"
+
+    def calcium() -> float:
+        progress = actor.client.get(url).json()["summary"]["progress"]
+        return float(next(p["amount"] for p in progress if p["nutrient"] == "calcium_mg"))
+
+    assert calcium() == 0
+    hits = actor.client.get("/api/v1/foods", params={"q": "milk 2%"}).json()
+    milk = next(h for h in hits if h["ndb_no"] == "01079")
+    cup = next(m for m in milk["measures"] if m["description"] == "cup")
+    bad = actor.client.post(
+        url,
+        json={"ndb_no": "01079", "measure": "99", "meal": "breakfast"},
+        headers=actor.headers(),
+    )
+    assert bad.status_code == 422
+    assert "measure" in str(bad.json()["detail"])
+    assert calcium() == 0
+    added = actor.client.post(
+        url,
+        json={"ndb_no": "01079", "measure": str(cup["seq"]), "meal": "breakfast"},
+        headers=actor.headers(),
+    )
+    assert added.status_code == 201, added.text
+    expected = milk["calcium_mg_per_100g"] * cup["grams"] / 100
+    assert calcium() == pytest.approx(expected, abs=0.1)
+
+
+def test_a_clinician_cannot_write_in_her_food_diary(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    doctor = sqlite_world.actor("linked_clinician")
+    response = doctor.client.post(
+        f"/api/v1/patients/{pid}/food-diary",
+        json={"ndb_no": "01079", "measure": "1"},
+        headers=doctor.headers(),
+    )
+    assert response.status_code == 403

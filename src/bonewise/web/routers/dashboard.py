@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.web import activity, charts, pages, services
+from bonewise.web import activity, charts, diet, pages, services
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.security import factory_of
 
@@ -22,6 +22,9 @@ def _summary(request: Request, access: PatientAccess) -> dict[str, Any]:
     a = assessment.to_json()
     return {
         "record": record,
+        "patient_name": services.patient_name(
+            factory_of(request), actor=access.user, patient_id=access.patient_id
+        ),
         "patient_id": access.patient_id,
         "who_category": a["who_category"],
         "lowest_t_score": a["lowest_t_score"],
@@ -29,6 +32,19 @@ def _summary(request: Request, access: PatientAccess) -> dict[str, Any]:
         "overdue": a["monitoring"]["overdue"],
         "alerts": a["alerts"],
         "automation": a["automation"],
+    }
+
+
+def _nutrition(food: diet.DiaryDay) -> dict[str, Any]:
+    calcium = food.summary.progress_for("calcium_mg")
+    vitamin_d = food.summary.progress_for("vitamin_d_iu")
+    notes = [p.note for p in (calcium, vitamin_d) if p.unknown_share > 0]
+    return {
+        "calcium_mg": round(calcium.amount),
+        "calcium_target_mg": calcium.target.goal,
+        "vitamin_d_iu": round(vitamin_d.amount),
+        "vitamin_d_target_iu": vitamin_d.target.goal,
+        "unknown_note": "; ".join(notes),
     }
 
 
@@ -46,13 +62,24 @@ def dashboard_page(request: Request, access: PatientAccess = Depends(patient_rea
     summary["minutes_chart"] = charts.weekly_minutes_chart(
         week.weekly_minutes, target=week.summary.aerobic_target
     )
+    food = diet.diary_day(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, day=date.today()
+    )
+    summary["nutrition"] = _nutrition(food)
+    summary["calcium_chart"] = charts.daily_bar_chart(
+        food.calcium_by_day,
+        target=food.summary.progress_for("calcium_mg").target.goal,
+        unit="mg",
+        title="Calcium per day, last 30 days",
+    )
     return pages.render(request, "dashboard.html", summary)
 
 
 @router.get(
     "/api/v1/patients/{patient_id}/dashboard",
     tags=["dashboard"],
-    summary="Next DXA due, alerts, what is overdue, and this week's exercise minutes",
+    summary="Today's calcium and vitamin D against target, this week's exercise minutes, "
+    "next DXA due, alerts and what is overdue",
     responses=PATIENT_RESPONSES,
 )
 def api_dashboard(
@@ -63,6 +90,10 @@ def api_dashboard(
     week = activity.exercise_week(
         factory_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
     )
+    food = diet.diary_day(
+        factory_of(request), actor=access.user, patient_id=access.patient_id, day=date.today()
+    )
+    summary["nutrition_today"] = _nutrition(food)
     summary["exercise_week"] = {
         "aerobic_minutes": week.summary.aerobic_minutes,
         "target": week.summary.aerobic_target,
