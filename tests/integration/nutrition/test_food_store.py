@@ -92,19 +92,14 @@ def test_a_word_no_food_has_finds_nothing(store):
 def test_import_again_is_idempotent(sqlite_copy):
     factory = open_store(f"sqlite:///{sqlite_copy}")
     before = service.search_foods(factory, query="kale raw", limit=3)
-    assert service.import_food_database(factory) == 8789
+    steps: list[int] = []
+    assert service.import_food_database(factory, on_progress=steps.append) == 8789
+    assert sum(steps) == 8789
     assert service.ensure_food_database(factory) == 8789
     with UnitOfWork(factory) as uow:
         assert FoodRepository(uow.session).count() == 8789
         assert uow.session.scalar(select(func.count()).select_from(FoodMeasureRow)) == 15438
     assert service.search_foods(factory, query="kale raw", limit=3) == before
-
-
-def test_ensure_food_database_imports_into_an_empty_store(tmp_path):
-    factory = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    steps: list[int] = []
-    assert service.ensure_food_database(factory, on_progress=steps.append) == 8789
-    assert sum(steps) == 8789
 
 
 def test_an_unknown_ndb_number_is_a_clear_lookup_error(store):
