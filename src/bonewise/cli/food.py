@@ -23,7 +23,9 @@ from bonewise.nutrition.models import NUTRIENT_BY_KEY, NUTRIENTS
 from bonewise.store import food as service
 from bonewise.store.uow import open_store
 
-app = typer.Typer(help="Search the USDA SR28 food database (8,789 foods).", no_args_is_help=True)
+app = typer.Typer(
+    help="The USDA SR28 food database (8,789 foods): import, search, show.", no_args_is_help=True
+)
 
 T = TypeVar("T")
 console = Console()
@@ -142,7 +144,7 @@ def show(
 # --- bonewise diary ------------------------------------------------------------------------------
 
 diary_app = typer.Typer(
-    help="Log foods and supplements for a patient, and see a day against her targets.",
+    help="Log foods and supplements for a patient; show a day, week or month against her targets.",
     no_args_is_help=True,
 )
 PatientOption = Annotated[
@@ -368,7 +370,10 @@ def diary_show(
 
 # --- bonewise nutrition --------------------------------------------------------------------------
 
-nutrition_app = typer.Typer(help="Daily intake targets and their sources.", no_args_is_help=True)
+nutrition_app = typer.Typer(
+    help="Daily intake targets with their sources, and foods that close today's gap.",
+    no_args_is_help=True,
+)
 
 
 @nutrition_app.command("suggest")

@@ -787,6 +787,8 @@ def log_food(
     nothing is stored then."""
     if (grams is None) == (measure is None):
         raise ValueError("give either grams, or a measure (with a quantity, default 1)")
+    if quantity is not None and measure is None:
+        raise ValueError(f"quantity={quantity:g} needs a measure (e.g. cup); or give grams alone")
     with UnitOfWork(session_factory) as uow:
         _patient_or_raise(uow.session, patient_id)
         foods = FoodRepository(uow.session)

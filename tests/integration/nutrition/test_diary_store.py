@@ -99,6 +99,13 @@ def test_editing_a_food_never_rewrites_the_diary(store):
         ),
         ({"ndb_no": "01079", "grams": 10, "meal": "brunch"}, ValueError, "meal='brunch'"),
         ({"ndb_no": "01079"}, ValueError, "either grams, or a measure"),
+        ({"ndb_no": "01079", "grams": 100, "measure": "cup"}, ValueError, "either grams"),
+        (
+            {"ndb_no": "01079", "grams": 100, "quantity": 2},
+            ValueError,
+            "quantity=2 needs a measure",
+        ),
+        ({"ndb_no": "01079", "grams": float("nan")}, ValueError, "must be more than 0"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(store, kwargs, error, message):
