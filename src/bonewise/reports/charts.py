@@ -21,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -93,7 +94,19 @@ def bmd_chart(
             _bmd_panel(ax, series)
         for ax in list(axes.flat)[len(history) :]:
             ax.set_visible(False)
-        fig.tight_layout()
+        labelled: dict[str, Artist] = {}
+        for ax in axes.flat:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                labelled.setdefault(label, handle)
+        fig.legend(
+            list(labelled.values()),
+            list(labelled),
+            loc="lower center",
+            ncol=min(len(labelled), 2),
+            frameon=False,
+        )
+        legend_rows = (len(labelled) + 1) // 2
+        fig.tight_layout(rect=(0, (0.075 if large else 0.09) * legend_rows / rows, 1, 1))
         return _save(fig, fmt)
 
 
@@ -101,11 +114,11 @@ def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
     base = series.baseline
     comparable = series.comparable
     low, high = base.bmd_g_cm2 - series.lsc_g_cm2, base.bmd_g_cm2 + series.lsc_g_cm2
-    ax.axhspan(low, high, color=BAND, alpha=0.8, lw=0, label=f"LSC ±{series.lsc_percent:.1f}%")
+    ax.axhspan(low, high, color=BAND, lw=0, label="least significant change around the baseline")
     ax.axhline(base.bmd_g_cm2, color=LINE, lw=0.8, ls=":")
     days = [p.day for p in comparable]
     values = [p.bmd_g_cm2 for p in comparable]
-    ax.plot(_x(days), values, color=LINE, lw=1.6, marker="o", label=f"BMD ({base.make})")
+    ax.plot(_x(days), values, color=LINE, lw=1.6, marker="o", label="BMD, same scanner make")
     lost = [p for p in comparable if series.outside_band(p) and p.bmd_g_cm2 < low]
     if lost:
         ax.plot(
@@ -132,15 +145,14 @@ def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
             label="other scanner make (not comparable)",
         )
     every = [p.bmd_g_cm2 for p in series.points] + [low, high]
-    pad = (max(every) - min(every)) * 0.25 or 0.02
-    ax.set_ylim(min(every) - 2.5 * pad, max(every) + pad)  # room for the legend
+    pad = (max(every) - min(every)) * 0.15 or 0.02
+    ax.set_ylim(min(every) - pad, max(every) + pad)
     scan_days = sorted({mdates.date2num(p.day) for p in series.points})
     ax.set_xlim(scan_days[0] - 120, scan_days[-1] + 120)
     ax.set_xticks(scan_days)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.set_title(series.label)
+    ax.set_title(f"{series.label}\nLSC ±{series.lsc_percent:.1f}% ({base.make})")
     ax.set_ylabel("BMD g/cm²")
-    ax.legend(loc="lower left", frameon=False)
 
 
 def intake_chart(
@@ -159,24 +171,18 @@ def intake_chart(
         for ax, (key, label, unit) in zip(axes, panels, strict=True):
             known = [(d.day, getattr(d, key)) for d in intake.days if getattr(d, key) is not None]
             if known:
-                ax.bar(
-                    [k[0] for k in known], [k[1] for k in known], color=LINE, width=0.8, label=label
-                )
+                ax.bar([k[0] for k in known], [k[1] for k in known], color=LINE, width=0.8)
             target = intake.nutrient(key)  # type: ignore[arg-type]
+            title = label
             if target is not None and target.target is not None:
-                ax.axhline(
-                    target.target,
-                    color=TARGET,
-                    lw=1.6,
-                    ls="--",
-                    label=f"target {target.target:,.0f}",
-                )
+                ax.axhline(target.target, color=TARGET, lw=1.6, ls="--")
+                title += f": target {target.target:,.0f} (dashed)"
             unknown = len(intake.days) - len(known)
-            title = label if not unknown else f"{label} ({unknown} day(s) unknown)"
+            if unknown:
+                title += f"\n{unknown} day(s) unknown"
             ax.set_title(title)
             ax.set_ylabel(unit)
             _date_axis(ax)
-            ax.legend(loc="lower left", frameon=False)
         fig.tight_layout()
         return _save(fig, fmt)
 
@@ -193,12 +199,15 @@ def exercise_chart(
         labels = [w.week for w in adherence.weeks]
         colours = [TARGET if w.met else LINE for w in adherence.weeks]
         ax.bar(labels, [w.aerobic_minutes for w in adherence.weeks], color=colours)
-        targets = {w.aerobic_target for w in adherence.weeks}
-        for target in sorted(targets):
-            ax.axhline(target, color=INK, lw=1.2, ls="--", label=f"target {target} min")
+        targets = sorted({w.aerobic_target for w in adherence.weeks})
+        for target in targets:
+            ax.axhline(target, color=INK, lw=1.2, ls="--")
         ax.set_ylabel("aerobic minutes")
-        ax.set_title("Exercise per week (green: all goals met)")
-        ax.tick_params(axis="x", labelrotation=45)
-        ax.legend(loc="lower left", frameon=False)
+        ax.set_title(
+            f"Aerobic minutes per week\ntarget {', '.join(map(str, targets))} min (dashed); "
+            "green: all goals met"
+        )
+        if len(labels) > 4:
+            ax.tick_params(axis="x", labelrotation=45)
         fig.tight_layout()
         return _save(fig, fmt)

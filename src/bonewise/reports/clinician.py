@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from bonewise.clinical.assessment import Assessment, LowestTScore
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
 from bonewise.reports.model import AdherenceSummary, IntakeSummary, SiteSeries
@@ -22,6 +23,19 @@ VERDICT: dict[bool | None, str] = {
     False: "bone-directed therapy not indicated",
     None: "undetermined (data missing)",
 }
+
+
+class TScore(Protocol):
+    """A site's T-score as the assessment reports it (reported or computed, with its basis)."""
+
+    @property
+    def site(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def scan_date(self) -> date: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +64,8 @@ class ClinicianReport:
     menopausal_status: str
     therapy: str
     category: str
-    lowest: LowestTScore | None
-    site_scores: tuple[LowestTScore, ...]
+    lowest: SiteScore | None
+    site_scores: tuple[SiteScore, ...]
     assessment: Assessment
     guidelines: tuple[GuidelineColumn, ...]
     other_recommendations: tuple[Recommendation, ...]

@@ -121,6 +121,11 @@ class PatientReport:
     disclaimer: str
 
 
+def lower_first(label: str) -> str:
+    """'Vitamin D' -> 'vitamin D': a label inside a sentence."""
+    return label[:1].lower() + label[1:]
+
+
 def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -264,7 +269,7 @@ def doing_well(
     if intake is not None:
         for n in intake.nutrients:
             if n.met:
-                good.append(f"Your {n.label.lower()} meets its daily target on average.")
+                good.append(f"Your {lower_first(n.label)} meets its daily target on average.")
     if adherence is not None and adherence.weeks_met:
         good.append(
             f"You met your exercise goals in {adherence.weeks_met} of the last "
@@ -280,7 +285,7 @@ def intake_lines(intake: IntakeSummary) -> list[IntakeLine]:
         if n.average_per_day is None:
             text = (
                 f"not known: {n.unknown_share:.0%} of the food you logged has no "
-                f"{n.label.lower()} value in the food database (target {target})."
+                f"{lower_first(n.label)} value in the food database (target {target})."
             )
         else:
             text = f"about {n.average_per_day:,.0f} {n.unit} a day (target {target})."
@@ -364,7 +369,7 @@ def questions(a: Assessment, intake: IntakeSummary | None) -> list[str]:
         for n in intake.nutrients:
             if n.met is False:
                 asked.append(
-                    f"My {n.label.lower()} averages about {n.average_per_day:,.0f} {n.unit} a "
+                    f"My {lower_first(n.label)} averages about {n.average_per_day:,.0f} {n.unit} a "
                     f"day, below my target of {n.target:,.0f} {n.unit}. How can I get more from "
                     "food, and do I need a supplement?"
                 )

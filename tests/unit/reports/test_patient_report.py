@@ -101,7 +101,7 @@ def test_intake_against_targets_unknown_is_not_zero():
     assert lines["Vitamin K"].met is None
     assert lines["Vitamin K"].text.startswith("not known: 40%")
     assert any("calcium averages about 820 mg" in q for q in r.questions)
-    assert "Your vitamin d meets its daily target on average." in r.doing_well
+    assert "Your vitamin D meets its daily target on average." in r.doing_well
     assert "From 7 days logged" in r.intake_message
 
 
