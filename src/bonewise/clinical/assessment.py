@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
 from bonewise.clinical import densitometry, safety
-from bonewise.clinical.densitometry import WhoCategory
+from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
 from bonewise.clinical.models import SITES, PatientRecord
 from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
@@ -31,31 +31,10 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class LowestTScore(_Out):
-    site: str
-    value: float
-    computed: bool
-    basis: str
-    scan_date: date
-
-
 class ZScore(_Out):
     site: str
     value: float
     interpretation: str
-
-
-class BmdChangeOut(_Out):
-    site: str
-    from_date: date
-    to_date: date
-    from_bmd: float
-    to_bmd: float
-    percent: float
-    lsc_percent: float
-    significant: bool
-    converted: bool
-    note: str
 
 
 class Automation(_Out):
@@ -70,10 +49,10 @@ class Assessment(_Out):
     bmi: float | None
     menopausal_status: str
     who_category: WhoCategory | None
-    lowest_t_score: LowestTScore | None
-    site_t_scores: list[LowestTScore]
+    lowest_t_score: SiteScore | None
+    site_t_scores: list[SiteScore]
     z_scores: list[ZScore]
-    bmd_changes: list[BmdChangeOut]
+    bmd_changes: list[BmdChange]
     guidelines: dict[str, GuidelineDecision]
     recommendations: list[Recommendation]
     safety_checks: list[Recommendation]
@@ -110,10 +89,8 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         bmi=None if facts.bmi is None else round(facts.bmi, 1),
         menopausal_status=record.patient.menopausal_status,
         who_category=facts.who_category,
-        lowest_t_score=_t_out(facts.lowest_t) if facts.lowest_t else None,
-        site_t_scores=[_t_out(s) for s in densitometry.site_scores(facts.latest_scan)]
-        if facts.latest_scan
-        else [],
+        lowest_t_score=facts.lowest_t,
+        site_t_scores=densitometry.site_scores(facts.latest_scan) if facts.latest_scan else [],
         z_scores=_z_scores(facts),
         bmd_changes=_changes(facts),
         guidelines=decisions,
@@ -123,16 +100,6 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         monitoring=schedule,
         data_gaps=data_gaps(facts),
         automation=Automation(stopped=bool(stops), reasons=stops),
-    )
-
-
-def _t_out(score: densitometry.SiteScore) -> LowestTScore:
-    return LowestTScore(
-        site=score.site,
-        value=score.value,
-        computed=score.computed,
-        basis=score.basis,
-        scan_date=score.scan_date,
     )
 
 
@@ -150,17 +117,14 @@ def _z_scores(facts: Facts) -> list[ZScore]:
     ]
 
 
-def _changes(facts: Facts) -> list[BmdChangeOut]:
+def _changes(facts: Facts) -> list[BmdChange]:
+    """Change at each site between the two latest scans, against its least significant change."""
     scans = [s for s in facts.record.scans_by_date if s.date <= facts.as_of]
     if len(scans) < 2:
         return []
     earlier, later = scans[-2], scans[-1]
-    out = []
-    for site in SITES:
-        change = densitometry.bmd_change(earlier, later, site)
-        if change is not None:
-            out.append(BmdChangeOut(**{f: getattr(change, f) for f in BmdChangeOut.model_fields}))
-    return out
+    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
+    return [change for change in changes if change is not None]
 
 
 def _premenopausal_note(facts: Facts) -> Recommendation:
