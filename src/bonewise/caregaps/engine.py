@@ -39,11 +39,15 @@ def spark_session(master: str | None = None, *, app_name: str = "bonewise-carega
         raise EngineUnavailableError(
             "the spark engine needs pyspark: pip install 'bonewise[spark]'"
         ) from exc
+    master = master or "local[*]"
+    # local mode: few, small partitions (each shuffle stage costs a task per partition)
+    partitions = "4" if master.startswith("local") else "200"
     builder = (
         SparkSession.builder.appName(app_name)
-        .master(master or "local[*]")
+        .master(master)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", partitions)
+        .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")
     )

@@ -60,8 +60,9 @@ class CleanCohort:
 
 
 def _text(col: ir.Value) -> ir.StringValue:
-    s = col.cast("string").strip()
-    return ibis.ifelse(s == "", ibis.null("string"), s)
+    """Text with "" read as missing (loaders have already trimmed whitespace)."""
+    s = col if col.type().is_string() else col.cast("string")
+    return s.nullif("")
 
 
 def _parse_date(col: ir.Value) -> tuple[ir.DateValue, ir.BooleanValue]:
@@ -127,10 +128,8 @@ def _clean_events(
     table: TableName,
     persons: ir.Table,
     concepts: tuple[str, ...],
-    *,
-    extra: dict[str, Any] | None = None,
-) -> tuple[ir.Table, ir.Table, ir.Table]:
-    """(rows with parsed dates and a `_usable` flag, per-reason checks, person ids)."""
+) -> ir.Table:
+    """The rows with parsed dates and one boolean `_<reason>` column per problem."""
     t = _with_columns(t, table)
     parsed: dict[str, ir.Value] = {}
     bad = ibis.literal(False)
@@ -150,33 +149,26 @@ def _clean_events(
     rows = rows.mutate(
         _missing_date=rows[required].isnull() & ~rows._bad_date,
         _unknown_concept=~rows.concept.isin(list(concepts)).fill_null(False),
-        **(extra or {}),
     )
-    known = persons.select(_pid=persons.person_id, _known=ibis.literal(True))
-    rows = rows.left_join(known, rows.person_id == known._pid).drop("_pid")
-    rows = rows.mutate(_unknown_person=rows._known.isnull()).drop("_known")
-    return rows, _event_checks(rows), known
+    return rows
 
 
-def _event_checks(rows: ir.Table) -> ir.Table:
+def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
     reasons = {
         name.removeprefix("_"): _count(rows[name])
         for name in rows.columns
         if name.startswith("_") and rows[name].type().is_boolean()
     }
+    orphans = rows.anti_join(persons, rows.person_id == persons.person_id)
     return rows.aggregate(
         rows=rows.count(),
         duplicate_id=rows.record_id.count() - rows.record_id.nunique(),
         **reasons,
-    )
+    ).mutate(unknown_person=orphans.count().as_scalar())
 
 
 def _usable(rows: ir.Table) -> ir.BooleanValue:
-    flags = [
-        rows[c]
-        for c in rows.columns
-        if c.startswith("_") and c != "_unknown_person" and rows[c].type().is_boolean()
-    ]
+    flags = [rows[c] for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
     ok = ibis.literal(True)
     for flag in flags:
         ok = ok & ~flag
@@ -188,7 +180,7 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
     checks: dict[TableName, ir.Table] = {"persons": person_checks}
     tables: dict[TableName, ir.Table] = {"persons": persons}
 
-    rows, _, _ = _clean_events(
+    rows = _clean_events(
         raw["drug_exposures"],
         "drug_exposures",
         persons,
@@ -203,7 +195,7 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
             else_=rows.concept,
         ),
     )
-    checks["drug_exposures"] = _event_checks(rows)
+    checks["drug_exposures"] = _event_checks(rows, persons)
     tables["drug_exposures"] = rows.filter(_usable(rows)).select(
         "person_id", "concept", "drug_class", "start_date", "end_date"
     )
@@ -212,7 +204,7 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
     unit = _text(meas.unit)
     vit_factor = unit.substitute(VITAMIN_D_TO_NG_ML, else_=ibis.null("float64"))
     value = meas.value if meas.value.type().is_floating() else _text(meas.value).try_cast("float64")
-    rows, _, _ = _clean_events(
+    rows = _clean_events(
         meas.mutate(unit=unit, value=value.cast("float64"), _vit_factor=vit_factor),
         "measurements",
         persons,
@@ -234,27 +226,39 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
         value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
         value_text=_text(rows.value_text).lower(),
     ).drop("_vit_factor")
-    checks["measurements"] = _event_checks(rows)
+    checks["measurements"] = _event_checks(rows, persons)
     tables["measurements"] = rows.filter(_usable(rows)).select(
         "person_id", "concept", "date", "value", "value_text"
     )
 
-    rows, checks["conditions"], _ = _clean_events(
-        raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS
-    )
+    rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
+    checks["conditions"] = _event_checks(rows, persons)
     tables["conditions"] = rows.filter(_usable(rows)).select("person_id", "concept", "onset_date")
 
-    rows, checks["procedures"], _ = _clean_events(
-        raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS
-    )
+    rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
+    checks["procedures"] = _event_checks(rows, persons)
     tables["procedures"] = rows.filter(_usable(rows)).select("person_id", "concept", "date")
     return CleanCohort(tables=tables, checks=checks)
 
 
+def all_checks(cohort: CleanCohort) -> ir.Table:
+    """Every table's counts as one query: a row per table, a column per reason (0 if n/a)."""
+    parts = []
+    for table, check in cohort.checks.items():
+        columns: dict[str, Any] = {"table": ibis.literal(table)}
+        for name in ("rows", *REASONS):
+            columns[name] = (
+                check[name].cast("int64") if name in check.columns else ibis.literal(0, "int64")
+            )
+        parts.append(check.select(**columns))
+    return ibis.union(*parts)
+
+
 def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
-    """Execute the checks: {table: {"rows": n, reason: n, ...}} (reasons with 0 kept)."""
+    """Execute the checks: {table: {"rows": n, reason: n, ...}} for the reasons that apply."""
+    rows = {row["table"]: row for row in all_checks(cohort).to_pyarrow().to_pylist()}
     report: dict[str, dict[str, int]] = {}
     for table, check in cohort.checks.items():
-        row = check.to_pyarrow().to_pylist()[0]
-        report[table] = {k: int(v or 0) for k, v in row.items()}
+        row = rows[table]
+        report[table] = {k: int(row[k] or 0) for k in check.columns}
     return report

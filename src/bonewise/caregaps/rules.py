@@ -154,11 +154,11 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
         taken_until > plus_months(gc.start_date, ms.number("RISK_GLUCOCORTICOID_MONTHS"))
     )
     return {
-        "_age": old,
-        "_fracture": fractures,
-        "_smoking": smoking,
-        "_low_bmi": low_bmi,
-        "_glucocorticoids": long_gc,
+        "age": old.select("person_id"),
+        "fracture": fractures.select("person_id"),
+        "smoking": smoking.select("person_id"),
+        "low_bmi": low_bmi.select("person_id"),
+        "glucocorticoids": long_gc.select("person_id"),
     }
 
 
@@ -169,13 +169,9 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
     base = ip.filter(ip.on_ai_at_d).join(tscores, "person_id")
     factors = _risk_factor_ids(t, day, ms)
-    for name, ids in factors.items():
-        base = _flag(base, ids, name)
-    any_factor = ibis.literal(False)
-    for name in factors:
-        any_factor = any_factor | base[name]
+    base = _flag(base, ibis.union(*factors.values()), "_any_factor")
     tscore = base.latest_value
-    meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & any_factor)
+    meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & base._any_factor)
     base = base.filter(
         meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) <= d)
     ).mutate(index_date=base.latest_date)

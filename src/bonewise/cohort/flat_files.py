@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -34,7 +35,7 @@ def write_empty(table: TableName, path: Path) -> Path:
 
 
 def csv_to_parquet(source: Path, target: Path) -> int:
-    """Stream a CSV into Parquet with every column as text; returns the row count."""
+    """Stream a CSV into Parquet, every column as text with whitespace trimmed; returns rows."""
     read_options = pacsv.ReadOptions(block_size=16 << 20)
     header = pacsv.open_csv(source, read_options=read_options).schema.names
     convert = pacsv.ConvertOptions(
@@ -46,7 +47,11 @@ def csv_to_parquet(source: Path, target: Path) -> int:
     with pacsv.open_csv(source, read_options=read_options, convert_options=convert) as reader:
         writer: pq.ParquetWriter | None = None
         try:
-            for batch in reader:
+            for raw in reader:
+                batch = pa.RecordBatch.from_arrays(
+                    [pc.utf8_trim_whitespace(column) for column in raw.columns],
+                    names=raw.schema.names,
+                )
                 if writer is None:
                     writer = pq.ParquetWriter(target, batch.schema)
                 writer.write_batch(batch)

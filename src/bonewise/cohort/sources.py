@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bonewise.cohort.fhir_ndjson import ndjson_files, stage_ndjson
 from bonewise.cohort.flat_files import flat_tables_in, stage_flat
 from bonewise.cohort.schema import TableName
 
@@ -29,17 +30,30 @@ class StagedCohort:
 def detect_format(directory: Path) -> SourceFormat:
     if not directory.is_dir():
         raise CohortSourceError(f"cohort folder {str(directory)!r} does not exist")
+    if ndjson_files(directory):
+        return "fhir-ndjson"
     if flat_tables_in(directory):
         return "flat"
     raise CohortSourceError(
-        f"{directory}: found no cohort files. Expected flat-schema tables "
-        "(persons, drug_exposures, measurements, conditions, procedures as .csv or .parquet)"
+        f"{directory}: found no cohort files. Expected FHIR Bulk Data NDJSON (Patient.ndjson, "
+        "Observation.ndjson, ...), or flat-schema tables (persons, drug_exposures, "
+        "measurements, conditions, procedures as .csv or .parquet)"
     )
 
 
 def stage(directory: Path, staging: Path) -> StagedCohort:
     """Stage `directory` into `staging` (which must exist) and say what was read."""
     fmt = detect_format(directory)
+    if fmt == "fhir-ndjson":
+        files = ndjson_files(directory)
+        tables, issues = stage_ndjson(directory, staging)
+        return StagedCohort(
+            format=fmt,
+            directory=directory,
+            tables=tables,
+            loader_issues=issues,
+            files=tuple(p.name for p in files),
+        )
     found = flat_tables_in(directory)
     return StagedCohort(
         format=fmt,

@@ -1,0 +1,313 @@
+"""FHIR Bulk Data NDJSON (R4; R5 medication/occurrence fields too) into the flat schema.
+
+Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
+`MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
+`Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) and dispatches on each line's
+`resourceType`. Codes are mapped with `bonewise.interop.codes`; resources with codes bonewise does
+not use are skipped (most of a bulk export is unrelated). Dates are kept as written, cut to the
+day, so the quality step can count the ones that are not dates. Lines that are not JSON objects,
+and resources with no subject, are counted here as loader issues.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from bonewise.cohort.schema import TABLES, TableName, raw_schema
+from bonewise.interop import codes
+
+RESOURCE_TYPES = (
+    "Patient",
+    "Observation",
+    "MedicationStatement",
+    "MedicationRequest",
+    "MedicationAdministration",
+    "Condition",
+    "Procedure",
+)
+_BATCH = 100_000
+FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not JSON)
+_DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
+_SKIP_STATUS = {"entered-in-error", "cancelled", "not-done", "not-taken", "draft", "unknown"}
+_ENDED_STATUS = {"completed", "stopped"}
+
+
+def ndjson_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.ndjson") if p.is_file())
+
+
+def _day(value: Any) -> str | None:
+    """The day part of a FHIR date or dateTime, as written (validated later)."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value[:10] if len(value) > 10 and value[10] == "T" else value
+
+
+def _period_start(resource: dict[str, Any], prefix: str) -> str | None:
+    period = resource.get(f"{prefix}Period") or {}
+    return _day(
+        resource.get(f"{prefix}DateTime") or period.get("start") or resource.get(f"{prefix}Instant")
+    )
+
+
+def _subject(resource: dict[str, Any]) -> str | None:
+    ref = (resource.get("subject") or resource.get("patient") or {}).get("reference")
+    if not isinstance(ref, str) or not ref:
+        return None
+    return ref.rsplit("/", 1)[-1]
+
+
+def _codings(concept: Any) -> Iterable[tuple[str | None, str]]:
+    if not isinstance(concept, dict):
+        return ()
+    return [
+        (c.get("system"), str(c["code"]))
+        for c in concept.get("coding") or ()
+        if isinstance(c, dict) and c.get("code") is not None
+    ]
+
+
+class _Sink:
+    """Rows for one flat table, flushed to Parquet in batches."""
+
+    def __init__(self, table: TableName, path: Path) -> None:
+        self.schema = raw_schema(table)
+        self.path = path
+        self.rows: list[dict[str, Any]] = []
+        self.writer = pq.ParquetWriter(path, self.schema)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+class FhirNdjsonLoader:
+    """Stage a Bulk Data export; `issues` counts what could not be read, by table and reason."""
+
+    def __init__(self, staging: Path) -> None:
+        self.sinks = {t: _Sink(t, staging / f"{t}.parquet") for t in TABLES}
+        self.issues: dict[str, Counter[str]] = {t: Counter() for t in (*TABLES, FILES_KEY)}
+        self.medications: dict[str, list[tuple[str | None, str]]] = {}
+        self.resources: Counter[str] = Counter()
+
+    # --- entry point ----------------------------------------------------------------------
+    def load(self, files: list[Path]) -> dict[TableName, Path]:
+        # Medication resources first, so medicationReference can be resolved
+        for resource in self._resources(files, only="Medication"):
+            if isinstance(resource.get("id"), str):
+                self.medications[resource["id"]] = list(_codings(resource.get("code")))
+        for resource in self._resources(files):
+            kind = resource.get("resourceType")
+            handler = getattr(self, f"_{kind}", None) if kind in RESOURCE_TYPES else None
+            if handler is not None:
+                self.resources[kind] += 1
+                handler(resource)
+        for sink in self.sinks.values():
+            sink.close()
+        return {t: s.path for t, s in self.sinks.items()}
+
+    def _resources(self, files: list[Path], only: str | None = None) -> Iterator[dict[str, Any]]:
+        for path in files:
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    if not line.strip():
+                        continue
+                    if only is not None and f'"{only}"' not in line:
+                        continue
+                    try:
+                        resource = json.loads(line)
+                    except json.JSONDecodeError:
+                        if only is None:
+                            self.issues[FILES_KEY]["invalid_json"] += 1
+                        continue
+                    if not isinstance(resource, dict):
+                        continue
+                    if only is None or resource.get("resourceType") == only:
+                        yield resource
+
+    def _event(self, table: TableName, resource: dict[str, Any]) -> str | None:
+        pid = _subject(resource)
+        if pid is None:
+            self.issues[table]["missing_subject"] += 1
+        return pid
+
+    # --- resources ------------------------------------------------------------------------
+    def _Patient(self, r: dict[str, Any]) -> None:
+        pid = r.get("id")
+        deceased = r.get("deceasedBoolean") is True
+        self.sinks["persons"].add(
+            {
+                "person_id": pid if isinstance(pid, str) else None,
+                "gender": r.get("gender"),
+                "birth_date": _day(r.get("birthDate")),
+                "death_date": _day(r.get("deceasedDateTime")),
+                "deceased": deceased,
+                "source": "Patient",
+            }
+        )
+
+    def _Observation(self, r: dict[str, Any]) -> None:
+        if r.get("status") in _SKIP_STATUS:
+            return
+        for system, code in _codings(r.get("code")):
+            concept = None
+            if (dxa := codes.dxa_code(code, system)) is not None:
+                concept = _DXA_CONCEPT[dxa.kind]
+            elif (
+                lab := codes.lab_code(code, system)
+            ) is not None and lab.kind == "25_oh_vitamin_d":
+                concept = "vitamin_d_25oh"
+            elif (vital := codes.vital_code(code, system)) is not None and vital.kind == "bmi":
+                concept = "bmi"
+            if concept is None:
+                continue
+            pid = self._event("measurements", r)
+            if pid is None:
+                return
+            quantity = r.get("valueQuantity") or {}
+            unit = quantity.get("code") if quantity.get("system") == codes.UCUM else None
+            value = quantity.get("value")
+            self.sinks["measurements"].add(
+                {
+                    "record_id": r.get("id"),
+                    "person_id": pid,
+                    "concept": concept,
+                    "date": _period_start(r, "effective") or _day(r.get("issued")),
+                    "value": float(value) if isinstance(value, int | float) else None,
+                    "unit": unit or quantity.get("unit"),
+                    "value_text": None,
+                    "code_system": codes.normalise_system(system),
+                    "code": code,
+                    "source": "Observation",
+                }
+            )
+            return
+
+    def _drug(self, r: dict[str, Any], start: str | None, end: str | None, source: str) -> None:
+        if r.get("status") in _SKIP_STATUS:
+            return
+        concept = r.get("medicationCodeableConcept") or (r.get("medication") or {}).get("concept")
+        codings = list(_codings(concept))
+        reference = r.get("medicationReference") or (r.get("medication") or {}).get("reference")
+        if not codings and isinstance(reference, dict):
+            ref = str(reference.get("reference", "")).rsplit("/", 1)[-1]
+            codings = self.medications.get(ref, [])
+        for system, code in codings:
+            entry = codes.drug_code(system, code)
+            if entry is None:
+                continue
+            pid = self._event("drug_exposures", r)
+            if pid is None:
+                return
+            self.sinks["drug_exposures"].add(
+                {
+                    "record_id": r.get("id"),
+                    "person_id": pid,
+                    "concept": entry.agent,
+                    "drug_class": entry.drug_class,
+                    "start_date": start,
+                    "end_date": end,
+                    "code_system": codes.RXNORM,
+                    "code": code,
+                    "source": source,
+                }
+            )
+            return
+
+    def _MedicationStatement(self, r: dict[str, Any]) -> None:
+        period = r.get("effectivePeriod") or {}
+        start = _period_start(r, "effective")
+        end = _day(period.get("end"))
+        if end is None and "effectivePeriod" not in r and r.get("status") in _ENDED_STATUS:
+            end = start  # a statement about one day
+        self._drug(r, start, end, "MedicationStatement")
+
+    def _MedicationRequest(self, r: dict[str, Any]) -> None:
+        dosage = (r.get("dosageInstruction") or [{}])[0] or {}
+        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
+        validity = (r.get("dispenseRequest") or {}).get("validityPeriod") or {}
+        start = _day(bounds.get("start") or validity.get("start") or r.get("authoredOn"))
+        end = _day(bounds.get("end") or validity.get("end"))
+        if end is None and r.get("status") in _ENDED_STATUS:
+            end = start
+        self._drug(r, start, end, "MedicationRequest")
+
+    def _MedicationAdministration(self, r: dict[str, Any]) -> None:
+        period = r.get("effectivePeriod") or r.get("occurencePeriod") or {}
+        start = _day(
+            r.get("effectiveDateTime") or r.get("occurenceDateTime") or period.get("start")
+        )
+        self._drug(r, start, _day(period.get("end")) or start, "MedicationAdministration")
+
+    def _Condition(self, r: dict[str, Any]) -> None:
+        verification = {c for _, c in _codings(r.get("verificationStatus"))}
+        if verification & {"refuted", "entered-in-error"}:
+            return
+        for system, code in _codings(r.get("code")):
+            kind = codes.condition_kind(system, code)
+            if kind is None:
+                continue
+            pid = self._event("conditions", r)
+            if pid is None:
+                return
+            self.sinks["conditions"].add(
+                {
+                    "record_id": r.get("id"),
+                    "person_id": pid,
+                    "concept": kind,
+                    "onset_date": _period_start(r, "onset") or _day(r.get("recordedDate")),
+                    "code_system": codes.normalise_system(system),
+                    "code": code,
+                    "source": "Condition",
+                }
+            )
+            return
+
+    def _Procedure(self, r: dict[str, Any]) -> None:
+        if r.get("status") in _SKIP_STATUS:
+            return
+        for system, code in _codings(r.get("code")):
+            if not codes.is_dxa_procedure(system, code):
+                continue
+            pid = self._event("procedures", r)
+            if pid is None:
+                return
+            self.sinks["procedures"].add(
+                {
+                    "record_id": r.get("id"),
+                    "person_id": pid,
+                    "concept": "dxa",
+                    "date": _period_start(r, "performed") or _period_start(r, "occurrence"),
+                    "code_system": codes.normalise_system(system),
+                    "code": code,
+                    "source": "Procedure",
+                }
+            )
+            return
+
+
+def stage_ndjson(
+    directory: Path, staging: Path
+) -> tuple[dict[TableName, Path], dict[str, dict[str, int]]]:
+    """Stage every NDJSON file in `directory`; returns the staged paths and loader issues."""
+    loader = FhirNdjsonLoader(staging)
+    paths = loader.load(ndjson_files(directory))
+    issues = {t: dict(c) for t, c in loader.issues.items() if c}
+    return paths, issues
