@@ -1,32 +1,62 @@
-"""The `bonewise` command: one Typer sub-app per feature, each in its own module here."""
+"""The `bonewise` command: one Typer sub-app per feature, each in its own module here.
+
+Features load on first use, so `bonewise assess` does not pay for the web app, the PDF engine
+or the analytics engines.
+"""
 
 from __future__ import annotations
 
+import importlib
+
+import click
 import typer
+from typer.core import TyperGroup
+
+# Feature registration: command name -> (module, attribute). The attribute is a Typer app (a
+# command group) or a plain function (a single command). Each feature adds one line.
+# --- features ---
+FEATURES: dict[str, tuple[str, str]] = {
+    "assess": ("bonewise.cli.assess", "assess_command"),
+    "patient": ("bonewise.cli.patient", "app"),
+    "food": ("bonewise.cli.food", "app"),
+    "diary": ("bonewise.cli.food", "diary_app"),
+    "nutrition": ("bonewise.cli.food", "nutrition_app"),
+    "exercise": ("bonewise.cli.exercise", "app"),
+    "report": ("bonewise.cli.report", "report_command"),
+    "serve": ("bonewise.cli.serve", "serve_command"),
+    "demo": ("bonewise.cli.serve", "demo_command"),
+    "fhir": ("bonewise.cli.fhir", "app"),
+}
+# --- end features ---
+
+
+class _LazyFeatures(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(FEATURES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in FEATURES:
+            return None
+        module_name, attribute = FEATURES[cmd_name]
+        target = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(target, typer.Typer):
+            single = typer.Typer()
+            single.command(cmd_name)(target)
+            target = single
+        command = typer.main.get_command(target)
+        command.name = cmd_name
+        return command
+
 
 app = typer.Typer(
     name="bonewise",
-    help="Bone health for women on aromatase inhibitors: decision support for review, "
-    "never a verdict.",
+    cls=_LazyFeatures,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 
-# Feature registration: each feature adds exactly one line here (keep the list sorted).
-# --- features ---
-from bonewise.cli import assess, patient  # noqa: E402
-from bonewise.cli import food  # noqa: E402
-from bonewise.cli import exercise  # noqa: E402
-from bonewise.cli import report  # noqa: E402
-from bonewise.cli import serve  # noqa: E402
 
-app.command("assess")(assess.assess_command)
-app.add_typer(patient.app, name="patient")
-app.add_typer(food.app, name="food")
-app.add_typer(food.diary_app, name="diary")
-app.add_typer(food.nutrition_app, name="nutrition")
-app.add_typer(exercise.app, name="exercise")
-app.command("report")(report.report_command)
-app.command("serve")(serve.serve_command)
-app.command("demo")(serve.demo_command)
-# --- end features ---
+@app.callback()
+def main() -> None:
+    """Bone health for women on aromatase inhibitors: decision support for review, never a
+    verdict."""
