@@ -128,13 +128,14 @@ def food_shape(description: str, manufacturer: str = "") -> FoodShape:
 class Query:
     terms: tuple[str, ...]
     prefix: str | None  # the last word typed, also matched as a prefix
+    text: str = ""  # as typed, lower-case, spaces collapsed: an exact description wins
 
     @classmethod
     def parse(cls, text: str) -> Query:
         raw = words(text)
         found = tuple(dict.fromkeys(singular(w) for w in raw))
         prefix = raw[-1] if raw and not text.endswith(" ") else None
-        return cls(found, prefix)
+        return cls(found, prefix, " ".join(text.lower().split()))
 
     @property
     def empty(self) -> bool:
@@ -184,8 +185,14 @@ def sort_key(match: Match) -> tuple[int | bool | str, ...]:
     )
 
 
-def rank(matches: Iterable[Match], *, limit: int) -> list[Match]:
-    return heapq.nsmallest(limit, matches, key=sort_key)
+def rank(matches: Iterable[Match], *, limit: int, query: Query | None = None) -> list[Match]:
+    """The best `limit` matches; a food whose description is exactly what was typed first."""
+    if query is None or not query.text:
+        return heapq.nsmallest(limit, matches, key=sort_key)
+    typed = query.text
+    return heapq.nsmallest(
+        limit, matches, key=lambda m: (m.description.lower() != typed, *sort_key(m))
+    )
 
 
 def match_description(

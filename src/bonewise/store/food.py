@@ -455,6 +455,7 @@ class FoodRepository:
                 for r in (rows[n] for n in found)
             ),
             limit=limit,
+            query=query,
         )
 
     def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:

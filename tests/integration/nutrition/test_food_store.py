@@ -105,3 +105,11 @@ def test_import_again_is_idempotent(sqlite_copy):
 def test_an_unknown_ndb_number_is_a_clear_lookup_error(store):
     with pytest.raises(service.FoodNotFound, match="no food with NDB number '99999'"):
         service.get_food(store, ndb_no="99999")
+
+
+def test_a_description_typed_exactly_finds_that_food_first(store):
+    sample = ["10006", "18064", "20038", "14247", "01079", "11233", "15088", "21002", "09040"]
+    for ndb_no in sample:
+        wanted = service.get_food(store, ndb_no=ndb_no).description
+        first = service.search_foods(store, query=wanted, limit=1)[0]
+        assert (first.ndb_no, first.description) == (ndb_no, wanted)
