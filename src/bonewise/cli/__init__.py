@@ -26,6 +26,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "serve": ("bonewise.cli.serve", "serve_command"),
     "demo": ("bonewise.cli.serve", "demo_command"),
     "fhir": ("bonewise.cli.fhir", "app"),
+    "cohort": ("bonewise.cli.cohort", "app"),
 }
 # --- end features ---
 

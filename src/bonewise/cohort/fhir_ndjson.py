@@ -117,7 +117,7 @@ class FhirNdjsonLoader:
             kind = resource.get("resourceType")
             handler = getattr(self, f"_{kind}", None) if kind in RESOURCE_TYPES else None
             if handler is not None:
-                self.resources[kind] += 1
+                self.resources[str(kind)] += 1
                 handler(resource)
         for sink in self.sinks.values():
             sink.close()

@@ -315,6 +315,10 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
     }
 
 
+def _text(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.string(), mask=missing)
+
+
 def _record_ids(prefix: str, first: int, n: int) -> pa.Array:
     numbers = np.arange(n).astype(str)
     return pa.array(np.char.add(f"{prefix}{first}-", numbers))
@@ -328,7 +332,9 @@ def _drug_table(rows: _Rows, first: int) -> pa.Table:
         "aromatase_inhibitor",
         np.where(concept == "glucocorticoid", "glucocorticoid", "bone_directed_therapy"),
     )
-    code = np.array([DRUG_CODES.get(c, ("", ""))[1] for c in concept], dtype=object)
+    code = np.full(concept.size, "", dtype=object)
+    for agent, (_, rx) in DRUG_CODES.items():
+        code[concept == agent] = rx
     has_code = code != ""
     return pa.table(
         {
@@ -338,8 +344,8 @@ def _drug_table(rows: _Rows, first: int) -> pa.Table:
             "drug_class": pa.array(drug_class),
             "start_date": _dates(rows.column("start").astype(np.int64)),
             "end_date": pa.array(end.astype(np.int32), mask=end < 0).cast(pa.date32()),
-            "code_system": pa.array(np.where(has_code, codes.RXNORM, None)),
-            "code": pa.array(np.where(has_code, code, None)),
+            "code_system": _text(np.full(concept.size, codes.RXNORM), ~has_code),
+            "code": _text(code.astype(str), ~has_code),
             "source": pa.array(np.full(concept.size, "synthetic")),
         },
         schema=SCHEMAS["drug_exposures"],
@@ -359,10 +365,10 @@ def _measurement_table(rows: _Rows, first: int) -> pa.Table:
             "concept": pa.array(concept),
             "date": _dates(rows.column("day").astype(np.int64)),
             "value": pa.array(value, mask=np.isnan(value)),
-            "unit": pa.array(np.where(unit == "", None, unit)),
-            "value_text": pa.array(np.where(text == "", None, text)),
-            "code_system": pa.array(np.where(code == "", None, codes.LOINC)),
-            "code": pa.array(np.where(code == "", None, code)),
+            "unit": _text(unit, unit == ""),
+            "value_text": _text(text, text == ""),
+            "code_system": _text(np.full(concept.size, codes.LOINC), code == ""),
+            "code": _text(code, code == ""),
             "source": pa.array(np.full(concept.size, "synthetic")),
         },
         schema=SCHEMAS["measurements"],
@@ -436,7 +442,7 @@ def write_cohort(
     if patients < 1:
         raise ValueError(f"patients must be at least 1 (given {patients})")
     out.mkdir(parents=True, exist_ok=True)
-    rows = dict.fromkeys(TABLES, 0)
+    rows: dict[str, int] = dict.fromkeys(TABLES, 0)
     writer: _ParquetWriter | _NdjsonWriter
     writer = (
         _ParquetWriter(out)
@@ -485,7 +491,7 @@ def _join(*parts: Any) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def _text(a: pa.Array) -> pa.Array:
+def _str(a: pa.Array) -> pa.Array:
     return pc.cast(a, pa.string())
 
 
@@ -517,7 +523,7 @@ class _NdjsonWriter:
         p = chunk["persons"]
         death = p.column("death_date")
         deceased = pc.if_else(
-            pc.is_null(death), "", _join(',"deceasedDateTime":"', _text(death), '"')
+            pc.is_null(death), "", _join(',"deceasedDateTime":"', _str(death), '"')
         )
         self._emit(
             "Patient",
@@ -527,7 +533,7 @@ class _NdjsonWriter:
                 '","gender":"',
                 p.column("gender"),
                 '","birthDate":"',
-                _text(p.column("birth_date")),
+                _str(p.column("birth_date")),
                 '"',
                 deceased,
                 "}",
@@ -549,7 +555,7 @@ class _NdjsonWriter:
                 '"}]},"subject":{"reference":"Patient/',
                 c.column("person_id"),
                 '"},"onsetDateTime":"',
-                _text(c.column("onset_date")),
+                _str(c.column("onset_date")),
                 '"}',
             ),
         )
@@ -568,7 +574,7 @@ class _NdjsonWriter:
                 '}]},"subject":{"reference":"Patient/',
                 pr.column("person_id"),
                 '"},"performedDateTime":"',
-                _text(pr.column("date")),
+                _str(pr.column("date")),
                 '"}',
             ),
         )
@@ -591,13 +597,13 @@ class _NdjsonWriter:
                 '"}]},"subject":{"reference":"Patient/',
                 doses.column("person_id"),
                 '"},"effectiveDateTime":"',
-                _text(doses.column("start_date")),
+                _str(doses.column("start_date")),
                 '"}',
             ),
         )
         spans = coded.filter(pc.invert(single))
         end = spans.column("end_date")
-        end_part = pc.if_else(pc.is_null(end), "", _join(',"end":"', _text(end), '"'))
+        end_part = pc.if_else(pc.is_null(end), "", _join(',"end":"', _str(end), '"'))
         status = pc.if_else(pc.is_null(end), "active", "completed")
         self._emit(
             "MedicationStatement",
@@ -611,7 +617,7 @@ class _NdjsonWriter:
                 '"}]},"subject":{"reference":"Patient/',
                 spans.column("person_id"),
                 '"},"effectivePeriod":{"start":"',
-                _text(spans.column("start_date")),
+                _str(spans.column("start_date")),
                 '"',
                 end_part,
                 "}}",
@@ -620,7 +626,7 @@ class _NdjsonWriter:
 
     def _observations(self, m: pa.Table) -> None:
         coded = m.filter(pc.is_valid(m.column("code")))
-        dates = _text(coded.column("date"))
+        dates = _str(coded.column("date"))
         bad = self.rng.random(len(dates)) < self.malformed_rate
         if bad.any():
             # an impossible calendar date, as exports sometimes hold
@@ -648,7 +654,7 @@ class _NdjsonWriter:
                 '"},"effectiveDateTime":"',
                 dates,
                 '","valueQuantity":{"value":',
-                _text(coded.column("value")),
+                _str(coded.column("value")),
                 ',"unit":',
                 pc.binary_join_element_wise('"', unit, '"', ""),
                 ',"system":"http://unitsofmeasure.org","code":',

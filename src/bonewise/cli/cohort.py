@@ -1,0 +1,195 @@
+"""`bonewise cohort`: generate a synthetic cohort, run the population care-gap measures."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import TimeElapsedColumn
+from rich.table import Table
+
+from bonewise.cli.common import fail, parse_day
+
+app = typer.Typer(
+    help="Population care gaps for women on aromatase inhibitors: a synthetic cohort "
+    "generator and the care-gap measures on DuckDB or Spark.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+class Format(str, Enum):
+    ndjson = "ndjson"
+    parquet = "parquet"
+
+
+class EngineName(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@app.command("generate")
+def generate_command(
+    patients: Annotated[
+        int, typer.Option("--patients", help="How many women to generate (1 or more).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the cohort into.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same cohort.")] = 0,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="ndjson: FHIR Bulk Data files (Patient.ndjson, Observation.ndjson, ...); "
+            "parquet: the flat schema (persons.parquet, ...).",
+        ),
+    ] = Format.ndjson,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Last day of the synthetic records (YYYY-MM-DD); default today."
+        ),
+    ] = None,
+    malformed_rate: Annotated[
+        float,
+        typer.Option(
+            "--malformed-rate",
+            help="Share of rows given an unknown unit, a duplicated id or (NDJSON) an impossible "
+            "date, so the quality report has something to show (0 for none).",
+        ),
+    ] = 0.0005,
+) -> None:
+    """Write a seeded synthetic cohort (realistic ages, AI starts, DXA cadence, therapy, lapses)."""
+    from bonewise.cohort.generate import write_cohort
+
+    if patients < 1:
+        fail(f"--patients {patients} is not allowed: give 1 or more")
+    if not 0.0 <= malformed_rate <= 0.1:
+        fail(f"--malformed-rate {malformed_rate} is not allowed: give a value from 0 to 0.1")
+    last_day = parse_day(until, option="--until")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {str(out)!r} is a file: give a folder")
+    existing = [p.name for p in out.glob("*.ndjson")] + [p.name for p in out.glob("*.parquet")]
+    if existing:
+        fail(
+            f"--out {str(out)!r} already holds cohort files ({', '.join(sorted(existing)[:3])}"
+            f"{', ...' if len(existing) > 3 else ''}): give an empty or new folder"
+        )
+    with Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("women", total=patients)
+        result = write_cohort(
+            out,
+            patients=patients,
+            seed=seed,
+            until=last_day,
+            output_format=output_format.value,
+            malformed_rate=malformed_rate,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    table = Table(title=f"{patients:,} women written to {out} ({output_format.value})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in result.rows.items():
+        table.add_row(name, f"{count:,}")
+    Console().print(table)
+
+
+@app.command("run")
+def run_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="Cohort folder: FHIR Bulk Data NDJSON, flat-schema CSV/Parquet, or OMOP CDM "
+            "tables (person, drug_exposure, measurement, condition_occurrence, "
+            "procedure_occurrence)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
+    engine: Annotated[
+        EngineName,
+        typer.Option("--engine", help="duckdb (embedded, default) or spark (needs the extra)."),
+    ] = EngineName.duckdb,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Evaluate the measures on this day (YYYY-MM-DD); default today."
+        ),
+    ] = None,
+    master: Annotated[
+        str | None,
+        typer.Option(
+            "--master",
+            help="Spark master, e.g. spark://host:7077 (default local[*]); the cohort folder and "
+            "--out must be reachable from the cluster.",
+        ),
+    ] = None,
+) -> None:
+    """Run every care-gap measure; write summary.json, <measure>.csv, malformed.json, summary.html."""
+    from bonewise.caregaps.engine import EngineUnavailableError
+    from bonewise.caregaps.runner import run_care_gaps
+    from bonewise.cohort.sources import CohortSourceError, detect_format
+
+    day = parse_day(as_of)
+    if master is not None and engine is not EngineName.spark:
+        fail("--master is for --engine spark only")
+    try:
+        detect_format(directory)
+    except CohortSourceError as exc:
+        fail(str(exc))
+    if out.exists() and not out.is_dir():
+        fail(f"--out {str(out)!r} is a file: give a folder")
+    with console.status("starting", spinner="dots") as status:
+        try:
+            result = run_care_gaps(
+                source=directory,
+                out=out,
+                engine=engine.value,
+                as_of=day,
+                master=master,
+                progress=lambda step: status.update(step),
+            )
+        except EngineUnavailableError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    _print_result(result.summary(), result.malformed, day, engine.value, out)
+
+
+def _print_result(
+    summary: dict[str, dict[str, int]],
+    malformed: dict[str, dict[str, int]],
+    day: date,
+    engine: str,
+    out: Path,
+) -> None:
+    stdout = Console()
+    table = Table(title=f"Care gaps as of {day} ({engine})")
+    for column in ("measure", "denominator", "excluded", "numerator", "gaps"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for measure, counts in summary.items():
+        table.add_row(
+            measure,
+            *(f"{counts[k]:,}" for k in ("denominator", "excluded", "numerator", "gaps")),
+        )
+    stdout.print(table)
+    problems = [
+        f"{table_name}: {reason} {n:,}"
+        for table_name, counts in malformed.items()
+        for reason, n in counts.items()
+        if reason != "rows" and n
+    ]
+    if problems:
+        stdout.print("Malformed rows (counted, see malformed.json): " + "; ".join(problems))
+    else:
+        stdout.print("No malformed rows.")
+    stdout.print(f"Results in {out}: summary.json, <measure>.csv, malformed.json, summary.html")
