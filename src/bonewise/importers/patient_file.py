@@ -32,7 +32,18 @@ def read_json(path: Path) -> Any:
 
 
 def parse_patient_data(data: Any, *, today: date) -> PatientRecord:
-    """A native patient record (dict) into a PatientRecord; raises pydantic.ValidationError."""
+    """A native patient record (dict) into a PatientRecord; raises pydantic.ValidationError.
+
+    A FHIR R4 Bundle or resource (told apart by its "resourceType") goes through the FHIR
+    importer; if it cannot become a record, PatientFileError says why.
+    """
+    if isinstance(data, dict) and isinstance(data.get("resourceType"), str):
+        from bonewise.interop.fhir_import import FhirImportError, import_fhir
+
+        try:
+            return import_fhir(data, today=today).record
+        except FhirImportError as exc:
+            raise PatientFileError(f"FHIR {data['resourceType']}: {exc}") from exc
     return PatientRecord.parse(data, today=today)
 
 

@@ -164,7 +164,7 @@ class ImportReport:
                     code = f" [{issue.code}]" if issue.code else ""
                     lines.append(f"  {kind}: {issue.source}{where}{code}: {issue.message}")
         if not counts:
-            lines.append("  nothing to report: every resource was read and every code is known")
+            lines.append("  no issues recorded")
         return lines
 
 
