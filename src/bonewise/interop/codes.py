@@ -447,21 +447,23 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "Synthea osteoporosis module (MedicationOrder)",
     ),
     _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
-    # bonewise local codes: the agent by name, written beside the RxNorm coding on export so a
-    # record round-trips even where no verified RxNorm code exists (ibandronate).
-    *(
-        _local_drug(agent, _AI if agent in ("anastrozole", "letrozole", "exemestane") else _BTA)
-        for agent in (
-            "anastrozole",
-            "letrozole",
-            "exemestane",
-            "denosumab",
-            "zoledronic_acid",
-            "alendronate",
-            "risedronate",
-            "ibandronate",
-        )
-    ),
+)
+
+# bonewise local drug codes (system BONEWISE, never RxNorm): the agent by name, written beside
+# the RxNorm coding on export so a record round-trips even where no verified RxNorm code exists
+# (ibandronate). Kept apart from DRUG_CODES, which lists RxNorm concepts only.
+LOCAL_DRUG_CODES: tuple[DrugCode, ...] = tuple(
+    _local_drug(agent, _AI if agent in ("anastrozole", "letrozole", "exemestane") else _BTA)
+    for agent in (
+        "anastrozole",
+        "letrozole",
+        "exemestane",
+        "denosumab",
+        "zoledronic_acid",
+        "alendronate",
+        "risedronate",
+        "ibandronate",
+    )
 )
 
 # --- SNOMED CT: conditions ---------------------------------------------------------------------
@@ -638,7 +640,7 @@ PROCEDURE_CODES: tuple[ProcedureCode, ...] = (
 _DXA_BY_CODE = {c.concept.code: c for c in DXA_CODES}
 _LAB_BY_CODE = {c.concept.code: c for c in LAB_CODES}
 _VITAL_BY_CODE = {c.concept.code: c for c in VITAL_CODES}
-_DRUG_BY_KEY = {(c.concept.system, c.concept.code): c for c in DRUG_CODES}
+_DRUG_BY_KEY = {(c.concept.system, c.concept.code): c for c in (*DRUG_CODES, *LOCAL_DRUG_CODES)}
 _CONDITION_BY_CODE = {c.concept.code: c for c in CONDITION_CODES}
 _PROCEDURE_BY_KEY = {(c.concept.system, c.concept.code): c for c in PROCEDURE_CODES}
 
@@ -786,6 +788,7 @@ def all_concepts() -> list[Concept]:
         *(c.concept for c in LAB_CODES),
         *(c.concept for c in VITAL_CODES),
         *(c.concept for c in DRUG_CODES),
+        *(c.concept for c in LOCAL_DRUG_CODES),
         *(c.concept for c in CONDITION_CODES),
         *(c.concept for c in PROCEDURE_CODES),
     ]

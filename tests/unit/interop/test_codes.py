@@ -126,3 +126,9 @@ def test_local_drug_codes_cover_every_agent_for_round_trips() -> None:
         entry = codes.drug_code(codes.BONEWISE, agent)
         assert entry is not None and entry.agent == agent
     assert codes.drug_code(codes.RXNORM, "ibandronate") is None
+
+
+def test_drug_codes_table_is_rxnorm_only() -> None:
+    # Consumers iterate DRUG_CODES for RxNorm concepts (e.g. the cohort generator).
+    assert {d.concept.system for d in codes.DRUG_CODES} == {codes.RXNORM}
+    assert {d.concept.system for d in codes.LOCAL_DRUG_CODES} == {codes.BONEWISE}
