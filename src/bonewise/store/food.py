@@ -269,6 +269,63 @@ _VOCABULARY = FoodVocabularyRow.__table__
 _MEASURES = FoodMeasureRow.__table__
 
 
+def _term_matches(column: Any) -> Any:
+    """A term equal to :t, or in [:lo, :hi) for the word typed last (lo = hi = '' if none)."""
+    return or_(column == bindparam("t"), (column >= bindparam("lo")) & (column < bindparam("hi")))
+
+
+# The search statements, built once (SQLAlchemy caches their compiled form).
+_CANDIDATES = select(
+    _FOODS.c.ndb_no,
+    _FOODS.c.description,
+    _FOODS.c.food_group_code,
+    _FOODS.c.survey,
+    _FOODS.c.head_size,
+    _FOODS.c.qualifiers,
+    _FOODS.c.plain,
+    _FOODS.c.branded,
+    _TERMS.c.part,
+    _TERMS.c.term,
+    _FOODS.c.food_group,
+    _FOODS.c.calcium_mg,
+    _FOODS.c.vitamin_d_iu,
+    _FOODS.c.vitamin_k_ug,
+).join(
+    _TERMS,
+    (_TERMS.c.ndb_no == _FOODS.c.ndb_no)
+    & _term_matches(_TERMS.c.term)
+    & (_TERMS.c.part <= bindparam("max_part")),
+)
+_NARROW = select(_TERMS.c.ndb_no, _TERMS.c.part, _TERMS.c.term).where(
+    _term_matches(_TERMS.c.term),
+    _TERMS.c.ndb_no.in_(bindparam("candidates", expanding=True)),
+)
+_FREQUENCY = select(_VOCABULARY.c.term, _VOCABULARY.c.foods).where(
+    or_(
+        _VOCABULARY.c.term.in_(bindparam("terms", expanding=True)),
+        (_VOCABULARY.c.term >= bindparam("lo")) & (_VOCABULARY.c.term < bindparam("hi")),
+    )
+)
+_SHOWN_MEASURES = (
+    select(
+        _MEASURES.c.ndb_no,
+        _MEASURES.c.seq,
+        _MEASURES.c.amount,
+        _MEASURES.c.description,
+        _MEASURES.c.grams,
+    )
+    .where(_MEASURES.c.ndb_no.in_(bindparam("shown", expanding=True)))
+    .order_by(_MEASURES.c.ndb_no, _MEASURES.c.seq)
+)
+
+
+def _term_params(query: ranking.Query, term: str) -> dict[str, str]:
+    prefix = query.prefix_for(term)
+    if prefix is None:
+        return {"t": term, "lo": "", "hi": ""}
+    return {"t": term, "lo": prefix, "hi": _prefix_end(prefix)}
+
+
 def _merge(hits: dict[str, tuple[int, bool]], term: str, part: int, exact: bool) -> None:
     """Keep, per query word, the earliest part it matched in and whether any match was whole."""
     seen_part, seen_exact = hits.get(term, (part, exact))
@@ -393,37 +450,10 @@ class FoodRepository:
         """Rank the foods that have every query word (rarest first in `order`), filling `rows`
         with each candidate's stored columns; `head_only` keeps foods with the rarest word in
         their head."""
-        foods, terms = _FOODS.c, _TERMS.c
-
-        def matching(column: Any, term: str) -> Any:
-            prefix = query.prefix_for(term)
-            if prefix is None:
-                return column == term
-            return or_(column == term, (column >= prefix) & (column < _prefix_end(prefix)))
-
         rarest = order[0]
-        condition = (terms.ndb_no == foods.ndb_no) & matching(terms.term, rarest)
-        if head_only:
-            condition = condition & (terms.part == 0)
         found: dict[str, dict[str, tuple[int, bool]]] = {}
-        for row in self.session.execute(
-            select(
-                foods.ndb_no,
-                foods.description,
-                foods.food_group_code,
-                foods.survey,
-                foods.head_size,
-                foods.qualifiers,
-                foods.plain,
-                foods.branded,
-                terms.part,
-                terms.term,
-                foods.food_group,
-                foods.calcium_mg,
-                foods.vitamin_d_iu,
-                foods.vitamin_k_ug,
-            ).join(_TERMS, condition)
-        ):
+        params = {**_term_params(query, rarest), "max_part": 0 if head_only else 32767}
+        for row in self.session.execute(_CANDIDATES, params).all():
             rows[row[0]] = row
             _merge(found.setdefault(row[0], {}), rarest, row[8], row[9] == rarest)
         # Narrowed by each other word: the first part it is in and whether it is whole.
@@ -432,12 +462,8 @@ class FoodRepository:
                 break
             narrowed: dict[str, dict[str, tuple[int, bool]]] = {}
             for ndb_no, part, word in self.session.execute(
-                select(terms.ndb_no, terms.part, terms.term).where(
-                    matching(terms.term, term),
-                    terms.ndb_no.in_(bindparam("candidates", expanding=True)),
-                ),
-                {"candidates": list(found)},
-            ):
+                _NARROW, {**_term_params(query, term), "candidates": list(found)}
+            ).all():
                 hits = narrowed.setdefault(ndb_no, dict(found[ndb_no]))
                 _merge(hits, term, part, word == term)
             found = narrowed
@@ -463,21 +489,17 @@ class FoodRepository:
         query = ranking.Query.parse(text)
         if query.empty:
             return []
-        vocabulary = _VOCABULARY.c
-
-        def matching(column: Any, term: str) -> Any:
-            prefix = query.prefix_for(term)
-            if prefix is None:
-                return column == term
-            return or_(column == term, (column >= prefix) & (column < _prefix_end(prefix)))
-
         # 1. With several words, start from the rarest; a word no food has ends the search.
         order = list(query.terms)
         if len(order) > 1:
+            prefix = next((p for p in map(query.prefix_for, order) if p is not None), None)
             counts = self.session.execute(
-                select(vocabulary.term, vocabulary.foods).where(
-                    or_(*(matching(vocabulary.term, t) for t in order))
-                )
+                _FREQUENCY,
+                {
+                    "terms": order,
+                    "lo": prefix or "",
+                    "hi": _prefix_end(prefix) if prefix else "",
+                },
             ).all()
             frequency = {
                 term: sum(
@@ -504,13 +526,9 @@ class FoodRepository:
             return []
         # 3. The household measures of the foods shown.
         measures: dict[str, list[Measure]] = {}
-        m = _MEASURES.c
         for ndb_no, seq, amount, description, grams in self.session.execute(
-            select(m.ndb_no, m.seq, m.amount, m.description, m.grams)
-            .where(m.ndb_no.in_(bindparam("shown", expanding=True)))
-            .order_by(m.ndb_no, m.seq),
-            {"shown": [b.ndb_no for b in best]},
-        ):
+            _SHOWN_MEASURES, {"shown": [b.ndb_no for b in best]}
+        ).all():
             measures.setdefault(ndb_no, []).append(Measure(seq, amount, description, grams))
         return [
             FoodHit(
