@@ -20,6 +20,10 @@ Verification notes (2026-11-27, public sources via the project's search tool):
   Synthea's hormonetherapy_breast module orders the brand concepts 262485 (Arimidex),
   203769 (Femara) and 262105 (Aromasin); its osteoporosis module orders 904420 (alendronic acid
   10 MG [Fosamax]). A drug code list shows 151124 "anastrozole 1 MG Oral Tablet [Arimidex]".
+  Ingredients 84857 anastrozole, 72965 letrozole, 258494 exemestane appear as named RxNorm
+  codings in a breast-cancer FHIR generator (and 84857 in an OMOP source map): secondary.
+  Denosumab 993449 and risedronate 73056 were seen only in an unnamed RxNorm->SNOMED map and
+  a mislabelled product row: still UNCONFIRMED.
 - SNOMED CT: 64859006 osteoporosis and 312681000 "Bone density scan (procedure)" in Synthea's
   osteoporosis module; 359817006 "Closed fracture of hip" and 263102004 "Fracture subluxation of
   wrist" in Synthea's code maps; 65966004 "Fracture of forearm (disorder)" in a SNOMED value
@@ -320,6 +324,10 @@ VITAL_CODES: tuple[VitalCode, ...] = (
 _RX_C = "clinical-reference.md s8: several sources incl. Synthea's code lists"
 _RX_SYNTHEA_BRAND = "Synthea hormonetherapy_breast module (MedicationOrder codes)"
 _RX_ING_UNCONF = "UNCONFIRMED in clinical-reference.md s8: check RxNav"
+_RX_ING_AI = (
+    "UNCONFIRMED in clinical-reference.md s8; since seen as RxNorm codings with these names in "
+    "a breast-cancer FHIR generator and an OMOP drug map (secondary); check RxNav"
+)
 
 
 def _rx(
@@ -395,10 +403,10 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "secondary",
         "a public RxNorm drug code list",
     ),
-    # Aromatase inhibitors: ingredients, UNCONFIRMED
-    _rx("84857", "anastrozole", _AI, "anastrozole", "ingredient", "unconfirmed", _RX_ING_UNCONF),
-    _rx("72965", "letrozole", _AI, "letrozole", "ingredient", "unconfirmed", _RX_ING_UNCONF),
-    _rx("258494", "exemestane", _AI, "exemestane", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    # Aromatase inhibitors: ingredients (UNCONFIRMED in the reference; secondary sources since)
+    _rx("84857", "anastrozole", _AI, "anastrozole", "ingredient", "secondary", _RX_ING_AI),
+    _rx("72965", "letrozole", _AI, "letrozole", "ingredient", "secondary", _RX_ING_AI),
+    _rx("258494", "exemestane", _AI, "exemestane", "ingredient", "secondary", _RX_ING_AI),
     # Bone-directed therapies
     _rx(
         "993452",

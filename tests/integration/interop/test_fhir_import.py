@@ -260,13 +260,14 @@ def test_unconfirmed_codes_are_flagged_when_used() -> None:
         "resourceType": "MedicationStatement",
         "status": "active",
         "medicationCodeableConcept": {
-            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "84857"}]
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "73056"}]
         },
         "subject": {"reference": "Patient/p1"},
         "effectivePeriod": {"start": "2024-02-01"},
     }
     result = import_fhir(_bundle(request), today=TODAY)
-    assert result.record.therapy is not None and result.record.therapy.agent == "anastrozole"
+    (course,) = result.record.bone_therapy
+    assert (course.agent, course.start_date) == ("risedronate", date(2024, 2, 1))
     (flag,) = result.report.of_kind("unconfirmed-code")
     assert "UNCONFIRMED" in flag.message
 

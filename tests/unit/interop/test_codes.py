@@ -63,11 +63,14 @@ def test_drug_class(system: str, code: str, expected: str | None) -> None:
 
 
 def test_unconfirmed_ingredient_codes_say_so() -> None:
-    for code in ("84857", "72965", "258494", "73056", "993449"):
+    for code in ("73056", "993449"):
         entry = codes.drug_code(codes.RXNORM, code)
         assert entry is not None
         assert entry.concept.evidence == "unconfirmed"
         assert entry.term_type == "ingredient"
+    for code in ("84857", "72965", "258494"):  # seen since in two codebases, not at RxNav
+        entry = codes.drug_code(codes.RXNORM, code)
+        assert entry is not None and entry.concept.evidence == "secondary"
 
 
 def test_conditions() -> None:
