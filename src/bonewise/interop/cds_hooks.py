@@ -478,6 +478,34 @@ def dxa_dates(resources: list[dict[str, Any]]) -> list[date]:
     return sorted(days)
 
 
+def on_aromatase_inhibitor(resources: list[dict[str, Any]]) -> bool:
+    """Whether the chart holds any aromatase-inhibitor medication (statement, request, given)."""
+    kinds = ("MedicationStatement", "MedicationRequest", "MedicationAdministration")
+    contained = {
+        f"#{c.get('id')}": c
+        for res in resources
+        for c in res.get("contained") or []
+        if isinstance(c, dict) and c.get("resourceType") == "Medication"
+    }
+    medications = {
+        f"Medication/{r.get('id')}": r for r in resources if r.get("resourceType") == "Medication"
+    }
+    for res in resources:
+        if res.get("resourceType") not in kinds:
+            continue
+        if res.get("status") in ("entered-in-error", "cancelled", "not-taken"):
+            continue
+        concept = res.get("medicationCodeableConcept")
+        reference = (res.get("medicationReference") or {}).get("reference")
+        if concept is None and isinstance(reference, str):
+            concept = (contained.get(reference) or medications.get(reference) or {}).get("code")
+        for coding in _codings(concept):
+            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
+            if drug is not None and drug.drug_class == "aromatase_inhibitor":
+                return True
+    return False
+
+
 def aromatase_inhibitor_orders(
     draft_orders: Any, selections: list[str] | None
 ) -> list[tuple[str, codes.DrugCode]]:

@@ -66,7 +66,11 @@ def call_service(
     service_id: Annotated[str, Path(description="a service id from GET /cds-services")],
     as_of: Annotated[date, Depends(today)],
 ) -> dict[str, Any]:
-    """Run one CDS service on the EHR's prefetched data and return its cards."""
+    """Run one CDS service on the EHR's prefetched data and return its cards.
+
+    patient-view answers only for a patient with an aromatase-inhibitor medication in the
+    prefetch; for anyone else it returns no cards.
+    """
     expected = {cds_hooks.PATIENT_VIEW: "patient-view", cds_hooks.ORDER_SELECT: "order-select"}
     if service_id not in expected:
         raise HTTPException(404, f"no CDS service {service_id!r}; see GET /cds-services")
@@ -96,6 +100,8 @@ def call_service(
             as_of=as_of,
             patient_url=link,
         )
+    if not cds_hooks.on_aromatase_inhibitor(resources):
+        return {"cards": []}  # bonewise speaks only for women on an aromatase inhibitor
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",

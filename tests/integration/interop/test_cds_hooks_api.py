@@ -338,3 +338,21 @@ def test_the_schema_itself_rejects_off_spec_cards() -> None:
     }
     assert not RESPONSE.is_valid({"cards": [card]})  # suggestions need selectionBehavior
     assert not DISCOVERY.is_valid({"services": [{"hook": "patient-view", "id": "x"}]})
+
+
+def test_patient_view_is_quiet_for_a_patient_not_on_an_aromatase_inhibitor(
+    client: TestClient,
+) -> None:
+    bundle = json.loads((FHIR_DATA / "synthea-anastrozole-osteopenia.json").read_text())
+    bundle["entry"] = [
+        e for e in bundle["entry"] if e["resource"]["resourceType"] != "MedicationRequest"
+    ]
+    prefetch = _prefetch_from_bundle(bundle)
+    response = _call(
+        client,
+        "bonewise-patient-view",
+        "patient-view",
+        prefetch["patient"]["id"],
+        prefetch=prefetch,
+    )
+    assert _cards(response) == {}

@@ -156,3 +156,41 @@ def test_discovery_lists_both_services_with_their_hooks() -> None:
         ("bonewise-patient-view", "patient-view"),
         ("bonewise-order-select", "order-select"),
     ]
+
+
+def test_on_aromatase_inhibitor_reads_codes_contained_and_referenced_medications() -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationReference": {"reference": "#m"},
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "m",
+                "code": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "310261"}
+                    ]
+                },
+            }
+        ],
+    }
+    assert cds_hooks.on_aromatase_inhibitor([statement])
+    medication = {
+        "resourceType": "Medication",
+        "id": "x",
+        "code": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "200064"}]
+        },
+    }
+    request = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "medicationReference": {"reference": "Medication/x"},
+    }
+    assert cds_hooks.on_aromatase_inhibitor([medication, request])
+    assert not cds_hooks.on_aromatase_inhibitor(
+        [{**request, "status": "entered-in-error"}, medication]
+    )
+    assert not cds_hooks.on_aromatase_inhibitor([_order("10324")])  # tamoxifen
+    assert cds_hooks.on_aromatase_inhibitor([_order("199224")])
