@@ -431,6 +431,8 @@ class _Importer:
         reference = getattr(ref, "reference", None) if ref is not None else None
         if reference is None or reference in self.patient_refs:
             return True
+        if _relative(reference) in self.patient_refs:
+            return True
         self.report.add(
             "skipped", entry.ref, f"belongs to another patient ({reference}); not imported"
         )
@@ -446,7 +448,7 @@ class _Importer:
                     self.report.resources_read -= 1 if found else 0
                     return found.resource if found else None
             return None
-        found = self.by_ref.get(reference)
+        found = self.by_ref.get(reference) or self.by_ref.get(_relative(reference))
         return found.resource if found else None
 
     def _unknown(self, entry: _Entry, concept: Any, what: str) -> None:
@@ -586,6 +588,14 @@ class _Importer:
         if quantity is None or quantity.value is None:
             self.report.add("rejected", source, "DXA result without a numeric value", code=code)
             return
+        if quantity.comparator:
+            self.report.add(
+                "rejected",
+                source,
+                f"DXA value {quantity.comparator}{quantity.value} is not an exact result",
+                code=code,
+            )
+            return
         value = _num(quantity.value)
         unit = quantity.code or quantity.unit
         if dxa.kind == "bmd":
@@ -646,6 +656,15 @@ class _Importer:
         if quantity is None or quantity.value is None:
             self.report.add(
                 "rejected", entry.ref, f"{lab.analyte} without a numeric value", code=code
+            )
+            return
+        if quantity.comparator:
+            self.report.add(
+                "rejected",
+                entry.ref,
+                f"{lab.analyte} {quantity.comparator}{quantity.value} {quantity.unit or ''} is a "
+                "bound, not an exact result: not imported; read it in the source",
+                code=code,
             )
             return
         value = _num(quantity.value)
@@ -1406,6 +1425,12 @@ class _Importer:
             self._value(f"bone_therapy[{i}]", item, course.source, course.code.concept)
             result.append(item)
         return result
+
+
+def _relative(reference: str) -> str:
+    """ "Type/id" from an absolute or versioned reference (https://x/fhir/Patient/1/_history/2)."""
+    parts = reference.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
 
 
 def _rank(values: list[_DxaValue]) -> tuple[float, float, float]:

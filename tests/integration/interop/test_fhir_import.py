@@ -279,3 +279,20 @@ def test_not_fhir_is_refused(tmp_path: Path) -> None:
     empty.write_text("\n")
     with pytest.raises(FhirImportError):
         load_fhir_file(empty, today=TODAY)
+
+
+def test_absolute_references_and_bounded_values() -> None:
+    absolute = _t_score(-2.3, subject="https://ehr.example.org/fhir/Patient/p1")
+    bounded = {
+        "resourceType": "Observation",
+        "id": "vitd",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": "62292-8"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2025-01-01",
+        "valueQuantity": {"value": 8, "comparator": "<", "unit": "ng/mL"},
+    }
+    result = import_fhir(_bundle(absolute, bounded), today=TODAY)
+    assert [s.sites["lumbar_spine"].t_score for s in result.record.dxa_scans] == [-2.3]
+    assert result.record.labs == []
+    assert any("<8" in i.message and "bound" in i.message for i in result.report.rejected)
