@@ -35,6 +35,7 @@ Bad input raises `ValueError` subclasses naming the field, the value and what is
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
@@ -235,6 +237,7 @@ def measure_json(m: Measure) -> dict[str, Any]:
 
 
 ProgressCallback = Callable[[int], None]
+CONCURRENT_IMPORT_WAIT_S = 120.0
 _BATCH = 500
 
 
@@ -602,7 +605,21 @@ def ensure_food_database(
         count = FoodRepository(uow.session).count()
     if count:
         return count
-    return import_food_database(session_factory, on_progress=on_progress)
+    try:
+        return import_food_database(session_factory, on_progress=on_progress)
+    except (IntegrityError, OperationalError):
+        # Another process is importing SR28 at the same time: wait for its copy.
+        deadline = time.monotonic() + CONCURRENT_IMPORT_WAIT_S
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                with UnitOfWork(session_factory) as uow:
+                    count = FoodRepository(uow.session).count()
+            except OperationalError:
+                continue
+            if count:
+                return count
+        raise
 
 
 # --- diary and supplements ---------------------------------------------------------------------

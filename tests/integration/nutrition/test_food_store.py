@@ -5,6 +5,9 @@ Runs on a SQLite file and, when BONEWISE_TEST_POSTGRES_URL is set, on PostgreSQL
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import func, select
 
@@ -113,3 +116,20 @@ def test_a_description_typed_exactly_finds_that_food_first(store):
         wanted = service.get_food(store, ndb_no=ndb_no).description
         first = service.search_foods(store, query=wanted, limit=1)[0]
         assert (first.ndb_no, first.description) == (ndb_no, wanted)
+
+
+def test_two_processes_loading_an_empty_store_at_once_both_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    open_store(url)  # migrated, no foods yet
+    code = (
+        "import sys; from bonewise.store.uow import open_store; "
+        "from bonewise.store.food import ensure_food_database as ensure; "
+        "print(ensure(open_store(sys.argv[1])))"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300)[0].strip() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs == ["8789", "8789"]
