@@ -1273,25 +1273,8 @@ class _Importer:
             risk["smoking"] = smoking.value
             self._value("risk_factors.smoking", smoking.value, smoking.source, smoking.concept)
         derived = dict(self.derived_risk)
-        vertebral = [f for f, _ in self.fractures if _is_vertebral(f["site"])]
-        if vertebral:
-            derived["vertebral_fracture"] = _Dated(
-                None, True, "fractures", codes.FRACTURE_GENERAL, note="a vertebral fracture"
-            )
-        born = self._birth_date()
-        after_50 = [
-            f
-            for f, _ in self.fractures
-            if f["fragility"] and born and date.fromisoformat(f["date"]) >= _add_years(born, 50)
-        ]
-        if after_50:
-            derived["prior_fragility_fracture_after_50"] = _Dated(
-                None,
-                True,
-                "fractures",
-                codes.FRACTURE_GENERAL,
-                note="a fragility fracture after 50",
-            )
+        # Vertebral and after-50 fragility fractures are derived by the clinical core from the
+        # fracture list itself (bonewise.clinical.facts), so they are not copied here.
         for name, dated in derived.items():
             explicit = self.risk.get(name)
             if explicit is None or explicit.value is None:
@@ -1309,11 +1292,6 @@ class _Importer:
                 )
                 risk[name] = True
         return risk
-
-    def _birth_date(self) -> date | None:
-        patient = next(e for e in self.entries if e.type == "Patient" and e.resource is not None)
-        value = patient.resource.birthDate
-        return value if isinstance(value, date) else None
 
     def _in_order(
         self, items: list[tuple[dict[str, Any], ImportedValue]], name: str
@@ -1428,7 +1406,7 @@ class _Importer:
 
 
 def _relative(reference: str) -> str:
-    """ "Type/id" from an absolute or versioned reference (https://x/fhir/Patient/1/_history/2)."""
+    """The "Type/id" part of an absolute or versioned reference (https://x/fhir/Patient/1/_history/2)."""
     parts = reference.split("/_history/")[0].rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 else reference
 
@@ -1437,18 +1415,6 @@ def _rank(values: list[_DxaValue]) -> tuple[float, float, float]:
     """Order the sides of one site: lowest T-score, then Z-score, then BMD."""
     kinds = {v.entry.kind: v.value for v in values}
     return (kinds.get("t_score", 99.0), kinds.get("z_score", 99.0), kinds.get("bmd", 99.0))
-
-
-def _is_vertebral(site: str) -> bool:
-    lowered = site.lower()
-    return "vertebra" in lowered or "spine" in lowered
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- public API --------------------------------------------------------------------------------
