@@ -15,6 +15,7 @@ work, so a failed call leaves the store as it was). The CLI and the web pages ca
     log_food(session_factory, *, patient_id, day, meal, ndb_no, grams=None,
              measure=None, quantity=None) -> DiaryEntry                 raises on bad input
     log_supplement(session_factory, *, patient_id, day, meal, dose) -> SupplementEntry
+    remove_diary_entry(session_factory, *, patient_id, kind, entry_id)  food or supplement
     diary_day(session_factory, *, patient_id, day) -> DayLog
     day_summary(session_factory, *, patient_id, day) -> Summary         totals vs targets
     period_summary(session_factory, *, patient_id, end, days) -> Summary   7/30-day averages
@@ -769,6 +770,21 @@ class DiaryRepository:
         self.session.flush()
         return _supplement_entry(row)
 
+    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
+        """Delete one of her entries ("food" or "supplement"); False if she has no such entry."""
+        row: DiaryEntryRow | SupplementRow | None
+        if kind == "food":
+            row = self.session.get(DiaryEntryRow, entry_id)
+        elif kind == "supplement":
+            row = self.session.get(SupplementRow, entry_id)
+        else:
+            raise ValueError(f"kind={kind!r}: use food or supplement")
+        if row is None or row.patient_id != patient_id:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        return True
+
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
         rows = self.session.scalars(
             select(DiaryEntryRow)
@@ -866,6 +882,23 @@ def log_supplement(
         )
         uow.commit()
     return entry
+
+
+class DiaryEntryNotFound(LookupError):
+    def __init__(self, patient_id: str, kind: str, entry_id: int) -> None:
+        super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
+
+
+def remove_diary_entry(
+    session_factory: sessionmaker[Session], *, patient_id: str, kind: str, entry_id: int
+) -> None:
+    """Delete one food or supplement entry of hers; raises DiaryEntryNotFound otherwise."""
+    with UnitOfWork(session_factory) as uow:
+        if not DiaryRepository(uow.session).remove(
+            patient_id=patient_id, kind=kind, entry_id=entry_id
+        ):
+            raise DiaryEntryNotFound(patient_id, kind, entry_id)
+        uow.commit()
 
 
 def diary_day(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> DayLog:

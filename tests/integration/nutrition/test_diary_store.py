@@ -183,3 +183,15 @@ def test_week_summary_averages_the_logged_days(store):
     week = service.period_summary(store, patient_id=store.patient_id, end=DAY, days=7)
     assert week.days_logged == 2
     assert week.progress_for("calcium_mg").amount == pytest.approx(292.8)
+
+
+def test_an_entry_can_be_removed_only_by_its_patient(store):
+    entry = service.log_food(
+        store, patient_id=store.patient_id, day=DAY, meal="lunch", ndb_no="11233", grams=50
+    )
+    with pytest.raises(service.DiaryEntryNotFound):
+        service.remove_diary_entry(store, patient_id="someone-else", kind="food", entry_id=entry.id)
+    service.remove_diary_entry(store, patient_id=store.patient_id, kind="food", entry_id=entry.id)
+    assert service.diary_day(store, patient_id=store.patient_id, day=DAY).foods == ()
+    with pytest.raises(ValueError, match="kind='meal'"):
+        service.remove_diary_entry(store, patient_id=store.patient_id, kind="meal", entry_id=1)
