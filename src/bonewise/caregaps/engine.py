@@ -59,7 +59,10 @@ def spark_session(master: str | None = None, *, app_name: str = "bonewise-carega
 def connect(engine: Engine, *, master: str | None = None, session: Any = None) -> BaseBackend:
     """An Ibis backend for `engine`. `session` reuses an existing SparkSession (tests)."""
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET enable_progress_bar = false")
+        con.raw_sql("SET preserve_insertion_order = false")
+        return con
     if engine == "spark":
         return ibis.pyspark.connect(session if session is not None else spark_session(master))
     raise ValueError(f"engine {engine!r} unknown: use one of {', '.join(ENGINES)}")

@@ -15,6 +15,7 @@ the run's report. One Ibis implementation, so DuckDB and Spark count the same ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,8 +176,24 @@ def _usable(rows: ir.Table) -> ir.BooleanValue:
     return ok
 
 
-def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
+Materialize = Callable[[str, ir.Table], ir.Table]
+
+
+def _as_is(_name: str, expr: ir.Table) -> ir.Table:
+    return expr
+
+
+def _keep(rows: ir.Table, *columns: str) -> ir.Table:
+    """The columns the rules and the checks need, plus every flag."""
+    flags = [c for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
+    return rows.select(*columns, "record_id", *flags)
+
+
+def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> CleanCohort:
+    """Clean tables and checks. `materialize(name, expr)` may compute an intermediate table once
+    in the engine (the runner passes engine.materialize); by default everything stays lazy."""
     persons, person_checks = clean_persons(raw["persons"])
+    persons = materialize("persons", persons)
     checks: dict[TableName, ir.Table] = {"persons": person_checks}
     tables: dict[TableName, ir.Table] = {"persons": persons}
 
@@ -194,6 +211,10 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
             (rows.concept.isin(list(schema.BONE_DIRECTED_THERAPIES)), "bone_directed_therapy"),
             else_=rows.concept,
         ),
+    )
+    rows = materialize(
+        "drug_exposures",
+        _keep(rows, "person_id", "concept", "drug_class", "start_date", "end_date"),
     )
     checks["drug_exposures"] = _event_checks(rows, persons)
     tables["drug_exposures"] = rows.filter(_usable(rows)).select(
@@ -226,16 +247,21 @@ def clean(raw: dict[TableName, ir.Table]) -> CleanCohort:
         value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
         value_text=_text(rows.value_text).lower(),
     ).drop("_vit_factor")
+    rows = materialize(
+        "measurements", _keep(rows, "person_id", "concept", "date", "value", "value_text")
+    )
     checks["measurements"] = _event_checks(rows, persons)
     tables["measurements"] = rows.filter(_usable(rows)).select(
         "person_id", "concept", "date", "value", "value_text"
     )
 
     rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
+    rows = materialize("conditions", _keep(rows, "person_id", "concept", "onset_date"))
     checks["conditions"] = _event_checks(rows, persons)
     tables["conditions"] = rows.filter(_usable(rows)).select("person_id", "concept", "onset_date")
 
     rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
+    rows = materialize("procedures", _keep(rows, "person_id", "concept", "date"))
     checks["procedures"] = _event_checks(rows, persons)
     tables["procedures"] = rows.filter(_usable(rows)).select("person_id", "concept", "date")
     return CleanCohort(tables=tables, checks=checks)

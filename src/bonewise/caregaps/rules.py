@@ -23,9 +23,10 @@ import ibis.expr.types as ir
 
 from bonewise.caregaps.definitions import MeasureSet
 from bonewise.clinical.calendar import add_months
-from bonewise.cohort.schema import TableName
 
-Tables = dict[TableName, ir.Table]
+# The five clean flat tables, plus (optionally) the derived tables below, computed once by the
+# runner and shared by the measures.
+Tables = dict[str, ir.Table]
 RESULT_COLUMNS = ("person_id", "index_date", "excluded", "numerator")
 DXA_OBSERVATIONS = ("dxa_t_score", "dxa_bmd")
 OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
@@ -101,14 +102,27 @@ def _latest_value(rows: ir.Table) -> ir.Table:
     )
 
 
+def _ip(t: Tables, day: date) -> ir.Table:
+    return t["initial_population"] if "initial_population" in t else initial_population(t, day)
+
+
+def _dxa(t: Tables, day: date) -> ir.Table:
+    return t["dxa_events"] if "dxa_events" in t else dxa_events(t, day)
+
+
+def derived_tables(t: Tables, day: date) -> dict[str, ir.Table]:
+    """Tables several measures read: worth computing once (see runner.evaluate)."""
+    return {"initial_population": initial_population(t, day), "dxa_events": dxa_events(t, day)}
+
+
 def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     before = ms.number("BASELINE_DXA_BEFORE_MONTHS")
     after = ms.number("BASELINE_DXA_AFTER_MONTHS")
     d = ibis.literal(day, type="date")
-    ip = initial_population(t, day)
+    ip = _ip(t, day)
     base = ip.mutate(index_date=ip.first_ai_start)
     base = base.filter(plus_months(base.index_date, after) <= d)
-    dxa = dxa_events(t, day)
+    dxa = _dxa(t, day)
     pairs = base.select("person_id", "index_date").join(dxa, "person_id")
     hits = pairs.filter(
         pairs.date.between(
@@ -120,8 +134,8 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
 
 def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     cutoff = ibis.literal(add_months(day, -ms.number("DXA_REPEAT_MONTHS")), type="date")
-    ip = initial_population(t, day)
-    dxa = dxa_events(t, day)
+    ip = _ip(t, day)
+    dxa = _dxa(t, day)
     last = dxa.group_by("person_id").aggregate(index_date=dxa.date.max())
     base = ip.filter(ip.on_ai_at_d).join(last, "person_id")
     return _result(base.mutate(numerator=base.index_date >= cutoff))
@@ -165,7 +179,7 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
 def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
-    ip = initial_population(t, day)
+    ip = _ip(t, day)
     tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
     base = ip.filter(ip.on_ai_at_d).join(tscores, "person_id")
     factors = _risk_factor_ids(t, day, ms)
@@ -188,7 +202,7 @@ def denosumab_lapse(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     drugs = t["drug_exposures"].filter(lambda r: r.start_date <= d)
     dmab = drugs.filter(drugs.concept == "denosumab")
     last = dmab.group_by("person_id").aggregate(index_date=dmab.start_date.max())
-    ip = initial_population(t, day)
+    ip = _ip(t, day)
     base = ip.join(last, "person_id")
     others = drugs.filter(drugs.concept.isin(list(OTHER_ANTIRESORPTIVES)))
     pairs = others.join(base.select("person_id", "index_date"), "person_id")
@@ -203,7 +217,7 @@ def vitamin_d_recheck(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     meas = t["measurements"]
     latest = _latest_value(meas.filter((meas.concept == "vitamin_d_25oh") & (meas.date <= d)))
     low = latest.filter(latest.latest_value < ms.number("VITAMIN_D_LOW_NG_ML"))
-    ip = initial_population(t, day)
+    ip = _ip(t, day)
     base = ip.join(low, "person_id")
     base = base.mutate(index_date=base.latest_date)
     in_window = plus_months(base.index_date, ms.number("VITAMIN_D_RECHECK_MONTHS")) >= d

@@ -10,7 +10,6 @@ OUT receives
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from bonewise.caregaps import engine as engines
 from bonewise.caregaps import quality, rules
@@ -39,7 +39,18 @@ class MeasureOutcome:
     numerator: int
     excluded: int
     gaps: int
-    gap_rows: list[tuple[str, date]]  # (patient id, index date), sorted by id
+    gap_table: pa.Table  # patient_id, index_date; sorted by patient_id
+
+    @property
+    def gap_rows(self) -> list[tuple[str, date]]:
+        """(patient id, index date) per gap, sorted by id."""
+        return list(
+            zip(
+                self.gap_table.column("patient_id").to_pylist(),
+                self.gap_table.column("index_date").to_pylist(),
+                strict=True,
+            )
+        )
 
     def counts(self) -> dict[str, int]:
         return {
@@ -69,18 +80,16 @@ def outcome(measure_id: str, result: pa.Table) -> MeasureOutcome:
     numerator = pc.and_(result.column("numerator"), pc.invert(excluded))
     gap_mask = pc.and_(pc.invert(result.column("numerator")), pc.invert(excluded))
     gaps = result.filter(gap_mask).sort_by("person_id")
-    rows = list(
-        zip(
-            gaps.column("person_id").to_pylist(), gaps.column("index_date").to_pylist(), strict=True
-        )
+    table = pa.table(
+        {"patient_id": gaps.column("person_id"), "index_date": gaps.column("index_date")}
     )
     return MeasureOutcome(
         id=measure_id,
         denominator=result.num_rows,
         numerator=int(pc.sum(numerator).as_py() or 0),
         excluded=int(pc.sum(excluded).as_py() or 0),
-        gaps=len(rows),
-        gap_rows=rows,
+        gaps=table.num_rows,
+        gap_table=table,
     )
 
 
@@ -102,12 +111,14 @@ def evaluate(
     say(f"connecting to {engine}")
     con = engines.connect(engine, master=master, session=session)
     timings["connect"] = time.perf_counter() - started
-    cohort = quality.clean(engines.register(con, staged.tables))
     say("cleaning the tables")
-    tables = {
-        name: engines.materialize(con, f"bw_clean_{name}", expr)
-        for name, expr in cohort.tables.items()
-    }
+    cohort = quality.clean(
+        engines.register(con, staged.tables),
+        lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
+    )
+    tables: rules.Tables = dict(cohort.tables)
+    for name, expr in rules.derived_tables(tables, as_of).items():
+        tables[name] = engines.materialize(con, f"bw_{name}", expr)
     say("counting malformed rows")
     t0 = time.perf_counter()
     malformed = quality.count_malformed(cohort)
@@ -144,11 +155,7 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
     written.append(summary)
     for mid, m in result.measures.items():
         path = out / f"{mid}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["patient_id", "index_date"])
-            for pid, day in m.gap_rows:
-                writer.writerow([pid, day.isoformat() if day else ""])
+        pacsv.write_csv(m.gap_table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
         written.append(path)
     malformed = out / "malformed.json"
     malformed.write_text(json.dumps(result.malformed, indent=2) + "\n", encoding="utf-8")
