@@ -82,7 +82,9 @@ def _date_axis(ax: Axes) -> None:
 def bmd_chart(
     history: tuple[SiteSeries, ...], *, fmt: ChartFormat = "svg", large: bool = False
 ) -> bytes | None:
-    """BMD (g/cm2) per site over time with the LSC band; None if no BMD was ever measured."""
+    """BMD (g/cm2) per site over time with the LSC band; None if no BMD was ever measured.
+
+    `large` is the patient's version: large type and plain words in titles and legend."""
     if not history:
         return None
     with _style(large):
@@ -91,7 +93,7 @@ def bmd_chart(
         fig = Figure(figsize=(9.0 if large else 7.5, (3.4 if large else 2.3) * rows))
         axes = fig.subplots(rows, columns, squeeze=False)
         for ax, series in zip(axes.flat, history, strict=False):
-            _bmd_panel(ax, series)
+            _bmd_panel(ax, series, plain=large)
         for ax in list(axes.flat)[len(history) :]:
             ax.set_visible(False)
         labelled: dict[str, Artist] = {}
@@ -110,15 +112,30 @@ def bmd_chart(
         return _save(fig, fmt)
 
 
-def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
+PLAIN_SITE_TITLES = {
+    "lumbar_spine": "lower spine",
+    "femoral_neck": "top of thigh bone",
+    "total_hip": "hip",
+    "radius_33": "forearm",
+}
+LEGEND = {
+    "band": ("least significant change around the baseline", "too small a change to be sure"),
+    "line": ("BMD, same scanner make", "your bone density"),
+    "loss": ("loss beyond LSC", "a real drop"),
+    "other": ("other scanner make (not comparable)", "another scanner (cannot compare)"),
+}
+
+
+def _bmd_panel(ax: Axes, series: SiteSeries, *, plain: bool = False) -> None:
+    words = {key: pair[1] if plain else pair[0] for key, pair in LEGEND.items()}
     base = series.baseline
     comparable = series.comparable
     low, high = base.bmd_g_cm2 - series.lsc_g_cm2, base.bmd_g_cm2 + series.lsc_g_cm2
-    ax.axhspan(low, high, color=BAND, lw=0, label="least significant change around the baseline")
+    ax.axhspan(low, high, color=BAND, lw=0, label=words["band"])
     ax.axhline(base.bmd_g_cm2, color=LINE, lw=0.8, ls=":")
     days = [p.day for p in comparable]
     values = [p.bmd_g_cm2 for p in comparable]
-    ax.plot(_x(days), values, color=LINE, lw=1.6, marker="o", label="BMD, same scanner make")
+    ax.plot(_x(days), values, color=LINE, lw=1.6, marker="o", label=words["line"])
     lost = [p for p in comparable if series.outside_band(p) and p.bmd_g_cm2 < low]
     if lost:
         ax.plot(
@@ -130,7 +147,7 @@ def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
             mfc="none",
             mec=LOSS,
             mew=2,
-            label="loss beyond LSC",
+            label=words["loss"],
         )
     others = series.other_make
     if others:
@@ -142,7 +159,7 @@ def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
             mfc="white",
             mec=OTHER,
             mew=1.5,
-            label="other scanner make (not comparable)",
+            label=words["other"],
         )
     every = [p.bmd_g_cm2 for p in series.points] + [low, high]
     pad = (max(every) - min(every)) * 0.15 or 0.02
@@ -151,8 +168,11 @@ def _bmd_panel(ax: Axes, series: SiteSeries) -> None:
     ax.set_xlim(scan_days[0] - 120, scan_days[-1] + 120)
     ax.set_xticks(scan_days)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.set_title(f"{series.label}\nLSC ±{series.lsc_percent:.1f}% ({base.make})")
-    ax.set_ylabel("BMD g/cm²")
+    if plain:
+        ax.set_title(PLAIN_SITE_TITLES.get(series.site, series.label))
+    else:
+        ax.set_title(f"{series.label}\nLSC ±{series.lsc_percent:.1f}% ({base.make})")
+    ax.set_ylabel("bone density g/cm²" if plain else "BMD g/cm²")
 
 
 def intake_chart(

@@ -85,6 +85,15 @@ def test_bmd_chart_draws_each_site_with_its_band():
     assert png is not None and png.startswith(b"\x89PNG")
 
 
+def test_the_patient_chart_speaks_plain_words():
+    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), large=True)
+    assert svg is not None
+    text = svg.decode()
+    for words in ("lower spine", "top of thigh bone", "too small a change to be sure"):
+        assert words in text
+    assert "LSC" not in text and "lumbar" not in text
+
+
 def test_a_mixed_maker_chart_labels_the_points_it_cannot_compare():
     svg = charts.bmd_chart(bmd_history(example("lunar-conversion"), as_of=AS_OF))
     assert svg is not None and b"other scanner make (not comparable)" in svg
