@@ -57,7 +57,8 @@ def import_command(
         str | None,
         typer.Option(
             "--menopausal-status",
-            help="premenopausal, perimenopausal or postmenopausal, when the input lacks it.",
+            help="premenopausal, perimenopausal or postmenopausal: needed when the input lacks "
+            "it; otherwise it overrides the input's value and the report notes the conflict.",
         ),
     ] = None,
 ) -> None:

@@ -159,3 +159,14 @@ def test_assess_takes_a_bundle_as_the_patient_file() -> None:
     bad = runner.invoke(app, ["assess", str(FHIR_DATA / "two-patients.json")])
     assert bad.exit_code == 2
     assert "FHIR Bundle" in bad.stderr
+
+
+def test_menopausal_status_option_overrides_and_reports_the_conflict() -> None:
+    path = FHIR_DATA / "synthea-anastrozole-osteopenia.json"
+    result = runner.invoke(
+        app, ["fhir", "import", str(path), "--json", "--menopausal-status", "perimenopausal"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["record"]["patient"]["menopausal_status"] == "perimenopausal"
+    assert body["report"]["counts"]["conflict"] == 1
