@@ -116,7 +116,7 @@ def evaluate(
         engines.register(con, staged.tables),
         lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
     )
-    tables: rules.Tables = dict(cohort.tables)
+    tables: rules.Tables = {str(name): expr for name, expr in cohort.tables.items()}
     for name, expr in rules.derived_tables(tables, as_of).items():
         tables[name] = engines.materialize(con, f"bw_{name}", expr)
     say("counting malformed rows")
