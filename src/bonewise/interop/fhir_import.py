@@ -1097,8 +1097,9 @@ class _Importer:
         if chosen is None:
             raise FhirImportError(
                 "patient.menopausal_status: not found in the input (no menopausal-status "
-                "Observation or SNOMED CT pre/peri/postmenopausal state); give it explicitly "
-                "(premenopausal, perimenopausal or postmenopausal)",
+                "Observation or SNOMED CT pre/peri/postmenopausal state, e.g. 76498008 "
+                "Postmenopausal state); add one, or import with `bonewise fhir import "
+                "--menopausal-status premenopausal|perimenopausal|postmenopausal`",
                 report=self.report,
             )
         self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
