@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day
-from bonewise.reports.model import AdherenceSummary, IntakeSummary
 from bonewise.reports.render import AUDIENCES, FORMATS, PAGE_SIZES, render_report
 
 
@@ -61,33 +60,35 @@ def report_command(
     if not output.parent.is_dir():
         fail(f"-o {output}: folder {output.parent} does not exist")
     day = parse_day(as_of)
-    intake: IntakeSummary | None = None
-    adherence: AdherenceSummary | None = None
     if patient_file is not None:
         record = load_patient_or_exit(patient_file, today=day)
+        report_id = record.id
+        data = render_report(
+            record=record,
+            audience=audience,  # type: ignore[arg-type]
+            as_of=day,
+            fmt=chosen,  # type: ignore[arg-type]
+            page_size=page_size,  # type: ignore[arg-type]
+        )
     else:
-        from bonewise.reports.sources import stored_summaries
-        from bonewise.store.patients import PatientNotFound, PatientRepository
-        from bonewise.store.uow import UnitOfWork, open_store
+        from bonewise.reports.sources import render_stored_report
+        from bonewise.store.patients import PatientNotFound
+        from bonewise.store.uow import open_store
 
-        store = open_store()
-        with UnitOfWork(store) as uow:
-            try:
-                record = PatientRepository(uow.session).get_or_raise(str(patient_id))
-            except PatientNotFound as exc:
-                fail(str(exc))
-        intake, adherence = stored_summaries(store, patient_id=record.id, as_of=day)
-    data = render_report(
-        record=record,
-        audience=audience,  # type: ignore[arg-type]
-        as_of=day,
-        fmt=chosen,  # type: ignore[arg-type]
-        page_size=page_size,  # type: ignore[arg-type]
-        intake=intake,
-        adherence=adherence,
-    )
+        report_id = str(patient_id)
+        try:
+            data = render_stored_report(
+                open_store(),
+                patient_id=report_id,
+                audience=audience,  # type: ignore[arg-type]
+                as_of=day,
+                fmt=chosen,  # type: ignore[arg-type]
+                page_size=page_size,  # type: ignore[arg-type]
+            )
+        except PatientNotFound as exc:
+            fail(str(exc))
     _write_atomically(output, data)
-    typer.echo(f"wrote {audience} report for {record.id} to {output} ({chosen}, {page_size})")
+    typer.echo(f"wrote {audience} report for {report_id} to {output} ({chosen}, {page_size})")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

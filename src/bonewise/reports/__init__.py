@@ -14,6 +14,16 @@ Public API (keyword-only; the web app's download buttons and `bonewise report` c
         adherence=None,           # bonewise.reports.model.AdherenceSummary, or None: "no exercise logged"
     )
 
+For a stored patient (her food diary and exercise log included):
+
+    from bonewise.reports.sources import render_stored_report
+
+    pdf = render_stored_report(session_factory, patient_id="p1", audience="clinician",
+                               as_of=date.today(), fmt="pdf", page_size="letter")
+    # raises bonewise.store.patients.PatientNotFound for an unknown id
+
+Serve PDFs as application/pdf and HTML as text/html; charset=utf-8.
+
 Layout:
 - model.py: the optional inputs (IntakeSummary, AdherenceSummary) and the BMD history with its
   least-significant-change band (pure).

@@ -6,6 +6,9 @@
   `bonewise.exercise.adherence.week_summary` (pure; None when nothing was logged).
 - `stored_summaries(session_factory, patient_id=..., as_of=...)`: (intake, adherence) from the
   store, through `bonewise.store.food.period_summary` (the last 30 days) and the exercise log.
+- `render_stored_report(session_factory, patient_id=..., audience=..., as_of=..., fmt=...,
+  page_size=...) -> bytes`: the whole report for a stored patient (for the web app's download
+  buttons); raises bonewise.store.patients.PatientNotFound.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ from bonewise.reports.model import (
     ExerciseWeek,
     IntakeSummary,
     NutrientIntake,
+    ReportAudience,
 )
+from bonewise.reports.render import PageSize, ReportFormat, render_report
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import period_summary
+from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
 REPORT_WEEKS = 8
@@ -154,3 +160,29 @@ def stored_summaries(
     with UnitOfWork(session_factory) as uow:
         adherence = stored_adherence(uow.session, patient_id=patient_id, as_of=as_of)
     return intake, adherence
+
+
+def render_stored_report(
+    session_factory: sessionmaker[Session],
+    *,
+    patient_id: str,
+    audience: ReportAudience,
+    as_of: date,
+    fmt: ReportFormat = "pdf",
+    page_size: PageSize = "a4",
+) -> bytes:
+    """A stored patient's report with her food diary and exercise log, as PDF or HTML bytes.
+
+    Raises bonewise.store.patients.PatientNotFound, or ValueError naming a bad option."""
+    with UnitOfWork(session_factory) as uow:
+        record = PatientRepository(uow.session).get_or_raise(patient_id)
+    intake, adherence = stored_summaries(session_factory, patient_id=patient_id, as_of=as_of)
+    return render_report(
+        record=record,
+        audience=audience,
+        as_of=as_of,
+        fmt=fmt,
+        page_size=page_size,
+        intake=intake,
+        adherence=adherence,
+    )
