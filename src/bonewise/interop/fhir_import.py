@@ -217,8 +217,7 @@ def _validate(raw: Any, label: str, prefix: str, report: ImportReport) -> _Entry
         report.add("rejected", label, f"unknown FHIR R4 resource type {rtype!r}", path=prefix)
         return None
     if rtype not in READ_TYPES | SUPPORT_TYPES:
-        report.add("not-used", f"{rtype}/{raw.get('id', label)}", f"{rtype} resources are not read")
-        return _Entry(label, None, raw, None)
+        return _Entry(label, None, raw, None)  # counted; reported once per type at the end
     try:
         resource = model.model_validate(raw)
     except ValidationError as exc:
@@ -413,6 +412,7 @@ class _Importer:
         self.courses: list[_Course] = []
         self.administrations: list[tuple[codes.DrugCode, date, str, str]] = []
         self.frax: tuple[dict[str, Any], str] | None = None
+        self.unknown: dict[tuple[str, str], tuple[str, str | None, list[str]]] = {}
 
     # -- helpers --
     def _date(self, value: Any, what: str, source: str) -> date | None:
@@ -452,13 +452,29 @@ class _Importer:
         return found.resource if found else None
 
     def _unknown(self, entry: _Entry, concept: Any, what: str) -> None:
+        """Collect an unknown code; `finish` reports each distinct code once, with its count."""
         first = next(iter(_codings(concept)), None)
-        self.report.add(
-            "unknown-code",
-            entry.ref,
-            f"{what} code not known to bonewise: {_describe(concept)}",
-            code=_code_str(first.system, first.code) if first else None,
-        )
+        code = _code_str(first.system, first.code) if first else None
+        key = (what, code or _describe(concept))
+        if key not in self.unknown:
+            self.unknown[key] = (_describe(concept), code, [])
+        self.unknown[key][2].append(entry.ref)
+
+    def finish(self) -> None:
+        """Report what was collected across resources: unknown codes and unread types."""
+        for (what, _), (described, code, sources) in self.unknown.items():
+            more = f" (in {len(sources)} resources)" if len(sources) > 1 else ""
+            self.report.add(
+                "unknown-code",
+                ", ".join(sources[:3]) + (", ..." if len(sources) > 3 else ""),
+                f"{what} code not known to bonewise: {described}{more}",
+                code=code,
+            )
+        for rtype, count in sorted(self.report.resources_by_type.items()):
+            if rtype not in READ_TYPES | SUPPORT_TYPES:
+                self.report.add(
+                    "not-used", rtype, f"{count} {rtype} resource(s): not read by bonewise"
+                )
 
     def _unconfirmed(self, entry: _Entry, concept: codes.Concept) -> None:
         if concept.evidence == "unconfirmed":
@@ -1433,7 +1449,10 @@ def import_fhir(
     report = ImportReport(source_name=source_name)
     entries = _read_entries(data, report)
     importer = _Importer(entries, report, today)
-    raw = importer.run(menopausal_status)
+    try:
+        raw = importer.run(menopausal_status)
+    finally:
+        importer.finish()
     try:
         record = PatientRecord.parse(raw, today=today)
     except ValidationError as exc:

@@ -297,3 +297,28 @@ def test_absolute_references_and_bounded_values() -> None:
     assert [s.sites["lumbar_spine"].t_score for s in result.record.dxa_scans] == [-2.3]
     assert result.record.labs == []
     assert any("<8" in i.message and "bound" in i.message for i in result.report.rejected)
+
+
+def test_repeated_unknown_codes_and_unread_types_are_reported_once_with_counts() -> None:
+    def glucose(i: int) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "id": f"glucose-{i}",
+            "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "2339-0", "display": "Glucose"}]},
+            "subject": {"reference": "Patient/p1"},
+            "effectiveDateTime": f"2025-0{i}-01",
+            "valueQuantity": {"value": 90 + i, "unit": "mg/dL"},
+        }
+
+    claim = {"resourceType": "Claim", "id": "c1"}
+    result = import_fhir(
+        _bundle(glucose(1), glucose(2), glucose(3), glucose(4), claim, {**claim, "id": "c2"}),
+        today=TODAY,
+    )
+    (unknown,) = result.report.unknown_codes
+    assert unknown.code == f"{LOINC}|2339-0"
+    assert "(in 4 resources)" in unknown.message
+    assert unknown.source.endswith(", ...")
+    not_used = [i for i in result.report.of_kind("not-used") if i.source == "Claim"]
+    assert [i.message for i in not_used] == ["2 Claim resource(s): not read by bonewise"]
