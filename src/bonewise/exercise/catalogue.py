@@ -73,6 +73,9 @@ class Exercise:
     harder: str | None
     source: str
     instructions: str
+    # False for short impact drills (heel drops, stamping) done in sets between walking
+    # intervals: they count as loading, but are never planned as a whole aerobic bout.
+    continuous: bool = True
 
     def usable_with(self, equipment: frozenset[str]) -> bool:
         return self.equipment <= equipment
@@ -93,6 +96,7 @@ class Exercise:
             "source": self.source,
             "citation": SOURCES[self.source].citation,
             "instructions": self.instructions,
+            "continuous": self.continuous,
         }
 
 
@@ -119,6 +123,8 @@ def _exercise(item: dict[str, Any]) -> Exercise:
     intensity = item.get("intensity")
     if kind == "aerobic" and intensity not in get_args(Intensity):
         raise CatalogueError(f"aerobic exercise {item['id']!r} needs an intensity")
+    if not isinstance(item.get("continuous", True), bool):
+        raise CatalogueError(f"exercise {item['id']!r}: continuous must be true or false")
     for flag in ("loaded_spinal_flexion_or_twist", "weight_bearing"):
         if not isinstance(item.get(flag), bool):
             raise CatalogueError(f"exercise {item['id']!r}: {flag} must be true or false")
@@ -136,6 +142,7 @@ def _exercise(item: dict[str, Any]) -> Exercise:
         harder=item.get("harder"),
         source=_choice(item, "source", tuple(SOURCES)),
         instructions=item["instructions"].strip(),
+        continuous=item.get("continuous", True),
     )
 
 

@@ -453,7 +453,11 @@ def plan_week(
             )
         return found
 
-    aerobic_pool = [e for e in pool("aerobic") if e.weight_bearing and e.intensity == "moderate"]
+    aerobic_pool = [
+        e
+        for e in pool("aerobic")
+        if e.weight_bearing and e.intensity == "moderate" and e.continuous
+    ]
     # Harder variants unlock as she climbs the progression ladder (balance work progresses
     # too, as the 2023 Osteoporosis Canada update asks).
     max_difficulty = 1 + targets.level // LEVELS_PER_VARIANT_STEP

@@ -187,3 +187,14 @@ def test_harder_variants_unlock_as_she_progresses(load_example):
     assert hardest(later, "resistance") > hardest(first, "resistance")
     assert hardest(later, "balance") > hardest(first, "balance")
     assert table_violations(later, aerobic_minutes=later["targets"]["aerobic_minutes"]) == []
+
+
+def test_aerobic_bouts_are_continuous_activities_not_impact_drills(example_record):
+    from bonewise.exercise.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+    for week in (1, 2, 3, 5, 8):
+        plan, _ = plan_for(example_record, current_aerobic_minutes=150, week=week)
+        for _, s in sessions(plan):
+            if s["kind"] == "aerobic":
+                assert catalogue.get_or_raise(s["exercise"]["id"]).continuous, s["exercise"]["name"]
