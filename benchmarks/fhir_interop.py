@@ -63,6 +63,22 @@ def main() -> None:
         50,
         lambda: import_fhir(bundle_text, today=AS_OF),
     )
+    big = json.loads(synthea)
+    template = next(
+        e for e in big["entry"] if e["resource"].get("code", {}).get("text", "").startswith("Gluc")
+    )
+    for i in range(2000):  # a long chart: years of routine labs and claims bonewise does not read
+        obs = json.loads(json.dumps(template))
+        obs["resource"]["id"] = f"glucose-{i}"
+        obs["fullUrl"] = f"urn:uuid:glucose-{i}"
+        big["entry"].append(obs)
+        big["entry"].append({"resource": {"resourceType": "Claim", "id": f"claim-{i}"}})
+    big_text = json.dumps(big)
+    timed(
+        f"import a long chart ({len(big['entry'])} resources)",
+        5,
+        lambda: import_fhir(big_text, today=AS_OF),
+    )
 
     app = FastAPI()
     app.include_router(web_cds.router)
