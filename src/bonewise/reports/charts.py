@@ -11,6 +11,7 @@ Each returns None when there is nothing to draw, so a report never shows an empt
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -37,25 +38,34 @@ OTHER = "#6b7280"
 TARGET = "#047857"
 
 
+# rcParams are process-global: charts drawn from several threads (the web app's threadpool) take
+# turns, so one chart's style never leaks into another's.
+_STYLE_LOCK = threading.Lock()
+
+
 @contextmanager
 def _style(large: bool) -> Iterator[None]:
     size = 13 if large else 8
-    with matplotlib.rc_context(
-        {
-            "font.family": "DejaVu Sans",
-            "font.size": size,
-            "axes.titlesize": size + 1,
-            "axes.labelsize": size,
-            "legend.fontsize": size - 1,
-            "axes.edgecolor": INK,
-            "text.color": INK,
-            "axes.labelcolor": INK,
-            "xtick.color": INK,
-            "ytick.color": INK,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "svg.fonttype": "none",
-        }
+    with (
+        _STYLE_LOCK,
+        matplotlib.rc_context(
+            {
+                "font.family": "DejaVu Sans",
+                "font.size": size,
+                "axes.titlesize": size + 1,
+                "axes.labelsize": size,
+                "legend.fontsize": size - 1,
+                "axes.edgecolor": INK,
+                "text.color": INK,
+                "axes.labelcolor": INK,
+                "xtick.color": INK,
+                "ytick.color": INK,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+                "svg.fonttype": "none",
+            "svg.hashsalt": "bonewise",  # same chart, same bytes
+            }
+        ),
     ):
         yield
 

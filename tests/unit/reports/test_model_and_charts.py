@@ -111,3 +111,15 @@ def test_intake_and_exercise_charts_show_targets():
     assert b"target 1,200" in svg and b"1 day(s) unknown" in svg
     svg = charts.exercise_chart(adherence())
     assert svg is not None and b"target 150 min" in svg
+
+
+def test_charts_are_the_same_bytes_when_drawn_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    histories = [bmd_history(example(n), as_of=AS_OF) for n in ("osteoporosis", "lunar-conversion")]
+    jobs = [(h, large) for h in histories for large in (False, True)]
+    serial = [charts.bmd_chart(h, large=large) for h, large in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda job: charts.bmd_chart(job[0], large=job[1]), jobs))
+    assert threaded == serial
+    assert serial[0] != serial[1]  # the patient's large, plain chart differs
