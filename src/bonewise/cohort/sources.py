@@ -8,6 +8,7 @@ from typing import Literal
 
 from bonewise.cohort.fhir_ndjson import ndjson_files, stage_ndjson
 from bonewise.cohort.flat_files import flat_tables_in, stage_flat
+from bonewise.cohort.omop import omop_tables_in, stage_omop
 from bonewise.cohort.schema import TableName
 
 SourceFormat = Literal["fhir-ndjson", "flat", "omop"]
@@ -32,11 +33,14 @@ def detect_format(directory: Path) -> SourceFormat:
         raise CohortSourceError(f"cohort folder {str(directory)!r} does not exist")
     if ndjson_files(directory):
         return "fhir-ndjson"
+    if "person" in omop_tables_in(directory):
+        return "omop"
     if flat_tables_in(directory):
         return "flat"
     raise CohortSourceError(
         f"{directory}: found no cohort files. Expected FHIR Bulk Data NDJSON (Patient.ndjson, "
-        "Observation.ndjson, ...), or flat-schema tables (persons, drug_exposures, "
+        "Observation.ndjson, ...), OMOP CDM tables (person, drug_exposure, measurement, "
+        "condition_occurrence, procedure_occurrence), or flat-schema tables (persons, drug_exposures, "
         "measurements, conditions, procedures as .csv or .parquet)"
     )
 
@@ -53,6 +57,13 @@ def stage(directory: Path, staging: Path) -> StagedCohort:
             tables=tables,
             loader_issues=issues,
             files=tuple(p.name for p in files),
+        )
+    if fmt == "omop":
+        return StagedCohort(
+            format=fmt,
+            directory=directory,
+            tables=stage_omop(directory, staging),
+            files=tuple(omop_tables_in(directory)),
         )
     found = flat_tables_in(directory)
     return StagedCohort(

@@ -1,0 +1,162 @@
+"""Population care gaps: 1,000,000 women on DuckDB, the row-by-row Python oracle, Spark local.
+
+    .venv/bin/python -m benchmarks.cohort                  # all phases (about 5 minutes)
+    .venv/bin/python -m benchmarks.cohort --skip-spark
+    .venv/bin/python -m benchmarks.cohort --patients 200000 --small 20000
+
+Each phase runs in its own process so that its peak memory (max RSS) is its own. The cohort is
+the seeded synthetic one (flat-schema Parquet), evaluated as of its last day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+UNTIL = date(2026, 1, 1)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_generate(directory: Path, patients: int) -> dict[str, Any]:
+    from bonewise.cohort.generate import write_cohort
+
+    started = time.perf_counter()
+    result = write_cohort(
+        directory, patients=patients, seed=2026, until=UNTIL, output_format="parquet"
+    )
+    return {"seconds": time.perf_counter() - started, "rows": sum(result.rows.values())}
+
+
+def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
+    from bonewise.caregaps.runner import run_care_gaps
+
+    started = time.perf_counter()
+    session = None
+    if engine == "spark":
+        from bonewise.caregaps.engine import spark_session
+
+        session = spark_session("local[*]")
+    session_seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        result = run_care_gaps(
+            source=directory,
+            out=Path(out),
+            engine=engine,
+            as_of=UNTIL,
+            session=session,  # type: ignore[arg-type]
+        )
+        run_seconds = time.perf_counter() - t0
+    if session is not None:
+        session.stop()
+    return {
+        "seconds": run_seconds,
+        "session_seconds": session_seconds,
+        "gaps": {m: o.gaps for m, o in result.measures.items()},
+        "steps": {k: round(v, 2) for k, v in result.seconds.items()},
+    }
+
+
+def phase_python(directory: Path) -> dict[str, Any]:
+    import pyarrow.parquet as pq
+
+    from bonewise.caregaps import reference
+    from bonewise.caregaps.definitions import load_measures
+    from bonewise.cohort.schema import TABLES
+
+    started = time.perf_counter()
+    tables = {t: pq.read_table(directory / f"{t}.parquet").to_pylist() for t in TABLES}
+    outcomes = reference.evaluate(tables, UNTIL, load_measures())
+    gaps = reference.gaps(outcomes)
+    return {"seconds": time.perf_counter() - started, "gaps": {m: len(g) for m, g in gaps.items()}}
+
+
+def _child(phase: str, directory: Path, extra: str = "") -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.cohort", "--phase", phase, "--dir", str(directory)]
+    if extra:
+        command += ["--arg", extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"phase {phase} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    parser.add_argument("--arg", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:  # inside a child process: run one phase, print its figures as JSON
+        directory = Path(args.dir)
+        phases = {
+            "generate": lambda: phase_generate(directory, int(args.arg)),
+            "duckdb": lambda: phase_engine(directory, "duckdb"),
+            "spark": lambda: phase_engine(directory, "spark"),
+            "python": lambda: phase_python(directory),
+        }
+        figures = phases[args.phase]()
+        figures["peak_mb"] = round(_peak_mb())
+        print(json.dumps(figures))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big, small = Path(tmp) / "big", Path(tmp) / "small"
+        rows = []
+        gen = _child("generate", big, str(args.patients))
+        rows.append((f"generate {args.patients:,} women (Parquet)", gen))
+        duck = _child("duckdb", big)
+        rows.append((f"DuckDB, {args.patients:,} women, 5 measures", duck))
+        _child("generate", small, str(args.small))
+        duck_small = _child("duckdb", small)
+        rows.append((f"DuckDB, {args.small:,} women", duck_small))
+        python = _child("python", small)
+        rows.append((f"plain Python row by row, {args.small:,} women", python))
+        if python["gaps"] != duck_small["gaps"]:
+            raise SystemExit(f"oracle and DuckDB disagree: {python['gaps']} {duck_small['gaps']}")
+        spark = None
+        if not args.skip_spark:
+            spark = _child("spark", small)
+            rows.append((f"Spark local[*], {args.small:,} women", spark))
+            if spark["gaps"] != duck_small["gaps"]:
+                raise SystemExit(f"Spark and DuckDB disagree: {spark['gaps']}")
+
+    print(f"cohort benchmark ({time.strftime('%Y-%m-%d %H:%M')}, as of {UNTIL})")
+    for label, f in rows:
+        extra = (
+            f" (+{f['session_seconds']:.1f} s session start)" if f.get("session_seconds") else ""
+        )
+        print(f"  {label:<48} {f['seconds']:8.1f} s  peak {f['peak_mb']:6,} MB{extra}")
+    print(f"  generated rows: {gen['rows']:,}")
+    print(f"  DuckDB steps ({args.patients:,}): {duck['steps']}")
+    ratio = python["seconds"] / duck_small["seconds"]
+    per_woman = duck["seconds"] / args.patients * args.small
+    print(
+        f"  plain Python / DuckDB at {args.small:,}: {ratio:.1f}x; "
+        f"plain Python / DuckDB per woman (DuckDB at {args.patients:,}): "
+        f"{python['seconds'] / per_woman:.1f}x"
+    )
+    print(f"  gaps at {args.patients:,}: {duck['gaps']}")
+    if spark:
+        print(
+            f"  Spark / DuckDB at {args.small:,}: {spark['seconds'] / duck_small['seconds']:.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
