@@ -63,7 +63,7 @@ def _style(large: bool) -> Iterator[None]:
                 "axes.spines.top": False,
                 "axes.spines.right": False,
                 "svg.fonttype": "none",
-            "svg.hashsalt": "bonewise",  # same chart, same bytes
+                "svg.hashsalt": "bonewise",  # same chart, same bytes
             }
         ),
     ):

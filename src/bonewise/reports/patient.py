@@ -126,6 +126,11 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def plain_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -218,22 +223,25 @@ def where_bones_stand(a: Assessment) -> tuple[str, list[str]]:
             "Your bone density scan is recorded, but it has no result this report can read as a "
             "category. Ask your team what it shows."
         )
+    steady: dict[tuple[date, date], list[str]] = {}
     for change in a.bmd_changes:
         site = PLAIN_SITE.get(change.site, change.site)
         if change.converted:
             continue
         if not change.significant:
-            details.append(
-                f"At the {site}, your bone density has held steady between "
-                f"{long_date(change.from_date)} and {long_date(change.to_date)} (the change is "
-                "within what the scanner can reliably measure)."
-            )
+            steady.setdefault((change.from_date, change.to_date), []).append(site)
         else:
             direction = "gone up" if change.percent > 0 else "gone down"
             details.append(
                 f"At the {site}, your bone density has {direction} by {abs(change.percent):.1f}% "
                 f"since {long_date(change.from_date)}: more than the scanner's margin of error."
             )
+    for (start, end), sites in steady.items():
+        details.append(
+            f"At the {plain_list(sites)}, your bone density has held steady between "
+            f"{long_date(start)} and {long_date(end)} (the change is within what the scanner can "
+            "reliably measure)."
+        )
     return text, details
 
 

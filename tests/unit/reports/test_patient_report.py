@@ -154,3 +154,17 @@ def test_a_question_about_low_intake_appears_exactly_when_below_target(calcium, 
     r = report("normal", intake=summary)
     asked = any(q.startswith("My calcium averages") for q in r.questions)
     assert asked == (calcium is not None and calcium < target)
+
+
+def test_bmd_change_in_plain_words_against_the_scanners_margin():
+    steady = report("osteoporosis").bone_details
+    assert (
+        "At the lower spine, top of the thigh bone (femoral neck) and hip, your bone density has "
+        "held steady between 20 March 2024 and 15 October 2025" in " ".join(steady)
+    )
+    risen = " ".join(report("lapsed-denosumab").bone_details)
+    assert (
+        "At the lower spine, your bone density has gone up by 7.7% since 15 December 2020" in risen
+    )
+    # Across scanner makes there is no significance call, so nothing is said about change.
+    assert "held steady" not in " ".join(report("lunar-conversion").bone_details)
