@@ -407,6 +407,77 @@ def patient_view_cards(
     return CdsResponse(cards=[c for c in cards if c is not None]).model_dump(exclude_none=True)
 
 
+def status_independent_cards(
+    probes: list[tuple[PatientRecord, Assessment]],
+    *,
+    reason: str,
+    patient_url: str,
+    fhir_patient_id: str,
+) -> dict[str, Any]:
+    """Cards for a chart without menopausal status: only what holds whatever her status is.
+
+    `probes` are the same chart assessed once per possible menopausal status. The category and
+    the guideline verdicts depend on it, so they are not shown; an alert (DXA due, denosumab
+    lapse) or an automation stop is shown only if every probe raised it with the same words.
+    """
+    record, first = probes[0]
+    common = {(a.id, a.text) for a in first.alerts}
+    for _, other in probes[1:]:
+        common &= {(a.id, a.text) for a in other.alerts}
+    same_schedule = all(other.monitoring == first.monitoring for _, other in probes)
+    if not same_schedule:
+        common = {(i, t) for i, t in common if i not in ("no-baseline-dxa", "dxa-overdue")}
+    shared = first.model_copy(
+        update={"alerts": [a for a in first.alerts if (a.id, a.text) in common]}
+    )
+    key = f"{record.id}/{first.as_of.isoformat()}"
+    cards = cannot_assess_cards(
+        reason + "\n\nThe bone-density category and the guideline verdicts depend on menopausal "
+        "status and are not shown; cards below hold whatever her status is.",
+        patient_url=patient_url,
+        key=key,
+    )["cards"]
+    due = shared.monitoring.next_dxa_due
+    for card in (
+        _alert_card(
+            shared,
+            ("no-baseline-dxa", "dxa-overdue"),
+            key,
+            patient_url,
+            topic="dxa-overdue",
+            summary="No baseline DXA on record: order a bone density scan"
+            if any(a.id == "no-baseline-dxa" for a in shared.alerts)
+            else f"DXA overdue (was due {due.isoformat() if due else 'earlier'}): order a "
+            "repeat scan",
+            patient_id=fhir_patient_id,
+        ),
+        _alert_card(
+            shared,
+            ("denosumab-lapse",),
+            key,
+            patient_url,
+            topic="denosumab-lapse",
+            summary="Denosumab overdue: rebound vertebral-fracture risk; give the dose or plan "
+            "a transition",
+        ),
+    ):
+        if card is not None:
+            cards.append(card.model_dump(exclude_none=True))
+    stops = [a.automation for _, a in probes]
+    if all(s.stopped and s.reasons == stops[0].reasons for s in stops):
+        cards.append(
+            _card(
+                f"{key}/automation-stopped",
+                topic="route-to-clinician",
+                summary="Automated bone-health plans stopped: clinician review needed",
+                indicator="warning",
+                detail="; ".join(stops[0].reasons),
+                patient_url=patient_url,
+            ).model_dump(exclude_none=True)
+        )
+    return {"cards": cards}
+
+
 def cannot_assess_cards(reason: str, *, patient_url: str, key: str) -> dict[str, Any]:
     """One info card saying what bonewise is missing, instead of a silent nothing."""
     card = _card(

@@ -71,9 +71,12 @@ BMD_MIN, BMD_MAX = ev.BMD_RANGE_G_CM2.value
 class FhirImportError(ValueError):
     """The input cannot become a PatientRecord; the report says what was read before it failed."""
 
-    def __init__(self, message: str, *, report: ImportReport | None = None) -> None:
+    def __init__(
+        self, message: str, *, report: ImportReport | None = None, missing: str | None = None
+    ) -> None:
         super().__init__(message)
         self.report = report
+        self.missing = missing  # the PatientRecord field the input lacks, when that is the cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -1117,6 +1120,7 @@ class _Importer:
                 "Postmenopausal state); add one, or import with `bonewise fhir import "
                 "--menopausal-status premenopausal|perimenopausal|postmenopausal`",
                 report=self.report,
+                missing="patient.menopausal_status",
             )
         self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
         return str(chosen.value)

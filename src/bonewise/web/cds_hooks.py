@@ -38,6 +38,22 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _without_menopausal_status(
+    bundle: dict[str, Any], reason: str, as_of: date, link: str, patient_id: str, key: str
+) -> dict[str, Any]:
+    """Assess the chart once per possible menopausal status; show only what they agree on."""
+    probes = []
+    for status in ("premenopausal", "perimenopausal", "postmenopausal"):
+        try:
+            record = import_fhir(bundle, today=as_of, menopausal_status=status).record
+        except FhirImportError as exc:
+            return cds_hooks.cannot_assess_cards(str(exc), patient_url=link, key=key)
+        probes.append((record, assess(record, as_of=as_of)))
+    return cds_hooks.status_independent_cards(
+        probes, reason=reason, patient_url=link, fhir_patient_id=patient_id
+    )
+
+
 def today() -> date:
     """The day cards are computed for (a dependency, so tests can fix it)."""
     return date.today()
@@ -111,7 +127,9 @@ def call_service(
     try:
         imported = import_fhir(bundle, today=as_of, source_name="CDS Hooks prefetch")
     except FhirImportError as exc:
-        return cds_hooks.cannot_assess_cards(str(exc), patient_url=link, key=key)
+        if exc.missing != "patient.menopausal_status":
+            return cds_hooks.cannot_assess_cards(str(exc), patient_url=link, key=key)
+        return _without_menopausal_status(bundle, str(exc), as_of, link, patient_id, key)
     assessment = assess(imported.record, as_of=as_of)
     return cds_hooks.patient_view_cards(
         imported.record, assessment, patient_url=link, fhir_patient_id=patient_id

@@ -202,9 +202,39 @@ def test_patient_view_without_menopausal_status_says_what_is_missing(client: Tes
             prefetch=prefetch,
         )
     )
-    (card,) = cards.values()
+    card = cards["cannot-assess"]
     assert card["indicator"] == "info"
     assert "menopausal_status" in card["detail"]
+    # The category and the guideline verdicts depend on menopausal status: not shown.
+    assert "who-category" not in cards and "therapy-gap" not in cards
+
+
+def _without_menopausal_status(prefetch: dict[str, Any]) -> dict[str, Any]:
+    observations = prefetch["observations"]["entry"]
+    prefetch["observations"]["entry"] = [
+        e for e in observations if "menopausal-status" not in json.dumps(e["resource"]["code"])
+    ]
+    return prefetch
+
+
+@pytest.mark.parametrize(
+    ("example", "topic"),
+    [("lapsed-denosumab.json", "denosumab-lapse"), ("no-dxa-yet.json", "dxa-overdue")],
+)
+def test_alerts_that_hold_whatever_the_menopausal_status_are_still_shown(
+    client: TestClient, example: str, topic: str
+) -> None:
+    patient_id, prefetch = _example_prefetch(example)
+    response = _call(
+        client,
+        "bonewise-patient-view",
+        "patient-view",
+        patient_id,
+        prefetch=_without_menopausal_status(prefetch),
+    )
+    cards = _cards(response)
+    assert set(cards) >= {"cannot-assess", topic}
+    assert "who-category" not in cards
 
 
 def _draft_letrozole() -> dict[str, Any]:
@@ -356,3 +386,26 @@ def test_patient_view_is_quiet_for_a_patient_not_on_an_aromatase_inhibitor(
         prefetch=prefetch,
     )
     assert _cards(response) == {}
+
+
+def test_an_alert_raised_by_only_some_statuses_is_not_shown() -> None:
+    from bonewise.clinical.models import PatientRecord
+    from bonewise.interop import cds_hooks
+
+    lapsed = load_patient_file(EXAMPLES / "lapsed-denosumab.json", today=TODAY)
+    without = PatientRecord.model_validate({**lapsed.model_dump(mode="json"), "bone_therapy": []})
+    both = [(r, assess(r, as_of=TODAY)) for r in (lapsed, lapsed)]
+    mixed = [(r, assess(r, as_of=TODAY)) for r in (lapsed, without)]
+
+    def topics(probes: Any) -> set[str]:
+        body = cds_hooks.status_independent_cards(
+            probes,
+            reason="menopausal status missing",
+            patient_url="https://x/p",
+            fhir_patient_id="p",
+        )
+        _valid(RESPONSE, body)
+        return {c["source"]["topic"]["code"] for c in body["cards"]}
+
+    assert "denosumab-lapse" in topics(both)
+    assert "denosumab-lapse" not in topics(mixed)
