@@ -4,7 +4,9 @@ A thin adapter: the request's prefetch is imported with bonewise.interop.fhir_im
 with the clinical core, and turned into cards by bonewise.interop.cds_hooks. The service reads
 only what the EHR sends (prefetch); it never reads bonewise's own store, so a CDS client learns
 nothing it did not already hold. Cards link to the patient's assessment page in bonewise
-(BONEWISE_PUBLIC_URL, else the request's base URL).
+(BONEWISE_PUBLIC_URL, else the request's base URL). patient-view answers only for a patient with
+an aromatase inhibitor in the prefetch; if the chart lacks her menopausal status, it says so and
+shows only the alerts that hold whatever her status is.
 
 Authentication of CDS clients (the JWT of CDS Hooks 2.0 security) is not implemented here: run
 the service behind the EHR's network boundary, or add JWT checking before exposing it.
