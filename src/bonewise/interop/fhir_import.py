@@ -530,6 +530,7 @@ class _Importer:
         day = self._date(
             obs.effectiveDateTime
             or (obs.effectivePeriod.start if obs.effectivePeriod else None)
+            or obs.effectiveInstant
             or obs.issued,
             "Observation.effective",
             entry.ref,
@@ -1004,6 +1005,13 @@ class _Importer:
             ovarian_suppression=_ext_value(res, codes.EXT_OVARIAN_SUPPRESSION, "valueBoolean"),
             derived_from=derived,
         )
+        if end is None and res.status in ("stopped", "completed"):
+            self.report.add(
+                "defaulted",
+                entry.ref,
+                f"{drug.agent}: status {res.status!r} but no end date in the input; recorded "
+                "as ongoing, so check whether and when it ended",
+            )
         self.courses.append(course)
 
     # -- assembling the record --

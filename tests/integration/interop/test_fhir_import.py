@@ -322,3 +322,19 @@ def test_repeated_unknown_codes_and_unread_types_are_reported_once_with_counts()
     assert unknown.source.endswith(", ...")
     not_used = [i for i in result.report.of_kind("not-used") if i.source == "Claim"]
     assert [i.message for i in not_used] == ["2 Claim resource(s): not read by bonewise"]
+
+
+def test_a_stopped_course_without_an_end_date_is_flagged() -> None:
+    stopped = {
+        "resourceType": "MedicationRequest",
+        "status": "stopped",
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "199224"}]
+        },
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2019-03-01",
+    }
+    result = import_fhir(_bundle(stopped), today=TODAY)
+    assert result.record.therapy is not None and result.record.therapy.end_date is None
+    assert any("no end date" in i.message for i in result.report.of_kind("defaulted"))
