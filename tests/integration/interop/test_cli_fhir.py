@@ -170,3 +170,14 @@ def test_menopausal_status_option_overrides_and_reports_the_conflict() -> None:
     body = json.loads(result.stdout)
     assert body["record"]["patient"]["menopausal_status"] == "perimenopausal"
     assert body["report"]["counts"]["conflict"] == 1
+
+
+def test_export_to_stdout_without_assessment_holds_only_the_record() -> None:
+    result = runner.invoke(
+        app, ["fhir", "export", str(EXAMPLES / "normal.json"), "-o", "-", "--without-assessment"]
+    )
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(result.stdout)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert "Patient" in kinds
+    assert not kinds & {"RiskAssessment", "CarePlan", "Provenance"}
