@@ -1,6 +1,8 @@
 """Search ranking on SR28-style descriptions (pure): the plain, common food first."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bonewise.nutrition.search import Query, index_entries, match_description, rank, singular
 
@@ -97,3 +99,20 @@ def test_terms_know_the_comma_part_they_first_appear_in():
     entries = index_entries("Milk, reduced fat, fluid, 2% milkfat", "")
     assert entries["milk"] == 0 and entries["fluid"] == 2 and entries["2%"] == 3
     assert index_entries("Fish, sardine, Atlantic")["sardine"] == 0
+
+
+@given(st.sampled_from(FOODS), st.data())
+def test_a_food_is_found_by_any_of_its_own_words_in_any_order(food, data):
+    ndb, description, group, survey = food
+    own = sorted({w for w in description.replace(",", " ").split() if len(w) > 1})
+    chosen = data.draw(st.lists(st.sampled_from(own), min_size=1, max_size=4, unique=True))
+    typed = " ".join(data.draw(st.permutations(chosen)))
+    match = match_description(
+        Query.parse(typed + " "),
+        ndb_no=ndb,
+        description=description,
+        food_group_code=group,
+        survey=survey,
+    )
+    assert match is not None
+    assert search(typed, limit=len(FOODS)).count(description) == 1
