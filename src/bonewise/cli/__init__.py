@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, _click  # typer's own click, which TyperGroup subclasses
 
 # Feature registration: command name -> (module, attribute). The attribute is a Typer app (a
 # command group) or a plain function (a single command). Each feature adds one line.
@@ -32,10 +31,10 @@ FEATURES: dict[str, tuple[str, str]] = {
 
 
 class _LazyFeatures(TyperGroup):
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: _click.Context) -> list[str]:
         return list(FEATURES)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         if cmd_name not in FEATURES:
             return None
         module_name, attribute = FEATURES[cmd_name]

@@ -18,14 +18,18 @@ console = Console()
 
 def assess_command(
     patient_file: Annotated[
-        Path | None, typer.Argument(help="Patient file: native JSON (see --schema).")
+        Path | None,
+        typer.Argument(
+            help="Patient file: native JSON (see --schema) or a FHIR R4 Bundle, told apart by content."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Assessment as JSON.")] = False,
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the patient file's JSON schema and exit.")
     ] = False,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Evaluate on this day (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option("--as-of", help="Evaluate on this day (YYYY-MM-DD); default today."),
     ] = None,
 ) -> None:
     """Assess one patient: WHO category, each guideline side by side, alerts, monitoring, gaps."""

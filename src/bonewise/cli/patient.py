@@ -16,7 +16,9 @@ app = typer.Typer(help="Store and read patient records.", no_args_is_help=True)
 
 @app.command("add")
 def add(
-    patient_file: Annotated[Path, typer.Argument(help="Patient file (native JSON).")],
+    patient_file: Annotated[
+        Path, typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content).")
+    ],
 ) -> None:
     """Validate a patient file and store it (replacing the stored record with the same id)."""
     record = load_patient_or_exit(patient_file, today=parse_day(None))
