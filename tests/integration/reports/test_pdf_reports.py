@@ -16,6 +16,11 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def unhyphenated(text: str) -> str:
+    """pdftotext joins a word broken at a line-end hyphen: compare without hyphens."""
+    return squash(text.replace("-", ""))
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_clinician_pdf_has_category_recommendations_and_citations(rendered, name):
     pdf = rendered[(name, "clinician")]
@@ -24,9 +29,10 @@ def test_clinician_pdf_has_category_recommendations_and_citations(rendered, name
     assert f"WHO category {category}" in pdf.text
     for rec in [*a.recommendations, *a.safety_checks]:
         assert rec.rule_id in pdf.text
-        assert squash(rec.citation) in pdf.text
+        assert unhyphenated(rec.text) in unhyphenated(pdf.text)
+        assert unhyphenated(rec.citation) in unhyphenated(pdf.text)
     for decision in a.guidelines.values():
-        assert squash(decision.citation) in pdf.text
+        assert unhyphenated(decision.citation) in unhyphenated(pdf.text)
     for gap in a.data_gaps:
         assert gap.field.replace(",", ", ") in pdf.text
     assert "No intake logged" in pdf.text and "No exercise logged" in pdf.text
@@ -40,8 +46,8 @@ def test_patient_pdf_has_where_she_stands_her_advice_and_sources(rendered, name)
         assert a.who_category in pdf.text.lower()
     for rec in a.recommendations:
         if rec.audience == "patient":
-            assert squash(rec.text) in pdf.text
-            assert squash(rec.citation) in pdf.text
+            assert unhyphenated(rec.text) in unhyphenated(pdf.text)
+            assert unhyphenated(rec.citation) in unhyphenated(pdf.text)
     assert "Questions to ask your care team" in pdf.text
     assert "No intake logged" in pdf.text and "No exercise logged" in pdf.text
     body = pdf.text.split(" Sources ")[0].lower().replace(a.patient_id.lower(), "")
