@@ -39,7 +39,7 @@ SECRET_ENV = "BONEWISE_SECRET_KEY"
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/cds-services"))
 
 
 def _error(request: Request, status: int, message: str, **headers: str) -> Response:
@@ -123,6 +123,8 @@ def _security_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        if response.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -147,6 +149,24 @@ def _security_headers(app: FastAPI) -> None:
         return response
 
 
+def _routes(routes: Any) -> list[Any]:
+    flat = []
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        flat += _routes(nested.routes) if nested is not None else [route]
+    return flat
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route accepts at `path` (Starlette's 405 names only the first)."""
+    methods: set[str] = set()
+    for route in _routes(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and getattr(route, "methods", None) and regex.match(path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def _custom_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -164,6 +184,13 @@ def _custom_openapi(app: FastAPI) -> None:
             "description": "the token from POST /api/v1/session (browsers use the "
             "HttpOnly session cookie instead, with the X-CSRF-Token header on writes)",
         }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "401" in responses:
+                    operation["security"] = [{"session": []}]
+                if "requestBody" in operation:
+                    responses.setdefault("400", {"description": "the body is not well-formed JSON"})
         app.openapi_schema = schema
         return schema
 

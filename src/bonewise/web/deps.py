@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from bonewise.store.accounts import User
 from bonewise.web import services
@@ -74,3 +77,26 @@ PATIENT_RESPONSES: dict[int | str, dict[str, object]] = {
     **AUTH_RESPONSES,
     404: {"description": "no such patient record"},
 }
+
+
+def strict_json(model: type[BaseModel]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency that validates the raw JSON body against `model` in pydantic's strict mode,
+    so the API refuses what its schema forbids (0 for a boolean, "5" for a number, 0 for a
+    date) instead of quietly coercing it. FastAPI's own (lax) parse still documents the body."""
+
+    async def check(request: Request) -> None:
+        raw = await request.body()
+        try:
+            model.model_validate_json(raw or b"null", strict=True)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [
+                    {"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors(include_url=False)
+                ]
+            ) from exc
+
+    return check
+
+
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"

@@ -14,10 +14,12 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
+from bonewise.nutrition.targets import check_age
 from bonewise.store.accounts import (
     AccountError,
     AccountRepository,
@@ -26,7 +28,7 @@ from bonewise.store.accounts import (
     User,
     WebSession,
 )
-from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.patients import PatientNotFound, PatientRepository, PatientRow
 from bonewise.store.uow import UnitOfWork
 from bonewise.web.panel import PanelRow, panel_row, sort_by_urgency
 from bonewise.web.security import Forbidden, LoginRateLimiter
@@ -86,6 +88,19 @@ def authorize(factory: Factory, *, actor: User, patient_id: str, access: Access)
     """Raise Forbidden (or PatientNotFound) unless `actor` may `access` this patient."""
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, access)
+
+
+def _lock_record(uow: UnitOfWork, patient_id: str) -> None:
+    """Take the record's write lock before reading it for a read-modify-write, so two
+    concurrent writes cannot both read the old record and the second silently drop the
+    first's change (a lost update). The no-op UPDATE makes SQLite start its write transaction
+    now and makes PostgreSQL lock the row; a concurrent writer waits until we commit."""
+    uow.session.execute(
+        update(PatientRow)
+        .where(PatientRow.id == patient_id)
+        .values(updated_at=PatientRow.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _audit_read(uow: UnitOfWork, actor: User, patient_id: str, what: str) -> None:
@@ -240,14 +255,28 @@ def save_profile(
                 raise Forbidden("clinicians open a patient's record through the panel")
             if actor.patient_id is not None:
                 patient_id = actor.patient_id
+                _lock_record(uow, patient_id)
                 existing: dict[str, Any] = patients.get_or_raise(patient_id).model_dump(mode="json")
             else:
                 patient_id = f"p-{secrets.token_hex(6)}"
                 existing = {"id": patient_id}
         else:
             _authorize(uow, actor, patient_id, "write")
+            _lock_record(uow, patient_id)
             existing = patients.get_or_raise(patient_id).model_dump(mode="json")
         record = _parse({**existing, **profile, "id": patient_id}, today)
+        try:  # the adult range the nutrition targets (and bonewise) are built for
+            check_age(record.patient.age_on(today))
+        except ValueError as exc:
+            raise InvalidInput(
+                [
+                    {
+                        "loc": ["body", "patient", "birth_date"],
+                        "msg": f"birth date {record.patient.birth_date}: {exc}",
+                        "type": "value_error",
+                    }
+                ]
+            ) from exc
         patients.save(record)
         if actor.role == "patient" and actor.patient_id is None:
             AccountRepository(uow.session).attach_patient(user_id=actor.id, patient_id=patient_id)
@@ -267,6 +296,7 @@ def add_dxa_scan(
 ) -> PatientRecord:
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, "write")
+        _lock_record(uow, patient_id)
         patients = PatientRepository(uow.session)
         data = patients.get_or_raise(patient_id).model_dump(mode="json")
         index = len(data["dxa_scans"])
@@ -299,6 +329,7 @@ def add_lab(
 ) -> PatientRecord:
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, "write")
+        _lock_record(uow, patient_id)
         patients = PatientRepository(uow.session)
         data = patients.get_or_raise(patient_id).model_dump(mode="json")
         index = len(data["labs"])

@@ -101,6 +101,21 @@ def test_invalid_profile_with_a_future_birth_date_changes_nothing(sqlite_world: 
     assert _state(sqlite_world, pid) == before
 
 
+def test_a_birth_date_outside_the_adult_range_is_refused(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    assert pid
+    before = _state(sqlite_world, pid)
+    actor = sqlite_world.actor("patient_a")
+    response = actor.client.put(
+        f"/api/v1/patients/{pid}/profile",
+        json={"patient": {"birth_date": "0907-01-01", "menopausal_status": "postmenopausal"}},
+        headers=actor.headers(),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "patient", "birth_date"]
+    assert _state(sqlite_world, pid) == before
+
+
 def test_exercise_log_rejects_a_future_day_and_counts_a_walk(sqlite_world: World) -> None:
     pid = sqlite_world.patient_a.patient_id
     actor = sqlite_world.actor("patient_a")

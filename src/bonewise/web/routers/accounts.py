@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
 from bonewise.web import pages, services
-from bonewise.web.deps import AUTH_RESPONSES
+from bonewise.web.deps import AUTH_RESPONSES, strict_json
 from bonewise.web.schemas import Credentials, Message, SessionOut, ShareIn, SignUp, UserOut
 from bonewise.web.security import (
     SESSION_COOKIE,
@@ -183,7 +183,12 @@ def share_form(
         429: {"model": Message, "description": "too many failed attempts"},
     },
 )
-def api_sign_in(request: Request, body: Credentials, response: Response) -> SessionOut:
+def api_sign_in(
+    request: Request,
+    body: Credentials,
+    response: Response,
+    _strict: None = Depends(strict_json(Credentials)),
+) -> SessionOut:
     web_session = services.sign_in(
         factory_of(request),
         email=body.email,
@@ -225,7 +230,9 @@ def api_sign_out(
     tags=["accounts"],
     summary="Create a patient account",
 )
-def api_sign_up(request: Request, body: SignUp) -> UserOut:
+def api_sign_up(
+    request: Request, body: SignUp, _strict: None = Depends(strict_json(SignUp))
+) -> UserOut:
     user = services.sign_up_patient(
         factory_of(request), email=body.email, name=body.name, password=body.password
     )
@@ -249,6 +256,7 @@ def api_share(
     body: ShareIn,
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
+    _strict: None = Depends(strict_json(ShareIn)),
 ) -> UserOut:
     clinician = services.share_with_clinician(
         factory_of(request), actor=principal.user, clinician_email=body.clinician_email

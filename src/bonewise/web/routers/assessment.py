@@ -10,10 +10,21 @@ from fastapi.responses import Response
 
 from bonewise.clinical.models import SITE_LABELS
 from bonewise.web import pages, services
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
+from bonewise.web.deps import DAY_PATTERN, PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.security import factory_of
 
 router = APIRouter()
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise services.InvalidInput(
+            [{"loc": ["query", "as_of"], "msg": f"{text!r} is not a date", "type": "value_error"}]
+        ) from exc
 
 
 @router.get("/patients/{patient_id}/assessment", include_in_schema=False)
@@ -45,12 +56,16 @@ def assessment_page(request: Request, access: PatientAccess = Depends(patient_re
 def api_assessment(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
-    as_of: date | None = Query(default=None, description="evaluate on this day (default today)"),
+    as_of: str | None = Query(
+        default=None,
+        pattern=DAY_PATTERN,
+        description="evaluate on this day, YYYY-MM-DD (default today)",
+    ),
 ) -> dict[str, Any]:
     _, assessment = services.assessment_for(
         factory_of(request),
         actor=access.user,
         patient_id=access.patient_id,
-        as_of=as_of or date.today(),
+        as_of=_day(as_of),
     )
     return assessment.to_json()

@@ -11,7 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from bonewise import evidence
 from bonewise.clinical.models import SITE_LABELS, SITES, DxaScan, Lab, PatientRecord
 from bonewise.web import forms, pages, services
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader, patient_writer
+from bonewise.web.deps import (
+    PATIENT_RESPONSES,
+    PatientAccess,
+    patient_reader,
+    patient_writer,
+    strict_json,
+)
 from bonewise.web.security import factory_of
 
 router = APIRouter()
@@ -118,7 +124,10 @@ def api_scans(request: Request, access: PatientAccess = Depends(patient_reader))
     summary="Add a DXA scan (T/Z-scores -7..+5, BMD 0.2..2.0 g/cm2, no future dates)",
 )
 def api_add_scan(
-    request: Request, body: DxaScan, access: PatientAccess = Depends(patient_writer)
+    request: Request,
+    body: DxaScan,
+    access: PatientAccess = Depends(patient_writer),
+    _strict: None = Depends(strict_json(DxaScan)),
 ) -> PatientRecord:
     return services.add_dxa_scan(
         factory_of(request),
@@ -138,7 +147,10 @@ def api_add_scan(
     summary="Add a lab result (25-OH vitamin D, serum calcium, creatinine clearance)",
 )
 def api_add_lab(
-    request: Request, body: Lab, access: PatientAccess = Depends(patient_writer)
+    request: Request,
+    body: Lab,
+    access: PatientAccess = Depends(patient_writer),
+    _strict: None = Depends(strict_json(Lab)),
 ) -> PatientRecord:
     return services.add_lab(
         factory_of(request),

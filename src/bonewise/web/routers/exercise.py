@@ -15,6 +15,7 @@ from bonewise.web.deps import (
     PatientAccess,
     own_patient_writer,
     patient_reader,
+    strict_json,
 )
 from bonewise.web.security import factory_of
 
@@ -124,7 +125,10 @@ def api_exercise(
     responses=PATIENT_RESPONSES,
 )
 def api_log_exercise(
-    request: Request, body: SessionIn, access: PatientAccess = Depends(own_patient_writer)
+    request: Request,
+    body: SessionIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(SessionIn)),
 ) -> dict[str, Any]:
     logged = activity.log_exercise(
         factory_of(request),

@@ -15,10 +15,12 @@ from bonewise.store.food import MEALS, DiaryEntry, FoodHit
 from bonewise.web import charts, diet, pages, services
 from bonewise.web.deps import (
     AUTH_RESPONSES,
+    DAY_PATTERN,
     PATIENT_RESPONSES,
     PatientAccess,
     own_patient_writer,
     patient_reader,
+    strict_json,
 )
 from bonewise.web.forms import errors_by_field
 from bonewise.web.security import Principal, factory_of, require_principal
@@ -206,9 +208,11 @@ def api_foods(
 def api_diary(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
-    day: date | None = Query(default=None, description="default today"),
+    day: str | None = Query(
+        default=None, pattern=DAY_PATTERN, description="YYYY-MM-DD, default today"
+    ),
 ) -> dict[str, Any]:
-    when = _day(day.isoformat() if day else None)
+    when = _day(day)
     view = diet.diary_day(
         factory_of(request), actor=access.user, patient_id=access.patient_id, day=when
     )
@@ -228,7 +232,10 @@ def api_diary(
     summary="Log a food she ate (the patient herself only)",
 )
 def api_log_food(
-    request: Request, body: FoodEntryIn, access: PatientAccess = Depends(own_patient_writer)
+    request: Request,
+    body: FoodEntryIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(FoodEntryIn)),
 ) -> dict[str, Any]:
     entry = diet.log_food(
         factory_of(request),

@@ -10,7 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.web import forms, pages, services
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader, patient_writer
+from bonewise.web.deps import (
+    PATIENT_RESPONSES,
+    PatientAccess,
+    patient_reader,
+    patient_writer,
+    strict_json,
+)
 from bonewise.web.schemas import ProfileIn
 from bonewise.web.security import Principal, factory_of, require_patient, verify_csrf
 
@@ -127,6 +133,7 @@ def api_onboard(
     body: ProfileIn,
     principal: Principal = Depends(require_patient),
     _csrf: None = Depends(verify_csrf),
+    _strict: None = Depends(strict_json(ProfileIn)),
 ) -> PatientRecord:
     return services.save_profile(
         factory_of(request),
@@ -158,7 +165,10 @@ def api_record(request: Request, access: PatientAccess = Depends(patient_reader)
     responses=PATIENT_RESPONSES,
 )
 def api_profile(
-    request: Request, body: ProfileIn, access: PatientAccess = Depends(patient_writer)
+    request: Request,
+    body: ProfileIn,
+    access: PatientAccess = Depends(patient_writer),
+    _strict: None = Depends(strict_json(ProfileIn)),
 ) -> PatientRecord:
     return services.save_profile(
         factory_of(request),

@@ -1,0 +1,41 @@
+"""Concurrent writes to one record all land (no lost update), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.store.patients import PatientRepository
+from bonewise.store.uow import UnitOfWork
+from bonewise.web import services
+
+from .conftest import add_user, example
+
+
+def test_concurrent_lab_writes_are_all_kept(store: sessionmaker[Session]) -> None:
+    user = add_user(store, email="ann@example.org", role="patient", record=example("normal"))
+    assert user.patient_id
+    values = [round(20 + i * 0.1, 1) for i in range(24)]
+
+    def write(value: float) -> None:
+        services.add_lab(
+            store,
+            actor=user,
+            patient_id=str(user.patient_id),
+            today=date.today(),
+            lab={
+                "kind": "25_oh_vitamin_d",
+                "date": date.today().isoformat(),
+                "value": value,
+                "unit": "ng/mL",
+            },
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, values))
+    with UnitOfWork(store) as uow:
+        record = PatientRepository(uow.session).get_or_raise(str(user.patient_id))
+    stored = sorted(lab.value for lab in record.labs if lab.kind == "25_oh_vitamin_d")
+    assert set(values) <= set(stored)
