@@ -317,6 +317,7 @@ def diary_show(
         ]
         data["entries"] = [
             {
+                "id": i.entry_id,
                 "day": i.day.isoformat(),
                 "meal": i.meal,
                 "kind": i.kind,

@@ -37,6 +37,7 @@ class Intake:
     meal: str = ""
     food_group_code: str = ""
     calcium_dose_mg: float | None = None  # elemental calcium in one supplement dose
+    entry_id: int | None = None  # the stored entry, when it came from the store
 
 
 @dataclass(frozen=True, slots=True)

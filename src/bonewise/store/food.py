@@ -658,6 +658,7 @@ class DiaryEntry:
             grams=self.grams,
             meal=self.meal,
             food_group_code=self.food_group_code,
+            entry_id=self.id,
         )
 
 
@@ -684,6 +685,7 @@ class SupplementEntry:
             nutrients=self.nutrients,
             meal=self.meal,
             calcium_dose_mg=self.calcium_dose_mg or None,
+            entry_id=self.id,
         )
 
 
