@@ -1,15 +1,16 @@
 """Food database, diary and supplements in the store, and the nutrition service API.
 
 Tables: `foods` (USDA SR28, per-100 g values of the kept nutrients, NULL = unknown),
-`food_measures` (SR28 household measures), `food_terms` (the search index: one row per
-singularised word and food), `diary_entries` (foods eaten, with the nutrient values they were
+`food_measures` (SR28 household measures), `food_terms` and `food_vocabulary` (the search
+index: one row per singularised word and food, and how many foods have each word; plain
+B-tree lookups that work the same on SQLite and PostgreSQL), `diary_entries` (foods eaten, with the nutrient values they were
 logged with) and `supplements` (supplement doses taken, with their elemental amounts).
 
 Service API (keyword-only; every function takes a `sessionmaker` and opens its own unit of
 work, so a failed call leaves the store as it was). The CLI and the web pages call only these:
 
-    ensure_food_database(session_factory, on_progress=None) -> int      import SR28 if empty
-    import_food_database(session_factory, on_progress=None) -> int      (re)import, idempotent
+    ensure_food_database(session_factory, *, on_progress=None) -> int   import SR28 if empty
+    import_food_database(session_factory, *, on_progress=None) -> int   (re)import, idempotent
     search_foods(session_factory, *, query, limit=20) -> list[FoodHit]
     get_food(session_factory, *, ndb_no) -> Food                        raises FoodNotFound
     log_food(session_factory, *, patient_id, day, meal, ndb_no, grams=None,
@@ -31,7 +32,8 @@ Pure helpers the pages may call directly: `bonewise.nutrition.targets.targets_fo
 (`catalogue()`, `supplement_cautions(name)`), `bonewise.nutrition.totals.summary_json`.
 
 Bad input raises `ValueError` subclasses naming the field, the value and what is allowed;
-`FoodNotFound` and `bonewise.store.patients.PatientNotFound` are `LookupError`s.
+`FoodNotFound`, `DiaryEntryNotFound` and `bonewise.store.patients.PatientNotFound` are
+`LookupError`s.
 """
 
 from __future__ import annotations
