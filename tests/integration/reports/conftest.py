@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +38,11 @@ def read_pdf(path: Path) -> RenderedPdf:
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> dict[tuple[str, str], RenderedPdf]:
     folder = tmp_path_factory.mktemp("reports")
-    with ProcessPoolExecutor(max_workers=2) as pool:  # two cores: halve the wall time
+    # Two cores: halve the wall time. Spawned, not forked: the test process may hold other
+    # suites' threads (Spark, DuckDB) whose locks a fork would copy.
+    with ProcessPoolExecutor(
+        max_workers=2, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         futures = {
             (name, audience): pool.submit(
                 render_report, record=example(name), audience=audience, as_of=AS_OF
