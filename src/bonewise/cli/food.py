@@ -440,6 +440,35 @@ def nutrition_suggest(
         typer.echo("  " + suggestions.describe(s, result.nutrient))
 
 
+@nutrition_app.command("cautions")
+def nutrition_cautions(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Supplements to ask the oncology team about, each with its sources."""
+    found = cautions.catalogue()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "text": c.text,
+                    "evidence": [
+                        {"statement": p.statement, "citation": p.citation, "tag": p.tag}
+                        for p in c.evidence
+                    ],
+                }
+                for c in found
+            ]
+        )
+        return
+    for c in found:
+        console.print(f"[bold]{c.name}[/bold]")
+        console.print(f"  {c.text}", markup=False)
+        for p in c.evidence:
+            console.print(f"  - ({p.tag}) {p.statement} {p.citation}", markup=False)
+
+
 @nutrition_app.command("targets")
 def nutrition_targets(
     age: Annotated[int, typer.Option(help="Age in years (19-120).")],

@@ -157,3 +157,10 @@ def test_nutrition_targets(url):
     assert (by["vitamin_d_iu"]["low"], by["vitamin_d_iu"]["high"]) == (800, 1000)
     assert by["vitamin_k_ug"]["upper_limit"] is None
     assert run(url, "nutrition", "targets", "--age", "12").exit_code == 2
+
+
+def test_nutrition_cautions_lists_the_catalogue_with_sources(url):
+    data = json.loads(run(url, "nutrition", "cautions", "--json").stdout)
+    assert {c["id"] for c in data} >= {"black_cohosh", "dong_quai", "red_clover"}
+    assert all(c["evidence"] and all(p["citation"] for p in c["evidence"]) for c in data)
+    assert "LiverTox" in run(url, "nutrition", "cautions").stdout
