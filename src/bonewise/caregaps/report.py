@@ -34,11 +34,14 @@ the denominator, not excluded, not in the numerator: someone whose record sugges
 discuss. Missing data are not counted as normal.</p>
 <h2>Summary</h2>
 <table><thead><tr><th>Measure</th><th>Denominator</th><th>Excluded</th><th>Numerator</th>
-<th>Gaps</th><th>Performance</th></tr></thead><tbody>
+<th>Gaps</th><th>of which clinician first</th><th>Performance</th></tr></thead><tbody>
 {% for m in ms.measures %}{% set o = r.measures[m.id] %}
 <tr><td><a href="{{ m.id }}.csv">{{ m.id }}</a></td><td>{{ o.denominator }}</td><td>{{ o.excluded }}</td>
-<td>{{ o.numerator }}</td><td>{{ o.gaps }}</td><td>{{ rate(o) }}</td></tr>
+<td>{{ o.numerator }}</td><td>{{ o.gaps }}</td><td>{{ o.needing_review }}</td><td>{{ rate(o) }}</td></tr>
 {% endfor %}</tbody></table>
+<p class="note">Each measure's CSV lists its gaps with patient_id, index_date and
+clinician_review: women with bone metastases or a fracture in the last 12 months are marked for a
+clinician to review before any automated outreach.</p>
 <figure>{{ gaps_chart }}<figcaption>Gaps and numerator per measure.</figcaption></figure>
 <figure>{{ rate_chart }}<figcaption>Performance rate: numerator / (denominator - excluded).</figcaption></figure>
 <h2>Definitions</h2>

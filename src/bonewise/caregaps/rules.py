@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 
 from bonewise.caregaps.definitions import MeasureSet
 from bonewise.clinical.calendar import add_months
+from bonewise.evidence import RECENT_FRACTURE_MONTHS
 
 # The five clean flat tables, plus (optionally) the derived tables below, computed once by the
 # runner and shared by the measures.
@@ -222,6 +223,24 @@ def vitamin_d_recheck(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     base = base.mutate(index_date=base.latest_date)
     in_window = plus_months(base.index_date, ms.number("VITAMIN_D_RECHECK_MONTHS")) >= d
     return _result(base.mutate(numerator=in_window))
+
+
+def clinician_review(t: Tables, day: date) -> ir.Table:
+    """Women whose gaps a clinician must look at before any automated outreach.
+
+    Bone metastases, or a fracture in the last RECENT_FRACTURE_MONTHS, stop automation (the
+    project's safety rule): their gap lists say so, with the reason.
+    """
+    d = ibis.literal(day, type="date")
+    recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
+    c = t["conditions"].filter(lambda r: r.onset_date <= d)
+    flagged = c.filter(
+        (c.concept == "bone_metastases") | ((c.concept == "fracture") & (c.onset_date >= recent))
+    )
+    return flagged.group_by("person_id").aggregate(
+        bone_metastases=(flagged.concept == "bone_metastases").any(),
+        recent_fracture=(flagged.concept == "fracture").any(),
+    )
 
 
 MEASURES: dict[str, Callable[[Tables, date, MeasureSet], ir.Table]] = {

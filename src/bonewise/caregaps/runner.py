@@ -2,7 +2,9 @@
 
 OUT receives
   summary.json          {measure id: {"denominator", "numerator", "excluded", "gaps"}}
-  <measure id>.csv      one row per gap: patient_id (the source's id) and index_date
+  <measure id>.csv      one row per gap: patient_id (the source's id), index_date, and
+                        clinician_review (bone metastases / recent fracture: a clinician reviews
+                        her record before any automated outreach; empty otherwise)
   malformed.json        rows the measures could not use, counted by table and reason
   run.json              as-of date, engine, measure-set version, every parameter with its source
   summary.html          the same, with charts, for people
@@ -39,7 +41,13 @@ class MeasureOutcome:
     numerator: int
     excluded: int
     gaps: int
-    gap_table: pa.Table  # patient_id, index_date; sorted by patient_id
+    gap_table: pa.Table  # patient_id, index_date, clinician_review; sorted by patient_id
+
+    @property
+    def needing_review(self) -> int:
+        """Gaps a clinician must review first (bone metastases or a recent fracture)."""
+        column = self.gap_table.column("clinician_review")
+        return int(pc.sum(pc.not_equal(column, "")).as_py() or 0)
 
     @property
     def gap_rows(self) -> list[tuple[str, date]]:
@@ -75,13 +83,40 @@ class RunResult:
         return {mid: m.counts() for mid, m in self.measures.items()}
 
 
-def outcome(measure_id: str, result: pa.Table) -> MeasureOutcome:
+def review_reasons(flags: pa.Table) -> dict[str, str]:
+    """person id -> why a clinician must review her gaps first (see rules.clinician_review)."""
+    reasons = {}
+    for row in flags.to_pylist():
+        why = [
+            text
+            for key, text in (
+                ("bone_metastases", "bone metastases"),
+                ("recent_fracture", "recent fracture"),
+            )
+            if row[key]
+        ]
+        reasons[row["person_id"]] = "; ".join(why)
+    return reasons
+
+
+def outcome(
+    measure_id: str, result: pa.Table, review: dict[str, str] | None = None
+) -> MeasureOutcome:
     excluded = result.column("excluded")
     numerator = pc.and_(result.column("numerator"), pc.invert(excluded))
     gap_mask = pc.and_(pc.invert(result.column("numerator")), pc.invert(excluded))
     gaps = result.filter(gap_mask).sort_by("person_id")
+    ids = gaps.column("person_id")
+    reasons = review or {}
     table = pa.table(
-        {"patient_id": gaps.column("person_id"), "index_date": gaps.column("index_date")}
+        {
+            "patient_id": ids,
+            "index_date": gaps.column("index_date"),
+            "clinician_review": pa.array(
+                [reasons.get(pid, "") for pid in ids.to_pylist()] if reasons else [""] * len(ids),
+                pa.string(),
+            ),
+        }
     )
     return MeasureOutcome(
         id=measure_id,
@@ -127,12 +162,13 @@ def evaluate(
         for reason, n in issues.items():
             merged[reason] = merged.get(reason, 0) + n
     timings["quality"] = time.perf_counter() - t0
+    review = review_reasons(rules.clinician_review(tables, as_of).to_pyarrow())
     outcomes: dict[str, MeasureOutcome] = {}
     for measure in ms.measures:
         say(f"measure {measure.id}")
         t0 = time.perf_counter()
         expr = rules.MEASURES[measure.id](tables, as_of, ms)
-        outcomes[measure.id] = outcome(measure.id, expr.to_pyarrow())
+        outcomes[measure.id] = outcome(measure.id, expr.to_pyarrow(), review)
         timings[measure.id] = time.perf_counter() - t0
     return RunResult(
         as_of=as_of,

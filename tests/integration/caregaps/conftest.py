@@ -117,6 +117,7 @@ def known_answer_cohort() -> CohortBuilder:
     c.dxa("b7", "2022-03-01")  # after the clamped end
     c.person("b8")
     c.ai("b8", "2022-01-15")  # no DXA at all: gap
+    c.condition("b8", "bone_metastases", "2023-05-01")  # her gap goes to a clinician first
     c.person("b9", died="2024-08-30")
     c.ai("b9", "2022-01-15")  # died before D: excluded
     c.person("b10", died="2024-08-31")
@@ -141,6 +142,7 @@ def known_answer_cohort() -> CohortBuilder:
     c.person("o2")
     c.ai("o2", "2022-06-01")
     c.dxa("o2", "2022-08-30")  # a day older: gap
+    c.condition("o2", "fracture", "2023-08-31")  # 12 months before D: a recent fracture
     c.person("o3")
     c.ai("o3", "2019-06-01", "2024-08-30")
     c.dxa("o3", "2019-08-01")  # AI ended

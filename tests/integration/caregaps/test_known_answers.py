@@ -75,7 +75,18 @@ def test_gap_csv_lists_patient_id_and_index_date(duckdb_run: tuple[RunResult, Pa
     _, out = duckdb_run
     with (out / "denosumab-lapse.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[0] == {"patient_id": "d1", "index_date": "2024-01-30"}
+    assert rows[0] == {"patient_id": "d1", "index_date": "2024-01-30", "clinician_review": ""}
+
+
+def test_gaps_that_need_a_clinician_first_say_why(duckdb_run: tuple[RunResult, Path]) -> None:
+    _, out = duckdb_run
+    with (out / "baseline-dxa.csv").open(newline="") as fh:
+        review = {r["patient_id"]: r["clinician_review"] for r in csv.DictReader(fh)}
+    assert review["b8"] == "bone metastases"
+    assert review["b4"] == ""
+    with (out / "dxa-overdue.csv").open(newline="") as fh:
+        review = {r["patient_id"]: r["clinician_review"] for r in csv.DictReader(fh)}
+    assert review["o2"] == "recent fracture"
 
 
 @pytest.mark.spark
