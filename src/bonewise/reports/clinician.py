@@ -63,6 +63,9 @@ class ClinicianReport:
     bmi: float | None
     menopausal_status: str
     therapy: str
+    frax: str
+    fractures: str
+    bone_therapy: str
     category: str
     lowest: SiteScore | None
     site_scores: tuple[SiteScore, ...]
@@ -126,6 +129,31 @@ def build_clinician_report(
         else f"{record.therapy.agent} since {record.therapy.start_date.isoformat()}"
         + (" with ovarian suppression" if record.therapy.ovarian_suppression else "")
     )
+    frax = record.frax
+    frax_text = (
+        "not entered"
+        if frax is None
+        else f"{frax.date.isoformat()}: major osteoporotic "
+        + ("?" if frax.major_osteoporotic_pct is None else f"{frax.major_osteoporotic_pct:g}%")
+        + ", hip "
+        + ("?" if frax.hip_pct is None else f"{frax.hip_pct:g}%")
+        + {True: " (with BMD)", False: " (without BMD)", None: ""}[frax.with_bmd]
+    )
+    fractures = "; ".join(
+        f"{f.date.isoformat()} {f.site}{' (fragility)' if f.fragility else ''}"
+        for f in sorted(record.fractures, key=lambda f: f.date)
+        if f.date <= a.as_of
+    )
+    bone_therapy = "; ".join(
+        f"{b.agent}: "
+        + (
+            f"{len(b.doses)} dose(s), last {b.doses[-1].isoformat()}"
+            if b.doses
+            else f"since {b.first_date.isoformat()}"
+        )
+        + (f", ended {b.end_date.isoformat()}" if b.end_date else "")
+        for b in record.bone_therapy
+    )
     scans = tuple(
         ScanRow(
             day=s.date,
@@ -167,6 +195,9 @@ def build_clinician_report(
         bmi=a.bmi,
         menopausal_status=a.menopausal_status,
         therapy=therapy,
+        frax=frax_text,
+        fractures=fractures or "none recorded",
+        bone_therapy=bone_therapy or "none recorded",
         category=category,
         lowest=a.lowest_t_score,
         site_scores=tuple(a.site_t_scores),

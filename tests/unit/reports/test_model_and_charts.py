@@ -123,3 +123,23 @@ def test_charts_are_the_same_bytes_when_drawn_from_several_threads():
         threaded = list(pool.map(lambda job: charts.bmd_chart(job[0], large=job[1]), jobs))
     assert threaded == serial
     assert serial[0] != serial[1]  # the patient's large, plain chart differs
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "expected"),
+    [
+        (
+            "osteopenia-with-risk-factors",
+            "frax",
+            "2025-06-12: major osteoporotic 14%, hip 2.1% (with BMD)",
+        ),
+        ("normal", "frax", "not entered"),
+        ("vertebral-fracture-recent", "fractures", "2026-07-03 vertebra L1 (fragility)"),
+        ("lapsed-denosumab", "bone_therapy", "denosumab: 11 dose(s), last 2026-02-03"),
+        ("normal", "bone_therapy", "none recorded"),
+    ],
+)
+def test_clinician_report_states_frax_fractures_and_bone_therapy(name, field, expected):
+    record = example(name)
+    r = build_clinician_report(record=record, assessment=assess(record, as_of=AS_OF), history=())
+    assert getattr(r, field) == expected
