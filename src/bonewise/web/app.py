@@ -215,6 +215,7 @@ def create_app(
         learn,
         nutrition,
         onboarding,
+        reports,
     )
 
     app = FastAPI(
@@ -245,6 +246,7 @@ def create_app(
         nutrition,
         exercise,
         clinician,
+        reports,
         audit,
         learn,
         docs,

@@ -420,3 +420,33 @@ def patient_name(factory: Factory, *, actor: User, patient_id: str) -> str:
         _authorize(uow, actor, patient_id, "read")
         owner = AccountRepository(uow.session).owner_of(patient_id)
         return owner.name if owner else patient_id
+
+
+def report(
+    factory: Factory,
+    *,
+    actor: User,
+    patient_id: str,
+    audience: Literal["patient", "clinician"],
+    fmt: Literal["pdf", "html"],
+    page_size: Literal["a4", "letter"],
+    today: date,
+) -> bytes:
+    """Her report as PDF or HTML. A patient gets the patient report (it never gives drug or
+    dose advice); the clinician summary is for her linked clinicians."""
+    from bonewise.reports.sources import render_stored_report
+
+    if audience == "clinician" and not actor.is_clinician:
+        raise Forbidden("the clinician summary is for her care team; choose the patient report")
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        _audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
+        uow.commit()
+    return render_stored_report(
+        factory,
+        patient_id=patient_id,
+        audience=audience,
+        as_of=today,
+        fmt=fmt,
+        page_size=page_size,
+    )

@@ -158,6 +158,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/patients/{patient_id}/food-diary"): Rule(
         "own_record", _json({"ndb_no": "01079", "measure": "1", "meal": "breakfast"})
     ),
+    ("GET", "/api/v1/patients/{patient_id}/report"): Rule(
+        "record", lambda a, p: {"params": {"fmt": "html"}}
+    ),
     ("GET", "/patients/{patient_id}/exercise"): Rule("record"),
     ("POST", "/patients/{patient_id}/exercise"): Rule(
         "own_record", _form({"exercise_id": "brisk-walking", "minutes": "30"})
