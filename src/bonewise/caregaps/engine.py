@@ -46,6 +46,7 @@ def spark_session(master: str | None = None, *, app_name: str = "bonewise-carega
         SparkSession.builder.appName(app_name)
         .master(master)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", partitions)
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
@@ -89,6 +90,8 @@ def materialize(con: BaseBackend, name: str, expr: ir.Table) -> ir.Table:
     if con.name == "pyspark":
         frame = con._session.sql(sql)  # type: ignore[attr-defined]
         frame.cache()
+        # compute it now: the optimizer then knows its size (broadcast joins for small tables)
+        frame.count()
         frame.createOrReplaceTempView(name)
         return con.table(name)
     raise ValueError(f"backend {con.name!r} is not supported: use duckdb or pyspark")
