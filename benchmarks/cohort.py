@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -136,7 +137,11 @@ def main() -> None:
             if spark["gaps"] != duck_small["gaps"]:
                 raise SystemExit(f"Spark and DuckDB disagree: {spark['gaps']}")
 
-    print(f"cohort benchmark ({time.strftime('%Y-%m-%d %H:%M')}, as of {UNTIL})")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"cohort benchmark ({time.strftime('%Y-%m-%d %H:%M')}, as of {UNTIL}; "
+        f"{os.cpu_count()} cores, load average at the end {load})"
+    )
     for label, f in rows:
         extra = (
             f" (+{f['session_seconds']:.1f} s session start)" if f.get("session_seconds") else ""
