@@ -167,6 +167,49 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+def _declared_query(app: FastAPI, method: str, path: str) -> set[str] | None:
+    """The query parameters the OpenAPI schema declares for this API call (None: no route)."""
+    for route in _routes(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is None or method not in (getattr(route, "methods", None) or ()):
+            continue
+        if regex.match(path):
+            operation = app.openapi().get("paths", {}).get(route.path, {}).get(method.lower())
+            if operation is None:
+                return None
+            return {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    return None
+
+
+def _strict_query(app: FastAPI) -> None:
+    """The JSON API refuses query parameters it does not know (a typo is an error, not a
+    silently ignored option)."""
+
+    @app.middleware("http")
+    async def _query(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith("/api/") and request.query_params:
+            declared = _declared_query(app, request.method, request.url.path)
+            if declared is not None:
+                unknown = sorted(set(request.query_params) - declared)
+                if unknown:
+                    allowed = ", ".join(sorted(declared)) or "none"
+                    return JSONResponse(
+                        {
+                            "detail": [
+                                {
+                                    "loc": ["query", name],
+                                    "msg": f"unknown query parameter {name!r}; allowed: {allowed}",
+                                    "type": "extra_forbidden",
+                                }
+                                for name in unknown
+                            ]
+                        },
+                        status_code=422,
+                    )
+        response: Response = await call_next(request)
+        return response
+
+
 def _custom_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -236,6 +279,7 @@ def create_app(
         name="static",
     )
     _install_error_handlers(app)
+    _strict_query(app)
     _security_headers(app)
     for module in (
         accounts,

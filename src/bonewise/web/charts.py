@@ -1,52 +1,114 @@
-"""Charts drawn server-side as inline SVG (matplotlib, Agg): no script, no CDN.
+"""Charts drawn server-side as small inline SVG: no script, no CDN, a few milliseconds each.
 
-Each chart comes with a text summary for screen readers (the SVG gets role="img" and an
-aria-label); the pages also show the numbers in a table.
+Each chart is an `<svg role="img">` with an aria-label that states every value it shows (a
+screen reader hears the numbers, not the picture); the pages also say in words what the
+shading means. Unknown values (a day with nothing logged) are left out, never drawn as zero.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import threading
+import math
 from collections.abc import Sequence
-from datetime import date, timedelta
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
+from datetime import date
+from html import escape
 
 from bonewise import evidence
 from bonewise.clinical.densitometry import precision_pct
 from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake
 
-_LOCK = threading.Lock()  # pyplot is not thread-safe; FastAPI runs handlers in a threadpool
-_INK, _ACCENT, _BAND, _MUTED = "#1d3557", "#2a6f97", "#cfe3ef", "#6c757d"
-plt.rcParams.update(
-    {"font.size": 9, "svg.fonttype": "none", "axes.spines.top": False, "axes.spines.right": False}
-)
+WIDTH = 600
+LEFT, RIGHT, TOP, BOTTOM = 62, 16, 30, 34
+INK, ACCENT, BAND, MUTED, GRID = "#1d3557", "#2a6f97", "#cfe3ef", "#4a4f55", "#e3e6ea"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _num(day: date) -> float:
-    return float(mdates.date2num(day))
+def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round tick values covering low..high (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
 
 
-def _svg(fig: plt.Figure, label: str) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
-    start = text.find("<svg")
-    svg = text[start:]
-    svg = re.sub(r'\swidth="[^"]+"\sheight="[^"]+"', "", svg, count=1)
-    escaped = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return svg.replace("<svg", f'<svg role="img" aria-label="{escaped}" class="chart"', 1)
+def _fmt(value: float, step: float) -> str:
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return f"{value:,.{decimals}f}"
+
+
+def _month(day: date) -> str:
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def _short(day: date) -> str:
+    return f"{day.day:02d} {MONTHS[day.month - 1]}"
+
+
+class _Canvas:
+    def __init__(self, height: int, label: str) -> None:
+        self.height = height
+        self.label = label
+        self.parts: list[str] = []
+
+    def add(self, element: str) -> None:
+        self.parts.append(element)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        anchor: str = "start",
+        size: int = 12,
+        color: str = MUTED,
+        weight: str = "normal",
+    ) -> None:
+        self.add(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{color}" '
+            f'text-anchor="{anchor}" font-weight="{weight}">{escape(text)}</text>'
+        )
+
+    def svg(self) -> str:
+        return (
+            f'<svg class="chart" role="img" aria-label="{escape(self.label)}" '
+            f'viewBox="0 0 {WIDTH} {self.height}" xmlns="http://www.w3.org/2000/svg" '
+            f'font-family="system-ui, sans-serif"><title>{escape(self.label)}</title>'
+            + "".join(self.parts)
+            + "</svg>"
+        )
+
+
+def _y_axis(
+    canvas: _Canvas, top: float, bottom: float, ticks: list[float], unit: str, y: object
+) -> None:
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    for tick in ticks:
+        py = y(tick)  # type: ignore[operator]
+        canvas.add(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py:.1f}" y2="{py:.1f}" stroke="{GRID}"/>'
+        )
+        canvas.text(LEFT - 6, py + 4, _fmt(tick, step), anchor="end", size=11)
+    mid = (top + bottom) / 2
+    canvas.add(
+        f'<text x="14" y="{mid:.1f}" font-size="11" fill="{MUTED}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {mid:.1f})">{escape(unit)}</text>'
+    )
+    canvas.add(f'<line x1="{LEFT}" x2="{LEFT}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{MUTED}"/>')
 
 
 def bmd_chart(record: PatientRecord) -> str | None:
-    """BMD per site over time; the shaded band is baseline +/- the least significant change."""
+    """BMD per site over time; the shaded band is the first scan +/- the least significant
+    change (2.77 x the maker's precision), so a point outside it is a real change."""
     scans = record.scans_by_date
     sites = [
         s
@@ -55,76 +117,141 @@ def bmd_chart(record: PatientRecord) -> str | None:
     ]
     if not sites:
         return None
-    summary: list[str] = []
-    with _LOCK:
-        fig, axes = plt.subplots(len(sites), 1, figsize=(6, 1.9 * len(sites)), squeeze=False)
-        for ax, site in zip(axes[:, 0], sites, strict=True):
-            points: list[tuple[date, float, ScannerMake]] = []
-            for sc in scans:
-                result = sc.sites.get(site)
-                if result is not None and result.bmd_g_cm2 is not None:
-                    points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
-            days = [p[0] for p in points]
-            values = [p[1] for p in points]
-            _, base, make = points[0]
-            lsc = evidence.LSC_FACTOR.value * precision_pct(make, site) / 100 * base
-            ax.axhspan(
-                base - lsc, base + lsc, color=_BAND, label=f"baseline ± LSC ({lsc:.3f} g/cm²)"
+    panel = 150
+    canvas = _Canvas(panel * len(sites) + 10, "")
+    summary = []
+    all_days = [sc.date for sc in scans]
+    first, last = min(all_days), max(all_days)
+    span = max((last - first).days, 1)
+    pad = max(span * 0.08, 30)
+    x0, x1 = first.toordinal() - pad, last.toordinal() + pad
+
+    def x(day: date) -> float:
+        return LEFT + (day.toordinal() - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
+
+    for index, site in enumerate(sites):
+        points: list[tuple[date, float, ScannerMake]] = []
+        for sc in scans:
+            result = sc.sites.get(site)
+            if result is not None and result.bmd_g_cm2 is not None:
+                points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
+        _, base, make = points[0]
+        lsc = evidence.LSC_FACTOR.value * precision_pct(make, site) / 100 * base
+        values = [p[1] for p in points]
+        ticks = nice_ticks(min([*values, base - lsc]), max([*values, base + lsc]), 3)
+        top = index * panel + TOP
+        bottom = (index + 1) * panel - BOTTOM + 10
+
+        def y(
+            value: float, top: float = top, bottom: float = bottom, ticks: list[float] = ticks
+        ) -> float:
+            return bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (bottom - top)
+
+        canvas.text(LEFT, top - 10, SITE_LABELS[site], size=13, color=INK, weight="bold")
+        band_top, band_bottom = y(base + lsc), y(base - lsc)
+        canvas.add(
+            f'<rect x="{LEFT}" y="{band_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
+            f'height="{band_bottom - band_top:.1f}" fill="{BAND}"/>'
+        )
+        _y_axis(canvas, top, bottom, ticks, "g/cm²", y)
+        canvas.text(
+            WIDTH - RIGHT,
+            top - 10,
+            f"band: first scan ± LSC {lsc:.3f} g/cm²",
+            anchor="end",
+            size=11,
+        )
+        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v, _ in points)
+        canvas.add(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
+        for d, v, _ in points:
+            canvas.add(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
+            canvas.text(x(d), bottom + 16, _month(d), anchor="middle", size=11)
+        summary.append(
+            f"{SITE_LABELS[site]}: "
+            + ", ".join(f"{d.isoformat()} {v:.3f} g/cm²" for d, v, _ in points)
+            + f"; band {base - lsc:.3f} to {base + lsc:.3f}"
+        )
+    canvas.label = "Bone density over time. " + ". ".join(summary)
+    return canvas.svg()
+
+
+def _bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    target: float,
+    unit: str,
+    title: str,
+    target_label: str,
+    label_every: int,
+    aria: str,
+) -> str:
+    height = 240
+    canvas = _Canvas(height, aria)
+    top, bottom = TOP + 10, height - BOTTOM
+    known = [v for v in values if v is not None]
+    ticks = nice_ticks(0, max([*known, target * 1.1]), 4)
+
+    def y(value: float) -> float:
+        return bottom - value / ticks[-1] * (bottom - top)
+
+    canvas.text(LEFT, 18, title, size=13, color=INK, weight="bold")
+    _y_axis(canvas, top, bottom, ticks, unit, y)
+    band = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        cx = LEFT + band * (i + 0.5)
+        if value is not None and value > 0:
+            canvas.add(
+                f'<rect x="{cx - band * 0.38:.1f}" y="{y(value):.1f}" '
+                f'width="{band * 0.76:.1f}" height="{bottom - y(value):.1f}" '
+                f'fill="{ACCENT}"/>'
             )
-            ax.plot(days, values, marker="o", color=_ACCENT, linewidth=2)
-            ax.set_title(SITE_LABELS[site], loc="left", color=_INK)
-            ax.set_ylabel("g/cm²")
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-            ax.legend(loc="lower left", frameon=False, fontsize=8)
-            if len(days) == 1:
-                ax.set_xlim(_num(days[0] - timedelta(days=60)), _num(days[0] + timedelta(days=60)))
-            summary.append(
-                f"{SITE_LABELS[site]}: "
-                + ", ".join(f"{d.isoformat()} {v:.3f}" for d, v in zip(days, values, strict=True))
-                + f" (LSC ±{lsc:.3f} around baseline {base:.3f})"
-            )
-        fig.tight_layout()
-        return _svg(fig, "Bone density over time. " + "; ".join(summary))
+        if i % label_every == 0:
+            canvas.text(cx, bottom + 16, label, anchor="middle", size=11)
+    ty = y(target)
+    canvas.add(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
+        f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+    )
+    legend_x = WIDTH - RIGHT - 7 * len(target_label)
+    canvas.add(
+        f'<line x1="{legend_x - 30:.1f}" x2="{legend_x - 6:.1f}" y1="14" y2="14" '
+        f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+    )
+    canvas.text(WIDTH - RIGHT, 18, target_label, anchor="end", size=11, color=INK)
+    return canvas.svg()
 
 
 def daily_bar_chart(
     days: Sequence[tuple[date, float | None]], *, target: float, unit: str, title: str
 ) -> str:
-    """Daily totals (unknown days left empty, not drawn as zero) against a target line."""
-    with _LOCK:
-        fig, ax = plt.subplots(figsize=(6, 2.4))
-        known = [(d, v) for d, v in days if v is not None]
-        ax.bar(
-            mdates.date2num([d for d, _ in known]), [v for _, v in known], color=_ACCENT, width=0.8
-        )
-        ax.axhline(
-            target, color=_INK, linestyle="--", linewidth=1.2, label=f"target {target:,.0f} {unit}"
-        )
-        ax.set_title(title, loc="left", color=_INK)
-        ax.set_ylabel(unit)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        ax.legend(loc="upper left", frameon=False, fontsize=8)
-        if days:
-            ax.set_xlim(_num(days[0][0] - timedelta(days=1)), _num(days[-1][0] + timedelta(days=1)))
-        fig.autofmt_xdate()
-        label = f"{title}, target {target:,.0f} {unit}. " + ", ".join(
-            f"{d.isoformat()}: {'no entries' if v is None else f'{v:,.0f}'}" for d, v in days
-        )
-        return _svg(fig, label)
+    """Daily totals against a target line; a day with nothing logged has no bar (not zero)."""
+    aria = f"{title}, target {target:,.0f} {unit}. " + ", ".join(
+        f"{d.isoformat()}: {'nothing logged' if v is None else f'{v:,.0f} {unit}'}" for d, v in days
+    )
+    return _bars(
+        [_short(d) for d, _ in days],
+        [v for _, v in days],
+        target=target,
+        unit=unit,
+        title=title,
+        target_label=f"target {target:,.0f} {unit}",
+        label_every=max(1, len(days) // 6),
+        aria=aria,
+    )
 
 
 def weekly_minutes_chart(weeks: Sequence[tuple[date, float]], *, target: float) -> str:
-    with _LOCK:
-        fig, ax = plt.subplots(figsize=(6, 2.4))
-        labels = [w.strftime("%d %b") for w, _ in weeks]
-        ax.bar(labels, [m for _, m in weeks], color=_ACCENT)
-        ax.axhline(
-            target, color=_INK, linestyle="--", linewidth=1.2, label=f"{target:.0f} minutes a week"
-        )
-        ax.set_title("Aerobic minutes per week (week starting)", loc="left", color=_INK)
-        ax.set_ylabel("minutes")
-        ax.legend(loc="upper left", frameon=False, fontsize=8)
-        label = f"Minutes of activity per week against {target:.0f}. " + ", ".join(
-            f"week of {w.isoformat()}: {m:.0f}" for w, m in weeks
-        )
-        return _svg(fig, label)
+    aria = f"Weight-bearing aerobic minutes per week against {target:.0f}. " + ", ".join(
+        f"week of {w.isoformat()}: {m:.0f} minutes" for w, m in weeks
+    )
+    return _bars(
+        [_short(w) for w, _ in weeks],
+        [m for _, m in weeks],
+        target=target,
+        unit="minutes",
+        title="Aerobic minutes per week (week starting)",
+        target_label=f"{target:.0f} minutes a week",
+        label_every=1,
+        aria=aria,
+    )

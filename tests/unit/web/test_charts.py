@@ -1,0 +1,56 @@
+"""Server-side SVG charts: ticks cover the data, unknown days are not drawn as zero, and the
+accessible label carries the numbers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.web import charts
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
+
+
+@given(
+    st.floats(min_value=-1e4, max_value=1e4, allow_nan=False),
+    st.floats(min_value=1e-3, max_value=1e4, allow_nan=False),
+)
+def test_ticks_cover_the_range_evenly(low: float, span: float) -> None:
+    ticks = charts.nice_ticks(low, low + span)
+    assert ticks[0] <= low + 1e-9
+    assert ticks[-1] >= low + span - 1e-9
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1
+    assert 2 <= len(ticks) <= 12
+
+
+def test_a_day_with_nothing_logged_has_no_bar() -> None:
+    start = date(2026, 11, 1)
+    days = [(start + timedelta(days=i), None if i % 2 else 500.0) for i in range(10)]
+    svg = charts.daily_bar_chart(days, target=1200, unit="mg", title="Calcium")
+    assert svg.count("<rect") == 5
+    assert "2026-11-02: nothing logged" in svg
+    assert "2026-11-01: 500 mg" in svg
+    assert 'role="img"' in svg
+
+
+def test_bmd_chart_states_each_value_and_the_lsc_band() -> None:
+    data = json.loads((EXAMPLES / "osteopenia-with-risk-factors.json").read_text())
+    record = PatientRecord.parse(data, today=date(2026, 11, 27))
+    svg = charts.bmd_chart(record)
+    assert svg is not None
+    assert "lumbar spine (L1-L4): 2025-06-01 0.905 g/cm²" in svg
+    assert svg.count("<circle") == 3  # one scan, three sites with a BMD
+    assert "band" in svg
+
+
+def test_no_bmd_chart_without_a_bmd_value() -> None:
+    data = json.loads((EXAMPLES / "no-dxa-yet.json").read_text())
+    record = PatientRecord.parse(data, today=date(2026, 11, 27))
+    assert charts.bmd_chart(record) is None
