@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bonewise.nutrition.models import UnknownMeasure, find_measure, grams_for
+from bonewise.nutrition.targets import check_age
 from bonewise.nutrition.totals import Summary, summarise, total
 from bonewise.store.accounts import AuditLog, User
 from bonewise.store.food import (
@@ -42,10 +43,22 @@ def search(factory: Factory, *, query: str, limit: int = SEARCH_LIMIT) -> list[F
 
 
 def diary_day(factory: Factory, *, actor: User, patient_id: str, day: date) -> DiaryDay:
-    start = day - timedelta(days=CHART_DAYS - 1)
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, "read")
         record = PatientRepository(uow.session).get_or_raise(patient_id)
+        try:  # her targets exist only for the adult ages the DRI tables cover
+            check_age(record.patient.age_on(day))
+        except ValueError as exc:
+            raise InvalidInput(
+                [
+                    {
+                        "loc": ["query", "day"],
+                        "msg": f"{day.isoformat()}: {exc}",
+                        "type": "value_error",
+                    }
+                ]
+            ) from exc
+        start = day - timedelta(days=CHART_DAYS - 1)
         diary = DiaryRepository(uow.session)
         foods = diary.foods(patient_id, start, day)
         supplements = diary.supplements(patient_id, start, day)

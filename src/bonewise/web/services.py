@@ -388,7 +388,32 @@ def assessment_for(
         record = PatientRepository(uow.session).get_or_raise(patient_id)
         _audit_read(uow, actor, patient_id, "assessment")
         uow.commit()
-    return record, assess(record, as_of=as_of)
+    try:  # evaluate only within her adult life (the ages bonewise's targets cover)
+        check_age(record.patient.age_on(as_of))
+    except ValueError as exc:
+        raise InvalidInput(
+            [
+                {
+                    "loc": ["query", "as_of"],
+                    "type": "value_error",
+                    "msg": f"{as_of.isoformat()}: {exc}",
+                }
+            ]
+        ) from exc
+    try:
+        return record, assess(record, as_of=as_of)
+    except (ValueError, OverflowError) as exc:
+        if as_of == date.today():
+            raise  # today's assessment must never fail quietly
+        raise InvalidInput(
+            [
+                {
+                    "loc": ["query", "as_of"],
+                    "type": "value_error",
+                    "msg": f"cannot evaluate on {as_of.isoformat()}: {exc}",
+                }
+            ]
+        ) from exc
 
 
 def clinician_panel(factory: Factory, *, actor: User, as_of: date) -> list[PanelRow]:
