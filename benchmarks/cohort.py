@@ -143,9 +143,8 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average at the end {load})"
     )
     for label, f in rows:
-        extra = (
-            f" (+{f['session_seconds']:.1f} s session start)" if f.get("session_seconds") else ""
-        )
+        start = f.get("session_seconds", 0.0)
+        extra = f" (+{start:.1f} s Spark session start)" if start > 0.5 else ""
         print(f"  {label:<48} {f['seconds']:8.1f} s  peak {f['peak_mb']:6,} MB{extra}")
     print(f"  generated rows: {gen['rows']:,}")
     print(f"  DuckDB steps ({args.patients:,}): {duck['steps']}")

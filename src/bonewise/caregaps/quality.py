@@ -93,6 +93,13 @@ def _count(flag: ir.BooleanValue) -> ir.IntegerScalar:
     return flag.fill_null(False).cast("int64").sum().fill_null(0)
 
 
+def _flag_value(col: ir.Value) -> ir.BooleanValue:
+    """A yes/no column from any source: booleans as they are, text true/1/yes as true."""
+    if col.type().is_boolean():
+        return col.fill_null(False)
+    return _text(col).lower().isin(["true", "1", "yes", "y"]).fill_null(False)
+
+
 def clean_persons(t: ir.Table) -> tuple[ir.Table, ir.Table]:
     t = _with_columns(t, "persons")
     birth, bad_birth = _parse_date(t.birth_date)
@@ -103,7 +110,7 @@ def clean_persons(t: ir.Table) -> tuple[ir.Table, ir.Table]:
         gender=_text(t.gender).lower(),
         birth_date=birth,
         death_date=death,
-        deceased=t.deceased.cast("boolean").fill_null(False),
+        deceased=_flag_value(t.deceased),
         _bad_date=bad_birth | bad_death,
     )
     checks = rows.aggregate(

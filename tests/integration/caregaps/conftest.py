@@ -28,9 +28,23 @@ class CohortBuilder:
         self._n += 1
         return f"{prefix}{self._n}"
 
-    def person(self, pid: str, *, born: str = BORN, gender: str = "female", died: str = "") -> str:
+    def person(
+        self,
+        pid: str,
+        *,
+        born: str = BORN,
+        gender: str = "female",
+        died: str = "",
+        deceased: str = "",
+    ) -> str:
         self.rows["persons"].append(
-            {"person_id": pid, "gender": gender, "birth_date": born, "death_date": died}
+            {
+                "person_id": pid,
+                "gender": gender,
+                "birth_date": born,
+                "death_date": died,
+                "deceased": deceased,
+            }
         )
         return pid
 
@@ -122,6 +136,8 @@ def known_answer_cohort() -> CohortBuilder:
     c.ai("b9", "2022-01-15")  # died before D: excluded
     c.person("b10", died="2024-08-31")
     c.ai("b10", "2022-01-15")  # died on D: still counted
+    c.person("b15", deceased="yes")  # deceased, date unknown: excluded
+    c.ai("b15", "2022-01-15")
     c.person("b11", gender="male")
     c.ai("b11", "2022-01-15")  # not in the population
     c.person("b12")

@@ -41,8 +41,8 @@ def test_summary_counts_follow_the_ecqm_arithmetic(duckdb_run: tuple[RunResult, 
         assert set(counts) == {"denominator", "numerator", "excluded", "gaps"}
         assert counts["gaps"] == len(EXPECTED_GAPS[measure])
         assert counts["denominator"] - counts["excluded"] - counts["numerator"] == counts["gaps"]
-    # b9 and t17 died before D; b10 died on D and stays in
-    assert summary["baseline-dxa"]["excluded"] == 2
+    # b9 and t17 died before D, b15 is recorded deceased with no date; b10 died on D: counted
+    assert summary["baseline-dxa"]["excluded"] == 3
     # therapy-gap: t1 t4 t8 t12 t14 t19 gaps, t7 t10 t18 met, t17 excluded
     assert summary["therapy-gap"] == {"denominator": 10, "numerator": 3, "excluded": 1, "gaps": 6}
     assert summary["denosumab-lapse"] == {
