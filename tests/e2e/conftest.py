@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "e2e"
 BONEWISE = [str(Path(sys.executable).parent / "bonewise")]
 
-pytestmark = pytest.mark.browser
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
