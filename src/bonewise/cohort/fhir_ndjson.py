@@ -110,7 +110,9 @@ class FhirNdjsonLoader:
     # --- entry point ----------------------------------------------------------------------
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         # Medication resources first, so medicationReference can be resolved
-        for resource in self._resources(files, only="Medication"):
+        # (only files that can hold them: Bulk Data names files by resource type)
+        medication_files = [f for f in files if "medication" in f.name.lower()]
+        for resource in self._resources(medication_files, only="Medication"):
             if isinstance(resource.get("id"), str):
                 self.medications[resource["id"]] = list(_codings(resource.get("code")))
         for resource in self._resources(files):
