@@ -123,24 +123,38 @@ HEIGHT_RANGE_CM: Cited[tuple[float, float]] = Cited(
 WEIGHT_RANGE_KG: Cited[tuple[float, float]] = Cited(
     (25.0, 300.0), PROJECT, "policy", "plausibility range for adult weight; catches unit mix-ups"
 )
+# Plausible lab values in the normalised unit (ng/mL, mg/dL, mL/min): outside them a value is
+# far more likely a unit mix-up (nmol/L entered as ng/mL, mmol/L as mg/dL) than a real result.
+LAB_PLAUSIBLE_RANGES: Cited[dict[str, tuple[float, float]]] = Cited(
+    {
+        "25_oh_vitamin_d": (2.0, 200.0),
+        "serum_calcium": (4.0, 16.0),
+        "creatinine_clearance": (1.0, 250.0),
+    },
+    PROJECT,
+    "policy",
+    "plausibility ranges, not reference intervals",
+)
 WHO_NORMAL_MIN_T: Cited[float] = Cited(-1.0, WHO_ISCD, "confirmed", "normal: T >= -1.0")
 WHO_OSTEOPOROSIS_MAX_T: Cited[float] = Cited(-2.5, WHO_ISCD, "confirmed", "osteoporosis: T <= -2.5")
 PREMENOPAUSAL_LOW_Z: Cited[float] = Cited(
     -2.0, WHO_ISCD, "confirmed", "Z <= -2.0 is 'below the expected range for age'"
 )
 LSC_FACTOR: Cited[float] = Cited(2.77, ISCD_PRECISION, "confirmed")
-# Short-term precision, %CV, by maker and site; "mean" used where the maker or site has no value.
+# Short-term precision, %CV, by maker and site (Wilson & Smith): maker values where the review
+# gives them, and the cross-maker means it gives for spine and total hip. A site with no value
+# here (femoral neck on an unknown maker, the radius) needs the facility's own precision before
+# a change can be called significant.
 DEFAULT_PRECISION_PCT: Cited[dict[str, dict[str, float]]] = Cited(
     {
         "hologic": {"lumbar_spine": 1.08, "femoral_neck": 1.50, "total_hip": 1.3},
         "lunar": {"lumbar_spine": 1.22, "femoral_neck": 1.97, "total_hip": 1.3},
         "norland": {"lumbar_spine": 1.58, "femoral_neck": 2.30, "total_hip": 1.3},
-        "mean": {"lumbar_spine": 1.2, "total_hip": 1.3, "femoral_neck": 1.6, "radius_33": 1.3},
+        "mean": {"lumbar_spine": 1.2, "total_hip": 1.3},
     },
     WILSON_PRECISION,
     "confirmed",
-    "total hip uses the cross-maker mean (1.3%); femoral neck 'mean' and radius are the "
-    "cross-maker averages used when no facility precision is configured",
+    "total hip uses the cross-maker mean (1.3%) for every maker",
 )
 NHANES_III_WHITE_WOMEN_20_29: Cited[dict[str, tuple[float, float]]] = Cited(
     {"femoral_neck": (0.858, 0.120), "total_hip": (0.942, 0.122)},
@@ -219,8 +233,9 @@ DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
 DENOSUMAB_GRACE_WEEKS: Cited[int] = Cited(
     4,
     ECTS_DENOSUMAB,
-    "secondary",
-    "a dose more than 6 months + 4 weeks after the last is a lapse (delay limit as summarised)",
+    "policy",
+    "a dose more than 6 months + 4 weeks after the last is a lapse; the 4-week grace is a "
+    "project choice (the ECTS review warns of rebound once the 6-monthly dose is missed)",
 )
 RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
     12, PROJECT, "policy", "a fracture in the last 12 months routes to a clinician"
@@ -297,4 +312,11 @@ BASELINE_DXA_WINDOW_MONTHS: Cited[tuple[int, int]] = Cited(
     "policy",
     "a baseline DXA counts from 24 months before to 3 months after the AI start (modelled on "
     "the CMS645 bone-density measure for men on androgen deprivation)",
+)
+
+AUTOMATION_ROUTE: Cited[str] = Cited(
+    "bone metastases, a recent fracture or missing safety data stop automated lifestyle and "
+    "exercise plans and route the patient to a clinician",
+    PROJECT,
+    "policy",
 )

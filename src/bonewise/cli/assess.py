@@ -61,10 +61,14 @@ def render(result: Assessment) -> None:
     for z in result.z_scores:
         console.print(f"Z-score {z.value:+.1f} at {z.site.replace('_', ' ')}: {z.interpretation}")
     for change in result.bmd_changes:
-        verdict = "exceeds" if change.significant else "within"
+        if change.lsc_percent is None:
+            against = "LSC unknown"
+        else:
+            verdict = "exceeds" if change.significant else "within"
+            against = f"{verdict} LSC {change.lsc_percent:.1f}%"
         console.print(
-            f"BMD change at {change.site.replace('_', ' ')}: {change.percent:+.1f}% ({verdict} LSC "
-            f"{change.lsc_percent:.1f}%; {change.note})"
+            f"BMD change at {change.site.replace('_', ' ')}: {change.percent:+.1f}% ({against}; "
+            f"{change.note})"
         )
 
     table = Table(title="Guidelines side by side", show_lines=True)

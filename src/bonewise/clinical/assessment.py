@@ -17,7 +17,13 @@ from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
 from bonewise.clinical.models import SITES, PatientRecord
 from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
-from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
+from bonewise.clinical.results import (
+    Alert,
+    DataGap,
+    GuidelineDecision,
+    Recommendation,
+    recommend,
+)
 from bonewise.clinical.rules import asco_2019, hadji_2017, seed_tiers
 
 RULE_SETS = (hadji_2017, asco_2019, seed_tiers)
@@ -82,6 +88,9 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         recommendations.append(_premenopausal_note(facts))
     schedule = monitoring(facts)
     stops = safety.automation_stops(facts)
+    if stops:
+        recommendations = [r for r in recommendations if r.id not in AUTOMATED_PATIENT_PLANS]
+        recommendations.append(_clinician_review(stops))
     return Assessment(
         patient_id=record.id,
         as_of=as_of,
@@ -100,6 +109,23 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         monitoring=schedule,
         data_gaps=data_gaps(facts),
         automation=Automation(stopped=bool(stops), reasons=stops),
+    )
+
+
+# Patient advice that is an automated lifestyle plan, withheld while automation is stopped.
+AUTOMATED_PATIENT_PLANS = frozenset({"hadji-2017.lifestyle"})
+
+
+def _clinician_review(stops: list[str]) -> Recommendation:
+    return recommend(
+        id="automation.clinician-review",
+        audience="patient",
+        text="Your care team needs to look at your situation before bonewise suggests any "
+        "exercise or lifestyle plan. Ask them which activities are safe for you for now.",
+        rule_id="safety.automation-stop",
+        guideline="safety",
+        basis=ev.AUTOMATION_ROUTE,
+        inputs={"reasons": stops},
     )
 
 
@@ -128,8 +154,6 @@ def _changes(facts: Facts) -> list[BmdChange]:
 
 
 def _premenopausal_note(facts: Facts) -> Recommendation:
-    from bonewise.clinical.results import recommend
-
     low_z = [z for z in _z_scores(facts) if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
     text = (
         "Premenopausal: read the Z-scores, not the WHO categories; osteoporosis is not diagnosed "
@@ -201,7 +225,7 @@ def data_gaps(facts: Facts) -> list[DataGap]:
         gaps.append(
             DataGap(
                 field="risk_factors." + ",".join(unknown),
-                why="not recorded: counted as absent, as FRAX does",
+                why="not recorded: the hadji-2017 decision is left open where one of them could change it",
                 blocks=["hadji-2017 risk-factor count"],
             )
         )

@@ -127,12 +127,21 @@ def z_score_interpretation(z: float) -> ZInterpretation:
 
 def precision_pct(
     make: ScannerMake, site: Site, facility_precision_pct: dict[str, float] | None = None
-) -> float:
-    """Short-term precision (%CV): the facility's own if configured, else the cited default."""
+) -> float | None:
+    """Short-term precision (%CV): the facility's own if configured, else the cited default,
+    else None (no significance call can be made)."""
     if facility_precision_pct and site in facility_precision_pct:
         return facility_precision_pct[site]
     defaults = evidence.DEFAULT_PRECISION_PCT.value
-    return defaults.get(make, {}).get(site) or defaults["mean"][site]
+    return defaults.get(make, {}).get(site) or defaults["mean"].get(site)
+
+
+def least_significant_change_pct(
+    make: ScannerMake, site: Site, facility_precision_pct: dict[str, float] | None = None
+) -> float | None:
+    """[C] LSC = 2.77 x precision; None where no precision is known for the site."""
+    precision = precision_pct(make, site, facility_precision_pct)
+    return None if precision is None else evidence.LSC_FACTOR.value * precision
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +152,7 @@ class BmdChange:
     from_bmd: float
     to_bmd: float
     percent: float
-    lsc_percent: float
+    lsc_percent: float | None
     significant: bool
     converted: bool
     note: str
@@ -179,9 +188,9 @@ def bmd_change(
             "for information only, not for a significance call in one patient"
         )
     percent = (to_bmd - from_bmd) / from_bmd * 100.0
-    lsc = evidence.LSC_FACTOR.value * precision_pct(
-        later.scanner_make, site, facility_precision_pct
-    )
+    lsc = least_significant_change_pct(later.scanner_make, site, facility_precision_pct)
+    if lsc is None:
+        note += "; no precision known for this site: configure the facility's precision"
     return BmdChange(
         site=site,
         from_date=earlier.date,
@@ -189,8 +198,8 @@ def bmd_change(
         from_bmd=a.bmd_g_cm2,
         to_bmd=b.bmd_g_cm2,
         percent=round(percent, 2),
-        lsc_percent=round(lsc, 2),
-        significant=(not converted) and abs(percent) >= lsc,
+        lsc_percent=None if lsc is None else round(lsc, 2),
+        significant=(not converted) and lsc is not None and abs(percent) >= lsc,
         converted=converted,
         note=note,
     )

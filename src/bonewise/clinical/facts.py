@@ -62,8 +62,9 @@ class Facts:
         return [f for f in self.fractures if f.date >= since]
 
     @property
-    def bone_metastases(self) -> bool:
-        return bool(self.record.risk_factors.bone_metastases)
+    def bone_metastases(self) -> bool | None:
+        """True, False, or None when not recorded (which also stops automation)."""
+        return self.record.risk_factors.bone_metastases
 
 
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:

@@ -211,6 +211,14 @@ class Lab(_Frozen):
         }[self.kind]
         if self.unit not in allowed:
             raise ValueError(f"{self.kind} unit {self.unit!r} is not one of {', '.join(allowed)}")
+        low, high = evidence.LAB_PLAUSIBLE_RANGES.value[self.kind]
+        if not low <= self.normalised <= high:
+            normal_unit = allowed[0]
+            raise ValueError(
+                f"{self.kind} {self.value:g} {self.unit} is {self.normalised:.3g} {normal_unit}, "
+                f"outside the plausible {low:g}..{high:g} {normal_unit}: check the unit "
+                f"({' or '.join(allowed)})"
+            )
         return self
 
     @property

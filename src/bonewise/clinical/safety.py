@@ -61,13 +61,14 @@ def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date
 
 
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
+    """The latest 25-OH vitamin D in ng/mL, unrounded (thresholds compare the exact value)."""
     lab = facts.record.latest_lab("25_oh_vitamin_d", on_or_before=facts.as_of)
-    return None if lab is None else (round(lab.normalised, 1), lab.date)
+    return None if lab is None else (lab.normalised, lab.date)
 
 
 def alerts(facts: Facts) -> list[Alert]:
     found: list[Alert] = []
-    if facts.bone_metastases:
+    if facts.bone_metastases is True:
         found.append(
             alert(
                 id="bone-metastases",
@@ -98,7 +99,7 @@ def alerts(facts: Facts) -> list[Alert]:
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {vitamin_d[0]} ng/mL on {vitamin_d[1].isoformat()} is below "
+                text=f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL on {vitamin_d[1].isoformat()} is below "
                 f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): correct it before starting "
                 "bone-directed therapy, and recheck.",
                 rule_id=f"{RULE_PREFIX}.vitamin-d-low",
@@ -143,9 +144,13 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             f"{low:g} ng/mL (50 nmol/L)."
         )
     elif vitamin_d[0] < low:
-        vd_text = f"25-OH vitamin D is {vitamin_d[0]} ng/mL: correct it before starting therapy."
+        vd_text = (
+            f"25-OH vitamin D is {vitamin_d[0]:.1f} ng/mL: correct it before starting therapy."
+        )
     else:
-        vd_text = f"25-OH vitamin D {vitamin_d[0]} ng/mL ({vitamin_d[1].isoformat()}) is adequate."
+        vd_text = (
+            f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL ({vitamin_d[1].isoformat()}) is adequate."
+        )
     checks.append(
         recommend(
             id="safety.vitamin-d",
@@ -154,7 +159,7 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             rule_id="safety.vitamin-d",
             guideline="safety",
             basis=ev.VITAMIN_D_LOW_NG_ML,
-            inputs={"25_oh_vitamin_d_ng_ml": None if vitamin_d is None else vitamin_d[0]},
+            inputs={"25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2)},
             threshold=f"< {low:g} ng/mL",
         )
     )
@@ -243,9 +248,9 @@ def denosumab_transition(facts: Facts) -> Recommendation | None:
 def automation_stops(facts: Facts) -> list[str]:
     """Why automated lifestyle plans must stop and route to a clinician (empty: they may run)."""
     reasons: list[str] = []
-    if facts.bone_metastases:
+    if facts.bone_metastases is True:
         reasons.append("bone metastases recorded")
-    elif facts.record.risk_factors.bone_metastases is None:
+    elif facts.bone_metastases is None:
         reasons.append("bone metastases status not recorded")
     if facts.recent_fractures:
         reasons.append(f"fracture in the last {ev.RECENT_FRACTURE_MONTHS.value} months")

@@ -159,23 +159,24 @@ _scan = st.fixed_dictionaries(
         ),
     },
 )
+# Plausible values in each unit (evidence.LAB_PLAUSIBLE_RANGES, converted).
+_LAB_UNITS = {
+    "25_oh_vitamin_d": {"ng/mL": (2, 200), "nmol/L": (5, 499)},
+    "serum_calcium": {"mg/dL": (4, 16), "mmol/L": (1, 3.99)},
+}
 _lab = st.one_of(
-    st.fixed_dictionaries(
-        {
-            "kind": st.just("25_oh_vitamin_d"),
-            "unit": st.sampled_from(["ng/mL", "nmol/L"]),
-            "value": st.floats(min_value=1, max_value=200).map(lambda x: round(x, 1)),
-            "date": _days.map(str),
-        }
-    ),
-    st.fixed_dictionaries(
-        {
-            "kind": st.just("serum_calcium"),
-            "unit": st.sampled_from(["mg/dL", "mmol/L"]),
-            "value": st.floats(min_value=1, max_value=15).map(lambda x: round(x, 2)),
-            "date": _days.map(str),
-        }
-    ),
+    *(
+        st.fixed_dictionaries(
+            {
+                "kind": st.just(kind),
+                "unit": st.just(unit),
+                "value": st.floats(min_value=low, max_value=high).map(lambda x: round(x, 2)),
+                "date": _days.map(str),
+            }
+        )
+        for kind, units in _LAB_UNITS.items()
+        for unit, (low, high) in units.items()
+    )
 )
 _bone = st.fixed_dictionaries(
     {

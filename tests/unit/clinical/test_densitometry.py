@@ -150,3 +150,16 @@ def test_dates_are_kept_on_the_change():
         "total_hip",
     )
     assert (change.from_date, change.to_date) == (date(2024, 1, 1), date(2025, 1, 1))
+
+
+def test_no_significance_call_without_a_known_precision():
+    earlier = _bmd_scan("2024-01-01", "hologic", 0.70, site="radius_33")
+    later = _bmd_scan("2025-01-01", "hologic", 0.60, site="radius_33")
+    change = d.bmd_change(earlier, later, "radius_33")
+    assert change.lsc_percent is None
+    assert change.significant is False
+    assert "facility" in change.note
+    configured = d.bmd_change(
+        earlier, later, "radius_33", facility_precision_pct={"radius_33": 1.0}
+    )
+    assert configured.significant is True

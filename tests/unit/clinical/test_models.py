@@ -96,3 +96,20 @@ def test_age_counts_whole_years():
     record = PatientRecord.parse(base_data(), today=AS_OF)
     assert record.patient.age_on(date(2026, 5, 31)) == 59
     assert record.patient.age_on(date(2026, 6, 1)) == 60
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "unit"),
+    [
+        ("25_oh_vitamin_d", 9000, "ng/mL"),
+        ("25_oh_vitamin_d", 300, "ng/mL"),  # nmol/L entered as ng/mL
+        ("serum_calcium", 95, "mg/dL"),
+        ("serum_calcium", 9.4, "mmol/L"),  # mg/dL entered as mmol/L
+        ("creatinine_clearance", 900, "mL/min"),
+    ],
+)
+def test_implausible_lab_values_ask_to_check_the_unit(kind, value, unit):
+    data = base_data()
+    data["labs"] = [{"kind": kind, "date": "2025-01-01", "value": value, "unit": unit}]
+    (error,) = errors_for(data)
+    assert "check the unit" in error["msg"]

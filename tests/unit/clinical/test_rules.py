@@ -156,3 +156,27 @@ def test_guidelines_that_disagree_are_both_shown():
         "asco-2019",
         "seed-tiers",
     }
+
+
+def test_hadji_unrecorded_factors_leave_the_minus_2_to_minus_1_5_band_open():
+    open_band = hadji(dxa_scans=[scan(femoral_neck=-1.6)], risk_factors={"smoking": None})
+    assert open_band.bone_directed_therapy is None
+    assert "smoking (current or past)" in open_band.missing
+    recorded = hadji(
+        dxa_scans=[scan(femoral_neck=-1.6)],
+        risk_factors={"smoking": None, "parental_hip_fracture": True},
+    )
+    assert recorded.bone_directed_therapy is True
+    # Outside the band an unrecorded factor cannot change the answer.
+    assert (
+        hadji(
+            dxa_scans=[scan(femoral_neck=-1.4)], risk_factors={"smoking": None}
+        ).bone_directed_therapy
+        is False
+    )
+    assert (
+        hadji(
+            dxa_scans=[scan(femoral_neck=-2.1)], risk_factors={"smoking": None}
+        ).bone_directed_therapy
+        is True
+    )

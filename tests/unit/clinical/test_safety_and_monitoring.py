@@ -162,3 +162,35 @@ def test_patient_facing_text_never_names_a_drug_or_dose():
         for rec in result.recommendations:
             if rec.audience == "patient":
                 assert not any(d in rec.text.lower() for d in drugs), rec.text
+
+
+def test_vitamin_d_just_under_the_threshold_is_low_even_if_it_rounds_to_20():
+    labs = [{"kind": "25_oh_vitamin_d", "date": "2026-09-01", "value": 49.9, "unit": "nmol/L"}]
+    result = assess(record(labs=labs, dxa_scans=[scan(femoral_neck=-2.6)]), as_of=AS_OF)
+    assert "vitamin-d-low" in alert_ids(result)
+    check = next(c for c in result.safety_checks if c.id == "safety.vitamin-d")
+    assert "correct it" in check.text
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"risk_factors": {"bone_metastases": True}},
+        {"risk_factors": {"bone_metastases": None}},
+        {"fractures": [{"date": "2026-06-01", "site": "wrist", "fragility": True}]},
+    ],
+)
+def test_stopped_automation_withholds_the_lifestyle_plan_and_asks_for_review(changes):
+    result = assess(record(**changes), as_of=AS_OF)
+    ids = {r.id for r in result.recommendations}
+    assert "hadji-2017.lifestyle" not in ids
+    review = next(r for r in result.recommendations if r.id == "automation.clinician-review")
+    assert review.audience == "patient"
+    assert review.inputs["reasons"] == result.automation.reasons
+
+
+def test_running_automation_keeps_the_lifestyle_plan():
+    result = assess(record(), as_of=AS_OF)
+    ids = {r.id for r in result.recommendations}
+    assert "hadji-2017.lifestyle" in ids
+    assert "automation.clinician-review" not in ids

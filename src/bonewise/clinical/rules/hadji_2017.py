@@ -6,7 +6,8 @@ therapy (BTA) for the whole duration of AI treatment if
   - T-score < -1.5 plus >= 1 further risk factor, or
   - >= 2 risk factors without a BMD measurement.
 Everyone: exercise, calcium >= 1,200 mg/day and vitamin D 800-1,000 IU/day; repeat DXA at
-12-24 months. A risk factor not recorded counts as absent (as FRAX does) but is listed as missing.
+12-24 months. Where an unrecorded risk factor could change the decision (T between -2.0 and
+-1.5, or no BMD), the decision is left undetermined and the missing factors are named.
 """
 
 from __future__ import annotations
@@ -119,6 +120,17 @@ def decide(facts: Facts) -> GuidelineDecision:
             **base,
             bone_directed_therapy=True,
             reasons=[f"{where} is below {ev.HADJI_RISK_T.value} with: {', '.join(present)}"],
+            missing=missing,
+        )
+    if t.value < ev.HADJI_RISK_T.value and missing:
+        # Between -2.0 and -1.5 the decision rests on the other risk factors: unknown is not "no".
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=None,
+            reasons=[
+                f"{where} is below {ev.HADJI_RISK_T.value}: one further risk factor decides, "
+                f"and {len(missing)} are not recorded"
+            ],
             missing=missing,
         )
     reasons = [f"{where}" + (f" with {len(present)} further risk factor(s)" if present else "")]
