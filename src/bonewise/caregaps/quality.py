@@ -51,6 +51,9 @@ REASONS: dict[str, str] = {
     "duplicate_id": "an id already used by another row of the same table",
     "unknown_person": "a row for a person_id that is not in the persons table",
     "missing_id": "a person row without person_id",
+    # found by the loaders, before the engine sees the rows
+    "missing_subject": "a FHIR resource with no subject (patient) reference: not loaded",
+    "invalid_json": "an NDJSON line that is not a JSON object: not loaded",
 }
 
 
