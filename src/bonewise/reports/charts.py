@@ -140,8 +140,14 @@ def _bmd_panel(ax: Axes, series: SiteSeries, *, plain: bool = False) -> None:
     words = {key: pair[1] if plain else pair[0] for key, pair in LEGEND.items()}
     base = series.baseline
     comparable = series.comparable
-    low, high = base.bmd_g_cm2 - series.lsc_g_cm2, base.bmd_g_cm2 + series.lsc_g_cm2
-    ax.axhspan(low, high, color=BAND, lw=0, label=words["band"])
+    lsc = series.lsc_g_cm2
+    low, high = (
+        (base.bmd_g_cm2, base.bmd_g_cm2)
+        if lsc is None
+        else (base.bmd_g_cm2 - lsc, base.bmd_g_cm2 + lsc)
+    )
+    if lsc is not None:  # no precision known for the site: no band, no call
+        ax.axhspan(low, high, color=BAND, lw=0, label=words["band"])
     ax.axhline(base.bmd_g_cm2, color=LINE, lw=0.8, ls=":")
     days = [p.day for p in comparable]
     values = [p.bmd_g_cm2 for p in comparable]
@@ -181,7 +187,8 @@ def _bmd_panel(ax: Axes, series: SiteSeries, *, plain: bool = False) -> None:
     if plain:
         ax.set_title(PLAIN_SITE_TITLES.get(series.site, series.label))
     else:
-        ax.set_title(f"{series.label}\nLSC ±{series.lsc_percent:.1f}% ({base.make})")
+        lsc_text = "unknown" if series.lsc_percent is None else f"±{series.lsc_percent:.1f}%"
+        ax.set_title(f"{series.label}\nLSC {lsc_text} ({base.make})")
     ax.set_ylabel("bone density g/cm²" if plain else "BMD g/cm²")
 
 

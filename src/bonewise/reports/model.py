@@ -47,9 +47,16 @@ class NutrientIntake(_Frozen):
 
     @property
     def met(self) -> bool | None:
+        """True/False against the target; None when it cannot be told.
+
+        Unknown is not zero: with part of the logged food lacking a value, an average under the
+        target is only a lower bound, so whether she meets it is not known.
+        """
         if self.average_per_day is None or self.target is None:
             return None
-        return self.average_per_day >= self.target
+        if self.average_per_day >= self.target:
+            return True
+        return None if self.unknown_share > 0 else False
 
 
 class DayIntake(_Frozen):
@@ -116,18 +123,21 @@ class SiteSeries:
 
     The band is centred on the first scan made on the same scanner make as the latest scan
     (BMD in g/cm2 is not comparable across makers); points from another make are kept and
-    flagged, never joined to the band.
+    flagged, never joined to the band. Where no precision is known for the site (e.g. the
+    forearm) there is no band and no point is called a real change: `lsc_percent` is None.
     """
 
     site: Site
     label: str
     points: tuple[BmdPoint, ...]
     baseline: BmdPoint
-    lsc_percent: float
+    lsc_percent: float | None
     lsc_citation: str
 
     @property
-    def lsc_g_cm2(self) -> float:
+    def lsc_g_cm2(self) -> float | None:
+        if self.lsc_percent is None:
+            return None
         return self.baseline.bmd_g_cm2 * self.lsc_percent / 100.0
 
     @property
@@ -139,8 +149,12 @@ class SiteSeries:
         return tuple(p for p in self.points if p.make != self.baseline.make)
 
     def outside_band(self, point: BmdPoint) -> bool:
-        return point.make == self.baseline.make and (
-            abs(point.bmd_g_cm2 - self.baseline.bmd_g_cm2) >= self.lsc_g_cm2
+        """A change beyond the LSC on the same make; never when the LSC is not known."""
+        lsc = self.lsc_g_cm2
+        return (
+            lsc is not None
+            and point.make == self.baseline.make
+            and abs(point.bmd_g_cm2 - self.baseline.bmd_g_cm2) >= lsc
         )
 
 
@@ -158,14 +172,14 @@ def bmd_history(record: PatientRecord, *, as_of: date) -> tuple[SiteSeries, ...]
             continue
         latest_make = points[-1].make
         baseline = next(p for p in points if p.make == latest_make)
-        lsc = evidence.LSC_FACTOR.value * densitometry.precision_pct(latest_make, site)
+        lsc = densitometry.least_significant_change_pct(latest_make, site)
         series.append(
             SiteSeries(
                 site=site,
                 label=SITE_LABELS[site],
                 points=points,
                 baseline=baseline,
-                lsc_percent=round(lsc, 2),
+                lsc_percent=None if lsc is None else round(lsc, 2),
                 lsc_citation=f"{evidence.ISCD_PRECISION.citation}; {evidence.WILSON_PRECISION.citation}",
             )
         )

@@ -7,6 +7,7 @@ missing data, supplements) becomes a question to ask her care team.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +31,7 @@ NO_INTAKE = (
 NO_EXERCISE = "No exercise logged. Log your activity in bonewise to see your weeks here."
 
 SUPPLEMENT_QUESTION = (
-    "I take, or am thinking of taking, a supplement (for example calcium or vitamin D tablets, "
+    "I take, or am thinking of taking, a supplement (for example calcium or vitamin D, "
     "herbal remedies for hot flushes such as black cohosh, dong quai or red clover, or soy "
     "isoflavone pills). Is it safe and sensible with my aromatase inhibitor?"
 )
@@ -45,8 +46,8 @@ ALERT_QUESTIONS: dict[str, str] = {
     "dxa-overdue": "My bone density (DXA) scan looks overdue. When can I have the next one?",
     "vitamin-d-low": "My last vitamin D blood test was low. What should I do about it, and when "
     "should it be checked again?",
-    "denosumab-lapse": "My bone-protecting injection looks overdue. When should I have the next "
-    "one, and what happens if it is late?",
+    "denosumab-lapse": "My bone-protecting treatment looks overdue. When should I have it next, "
+    "and what happens if it is late?",
     "bone-metastases": "Which kinds of exercise and activity are safe for me, and could I see an "
     "exercise professional who works with my team?",
     "recent-fracture": "I broke a bone in the last year. Which activities are safe for me now, "
@@ -68,13 +69,32 @@ GAP_PLAIN: dict[str, str] = {
 RISK_FACTOR_PLAIN: dict[str, str] = {
     "parental_hip_fracture": "whether a parent broke a hip",
     "prior_fragility_fracture_after_50": "whether you have broken a bone after age 50 in a minor fall",
-    "oral_glucocorticoids_over_6_months": "whether you have taken steroid tablets for a long time",
+    "oral_glucocorticoids_over_6_months": "whether you have taken steroid medicine by mouth for a long time",
     "smoking": "whether you smoke",
 }
 STOP_PLAIN: dict[str, str] = {
     "bone metastases recorded": "your team has recorded that the cancer affects your bones",
-    "bone metastases status not recorded": "we do not know yet whether the cancer affects your bones",
+    "bone metastases status not recorded": "your record does not yet say whether the cancer "
+    "affects your bones",
 }
+RECENT_FRACTURE_REASON = re.compile(r"fracture in the last (\d+) months")
+STOP_UNKNOWN = "something in your record needs your team to look at it first"
+# Patient recommendations that belong to the automated lifestyle plan: never shown while
+# automation is stopped (the clinical core also drops them; this keeps the report safe either way).
+AUTOMATED_PLAN_ADVICE = frozenset({"hadji-2017.lifestyle"})
+EXERCISE_ADVICE = re.compile(
+    r"\b(exercis\w*|weight-bearing|muscle-strengthening|strength training|walking|"
+    r"aerobic|balance training|physical activity)\b",
+    re.IGNORECASE,
+)
+NO_EXERCISE_PAUSED = (
+    "No exercise logged. Your care team will review which activity is safe for you before "
+    "bonewise suggests an exercise plan."
+)
+NO_ADVICE_PAUSED = (
+    "Your care team will go through a plan with you first: bring the questions below to your "
+    "next appointment."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +125,7 @@ class PatientReport:
     bone_details: tuple[str, ...]
     doing_well: tuple[str, ...]
     advice: tuple[Advice, ...]
+    no_advice: str
     intake: IntakeSummary | None
     intake_lines: tuple[IntakeLine, ...]
     intake_message: str
@@ -143,10 +164,8 @@ def build_patient_report(
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
 ) -> PatientReport:
-    advice = tuple(
-        Advice(r.text, r.citation) for r in assessment.recommendations if r.audience == "patient"
-    )
-    headline, details = where_bones_stand(assessment)
+    advice = patient_advice(assessment)
+    headline, details = where_bones_stand(assessment, record)
     sources = [c.citation for c in (evidence.WHO_ISCD,)] + [a.citation for a in advice]
     if assessment.bmd_changes or history:
         sources.append(evidence.ISCD_PRECISION.citation)
@@ -160,14 +179,19 @@ def build_patient_report(
         bone_details=tuple(details),
         doing_well=tuple(doing_well(record, assessment, intake, adherence)),
         advice=advice,
+        no_advice=NO_ADVICE_PAUSED
+        if assessment.automation.stopped
+        else "No guideline advice for you in this report: ask your team what they suggest.",
         intake=intake,
         intake_lines=tuple(intake_lines(intake)) if intake else (),
         intake_message=intake_message(intake),
         adherence=adherence,
-        exercise_message=exercise_message(adherence),
+        exercise_message=exercise_message(adherence, paused=assessment.automation.stopped),
         next_dxa=next_dxa(assessment),
         plan_paused=plan_paused(assessment),
-        questions=tuple(questions(assessment, intake)),
+        questions=tuple(
+            questions(assessment, intake, fracture=fragility_fracture(record, assessment))
+        ),
         supplement_caution=SUPPLEMENT_CAUTION_INTRO,
         supplement_cautions=tuple(SupplementCaution(c.name, c.text) for c in cautions),
         missing=tuple(missing(assessment)),
@@ -178,7 +202,44 @@ def build_patient_report(
     )
 
 
-def where_bones_stand(a: Assessment) -> tuple[str, list[str]]:
+def patient_advice(a: Assessment) -> tuple[Advice, ...]:
+    """The assessment's recommendations addressed to her.
+
+    While automation is stopped her team reviews exercise first, so no exercise advice is
+    repeated: only the routing to her team (`automation.*`) and advice that is not about exercise.
+    """
+    recs = [r for r in a.recommendations if r.audience == "patient"]
+    if a.automation.stopped:
+        recs = [
+            r
+            for r in recs
+            if r.id not in AUTOMATED_PLAN_ADVICE
+            and (r.id.startswith("automation.") or not EXERCISE_ADVICE.search(r.text))
+        ]
+    return tuple(Advice(r.text, r.citation) for r in recs)
+
+
+def fragility_fracture(record: PatientRecord, a: Assessment) -> bool:
+    """She has broken a bone in a minor fall (or has a vertebral fracture) on record."""
+    rf = record.risk_factors
+    return (
+        any(f.fragility for f in record.fractures if f.date <= a.as_of)
+        or rf.prior_fragility_fracture_after_50 is True
+        or rf.vertebral_fracture is True
+    )
+
+
+FRACTURE_HEADLINE = (
+    "Your record shows a broken bone from a minor fall or without a big injury (a fragility "
+    "fracture). Please ask your team what this fracture means for your bones."
+)
+FRACTURE_QUESTION = (
+    "I have broken a bone from a minor fall or without a big injury. What does this fracture "
+    "mean for my bones?"
+)
+
+
+def where_bones_stand(a: Assessment, record: PatientRecord) -> tuple[str, list[str]]:
     normal, osteoporosis = evidence.WHO_NORMAL_MIN_T.value, evidence.WHO_OSTEOPOROSIS_MAX_T.value
     t_explained = (
         f"A T-score compares your bones with a healthy young adult's: {normal:g} or above is "
@@ -196,7 +257,7 @@ def where_bones_stand(a: Assessment) -> tuple[str, list[str]]:
     headline = {
         "normal": "Your bone density is in the normal range (WHO category: normal).",
         "osteopenia": "Your bone density is lower than average. Doctors call this osteopenia "
-        "(low bone mass). It is common, and it is not osteoporosis.",
+        "(low bone mass).",
         "osteoporosis": "Your bone density is in the range called osteoporosis: your bones are "
         "thinner and can break more easily. There is a lot you and your team can do about it.",
     }
@@ -223,11 +284,13 @@ def where_bones_stand(a: Assessment) -> tuple[str, list[str]]:
             "Your bone density scan is recorded, but it has no result this report can read as a "
             "category. Ask your team what it shows."
         )
+    if fragility_fracture(record, a):
+        text += " " + FRACTURE_HEADLINE
     steady: dict[tuple[date, date], list[str]] = {}
     for change in a.bmd_changes:
         site = PLAIN_SITE.get(change.site, change.site)
-        if change.converted:
-            continue
+        if change.converted or change.lsc_percent is None:
+            continue  # no significance call: say nothing about change
         if not change.significant:
             steady.setdefault((change.from_date, change.to_date), []).append(site)
         else:
@@ -257,7 +320,11 @@ def doing_well(
             f"Your bone density scans are up to date (last one {long_date(a.monitoring.last_dxa)})."
         )
     for change in a.bmd_changes:
-        if not change.converted and (not change.significant or change.percent > 0):
+        if (
+            not change.converted
+            and change.lsc_percent is not None
+            and (not change.significant or change.percent > 0)
+        ):
             good.append(
                 f"Your {PLAIN_SITE.get(change.site, change.site)} bone density has not dropped "
                 "since your previous scan."
@@ -295,6 +362,13 @@ def intake_lines(intake: IntakeSummary) -> list[IntakeLine]:
                 f"not known: {n.unknown_share:.0%} of the food you logged has no "
                 f"{lower_first(n.label)} value in the food database (target {target})."
             )
+        elif n.met is None and n.target is not None:
+            text = (
+                f"at least {n.average_per_day:,.0f} {n.unit} a day from foods with known values "
+                f"(target {target}). {n.unknown_share:.0%} of the food you logged has no "
+                f"{lower_first(n.label)} data, so this report cannot tell whether you reach "
+                "your target."
+            )
         else:
             text = f"about {n.average_per_day:,.0f} {n.unit} a day (target {target})."
             if n.unknown_share > 0:
@@ -315,9 +389,9 @@ def intake_message(intake: IntakeSummary | None) -> str:
     )
 
 
-def exercise_message(adherence: AdherenceSummary | None) -> str:
+def exercise_message(adherence: AdherenceSummary | None, *, paused: bool = False) -> str:
     if adherence is None or not adherence.weeks:
-        return NO_EXERCISE
+        return NO_EXERCISE_PAUSED if paused else NO_EXERCISE
     text = (
         f"You met your exercise goals in {adherence.weeks_met} of the last "
         f"{len(adherence.weeks)} week{'s' if len(adherence.weeks) != 1 else ''}."
@@ -344,15 +418,26 @@ def next_dxa(a: Assessment) -> str:
 def plan_paused(a: Assessment) -> str | None:
     if not a.automation.stopped:
         return None
-    why = "; ".join(STOP_PLAIN.get(r, r) for r in a.automation.reasons)
+    why = plain_list(list(dict.fromkeys(stop_reason_plain(r) for r in a.automation.reasons)))
     return (
         f"Your care team needs to review your exercise and lifestyle plan before bonewise "
         f"suggests one, because {why}."
     )
 
 
-def questions(a: Assessment, intake: IntakeSummary | None) -> list[str]:
+def stop_reason_plain(reason: str) -> str:
+    """An automation-stop reason from the clinical core, in plain words (never the raw text)."""
+    if reason in STOP_PLAIN:
+        return STOP_PLAIN[reason]
+    if (m := RECENT_FRACTURE_REASON.fullmatch(reason)) is not None:
+        return f"you broke a bone in the last {m.group(1)} months"
+    return STOP_UNKNOWN
+
+
+def questions(a: Assessment, intake: IntakeSummary | None, *, fracture: bool = False) -> list[str]:
     asked: list[str] = []
+    if fracture:
+        asked.append(FRACTURE_QUESTION)
     for alert in a.alerts:
         asked.append(
             ALERT_QUESTIONS.get(
@@ -380,6 +465,13 @@ def questions(a: Assessment, intake: IntakeSummary | None) -> list[str]:
                     f"My {lower_first(n.label)} averages about {n.average_per_day:,.0f} {n.unit} a "
                     f"day, below my target of {n.target:,.0f} {n.unit}. How can I get more from "
                     "food, and do I need a supplement?"
+                )
+            elif n.met is None and n.average_per_day is not None and n.target is not None:
+                asked.append(
+                    f"I get at least {n.average_per_day:,.0f} {n.unit} of "
+                    f"{lower_first(n.label)} a day from foods with known values, but some foods "
+                    f"I log have no {lower_first(n.label)} data. Is my intake enough for my "
+                    f"target of {n.target:,.0f} {n.unit}?"
                 )
     asked.append(SUPPLEMENT_QUESTION)
     asked.append("Which exercises are best for my bones, and is there any movement I should avoid?")

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from bonewise.clinical.assessment import assess
+from bonewise.reports.patient import patient_advice
 
 from ...unit.reports.helpers import AS_OF, DRUG_WORDS, EXAMPLES, example
 from .pixels import BAND_RGB, LINE_RGB, TARGET_RGB, count_near, non_white_share, page_images
@@ -44,10 +45,12 @@ def test_patient_pdf_has_where_she_stands_her_advice_and_sources(rendered, name)
     a = assess(example(name), as_of=AS_OF)
     if a.who_category:
         assert a.who_category in pdf.text.lower()
-    for rec in a.recommendations:
-        if rec.audience == "patient":
-            assert unhyphenated(rec.text) in unhyphenated(pdf.text)
-            assert unhyphenated(rec.citation) in unhyphenated(pdf.text)
+    for advice in patient_advice(a):
+        assert unhyphenated(advice.text) in unhyphenated(pdf.text)
+        assert unhyphenated(advice.citation) in unhyphenated(pdf.text)
+    if a.automation.stopped:
+        for words in ("Weight-bearing", "muscle-strengthening", "Log your activity"):
+            assert words.lower() not in unhyphenated(pdf.text).lower()
     assert "Questions to ask your care team" in pdf.text
     assert "No intake logged" in pdf.text and "No exercise logged" in pdf.text
     body = pdf.text.split(" Sources ")[0].lower().replace(a.patient_id.lower(), "")

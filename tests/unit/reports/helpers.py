@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 from bonewise.clinical.models import PatientRecord
@@ -27,6 +28,12 @@ DRUG_WORDS = (
     "ibandronate",
     "prolia",
     "reclast",
+    # dose and route patterns: the patient report never says how or how often to take a drug
+    "mg every",
+    "injection",
+    "infusion",
+    "tablet",
+    "once a week",
 )
 
 
@@ -39,9 +46,12 @@ def intake(
     calcium: float | None = 820.0,
     vitamin_d: float | None = 900.0,
     vitamin_k: float | None = None,
+    calcium_unknown: float = 0.0,
     days: int = 7,
 ) -> IntakeSummary:
-    """A week of diary: calcium below the 1,200 mg target, vitamin D met, vitamin K unknown."""
+    """A week of diary: calcium below the 1,200 mg target, vitamin D met, vitamin K unknown.
+
+    `calcium_unknown` is the share of logged food with no calcium value (0: all known)."""
     start = AS_OF - timedelta(days=days - 1)
     return IntakeSummary(
         start=start,
@@ -57,7 +67,7 @@ def intake(
                 target_basis="hadji-2017: >= 1,200 mg/day",
                 citation="Hadji P et al. J Bone Oncol 2017",
                 evidence="confirmed",
-                unknown_share=0.1,
+                unknown_share=calcium_unknown,
             ),
             NutrientIntake(
                 key="vitamin_d_iu",
@@ -103,3 +113,35 @@ def adherence() -> AdherenceSummary:
         for n, (minutes, met) in enumerate([(160, True), (170, True), (90, False)])
     ]
     return AdherenceSummary(weeks=weeks, streak_weeks=2, target_basis="150 min", citation="PAG")
+
+
+class _ReadableText(HTMLParser):
+    """What she reads on the page: text and alt text, without the CSS and the source list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        skipped = tag == "style" or (tag == "section" and found.get("class") == "sources")
+        if skipped or (self._skip and tag == self._skip[-1]):  # a nested tag of the same name
+            self._skip.append(tag)
+        elif not self._skip and found.get("alt"):
+            self.parts.append(found["alt"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip and tag == self._skip[-1]:
+            self._skip.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def readable_text(html: str, *, patient_id: str) -> str:
+    """The rendered page's readable text (outside the sources), the patient id left out."""
+    parser = _ReadableText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).replace(patient_id, " ").split())

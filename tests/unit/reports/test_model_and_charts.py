@@ -7,9 +7,12 @@ import pytest
 from bonewise import evidence
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.densitometry import precision_pct
+from bonewise.clinical.models import SiteResult
 from bonewise.reports import charts
 from bonewise.reports.clinician import NO_EXERCISE, NO_INTAKE, build_clinician_report
 from bonewise.reports.model import bmd_history
+from bonewise.reports.patient import build_patient_report
+from bonewise.reports.render import render_html
 
 from .helpers import AS_OF, EXAMPLES, adherence, example, intake
 
@@ -33,6 +36,33 @@ def test_history_never_joins_bmd_from_different_scanner_makes():
     assert neck.baseline.make == "lunar"
     assert [p.make for p in neck.other_make] == ["hologic"]
     assert not neck.outside_band(neck.other_make[0])
+
+
+def test_a_site_without_known_precision_has_no_band_and_no_change_call():
+    record = example("osteoporosis")
+    scans = [
+        scan.model_copy(
+            update={"sites": {**scan.sites, "radius_33": SiteResult(bmd_g_cm2=0.70 - 0.10 * n)}}
+        )
+        for n, scan in enumerate(record.scans_by_date)
+    ]
+    record = record.model_copy(update={"dxa_scans": scans})
+    forearm = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["radius_33"]
+    assert forearm.lsc_percent is None and forearm.lsc_g_cm2 is None
+    assert not any(forearm.outside_band(p) for p in forearm.points)  # a 14% drop, but no call
+    assert charts.bmd_chart((forearm,)) is not None
+    a = assess(record, as_of=AS_OF)
+    assert any(c.site == "radius_33" for c in a.bmd_changes)
+    patient = build_patient_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    assert "forearm" not in " ".join(patient.bone_details)  # neither "held steady" nor "gone down"
+    clinician = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    row = render_html(clinician).split("<td>33% radius</td>")[1].split("</tr>")[0]
+    assert "<td>unknown</td>" in row and "no call: precision unknown" in row
+    assert "within LSC" not in row
 
 
 def test_history_ignores_scans_after_the_report_day():
