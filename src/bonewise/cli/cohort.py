@@ -44,7 +44,10 @@ def generate_command(
         int, typer.Option("--patients", help="How many women to generate (1 or more).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the cohort into.")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same cohort.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Random seed: the same seed and --until give the same cohort."),
+    ] = 0,
     output_format: Annotated[
         Format,
         typer.Option(
