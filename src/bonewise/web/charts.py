@@ -136,9 +136,11 @@ def bmd_chart(record: PatientRecord) -> str | None:
             if result is not None and result.bmd_g_cm2 is not None:
                 points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
         _, base, make = points[0]
-        lsc = evidence.LSC_FACTOR.value * precision_pct(make, site) / 100 * base
+        precision = precision_pct(make, site)
+        lsc = None if precision is None else evidence.LSC_FACTOR.value * precision / 100 * base
         values = [p[1] for p in points]
-        ticks = nice_ticks(min([*values, base - lsc]), max([*values, base + lsc]), 3)
+        spread = [] if lsc is None else [base - lsc, base + lsc]
+        ticks = nice_ticks(min([*values, *spread]), max([*values, *spread]), 3)
         top = index * panel + TOP
         bottom = (index + 1) * panel - BOTTOM + 10
 
@@ -148,19 +150,19 @@ def bmd_chart(record: PatientRecord) -> str | None:
             return bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (bottom - top)
 
         canvas.text(LEFT, top - 10, SITE_LABELS[site], size=13, color=INK, weight="bold")
-        band_top, band_bottom = y(base + lsc), y(base - lsc)
-        canvas.add(
-            f'<rect x="{LEFT}" y="{band_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
-            f'height="{band_bottom - band_top:.1f}" fill="{BAND}"/>'
-        )
+        if lsc is not None:
+            band_top, band_bottom = y(base + lsc), y(base - lsc)
+            canvas.add(
+                f'<rect x="{LEFT}" y="{band_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
+                f'height="{band_bottom - band_top:.1f}" fill="{BAND}"/>'
+            )
+            band_text = f"band: first scan ± LSC {lsc:.3f} g/cm²"
+            band_summary = f"; band {base - lsc:.3f} to {base + lsc:.3f}"
+        else:
+            band_text = "no precision known for this site: no LSC band"
+            band_summary = "; no least significant change known"
         _y_axis(canvas, top, bottom, ticks, "g/cm²", y)
-        canvas.text(
-            WIDTH - RIGHT,
-            top - 10,
-            f"band: first scan ± LSC {lsc:.3f} g/cm²",
-            anchor="end",
-            size=11,
-        )
+        canvas.text(WIDTH - RIGHT, top - 10, band_text, anchor="end", size=11)
         path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v, _ in points)
         canvas.add(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
         for d, v, _ in points:
@@ -169,7 +171,7 @@ def bmd_chart(record: PatientRecord) -> str | None:
         summary.append(
             f"{SITE_LABELS[site]}: "
             + ", ".join(f"{d.isoformat()} {v:.3f} g/cm²" for d, v, _ in points)
-            + f"; band {base - lsc:.3f} to {base + lsc:.3f}"
+            + band_summary
         )
     canvas.label = "Bone density over time. " + ". ".join(summary)
     return canvas.svg()
