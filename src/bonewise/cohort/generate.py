@@ -63,12 +63,37 @@ def _rx(agent: str) -> str:
 
 
 DRUG_CODES: dict[str, tuple[str, str]] = {a: (codes.RXNORM, _rx(a)) for a in AI_AGENTS + BTA_AGENTS}
-TSCORE_CODES = {"lumbar_spine": "38267-1", "total_hip": "38264-8"}
-VITAMIN_D_CODE = {"ng/mL": "62292-8", "nmol/L": "14635-7"}
-BMI_CODE = "39156-5"
+# Every code the generator writes is looked up in bonewise.interop.codes (no copy here).
+TSCORE_CODES = {
+    site: next(
+        c.concept.code
+        for c in codes.DXA_CODES
+        if c.site == site and c.kind == "t_score" and c.laterality is None
+    )
+    for site in ("lumbar_spine", "total_hip")
+}
+_VITAMIN_D = [c for c in codes.LAB_CODES if c.kind == "25_oh_vitamin_d"]
+VITAMIN_D_CODE = {
+    # the confirmed mass and moles codes: a lab reports in the unit its code is defined in
+    "ng/mL": next(
+        c.concept.code
+        for c in _VITAMIN_D
+        if "Mass" in c.concept.display and c.concept.evidence == "confirmed"
+    ),
+    "nmol/L": next(
+        c.concept.code
+        for c in _VITAMIN_D
+        if "Moles" in c.concept.display and c.concept.evidence == "confirmed"
+    ),
+}
+BMI_CODE = next(c.concept.code for c in codes.VITAL_CODES if c.kind == "bmi")
 DXA_PROCEDURE = codes.DXA_ORDER
-FRACTURE_CODES = ("359817006", "65966004", "443165006")
-BONE_METASTASES_CODE = "94222008"
+FRACTURE_CODES = tuple(
+    c.concept.code for c in codes.CONDITION_CODES if c.kind == "fracture" and c.fracture_site
+)
+BONE_METASTASES_CODE = next(
+    c.concept.code for c in codes.CONDITION_CODES if c.kind == "bone_metastases"
+)
 
 
 @dataclass(frozen=True)
