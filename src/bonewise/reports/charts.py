@@ -217,6 +217,8 @@ def intake_chart(
             unknown = len(intake.days) - len(known)
             if unknown:
                 title += f"\n{unknown} day(s) unknown"
+            if known and target is not None and target.unknown_share > 0:
+                title += "\nknown foods only: may be higher"  # unknown is not zero
             ax.set_title(title)
             ax.set_ylabel(unit)
             _date_axis(ax)

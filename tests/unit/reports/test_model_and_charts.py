@@ -139,6 +139,9 @@ def test_intake_and_exercise_charts_show_targets():
     svg = charts.intake_chart(intake())
     assert svg is not None
     assert b"target 1,200" in svg and b"1 day(s) unknown" in svg
+    assert b"known foods only" not in svg  # every logged food had a calcium value
+    partly = charts.intake_chart(intake(calcium_unknown=0.1))
+    assert partly is not None and b"known foods only: may be higher" in partly
     svg = charts.exercise_chart(adherence())
     assert svg is not None and b"target 150 min" in svg
 
