@@ -12,6 +12,7 @@ and resources with no subject, are counted here as loader issues.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -37,6 +38,26 @@ FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not
 _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
 _SKIP_STATUS = {"entered-in-error", "cancelled", "not-done", "not-taken", "draft", "unknown"}
 _ENDED_STATUS = {"completed", "stopped"}
+
+
+# Most of a bulk export is unrelated (other labs, vitals, diagnoses). Observation, Condition and
+# Procedure lines that mention none of the codes bonewise reads are skipped before JSON parsing;
+# medication lines are always parsed (they may name their drug by reference).
+_TYPE = re.compile(r'"resourceType"\s*:\s*"(Observation|Condition|Procedure)"')
+_RELEVANT_CODES = sorted(
+    {
+        *(c.concept.code for c in codes.DXA_CODES),
+        *(c.concept.code for c in codes.LAB_CODES if c.kind == "25_oh_vitamin_d"),
+        *(c.concept.code for c in codes.VITAL_CODES if c.kind == "bmi"),
+        *(c.concept.code for c in codes.CONDITION_CODES),
+        *(c.concept.code for c in codes.PROCEDURE_CODES),
+    }
+)
+_CODE = re.compile(r'"code"\s*:\s*"(?:' + "|".join(map(re.escape, _RELEVANT_CODES)) + r')"')
+
+
+def _irrelevant(line: str) -> bool:
+    return _TYPE.search(line) is not None and _CODE.search(line) is None
 
 
 def ndjson_files(directory: Path) -> list[Path]:
@@ -132,6 +153,8 @@ class FhirNdjsonLoader:
                     if not line.strip():
                         continue
                     if only is not None and f'"{only}"' not in line:
+                        continue
+                    if only is None and _irrelevant(line):
                         continue
                     try:
                         resource = json.loads(line)
