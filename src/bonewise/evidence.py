@@ -117,6 +117,9 @@ T_SCORE_RANGE: Cited[tuple[float, float]] = Cited(
 BMD_RANGE_G_CM2: Cited[tuple[float, float]] = Cited(
     (0.2, 2.0), PROJECT, "policy", "plausibility range for entered areal BMD"
 )
+PATIENT_AGE_RANGE_YEARS: Cited[tuple[int, int]] = Cited(
+    (18, 120), PROJECT, "policy", "adult patients; a birth date outside this range is a typo"
+)
 HEIGHT_RANGE_CM: Cited[tuple[float, float]] = Cited(
     (100.0, 230.0), PROJECT, "policy", "plausibility range for adult height; catches unit mix-ups"
 )

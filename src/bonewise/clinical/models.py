@@ -101,7 +101,21 @@ class Patient(_Frozen):
     height: Length | None = None
     weight: Mass | None = None
 
-    _birth_not_future = field_validator("birth_date")(_not_after_today)
+    @field_validator("birth_date")
+    @classmethod
+    def _adult_birth_date(cls, value: date, info: ValidationInfo) -> date:
+        today = (info.context or {}).get("today")
+        if today is None:
+            return value
+        _not_after_today(value, info)
+        youngest, oldest = evidence.PATIENT_AGE_RANGE_YEARS.value
+        age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+        if not youngest <= age <= oldest:
+            raise ValueError(
+                f"birth_date {value.isoformat()} makes her {age} today; bonewise is for adults "
+                f"aged {youngest}..{oldest}"
+            )
+        return value
 
     @property
     def bmi(self) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, DateTime, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.clinical.models import PatientRecord
@@ -50,6 +50,21 @@ class PatientRepository:
             raise PatientNotFound(patient_id)
         # Stored records were validated on the way in; re-validate without a 'today' check.
         return PatientRecord.model_validate(row.record)
+
+    def get_for_update(self, patient_id: str) -> PatientRecord:
+        """The record, with its write lock held until the unit of work ends.
+
+        For read-modify-write: two concurrent writers cannot both read the old record and the
+        second silently drop the first's change. The no-op UPDATE makes SQLite begin its write
+        transaction now and makes PostgreSQL lock the row; a concurrent writer waits.
+        """
+        self.session.execute(
+            update(PatientRow)
+            .where(PatientRow.id == patient_id)
+            .values(updated_at=PatientRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        return self.get_or_raise(patient_id)
 
     def exists(self, patient_id: str) -> bool:
         return self.session.get(PatientRow, patient_id) is not None

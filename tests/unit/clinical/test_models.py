@@ -113,3 +113,18 @@ def test_implausible_lab_values_ask_to_check_the_unit(kind, value, unit):
     data["labs"] = [{"kind": kind, "date": "2025-01-01", "value": value, "unit": unit}]
     (error,) = errors_for(data)
     assert "check the unit" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "ok"),
+    [("0907-03-01", False), ("1906-11-27", True), ("2008-11-28", False), ("2008-11-27", True)],
+)
+def test_birth_dates_must_make_an_adult(birth_date, ok):
+    data = base_data()
+    data["patient"]["birth_date"] = birth_date
+    if ok:
+        assert PatientRecord.parse(data, today=AS_OF).patient.birth_date.isoformat() == birth_date
+    else:
+        (error,) = errors_for(data)
+        assert error["loc"] == ("patient", "birth_date")
+        assert "18..120" in error["msg"]
