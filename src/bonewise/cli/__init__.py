@@ -30,6 +30,9 @@ FEATURES: dict[str, tuple[str, str]] = {
 # --- end features ---
 
 
+_COMPLETION_OPTIONS = ("install_completion", "show_completion")
+
+
 class _LazyFeatures(TyperGroup):
     def list_commands(self, ctx: _click.Context) -> list[str]:
         return list(FEATURES)
@@ -45,6 +48,8 @@ class _LazyFeatures(TyperGroup):
             target = single
         command = typer.main.get_command(target)
         command.name = cmd_name
+        # Shell completion is installed from the top-level command only.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_OPTIONS]
         return command
 
 
