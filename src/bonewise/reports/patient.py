@@ -91,6 +91,10 @@ NO_EXERCISE_PAUSED = (
     "No exercise logged. Your care team will review which activity is safe for you before "
     "bonewise suggests an exercise plan."
 )
+EXERCISE_LOG_PAUSED = (
+    "Your care team will review which activity is safe for you before bonewise sets any "
+    "exercise goals. This is what you logged:"
+)
 NO_ADVICE_PAUSED = (
     "Your care team will go through a plan with you first: bring the questions below to your "
     "next appointment."
@@ -177,7 +181,14 @@ def build_patient_report(
         age=assessment.age,
         where_bones_stand=headline,
         bone_details=tuple(details),
-        doing_well=tuple(doing_well(record, assessment, intake, adherence)),
+        doing_well=tuple(
+            doing_well(
+                record,
+                assessment,
+                intake,
+                None if assessment.automation.stopped else adherence,
+            )
+        ),
         advice=advice,
         no_advice=NO_ADVICE_PAUSED
         if assessment.automation.stopped
@@ -392,6 +403,8 @@ def intake_message(intake: IntakeSummary | None) -> str:
 def exercise_message(adherence: AdherenceSummary | None, *, paused: bool = False) -> str:
     if adherence is None or not adherence.weeks:
         return NO_EXERCISE_PAUSED if paused else NO_EXERCISE
+    if paused:  # her log, but no goals: her team reviews exercise first
+        return EXERCISE_LOG_PAUSED
     text = (
         f"You met your exercise goals in {adherence.weeks_met} of the last "
         f"{len(adherence.weeks)} week{'s' if len(adherence.weeks) != 1 else ''}."

@@ -105,10 +105,14 @@ def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool
         raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
     audience = "patient" if isinstance(report, PatientReport) else "clinician"
     large = audience == "patient"
+    # While automation is stopped she sees her exercise log without goals (no target lines).
+    goals = not (isinstance(report, PatientReport) and report.plan_paused)
     chart_uris = {
         "bmd": _data_uri(charts.bmd_chart(report.history, large=large)),
         "intake": _data_uri(charts.intake_chart(report.intake, large=large)),
-        "exercise": _data_uri(charts.exercise_chart(report.adherence, large=large)),
+        "exercise": _data_uri(charts.exercise_chart(report.adherence, large=large))
+        if goals
+        else None,
     }
     css = _env.get_template("report.css").render(
         page_css=PAGE_SIZES[page_size],

@@ -180,6 +180,11 @@ def test_stopped_automation_shows_no_exercise_advice_even_if_the_assessment_carr
     page = rendered(r)
     assert not EXERCISE_ADVICE.search(page), EXERCISE_ADVICE.search(page)
     assert all(not EXERCISE_ADVICE.search(advice.text) for advice in r.advice)
+    # Her log is shown, but without goals or targets to aim for.
+    assert "2026-W48 90 2 3" in page
+    for goal_words in ("of 150", "Goals met", "exercise goals in", "against your goal"):
+        assert goal_words not in page
+    assert 'id="exercise-chart"' not in render_html(r)
     routing = Recommendation(
         id="automation.clinician-review",
         audience="patient",
