@@ -25,7 +25,6 @@ SHOTS = ROOT / "test-output" / "e2e"
 BONEWISE = [str(Path(sys.executable).parent / "bonewise")]
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not Path(CHROMIUM).exists():
         skip = pytest.mark.skip(reason=f"Debian chromium not found at {CHROMIUM}")

@@ -1,9 +1,10 @@
 """Daily and 7/30-day totals against targets (pure), with the share that is unknown.
 
 A food that SR28 has no value for adds nothing to a total, but it is not counted as zero: each
-total reports the share of the food eaten (by weight) whose value is unknown, and a total
-below goal with an unknown share says it may be higher. Supplements declare what they contain,
-so they are always known.
+total reports the share of the food eaten (by weight) whose value is unknown. A total below goal
+with an unknown share is "at least" that much (status "cannot tell", never "below goal"), and a
+nutrient no logged item has a value for is "unknown" (no amount). Supplements declare what they
+contain, so they are always known.
 
 Warnings follow clinical-reference.md section 5: total intake above the tolerable upper intake
 level (UL) for calcium or vitamin D, and any single calcium supplement dose above 500 mg
@@ -49,6 +50,7 @@ class NutrientTotal:
     from_supplements: float
     unknown_share: float  # 0..1, share of the food eaten (by weight) with no value
     unknown_foods: tuple[str, ...]
+    any_known: bool = True  # False: logged items, none with a value (unknown, not zero)
 
     @property
     def has_unknown(self) -> bool:
@@ -71,6 +73,7 @@ def total(nutrient: str, intakes: Sequence[Intake]) -> NutrientTotal:
         from_supplements=from_supplements,
         unknown_share=(unknown_grams / food_grams) if food_grams else 0.0,
         unknown_foods=tuple(dict.fromkeys(i.description for i in unknown)),
+        any_known=not intakes or any(i.nutrients.get(nutrient) is not None for i in intakes),
     )
 
 
@@ -78,7 +81,9 @@ def totals(intakes: Sequence[Intake]) -> dict[str, NutrientTotal]:
     return {key: total(key, intakes) for key in NUTRIENT_KEYS}
 
 
-Status = Literal["below goal", "meets goal", "above upper limit", "nothing logged"]
+Status = Literal[
+    "below goal", "meets goal", "above upper limit", "nothing logged", "cannot tell", "unknown"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,7 @@ class Progress:
     amount: float  # known intake (a day, or the average logged day of a period)
     unknown_share: float
     status: Status
+    known: bool = True  # False: nothing logged has a value for it, so `amount` means nothing
 
     @property
     def percent_of_goal(self) -> float:
@@ -100,7 +106,14 @@ class Progress:
     @property
     def note(self) -> str:
         t = self.target
+        if not self.known:
+            return (
+                f"unknown: none of the food logged has a value in SR28 (goal {t.goal:,.0f} "
+                f"{t.unit})"
+            )
         text = f"{self.amount:,.0f} of {t.goal:,.0f} {t.unit} ({self.percent_of_goal:.0f}%)"
+        if self.status == "cannot tell":
+            text = f"at least {text}"
         if self.unknown_share > 0:
             text += (
                 f"; {self.unknown_share:.0%} of the food logged has no value in SR28, "
@@ -109,16 +122,22 @@ class Progress:
         return text
 
 
-def _progress(target: Target, amount: float, unknown_share: float, logged: bool) -> Progress:
+def _progress(
+    target: Target, amount: float, unknown_share: float, logged: bool, known: bool = True
+) -> Progress:
     if not logged:
         status: Status = "nothing logged"
+    elif not known:
+        status = "unknown"
     elif target.upper_limit is not None and amount > target.upper_limit:
         status = "above upper limit"
     elif amount >= target.goal:
         status = "meets goal"
+    elif unknown_share > 0:
+        status = "cannot tell"  # the unknown share may make up the difference
     else:
         status = "below goal"
-    return Progress(target, amount, unknown_share, status)
+    return Progress(target, amount, unknown_share, status, known or not logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +220,7 @@ def summarise(intakes: Iterable[Intake], *, end: date, days: int, targets: Targe
             summed[target.nutrient].known / logged if logged else 0.0,
             summed[target.nutrient].unknown_share,
             bool(logged),
+            summed[target.nutrient].any_known,
         )
         for target in targets.all
     )
@@ -244,10 +264,10 @@ def summary_json(summary: Summary) -> dict[str, object]:
             {
                 "nutrient": p.target.nutrient,
                 "unit": p.target.unit,
-                "amount": round(p.amount, 1),
+                "amount": round(p.amount, 1) if p.known else None,
                 "goal": p.target.goal,
                 "upper_limit": p.target.upper_limit,
-                "percent_of_goal": round(p.percent_of_goal, 1),
+                "percent_of_goal": round(p.percent_of_goal, 1) if p.known else None,
                 "unknown_share": round(p.unknown_share, 3),
                 "status": p.status,
                 "note": p.note,

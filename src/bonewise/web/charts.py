@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from bonewise import evidence
-from bonewise.clinical.densitometry import precision_pct
+from bonewise.clinical.densitometry import least_significant_change_pct
 from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake
 
 WIDTH = 600
@@ -108,7 +107,8 @@ def _y_axis(
 
 def bmd_chart(record: PatientRecord) -> str | None:
     """BMD per site over time; the shaded band is the first scan +/- the least significant
-    change (2.77 x the maker's precision), so a point outside it is a real change."""
+    change (densitometry.least_significant_change_pct), so a point outside it is a real change.
+    A site with no known precision (e.g. the 33% radius) gets no band."""
     scans = record.scans_by_date
     sites = [
         s
@@ -136,8 +136,8 @@ def bmd_chart(record: PatientRecord) -> str | None:
             if result is not None and result.bmd_g_cm2 is not None:
                 points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
         _, base, make = points[0]
-        precision = precision_pct(make, site)
-        lsc = None if precision is None else evidence.LSC_FACTOR.value * precision / 100 * base
+        lsc_pct = least_significant_change_pct(make, site)
+        lsc = None if lsc_pct is None else lsc_pct / 100 * base
         values = [p[1] for p in points]
         spread = [] if lsc is None else [base - lsc, base + lsc]
         ticks = nice_ticks(min([*values, *spread]), max([*values, *spread]), 3)

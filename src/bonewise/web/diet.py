@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from bonewise.nutrition.models import UnknownMeasure, find_measure, grams_for
 from bonewise.nutrition.targets import check_age
-from bonewise.nutrition.totals import Summary, summarise, total
+from bonewise.nutrition.totals import Progress, Summary, summarise, total
 from bonewise.store.accounts import AuditLog, User
 from bonewise.store.food import (
     MEALS,
@@ -33,6 +33,39 @@ class DiaryDay:
     entries: list[DiaryEntry]
     summary: Summary
     calcium_by_day: list[tuple[date, float | None]]  # None: nothing logged that day
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeTile:
+    """A nutrient's day as the pages show it. Unknown is not zero: `amount` is None when no
+    logged item has a value for it, and a partly unknown amount is shown as "at least"."""
+
+    nutrient: str
+    unit: str
+    goal: float
+    amount: float | None
+    status: str
+    at_least: bool  # part of what she ate has no value: the true amount may be higher
+    note: str
+
+    @property
+    def shown(self) -> str:
+        if self.amount is None:
+            return "unknown"
+        return f"{'at least ' if self.at_least else ''}{self.amount:,.0f}"
+
+
+def intake_tile(progress: Progress) -> IntakeTile:
+    t = progress.target
+    return IntakeTile(
+        nutrient=t.nutrient,
+        unit=t.unit,
+        goal=t.goal,
+        amount=round(progress.amount) if progress.known else None,
+        status=progress.status,
+        at_least=progress.known and progress.unknown_share > 0,
+        note=progress.note,
+    )
 
 
 def search(factory: Factory, *, query: str, limit: int = SEARCH_LIMIT) -> list[FoodHit]:

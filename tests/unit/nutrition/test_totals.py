@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bonewise.nutrition.models import unknown_nutrients
 from bonewise.nutrition.supplements import calcium
 from bonewise.nutrition.targets import targets_for
-from bonewise.nutrition.totals import Intake, summarise, total
+from bonewise.nutrition.totals import Intake, summarise, summary_json, total
 
 DAY = date(2026, 11, 26)
 
@@ -58,9 +58,35 @@ def test_a_day_below_goal_with_unknowns_says_it_may_be_higher():
         targets=targets_for(age=60),
     )
     p = s.progress_for("calcium_mg")
-    assert p.status == "below goal"
+    assert p.status == "cannot tell"  # never "below goal" while part of it is unknown
     assert p.gap == 1080
+    assert p.note.startswith("at least 120 of 1,200 mg")
     assert "may be higher" in p.note
+
+
+def test_a_nutrient_no_logged_food_has_a_value_for_is_unknown_not_zero():
+    s = summarise(
+        [food("Cheese, caraway", 100, vitamin_d_iu=None), food("Cheese, tilsit", 50)],
+        end=DAY,
+        days=1,
+        targets=targets_for(age=60),
+    )
+    p = s.progress_for("vitamin_d_iu")
+    assert (p.known, p.status) == (False, "unknown")
+    assert p.note.startswith("unknown") and "0 of" not in p.note
+    assert s.totals["vitamin_d_iu"].any_known is False
+    progress = summary_json(s)["progress"]
+    assert isinstance(progress, list)
+    vitamin_d = next(x for x in progress if x["nutrient"] == "vitamin_d_iu")
+    assert (vitamin_d["amount"], vitamin_d["status"]) == (None, "unknown")
+
+
+def test_a_known_zero_is_still_below_goal():
+    s = summarise(
+        [food("Kale, raw", 100, vitamin_d_iu=0.0)], end=DAY, days=1, targets=targets_for(age=60)
+    )
+    p = s.progress_for("vitamin_d_iu")
+    assert (p.known, p.status, p.amount) == (True, "below goal", 0.0)
 
 
 def test_calcium_above_the_upper_limit_warns_from_age_51_not_at_50():

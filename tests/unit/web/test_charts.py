@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bonewise.clinical.densitometry import least_significant_change_pct
 from bonewise.clinical.models import PatientRecord
 from bonewise.web import charts
 
@@ -54,3 +55,31 @@ def test_no_bmd_chart_without_a_bmd_value() -> None:
     data = json.loads((EXAMPLES / "no-dxa-yet.json").read_text())
     record = PatientRecord.parse(data, today=date(2026, 11, 27))
     assert charts.bmd_chart(record) is None
+
+
+def _with_forearm() -> PatientRecord:
+    """Two Hologic scans that also measured the 33% radius (no cited precision for it)."""
+    data = json.loads((EXAMPLES / "lapsed-denosumab.json").read_text())
+    for scan, bmd in zip(data["dxa_scans"], (0.700, 0.650), strict=True):
+        scan["sites"]["radius_33"] = {"bmd_g_cm2": bmd, "t_score": -1.5}
+    return PatientRecord.parse(data, today=date(2026, 11, 27))
+
+
+def test_the_band_is_the_clinical_least_significant_change() -> None:
+    svg = charts.bmd_chart(_with_forearm())
+    assert svg is not None
+    lsc_pct = least_significant_change_pct("hologic", "lumbar_spine")
+    assert lsc_pct is not None
+    lsc = lsc_pct / 100 * 0.840  # the first lumbar-spine BMD
+    assert f"band {0.840 - lsc:.3f} to {0.840 + lsc:.3f}" in svg
+
+
+def test_no_band_where_no_precision_is_known() -> None:
+    assert least_significant_change_pct("hologic", "radius_33") is None
+    svg = charts.bmd_chart(_with_forearm())
+    assert svg is not None
+    label = svg.split('aria-label="')[1].split('"')[0]
+    radius_part = next(p for p in label.split(". ") if "radius" in p)
+    assert "no least significant change known" in radius_part
+    assert "band" not in radius_part
+    assert svg.count("<rect") == 3  # spine, neck and hip bands; none for the forearm

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from bonewise.clinical.models import SITE_LABELS
 from bonewise.web import pages, services
 from bonewise.web.deps import DAY_PATTERN, PATIENT_RESPONSES, PatientAccess, patient_reader
+from bonewise.web.patient_view import patient_assessment
 from bonewise.web.security import factory_of
 
 router = APIRouter()
@@ -32,14 +33,15 @@ def assessment_page(request: Request, access: PatientAccess = Depends(patient_re
     record, assessment = services.assessment_for(
         factory_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
     )
-    audience = "clinician" if access.user.is_clinician else "patient"
+    clinician = access.user.is_clinician
+    audience = "clinician" if clinician else "patient"
     return pages.render(
         request,
         "assessment.html",
         {
             "patient_id": access.patient_id,
             "record": record,
-            "a": assessment.to_json(),
+            "a": assessment.to_json() if clinician else patient_assessment(assessment),
             "audience": audience,
             "site_labels": SITE_LABELS,
         },

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from bonewise.web import activity, charts, diet, pages, services
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
+from bonewise.web.patient_view import patient_assessment
 from bonewise.web.security import factory_of
 
 router = APIRouter()
@@ -19,7 +20,7 @@ def _summary(request: Request, access: PatientAccess) -> dict[str, Any]:
     record, assessment = services.assessment_for(
         factory_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
     )
-    a = assessment.to_json()
+    a = assessment.to_json() if access.user.is_clinician else patient_assessment(assessment)
     return {
         "record": record,
         "patient_name": services.patient_name(
@@ -36,16 +37,25 @@ def _summary(request: Request, access: PatientAccess) -> dict[str, Any]:
 
 
 def _nutrition(food: diet.DiaryDay) -> dict[str, Any]:
-    calcium = food.summary.progress_for("calcium_mg")
-    vitamin_d = food.summary.progress_for("vitamin_d_iu")
-    notes = [p.note for p in (calcium, vitamin_d) if p.unknown_share > 0]
+    """Today's calcium and vitamin D. An amount is None (unknown) when no logged item has a
+    value for it; `*_status` is "cannot tell", never "below goal", while part is unknown."""
+    calcium = diet.intake_tile(food.summary.progress_for("calcium_mg"))
+    vitamin_d = diet.intake_tile(food.summary.progress_for("vitamin_d_iu"))
     return {
-        "calcium_mg": round(calcium.amount),
-        "calcium_target_mg": calcium.target.goal,
-        "vitamin_d_iu": round(vitamin_d.amount),
-        "vitamin_d_target_iu": vitamin_d.target.goal,
-        "unknown_note": "; ".join(notes),
+        "calcium_mg": calcium.amount,
+        "calcium_target_mg": calcium.goal,
+        "calcium_status": calcium.status,
+        "vitamin_d_iu": vitamin_d.amount,
+        "vitamin_d_target_iu": vitamin_d.goal,
+        "vitamin_d_status": vitamin_d.status,
+        "unknown_note": "; ".join(
+            t.note for t in (calcium, vitamin_d) if t.at_least or t.amount is None
+        ),
     }
+
+
+def _tiles(food: diet.DiaryDay) -> list[diet.IntakeTile]:
+    return [diet.intake_tile(food.summary.progress_for(n)) for n in ("calcium_mg", "vitamin_d_iu")]
 
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
@@ -65,7 +75,7 @@ def dashboard_page(request: Request, access: PatientAccess = Depends(patient_rea
     food = diet.diary_day(
         factory_of(request), actor=access.user, patient_id=access.patient_id, day=date.today()
     )
-    summary["nutrition"] = _nutrition(food)
+    summary["nutrition"] = _tiles(food)
     summary["calcium_chart"] = charts.daily_bar_chart(
         food.calcium_by_day,
         target=food.summary.progress_for("calcium_mg").target.goal,

@@ -96,7 +96,10 @@ def _page(
             "day": day.isoformat(),
             "today": date.today().isoformat(),
             "entries": view.entries,
-            "progress": view.summary.progress,
+            "tiles": [
+                diet.intake_tile(view.summary.progress_for(n))
+                for n in ("calcium_mg", "vitamin_d_iu")
+            ],
             "warnings": view.summary.warnings,
             "q": query,
             "hits": hits,

@@ -1,0 +1,95 @@
+"""What a patient reads on her own pages: never a drug name or a dose/treatment instruction
+(alerts become questions for her team, only recommendations addressed to her are shown), while
+her clinician keeps the full clinical text. The Learn pages (education) are not checked here."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.reports.patient import ALERT_QUESTIONS
+from bonewise.web import create_app
+
+from .conftest import add_foods, add_user, example, link, signed_in
+
+DRUG_WORDS = re.compile(
+    r"denosumab|zoledron|alendronate|risedronate|ibandronate|bisphosphonate|dose|injection"
+    r"|infusion|tablet",
+    re.IGNORECASE,
+)
+PATIENT_PAGES = ("", "/assessment")
+
+
+class _Text(HTMLParser):
+    """The text a reader meets: element text and the labels charts are read out by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("aria-label", "title", "alt", "placeholder") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _pages(factory: sessionmaker[Session], name: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Her dashboard and assessment as she sees them, and as her linked clinician sees them."""
+    add_foods(factory)
+    record = example(name)
+    patient = add_user(factory, email=f"{name}@example.org", role="patient", record=record)
+    doctor = add_user(factory, email=f"dr.{name}@example.org", role="clinician")
+    link(factory, doctor, record.id)
+    app = create_app(session_factory=factory)
+    hers, theirs = {}, {}
+    for path in PATIENT_PAGES:
+        for user, pages in ((patient, hers), (doctor, theirs)):
+            response = signed_in(app, factory, user, user.email).client.get(
+                f"/patients/{record.id}{path}"
+            )
+            assert response.status_code == 200, response.text
+            pages[path or "/dashboard"] = page_text(response.text)
+    return record.id, hers, theirs
+
+
+@pytest.mark.parametrize("name", ["lapsed-denosumab", "osteoporosis"])
+def test_her_pages_name_no_drug_and_give_no_dose(
+    sqlite_store: sessionmaker[Session], name: str
+) -> None:
+    _, hers, _ = _pages(sqlite_store, name)
+    for path, text in hers.items():
+        found = sorted({m.group(0).lower() for m in DRUG_WORDS.finditer(text)})
+        assert not found, f"{name} {path} shows the patient {found}: {text}"
+
+
+def test_a_lapsed_dose_reaches_her_as_a_question_and_her_clinician_in_full(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    _, hers, theirs = _pages(sqlite_store, "lapsed-denosumab")
+    question = ALERT_QUESTIONS["denosumab-lapse"]
+    for path in ("/dashboard", "/assessment"):
+        assert question in hers[path]
+        assert "Denosumab" in theirs[path]  # the clinician keeps the clinical alert
+        assert question not in theirs[path]
+    # recommendations addressed to the clinician stay on the clinician's page only
+    assert "bone-directed therapy" in theirs["/assessment"].lower()
