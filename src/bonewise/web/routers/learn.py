@@ -13,25 +13,11 @@ from fastapi.responses import Response
 
 from bonewise import evidence
 from bonewise.evidence import Source
-from bonewise.web import pages
+from bonewise.exercise import guidance
+from bonewise.web import learn_facts, pages
+from bonewise.web.learn_facts import KWAN_2021
 
 router = APIRouter()
-
-KWAN_2021 = Source(
-    "kwan-2021",
-    "Kwan ML et al. Exercise and fracture risk in women with breast cancer on aromatase "
-    "inhibitors (Kaiser Permanente Northern California). J Cancer Surviv 2021, published "
-    "2023;17:139-149. doi:10.1007/s11764-021-00993-0 (PMC8349930)",
-)
-GIANGREGORIO_2014 = Source(
-    "too-fit-to-fracture-2014",
-    "Giangregorio LM et al. Too Fit To Fracture: exercise recommendations for individuals "
-    "with osteoporosis or osteoporotic vertebral fracture. Osteoporos Int 2014. "
-    "doi:10.1007/s00198-013-2523-2",
-)
-PAGA_2018 = Source(
-    "paga-2018", "Physical Activity Guidelines for Americans, 2nd edition (2018): 150 min/week"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +47,7 @@ TOPICS: tuple[Topic, ...] = (
         "Moving for your bones",
         "Weight-bearing, strength and balance exercise tell bone to stay strong and make falls "
         "less likely.",
-        (KWAN_2021, GIANGREGORIO_2014, PAGA_2018),
+        (KWAN_2021, guidance.TOO_FIT_TO_FRACTURE, guidance.PAG_2018),
     ),
     Topic(
         "bone-medicines",
@@ -87,5 +73,5 @@ def learn_topic(request: Request, slug: str) -> Response:
     return pages.render(
         request,
         f"learn/{topic.slug}.html",
-        {"topic": topic, "topics": TOPICS, "ev": evidence},
+        {"topic": topic, "topics": TOPICS, "ev": evidence, "f": learn_facts, "ex": guidance},
     )
