@@ -20,7 +20,7 @@ DRUG_WORDS = re.compile(
     r"|infusion|tablet",
     re.IGNORECASE,
 )
-PATIENT_PAGES = ("", "/assessment")
+PATIENT_PAGES = ("", "/assessment", "/food", "/exercise")
 
 
 class _Text(HTMLParser):
@@ -72,7 +72,9 @@ def _pages(factory: sessionmaker[Session], name: str) -> tuple[str, dict[str, st
     return record.id, hers, theirs
 
 
-@pytest.mark.parametrize("name", ["lapsed-denosumab", "osteoporosis"])
+@pytest.mark.parametrize(
+    "name", ["lapsed-denosumab", "osteoporosis", "bone-metastases", "vertebral-fracture-recent"]
+)
 def test_her_pages_name_no_drug_and_give_no_dose(
     sqlite_store: sessionmaker[Session], name: str
 ) -> None:
