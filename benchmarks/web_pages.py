@@ -74,7 +74,9 @@ def main() -> None:
         app = create_app(session_factory=factory)
         started = time.perf_counter()
         patient = _client(app, PATIENT_EMAIL, PATIENT_PASSWORD)
-        print(f"sign-in (argon2id verify + session): {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(
+            f"sign-in (argon2id verify + session): {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
         clinician = _client(app, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
         print(f"{'call':62} {'median ms':>10} {'p95 ms':>8}")
         for client, calls in ((patient, PATIENT_CALLS), (clinician, CLINICIAN_CALLS)):
