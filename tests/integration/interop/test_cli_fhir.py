@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from bonewise.cli import app
@@ -22,29 +19,6 @@ FHIR_DATA = ROOT / "tests" / "data" / "fhir"
 EXAMPLES = ROOT / "examples" / "patients"
 PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 runner = CliRunner()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        monkeypatch.setenv("BONEWISE_DATABASE_URL", url)
-        yield url
-        return
-    if not PG_URL:
-        pytest.skip("BONEWISE_TEST_POSTGRES_URL not set (make test sets it)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("BONEWISE_DATABASE_URL", url)
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_import_prints_the_record_and_the_report() -> None:

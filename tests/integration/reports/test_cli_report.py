@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from bonewise.cli import app
@@ -79,27 +77,6 @@ def test_an_invalid_patient_file_exits_2_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "patient.menopausal_status" in result.stderr
     assert not out.exists()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path, monkeypatch):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        monkeypatch.setenv("BONEWISE_DATABASE_URL", url)
-        yield url
-        return
-    if not PG_URL:
-        pytest.skip("BONEWISE_TEST_POSTGRES_URL not set (make test sets it)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("BONEWISE_DATABASE_URL", url)
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def sessions_for_two_weeks():

@@ -3,10 +3,8 @@
 import os
 import threading
 import time
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.store.patients import PatientNotFound, PatientRepository
@@ -17,22 +15,9 @@ from ...unit.clinical.builders import AS_OF, base_data
 PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def factory(request, tmp_path):
-    if request.param == "sqlite":
-        yield open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-        return
-    if not PG_URL:
-        pytest.skip("BONEWISE_TEST_POSTGRES_URL not set (make test sets it)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    yield open_store(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+@pytest.fixture
+def factory(store_url):
+    return open_store(store_url)
 
 
 def record(patient_id="p1", **patient):
