@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from bonewise.store.uow import UnitOfWork, open_store
 ROOT = Path(__file__).resolve().parents[3]
 FHIR_DATA = ROOT / "tests" / "data" / "fhir"
 EXAMPLES = ROOT / "examples" / "patients"
-PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 runner = CliRunner()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from datetime import timedelta
 
@@ -20,7 +19,6 @@ from bonewise.store.uow import UnitOfWork, open_store
 
 from ...unit.reports.helpers import AS_OF, EXAMPLES_DIR, example
 
-PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 runner = CliRunner()
 OSTEOPOROSIS = str(EXAMPLES_DIR / "osteoporosis.json")
 

@@ -1,6 +1,5 @@
 """Patient records in the real store: SQLite file and PostgreSQL."""
 
-import os
 import threading
 import time
 
@@ -11,8 +10,6 @@ from bonewise.store.patients import PatientNotFound, PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
 from ...unit.clinical.builders import AS_OF, base_data
-
-PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 
 
 @pytest.fixture
