@@ -7,15 +7,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
@@ -23,7 +20,8 @@ from bonewise.store.food import import_food_database
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
-PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
+from ..conftest import postgres_schema_url
+
 TODAY = date(2026, 11, 27)
 
 
@@ -53,19 +51,11 @@ def food_store(sqlite_copy: Path) -> sessionmaker[Session]:
 
 @pytest.fixture(scope="session")
 def pg_food_store() -> Iterator[sessionmaker[Session]]:
-    if not PG_URL:
-        pytest.skip("BONEWISE_TEST_POSTGRES_URL not set (make test sets it)")
-    schema = f"t_food_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    factory = open_store(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    import_food_database(factory)
-    yield factory
-    factory.kw["bind"].dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema_url("t_food") as url:
+        factory = open_store(url)
+        import_food_database(factory)
+        yield factory
+        factory.kw["bind"].dispose()
 
 
 def patient_record(
