@@ -6,6 +6,7 @@ standardised BMD, ISCD least significant change (clinical-reference.md sections 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -126,7 +127,7 @@ def z_score_interpretation(z: float) -> ZInterpretation:
 
 
 def precision_pct(
-    make: ScannerMake, site: Site, facility_precision_pct: dict[str, float] | None = None
+    make: ScannerMake, site: Site, facility_precision_pct: Mapping[Site, float] | None = None
 ) -> float | None:
     """Short-term precision (%CV): the facility's own if configured, else the cited default,
     else None (no significance call can be made)."""
@@ -137,7 +138,7 @@ def precision_pct(
 
 
 def least_significant_change_pct(
-    make: ScannerMake, site: Site, facility_precision_pct: dict[str, float] | None = None
+    make: ScannerMake, site: Site, facility_precision_pct: Mapping[Site, float] | None = None
 ) -> float | None:
     """[C] LSC = 2.77 x precision; None where no precision is known for the site."""
     precision = precision_pct(make, site, facility_precision_pct)
@@ -163,7 +164,7 @@ def bmd_change(
     later: DxaScan,
     site: Site,
     *,
-    facility_precision_pct: dict[str, float] | None = None,
+    facility_precision_pct: Mapping[Site, float] | None = None,
 ) -> BmdChange | None:
     """Change in BMD at one site between two scans, against its least significant change.
 
@@ -188,7 +189,9 @@ def bmd_change(
             "for information only, not for a significance call in one patient"
         )
     percent = (to_bmd - from_bmd) / from_bmd * 100.0
-    lsc = least_significant_change_pct(later.scanner_make, site, facility_precision_pct)
+    lsc = least_significant_change_pct(
+        later.scanner_make, site, facility_precision_pct or later.facility_precision_pct
+    )
     if lsc is None:
         note += "; no precision known for this site: configure the facility's precision"
     return BmdChange(

@@ -165,6 +165,11 @@ class DxaScan(_Frozen):
     facility: str | None = None
     sites: dict[Site, SiteResult] = Field(min_length=1)
     excluded_vertebrae: list[Vertebra] = Field(default_factory=list)
+    facility_precision_pct: dict[Site, Annotated[float, Field(gt=0, le=10)]] = Field(
+        default_factory=dict,
+        description="the facility's own short-term precision (%CV) per site for this scanner; "
+        "where given it replaces the cited default in the least significant change",
+    )
 
     _date_not_future = field_validator("date")(_not_after_today)
 

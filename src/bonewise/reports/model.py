@@ -172,7 +172,10 @@ def bmd_history(record: PatientRecord, *, as_of: date) -> tuple[SiteSeries, ...]
             continue
         latest_make = points[-1].make
         baseline = next(p for p in points if p.make == latest_make)
-        lsc = densitometry.least_significant_change_pct(latest_make, site)
+        latest_scan = next(s for s in reversed(scans) if site in s.sites)
+        lsc = densitometry.least_significant_change_pct(
+            latest_make, site, latest_scan.facility_precision_pct
+        )
         series.append(
             SiteSeries(
                 site=site,

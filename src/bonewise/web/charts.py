@@ -8,12 +8,12 @@ shading means. Unknown values (a day with nothing logged) are left out, never dr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
 
 from bonewise.clinical.densitometry import least_significant_change_pct
-from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake
+from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake, Site
 
 WIDTH = 600
 LEFT, RIGHT, TOP, BOTTOM = 62, 16, 30, 34
@@ -131,12 +131,14 @@ def bmd_chart(record: PatientRecord) -> str | None:
 
     for index, site in enumerate(sites):
         points: list[tuple[date, float, ScannerMake]] = []
+        precision: Mapping[Site, float] = {}
         for sc in scans:
             result = sc.sites.get(site)
             if result is not None and result.bmd_g_cm2 is not None:
                 points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
+                precision = precision or sc.facility_precision_pct
         _, base, make = points[0]
-        lsc_pct = least_significant_change_pct(make, site)
+        lsc_pct = least_significant_change_pct(make, site, precision)
         lsc = None if lsc_pct is None else lsc_pct / 100 * base
         values = [p[1] for p in points]
         spread = [] if lsc is None else [base - lsc, base + lsc]

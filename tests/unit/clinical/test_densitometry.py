@@ -163,3 +163,32 @@ def test_no_significance_call_without_a_known_precision():
         earlier, later, "radius_33", facility_precision_pct={"radius_33": 1.0}
     )
     assert configured.significant is True
+
+
+def test_the_scans_facility_precision_sets_the_lsc():
+    earlier = _bmd_scan("2024-01-01", "hologic", 0.900)
+    later = DxaScan.model_validate(
+        {
+            "date": "2025-01-01",
+            "scanner_make": "hologic",
+            "sites": {"total_hip": {"bmd_g_cm2": 0.880}},
+            "facility_precision_pct": {"total_hip": 0.7},
+        }
+    )
+    change = d.bmd_change(earlier, later, "total_hip")
+    assert change.lsc_percent == pytest.approx(1.94, abs=0.01)
+    assert change.significant is True  # -2.2% is beyond 1.94%, within the default 3.6%
+
+
+def test_facility_precision_must_be_plausible():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        DxaScan.model_validate(
+            {
+                "date": "2025-01-01",
+                "scanner_make": "hologic",
+                "sites": {"total_hip": {"bmd_g_cm2": 0.88}},
+                "facility_precision_pct": {"total_hip": 25},
+            }
+        )

@@ -176,3 +176,16 @@ def test_clinician_report_states_frax_fractures_and_bone_therapy(name, field, ex
     record = example(name)
     r = build_clinician_report(record=record, assessment=assess(record, as_of=AS_OF), history=())
     assert getattr(r, field) == expected
+
+
+def test_the_facilitys_own_precision_sets_the_history_band():
+    record = example("osteoporosis")
+    scans = [
+        scan.model_copy(update={"facility_precision_pct": {"lumbar_spine": 0.5}})
+        for scan in record.scans_by_date
+    ]
+    record = record.model_copy(update={"dxa_scans": scans})
+    spine = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["lumbar_spine"]
+    assert spine.lsc_percent == pytest.approx(2.77 * 0.5, abs=0.01)
+    # -2.28% is beyond this facility's 1.39% band: a real loss here.
+    assert spine.outside_band(spine.points[-1])

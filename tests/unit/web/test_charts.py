@@ -83,3 +83,14 @@ def test_no_band_where_no_precision_is_known() -> None:
     assert "no least significant change known" in radius_part
     assert "band" not in radius_part
     assert svg.count("<rect") == 3  # spine, neck and hip bands; none for the forearm
+
+
+def test_the_facilitys_own_precision_sets_the_band() -> None:
+    data = json.loads((EXAMPLES / "lapsed-denosumab.json").read_text())
+    for scan in data["dxa_scans"]:
+        scan["sites"]["radius_33"] = {"bmd_g_cm2": 0.700, "t_score": -1.5}
+        scan["facility_precision_pct"] = {"radius_33": 1.0}
+    svg = charts.bmd_chart(PatientRecord.parse(data, today=date(2026, 11, 27)))
+    assert svg is not None
+    lsc = 2.77 * 1.0 / 100 * 0.700
+    assert f"band {0.700 - lsc:.3f} to {0.700 + lsc:.3f}" in svg
