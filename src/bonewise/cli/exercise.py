@@ -11,8 +11,12 @@ import typer
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
 from bonewise.exercise.adherence import (
     SessionError,
+    counts_as_pain,
+    logged_pain_weeks,
     new_session,
     parse_iso_week,
+    programme_start,
+    programme_week,
     week_summary,
 )
 from bonewise.exercise.calendar import plan_to_ics
@@ -23,6 +27,7 @@ from bonewise.exercise.catalogue import (
     UnknownExercise,
     default_catalogue,
 )
+from bonewise.exercise.guidance import PAIN_REPORT_THRESHOLD
 from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences, plan_week
 from bonewise.exercise.progression import ProgressionError
 from bonewise.exercise.safety import safety_profile
@@ -93,9 +98,30 @@ def plan_command(
         ),
     ] = None,
     week: Annotated[
-        int,
-        typer.Option("--week", help="Programme week: 1 starts on the Monday on or after --as-of."),
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--week",
+            help="Programme week. Week 1 starts on the Monday of the week of --start, else of "
+            "her first logged session (with --patient), else on the Monday on or after --as-of. "
+            "Default: the programme week holding --as-of when the start is known, else 1.",
+        ),
+    ] = None,
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient",
+            help=f"Stored patient id (must match the file): pain of {PAIN_REPORT_THRESHOLD.value}"
+            "/10 or more in her logged sessions steps back the week after, as --pain-week does.",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="Programme start (YYYY-MM-DD): week 1 is the week holding this day. "
+            "Logged sessions before it do not count.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Plan on this day (YYYY-MM-DD); default today.")
     ] = None,
@@ -151,13 +177,32 @@ def plan_command(
     plan: no sessions, and a message to get clearance from her care team.
     """
     day = parse_day(as_of)
+    explicit_start = parse_day(start, option="--start") if start is not None else None
     try:
         at = time.fromisoformat(start_time)
     except ValueError:
         fail(f"--start-time {start_time!r} is not a time: use HH:MM")
-    if week < 1:
+    if week is not None and week < 1:
         fail(f"--week {week} is not allowed: weeks count from 1")
     record = load_patient_or_exit(patient_file, today=day)
+    logged = []
+    if patient is not None:
+        if patient != record.id:
+            fail(
+                f"--patient {patient!r} does not match the patient file's id {record.id!r}: "
+                "give the same woman's record and log"
+            )
+        with UnitOfWork(open_store()) as uow:
+            if not PatientRepository(uow.session).exists(patient):
+                fail(
+                    f"no patient with id {patient!r}: store her record first with "
+                    "`bonewise patient add FILE`"
+                )
+            logged = ExerciseLogRepository(uow.session).up_to(patient_id=patient, end=day)
+    programme = programme_start(logged, start=explicit_start)
+    if week is None:
+        week = 1 if programme is None else max(1, programme_week(day, start=programme))
+    pain = {} if programme is None else logged_pain_weeks(logged, start=programme)
     try:
         preferences = Preferences(
             days_available=_days(days),
@@ -173,6 +218,8 @@ def plan_command(
             as_of=day,
             week=week,
             pain_weeks=pain_week or (),
+            start=programme,
+            logged_pain=pain,
         )
     except (PreferenceError, ProgressionError) as exc:
         fail(str(exc))
@@ -233,10 +280,11 @@ def log_command(
         f"logged session {session_id} for {patient}: {logged.exercise_id}, {logged.minutes} min "
         f"on {logged.performed_on.isoformat()}"
     )
-    if logged.pain is not None and logged.pain >= 4:
+    if counts_as_pain(logged):
         typer.echo(
-            "You reported pain: next week's plan should step back (use --pain-week). If the pain "
-            "is sharp, in your back, or does not settle, ask your care team.",
+            "You reported pain: the plan for the week after this session steps back "
+            f"(`bonewise exercise plan FILE --patient {patient}`). If the pain is sharp, in "
+            "your back, or does not settle, tell your care team.",
         )
 
 

@@ -17,6 +17,7 @@ from bonewise.exercise.guidance import (
     AEROBIC_MIN_BOUT_MINUTES,
     AEROBIC_MINUTES_PER_WEEK,
     BALANCE_DAYS_PER_WEEK,
+    PAIN_REPORT_THRESHOLD,
     RESISTANCE_DAYS_PER_WEEK,
 )
 
@@ -290,3 +291,43 @@ def week_summary(
         day_streak=streak,
         aerobic_weeks_in_a_row=in_a_row,
     )
+
+
+# --- Logged pain and the programme weeks -------------------------------------------------------
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def programme_start(sessions: Iterable[LoggedSession], *, start: date | None = None) -> date | None:
+    """The Monday of programme week 1: of the week of `start` if given, else of the week of her
+    first logged session; None when there is neither (the programme has not started)."""
+    if start is not None:
+        return monday_of(start)
+    first = min((s.performed_on for s in sessions), default=None)
+    return None if first is None else monday_of(first)
+
+
+def programme_week(day: date, *, start: date) -> int:
+    """The programme week holding `day` (1 = the week starting on `start`'s Monday); 0 or less
+    for a day before the programme started."""
+    return (day - monday_of(start)).days // 7 + 1
+
+
+def counts_as_pain(session: LoggedSession) -> bool:
+    """Pain at or above the threshold; no pain reported (None) is not pain."""
+    return session.pain is not None and session.pain >= PAIN_REPORT_THRESHOLD.value
+
+
+def logged_pain_weeks(
+    sessions: Iterable[LoggedSession], *, start: date
+) -> dict[int, tuple[LoggedSession, ...]]:
+    """Programme week -> her sessions in that week with pain at or above the threshold, oldest
+    first. Sessions before the programme start do not count."""
+    found: dict[int, list[LoggedSession]] = {}
+    for s in sorted(sessions, key=lambda s: s.performed_on):
+        week = programme_week(s.performed_on, start=start)
+        if week >= 1 and counts_as_pain(s):
+            found.setdefault(week, []).append(s)
+    return {week: tuple(found[week]) for week in sorted(found)}

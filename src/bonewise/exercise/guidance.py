@@ -152,6 +152,12 @@ DELOAD_EVERY_WEEKS: Cited[int] = Cited(
 PAIN_STEP_BACK_LEVELS: Cited[int] = Cited(
     2, PROJECT, "policy", "after a week with pain, resistance steps back two levels"
 )
+PAIN_REPORT_THRESHOLD: Cited[int] = Cited(
+    4,
+    PROJECT,
+    "policy",
+    "a logged session with pain of 4/10 or more makes its programme week a week with pain",
+)
 BALANCE_SESSION_MINUTES: Cited[int] = Cited(10, PROJECT, "policy", "a daily balance session")
 FLEXIBILITY_SESSION_MINUTES: Cited[int] = Cited(
     10, PROJECT, "policy", "two 5-minute stretches a day"

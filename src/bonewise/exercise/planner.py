@@ -15,12 +15,13 @@ to get clearance from her care team.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import combinations
 from typing import Any
 
+from bonewise.exercise.adherence import LoggedSession
 from bonewise.exercise.catalogue import (
     EQUIPMENT,
     HOUSEHOLD_EQUIPMENT,
@@ -228,6 +229,7 @@ class Plan:
     targets: WeekTargets | None = None
     notes: tuple[str, ...] = ()
     rule_ids: tuple[str, ...] = field(default=())
+    logged_pain: tuple[tuple[int, LoggedSession], ...] = ()  # (programme week, session) used
 
     def as_dict(self) -> dict[str, Any]:
         targets = None
@@ -272,20 +274,77 @@ class Plan:
                 for d in self.days
             ],
             "rules": [RULES[r].as_dict() for r in self.rule_ids],
+            "logged_pain": [
+                {
+                    "week": week,
+                    "date": s.performed_on.isoformat(),
+                    "exercise_id": s.exercise_id,
+                    "pain": s.pain,
+                }
+                for week, s in self.logged_pain
+            ],
             "disclaimer": "Decision support for review with her care team, not a prescription.",
         }
 
 
-def week_start(as_of: date, week: int) -> date:
-    """The Monday of programme week `week`; week 1 starts on the Monday on or after `as_of`."""
+def week_start(as_of: date, week: int, start: date | None = None) -> date:
+    """The Monday of programme week `week`: week 1 starts on the Monday of `start`'s week when
+    the programme start is known, else on the Monday on or after `as_of`."""
+    if start is not None:
+        return start - timedelta(days=start.weekday(), weeks=1 - week)
     return as_of + timedelta(days=(7 - as_of.weekday()) % 7, weeks=week - 1)
+
+
+def _said(session: LoggedSession, catalogue: Catalogue) -> str:
+    name = (
+        catalogue.get_or_raise(session.exercise_id).name.lower()
+        if session.exercise_id in catalogue
+        else session.exercise_id
+    )
+    day = session.performed_on
+    return f"pain {session.pain}/10 on {day.strftime('%A')} {day.day} {day:%B %Y} ({name})"
+
+
+def _logged_pain_notes(
+    week: int,
+    stepped_back: bool,
+    logged_pain: Mapping[int, Sequence[LoggedSession]],
+    catalogue: Catalogue,
+) -> list[str]:
+    notes: list[str] = []
+    before = logged_pain.get(week - 1, ())
+    if stepped_back and before:
+        notes.append(
+            f"This week steps back because of the pain you logged in week {week - 1}: "
+            + "; ".join(_said(s, catalogue) for s in before)
+            + ". Tell your care team about pain that does not settle."
+        )
+    earlier = [w for w in sorted(logged_pain) if w < week - 1]
+    if earlier:
+        notes.append(
+            "Pain you logged earlier also kept this plan lighter: "
+            + "; ".join(
+                f"week {w}: " + ", ".join(_said(s, catalogue) for s in logged_pain[w])
+                for w in earlier
+            )
+            + "."
+        )
+    now = logged_pain.get(week, ())
+    if now:
+        notes.append(
+            f"You logged {', '.join(_said(s, catalogue) for s in now)} this week: next week's "
+            "plan will step back. Tell your care team about pain that does not settle."
+        )
+    return notes
 
 
 def _empty_days(monday: date) -> tuple[PlanDay, ...]:
     return tuple(PlanDay(WEEKDAYS[i], monday + timedelta(days=i), ()) for i in range(7))
 
 
-def _blocked_plan(patient_id: str, profile: SafetyProfile, as_of: date, week: int) -> Plan:
+def _blocked_plan(
+    patient_id: str, profile: SafetyProfile, as_of: date, week: int, start: date | None
+) -> Plan:
     reason = "; ".join(profile.blocked_reasons)
     rule_ids = []
     if any("metastases" in r for r in profile.blocked_reasons):
@@ -306,7 +365,7 @@ def _blocked_plan(patient_id: str, profile: SafetyProfile, as_of: date, week: in
         reason=reason,
         message=message,
         profile=profile,
-        days=_empty_days(week_start(as_of, week)),
+        days=_empty_days(week_start(as_of, week, start)),
         rule_ids=tuple(rule_ids),
     )
 
@@ -425,11 +484,21 @@ def plan_week(
     as_of: date,
     week: int = 1,
     pain_weeks: Iterable[int] = (),
+    start: date | None = None,
+    logged_pain: Mapping[int, Sequence[LoggedSession]] | None = None,
     catalogue: Catalogue | None = None,
 ) -> Plan:
-    """The plan for programme week `week` (week 1 starts on the Monday on or after `as_of`)."""
+    """The plan for programme week `week`.
+
+    Week 1 starts on the Monday of `start`'s week (the programme start, see
+    `adherence.programme_start`), or without one on the Monday on or after `as_of`.
+    `pain_weeks`: earlier weeks she said had pain. `logged_pain`: programme week -> her logged
+    sessions with pain (`adherence.logged_pain_weeks`); its weeks before `week` step the plan
+    back as `pain_weeks` do, and the notes name the sessions. Later weeks are left out.
+    """
     if profile.blocked:
-        return _blocked_plan(patient_id, profile, as_of, week)
+        return _blocked_plan(patient_id, profile, as_of, week, start)
+    logged = {w: tuple(ss) for w, ss in (logged_pain or {}).items() if 1 <= w <= week and ss}
     catalogue = catalogue or default_catalogue()
     prefs = preferences
     start_low = (
@@ -441,7 +510,7 @@ def plan_week(
         week,
         current_minutes=prefs.current_aerobic_minutes,
         start_low=start_low,
-        pain_weeks=frozenset(pain_weeks),
+        pain_weeks=frozenset(pain_weeks) | {w for w in logged if w < week},
     )
     allowed = [e for e in catalogue if _allowed(e, profile, prefs)]
 
@@ -491,7 +560,7 @@ def plan_week(
         )
         for day in strength_days
     }
-    monday = week_start(as_of, week)
+    monday = week_start(as_of, week, start)
     days: list[PlanDay] = []
     aerobic_index = 0
     for weekday in range(7):
@@ -549,6 +618,7 @@ def plan_week(
     rule_ids = list(aerobic_rules + resistance_rules + ("balance-daily", "flexibility-daily"))
     rule_ids.append("multicomponent")
     notes = list(targets.notes)
+    notes += _logged_pain_notes(week, targets.stepped_back_for_pain, logged, catalogue)
     if profile.spine_sparing:
         rule_ids += ["posture-daily", "spine-sparing", "no-high-impact"]
         notes.append(
@@ -611,4 +681,5 @@ def plan_week(
         targets=targets,
         notes=tuple(notes),
         rule_ids=tuple(rule_ids),
+        logged_pain=tuple((w, s) for w in sorted(logged) for s in logged[w]),
     )

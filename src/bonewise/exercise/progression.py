@@ -127,7 +127,8 @@ def week_targets(
     level, minutes, stepped_back = _carried_load(week, floor_minutes, start_low, pain_weeks)
     notes: list[str] = []
     sets, reps, effort = LADDER[level]
-    easier = week % deload == 0 and not stepped_back
+    # An easier week stays easier after pain too: pain never makes a week harder.
+    easier = week % deload == 0
     if easier:
         sets = max(RESISTANCE_SETS.value[0], sets - 1)
         effort = max(RESISTANCE_EFFORT.value[0], effort - 1)

@@ -94,6 +94,18 @@ class ExerciseLogRepository:
         )
         return [row.to_session() for row in rows]
 
+    def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
+        """All her sessions on or before `end`, oldest first (empty when she has none)."""
+        rows = self.session.scalars(
+            select(ExerciseSessionRow)
+            .where(
+                ExerciseSessionRow.patient_id == patient_id,
+                ExerciseSessionRow.performed_on <= end,
+            )
+            .order_by(ExerciseSessionRow.performed_on, ExerciseSessionRow.id)
+        )
+        return [row.to_session() for row in rows]
+
     def count(self, *, patient_id: str) -> int:
         query = select(func.count()).where(ExerciseSessionRow.patient_id == patient_id)
         return int(self.session.scalar(query) or 0)

@@ -8,6 +8,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from bonewise.cli import app
+from bonewise.exercise.adherence import new_session
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -243,3 +244,145 @@ def test_list_shows_ids_and_filters_by_kind():
     items = json.loads(result.stdout)
     assert items and {i["kind"] for i in items} == {"posture"}
     assert bonewise("exercise", "list", "--kind", "yoga").exit_code == 2
+
+
+# --- Logged pain steps back the plan ------------------------------------------------------------
+
+NORMAL = ROOT / "examples/patients/normal.json"
+
+
+@pytest.fixture
+def her(store_url, monkeypatch):
+    """The normal example stored under her own id, and the store the CLI uses."""
+    monkeypatch.setenv("BONEWISE_DATABASE_URL", store_url)
+    factory = open_store(store_url)
+    return factory, store_example(factory, "normal").id
+
+
+def log_cli(patient_id, exercise_id, day, *extra):
+    result = bonewise(
+        "exercise",
+        "log",
+        "--patient",
+        patient_id,
+        "--exercise",
+        exercise_id,
+        "--minutes",
+        "30",
+        "--date",
+        day.isoformat(),
+        *extra,
+    )
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_pain_logged_through_the_cli_steps_back_the_next_plan(her):
+    factory, patient_id = her
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    week1, week2 = monday - timedelta(weeks=2), monday - timedelta(weeks=1)
+    log_cli(patient_id, "walking", week1 + timedelta(days=2))  # Wednesday: the start
+    log_cli(patient_id, "brisk-walking", week2, "--pain", "2")  # mild: does not count
+    out = log_cli(patient_id, "brisk-walking", week2 + timedelta(days=1), "--pain", "6")
+    assert f"--patient {patient_id}" in out and "care team" in out
+    assert count(factory, patient_id) == 3
+    common = ("--as-of", today.isoformat(), "--current-minutes", "60")
+
+    result = bonewise("exercise", "plan", NORMAL, "--patient", patient_id, "--json", *common)
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["week"] == 3  # the week holding today, counted from her first logged week
+    assert plan["days"][0]["date"] == monday.isoformat()
+    assert plan["targets"]["stepped_back_for_pain"] is True
+    assert plan["logged_pain"] == [
+        {
+            "week": 2,
+            "date": (week2 + timedelta(days=1)).isoformat(),
+            "exercise_id": "brisk-walking",
+            "pain": 6,
+        }
+    ]
+    assert "pain-step-back" in [r["id"] for r in plan["rules"]]
+    assert table_violations(plan, aerobic_minutes=30) == []
+
+    # Without her log, the same week does not step back and is harder.
+    start = ("--start", week1.isoformat(), "--week", "3")
+    plain = json.loads(bonewise("exercise", "plan", NORMAL, "--json", *start, *common).stdout)
+    assert plain["targets"]["stepped_back_for_pain"] is False
+    assert plain["days"][0]["date"] == monday.isoformat()
+    assert plain["targets"]["aerobic_minutes"] > plan["targets"]["aerobic_minutes"]
+
+    text = bonewise("exercise", "plan", NORMAL, "--patient", patient_id, *common).stdout
+    when = week2 + timedelta(days=1)
+    assert (
+        f"because of the pain you logged in week 2: pain 6/10 on {when:%A} {when.day} "
+        f"{when:%B %Y} (brisk walking)" in text
+    )
+    assert "Tell your care team about pain that does not settle." in text
+
+
+def test_logged_pain_unions_with_pain_weeks_and_a_later_start_drops_it(her):
+    factory, patient_id = her
+    start = date(2026, 10, 5)  # a Monday
+    with UnitOfWork(factory) as uow:
+        repo = ExerciseLogRepository(uow.session)
+        for day, pain in ((start, None), (start + timedelta(days=8), 7)):  # pain in week 2
+            logged = new_session(
+                exercise_id="brisk-walking",
+                minutes=30,
+                performed_on=day,
+                today=date(2026, 11, 27),
+                pain=pain,
+            )
+            repo.add(patient_id=patient_id, logged=logged)
+        uow.commit()
+
+    def plan(*args):
+        result = bonewise(
+            "exercise", "plan", NORMAL, "--json", "--as-of", "2026-11-27", "--week", "6", *args
+        )
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    logged = plan("--patient", patient_id, "--pain-week", "5")
+    by_hand = plan("--start", start.isoformat(), "--pain-week", "2", "--pain-week", "5")
+    assert logged["targets"] == by_hand["targets"]
+    assert logged["days"] == by_hand["days"]
+    assert [p["week"] for p in logged["logged_pain"]] == [2]
+    # Starting the programme after the painful session: her pain does not count.
+    later = plan("--patient", patient_id, "--start", "2026-10-19")
+    assert later["logged_pain"] == []
+    assert later["days"][0]["date"] == "2026-11-23"  # week 6 from Monday 19 October
+    assert later["targets"] == plan("--start", "2026-10-19")["targets"]
+
+
+def test_plan_with_a_patient_who_has_logged_nothing_is_week_1(her):
+    _, patient_id = her
+    result = bonewise(
+        "exercise", "plan", NORMAL, "--patient", patient_id, "--json", "--as-of", "2026-11-27"
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["week"] == 1 and plan["logged_pain"] == []
+    assert plan["days"][0]["date"] == "2026-11-30"  # the Monday after --as-of
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--patient", "ghost"), "does not match the patient file's id"),
+        (("--start", "5 October"), "--start '5 October' is not a date"),
+    ],
+)
+def test_bad_patient_or_start_exits_2(her, args, message):
+    result = bonewise("exercise", "plan", NORMAL, "--as-of", "2026-11-27", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_plan_for_a_patient_not_in_the_store_exits_2(store_url, monkeypatch):
+    monkeypatch.setenv("BONEWISE_DATABASE_URL", store_url)
+    result = bonewise("exercise", "plan", NORMAL, "--as-of", "2026-11-27", "--patient", "ex-normal")
+    assert result.exit_code == 2
+    assert "no patient with id 'ex-normal'" in result.stderr

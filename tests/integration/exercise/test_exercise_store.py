@@ -106,3 +106,27 @@ def test_sessions_are_kept_per_patient(factory):
         repo = ExerciseLogRepository(uow.session)
         assert [s.minutes for s in repo.between(patient_id="a", start=TODAY, end=TODAY)] == [20]
         assert [s.minutes for s in repo.between(patient_id="b", start=TODAY, end=TODAY)] == [40]
+
+
+def test_up_to_returns_her_whole_log_until_a_day_and_feeds_the_pain_weeks(factory):
+    from bonewise.exercise.adherence import logged_pain_weeks, programme_start
+
+    store_example(factory, "normal", "p1")
+    store_example(factory, "osteoporosis", "p2")
+    first = session("walking", 20, TODAY - timedelta(weeks=60))  # older than a year
+    hurt = session("brisk-walking", 30, TODAY - timedelta(days=8), pain=6)
+    later = session("walking", 20, TODAY, pain=9)
+    with UnitOfWork(factory) as uow:
+        repo = ExerciseLogRepository(uow.session)
+        for s in (later, hurt, first):
+            repo.add(patient_id="p1", logged=s)
+        repo.add(patient_id="p2", logged=session("walking", 20, TODAY, pain=10))
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        repo = ExerciseLogRepository(uow.session)
+        back = repo.up_to(patient_id="p1", end=TODAY - timedelta(days=1))
+        assert repo.up_to(patient_id="nobody", end=TODAY) == []
+    assert back == [first, hurt]  # oldest first, nothing after the day, nobody else's
+    start = programme_start(back)
+    assert start == first.performed_on - timedelta(days=first.performed_on.weekday())
+    assert logged_pain_weeks(back, start=start) == {60: (hurt,)}  # 59 weeks and 4 days on
