@@ -7,6 +7,22 @@ Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 not use are skipped (most of a bulk export is unrelated). Dates are kept as written, cut to the
 day, so the quality step can count the ones that are not dates. Lines that are not JSON objects,
 and resources with no subject, are counted here as loader issues.
+
+The hadji-2017 risk factors are read the way `bonewise.interop.fhir_import` reads them:
+
+- smoking status: LOINC 72166-2 with a SNOMED CT answer from `codes.SMOKING_ANSWERS`, a
+  `smoking_status` measurement whose `value_text` is current / past / never. An answer code
+  not in that table is counted (`unknown_smoking_answer`); a dataAbsentReason is "not recorded".
+- oral glucocorticoids: the bonewise local Observation `oral_glucocorticoids_over_6_months`.
+  `valueBoolean` true with an `effectivePeriod` (the course; no end = still taking them) becomes a
+  `glucocorticoid` drug exposure; the measure judges its length as of its own date. True without
+  a period cannot be placed in time and is counted (`glucocorticoids_without_period`); false is
+  a recorded "no" and adds nothing.
+- drugs coded with bonewise local codes (`codes.LOCAL_DRUG_CODES`, e.g. ibandronate, which has no
+  verified RxNorm code) are read like RxNorm ones and keep their own system as provenance.
+
+Codes in the bonewise local system that bonewise does not know are counted (`unknown_local_code`,
+`unknown_local_drug_code`), never silently dropped.
 """
 
 from __future__ import annotations
@@ -38,6 +54,7 @@ FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not
 _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
 _SKIP_STATUS = {"entered-in-error", "cancelled", "not-done", "not-taken", "draft", "unknown"}
 _ENDED_STATUS = {"completed", "stopped"}
+_GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
 
 
 # Most of a bulk export is unrelated (other labs, vitals, diagnoses). Observation, Condition and
@@ -51,13 +68,17 @@ _RELEVANT_CODES = sorted(
         *(c.concept.code for c in codes.VITAL_CODES if c.kind == "bmi"),
         *(c.concept.code for c in codes.CONDITION_CODES),
         *(c.concept.code for c in codes.PROCEDURE_CODES),
+        codes.SMOKING_STATUS.code,
     }
 )
 _CODE = re.compile(r'"code"\s*:\s*"(?:' + "|".join(map(re.escape, _RELEVANT_CODES)) + r')"')
 
 
 def _irrelevant(line: str) -> bool:
-    return _TYPE.search(line) is not None and _CODE.search(line) is None
+    # any line naming the bonewise local code system is read, so unknown local codes are counted
+    return (
+        _TYPE.search(line) is not None and _CODE.search(line) is None and codes.BONEWISE not in line
+    )
 
 
 def ndjson_files(directory: Path) -> list[Path]:
@@ -191,6 +212,7 @@ class FhirNdjsonLoader:
     def _Observation(self, r: dict[str, Any]) -> None:
         if r.get("status") in _SKIP_STATUS:
             return
+        unknown_local = False
         for system, code in _codings(r.get("code")):
             concept = None
             if (dxa := codes.dxa_code(code, system)) is not None:
@@ -201,6 +223,17 @@ class FhirNdjsonLoader:
                 concept = "vitamin_d_25oh"
             elif (vital := codes.vital_code(code, system)) is not None and vital.kind == "bmi":
                 concept = "bmi"
+            elif (
+                codes.normalise_system(system) == codes.LOINC and code == codes.SMOKING_STATUS.code
+            ):
+                self._smoking(r, code)
+                return
+            elif codes.normalise_system(system) == codes.BONEWISE:
+                if codes.local_code(code) is None:
+                    unknown_local = True
+                    continue
+                self._local_observation(r, code)
+                return
             if concept is None:
                 continue
             pid = self._event("measurements", r)
@@ -224,6 +257,72 @@ class FhirNdjsonLoader:
                 }
             )
             return
+        if unknown_local:
+            self.issues["measurements"]["unknown_local_code"] += 1
+
+    def _smoking(self, r: dict[str, Any], code: str) -> None:
+        """LOINC 72166-2: the SNOMED CT answer as current / past / never (codes.SMOKING_ANSWERS)."""
+        if r.get("dataAbsentReason") is not None:
+            return  # explicitly unknown: smoking stays not recorded
+        answer = next(
+            (
+                codes.SMOKING_ANSWERS[a]
+                for s, a in _codings(r.get("valueCodeableConcept"))
+                if codes.normalise_system(s) == codes.SNOMED and a in codes.SMOKING_ANSWERS
+            ),
+            None,
+        )
+        if answer is None:
+            self.issues["measurements"]["unknown_smoking_answer"] += 1
+            return
+        pid = self._event("measurements", r)
+        if pid is None:
+            return
+        self.sinks["measurements"].add(
+            {
+                "record_id": r.get("id"),
+                "person_id": pid,
+                "concept": "smoking_status",
+                "date": _period_start(r, "effective") or _day(r.get("issued")),
+                "value": None,
+                "unit": None,
+                "value_text": answer[1],
+                "code_system": codes.LOINC,
+                "code": code,
+                "source": "Observation",
+            }
+        )
+
+    def _local_observation(self, r: dict[str, Any], code: str) -> None:
+        """A known bonewise local code: glucocorticoid courses are read, other facts are not used."""
+        if code != _GLUCOCORTICOIDS.code or r.get("dataAbsentReason") is not None:
+            return  # a local fact the measures do not use, or explicitly unknown
+        value = r.get("valueBoolean")
+        if not isinstance(value, bool):
+            self.issues["drug_exposures"]["glucocorticoids_without_value"] += 1
+            return
+        if not value:
+            return  # a recorded "no": no course that counts
+        period = r.get("effectivePeriod")
+        if not isinstance(period, dict) or not period.get("start"):
+            self.issues["drug_exposures"]["glucocorticoids_without_period"] += 1
+            return
+        pid = self._event("drug_exposures", r)
+        if pid is None:
+            return
+        self.sinks["drug_exposures"].add(
+            {
+                "record_id": r.get("id"),
+                "person_id": pid,
+                "concept": "glucocorticoid",
+                "drug_class": "glucocorticoid",
+                "start_date": _day(period.get("start")),
+                "end_date": _day(period.get("end")),
+                "code_system": codes.BONEWISE,
+                "code": code,
+                "source": "Observation",
+            }
+        )
 
     def _drug(self, r: dict[str, Any], start: str | None, end: str | None, source: str) -> None:
         if r.get("status") in _SKIP_STATUS:
@@ -249,12 +348,14 @@ class FhirNdjsonLoader:
                     "drug_class": entry.drug_class,
                     "start_date": start,
                     "end_date": end,
-                    "code_system": codes.RXNORM,
+                    "code_system": entry.concept.system,
                     "code": code,
                     "source": source,
                 }
             )
             return
+        if any(codes.normalise_system(system) == codes.BONEWISE for system, _ in codings):
+            self.issues["drug_exposures"]["unknown_local_drug_code"] += 1
 
     def _MedicationStatement(self, r: dict[str, Any]) -> None:
         period = r.get("effectivePeriod") or {}

@@ -12,7 +12,8 @@ cohort, whatever the format. Distributions are plausible, not fitted to any real
                      spine and hip T-scores (90%); T-score normal(-1.2, 1.1), falling ~0.08/yr
   bone therapy       65% of women whose first DXA meets hadji-2017-like thresholds, 6% of others;
                      denosumab 45% (6-monthly, 25% lapse, a third of those switch),
-                     zoledronic acid 30% (6-monthly x 6), alendronate 20%, risedronate 5%
+                     zoledronic acid 30% (6-monthly x 6), alendronate 18%, risedronate 4%,
+                     ibandronate 3%
   vitamin D          65% tested at the start, lognormal around 24 ng/mL, 35% reported in nmol/L,
                      low results rechecked 60% of the time
   other              BMI (80%), smoking status (85%), fractures (7%), bone metastases (2%),
@@ -20,8 +21,12 @@ cohort, whatever the format. Distributions are plausible, not fitted to any real
   malformed          a `malformed_rate` share of rows gets an unknown unit, a duplicated id or
                      (NDJSON) an impossible date, so the quality report has something to show
 
-The generator writes its FHIR codes from `bonewise.interop.codes`. Concepts that have no code
-there yet (glucocorticoids, smoking status) appear in Parquet output only.
+The generator writes its FHIR codes from `bonewise.interop.codes`, so NDJSON and Parquet of one
+seed hold the same facts: drugs by RxNorm where a code exists, else by their bonewise local code
+(ibandronate); smoking status as LOINC 72166-2 with its SNOMED CT answer (`SMOKING_EXPORT`);
+a glucocorticoid course as the bonewise local Observation `oral_glucocorticoids_over_6_months`
+over the course's period, true when the course is longer than RISK_GLUCOCORTICOID_MONTHS as of
+`until` (shorter courses are written as false and are not risk factors on any day up to `until`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from bonewise.caregaps.definitions import load_measures
+from bonewise.clinical.calendar import add_months
 from bonewise.cohort.schema import SCHEMAS, TABLES, TableName
 from bonewise.interop import codes
 
@@ -50,19 +57,28 @@ _MONTH = 30.44
 
 AI_AGENTS = ("anastrozole", "letrozole", "exemestane")
 AI_SHARES = (0.50, 0.35, 0.15)
-BTA_AGENTS = ("denosumab", "zoledronic_acid", "alendronate", "risedronate")
-BTA_SHARES = (0.45, 0.30, 0.20, 0.05)
+BTA_AGENTS = ("denosumab", "zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+BTA_SHARES = (0.45, 0.30, 0.18, 0.04, 0.03)
+ORAL_BISPHOSPHONATES = ("alendronate", "risedronate", "ibandronate")
 
 
-def _rx(agent: str) -> str:
-    """The RxNorm code the generator writes for an agent (a confirmed one where it exists)."""
+def _drug_code(agent: str) -> tuple[str, str]:
+    """(system, code) the generator writes for an agent: the best RxNorm code where one exists
+    (confirmed first, clinical drugs first), else the bonewise local code."""
     preferred = [d for d in codes.DRUG_CODES if d.agent == agent]
+    if not preferred:
+        local = next(d for d in codes.LOCAL_DRUG_CODES if d.agent == agent)
+        return local.concept.system, local.concept.code
     rank = {"confirmed": 0, "secondary": 1, "policy": 2, "unconfirmed": 3}
     best = min(preferred, key=lambda d: (rank[d.concept.evidence], d.term_type != "clinical_drug"))
-    return best.concept.code
+    return best.concept.system, best.concept.code
 
 
-DRUG_CODES: dict[str, tuple[str, str]] = {a: (codes.RXNORM, _rx(a)) for a in AI_AGENTS + BTA_AGENTS}
+DRUG_CODES: dict[str, tuple[str, str]] = {a: _drug_code(a) for a in AI_AGENTS + BTA_AGENTS}
+SMOKING_CODE = codes.SMOKING_STATUS.code
+# the SNOMED CT answer written for each smoking status
+SMOKING_ANSWER_CODES: dict[str, str] = codes.SMOKING_EXPORT
+GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
 # Every code the generator writes is looked up in bonewise.interop.codes (no copy here).
 TSCORE_CODES = {
     site: next(
@@ -213,7 +229,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
         value=np.full(smoke_has.sum(), np.nan),
         unit="",
         text=smoking[smoke_has],
-        code="",
+        code=SMOKING_CODE,
     )
     fracture = rng.random(n) < 0.07
     f_day = birth + ((40 + rng.uniform(0, 1, n) * (age_at_start - 35)) * _YEAR).astype(np.int64)
@@ -283,7 +299,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
     zd = z_days[rows, cols]
     drugs.add(pid=pid[rows], concept="zoledronic_acid", start=zd, end=zd)
     # oral bisphosphonates: one statement, 1-5 years or ongoing
-    oral = treated & np.isin(bta, ["alendronate", "risedronate"])
+    oral = treated & np.isin(bta, ORAL_BISPHOSPHONATES)
     o_end = t_start + (rng.uniform(1, 5, n) * _YEAR).astype(np.int64)
     drugs.add(
         pid=pid[oral],
@@ -358,8 +374,10 @@ def _drug_table(rows: _Rows, first: int) -> pa.Table:
         np.where(concept == "glucocorticoid", "glucocorticoid", "bone_directed_therapy"),
     )
     code = np.full(concept.size, "", dtype=object)
-    for agent, (_, rx) in DRUG_CODES.items():
-        code[concept == agent] = rx
+    system = np.full(concept.size, "", dtype=object)
+    for agent, (agent_system, agent_code) in DRUG_CODES.items():
+        code[concept == agent] = agent_code
+        system[concept == agent] = agent_system
     has_code = code != ""
     return pa.table(
         {
@@ -369,7 +387,7 @@ def _drug_table(rows: _Rows, first: int) -> pa.Table:
             "drug_class": pa.array(drug_class),
             "start_date": _dates(rows.column("start").astype(np.int64)),
             "end_date": pa.array(end.astype(np.int32), mask=end < 0).cast(pa.date32()),
-            "code_system": _text(np.full(concept.size, codes.RXNORM), ~has_code),
+            "code_system": _text(system.astype(str), ~has_code),
             "code": _text(code.astype(str), ~has_code),
             "source": pa.array(np.full(concept.size, "synthetic")),
         },
@@ -472,7 +490,7 @@ def write_cohort(
     writer = (
         _ParquetWriter(out)
         if output_format == "parquet"
-        else _NdjsonWriter(out, seed, malformed_rate)
+        else _NdjsonWriter(out, seed, malformed_rate, until)
     )
     done = 0
     try:
@@ -532,8 +550,10 @@ class _NdjsonWriter:
         "Procedure",
     )
 
-    def __init__(self, out: Path, seed: int, malformed_rate: float) -> None:
+    def __init__(self, out: Path, seed: int, malformed_rate: float, until: date) -> None:
         self.malformed_rate = malformed_rate
+        self.until = until
+        self.gc_months = int(load_measures().number("RISK_GLUCOCORTICOID_MONTHS"))
         self.paths = {name: out / f"{name}.ndjson" for name in self.FILES}
         self.handles = {name: path.open("w", encoding="utf-8") for name, path in self.paths.items()}
         self.rng = np.random.default_rng([seed, 999_999])
@@ -565,6 +585,7 @@ class _NdjsonWriter:
             ),
         )
         self._drugs(chunk["drug_exposures"])
+        self._glucocorticoids(chunk["drug_exposures"])
         self._observations(chunk["measurements"])
         c = chunk["conditions"]
         self._emit(
@@ -608,9 +629,7 @@ class _NdjsonWriter:
         coded = d.filter(pc.is_valid(d.column("code")))
         single = pc.equal(coded.column("start_date"), coded.column("end_date")).fill_null(False)
         doses = coded.filter(single)
-        medication = (
-            '","medicationCodeableConcept":{"coding":[{"system":"' + codes.RXNORM + '","code":"'
-        )
+        medication = '","medicationCodeableConcept":{"coding":[{"system":"'
         self._emit(
             "MedicationAdministration",
             _join(
@@ -618,6 +637,8 @@ class _NdjsonWriter:
                 doses.column("record_id"),
                 '","status":"completed',
                 medication,
+                doses.column("code_system"),
+                '","code":"',
                 doses.column("code"),
                 '"}]},"subject":{"reference":"Patient/',
                 doses.column("person_id"),
@@ -638,6 +659,8 @@ class _NdjsonWriter:
                 '","status":"',
                 status,
                 medication,
+                spans.column("code_system"),
+                '","code":"',
                 spans.column("code"),
                 '"}]},"subject":{"reference":"Patient/',
                 spans.column("person_id"),
@@ -662,6 +685,30 @@ class _NdjsonWriter:
             pc.equal(coded.column("concept"), "vitamin_d_25oh"), "laboratory", "imaging"
         )
         category = pc.if_else(pc.equal(coded.column("concept"), "bmi"), "vital-signs", category)
+        smoking = pc.equal(coded.column("concept"), "smoking_status")
+        category = pc.if_else(smoking, "social-history", category)
+        quantity = _join(
+            '"valueQuantity":{"value":',
+            _str(coded.column("value")),
+            ',"unit":',
+            pc.binary_join_element_wise('"', unit, '"', ""),
+            ',"system":"http://unitsofmeasure.org","code":',
+            pc.binary_join_element_wise('"', unit, '"', ""),
+            "}",
+        )
+        text = coded.column("value_text")
+        answer = pa.nulls(len(coded), pa.string())
+        for status, answer_code in SMOKING_ANSWER_CODES.items():
+            answer = pc.if_else(pc.equal(text, status), answer_code, answer)
+        concept = _join(
+            '"valueCodeableConcept":{"coding":[{"system":"',
+            codes.SNOMED,
+            '","code":"',
+            answer,
+            '"}],"text":"',
+            text,
+            '"}',
+        )
         self._emit(
             "Observation",
             _join(
@@ -678,13 +725,47 @@ class _NdjsonWriter:
                 coded.column("person_id"),
                 '"},"effectiveDateTime":"',
                 dates,
-                '","valueQuantity":{"value":',
-                _str(coded.column("value")),
-                ',"unit":',
-                pc.binary_join_element_wise('"', unit, '"', ""),
-                ',"system":"http://unitsofmeasure.org","code":',
-                pc.binary_join_element_wise('"', unit, '"', ""),
-                "}}",
+                '",',
+                pc.if_else(smoking, concept, quantity),
+                "}",
+            ),
+        )
+
+    def _glucocorticoids(self, d: pa.Table) -> None:
+        """Each course as the local Observation `oral_glucocorticoids_over_6_months` over its
+        period: true when, as of `until`, it has lasted longer than RISK_GLUCOCORTICOID_MONTHS
+        (the measure's own test)."""
+        gc = d.filter(pc.equal(d.column("concept"), "glucocorticoid"))
+        starts = gc.column("start_date").to_pylist()
+        ends = gc.column("end_date").to_pylist()
+        longer = [
+            min(end or self.until, self.until) > add_months(start, self.gc_months)
+            for start, end in zip(starts, ends, strict=True)
+        ]
+        end = gc.column("end_date")
+        end_part = pc.if_else(pc.is_null(end), "", _join(',"end":"', _str(end), '"'))
+        self._emit(
+            "Observation",
+            _join(
+                '{"resourceType":"Observation","id":"',
+                gc.column("record_id"),
+                '","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/'
+                'CodeSystem/observation-category","code":"survey"}]}],"code":{"coding":[{'
+                '"system":"',
+                GLUCOCORTICOIDS.system,
+                '","code":"',
+                GLUCOCORTICOIDS.code,
+                '","display":',
+                _j(GLUCOCORTICOIDS.display),
+                '}]},"subject":{"reference":"Patient/',
+                gc.column("person_id"),
+                '"},"effectivePeriod":{"start":"',
+                _str(gc.column("start_date")),
+                '"',
+                end_part,
+                '},"valueBoolean":',
+                pa.array(["true" if x else "false" for x in longer], pa.string()),
+                "}",
             ),
         )
 

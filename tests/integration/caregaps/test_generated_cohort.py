@@ -81,7 +81,51 @@ def test_ibis_rules_match_the_row_by_row_oracle(generated: dict[str, Path], day:
 def test_fhir_and_parquet_of_one_cohort_give_the_same_gaps(generated: dict[str, Path]) -> None:
     parquet = _run(generated["parquet"], UNTIL)
     fhir = _run(generated["ndjson"], UNTIL)
-    # smoking status and glucocorticoids have no FHIR codes in interop.codes yet, so the
-    # therapy-gap risk factors differ; every other measure must agree exactly
-    for measure in ("baseline-dxa", "dxa-overdue", "denosumab-lapse", "vitamin-d-recheck"):
-        assert fhir.measures[measure].gap_rows == parquet.measures[measure].gap_rows, measure
+    # smoking status, glucocorticoid courses and ibandronate travel through FHIR codes too, so
+    # every measure, therapy-gap with its hadji-2017 risk factors included, agrees exactly
+    assert set(fhir.measures) == set(parquet.measures)
+    assert len(parquet.measures) == 5
+    for measure, outcome in parquet.measures.items():
+        assert outcome.gaps > 0, measure
+        assert fhir.measures[measure].gap_rows == outcome.gap_rows, measure
+        assert fhir.summary()[measure] == parquet.summary()[measure], measure
+
+
+def test_ndjson_carries_the_therapy_gap_risk_factors(generated: dict[str, Path]) -> None:
+    """The FHIR form holds each risk-factor fact of the Parquet form, not just the lab values."""
+    with tempfile.TemporaryDirectory() as staging:
+        fhir = stage(generated["ndjson"], Path(staging))
+        f_drugs = pq.read_table(fhir.tables["drug_exposures"]).to_pylist()
+        f_meas = pq.read_table(fhir.tables["measurements"]).to_pylist()
+    drugs = pq.read_table(generated["parquet"] / "drug_exposures.parquet").to_pylist()
+    meas = pq.read_table(generated["parquet"] / "measurements.parquet").to_pylist()
+
+    def smoking(rows: list[dict[str, object]]) -> set[tuple[object, ...]]:
+        return {
+            (r["person_id"], str(r["date"]), r["value_text"])
+            for r in rows
+            if r["concept"] == "smoking_status"
+        }
+
+    assert smoking(f_meas) == smoking(meas)
+    assert {r["value_text"] for r in f_meas if r["concept"] == "smoking_status"} == {
+        "current",
+        "past",
+        "never",
+    }
+    iband = {(r["person_id"], str(r["start_date"])) for r in drugs if r["concept"] == "ibandronate"}
+    assert iband
+    assert {
+        (r["person_id"], str(r["start_date"]))
+        for r in f_drugs
+        if r["concept"] == "ibandronate" and r["code_system"] == "urn:bonewise:codes"
+    } == iband
+    # only courses longer than 6 months by UNTIL are risk factors; the FHIR form keeps those
+    long_gc = {
+        (r["person_id"], str(r["start_date"])) for r in f_drugs if r["concept"] == "glucocorticoid"
+    }
+    all_gc = {
+        (r["person_id"], str(r["start_date"])) for r in drugs if r["concept"] == "glucocorticoid"
+    }
+    assert long_gc
+    assert long_gc < all_gc
