@@ -57,7 +57,7 @@ from bonewise.exercise.guidance import (
     SPINE_SPARING,
     Rule,
 )
-from bonewise.exercise.progression import WeekTargets, week_targets
+from bonewise.exercise.progression import WeekTargets, pain_step_back_note, week_targets
 from bonewise.exercise.safety import SafetyProfile
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -305,24 +305,29 @@ def _said(session: LoggedSession, catalogue: Catalogue) -> str:
     return f"pain {session.pain}/10 on {day.strftime('%A')} {day.day} {day:%B %Y} ({name})"
 
 
-def _logged_pain_notes(
+def _with_logged_pain_notes(
+    notes: Sequence[str],
     week: int,
     stepped_back: bool,
     logged_pain: Mapping[int, Sequence[LoggedSession]],
     catalogue: Catalogue,
 ) -> list[str]:
-    notes: list[str] = []
+    """`notes` with the step-back note naming the logged session(s) that caused it, and notes
+    on earlier logged pain and on pain logged in this week."""
+    result = list(notes)
     before = logged_pain.get(week - 1, ())
     if stepped_back and before:
-        notes.append(
-            f"This week steps back because of the pain you logged in week {week - 1}: "
+        named = (
+            f"You logged pain in week {week - 1}, so this week steps back: "
             + "; ".join(_said(s, catalogue) for s in before)
-            + ". Tell your care team about pain that does not settle."
+            + ". Tell your care team about pain that does not settle, and stop and ask them "
+            "before you continue if it is sharp or in your back."
         )
+        result[result.index(pain_step_back_note(week))] = named
     earlier = [w for w in sorted(logged_pain) if w < week - 1]
     if earlier:
-        notes.append(
-            "Pain you logged earlier also kept this plan lighter: "
+        result.append(
+            "Earlier pain you logged also stepped the plan back the week after: "
             + "; ".join(
                 f"week {w}: " + ", ".join(_said(s, catalogue) for s in logged_pain[w])
                 for w in earlier
@@ -331,11 +336,12 @@ def _logged_pain_notes(
         )
     now = logged_pain.get(week, ())
     if now:
-        notes.append(
-            f"You logged {', '.join(_said(s, catalogue) for s in now)} this week: next week's "
-            "plan will step back. Tell your care team about pain that does not settle."
+        result.append(
+            f"You logged {'; '.join(_said(s, catalogue) for s in now)} in week {week}: the "
+            f"plan for week {week + 1} will step back. Tell your care team about pain that "
+            "does not settle."
         )
-    return notes
+    return result
 
 
 def _empty_days(monday: date) -> tuple[PlanDay, ...]:
@@ -617,8 +623,9 @@ def plan_week(
 
     rule_ids = list(aerobic_rules + resistance_rules + ("balance-daily", "flexibility-daily"))
     rule_ids.append("multicomponent")
-    notes = list(targets.notes)
-    notes += _logged_pain_notes(week, targets.stepped_back_for_pain, logged, catalogue)
+    notes = _with_logged_pain_notes(
+        targets.notes, week, targets.stepped_back_for_pain, logged, catalogue
+    )
     if profile.spine_sparing:
         rule_ids += ["posture-daily", "spine-sparing", "no-high-impact"]
         notes.append(

@@ -99,6 +99,15 @@ def _carried_load(
     return level, minutes, stepped_back
 
 
+def pain_step_back_note(week: int) -> str:
+    """What a week that steps back after pain in the week before says."""
+    return (
+        f"You reported pain in week {week - 1}, so this week steps back. If the pain is "
+        "sharp, is in your back, or does not settle, stop and ask your care team before "
+        "you continue."
+    )
+
+
 def week_targets(
     week: int,
     *,
@@ -139,11 +148,7 @@ def week_targets(
             "adapt. Next week picks up where you left off."
         )
     if stepped_back:
-        notes.append(
-            f"You reported pain in week {week - 1}, so this week steps back. If the pain is "
-            "sharp, is in your back, or does not settle, stop and ask your care team before "
-            "you continue."
-        )
+        notes.append(pain_step_back_note(week))
     reaches = None
     if start_minutes is not None:
         reaches = next(

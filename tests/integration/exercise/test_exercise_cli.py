@@ -316,10 +316,10 @@ def test_pain_logged_through_the_cli_steps_back_the_next_plan(her):
     text = bonewise("exercise", "plan", NORMAL, "--patient", patient_id, *common).stdout
     when = week2 + timedelta(days=1)
     assert (
-        f"because of the pain you logged in week 2: pain 6/10 on {when:%A} {when.day} "
-        f"{when:%B %Y} (brisk walking)" in text
+        f"You logged pain in week 2, so this week steps back: pain 6/10 on {when:%A} "
+        f"{when.day} {when:%B %Y} (brisk walking)" in text
     )
-    assert "Tell your care team about pain that does not settle." in text
+    assert "Tell your care team about pain that does not settle, and stop" in text
 
 
 def test_logged_pain_unions_with_pain_weeks_and_a_later_start_drops_it(her):

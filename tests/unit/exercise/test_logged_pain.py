@@ -91,10 +91,11 @@ def test_logged_pain_steps_back_the_next_week_and_says_which_session_in_plain_wo
     assert "pain-step-back" in stepped.rule_ids
     text = " ".join(stepped.notes)
     assert (
-        "because of the pain you logged in week 3: pain 6/10 on Tuesday 17 November 2026 "
-        "(brisk walking)" in text
+        "You logged pain in week 3, so this week steps back: pain 6/10 on Tuesday 17 November "
+        "2026 (brisk walking)" in text
     )
-    assert "Tell your care team about pain that does not settle." in text
+    assert "You reported pain in week 3" not in text  # the named note replaces the plain one
+    assert "Tell your care team about pain that does not settle, and stop" in text
     assert not any(word in text.lower() for word in DRUG_WORDS)
     data = json.loads(json.dumps(stepped.as_dict()))
     assert data["logged_pain"] == [
@@ -117,8 +118,9 @@ def test_logged_pain_is_a_union_with_pain_weeks_given_by_hand():
     assert both.targets.aerobic_minutes < by_hand.targets.aerobic_minutes
     # Week 1 pain is named as having kept the plan lighter; week 4 came by hand, so no session.
     text = " ".join(both.notes)
-    assert "Pain you logged earlier also kept this plan lighter: week 1: pain 5/10" in text
-    assert "because of the pain you logged" not in text
+    assert "also stepped the plan back the week after: week 1: pain 5/10" in text
+    assert "You reported pain in week 4, so this week steps back" in text
+    assert "You logged pain in week" not in text
 
 
 def test_pain_this_week_warns_and_later_pain_is_left_out():
@@ -126,7 +128,7 @@ def test_pain_this_week_warns_and_later_pain_is_left_out():
     p = plan(3, this_week)
     assert not p.targets.stepped_back_for_pain
     assert p.targets == plan(3).targets
-    assert "this week: next week's plan will step back" in " ".join(p.notes)
+    assert "in week 3: the plan for week 4 will step back" in " ".join(p.notes)
     assert p.logged_pain and p.logged_pain[0][0] == 3
     later = plan(2, this_week)  # planning an earlier week: week 3 pain does not count
     assert later.targets == plan(2).targets and later.logged_pain == ()
