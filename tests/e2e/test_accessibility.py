@@ -32,6 +32,8 @@ PATIENT = [
         "/food?q=milk",
         "/exercise",
         "/audit",
+        "/frax",
+        "/bone-therapy",
     )
 ] + ["/account"]
 CLINICIAN = [
@@ -39,6 +41,8 @@ CLINICIAN = [
     f"/patients/{DEMO_PATIENT_ID}",
     f"/patients/{DEMO_PATIENT_ID}/food",
     f"/patients/{DEMO_PATIENT_ID}/exercise",
+    f"/patients/{DEMO_PATIENT_ID}/frax",
+    f"/patients/{DEMO_PATIENT_ID}/bone-therapy",
     "/account",
 ]
 

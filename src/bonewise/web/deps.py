@@ -66,6 +66,26 @@ def own_patient_writer(
     return PatientAccess(principal, patient_id)
 
 
+def clinician_writer(
+    request: Request,
+    patient_id: str = PatientId,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> PatientAccess:
+    """Clinical entries only her linked clinician makes (FRAX results, bone-directed therapy);
+    the patient may read them but not change them."""
+    services.authorize(
+        factory_of(request), actor=principal.user, patient_id=patient_id, access="write"
+    )
+    if not principal.user.is_clinician:
+        from bonewise.web.security import Forbidden
+
+        raise Forbidden(
+            "only her linked clinician can enter FRAX results and bone-directed therapy"
+        )
+    return PatientAccess(principal, patient_id)
+
+
 AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"description": "not signed in (no or expired session)"},
     403: {

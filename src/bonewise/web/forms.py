@@ -33,7 +33,7 @@ RISK_LABELS = {
 }
 
 
-def _text(form: Mapping[str, Any], name: str) -> str | None:
+def text(form: Mapping[str, Any], name: str) -> str | None:
     value = form.get(name)
     if value is None:
         return None
@@ -42,7 +42,7 @@ def _text(form: Mapping[str, Any], name: str) -> str | None:
 
 
 def _number(form: Mapping[str, Any], name: str) -> float | str | None:
-    value = _text(form, name)
+    value = text(form, name)
     if value is None:
         return None
     try:
@@ -59,21 +59,21 @@ def _tri_state(value: str | None) -> bool | str | None:
 
 def profile_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     patient: dict[str, Any] = {
-        "birth_date": _text(form, "birth_date"),
-        "menopausal_status": _text(form, "menopausal_status"),
+        "birth_date": text(form, "birth_date"),
+        "menopausal_status": text(form, "menopausal_status"),
     }
     height = _number(form, "height_value")
     if height is not None:
-        patient["height"] = {"value": height, "unit": _text(form, "height_unit") or "cm"}
+        patient["height"] = {"value": height, "unit": text(form, "height_unit") or "cm"}
     weight = _number(form, "weight_value")
     if weight is not None:
-        patient["weight"] = {"value": weight, "unit": _text(form, "weight_unit") or "kg"}
+        patient["weight"] = {"value": weight, "unit": text(form, "weight_unit") or "kg"}
     profile: dict[str, Any] = {"patient": patient}
-    agent = _text(form, "agent")
+    agent = text(form, "agent")
     if agent is not None:
         therapy: dict[str, Any] = {
             "agent": agent,
-            "start_date": _text(form, "start_date"),
+            "start_date": text(form, "start_date"),
             "ovarian_suppression": form.get("ovarian_suppression") == "yes",
         }
         planned = _number(form, "planned_years")
@@ -82,8 +82,8 @@ def profile_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         profile["therapy"] = therapy
     else:
         profile["therapy"] = None
-    risks: dict[str, Any] = {name: _tri_state(_text(form, name)) for name in TRI_STATE_RISKS}
-    risks["smoking"] = _text(form, "smoking")
+    risks: dict[str, Any] = {name: _tri_state(text(form, name)) for name in TRI_STATE_RISKS}
+    risks["smoking"] = text(form, "smoking")
     falls = _number(form, "falls_last_12_months")
     risks["falls_last_12_months"] = (
         int(falls) if isinstance(falls, float) and falls.is_integer() else falls
@@ -129,14 +129,14 @@ def dxa_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         if measured:
             sites[site] = measured
     scan: dict[str, Any] = {
-        "date": _text(form, "date"),
-        "scanner_make": _text(form, "scanner_make"),
+        "date": text(form, "date"),
+        "scanner_make": text(form, "scanner_make"),
         "sites": sites,
     }
-    model = _text(form, "scanner_model")
+    model = text(form, "scanner_model")
     if model:
         scan["scanner_model"] = model
-    facility = _text(form, "facility")
+    facility = text(form, "facility")
     if facility:
         scan["facility"] = facility
     excluded = form.getlist("excluded_vertebrae") if hasattr(form, "getlist") else []
@@ -147,11 +147,54 @@ def dxa_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
 
 def lab_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "kind": _text(form, "kind"),
-        "date": _text(form, "date"),
+        "kind": text(form, "kind"),
+        "date": text(form, "date"),
         "value": _number(form, "value"),
-        "unit": _text(form, "unit"),
+        "unit": text(form, "unit"),
     }
+
+
+def frax_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """FRAX as calculated outside bonewise; an empty percentage stays unknown (None)."""
+    return {
+        "date": text(form, "date"),
+        "major_osteoporotic_pct": _number(form, "major_osteoporotic_pct"),
+        "hip_pct": _number(form, "hip_pct"),
+        "with_bmd": _tri_state(text(form, "with_bmd")),
+    }
+
+
+def frax_to_form(frax: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not frax:
+        return {}
+    with_bmd = frax.get("with_bmd")
+    return {
+        "date": frax.get("date") or "",
+        "major_osteoporotic_pct": ""
+        if frax.get("major_osteoporotic_pct") is None
+        else frax["major_osteoporotic_pct"],
+        "hip_pct": "" if frax.get("hip_pct") is None else frax["hip_pct"],
+        "with_bmd": "" if with_bmd is None else ("yes" if with_bmd else "no"),
+    }
+
+
+def bone_course_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A new course: the agent, its start date and/or the date of its first dose."""
+    course: dict[str, Any] = {"agent": text(form, "agent")}
+    start = text(form, "start_date")
+    if start is not None:
+        course["start_date"] = start
+    dose = text(form, "dose_date")
+    course["doses"] = [dose] if dose is not None else []
+    return course
+
+
+def course_index(form: Mapping[str, Any]) -> int | str | None:
+    """The chosen course's number (its position on record), or the text given, for the error."""
+    value = text(form, "course")
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
 
 
 def errors_by_field(errors: list[dict[str, Any]]) -> dict[str, str]:

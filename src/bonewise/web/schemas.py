@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
@@ -57,6 +58,14 @@ class ProfileIn(_In):
             for name in ("patient", "therapy", "risk_factors")
             if getattr(self, name) is not None
         }
+
+
+class DoseIn(_In):
+    date: dt.date = Field(description="the day the dose was given (not in the future)")
+
+
+class CourseEndIn(_In):
+    end_date: dt.date = Field(description="the day the course ended (not before its last date)")
 
 
 class AuditEntryOut(BaseModel):

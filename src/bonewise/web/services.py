@@ -9,6 +9,7 @@ of patients linked to her. Every clinician read and every write is written to th
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -350,6 +351,177 @@ def add_lab(
         )
         uow.commit()
         return record
+
+
+# --- FRAX and bone-directed therapy: entered by her linked clinician only -----------------
+Change = Callable[[Any], tuple[Any, list[str]]]
+
+
+def _authorize_clinician_write(uow: UnitOfWork, actor: User, patient_id: str) -> None:
+    """FRAX results and bone-directed therapy are clinical entries: her linked clinician makes
+    them; the patient herself may read them but not change them."""
+    _authorize(uow, actor, patient_id, "write")
+    if not actor.is_clinician:
+        raise Forbidden(
+            "only her linked clinician can enter FRAX results and bone-directed therapy"
+        )
+
+
+def _rewrite(
+    factory: Factory,
+    *,
+    actor: User,
+    patient_id: str,
+    today: date,
+    section: str,
+    what: str,
+    change: Change,
+) -> PatientRecord:
+    """Read-modify-write one section of her record under its write lock. `change` maps the
+    stored section (as JSON) to the new one plus the location of the submitted entry in it,
+    so validation errors point at what was submitted, not at the whole record."""
+    with UnitOfWork(factory) as uow:
+        _authorize_clinician_write(uow, actor, patient_id)
+        patients = PatientRepository(uow.session)
+        data = patients.get_for_update(patient_id).model_dump(mode="json")
+        new_section, submitted = change(data[section])
+        try:
+            record = PatientRecord.parse({**data, section: new_section}, today=today)
+        except ValidationError as exc:
+            errors = InvalidInput.from_pydantic(exc).errors
+            own = [section, *submitted]
+            for err in errors:
+                loc = err["loc"]
+                err["loc"] = ["body", *(loc[len(own) :] if loc[: len(own)] == own else loc)]
+            raise InvalidInput(errors) from exc
+        patients.save(record)
+        AuditLog(uow.session).record(actor=actor, action="write", what=what, patient_id=patient_id)
+        uow.commit()
+        return record
+
+
+def enter_frax(
+    factory: Factory, *, actor: User, patient_id: str, frax: dict[str, Any], today: date
+) -> PatientRecord:
+    """Enter or replace her FRAX result (calculated outside bonewise, which never computes
+    FRAX)."""
+    return _rewrite(
+        factory,
+        actor=actor,
+        patient_id=patient_id,
+        today=today,
+        section="frax",
+        what=f"FRAX result of {frax.get('date')}",
+        change=lambda _old: (frax, []),
+    )
+
+
+def start_bone_therapy(
+    factory: Factory, *, actor: User, patient_id: str, course: dict[str, Any], today: date
+) -> PatientRecord:
+    """Start a new course of a bone-directed agent (a start date and/or dose dates)."""
+    return _rewrite(
+        factory,
+        actor=actor,
+        patient_id=patient_id,
+        today=today,
+        section="bone_therapy",
+        what=f"bone-directed therapy course started: {course.get('agent')}",
+        change=lambda courses: ([*courses, course], [str(len(courses))]),
+    )
+
+
+def _course_or_raise(courses: list[dict[str, Any]], course: int) -> dict[str, Any]:
+    if not 0 <= course < len(courses):
+        allowed = f"0..{len(courses) - 1}" if courses else "none: start a course first"
+        raise InvalidInput.field("course", f"no course {course} on record (courses: {allowed})")
+    return courses[course]
+
+
+def _day_or_raise(field: str, value: str | None, what: str) -> date:
+    if value is None or not value.strip():
+        raise InvalidInput.field(field, f"give {what} (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput.field(field, f"{value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+def add_bone_therapy_dose(
+    factory: Factory, *, actor: User, patient_id: str, course: int, dose: str | None, today: date
+) -> PatientRecord:
+    """Add one dose date to an existing course (not twice, not after the course ended)."""
+    day = _day_or_raise("date", dose, "the date the dose was given")
+
+    def change(courses: list[dict[str, Any]]) -> tuple[Any, list[str]]:
+        found = _course_or_raise(courses, course)
+        given = [date.fromisoformat(d) for d in found["doses"]]
+        if day in given:
+            raise InvalidInput.field(
+                "date", f"a dose on {day} is already recorded in course {course}"
+            )
+        end = found.get("end_date")
+        if end is not None and day > date.fromisoformat(end):
+            raise InvalidInput.field(
+                "date", f"dose date {day} is after the course ended ({end}); start a new course"
+            )
+        changed = {**found, "doses": [*found["doses"], day.isoformat()]}
+        return [changed if i == course else c for i, c in enumerate(courses)], [str(course)]
+
+    try:
+        return _rewrite(
+            factory,
+            actor=actor,
+            patient_id=patient_id,
+            today=today,
+            section="bone_therapy",
+            what=f"bone-directed therapy dose of {day} (course {course})",
+            change=change,
+        )
+    except InvalidInput as exc:  # the dose list's checks are about the submitted date
+        for err in exc.errors:
+            if err["loc"][:2] == ["body", "doses"]:
+                err["loc"] = ["body", "date"]
+        raise
+
+
+def end_bone_therapy(
+    factory: Factory,
+    *,
+    actor: User,
+    patient_id: str,
+    course: int,
+    end_date: str | None,
+    today: date,
+) -> PatientRecord:
+    """End a course on `end_date` (not before its start or its last dose)."""
+    day = _day_or_raise("end_date", end_date, "the date the course ended")
+
+    def change(courses: list[dict[str, Any]]) -> tuple[Any, list[str]]:
+        found = _course_or_raise(courses, course)
+        if found.get("end_date") is not None:
+            raise InvalidInput.field(
+                "end_date", f"course {course} already ended on {found['end_date']}"
+            )
+        dates = [date.fromisoformat(d) for d in found["doses"]]
+        if found.get("start_date"):
+            dates.append(date.fromisoformat(found["start_date"]))
+        if dates and day < max(dates):
+            raise InvalidInput.field(
+                "end_date", f"end date {day} is before the course's last date ({max(dates)})"
+            )
+        changed = {**found, "end_date": day.isoformat()}
+        return [changed if i == course else c for i, c in enumerate(courses)], [str(course)]
+
+    return _rewrite(
+        factory,
+        actor=actor,
+        patient_id=patient_id,
+        today=today,
+        section="bone_therapy",
+        what=f"bone-directed therapy course {course} ended {day}",
+        change=change,
+    )
 
 
 def audit_trail(factory: Factory, *, actor: User, patient_id: str) -> list[AuditEntry]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bonewise.web import forms
+from bonewise.web import forms, services
 
 from .conftest import PASSWORD, Actor, World
 
@@ -27,6 +27,7 @@ POLICIES: dict[str, set[str]] = {
     "own_record": {"patient_a"},
     "patient_role": {"patient_a", "patient_b"},
     "clinician_role": {"unlinked_clinician", "linked_clinician"},
+    "linked_clinician": {"linked_clinician"},
 }
 SCAN = {
     "date": (date.today() - timedelta(days=3)).isoformat(),
@@ -94,6 +95,11 @@ DXA_FORM = {
     "lumbar_spine_t_score": "-1.6",
 }
 LAB_FORM = {k: str(v) for k, v in LAB.items()}
+FRAX = {"date": SCAN["date"], "major_osteoporotic_pct": 12.5, "hip_pct": 2.1, "with_bmd": True}
+FRAX_FORM = {"date": SCAN["date"], "major_osteoporotic_pct": "12.5", "hip_pct": "", "with_bmd": ""}
+_DAYS_AGO = {n: (date.today() - timedelta(days=n)).isoformat() for n in (1, 2, 30)}
+COURSE = {"agent": "denosumab", "start_date": _DAYS_AGO[30]}
+COURSE_FORM = {"agent": "zoledronic_acid", "dose_date": _DAYS_AGO[2]}
 
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/"): Rule("public"),
@@ -134,6 +140,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/patients/{patient_id}/dxa"): Rule("record", _form(DXA_FORM)),
     ("POST", "/patients/{patient_id}/labs"): Rule("record", _form(LAB_FORM)),
     ("GET", "/patients/{patient_id}/assessment"): Rule("record"),
+    ("GET", "/patients/{patient_id}/frax"): Rule("record"),
+    ("POST", "/patients/{patient_id}/frax"): Rule("linked_clinician", _form(FRAX_FORM)),
+    ("GET", "/api/v1/patients/{patient_id}/frax"): Rule("record"),
+    ("PUT", "/api/v1/patients/{patient_id}/frax"): Rule("linked_clinician", _json(FRAX)),
+    # test_access_matrix seeds courses 0 and 1 first: the API acts on course 0, forms on 1
+    ("GET", "/patients/{patient_id}/bone-therapy"): Rule("record"),
+    ("POST", "/patients/{patient_id}/bone-therapy"): Rule("linked_clinician", _form(COURSE_FORM)),
+    ("POST", "/patients/{patient_id}/bone-therapy/doses"): Rule(
+        "linked_clinician", _form({"course": "1", "date": _DAYS_AGO[2]})
+    ),
+    ("POST", "/patients/{patient_id}/bone-therapy/end"): Rule(
+        "linked_clinician", _form({"course": "1", "end_date": _DAYS_AGO[1]})
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/bone-therapy"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/bone-therapy"): Rule("linked_clinician", _json(COURSE)),
+    ("POST", "/api/v1/patients/{patient_id}/bone-therapy/{course}/doses"): Rule(
+        "linked_clinician", _json({"date": _DAYS_AGO[1]})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/bone-therapy/{course}/end"): Rule(
+        "linked_clinician", _json({"end_date": date.today().isoformat()})
+    ),
     ("GET", "/patients/{patient_id}/audit"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}"): Rule("record"),
     ("PUT", "/api/v1/patients/{patient_id}/profile"): Rule(
@@ -192,7 +219,11 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
 
 
 def _path(template: str, patient_id: str) -> str:
-    return template.replace("{patient_id}", patient_id).replace("{slug}", "exercise")
+    return (
+        template.replace("{patient_id}", patient_id)
+        .replace("{slug}", "exercise")
+        .replace("{course}", "0")
+    )
 
 
 def _allowed(method: str, path: str, response: Any) -> bool:
@@ -222,6 +253,10 @@ def test_every_route_is_in_the_matrix(sqlite_world: World) -> None:
 def test_access_matrix(world: World) -> None:
     pid = world.patient_a.patient_id
     assert pid is not None
+    for course in ({"agent": "denosumab", "start_date": _DAYS_AGO[30]}, COURSE):
+        services.start_bone_therapy(
+            world.factory, actor=world.linked, patient_id=pid, course=course, today=date.today()
+        )
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):
         path = _path(template, pid)
