@@ -420,6 +420,7 @@ def start_bone_therapy(
     factory: Factory, *, actor: User, patient_id: str, course: dict[str, Any], today: date
 ) -> PatientRecord:
     """Start a new course of a bone-directed agent (a start date and/or dose dates)."""
+    _end_not_before_course(course)
     return _rewrite(
         factory,
         actor=actor,
@@ -429,6 +430,21 @@ def start_bone_therapy(
         what=f"bone-directed therapy course started: {course.get('agent')}",
         change=lambda courses: ([*courses, course], [str(len(courses))]),
     )
+
+
+def _end_not_before_course(course: dict[str, Any]) -> None:
+    """A course given with its end date must not end before it started or before a dose."""
+    try:
+        end = date.fromisoformat(str(course.get("end_date")))
+        dates = [date.fromisoformat(str(d)) for d in course.get("doses") or []]
+        if course.get("start_date"):
+            dates.append(date.fromisoformat(str(course["start_date"])))
+    except (TypeError, ValueError):
+        return  # no end date, or a malformed date: validation names the field
+    if dates and end < max(dates):
+        raise InvalidInput.field(
+            "end_date", f"end date {end} is before the course's last date ({max(dates)})"
+        )
 
 
 def _course_or_raise(courses: list[dict[str, Any]], course: int) -> dict[str, Any]:

@@ -233,6 +233,15 @@ def test_bad_bone_therapy_input_is_refused_and_nothing_is_stored(world: World) -
         "end_date",
         "before the course's last date",
     )
+    refused(
+        doctor.client.post(
+            base,
+            json={"agent": "risedronate", "doses": [_day(20)], "end_date": _day(30)},
+            headers=h,
+        ),
+        "end_date",
+        "before the course's last date",
+    )
     assert _record(world)["bone_therapy"] == stored
     doctor.client.post(f"{base}/0/end", json={"end_date": _day(50)}, headers=h)
     refused(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,7 +11,7 @@ from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import services
 
-from .conftest import add_user, example
+from .conftest import add_user, example, link
 
 
 def test_concurrent_lab_writes_are_all_kept(store: sessionmaker[Session]) -> None:
@@ -39,3 +39,29 @@ def test_concurrent_lab_writes_are_all_kept(store: sessionmaker[Session]) -> Non
         record = PatientRepository(uow.session).get_or_raise(str(user.patient_id))
     stored = sorted(lab.value for lab in record.labs if lab.kind == "25_oh_vitamin_d")
     assert set(values) <= set(stored)
+
+
+def test_concurrent_doses_in_one_course_are_all_kept(store: sessionmaker[Session]) -> None:
+    patient = add_user(store, email="ann@example.org", role="patient", record=example("normal"))
+    doctor = add_user(store, email="dr.lee@example.org", role="clinician")
+    pid = str(patient.patient_id)
+    link(store, doctor, pid)
+    services.start_bone_therapy(
+        store,
+        actor=doctor,
+        patient_id=pid,
+        course={"agent": "zoledronic_acid", "start_date": "2020-01-02"},
+        today=date.today(),
+    )
+    days = [(date.today() - timedelta(days=30 * i + 1)).isoformat() for i in range(16)]
+
+    def write(day: str) -> None:
+        services.add_bone_therapy_dose(
+            store, actor=doctor, patient_id=pid, course=0, dose=day, today=date.today()
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, days))
+    with UnitOfWork(store) as uow:
+        record = PatientRepository(uow.session).get_or_raise(pid)
+    assert sorted(d.isoformat() for d in record.bone_therapy[0].doses) == sorted(days)
