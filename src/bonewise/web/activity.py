@@ -13,7 +13,10 @@ from bonewise.exercise.adherence import (
     LoggedSession,
     SessionError,
     WeekSummary,
+    logged_pain_weeks,
     new_session,
+    programme_start,
+    programme_week,
     week_summary,
 )
 from bonewise.exercise.catalogue import Exercise, UnknownExercise, default_catalogue
@@ -46,17 +49,20 @@ def exercise_week(factory: Factory, *, actor: User, patient_id: str, today: date
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, "read")
         record = PatientRepository(uow.session).get_or_raise(patient_id)
-        history = ExerciseLogRepository(uow.session).between(
-            patient_id=patient_id, start=first - timedelta(weeks=52), end=today
-        )
+        # Her whole log: the programme starts with her first session, and pain steps it back.
+        log = ExerciseLogRepository(uow.session).up_to(patient_id=patient_id, end=today)
         _audit_read(uow, actor, patient_id, "exercise plan and log")
         uow.commit()
+    history = [s for s in log if s.performed_on >= first - timedelta(weeks=52)]
+    start = programme_start(log)
     plan = plan_week(
         patient_id=patient_id,
         profile=safety_profile(record, as_of=today),
         preferences=Preferences(),
-        as_of=monday,
-        week=1,
+        as_of=today if start else monday,
+        week=max(1, programme_week(today, start=start)) if start else 1,
+        start=start,
+        logged_pain=logged_pain_weeks(log, start=start) if start else None,
     )
     iso = today.isocalendar()
     summary = week_summary(history, iso_year=iso.year, iso_week=iso.week, today=today)

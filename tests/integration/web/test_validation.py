@@ -175,3 +175,20 @@ def test_a_clinician_cannot_write_in_her_food_diary(sqlite_world: World) -> None
         headers=doctor.headers(),
     )
     assert response.status_code == 403
+
+
+def test_pain_she_logged_last_week_steps_this_weeks_plan_back(sqlite_world: World) -> None:
+    pid = sqlite_world.patient_a.patient_id
+    actor = sqlite_world.actor("patient_a")
+    url = f"/api/v1/patients/{pid}/exercise"
+    last_week = date.today() - timedelta(days=7)
+    painful = {
+        "exercise_id": "brisk-walking",
+        "minutes": 30,
+        "performed_on": last_week.isoformat(),
+        "pain": 6,
+    }
+    assert actor.client.post(url, json=painful, headers=actor.headers()).status_code == 201
+    plan = actor.client.get(url).json()["plan"]
+    assert [entry["week"] for entry in plan["logged_pain"]] == [1]
+    assert any("pain" in note and "steps back" in note for note in plan["notes"])
