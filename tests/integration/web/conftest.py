@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
@@ -28,9 +25,10 @@ from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web import create_app
 from bonewise.web.security import CSRF_HEADER, SESSION_COOKIE
 
+from ..conftest import postgres_schema_url
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
 PASSWORD = "correct horse battery staple"
-PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 
 
 def _sqlite_factory(tmp_path: Path) -> sessionmaker[Session]:
@@ -46,20 +44,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmak
         yield factory
         factory.kw["bind"].dispose()
         return
-    if not PG_URL:
-        pytest.skip("BONEWISE_TEST_POSTGRES_URL is not set")
-    schema = f"web_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema_url("web") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield session_factory(engine)
+        engine.dispose()
 
 
 @pytest.fixture
