@@ -174,6 +174,15 @@ class DxaScan(_Frozen):
     _date_not_future = field_validator("date")(_not_after_today)
 
     @model_validator(mode="after")
+    def _precision_for_measured_sites(self) -> DxaScan:
+        unmeasured = sorted(set(self.facility_precision_pct) - set(self.sites))
+        if unmeasured:
+            raise ValueError(
+                f"facility_precision_pct names {', '.join(unmeasured)}, not measured in this scan"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _at_least_two_vertebrae(self) -> DxaScan:
         # [C] ISCD: never report a single vertebra; two are acceptable.
         if len(set(self.excluded_vertebrae)) > 2:

@@ -56,6 +56,8 @@ EXT_BASE = "urn:bonewise:extension:"
 EXT_PLANNED_YEARS = EXT_BASE + "planned-years"
 EXT_OVARIAN_SUPPRESSION = EXT_BASE + "ovarian-suppression"
 EXT_EXCLUDED_VERTEBRAE = EXT_BASE + "excluded-vertebrae"
+# The facility's short-term precision (%CV) for the site of a DXA result (sets its LSC).
+EXT_FACILITY_PRECISION = EXT_BASE + "facility-precision-pct"
 EXT_FRAGILITY = EXT_BASE + "fragility-fracture"
 EXT_FRAX_WITH_BMD = EXT_BASE + "frax-with-bmd"
 

@@ -224,11 +224,20 @@ def _scans(b: _Builder) -> dict[str, list[dict[str, str]]]:
                     continue
                 dxa = codes.EXPORT_DXA_LOINC[(site, kind)]
                 extra: dict[str, Any] = {}
-                if scan.excluded_vertebrae:  # on every result, so a scan without L1-L4 keeps it
-                    extra["extension"] = [
-                        {"url": codes.EXT_EXCLUDED_VERTEBRAE, "valueCode": v}
-                        for v in scan.excluded_vertebrae
-                    ]
+                # On every result, so a scan without L1-L4 keeps its excluded vertebrae.
+                extensions: list[dict[str, Any]] = [
+                    {"url": codes.EXT_EXCLUDED_VERTEBRAE, "valueCode": v}
+                    for v in scan.excluded_vertebrae
+                ]
+                if site in scan.facility_precision_pct:
+                    extensions.append(
+                        {
+                            "url": codes.EXT_FACILITY_PRECISION,
+                            "valueDecimal": scan.facility_precision_pct[site],
+                        }
+                    )
+                if extensions:
+                    extra["extension"] = extensions
                 if performer:
                     extra["performer"] = performer
                 ref = _observation(

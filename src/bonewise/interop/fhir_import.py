@@ -378,6 +378,7 @@ class _DxaValue:
     value: float
     source: str
     excluded: tuple[str, ...] = ()
+    precision_pct: float | None = None  # the facility's precision for this site, if sent
 
 
 @dataclass
@@ -664,7 +665,17 @@ class _Importer:
             for e in _ext(obs, codes.EXT_EXCLUDED_VERTEBRAE)
             if (e.valueCode or e.valueString)
         )
-        self.dxa.append(_DxaValue(day, make, model, facility, dxa, value, source, excluded))
+        precision = next(
+            (
+                float(e.valueDecimal)
+                for e in _ext(obs, codes.EXT_FACILITY_PRECISION)
+                if e.valueDecimal is not None
+            ),
+            None,
+        )
+        self.dxa.append(
+            _DxaValue(day, make, model, facility, dxa, value, source, excluded, precision)
+        )
         self._unconfirmed(entry, dxa.concept)
 
     def _lab(self, entry: _Entry, obs: Any, lab: codes.LabCode, day: date | None) -> None:
@@ -1233,6 +1244,13 @@ class _Importer:
             excluded = list(dict.fromkeys(v for val in values for v in val.excluded))
             if excluded:
                 scan["excluded_vertebrae"] = excluded
+            precision = {
+                v.entry.site: v.precision_pct
+                for v in values
+                if v.precision_pct is not None and v.entry.site in scan["sites"]
+            }
+            if precision:
+                scan["facility_precision_pct"] = precision
             scans.append(scan)
         covered = {s["date"] for s in scans}
         for day, source in self.dxa_procedures:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.importers.patient_file import load_patient_file
+from bonewise.interop import codes
 from bonewise.interop.fhir_export import export_bundle
 from bonewise.interop.fhir_import import import_fhir, load_fhir_file
 
@@ -42,6 +43,22 @@ def test_import_assess_export_import_preserves_every_value(path: Path) -> None:
     assert back.model_dump() == record.model_dump()
     # And the second export is the same document.
     assert export_bundle(back, assess(back, as_of=TODAY), generated_at=AT) == bundle
+
+
+def test_facility_precision_travels_with_each_dxa_result() -> None:
+    data = json.loads((ROOT / "examples/patients/osteoporosis.json").read_text())
+    data["dxa_scans"][1]["facility_precision_pct"] = {"lumbar_spine": 0.9, "total_hip": 1.1}
+    record = PatientRecord.parse(data, today=TODAY)
+    bundle, back = _round_trip(record)
+    assert back.dxa_scans[1].facility_precision_pct == {"lumbar_spine": 0.9, "total_hip": 1.1}
+    assert back.dxa_scans[0].facility_precision_pct == {}
+    carried = [
+        ext["valueDecimal"]
+        for obs in _resources(bundle, "Observation")
+        for ext in obs.get("extension", [])
+        if ext["url"] == codes.EXT_FACILITY_PRECISION
+    ]
+    assert sorted(set(carried)) == [0.9, 1.1]
 
 
 @pytest.mark.parametrize(
@@ -158,6 +175,16 @@ _scan = st.fixed_dictionaries(
             st.sampled_from(["L1", "L2", "L3", "L4"]), max_size=2, unique=True
         ),
     },
+)
+# Some scans carry the facility's own precision for some of their sites.
+_scan = _scan.flatmap(
+    lambda scan: st.dictionaries(
+        st.sampled_from(sorted(scan["sites"])),
+        st.floats(min_value=0.3, max_value=5).map(lambda x: round(x, 2)),
+        max_size=len(scan["sites"]),
+    ).map(
+        lambda precision: {**scan, **({"facility_precision_pct": precision} if precision else {})}
+    )
 )
 # Plausible values in each unit (evidence.LAB_PLAUSIBLE_RANGES, converted).
 _LAB_UNITS = {

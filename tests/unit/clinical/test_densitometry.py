@@ -192,3 +192,17 @@ def test_facility_precision_must_be_plausible():
                 "facility_precision_pct": {"total_hip": 25},
             }
         )
+
+
+def test_facility_precision_only_for_measured_sites():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="radius_33, not measured"):
+        DxaScan.model_validate(
+            {
+                "date": "2025-01-01",
+                "scanner_make": "hologic",
+                "sites": {"total_hip": {"bmd_g_cm2": 0.88}},
+                "facility_precision_pct": {"radius_33": 1.0},
+            }
+        )
