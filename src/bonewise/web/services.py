@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.assessment import Assessment, assess
@@ -29,7 +28,7 @@ from bonewise.store.accounts import (
     User,
     WebSession,
 )
-from bonewise.store.patients import PatientNotFound, PatientRepository, PatientRow
+from bonewise.store.patients import PatientNotFound, PatientRepository
 from bonewise.store.uow import UnitOfWork
 from bonewise.web.panel import PanelRow, panel_row, sort_by_urgency
 from bonewise.web.security import Forbidden, LoginRateLimiter
@@ -89,19 +88,6 @@ def authorize(factory: Factory, *, actor: User, patient_id: str, access: Access)
     """Raise Forbidden (or PatientNotFound) unless `actor` may `access` this patient."""
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, access)
-
-
-def _lock_record(uow: UnitOfWork, patient_id: str) -> None:
-    """Take the record's write lock before reading it for a read-modify-write, so two
-    concurrent writes cannot both read the old record and the second silently drop the
-    first's change (a lost update). The no-op UPDATE makes SQLite start its write transaction
-    now and makes PostgreSQL lock the row; a concurrent writer waits until we commit."""
-    uow.session.execute(
-        update(PatientRow)
-        .where(PatientRow.id == patient_id)
-        .values(updated_at=PatientRow.updated_at)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _audit_read(uow: UnitOfWork, actor: User, patient_id: str, what: str) -> None:
@@ -256,15 +242,15 @@ def save_profile(
                 raise Forbidden("clinicians open a patient's record through the panel")
             if actor.patient_id is not None:
                 patient_id = actor.patient_id
-                _lock_record(uow, patient_id)
-                existing: dict[str, Any] = patients.get_or_raise(patient_id).model_dump(mode="json")
+                existing: dict[str, Any] = patients.get_for_update(patient_id).model_dump(
+                    mode="json"
+                )
             else:
                 patient_id = f"p-{secrets.token_hex(6)}"
                 existing = {"id": patient_id}
         else:
             _authorize(uow, actor, patient_id, "write")
-            _lock_record(uow, patient_id)
-            existing = patients.get_or_raise(patient_id).model_dump(mode="json")
+            existing = patients.get_for_update(patient_id).model_dump(mode="json")
         record = _parse({**existing, **profile, "id": patient_id}, today)
         try:  # the adult range the nutrition targets (and bonewise) are built for
             check_age(record.patient.age_on(today))
@@ -295,62 +281,29 @@ def save_profile(
 def add_dxa_scan(
     factory: Factory, *, actor: User, patient_id: str, scan: dict[str, Any], today: date
 ) -> PatientRecord:
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "write")
-        _lock_record(uow, patient_id)
-        patients = PatientRepository(uow.session)
-        data = patients.get_or_raise(patient_id).model_dump(mode="json")
-        index = len(data["dxa_scans"])
-        try:
-            record = PatientRecord.parse(
-                {**data, "dxa_scans": [*data["dxa_scans"], scan]}, today=today
-            )
-        except ValidationError as exc:
-            errors = InvalidInput.from_pydantic(exc).errors
-            for err in errors:  # point at the submitted scan, not at the whole record
-                loc = err["loc"]
-                if loc[:2] == ["dxa_scans", str(index)]:
-                    err["loc"] = ["body", *loc[2:]]
-                else:
-                    err["loc"] = ["body", *loc]
-            raise InvalidInput(errors) from exc
-        patients.save(record)
-        AuditLog(uow.session).record(
-            actor=actor,
-            action="write",
-            what=f"DXA scan of {scan.get('date')}",
-            patient_id=patient_id,
-        )
-        uow.commit()
-        return record
+    return _rewrite(
+        factory,
+        actor=actor,
+        patient_id=patient_id,
+        today=today,
+        section="dxa_scans",
+        what=f"DXA scan of {scan.get('date')}",
+        change=lambda old: ([*old, scan], [str(len(old))]),
+    )
 
 
 def add_lab(
     factory: Factory, *, actor: User, patient_id: str, lab: dict[str, Any], today: date
 ) -> PatientRecord:
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "write")
-        _lock_record(uow, patient_id)
-        patients = PatientRepository(uow.session)
-        data = patients.get_or_raise(patient_id).model_dump(mode="json")
-        index = len(data["labs"])
-        try:
-            record = PatientRecord.parse({**data, "labs": [*data["labs"], lab]}, today=today)
-        except ValidationError as exc:
-            errors = InvalidInput.from_pydantic(exc).errors
-            for err in errors:
-                loc = err["loc"]
-                err["loc"] = ["body", *(loc[2:] if loc[:2] == ["labs", str(index)] else loc)]
-            raise InvalidInput(errors) from exc
-        patients.save(record)
-        AuditLog(uow.session).record(
-            actor=actor,
-            action="write",
-            what=f"lab {lab.get('kind')} of {lab.get('date')}",
-            patient_id=patient_id,
-        )
-        uow.commit()
-        return record
+    return _rewrite(
+        factory,
+        actor=actor,
+        patient_id=patient_id,
+        today=today,
+        section="labs",
+        what=f"lab {lab.get('kind')} of {lab.get('date')}",
+        change=lambda old: ([*old, lab], [str(len(old))]),
+    )
 
 
 # --- FRAX and bone-directed therapy: entered by her linked clinician only -----------------
@@ -376,12 +329,16 @@ def _rewrite(
     section: str,
     what: str,
     change: Change,
+    clinician_only: bool = False,
 ) -> PatientRecord:
     """Read-modify-write one section of her record under its write lock. `change` maps the
     stored section (as JSON) to the new one plus the location of the submitted entry in it,
     so validation errors point at what was submitted, not at the whole record."""
     with UnitOfWork(factory) as uow:
-        _authorize_clinician_write(uow, actor, patient_id)
+        if clinician_only:
+            _authorize_clinician_write(uow, actor, patient_id)
+        else:
+            _authorize(uow, actor, patient_id, "write")
         patients = PatientRepository(uow.session)
         data = patients.get_for_update(patient_id).model_dump(mode="json")
         new_section, submitted = change(data[section])
@@ -407,6 +364,7 @@ def enter_frax(
     FRAX)."""
     return _rewrite(
         factory,
+        clinician_only=True,
         actor=actor,
         patient_id=patient_id,
         today=today,
@@ -423,6 +381,7 @@ def start_bone_therapy(
     _end_not_before_course(course)
     return _rewrite(
         factory,
+        clinician_only=True,
         actor=actor,
         patient_id=patient_id,
         today=today,
@@ -487,6 +446,7 @@ def add_bone_therapy_dose(
     try:
         return _rewrite(
             factory,
+            clinician_only=True,
             actor=actor,
             patient_id=patient_id,
             today=today,
@@ -531,6 +491,7 @@ def end_bone_therapy(
 
     return _rewrite(
         factory,
+        clinician_only=True,
         actor=actor,
         patient_id=patient_id,
         today=today,
