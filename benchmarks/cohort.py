@@ -30,7 +30,7 @@ def _peak_mb() -> float:
 
 
 def phase_generate(directory: Path, patients: int) -> dict[str, Any]:
-    from bonewise.cohort.generate import write_cohort
+    from bonewise.population.generate import write_cohort
 
     started = time.perf_counter()
     result = write_cohort(
@@ -40,12 +40,12 @@ def phase_generate(directory: Path, patients: int) -> dict[str, Any]:
 
 
 def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
-    from bonewise.caregaps.runner import run_care_gaps
+    from bonewise.population.runner import run_care_gaps
 
     started = time.perf_counter()
     session = None
     if engine == "spark":
-        from bonewise.caregaps.engine import spark_session
+        from bonewise.population.engine import spark_session
 
         session = spark_session("local[*]")
     session_seconds = time.perf_counter() - started
@@ -71,10 +71,10 @@ def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
 
 def phase_python(directory: Path) -> dict[str, Any]:
     import pyarrow.parquet as pq
+    from tests.oracles import caregaps_reference as reference
 
-    from bonewise.caregaps import reference
-    from bonewise.caregaps.definitions import load_measures
-    from bonewise.cohort.schema import TABLES
+    from bonewise.measures.definitions import load_measures
+    from bonewise.population.schema import TABLES
 
     started = time.perf_counter()
     tables = {t: pq.read_table(directory / f"{t}.parquet").to_pylist() for t in TABLES}

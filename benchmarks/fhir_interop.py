@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from bonewise.clinical.assessment import assess
+from bonewise.fhir.export import export_bundle
+from bonewise.fhir.importer import import_fhir
 from bonewise.importers.patient_file import load_patient_file
-from bonewise.interop.fhir_export import export_bundle
-from bonewise.interop.fhir_import import import_fhir
-from bonewise.web import cds_hooks as web_cds
+from bonewise.web.routers import cds_services as web_cds
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 27)

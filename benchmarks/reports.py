@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from bonewise.importers.patient_file import load_patient_file
-from bonewise.reports.render import render_report
+from bonewise.render.render import render_report
 
 AS_OF = date(2026, 11, 27)
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "patients"

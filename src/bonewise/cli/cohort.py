@@ -72,7 +72,7 @@ def generate_command(
     ] = 0.0005,
 ) -> None:
     """Write a seeded synthetic cohort (realistic ages, AI starts, DXA cadence, therapy, lapses)."""
-    from bonewise.cohort.generate import write_cohort
+    from bonewise.population.generate import write_cohort
 
     if patients < 1:
         fail(f"--patients {patients} is not allowed: give 1 or more")
@@ -144,9 +144,9 @@ def run_command(
     ] = None,
 ) -> None:
     """Run every care-gap measure; write summary.json, <measure>.csv, malformed.json, summary.html."""
-    from bonewise.caregaps.engine import EngineUnavailableError
-    from bonewise.caregaps.runner import run_care_gaps
-    from bonewise.cohort.sources import CohortSourceError, detect_format
+    from bonewise.population.engine import EngineUnavailableError
+    from bonewise.population.runner import run_care_gaps
+    from bonewise.population.sources import CohortSourceError, detect_format
 
     day = parse_day(as_of)
     if master is not None and engine is not EngineName.spark:

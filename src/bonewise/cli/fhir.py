@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from bonewise.cli.common import describe_validation_error, fail, parse_day, print_json
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
+from bonewise.fhir.export import export_bundle
+from bonewise.fhir.importer import FhirImport, FhirImportError, load_fhir_file
 from bonewise.importers.patient_file import PatientFileError, load_patient_file
-from bonewise.interop.fhir_export import export_bundle
-from bonewise.interop.fhir_import import FhirImport, FhirImportError, load_fhir_file
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 

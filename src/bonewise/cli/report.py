@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day
-from bonewise.reports.render import AUDIENCES, FORMATS, PAGE_SIZES, render_report
+from bonewise.render.render import AUDIENCES, FORMATS, PAGE_SIZES, render_report
 
 
 def report_command(
@@ -71,7 +71,7 @@ def report_command(
             page_size=page_size,  # type: ignore[arg-type]
         )
     else:
-        from bonewise.reports.sources import render_stored_report
+        from bonewise.services.reports import render_stored_report
         from bonewise.store.patients import PatientNotFound
         from bonewise.store.uow import open_store
 

@@ -38,7 +38,7 @@ def parse_patient_data(data: Any, *, today: date) -> PatientRecord:
     importer; if it cannot become a record, PatientFileError says why.
     """
     if isinstance(data, dict) and isinstance(data.get("resourceType"), str):
-        from bonewise.interop.fhir_import import FhirImportError, import_fhir
+        from bonewise.fhir.importer import FhirImportError, import_fhir
 
         try:
             return import_fhir(data, today=today).record

@@ -2,7 +2,7 @@
 
     app = create_app(session_factory=open_store())
 
-Routers are thin: they read the request, call a service in `bonewise.web.services` (or a
+Routers are thin: they read the request, call a service in `bonewise.services.patients` (or a
 feature's own service module) and render a template or return JSON.
 """
 
@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bonewise.services.patients import InvalidCredentials, InvalidInput, NoRecordYet
 from bonewise.store.accounts import UserNotFound
 from bonewise.store.patients import PatientNotFound
 from bonewise.web import pages
@@ -33,7 +34,6 @@ from bonewise.web.security import (
     NotAuthenticated,
     TooManyAttempts,
 )
-from bonewise.web.services import InvalidCredentials, InvalidInput, NoRecordYet
 
 SECRET_ENV = "BONEWISE_SECRET_KEY"
 
@@ -312,9 +312,9 @@ def create_app(
 
 def _include_cds_hooks(app: FastAPI) -> None:
     """The FHIR engineer's CDS Hooks service, when that module is present."""
-    if importlib.util.find_spec("bonewise.web.cds_hooks") is None:
+    if importlib.util.find_spec("bonewise.web.routers.cds_services") is None:
         return
-    module = importlib.import_module("bonewise.web.cds_hooks")
+    module = importlib.import_module("bonewise.web.routers.cds_services")
     router = getattr(module, "router", None)
     if router is not None:
         app.include_router(router)

@@ -9,8 +9,8 @@ from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from bonewise.services import patients as services
 from bonewise.store.accounts import User
-from bonewise.web import services
 from bonewise.web.security import Principal, factory_of, require_principal, verify_csrf
 
 PatientId = Path(min_length=1, max_length=64, description="the patient record's id")

@@ -2,7 +2,7 @@
 
 Patient-facing text never names a drug or gives a dose or treatment instruction; it says what
 to ask her team. Alerts become the questions the patient report asks (one mapping, owned by
-`bonewise.reports.patient`); only recommendations addressed to her are shown; automation-stop
+`bonewise.render.patient`); only recommendations addressed to her are shown; automation-stop
 reasons and missing data are put in plain words the same way her report puts them. Her
 clinician keeps the full clinical text: these functions are used for patient users only.
 """
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from bonewise.clinical.assessment import Assessment
-from bonewise.reports.patient import (
+from bonewise.render.patient import (
     ALERT_QUESTIONS,
     missing,
     patient_advice,

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bonewise.web import forms, services
+from bonewise.services import patients as services
+from bonewise.web import forms
 
 from .conftest import PASSWORD, Actor, World
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bonewise.services import patients as services
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
-from bonewise.web import services
 
 from .conftest import add_user, example, link
 

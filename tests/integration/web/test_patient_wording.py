@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.reports.patient import ALERT_QUESTIONS
+from bonewise.render.patient import ALERT_QUESTIONS
 from bonewise.web import create_app
 
 from .conftest import add_foods, add_user, example, link, signed_in

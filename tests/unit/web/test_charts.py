@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bonewise.clinical.densitometry import least_significant_change_pct
 from bonewise.clinical.models import PatientRecord
-from bonewise.web import charts
+from bonewise.render import web_charts as charts
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
 

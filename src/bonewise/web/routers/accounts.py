@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bonewise.services import patients as services
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
-from bonewise.web import pages, services
+from bonewise.web import pages
 from bonewise.web.deps import AUTH_RESPONSES, strict_json
 from bonewise.web.schemas import Credentials, Message, SessionOut, ShareIn, SignUp, UserOut
 from bonewise.web.security import (

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from bonewise.clinical.models import SITE_LABELS
-from bonewise.web import pages, services
+from bonewise.services import patients as services
+from bonewise.web import pages
 from bonewise.web.deps import DAY_PATTERN, PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.patient_view import patient_assessment
 from bonewise.web.security import factory_of

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.web import pages, services
+from bonewise.services import patients as services
+from bonewise.web import pages
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.schemas import AuditEntryOut
 from bonewise.web.security import factory_of

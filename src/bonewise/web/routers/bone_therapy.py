@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bonewise.clinical.models import BoneAgent, BoneTherapy, PatientRecord
-from bonewise.web import forms, pages, services
+from bonewise.services import patients as services
+from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,

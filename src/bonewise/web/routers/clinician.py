@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.web import pages, services
+from bonewise.services import patients as services
+from bonewise.web import pages
 from bonewise.web.deps import AUTH_RESPONSES
 from bonewise.web.security import Principal, factory_of, require_clinician
 

@@ -8,7 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.web import activity, charts, diet, pages, services
+from bonewise.render import web_charts as charts
+from bonewise.services import exercise as activity
+from bonewise.services import nutrition as diet
+from bonewise.services import patients as services
+from bonewise.web import pages
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.patient_view import patient_assessment
 from bonewise.web.security import factory_of

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from bonewise import evidence
 from bonewise.clinical.models import SITE_LABELS, SITES, DxaScan, Lab, PatientRecord
-from bonewise.web import forms, pages, services
+from bonewise.services import patients as services
+from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from bonewise.web import activity, charts, pages, services
+from bonewise.render import web_charts as charts
+from bonewise.services import exercise as activity
+from bonewise.services import patients as services
+from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,

@@ -11,8 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise.nutrition.totals import summary_json
+from bonewise.render import web_charts as charts
+from bonewise.services import nutrition as diet
+from bonewise.services import patients as services
 from bonewise.store.food import MEALS, DiaryEntry, FoodHit
-from bonewise.web import charts, diet, pages, services
+from bonewise.web import pages
 from bonewise.web.deps import (
     AUTH_RESPONSES,
     DAY_PATTERN,

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from bonewise.web import services
+from bonewise.services import patients as services
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
 from bonewise.web.security import factory_of
 

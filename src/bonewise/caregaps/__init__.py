@@ -1,1 +1,0 @@
-"""Population care gaps: measures as data, one Ibis implementation, DuckDB or Spark."""

@@ -1,0 +1,647 @@
+"""CDS Hooks 2.0 for bonewise, pure: the discovery document and the cards, from plain data.
+
+Two services:
+- `bonewise-patient-view` (hook `patient-view`): cards for the bone-density category, a therapy
+  gap (a guideline's bone-directed-therapy criteria met and none recorded), an overdue or missing
+  DXA (with a suggested DXA ServiceRequest), a denosumab lapse, and automation stopped (bone
+  metastases, recent fracture). Built from an Assessment of the record the chart's prefetch
+  imports to.
+- `bonewise-order-select` (hook `order-select`): an aromatase inhibitor being ordered with no DXA
+  in the last 2 years -> a warning card suggesting a DXA ServiceRequest.
+
+Cards are decision support for the clinician's review: they name the rule, guideline and source,
+never prescribe a drug or a dose, and link to the patient in bonewise. No I/O here; the FastAPI
+router in bonewise.web.routers.cds_services is the adapter.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bonewise import evidence as ev
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.calendar import add_months
+from bonewise.clinical.models import SITE_LABELS, PatientRecord
+from bonewise.terminology import codes
+
+PATIENT_VIEW = "bonewise-patient-view"
+ORDER_SELECT = "bonewise-order-select"
+SOURCE_LABEL = "bonewise (decision support for review)"
+SUMMARY_MAX = 139  # CDS Hooks: summary < 140 characters
+_NS = uuid.UUID("8b0e58a4-4a3f-4a55-b0f1-1b7f1f2a9c41")
+# An aromatase inhibitor ordered with no DXA within the Hadji 2017 repeat interval's upper bound.
+DXA_LOOKBACK_MONTHS: ev.Cited[int] = ev.Cited(
+    ev.HADJI_REPEAT_DXA_MONTHS.value[1],
+    ev.HADJI_2017,
+    ev.HADJI_REPEAT_DXA_MONTHS.evidence,
+    "an aromatase inhibitor ordered with no DXA within the upper bound of the repeat-BMD "
+    "interval (HADJI_REPEAT_DXA_MONTHS)",
+)
+Indicator = Literal["info", "warning", "critical"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- CDS Hooks 2.0 shapes (the subset bonewise emits) -------------------------------------------
+class Coding(_Model):
+    system: str
+    code: str
+    display: str | None = None
+
+
+class Source(_Model):
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Link(_Model):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"] = "absolute"
+    appContext: str | None = None
+
+
+class Action(_Model):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: list[str] | None = None
+
+
+class Suggestion(_Model):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Card(_Model):
+    uuid: str | None = None
+    summary: str = Field(max_length=SUMMARY_MAX)
+    detail: str | None = None
+    indicator: Indicator
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    links: list[Link] | None = None
+
+
+class CdsResponse(_Model):
+    cards: list[Card]
+
+
+class Service(_Model):
+    hook: str
+    title: str | None = None
+    description: str
+    id: str
+    prefetch: dict[str, str] | None = None
+    usageRequirements: str | None = None
+
+
+class Discovery(_Model):
+    services: list[Service]
+
+
+class CdsRequest(BaseModel):
+    """A CDS Hooks 2.0 request body (extra members are allowed, as the spec extends them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    hook: str = Field(min_length=1)
+    hookInstance: str = Field(min_length=1)
+    fhirServer: str | None = None
+    fhirAuthorization: dict[str, Any] | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+
+# --- discovery ---------------------------------------------------------------------------------
+def _loinc_search(code_list: list[str]) -> str:
+    return ",".join(f"{codes.LOINC}|{c}" for c in code_list)
+
+
+_PATIENT = "{{context.patientId}}"
+_DXA_CODES = sorted(codes.DXA_LOINC_CODES)
+_RECORD_CODES = sorted(
+    {
+        *_DXA_CODES,
+        *(c.concept.code for c in codes.LAB_CODES),
+        *(c.concept.code for c in codes.VITAL_CODES),
+        codes.SMOKING_STATUS.code,
+    }
+)
+_DXA_PROCEDURES = ",".join(f"{s}|{c}" for s, c in sorted(codes.DXA_PROCEDURE_CODES))
+PATIENT_VIEW_PREFETCH: dict[str, str] = {
+    "patient": f"Patient/{_PATIENT}",
+    "observations": f"Observation?patient={_PATIENT}&code={_loinc_search(_RECORD_CODES)}",
+    "conditions": f"Condition?patient={_PATIENT}",
+    "medicationStatements": f"MedicationStatement?patient={_PATIENT}",
+    "medicationRequests": f"MedicationRequest?patient={_PATIENT}",
+    "medicationAdministrations": f"MedicationAdministration?patient={_PATIENT}",
+    "procedures": f"Procedure?patient={_PATIENT}&code={_DXA_PROCEDURES}",
+}
+ORDER_SELECT_PREFETCH: dict[str, str] = {
+    "patient": f"Patient/{_PATIENT}",
+    "dxaObservations": f"Observation?patient={_PATIENT}&code={_loinc_search(_DXA_CODES)}",
+    "dxaProcedures": f"Procedure?patient={_PATIENT}&code={_DXA_PROCEDURES}",
+}
+
+
+def discovery() -> dict[str, Any]:
+    """The body of GET /cds-services."""
+    services = [
+        Service(
+            hook="patient-view",
+            id=PATIENT_VIEW,
+            title="bonewise: bone health on aromatase inhibitors",
+            description=(
+                "Bone density category, guideline therapy gaps (hadji-2017, asco-2019 side by "
+                "side), overdue or missing DXA and denosumab lapses for women on anastrozole, "
+                "letrozole or exemestane. Decision support for review."
+            ),
+            prefetch=PATIENT_VIEW_PREFETCH,
+        ),
+        Service(
+            hook="order-select",
+            id=ORDER_SELECT,
+            title="bonewise: DXA before an aromatase inhibitor",
+            description=(
+                "Warns when an aromatase inhibitor is ordered and no DXA is on record in the "
+                f"last {DXA_LOOKBACK_MONTHS.value} months, and suggests a DXA order."
+            ),
+            prefetch=ORDER_SELECT_PREFETCH,
+        ),
+    ]
+    return Discovery(services=services).model_dump(exclude_none=True)
+
+
+# --- cards -------------------------------------------------------------------------------------
+def _summary(text: str) -> str:
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+
+
+def _card(
+    key: str,
+    *,
+    topic: str,
+    summary: str,
+    indicator: Indicator,
+    detail: str,
+    patient_url: str,
+    suggestions: list[Suggestion] | None = None,
+) -> Card:
+    return Card(
+        uuid=str(uuid.uuid5(_NS, key)),
+        summary=_summary(summary),
+        detail=detail,
+        indicator=indicator,
+        source=Source(
+            label=SOURCE_LABEL,
+            topic=Coding(system=codes.BONEWISE, code=topic),
+        ),
+        suggestions=suggestions,
+        selectionBehavior="at-most-one" if suggestions else None,
+        links=[Link(label="Open the assessment in bonewise", url=patient_url)],
+    )
+
+
+def dxa_service_request(patient_id: str, reason: str) -> dict[str, Any]:
+    """A draft DXA ServiceRequest for a card suggestion (the clinician decides whether to sign)."""
+    return {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "code": {
+            "coding": [
+                {
+                    "system": codes.DXA_ORDER.system,
+                    "code": codes.DXA_ORDER.code,
+                    "display": codes.DXA_ORDER.display,
+                }
+            ],
+            "text": "DXA bone density scan (lumbar spine and hip)",
+        },
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "reasonCode": [{"text": reason}],
+    }
+
+
+def _dxa_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+    return Suggestion(
+        label="Order a DXA bone density scan",
+        uuid=str(uuid.uuid5(_NS, key + "/suggestion")),
+        isRecommended=True,
+        actions=[
+            Action(
+                type="create",
+                description="Draft a DXA ServiceRequest for review and signing",
+                resource=dxa_service_request(patient_id, reason),
+            )
+        ],
+    )
+
+
+_THERAPY = {True: "consider bone-directed therapy", False: "not indicated", None: "undetermined"}
+
+
+def _guidelines_lines(assessment: Assessment) -> str:
+    lines = []
+    for name, decision in assessment.guidelines.items():
+        why = "; ".join(decision.reasons) or "no reasons given"
+        if decision.missing:
+            why += "; missing: " + ", ".join(decision.missing)
+        lines.append(
+            f"- **{name} ({decision.version})**: {_THERAPY[decision.bone_directed_therapy]}. {why}"
+        )
+    return "\n".join(lines)
+
+
+def _category_card(assessment: Assessment, key: str, patient_url: str) -> Card:
+    lowest = assessment.lowest_t_score
+    if assessment.who_category is not None and lowest is not None:
+        site = SITE_LABELS.get(lowest.site, lowest.site)
+        computed = ", computed" if lowest.computed else ""
+        summary = (
+            f"Bone density: {assessment.who_category} (lowest T-score {lowest.value:+.1f} at "
+            f"{site}{computed}, {lowest.scan_date.isoformat()})"
+        )
+    elif assessment.z_scores:
+        low = min(assessment.z_scores, key=lambda z: z.value)
+        summary = (
+            f"Bone density ({assessment.menopausal_status}): lowest Z-score {low.value:+.1f} at "
+            f"{SITE_LABELS.get(low.site, low.site)}: {low.interpretation}"
+        )
+    else:
+        summary = "Bone density: no DXA result on record for the assessment"
+    indicator: Indicator = "warning" if assessment.who_category == "osteoporosis" else "info"
+    detail = (
+        "Guidelines side by side (never merged into one verdict):\n\n"
+        + _guidelines_lines(assessment)
+        + f"\n\n_{assessment.disclaimer}_"
+    )
+    return _card(
+        f"{key}/category",
+        topic="who-category",
+        summary=summary,
+        indicator=indicator,
+        detail=detail,
+        patient_url=patient_url,
+    )
+
+
+def _therapy_gap_card(
+    record: PatientRecord, assessment: Assessment, key: str, patient_url: str
+) -> Card | None:
+    met = [name for name, d in assessment.guidelines.items() if d.bone_directed_therapy]
+    if not met:
+        return None
+    active = [t.agent for t in record.bone_therapy if t.active_on(assessment.as_of)]
+    if active:
+        return None
+    checks = "\n".join(f"- {c.text} ({c.rule_id}; {c.evidence})" for c in assessment.safety_checks)
+    detail = (
+        f"Criteria for bone-directed therapy are met under {', '.join(met)}, and no "
+        "bone-directed therapy is recorded as active.\n\n"
+        + _guidelines_lines(assessment)
+        + ("\n\nBefore starting any agent:\n" + checks if checks else "")
+        + f"\n\n_{assessment.disclaimer}_"
+    )
+    return _card(
+        f"{key}/therapy-gap",
+        topic="therapy-gap",
+        summary=f"Bone-directed therapy criteria met ({', '.join(met)}); none recorded: review",
+        indicator="warning",
+        detail=detail,
+        patient_url=patient_url,
+    )
+
+
+def _alert_card(
+    assessment: Assessment,
+    alert_ids: tuple[str, ...],
+    key: str,
+    patient_url: str,
+    *,
+    topic: str,
+    summary: str,
+    patient_id: str | None = None,
+) -> Card | None:
+    alerts = [a for a in assessment.alerts if a.id in alert_ids]
+    if not alerts:
+        return None
+    indicator: Indicator = (
+        "critical" if any(a.severity == "critical" for a in alerts) else "warning"
+    )
+    detail = "\n\n".join(f"**{a.id}**: {a.text} ({a.citation}; {a.evidence})" for a in alerts)
+    suggestions = None
+    if patient_id is not None:
+        suggestions = [_dxa_suggestion(patient_id, f"{key}/{topic}", alerts[0].text[:200])]
+    return _card(
+        f"{key}/{topic}",
+        topic=topic,
+        summary=summary,
+        indicator=indicator,
+        detail=detail,
+        patient_url=patient_url,
+        suggestions=suggestions,
+    )
+
+
+def patient_view_cards(
+    record: PatientRecord,
+    assessment: Assessment,
+    *,
+    patient_url: str,
+    fhir_patient_id: str | None = None,
+) -> dict[str, Any]:
+    """The patient-view response: category, therapy gap, DXA due, denosumab lapse, stops."""
+    key = f"{record.id}/{assessment.as_of.isoformat()}"
+    pid = fhir_patient_id or record.id
+    due = assessment.monitoring.next_dxa_due
+    dxa_summary = (
+        "No baseline DXA on record: order a bone density scan"
+        if any(a.id == "no-baseline-dxa" for a in assessment.alerts)
+        else f"DXA overdue (was due {due.isoformat() if due else 'earlier'}): order a repeat scan"
+    )
+    cards = [
+        _category_card(assessment, key, patient_url),
+        _therapy_gap_card(record, assessment, key, patient_url),
+        _alert_card(
+            assessment,
+            ("no-baseline-dxa", "dxa-overdue"),
+            key,
+            patient_url,
+            topic="dxa-overdue",
+            summary=dxa_summary,
+            patient_id=pid,
+        ),
+        _alert_card(
+            assessment,
+            ("denosumab-lapse",),
+            key,
+            patient_url,
+            topic="denosumab-lapse",
+            summary="Denosumab overdue: rebound vertebral-fracture risk; give the dose or plan "
+            "a transition",
+        ),
+    ]
+    if assessment.automation.stopped:
+        cards.append(
+            _card(
+                f"{key}/automation-stopped",
+                topic="route-to-clinician",
+                summary="Automated bone-health plans stopped: clinician review needed",
+                indicator="warning",
+                detail="; ".join(assessment.automation.reasons),
+                patient_url=patient_url,
+            )
+        )
+    return CdsResponse(cards=[c for c in cards if c is not None]).model_dump(exclude_none=True)
+
+
+def status_independent_cards(
+    probes: list[tuple[PatientRecord, Assessment]],
+    *,
+    reason: str,
+    patient_url: str,
+    fhir_patient_id: str,
+) -> dict[str, Any]:
+    """Cards for a chart without menopausal status: only what holds whatever her status is.
+
+    `probes` are the same chart assessed once per possible menopausal status. The category and
+    the guideline verdicts depend on it, so they are not shown; an alert (DXA due, denosumab
+    lapse) or an automation stop is shown only if every probe raised it with the same words.
+    """
+    record, first = probes[0]
+    common = {(a.id, a.text) for a in first.alerts}
+    for _, other in probes[1:]:
+        common &= {(a.id, a.text) for a in other.alerts}
+    same_schedule = all(other.monitoring == first.monitoring for _, other in probes)
+    if not same_schedule:
+        common = {(i, t) for i, t in common if i not in ("no-baseline-dxa", "dxa-overdue")}
+    shared = first.model_copy(
+        update={"alerts": [a for a in first.alerts if (a.id, a.text) in common]}
+    )
+    key = f"{record.id}/{first.as_of.isoformat()}"
+    cards = cannot_assess_cards(
+        reason + "\n\nThe bone-density category and the guideline verdicts depend on menopausal "
+        "status and are not shown; cards below hold whatever her status is.",
+        patient_url=patient_url,
+        key=key,
+    )["cards"]
+    due = shared.monitoring.next_dxa_due
+    for card in (
+        _alert_card(
+            shared,
+            ("no-baseline-dxa", "dxa-overdue"),
+            key,
+            patient_url,
+            topic="dxa-overdue",
+            summary="No baseline DXA on record: order a bone density scan"
+            if any(a.id == "no-baseline-dxa" for a in shared.alerts)
+            else f"DXA overdue (was due {due.isoformat() if due else 'earlier'}): order a "
+            "repeat scan",
+            patient_id=fhir_patient_id,
+        ),
+        _alert_card(
+            shared,
+            ("denosumab-lapse",),
+            key,
+            patient_url,
+            topic="denosumab-lapse",
+            summary="Denosumab overdue: rebound vertebral-fracture risk; give the dose or plan "
+            "a transition",
+        ),
+    ):
+        if card is not None:
+            cards.append(card.model_dump(exclude_none=True))
+    stops = [a.automation for _, a in probes]
+    if all(s.stopped and s.reasons == stops[0].reasons for s in stops):
+        cards.append(
+            _card(
+                f"{key}/automation-stopped",
+                topic="route-to-clinician",
+                summary="Automated bone-health plans stopped: clinician review needed",
+                indicator="warning",
+                detail="; ".join(stops[0].reasons),
+                patient_url=patient_url,
+            ).model_dump(exclude_none=True)
+        )
+    return {"cards": cards}
+
+
+def cannot_assess_cards(reason: str, *, patient_url: str, key: str) -> dict[str, Any]:
+    """One info card saying what bonewise is missing, instead of a silent nothing."""
+    card = _card(
+        f"{key}/cannot-assess",
+        topic="cannot-assess",
+        summary="bonewise cannot assess bone health from the chart: data missing",
+        indicator="info",
+        detail=reason,
+        patient_url=patient_url,
+    )
+    return CdsResponse(cards=[card]).model_dump(exclude_none=True)
+
+
+# --- order-select ------------------------------------------------------------------------------
+def prefetch_resources(prefetch: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every resource in a prefetch object (single resources and searchset Bundles alike)."""
+    found: list[dict[str, Any]] = []
+    for value in (prefetch or {}).values():
+        if not isinstance(value, dict):
+            continue
+        if value.get("resourceType") == "Bundle":
+            for entry in value.get("entry") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+                    found.append(entry["resource"])
+        elif isinstance(value.get("resourceType"), str):
+            found.append(value)
+    return found
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _codings(concept: Any) -> list[dict[str, Any]]:
+    if not isinstance(concept, dict):
+        return []
+    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+
+
+def dxa_dates(resources: list[dict[str, Any]]) -> list[date]:
+    """Dates of DXA results (LOINC DXA Observations) and DXA procedures in plain FHIR JSON."""
+    days = []
+    for res in resources:
+        kind = res.get("resourceType")
+        if res.get("status") in ("entered-in-error", "cancelled", "not-done"):
+            continue
+        if kind == "Observation":
+            codings = _codings(res.get("code")) + [
+                c for comp in res.get("component") or [] for c in _codings(comp.get("code"))
+            ]
+            if any(codes.dxa_code(str(c.get("code")), c.get("system")) for c in codings):
+                period = res.get("effectivePeriod") or {}
+                day = _day(res.get("effectiveDateTime")) or _day(period.get("start"))
+                if day:
+                    days.append(day)
+        elif kind == "Procedure" and any(
+            codes.is_dxa_procedure(c.get("system"), str(c.get("code")))
+            for c in _codings(res.get("code"))
+        ):
+            period = res.get("performedPeriod") or {}
+            day = _day(res.get("performedDateTime")) or _day(period.get("start"))
+            if day:
+                days.append(day)
+    return sorted(days)
+
+
+def on_aromatase_inhibitor(resources: list[dict[str, Any]]) -> bool:
+    """Whether the chart holds any aromatase-inhibitor medication (statement, request, given)."""
+    kinds = ("MedicationStatement", "MedicationRequest", "MedicationAdministration")
+    contained = {
+        f"#{c.get('id')}": c
+        for res in resources
+        for c in res.get("contained") or []
+        if isinstance(c, dict) and c.get("resourceType") == "Medication"
+    }
+    medications = {
+        f"Medication/{r.get('id')}": r for r in resources if r.get("resourceType") == "Medication"
+    }
+    for res in resources:
+        if res.get("resourceType") not in kinds:
+            continue
+        if res.get("status") in ("entered-in-error", "cancelled", "not-taken"):
+            continue
+        concept = res.get("medicationCodeableConcept")
+        reference = (res.get("medicationReference") or {}).get("reference")
+        if concept is None and isinstance(reference, str):
+            concept = (contained.get(reference) or medications.get(reference) or {}).get("code")
+        for coding in _codings(concept):
+            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
+            if drug is not None and drug.drug_class == "aromatase_inhibitor":
+                return True
+    return False
+
+
+def aromatase_inhibitor_orders(
+    draft_orders: Any, selections: list[str] | None
+) -> list[tuple[str, codes.DrugCode]]:
+    """(reference, drug) for each selected draft MedicationRequest that is an aromatase inhibitor."""
+    if not isinstance(draft_orders, dict):
+        return []
+    chosen = set(selections or [])
+    found = []
+    for entry in draft_orders.get("entry") or []:
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(res, dict) or res.get("resourceType") != "MedicationRequest":
+            continue
+        ref = f"MedicationRequest/{res.get('id')}"
+        if chosen and ref not in chosen:
+            continue
+        for coding in _codings(res.get("medicationCodeableConcept")):
+            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
+            if drug is not None and drug.drug_class == "aromatase_inhibitor":
+                found.append((ref, drug))
+                break
+    return found
+
+
+def order_select_cards(
+    *,
+    patient_id: str,
+    draft_orders: Any,
+    selections: list[str] | None,
+    resources: list[dict[str, Any]],
+    as_of: date,
+    patient_url: str,
+) -> dict[str, Any]:
+    """The order-select response: a warning card when an AI is ordered with no recent DXA."""
+    orders = aromatase_inhibitor_orders(draft_orders, selections)
+    if not orders:
+        return CdsResponse(cards=[]).model_dump(exclude_none=True)
+    since = add_months(as_of, -DXA_LOOKBACK_MONTHS.value)
+    days = [d for d in dxa_dates(resources) if d <= as_of]
+    recent = [d for d in days if d >= since]
+    if recent:
+        return CdsResponse(cards=[]).model_dump(exclude_none=True)
+    agents = ", ".join(sorted({drug.agent for _, drug in orders}))
+    last = f"the last on record is {days[-1].isoformat()}" if days else "none is on record"
+    low, high = ev.HADJI_REPEAT_DXA_MONTHS.value
+    reason = (
+        f"{agents} ordered; no DXA since {since.isoformat()} ({last}). Hadji 2017: assess "
+        f"fracture risk in every woman starting an aromatase inhibitor; repeat BMD every "
+        f"{low}-{high} months."
+    )
+    key = f"{patient_id}/{as_of.isoformat()}/order-select/{'|'.join(r for r, _ in orders)}"
+    detail = (
+        f"An aromatase inhibitor ({agents}) is being ordered and {last} in the last "
+        f"{DXA_LOOKBACK_MONTHS.value} months. Aromatase inhibitors accelerate bone loss; "
+        "Hadji et al. 2017 advise assessing fracture risk (DXA) in every woman starting one "
+        f"and repeating it every {low}-{high} months.\n\nSource: {DXA_LOOKBACK_MONTHS.citation} "
+        f"(evidence: {DXA_LOOKBACK_MONTHS.evidence})."
+    )
+    card = _card(
+        key,
+        topic="dxa-before-aromatase-inhibitor",
+        summary=f"No DXA in the last {DXA_LOOKBACK_MONTHS.value // 12} years: order a bone "
+        f"density scan with this {agents}",
+        indicator="warning",
+        detail=detail,
+        patient_url=patient_url,
+        suggestions=[_dxa_suggestion(patient_id, key, reason)],
+    )
+    return CdsResponse(cards=[card]).model_dump(exclude_none=True)

@@ -1,0 +1,97 @@
+"""Engine selection: DuckDB (embedded, the default) or PySpark (local, or a spark:// master).
+
+The rules are the same Ibis expressions on both; only the connection and how the staged
+Parquet files are registered differ. PySpark is an optional extra (`pip install bonewise[spark]`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from bonewise.population.schema import TABLES, TableName
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+JAVA_17_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+
+
+class EngineUnavailableError(RuntimeError):
+    """The engine asked for is not installed or could not start."""
+
+
+def spark_session(master: str | None = None, *, app_name: str = "bonewise-caregaps") -> Any:
+    """A SparkSession: `local[*]` by default, or the given master (`spark://host:7077`)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if "JAVA_HOME" not in os.environ and Path(JAVA_17_HOME).is_dir():
+        os.environ["JAVA_HOME"] = JAVA_17_HOME
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise EngineUnavailableError(
+            "the spark engine needs pyspark: pip install 'bonewise[spark]'"
+        ) from exc
+    master = master or "local[*]"
+    # local mode: few, small partitions (each shuffle stage costs a task per partition)
+    partitions = "4" if master.startswith("local") else "200"
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(master)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", partitions)
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "2g")
+    )
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def connect(engine: Engine, *, master: str | None = None, session: Any = None) -> BaseBackend:
+    """An Ibis backend for `engine`. `session` reuses an existing SparkSession (tests)."""
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET enable_progress_bar = false")
+        con.raw_sql("SET preserve_insertion_order = false")
+        return con
+    if engine == "spark":
+        return ibis.pyspark.connect(session if session is not None else spark_session(master))
+    raise ValueError(f"engine {engine!r} unknown: use one of {', '.join(ENGINES)}")
+
+
+def register(con: BaseBackend, staged: dict[TableName, Path]) -> dict[TableName, ir.Table]:
+    """The staged Parquet files as engine tables (read lazily by the engine)."""
+    tables: dict[TableName, ir.Table] = {}
+    for name in TABLES:
+        tables[name] = con.read_parquet(str(staged[name]), table_name=f"bw_{name}")  # type: ignore[attr-defined]
+    return tables
+
+
+def materialize(con: BaseBackend, name: str, expr: ir.Table) -> ir.Table:
+    """Compute `expr` once into an engine-side temporary table and return it.
+
+    The cleaned tables feed five measures; computing them once keeps each measure's query
+    small (faster to compile, and each source file is scanned once).
+    """
+    sql = con.compile(expr)  # type: ignore[attr-defined]
+    if con.name == "duckdb":
+        con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')  # type: ignore[attr-defined]
+        return con.table(name)
+    if con.name == "pyspark":
+        frame = con._session.sql(sql)  # type: ignore[attr-defined]
+        frame.cache()
+        # compute it now: the optimizer then knows its size (broadcast joins for small tables)
+        frame.count()
+        frame.createOrReplaceTempView(name)
+        return con.table(name)
+    raise ValueError(f"backend {con.name!r} is not supported: use duckdb or pyspark")

@@ -1,0 +1,300 @@
+"""Malformed rows: cast, check and count them in the engine, then hand clean tables to the rules.
+
+Nothing is dropped silently and nothing malformed is fatal. Every row that the measures cannot
+use is counted under a reason (bad date, unknown unit, duplicate id, ...) and the counts go into
+the run's report. One Ibis implementation, so DuckDB and Spark count the same rows.
+
+  persons      duplicate ids are merged into one person (earliest birth date; a death date only
+               if every copy has one); an unparseable birth or death date is counted and left
+               unknown, the person kept
+  other tables a row whose required date is missing or not a date, whose unit is unknown, whose
+               value is missing or not a number, or whose concept is not in the schema's
+               vocabulary is counted and left out; duplicate record ids and rows for persons
+               not in the persons table are counted
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from bonewise.population import schema
+from bonewise.population.schema import TableName
+from bonewise.terminology import codes
+from bonewise.units import NMOL_L_PER_NG_ML_25OHD
+
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# Units the code tables accept, mapped to a factor that gives the rules' unit.
+_VITAMIN_D_CODE = codes.lab_code("62292-8")
+_VITAMIN_D_UNITS = _VITAMIN_D_CODE.units if _VITAMIN_D_CODE else {}
+VITAMIN_D_TO_NG_ML: dict[str, float] = {
+    raw: (1.0 if canonical == "ng/mL" else 1.0 / NMOL_L_PER_NG_ML_25OHD)
+    for raw, canonical in _VITAMIN_D_UNITS.items()
+}
+_BMI_CODE = codes.vital_code("39156-5")
+BMI_UNITS: tuple[str, ...] = tuple(_BMI_CODE.units) if _BMI_CODE else ()
+NUMERIC_CONCEPTS = ("dxa_t_score", "dxa_bmd", "dxa_z_score", "vitamin_d_25oh", "bmi")
+
+REASONS: dict[str, str] = {
+    "bad_date": "a date that is not a YYYY-MM-DD calendar date",
+    "missing_date": "the row's own date is missing",
+    "end_before_start": "an exposure that ends before it starts",
+    "unknown_unit": "a unit that cannot be converted (vitamin D: ng/mL, ug/L or nmol/L; "
+    "BMI: kg/m2)",
+    "missing_value": "a measurement with no (numeric) value",
+    "unknown_concept": "a concept outside the flat schema's vocabulary",
+    "duplicate_id": "an id already used by another row of the same table",
+    "unknown_person": "a row for a person_id that is not in the persons table",
+    "missing_id": "a person row without person_id",
+    # found by the loaders, before the engine sees the rows
+    "missing_subject": "a FHIR resource with no subject (patient) reference: not loaded",
+    "invalid_json": "an NDJSON line that is not a JSON object: not loaded",
+}
+
+
+@dataclass(frozen=True)
+class CleanCohort:
+    tables: dict[TableName, ir.Table]
+    checks: dict[TableName, ir.Table]  # one row per table: rows and a count per reason
+
+
+def _text(col: ir.Value) -> ir.StringValue:
+    """Text with "" read as missing (loaders have already trimmed whitespace)."""
+    s = col if col.type().is_string() else col.cast("string")
+    return s.nullif("")
+
+
+def _parse_date(col: ir.Value) -> tuple[ir.DateValue, ir.BooleanValue]:
+    """(the date, or null) and whether the source held something that is not a date."""
+    dtype = col.type()
+    if dtype.is_date():
+        return col, ibis.literal(False)
+    if dtype.is_timestamp():
+        return col.cast("date"), ibis.literal(False)
+    s = _text(col)
+    iso = s.re_search(_ISO_DATE).fill_null(False)
+    parsed = ibis.ifelse(iso, s.try_cast("date"), ibis.null("date"))
+    return parsed, (s.notnull() & parsed.isnull())
+
+
+def _with_columns(t: ir.Table, table: TableName) -> ir.Table:
+    """Add any column of the flat schema the source lacks (as null), keep the rest."""
+    missing = {
+        f.name: ibis.null(ibis.dtype(f.type))
+        for f in schema.SCHEMAS[table]
+        if f.name not in t.columns
+    }
+    return t.mutate(**missing) if missing else t
+
+
+def _count(flag: ir.BooleanValue) -> ir.IntegerScalar:
+    return flag.fill_null(False).cast("int64").sum().fill_null(0)
+
+
+def _flag_value(col: ir.Value) -> ir.BooleanValue:
+    """A yes/no column from any source: booleans as they are, text true/1/yes as true."""
+    if col.type().is_boolean():
+        return col.fill_null(False)
+    return _text(col).lower().isin(["true", "1", "yes", "y"]).fill_null(False)
+
+
+def clean_persons(t: ir.Table) -> tuple[ir.Table, ir.Table]:
+    t = _with_columns(t, "persons")
+    birth, bad_birth = _parse_date(t.birth_date)
+    death, bad_death = _parse_date(t.death_date)
+    pid = _text(t.person_id)
+    rows = t.mutate(
+        person_id=pid,
+        gender=_text(t.gender).lower(),
+        birth_date=birth,
+        death_date=death,
+        deceased=_flag_value(t.deceased),
+        _bad_date=bad_birth | bad_death,
+    )
+    checks = rows.aggregate(
+        rows=rows.count(),
+        bad_date=_count(rows._bad_date),
+        missing_id=_count(rows.person_id.isnull()),
+        duplicate_id=rows.person_id.count() - rows.person_id.nunique(),
+    )
+    valid = rows.filter(rows.person_id.notnull())
+    persons = valid.group_by("person_id").aggregate(
+        gender=valid.gender.min(),
+        birth_date=valid.birth_date.min(),
+        death_date=ibis.ifelse(
+            valid.death_date.count() == valid.count(), valid.death_date.max(), ibis.null("date")
+        ),
+        deceased=valid.deceased.cast("int8").min() == 1,
+    )
+    return persons, checks
+
+
+def _clean_events(
+    t: ir.Table,
+    table: TableName,
+    persons: ir.Table,
+    concepts: tuple[str, ...],
+) -> ir.Table:
+    """The rows with parsed dates and one boolean `_<reason>` column per problem."""
+    t = _with_columns(t, table)
+    parsed: dict[str, ir.Value] = {}
+    bad = ibis.literal(False)
+    for col in schema.DATE_COLUMNS[table]:
+        value, is_bad = _parse_date(t[col])
+        parsed[col] = value
+        bad = bad | is_bad
+    required = schema.REQUIRED_DATE[table]
+    assert required is not None
+    rows = t.mutate(
+        person_id=_text(t.person_id),
+        record_id=_text(t.record_id),
+        concept=_text(t.concept).lower(),
+        _bad_date=bad,
+        **parsed,
+    )
+    rows = rows.mutate(
+        _missing_date=rows[required].isnull() & ~rows._bad_date,
+        _unknown_concept=~rows.concept.isin(list(concepts)).fill_null(False),
+    )
+    return rows
+
+
+def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
+    reasons = {
+        name.removeprefix("_"): _count(rows[name])
+        for name in rows.columns
+        if name.startswith("_") and rows[name].type().is_boolean()
+    }
+    orphans = rows.anti_join(persons, rows.person_id == persons.person_id)
+    return rows.aggregate(
+        rows=rows.count(),
+        duplicate_id=rows.record_id.count() - rows.record_id.nunique(),
+        **reasons,
+    ).mutate(unknown_person=orphans.count().as_scalar())
+
+
+def _usable(rows: ir.Table) -> ir.BooleanValue:
+    flags = [rows[c] for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
+    ok = ibis.literal(True)
+    for flag in flags:
+        ok = ok & ~flag
+    return ok
+
+
+Materialize = Callable[[str, ir.Table], ir.Table]
+
+
+def _as_is(_name: str, expr: ir.Table) -> ir.Table:
+    return expr
+
+
+def _keep(rows: ir.Table, *columns: str) -> ir.Table:
+    """The columns the rules and the checks need, plus every flag."""
+    flags = [c for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
+    return rows.select(*columns, "record_id", *flags)
+
+
+def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> CleanCohort:
+    """Clean tables and checks. `materialize(name, expr)` may compute an intermediate table once
+    in the engine (the runner passes engine.materialize); by default everything stays lazy."""
+    persons, person_checks = clean_persons(raw["persons"])
+    persons = materialize("persons", persons)
+    checks: dict[TableName, ir.Table] = {"persons": person_checks}
+    tables: dict[TableName, ir.Table] = {"persons": persons}
+
+    rows = _clean_events(
+        raw["drug_exposures"],
+        "drug_exposures",
+        persons,
+        schema.AROMATASE_INHIBITORS + schema.BONE_DIRECTED_THERAPIES + ("glucocorticoid",),
+    )
+    rows = rows.mutate(
+        _end_before_start=(rows.end_date < rows.start_date).fill_null(False),
+        # the class follows from the concept, whatever the source wrote
+        drug_class=ibis.cases(
+            (rows.concept.isin(list(schema.AROMATASE_INHIBITORS)), "aromatase_inhibitor"),
+            (rows.concept.isin(list(schema.BONE_DIRECTED_THERAPIES)), "bone_directed_therapy"),
+            else_=rows.concept,
+        ),
+    )
+    rows = materialize(
+        "drug_exposures",
+        _keep(rows, "person_id", "concept", "drug_class", "start_date", "end_date"),
+    )
+    checks["drug_exposures"] = _event_checks(rows, persons)
+    tables["drug_exposures"] = rows.filter(_usable(rows)).select(
+        "person_id", "concept", "drug_class", "start_date", "end_date"
+    )
+
+    meas = _with_columns(raw["measurements"], "measurements")
+    unit = _text(meas.unit)
+    vit_factor = unit.substitute(VITAMIN_D_TO_NG_ML, else_=ibis.null("float64"))
+    value = meas.value if meas.value.type().is_floating() else _text(meas.value).try_cast("float64")
+    rows = _clean_events(
+        meas.mutate(unit=unit, value=value.cast("float64"), _vit_factor=vit_factor),
+        "measurements",
+        persons,
+        schema.MEASUREMENT_CONCEPTS,
+    )
+    is_vit = rows.concept == "vitamin_d_25oh"
+    rows = rows.mutate(
+        _unknown_unit=(
+            (is_vit & rows._vit_factor.isnull())
+            | ((rows.concept == "bmi") & rows.unit.notnull() & ~rows.unit.isin(list(BMI_UNITS)))
+        ).fill_null(False),
+        _missing_value=(
+            (rows.concept.isin(list(NUMERIC_CONCEPTS)) & rows.value.isnull())
+            | (
+                (rows.concept == "smoking_status")
+                & ~_text(rows.value_text).lower().isin(list(schema.SMOKING_VALUES)).fill_null(False)
+            )
+        ).fill_null(False),
+        value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
+        value_text=_text(rows.value_text).lower(),
+    ).drop("_vit_factor")
+    rows = materialize(
+        "measurements", _keep(rows, "person_id", "concept", "date", "value", "value_text")
+    )
+    checks["measurements"] = _event_checks(rows, persons)
+    tables["measurements"] = rows.filter(_usable(rows)).select(
+        "person_id", "concept", "date", "value", "value_text"
+    )
+
+    rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
+    rows = materialize("conditions", _keep(rows, "person_id", "concept", "onset_date"))
+    checks["conditions"] = _event_checks(rows, persons)
+    tables["conditions"] = rows.filter(_usable(rows)).select("person_id", "concept", "onset_date")
+
+    rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
+    rows = materialize("procedures", _keep(rows, "person_id", "concept", "date"))
+    checks["procedures"] = _event_checks(rows, persons)
+    tables["procedures"] = rows.filter(_usable(rows)).select("person_id", "concept", "date")
+    return CleanCohort(tables=tables, checks=checks)
+
+
+def all_checks(cohort: CleanCohort) -> ir.Table:
+    """Every table's counts as one query: a row per table, a column per reason (0 if n/a)."""
+    parts = []
+    for table, check in cohort.checks.items():
+        columns: dict[str, Any] = {"table": ibis.literal(table)}
+        for name in ("rows", *REASONS):
+            columns[name] = (
+                check[name].cast("int64") if name in check.columns else ibis.literal(0, "int64")
+            )
+        parts.append(check.select(**columns))
+    return ibis.union(*parts)
+
+
+def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
+    """Execute the checks: {table: {"rows": n, reason: n, ...}} for the reasons that apply."""
+    rows = {row["table"]: row for row in all_checks(cohort).to_pyarrow().to_pylist()}
+    report: dict[str, dict[str, int]] = {}
+    for table, check in cohort.checks.items():
+        row = rows[table]
+        report[table] = {k: int(row[k] or 0) for k in check.columns}
+    return report

@@ -1,0 +1,252 @@
+"""The care-gap measures as Ibis expressions: the one implementation, for every engine.
+
+Each function reads the clean flat tables (see quality.py) and returns one row per woman in
+the measure's denominator:
+
+    person_id   the patient's id in the source (FHIR Patient.id, OMOP person_id)
+    index_date  the date the measure is anchored on (S, the last DXA, Q, L or V)
+    excluded    died before D (or recorded deceased with no date)
+    numerator   met the numerator's criteria
+
+A gap is a row with neither `excluded` nor `numerator`. Dates after D are ignored throughout.
+Calendar months come from the engine's interval arithmetic (day clamped to the month's end) on
+columns and from `clinical.calendar.add_months` on D, which agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from bonewise.clinical.calendar import add_months
+from bonewise.evidence import RECENT_FRACTURE_MONTHS
+from bonewise.measures.definitions import MeasureSet
+
+# The five clean flat tables, plus (optionally) the derived tables below, computed once by the
+# runner and shared by the measures.
+Tables = dict[str, ir.Table]
+RESULT_COLUMNS = ("person_id", "index_date", "excluded", "numerator")
+DXA_OBSERVATIONS = ("dxa_t_score", "dxa_bmd")
+OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+
+
+def plus_months(day: ir.DateValue, months: int) -> ir.DateValue:
+    if months >= 0:
+        return (day + ibis.interval(months=months)).cast("date")
+    return (day - ibis.interval(months=-months)).cast("date")
+
+
+def age_years(birth: ir.DateValue, on: ir.DateValue) -> ir.IntegerValue:
+    """Completed years of age on a day (null if the birth date is unknown)."""
+    before_birthday = (on.month() < birth.month()) | (
+        (on.month() == birth.month()) & (on.day() < birth.day())
+    )
+    return on.year() - birth.year() - before_birthday.cast("int32")
+
+
+def _flag(base: ir.Table, ids: ir.Table, name: str) -> ir.Table:
+    """`base` with a boolean column `name`: is the row's person_id among `ids.person_id`."""
+    hits = ids.select(_fid=ids.person_id).distinct().mutate(**{name: ibis.literal(True)})
+    joined = base.left_join(hits, base.person_id == hits._fid).drop("_fid")
+    return joined.mutate(**{name: joined[name].fill_null(False)})
+
+
+def _result(t: ir.Table) -> ir.Table:
+    return t.select(
+        "person_id",
+        index_date=t.index_date.cast("date"),
+        excluded=t.excluded,
+        numerator=t.numerator.fill_null(False),
+    )
+
+
+def initial_population(t: Tables, day: date) -> ir.Table:
+    """Women with an AI started on or before D: first start, on an AI at D, excluded."""
+    d = ibis.literal(day, type="date")
+    p = t["persons"]
+    ai = t["drug_exposures"].filter(
+        lambda r: (r.drug_class == "aromatase_inhibitor") & (r.start_date <= d)
+    )
+    per_person = ai.group_by("person_id").aggregate(
+        first_ai_start=ai.start_date.min(),
+        on_ai_at_d=(ai.end_date.isnull() | (ai.end_date >= d)).any(),
+    )
+    women = p.filter(p.gender.isnull() | p.gender.isin(["female", "unknown"]))
+    ip = women.join(per_person, "person_id")
+    return ip.mutate(
+        excluded=((ip.death_date < d) | (ip.deceased & ip.death_date.isnull())).fill_null(False)
+    )
+
+
+def dxa_events(t: Tables, day: date) -> ir.Table:
+    """Every DXA on or before D: a DXA Procedure, or a DXA BMD or T-score Observation."""
+    d = ibis.literal(day, type="date")
+    proc = t["procedures"]
+    meas = t["measurements"]
+    scans = proc.filter((proc.concept == "dxa") & (proc.date <= d)).select("person_id", "date")
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d)).select(
+        "person_id", "date"
+    )
+    return scans.union(results)
+
+
+def _latest_value(rows: ir.Table) -> ir.Table:
+    """Per person: the latest date and the lowest value recorded on it."""
+    last = rows.group_by("person_id").aggregate(_last=rows.date.max())
+    last = last.select(_lpid=last.person_id, _last=last._last)
+    on_last = rows.join(last, (rows.person_id == last._lpid) & (rows.date == last._last))
+    return on_last.group_by("person_id").aggregate(
+        latest_date=on_last.date.max(), latest_value=on_last.value.min()
+    )
+
+
+def _ip(t: Tables, day: date) -> ir.Table:
+    return t["initial_population"] if "initial_population" in t else initial_population(t, day)
+
+
+def _dxa(t: Tables, day: date) -> ir.Table:
+    return t["dxa_events"] if "dxa_events" in t else dxa_events(t, day)
+
+
+def derived_tables(t: Tables, day: date) -> dict[str, ir.Table]:
+    """Tables several measures read: worth computing once (see runner.evaluate)."""
+    return {"initial_population": initial_population(t, day), "dxa_events": dxa_events(t, day)}
+
+
+def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    before = ms.number("BASELINE_DXA_BEFORE_MONTHS")
+    after = ms.number("BASELINE_DXA_AFTER_MONTHS")
+    d = ibis.literal(day, type="date")
+    ip = _ip(t, day)
+    base = ip.mutate(index_date=ip.first_ai_start)
+    base = base.filter(plus_months(base.index_date, after) <= d)
+    dxa = _dxa(t, day)
+    pairs = base.select("person_id", "index_date").join(dxa, "person_id")
+    hits = pairs.filter(
+        pairs.date.between(
+            plus_months(pairs.index_date, -before), plus_months(pairs.index_date, after)
+        )
+    )
+    return _result(_flag(base, hits, "numerator"))
+
+
+def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    cutoff = ibis.literal(add_months(day, -ms.number("DXA_REPEAT_MONTHS")), type="date")
+    ip = _ip(t, day)
+    dxa = _dxa(t, day)
+    last = dxa.group_by("person_id").aggregate(index_date=dxa.date.max())
+    base = ip.filter(ip.on_ai_at_d).join(last, "person_id")
+    return _result(base.mutate(numerator=base.index_date >= cutoff))
+
+
+def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table]:
+    """hadji-2017 risk factors other than the T-score, as tables of person ids."""
+    d = ibis.literal(day, type="date")
+    p = t["persons"]
+    meas = t["measurements"]
+    drugs = t["drug_exposures"]
+    old = p.filter(age_years(p.birth_date, d) > ms.number("RISK_AGE_OVER"))
+    cond = t["conditions"]
+    fractures = cond.filter((cond.concept == "fracture") & (cond.onset_date <= d)).join(
+        p.select("person_id", "birth_date"), "person_id"
+    )
+    fractures = fractures.filter(
+        age_years(fractures.birth_date, fractures.onset_date) >= ms.number("RISK_FRACTURE_AGE")
+    )
+    smoking = meas.filter(
+        (meas.concept == "smoking_status")
+        & (meas.date <= d)
+        & meas.value_text.isin(["current", "past"])
+    )
+    bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
+    low_bmi = bmi.filter(bmi.latest_value < ms.number("RISK_BMI_UNDER"))
+    gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
+    taken_until = ibis.least(gc.end_date.fill_null(d), d)
+    long_gc = gc.filter(
+        taken_until > plus_months(gc.start_date, ms.number("RISK_GLUCOCORTICOID_MONTHS"))
+    )
+    return {
+        "age": old.select("person_id"),
+        "fracture": fractures.select("person_id"),
+        "smoking": smoking.select("person_id"),
+        "low_bmi": low_bmi.select("person_id"),
+        "glucocorticoids": long_gc.select("person_id"),
+    }
+
+
+def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    d = ibis.literal(day, type="date")
+    meas = t["measurements"]
+    ip = _ip(t, day)
+    tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
+    base = ip.filter(ip.on_ai_at_d).join(tscores, "person_id")
+    factors = _risk_factor_ids(t, day, ms)
+    base = _flag(base, ibis.union(*factors.values()), "_any_factor")
+    tscore = base.latest_value
+    meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & base._any_factor)
+    base = base.filter(
+        meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) <= d)
+    ).mutate(index_date=base.latest_date)
+    drugs = t["drug_exposures"]
+    bta = drugs.filter((drugs.drug_class == "bone_directed_therapy") & (drugs.start_date <= d))
+    pairs = bta.join(base.select("person_id", "index_date"), "person_id")
+    window_start = plus_months(pairs.index_date, -ms.number("THERAPY_LOOKBACK_MONTHS"))
+    hits = pairs.filter(pairs.end_date.fill_null(d) >= window_start)
+    return _result(_flag(base, hits, "numerator"))
+
+
+def denosumab_lapse(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    d = ibis.literal(day, type="date")
+    drugs = t["drug_exposures"].filter(lambda r: r.start_date <= d)
+    dmab = drugs.filter(drugs.concept == "denosumab")
+    last = dmab.group_by("person_id").aggregate(index_date=dmab.start_date.max())
+    ip = _ip(t, day)
+    base = ip.join(last, "person_id")
+    others = drugs.filter(drugs.concept.isin(list(OTHER_ANTIRESORPTIVES)))
+    pairs = others.join(base.select("person_id", "index_date"), "person_id")
+    switched = pairs.filter(pairs.start_date > pairs.index_date)
+    base = _flag(base, switched, "_switched")
+    on_time = plus_months(base.index_date, ms.number("DENOSUMAB_LAPSE_MONTHS")) >= d
+    return _result(base.mutate(numerator=on_time | base._switched))
+
+
+def vitamin_d_recheck(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    d = ibis.literal(day, type="date")
+    meas = t["measurements"]
+    latest = _latest_value(meas.filter((meas.concept == "vitamin_d_25oh") & (meas.date <= d)))
+    low = latest.filter(latest.latest_value < ms.number("VITAMIN_D_LOW_NG_ML"))
+    ip = _ip(t, day)
+    base = ip.join(low, "person_id")
+    base = base.mutate(index_date=base.latest_date)
+    in_window = plus_months(base.index_date, ms.number("VITAMIN_D_RECHECK_MONTHS")) >= d
+    return _result(base.mutate(numerator=in_window))
+
+
+def clinician_review(t: Tables, day: date) -> ir.Table:
+    """Women whose gaps a clinician must look at before any automated outreach.
+
+    Bone metastases, or a fracture in the last RECENT_FRACTURE_MONTHS, stop automation (the
+    project's safety rule): their gap lists say so, with the reason.
+    """
+    d = ibis.literal(day, type="date")
+    recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
+    c = t["conditions"].filter(lambda r: r.onset_date <= d)
+    flagged = c.filter(
+        (c.concept == "bone_metastases") | ((c.concept == "fracture") & (c.onset_date >= recent))
+    )
+    return flagged.group_by("person_id").aggregate(
+        bone_metastases=(flagged.concept == "bone_metastases").any(),
+        recent_fracture=(flagged.concept == "fracture").any(),
+    )
+
+
+MEASURES: dict[str, Callable[[Tables, date, MeasureSet], ir.Table]] = {
+    "baseline-dxa": baseline_dxa,
+    "dxa-overdue": dxa_overdue,
+    "therapy-gap": therapy_gap,
+    "denosumab-lapse": denosumab_lapse,
+    "vitamin-d-recheck": vitamin_d_recheck,
+}

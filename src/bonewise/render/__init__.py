@@ -1,0 +1,39 @@
+"""Render: a plain-language patient report and a dense clinician summary, as PDF or HTML.
+
+Public API (keyword-only; the web app's download buttons and `bonewise report` call it):
+
+    from bonewise.render.render import render_report
+
+    pdf = render_report(
+        record=record,            # bonewise.clinical.models.PatientRecord
+        audience="patient",       # or "clinician"
+        as_of=date.today(),
+        fmt="pdf",                # or "html" (UTF-8 bytes of one self-contained page)
+        page_size="a4",           # or "letter"
+        intake=None,              # bonewise.render.model.IntakeSummary, or None: "no intake logged"
+        adherence=None,           # bonewise.render.model.AdherenceSummary, or None: "no exercise logged"
+    )
+
+For a stored patient (her food diary and exercise log included):
+
+    from bonewise.services.reports import render_stored_report
+
+    pdf = render_stored_report(session_factory, patient_id="p1", audience="clinician",
+                               as_of=date.today(), fmt="pdf", page_size="letter")
+    # raises bonewise.store.patients.PatientNotFound for an unknown id
+
+Serve PDFs as application/pdf and HTML as text/html; charset=utf-8.
+
+Layout:
+- model.py: the optional inputs (IntakeSummary, AdherenceSummary) and the BMD history with its
+  least-significant-change band (pure).
+- patient.py / clinician.py: the two report models (pure). The patient report never gives drug
+  or dose advice: it repeats only recommendations addressed to the patient and turns the rest
+  into questions for her team.
+- charts.py: matplotlib (Agg) charts as SVG or PNG bytes.
+- render.py: Jinja2 templates (templates/*.html, report.css) and WeasyPrint.
+- web_charts.py: the web app's SVG charts.
+- `bonewise.services.reports`: intake and adherence summaries for a stored patient.
+
+Missing data never fails a report: it is listed as missing, with what it blocks.
+"""

@@ -1,0 +1,218 @@
+"""The clinician summary (pure): dense, every decision beside its rule, inputs, threshold, source.
+
+Guidelines are shown side by side, never merged. Missing data is listed with what it blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.densitometry import SiteScore
+from bonewise.clinical.models import SITE_LABELS, PatientRecord
+from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
+from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
+
+NO_INTAKE = "No intake logged (no food diary for this patient)."
+NO_EXERCISE = "No exercise logged (no exercise log for this patient)."
+VERDICT: dict[bool | None, str] = {
+    True: "consider bone-directed therapy",
+    False: "bone-directed therapy not indicated",
+    None: "undetermined (data missing)",
+}
+
+
+class TScore(Protocol):
+    """A site's T-score as the assessment reports it (reported or computed, with its basis)."""
+
+    @property
+    def site(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def scan_date(self) -> date: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GuidelineColumn:
+    key: str
+    decision: GuidelineDecision
+    verdict: str
+    recommendations: tuple[Recommendation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRow:
+    day: date
+    make: str
+    model: str
+    facility: str
+    sites: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianReport:
+    patient_id: str
+    as_of: date
+    age: int
+    bmi: float | None
+    menopausal_status: str
+    therapy: str
+    frax: str
+    fractures: str
+    bone_therapy: str
+    category: str
+    lowest: SiteScore | None
+    site_scores: tuple[SiteScore, ...]
+    assessment: Assessment
+    guidelines: tuple[GuidelineColumn, ...]
+    other_recommendations: tuple[Recommendation, ...]
+    safety_checks: tuple[Recommendation, ...]
+    alerts: tuple[Alert, ...]
+    scans: tuple[ScanRow, ...]
+    history: tuple[SiteSeries, ...]
+    intake: IntakeSummary | None
+    intake_message: str
+    adherence: AdherenceSummary | None
+    exercise_message: str
+    data_gaps: tuple[DataGap, ...]
+    citations: tuple[str, ...]
+    disclaimer: str
+
+
+def site_label(site: str) -> str:
+    return SITE_LABELS.get(site, site.replace("_", " "))
+
+
+def format_inputs(inputs: dict[str, Any]) -> str:
+    """Rule inputs as `name=value` pairs, in the order the rule gave them."""
+    return "; ".join(
+        f"{name}={json.dumps(value, default=str) if isinstance(value, dict | list) else value}"
+        for name, value in inputs.items()
+    )
+
+
+def build_clinician_report(
+    *,
+    record: PatientRecord,
+    assessment: Assessment,
+    history: tuple[SiteSeries, ...],
+    intake: IntakeSummary | None = None,
+    adherence: AdherenceSummary | None = None,
+) -> ClinicianReport:
+    a = assessment
+    columns = tuple(
+        GuidelineColumn(
+            key=key,
+            decision=decision,
+            verdict=VERDICT[decision.bone_directed_therapy],
+            recommendations=tuple(r for r in a.recommendations if r.guideline == key),
+        )
+        for key, decision in a.guidelines.items()
+    )
+    others = tuple(r for r in a.recommendations if r.guideline not in a.guidelines)
+    category: str
+    if a.who_category is not None:
+        category = a.who_category
+    elif a.menopausal_status == "premenopausal":
+        category = "not assigned: premenopausal, read Z-scores"
+    else:
+        category = "not assigned: no DXA T-score"
+    therapy = (
+        "not recorded"
+        if record.therapy is None
+        else f"{record.therapy.agent} since {record.therapy.start_date.isoformat()}"
+        + (" with ovarian suppression" if record.therapy.ovarian_suppression else "")
+    )
+    frax = record.frax
+    frax_text = (
+        "not entered"
+        if frax is None
+        else f"{frax.date.isoformat()}: major osteoporotic "
+        + ("?" if frax.major_osteoporotic_pct is None else f"{frax.major_osteoporotic_pct:g}%")
+        + ", hip "
+        + ("?" if frax.hip_pct is None else f"{frax.hip_pct:g}%")
+        + {True: " (with BMD)", False: " (without BMD)", None: ""}[frax.with_bmd]
+    )
+    fractures = "; ".join(
+        f"{f.date.isoformat()} {f.site}{' (fragility)' if f.fragility else ''}"
+        for f in sorted(record.fractures, key=lambda f: f.date)
+        if f.date <= a.as_of
+    )
+    bone_therapy = "; ".join(
+        f"{b.agent}: "
+        + (
+            f"{len(b.doses)} dose(s), last {b.doses[-1].isoformat()}"
+            if b.doses
+            else f"since {b.first_date.isoformat()}"
+        )
+        + (f", ended {b.end_date.isoformat()}" if b.end_date else "")
+        for b in record.bone_therapy
+    )
+    scans = tuple(
+        ScanRow(
+            day=s.date,
+            make=s.scanner_make,
+            model=s.scanner_model or "",
+            facility=s.facility or "",
+            sites=", ".join(
+                f"{site_label(site)}: "
+                + " ".join(
+                    part
+                    for part in (
+                        f"BMD {r.bmd_g_cm2:.3f}" if r.bmd_g_cm2 is not None else "",
+                        f"T {r.t_score:+.1f}" if r.t_score is not None else "",
+                        f"Z {r.z_score:+.1f}" if r.z_score is not None else "",
+                    )
+                    if part
+                )
+                for site, r in s.sites.items()
+            )
+            + (f"; excluded {', '.join(s.excluded_vertebrae)}" if s.excluded_vertebrae else ""),
+        )
+        for s in record.scans_by_date
+        if s.date <= a.as_of
+    )
+    cited = [c.decision.citation for c in columns]
+    cited += [r.citation for r in (*a.recommendations, *a.safety_checks)]
+    cited += [al.citation for al in a.alerts]
+    cited += [s.lsc_citation for s in history[:1]]
+    for summary in (intake, adherence):
+        if summary is None:
+            continue
+        cited += [getattr(summary, "citation", "")] + [
+            n.citation for n in getattr(summary, "nutrients", [])
+        ]
+    return ClinicianReport(
+        patient_id=a.patient_id,
+        as_of=a.as_of,
+        age=a.age,
+        bmi=a.bmi,
+        menopausal_status=a.menopausal_status,
+        therapy=therapy,
+        frax=frax_text,
+        fractures=fractures or "none recorded",
+        bone_therapy=bone_therapy or "none recorded",
+        category=category,
+        lowest=a.lowest_t_score,
+        site_scores=tuple(a.site_t_scores),
+        assessment=a,
+        guidelines=columns,
+        other_recommendations=others,
+        safety_checks=tuple(a.safety_checks),
+        alerts=tuple(a.alerts),
+        scans=scans,
+        history=history,
+        intake=intake,
+        intake_message=NO_INTAKE if intake is None or intake.days_logged == 0 else "",
+        adherence=adherence,
+        exercise_message=NO_EXERCISE if adherence is None or not adherence.weeks else "",
+        data_gaps=tuple(a.data_gaps),
+        citations=tuple(dict.fromkeys(c for c in cited if c)),
+        disclaimer=a.disclaimer,
+    )

@@ -1,0 +1,155 @@
+"""Report rendering (adapter): report model -> HTML (Jinja2) -> PDF (WeasyPrint).
+
+Charts are embedded as data URIs (SVG), so one HTML file stands alone; the PDF embeds the
+DejaVu fonts it uses (from fonts-dejavu-core through @font-face, or fontconfig if the files are
+elsewhere).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.render import charts
+from bonewise.render.clinician import (
+    ClinicianReport,
+    build_clinician_report,
+    format_inputs,
+    site_label,
+)
+from bonewise.render.model import (
+    AdherenceSummary,
+    IntakeSummary,
+    ReportAudience,
+    bmd_history,
+)
+from bonewise.render.patient import PatientReport, build_patient_report, long_date
+
+ReportFormat = Literal["pdf", "html"]
+PageSize = Literal["a4", "letter"]
+AUDIENCES: tuple[ReportAudience, ...] = ("patient", "clinician")
+FORMATS: tuple[ReportFormat, ...] = ("pdf", "html")
+PAGE_SIZES: dict[PageSize, str] = {"a4": "A4", "letter": "letter"}
+DEJAVU_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+)
+DEJAVU_FACES = (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"))
+
+_env = Environment(
+    loader=PackageLoader("bonewise.render", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals.update(long_date=long_date, site_label=site_label, format_inputs=format_inputs)
+
+Report = PatientReport | ClinicianReport
+
+
+def build_report(
+    *,
+    record: PatientRecord,
+    audience: ReportAudience,
+    as_of: date,
+    intake: IntakeSummary | None = None,
+    adherence: AdherenceSummary | None = None,
+) -> Report:
+    """The report model for one audience: the assessment on `as_of` plus the BMD history."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
+    assessment = assess(record, as_of=as_of)
+    history = bmd_history(record, as_of=as_of)
+    build = build_patient_report if audience == "patient" else build_clinician_report
+    return build(
+        record=record,
+        assessment=assessment,
+        history=history,
+        intake=intake,
+        adherence=adherence,
+    )
+
+
+def _data_uri(svg: bytes | None) -> str | None:
+    if svg is None:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _font_faces() -> str:
+    for folder in DEJAVU_DIRS:
+        if (folder / DEJAVU_FACES[0][0]).is_file():
+            return "\n".join(
+                f'@font-face {{ font-family: "DejaVu Sans"; font-weight: {weight}; '
+                f'font-style: {style}; src: url("{(folder / name).as_uri()}"); }}'
+                for name, weight, style in DEJAVU_FACES
+                if (folder / name).is_file()
+            )
+    return "/* DejaVu Sans through fontconfig */"
+
+
+def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool = False) -> str:
+    """The report as one self-contained HTML page (charts inline, print CSS for the page size).
+
+    `embed_fonts` adds @font-face rules pointing at the local DejaVu files (for WeasyPrint).
+    """
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
+    audience = "patient" if isinstance(report, PatientReport) else "clinician"
+    large = audience == "patient"
+    # While automation is stopped she sees her exercise log without goals (no target lines).
+    goals = not (isinstance(report, PatientReport) and report.plan_paused)
+    chart_uris = {
+        "bmd": _data_uri(charts.bmd_chart(report.history, large=large)),
+        "intake": _data_uri(charts.intake_chart(report.intake, large=large)),
+        "exercise": _data_uri(charts.exercise_chart(report.adherence, large=large))
+        if goals
+        else None,
+    }
+    css = _env.get_template("report.css").render(
+        page_css=PAGE_SIZES[page_size],
+        patient_id=report.patient_id,
+        as_of=report.as_of.isoformat(),
+        font_faces=_font_faces() if embed_fonts else "",
+    )
+    return _env.get_template(f"{audience}.html").render(
+        r=report, charts=chart_uris, css=css, audience=audience
+    )
+
+
+def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
+    """The report as PDF bytes (WeasyPrint), fonts embedded."""
+    from weasyprint import HTML
+
+    html = render_html(report, page_size=page_size, embed_fonts=True)
+    pdf: bytes = HTML(string=html, base_url=".").write_pdf()
+    return pdf
+
+
+def render_report(
+    *,
+    record: PatientRecord,
+    audience: ReportAudience,
+    as_of: date,
+    fmt: ReportFormat = "pdf",
+    page_size: PageSize = "a4",
+    intake: IntakeSummary | None = None,
+    adherence: AdherenceSummary | None = None,
+) -> bytes:
+    """One report as bytes: PDF, or UTF-8 HTML. Raises ValueError naming a bad option."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    report = build_report(
+        record=record, audience=audience, as_of=as_of, intake=intake, adherence=adherence
+    )
+    if fmt == "html":
+        return render_html(report, page_size=page_size).encode("utf-8")
+    return render_pdf(report, page_size=page_size)

@@ -1,0 +1,111 @@
+"""Every edge of every window, on the hand-built cohort, with the answers worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from bonewise.population.runner import RunResult, run_care_gaps
+
+from .conftest import AS_OF, EXPECTED_GAPS, EXPECTED_MALFORMED
+
+
+@pytest.fixture(scope="module")
+def duckdb_run(
+    known_answer_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RunResult, Path]:
+    out = tmp_path_factory.mktemp("duckdb-out")
+    return run_care_gaps(source=known_answer_dir, out=out, engine="duckdb", as_of=AS_OF), out
+
+
+def _gaps_from_csv(out: Path, measure: str) -> set[str]:
+    with (out / f"{measure}.csv").open(newline="") as fh:
+        return {row["patient_id"] for row in csv.DictReader(fh)}
+
+
+def test_duckdb_returns_exactly_the_expected_gaps(duckdb_run: tuple[RunResult, Path]) -> None:
+    result, out = duckdb_run
+    for measure, expected in EXPECTED_GAPS.items():
+        assert _gaps_from_csv(out, measure) == expected, measure
+        assert {pid for pid, _ in result.measures[measure].gap_rows} == expected, measure
+
+
+def test_summary_counts_follow_the_ecqm_arithmetic(duckdb_run: tuple[RunResult, Path]) -> None:
+    _, out = duckdb_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) == set(EXPECTED_GAPS)
+    for measure, counts in summary.items():
+        assert set(counts) == {"denominator", "numerator", "excluded", "gaps"}
+        assert counts["gaps"] == len(EXPECTED_GAPS[measure])
+        assert counts["denominator"] - counts["excluded"] - counts["numerator"] == counts["gaps"]
+    # b9 and t17 died before D, b15 is recorded deceased with no date; b10 died on D: counted
+    assert summary["baseline-dxa"]["excluded"] == 3
+    # therapy-gap: t1 t4 t8 t12 t14 t19 gaps, t7 t10 t18 met, t17 excluded
+    assert summary["therapy-gap"] == {"denominator": 10, "numerator": 3, "excluded": 1, "gaps": 6}
+    assert summary["denosumab-lapse"] == {
+        "denominator": 6,
+        "numerator": 2,
+        "excluded": 0,
+        "gaps": 4,
+    }
+
+
+def test_malformed_rows_are_counted_and_reported(duckdb_run: tuple[RunResult, Path]) -> None:
+    result, out = duckdb_run
+    malformed = json.loads((out / "malformed.json").read_text())
+    assert malformed == result.malformed
+    for table, reasons in EXPECTED_MALFORMED.items():
+        for reason, n in reasons.items():
+            assert malformed[table][reason] == n, (table, reason)
+    other = {
+        (table, reason): n
+        for table, counts in malformed.items()
+        for reason, n in counts.items()
+        if reason != "rows" and n and reason not in EXPECTED_MALFORMED.get(table, {})
+    }
+    assert other == {}
+    html = (out / "summary.html").read_text()
+    assert "unknown_unit" in html and "<svg" in html
+
+
+def test_gap_csv_lists_patient_id_and_index_date(duckdb_run: tuple[RunResult, Path]) -> None:
+    _, out = duckdb_run
+    with (out / "denosumab-lapse.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0] == {"patient_id": "d1", "index_date": "2024-01-30", "clinician_review": ""}
+
+
+def test_gaps_that_need_a_clinician_first_say_why(duckdb_run: tuple[RunResult, Path]) -> None:
+    _, out = duckdb_run
+    with (out / "baseline-dxa.csv").open(newline="") as fh:
+        review = {r["patient_id"]: r["clinician_review"] for r in csv.DictReader(fh)}
+    assert review["b8"] == "bone metastases"
+    assert review["b4"] == ""
+    with (out / "dxa-overdue.csv").open(newline="") as fh:
+        review = {r["patient_id"]: r["clinician_review"] for r in csv.DictReader(fh)}
+    assert review["o2"] == "recent fracture"
+
+
+@pytest.mark.spark
+def test_spark_returns_the_same_patients_as_duckdb(
+    known_answer_dir: Path,
+    tmp_path: Path,
+    spark_session: object,
+    duckdb_run: tuple[RunResult, Path],
+) -> None:
+    duck, _ = duckdb_run
+    spark = run_care_gaps(
+        source=known_answer_dir,
+        out=tmp_path / "s",
+        engine="spark",
+        as_of=AS_OF,
+        session=spark_session,
+    )
+    for measure, expected in EXPECTED_GAPS.items():
+        assert {pid for pid, _ in spark.measures[measure].gap_rows} == expected, measure
+        assert spark.measures[measure].gap_rows == duck.measures[measure].gap_rows
+    assert spark.summary() == duck.summary()
+    assert spark.malformed == duck.malformed

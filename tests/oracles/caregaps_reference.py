@@ -1,0 +1,195 @@
+"""The measures evaluated row by row in plain Python: an oracle, not the product.
+
+The product runs the Ibis expressions in rules.py. This module restates the same definitions
+one woman at a time, in the plainest Python, so that tests can check the Ibis implementation
+against an independent reading of measures.toml on random cohorts, and so the benchmark can
+show what the engines buy. It takes clean, typed flat-schema rows (dicts) as input.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bonewise.clinical.calendar import add_months
+from bonewise.measures.definitions import MeasureSet
+from bonewise.population.quality import VITAMIN_D_TO_NG_ML
+
+Row = Mapping[str, Any]
+# measure id -> person id -> (index date, excluded, numerator)
+Outcomes = dict[str, dict[str, tuple[date, bool, bool]]]
+
+
+@dataclass
+class Woman:
+    person_id: str
+    gender: str | None = None
+    birth: date | None = None
+    death: date | None = None
+    deceased: bool = False
+    drugs: list[tuple[str, date, date | None]] = field(default_factory=list)
+    measurements: list[tuple[str, date, float | None, str | None]] = field(default_factory=list)
+    fractures: list[date] = field(default_factory=list)
+    dxa: list[date] = field(default_factory=list)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
+    """One Woman per person id (duplicates merged as quality.py does)."""
+    women: dict[str, Woman] = {}
+    copies: dict[str, list[Row]] = defaultdict(list)
+    for row in tables["persons"]:
+        if row.get("person_id"):
+            copies[row["person_id"]].append(row)
+    for pid, rows in copies.items():
+        births = [r["birth_date"] for r in rows if r.get("birth_date")]
+        deaths = [r.get("death_date") for r in rows]
+        women[pid] = Woman(
+            person_id=pid,
+            gender=min((r["gender"] for r in rows if r.get("gender")), default=None),
+            birth=min(births) if births else None,
+            death=max(d for d in deaths if d) if all(deaths) else None,
+            deceased=all(bool(r.get("deceased")) for r in rows),
+        )
+    for row in tables["drug_exposures"]:
+        w = women.get(row["person_id"])
+        if w and row.get("start_date"):
+            w.drugs.append((row["concept"], row["start_date"], row.get("end_date")))
+    for row in tables["measurements"]:
+        w = women.get(row["person_id"])
+        if not w or not row.get("date"):
+            continue
+        value = row.get("value")
+        if row["concept"] == "vitamin_d_25oh":
+            factor = VITAMIN_D_TO_NG_ML.get(row.get("unit") or "")
+            if factor is None or value is None:
+                continue
+            value = value * factor
+        w.measurements.append((row["concept"], row["date"], value, row.get("value_text")))
+        if row["concept"] in ("dxa_t_score", "dxa_bmd"):
+            w.dxa.append(row["date"])
+    for row in tables["conditions"]:
+        w = women.get(row["person_id"])
+        if w and row["concept"] == "fracture" and row.get("onset_date"):
+            w.fractures.append(row["onset_date"])
+    for row in tables["procedures"]:
+        w = women.get(row["person_id"])
+        if w and row["concept"] == "dxa" and row.get("date"):
+            w.dxa.append(row["date"])
+    return women
+
+
+AIS = ("anastrozole", "letrozole", "exemestane")
+BTAS = ("denosumab", "zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+
+
+def _latest(values: list[tuple[date, float]]) -> tuple[date, float] | None:
+    if not values:
+        return None
+    last = max(day for day, _ in values)
+    return last, min(v for day, v in values if day == last)
+
+
+def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, bool, bool]]:
+    """This woman's row in each measure she is in the denominator of."""
+    n = ms.number
+    out: dict[str, tuple[date, bool, bool]] = {}
+    if w.gender not in (None, "female", "unknown"):
+        return out
+    ai = [(s, e) for c, s, e in w.drugs if c in AIS and s <= d]
+    if not ai:
+        return out
+    excluded = (w.death is not None and w.death < d) or (w.deceased and w.death is None)
+    first = min(s for s, _ in ai)
+    on_ai = any(e is None or e >= d for _, e in ai)
+    dxa = [x for x in w.dxa if x <= d]
+
+    # baseline-dxa
+    after, before = n("BASELINE_DXA_AFTER_MONTHS"), n("BASELINE_DXA_BEFORE_MONTHS")
+    if add_months(first, after) <= d:
+        lo, hi = add_months(first, -before), add_months(first, after)
+        out["baseline-dxa"] = (first, excluded, any(lo <= x <= hi for x in dxa))
+
+    # dxa-overdue
+    if on_ai and dxa:
+        last = max(dxa)
+        out["dxa-overdue"] = (last, excluded, last >= add_months(d, -n("DXA_REPEAT_MONTHS")))
+
+    # therapy-gap
+    tscores = [(day, v) for c, day, v, _ in w.measurements if c == "dxa_t_score" and day <= d]
+    latest_t = _latest([(day, v) for day, v in tscores if v is not None])
+    if on_ai and latest_t is not None:
+        q, t = latest_t
+        bmi = _latest(
+            [
+                (day, v)
+                for c, day, v, _ in w.measurements
+                if c == "bmi" and day <= d and v is not None
+            ]
+        )
+        factors = [
+            w.birth is not None and age_on(w.birth, d) > n("RISK_AGE_OVER"),
+            w.birth is not None
+            and any(f <= d and age_on(w.birth, f) >= n("RISK_FRACTURE_AGE") for f in w.fractures),
+            any(
+                c == "smoking_status" and day <= d and txt in ("current", "past")
+                for c, day, _, txt in w.measurements
+            ),
+            bmi is not None and bmi[1] < n("RISK_BMI_UNDER"),
+            any(
+                c == "glucocorticoid"
+                and s <= d
+                and min(e or d, d) > add_months(s, n("RISK_GLUCOCORTICOID_MONTHS"))
+                for c, s, e in w.drugs
+            ),
+        ]
+        meets = t < n("THERAPY_T") or (t < n("RISK_T") and any(factors))
+        if meets and add_months(q, n("THERAPY_DECISION_MONTHS")) <= d:
+            since = add_months(q, -n("THERAPY_LOOKBACK_MONTHS"))
+            treated = any(
+                c in BTAS and s <= d and (e if e is not None else d) >= since for c, s, e in w.drugs
+            )
+            out["therapy-gap"] = (q, excluded, treated)
+
+    # denosumab-lapse
+    doses = [s for c, s, _ in w.drugs if c == "denosumab" and s <= d]
+    if doses:
+        last_dose = max(doses)
+        switched = any(c in BTAS and c != "denosumab" and last_dose < s <= d for c, s, _ in w.drugs)
+        on_time = add_months(last_dose, n("DENOSUMAB_LAPSE_MONTHS")) >= d
+        out["denosumab-lapse"] = (last_dose, excluded, on_time or switched)
+
+    # vitamin-d-recheck
+    vit = _latest(
+        [
+            (day, v)
+            for c, day, v, _ in w.measurements
+            if c == "vitamin_d_25oh" and day <= d and v is not None
+        ]
+    )
+    if vit is not None and vit[1] < n("VITAMIN_D_LOW_NG_ML"):
+        v_day = vit[0]
+        in_window = add_months(v_day, n("VITAMIN_D_RECHECK_MONTHS")) >= d
+        out["vitamin-d-recheck"] = (v_day, excluded, in_window)
+    return out
+
+
+def evaluate(tables: Mapping[str, Iterable[Row]], d: date, ms: MeasureSet) -> Outcomes:
+    outcomes: Outcomes = {m.id: {} for m in ms.measures}
+    for pid, woman in gather(tables).items():
+        for measure, row in evaluate_woman(woman, d, ms).items():
+            outcomes[measure][pid] = row
+    return outcomes
+
+
+def gaps(outcomes: Outcomes) -> dict[str, set[str]]:
+    return {
+        m: {pid for pid, (_, excluded, met) in rows.items() if not excluded and not met}
+        for m, rows in outcomes.items()
+    }

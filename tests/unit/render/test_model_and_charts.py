@@ -1,0 +1,191 @@
+"""BMD history with its LSC band, the clinician model, and the charts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bonewise import evidence
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.densitometry import precision_pct
+from bonewise.clinical.models import SiteResult
+from bonewise.render import charts
+from bonewise.render.clinician import NO_EXERCISE, NO_INTAKE, build_clinician_report
+from bonewise.render.model import bmd_history
+from bonewise.render.patient import build_patient_report
+from bonewise.render.render import render_html
+
+from .helpers import AS_OF, EXAMPLES, adherence, example, intake
+
+
+def test_history_band_is_lsc_around_the_baseline_scan():
+    history = {s.site: s for s in bmd_history(example("osteoporosis"), as_of=AS_OF)}
+    spine = history["lumbar_spine"]
+    assert [p.bmd_g_cm2 for p in spine.points] == [0.79, 0.772]
+    assert spine.baseline.bmd_g_cm2 == 0.79
+    expected = evidence.LSC_FACTOR.value * precision_pct("hologic", "lumbar_spine")
+    assert spine.lsc_percent == pytest.approx(expected, abs=0.01)
+    assert spine.lsc_g_cm2 == pytest.approx(0.79 * expected / 100, abs=1e-4)
+    # -2.28% is inside a 2.99% band: not a real loss.
+    assert not spine.outside_band(spine.points[-1])
+
+
+def test_history_never_joins_bmd_from_different_scanner_makes():
+    neck = {s.site: s for s in bmd_history(example("lunar-conversion"), as_of=AS_OF)}[
+        "femoral_neck"
+    ]
+    assert neck.baseline.make == "lunar"
+    assert [p.make for p in neck.other_make] == ["hologic"]
+    assert not neck.outside_band(neck.other_make[0])
+
+
+def test_a_site_without_known_precision_has_no_band_and_no_change_call():
+    record = example("osteoporosis")
+    scans = [
+        scan.model_copy(
+            update={"sites": {**scan.sites, "radius_33": SiteResult(bmd_g_cm2=0.70 - 0.10 * n)}}
+        )
+        for n, scan in enumerate(record.scans_by_date)
+    ]
+    record = record.model_copy(update={"dxa_scans": scans})
+    forearm = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["radius_33"]
+    assert forearm.lsc_percent is None and forearm.lsc_g_cm2 is None
+    assert not any(forearm.outside_band(p) for p in forearm.points)  # a 14% drop, but no call
+    assert charts.bmd_chart((forearm,)) is not None
+    a = assess(record, as_of=AS_OF)
+    assert any(c.site == "radius_33" for c in a.bmd_changes)
+    patient = build_patient_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    assert "forearm" not in " ".join(patient.bone_details)  # neither "held steady" nor "gone down"
+    clinician = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    row = render_html(clinician).split("<td>33% radius</td>")[1].split("</tr>")[0]
+    assert "<td>unknown</td>" in row and "no call: precision unknown" in row
+    assert "within LSC" not in row
+
+
+def test_history_ignores_scans_after_the_report_day():
+    record = example("osteoporosis")
+    first = record.scans_by_date[0].date
+    assert all(len(s.points) == 1 for s in bmd_history(record, as_of=first))
+    assert bmd_history(example("no-dxa-yet"), as_of=AS_OF) == ()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_clinician_report_puts_every_guideline_side_by_side_with_citations(name):
+    record = example(name)
+    a = assess(record, as_of=AS_OF)
+    r = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
+    )
+    assert [c.key for c in r.guidelines] == list(a.guidelines)
+    shown = [rec for c in r.guidelines for rec in c.recommendations] + list(r.other_recommendations)
+    assert sorted(rec.id for rec in shown) == sorted(rec.id for rec in a.recommendations)
+    for rec in [*a.recommendations, *a.safety_checks]:
+        assert rec.citation in r.citations
+    assert r.intake_message == NO_INTAKE
+    assert r.exercise_message == NO_EXERCISE
+    if a.who_category:
+        assert r.category == a.who_category
+    else:
+        assert r.category.startswith("not assigned")
+
+
+def test_clinician_report_with_summaries_has_no_missing_messages():
+    record = example("normal")
+    r = build_clinician_report(
+        record=record,
+        assessment=assess(record, as_of=AS_OF),
+        history=(),
+        intake=intake(),
+        adherence=adherence(),
+    )
+    assert r.intake_message == "" and r.exercise_message == ""
+    assert "Hadji P et al. J Bone Oncol 2017" in r.citations
+
+
+def test_bmd_chart_draws_each_site_with_its_band():
+    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF))
+    assert svg is not None and svg.lstrip().startswith(b"<?xml")
+    text = svg.decode()
+    for title in ("lumbar spine (L1-L4)", "femoral neck", "total hip", "LSC ±3.0%"):
+        assert title in text
+    png = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), fmt="png")
+    assert png is not None and png.startswith(b"\x89PNG")
+
+
+def test_the_patient_chart_speaks_plain_words():
+    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), large=True)
+    assert svg is not None
+    text = svg.decode()
+    for words in ("lower spine", "top of thigh bone", "too small a change to be sure"):
+        assert words in text
+    assert "LSC" not in text and "lumbar" not in text
+
+
+def test_a_mixed_maker_chart_labels_the_points_it_cannot_compare():
+    svg = charts.bmd_chart(bmd_history(example("lunar-conversion"), as_of=AS_OF))
+    assert svg is not None and b"other scanner make (not comparable)" in svg
+
+
+def test_charts_are_skipped_when_there_is_nothing_to_draw():
+    assert charts.bmd_chart(()) is None
+    assert charts.intake_chart(None) is None
+    assert charts.exercise_chart(None) is None
+
+
+def test_intake_and_exercise_charts_show_targets():
+    svg = charts.intake_chart(intake())
+    assert svg is not None
+    assert b"target 1,200" in svg and b"1 day(s) unknown" in svg
+    assert b"known foods only" not in svg  # every logged food had a calcium value
+    partly = charts.intake_chart(intake(calcium_unknown=0.1))
+    assert partly is not None and b"known foods only: may be higher" in partly
+    svg = charts.exercise_chart(adherence())
+    assert svg is not None and b"target 150 min" in svg
+
+
+def test_charts_are_the_same_bytes_when_drawn_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    histories = [bmd_history(example(n), as_of=AS_OF) for n in ("osteoporosis", "lunar-conversion")]
+    jobs = [(h, large) for h in histories for large in (False, True)]
+    serial = [charts.bmd_chart(h, large=large) for h, large in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda job: charts.bmd_chart(job[0], large=job[1]), jobs))
+    assert threaded == serial
+    assert serial[0] != serial[1]  # the patient's large, plain chart differs
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "expected"),
+    [
+        (
+            "osteopenia-with-risk-factors",
+            "frax",
+            "2025-06-12: major osteoporotic 14%, hip 2.1% (with BMD)",
+        ),
+        ("normal", "frax", "not entered"),
+        ("vertebral-fracture-recent", "fractures", "2026-07-03 vertebra L1 (fragility)"),
+        ("lapsed-denosumab", "bone_therapy", "denosumab: 11 dose(s), last 2026-02-03"),
+        ("normal", "bone_therapy", "none recorded"),
+    ],
+)
+def test_clinician_report_states_frax_fractures_and_bone_therapy(name, field, expected):
+    record = example(name)
+    r = build_clinician_report(record=record, assessment=assess(record, as_of=AS_OF), history=())
+    assert getattr(r, field) == expected
+
+
+def test_the_facilitys_own_precision_sets_the_history_band():
+    record = example("osteoporosis")
+    scans = [
+        scan.model_copy(update={"facility_precision_pct": {"lumbar_spine": 0.5}})
+        for scan in record.scans_by_date
+    ]
+    record = record.model_copy(update={"dxa_scans": scans})
+    spine = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["lumbar_spine"]
+    assert spine.lsc_percent == pytest.approx(2.77 * 0.5, abs=0.01)
+    # -2.28% is beyond this facility's 1.39% band: a real loss here.
+    assert spine.outside_band(spine.points[-1])
