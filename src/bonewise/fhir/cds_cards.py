@@ -26,6 +26,7 @@ from bonewise import evidence as ev
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
+from bonewise.fhir import read
 from bonewise.terminology import codes
 
 PATIENT_VIEW = "bonewise-patient-view"
@@ -507,43 +508,27 @@ def prefetch_resources(prefetch: dict[str, Any] | None) -> list[dict[str, Any]]:
     return found
 
 
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _codings(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-
-
 def dxa_dates(resources: list[dict[str, Any]]) -> list[date]:
     """Dates of DXA results (LOINC DXA Observations) and DXA procedures in plain FHIR JSON."""
     days = []
     for res in resources:
         kind = res.get("resourceType")
-        if res.get("status") in ("entered-in-error", "cancelled", "not-done"):
+        if read.status_skip_reason(res) is not None:
             continue
         if kind == "Observation":
-            codings = _codings(res.get("code")) + [
-                c for comp in res.get("component") or [] for c in _codings(comp.get("code"))
+            codings = read.codings(res.get("code")) + [
+                c for comp in res.get("component") or [] for c in read.codings(comp.get("code"))
             ]
-            if any(codes.dxa_code(str(c.get("code")), c.get("system")) for c in codings):
+            if any(codes.dxa_code(c.code, c.system) for c in codings):
                 period = res.get("effectivePeriod") or {}
-                day = _day(res.get("effectiveDateTime")) or _day(period.get("start"))
+                day = read.day(res.get("effectiveDateTime")) or read.day(period.get("start"))
                 if day:
                     days.append(day)
         elif kind == "Procedure" and any(
-            codes.is_dxa_procedure(c.get("system"), str(c.get("code")))
-            for c in _codings(res.get("code"))
+            codes.is_dxa_procedure(c.system, c.code) for c in read.codings(res.get("code"))
         ):
             period = res.get("performedPeriod") or {}
-            day = _day(res.get("performedDateTime")) or _day(period.get("start"))
+            day = read.day(res.get("performedDateTime")) or read.day(period.get("start"))
             if day:
                 days.append(day)
     return sorted(days)
@@ -564,16 +549,17 @@ def on_aromatase_inhibitor(resources: list[dict[str, Any]]) -> bool:
     for res in resources:
         if res.get("resourceType") not in kinds:
             continue
-        if res.get("status") in ("entered-in-error", "cancelled", "not-taken"):
+        if read.status_skip_reason(res) is not None:
             continue
         concept = res.get("medicationCodeableConcept")
         reference = (res.get("medicationReference") or {}).get("reference")
         if concept is None and isinstance(reference, str):
             concept = (contained.get(reference) or medications.get(reference) or {}).get("code")
-        for coding in _codings(concept):
-            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
-            if drug is not None and drug.drug_class == "aromatase_inhibitor":
-                return True
+        match = codes.match_drug(
+            [(c.system, c.code, c.display) for c in read.codings(concept)], read.text(concept)
+        )
+        if match is not None and match.drug.drug_class == "aromatase_inhibitor":
+            return True
     return False
 
 
@@ -592,11 +578,12 @@ def aromatase_inhibitor_orders(
         ref = f"MedicationRequest/{res.get('id')}"
         if chosen and ref not in chosen:
             continue
-        for coding in _codings(res.get("medicationCodeableConcept")):
-            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
-            if drug is not None and drug.drug_class == "aromatase_inhibitor":
-                found.append((ref, drug))
-                break
+        concept = res.get("medicationCodeableConcept")
+        match = codes.match_drug(
+            [(c.system, c.code, c.display) for c in read.codings(concept)], read.text(concept)
+        )
+        if match is not None and match.drug.drug_class == "aromatase_inhibitor":
+            found.append((ref, match.drug))
     return found
 
 
