@@ -20,7 +20,7 @@ IssueKind = Literal[
     "unconfirmed-code",
     "not-used",
     "context",
-    "assumed",
+    "matched-by-name",
 ]
 # Why an assumption was made (EHR sources: the problem and medication lists are the record).
 AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted"]
@@ -95,6 +95,22 @@ class ImportReport:
     ) -> None:
         self.issues.append(ImportIssue(kind, source, message, path, code))
 
+    def add_assumption(
+        self,
+        field_name: str,
+        value: Any,
+        basis: AssumptionBasis,
+        statement: str,
+        sources: tuple[str, ...] = (),
+        *,
+        confirm: bool = False,
+    ) -> None:
+        self.assumptions.append(Assumption(field_name, value, basis, statement, sources, confirm))
+
+    def assumption_lines(self) -> list[str]:
+        """One line per assumption, in the clinician's words (CLI, cards, reports)."""
+        return [a.statement + (" - please confirm" if a.confirm else "") for a in self.assumptions]
+
     def of_kind(self, kind: IssueKind) -> list[ImportIssue]:
         return [issue for issue in self.issues if issue.kind == kind]
 
@@ -130,6 +146,7 @@ class ImportReport:
             "missing-unit",
             "converted",
             "unconfirmed-code",
+            "matched-by-name",
             "conflict",
             "defaulted",
             "derived",
@@ -144,6 +161,11 @@ class ImportReport:
                     lines.append(f"  {kind}: {issue.source}{where}{code}: {issue.message}")
         if not counts:
             lines.append("  no issues recorded")
+        if self.assumptions:
+            lines.append(
+                "Assumed for the decision (the problem and medication lists are the record):"
+            )
+            lines.extend(f"  {line}" for line in self.assumption_lines())
         return lines
 
 

@@ -46,7 +46,7 @@ def num(value: Decimal | int | float) -> float:
 
 @dataclass
 class Course:
-    kind: Literal["ai", "bone"]
+    kind: Literal["ai", "bone", "glucocorticoid", "gnrh"]
     agent: str
     start: date | None
     end: date | None
@@ -57,6 +57,7 @@ class Course:
     ovarian_suppression: bool | None = None
     derived_from: tuple[str, ...] = ()
     doses: list[tuple[date, str]] = field(default_factory=list)
+    status: str | None = None
 
 
 @dataclass

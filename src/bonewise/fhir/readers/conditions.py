@@ -17,11 +17,7 @@ from bonewise.terminology import codes
 
 class ConditionReader(ReaderBase):
     def _condition(self, entry: Entry) -> None:
-        cond = entry.resource
-        verification = read.codings(cond.verificationStatus)
-        if any(c.code in ("refuted", "entered-in-error") for c in verification):
-            self.report.add("skipped", entry.ref, "verification status refuted/entered-in-error")
-            return
+        cond = entry.resource  # refuted / entered-in-error never get here (read.status_skip_reason)
         for coding in read.codings(cond.code):
             system, code = coding.system, coding.code or ""
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
@@ -33,12 +29,16 @@ class ConditionReader(ReaderBase):
             if known is None:
                 continue
             self._unconfirmed(entry, known.concept)
-            if known.kind == "bone_metastases":
-                self.derived_risk["bone_metastases"] = Dated(
+            if known.kind in ("bone_metastases", "rheumatoid_arthritis"):
+                self.derived_risk[known.kind] = Dated(
                     None, True, entry.ref, known.concept, note="Condition recorded"
                 )
             elif known.kind == "fracture":
                 self._fracture(entry, cond, known)
+            elif known.kind == "long_term_steroids":
+                self.long_term_steroids.append(entry.ref)
+            elif known.kind == "bilateral_oophorectomy":
+                self.oophorectomy.append(entry.ref)
             else:
                 self.report.add(
                     "context",
@@ -65,12 +65,14 @@ class ConditionReader(ReaderBase):
         site = next((b.text for b in cond.bodySite or [] if b.text), None) or (
             known.fracture_site or "site not coded"
         )
+        if known.vertebral and "vertebra" not in site.lower():
+            site = f"vertebra ({site})"
         fragility = ext_value(cond, codes.EXT_FRAGILITY, "valueBoolean")
         if fragility is None:
             fragility = True
             reason = (
                 "due to osteoporosis"
-                if known.concept.code == "443165006"
+                if "osteoporo" in known.concept.display.lower()
                 else "not recorded: counted as a fragility fracture (the cautious reading); "
                 "confirm with her clinician"
             )
@@ -102,5 +104,10 @@ class ConditionReader(ReaderBase):
                 known = codes.procedure_code(coding.system, coding.code or "")
                 if known:
                     self._unconfirmed(entry, known.concept)
+                return
+            condition = codes.condition_code(coding.system, coding.code)
+            if condition is not None and condition.kind == "bilateral_oophorectomy":
+                self._unconfirmed(entry, condition.concept)
+                self.oophorectomy.append(entry.ref)
                 return
         self._unknown(entry, proc.code, "Procedure")

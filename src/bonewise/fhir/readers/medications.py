@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from bonewise.clinical.calendar import add_months
 from bonewise.fhir import read
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.base import (
@@ -13,7 +14,14 @@ from bonewise.fhir.readers.base import (
     ReaderBase,
     ext_value,
 )
+from bonewise.measures.definitions import load_measures
 from bonewise.terminology import codes
+
+# Drug classes read for the decision's context (not as a therapy course of PatientRecord).
+_OTHER: dict[str, Literal["glucocorticoid", "gnrh"]] = {
+    "glucocorticoid": "glucocorticoid",
+    "gnrh_agonist": "gnrh",
+}
 
 
 class MedicationReader(ReaderBase):
@@ -31,12 +39,20 @@ class MedicationReader(ReaderBase):
                     "in the input",
                 )
                 return None, None
-        for coding in read.codings(concept):
-            found = codes.drug_code(coding.system, coding.code or "")
-            if found is not None:
-                return found, concept
-        self._unknown(entry, concept, entry.type)
-        return None, concept
+        found = codes.match_drug(
+            [(c.system, c.code, c.display) for c in read.codings(concept)], read.text(concept)
+        )
+        if found is None:
+            self._unknown(entry, concept, entry.type)
+            return None, concept
+        if found.by_name:
+            self.report.add(
+                "matched-by-name",
+                entry.ref,
+                f"{found.drug.agent}: matched by name ({read.describe(concept)}); the code is "
+                "not in bonewise's RxNorm table: check the medication",
+            )
+        return found.drug, concept
 
     def _medication(self, entry: Entry) -> None:
         drug, _ = self._drug(entry)
@@ -44,6 +60,20 @@ class MedicationReader(ReaderBase):
             return
         self._unconfirmed(entry, drug.concept)
         res = entry.resource
+        if drug.drug_class == "serm":
+            self.report.add(
+                "context",
+                entry.ref,
+                f"{drug.agent}: recognised; no bonewise rule reads it (not an aromatase inhibitor)",
+            )
+            return
+        if entry.type == "MedicationAdministration" and drug.drug_class in _OTHER:
+            day = self._date(res.effectiveDateTime, "administration date", entry.ref)
+            course = Course(
+                _OTHER[drug.drug_class], drug.agent, day, day, entry.ref, drug, entry.type
+            )
+            self._other_course(course)
+            return
         if entry.type == "MedicationAdministration":
             day = self._date(
                 res.effectiveDateTime
@@ -85,7 +115,12 @@ class MedicationReader(ReaderBase):
             planned_years=ext_value(res, codes.EXT_PLANNED_YEARS, "valueDecimal"),
             ovarian_suppression=ext_value(res, codes.EXT_OVARIAN_SUPPRESSION, "valueBoolean"),
             derived_from=derived,
+            status=res.status,
         )
+        if drug.drug_class in _OTHER:
+            course.kind = _OTHER[drug.drug_class]
+            self._other_course(course)
+            return
         if end is None and res.status in ("stopped", "completed"):
             self.report.add(
                 "defaulted",
@@ -94,6 +129,37 @@ class MedicationReader(ReaderBase):
                 "as ongoing, so check whether and when it ended",
             )
         self.courses.append(course)
+
+    def _other_course(self, course: Course) -> None:
+        if course.start is None:
+            self.report.add("rejected", course.source, f"{course.agent} without a start date")
+            return
+        (self.glucocorticoids if course.kind == "glucocorticoid" else self.gnrh).append(course)
+
+    def _course_until(self, course: Course) -> date:
+        """The last day a course counts as taken: its end, else today while it is not closed."""
+        if course.end is not None:
+            return min(course.end, self.today)
+        if course.status in ("completed", "stopped") or course.resource_type.endswith(
+            "Administration"
+        ):
+            return course.start or self.today
+        return self.today
+
+    def current_gnrh_agonist(self) -> Course | None:
+        """A GnRH agonist course that runs today (ovarian suppression), else None."""
+        current = [c for c in self.gnrh if self._course_until(c) >= self.today]
+        return max(current, key=lambda c: c.start or date.min, default=None)
+
+    def long_glucocorticoid_course(self) -> Course | None:
+        """An oral glucocorticoid course longer than RISK_GLUCOCORTICOID_MONTHS (the measure the
+        population rules use), else None."""
+        months = int(load_measures().number("RISK_GLUCOCORTICOID_MONTHS"))
+        for course in self.glucocorticoids:
+            assert course.start is not None
+            if self._course_until(course) > add_months(course.start, months):
+                return course
+        return None
 
     def _therapy(self) -> dict[str, Any] | None:
         ais = [c for c in self.courses if c.kind == "ai"]
@@ -159,11 +225,24 @@ class MedicationReader(ReaderBase):
         if current.ovarian_suppression is not None:
             therapy["ovarian_suppression"] = current.ovarian_suppression
         else:
-            self.report.add(
-                "defaulted",
-                current.source,
-                "ovarian suppression not recorded in the input: recorded as none",
-            )
+            gnrh = self.current_gnrh_agonist()
+            therapy["ovarian_suppression"] = gnrh is not None
+            if gnrh is not None:
+                self.report.add_assumption(
+                    "therapy.ovarian_suppression",
+                    True,
+                    "inferred",
+                    f"Ovarian suppression: yes, inferred from a current GnRH agonist ({gnrh.agent})",
+                    (gnrh.source,),
+                )
+            else:
+                self.report.add_assumption(
+                    "therapy.ovarian_suppression",
+                    False,
+                    "absent-from-record",
+                    "Ovarian suppression: none (no GnRH agonist on the medication list)",
+                    (current.source,),
+                )
         self._value("therapy", therapy, current.source, current.code.concept)
         return therapy
 

@@ -56,6 +56,8 @@ class ObservationReader(ReaderBase):
                 return None
             if codes.normalise_system(system) == codes.BONEWISE and code in codes.LOCAL_CODES:
                 return self._local(entry, obs, codes.LOCAL_CODES[code], day)
+            if system == codes.LOINC and code in codes.DISTANT_METASTASES_CATEGORY_LOINC:
+                return self._distant_metastases(entry, obs, day)
         # A panel whose components carry DXA codes (one Observation per scan).
         handled = False
         for i, component in enumerate(obs.component or []):
@@ -70,6 +72,27 @@ class ObservationReader(ReaderBase):
         if not handled:
             self._unknown(entry, obs.code, "Observation")
         return None
+
+    def _distant_metastases(self, entry: Entry, obs: Any, day: date | None) -> None:
+        """mCODE TNM distant metastases category: M0 means none at staging; M1 is not read as
+        bone metastases (the site is not in the category)."""
+        answers = read.codings(obs.valueCodeableConcept)
+        if any(a.system == codes.SNOMED and a.code in codes.M0_CATEGORY_SNOMED for a in answers):
+            concept = codes.Concept(
+                codes.SNOMED,
+                answers[0].code,
+                answers[0].display or "cM0",
+                "secondary",
+                "mCODE TNM distant metastases category",
+            )
+            self.metastasis_staging.append(Dated(day, False, entry.ref, concept))
+            return
+        self.report.add(
+            "context",
+            entry.ref,
+            f"TNM distant metastases category {read.describe(obs.valueCodeableConcept)}: not M0; "
+            "bone metastases are read from the problem list only",
+        )
 
     def _scanner(self, entry: Entry, obs: Any) -> tuple[str | None, str | None, str | None]:
         make = model = facility = None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
+from bonewise import evidence as ev
 from bonewise import units
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
@@ -20,6 +22,23 @@ def _rank(values: list[DxaValue]) -> tuple[float, float, float]:
     """Order the sides of one site: lowest T-score, then Z-score, then BMD."""
     kinds = {v.entry.kind: v.value for v in values}
     return (kinds.get("t_score", 99.0), kinds.get("z_score", 99.0), kinds.get("bmd", 99.0))
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+# NCCN breast guideline menopause criteria (clinical-reference.md s10, [S]); belongs in
+# bonewise.evidence once the clinical owner takes it.
+NCCN_POSTMENOPAUSAL_AGE: ev.Cited[int] = ev.Cited(
+    60,
+    ev.Source(
+        "nccn-menopause",
+        "NCCN Guidelines, Breast Cancer: definition of menopause (summary, clinical-reference.md s10)",
+    ),
+    "secondary",
+    "postmenopausal at age 60 or over",
+)
 
 
 class RecordAssembler(MedicationReader):
@@ -60,7 +79,7 @@ class RecordAssembler(MedicationReader):
             "id": pid,
             "patient": {"birth_date": birth.isoformat() if birth else None, "sex": sex},
         }
-        record["patient"]["menopausal_status"] = self._menopausal(menopausal_status, src)
+        record["patient"]["menopausal_status"] = self._menopausal(menopausal_status, src, birth)
         for name, items in (("height", self.heights), ("weight", self.weights)):
             chosen = self._latest(items, name)
             if chosen is not None:
@@ -87,7 +106,8 @@ class RecordAssembler(MedicationReader):
             self._value("frax", self.frax[0], self.frax[1], codes.LOCAL_CODES["frax"])
         return record
 
-    def _menopausal(self, given: str | None, patient_src: str) -> str:
+    def _menopausal(self, given: str | None, patient_src: str, birth: date | None) -> str:
+        """The user's answer, else the recorded status, else inferred by NCCN criteria (said so)."""
         chosen = self._latest(self.menopause, "menopausal status")
         if given is not None:
             if chosen is not None and chosen.value != given:
@@ -99,17 +119,52 @@ class RecordAssembler(MedicationReader):
                 )
             self._value("patient.menopausal_status", given, "user", "given on import")
             return given
-        if chosen is None:
-            raise FhirImportError(
-                "patient.menopausal_status: not found in the input (no menopausal-status "
-                "Observation or SNOMED CT pre/peri/postmenopausal state, e.g. 76498008 "
-                "Postmenopausal state); add one, or import with `bonewise fhir import "
-                "--menopausal-status premenopausal|perimenopausal|postmenopausal`",
-                report=self.report,
-                missing="patient.menopausal_status",
+        if chosen is not None:
+            self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
+            return str(chosen.value)
+        status, reason, sources = self._inferred_menopause(birth)
+        self.report.add_assumption(
+            "patient.menopausal_status",
+            status,
+            "inferred",
+            f"Menopausal status not recorded: {status}, inferred ({reason})",
+            sources or (patient_src,),
+            confirm=status != "postmenopausal",
+        )
+        self._value(
+            "patient.menopausal_status", status, ", ".join(sources) or patient_src, "inferred"
+        )
+        return status
+
+    def _inferred_menopause(self, birth: date | None) -> tuple[str, str, tuple[str, ...]]:
+        """NCCN criteria (clinical-reference.md s10), in order: bilateral oophorectomy, age, a
+        current GnRH agonist (ovarian suppression), an aromatase inhibitor without it."""
+        cutoff = NCCN_POSTMENOPAUSAL_AGE.value
+        if self.oophorectomy:
+            return "postmenopausal", "bilateral oophorectomy", tuple(self.oophorectomy)
+        if birth is not None and _age(birth, self.today) >= cutoff:
+            return "postmenopausal", f"age {cutoff} or over (NCCN)", ()
+        gnrh = self.current_gnrh_agonist()
+        if gnrh is not None:
+            return (
+                "premenopausal",
+                f"on a GnRH agonist ({gnrh.agent}): ovarian suppression; NCCN assigns no "
+                "menopausal status on one",
+                (gnrh.source,),
             )
-        self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
-        return str(chosen.value)
+        ais = [c for c in self.courses if c.kind == "ai"]
+        if ais:
+            return (
+                "postmenopausal",
+                f"on an aromatase inhibitor ({ais[-1].agent}) without ovarian suppression; AIs "
+                "are given after menopause or with ovarian suppression",
+                (ais[-1].source,),
+            )
+        return (
+            "premenopausal",
+            f"under {cutoff}, no aromatase inhibitor, no oophorectomy on record: Z-scores are read",
+            (),
+        )
 
     def _scans(self) -> list[dict[str, Any]]:
         groups: dict[tuple[Any, ...], list[DxaValue]] = defaultdict(list)
@@ -233,7 +288,89 @@ class RecordAssembler(MedicationReader):
                     "the input: true is used (the safer reading); review",
                 )
                 risk[name] = True
+        self._glucocorticoids(risk)
+        self._metastases(risk)
+        self._absent_from_record(risk)
         return risk
+
+    def _glucocorticoids(self, risk: dict[str, Any]) -> None:
+        name = "oral_glucocorticoids_over_6_months"
+        if self.risk.get(name) is not None and self.risk[name].value is not None:
+            return  # stated in the input (a bonewise export, or a questionnaire)
+        course = self.long_glucocorticoid_course()
+        sources = tuple(self.long_term_steroids) or ((course.source,) if course else ())
+        if course is not None or self.long_term_steroids:
+            risk[name] = True
+            what = (
+                f"a {course.agent} course from {course.start}"
+                if course is not None
+                else "long-term (current) use of systemic steroids on the problem list"
+            )
+            self.report.add(
+                "derived", ", ".join(sources), f"risk_factors.{name} = true from {what}"
+            )
+            self._value(f"risk_factors.{name}", True, ", ".join(sources), codes.LOCAL_CODES[name])
+
+    def _metastases(self, risk: dict[str, Any]) -> None:
+        name = "bone_metastases"
+        if name in risk and (risk[name] is not None or name in self.derived_risk):
+            return  # on the problem list (yes) or stated in the input
+        if name in self.risk and self.risk[name].value is None and not self._ehr_shaped():
+            return  # a bonewise export that says "not recorded": kept as not recorded
+        staged = self._latest(self.metastasis_staging, "TNM distant metastases category")
+        if staged is not None:
+            risk[name] = False
+            self.report.add_assumption(
+                "risk_factors.bone_metastases",
+                False,
+                "inferred",
+                f"Bone metastases: none, from TNM staging M0 ({staged.day or 'undated'}); "
+                "not re-staged since",
+                (staged.source,),
+            )
+            return
+        risk[name] = False
+        self.report.add_assumption(
+            "risk_factors.bone_metastases",
+            False,
+            "absent-from-record",
+            "Bone metastases: none on the problem list",
+            confirm=True,
+        )
+
+    def _absent_from_record(self, risk: dict[str, Any]) -> None:
+        """Problem- and medication-list facts not on the lists count as absent (EHR records)."""
+        if not self._ehr_shaped():
+            return
+        fractures = [data for data, _ in self.fractures]
+        checks = (
+            (
+                "oral_glucocorticoids_over_6_months",
+                "Oral glucocorticoids over 6 months: none on the medication list",
+                True,
+            ),
+            ("rheumatoid_arthritis", "Rheumatoid arthritis: not on the problem list", True),
+            (
+                "vertebral_fracture",
+                "Vertebral fracture: none on the problem list",
+                not any("vertebra" in str(f["site"]).lower() for f in fractures),
+            ),
+            (
+                "prior_fragility_fracture_after_50",
+                "Fragility fracture after 50: none on the problem list",
+                not fractures,
+            ),
+        )
+        for name, statement, absent in checks:
+            if risk.get(name) is None and absent:
+                risk[name] = False
+                self.report.add_assumption(
+                    f"risk_factors.{name}", False, "absent-from-record", statement
+                )
+
+    def _ehr_shaped(self) -> bool:
+        """An EHR record: no bonewise risk-factor answers in it (a bonewise export states each)."""
+        return not self.risk
 
     def _in_order(
         self, items: list[tuple[dict[str, Any], ImportedValue]], name: str
