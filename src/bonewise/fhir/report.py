@@ -52,6 +52,11 @@ class Assumption:
     sources: tuple[str, ...] = ()
     confirm: bool = False
 
+    @property
+    def line(self) -> str:
+        """One line in the clinician's words (CLI, cards, reports)."""
+        return self.statement + (" - please confirm" if self.confirm else "")
+
 
 @dataclass(frozen=True, slots=True)
 class ImportedValue:
