@@ -77,6 +77,15 @@ class ConditionReader(ReaderBase):
                 "confirm with her clinician"
             )
             self.report.add("defaulted", entry.ref, f"fracture fragility {reason}", code=code)
+            self.report.add_assumption(
+                "fractures[].fragility",
+                True,
+                "defaulted",
+                f"Fracture of {day.isoformat()} ({site}): counted as a fragility fracture "
+                "(mechanism not recorded)",
+                (entry.ref,),
+                confirm=True,
+            )
         data = {"date": day.isoformat(), "site": site, "fragility": fragility}
         imported = ImportedValue(
             "fractures[]",

@@ -222,6 +222,13 @@ class MedicationReader(ReaderBase):
                 current.source,
                 "planned duration of the aromatase inhibitor not in the input: 5 years assumed",
             )
+            self.report.add_assumption(
+                "therapy.planned_years",
+                5,
+                "defaulted",
+                f"Planned {current.agent} duration: 5 years (not in the order)",
+                (current.source,),
+            )
         if current.ovarian_suppression is not None:
             therapy["ovarian_suppression"] = current.ovarian_suppression
         else:
