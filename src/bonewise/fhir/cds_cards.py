@@ -266,50 +266,47 @@ def dxa_service_request(patient_id: str, reason: str) -> dict[str, Any]:
     }
 
 
-def _dxa_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+def _draft_suggestion(
+    key: str, label: str, description: str, resource: dict[str, Any]
+) -> Suggestion:
+    """A suggestion that drafts one resource; the clinician decides whether to sign it."""
     return Suggestion(
-        label="Order a DXA bone density scan",
+        label=label,
         uuid=str(uuid.uuid5(_NS, key + "/suggestion")),
         isRecommended=True,
-        actions=[
-            Action(
-                type="create",
-                description="Draft a DXA ServiceRequest for review and signing",
-                resource=dxa_service_request(patient_id, reason),
-            )
-        ],
+        actions=[Action(type="create", description=description, resource=resource)],
+    )
+
+
+def _dxa_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+    return _draft_suggestion(
+        key,
+        "Order a DXA bone density scan",
+        "Draft a DXA ServiceRequest for review and signing",
+        dxa_service_request(patient_id, reason),
     )
 
 
 def _denosumab_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
     drug = codes.drug_code(codes.RXNORM, codes.EXPORT_DRUG_RXNORM["denosumab"])
     assert drug is not None
-    return Suggestion(
-        label="Draft the overdue denosumab dose",
-        uuid=str(uuid.uuid5(_NS, key + "/suggestion")),
-        isRecommended=True,
-        actions=[
-            Action(
-                type="create",
-                description="Draft a denosumab MedicationRequest for review and signing",
-                resource={
-                    "resourceType": "MedicationRequest",
-                    "status": "draft",
-                    "intent": "proposal",
-                    "medicationCodeableConcept": {
-                        "coding": [
-                            {
-                                "system": drug.concept.system,
-                                "code": drug.concept.code,
-                                "display": drug.concept.display,
-                            }
-                        ]
-                    },
-                    "subject": {"reference": f"Patient/{patient_id}"},
-                    "reasonCode": [{"text": reason}],
-                },
-            )
-        ],
+    concept = drug.concept
+    return _draft_suggestion(
+        key,
+        "Draft the overdue denosumab dose",
+        "Draft a denosumab MedicationRequest for review and signing",
+        {
+            "resourceType": "MedicationRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "medicationCodeableConcept": {
+                "coding": [
+                    {"system": concept.system, "code": concept.code, "display": concept.display}
+                ]
+            },
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "reasonCode": [{"text": reason}],
+        },
     )
 
 

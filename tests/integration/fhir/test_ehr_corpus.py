@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
+from tests.integration.fhir.test_cds_hooks_api import _prefetch_from_bundle
 from typer.testing import CliRunner
 
 from bonewise.cli import app
@@ -47,31 +48,8 @@ def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
     return TestClient(api)
 
 
-def _prefetch(bundle: dict[str, Any]) -> dict[str, Any]:
-    """The bundle as an EHR answers the discovery prefetch templates (server ids, searchsets)."""
-    resources = [e["resource"] for e in bundle["entry"]]
-    patient = next(r for r in resources if r["resourceType"] == "Patient")
-    text = json.dumps(resources).replace(f"urn:uuid:{patient['id']}", f"Patient/{patient['id']}")
-    resources = json.loads(text)
-    prefetch: dict[str, Any] = {"patient": resources[0]}
-    for key, kind in (
-        ("observations", "Observation"),
-        ("conditions", "Condition"),
-        ("medicationStatements", "MedicationStatement"),
-        ("medicationRequests", "MedicationRequest"),
-        ("medicationAdministrations", "MedicationAdministration"),
-        ("procedures", "Procedure"),
-    ):
-        prefetch[key] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "entry": [{"resource": r} for r in resources if r["resourceType"] == kind],
-        }
-    return prefetch
-
-
 def _cards(client: TestClient, bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    prefetch = _prefetch(bundle)
+    prefetch = _prefetch_from_bundle(bundle)
     response = client.post(
         "/cds-services/bonewise-patient-view",
         json={
