@@ -473,7 +473,8 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "Synthea osteoporosis module (MedicationOrder)",
     ),
     _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
-    _rx("115264", "ibandronate", _BTA, "ibandronate", "ingredient", "unconfirmed", _RX_RECALL),
+    # ibandronate: no RxNorm code verified yet (exported with its bonewise local code); an
+    # EHR's ibandronate or Boniva order is matched by name (DRUG_NAMES) and flagged.
     # Oral glucocorticoids: ingredients (RxClass ATC H02AB members, as listed in a public review)
     _rx("8640", "prednisone", _GC, "prednisone", "ingredient", "secondary", _RX_H02AB),
     _rx("8638", "prednisolone", _GC, "prednisolone", "ingredient", "secondary", _RX_H02AB),

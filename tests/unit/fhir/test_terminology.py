@@ -70,7 +70,6 @@ def test_snomed_value_sets_are_versioned_and_sourced() -> None:
         ("5492", "glucocorticoid", "hydrocortisone"),
         ("10324", "serm", "tamoxifen"),
         ("50610", "gnrh_agonist", "goserelin"),
-        ("115264", "bone_directed_therapy", "ibandronate"),
     ],
 )
 def test_rxnorm_codes(code: str, drug_class: str, agent: str) -> None:
@@ -86,6 +85,8 @@ def test_unknown_rxnorm_code_matches_by_name_and_says_so() -> None:
     assert (match.drug.drug_class, match.drug.agent) == ("glucocorticoid", "methylprednisolone")
     by_text = codes.match_drug([], "Zoladex 3.6 mg implant")
     assert by_text is not None and by_text.drug.agent == "goserelin" and by_text.by_name
+    boniva = codes.match_drug([(codes.RXNORM, "1", "Boniva 150 MG Oral Tablet")], None)
+    assert boniva is not None and boniva.drug.agent == "ibandronate" and boniva.by_name
     known = codes.match_drug([(codes.RXNORM, "8640", "prednisone")], None)
     assert known is not None and not known.by_name
 
