@@ -504,8 +504,8 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         _GC,
         "prednisone",
         "clinical_drug",
-        "unconfirmed",
-        _RX_RECALL,
+        "secondary",
+        "in the VSAC oral glucocorticoid value set (below); its name from recollection",
     ),
     # Tamoxifen (recognised so it is not reported as unknown; no rule reads it yet)
     _rx("10324", "tamoxifen", _SERM, "tamoxifen", "ingredient", "unconfirmed", _RX_RECALL),
@@ -522,6 +522,85 @@ DRUG_CODES: tuple[DrugCode, ...] = (
     _rx("50610", "goserelin", _GNRH, "goserelin", "ingredient", "unconfirmed", _RX_RECALL),
     _rx("42375", "leuprolide", _GNRH, "leuprolide", "ingredient", "unconfirmed", _RX_RECALL),
     _rx("38782", "triptorelin", _GNRH, "triptorelin", "ingredient", "unconfirmed", _RX_RECALL),
+)
+
+# VSAC value set "Glucocorticoids (oral only)", OID 2.16.840.1.113883.3.464.1003.196.12.1266
+# (eCQM update 2020-05-07; semantic clinical drugs of oral cortisone, dexamethasone,
+# hydrocortisone, prednisone, prednisolone, methylprednisolone, triamcinolone, betamethasone,
+# fludrocortisone). The value set does not name the agent of each code, so these are read as "an
+# oral glucocorticoid"; codes with a row of their own above keep it. The same VSAC release's
+# "Aromatase Inhibitors" set (...196.12.1265) lists 199224, 200064 and 310261, as above.
+_VSAC_ORAL_GC = (
+    "VSAC value set Glucocorticoids (oral only) 2.16.840.1.113883.3.464.1003.196.12.1266"
+)
+_VSAC_ORAL_GC_CODES = [
+    "1005830",
+    "1013114",
+    "1085728",
+    "1303125",
+    "1303132",
+    "1303135",
+    "197577",
+    "197579",
+    "197580",
+    "197581",
+    "197582",
+    "197583",
+    "197783",
+    "197787",
+    "197969",
+    "197971",
+    "197973",
+    "198142",
+    "198144",
+    "198145",
+    "198146",
+    "198148",
+    "199343",
+    "199771",
+    "199967",
+    "205301",
+    "249066",
+    "259966",
+    "283077",
+    "309684",
+    "309686",
+    "312614",
+    "312615",
+    "312617",
+    "313979",
+    "315187",
+    "328161",
+    "343033",
+    "429199",
+    "643123",
+    "643127",
+    "702306",
+    "759481",
+    "759697",
+    "762675",
+    "763179",
+    "763181",
+    "763183",
+    "763185",
+    "793099",
+    "794979",
+    "828248",
+    "846192",
+]
+_KNOWN_RXNORM = {d.concept.code for d in DRUG_CODES}
+DRUG_CODES += tuple(
+    _rx(
+        code,
+        "oral glucocorticoid",
+        _GC,
+        "oral glucocorticoid",
+        "clinical_drug",
+        "secondary",
+        _VSAC_ORAL_GC,
+    )
+    for code in _VSAC_ORAL_GC_CODES
+    if code not in _KNOWN_RXNORM
 )
 
 # When a drug code is not in DRUG_CODES, the ingredient or brand name in the coding display or

@@ -69,6 +69,7 @@ def test_snomed_value_sets_are_versioned_and_sourced() -> None:
         ("3264", "glucocorticoid", "dexamethasone"),
         ("5492", "glucocorticoid", "hydrocortisone"),
         ("10324", "serm", "tamoxifen"),
+        ("197582", "glucocorticoid", "oral glucocorticoid"),  # VSAC oral glucocorticoids
         ("50610", "gnrh_agonist", "goserelin"),
     ],
 )
