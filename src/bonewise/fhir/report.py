@@ -29,12 +29,9 @@ AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted"]
 class FhirImportError(ValueError):
     """The input cannot become a PatientRecord; the report says what was read before it failed."""
 
-    def __init__(
-        self, message: str, *, report: ImportReport | None = None, missing: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, report: ImportReport | None = None) -> None:
         super().__init__(message)
         self.report = report
-        self.missing = missing  # the PatientRecord field the input lacks, when that is the cause
 
 
 @dataclass(frozen=True, slots=True)
