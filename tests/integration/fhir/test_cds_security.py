@@ -190,3 +190,51 @@ def test_feedback_is_accepted_and_checked(client: TestClient, ehr_key: Any) -> N
         headers={"Authorization": f"Bearer {_token(ehr_key)}"},
     )
     assert bad.status_code == 422 and "outcome" in bad.json()["detail"]
+
+
+def test_keys_are_fetched_from_the_issuers_jwks_url(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.server
+    import threading
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        monkeypatch.setenv(
+            cds_security.TRUSTED_ISSUERS_ENV, json.dumps({ISSUER: {"jwks_url": url}})
+        )
+        monkeypatch.setenv(web_cds.PUBLIC_URL_ENV, PUBLIC)
+        monkeypatch.delenv(cds_security.ALLOW_UNAUTHENTICATED_ENV, raising=False)
+        assert _post(client, _token(key)).status_code == 200
+        stranger = ec.generate_private_key(ec.SECP384R1())
+        assert _post(client, _token(stranger)).status_code == 401
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_malformed_issuer_setting_refuses_calls(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cds_security.TRUSTED_ISSUERS_ENV, "{not json")
+    monkeypatch.setenv(web_cds.PUBLIC_URL_ENV, PUBLIC)
+    monkeypatch.delenv(cds_security.ALLOW_UNAUTHENTICATED_ENV, raising=False)
+    key = ec.generate_private_key(ec.SECP384R1())
+    response = _post(client, _token(key))
+    assert response.status_code == 401 and "not JSON" in response.json()["detail"]
