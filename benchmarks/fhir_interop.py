@@ -154,15 +154,28 @@ def main() -> None:
     app = FastAPI()
     app.include_router(web_cds.router)
     client = TestClient(app)
-    resources = [e["resource"] for e in json.loads(synthea)["entry"]]
-    prefetch = {
-        "patient": resources[0],
-        "everything": {
+    entries = json.loads(synthea)["entry"]
+    text = json.dumps([e["resource"] for e in entries])
+    for e in entries:  # a FHIR server answers with server ids, not the bundle's urn:uuid refs
+        text = text.replace(e["fullUrl"], f"{e['resource']['resourceType']}/{e['resource']['id']}")
+    resources = json.loads(text)
+    kinds = {
+        "observations": "Observation",
+        "conditions": "Condition",
+        "medicationStatements": "MedicationStatement",
+        "medicationRequests": "MedicationRequest",
+        "medicationAdministrations": "MedicationAdministration",
+        "procedures": "Procedure",
+        "dxaObservations": "Observation",
+        "dxaProcedures": "Procedure",
+    }
+    prefetch: dict[str, Any] = {"patient": resources[0]}
+    for key, kind in kinds.items():  # each prefetch key as the EHR answers its template
+        prefetch[key] = {
             "resourceType": "Bundle",
             "type": "searchset",
-            "entry": [{"resource": r} for r in resources],
-        },
-    }
+            "entry": [{"resource": r} for r in resources if r["resourceType"] == kind],
+        }
     patient_id = resources[0]["id"]
     body = {
         "hook": "patient-view",
@@ -170,6 +183,8 @@ def main() -> None:
         "context": {"patientId": patient_id},
         "prefetch": prefetch,
     }
+    answer = client.post("/cds-services/bonewise-patient-view", json=body)
+    assert answer.status_code == 200 and answer.json()["cards"], answer.text
     timed(
         "CDS patient-view over HTTP (TestClient, 26 resources)",
         50,

@@ -301,6 +301,11 @@ def test_errors_are_named(client: TestClient) -> None:
     assert wrong_hook.status_code == 400 and "order-select" in wrong_hook.json()["detail"]
     no_prefetch = _call(client, "bonewise-patient-view", "patient-view", "x")
     assert no_prefetch.status_code == 412
+    patient_id, prefetch = _example_prefetch("osteoporosis.json")
+    del prefetch["conditions"], prefetch["medicationRequests"]
+    partial = _call(client, "bonewise-patient-view", "patient-view", patient_id, prefetch=prefetch)
+    assert partial.status_code == 412
+    assert "conditions, medicationRequests" in partial.json()["detail"]
     assert (
         client.post(
             "/cds-services/bonewise-patient-view", json={"hook": "patient-view"}

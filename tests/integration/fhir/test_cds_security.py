@@ -69,7 +69,12 @@ def _request(patient_id: str = "p1", **prefetch: Any) -> dict[str, Any]:
         "hook": "order-select",
         "hookInstance": str(uuid.uuid4()),
         "context": {"userId": "Practitioner/1", "patientId": patient_id, "draftOrders": {}},
-        "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}, **prefetch},
+        "prefetch": {
+            "patient": {"resourceType": "Patient", "id": "p1"},
+            "dxaObservations": None,  # the EHR found nothing
+            "dxaProcedures": None,
+            **prefetch,
+        },
     }
 
 

@@ -160,6 +160,24 @@ async def call_service(
             f"{MAX_PREFETCH_RESOURCES:,} per call",
         )
     _check_patient(body.prefetch, patient_id)
+    templates = (
+        cds_cards.PATIENT_VIEW_PREFETCH
+        if service_id == cds_cards.PATIENT_VIEW
+        else cds_cards.ORDER_SELECT_PREFETCH
+    )
+    missing = [key for key in templates if key not in body.prefetch]
+    if missing:
+        why = (
+            "bonewise reads the problem and medication lists as the record, so it does not "
+            "assess a chart without them"
+            if service_id == cds_cards.PATIENT_VIEW
+            else "bonewise warns when no DXA is on record, so it needs the DXA searches"
+        )
+        raise HTTPException(
+            412,
+            f"prefetch lacks {', '.join(missing)}: {why} (send an empty searchset Bundle or "
+            "null where the EHR found nothing; see GET /cds-services)",
+        )
     link = patient_url(patient_id)
     if service_id == cds_cards.ORDER_SELECT:
         selections = body.context.get("selections")
