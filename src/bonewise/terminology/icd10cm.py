@@ -11,7 +11,7 @@ leaves to keep up to date. The package parses its XML on first use, so it is imp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -88,7 +88,7 @@ def is_icd10cm(system: str | None) -> bool:
     return stripped == ICD10CM or stripped.lower() in ICD10CM_ALIASES
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: codes come from untrusted input
 def match(code: str) -> Icd10Match | None:
     """The bonewise value set an ICD-10-CM code belongs to (by ancestor), or None.
 
