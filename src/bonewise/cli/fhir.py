@@ -17,7 +17,7 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.export import export_bundle
 from bonewise.fhir.importer import FhirImport, FhirImportError, load_fhir_file
 from bonewise.importers.patient_file import PatientFileError, load_patient_file
-from bonewise.store.patients import PatientRepository
+from bonewise.store.patients import PatientNotFound, PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
 app = typer.Typer(
@@ -57,8 +57,8 @@ def import_command(
         str | None,
         typer.Option(
             "--menopausal-status",
-            help="premenopausal, perimenopausal or postmenopausal: needed when the input lacks "
-            "it; otherwise it overrides the input's value and the report notes the conflict.",
+            help="premenopausal, perimenopausal or postmenopausal: overrides the input's value "
+            "(the report notes a conflict) or the status inferred when none is recorded.",
         ),
     ] = None,
 ) -> None:
@@ -107,14 +107,30 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _stored_record(patient_id: str) -> PatientRecord:
+    """Read one stored record (read-only: the unit of work is never committed)."""
+    with UnitOfWork(open_store()) as uow:
+        try:
+            return PatientRepository(uow.session).get_or_raise(patient_id)
+        except PatientNotFound as exc:
+            fail(f"--patient: {exc}")
+
+
 @app.command("export")
 def export_command(
-    patient: Annotated[
-        Path, typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content).")
-    ],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the Bundle (JSON); - for stdout.")
     ],
+    patient: Annotated[
+        Path | None,
+        typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content)."),
+    ] = None,
+    stored: Annotated[
+        str | None,
+        typer.Option(
+            "--patient", help="Export the stored patient with this id (instead of a file)."
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Assess on this day (YYYY-MM-DD); default today."),
@@ -125,8 +141,12 @@ def export_command(
     ] = False,
 ) -> None:
     """Export a patient and her assessment (RiskAssessment, CarePlan, Provenance) as a Bundle."""
+    if (patient is None) == (stored is None):
+        fail("give a patient file or --patient ID (one of them)")
     day = parse_day(as_of)
-    record = _record_from(patient, today=day)
+    record = (
+        _record_from(patient, today=day) if patient is not None else _stored_record(stored or "")
+    )
     assessment = None if without_assessment else assess(record, as_of=day)
     text = json.dumps(export_bundle(record, assessment), indent=2) + "\n"
     if str(output) == "-":

@@ -16,6 +16,7 @@ router in bonewise.web.routers.cds_services is the adapter.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from bonewise import evidence as ev
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
+from bonewise.fhir import read
 from bonewise.terminology import codes
 
 PATIENT_VIEW = "bonewise-patient-view"
@@ -130,23 +132,48 @@ def _loinc_search(code_list: list[str]) -> str:
 
 _PATIENT = "{{context.patientId}}"
 _DXA_CODES = sorted(codes.DXA_LOINC_CODES)
-_RECORD_CODES = sorted(
-    {
-        *_DXA_CODES,
-        *(c.concept.code for c in codes.LAB_CODES),
-        *(c.concept.code for c in codes.VITAL_CODES),
-        codes.SMOKING_STATUS.code,
-    }
+# Exactly what the decision reads: DXA, labs, vitals, smoking, menopausal state, TNM M category.
+_RECORD_CODES = ",".join(
+    [
+        _loinc_search(
+            sorted(
+                {
+                    *_DXA_CODES,
+                    *(c.concept.code for c in codes.LAB_CODES),
+                    *(c.concept.code for c in codes.VITAL_CODES),
+                    codes.SMOKING_STATUS.code,
+                    *codes.DISTANT_METASTASES_CATEGORY_LOINC,
+                }
+            )
+        ),
+        *(f"{codes.SNOMED}|{code}" for code in sorted(codes.MENOPAUSE_STATES)),
+    ]
+)
+_PROCEDURES = ",".join(
+    [
+        *(f"{s}|{c}" for s, c in sorted(codes.DXA_PROCEDURE_CODES)),
+        *(
+            f"{c.concept.system}|{c.concept.code}"
+            for c in codes.CONDITION_CODES
+            if c.kind == "bilateral_oophorectomy"
+        ),
+    ]
 )
 _DXA_PROCEDURES = ",".join(f"{s}|{c}" for s, c in sorted(codes.DXA_PROCEDURE_CODES))
+# Conditions and medications are fetched whole: the problem and medication lists are the record
+# (an absent condition counts as absent), and ICD-10-CM codes match by ancestor, which a code
+# search cannot express. Referenced Medication resources come with their orders (_include).
 PATIENT_VIEW_PREFETCH: dict[str, str] = {
     "patient": f"Patient/{_PATIENT}",
-    "observations": f"Observation?patient={_PATIENT}&code={_loinc_search(_RECORD_CODES)}",
+    "observations": f"Observation?patient={_PATIENT}&code={_RECORD_CODES}",
     "conditions": f"Condition?patient={_PATIENT}",
-    "medicationStatements": f"MedicationStatement?patient={_PATIENT}",
-    "medicationRequests": f"MedicationRequest?patient={_PATIENT}",
-    "medicationAdministrations": f"MedicationAdministration?patient={_PATIENT}",
-    "procedures": f"Procedure?patient={_PATIENT}&code={_DXA_PROCEDURES}",
+    "medicationStatements": f"MedicationStatement?patient={_PATIENT}"
+    "&_include=MedicationStatement:medication",
+    "medicationRequests": f"MedicationRequest?patient={_PATIENT}"
+    "&_include=MedicationRequest:medication",
+    "medicationAdministrations": f"MedicationAdministration?patient={_PATIENT}"
+    "&_include=MedicationAdministration:medication",
+    "procedures": f"Procedure?patient={_PATIENT}&code={_PROCEDURES}",
 }
 ORDER_SELECT_PREFETCH: dict[str, str] = {
     "patient": f"Patient/{_PATIENT}",
@@ -195,9 +222,14 @@ def _card(
     summary: str,
     indicator: Indicator,
     detail: str,
-    patient_url: str,
+    patient_url: str | None,
     suggestions: list[Suggestion] | None = None,
+    links: list[Link] | None = None,
 ) -> Card:
+    all_links = (
+        [Link(label="Open the assessment in bonewise", url=patient_url)] if patient_url else []
+    )
+    all_links += links or []
     return Card(
         uuid=str(uuid.uuid5(_NS, key)),
         summary=_summary(summary),
@@ -209,7 +241,7 @@ def _card(
         ),
         suggestions=suggestions,
         selectionBehavior="at-most-one" if suggestions else None,
-        links=[Link(label="Open the assessment in bonewise", url=patient_url)],
+        links=all_links or None,
     )
 
 
@@ -234,20 +266,63 @@ def dxa_service_request(patient_id: str, reason: str) -> dict[str, Any]:
     }
 
 
-def _dxa_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+def _draft_suggestion(
+    key: str, label: str, description: str, resource: dict[str, Any]
+) -> Suggestion:
+    """A suggestion that drafts one resource; the clinician decides whether to sign it."""
     return Suggestion(
-        label="Order a DXA bone density scan",
+        label=label,
         uuid=str(uuid.uuid5(_NS, key + "/suggestion")),
         isRecommended=True,
-        actions=[
-            Action(
-                type="create",
-                description="Draft a DXA ServiceRequest for review and signing",
-                resource=dxa_service_request(patient_id, reason),
-            )
-        ],
+        actions=[Action(type="create", description=description, resource=resource)],
     )
 
+
+def _dxa_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+    return _draft_suggestion(
+        key,
+        "Order a DXA bone density scan",
+        "Draft a DXA ServiceRequest for review and signing",
+        dxa_service_request(patient_id, reason),
+    )
+
+
+def _denosumab_suggestion(patient_id: str, key: str, reason: str) -> Suggestion:
+    drug = codes.drug_code(codes.RXNORM, codes.EXPORT_DRUG_RXNORM["denosumab"])
+    assert drug is not None
+    concept = drug.concept
+    return _draft_suggestion(
+        key,
+        "Draft the overdue denosumab dose",
+        "Draft a denosumab MedicationRequest for review and signing",
+        {
+            "resourceType": "MedicationRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "medicationCodeableConcept": {
+                "coding": [
+                    {"system": concept.system, "code": concept.code, "display": concept.display}
+                ]
+            },
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "reasonCode": [{"text": reason}],
+        },
+    )
+
+
+# Urgency policy (issue 13): critical only for a denosumab lapse or a new fracture; warning for
+# a therapy or monitoring gap and a route to the clinician; info for information and data requests.
+TOPIC_INDICATOR: dict[str, Indicator] = {
+    "denosumab-lapse": "critical",
+    "new-fracture": "critical",
+    "therapy-gap": "warning",
+    "dxa-overdue": "warning",
+    "route-to-clinician": "warning",
+    "who-category": "info",
+    "confirm-metastases": "info",
+    "assumptions": "info",
+    "cannot-assess": "info",
+}
 
 _THERAPY = {True: "consider bone-directed therapy", False: "not indicated", None: "undetermined"}
 
@@ -264,7 +339,7 @@ def _guidelines_lines(assessment: Assessment) -> str:
     return "\n".join(lines)
 
 
-def _category_card(assessment: Assessment, key: str, patient_url: str) -> Card:
+def _category_card(assessment: Assessment, key: str, patient_url: str | None) -> Card:
     lowest = assessment.lowest_t_score
     if assessment.who_category is not None and lowest is not None:
         site = SITE_LABELS.get(lowest.site, lowest.site)
@@ -281,7 +356,7 @@ def _category_card(assessment: Assessment, key: str, patient_url: str) -> Card:
         )
     else:
         summary = "Bone density: no DXA result on record for the assessment"
-    indicator: Indicator = "warning" if assessment.who_category == "osteoporosis" else "info"
+    indicator: Indicator = "info"  # a category is information; gaps and lapses get their own card
     detail = (
         "Guidelines side by side (never merged into one verdict):\n\n"
         + _guidelines_lines(assessment)
@@ -298,7 +373,7 @@ def _category_card(assessment: Assessment, key: str, patient_url: str) -> Card:
 
 
 def _therapy_gap_card(
-    record: PatientRecord, assessment: Assessment, key: str, patient_url: str
+    record: PatientRecord, assessment: Assessment, key: str, patient_url: str | None
 ) -> Card | None:
     met = [name for name, d in assessment.guidelines.items() if d.bone_directed_therapy]
     if not met:
@@ -328,7 +403,7 @@ def _alert_card(
     assessment: Assessment,
     alert_ids: tuple[str, ...],
     key: str,
-    patient_url: str,
+    patient_url: str | None,
     *,
     topic: str,
     summary: str,
@@ -337,13 +412,13 @@ def _alert_card(
     alerts = [a for a in assessment.alerts if a.id in alert_ids]
     if not alerts:
         return None
-    indicator: Indicator = (
-        "critical" if any(a.severity == "critical" for a in alerts) else "warning"
-    )
+    indicator = TOPIC_INDICATOR[topic]
     detail = "\n\n".join(f"**{a.id}**: {a.text} ({a.citation}; {a.evidence})" for a in alerts)
     suggestions = None
-    if patient_id is not None:
+    if patient_id is not None and topic == "dxa-overdue":
         suggestions = [_dxa_suggestion(patient_id, f"{key}/{topic}", alerts[0].text[:200])]
+    elif patient_id is not None and topic == "denosumab-lapse":
+        suggestions = [_denosumab_suggestion(patient_id, f"{key}/{topic}", alerts[0].text[:200])]
     return _card(
         f"{key}/{topic}",
         topic=topic,
@@ -359,10 +434,14 @@ def patient_view_cards(
     record: PatientRecord,
     assessment: Assessment,
     *,
-    patient_url: str,
+    patient_url: str | None,
     fhir_patient_id: str | None = None,
+    assumptions: list[str] | None = None,
+    confirm_metastases: bool = False,
+    smart_launch_url: str | None = None,
 ) -> dict[str, Any]:
-    """The patient-view response: category, therapy gap, DXA due, denosumab lapse, stops."""
+    """The patient-view response: category, therapy gap, DXA due, denosumab lapse, new fracture,
+    stops, and (for an EHR chart) what was assumed and a request to confirm metastases."""
     key = f"{record.id}/{assessment.as_of.isoformat()}"
     pid = fhir_patient_id or record.id
     due = assessment.monitoring.next_dxa_due
@@ -391,8 +470,21 @@ def patient_view_cards(
             topic="denosumab-lapse",
             summary="Denosumab overdue: rebound vertebral-fracture risk; give the dose or plan "
             "a transition",
+            patient_id=pid,
+        ),
+        _alert_card(
+            assessment,
+            ("recent-fracture",),
+            key,
+            patient_url,
+            topic="new-fracture",
+            summary="Recent fragility fracture: review bone-directed therapy now",
         ),
     ]
+    if confirm_metastases:
+        cards.append(_confirm_metastases_card(key, patient_url, smart_launch_url, pid))
+    if assumptions:
+        cards.append(_assumptions_card(key, patient_url, assumptions))
     if assessment.automation.stopped:
         cards.append(
             _card(
@@ -407,78 +499,46 @@ def patient_view_cards(
     return CdsResponse(cards=[c for c in cards if c is not None]).model_dump(exclude_none=True)
 
 
-def status_independent_cards(
-    probes: list[tuple[PatientRecord, Assessment]],
-    *,
-    reason: str,
-    patient_url: str,
-    fhir_patient_id: str,
-) -> dict[str, Any]:
-    """Cards for a chart without menopausal status: only what holds whatever her status is.
-
-    `probes` are the same chart assessed once per possible menopausal status. The category and
-    the guideline verdicts depend on it, so they are not shown; an alert (DXA due, denosumab
-    lapse) or an automation stop is shown only if every probe raised it with the same words.
-    """
-    record, first = probes[0]
-    common = {(a.id, a.text) for a in first.alerts}
-    for _, other in probes[1:]:
-        common &= {(a.id, a.text) for a in other.alerts}
-    same_schedule = all(other.monitoring == first.monitoring for _, other in probes)
-    if not same_schedule:
-        common = {(i, t) for i, t in common if i not in ("no-baseline-dxa", "dxa-overdue")}
-    shared = first.model_copy(
-        update={"alerts": [a for a in first.alerts if (a.id, a.text) in common]}
-    )
-    key = f"{record.id}/{first.as_of.isoformat()}"
-    cards = cannot_assess_cards(
-        reason + "\n\nThe bone-density category and the guideline verdicts depend on menopausal "
-        "status and are not shown; cards below hold whatever her status is.",
+def _assumptions_card(key: str, patient_url: str | None, assumptions: list[str]) -> Card:
+    return _card(
+        f"{key}/assumptions",
+        topic="assumptions",
+        summary=f"Assessed from the problem and medication lists: {len(assumptions)} "
+        "assumption(s) listed",
+        indicator=TOPIC_INDICATOR["assumptions"],
+        detail="What the chart does not state was taken as follows; correct the chart or "
+        "bonewise if any is wrong:\n\n" + "\n".join(f"- {line}" for line in assumptions),
         patient_url=patient_url,
-        key=key,
-    )["cards"]
-    due = shared.monitoring.next_dxa_due
-    for card in (
-        _alert_card(
-            shared,
-            ("no-baseline-dxa", "dxa-overdue"),
-            key,
-            patient_url,
-            topic="dxa-overdue",
-            summary="No baseline DXA on record: order a bone density scan"
-            if any(a.id == "no-baseline-dxa" for a in shared.alerts)
-            else f"DXA overdue (was due {due.isoformat() if due else 'earlier'}): order a "
-            "repeat scan",
-            patient_id=fhir_patient_id,
-        ),
-        _alert_card(
-            shared,
-            ("denosumab-lapse",),
-            key,
-            patient_url,
-            topic="denosumab-lapse",
-            summary="Denosumab overdue: rebound vertebral-fracture risk; give the dose or plan "
-            "a transition",
-        ),
-    ):
-        if card is not None:
-            cards.append(card.model_dump(exclude_none=True))
-    stops = [a.automation for _, a in probes]
-    if all(s.stopped and s.reasons == stops[0].reasons for s in stops):
-        cards.append(
-            _card(
-                f"{key}/automation-stopped",
-                topic="route-to-clinician",
-                summary="Automated bone-health plans stopped: clinician review needed",
-                indicator="warning",
-                detail="; ".join(stops[0].reasons),
-                patient_url=patient_url,
-            ).model_dump(exclude_none=True)
+    )
+
+
+def _confirm_metastases_card(
+    key: str, patient_url: str | None, smart_launch_url: str | None, patient_id: str
+) -> Card:
+    links = []
+    if smart_launch_url:
+        links.append(
+            Link(
+                label="Record bone-metastasis status in bonewise",
+                url=smart_launch_url,
+                type="smart",
+                appContext=json.dumps({"patientId": patient_id, "record": "bone_metastases"}),
+            )
         )
-    return {"cards": cards}
+    return _card(
+        f"{key}/confirm-metastases",
+        topic="confirm-metastases",
+        summary="No bone metastases on the problem list: please confirm",
+        indicator=TOPIC_INDICATOR["confirm-metastases"],
+        detail="bonewise read this chart as having no bone metastases because none is on the "
+        "problem list and no TNM staging says otherwise. Metastases change the plan (exercise "
+        "loading, bone-directed therapy dose): confirm, or record them.",
+        patient_url=patient_url,
+        links=links,
+    )
 
 
-def cannot_assess_cards(reason: str, *, patient_url: str, key: str) -> dict[str, Any]:
+def cannot_assess_cards(reason: str, *, patient_url: str | None, key: str) -> dict[str, Any]:
     """One info card saying what bonewise is missing, instead of a silent nothing."""
     card = _card(
         f"{key}/cannot-assess",
@@ -507,43 +567,27 @@ def prefetch_resources(prefetch: dict[str, Any] | None) -> list[dict[str, Any]]:
     return found
 
 
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _codings(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-
-
 def dxa_dates(resources: list[dict[str, Any]]) -> list[date]:
     """Dates of DXA results (LOINC DXA Observations) and DXA procedures in plain FHIR JSON."""
     days = []
     for res in resources:
         kind = res.get("resourceType")
-        if res.get("status") in ("entered-in-error", "cancelled", "not-done"):
+        if read.status_skip_reason(res) is not None:
             continue
         if kind == "Observation":
-            codings = _codings(res.get("code")) + [
-                c for comp in res.get("component") or [] for c in _codings(comp.get("code"))
+            codings = read.codings(res.get("code")) + [
+                c for comp in res.get("component") or [] for c in read.codings(comp.get("code"))
             ]
-            if any(codes.dxa_code(str(c.get("code")), c.get("system")) for c in codings):
+            if any(codes.dxa_code(c.code, c.system) for c in codings):
                 period = res.get("effectivePeriod") or {}
-                day = _day(res.get("effectiveDateTime")) or _day(period.get("start"))
+                day = read.day(res.get("effectiveDateTime")) or read.day(period.get("start"))
                 if day:
                     days.append(day)
         elif kind == "Procedure" and any(
-            codes.is_dxa_procedure(c.get("system"), str(c.get("code")))
-            for c in _codings(res.get("code"))
+            codes.is_dxa_procedure(c.system, c.code) for c in read.codings(res.get("code"))
         ):
             period = res.get("performedPeriod") or {}
-            day = _day(res.get("performedDateTime")) or _day(period.get("start"))
+            day = read.day(res.get("performedDateTime")) or read.day(period.get("start"))
             if day:
                 days.append(day)
     return sorted(days)
@@ -564,16 +608,17 @@ def on_aromatase_inhibitor(resources: list[dict[str, Any]]) -> bool:
     for res in resources:
         if res.get("resourceType") not in kinds:
             continue
-        if res.get("status") in ("entered-in-error", "cancelled", "not-taken"):
+        if read.status_skip_reason(res) is not None:
             continue
         concept = res.get("medicationCodeableConcept")
         reference = (res.get("medicationReference") or {}).get("reference")
         if concept is None and isinstance(reference, str):
             concept = (contained.get(reference) or medications.get(reference) or {}).get("code")
-        for coding in _codings(concept):
-            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
-            if drug is not None and drug.drug_class == "aromatase_inhibitor":
-                return True
+        match = codes.match_drug(
+            [(c.system, c.code, c.display) for c in read.codings(concept)], read.text(concept)
+        )
+        if match is not None and match.drug.drug_class == "aromatase_inhibitor":
+            return True
     return False
 
 
@@ -592,11 +637,12 @@ def aromatase_inhibitor_orders(
         ref = f"MedicationRequest/{res.get('id')}"
         if chosen and ref not in chosen:
             continue
-        for coding in _codings(res.get("medicationCodeableConcept")):
-            drug = codes.drug_code(coding.get("system"), str(coding.get("code")))
-            if drug is not None and drug.drug_class == "aromatase_inhibitor":
-                found.append((ref, drug))
-                break
+        concept = res.get("medicationCodeableConcept")
+        match = codes.match_drug(
+            [(c.system, c.code, c.display) for c in read.codings(concept)], read.text(concept)
+        )
+        if match is not None and match.drug.drug_class == "aromatase_inhibitor":
+            found.append((ref, match.drug))
     return found
 
 
@@ -607,7 +653,7 @@ def order_select_cards(
     selections: list[str] | None,
     resources: list[dict[str, Any]],
     as_of: date,
-    patient_url: str,
+    patient_url: str | None,
 ) -> dict[str, Any]:
     """The order-select response: a warning card when an AI is ordered with no recent DXA."""
     orders = aromatase_inhibitor_orders(draft_orders, selections)

@@ -39,8 +39,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bonewise.clinical.models import AromataseInhibitor, BoneAgent, MenopausalStatus, Site, Smoking
+from bonewise.clinical.models import MenopausalStatus, Site, Smoking
 from bonewise.evidence import Evidence
+from bonewise.terminology import icd10cm, snomed_value_sets
 
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -82,10 +83,19 @@ DxaKind = Literal["bmd", "t_score", "z_score"]
 Laterality = Literal["left", "right"]
 LabKind = Literal["25_oh_vitamin_d", "serum_calcium", "creatinine_clearance"]
 VitalKind = Literal["height", "weight", "bmi"]
-DrugClass = Literal["aromatase_inhibitor", "bone_directed_therapy"]
+DrugClass = Literal[
+    "aromatase_inhibitor", "bone_directed_therapy", "glucocorticoid", "gnrh_agonist", "serm"
+]
 RxNormTermType = Literal["ingredient", "clinical_drug", "branded_drug", "brand_name", "pack"]
 ConditionKind = Literal[
-    "breast_cancer", "osteoporosis", "osteopenia", "fracture", "bone_metastases"
+    "breast_cancer",
+    "osteoporosis",
+    "osteopenia",
+    "fracture",
+    "bone_metastases",
+    "long_term_steroids",
+    "bilateral_oophorectomy",
+    "rheumatoid_arthritis",
 ]
 
 
@@ -127,7 +137,8 @@ class VitalCode:
 class DrugCode:
     concept: Concept
     drug_class: DrugClass
-    agent: AromataseInhibitor | BoneAgent
+    # an AromataseInhibitor or BoneAgent for those classes; the ingredient name for the others
+    agent: str
     term_type: RxNormTermType
 
 
@@ -336,7 +347,7 @@ def _rx(
     code: str,
     display: str,
     drug_class: DrugClass,
-    agent: AromataseInhibitor | BoneAgent,
+    agent: str,
     term_type: RxNormTermType,
     evidence: Evidence,
     verified_in: str,
@@ -353,6 +364,11 @@ def _local_drug(agent: Any, drug_class: DrugClass) -> DrugCode:
 
 _AI: DrugClass = "aromatase_inhibitor"
 _BTA: DrugClass = "bone_directed_therapy"
+_GC: DrugClass = "glucocorticoid"
+_GNRH: DrugClass = "gnrh_agonist"
+_SERM: DrugClass = "serm"
+_RX_H02AB = "RxClass ATC H02AB ingredient list as published in a public corticosteroid code review"
+_RX_RECALL = "best recollection of the RxNorm code; UNCONFIRMED: check RxNav"
 
 DRUG_CODES: tuple[DrugCode, ...] = (
     # Aromatase inhibitors: clinical drugs [C]
@@ -457,7 +473,183 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "Synthea osteoporosis module (MedicationOrder)",
     ),
     _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
+    # ibandronate: no RxNorm code verified yet (exported with its bonewise local code); an
+    # EHR's ibandronate or Boniva order is matched by name (DRUG_NAMES) and flagged.
+    # Oral glucocorticoids: ingredients (RxClass ATC H02AB members, as listed in a public review)
+    _rx("8640", "prednisone", _GC, "prednisone", "ingredient", "secondary", _RX_H02AB),
+    _rx("8638", "prednisolone", _GC, "prednisolone", "ingredient", "secondary", _RX_H02AB),
+    _rx(
+        "6902",
+        "methylprednisolone",
+        _GC,
+        "methylprednisolone",
+        "ingredient",
+        "secondary",
+        _RX_H02AB,
+    ),
+    _rx("3264", "dexamethasone", _GC, "dexamethasone", "ingredient", "secondary", _RX_H02AB),
+    _rx("5492", "hydrocortisone", _GC, "hydrocortisone", "ingredient", "secondary", _RX_H02AB),
+    _rx(
+        "198145",
+        "prednisone 10 MG Oral Tablet",
+        _GC,
+        "prednisone",
+        "clinical_drug",
+        "secondary",
+        "a FHIR de-duplication test fixture (predniSONE 10 mg tablet)",
+    ),
+    _rx(
+        "312617",
+        "prednisone 5 MG Oral Tablet",
+        _GC,
+        "prednisone",
+        "clinical_drug",
+        "secondary",
+        "in the VSAC oral glucocorticoid value set (below); its name from recollection",
+    ),
+    # Tamoxifen (recognised so it is not reported as unknown; no rule reads it yet)
+    _rx("10324", "tamoxifen", _SERM, "tamoxifen", "ingredient", "unconfirmed", _RX_RECALL),
+    _rx(
+        "198240",
+        "tamoxifen 20 MG Oral Tablet",
+        _SERM,
+        "tamoxifen",
+        "clinical_drug",
+        "unconfirmed",
+        _RX_RECALL,
+    ),
+    # GnRH agonists (ovarian suppression)
+    _rx("50610", "goserelin", _GNRH, "goserelin", "ingredient", "unconfirmed", _RX_RECALL),
+    _rx("42375", "leuprolide", _GNRH, "leuprolide", "ingredient", "unconfirmed", _RX_RECALL),
+    _rx("38782", "triptorelin", _GNRH, "triptorelin", "ingredient", "unconfirmed", _RX_RECALL),
 )
+
+# VSAC value set "Glucocorticoids (oral only)", OID 2.16.840.1.113883.3.464.1003.196.12.1266
+# (eCQM update 2020-05-07; semantic clinical drugs of oral cortisone, dexamethasone,
+# hydrocortisone, prednisone, prednisolone, methylprednisolone, triamcinolone, betamethasone,
+# fludrocortisone). The value set does not name the agent of each code, so these are read as "an
+# oral glucocorticoid"; codes with a row of their own above keep it. The same VSAC release's
+# "Aromatase Inhibitors" set (...196.12.1265) lists 199224, 200064 and 310261, as above.
+_VSAC_ORAL_GC = (
+    "VSAC value set Glucocorticoids (oral only) 2.16.840.1.113883.3.464.1003.196.12.1266"
+)
+_VSAC_ORAL_GC_CODES = [
+    "1005830",
+    "1013114",
+    "1085728",
+    "1303125",
+    "1303132",
+    "1303135",
+    "197577",
+    "197579",
+    "197580",
+    "197581",
+    "197582",
+    "197583",
+    "197783",
+    "197787",
+    "197969",
+    "197971",
+    "197973",
+    "198142",
+    "198144",
+    "198145",
+    "198146",
+    "198148",
+    "199343",
+    "199771",
+    "199967",
+    "205301",
+    "249066",
+    "259966",
+    "283077",
+    "309684",
+    "309686",
+    "312614",
+    "312615",
+    "312617",
+    "313979",
+    "315187",
+    "328161",
+    "343033",
+    "429199",
+    "643123",
+    "643127",
+    "702306",
+    "759481",
+    "759697",
+    "762675",
+    "763179",
+    "763181",
+    "763183",
+    "763185",
+    "793099",
+    "794979",
+    "828248",
+    "846192",
+]
+_KNOWN_RXNORM = {d.concept.code for d in DRUG_CODES}
+DRUG_CODES += tuple(
+    _rx(
+        code,
+        "oral glucocorticoid",
+        _GC,
+        "oral glucocorticoid",
+        "clinical_drug",
+        "secondary",
+        _VSAC_ORAL_GC,
+    )
+    for code in _VSAC_ORAL_GC_CODES
+    if code not in _KNOWN_RXNORM
+)
+
+# When a drug code is not in DRUG_CODES, the ingredient or brand name in the coding display or
+# the text is matched instead (flagged "matched by name" on import). Longest names first, so
+# "methylprednisolone" is not read as "prednisolone". Routes other than oral/systemic are not a
+# glucocorticoid exposure, so topical and inhaled products are left unmatched.
+DRUG_NAMES: tuple[tuple[str, DrugClass, str], ...] = tuple(
+    sorted(
+        (
+            ("anastrozole", _AI, "anastrozole"),
+            ("arimidex", _AI, "anastrozole"),
+            ("letrozole", _AI, "letrozole"),
+            ("femara", _AI, "letrozole"),
+            ("exemestane", _AI, "exemestane"),
+            ("aromasin", _AI, "exemestane"),
+            ("denosumab", _BTA, "denosumab"),
+            ("prolia", _BTA, "denosumab"),
+            ("zoledronic", _BTA, "zoledronic_acid"),
+            ("zoledronate", _BTA, "zoledronic_acid"),
+            ("reclast", _BTA, "zoledronic_acid"),
+            ("aclasta", _BTA, "zoledronic_acid"),
+            ("zometa", _BTA, "zoledronic_acid"),
+            ("alendron", _BTA, "alendronate"),
+            ("fosamax", _BTA, "alendronate"),
+            ("risedron", _BTA, "risedronate"),
+            ("actonel", _BTA, "risedronate"),
+            ("atelvia", _BTA, "risedronate"),
+            ("ibandron", _BTA, "ibandronate"),
+            ("boniva", _BTA, "ibandronate"),
+            ("methylprednisolone", _GC, "methylprednisolone"),
+            ("medrol", _GC, "methylprednisolone"),
+            ("prednisolone", _GC, "prednisolone"),
+            ("prednisone", _GC, "prednisone"),
+            ("deltasone", _GC, "prednisone"),
+            ("dexamethasone", _GC, "dexamethasone"),
+            ("hydrocortisone", _GC, "hydrocortisone"),
+            ("tamoxifen", _SERM, "tamoxifen"),
+            ("nolvadex", _SERM, "tamoxifen"),
+            ("goserelin", _GNRH, "goserelin"),
+            ("zoladex", _GNRH, "goserelin"),
+            ("leuprolide", _GNRH, "leuprolide"),
+            ("leuprorelin", _GNRH, "leuprolide"),
+            ("lupron", _GNRH, "leuprolide"),
+            ("triptorelin", _GNRH, "triptorelin"),
+        ),
+        key=lambda row: -len(row[0]),
+    )
+)
+_NOT_SYSTEMIC = ("topical", "cream", "ointment", "lotion", "inhal", "nasal", "ophthalmic", "otic")
 
 # bonewise local drug codes (system BONEWISE, never RxNorm): the agent by name, written beside
 # the RxNorm coding on export so a record round-trips even where no verified RxNorm code exists
@@ -477,72 +669,42 @@ LOCAL_DRUG_CODES: tuple[DrugCode, ...] = tuple(
 )
 
 # --- SNOMED CT: conditions ---------------------------------------------------------------------
-_SYNTHEA_MAP = "Synthea code maps (ICD-10 -> SNOMED) and generated bundles"
 
 
 def _sct(code: str, display: str, evidence: Evidence, verified_in: str) -> Concept:
     return Concept(SNOMED, code, display, evidence, verified_in)
 
 
-CONDITION_CODES: tuple[ConditionCode, ...] = (
+def _value_set_concept(row: dict[str, str | bool]) -> Concept:
+    evidence: Any = row["evidence"]
+    where = snomed_value_sets.PROVENANCE[str(row["source"])]
+    return _sct(str(row["code"]), str(row["display"]), evidence, where)
+
+
+_CONDITION_SETS: tuple[ConditionKind, ...] = (
+    "breast_cancer",
+    "osteoporosis",
+    "osteopenia",
+    "bone_metastases",
+    "fracture",
+    "bilateral_oophorectomy",
+)
+# SNOMED CT conditions, from the versioned value-set file (terminology/snomed_value_sets.py).
+CONDITION_CODES: tuple[ConditionCode, ...] = tuple(
     ConditionCode(
-        _sct(
-            "254837009",
-            "Malignant neoplasm of breast (disorder)",
-            "confirmed",
-            "mCODE and Synthea (clinical-reference.md s8)",
-        ),
-        "breast_cancer",
-    ),
-    ConditionCode(
-        _sct(
-            "64859006",
-            "Osteoporosis (disorder)",
-            "confirmed",
-            "many sources; Synthea osteoporosis module",
-        ),
-        "osteoporosis",
-    ),
-    ConditionCode(
-        _sct("312894000", "Osteopenia (disorder)", "confirmed", "UMLS MRCONSO line (s8)"),
-        "osteopenia",
-    ),
-    ConditionCode(
-        _sct(
-            "94222008",
-            "Secondary malignant neoplasm of bone (disorder)",
-            "secondary",
-            "a clinical-trial matcher's SNOMED code list",
-        ),
-        "bone_metastases",
-    ),
-    ConditionCode(
-        _sct(
-            "443165006", "Pathological fracture due to osteoporosis (disorder)", "secondary", _SEC8
-        ),
-        "fracture",
-        fracture_site="site not coded (osteoporotic)",
-    ),
-    ConditionCode(
-        _sct("125605004", "Fracture of bone (disorder)", "secondary", "a fracture code list"),
-        "fracture",
-        fracture_site="site not coded",
-    ),
-    ConditionCode(
-        _sct("359817006", "Closed fracture of hip (disorder)", "secondary", _SYNTHEA_MAP),
-        "fracture",
-        fracture_site="hip",
-    ),
-    ConditionCode(
-        _sct("65966004", "Fracture of forearm (disorder)", "secondary", "a SNOMED value set"),
-        "fracture",
-        fracture_site="forearm",
-    ),
-    ConditionCode(
-        _sct("263102004", "Fracture subluxation of wrist (disorder)", "secondary", _SYNTHEA_MAP),
-        "fracture",
-        fracture_site="wrist",
-    ),
+        _value_set_concept(row),
+        kind,
+        fracture_site=str(row["site"]) if "site" in row else None,
+        vertebral=bool(row.get("vertebral", False)),
+    )
+    for kind in _CONDITION_SETS
+    for row in snomed_value_sets.VALUE_SETS[kind]
+)
+# mCODE TNM distant metastases category (LOINC 21907-1 clinical, 21901-4 pathological) and the
+# SNOMED CT answers meaning "no distant metastasis" (M0).
+DISTANT_METASTASES_CATEGORY_LOINC: frozenset[str] = frozenset({"21907-1", "21901-4"})
+M0_CATEGORY_SNOMED: frozenset[str] = frozenset(
+    str(row["code"]) for row in snomed_value_sets.VALUE_SETS["distant_metastasis_m0"]
 )
 
 # --- Smoking status (LOINC 72166-2 with SNOMED CT answers; US Core / IPS smoking status) --------
@@ -570,21 +732,9 @@ SMOKING_ANSWERS: dict[str, tuple[Concept, Smoking]] = {
 SMOKING_EXPORT: dict[str, str] = {"current": "77176002", "past": "8517006", "never": "266919005"}
 
 # --- Menopausal status (SNOMED CT findings) ---------------------------------------------------
-_MENO_SRC = "a public SNOMED CT value set of menopausal states"
-_MENOPAUSE_ROWS: tuple[tuple[str, str, Evidence, str, MenopausalStatus], ...] = (
-    ("22636003", "Premenopausal state (finding)", "secondary", _MENO_SRC, "premenopausal"),
-    (
-        "307409000",
-        "Perimenopausal state (finding)",
-        "unconfirmed",
-        "one codebase, marked 'to confirm' there",
-        "perimenopausal",
-    ),
-    ("76498008", "Postmenopausal state (finding)", "secondary", _MENO_SRC, "postmenopausal"),
-)
 MENOPAUSE_STATES: dict[str, tuple[Concept, MenopausalStatus]] = {
-    code: (_sct(code, display, evidence, where), status)
-    for code, display, evidence, where, status in _MENOPAUSE_ROWS
+    str(row["code"]): (_value_set_concept(row), row["status"])  # type: ignore[misc]
+    for row in snomed_value_sets.VALUE_SETS["menopause"]
 }
 MENOPAUSE_EXPORT: dict[str, str] = {status: code for code, (_, status) in MENOPAUSE_STATES.items()}
 
@@ -703,7 +853,60 @@ def drug_class(system: str | None, code: str) -> DrugClass | None:
 
 
 def condition_code(system: str | None, code: str) -> ConditionCode | None:
-    return _CONDITION_BY_CODE.get(code) if _in(system, SNOMED) else None
+    """The condition entry for a SNOMED CT code (value-set file) or an ICD-10-CM code (by ancestor)."""
+    if _in(system, SNOMED):
+        return _CONDITION_BY_CODE.get(code)
+    if icd10cm.is_icd10cm(system):
+        return _icd10cm_condition(code)
+    return None
+
+
+def _icd10cm_condition(code: str) -> ConditionCode | None:
+    found = icd10cm.match(code)
+    if found is None:
+        return None
+    where = f"CMS ICD-10-CM via simple-icd-10-cm (descendant of {found.root.code})"
+    return ConditionCode(
+        Concept(icd10cm.ICD10CM, found.code, found.display, "confirmed", where),
+        found.root.kind,
+        fracture_site=found.root.fracture_site,
+        vertebral=found.vertebral,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DrugMatch:
+    drug: DrugCode
+    by_name: bool  # True: the code was unknown and the ingredient name in display/text matched
+
+
+def drug_by_name(text: str | None) -> DrugCode | None:
+    """The drug whose ingredient or brand name appears in a display or text, else None."""
+    words = (text or "").lower()[:500]
+    if not words or any(route in words for route in _NOT_SYSTEMIC):
+        return None
+    for name, drug_class_, agent in DRUG_NAMES:
+        if name in words:
+            concept = Concept(
+                BONEWISE, agent, f"{agent} (matched by name in {text!r})", "policy", "name match"
+            )
+            return DrugCode(concept, drug_class_, agent, "ingredient")
+    return None
+
+
+def match_drug(
+    codings: list[tuple[str | None, str | None, str | None]], text: str | None
+) -> DrugMatch | None:
+    """A drug from (system, code, display) codings: by code first, then by name, flagged."""
+    for system, code, _ in codings:
+        found = drug_code(system, code or "")
+        if found is not None:
+            return DrugMatch(found, by_name=False)
+    for candidate in (*(display for _, _, display in codings), text):
+        named = drug_by_name(candidate)
+        if named is not None:
+            return DrugMatch(named, by_name=True)
+    return None
 
 
 def condition_kind(system: str | None, code: str) -> ConditionKind | None:
@@ -720,7 +923,10 @@ def is_dxa_procedure(system: str | None, code: str) -> bool:
 
 
 def concept(system: str, code: str) -> Concept | None:
-    """Any concept in the tables by system and code."""
+    """Any concept in the tables by system and code (ICD-10-CM by ancestor)."""
+    if icd10cm.is_icd10cm(system):
+        found = _icd10cm_condition(code)
+        return found.concept if found else None
     return _ALL.get((normalise_system(system), code))
 
 

@@ -153,3 +153,25 @@ def test_export_to_stdout_without_assessment_holds_only_the_record() -> None:
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert "Patient" in kinds
     assert not kinds & {"RiskAssessment", "CarePlan", "Provenance"}
+
+
+def test_export_a_stored_patient_and_read_it_back(store_url: str, tmp_path: Path) -> None:
+    saved = runner.invoke(app, ["patient", "add", str(EXAMPLES / "osteoporosis.json")])
+    assert saved.exit_code == 0, saved.output
+    record_id = json.loads((EXAMPLES / "osteoporosis.json").read_text())["id"]
+    out = tmp_path / "bundle.json"
+    result = runner.invoke(app, ["fhir", "export", "--patient", record_id, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with UnitOfWork(open_store(store_url)) as uow:
+        stored = PatientRepository(uow.session).get_or_raise(record_id)
+    today = __import__("datetime").date.today()
+    assert import_fhir(out.read_text(), today=today).record == stored
+
+
+def test_export_needs_exactly_one_source(store_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "b.json"
+    neither = runner.invoke(app, ["fhir", "export", "-o", str(out)])
+    assert neither.exit_code == 2 and "one of them" in neither.stderr
+    missing = runner.invoke(app, ["fhir", "export", "--patient", "nobody", "-o", str(out)])
+    assert missing.exit_code == 2 and "nobody" in missing.stderr
+    assert not out.exists()

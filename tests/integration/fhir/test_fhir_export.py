@@ -45,6 +45,13 @@ def test_import_assess_export_import_preserves_every_value(path: Path) -> None:
     assert export_bundle(back, assess(back, as_of=TODAY), generated_at=AT) == bundle
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_gives_the_same_decisions_after_export_and_import(path: Path) -> None:
+    record = load_patient_file(path, today=TODAY)
+    _, back = _round_trip(record)
+    assert assess(back, as_of=TODAY).to_json() == assess(record, as_of=TODAY).to_json()
+
+
 def test_facility_precision_travels_with_each_dxa_result() -> None:
     data = json.loads((ROOT / "examples/patients/osteoporosis.json").read_text())
     data["dxa_scans"][1]["facility_precision_pct"] = {"lumbar_spine": 0.9, "total_hip": 1.1}

@@ -48,8 +48,11 @@ def test_synthea_bundle_becomes_a_validated_record() -> None:
         ("serum_calcium", 9.4, "mg/dL"),
     ]
     assert record.risk_factors.smoking == "past"
-    # Unknown is not zero: nothing in the bundle says "no bone metastases".
-    assert record.risk_factors.bone_metastases is None
+    # An EHR never records "no bone metastases": none on the problem list counts as none, and
+    # the import says so and asks the clinician to confirm.
+    assert record.risk_factors.bone_metastases is False
+    metastases = [a for a in result.report.assumptions if a.field == "risk_factors.bone_metastases"]
+    assert metastases and metastases[0].basis == "absent-from-record" and metastases[0].confirm
 
 
 def test_unknown_codes_and_unread_resources_are_reported_not_dropped() -> None:
@@ -212,11 +215,13 @@ def _t_score(value: Any, day: str = "2025-01-01", subject: str = "Patient/p1") -
     }
 
 
-def test_menopausal_status_missing_names_the_field_and_can_be_given() -> None:
+def test_menopausal_status_missing_is_inferred_said_so_and_can_be_given() -> None:
     bundle = _bundle()
     del bundle["entry"][1]
-    with pytest.raises(FhirImportError, match=r"patient\.menopausal_status"):
-        import_fhir(bundle, today=TODAY)
+    result = import_fhir(bundle, today=TODAY)
+    inferred = [a for a in result.report.assumptions if a.field == "patient.menopausal_status"]
+    assert inferred and inferred[0].basis == "inferred"
+    assert result.record.patient.menopausal_status == inferred[0].value
     record = import_fhir(bundle, today=TODAY, menopausal_status="premenopausal").record
     assert record.patient.menopausal_status == "premenopausal"
 

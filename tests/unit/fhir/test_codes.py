@@ -53,7 +53,7 @@ def test_laterality_is_recorded_for_sided_codes() -> None:
         ("RxNorm", "262485", "aromatase_inhibitor"),
         (codes.RXNORM, "993452", "bone_directed_therapy"),
         (codes.RXNORM, "1114085", "bone_directed_therapy"),
-        (codes.RXNORM, "10324", None),  # tamoxifen is not an aromatase inhibitor
+        (codes.RXNORM, "10324", "serm"),  # tamoxifen is not an aromatase inhibitor
         (codes.RXNORM, "1657981", None),  # a wrong "AI" code seen in a public codebase
         (codes.LOINC, "199224", None),
     ],

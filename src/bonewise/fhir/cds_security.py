@@ -1,0 +1,171 @@
+"""CDS Hooks 2.0 security: verify the JWT a CDS client (the EHR) sends with every call.
+
+The client signs a JWT with its private key and sends it as `Authorization: Bearer <jwt>`. bonewise
+accepts it when
+- `iss` is a configured trusted issuer, and the signature verifies against that issuer's JWKS
+  (fetched from its JWKS URL, or read from a local JWKS file), with the key named by `kid`;
+- `aud` is this service's URL (BONEWISE_PUBLIC_URL + /cds-services/<id>, or a configured audience);
+- `exp` has not passed, `iat` is present, and `jti` has not been seen before (no replay).
+Algorithms: ES384 and RS384 (the two CDS Hooks 2.0 names), and their 256/512 siblings.
+
+Configuration (environment):
+    BONEWISE_CDS_TRUSTED_ISSUERS  JSON: {"<iss>": {"jwks_url": "https://..."} | {"jwks_file": "/path"}}
+    BONEWISE_CDS_AUDIENCE         optional: the audience to expect instead of the service URL
+    BONEWISE_CDS_ALLOW_UNAUTHENTICATED=1   local development only: accept calls without a token
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+TRUSTED_ISSUERS_ENV = "BONEWISE_CDS_TRUSTED_ISSUERS"
+AUDIENCE_ENV = "BONEWISE_CDS_AUDIENCE"
+ALLOW_UNAUTHENTICATED_ENV = "BONEWISE_CDS_ALLOW_UNAUTHENTICATED"
+ALGORITHMS = ("ES384", "RS384", "ES256", "RS256", "ES512", "RS512")
+MAX_TOKEN_CHARS = 16_384
+# Tokens with a longer life than this are refused (CDS Hooks advises a lifetime of minutes).
+MAX_LIFETIME_SECONDS = 3600
+_JTI_CACHE_MAX = 100_000
+
+
+class CdsAuthError(Exception):
+    """The call is not from a trusted CDS client; the message says why, in the client's terms."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedIssuer:
+    iss: str
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedClient:
+    iss: str
+    sub: str | None
+    jti: str
+
+
+def allow_unauthenticated() -> bool:
+    return os.environ.get(ALLOW_UNAUTHENTICATED_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def trusted_issuers() -> dict[str, TrustedIssuer]:
+    """The configured issuers; a malformed setting is an error, never an open door."""
+    raw = os.environ.get(TRUSTED_ISSUERS_ENV, "").strip()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CdsAuthError(f"{TRUSTED_ISSUERS_ENV} is not JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise CdsAuthError(f"{TRUSTED_ISSUERS_ENV} must map each issuer to its JWKS")
+    issuers = {}
+    for iss, where in data.items():
+        if not isinstance(where, dict) or not (where.get("jwks_url") or where.get("jwks_file")):
+            raise CdsAuthError(f"{TRUSTED_ISSUERS_ENV}: issuer {iss!r} needs jwks_url or jwks_file")
+        file = where.get("jwks_file")
+        issuers[iss] = TrustedIssuer(iss, where.get("jwks_url"), Path(file) if file else None)
+    return issuers
+
+
+class _JwksKeys:
+    """Signing keys per issuer: a PyJWKClient (with its cache) for URLs, a parsed file otherwise."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._lock = threading.Lock()
+
+    def key(self, issuer: TrustedIssuer, token: str) -> Any:
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        if issuer.jwks_file is not None:
+            try:
+                keys = jwt.PyJWKSet.from_json(issuer.jwks_file.read_text(encoding="utf-8"))
+            except (OSError, jwt.PyJWKSetError) as exc:
+                raise CdsAuthError(f"JWKS file of {issuer.iss!r} is unreadable: {exc}") from exc
+            for candidate in keys.keys:
+                if kid is None or candidate.key_id == kid:
+                    return candidate
+            raise CdsAuthError(f"no key {kid!r} in the JWKS of {issuer.iss!r}")
+        assert issuer.jwks_url is not None
+        with self._lock:
+            client = self._clients.get(issuer.jwks_url)
+            if client is None:
+                client = jwt.PyJWKClient(issuer.jwks_url, cache_keys=True, timeout=5)
+                self._clients[issuer.jwks_url] = client
+        try:
+            return client.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientError as exc:
+            raise CdsAuthError(f"cannot get the signing key of {issuer.iss!r}: {exc}") from exc
+
+
+class _SeenTokens:
+    """jti values seen and not yet expired (a replayed token is refused)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def first_use(self, iss: str, jti: str, exp: float) -> bool:
+        now = time.time()
+        with self._lock:
+            if len(self._seen) >= _JTI_CACHE_MAX:
+                self._seen = {k: e for k, e in self._seen.items() if e > now}
+            if len(self._seen) >= _JTI_CACHE_MAX:
+                raise CdsAuthError("too many live tokens: try again shortly")
+            if (iss, jti) in self._seen:
+                return False
+            self._seen[(iss, jti)] = exp
+            return True
+
+
+_KEYS = _JwksKeys()
+_SEEN = _SeenTokens()
+
+
+def verify_client_token(authorization: str | None, *, audience: str) -> VerifiedClient:
+    """Check the bearer JWT of a CDS Hooks call; raises CdsAuthError with the reason."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise CdsAuthError("no bearer token: CDS clients must send a signed JWT (CDS Hooks 2.0)")
+    token = authorization[7:].strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise CdsAuthError("token too long")
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise CdsAuthError(f"not a JWT: {exc}") from exc
+    iss = unverified.get("iss")
+    issuers = trusted_issuers()
+    if not isinstance(iss, str) or iss not in issuers:
+        raise CdsAuthError(f"issuer {iss!r} is not trusted by this bonewise")
+    expected = os.environ.get(AUDIENCE_ENV) or audience
+    key = _KEYS.key(issuers[iss], token)
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=list(ALGORITHMS),
+            audience=expected,
+            issuer=iss,
+            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+            leeway=30,
+        )
+    except jwt.InvalidTokenError as exc:
+        raise CdsAuthError(f"token refused: {exc}") from exc
+    if float(claims["exp"]) - float(claims["iat"]) > MAX_LIFETIME_SECONDS:
+        raise CdsAuthError(f"token lifetime over {MAX_LIFETIME_SECONDS} s")
+    jti = str(claims["jti"])
+    if not _SEEN.first_use(iss, jti, float(claims["exp"])):
+        raise CdsAuthError("token already used (jti replay)")
+    sub = claims.get("sub")
+    return VerifiedClient(iss, str(sub) if sub is not None else None, jti)

@@ -1,0 +1,135 @@
+"""One FHIR reader for the small things every path reads: dates, statuses, codings, references.
+
+Used by the single-patient import (bonewise.fhir.importer and its readers) and the CDS Hooks
+service (bonewise.fhir.cds_cards), so a partial date or an entered-in-error resource means the
+same thing on every path. Works on parsed JSON (dicts) and on fhir.resources models alike.
+
+The rules, once:
+- Partial dates: a FHIR date of year ("2024") or year-month ("2024-03") precision is read as the
+  first day of that year or month, and the reader says it was imprecise. A dateTime keeps its
+  calendar day (the time and zone are dropped).
+- Skipped statuses: a resource whose `status` is entered-in-error, cancelled, not-taken, not-done,
+  revoked or refuted, or whose `verificationStatus` is refuted or entered-in-error, is not part of
+  the record: it was never true, or never happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from bonewise.terminology import codes
+
+SKIPPED_STATUSES: frozenset[str] = frozenset(
+    {"entered-in-error", "cancelled", "not-taken", "not-done", "revoked", "refuted"}
+)
+SKIPPED_VERIFICATION: frozenset[str] = frozenset({"refuted", "entered-in-error"})
+Precision = Literal["year", "month", "day"]
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str  # normalised (canonical URI)
+    code: str
+    display: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FhirDate:
+    day: date
+    precision: Precision
+
+    @property
+    def imprecise(self) -> bool:
+        return self.precision != "day"
+
+
+def field(obj: Any, name: str) -> Any:
+    """obj.name for a model, obj[name] for a dict, None otherwise."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def read_date(value: Any) -> FhirDate | None:
+    """A FHIR date, dateTime or instant (string or parsed) -> its day and precision.
+
+    Raises ValueError for text that is not a date.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return FhirDate(value.date(), "day")
+    if isinstance(value, date):
+        return FhirDate(value, "day")
+    text = str(value).strip()
+    if len(text) == 4:
+        return FhirDate(date(int(text), 1, 1), "year")
+    if len(text) == 7:
+        return FhirDate(date(int(text[:4]), int(text[5:7]), 1), "month")
+    return FhirDate(date.fromisoformat(text[:10]), "day")
+
+
+def day(value: Any) -> date | None:
+    """read_date without the precision; None for text that is not a date."""
+    try:
+        found = read_date(value)
+    except ValueError:
+        return None
+    return found.day if found else None
+
+
+def status_skip_reason(resource: Any) -> str | None:
+    """Why a resource is not part of the record (its status), or None when it is."""
+    status = field(resource, "status")
+    if isinstance(status, str) and status in SKIPPED_STATUSES:
+        return f"status {status!r}"
+    for coding in codings(field(resource, "verificationStatus")):
+        if coding.code in SKIPPED_VERIFICATION:
+            return f"verification status {coding.code!r}"
+    return None
+
+
+def codings(concept: Any) -> list[Coding]:
+    """The codings of a CodeableConcept (dict or model), systems normalised; codeless skipped."""
+    found = []
+    for item in field(concept, "coding") or []:
+        code = field(item, "code")
+        if code:
+            system = codes.normalise_system(field(item, "system"))
+            found.append(Coding(system, str(code), field(item, "display")))
+    return found
+
+
+def text(concept: Any) -> str | None:
+    value = field(concept, "text")
+    return str(value) if value else None
+
+
+def describe(concept: Any) -> str:
+    """system|code display; ... and the text, for reports."""
+    parts = [f"{c.system}|{c.code} {c.display or ''}".strip() for c in codings(concept)]
+    if text(concept):
+        parts.append(f"text {text(concept)!r}")
+    return "; ".join(parts) or "no coding"
+
+
+def code_str(system: str | None, code: str | None) -> str:
+    return f"{codes.normalise_system(system)}|{code}"
+
+
+def relative(reference: str) -> str:
+    """The "Type/id" part of an absolute or versioned reference (https://x/fhir/Patient/1/_history/2)."""
+    parts = reference.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
+
+
+def reference_id(reference: str | None, resource_type: str) -> str | None:
+    """The id in a reference to `resource_type` ("Patient/123" -> "123"), else None."""
+    if not reference:
+        return None
+    rtype, _, rid = relative(reference).partition("/")
+    return rid if rtype == resource_type and rid else None

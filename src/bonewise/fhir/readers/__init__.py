@@ -1,0 +1,1 @@
+"""Readers per FHIR resource family; bonewise.fhir.importer composes them."""

@@ -1,0 +1,65 @@
+"""The one FHIR reader: partial dates, skipped statuses, codings, references."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bonewise.fhir import read
+from bonewise.terminology import codes
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "precision"),
+    [
+        ("2024", date(2024, 1, 1), "year"),
+        ("2024-03", date(2024, 3, 1), "month"),
+        ("2024-03-17", date(2024, 3, 17), "day"),
+        ("2024-03-17T23:30:00+05:00", date(2024, 3, 17), "day"),
+        (date(2020, 5, 6), date(2020, 5, 6), "day"),
+    ],
+)
+def test_partial_dates_have_one_rule(value: object, day: date, precision: str) -> None:
+    found = read.read_date(value)
+    assert found is not None and (found.day, found.precision) == (day, precision)
+    assert found.imprecise is (precision != "day")
+
+
+def test_not_a_date() -> None:
+    with pytest.raises(ValueError):
+        read.read_date("yesterday")
+    assert read.day("yesterday") is None
+    assert read.read_date(None) is None
+
+
+@pytest.mark.parametrize(
+    ("resource", "skipped"),
+    [
+        ({"status": "entered-in-error"}, True),
+        ({"status": "cancelled"}, True),
+        ({"status": "not-taken"}, True),
+        ({"status": "stopped"}, False),  # a course that happened and ended
+        ({"status": "active"}, False),
+        ({"verificationStatus": {"coding": [{"code": "refuted"}]}}, True),
+        ({"verificationStatus": {"coding": [{"code": "entered-in-error"}]}}, True),
+        ({"verificationStatus": {"coding": [{"code": "confirmed"}]}}, False),
+    ],
+)
+def test_skipped_statuses(resource: dict[str, object], skipped: bool) -> None:
+    assert (read.status_skip_reason(resource) is not None) is skipped
+
+
+def test_codings_normalise_systems_and_drop_codeless() -> None:
+    concept = {
+        "coding": [{"system": "RxNorm", "code": "8640", "display": "prednisone"}, {"system": "x"}],
+        "text": "Prednisone 5mg",
+    }
+    assert read.codings(concept) == [read.Coding(codes.RXNORM, "8640", "prednisone")]
+    assert read.text(concept) == "Prednisone 5mg"
+
+
+def test_references() -> None:
+    assert read.relative("https://ehr.example/fhir/Patient/7/_history/2") == "Patient/7"
+    assert read.reference_id("Patient/7", "Patient") == "7"
+    assert read.reference_id("Group/7", "Patient") is None
