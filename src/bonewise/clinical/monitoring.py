@@ -24,6 +24,7 @@ class Monitoring(BaseModel):
     vitamin_d_recheck_due: date | None
     next_denosumab_dose_due: date | None
     overdue: list[str]
+    ai_monitoring_ended: date | None = None  # the AI ended: standard osteoporosis screening
 
 
 def baseline_dxa_date(facts: Facts) -> date | None:
@@ -42,14 +43,15 @@ def monitoring(facts: Facts) -> Monitoring:
     therapy = facts.record.therapy
     overdue: list[str] = []
 
-    if last is not None:
-        next_dxa: date | None = add_months(last, high_months)
-        opens: date | None = add_months(last, low_months)
-    elif therapy is not None:
+    if therapy is None or facts.ai_ended or facts.male:
+        next_dxa: date | None = None
+        opens: date | None = None
+    elif last is not None:
+        next_dxa = add_months(last, high_months)
+        opens = add_months(last, low_months)
+    else:
         next_dxa = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
         opens = None
-    else:
-        next_dxa = opens = None
     if next_dxa is not None and next_dxa < facts.as_of:
         overdue.append("dxa")
 
@@ -62,7 +64,7 @@ def monitoring(facts: Facts) -> Monitoring:
 
     lapse = denosumab_lapse(facts)
     next_dose = None
-    if lapse is not None and lapse.followed_by is None:
+    if lapse is not None and lapse.followed_by is None and lapse.course_ended is None:
         next_dose = lapse.next_due
         if lapse.next_due < facts.as_of:
             overdue.append("denosumab-dose")
@@ -74,13 +76,16 @@ def monitoring(facts: Facts) -> Monitoring:
         vitamin_d_recheck_due=recheck,
         next_denosumab_dose_due=next_dose,
         overdue=overdue,
+        ai_monitoring_ended=therapy.end_date if therapy is not None and facts.ai_ended else None,
     )
 
 
 def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
     found: list[Alert] = []
     therapy = facts.record.therapy
-    if therapy is not None and baseline_dxa_date(facts) is None:
+    if therapy is None or facts.ai_ended or facts.male:
+        return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
+    if baseline_dxa_date(facts) is None:
         found.append(
             alert(
                 id="no-baseline-dxa",

@@ -47,8 +47,15 @@ def test_every_example_assesses_to_the_documented_json(example):
     assert set(assessment["guidelines"]) == {"hadji-2017", "asco-2019", "seed-tiers"}
     for decision in assessment["guidelines"].values():
         assert decision["bone_directed_therapy"] in (True, False, None)
-        if decision["bone_directed_therapy"] is None:
+        decided = decision["determinacy"] in ("complete", "provisional")
+        assert decided == (decision["bone_directed_therapy"] is not None)
+        if decision["determinacy"] == "undetermined":
             assert decision["missing"], "an undetermined decision names what is missing"
+        if decision["determinacy"] == "provisional":
+            assert decision["would_change_if"], "a provisional decision names what would flip it"
+        assert decision["rule_id"].startswith(decision["guideline"])
+    for block in ("bone_therapy", "clinical_osteoporosis", "risk_factors"):
+        assert block in assessment
     for rec in assessment["recommendations"]:
         assert {
             "id",
