@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
 from bonewise.clinical import densitometry, safety
-from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
+from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
 from bonewise.clinical.models import RISK_FACTOR_FIELDS, SITES, PatientRecord, RiskSource
@@ -192,13 +192,14 @@ def _oncology_route() -> Recommendation:
 
 
 def _therapy_for_patient(facts: Facts) -> list[Recommendation]:
-    """Her own medicine's name and next date (never to start, stop or change it)."""
+    """Her own treatment's next date, never to start, stop or change it. The words name no drug
+    (her pages may show the name from `Assessment.bone_therapy.agent` where they choose to)."""
     bt = facts.bone_therapy
     if not bt.on_therapy or bt.agent is None:
         return []
-    text = f"Your record shows you are having {AGENT_LABELS[bt.agent]}"
+    text = "Your record shows a bone-protecting treatment"
     if bt.started is not None:
-        text += f" (since {bt.started.isoformat()})"
+        text += f" since {bt.started.isoformat()}"
     text += "."
     if bt.next_dose_due is not None:
         text += (
@@ -214,7 +215,7 @@ def _therapy_for_patient(facts: Facts) -> list[Recommendation]:
             rule_id=bt.rule_id,
             guideline="bone-therapy",
             basis=ev.ON_THERAPY_CHECKS,
-            inputs={"agent": bt.agent, "next_dose_due": _iso(bt.next_dose_due)},
+            inputs={"status": bt.status, "next_due": _iso(bt.next_dose_due)},
         )
     ]
 

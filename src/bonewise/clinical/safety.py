@@ -138,7 +138,7 @@ def alerts(facts: Facts) -> list[Alert]:
             alert(
                 id="bone-therapy-overdue",
                 severity="warning",
-                text=f"{AGENT_LABELS[bt.agent or '']} overdue: last dose {_day(bt.last_dose)}"
+                text=f"{AGENT_LABELS[bt.agent or ''].capitalize()} overdue: last dose {_day(bt.last_dose)}"
                 + (" (course date; no dose dates recorded)" if bt.exposure_only else "")
                 + f", next was due {_day(bt.next_dose_due)} ({bt.regimen}). Check whether it "
                 "was given elsewhere, and adherence.",

@@ -127,18 +127,27 @@ def decide(facts: Facts) -> GuidelineDecision:
         (mof, ev.ASCO_FRAX_MOF_PCT.value, "major osteoporotic fracture"),
         (hip, ev.ASCO_FRAX_HIP_PCT.value, "hip fracture"),
     ):
-        if value is not None and value >= cut:
+        if value is not None and value >= cut:  # words as before: "31.5% >= 20.0%"
             return GuidelineDecision(
                 **base,
                 bone_directed_therapy=True,
                 determinacy="complete",
                 rule_id=f"{RULE_SET}.3.4-frax",
-                reasons=[*reasons, f"FRAX {words} {value:g}% >= {cut:g}%"],
+                reasons=[*reasons, f"FRAX {words} {value}% >= {cut}%"],
             )
-    if mof is not None:
-        reasons.append(f"FRAX major osteoporotic {mof:g}% < {ev.ASCO_FRAX_MOF_PCT.value:g}%")
-    if hip is not None:
-        reasons.append(f"FRAX hip {hip:g}% < {ev.ASCO_FRAX_HIP_PCT.value:g}%")
+    if mof is not None and hip is not None:
+        reasons.append(
+            f"FRAX major osteoporotic {mof}% < {ev.ASCO_FRAX_MOF_PCT.value}% and hip {hip}% < "
+            f"{ev.ASCO_FRAX_HIP_PCT.value}%"
+        )
+    elif mof is not None:
+        reasons.append(
+            f"FRAX (hip not entered): major osteoporotic {mof}% < {ev.ASCO_FRAX_MOF_PCT.value}%"
+        )
+    elif hip is not None:
+        reasons.append(
+            f"FRAX (major osteoporotic not entered): hip {hip}% < {ev.ASCO_FRAX_HIP_PCT.value}%"
+        )
     if central is None:
         return GuidelineDecision(
             **base,
