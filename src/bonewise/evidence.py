@@ -469,3 +469,10 @@ ON_THERAPY_CHECKS: Cited[str] = Cited(
 VFA_PREMENOPAUSAL_Z: Cited[float] = Cited(
     -1.5, RACGP_OSTEOPOROSIS, "secondary", "premenopausal women with Z <= -1.5: VFA too"
 )
+THERAPY_PRESUMED_STOPPED_MONTHS: Cited[int] = Cited(
+    24,
+    PROJECT,
+    "policy",
+    "a course with no dose (or refill) for 24 months past its due date is presumed stopped: "
+    "status 'ended', said so, and she is no longer treated as on therapy",
+)

@@ -124,6 +124,10 @@ class BoneTherapyStatus(BaseModel):
     next_dose_due_from: str | None = None
     overdue_after: date | None = Field(default=None, description="due date plus the agent's grace")
     ended: date | None = None
+    ended_from: str | None = Field(
+        default=None,
+        description="recorded end date, or presumed from a long gap since the due date",
+    )
     exposure_only: bool = Field(
         default=False, description="course dates without dose dates: exposure to its last date"
     )
@@ -156,6 +160,14 @@ def therapy_status(record: PatientRecord, *, as_of: date) -> BoneTherapyStatus:
     next_due = add_months(current.last_dose, schedule.interval_months)
     overdue_after = next_due + schedule.grace
     ended = course.end_date if course.end_date is not None and course.end_date <= as_of else None
+    ended_from = None if ended is None else "recorded end date"
+    presumed_after = add_months(next_due, ev.THERAPY_PRESUMED_STOPPED_MONTHS.value)
+    if ended is None and as_of > presumed_after:
+        ended = current.last_dose
+        ended_from = (
+            f"presumed: no dose recorded for {ev.THERAPY_PRESUMED_STOPPED_MONTHS.value} months "
+            f"after the dose due {next_due.isoformat()}"
+        )
     status: TherapyStatus
     if ended is not None:
         status = "ended"
@@ -180,6 +192,7 @@ def therapy_status(record: PatientRecord, *, as_of: date) -> BoneTherapyStatus:
         else f"last dose + {schedule.interval_months} months ({schedule.words})",
         overdue_after=None if ended else overdue_after,
         ended=ended,
+        ended_from=ended_from,
         exposure_only=current.exposure_only,
         previous_agents=previous,
         citation=schedule.basis.citation,

@@ -207,6 +207,10 @@ def test_a_denosumab_stop_five_years_ago_is_a_review_not_give_the_dose_now():
     assert "without delay" not in lapse.text
     assert "2021-09-01" in lapse.text and "review" in lapse.text
     assert "safety.denosumab-transition" not in rec_ids(result)
+    # Years without a dose: presumed stopped, so she is not treated as on therapy.
+    assert result.bone_therapy.status == "ended"
+    assert "presumed" in (result.bone_therapy.ended_from or "")
+    assert not any(r.id.endswith(".on-therapy") for r in result.recommendations)
     recent = [{"agent": "denosumab", "doses": ["2026-01-05"]}]
     result = assess(record(bone_therapy=recent), as_of=AS_OF)
     assert "without delay" in next(a for a in result.alerts if a.id == "denosumab-lapse").text
