@@ -296,8 +296,9 @@ SEED_TIER_PLAN: Cited[str] = Cited(
     "bisphosphonate (ARBI: risedronate raised spine BMD +5.7% at 24 months vs -1.5%); "
     "osteoporosis: lifestyle plus pharmacologic therapy",
     MARKOPOULOS_2010,
-    "confirmed",
-    "the seed's three tiers; the trial's exact T-score strata are unconfirmed, WHO categories used",
+    "unconfirmed",
+    "the seed's three tiers (patient education); ARBI's T-score strata are unconfirmed, WHO "
+    "categories used; the tiers never trigger the pre-therapy safety checks",
 )
 BONE_METASTASES_ROUTE: Cited[str] = Cited(
     "with bone metastases the exercise prescription depends on lesion location: screen first",
@@ -475,4 +476,24 @@ THERAPY_PRESUMED_STOPPED_MONTHS: Cited[int] = Cited(
     "policy",
     "a course with no dose (or refill) for 24 months past its due date is presumed stopped: "
     "status 'ended', said so, and she is no longer treated as on therapy",
+)
+
+# --- One answer per question (issue 12) ---------------------------------------------------------
+SAME_DAY_LOWEST: Cited[str] = Cited(
+    "two results of one kind on the same day: the lowest is used for decisions, both are kept, "
+    "and the conflict is flagged for review (order in the file never decides)",
+    PROJECT,
+    "policy",
+)
+RADIUS_ONLY_WITHOUT_SPINE_AND_HIP: Cited[str] = Cited(
+    "the 33% radius counts only when the spine and hip cannot be measured or read",
+    WHO_ISCD,
+    "secondary",
+    "clinical-reference.md s.1: radius only when hip/spine cannot be measured or read [S]",
+)
+HADJI_FIRST_YEAR_LOSS: Cited[str] = Cited(
+    "women with T > -1.5 and no risk factor are managed by their BMD loss over the first year: a "
+    "loss beyond the least significant change brings the next DXA to 12 months",
+    HADJI_2017,
+    "confirmed",
 )

@@ -16,8 +16,8 @@ from bonewise.clinical import densitometry, safety
 from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
-from bonewise.clinical.models import RISK_FACTOR_FIELDS, SITES, PatientRecord, RiskSource
-from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
+from bonewise.clinical.models import RISK_FACTOR_FIELDS, PatientRecord, RiskSource
+from bonewise.clinical.monitoring import Monitoring, bmd_changes, dxa_alerts, monitoring
 from bonewise.clinical.results import (
     Alert,
     DataGap,
@@ -145,7 +145,7 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         lowest_t_score=facts.lowest_t,
         site_t_scores=densitometry.site_scores(facts.latest_scan) if facts.latest_scan else [],
         z_scores=_z_scores(facts),
-        bmd_changes=_changes(facts),
+        bmd_changes=bmd_changes(facts),
         guidelines=decisions,
         recommendations=recommendations,
         safety_checks=_safety_checks(facts, decisions),
@@ -357,28 +357,24 @@ def _z_scores(facts: Facts) -> list[ZScore]:
     ]
 
 
-def _changes(facts: Facts) -> list[BmdChange]:
-    """Change at each site between the two latest scans, against its least significant change."""
-    scans = [s for s in facts.record.scans_by_date if s.date <= facts.as_of]
-    if len(scans) < 2:
-        return []
-    earlier, later = scans[-2], scans[-1]
-    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
-    return [change for change in changes if change is not None]
-
-
 def _premenopausal_note(facts: Facts) -> Recommendation:
-    low_z = [z for z in _z_scores(facts) if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
-    text = (
-        "Premenopausal: read the Z-scores, not the WHO categories; osteoporosis is not diagnosed "
-        "from DXA alone. "
-        + (
+    z_scores = _z_scores(facts)
+    low_z = [z for z in z_scores if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
+    if low_z:
+        verdict = (
             "Z-score below the expected range for age at "
             + ", ".join(z.site.replace("_", " ") for z in low_z)
             + ": look for secondary causes."
-            if low_z
-            else "Z-scores are within the expected range for age."
         )
+    elif z_scores:
+        verdict = "Z-scores are within the expected range for age."
+    elif facts.latest_scan is not None:
+        verdict = "No Z-scores reported: ask the DXA service for them."
+    else:
+        verdict = "No DXA yet."
+    text = (
+        "Premenopausal: read the Z-scores, not the WHO categories; osteoporosis is not diagnosed "
+        "from DXA alone. " + verdict
     )
     return recommend(
         id="densitometry.premenopausal",

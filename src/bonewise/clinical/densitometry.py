@@ -116,6 +116,15 @@ def lowest_t_score(scan: DxaScan, *, sites: tuple[Site, ...] = SITES) -> SiteSco
     return min(candidates, key=lambda s: s.value, default=None)
 
 
+CENTRAL_SITES: tuple[Site, ...] = ("lumbar_spine", "femoral_neck", "total_hip")
+
+
+def decision_t_score(scan: DxaScan) -> SiteScore | None:
+    """The T-score decisions use: the lowest of spine and hip; the 33% radius only when neither
+    the spine nor the hip can be used (ISCD; clinical-reference.md s.1)."""
+    return lowest_t_score(scan, sites=CENTRAL_SITES) or lowest_t_score(scan, sites=("radius_33",))
+
+
 ZInterpretation = Literal["below the expected range for age", "within the expected range for age"]
 
 

@@ -11,7 +11,7 @@ from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import (
     SiteScore,
     WhoCategory,
-    lowest_t_score,
+    decision_t_score,
     uses_z_scores,
     who_category,
 )
@@ -28,6 +28,8 @@ class Facts:
     lowest_t: SiteScore | None
     premenopausal: bool
     bone_therapy: BoneTherapyStatus
+    scans: tuple[DxaScan, ...] = ()  # one per day up to as_of (the day's lowest), oldest first
+    same_day_conflicts: tuple[str, ...] = ()
 
     @property
     def male(self) -> bool:
@@ -144,16 +146,61 @@ class Facts:
         return None
 
 
+def _day_key(scan: DxaScan) -> tuple[float, str]:
+    t = decision_t_score(scan)
+    return (float("inf") if t is None else t.value, scan.model_dump_json())
+
+
+def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], list[str]]:
+    """One scan per day (the one with the lowest decision T-score); conflicts named."""
+    days: dict[date, list[DxaScan]] = {}
+    for scan in record.dxa_scans:
+        if scan.date <= as_of:
+            days.setdefault(scan.date, []).append(scan)
+    chosen: list[DxaScan] = []
+    conflicts: list[str] = []
+    for day in sorted(days):
+        ranked = sorted(days[day], key=_day_key)
+        chosen.append(ranked[0])
+        values = {s.model_dump_json(include={"sites", "excluded_vertebrae"}) for s in ranked}
+        if len(ranked) > 1 and len(values) > 1:
+            shown = ", ".join(
+                "no T-score"
+                if (t := decision_t_score(s)) is None
+                else f"{t.value:+.1f} at {t.site}"
+                for s in ranked
+            )
+            conflicts.append(
+                f"{len(ranked)} DXA results on {day.isoformat()} differ ({shown}): the lowest is "
+                "used for decisions"
+            )
+    labs: dict[tuple[str, date], set[float]] = {}
+    for lab in record.labs:
+        if lab.date <= as_of:
+            labs.setdefault((lab.kind, lab.date), set()).add(round(lab.normalised, 2))
+    for (kind, day), lab_values in sorted(labs.items()):
+        if len(lab_values) > 1:
+            conflicts.append(
+                f"{len(lab_values)} {kind.replace('_', ' ')} results on {day.isoformat()} differ "
+                f"({', '.join(f'{v:g}' for v in sorted(lab_values))}): the lowest is used"
+            )
+    return chosen, conflicts
+
+
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:
-    scans = [s for s in record.scans_by_date if s.date <= as_of]
+    scans, conflicts = _scans_by_day(record, as_of)
     latest = scans[-1] if scans else None
+    bmi = record.patient.bmi
     return Facts(
         record=record,
         as_of=as_of,
         age=record.patient.age_on(as_of),
-        bmi=record.patient.bmi,
+        # Compared as displayed (one decimal): 160 cm / 51.2 kg is 20.0, not "under 20".
+        bmi=None if bmi is None else round(bmi, 1),
         latest_scan=latest,
-        lowest_t=lowest_t_score(latest) if latest else None,
+        lowest_t=decision_t_score(latest) if latest else None,
         premenopausal=uses_z_scores(record.patient.menopausal_status),
         bone_therapy=therapy_status(record, as_of=as_of),
+        scans=tuple(scans),
+        same_day_conflicts=tuple(conflicts),
     )

@@ -7,8 +7,11 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
+from bonewise.clinical import densitometry
 from bonewise.clinical.calendar import add_months
+from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
+from bonewise.clinical.models import SITES
 from bonewise.clinical.results import Alert, alert
 from bonewise.clinical.safety import denosumab_lapse, vitamin_d_ng_ml
 
@@ -25,6 +28,20 @@ class Monitoring(BaseModel):
     next_denosumab_dose_due: date | None
     overdue: list[str]
     ai_monitoring_ended: date | None = None  # the AI ended: standard osteoporosis screening
+
+
+def bmd_changes(facts: Facts) -> list[BmdChange]:
+    """Change at each site between the two latest scan days, against its least significant change."""
+    if len(facts.scans) < 2:
+        return []
+    earlier, later = facts.scans[-2], facts.scans[-1]
+    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
+    return [change for change in changes if change is not None]
+
+
+def significant_losses(facts: Facts) -> list[BmdChange]:
+    """Losses beyond the least significant change (never across scanner makes)."""
+    return [c for c in bmd_changes(facts) if c.significant and c.percent < 0]
 
 
 def baseline_dxa_date(facts: Facts) -> date | None:
@@ -47,7 +64,8 @@ def monitoring(facts: Facts) -> Monitoring:
         next_dxa: date | None = None
         opens: date | None = None
     elif last is not None:
-        next_dxa = add_months(last, high_months)
+        # A significant loss brings the next DXA to the low end of the interval (12 months).
+        next_dxa = add_months(last, low_months if significant_losses(facts) else high_months)
         opens = add_months(last, low_months)
     else:
         next_dxa = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
@@ -96,6 +114,23 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
                 basis=ev.HADJI_ASSESS_EVERYONE,
             )
         )
+    losses = significant_losses(facts)
+    if losses:
+        found.append(
+            alert(
+                id="significant-bmd-loss",
+                severity="warning",
+                text="Bone density fell beyond the least significant change: "
+                + "; ".join(
+                    f"{c.site.replace('_', ' ')} {c.percent:+.1f}% (LSC {c.lsc_percent:.1f}%) from "
+                    f"{c.from_date.isoformat()} to {c.to_date.isoformat()}"
+                    for c in losses
+                )
+                + f". Reassess fracture risk; next DXA by {_day(schedule.next_dxa_due)}.",
+                rule_id="monitoring.significant-bmd-loss",
+                basis=ev.HADJI_FIRST_YEAR_LOSS,
+            )
+        )
     if facts.latest_scan is not None and "dxa" in schedule.overdue:
         found.append(
             alert(
@@ -108,3 +143,7 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
             )
         )
     return found
+
+
+def _day(day: date | None) -> str:
+    return "?" if day is None else day.isoformat()

@@ -78,6 +78,16 @@ def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date
     return later[0][1] if later else None
 
 
+def shown(value: float, threshold: float) -> str:
+    """`value` with as many decimals (1 to 3) as it takes to stay on its side of `threshold`:
+    19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
+    for places in (1, 2, 3):
+        text = f"{value:.{places}f}"
+        if (float(text) < threshold) == (value < threshold):
+            return text
+    return f"{value:.3f}"
+
+
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
     """The latest 25-OH vitamin D in ng/mL, unrounded (thresholds compare the exact value)."""
     lab = facts.record.latest_lab("25_oh_vitamin_d", on_or_before=facts.as_of)
@@ -117,7 +127,8 @@ def alerts(facts: Facts) -> list[Alert]:
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL on {vitamin_d[1].isoformat()} is below "
+                text=f"25-OH vitamin D {shown(vitamin_d[0], ev.VITAMIN_D_LOW_NG_ML.value)} ng/mL on "
+                f"{vitamin_d[1].isoformat()} is below "
                 f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): "
                 + (
                     "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
@@ -146,6 +157,16 @@ def alerts(facts: Facts) -> list[Alert]:
                 basis=ev.ZOLEDRONIC_GRACE_WEEKS
                 if bt.agent == "zoledronic_acid"
                 else ev.ORAL_BISPHOSPHONATE_GRACE_WEEKS,
+            )
+        )
+    for conflict in facts.same_day_conflicts:
+        found.append(
+            alert(
+                id="same-day-conflict",
+                severity="warning",
+                text=f"{conflict[0].upper()}{conflict[1:]}; both are kept: check which is right.",
+                rule_id=f"{RULE_PREFIX}.same-day-conflict",
+                basis=ev.SAME_DAY_LOWEST,
             )
         )
     if facts.premenopausal_without_suppression and facts.on_ai:
@@ -217,11 +238,13 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
         )
     elif vitamin_d[0] < low:
         vd_text = (
-            f"25-OH vitamin D is {vitamin_d[0]:.1f} ng/mL: correct it before starting therapy."
+            f"25-OH vitamin D is {shown(vitamin_d[0], low)} ng/mL: correct it before starting "
+            "therapy."
         )
     else:
         vd_text = (
-            f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL ({vitamin_d[1].isoformat()}) is adequate."
+            f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()}) is "
+            "adequate."
         )
     checks.append(
         recommend(
@@ -262,17 +285,23 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
     )
     crcl = facts.record.latest_lab("creatinine_clearance", on_or_before=facts.as_of)
     min_crcl = ev.ZOLEDRONIC_MIN_CRCL_ML_MIN.value
+    regimens = (
+        f"the 5 mg yearly label contraindicates it below {min_crcl:g} mL/min; the 4 mg "
+        "6-monthly adjuvant regimen is dose-reduced at 30-60 mL/min"
+    )
     if crcl is None:
-        renal = "Check creatinine clearance before zoledronic acid (and before each dose)."
+        renal = (
+            f"Check creatinine clearance before zoledronic acid (and before each dose): {regimens}."
+        )
     elif crcl.value < min_crcl:
         renal = (
             f"Creatinine clearance {crcl.value:g} mL/min is below {min_crcl:g}: zoledronic "
-            "acid is contraindicated."
+            f"acid 5 mg is contraindicated; the 4 mg regimen needs dose reduction ({regimens})."
         )
     else:
         renal = (
             f"Creatinine clearance {crcl.value:g} mL/min ({crcl.date.isoformat()}); recheck "
-            "before each zoledronic acid dose."
+            f"before each zoledronic acid dose ({regimens})."
         )
     checks.append(
         recommend(
@@ -371,7 +400,7 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
     parts = [
         "25-OH vitamin D not measured"
         if vitamin_d is None
-        else f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL ({vitamin_d[1].isoformat()})"
+        else f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()})"
         + (f", below {low:g}: correct it" if vitamin_d[0] < low else ""),
         "serum calcium not measured"
         if calcium is None

@@ -132,11 +132,16 @@ def decide(facts: Facts) -> GuidelineDecision:
     t = facts.lowest_t
     needed = ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value
     if t is None:
+        no_t = (
+            "no BMD measurement"
+            if facts.latest_scan is None
+            else "a DXA without a usable T-score (ask the DXA service for T-scores)"
+        )
         if len(present) >= needed:
             return decided(
                 True,
                 "risk-factors-without-bmd",
-                [f"no BMD measurement and {len(present)} risk factors: {', '.join(present)}"],
+                [f"{no_t} and {len(present)} risk factors: {', '.join(present)}"],
                 also_missing=("DXA",),
             )
         return GuidelineDecision(
@@ -146,8 +151,8 @@ def decide(facts: Facts) -> GuidelineDecision:
             rule_id=f"{RULE_SET}.no-bmd",
             reasons=[
                 *notes,
-                f"no BMD measurement and {len(present)} risk factor(s) (>= {needed} decide "
-                "without BMD): order a DXA scan",
+                f"{no_t} and {len(present)} risk factor(s) (>= {needed} decide without BMD): "
+                + ("order a DXA scan" if facts.latest_scan is None else "obtain the T-scores"),
             ],
             missing=["DXA", *missing],
         )
