@@ -294,16 +294,23 @@ class RiskFactors(_Frozen):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        provenance = dict(data.get("provenance") or {})
+        given_provenance = data.get("provenance") or {}
+        if not isinstance(given_provenance, dict):
+            raise ValueError(
+                "provenance must be an object naming risk factors, e.g. "
+                '{"smoking": {"source": "patient", "recorded_on": "2026-01-31"}}'
+            )
+        provenance = dict(given_provenance)
         for name in RISK_FACTOR_FIELDS:
             given = data.get(name)
             if not isinstance(given, dict):
                 continue
             unknown = set(given) - {"answer", "source", "recorded_on"}
-            if unknown:
+            if unknown or "answer" not in given:
                 raise ValueError(
-                    f"{name}: unknown key(s) {', '.join(sorted(unknown))}; use answer, source, "
-                    "recorded_on"
+                    f"{name}: give answer (yes, no, not sure, not recorded), and optionally "
+                    "source and recorded_on"
+                    + (f"; unknown key(s) {', '.join(sorted(unknown))}" if unknown else "")
                 )
             answer = given.get("answer")
             unsure = isinstance(answer, str) and answer.strip().lower() == "not sure"

@@ -137,6 +137,8 @@ def test_provenance_survives_a_json_round_trip_of_the_record():
         {"parental_hip_fracture": {"answer": "yes", "source": "neighbour"}},
         {"parental_hip_fracture": {"answer": "yes", "recorded_on": "2099-01-01"}},
         {"provenance": {"shoe_size": {"source": "patient"}}},
+        {"provenance": [None, None]},
+        {"bone_metastases": {}},
     ],
 )
 def test_bad_provenance_is_refused_naming_the_field(bad):

@@ -21,7 +21,7 @@ from bonewise.clinical.densitometry import lowest_t_score
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import Site
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
-from bonewise.clinical.rules.scope import on_therapy_recommendations, out_of_scope
+from bonewise.clinical.rules.scope import not_applicable, on_therapy_recommendations, out_of_scope
 
 RULE_SET = "asco-2019"
 VERSION = "2019"
@@ -71,13 +71,7 @@ def decide(facts: Facts) -> GuidelineDecision:
     base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.ASCO_2019.citation}
     scope = out_of_scope(facts, aibl=False)
     if scope is not None:
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=None,
-            determinacy="not-applicable",
-            rule_id=f"{RULE_SET}.{scope.rule}",
-            reasons=[scope.reason],
-        )
+        return not_applicable(scope, **base)
     clinical = facts.clinical_osteoporosis_reasons
     if clinical:
         return GuidelineDecision(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bonewise import evidence as ev
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
-from bonewise.clinical.rules.scope import on_therapy_recommendations, out_of_scope
+from bonewise.clinical.rules.scope import not_applicable, on_therapy_recommendations, out_of_scope
 
 RULE_SET = "hadji-2017"
 VERSION = "2017"
@@ -78,13 +78,7 @@ def decide(facts: Facts) -> GuidelineDecision:
 
     scope = out_of_scope(facts, aibl=True)
     if scope is not None:
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=None,
-            determinacy="not-applicable",
-            rule_id=f"{RULE_SET}.{scope.rule}",
-            reasons=[scope.reason],
-        )
+        return not_applicable(scope, **base)
     if facts.premenopausal_without_suppression:
         return GuidelineDecision(
             **base,

@@ -11,7 +11,7 @@ from typing import Any
 from bonewise import evidence as ev
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.facts import Facts
-from bonewise.clinical.results import Recommendation, recommend
+from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
 
 METASTATIC = "metastatic bone disease: bone-agent dosing is an oncology decision"
 MALE = (
@@ -50,6 +50,21 @@ def out_of_scope(facts: Facts, *, aibl: bool) -> OutOfScope | None:
             ev.AI_ENDED_STANDARD_SCREENING,
         )
     return None
+
+
+def not_applicable(
+    scope: OutOfScope, *, guideline: str, version: str, citation: str
+) -> GuidelineDecision:
+    """The rule set's answer when the guideline does not cover her."""
+    return GuidelineDecision(
+        guideline=guideline,
+        version=version,
+        citation=citation,
+        bone_directed_therapy=None,
+        determinacy="not-applicable",
+        rule_id=f"{guideline}.{scope.rule}",
+        reasons=[scope.reason],
+    )
 
 
 def on_therapy_text(facts: Facts) -> str:

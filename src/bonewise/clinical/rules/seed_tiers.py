@@ -10,7 +10,7 @@ from __future__ import annotations
 from bonewise import evidence as ev
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
-from bonewise.clinical.rules.scope import on_therapy_text, out_of_scope
+from bonewise.clinical.rules.scope import not_applicable, on_therapy_text, out_of_scope
 
 RULE_SET = "seed-tiers"
 VERSION = "1"
@@ -29,13 +29,7 @@ def decide(facts: Facts) -> GuidelineDecision:
     base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.MARKOPOULOS_2010.citation}
     scope = out_of_scope(facts, aibl=True)
     if scope is not None:
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=None,
-            determinacy="not-applicable",
-            rule_id=f"{RULE_SET}.{scope.rule}",
-            reasons=[scope.reason],
-        )
+        return not_applicable(scope, **base)
     category = facts.who_category
     if category is None:
         why = "premenopausal (Z-scores)" if facts.premenopausal else "no DXA yet"
