@@ -497,3 +497,13 @@ HADJI_FIRST_YEAR_LOSS: Cited[str] = Cited(
     HADJI_2017,
     "confirmed",
 )
+SBMD_CONVERSION_ERROR_PCT: Cited[tuple[float, float]] = Cited(
+    (4.0, 7.0),
+    Source(
+        "sbmd-see",
+        "Fan-beam sBMD validation study (clinical-reference.md s.2): the standard error of the "
+        "estimate of the Hui 1997 sBMD equations is about 4-7%",
+    ),
+    "confirmed",
+    "a T-score computed from converted BMD within this error of a threshold is 'near threshold'",
+)

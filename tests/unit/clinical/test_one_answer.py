@@ -159,3 +159,23 @@ def test_adding_a_same_day_lower_value_never_raises_the_who_category(scores, sit
     extra = [scan(**scores), scan(**lower)]
     after = assess(record(dxa_scans=extra if first else extra[::-1]), as_of=AS_OF)
     assert WHO_ORDER[after.who_category] >= WHO_ORDER[before.who_category]
+
+
+def test_a_computed_t_score_near_a_threshold_says_so():
+    # Lunar femoral neck 0.75 g/cm2 computes to about -2.1 on the Hologic scale.
+    lunar = {
+        "date": "2025-05-20",
+        "scanner_make": "lunar",
+        "sites": {"femoral_neck": {"bmd_g_cm2": 0.75}},
+    }
+    result = assess(record(dxa_scans=[lunar]), as_of=AS_OF)
+    assert result.lowest_t_score is not None and result.lowest_t_score.computed
+    hadji = result.guidelines["hadji-2017"]
+    assert any(r.startswith("near threshold") and "lunar" in r for r in hadji.reasons)
+    hologic = {
+        "date": "2025-05-20",
+        "scanner_make": "hologic",
+        "sites": {"femoral_neck": {"bmd_g_cm2": 0.62}},
+    }
+    plain = assess(record(dxa_scans=[hologic]), as_of=AS_OF).guidelines["hadji-2017"]
+    assert not any(r.startswith("near threshold") for r in plain.reasons)

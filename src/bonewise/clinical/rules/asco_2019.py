@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from bonewise import evidence as ev
-from bonewise.clinical.densitometry import lowest_t_score
+from bonewise.clinical.densitometry import lowest_t_score, near_threshold
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import Site
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
@@ -99,13 +99,20 @@ def decide(facts: Facts) -> GuidelineDecision:
         label = f"T-score {central.value:+.1f} at {central.site.replace('_', ' ')}"
         if central.computed:
             label += " (computed)"
+        near = (
+            near_threshold(central, facts.latest_scan, (ev.ASCO_THERAPY_T.value,))
+            if facts.latest_scan is not None
+            else None
+        )
+        if near:
+            reasons.append(near)
         if central.value <= ev.ASCO_THERAPY_T.value:
             return GuidelineDecision(
                 **base,
                 bone_directed_therapy=True,
                 determinacy="complete",
                 rule_id=f"{RULE_SET}.3.4-t-score",
-                reasons=[f"{label} is at or below {ev.ASCO_THERAPY_T.value}"],
+                reasons=[*reasons, f"{label} is at or below {ev.ASCO_THERAPY_T.value}"],
             )
         reasons.append(f"{label} is above {ev.ASCO_THERAPY_T.value}")
     else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bonewise import evidence as ev
+from bonewise.clinical.densitometry import near_threshold
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
 from bonewise.clinical.rules.scope import not_applicable, on_therapy_recommendations, out_of_scope
@@ -154,6 +155,12 @@ def decide(facts: Facts) -> GuidelineDecision:
     where = f"T-score {t.value:+.1f} at {t.site.replace('_', ' ')}" + (
         " (computed)" if t.computed else ""
     )
+    if facts.latest_scan is not None:
+        near = near_threshold(
+            t, facts.latest_scan, (ev.HADJI_THERAPY_T.value, ev.HADJI_RISK_T.value)
+        )
+        if near:
+            notes = [*notes, near]
     if t.value < ev.HADJI_THERAPY_T.value:
         return decided(True, "t-below-2.0", [f"{where} is below {ev.HADJI_THERAPY_T.value}"])
     if t.value < ev.HADJI_RISK_T.value and present:
