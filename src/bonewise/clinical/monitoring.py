@@ -104,12 +104,21 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
     if therapy is None or facts.ai_ended or facts.male:
         return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
     if baseline_dxa_date(facts) is None:
+        # Due from the AI start; a gap (red) once start + 3 months has passed, "due by" before.
+        due_by = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
+        late = facts.as_of > due_by
         found.append(
             alert(
                 id="no-baseline-dxa",
-                severity="warning",
-                text=f"No baseline DXA around the {therapy.agent} start ({therapy.start_date.isoformat()}): "
-                "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
+                severity="critical" if late else "info",
+                text=(
+                    f"No baseline DXA around the {therapy.agent} start "
+                    f"({therapy.start_date.isoformat()}); it was due by {due_by.isoformat()}: "
+                    if late
+                    else f"Baseline DXA due by {due_by.isoformat()} ({therapy.agent} start "
+                    f"{therapy.start_date.isoformat()}): "
+                )
+                + "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
                 rule_id="monitoring.baseline-dxa",
                 basis=ev.HADJI_ASSESS_EVERYONE,
             )

@@ -179,3 +179,14 @@ def test_a_computed_t_score_near_a_threshold_says_so():
     }
     plain = assess(record(dxa_scans=[hologic]), as_of=AS_OF).guidelines["hadji-2017"]
     assert not any(r.startswith("near threshold") for r in plain.reasons)
+
+
+def test_the_baseline_dxa_clock_says_due_by_then_turns_red_after_three_months():
+    started = {"agent": "anastrozole", "start_date": "2026-10-01"}
+    early = assess(record(therapy=started, dxa_scans=[]), as_of=AS_OF)
+    due = next(a for a in early.alerts if a.id == "no-baseline-dxa")
+    assert (due.severity, "due by 2027-01-01" in due.text) == ("info", True)
+    late = assess(record(dxa_scans=[]), as_of=AS_OF)  # started 2025-06-01
+    gap = next(a for a in late.alerts if a.id == "no-baseline-dxa")
+    assert gap.severity == "critical"
+    assert "was due by 2025-09-01" in gap.text
