@@ -296,8 +296,9 @@ SEED_TIER_PLAN: Cited[str] = Cited(
     "bisphosphonate (ARBI: risedronate raised spine BMD +5.7% at 24 months vs -1.5%); "
     "osteoporosis: lifestyle plus pharmacologic therapy",
     MARKOPOULOS_2010,
-    "confirmed",
-    "the seed's three tiers; the trial's exact T-score strata are unconfirmed, WHO categories used",
+    "unconfirmed",
+    "the seed's three tiers (patient education); ARBI's T-score strata are unconfirmed, WHO "
+    "categories used; the tiers never trigger the pre-therapy safety checks",
 )
 BONE_METASTASES_ROUTE: Cited[str] = Cited(
     "with bone metastases the exercise prescription depends on lesion location: screen first",
@@ -322,4 +323,187 @@ AUTOMATION_ROUTE: Cited[str] = Cited(
     "exercise plans and route the patient to a clinician",
     PROJECT,
     "policy",
+)
+
+# --- Real patients: provisional decisions, therapy schedules, fractures, scope (issue 11) --------
+FRAX_BLANK_IS_NO = Source(
+    "frax-blank-is-no",
+    "FRAX tool (sheffield.ac.uk/FRAX): a risk-factor field left blank is taken as 'no'; eCQM "
+    "(CQL) logic treats a criterion without data as not met (clinical-reference.md s.10)",
+)
+LYU_2020 = Source(
+    "lyu-2020",
+    "Lyu H et al. Delayed denosumab injections and bone mineral density response. Ann Intern "
+    "Med 2020 (secondary summary): a dose within 4 weeks of the 6-month date counts as on time",
+)
+RACGP_OSTEOPOROSIS = Source(
+    "racgp-osteoporosis-37",
+    "RACGP/Healthy Bones Australia. Osteoporosis prevention, diagnosis and management in "
+    "postmenopausal women and men over 50, 2nd ed., recommendation 37 (grade A)",
+)
+NBHA_2014 = Source(
+    "nbha-2014",
+    "Siris ES et al. The clinical diagnosis of osteoporosis: a position statement from the "
+    "National Bone Health Alliance Working Group. Osteoporos Int 2014;25:1439-1443",
+)
+NCCN_MENOPAUSE = Source(
+    "nccn-menopause",
+    "NCCN Clinical Practice Guidelines in Oncology: Breast Cancer, definition of menopause "
+    "(secondary summary, clinical-reference.md s.10)",
+)
+
+PROVISIONAL_CONVENTION: Cited[str] = Cited(
+    "decide on the recorded data, unrecorded risk factors taken as absent, and name the ones "
+    "that would change the answer",
+    FRAX_BLANK_IS_NO,
+    "secondary",
+)
+ASCO_CLINICAL_RISK: Cited[str] = Cited(
+    "rec 3.4: offer bone-modifying agents to patients with osteoporosis or at increased risk of "
+    "osteoporotic fracture on clinical assessment (a prior hip or vertebral fragility fracture)",
+    ASCO_2019,
+    "secondary",
+)
+ASCO_NONMETASTATIC_ONLY: Cited[str] = Cited(
+    "the ASCO 2019 guideline covers survivors with non-metastatic disease; with bone metastases "
+    "bone-agent dosing is an oncology decision",
+    ASCO_2019,
+    "confirmed",
+)
+CLINICAL_OSTEOPOROSIS_FRACTURE: Cited[str] = Cited(
+    "a low-trauma hip or vertebral fracture establishes osteoporosis clinically whatever the BMD",
+    NBHA_2014,
+    "unconfirmed",
+    "clinical-reference.md s.10: the NBHA position was not read; ASCO 2019's clinical-risk "
+    "wording [S] is the rule's basis in asco-2019",
+)
+FRAGILITY_FRACTURE_AGE: Cited[int] = Cited(
+    50,
+    PROJECT,
+    "policy",
+    "a hip or vertebral fracture at 50 or over that is not recorded as traumatic is counted as "
+    "a fragility fracture (the cautious reading; issue 11/12 definition)",
+)
+VFA_AT_BASELINE: Cited[str] = Cited(
+    "exclude subclinical vertebral fractures at baseline by vertebral fracture assessment on "
+    "DXA or thoracolumbar radiographs in all postmenopausal women starting an AI",
+    RACGP_OSTEOPOROSIS,
+    "secondary",
+)
+HADJI_OVARIAN_SUPPRESSION: Cited[str] = Cited(
+    "the 2017 statement also applies to women receiving ovarian suppression therapies",
+    HADJI_2017,
+    "secondary",
+)
+GNRH_AGONISTS: Cited[tuple[str, ...]] = Cited(
+    ("goserelin", "leuprorelin", "triptorelin"),
+    ASCO_2019,
+    "confirmed",
+    "rec 1.2 counts GnRH agonists (ovarian suppression) as added risk",
+)
+AI_NEEDS_MENOPAUSE: Cited[str] = Cited(
+    "aromatase inhibitors alone are for postmenopausal women; a premenopausal woman receives one "
+    "only with ovarian suppression: confirm menopausal status",
+    NCCN_MENOPAUSE,
+    "secondary",
+)
+AI_ENDED_STANDARD_SCREENING: Cited[str] = Cited(
+    "AI-associated bone-loss monitoring (DXA every 12-24 months) runs while she is on the AI; "
+    "once it has ended she returns to standard osteoporosis screening",
+    HADJI_2017,
+    "secondary",
+)
+FRAX_STALE: Cited[str] = Cited(
+    "a FRAX result dated before the AI start or before the latest DXA does not reflect her "
+    "current risk factors or BMD and is not used",
+    PROJECT,
+    "policy",
+)
+
+# Bone-directed therapy schedules. Each: months between doses and the grace after the due date
+# before the course counts as overdue.
+DENOSUMAB_ON_TIME_WEEKS: Cited[int] = Cited(
+    4, LYU_2020, "secondary", "denosumab 60 mg every 6 months; on time within 4 weeks"
+)
+ZOLEDRONIC_AIBL_INTERVAL_MONTHS: Cited[int] = Cited(
+    6,
+    HADJI_2017,
+    "unconfirmed",
+    "zoledronic acid 4 mg i.v. every 6 months as in the AI trials (Z-FAST/ABCSG-12); wording "
+    "unconfirmed in the full text (clinical-reference.md s.3a)",
+)
+ZOLEDRONIC_YEARLY_INTERVAL_MONTHS: Cited[int] = Cited(
+    12, HADJI_2017, "secondary", "zoledronic acid 5 mg yearly (the statement's 'yearly')"
+)
+ZOLEDRONIC_GRACE_WEEKS: Cited[int] = Cited(
+    8, PROJECT, "policy", "an infusion more than 8 weeks past its due date is overdue"
+)
+ZOLEDRONIC_REGIMEN_UNKNOWN_MG: Cited[float] = Cited(
+    4.0,
+    PROJECT,
+    "policy",
+    "a zoledronic acid course without a recorded dose is read as the AIBL 4 mg 6-monthly "
+    "regimen (the shorter interval: an overdue dose is not missed); sites may change it",
+)
+ORAL_BISPHOSPHONATE_SUPPLY_MONTHS: Cited[int] = Cited(
+    3,
+    PROJECT,
+    "policy",
+    "oral bisphosphonates: the next refill or statement is expected 3 months after the last",
+)
+ORAL_BISPHOSPHONATE_GRACE_WEEKS: Cited[int] = Cited(
+    4, PROJECT, "policy", "a refill more than 4 weeks late is overdue"
+)
+DENOSUMAB_LAPSE_URGENT_MONTHS: Cited[int] = Cited(
+    18,
+    PROJECT,
+    "policy",
+    "a denosumab lapse within 18 months of the last dose is urgent (give the dose or the "
+    "transition now); an older stop is a review of rebound fractures and further therapy",
+)
+ON_THERAPY_CHECKS: Cited[str] = Cited(
+    "on therapy: renal function before each zoledronic acid dose; calcium and vitamin D "
+    "adequate; dental care before invasive dental work",
+    RECLAST_LABEL,
+    "confirmed",
+)
+VFA_PREMENOPAUSAL_Z: Cited[float] = Cited(
+    -1.5, RACGP_OSTEOPOROSIS, "secondary", "premenopausal women with Z <= -1.5: VFA too"
+)
+THERAPY_PRESUMED_STOPPED_MONTHS: Cited[int] = Cited(
+    24,
+    PROJECT,
+    "policy",
+    "a course with no dose (or refill) for 24 months past its due date is presumed stopped: "
+    "status 'ended', said so, and she is no longer treated as on therapy",
+)
+
+# --- One answer per question (issue 12) ---------------------------------------------------------
+SAME_DAY_LOWEST: Cited[str] = Cited(
+    "two results of one kind on the same day: the lowest is used for decisions, both are kept, "
+    "and the conflict is flagged for review (order in the file never decides)",
+    PROJECT,
+    "policy",
+)
+RADIUS_ONLY_WITHOUT_SPINE_AND_HIP: Cited[str] = Cited(
+    "the 33% radius counts only when the spine and hip cannot be measured or read",
+    WHO_ISCD,
+    "secondary",
+    "clinical-reference.md s.1: radius only when hip/spine cannot be measured or read [S]",
+)
+HADJI_FIRST_YEAR_LOSS: Cited[str] = Cited(
+    "women with T > -1.5 and no risk factor are managed by their BMD loss over the first year: a "
+    "loss beyond the least significant change brings the next DXA to 12 months",
+    HADJI_2017,
+    "confirmed",
+)
+SBMD_CONVERSION_ERROR_PCT: Cited[tuple[float, float]] = Cited(
+    (4.0, 7.0),
+    Source(
+        "sbmd-see",
+        "Fan-beam sBMD validation study (clinical-reference.md s.2): the standard error of the "
+        "estimate of the Hui 1997 sBMD equations is about 4-7%",
+    ),
+    "confirmed",
+    "a T-score computed from converted BMD within this error of a threshold is 'near threshold'",
 )

@@ -63,6 +63,12 @@ def render(result: Assessment) -> None:
     category = result.who_category or "not assigned"
     console.print(f"Age {result.age}; BMI {result.bmi if result.bmi is not None else 'unknown'}")
     console.print(f"WHO category: [bold]{category}[/bold]")
+    if result.clinical_osteoporosis.present:
+        console.print(
+            "[bold]Clinical osteoporosis[/bold]: " + "; ".join(result.clinical_osteoporosis.reasons)
+        )
+    if result.ovarian_suppression:
+        console.print("Ovarian suppression: yes (Z-scores shown beside the T-scores)")
     if result.lowest_t_score:
         t = result.lowest_t_score
         console.print(
@@ -86,14 +92,35 @@ def render(result: Assessment) -> None:
     table.add_column("bone-directed therapy")
     table.add_column("why")
     for name, decision in result.guidelines.items():
-        verdict = {True: "consider", False: "not indicated", None: "undetermined"}[
+        verdict = {True: "indicated", False: "not indicated", None: decision.determinacy}[
             decision.bone_directed_therapy
         ]
-        why = "; ".join(decision.reasons)
+        if decision.determinacy == "provisional":
+            verdict += " (provisional)"
+        why = "; ".join(decision.reasons) + f"\nrule: {decision.rule_id}"
+        if decision.would_change_if:
+            why += "\nwould change if: " + "; ".join(decision.would_change_if)
         if decision.missing:
             why += "\nmissing: " + ", ".join(decision.missing)
+        if decision.frax_inputs:
+            why += "\nFRAX inputs on record: " + ", ".join(
+                f"{k.replace('_', ' ')} {v if v is not None else 'not recorded'}"
+                for k, v in decision.frax_inputs.items()
+            )
         table.add_row(f"{name} ({decision.version})", verdict, why)
     console.print(table)
+    bt = result.bone_therapy
+    if bt.status != "none":
+        console.print(
+            f"\n[bold]Bone-directed therapy[/bold]: {bt.agent} ({bt.status}); started "
+            f"{bt.started} ({bt.started_from}); last dose {bt.last_dose} ({bt.last_dose_from})"
+            + (
+                f"; next dose due {bt.next_dose_due} ({bt.next_dose_due_from})"
+                if bt.next_dose_due
+                else ""
+            )
+            + (f"; ended {bt.ended}" if bt.ended else "")
+        )
 
     for alert in result.alerts:
         colour = {"critical": "red", "warning": "yellow", "info": "cyan"}[alert.severity]
@@ -103,6 +130,8 @@ def render(result: Assessment) -> None:
             "[red]Automated plans stopped; route to a clinician:[/red] "
             + "; ".join(result.automation.reasons)
         )
+    for why in result.automation.limited_reasons:
+        console.print(f"[yellow]Exercise limited:[/yellow] {why}")
     console.print("\n[bold]Recommendations[/bold]")
     for rec in result.recommendations + result.safety_checks:
         console.print(f"- [{rec.audience}] {rec.text}")

@@ -7,16 +7,17 @@ disagree are shown side by side; they are never merged into one verdict.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
 from bonewise.clinical import densitometry, safety
+from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
-from bonewise.clinical.models import SITES, PatientRecord
-from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
+from bonewise.clinical.models import RISK_FACTOR_FIELDS, PatientRecord, RiskSource
+from bonewise.clinical.monitoring import Monitoring, bmd_changes, dxa_alerts, monitoring
 from bonewise.clinical.results import (
     Alert,
     DataGap,
@@ -44,8 +45,38 @@ class ZScore(_Out):
 
 
 class Automation(_Out):
+    """`stopped`: automated exercise and lifestyle plans are withheld (route to a clinician).
+    `limited`: the exercise plan runs at low impact with no loaded spinal flexion or twisting
+    until a clinician confirms (e.g. bone metastases status unknown)."""
+
     stopped: bool
     reasons: list[str]
+    limited: bool = False
+    limited_reasons: list[str] = Field(default_factory=list)
+
+
+class ClinicalOsteoporosis(_Out):
+    """Osteoporosis established clinically by a hip or vertebral fragility fracture, shown beside
+    the densitometric `who_category` (which stays T-score based)."""
+
+    present: bool
+    reasons: list[str]
+    plain_words: str | None = Field(default=None, description="for the patient's own page")
+    citation: str
+    evidence: ev.Evidence
+
+
+RiskAnswer = Literal["yes", "no", "not recorded", "not sure"]
+
+
+class RiskFactorAnswer(_Out):
+    """One risk factor with its provenance: 'no' (asked) and 'not recorded' (never asked) differ."""
+
+    name: str
+    answer: RiskAnswer
+    value: bool | int | str | None
+    source: RiskSource | None = Field(description="patient, clinician, ehr-import; None: unknown")
+    recorded_on: date | None
 
 
 class Assessment(_Out):
@@ -66,6 +97,10 @@ class Assessment(_Out):
     monitoring: Monitoring
     data_gaps: list[DataGap]
     automation: Automation
+    bone_therapy: BoneTherapyStatus
+    clinical_osteoporosis: ClinicalOsteoporosis
+    ovarian_suppression: bool
+    risk_factors: list[RiskFactorAnswer]
     disclaimer: str = DISCLAIMER
 
     def to_json(self) -> dict[str, Any]:
@@ -80,36 +115,215 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         for rules in RULE_SETS
         for rec in rules.recommendations(facts, decisions[rules.RULE_SET])
     ]
-    any_therapy = any(d.bone_directed_therapy for d in decisions.values())
+    if facts.bone_metastases is True and not facts.male:
+        recommendations.append(_oncology_route())
     transition = safety.denosumab_transition(facts)
     if transition is not None:
         recommendations.append(transition)
     if facts.premenopausal:
         recommendations.append(_premenopausal_note(facts))
+    recommendations += _therapy_for_patient(facts)
+    recommendations += _questions_for_team(decisions)
+    vfa = _vertebral_imaging(facts)
+    if vfa is not None:
+        recommendations.append(vfa)
+    if facts.ai_ended and not facts.male:
+        recommendations.append(_standard_screening(facts))
     schedule = monitoring(facts)
     stops = safety.automation_stops(facts)
     if stops:
         recommendations = [r for r in recommendations if r.id not in AUTOMATED_PATIENT_PLANS]
         recommendations.append(_clinician_review(stops))
+    limits = safety.exercise_limits(facts)
     return Assessment(
         patient_id=record.id,
         as_of=as_of,
         age=facts.age,
         bmi=None if facts.bmi is None else round(facts.bmi, 1),
-        menopausal_status=record.patient.menopausal_status,
+        menopausal_status="not-applicable" if facts.male else record.patient.menopausal_status,
         who_category=facts.who_category,
         lowest_t_score=facts.lowest_t,
         site_t_scores=densitometry.site_scores(facts.latest_scan) if facts.latest_scan else [],
         z_scores=_z_scores(facts),
-        bmd_changes=_changes(facts),
+        bmd_changes=bmd_changes(facts),
         guidelines=decisions,
         recommendations=recommendations,
-        safety_checks=safety.pre_therapy_checks(facts) if any_therapy else [],
+        safety_checks=_safety_checks(facts, decisions),
         alerts=safety.alerts(facts) + dxa_alerts(facts, schedule),
         monitoring=schedule,
         data_gaps=data_gaps(facts),
-        automation=Automation(stopped=bool(stops), reasons=stops),
+        automation=Automation(
+            stopped=bool(stops), reasons=stops, limited=bool(limits), limited_reasons=limits
+        ),
+        bone_therapy=facts.bone_therapy,
+        clinical_osteoporosis=_clinical_osteoporosis(facts),
+        ovarian_suppression=facts.ovarian_suppression,
+        risk_factors=risk_factor_answers(facts),
     )
+
+
+# Rule sets whose "true" triggers the pre-therapy safety checks. seed-tiers is patient
+# education: its tiers never trigger them.
+SAFETY_TRIGGERING_RULE_SETS = (hadji_2017.RULE_SET, asco_2019.RULE_SET)
+# Recommendations that suggest starting bone-directed therapy: never while she is on it.
+STARTING_RECOMMENDATIONS = frozenset(
+    {"hadji-2017.bta", "hadji-2017.bta-patient", "asco-2019.therapy"}
+)
+
+
+def _safety_checks(facts: Facts, decisions: dict[str, GuidelineDecision]) -> list[Recommendation]:
+    if facts.bone_therapy.on_therapy:
+        return safety.on_therapy_checks(facts)
+    if any(decisions[name].bone_directed_therapy for name in SAFETY_TRIGGERING_RULE_SETS):
+        return safety.pre_therapy_checks(facts)
+    return []
+
+
+def _oncology_route() -> Recommendation:
+    return recommend(
+        id="oncology.bone-metastases",
+        audience="clinician",
+        text="Bone metastases recorded: the osteoporosis rule sets do not apply. Bone-modifying "
+        "agent choice and dosing are an oncology decision; refer to her oncology team.",
+        rule_id="scope.bone-metastases",
+        guideline="scope",
+        basis=ev.ASCO_NONMETASTATIC_ONLY,
+    )
+
+
+def _therapy_for_patient(facts: Facts) -> list[Recommendation]:
+    """Her own treatment's next date, never to start, stop or change it. The words name no drug
+    (her pages may show the name from `Assessment.bone_therapy.agent` where they choose to)."""
+    bt = facts.bone_therapy
+    if not bt.on_therapy or bt.agent is None:
+        return []
+    text = "Your record shows a bone-protecting treatment"
+    if bt.started is not None:
+        text += f" since {bt.started.isoformat()}"
+    text += "."
+    if bt.next_dose_due is not None:
+        text += (
+            f" The next one was due on {bt.next_dose_due.isoformat()}: ask your team about it."
+            if bt.status == "overdue"
+            else f" The next one is due on {bt.next_dose_due.isoformat()}."
+        )
+    return [
+        recommend(
+            id="bone-therapy.patient",
+            audience="patient",
+            text=text,
+            rule_id=bt.rule_id,
+            guideline="bone-therapy",
+            basis=ev.ON_THERAPY_CHECKS,
+            inputs={"status": bt.status, "next_due": _iso(bt.next_dose_due)},
+        )
+    ]
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _questions_for_team(decisions: dict[str, GuidelineDecision]) -> list[Recommendation]:
+    """Provisional decisions: the facts that would change them, as questions for her team."""
+    asked = list(
+        dict.fromkeys(q for d in decisions.values() for q in d.would_change_if if "FRAX" not in q)
+    )
+    if not asked:
+        return []
+    return [
+        recommend(
+            id="decisions.questions-for-team",
+            audience="patient",
+            text="Some answers are not on your record yet, and they could change the advice about "
+            "protecting your bones. Your team may ask you about: " + "; ".join(asked) + ".",
+            rule_id="decisions.provisional",
+            guideline="decisions",
+            basis=ev.PROVISIONAL_CONVENTION,
+            inputs={"would_change_if": asked},
+        )
+    ]
+
+
+def _vertebral_imaging(facts: Facts) -> Recommendation | None:
+    """RACGP rec 37: vertebral fracture assessment at baseline where no spine imaging is recorded."""
+    if facts.male or facts.bone_metastases is True or not (facts.on_ai or _starting(facts)):
+        return None
+    if facts.record.vertebral_imaging or facts.vertebral_fracture:
+        return None
+    low_z = any(z.value <= ev.VFA_PREMENOPAUSAL_Z.value for z in _z_scores(facts))
+    if facts.premenopausal_without_suppression and not low_z:
+        return None
+    return recommend(
+        id="racgp.vfa-baseline",
+        audience="clinician",
+        text="No vertebral imaging recorded: vertebral fracture assessment (VFA on DXA, or "
+        "thoracolumbar radiographs) at baseline to exclude subclinical vertebral fractures.",
+        rule_id="racgp-37.vfa",
+        guideline="racgp-osteoporosis",
+        basis=ev.VFA_AT_BASELINE,
+    )
+
+
+def _starting(facts: Facts) -> bool:
+    therapy = facts.record.therapy
+    return therapy is not None and therapy.start_date > facts.as_of
+
+
+def _standard_screening(facts: Facts) -> Recommendation:
+    therapy = facts.record.therapy
+    end = therapy.end_date.isoformat() if therapy and therapy.end_date else "?"
+    return recommend(
+        id="monitoring.ai-ended",
+        audience="clinician",
+        text=f"The aromatase inhibitor ended on {end}: AI bone-loss monitoring stops and she "
+        "returns to standard osteoporosis screening.",
+        rule_id="monitoring.ai-ended",
+        guideline="monitoring",
+        basis=ev.AI_ENDED_STANDARD_SCREENING,
+        inputs={"ai_end_date": end},
+    )
+
+
+def _clinical_osteoporosis(facts: Facts) -> ClinicalOsteoporosis:
+    reasons = [] if facts.male else facts.clinical_osteoporosis_reasons
+    return ClinicalOsteoporosis(
+        present=bool(reasons),
+        reasons=reasons,
+        plain_words=(
+            "You have had a broken bone in the spine or hip from a minor fall or without a "
+            "clear injury. Doctors treat this as osteoporosis, whatever your bone scan number."
+        )
+        if reasons
+        else None,
+        citation=ev.CLINICAL_OSTEOPOROSIS_FRACTURE.citation,
+        evidence=ev.CLINICAL_OSTEOPOROSIS_FRACTURE.evidence,
+    )
+
+
+def risk_factor_answers(facts: Facts) -> list[RiskFactorAnswer]:
+    rf = facts.record.risk_factors
+    answers: list[RiskFactorAnswer] = []
+    for name in RISK_FACTOR_FIELDS:
+        value = getattr(rf, name)
+        provenance = rf.provenance.get(name)
+        answer: RiskAnswer
+        if value is None:
+            answer = "not sure" if provenance is not None and provenance.unsure else "not recorded"
+        elif name == "smoking":
+            answer = "no" if value == "never" else "yes"
+        else:
+            answer = "yes" if value else "no"
+        answers.append(
+            RiskFactorAnswer(
+                name=name,
+                answer=answer,
+                value=value,
+                source=None if provenance is None else provenance.source,
+                recorded_on=None if provenance is None else provenance.recorded_on,
+            )
+        )
+    return answers
 
 
 # Patient advice that is an automated lifestyle plan, withheld while automation is stopped.
@@ -143,28 +357,24 @@ def _z_scores(facts: Facts) -> list[ZScore]:
     ]
 
 
-def _changes(facts: Facts) -> list[BmdChange]:
-    """Change at each site between the two latest scans, against its least significant change."""
-    scans = [s for s in facts.record.scans_by_date if s.date <= facts.as_of]
-    if len(scans) < 2:
-        return []
-    earlier, later = scans[-2], scans[-1]
-    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
-    return [change for change in changes if change is not None]
-
-
 def _premenopausal_note(facts: Facts) -> Recommendation:
-    low_z = [z for z in _z_scores(facts) if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
-    text = (
-        "Premenopausal: read the Z-scores, not the WHO categories; osteoporosis is not diagnosed "
-        "from DXA alone. "
-        + (
+    z_scores = _z_scores(facts)
+    low_z = [z for z in z_scores if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
+    if low_z:
+        verdict = (
             "Z-score below the expected range for age at "
             + ", ".join(z.site.replace("_", " ") for z in low_z)
             + ": look for secondary causes."
-            if low_z
-            else "Z-scores are within the expected range for age."
         )
+    elif z_scores:
+        verdict = "Z-scores are within the expected range for age."
+    elif facts.latest_scan is not None:
+        verdict = "No Z-scores reported: ask the DXA service for them."
+    else:
+        verdict = "No DXA yet."
+    text = (
+        "Premenopausal: read the Z-scores, not the WHO categories; osteoporosis is not diagnosed "
+        "from DXA alone. " + verdict
     )
     return recommend(
         id="densitometry.premenopausal",
@@ -233,15 +443,15 @@ def data_gaps(facts: Facts) -> list[DataGap]:
         gaps.append(
             DataGap(
                 field="risk_factors.bone_metastases",
-                why="not recorded",
-                blocks=["automated exercise and lifestyle plans"],
+                why="not recorded or not sure",
+                blocks=["full exercise plan (limited to low impact until a clinician confirms)"],
             )
         )
-    if record.frax is None and not facts.premenopausal:
+    if (record.frax is None or facts.frax_stale_because) and not facts.male:
         gaps.append(
             DataGap(
                 field="frax",
-                why="no FRAX result entered by a clinician",
+                why=facts.frax_stale_because or "no FRAX result entered by a clinician",
                 blocks=["asco-2019 FRAX criterion"],
             )
         )

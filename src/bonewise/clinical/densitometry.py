@@ -116,6 +116,42 @@ def lowest_t_score(scan: DxaScan, *, sites: tuple[Site, ...] = SITES) -> SiteSco
     return min(candidates, key=lambda s: s.value, default=None)
 
 
+def near_threshold(score: SiteScore, scan: DxaScan, thresholds: tuple[float, ...]) -> str | None:
+    """A T-score computed from another maker's BMD within the conversion's error (the upper
+    4-7%) of a decision threshold: the words for the reasons, else None."""
+    result = scan.sites.get(score.site)
+    reference = evidence.NHANES_III_WHITE_WOMEN_20_29.value
+    if (
+        not score.computed
+        or scan.scanner_make == "hologic"
+        or result is None
+        or result.bmd_g_cm2 is None
+        or score.site not in reference
+    ):
+        return None
+    _, sd = reference[score.site]
+    error_pct = evidence.SBMD_CONVERSION_ERROR_PCT.value[1]
+    margin = hologic_scale_hip_bmd(result.bmd_g_cm2, scan.scanner_make, score.site) * error_pct
+    margin = margin / 100.0 / sd
+    near = [t for t in thresholds if abs(score.value - t) <= margin]
+    if not near:
+        return None
+    return (
+        f"near threshold: the T-score {score.value:+.1f} is computed from {scan.scanner_make} BMD, "
+        f"and the conversion's error (up to {error_pct:g}%, about {margin:.1f} T here) spans "
+        + " and ".join(f"{t:g}" for t in near)
+    )
+
+
+CENTRAL_SITES: tuple[Site, ...] = ("lumbar_spine", "femoral_neck", "total_hip")
+
+
+def decision_t_score(scan: DxaScan) -> SiteScore | None:
+    """The T-score decisions use: the lowest of spine and hip; the 33% radius only when neither
+    the spine nor the hip can be used (ISCD; clinical-reference.md s.1)."""
+    return lowest_t_score(scan, sites=CENTRAL_SITES) or lowest_t_score(scan, sites=("radius_33",))
+
+
 ZInterpretation = Literal["below the expected range for age", "within the expected range for age"]
 
 

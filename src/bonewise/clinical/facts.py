@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise import evidence
+from bonewise.clinical.bone_therapy import BoneTherapyStatus, therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import (
     SiteScore,
     WhoCategory,
-    lowest_t_score,
+    decision_t_score,
     uses_z_scores,
     who_category,
 )
@@ -26,19 +27,66 @@ class Facts:
     latest_scan: DxaScan | None
     lowest_t: SiteScore | None
     premenopausal: bool
+    bone_therapy: BoneTherapyStatus
+    scans: tuple[DxaScan, ...] = ()  # one per day up to as_of (the day's lowest), oldest first
+    same_day_conflicts: tuple[str, ...] = ()
+
+    @property
+    def male(self) -> bool:
+        return self.record.patient.sex == "male"
 
     @property
     def who_category(self) -> WhoCategory | None:
-        if self.premenopausal or self.lowest_t is None:
+        if self.male or self.premenopausal or self.lowest_t is None:
             return None
         return who_category(self.lowest_t.value)
 
     @property
+    def on_ai(self) -> bool:
+        """An aromatase inhibitor started on or before today and not ended."""
+        t = self.record.therapy
+        return (
+            t is not None
+            and t.start_date <= self.as_of
+            and (t.end_date is None or t.end_date > self.as_of)
+        )
+
+    @property
+    def ai_ended(self) -> bool:
+        t = self.record.therapy
+        return t is not None and t.end_date is not None and t.end_date <= self.as_of
+
+    @property
+    def ovarian_suppression(self) -> bool:
+        """Recorded with the AI, or a current GnRH agonist (goserelin, leuprorelin, triptorelin)."""
+        t = self.record.therapy
+        recorded = t is not None and t.ovarian_suppression and not self.ai_ended
+        return recorded or any(c.current_on(self.as_of) for c in self.record.gnrh_agonists)
+
+    @property
+    def premenopausal_without_suppression(self) -> bool:
+        return self.premenopausal and not self.ovarian_suppression
+
+    @property
+    def fractures(self) -> list[Fracture]:
+        return sorted(
+            (f for f in self.record.fractures if f.date <= self.as_of),
+            key=lambda f: (f.date, f.site, f.model_dump_json()),
+        )
+
+    @property
+    def fragility_fractures(self) -> list[Fracture]:
+        """Recorded as fragility, or at 50 or over and not recorded as traumatic."""
+        born = self.record.patient.birth_date
+        return [f for f in self.fractures if f.counts_as_fragility(born)]
+
+    @property
     def fragility_fracture_after_50(self) -> bool | None:
-        """Declared in the risk factors, or any recorded fragility fracture at age 50 or over."""
+        """Declared in the risk factors, or any fragility fracture at age 50 or over."""
         born = self.record.patient.birth_date
         from_events = any(
-            f.fragility and f.date >= add_months(born, 50 * 12) for f in self.fractures
+            f.date >= add_months(born, evidence.HADJI_RISK_FRACTURE_AGE.value * 12)
+            for f in self.fragility_fractures
         )
         declared = self.record.risk_factors.prior_fragility_fracture_after_50
         if from_events or declared:
@@ -53,8 +101,20 @@ class Facts:
         return declared
 
     @property
-    def fractures(self) -> list[Fracture]:
-        return [f for f in self.record.fractures if f.date <= self.as_of]
+    def clinical_osteoporosis_reasons(self) -> list[str]:
+        """A prior fragility fracture of hip or spine (clinical osteoporosis, whatever the BMD)."""
+        reasons = [
+            f"{'vertebral' if f.vertebral else 'hip'} fragility fracture ({f.site}) on "
+            f"{f.date.isoformat()}"
+            + ("" if f.fragility else ": at 50 or over and not recorded as traumatic")
+            for f in self.fragility_fractures
+            if f.vertebral or f.hip
+        ]
+        if self.record.risk_factors.vertebral_fracture and not any(
+            f.vertebral for f in self.fractures
+        ):
+            reasons.append("vertebral fracture recorded in the risk factors")
+        return reasons
 
     @property
     def recent_fractures(self) -> list[Fracture]:
@@ -63,19 +123,84 @@ class Facts:
 
     @property
     def bone_metastases(self) -> bool | None:
-        """True, False, or None when not recorded (which also stops automation)."""
+        """True, False, or None when not recorded or she is not sure."""
         return self.record.risk_factors.bone_metastases
+
+    @property
+    def frax_stale_because(self) -> str | None:
+        """Why the entered FRAX result is not used (None: usable or absent)."""
+        frax = self.record.frax
+        if frax is None:
+            return None
+        therapy = self.record.therapy
+        if therapy is not None and frax.date < therapy.start_date:
+            return (
+                f"FRAX of {frax.date.isoformat()} predates the aromatase-inhibitor start "
+                f"({therapy.start_date.isoformat()}): not used; re-run FRAX"
+            )
+        if self.latest_scan is not None and frax.date < self.latest_scan.date:
+            return (
+                f"FRAX of {frax.date.isoformat()} predates the latest DXA "
+                f"({self.latest_scan.date.isoformat()}): not used; re-run FRAX with it"
+            )
+        return None
+
+
+def _day_key(scan: DxaScan) -> tuple[float, str]:
+    t = decision_t_score(scan)
+    return (float("inf") if t is None else t.value, scan.model_dump_json())
+
+
+def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], list[str]]:
+    """One scan per day (the one with the lowest decision T-score); conflicts named."""
+    days: dict[date, list[DxaScan]] = {}
+    for scan in record.dxa_scans:
+        if scan.date <= as_of:
+            days.setdefault(scan.date, []).append(scan)
+    chosen: list[DxaScan] = []
+    conflicts: list[str] = []
+    for day in sorted(days):
+        ranked = sorted(days[day], key=_day_key)
+        chosen.append(ranked[0])
+        values = {s.model_dump_json(include={"sites", "excluded_vertebrae"}) for s in ranked}
+        if len(ranked) > 1 and len(values) > 1:
+            shown = ", ".join(
+                "no T-score"
+                if (t := decision_t_score(s)) is None
+                else f"{t.value:+.1f} at {t.site}"
+                for s in ranked
+            )
+            conflicts.append(
+                f"{len(ranked)} DXA results on {day.isoformat()} differ ({shown}): the lowest is "
+                "used for decisions"
+            )
+    labs: dict[tuple[str, date], set[float]] = {}
+    for lab in record.labs:
+        if lab.date <= as_of:
+            labs.setdefault((lab.kind, lab.date), set()).add(round(lab.normalised, 2))
+    for (kind, day), lab_values in sorted(labs.items()):
+        if len(lab_values) > 1:
+            conflicts.append(
+                f"{len(lab_values)} {kind.replace('_', ' ')} results on {day.isoformat()} differ "
+                f"({', '.join(f'{v:g}' for v in sorted(lab_values))}): the lowest is used"
+            )
+    return chosen, conflicts
 
 
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:
-    scans = [s for s in record.scans_by_date if s.date <= as_of]
+    scans, conflicts = _scans_by_day(record, as_of)
     latest = scans[-1] if scans else None
+    bmi = record.patient.bmi
     return Facts(
         record=record,
         as_of=as_of,
         age=record.patient.age_on(as_of),
-        bmi=record.patient.bmi,
+        # Compared as displayed (one decimal): 160 cm / 51.2 kg is 20.0, not "under 20".
+        bmi=None if bmi is None else round(bmi, 1),
         latest_scan=latest,
-        lowest_t=lowest_t_score(latest) if latest else None,
+        lowest_t=decision_t_score(latest) if latest else None,
         premenopausal=uses_z_scores(record.patient.menopausal_status),
+        bone_therapy=therapy_status(record, as_of=as_of),
+        scans=tuple(scans),
+        same_day_conflicts=tuple(conflicts),
     )

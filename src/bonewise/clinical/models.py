@@ -8,6 +8,7 @@ and what is allowed.
 from __future__ import annotations
 
 from datetime import date
+from datetime import date as _Date  # a field named `date` shadows the type in some classes
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -195,18 +196,84 @@ class DxaScan(_Frozen):
 
 class Fracture(_Frozen):
     date: date
-    site: str = Field(min_length=1, description="e.g. wrist, hip, vertebra, rib")
-    fragility: bool = Field(description="from a fall from standing height or less")
+    site: str = Field(min_length=1, max_length=200, description="e.g. wrist, hip, vertebra, rib")
+    fragility: bool | None = Field(
+        default=None,
+        description="true: from a fall from standing height or less; false: traumatic; "
+        "left out: not recorded (at 50 or over it counts as a fragility fracture)",
+    )
+    traumatic: bool | None = Field(
+        default=None, description="true when recorded as high-trauma (same as fragility false)"
+    )
 
     _date_not_future = field_validator("date")(_not_after_today)
+
+    @model_validator(mode="after")
+    def _consistent_mechanism(self) -> Fracture:
+        if self.fragility is True and self.traumatic is True:
+            raise ValueError("a fracture cannot be both fragility and traumatic")
+        return self
 
     @property
     def vertebral(self) -> bool:
         return "vertebra" in self.site.lower() or "spine" in self.site.lower()
 
+    @property
+    def hip(self) -> bool:
+        site = self.site.lower()
+        return "hip" in site or "femoral neck" in site or "proximal femur" in site
+
+    @property
+    def recorded_traumatic(self) -> bool:
+        return self.traumatic is True or self.fragility is False
+
+    def counts_as_fragility(self, birth_date: _Date) -> bool:
+        """Recorded as fragility; or at 50 or over and not recorded as traumatic."""
+        if self.recorded_traumatic:
+            return False
+        if self.fragility:
+            return True
+        age = (
+            self.date.year
+            - birth_date.year
+            - ((self.date.month, self.date.day) < (birth_date.month, birth_date.day))
+        )
+        return age >= evidence.FRAGILITY_FRACTURE_AGE.value
+
+
+RiskSource = Literal["patient", "clinician", "ehr-import"]
+RISK_FACTOR_FIELDS: tuple[str, ...] = (
+    "prior_fragility_fracture_after_50",
+    "vertebral_fracture",
+    "parental_hip_fracture",
+    "oral_glucocorticoids_over_6_months",
+    "smoking",
+    "alcohol_3_or_more_units_per_day",
+    "rheumatoid_arthritis",
+    "falls_last_12_months",
+    "bone_metastases",
+)
+_WORD_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "not recorded": None}
+
+
+class Provenance(_Frozen):
+    """Who recorded a risk-factor answer and when. `unsure`: she answered "not sure"."""
+
+    source: RiskSource | None = None
+    recorded_on: date | None = None
+    unsure: bool = False
+
+    _date_not_future = field_validator("recorded_on")(_not_after_today)
+
 
 class RiskFactors(_Frozen):
-    """Hadji 2017 and ASCO 2019 risk factors. None means not recorded (a data gap), not 'no'."""
+    """Hadji 2017 and ASCO 2019 risk factors. None means not recorded (a data gap), not 'no'.
+
+    Each factor is given either as a plain value (true/false/null, as in older files: its source
+    is then unknown) or as `{"answer": ..., "source": "patient"|"clinician"|"ehr-import",
+    "recorded_on": "YYYY-MM-DD"}`, where answer may also be "yes", "no", "not sure" or
+    "not recorded". The plain value stays on the field; who and when go to `provenance`.
+    """
 
     prior_fragility_fracture_after_50: bool | None = None
     vertebral_fracture: bool | None = None
@@ -217,6 +284,56 @@ class RiskFactors(_Frozen):
     rheumatoid_arthritis: bool | None = None
     falls_last_12_months: int | None = Field(default=None, ge=0, le=100)
     bone_metastases: bool | None = None
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict, description="per factor: who recorded the answer and when"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_answers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        given_provenance = data.get("provenance") or {}
+        if not isinstance(given_provenance, dict):
+            raise ValueError(
+                "provenance must be an object naming risk factors, e.g. "
+                '{"smoking": {"source": "patient", "recorded_on": "2026-01-31"}}'
+            )
+        provenance = dict(given_provenance)
+        for name in RISK_FACTOR_FIELDS:
+            given = data.get(name)
+            if not isinstance(given, dict):
+                continue
+            unknown = set(given) - {"answer", "source", "recorded_on"}
+            if unknown or "answer" not in given:
+                raise ValueError(
+                    f"{name}: give answer (yes, no, not sure, not recorded), and optionally "
+                    "source and recorded_on"
+                    + (f"; unknown key(s) {', '.join(sorted(unknown))}" if unknown else "")
+                )
+            answer = given.get("answer")
+            unsure = isinstance(answer, str) and answer.strip().lower() == "not sure"
+            if unsure:
+                answer = None
+            elif isinstance(answer, str) and answer.strip().lower() in _WORD_ANSWERS:
+                answer = _WORD_ANSWERS[answer.strip().lower()]
+            data[name] = answer
+            provenance[name] = {
+                "source": given.get("source"),
+                "recorded_on": given.get("recorded_on"),
+                "unsure": unsure,
+            }
+        if provenance:
+            data["provenance"] = provenance
+        return data
+
+    @model_validator(mode="after")
+    def _provenance_names_factors(self) -> RiskFactors:
+        unknown = sorted(set(self.provenance) - set(RISK_FACTOR_FIELDS))
+        if unknown:
+            raise ValueError(f"provenance names unknown risk factor(s): {', '.join(unknown)}")
+        return self
 
 
 class Lab(_Frozen):
@@ -260,7 +377,17 @@ class Lab(_Frozen):
 
 
 class BoneTherapy(_Frozen):
+    """A course of bone-directed therapy. Dose dates are injections, infusions or (oral
+    bisphosphonates) refill or statement dates; a course with only start/end dates (what an EHR
+    order or statement gives) counts as exposure up to its last known date."""
+
     agent: BoneAgent
+    dose_mg: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="dose per administration, e.g. zoledronic acid 4 or 5",
+    )
     doses: list[date] = Field(
         default_factory=list, description="dates given (injections, infusions)"
     )
@@ -295,6 +422,32 @@ class BoneTherapy(_Frozen):
         return self.first_date <= day and (self.end_date is None or self.end_date >= day)
 
 
+GnrhAgonist = Literal["goserelin", "leuprorelin", "triptorelin"]
+
+
+class GnrhAgonistCourse(_Frozen):
+    """Ovarian suppression by a GnRH agonist; current while it has no end date (or ends later)."""
+
+    agent: GnrhAgonist
+    start_date: date
+    end_date: date | None = None
+
+    _dates_not_future = field_validator("start_date")(_not_after_today)
+
+    def current_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class VertebralImaging(_Frozen):
+    """Vertebral fracture assessment on DXA, or thoracolumbar radiographs, CT or MRI."""
+
+    date: date
+    kind: Literal["vfa", "radiograph", "ct", "mri"]
+    fracture_found: bool | None = None
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+
 class Frax(_Frozen):
     """FRAX results entered by a clinician. bonewise never computes FRAX (it is proprietary)."""
 
@@ -316,6 +469,8 @@ class PatientRecord(_Frozen):
     labs: list[Lab] = Field(default_factory=list)
     bone_therapy: list[BoneTherapy] = Field(default_factory=list)
     frax: Frax | None = None
+    gnrh_agonists: list[GnrhAgonistCourse] = Field(default_factory=list)
+    vertebral_imaging: list[VertebralImaging] = Field(default_factory=list)
 
     @classmethod
     def parse(cls, data: Any, *, today: date) -> PatientRecord:
@@ -336,8 +491,16 @@ class PatientRecord(_Frozen):
 
     @property
     def scans_by_date(self) -> list[DxaScan]:
-        return sorted(self.dxa_scans, key=lambda s: s.date)
+        """Oldest first. Scans of one day are ordered so the one with the lowest reported T-score
+        comes last (it is the day's 'latest' for decisions): order in the file never decides."""
+
+        def key(scan: DxaScan) -> tuple[date, float, str]:
+            reported = [r.t_score for r in scan.sites.values() if r.t_score is not None]
+            return (scan.date, -min(reported, default=T_MAX), scan.model_dump_json())
+
+        return sorted(self.dxa_scans, key=key)
 
     def latest_lab(self, kind: str, *, on_or_before: date) -> Lab | None:
+        """The latest result of `kind`; on a day with several, the lowest (order never decides)."""
         found = [lab for lab in self.labs if lab.kind == kind and lab.date <= on_or_before]
-        return max(found, key=lambda lab: lab.date, default=None)
+        return max(found, key=lambda lab: (lab.date, -lab.normalised), default=None)

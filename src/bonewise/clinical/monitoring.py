@@ -7,8 +7,11 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
+from bonewise.clinical import densitometry
 from bonewise.clinical.calendar import add_months
+from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
+from bonewise.clinical.models import SITES
 from bonewise.clinical.results import Alert, alert
 from bonewise.clinical.safety import denosumab_lapse, vitamin_d_ng_ml
 
@@ -24,6 +27,21 @@ class Monitoring(BaseModel):
     vitamin_d_recheck_due: date | None
     next_denosumab_dose_due: date | None
     overdue: list[str]
+    ai_monitoring_ended: date | None = None  # the AI ended: standard osteoporosis screening
+
+
+def bmd_changes(facts: Facts) -> list[BmdChange]:
+    """Change at each site between the two latest scan days, against its least significant change."""
+    if len(facts.scans) < 2:
+        return []
+    earlier, later = facts.scans[-2], facts.scans[-1]
+    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
+    return [change for change in changes if change is not None]
+
+
+def significant_losses(facts: Facts) -> list[BmdChange]:
+    """Losses beyond the least significant change (never across scanner makes)."""
+    return [c for c in bmd_changes(facts) if c.significant and c.percent < 0]
 
 
 def baseline_dxa_date(facts: Facts) -> date | None:
@@ -42,14 +60,16 @@ def monitoring(facts: Facts) -> Monitoring:
     therapy = facts.record.therapy
     overdue: list[str] = []
 
-    if last is not None:
-        next_dxa: date | None = add_months(last, high_months)
-        opens: date | None = add_months(last, low_months)
-    elif therapy is not None:
+    if therapy is None or facts.ai_ended or facts.male:
+        next_dxa: date | None = None
+        opens: date | None = None
+    elif last is not None:
+        # A significant loss brings the next DXA to the low end of the interval (12 months).
+        next_dxa = add_months(last, low_months if significant_losses(facts) else high_months)
+        opens = add_months(last, low_months)
+    else:
         next_dxa = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
         opens = None
-    else:
-        next_dxa = opens = None
     if next_dxa is not None and next_dxa < facts.as_of:
         overdue.append("dxa")
 
@@ -62,7 +82,7 @@ def monitoring(facts: Facts) -> Monitoring:
 
     lapse = denosumab_lapse(facts)
     next_dose = None
-    if lapse is not None and lapse.followed_by is None:
+    if lapse is not None and lapse.followed_by is None and lapse.course_ended is None:
         next_dose = lapse.next_due
         if lapse.next_due < facts.as_of:
             overdue.append("denosumab-dose")
@@ -74,21 +94,50 @@ def monitoring(facts: Facts) -> Monitoring:
         vitamin_d_recheck_due=recheck,
         next_denosumab_dose_due=next_dose,
         overdue=overdue,
+        ai_monitoring_ended=therapy.end_date if therapy is not None and facts.ai_ended else None,
     )
 
 
 def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
     found: list[Alert] = []
     therapy = facts.record.therapy
-    if therapy is not None and baseline_dxa_date(facts) is None:
+    if therapy is None or facts.ai_ended or facts.male:
+        return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
+    if baseline_dxa_date(facts) is None:
+        # Due from the AI start; a gap (red) once start + 3 months has passed, "due by" before.
+        due_by = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
+        late = facts.as_of > due_by
         found.append(
             alert(
                 id="no-baseline-dxa",
-                severity="warning",
-                text=f"No baseline DXA around the {therapy.agent} start ({therapy.start_date.isoformat()}): "
-                "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
+                severity="critical" if late else "info",
+                text=(
+                    f"No baseline DXA around the {therapy.agent} start "
+                    f"({therapy.start_date.isoformat()}); it was due by {due_by.isoformat()}: "
+                    if late
+                    else f"Baseline DXA due by {due_by.isoformat()} ({therapy.agent} start "
+                    f"{therapy.start_date.isoformat()}): "
+                )
+                + "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
                 rule_id="monitoring.baseline-dxa",
                 basis=ev.HADJI_ASSESS_EVERYONE,
+            )
+        )
+    losses = significant_losses(facts)
+    if losses:
+        found.append(
+            alert(
+                id="significant-bmd-loss",
+                severity="warning",
+                text="Bone density fell beyond the least significant change: "
+                + "; ".join(
+                    f"{c.site.replace('_', ' ')} {c.percent:+.1f}% (LSC {c.lsc_percent:.1f}%) from "
+                    f"{c.from_date.isoformat()} to {c.to_date.isoformat()}"
+                    for c in losses
+                )
+                + f". Reassess fracture risk; next DXA by {_day(schedule.next_dxa_due)}.",
+                rule_id="monitoring.significant-bmd-loss",
+                basis=ev.HADJI_FIRST_YEAR_LOSS,
             )
         )
     if facts.latest_scan is not None and "dxa" in schedule.overdue:
@@ -103,3 +152,7 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
             )
         )
     return found
+
+
+def _day(day: date | None) -> str:
+    return "?" if day is None else day.isoformat()

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bonewise.evidence import Cited, Evidence
 
 Audience = Literal["patient", "clinician"]
 Severity = Literal["info", "warning", "critical"]
+# complete: every input that could change the answer is known; provisional: decided with
+# unrecorded factors taken as absent (the FRAX convention), see `would_change_if`;
+# undetermined: no branch can be evaluated (the action is in the reasons, e.g. order a DXA);
+# not-applicable: the guideline does not cover her (metastatic disease, not on an AI, a man).
+Determinacy = Literal["complete", "provisional", "undetermined", "not-applicable"]
+DETERMINACIES: tuple[Determinacy, ...] = (
+    "complete",
+    "provisional",
+    "undetermined",
+    "not-applicable",
+)
 
 
 class _Result(BaseModel):
@@ -44,12 +55,38 @@ class DataGap(_Result):
 
 
 class GuidelineDecision(_Result):
+    """One rule set's answer. `bone_directed_therapy` is true/false whenever `determinacy` is
+    complete or provisional, and None only when undetermined or not-applicable."""
+
     guideline: str
     version: str
     citation: str
     bone_directed_therapy: bool | None
+    determinacy: Determinacy
+    rule_id: str = Field(description="the rule (branch) that decided")
     reasons: list[str]
     missing: list[str] = Field(default_factory=list)
+    would_change_if: list[str] = Field(
+        default_factory=list,
+        description="provisional only: unrecorded facts that would flip the answer, as questions "
+        "a clinician can ask",
+    )
+    frax_inputs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="asco-2019 without a usable FRAX: the FRAX inputs already on record",
+    )
+
+    @model_validator(mode="after")
+    def _therapy_matches_determinacy(self) -> GuidelineDecision:
+        decided = self.determinacy in ("complete", "provisional")
+        if decided != (self.bone_directed_therapy is not None):
+            raise ValueError(
+                f"{self.guideline}: determinacy {self.determinacy} with bone_directed_therapy "
+                f"{self.bone_directed_therapy}"
+            )
+        if self.determinacy == "provisional" and not self.would_change_if:
+            raise ValueError(f"{self.guideline}: a provisional decision names would_change_if")
+        return self
 
 
 def recommend(

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bonewise import evidence as ev
+from bonewise.clinical.bone_therapy import AGENT_LABELS, course_dates
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
@@ -29,35 +30,62 @@ class LapseStatus:
     lapsed_after: date
     lapsed: bool
     followed_by: str | None  # another antiresorptive started after the last dose
+    exposure_only: bool  # no dose dates: the course's last known date stands for the last dose
+    course_ended: date | None  # the denosumab course was recorded as stopped on this day
+
+    def months_since_last(self, as_of: date) -> int:
+        return (as_of.year - self.last_dose.year) * 12 + as_of.month - self.last_dose.month
+
+    def urgent(self, as_of: date) -> bool:
+        """Recent enough that the dose or transition is due now (older: a rebound review)."""
+        return self.months_since_last(as_of) <= ev.DENOSUMAB_LAPSE_URGENT_MONTHS.value
 
 
 def denosumab_lapse(facts: Facts) -> LapseStatus | None:
-    """[C]/[S] A denosumab dose more than 6 months + 4 weeks after the last is a lapse, unless
-    another antiresorptive was started after the last dose."""
-    courses = [t for t in facts.record.bone_therapy if t.agent == "denosumab"]
-    doses = sorted(d for t in courses for d in t.doses if d <= facts.as_of)
-    if not doses:
+    """A denosumab dose more than 6 months + 4 weeks after the last is a lapse (Lyu 2020: on time
+    within 4 weeks), unless another antiresorptive was started after the last dose. A course with
+    no dose dates counts its last known date as the last dose, flagged."""
+    known = [
+        d
+        for c in facts.record.bone_therapy
+        if c.agent == "denosumab" and (d := course_dates(c, facts.as_of)) is not None
+    ]
+    if not known:
         return None
-    last = doses[-1]
+    latest = max(known, key=lambda d: (d.last_dose, d.exposure_only is False))
+    last = latest.last_dose
     next_due = add_months(last, ev.DENOSUMAB_INTERVAL_MONTHS.value)
-    lapsed_after = next_due + timedelta(weeks=ev.DENOSUMAB_GRACE_WEEKS.value)
+    lapsed_after = next_due + timedelta(weeks=ev.DENOSUMAB_ON_TIME_WEEKS.value)
     followed_by = _antiresorptive_after(facts.record.bone_therapy, last, facts.as_of)
+    ended = latest.course.end_date
     return LapseStatus(
         last_dose=last,
         next_due=next_due,
         lapsed_after=lapsed_after,
         lapsed=facts.as_of > lapsed_after and followed_by is None,
         followed_by=followed_by,
+        exposure_only=latest.exposure_only,
+        course_ended=ended if ended is not None and ended <= facts.as_of else None,
     )
 
 
 def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date) -> str | None:
-    for therapy in therapies:
-        if therapy.agent == "denosumab" or therapy.agent not in ANTIRESORPTIVES:
-            continue
-        if after < therapy.first_date <= as_of:
-            return therapy.agent
-    return None
+    later = sorted(
+        (t.first_date, t.agent)
+        for t in therapies
+        if t.agent != "denosumab" and t.agent in ANTIRESORPTIVES and after < t.first_date <= as_of
+    )
+    return later[0][1] if later else None
+
+
+def shown(value: float, threshold: float) -> str:
+    """`value` with as many decimals (1 to 3) as it takes to stay on its side of `threshold`:
+    19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
+    for places in (1, 2, 3):
+        text = f"{value:.{places}f}"
+        if (float(text) < threshold) == (value < threshold):
+            return text
+    return f"{value:.3f}"
 
 
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
@@ -99,28 +127,93 @@ def alerts(facts: Facts) -> list[Alert]:
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL on {vitamin_d[1].isoformat()} is below "
-                f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): correct it before starting "
-                "bone-directed therapy, and recheck.",
+                text=f"25-OH vitamin D {shown(vitamin_d[0], ev.VITAMIN_D_LOW_NG_ML.value)} ng/mL on "
+                f"{vitamin_d[1].isoformat()} is below "
+                f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): "
+                + (
+                    "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
+                    "of hypocalcaemia), and recheck."
+                    if facts.bone_therapy.on_therapy
+                    else "correct it before starting bone-directed therapy, and recheck."
+                ),
                 rule_id=f"{RULE_PREFIX}.vitamin-d-low",
                 basis=ev.VITAMIN_D_LOW_NG_ML,
             )
         )
     lapse = denosumab_lapse(facts)
     if lapse is not None and lapse.lapsed:
+        found.append(_lapse_alert(facts, lapse))
+    bt = facts.bone_therapy
+    if bt.status == "overdue" and bt.agent != "denosumab":
         found.append(
             alert(
-                id="denosumab-lapse",
-                severity="critical",
-                text=f"Denosumab lapse: last dose {lapse.last_dose.isoformat()}, next was due "
-                f"{lapse.next_due.isoformat()} and no other antiresorptive has been started. "
-                "Stopping denosumab causes rebound bone loss and a risk of multiple vertebral "
-                "fractures: give the dose or a planned transition without delay.",
-                rule_id=f"{RULE_PREFIX}.denosumab-lapse",
-                basis=ev.DENOSUMAB_GRACE_WEEKS,
+                id="bone-therapy-overdue",
+                severity="warning",
+                text=f"{AGENT_LABELS[bt.agent or ''].capitalize()} overdue: last dose {_day(bt.last_dose)}"
+                + (" (course date; no dose dates recorded)" if bt.exposure_only else "")
+                + f", next was due {_day(bt.next_dose_due)} ({bt.regimen}). Check whether it "
+                "was given elsewhere, and adherence.",
+                rule_id=f"{RULE_PREFIX}.bone-therapy-overdue",
+                basis=ev.ZOLEDRONIC_GRACE_WEEKS
+                if bt.agent == "zoledronic_acid"
+                else ev.ORAL_BISPHOSPHONATE_GRACE_WEEKS,
+            )
+        )
+    for conflict in facts.same_day_conflicts:
+        found.append(
+            alert(
+                id="same-day-conflict",
+                severity="warning",
+                text=f"{conflict[0].upper()}{conflict[1:]}; both are kept: check which is right.",
+                rule_id=f"{RULE_PREFIX}.same-day-conflict",
+                basis=ev.SAME_DAY_LOWEST,
+            )
+        )
+    if facts.premenopausal_without_suppression and facts.on_ai:
+        found.append(
+            alert(
+                id="confirm-menopausal-status",
+                severity="warning",
+                text="Recorded as premenopausal and on an aromatase inhibitor with no ovarian "
+                "suppression: an AI alone is for postmenopausal women. Confirm her menopausal "
+                "status, or record the ovarian suppression (goserelin, leuprorelin, "
+                "triptorelin).",
+                rule_id=f"{RULE_PREFIX}.confirm-menopausal-status",
+                basis=ev.AI_NEEDS_MENOPAUSE,
             )
         )
     return found
+
+
+def _day(day: date | None) -> str:
+    return "?" if day is None else day.isoformat()
+
+
+def _lapse_alert(facts: Facts, lapse: LapseStatus) -> Alert:
+    last = lapse.last_dose.isoformat() + (
+        " (course date; no dose dates recorded)" if lapse.exposure_only else ""
+    )
+    if lapse.urgent(facts.as_of):
+        text = (
+            f"Denosumab lapse: last dose {last}, next was due {lapse.next_due.isoformat()} and no "
+            "other antiresorptive has been started. Stopping denosumab causes rebound bone loss "
+            "and a risk of multiple vertebral fractures: give the dose or a planned transition "
+            "without delay."
+        )
+    else:
+        text = (
+            f"Denosumab stopped: last dose {last}, {lapse.months_since_last(facts.as_of)} months "
+            "ago, and no other antiresorptive recorded since. The rebound after stopping "
+            "denosumab carries a risk of multiple vertebral fractures: check for vertebral "
+            "fractures and review whether another antiresorptive is needed."
+        )
+    return alert(
+        id="denosumab-lapse",
+        severity="critical" if lapse.urgent(facts.as_of) else "warning",
+        text=text,
+        rule_id=f"{RULE_PREFIX}.denosumab-lapse",
+        basis=ev.DENOSUMAB_ON_TIME_WEEKS,
+    )
 
 
 def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
@@ -145,11 +238,13 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
         )
     elif vitamin_d[0] < low:
         vd_text = (
-            f"25-OH vitamin D is {vitamin_d[0]:.1f} ng/mL: correct it before starting therapy."
+            f"25-OH vitamin D is {shown(vitamin_d[0], low)} ng/mL: correct it before starting "
+            "therapy."
         )
     else:
         vd_text = (
-            f"25-OH vitamin D {vitamin_d[0]:.1f} ng/mL ({vitamin_d[1].isoformat()}) is adequate."
+            f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()}) is "
+            "adequate."
         )
     checks.append(
         recommend(
@@ -190,17 +285,23 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
     )
     crcl = facts.record.latest_lab("creatinine_clearance", on_or_before=facts.as_of)
     min_crcl = ev.ZOLEDRONIC_MIN_CRCL_ML_MIN.value
+    regimens = (
+        f"the 5 mg yearly label contraindicates it below {min_crcl:g} mL/min; the 4 mg "
+        "6-monthly adjuvant regimen is dose-reduced at 30-60 mL/min"
+    )
     if crcl is None:
-        renal = "Check creatinine clearance before zoledronic acid (and before each dose)."
+        renal = (
+            f"Check creatinine clearance before zoledronic acid (and before each dose): {regimens}."
+        )
     elif crcl.value < min_crcl:
         renal = (
             f"Creatinine clearance {crcl.value:g} mL/min is below {min_crcl:g}: zoledronic "
-            "acid is contraindicated."
+            f"acid 5 mg is contraindicated; the 4 mg regimen needs dose reduction ({regimens})."
         )
     else:
         renal = (
             f"Creatinine clearance {crcl.value:g} mL/min ({crcl.date.isoformat()}); recheck "
-            "before each zoledronic acid dose."
+            f"before each zoledronic acid dose ({regimens})."
         )
     checks.append(
         recommend(
@@ -218,30 +319,39 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
 
 
 def denosumab_transition(facts: Facts) -> Recommendation | None:
-    """Stopping denosumab (or finishing the AI while on it) needs a transition plan."""
+    """Stopping denosumab (or finishing the AI while on it) needs a transition plan; the text
+    says what has actually happened by `as_of`."""
     lapse = denosumab_lapse(facts)
     if lapse is None or lapse.followed_by is not None:
         return None
-    therapy = facts.record.therapy
-    ai_ended = (
-        therapy is not None and therapy.end_date is not None and therapy.end_date <= facts.as_of
-    )
-    stopped = any(
-        t.agent == "denosumab" and t.end_date is not None and t.end_date <= facts.as_of
-        for t in facts.record.bone_therapy
-    )
-    if not (ai_ended or stopped or lapse.lapsed):
+    ai_ended = facts.ai_ended
+    if not (ai_ended or lapse.course_ended or lapse.lapsed):
         return None
+    if lapse.lapsed and not lapse.urgent(facts.as_of):
+        return None  # the lapse alert already asks for a rebound review
+    last = lapse.last_dose.isoformat()
+    plan = (
+        f"plan another antiresorptive {ev.DENOSUMAB_INTERVAL_MONTHS.value} months after the "
+        f"last injection (last: {last}; due from {lapse.next_due.isoformat()})"
+    )
+    therapy = facts.record.therapy
+    if ai_ended and therapy is not None and therapy.end_date is not None:
+        text = (
+            f"The aromatase inhibitor ended on {therapy.end_date.isoformat()}: denosumab must "
+            f"not simply stop; {plan}."
+        )
+    elif lapse.course_ended is not None:
+        text = f"Denosumab recorded as stopped on {lapse.course_ended.isoformat()}: {plan}."
+    else:
+        text = f"Denosumab is past due: give the next dose, or if it is to stop, {plan}."
     return recommend(
         id="safety.denosumab-transition",
         audience="clinician",
-        text="Denosumab must not simply stop when the aromatase inhibitor ends: plan another "
-        f"antiresorptive {ev.DENOSUMAB_INTERVAL_MONTHS.value} months after the last injection "
-        f"(last: {lapse.last_dose.isoformat()}).",
+        text=text,
         rule_id="safety.denosumab-transition",
         guideline="safety",
         basis=ev.DENOSUMAB_TRANSITION,
-        inputs={"last_denosumab_dose": lapse.last_dose.isoformat(), "ai_ended": ai_ended},
+        inputs={"last_denosumab_dose": last, "ai_ended": ai_ended},
     )
 
 
@@ -250,8 +360,86 @@ def automation_stops(facts: Facts) -> list[str]:
     reasons: list[str] = []
     if facts.bone_metastases is True:
         reasons.append("bone metastases recorded")
-    elif facts.bone_metastases is None:
-        reasons.append("bone metastases status not recorded")
     if facts.recent_fractures:
         reasons.append(f"fracture in the last {ev.RECENT_FRACTURE_MONTHS.value} months")
     return reasons
+
+
+def exercise_limits(facts: Facts) -> list[str]:
+    """Why the exercise plan is limited to low impact with no loaded spinal flexion or twisting
+    (nutrition and the clinician's recommendations go ahead)."""
+    if facts.bone_metastases is not None:
+        return []
+    provenance = facts.record.risk_factors.provenance.get("bone_metastases")
+    said = "she answered 'not sure'" if provenance and provenance.unsure else "not recorded"
+    return [
+        f"bone metastases status {said}: exercise limited to low impact with no loaded spinal "
+        "flexion or twisting until a clinician confirms"
+    ]
+
+
+def on_therapy_checks(facts: Facts) -> list[Recommendation]:
+    """The checks while she is on bone-directed therapy (in place of the pre-therapy checks)."""
+    bt = facts.bone_therapy
+    agent = AGENT_LABELS.get(bt.agent or "", "bone-directed therapy")
+    checks = [
+        recommend(
+            id="safety.on-therapy.dental",
+            audience="clinician",
+            text=f"Dental care on {agent}: regular check-ups, and before any invasive dental "
+            "work (extraction, implant) the dentist needs to know she is on it (MRONJ risk is "
+            "very low at osteoporosis doses).",
+            rule_id="safety.on-therapy.dental",
+            guideline="safety",
+            basis=ev.ON_THERAPY_CHECKS,
+        )
+    ]
+    vitamin_d = vitamin_d_ng_ml(facts)
+    calcium = facts.record.latest_lab("serum_calcium", on_or_before=facts.as_of)
+    low = ev.VITAMIN_D_LOW_NG_ML.value
+    parts = [
+        "25-OH vitamin D not measured"
+        if vitamin_d is None
+        else f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()})"
+        + (f", below {low:g}: correct it" if vitamin_d[0] < low else ""),
+        "serum calcium not measured"
+        if calcium is None
+        else f"serum calcium {calcium.normalised:.1f} mg/dL ({calcium.date.isoformat()})",
+    ]
+    checks.append(
+        recommend(
+            id="safety.on-therapy.calcium-vitamin-d",
+            audience="clinician",
+            text="Keep calcium and vitamin D adequate on therapy: " + "; ".join(parts) + ".",
+            rule_id="safety.on-therapy.calcium-vitamin-d",
+            guideline="safety",
+            basis=ev.ON_THERAPY_CHECKS,
+            inputs={
+                "25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2),
+                "serum_calcium_mg_dl": None if calcium is None else round(calcium.normalised, 2),
+            },
+        )
+    )
+    if bt.agent == "zoledronic_acid":
+        crcl = facts.record.latest_lab("creatinine_clearance", on_or_before=facts.as_of)
+        min_crcl = ev.ZOLEDRONIC_MIN_CRCL_ML_MIN.value
+        latest = (
+            "no creatinine clearance on record"
+            if crcl is None
+            else f"latest {crcl.value:g} mL/min ({crcl.date.isoformat()})"
+        )
+        checks.append(
+            recommend(
+                id="safety.on-therapy.renal",
+                audience="clinician",
+                text=f"Creatinine clearance before each zoledronic acid dose ({latest}; "
+                f"{bt.regimen}). The 5 mg label contraindicates it below {min_crcl:g} mL/min; "
+                "the 4 mg oncology regimen is dose-reduced at 30-60 mL/min.",
+                rule_id="safety.on-therapy.renal",
+                guideline="safety",
+                basis=ev.ZOLEDRONIC_MIN_CRCL_ML_MIN,
+                inputs={"creatinine_clearance_ml_min": None if crcl is None else crcl.value},
+                threshold=f"5 mg: CrCl < {min_crcl:g} mL/min; 4 mg: reduce at 30-60 mL/min",
+            )
+        )
+    return checks

@@ -29,6 +29,9 @@ class SafetyProfile:
     vertebral_fracture: bool
     blocked_reasons: tuple[str, ...] = ()
     basis: tuple[str, ...] = ()
+    # Bone metastases not confirmed either way ("not sure" or not recorded): low impact, no
+    # loaded spinal flexion or twisting until a clinician confirms (Assessment.automation.limited).
+    metastases_unconfirmed: bool = False
 
     @property
     def osteoporosis(self) -> bool:
@@ -48,6 +51,7 @@ class SafetyProfile:
             or self.vertebral_fracture
             or bool(self.low_for_age)
             or not self.bone_density_known
+            or self.metastases_unconfirmed
         )
 
     @property
@@ -65,6 +69,10 @@ class SafetyProfile:
             reasons.append("a spine (vertebral) fracture")
         if not self.bone_density_known:
             reasons.append("no bone density result on record yet")
+        if self.metastases_unconfirmed:
+            reasons.append(
+                "your care team has not yet confirmed whether the cancer has spread to your bones"
+            )
         return " and ".join(reasons)
 
 
@@ -107,11 +115,8 @@ def safety_profile_from(assessment: Assessment, record: PatientRecord) -> Safety
     for stop in assessment.automation.reasons:
         if stop.startswith(STOPS_SHOWN_BY_ALERTS):
             continue
-        reasons.append(
-            "whether you have bone metastases is not recorded"
-            if "metastases" in stop and "not recorded" in stop
-            else stop
-        )
+        reasons.append(stop)
+    basis += [f"limited: {why}" for why in assessment.automation.limited_reasons]
     basis += [f"alert {a.id}: {a.text}" for a in assessment.alerts if a.id in BLOCKING_ALERTS]
     return SafetyProfile(
         who_category=assessment.who_category,
@@ -119,6 +124,7 @@ def safety_profile_from(assessment: Assessment, record: PatientRecord) -> Safety
         vertebral_fracture=vertebral,
         blocked_reasons=tuple(reasons),
         basis=tuple(basis),
+        metastases_unconfirmed=assessment.automation.limited,
     )
 
 

@@ -47,8 +47,15 @@ def test_every_example_assesses_to_the_documented_json(example):
     assert set(assessment["guidelines"]) == {"hadji-2017", "asco-2019", "seed-tiers"}
     for decision in assessment["guidelines"].values():
         assert decision["bone_directed_therapy"] in (True, False, None)
-        if decision["bone_directed_therapy"] is None:
+        decided = decision["determinacy"] in ("complete", "provisional")
+        assert decided == (decision["bone_directed_therapy"] is not None)
+        if decision["determinacy"] == "undetermined":
             assert decision["missing"], "an undetermined decision names what is missing"
+        if decision["determinacy"] == "provisional":
+            assert decision["would_change_if"], "a provisional decision names what would flip it"
+        assert decision["rule_id"].startswith(decision["guideline"])
+    for block in ("bone_therapy", "clinical_osteoporosis", "risk_factors"):
+        assert block in assessment
     for rec in assessment["recommendations"]:
         assert {
             "id",
@@ -133,3 +140,111 @@ def test_as_of_must_be_a_date():
     result = run("assess", "examples/patients/normal.json", "--as-of", "2026-13-01")
     assert result.returncode == 2
     assert "YYYY-MM-DD" in result.stderr
+
+
+# The six real-patient examples of issue 11, pinned: WHO category, clinical osteoporosis, each
+# rule set (therapy, determinacy, deciding rule), alerts, and the bone_therapy block.
+PINNED = {
+    "on-denosumab": {
+        "who_category": "osteopenia",
+        "clinical_osteoporosis": False,
+        "guidelines": {
+            "hadji-2017": (True, "complete", "hadji-2017.t-below-1.5-with-risk-factor"),
+            "asco-2019": (False, "provisional", "asco-2019.3.4-frax-not-entered"),
+            "seed-tiers": (True, "complete", "seed-tiers.osteopenia"),
+        },
+        "alerts": [],
+        "bone_therapy": ("active", "denosumab", "2027-03-14"),
+    },
+    "zoledronic-acid-overdue": {
+        "who_category": "osteopenia",
+        "clinical_osteoporosis": False,
+        "guidelines": {
+            "hadji-2017": (True, "complete", "hadji-2017.t-below-2.0"),
+            "asco-2019": (False, "provisional", "asco-2019.3.4-frax-not-entered"),
+            "seed-tiers": (True, "complete", "seed-tiers.osteopenia"),
+        },
+        "alerts": ["bone-therapy-overdue"],
+        "bone_therapy": ("overdue", "zoledronic_acid", "2025-09-24"),
+    },
+    "vertebral-fracture-osteopenia": {
+        "who_category": "osteopenia",
+        "clinical_osteoporosis": True,
+        "guidelines": {
+            "hadji-2017": (True, "complete", "hadji-2017.clinical-osteoporosis"),
+            "asco-2019": (True, "complete", "asco-2019.3.4-clinical-risk"),
+            "seed-tiers": (True, "complete", "seed-tiers.osteopenia"),
+        },
+        "alerts": [],
+        "bone_therapy": ("none", None, None),
+    },
+    "ai-with-goserelin": {
+        "who_category": None,
+        "clinical_osteoporosis": False,
+        "guidelines": {
+            "hadji-2017": (True, "complete", "hadji-2017.t-below-2.0"),
+            "asco-2019": (False, "provisional", "asco-2019.3.4-frax-not-entered"),
+            "seed-tiers": (None, "undetermined", "seed-tiers.no-category"),
+        },
+        "alerts": [],
+        "bone_therapy": ("none", None, None),
+    },
+    "bone-metastases-low-t": {
+        "who_category": "osteoporosis",
+        "clinical_osteoporosis": False,
+        "guidelines": {
+            "hadji-2017": (None, "not-applicable", "hadji-2017.scope.bone-metastases"),
+            "asco-2019": (None, "not-applicable", "asco-2019.scope.bone-metastases"),
+            "seed-tiers": (None, "not-applicable", "seed-tiers.scope.bone-metastases"),
+        },
+        "alerts": ["bone-metastases"],
+        "bone_therapy": ("none", None, None),
+    },
+    "ai-ended-three-years-ago": {
+        "who_category": "osteopenia",
+        "clinical_osteoporosis": False,
+        "guidelines": {
+            "hadji-2017": (None, "not-applicable", "hadji-2017.scope.ai-ended"),
+            "asco-2019": (False, "provisional", "asco-2019.3.4-frax-not-entered"),
+            "seed-tiers": (None, "not-applicable", "seed-tiers.scope.ai-ended"),
+        },
+        "alerts": [],
+        "bone_therapy": ("none", None, None),
+    },
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), PINNED.items())
+def test_real_patient_examples_give_their_pinned_output(name, expected):
+    result = run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+    assert result.returncode == 0, result.stderr
+    a = json.loads(result.stdout)
+    bt = a["bone_therapy"]
+    got = {
+        "who_category": a["who_category"],
+        "clinical_osteoporosis": a["clinical_osteoporosis"]["present"],
+        "guidelines": {
+            k: (d["bone_directed_therapy"], d["determinacy"], d["rule_id"])
+            for k, d in a["guidelines"].items()
+        },
+        "alerts": sorted(x["id"] for x in a["alerts"]),
+        "bone_therapy": (bt["status"], bt["agent"], bt["next_dose_due"]),
+    }
+    assert got == expected
+
+
+def test_on_therapy_examples_never_suggest_starting_and_show_the_next_dose():
+    for name in ("on-denosumab", "zoledronic-acid-overdue"):
+        a = json.loads(
+            run(
+                "assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27"
+            ).stdout
+        )
+        ids = {r["id"] for r in a["recommendations"]}
+        assert not ids & {"hadji-2017.bta", "hadji-2017.bta-patient", "asco-2019.therapy"}
+        on = next(r for r in a["recommendations"] if r["id"] == "hadji-2017.on-therapy")
+        assert a["bone_therapy"]["next_dose_due"] in on["text"]
+        assert {c["id"] for c in a["safety_checks"]} >= {
+            "safety.on-therapy.dental",
+            "safety.on-therapy.calcium-vitamin-d",
+        }

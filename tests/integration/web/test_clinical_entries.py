@@ -140,6 +140,7 @@ def test_doses_entered_by_form_reach_the_denosumab_lapse_check(world: World) -> 
     assert courses == [
         {
             "agent": "denosumab",
+            "dose_mg": None,
             "doses": [_day(400), _day(220)],
             "start_date": None,
             "end_date": None,
@@ -181,7 +182,13 @@ def test_api_starts_a_course_adds_a_dose_and_ends_it(world: World) -> None:
     )
     assert ended.status_code == 200, ended.text
     assert ended.json()["bone_therapy"] == [
-        {"agent": "alendronate", "doses": [_day(60)], "start_date": _day(90), "end_date": _day(30)}
+        {
+            "agent": "alendronate",
+            "dose_mg": None,
+            "doses": [_day(60)],
+            "start_date": _day(90),
+            "end_date": _day(30),
+        }
     ]
 
 

@@ -106,14 +106,19 @@ def test_hadji_does_not_apply_t_score_thresholds_to_premenopausal_women():
     assert decision.bone_directed_therapy is None
 
 
-@pytest.mark.parametrize(("t", "therapy"), [(-2.5, True), (-2.4, None)])
-def test_asco_t_at_or_below_minus_2_5(t, therapy):
-    assert asco(dxa_scans=[scan(lumbar_spine=t)]).bone_directed_therapy is therapy
+@pytest.mark.parametrize(
+    ("t", "therapy", "determinacy"), [(-2.5, True, "complete"), (-2.4, False, "provisional")]
+)
+def test_asco_t_at_or_below_minus_2_5(t, therapy, determinacy):
+    decision = asco(dxa_scans=[scan(lumbar_spine=t)])
+    assert decision.bone_directed_therapy is therapy
+    assert decision.determinacy == determinacy
 
 
 def test_asco_radius_alone_does_not_meet_the_bmd_criterion():
     decision = asco(dxa_scans=[scan(lumbar_spine=-1.0, radius_33=-3.0)])
-    assert decision.bone_directed_therapy is None
+    assert decision.bone_directed_therapy is False
+    assert decision.determinacy == "provisional"
 
 
 @pytest.mark.parametrize(
@@ -125,10 +130,16 @@ def test_asco_frax_thresholds(mof, hip, therapy):
     assert asco(dxa_scans=[scan(femoral_neck=-1.8)], frax=frax).bone_directed_therapy is therapy
 
 
-def test_asco_without_frax_is_undetermined_and_names_frax():
+def test_asco_with_dxa_without_frax_is_provisionally_false_and_lists_the_frax_inputs():
     decision = asco(dxa_scans=[scan(femoral_neck=-1.8)])
-    assert decision.bone_directed_therapy is None
+    assert decision.bone_directed_therapy is False
+    assert decision.determinacy == "provisional"
+    assert "FRAX not entered" in decision.reasons
     assert any("FRAX" in m for m in decision.missing)
+    assert any("FRAX" in w for w in decision.would_change_if)
+    assert decision.frax_inputs["femoral_neck_t_score"] == -1.8
+    assert decision.frax_inputs["parent_fractured_hip"] == "no"
+    assert decision.frax_inputs["age"] == 60
 
 
 @pytest.mark.parametrize(
@@ -158,9 +169,11 @@ def test_guidelines_that_disagree_are_both_shown():
     }
 
 
-def test_hadji_unrecorded_factors_leave_the_minus_2_to_minus_1_5_band_open():
+def test_hadji_unrecorded_factors_make_the_minus_2_to_minus_1_5_band_provisional():
     open_band = hadji(dxa_scans=[scan(femoral_neck=-1.6)], risk_factors={"smoking": None})
-    assert open_band.bone_directed_therapy is None
+    assert open_band.bone_directed_therapy is False
+    assert open_band.determinacy == "provisional"
+    assert open_band.would_change_if == ["smoking (current or past)"]
     assert "smoking (current or past)" in open_band.missing
     recorded = hadji(
         dxa_scans=[scan(femoral_neck=-1.6)],

@@ -51,10 +51,24 @@ def test_bone_metastases_stop_automation_and_alert():
     assert result.automation.stopped is True
 
 
-def test_unrecorded_bone_metastases_status_stops_automation_too():
+def test_unrecorded_bone_metastases_status_limits_exercise_but_not_the_rest():
     result = assess(record(risk_factors={"bone_metastases": None}), as_of=AS_OF)
-    assert result.automation.stopped is True
+    assert result.automation.stopped is False
+    assert result.automation.limited is True
+    assert "low impact" in result.automation.limited_reasons[0]
+    assert "hadji-2017.lifestyle" in {r.id for r in result.recommendations}
+    assert result.guidelines["hadji-2017"].determinacy == "complete"
     assert any(g.field == "risk_factors.bone_metastases" for g in result.data_gaps)
+
+
+def test_not_sure_about_bone_metastases_is_said_in_the_limit():
+    result = assess(
+        record(risk_factors={"bone_metastases": {"answer": "not sure", "source": "patient"}}),
+        as_of=AS_OF,
+    )
+    assert "not sure" in result.automation.limited_reasons[0]
+    answer = next(a for a in result.risk_factors if a.name == "bone_metastases")
+    assert (answer.answer, answer.source) == ("not sure", "patient")
 
 
 @pytest.mark.parametrize(("fracture_day", "recent"), [("2025-11-27", True), ("2025-11-26", False)])
@@ -176,7 +190,6 @@ def test_vitamin_d_just_under_the_threshold_is_low_even_if_it_rounds_to_20():
     "changes",
     [
         {"risk_factors": {"bone_metastases": True}},
-        {"risk_factors": {"bone_metastases": None}},
         {"fractures": [{"date": "2026-06-01", "site": "wrist", "fragility": True}]},
     ],
 )

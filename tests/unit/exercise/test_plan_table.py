@@ -106,14 +106,16 @@ def test_a_fracture_in_the_last_12_months_blocks_until_a_year_has_passed(load_ex
     assert spine_sparing_violations(plan, vertebral_fracture=True) == []
 
 
-def test_unrecorded_bone_metastasis_status_blocks(load_example):
+def test_unrecorded_bone_metastasis_status_limits_to_low_impact_and_says_why(load_example):
     record = load_example("normal")
     data = record.model_dump(mode="json")
     data["risk_factors"]["bone_metastases"] = None
     unknown = type(record).parse(data, today=AS_OF)
     plan, _ = plan_for(unknown)
-    assert plan["blocked"] is True
-    assert "not recorded" in plan["reason"]
+    assert plan["blocked"] is False
+    assert table_violations(plan) == []
+    assert spine_sparing_violations(plan) == []
+    assert "spread to your bones" in " ".join(plan["notes"])
 
 
 def test_no_dxa_yet_gets_the_spine_sparing_plan_and_is_told_why(load_example):

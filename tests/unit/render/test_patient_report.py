@@ -66,11 +66,14 @@ def test_no_drug_names_or_clinician_recommendations_reach_the_patient(name):
     record = example(name)
     r = report(name)
     text = patient_facing_text(r).lower()
-    for word in DRUG_WORDS:
+    # She may see the names of her own medicines (issue 11), never any other drug.
+    own = {t.agent.replace("_", " ") for t in record.bone_therapy}
+    other_drugs = [w for w in DRUG_WORDS if not any(w in o for o in own)]
+    for word in other_drugs:
         assert word not in text, f"{name}: patient report names {word!r}"
     with_summaries = report(name, intake=intake(calcium_unknown=0.1), adherence=adherence())
     for page in (rendered(r).lower(), rendered(with_summaries).lower()):
-        for word in DRUG_WORDS:
+        for word in other_drugs:
             assert word not in page, f"{name}: rendered patient page says {word!r}"
     clinician_texts = {
         rec.text for rec in assess(record, as_of=AS_OF).recommendations if rec.audience != "patient"
@@ -225,7 +228,8 @@ def test_every_automation_stop_reason_is_in_plain_words():
                 assert reason.lower() not in text.lower(), f"raw reason {reason!r} shown"
         assert r.plan_paused is not None and r.plan_paused.endswith(".")
         assert r.plan_paused.endswith("you broke a bone in the last 12 months.")
-    assert len(seen) == 3  # metastases recorded, status not recorded, recent fracture
+    # metastases recorded, recent fracture (an unrecorded status limits exercise, issue 11)
+    assert len(seen) == 2
     unknown = a.model_copy(
         update={"automation": a.automation.model_copy(update={"reasons": ["new rule xyz"]})}
     )

@@ -6,8 +6,11 @@ therapy (BTA) for the whole duration of AI treatment if
   - T-score < -1.5 plus >= 1 further risk factor, or
   - >= 2 risk factors without a BMD measurement.
 Everyone: exercise, calcium >= 1,200 mg/day and vitamin D 800-1,000 IU/day; repeat DXA at
-12-24 months. Where an unrecorded risk factor could change the decision (T between -2.0 and
--1.5, or no BMD), the decision is left undetermined and the missing factors are named.
+12-24 months. Between T -2.0 and -1.5 one further risk factor decides: the decision is made on
+the recorded factors (unrecorded ones taken as absent, as FRAX does), marked provisional, and
+the factors that would flip it are named in `would_change_if`. Without BMD and with fewer than
+two risk factors it is undetermined: order a DXA. Out of scope (not-applicable): a man, bone
+metastases, no AI or the AI ended. Ovarian suppression: the statement applies.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bonewise import evidence as ev
+from bonewise.clinical.densitometry import near_threshold
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
+from bonewise.clinical.rules.scope import not_applicable, on_therapy_recommendations, out_of_scope
 
 RULE_SET = "hadji-2017"
 VERSION = "2017"
@@ -72,35 +77,77 @@ def decide(facts: Facts) -> GuidelineDecision:
     missing = [f.name for f in factors if f.present is None]
     base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.HADJI_2017.citation}
 
-    if facts.premenopausal:
+    scope = out_of_scope(facts, aibl=True)
+    if scope is not None:
+        return not_applicable(scope, **base)
+    if facts.premenopausal_without_suppression:
         return GuidelineDecision(
             **base,
             bone_directed_therapy=None,
+            determinacy="undetermined",
+            rule_id=f"{RULE_SET}.confirm-menopausal-status",
             reasons=[
-                "premenopausal: T-score thresholds are not applied automatically; a clinician "
-                "decides from the Z-scores and the clinical picture"
+                "premenopausal on an aromatase inhibitor with no ovarian suppression recorded: "
+                "confirm her menopausal status (or record the ovarian suppression) before the "
+                "statement's thresholds are applied"
             ],
-            missing=["clinician review (premenopausal)"],
+            missing=["menopausal status confirmed, or ovarian suppression recorded"],
+        )
+    notes = (
+        ["ovarian suppression: the 2017 statement applies; Z-scores are shown beside the T-scores"]
+        if facts.premenopausal
+        else []
+    )
+
+    def decided(
+        therapy: bool,
+        rule: str,
+        reasons: list[str],
+        would_change_if: list[str] | None = None,
+        also_missing: tuple[str, ...] = (),
+    ) -> GuidelineDecision:
+        return GuidelineDecision(
+            **base,
+            bone_directed_therapy=therapy,
+            determinacy="provisional" if would_change_if else "complete",
+            rule_id=f"{RULE_SET}.{rule}",
+            reasons=[*notes, *reasons],
+            missing=[*also_missing, *missing],
+            would_change_if=would_change_if or [],
+        )
+
+    clinical = facts.clinical_osteoporosis_reasons
+    if clinical:
+        return decided(
+            True,
+            "clinical-osteoporosis",
+            [f"clinical osteoporosis: {'; '.join(clinical)}"],
         )
 
     t = facts.lowest_t
+    needed = ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value
     if t is None:
-        needed = ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value
+        no_t = (
+            "no BMD measurement"
+            if facts.latest_scan is None
+            else "a DXA without a usable T-score (ask the DXA service for T-scores)"
+        )
         if len(present) >= needed:
-            return GuidelineDecision(
-                **base,
-                bone_directed_therapy=True,
-                reasons=[
-                    f"no BMD measurement and {len(present)} risk factors: {', '.join(present)}"
-                ],
-                missing=["DXA", *missing],
+            return decided(
+                True,
+                "risk-factors-without-bmd",
+                [f"{no_t} and {len(present)} risk factors: {', '.join(present)}"],
+                also_missing=("DXA",),
             )
         return GuidelineDecision(
             **base,
             bone_directed_therapy=None,
+            determinacy="undetermined",
+            rule_id=f"{RULE_SET}.no-bmd",
             reasons=[
-                f"no BMD measurement and {len(present)} risk factor(s) (>= {needed} decide "
-                "without BMD): a DXA scan is needed"
+                *notes,
+                f"{no_t} and {len(present)} risk factor(s) (>= {needed} decide without BMD): "
+                + ("order a DXA scan" if facts.latest_scan is None else "obtain the T-scores"),
             ],
             missing=["DXA", *missing],
         )
@@ -108,45 +155,58 @@ def decide(facts: Facts) -> GuidelineDecision:
     where = f"T-score {t.value:+.1f} at {t.site.replace('_', ' ')}" + (
         " (computed)" if t.computed else ""
     )
+    if facts.latest_scan is not None:
+        near = near_threshold(
+            t, facts.latest_scan, (ev.HADJI_THERAPY_T.value, ev.HADJI_RISK_T.value)
+        )
+        if near:
+            notes = [*notes, near]
     if t.value < ev.HADJI_THERAPY_T.value:
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=True,
-            reasons=[f"{where} is below {ev.HADJI_THERAPY_T.value}"],
-            missing=missing,
-        )
+        return decided(True, "t-below-2.0", [f"{where} is below {ev.HADJI_THERAPY_T.value}"])
     if t.value < ev.HADJI_RISK_T.value and present:
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=True,
-            reasons=[f"{where} is below {ev.HADJI_RISK_T.value} with: {', '.join(present)}"],
-            missing=missing,
+        return decided(
+            True,
+            "t-below-1.5-with-risk-factor",
+            [f"{where} is below {ev.HADJI_RISK_T.value} with: {', '.join(present)}"],
         )
-    if t.value < ev.HADJI_RISK_T.value and missing:
-        # Between -2.0 and -1.5 the decision rests on the other risk factors: unknown is not "no".
-        return GuidelineDecision(
-            **base,
-            bone_directed_therapy=None,
-            reasons=[
-                f"{where} is below {ev.HADJI_RISK_T.value}: one further risk factor decides, "
-                f"and {len(missing)} are not recorded"
-            ],
-            missing=missing,
-        )
-    reasons = [f"{where}" + (f" with {len(present)} further risk factor(s)" if present else "")]
     if t.value < ev.HADJI_RISK_T.value:
-        reasons.append(f"below {ev.HADJI_RISK_T.value} but no further risk factor recorded")
-    else:
-        reasons.append(f"not below {ev.HADJI_RISK_T.value}")
-    if len(present) >= ev.HADJI_RISK_FACTORS_WITHOUT_BMD.value:
+        if missing:
+            # One further risk factor decides: decided on the recorded ones (unrecorded taken
+            # as absent, the FRAX convention) and the ones that would flip it are named.
+            return decided(
+                False,
+                "t-below-1.5-no-risk-factor",
+                [
+                    f"{where} is below {ev.HADJI_RISK_T.value}: one further risk factor "
+                    f"decides; none recorded, {len(missing)} not recorded (taken as absent)"
+                ],
+                would_change_if=missing,
+            )
+        return decided(
+            False,
+            "t-below-1.5-no-risk-factor",
+            [f"{where} is below {ev.HADJI_RISK_T.value} but no further risk factor is present"],
+        )
+    reasons = [
+        f"{where} is not below {ev.HADJI_RISK_T.value}"
+        + (f" ({len(present)} further risk factor(s))" if present else "")
+    ]
+    if len(present) >= needed:
         reasons.append(
             f"{len(present)} clinical risk factors ({', '.join(present)}): the statement's "
             "'>= 2 risk factors' branch is for women without BMD; review clinically"
         )
-    return GuidelineDecision(**base, bone_directed_therapy=False, reasons=reasons, missing=missing)
+    if not present:
+        reasons.append(
+            "no risk factor: managed by her BMD loss over the first year and local "
+            "postmenopausal-osteoporosis guidance"
+        )
+    return decided(False, "t-not-below-1.5", reasons)
 
 
 def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommendation]:
+    if decision.determinacy == "not-applicable":
+        return []
     inputs = {
         "lowest_t_score": None if facts.lowest_t is None else facts.lowest_t.value,
         "risk_factors": [f.name for f in clinical_risk_factors(facts) if f.present],
@@ -185,7 +245,9 @@ def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommend
             threshold=f"{repeat_low}-{repeat_high} months",
         ),
     ]
-    if decision.bone_directed_therapy:
+    if facts.bone_therapy.on_therapy:
+        recs += on_therapy_recommendations(facts, RULE_SET, basis=ev.HADJI_BTA_DURATION)
+    elif decision.bone_directed_therapy:
         recs.append(
             recommend(
                 id="hadji-2017.bta",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bonewise import evidence as ev
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.results import GuidelineDecision, Recommendation, recommend
+from bonewise.clinical.rules.scope import not_applicable, on_therapy_text, out_of_scope
 
 RULE_SET = "seed-tiers"
 VERSION = "1"
@@ -26,22 +27,33 @@ _TIER = {
 
 def decide(facts: Facts) -> GuidelineDecision:
     base = {"guideline": RULE_SET, "version": VERSION, "citation": ev.MARKOPOULOS_2010.citation}
+    scope = out_of_scope(facts, aibl=True)
+    if scope is not None:
+        return not_applicable(scope, **base)
     category = facts.who_category
     if category is None:
         why = "premenopausal (Z-scores)" if facts.premenopausal else "no DXA yet"
         return GuidelineDecision(
             **base,
             bone_directed_therapy=None,
+            determinacy="undetermined",
+            rule_id=f"{RULE_SET}.no-category",
             reasons=[f"no WHO category: {why}"],
             missing=["clinician review (premenopausal)" if facts.premenopausal else "DXA"],
         )
     therapy, reason = _TIER[category]
-    return GuidelineDecision(**base, bone_directed_therapy=therapy, reasons=[reason])
+    return GuidelineDecision(
+        **base,
+        bone_directed_therapy=therapy,
+        determinacy="complete",
+        rule_id=f"{RULE_SET}.{category}",
+        reasons=[reason],
+    )
 
 
 def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommendation]:
     category = facts.who_category
-    if category is None:
+    if category is None or decision.determinacy == "not-applicable":
         return []
     inputs = {
         "who_category": category,
@@ -56,6 +68,12 @@ def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommend
         "osteoporosis": "Osteoporosis: lifestyle plus pharmacologic therapy (a bisphosphonate or "
         "denosumab) to prevent fragility fractures.",
     }[category]
+    if facts.bone_therapy.on_therapy and category != "normal":
+        # Never "consider starting" for a woman already on therapy.
+        text = {
+            "osteopenia": "Osteopenia: lifestyle is essential. ",
+            "osteoporosis": "Osteoporosis: lifestyle plus pharmacologic therapy. ",
+        }[category] + on_therapy_text(facts)
     return [
         recommend(
             id=f"seed-tiers.{category}",
