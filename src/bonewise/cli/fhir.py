@@ -17,7 +17,8 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.export import export_bundle
 from bonewise.fhir.importer import FhirImport, FhirImportError, load_fhir_file
 from bonewise.importers.patient_file import PatientFileError, load_patient_file
-from bonewise.store.patients import PatientRepository
+from bonewise.services import patients
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.uow import UnitOfWork, open_store
 
 app = typer.Typer(
@@ -65,9 +66,12 @@ def import_command(
     """Import one patient: print the validated record and the import report."""
     result = _import_or_exit(bundle, today=parse_day(None), menopausal_status=menopausal_status)
     if save:
-        with UnitOfWork(open_store()) as uow:
-            PatientRepository(uow.session).save(result.record)
-            uow.commit()
+        patients.store_record(
+            uow=UnitOfWork(open_store()),
+            actor=LOCAL_OPERATOR,
+            record=result.record,
+            what="FHIR import",
+        )
     if as_json:
         print_json(
             {

@@ -16,6 +16,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.store.base import Base, utcnow
@@ -41,22 +42,9 @@ class ExerciseSessionRow(Base):
     pain: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    def to_session(self) -> LoggedSession:
-        return LoggedSession(
-            performed_on=self.performed_on,
-            exercise_id=self.exercise_id,
-            kind=self.kind,  # type: ignore[arg-type]
-            minutes=self.minutes,
-            effort=self.effort,
-            sets=self.sets,
-            reps=self.reps,
-            load_kg=self.load_kg,
-            pain=self.pain,
-        )
-
 
 class ExerciseLogRepository:
-    """Sessions in and out as validated LoggedSession values."""
+    """Sessions in and out as validated LoggedSession values. Never commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -83,28 +71,37 @@ class ExerciseLogRepository:
 
     def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
         """Her sessions from `start` to `end` inclusive, oldest first."""
-        rows = self.session.scalars(
-            select(ExerciseSessionRow)
-            .where(
-                ExerciseSessionRow.patient_id == patient_id,
-                ExerciseSessionRow.performed_on >= start,
-                ExerciseSessionRow.performed_on <= end,
-            )
-            .order_by(ExerciseSessionRow.performed_on, ExerciseSessionRow.id)
+        return self._sessions(
+            ExerciseSessionRow.patient_id == patient_id,
+            ExerciseSessionRow.performed_on >= start,
+            ExerciseSessionRow.performed_on <= end,
         )
-        return [row.to_session() for row in rows]
 
     def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
         """All her sessions on or before `end`, oldest first (empty when she has none)."""
-        rows = self.session.scalars(
-            select(ExerciseSessionRow)
-            .where(
-                ExerciseSessionRow.patient_id == patient_id,
-                ExerciseSessionRow.performed_on <= end,
-            )
-            .order_by(ExerciseSessionRow.performed_on, ExerciseSessionRow.id)
+        return self._sessions(
+            ExerciseSessionRow.patient_id == patient_id, ExerciseSessionRow.performed_on <= end
         )
-        return [row.to_session() for row in rows]
+
+    def _sessions(self, *where: ColumnElement[bool]) -> list[LoggedSession]:
+        # Plain columns, not ORM objects: the log is read on every dashboard and plan.
+        t = ExerciseSessionRow
+        rows = self.session.execute(
+            select(
+                t.performed_on,
+                t.exercise_id,
+                t.kind,
+                t.minutes,
+                t.effort,
+                t.sets,
+                t.reps,
+                t.load_kg,
+                t.pain,
+            )
+            .where(*where)
+            .order_by(t.performed_on, t.id)
+        )
+        return [LoggedSession(*row) for row in rows]  # type: ignore[arg-type]  # kind: checked on add
 
     def count(self, *, patient_id: str) -> int:
         query = select(func.count()).where(ExerciseSessionRow.patient_id == patient_id)

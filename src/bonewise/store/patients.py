@@ -30,7 +30,7 @@ class PatientNotFound(LookupError):
 
 
 class PatientRepository:
-    """Patient records in and out as validated PatientRecord models."""
+    """Patient records in and out as validated PatientRecord models. Never commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -66,8 +66,22 @@ class PatientRepository:
         )
         return self.get_or_raise(patient_id)
 
+    def get_many(self, patient_ids: list[str]) -> dict[str, PatientRecord]:
+        """Several records in one query, in the order of `patient_ids` (missing ids skipped)."""
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(
+            select(PatientRow.id, PatientRow.record).where(PatientRow.id.in_(patient_ids))
+        )
+        found = {pid: record for pid, record in rows}
+        return {
+            pid: PatientRecord.model_validate(found[pid]) for pid in patient_ids if pid in found
+        }
+
     def exists(self, patient_id: str) -> bool:
-        return self.session.get(PatientRow, patient_id) is not None
+        """Whether the record exists, without reading or validating it."""
+        found = self.session.scalar(select(PatientRow.id).where(PatientRow.id == patient_id))
+        return found is not None
 
     def ids(self) -> list[str]:
         return list(self.session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
