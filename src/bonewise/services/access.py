@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from bonewise.clinical.models import PatientRecord
 from bonewise.store.accounts import User
 from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork
@@ -30,6 +31,7 @@ __all__ = [
     "audit_write",
     "authorize",
     "check_access",
+    "readable_record",
 ]
 
 
@@ -88,17 +90,28 @@ class InvalidInput(ValueError):
         return cls([{"loc": ["body", field], "msg": message, "type": "value_error"}])
 
 
-def check_access(uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:
-    """Inside an open unit of work: raise Forbidden (or PatientNotFound) unless `actor` may
-    `access` this patient. Reads and writes follow the same rule today; `access` says which."""
+def _check_link(uow: UnitOfWork, actor: Actor, patient_id: str) -> None:
     if isinstance(actor, User):
         if actor.role == "patient":
             if actor.patient_id is None or actor.patient_id != patient_id:
                 raise Forbidden()
         elif not uow.accounts.is_linked(clinician_id=actor.id, patient_id=patient_id):
             raise Forbidden()
+
+
+def check_access(uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:
+    """Inside an open unit of work: raise Forbidden (or PatientNotFound) unless `actor` may
+    `access` this patient. Reads and writes follow the same rule today; `access` says which."""
+    _check_link(uow, actor, patient_id)
     if not uow.patients.exists(patient_id):
         raise PatientNotFound(patient_id)
+
+
+def readable_record(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRecord:
+    """Inside an open unit of work: her record, once `actor` may read it (Forbidden before
+    anything is read; PatientNotFound when there is no record)."""
+    _check_link(uow, actor, patient_id)
+    return uow.patients.get_or_raise(patient_id)
 
 
 def authorize(*, uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:

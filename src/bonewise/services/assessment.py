@@ -7,7 +7,13 @@ from datetime import date
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
-from bonewise.services.access import Actor, Forbidden, InvalidInput, audit_read, check_access
+from bonewise.services.access import (
+    Actor,
+    Forbidden,
+    InvalidInput,
+    audit_read,
+    readable_record,
+)
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
@@ -42,8 +48,7 @@ def assessment_for(
     *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
 ) -> tuple[PatientRecord, Assessment]:
     with uow:
-        check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         audit_read(uow, actor, patient_id, "assessment")
         uow.commit()
     return record, evaluate(record, as_of=as_of)

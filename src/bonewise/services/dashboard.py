@@ -8,7 +8,7 @@ from datetime import date
 
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.models import PatientRecord
-from bonewise.services.access import Actor, audit_read, check_access
+from bonewise.services.access import Actor, audit_read, readable_record
 from bonewise.services.assessment import evaluate
 from bonewise.services.exercise import ExerciseWeek, exercise_week_in
 from bonewise.services.nutrition import DiaryDay, diary_day_in
@@ -26,12 +26,13 @@ class Dashboard:
 
 def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> Dashboard:
     """One transaction: access, her record (read and validated once), the account's name, her
-    diary and exercise log; one audited read. The assessment is computed after it ends."""
+    diary and exercise log; one audited read. The assessment is made once and also feeds the
+    exercise plan's safety profile."""
     with uow:
-        check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         owner = uow.accounts.owner_of(patient_id)
-        week = exercise_week_in(uow, record, today=today)
+        assessment = evaluate(record, as_of=today)
+        week = exercise_week_in(uow, record, today=today, assessment=assessment)
         food = diary_day_in(uow, record, day=today)
         audit_read(
             uow,
@@ -43,7 +44,7 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
     return Dashboard(
         record=record,
         patient_name=owner.name if owner else patient_id,
-        assessment=evaluate(record, as_of=today),
+        assessment=assessment,
         exercise=week,
         nutrition=food,
     )

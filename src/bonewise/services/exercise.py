@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import (
     LoggedSession,
@@ -22,8 +23,15 @@ from bonewise.exercise.adherence import (
 )
 from bonewise.exercise.catalogue import Exercise, UnknownExercise, default_catalogue
 from bonewise.exercise.planner import Plan, Preferences, plan_week
-from bonewise.exercise.safety import safety_profile
-from bonewise.services.access import Actor, InvalidInput, audit_read, audit_write, check_access
+from bonewise.exercise.safety import safety_profile, safety_profile_from
+from bonewise.services.access import (
+    Actor,
+    InvalidInput,
+    audit_read,
+    audit_write,
+    check_access,
+    readable_record,
+)
 from bonewise.store.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -50,18 +58,24 @@ def this_weeks_plan(
     start: date | None = None,
     week: int | None = None,
     pain_weeks: Iterable[int] = (),
+    assessment: Assessment | None = None,
 ) -> Plan:
     """Her plan for the week holding `today`: the one rule the web and the CLI share.
 
     The programme starts on the Monday of `start`'s week, else of her first logged session,
     else this week (so a first plan covers the week she is in); pain she logged steps the week
-    after back. `week` overrides the programme week (1 = the first)."""
+    after back. `week` overrides the programme week (1 = the first). `assessment`: hers on
+    `today`, when the caller has it already (the safety profile is read from it)."""
     programme = programme_start(list(log), start=start)
     if week is None:
         week = max(1, programme_week(today, start=programme)) if programme else 1
     return plan_week(
         patient_id=record.id,
-        profile=safety_profile(record, as_of=today),
+        profile=(
+            safety_profile_from(assessment, record)
+            if assessment is not None
+            else safety_profile(record, as_of=today)
+        ),
         preferences=preferences or Preferences(),
         as_of=today if programme else monday_of(today),
         week=week,
@@ -71,7 +85,9 @@ def this_weeks_plan(
     )
 
 
-def exercise_week_in(uow: UnitOfWork, record: PatientRecord, *, today: date) -> ExerciseWeek:
+def exercise_week_in(
+    uow: UnitOfWork, record: PatientRecord, *, today: date, assessment: Assessment | None = None
+) -> ExerciseWeek:
     """Inside an open unit of work, access already checked: this week's plan, her week so far
     and eight weeks of counted aerobic minutes."""
     monday = monday_of(today)
@@ -79,14 +95,20 @@ def exercise_week_in(uow: UnitOfWork, record: PatientRecord, *, today: date) -> 
     # Her whole log: the programme starts with her first session, and pain steps it back.
     log = uow.exercise.up_to(patient_id=record.id, end=today)
     history = [s for s in log if s.performed_on >= first - timedelta(weeks=52)]
-    plan = this_weeks_plan(record, log, today=today)
+    plan = this_weeks_plan(record, log, today=today, assessment=assessment)
     iso = today.isocalendar()
     summary = week_summary(history, iso_year=iso.year, iso_week=iso.week, today=today)
+    by_week: dict[date, list[LoggedSession]] = {}
+    for s in history:
+        by_week.setdefault(monday_of(s.performed_on), []).append(s)
     weekly = []
     for n in range(HISTORY_WEEKS):
         week_start = first + timedelta(weeks=n)
         week_iso = week_start.isocalendar()
-        counted = week_summary(history, iso_year=week_iso.year, iso_week=week_iso.week, today=today)
+        # Only that week's sessions: its counted minutes need no streak history.
+        counted = week_summary(
+            by_week.get(week_start, []), iso_year=week_iso.year, iso_week=week_iso.week, today=today
+        )
         weekly.append((week_start, float(counted.aerobic_minutes)))
     this_week = [s for s in history if s.performed_on >= monday]
     return ExerciseWeek(plan, summary, list(reversed(this_week)), weekly)
@@ -94,8 +116,7 @@ def exercise_week_in(uow: UnitOfWork, record: PatientRecord, *, today: date) -> 
 
 def exercise_week(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> ExerciseWeek:
     with uow:
-        check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         found = exercise_week_in(uow, record, today=today)
         audit_read(uow, actor, patient_id, "exercise plan and log")
         uow.commit()

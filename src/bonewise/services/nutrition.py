@@ -36,7 +36,14 @@ from bonewise.nutrition.suggestions import SUGGESTIBLE_NUTRIENTS, Exclusion, Sug
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.nutrition.targets import Targets, check_age, targets_for
 from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Progress, Summary, summarise
-from bonewise.services.access import Actor, InvalidInput, Operator, audit_read, audit_write
+from bonewise.services.access import (
+    Actor,
+    InvalidInput,
+    Operator,
+    audit_read,
+    audit_write,
+    readable_record,
+)
 from bonewise.services.access import check_access as _check_access
 from bonewise.store.food import (
     CONCURRENT_IMPORT_WAIT_S,
@@ -187,8 +194,7 @@ def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryD
 def diary_day(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DiaryDay:
     """Her day's entries and totals against her targets, and 30 days of calcium."""
     with uow:
-        _check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         found = diary_day_in(uow, record, day=day)
         audit_read(uow, actor, patient_id, f"food diary {day.isoformat()}")
         uow.commit()
@@ -368,8 +374,7 @@ def period_summary(
             "days", f"days={days}: use one of {', '.join(map(str, PERIOD_DAYS))}"
         )
     with uow:
-        _check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         intakes = intakes_between(uow, patient_id, end - timedelta(days=days - 1), end)
         audit_read(uow, actor, patient_id, f"food diary, {days} days to {end.isoformat()}")
         uow.commit()

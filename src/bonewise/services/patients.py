@@ -27,6 +27,7 @@ from bonewise.services.access import (
     audit_read,
     audit_write,
     check_access,
+    readable_record,
 )
 from bonewise.store.accounts import (
     AccountError,
@@ -160,8 +161,7 @@ def current_user(factory: Factory, *, user_id: int) -> User:
 # --- patient record --------------------------------------------------------------------------
 def read_record(*, uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRecord:
     with uow:
-        check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         audit_read(uow, actor, patient_id, "patient record")
         uow.commit()
         return record

@@ -29,7 +29,7 @@ from bonewise.render.model import (
     ReportAudience,
 )
 from bonewise.render.render import PageSize, ReportFormat, render_report
-from bonewise.services.access import Actor, Forbidden, audit_read, check_access
+from bonewise.services.access import Actor, Forbidden, audit_read, readable_record
 from bonewise.services.nutrition import intakes_between, patient_targets
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
@@ -172,8 +172,7 @@ def report(
     if audience == "clinician" and isinstance(actor, User) and not actor.is_clinician:
         raise Forbidden("the clinician summary is for her care team; choose the patient report")
     with uow:
-        check_access(uow, actor, patient_id, "read")
-        record = uow.patients.get_or_raise(patient_id)
+        record = readable_record(uow, actor, patient_id)
         intake, adherence = stored_summaries(uow, record, as_of=today)
         audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
         uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -11,12 +12,14 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     String,
+    Table,
+    bindparam,
     func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.sql.elements import ColumnElement
 
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.store.base import Base, utcnow
@@ -71,38 +74,37 @@ class ExerciseLogRepository:
 
     def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
         """Her sessions from `start` to `end` inclusive, oldest first."""
-        return self._sessions(
-            ExerciseSessionRow.patient_id == patient_id,
-            ExerciseSessionRow.performed_on >= start,
-            ExerciseSessionRow.performed_on <= end,
-        )
+        return self._sessions(_BETWEEN, patient_id=patient_id, start=start, end=end)
 
     def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
         """All her sessions on or before `end`, oldest first (empty when she has none)."""
-        return self._sessions(
-            ExerciseSessionRow.patient_id == patient_id, ExerciseSessionRow.performed_on <= end
-        )
+        return self._sessions(_UP_TO, patient_id=patient_id, end=end)
 
-    def _sessions(self, *where: ColumnElement[bool]) -> list[LoggedSession]:
-        # Plain columns, not ORM objects: the log is read on every dashboard and plan.
-        t = ExerciseSessionRow
-        rows = self.session.execute(
-            select(
-                t.performed_on,
-                t.exercise_id,
-                t.kind,
-                t.minutes,
-                t.effort,
-                t.sets,
-                t.reps,
-                t.load_kg,
-                t.pain,
-            )
-            .where(*where)
-            .order_by(t.performed_on, t.id)
-        )
+    def _sessions(self, statement: Select[Any], **params: object) -> list[LoggedSession]:
+        # Core rows through the session's connection: the log is read on every dashboard.
+        rows = self.session.connection().execute(statement, params)
         return [LoggedSession(*row) for row in rows]  # type: ignore[arg-type]  # kind: checked on add
 
     def count(self, *, patient_id: str) -> int:
         query = select(func.count()).where(ExerciseSessionRow.patient_id == patient_id)
         return int(self.session.scalar(query) or 0)
+
+
+_T: Table = ExerciseSessionRow.__table__  # type: ignore[assignment]
+_COLUMNS = (
+    _T.c.performed_on,
+    _T.c.exercise_id,
+    _T.c.kind,
+    _T.c.minutes,
+    _T.c.effort,
+    _T.c.sets,
+    _T.c.reps,
+    _T.c.load_kg,
+    _T.c.pain,
+)
+_UP_TO = (
+    select(*_COLUMNS)
+    .where(_T.c.patient_id == bindparam("patient_id"), _T.c.performed_on <= bindparam("end"))
+    .order_by(_T.c.performed_on, _T.c.id)
+)
+_BETWEEN = _UP_TO.where(_T.c.performed_on >= bindparam("start"))

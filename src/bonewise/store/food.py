@@ -27,8 +27,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     SmallInteger,
     String,
+    Table,
     bindparam,
     delete,
     func,
@@ -637,6 +639,44 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
     )
 
 
+def _between_statement(table: Table) -> Select[Any]:
+    """Her rows of a diary table from :start to :end, in the order they were logged."""
+    c = table.c
+    return (
+        select(table)
+        .where(
+            c.patient_id == bindparam("patient_id"),
+            c.day >= bindparam("start"),
+            c.day <= bindparam("end"),
+        )
+        .order_by(c.day, c.id)
+    )
+
+
+def _daily_totals_statement(nutrient: str) -> Select[Any]:
+    """Known `nutrient` per day over foods and supplements from :start to :end."""
+    parts = [
+        select(
+            t.c.day.label("day"),
+            func.coalesce(t.c.nutrients[nutrient].as_float(), 0.0).label("amount"),
+        ).where(
+            t.c.patient_id == bindparam("patient_id"),
+            t.c.day >= bindparam("start"),
+            t.c.day <= bindparam("end"),
+        )
+        for t in (_DIARY, _SUPPLEMENTS)
+    ]
+    both = union_all(*parts).subquery()
+    return select(both.c.day, func.sum(both.c.amount)).group_by(both.c.day)
+
+
+_DIARY: Table = DiaryEntryRow.__table__  # type: ignore[assignment]
+_SUPPLEMENTS: Table = SupplementRow.__table__  # type: ignore[assignment]
+_FOODS_BETWEEN = _between_statement(_DIARY)
+_SUPPLEMENTS_BETWEEN = _between_statement(_SUPPLEMENTS)
+_DAILY_TOTALS: dict[str, Select[Any]] = {}
+
+
 class DiaryRepository:
     """Food and supplement entries of one store; each keeps the values it was logged with.
     Never commits: the unit of work does."""
@@ -707,16 +747,14 @@ class DiaryRepository:
         return True
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
-        rows = self.session.scalars(
-            select(DiaryEntryRow)
-            .where(
-                DiaryEntryRow.patient_id == patient_id,
-                DiaryEntryRow.day >= start,
-                DiaryEntryRow.day <= end,
-            )
-            .order_by(DiaryEntryRow.day, DiaryEntryRow.id)
+        rows = self._between(_FOODS_BETWEEN, patient_id, start, end)
+        return [_diary_entry(r) for r in rows]  # type: ignore[arg-type]
+
+    def _between(self, statement: Select[Any], patient_id: str, start: date, end: date) -> Any:
+        # Core rows through the session's connection: the diary is read on every dashboard.
+        return self.session.connection().execute(
+            statement, {"patient_id": patient_id, "start": start, "end": end}
         )
-        return [_diary_entry(r) for r in rows]
 
     def daily_totals(
         self, patient_id: str, *, start: date, end: date, nutrient: str
@@ -726,27 +764,12 @@ class DiaryRepository:
         with no entries is absent."""
         if nutrient not in NUTRIENT_KEYS:
             raise ValueError(f"nutrient={nutrient!r}: use one of {', '.join(NUTRIENT_KEYS)}")
-        parts = [
-            select(
-                table.day.label("day"),
-                func.coalesce(table.nutrients[nutrient].as_float(), 0.0).label("amount"),
-            ).where(table.patient_id == patient_id, table.day >= start, table.day <= end)
-            for table in (DiaryEntryRow, SupplementRow)
-        ]
-        both = union_all(*parts).subquery()
-        rows = self.session.execute(
-            select(both.c.day, func.sum(both.c.amount)).group_by(both.c.day)
-        )
+        statement = _DAILY_TOTALS.get(nutrient)
+        if statement is None:
+            statement = _DAILY_TOTALS[nutrient] = _daily_totals_statement(nutrient)
+        rows = self._between(statement, patient_id, start, end)
         return {day: float(amount) for day, amount in rows}
 
     def supplements(self, patient_id: str, start: date, end: date) -> list[SupplementEntry]:
-        rows = self.session.scalars(
-            select(SupplementRow)
-            .where(
-                SupplementRow.patient_id == patient_id,
-                SupplementRow.day >= start,
-                SupplementRow.day <= end,
-            )
-            .order_by(SupplementRow.day, SupplementRow.id)
-        )
-        return [_supplement_entry(r) for r in rows]
+        rows = self._between(_SUPPLEMENTS_BETWEEN, patient_id, start, end)
+        return [_supplement_entry(r) for r in rows]  # type: ignore[arg-type]
