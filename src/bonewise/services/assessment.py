@@ -68,6 +68,9 @@ def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelR
                     record, assess(record, as_of=as_of), name=owner.name if owner else patient_id
                 )
             )
+        # The audit entries last, together: on SQLite the first one takes the write lock, held
+        # only while they are written, not while ten assessments are made.
+        for patient_id in records:
             audit_read(uow, actor, patient_id, "panel summary")
         uow.commit()
     return sort_by_urgency(rows)
