@@ -251,7 +251,11 @@ class FakeDiary(DiaryRepository):
         self, patient_id: str, *, start: date, end: date, nutrient: str
     ) -> dict[date, float]:
         sums: dict[date, float] = {}
-        for e in [*self.foods(patient_id, start, end), *self.supplements(patient_id, start, end)]:
+        entries: list[DiaryEntry | SupplementEntry] = [
+            *self.foods(patient_id, start, end),
+            *self.supplements(patient_id, start, end),
+        ]
+        for e in entries:
             sums[e.day] = sums.get(e.day, 0.0) + (e.nutrients.get(nutrient) or 0.0)
         return sums
 
@@ -280,6 +284,13 @@ class FakeExercise(ExerciseLogRepository):
 
 class FakeUnitOfWork(UnitOfWork):
     """Same repositories and the same all-or-nothing rule as UnitOfWork, kept in memory."""
+
+    patients: FakePatients
+    accounts: FakeAccounts
+    audit: FakeAudit
+    diary: FakeDiary
+    foods: FakeFoods
+    exercise: FakeExercise
 
     def __init__(self, foods: list[Food] = ()) -> None:  # type: ignore[assignment]
         self.patients = FakePatients()
