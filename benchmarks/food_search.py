@@ -17,7 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bonewise.store.food import FoodRepository, ensure_food_database, search_foods
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.nutrition import ensure_food_database, search_foods
+from bonewise.store.food import FoodRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
 QUERIES = (
@@ -58,7 +60,7 @@ def main() -> None:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         factory = open_store(url)
         started = time.perf_counter()
-        ensure_food_database(factory)
+        ensure_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
         print(f"food database ready in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
         store_ms: dict[str, list[float]] = {q: [] for q in QUERIES}
         cpu_ms: list[float] = []
@@ -76,7 +78,7 @@ def main() -> None:
         for _ in range(max(args.rounds // 3, 1)):
             for query in QUERIES:
                 t = time.perf_counter()
-                search_foods(factory, query=query, limit=20)
+                search_foods(uow=UnitOfWork(factory), query=query, limit=20)
                 service_ms.append((time.perf_counter() - t) * 1000)
         factory.kw["bind"].dispose()
     print(f"{'query':<16} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")

@@ -15,10 +15,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from bonewise.store.food import ensure_food_database
-from bonewise.store.uow import open_store
-from bonewise.web import create_app
-from bonewise.web.demo import (
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.demo import (
     CLINICIAN_EMAIL,
     CLINICIAN_PASSWORD,
     DEMO_PATIENT_ID,
@@ -26,6 +24,9 @@ from bonewise.web.demo import (
     PATIENT_PASSWORD,
     seed_demo,
 )
+from bonewise.services.nutrition import ensure_food_database
+from bonewise.store.uow import UnitOfWork, open_store
+from bonewise.web import create_app
 
 PATIENT_CALLS = [
     ("GET", f"/patients/{DEMO_PATIENT_ID}"),
@@ -68,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         factory = open_store(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
         started = time.perf_counter()
-        ensure_food_database(factory)
+        ensure_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
         seed_demo(factory, today=date.today())
         print(f"setup (SR28 import + demo data): {time.perf_counter() - started:.1f} s")
         app = create_app(session_factory=factory)

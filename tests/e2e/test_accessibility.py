@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from bonewise.web.demo import (
+from bonewise.services.demo import (
     CLINICIAN_EMAIL,
     CLINICIAN_PASSWORD,
     DEMO_PATIENT_ID,

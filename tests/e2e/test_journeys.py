@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from bonewise.web.demo import CLINICIAN_EMAIL, CLINICIAN_PASSWORD
+from bonewise.services.demo import CLINICIAN_EMAIL, CLINICIAN_PASSWORD
 
 from .helpers import check_accessible, shot, sign_in
 

@@ -10,13 +10,11 @@ import typer
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
 from bonewise.exercise.adherence import (
+    LoggedSession,
     SessionError,
     counts_as_pain,
-    logged_pain_weeks,
     new_session,
     parse_iso_week,
-    programme_start,
-    programme_week,
     week_summary,
 )
 from bonewise.exercise.calendar import plan_to_ics
@@ -28,11 +26,11 @@ from bonewise.exercise.catalogue import (
     default_catalogue,
 )
 from bonewise.exercise.guidance import PAIN_REPORT_THRESHOLD
-from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences, plan_week
+from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences
 from bonewise.exercise.progression import ProgressionError
-from bonewise.exercise.safety import safety_profile
-from bonewise.store.exercise import ExerciseLogRepository
-from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.exercise import exercise_log, store_session, this_weeks_plan
+from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork, open_store
 
 app = typer.Typer(
@@ -102,7 +100,7 @@ def plan_command(
         typer.Option(
             "--week",
             help="Programme week. Week 1 starts on the Monday of the week of --start, else of "
-            "her first logged session (with --patient), else on the Monday on or after --as-of. "
+            "her first logged session (with --patient), else on the Monday of --as-of's week. "
             "Default: the programme week holding --as-of when the start is known, else 1.",
         ),
     ] = None,
@@ -185,24 +183,22 @@ def plan_command(
     if week is not None and week < 1:
         fail(f"--week {week} is not allowed: weeks count from 1")
     record = load_patient_or_exit(patient_file, today=day)
-    logged = []
+    if patient is not None and patient != record.id:
+        fail(
+            f"--patient {patient!r} does not match the patient file's id {record.id!r}: "
+            "give the same woman's record and log"
+        )
+    logged: list[LoggedSession] = []
     if patient is not None:
-        if patient != record.id:
-            fail(
-                f"--patient {patient!r} does not match the patient file's id {record.id!r}: "
-                "give the same woman's record and log"
+        try:
+            logged = exercise_log(
+                uow=UnitOfWork(open_store()), actor=LOCAL_OPERATOR, patient_id=patient, end=day
             )
-        with UnitOfWork(open_store()) as uow:
-            if not PatientRepository(uow.session).exists(patient):
-                fail(
-                    f"no patient with id {patient!r}: store her record first with "
-                    "`bonewise patient add FILE`"
-                )
-            logged = ExerciseLogRepository(uow.session).up_to(patient_id=patient, end=day)
-    programme = programme_start(logged, start=explicit_start)
-    if week is None:
-        week = 1 if programme is None else max(1, programme_week(day, start=programme))
-    pain = {} if programme is None else logged_pain_weeks(logged, start=programme)
+        except PatientNotFound:
+            fail(
+                f"no patient with id {patient!r}: store her record first with "
+                "`bonewise patient add FILE`"
+            )
     try:
         preferences = Preferences(
             days_available=_days(days),
@@ -211,15 +207,14 @@ def plan_command(
             session_minutes=session_minutes,
             physiotherapist_cleared_weights=physio_cleared,
         )
-        plan = plan_week(
-            patient_id=record.id,
-            profile=safety_profile(record, as_of=day),
+        plan = this_weeks_plan(
+            record,
+            logged,
+            today=day,
             preferences=preferences,
-            as_of=day,
+            start=explicit_start,
             week=week,
             pain_weeks=pain_week or (),
-            start=programme,
-            logged_pain=pain,
         )
     except (PreferenceError, ProgressionError) as exc:
         fail(str(exc))
@@ -270,12 +265,12 @@ def log_command(
         )
     except (UnknownExercise, SessionError) as exc:
         fail(str(exc.args[0]))
-    with UnitOfWork(open_store()) as uow:
-        try:
-            session_id = ExerciseLogRepository(uow.session).add(patient_id=patient, logged=logged)
-        except PatientNotFound as exc:
-            fail(f"{exc}: store her record first with `bonewise patient add FILE`")
-        uow.commit()
+    try:
+        session_id = store_session(
+            uow=UnitOfWork(open_store()), actor=LOCAL_OPERATOR, patient_id=patient, logged=logged
+        )
+    except PatientNotFound as exc:
+        fail(f"{exc}: store her record first with `bonewise patient add FILE`")
     typer.echo(
         f"logged session {session_id} for {patient}: {logged.exercise_id}, {logged.minutes} min "
         f"on {logged.performed_on.isoformat()}"
@@ -303,15 +298,18 @@ def week_command(
     except SessionError as exc:
         fail(str(exc))
     end = date.fromisocalendar(iso_year, iso_week, 7)
-    with UnitOfWork(open_store()) as uow:
-        if not PatientRepository(uow.session).exists(patient):
-            fail(
-                f"no patient with id {patient!r}: store her record first with "
-                "`bonewise patient add FILE`"
-            )
-        # A year of history feeds the streaks.
-        history = ExerciseLogRepository(uow.session).between(
-            patient_id=patient, start=end - timedelta(weeks=HISTORY_WEEKS), end=end
+    try:  # a year of history feeds the streaks
+        history = exercise_log(
+            uow=UnitOfWork(open_store()),
+            actor=LOCAL_OPERATOR,
+            patient_id=patient,
+            start=end - timedelta(weeks=HISTORY_WEEKS),
+            end=end,
+        )
+    except PatientNotFound:
+        fail(
+            f"no patient with id {patient!r}: store her record first with "
+            "`bonewise patient add FILE`"
         )
     summary = week_summary(history, iso_year=iso_year, iso_week=iso_week, today=today)
     if as_json:

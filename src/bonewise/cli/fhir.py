@@ -17,7 +17,9 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.export import export_bundle
 from bonewise.fhir.importer import FhirImport, FhirImportError, load_fhir_file
 from bonewise.importers.patient_file import PatientFileError, load_patient_file
-from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.services import patients
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork, open_store
 
 app = typer.Typer(
@@ -65,9 +67,12 @@ def import_command(
     """Import one patient: print the validated record and the import report."""
     result = _import_or_exit(bundle, today=parse_day(None), menopausal_status=menopausal_status)
     if save:
-        with UnitOfWork(open_store()) as uow:
-            PatientRepository(uow.session).save(result.record)
-            uow.commit()
+        patients.store_record(
+            uow=UnitOfWork(open_store()),
+            actor=LOCAL_OPERATOR,
+            record=result.record,
+            what="FHIR import",
+        )
     if as_json:
         print_json(
             {
@@ -108,12 +113,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _stored_record(patient_id: str) -> PatientRecord:
-    """Read one stored record (read-only: the unit of work is never committed)."""
-    with UnitOfWork(open_store()) as uow:
-        try:
-            return PatientRepository(uow.session).get_or_raise(patient_id)
-        except PatientNotFound as exc:
-            fail(f"--patient: {exc}")
+    """Read one stored record through the services (the read is audited as the local operator)."""
+    try:
+        return patients.read_record(
+            uow=UnitOfWork(open_store()), actor=LOCAL_OPERATOR, patient_id=patient_id
+        )
+    except PatientNotFound as exc:
+        fail(f"--patient: {exc}")
 
 
 @app.command("export")

@@ -2,7 +2,8 @@
 food and supplement diary, and intake against targets.
 
 Every command works on the store (BONEWISE_DATABASE_URL or the local SQLite file) through the
-service functions in `bonewise.store.food`; the food commands load SR28 on first use.
+service functions in `bonewise.services.nutrition`, as the local operator (every write is in
+the audit log); the food commands load SR28 on first use.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.cli.common import fail, parse_day, print_json
 from bonewise.importers import sr28
 from bonewise.nutrition import cautions, suggestions, supplements, targets, totals
 from bonewise.nutrition.models import NUTRIENT_BY_KEY, NUTRIENTS
-from bonewise.store import food as service
-from bonewise.store.uow import open_store
+from bonewise.services import nutrition
+from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
+from bonewise.store.food import MEALS, FoodNotFound, measure_json
+from bonewise.store.uow import UnitOfWork, open_store
 
 app = typer.Typer(
     help="The USDA SR28 food database (8,789 foods): import, search, show.", no_args_is_help=True
@@ -32,7 +34,7 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def _load(factory: sessionmaker[Session], *, always: bool) -> int:
+def _load(uow: UnitOfWork, *, always: bool) -> int:
     """Import SR28 (always, or only when the foods table is empty) behind a progress bar."""
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -49,15 +51,17 @@ def _load(factory: sessionmaker[Session], *, always: bool) -> int:
             progress.advance(task, foods)
 
         if always:
-            return service.import_food_database(factory, on_progress=advance)
-        return service.ensure_food_database(factory, on_progress=advance)
+            return nutrition.import_food_database(
+                uow=uow, actor=LOCAL_OPERATOR, on_progress=advance
+            )
+        return nutrition.ensure_food_database(uow=uow, actor=LOCAL_OPERATOR, on_progress=advance)
 
 
-def food_store() -> sessionmaker[Session]:
+def food_store() -> UnitOfWork:
     """The migrated store with the food database loaded (imported on first use)."""
-    factory = open_store()
-    _load(factory, always=False)
-    return factory
+    uow = UnitOfWork(open_store())
+    _load(uow, always=False)
+    return uow
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -67,8 +71,8 @@ def _number(value: float | None, unit: str) -> str:
 @app.command("import")
 def import_foods() -> None:
     """Load (or refresh) all SR28 foods into the store. Safe to run again: same result."""
-    factory = open_store()
-    count = _load(factory, always=True)
+    uow = UnitOfWork(open_store())
+    count = _load(uow, always=True)
     typer.echo(f"{count} foods from {sr28.provenance().label}")
 
 
@@ -81,7 +85,7 @@ def search(
     """Find foods by what people type; the plain, common food comes first."""
     if not 1 <= limit <= 100:
         fail(f"--limit {limit}: use a number from 1 to 100")
-    hits = service.search_foods(food_store(), query=query, limit=limit)
+    hits = nutrition.search_foods(uow=food_store(), query=query, limit=limit)
     if as_json:
         print_json([h.as_json() for h in hits])
         return
@@ -109,7 +113,7 @@ def food_json(found: Any, source: str) -> dict[str, Any]:
         "common_name": found.common_name,
         "manufacturer": found.manufacturer,
         "per_100g": dict(found.per_100g),
-        "measures": [service.measure_json(m) for m in found.measures],
+        "measures": [measure_json(m) for m in found.measures],
         "source": source,
     }
 
@@ -120,12 +124,12 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """All kept nutrients per 100 g (unknown where SR28 has no value) and household measures."""
-    factory = food_store()
+    uow = food_store()
     try:
-        found = service.get_food(factory, ndb_no=ndb_no)
-    except service.FoodNotFound as exc:
+        found = nutrition.get_food(uow=uow, ndb_no=ndb_no)
+    except FoodNotFound as exc:
         fail(str(exc))
-    source = service.food_source(factory, ndb_no=found.ndb_no)
+    source = nutrition.food_source(uow=uow, ndb_no=found.ndb_no)
     if as_json:
         print_json(food_json(found, source))
         return
@@ -151,13 +155,15 @@ PatientOption = Annotated[
     str, typer.Option("--patient", help="Patient id (store it first with `bonewise patient add`).")
 ]
 DateOption = Annotated[str | None, typer.Option("--date", help="Day, YYYY-MM-DD (default: today).")]
-MealOption = Annotated[str, typer.Option("--meal", help=f"One of: {', '.join(service.MEALS)}.")]
+MealOption = Annotated[str, typer.Option("--meal", help=f"One of: {', '.join(MEALS)}.")]
 
 
 def _run(action: Callable[[], T]) -> T:
     """Run a service call; bad input or an unknown patient/food exits 2 with the reason."""
     try:
         return action()
+    except InvalidInput as exc:
+        fail("; ".join(str(e["msg"]) for e in exc.errors))
     except (LookupError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         fail(str(message))
@@ -180,10 +186,11 @@ def diary_add(
 ) -> None:
     """Log a food as --grams, or as --measure x --quantity (nothing is stored on bad input)."""
     when = parse_day(day, option="--date")
-    factory = food_store()
+    uow = food_store()
     entry = _run(
-        lambda: service.log_food(
-            factory,
+        lambda: nutrition.log_food(
+            uow=uow,
+            actor=LOCAL_OPERATOR,
             patient_id=patient,
             day=when,
             meal=meal,
@@ -266,10 +273,10 @@ def diary_supplement(
             f"kind {kind!r}: use calcium-carbonate, calcium-citrate, vitamin-d3 or multivitamin"
         )
 
-    factory = open_store()
+    uow = UnitOfWork(open_store())
     entry = _run(
-        lambda: service.log_supplement(
-            factory, patient_id=patient, day=when, meal=meal, dose=dose()
+        lambda: nutrition.log_supplement(
+            uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, day=when, meal=meal, dose=dose()
         )
     )
     n = entry.nutrients
@@ -290,10 +297,18 @@ def diary_show(
 ) -> None:
     """Entries and totals against her targets, with the share that is unknown, and warnings."""
     when = parse_day(day, option="--date")
-    factory = open_store()
-    summary = _run(lambda: service.period_summary(factory, patient_id=patient, end=when, days=days))
-    groups = service.food_group_coverage(factory, patient_id=patient, day=when)
-    found_cautions = service.intake_cautions(factory, patient_id=patient, day=when, days=days)
+    uow = UnitOfWork(open_store())
+    summary = _run(
+        lambda: nutrition.period_summary(
+            uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, end=when, days=days
+        )
+    )
+    groups = nutrition.food_group_coverage(
+        uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, day=when
+    )
+    found_cautions = nutrition.intake_cautions(
+        uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, day=when, days=days
+    )
     if as_json:
         data = totals.summary_json(summary)
         data["food_groups"] = [
@@ -399,10 +414,11 @@ def nutrition_suggest(
     if not 1 <= limit <= 50:
         fail(f"--limit {limit}: use a number from 1 to 50")
     chosen = [e.replace("-", "_") for e in (exclude or [])]
-    factory = food_store()
+    uow = food_store()
     result = _run(
-        lambda: service.suggest_foods(
-            factory,
+        lambda: nutrition.suggest_foods(
+            uow=uow,
+            actor=LOCAL_OPERATOR,
             patient_id=patient,
             day=when,
             nutrient=keys[nutrient],

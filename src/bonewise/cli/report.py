@@ -71,17 +71,19 @@ def report_command(
             page_size=page_size,  # type: ignore[arg-type]
         )
     else:
-        from bonewise.services.reports import render_stored_report
+        from bonewise.services.access import LOCAL_OPERATOR
+        from bonewise.services.reports import report
         from bonewise.store.patients import PatientNotFound
-        from bonewise.store.uow import open_store
+        from bonewise.store.uow import UnitOfWork, open_store
 
         report_id = str(patient_id)
         try:
-            data = render_stored_report(
-                open_store(),
+            data = report(
+                uow=UnitOfWork(open_store()),
+                actor=LOCAL_OPERATOR,
                 patient_id=report_id,
                 audience=audience,  # type: ignore[arg-type]
-                as_of=day,
+                today=day,
                 fmt=chosen,  # type: ignore[arg-type]
                 page_size=page_size,  # type: ignore[arg-type]
             )

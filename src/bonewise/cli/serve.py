@@ -81,9 +81,10 @@ def demo_command(
     """Migrate, load the SR28 food database, create a demo clinician and patient with a few
     months of history, print their sign-in details, and serve http://HOST:PORT."""
     _check_port(port)
-    from bonewise.store.food import ensure_food_database
-    from bonewise.store.uow import open_store
-    from bonewise.web.demo import default_examples_dir, seed_demo
+    from bonewise.services.access import LOCAL_OPERATOR
+    from bonewise.services.demo import default_examples_dir, seed_demo
+    from bonewise.services.nutrition import ensure_food_database
+    from bonewise.store.uow import UnitOfWork, open_store
 
     folder = examples or default_examples_dir()
     if not folder.is_dir():
@@ -91,7 +92,7 @@ def demo_command(
     url = database_url or default_database_url()
     factory = open_store(url)
     typer.echo("Loading the USDA SR28 food database (first run only, a few seconds)...")
-    foods = ensure_food_database(factory)
+    foods = ensure_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
     typer.echo(f"  {foods:,} foods ready")
     accounts = seed_demo(factory, today=date.today(), examples=folder)
     typer.echo("Demo accounts " + ("created:" if accounts.created else "(already there):"))

@@ -14,12 +14,12 @@ Public API (keyword-only; the web app's download buttons and `bonewise report` c
         adherence=None,           # bonewise.render.model.AdherenceSummary, or None: "no exercise logged"
     )
 
-For a stored patient (her food diary and exercise log included):
+For a stored patient (her food diary and exercise log included; authorised and audited):
 
-    from bonewise.services.reports import render_stored_report
+    from bonewise.services.reports import report
 
-    pdf = render_stored_report(session_factory, patient_id="p1", audience="clinician",
-                               as_of=date.today(), fmt="pdf", page_size="letter")
+    pdf = report(uow=UnitOfWork(session_factory), actor=user, patient_id="p1",
+                 audience="clinician", fmt="pdf", page_size="letter", today=date.today())
     # raises bonewise.store.patients.PatientNotFound for an unknown id
 
 Serve PDFs as application/pdf and HTML as text/html; charset=utf-8.

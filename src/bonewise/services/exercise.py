@@ -1,14 +1,16 @@
-"""Exercise services for the web: her plan for this week, her log, and weekly minutes.
-
-Each function checks access, audits, and runs in one unit of work (see services.py).
+"""Exercise services: this week's plan (assembled here once, for the web and the CLI), her log,
+and weekly minutes. Each function checks access and audits in one unit of work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import (
     LoggedSession,
     SessionError,
@@ -21,11 +23,15 @@ from bonewise.exercise.adherence import (
 )
 from bonewise.exercise.catalogue import Exercise, UnknownExercise, default_catalogue
 from bonewise.exercise.planner import Plan, Preferences, plan_week
-from bonewise.exercise.safety import safety_profile
-from bonewise.services.patients import Factory, InvalidInput, _audit_read, _authorize
-from bonewise.store.accounts import AuditLog, User
-from bonewise.store.exercise import ExerciseLogRepository
-from bonewise.store.patients import PatientRepository
+from bonewise.exercise.safety import safety_profile, safety_profile_from
+from bonewise.services.access import (
+    Actor,
+    InvalidInput,
+    audit_read,
+    audit_write,
+    check_access,
+    readable_record,
+)
 from bonewise.store.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -43,49 +49,98 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def exercise_week(factory: Factory, *, actor: User, patient_id: str, today: date) -> ExerciseWeek:
+def this_weeks_plan(
+    record: PatientRecord,
+    log: Sequence[LoggedSession],
+    *,
+    today: date,
+    preferences: Preferences | None = None,
+    start: date | None = None,
+    week: int | None = None,
+    pain_weeks: Iterable[int] = (),
+    assessment: Assessment | None = None,
+) -> Plan:
+    """Her plan for the week holding `today`: the one rule the web and the CLI share.
+
+    The programme starts on the Monday of `start`'s week, else of her first logged session,
+    else this week (so a first plan covers the week she is in); pain she logged steps the week
+    after back. `week` overrides the programme week (1 = the first). `assessment`: hers on
+    `today`, when the caller has it already (the safety profile is read from it)."""
+    programme = programme_start(list(log), start=start)
+    if week is None:
+        week = max(1, programme_week(today, start=programme)) if programme else 1
+    return plan_week(
+        patient_id=record.id,
+        profile=(
+            safety_profile_from(assessment, record)
+            if assessment is not None
+            else safety_profile(record, as_of=today)
+        ),
+        preferences=preferences or Preferences(),
+        as_of=today if programme else monday_of(today),
+        week=week,
+        pain_weeks=pain_weeks,
+        start=programme,
+        logged_pain=logged_pain_weeks(list(log), start=programme) if programme else None,
+    )
+
+
+def exercise_week_in(
+    uow: UnitOfWork, record: PatientRecord, *, today: date, assessment: Assessment | None = None
+) -> ExerciseWeek:
+    """Inside an open unit of work, access already checked: this week's plan, her week so far
+    and eight weeks of counted aerobic minutes."""
     monday = monday_of(today)
     first = monday - timedelta(weeks=HISTORY_WEEKS - 1)
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "read")
-        record = PatientRepository(uow.session).get_or_raise(patient_id)
-        # Her whole log: the programme starts with her first session, and pain steps it back.
-        log = ExerciseLogRepository(uow.session).up_to(patient_id=patient_id, end=today)
-        _audit_read(uow, actor, patient_id, "exercise plan and log")
-        uow.commit()
+    # Her whole log: the programme starts with her first session, and pain steps it back.
+    log = uow.exercise.up_to(patient_id=record.id, end=today)
     history = [s for s in log if s.performed_on >= first - timedelta(weeks=52)]
-    start = programme_start(log)
-    plan = plan_week(
-        patient_id=patient_id,
-        profile=safety_profile(record, as_of=today),
-        preferences=Preferences(),
-        as_of=today if start else monday,
-        week=max(1, programme_week(today, start=start)) if start else 1,
-        start=start,
-        logged_pain=logged_pain_weeks(log, start=start) if start else None,
-    )
+    plan = this_weeks_plan(record, log, today=today, assessment=assessment)
     iso = today.isocalendar()
     summary = week_summary(history, iso_year=iso.year, iso_week=iso.week, today=today)
+    by_week: dict[date, list[LoggedSession]] = {}
+    for s in history:
+        by_week.setdefault(monday_of(s.performed_on), []).append(s)
     weekly = []
     for n in range(HISTORY_WEEKS):
-        start = first + timedelta(weeks=n)
-        week_iso = start.isocalendar()
-        weekly.append(
-            (
-                start,
-                float(
-                    week_summary(
-                        history, iso_year=week_iso.year, iso_week=week_iso.week, today=today
-                    ).aerobic_minutes
-                ),
-            )
+        week_start = first + timedelta(weeks=n)
+        week_iso = week_start.isocalendar()
+        # Only that week's sessions: its counted minutes need no streak history.
+        counted = week_summary(
+            by_week.get(week_start, []), iso_year=week_iso.year, iso_week=week_iso.week, today=today
         )
+        weekly.append((week_start, float(counted.aerobic_minutes)))
     this_week = [s for s in history if s.performed_on >= monday]
     return ExerciseWeek(plan, summary, list(reversed(this_week)), weekly)
 
 
+def exercise_week(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> ExerciseWeek:
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        found = exercise_week_in(uow, record, today=today)
+        audit_read(uow, actor, patient_id, "exercise plan and log")
+        uow.commit()
+    return found
+
+
+def exercise_log(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, start: date | None = None, end: date
+) -> list[LoggedSession]:
+    """Her logged sessions up to `end` (from `start` when given), oldest first."""
+    with uow:
+        check_access(uow, actor, patient_id, "read")
+        found = (
+            uow.exercise.up_to(patient_id=patient_id, end=end)
+            if start is None
+            else uow.exercise.between(patient_id=patient_id, start=start, end=end)
+        )
+        audit_read(uow, actor, patient_id, "exercise log")
+        uow.commit()
+    return found
+
+
 def log_exercise(
-    factory: Factory, *, actor: User, patient_id: str, entry: dict[str, Any], today: date
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry: dict[str, Any], today: date
 ) -> LoggedSession:
     """Validate and store one session she did. Bad input: InvalidInput naming the field."""
     try:
@@ -124,17 +179,23 @@ def log_exercise(
             "performed_on" if field == "date" else field if field in known else "exercise_id",
             str(exc),
         ) from exc
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "write")
-        ExerciseLogRepository(uow.session).add(patient_id=patient_id, logged=logged)
-        AuditLog(uow.session).record(
-            actor=actor,
-            action="write",
+    store_session(uow=uow, actor=actor, patient_id=patient_id, logged=logged)
+    return logged
+
+
+def store_session(*, uow: UnitOfWork, actor: Actor, patient_id: str, logged: LoggedSession) -> int:
+    """Store one validated session (see adherence.new_session), audited; returns its id."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        session_id = uow.exercise.add(patient_id=patient_id, logged=logged)
+        audit_write(
+            uow,
+            actor,
             what=f"exercise {logged.exercise_id} {logged.minutes} min on {logged.performed_on}",
             patient_id=patient_id,
         )
         uow.commit()
-    return logged
+    return session_id
 
 
 def catalogue_choices() -> list[Exercise]:

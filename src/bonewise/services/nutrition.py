@@ -1,30 +1,176 @@
-"""Food diary services for the web: search SR28, log a food, a day's totals against target,
-and 30 days of calcium. Access checked and writes audited in the same unit of work."""
+"""Nutrition services: the SR28 food database, her food diary and supplements, totals against her
+targets, foods that close today's gap, food groups and intake cautions.
+
+Every function is keyword-only and takes a unit of work (entered here) and, for her diary, the
+acting user: access is checked and writes are audited in the same unit of work, so a failed
+call leaves the store as it was. Bad input raises InvalidInput naming the field;
+PatientNotFound is a LookupError.
+
+Pure helpers the pages may call directly: `bonewise.nutrition.targets.targets_for`,
+`bonewise.nutrition.supplements` (build a SupplementDose), `bonewise.nutrition.cautions`,
+`bonewise.nutrition.totals.summary_json`.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bonewise.nutrition.models import UnknownMeasure, find_measure, grams_for
-from bonewise.nutrition.targets import check_age
-from bonewise.nutrition.totals import Progress, Summary, summarise, total
-from bonewise.services.patients import Factory, InvalidInput, _audit_read, _authorize
-from bonewise.store.accounts import AuditLog, User
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.importers import sr28
+from bonewise.nutrition.cautions import (
+    AlcoholReport,
+    CaffeineReport,
+    Caution,
+    alcohol_report,
+    caffeine_report,
+    supplement_cautions,
+)
+from bonewise.nutrition.food_groups import GroupCoverage, coverage, seed_groups
+from bonewise.nutrition.models import Food, UnknownMeasure, check_grams, find_measure, grams_for
+from bonewise.nutrition.suggestions import SUGGESTIBLE_NUTRIENTS, Exclusion, Suggestion, suggest
+from bonewise.nutrition.supplements import SupplementDose
+from bonewise.nutrition.targets import Targets, check_age, targets_for
+from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Progress, Summary, summarise
+from bonewise.services.access import (
+    Actor,
+    InvalidInput,
+    Operator,
+    audit_read,
+    audit_write,
+    readable_record,
+)
+from bonewise.services.access import check_access as _check_access
 from bonewise.store.food import (
+    CONCURRENT_IMPORT_WAIT_S,
     MEALS,
     DiaryEntry,
-    DiaryRepository,
     FoodHit,
     FoodNotFound,
-    FoodRepository,
-    patient_targets,
+    ProgressCallback,
+    SupplementEntry,
+    check_meal,
 )
-from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
 CHART_DAYS = 30
 SEARCH_LIMIT = 15
+MAX_SEARCH_LIMIT = 10_000  # more than SR28 has foods: the pages ask for at most 50
+MAX_QUERY_CHARS = 100
+
+__all__ = ["MEALS", "DiaryEntry", "FoodHit", "FoodNotFound", "SupplementEntry"]
+
+
+# --- the food database (reference data: the local operator loads it) ---------------------------
+def import_food_database(
+    *, uow: UnitOfWork, actor: Operator, on_progress: ProgressCallback | None = None
+) -> int:
+    """Load (or refresh) all SR28 foods in one transaction; returns the number of foods."""
+    source = sr28.provenance().label
+    with uow:
+        saved = uow.foods.save_all(sr28.read_foods(), source=source, on_progress=on_progress)
+        audit_write(uow, actor, what=f"food database imported: {saved} foods", patient_id=None)
+        uow.commit()
+    return saved
+
+
+def ensure_food_database(
+    *, uow: UnitOfWork, actor: Operator, on_progress: ProgressCallback | None = None
+) -> int:
+    """Import SR28 if the foods table is empty; returns the number of foods stored."""
+    with uow:
+        count = uow.foods.count()
+    if count:
+        return count
+    try:
+        return import_food_database(uow=uow, actor=actor, on_progress=on_progress)
+    except (IntegrityError, OperationalError):
+        # Another process is importing SR28 at the same time: wait for its copy.
+        deadline = time.monotonic() + CONCURRENT_IMPORT_WAIT_S
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                with uow:
+                    count = uow.foods.count()
+            except OperationalError:
+                continue
+            if count:
+                return count
+        raise
+
+
+def search_foods(*, uow: UnitOfWork, query: str, limit: int = SEARCH_LIMIT) -> list[FoodHit]:
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput.field(
+            "q", f"{len(query)} characters; search with at most {MAX_QUERY_CHARS}"
+        )
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        raise InvalidInput.field("limit", f"{limit}: use a number from 1 to {MAX_SEARCH_LIMIT}")
+    with uow:
+        return uow.foods.search(query, limit=limit)
+
+
+def get_food(*, uow: UnitOfWork, ndb_no: str) -> Food:
+    with uow:
+        return uow.foods.get_or_raise(ndb_no.strip())
+
+
+def food_source(*, uow: UnitOfWork, ndb_no: str) -> str:
+    """Where a stored food's values come from (provenance of the import)."""
+    with uow:
+        return uow.foods.source_of(ndb_no)
+
+
+def foods_in_group(*, uow: UnitOfWork, group_id: str) -> list[Food]:
+    """SR28 foods tagged with one of the seed's food groups (calcium_rich, vitamin_d_rich,
+    anti_inflammatory, vitamin_k_sources)."""
+    group = next((g for g in seed_groups() if g.id == group_id), None)
+    if group is None:
+        known = ", ".join(g.id for g in seed_groups())
+        raise InvalidInput.field("group", f"group={group_id!r}: use one of {known}")
+    with uow:
+        foods = uow.foods.all_foods()
+    return [f for f in foods if group.includes(f.description, f.food_group_code)]
+
+
+# --- her diary -----------------------------------------------------------------------------------
+def patient_targets(record: PatientRecord, day: date) -> Targets:
+    """Targets for her age on `day`; the AIBL goals while an aromatase inhibitor is recorded."""
+    therapy = record.therapy
+    on_ai = therapy is not None and (therapy.end_date is None or therapy.end_date >= day)
+    return targets_for(age=record.patient.age_on(day), on_aromatase_inhibitor=on_ai)
+
+
+def targets_on(record: PatientRecord, day: date, *, field: str = "day") -> Targets:
+    """Her targets on `day`; they exist only for the adult ages the DRI tables cover."""
+    try:
+        check_age(record.patient.age_on(day))
+    except ValueError as exc:
+        raise InvalidInput(
+            [{"loc": ["query", field], "msg": f"{day.isoformat()}: {exc}", "type": "value_error"}]
+        ) from exc
+    return patient_targets(record, day)
+
+
+def intakes_between(uow: UnitOfWork, patient_id: str, start: date, end: date) -> list[Intake]:
+    """Inside an open unit of work: her foods and supplements from `start` to `end`."""
+    return [e.as_intake() for e in uow.diary.foods(patient_id, start, end)] + [
+        s.as_intake() for s in uow.diary.supplements(patient_id, start, end)
+    ]
+
+
+def calcium_by_day(
+    uow: UnitOfWork, patient_id: str, *, end: date, days: int = CHART_DAYS
+) -> list[tuple[date, float | None]]:
+    """Inside an open unit of work: known calcium per day (None: nothing logged that day),
+    summed by the database."""
+    start = end - timedelta(days=days - 1)
+    sums = uow.diary.daily_totals(patient_id, start=start, end=end, nutrient="calcium_mg")
+    return [(d, sums.get(d)) for d in (start + timedelta(days=n) for n in range(days))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +179,26 @@ class DiaryDay:
     entries: list[DiaryEntry]
     summary: Summary
     calcium_by_day: list[tuple[date, float | None]]  # None: nothing logged that day
+
+
+def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryDay:
+    """Inside an open unit of work, access already checked: her day and 30 days of calcium."""
+    targets = targets_on(record, day)
+    foods = uow.diary.foods(record.id, day, day)
+    supplements = uow.diary.supplements(record.id, day, day)
+    intakes = [f.as_intake() for f in foods] + [s.as_intake() for s in supplements]
+    summary = summarise(intakes, end=day, days=1, targets=targets)
+    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day))
+
+
+def diary_day(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DiaryDay:
+    """Her day's entries and totals against her targets, and 30 days of calcium."""
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        found = diary_day_in(uow, record, day=day)
+        audit_read(uow, actor, patient_id, f"food diary {day.isoformat()}")
+        uow.commit()
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,102 +234,230 @@ def intake_tile(progress: Progress) -> IntakeTile:
     )
 
 
-def search(factory: Factory, *, query: str, limit: int = SEARCH_LIMIT) -> list[FoodHit]:
-    if len(query) > 100:
-        raise InvalidInput.field("q", f"{len(query)} characters; search with at most 100")
-    with UnitOfWork(factory) as uow:
-        return FoodRepository(uow.session).search(query, limit=max(1, min(limit, 50)))
-
-
-def diary_day(factory: Factory, *, actor: User, patient_id: str, day: date) -> DiaryDay:
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "read")
-        record = PatientRepository(uow.session).get_or_raise(patient_id)
-        try:  # her targets exist only for the adult ages the DRI tables cover
-            check_age(record.patient.age_on(day))
-        except ValueError as exc:
-            raise InvalidInput(
-                [
-                    {
-                        "loc": ["query", "day"],
-                        "msg": f"{day.isoformat()}: {exc}",
-                        "type": "value_error",
-                    }
-                ]
-            ) from exc
-        start = day - timedelta(days=CHART_DAYS - 1)
-        diary = DiaryRepository(uow.session)
-        foods = diary.foods(patient_id, start, day)
-        supplements = diary.supplements(patient_id, start, day)
-        _audit_read(uow, actor, patient_id, f"food diary {day.isoformat()}")
-        uow.commit()
-    intakes = [f.as_intake() for f in foods] + [s.as_intake() for s in supplements]
-    summary = summarise(intakes, end=day, days=1, targets=patient_targets(record, day))
-    by_day: list[tuple[date, float | None]] = []
-    for n in range(CHART_DAYS):
-        d = start + timedelta(days=n)
-        that_day = [i for i in intakes if i.day == d]
-        by_day.append((d, total("calcium_mg", that_day).known if that_day else None))
-    entries = [e for e in foods if e.day == day]
-    return DiaryDay(day, entries, summary, by_day)
+def _meal_or_raise(meal: str) -> None:
+    try:
+        check_meal(meal)
+    except ValueError as exc:
+        raise InvalidInput.field("meal", str(exc)) from exc
 
 
 def log_food(
-    factory: Factory,
     *,
-    actor: User,
+    uow: UnitOfWork,
+    actor: Actor,
     patient_id: str,
     day: date,
-    today: date,
     meal: str,
     ndb_no: str,
-    measure: str | None,
-    quantity: float,
+    grams: float | None = None,
+    measure: str | None = None,
+    quantity: float | None = None,
+    today: date | None = None,
 ) -> DiaryEntry:
-    """Log `quantity` x a household measure (its SR28 number), or `quantity` grams when
-    `measure` is None or "g". Bad input raises InvalidInput; nothing is stored then."""
-    if day > today:
+    """Log a food as `grams`, or as `quantity` (default 1) x one of its SR28 household
+    measures. Bad input raises InvalidInput naming the field; nothing is stored then."""
+    if today is not None and day > today:
         raise InvalidInput.field("day", f"{day.isoformat()} is in the future: log what you ate")
-    if meal not in MEALS:
-        raise InvalidInput.field("meal", f"{meal!r} is not one of {', '.join(MEALS)}")
-    if not 0 < quantity <= 5000:
-        raise InvalidInput.field("quantity", f"{quantity:g} is not allowed: give more than 0")
-    with UnitOfWork(factory) as uow:
-        _authorize(uow, actor, patient_id, "write")
-        foods = FoodRepository(uow.session)
+    _meal_or_raise(meal)
+    if (grams is None) == (measure is None):
+        raise InvalidInput.field(
+            "measure", "give either grams, or a measure (with a quantity, default 1)"
+        )
+    if quantity is not None and measure is None:
+        raise InvalidInput.field(
+            "quantity", f"quantity={quantity:g} needs a measure (e.g. cup); or give grams alone"
+        )
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
         try:
-            food = foods.get_or_raise(ndb_no.strip())
+            food = uow.foods.get_or_raise(ndb_no.strip())
         except FoodNotFound as exc:
             raise InvalidInput.field("ndb_no", str(exc)) from exc
         label: str | None = None
+        count: float | None = None
         try:
-            if measure in (None, "", "g"):
-                grams, count = quantity, None
-            else:
-                grams = grams_for(food, measure=str(measure), quantity=quantity)
-                label, count = find_measure(food, str(measure)).label, quantity
-        except UnknownMeasure as exc:
-            raise InvalidInput.field("measure", str(exc)) from exc
-        except ValueError as exc:
-            raise InvalidInput.field("quantity", str(exc)) from exc
-        try:
-            entry = DiaryRepository(uow.session).add_food(
+            if measure is not None:
+                count = 1.0 if quantity is None else quantity
+                grams = grams_for(food, measure=measure, quantity=count)
+                label = find_measure(food, measure).label
+            assert grams is not None
+            entry = uow.diary.add_food(
                 patient_id=patient_id,
                 day=day,
                 meal=meal,
                 food=food,
-                grams=grams,
+                grams=check_grams(grams),
                 measure=label,
                 quantity=count,
-                source=foods.source_of(food.ndb_no),
+                source=uow.foods.source_of(food.ndb_no),
             )
+        except UnknownMeasure as exc:
+            raise InvalidInput.field("measure", str(exc)) from exc
         except ValueError as exc:
             raise InvalidInput.field("quantity", str(exc)) from exc
-        AuditLog(uow.session).record(
-            actor=actor,
-            action="write",
+        audit_write(
+            uow,
+            actor,
             what=f"food diary {day.isoformat()} {meal}: {food.description[:80]}",
             patient_id=patient_id,
         )
         uow.commit()
     return entry
+
+
+def log_supplement(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, day: date, meal: str, dose: SupplementDose
+) -> SupplementEntry:
+    """Log a supplement dose (build it with bonewise.nutrition.supplements)."""
+    _meal_or_raise(meal)
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        entry = uow.diary.add_supplement(patient_id=patient_id, day=day, meal=meal, dose=dose)
+        audit_write(
+            uow,
+            actor,
+            what=f"supplement {day.isoformat()} {meal}: {dose.name[:80]}",
+            patient_id=patient_id,
+        )
+        uow.commit()
+    return entry
+
+
+class DiaryEntryNotFound(LookupError):
+    def __init__(self, patient_id: str, kind: str, entry_id: int) -> None:
+        super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
+
+
+def remove_diary_entry(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, kind: str, entry_id: int
+) -> None:
+    """Delete one food or supplement entry of hers; raises DiaryEntryNotFound otherwise."""
+    if kind not in ("food", "supplement"):
+        raise InvalidInput.field("kind", f"kind={kind!r}: use food or supplement")
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        if not uow.diary.remove(patient_id=patient_id, kind=kind, entry_id=entry_id):
+            raise DiaryEntryNotFound(patient_id, kind, entry_id)
+        audit_write(uow, actor, what=f"{kind} entry {entry_id} removed", patient_id=patient_id)
+        uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class DayLog:
+    patient_id: str
+    day: date
+    foods: tuple[DiaryEntry, ...]
+    supplements: tuple[SupplementEntry, ...]
+
+
+def day_log(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DayLog:
+    """What she logged on one day, foods and supplements."""
+    with uow:
+        _check_access(uow, actor, patient_id, "read")
+        found = DayLog(
+            patient_id,
+            day,
+            tuple(uow.diary.foods(patient_id, day, day)),
+            tuple(uow.diary.supplements(patient_id, day, day)),
+        )
+        audit_read(uow, actor, patient_id, f"food diary {day.isoformat()}")
+        uow.commit()
+    return found
+
+
+def period_summary(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, end: date, days: int
+) -> Summary:
+    """Totals for the 1, 7 or 30 days ending on `end`, against her targets, with warnings."""
+    if days not in PERIOD_DAYS:
+        raise InvalidInput.field(
+            "days", f"days={days}: use one of {', '.join(map(str, PERIOD_DAYS))}"
+        )
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        intakes = intakes_between(uow, patient_id, end - timedelta(days=days - 1), end)
+        audit_read(uow, actor, patient_id, f"food diary, {days} days to {end.isoformat()}")
+        uow.commit()
+    return summarise(intakes, end=end, days=days, targets=patient_targets(record, end))
+
+
+def day_summary(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> Summary:
+    return period_summary(uow=uow, actor=actor, patient_id=patient_id, end=day, days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionResult:
+    nutrient: str
+    gap: float  # what is missing today to reach her goal
+    goal: float
+    exclusions: tuple[str, ...]
+    suggestions: tuple[Suggestion, ...]
+
+
+def suggest_foods(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    day: date,
+    nutrient: str = "calcium_mg",
+    exclusions: Sequence[Exclusion] = (),
+    limit: int = 10,
+) -> SuggestionResult:
+    """Foods whose usual serving closes most of today's calcium (or vitamin D) gap."""
+    if nutrient not in SUGGESTIBLE_NUTRIENTS:
+        raise InvalidInput.field(
+            "nutrient", f"nutrient={nutrient!r}: use {' or '.join(SUGGESTIBLE_NUTRIENTS)}"
+        )
+    summary = day_summary(uow=uow, actor=actor, patient_id=patient_id, day=day)
+    progress = summary.progress_for(nutrient)
+    with uow:
+        foods = uow.foods.all_foods()
+    found = suggest(foods, nutrient=nutrient, gap=progress.gap, exclusions=exclusions, limit=limit)
+    return SuggestionResult(
+        nutrient, progress.gap, progress.target.goal, tuple(exclusions), tuple(found)
+    )
+
+
+def food_group_coverage(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, day: date
+) -> list[GroupCoverage]:
+    """Which of the seed's four food groups the day's diary covered, with the foods."""
+    log = day_log(uow=uow, actor=actor, patient_id=patient_id, day=day)
+    return coverage((e.description, e.food_group_code) for e in log.foods)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeCautions:
+    days: int
+    days_logged: int
+    alcohol: AlcoholReport  # per logged day
+    caffeine: CaffeineReport  # per logged day
+    supplements: tuple[tuple[str, Caution], ...]  # (supplement name as logged, caution)
+
+
+def intake_cautions(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, day: date, days: int = 1
+) -> IntakeCautions:
+    """Alcohol (grams and units) and caffeine per logged day, and cautions for the
+    supplements she logged, over the 1, 7 or 30 days ending on `day`."""
+    summary = period_summary(uow=uow, actor=actor, patient_id=patient_id, end=day, days=days)
+    return cautions_of(summary)
+
+
+def cautions_of(summary: Summary) -> IntakeCautions:
+    per_day = max(summary.days_logged, 1)
+    alcohol = summary.totals["alcohol_g"]
+    caffeine = summary.totals["caffeine_mg"]
+    flagged = tuple(
+        (name, c)
+        for name in dict.fromkeys(i.description for i in summary.intakes if i.kind == "supplement")
+        for c in supplement_cautions(name)
+    )
+    return IntakeCautions(
+        days=summary.days,
+        days_logged=summary.days_logged,
+        alcohol=alcohol_report(alcohol.known / per_day, unknown_share=alcohol.unknown_share),
+        caffeine=caffeine_report(caffeine.known / per_day, unknown_share=caffeine.unknown_share),
+        supplements=flagged,
+    )

@@ -1,14 +1,13 @@
-"""Intake and adherence summaries for a stored patient (adapter over the feature services).
+"""Her report: intake and adherence summaries from the store, rendered as PDF or HTML.
 
 - `intake_summary(summary)`: a nutrition period `Summary` (bonewise.nutrition.totals) as the
   report's IntakeSummary (pure; None when no day was logged).
 - `adherence_summary(sessions, as_of=...)`: the exercise log by ISO week, through
   `bonewise.exercise.adherence.week_summary` (pure; None when nothing was logged).
-- `stored_summaries(session_factory, patient_id=..., as_of=...)`: (intake, adherence) from the
-  store, through `bonewise.store.food.period_summary` (the last 30 days) and the exercise log.
-- `render_stored_report(session_factory, patient_id=..., audience=..., as_of=..., fmt=...,
-  page_size=...) -> bytes`: the whole report for a stored patient (for the web app's download
-  buttons); raises bonewise.store.patients.PatientNotFound.
+- `stored_summaries(uow, record, as_of=...)`: (intake, adherence) from the store (the last 30
+  days of her diary, the exercise log), inside an open unit of work.
+- `report(uow=..., actor=..., patient_id=..., audience=..., fmt=..., page_size=..., today=...)
+  -> bytes`: the whole report for a stored patient, authorised and audited (web and CLI).
 """
 
 from __future__ import annotations
@@ -16,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import LoggedSession, week_summary
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK, RESISTANCE_DAYS_PER_WEEK
-from bonewise.nutrition.totals import Summary
+from bonewise.nutrition.totals import Summary, summarise
 from bonewise.render.model import (
     REPORT_NUTRIENTS,
     AdherenceSummary,
@@ -31,9 +29,9 @@ from bonewise.render.model import (
     ReportAudience,
 )
 from bonewise.render.render import PageSize, ReportFormat, render_report
-from bonewise.store.exercise import ExerciseLogRepository
-from bonewise.store.food import period_summary
-from bonewise.store.patients import PatientRepository
+from bonewise.services.access import Actor, Forbidden, audit_read, readable_record
+from bonewise.services.nutrition import intakes_between, patient_targets
+from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
 
 REPORT_WEEKS = 8
@@ -136,51 +134,52 @@ def adherence_summary(
     )
 
 
-def stored_adherence(
-    session: Session, *, patient_id: str, as_of: date, weeks: int = REPORT_WEEKS
-) -> AdherenceSummary | None:
-    """Her exercise log from the store, summarised by week; None if she has logged nothing."""
-    history = ExerciseLogRepository(session).between(
-        patient_id=patient_id,
-        start=as_of - timedelta(weeks=STREAK_HISTORY_WEEKS),
-        end=as_of,
-    )
-    return adherence_summary(history, as_of=as_of, weeks=weeks)
-
-
 def stored_summaries(
-    session_factory: sessionmaker[Session], *, patient_id: str, as_of: date
+    uow: UnitOfWork, record: PatientRecord, *, as_of: date
 ) -> tuple[IntakeSummary | None, AdherenceSummary | None]:
-    """The intake (last 30 days) and exercise (last 8 weeks) a report shows for her.
-
-    Raises bonewise.store.patients.PatientNotFound for an unknown id."""
+    """Inside an open unit of work: the intake (last 30 days) and exercise (last 8 weeks) a
+    report shows for her."""
+    start = as_of - timedelta(days=REPORT_INTAKE_DAYS - 1)
+    intakes = intakes_between(uow, record.id, start, as_of)
     intake = intake_summary(
-        period_summary(session_factory, patient_id=patient_id, end=as_of, days=REPORT_INTAKE_DAYS)
+        summarise(
+            intakes,
+            end=as_of,
+            days=REPORT_INTAKE_DAYS,
+            targets=patient_targets(record, as_of),
+        )
     )
-    with UnitOfWork(session_factory) as uow:
-        adherence = stored_adherence(uow.session, patient_id=patient_id, as_of=as_of)
-    return intake, adherence
+    history = uow.exercise.between(
+        patient_id=record.id, start=as_of - timedelta(weeks=STREAK_HISTORY_WEEKS), end=as_of
+    )
+    return intake, adherence_summary(history, as_of=as_of, weeks=REPORT_WEEKS)
 
 
-def render_stored_report(
-    session_factory: sessionmaker[Session],
+def report(
     *,
+    uow: UnitOfWork,
+    actor: Actor,
     patient_id: str,
     audience: ReportAudience,
-    as_of: date,
     fmt: ReportFormat = "pdf",
     page_size: PageSize = "a4",
+    today: date,
 ) -> bytes:
-    """A stored patient's report with her food diary and exercise log, as PDF or HTML bytes.
-
-    Raises bonewise.store.patients.PatientNotFound, or ValueError naming a bad option."""
-    with UnitOfWork(session_factory) as uow:
-        record = PatientRepository(uow.session).get_or_raise(patient_id)
-    intake, adherence = stored_summaries(session_factory, patient_id=patient_id, as_of=as_of)
+    """Her report as PDF or HTML with her food diary and exercise log. A patient gets the
+    patient report (it never gives drug or dose advice); the clinician summary is for her
+    linked clinicians (and the local operator). Raises PatientNotFound, Forbidden, or
+    ValueError naming a bad option."""
+    if audience == "clinician" and isinstance(actor, User) and not actor.is_clinician:
+        raise Forbidden("the clinician summary is for her care team; choose the patient report")
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        intake, adherence = stored_summaries(uow, record, as_of=today)
+        audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
+        uow.commit()
     return render_report(
         record=record,
         audience=audience,
-        as_of=as_of,
+        as_of=today,
         fmt=fmt,
         page_size=page_size,
         intake=intake,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -11,7 +12,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     String,
+    Table,
+    bindparam,
     func,
     select,
 )
@@ -41,22 +45,9 @@ class ExerciseSessionRow(Base):
     pain: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    def to_session(self) -> LoggedSession:
-        return LoggedSession(
-            performed_on=self.performed_on,
-            exercise_id=self.exercise_id,
-            kind=self.kind,  # type: ignore[arg-type]
-            minutes=self.minutes,
-            effort=self.effort,
-            sets=self.sets,
-            reps=self.reps,
-            load_kg=self.load_kg,
-            pain=self.pain,
-        )
-
 
 class ExerciseLogRepository:
-    """Sessions in and out as validated LoggedSession values."""
+    """Sessions in and out as validated LoggedSession values. Never commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -83,29 +74,37 @@ class ExerciseLogRepository:
 
     def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
         """Her sessions from `start` to `end` inclusive, oldest first."""
-        rows = self.session.scalars(
-            select(ExerciseSessionRow)
-            .where(
-                ExerciseSessionRow.patient_id == patient_id,
-                ExerciseSessionRow.performed_on >= start,
-                ExerciseSessionRow.performed_on <= end,
-            )
-            .order_by(ExerciseSessionRow.performed_on, ExerciseSessionRow.id)
-        )
-        return [row.to_session() for row in rows]
+        return self._sessions(_BETWEEN, patient_id=patient_id, start=start, end=end)
 
     def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
         """All her sessions on or before `end`, oldest first (empty when she has none)."""
-        rows = self.session.scalars(
-            select(ExerciseSessionRow)
-            .where(
-                ExerciseSessionRow.patient_id == patient_id,
-                ExerciseSessionRow.performed_on <= end,
-            )
-            .order_by(ExerciseSessionRow.performed_on, ExerciseSessionRow.id)
-        )
-        return [row.to_session() for row in rows]
+        return self._sessions(_UP_TO, patient_id=patient_id, end=end)
+
+    def _sessions(self, statement: Select[Any], **params: object) -> list[LoggedSession]:
+        # Core rows through the session's connection: the log is read on every dashboard.
+        rows = self.session.connection().execute(statement, params)
+        return [LoggedSession(*row) for row in rows]  # type: ignore[arg-type]  # kind: checked on add
 
     def count(self, *, patient_id: str) -> int:
         query = select(func.count()).where(ExerciseSessionRow.patient_id == patient_id)
         return int(self.session.scalar(query) or 0)
+
+
+_T: Table = ExerciseSessionRow.__table__  # type: ignore[assignment]
+_COLUMNS = (
+    _T.c.performed_on,
+    _T.c.exercise_id,
+    _T.c.kind,
+    _T.c.minutes,
+    _T.c.effort,
+    _T.c.sets,
+    _T.c.reps,
+    _T.c.load_kg,
+    _T.c.pain,
+)
+_UP_TO = (
+    select(*_COLUMNS)
+    .where(_T.c.patient_id == bindparam("patient_id"), _T.c.performed_on <= bindparam("end"))
+    .order_by(_T.c.performed_on, _T.c.id)
+)
+_BETWEEN = _UP_TO.where(_T.c.performed_on >= bindparam("start"))

@@ -1,4 +1,4 @@
-"""Food database, diary and supplements in the store, and the nutrition service API.
+"""Food database, diary and supplements in the store: tables and repositories.
 
 Tables: `foods` (USDA SR28, per-100 g values of the kept nutrients, NULL = unknown),
 `food_measures` (SR28 household measures), `food_terms` and `food_vocabulary` (the search
@@ -6,43 +6,17 @@ index: one row per singularised word and food, and how many foods have each word
 B-tree lookups that work the same on SQLite and PostgreSQL), `diary_entries` (foods eaten, with the nutrient values they were
 logged with) and `supplements` (supplement doses taken, with their elemental amounts).
 
-Service API (keyword-only; every function takes a `sessionmaker` and opens its own unit of
-work, so a failed call leaves the store as it was). The CLI and the web pages call only these:
-
-    ensure_food_database(session_factory, *, on_progress=None) -> int   import SR28 if empty
-    import_food_database(session_factory, *, on_progress=None) -> int   (re)import, idempotent
-    search_foods(session_factory, *, query, limit=20) -> list[FoodHit]
-    get_food(session_factory, *, ndb_no) -> Food                        raises FoodNotFound
-    log_food(session_factory, *, patient_id, day, meal, ndb_no, grams=None,
-             measure=None, quantity=None) -> DiaryEntry                 raises on bad input
-    log_supplement(session_factory, *, patient_id, day, meal, dose) -> SupplementEntry
-    remove_diary_entry(session_factory, *, patient_id, kind, entry_id)  food or supplement
-    diary_day(session_factory, *, patient_id, day) -> DayLog
-    day_summary(session_factory, *, patient_id, day) -> Summary         totals vs targets
-    period_summary(session_factory, *, patient_id, end, days) -> Summary   7/30-day averages
-    suggest_foods(session_factory, *, patient_id, day, nutrient="calcium_mg",
-                  exclusions=(), limit=10) -> SuggestionResult
-    food_group_coverage(session_factory, *, patient_id, day) -> list[GroupCoverage]
-    foods_in_group(session_factory, *, group_id) -> list[Food]
-    intake_cautions(session_factory, *, patient_id, day, days=1) -> IntakeCautions
-    food_source(session_factory, *, ndb_no) -> str                     provenance text
-
-Pure helpers the pages may call directly: `bonewise.nutrition.targets.targets_for`,
-`bonewise.nutrition.supplements` (build a SupplementDose), `bonewise.nutrition.cautions`
-(`catalogue()`, `supplement_cautions(name)`), `bonewise.nutrition.totals.summary_json`.
-
-Bad input raises `ValueError` subclasses naming the field, the value and what is allowed;
-`FoodNotFound`, `DiaryEntryNotFound` and `bonewise.store.patients.PatientNotFound` are
-`LookupError`s.
+The repositories never commit (the unit of work does). The service API the CLI and the web
+pages call (import SR28, search, her diary, totals, suggestions, cautions) is
+`bonewise.services.nutrition`.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -53,8 +27,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     SmallInteger,
     String,
+    Table,
     bindparam,
     delete,
     func,
@@ -62,40 +38,23 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bonewise.clinical.models import PatientRecord
-from bonewise.importers import sr28
 from bonewise.nutrition import search as ranking
-from bonewise.nutrition.cautions import (
-    AlcoholReport,
-    CaffeineReport,
-    Caution,
-    alcohol_report,
-    caffeine_report,
-    supplement_cautions,
-)
-from bonewise.nutrition.food_groups import GroupCoverage, coverage, seed_groups
 from bonewise.nutrition.models import (
     NUTRIENT_KEYS,
     Food,
     Measure,
     NutrientValues,
     check_grams,
-    find_measure,
-    grams_for,
     scale,
 )
-from bonewise.nutrition.suggestions import SUGGESTIBLE_NUTRIENTS, Exclusion, Suggestion, suggest
 from bonewise.nutrition.supplements import SupplementDose
-from bonewise.nutrition.targets import Targets, targets_for
-from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Summary, summarise
+from bonewise.nutrition.totals import Intake
 from bonewise.store.base import Base, utcnow
-from bonewise.store.patients import PatientRepository
-from bonewise.store.uow import UnitOfWork
 
 # Search terms compare byte-wise on PostgreSQL too, so a prefix is a plain range.
 TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
@@ -584,47 +543,6 @@ class FoodRepository:
         ]
 
 
-# --- services: food database -----------------------------------------------------------------
-
-
-def import_food_database(
-    session_factory: sessionmaker[Session], *, on_progress: ProgressCallback | None = None
-) -> int:
-    """Load (or refresh) all SR28 foods in one transaction; returns the number of foods."""
-    source = sr28.provenance().label
-    with UnitOfWork(session_factory) as uow:
-        saved = FoodRepository(uow.session).save_all(
-            sr28.read_foods(), source=source, on_progress=on_progress
-        )
-        uow.commit()
-    return saved
-
-
-def ensure_food_database(
-    session_factory: sessionmaker[Session], *, on_progress: ProgressCallback | None = None
-) -> int:
-    """Import SR28 if the foods table is empty; returns the number of foods stored."""
-    with UnitOfWork(session_factory) as uow:
-        count = FoodRepository(uow.session).count()
-    if count:
-        return count
-    try:
-        return import_food_database(session_factory, on_progress=on_progress)
-    except (IntegrityError, OperationalError):
-        # Another process is importing SR28 at the same time: wait for its copy.
-        deadline = time.monotonic() + CONCURRENT_IMPORT_WAIT_S
-        while time.monotonic() < deadline:
-            time.sleep(0.5)
-            try:
-                with UnitOfWork(session_factory) as uow:
-                    count = FoodRepository(uow.session).count()
-            except OperationalError:
-                continue
-            if count:
-                return count
-        raise
-
-
 # --- diary and supplements ---------------------------------------------------------------------
 
 MEALS = ("breakfast", "lunch", "dinner", "snack", "other")
@@ -721,8 +639,47 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
     )
 
 
+def _between_statement(table: Table) -> Select[Any]:
+    """Her rows of a diary table from :start to :end, in the order they were logged."""
+    c = table.c
+    return (
+        select(table)
+        .where(
+            c.patient_id == bindparam("patient_id"),
+            c.day >= bindparam("start"),
+            c.day <= bindparam("end"),
+        )
+        .order_by(c.day, c.id)
+    )
+
+
+def _daily_totals_statement(nutrient: str) -> Select[Any]:
+    """Known `nutrient` per day over foods and supplements from :start to :end."""
+    parts = [
+        select(
+            t.c.day.label("day"),
+            func.coalesce(t.c.nutrients[nutrient].as_float(), 0.0).label("amount"),
+        ).where(
+            t.c.patient_id == bindparam("patient_id"),
+            t.c.day >= bindparam("start"),
+            t.c.day <= bindparam("end"),
+        )
+        for t in (_DIARY, _SUPPLEMENTS)
+    ]
+    both = union_all(*parts).subquery()
+    return select(both.c.day, func.sum(both.c.amount)).group_by(both.c.day)
+
+
+_DIARY: Table = DiaryEntryRow.__table__  # type: ignore[assignment]
+_SUPPLEMENTS: Table = SupplementRow.__table__  # type: ignore[assignment]
+_FOODS_BETWEEN = _between_statement(_DIARY)
+_SUPPLEMENTS_BETWEEN = _between_statement(_SUPPLEMENTS)
+_DAILY_TOTALS: dict[str, Select[Any]] = {}
+
+
 class DiaryRepository:
-    """Food and supplement entries of one store; each keeps the values it was logged with."""
+    """Food and supplement entries of one store; each keeps the values it was logged with.
+    Never commits: the unit of work does."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -790,262 +747,29 @@ class DiaryRepository:
         return True
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
-        rows = self.session.scalars(
-            select(DiaryEntryRow)
-            .where(
-                DiaryEntryRow.patient_id == patient_id,
-                DiaryEntryRow.day >= start,
-                DiaryEntryRow.day <= end,
-            )
-            .order_by(DiaryEntryRow.day, DiaryEntryRow.id)
+        rows = self._between(_FOODS_BETWEEN, patient_id, start, end)
+        return [_diary_entry(r) for r in rows]  # type: ignore[arg-type]
+
+    def _between(self, statement: Select[Any], patient_id: str, start: date, end: date) -> Any:
+        # Core rows through the session's connection: the diary is read on every dashboard.
+        return self.session.connection().execute(
+            statement, {"patient_id": patient_id, "start": start, "end": end}
         )
-        return [_diary_entry(r) for r in rows]
+
+    def daily_totals(
+        self, patient_id: str, *, start: date, end: date, nutrient: str
+    ) -> dict[date, float]:
+        """Known `nutrient` per day from foods and supplements, summed in the database; a day
+        with entries but no known value sums to 0 (its entries say what is unknown); a day
+        with no entries is absent."""
+        if nutrient not in NUTRIENT_KEYS:
+            raise ValueError(f"nutrient={nutrient!r}: use one of {', '.join(NUTRIENT_KEYS)}")
+        statement = _DAILY_TOTALS.get(nutrient)
+        if statement is None:
+            statement = _DAILY_TOTALS[nutrient] = _daily_totals_statement(nutrient)
+        rows = self._between(statement, patient_id, start, end)
+        return {day: float(amount) for day, amount in rows}
 
     def supplements(self, patient_id: str, start: date, end: date) -> list[SupplementEntry]:
-        rows = self.session.scalars(
-            select(SupplementRow)
-            .where(
-                SupplementRow.patient_id == patient_id,
-                SupplementRow.day >= start,
-                SupplementRow.day <= end,
-            )
-            .order_by(SupplementRow.day, SupplementRow.id)
-        )
-        return [_supplement_entry(r) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class DayLog:
-    patient_id: str
-    day: date
-    foods: tuple[DiaryEntry, ...]
-    supplements: tuple[SupplementEntry, ...]
-
-
-def _patient_or_raise(session: Session, patient_id: str) -> PatientRecord:
-    return PatientRepository(session).get_or_raise(patient_id)
-
-
-def log_food(
-    session_factory: sessionmaker[Session],
-    *,
-    patient_id: str,
-    day: date,
-    meal: str,
-    ndb_no: str,
-    grams: float | None = None,
-    measure: str | None = None,
-    quantity: float | None = None,
-) -> DiaryEntry:
-    """Log a food as grams, or as `quantity` x one of its SR28 household measures.
-
-    Raises PatientNotFound, FoodNotFound, UnknownMeasure or ValueError (bad amount or meal);
-    nothing is stored then."""
-    if (grams is None) == (measure is None):
-        raise ValueError("give either grams, or a measure (with a quantity, default 1)")
-    if quantity is not None and measure is None:
-        raise ValueError(f"quantity={quantity:g} needs a measure (e.g. cup); or give grams alone")
-    with UnitOfWork(session_factory) as uow:
-        _patient_or_raise(uow.session, patient_id)
-        foods = FoodRepository(uow.session)
-        food = foods.get_or_raise(ndb_no.strip())
-        if measure is not None:
-            quantity = 1.0 if quantity is None else quantity
-            grams = grams_for(food, measure=measure, quantity=quantity)
-            measure = find_measure(food, measure).label
-        else:
-            quantity = None
-        assert grams is not None
-        entry = DiaryRepository(uow.session).add_food(
-            patient_id=patient_id,
-            day=day,
-            meal=meal,
-            food=food,
-            grams=check_grams(grams),
-            measure=measure,
-            quantity=quantity,
-            source=foods.source_of(food.ndb_no),
-        )
-        uow.commit()
-    return entry
-
-
-def log_supplement(
-    session_factory: sessionmaker[Session],
-    *,
-    patient_id: str,
-    day: date,
-    meal: str,
-    dose: SupplementDose,
-) -> SupplementEntry:
-    """Log a supplement dose (build it with bonewise.nutrition.supplements)."""
-    with UnitOfWork(session_factory) as uow:
-        _patient_or_raise(uow.session, patient_id)
-        entry = DiaryRepository(uow.session).add_supplement(
-            patient_id=patient_id, day=day, meal=meal, dose=dose
-        )
-        uow.commit()
-    return entry
-
-
-class DiaryEntryNotFound(LookupError):
-    def __init__(self, patient_id: str, kind: str, entry_id: int) -> None:
-        super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
-
-
-def remove_diary_entry(
-    session_factory: sessionmaker[Session], *, patient_id: str, kind: str, entry_id: int
-) -> None:
-    """Delete one food or supplement entry of hers; raises DiaryEntryNotFound otherwise."""
-    with UnitOfWork(session_factory) as uow:
-        if not DiaryRepository(uow.session).remove(
-            patient_id=patient_id, kind=kind, entry_id=entry_id
-        ):
-            raise DiaryEntryNotFound(patient_id, kind, entry_id)
-        uow.commit()
-
-
-def diary_day(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> DayLog:
-    with UnitOfWork(session_factory) as uow:
-        _patient_or_raise(uow.session, patient_id)
-        diary = DiaryRepository(uow.session)
-        return DayLog(
-            patient_id,
-            day,
-            tuple(diary.foods(patient_id, day, day)),
-            tuple(diary.supplements(patient_id, day, day)),
-        )
-
-
-def patient_targets(record: PatientRecord, day: date) -> Targets:
-    """Targets for her age on `day`; the AIBL goals while an aromatase inhibitor is recorded."""
-    therapy = record.therapy
-    on_ai = therapy is not None and (therapy.end_date is None or therapy.end_date >= day)
-    return targets_for(age=record.patient.age_on(day), on_aromatase_inhibitor=on_ai)
-
-
-def _intakes(session: Session, patient_id: str, start: date, end: date) -> list[Intake]:
-    diary = DiaryRepository(session)
-    return [e.as_intake() for e in diary.foods(patient_id, start, end)] + [
-        s.as_intake() for s in diary.supplements(patient_id, start, end)
-    ]
-
-
-def period_summary(
-    session_factory: sessionmaker[Session], *, patient_id: str, end: date, days: int
-) -> Summary:
-    """Totals for the 1, 7 or 30 days ending on `end`, against her targets, with warnings."""
-    if days not in PERIOD_DAYS:
-        raise ValueError(f"days={days}: use one of {', '.join(map(str, PERIOD_DAYS))}")
-    with UnitOfWork(session_factory) as uow:
-        record = _patient_or_raise(uow.session, patient_id)
-        start = end - timedelta(days=days - 1)
-        intakes = _intakes(uow.session, patient_id, start, end)
-    return summarise(intakes, end=end, days=days, targets=patient_targets(record, end))
-
-
-def day_summary(session_factory: sessionmaker[Session], *, patient_id: str, day: date) -> Summary:
-    return period_summary(session_factory, patient_id=patient_id, end=day, days=1)
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestionResult:
-    nutrient: str
-    gap: float  # what is missing today to reach her goal
-    goal: float
-    exclusions: tuple[str, ...]
-    suggestions: tuple[Suggestion, ...]
-
-
-def suggest_foods(
-    session_factory: sessionmaker[Session],
-    *,
-    patient_id: str,
-    day: date,
-    nutrient: str = "calcium_mg",
-    exclusions: Sequence[Exclusion] = (),
-    limit: int = 10,
-) -> SuggestionResult:
-    """Foods whose usual serving closes most of today's calcium (or vitamin D) gap."""
-    summary = day_summary(session_factory, patient_id=patient_id, day=day)
-    if nutrient not in SUGGESTIBLE_NUTRIENTS:
-        raise ValueError(f"nutrient={nutrient!r}: use {' or '.join(SUGGESTIBLE_NUTRIENTS)}")
-    progress = summary.progress_for(nutrient)
-    with UnitOfWork(session_factory) as uow:
-        foods = FoodRepository(uow.session).all_foods()
-    found = suggest(foods, nutrient=nutrient, gap=progress.gap, exclusions=exclusions, limit=limit)
-    return SuggestionResult(
-        nutrient, progress.gap, progress.target.goal, tuple(exclusions), tuple(found)
-    )
-
-
-def food_group_coverage(
-    session_factory: sessionmaker[Session], *, patient_id: str, day: date
-) -> list[GroupCoverage]:
-    """Which of the seed's four food groups the day's diary covered, with the foods."""
-    log = diary_day(session_factory, patient_id=patient_id, day=day)
-    return coverage((e.description, e.food_group_code) for e in log.foods)
-
-
-def foods_in_group(session_factory: sessionmaker[Session], *, group_id: str) -> list[Food]:
-    """SR28 foods tagged with one of the seed's food groups (calcium_rich, vitamin_d_rich,
-    anti_inflammatory, vitamin_k_sources)."""
-    group = next((g for g in seed_groups() if g.id == group_id), None)
-    if group is None:
-        known = ", ".join(g.id for g in seed_groups())
-        raise ValueError(f"group={group_id!r}: use one of {known}")
-    with UnitOfWork(session_factory) as uow:
-        foods = FoodRepository(uow.session).all_foods()
-    return [f for f in foods if group.includes(f.description, f.food_group_code)]
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeCautions:
-    days: int
-    days_logged: int
-    alcohol: AlcoholReport  # per logged day
-    caffeine: CaffeineReport  # per logged day
-    supplements: tuple[tuple[str, Caution], ...]  # (supplement name as logged, caution)
-
-
-def intake_cautions(
-    session_factory: sessionmaker[Session], *, patient_id: str, day: date, days: int = 1
-) -> IntakeCautions:
-    """Alcohol (grams and units) and caffeine per logged day, and cautions for the
-    supplements she logged, over the 1, 7 or 30 days ending on `day`."""
-    summary = period_summary(session_factory, patient_id=patient_id, end=day, days=days)
-    per_day = max(summary.days_logged, 1)
-    alcohol = summary.totals["alcohol_g"]
-    caffeine = summary.totals["caffeine_mg"]
-    flagged = tuple(
-        (name, c)
-        for name in dict.fromkeys(i.description for i in summary.intakes if i.kind == "supplement")
-        for c in supplement_cautions(name)
-    )
-    return IntakeCautions(
-        days=days,
-        days_logged=summary.days_logged,
-        alcohol=alcohol_report(alcohol.known / per_day, unknown_share=alcohol.unknown_share),
-        caffeine=caffeine_report(caffeine.known / per_day, unknown_share=caffeine.unknown_share),
-        supplements=flagged,
-    )
-
-
-def food_source(session_factory: sessionmaker[Session], *, ndb_no: str) -> str:
-    """Where a stored food's values come from (provenance of the import)."""
-    with UnitOfWork(session_factory) as uow:
-        return FoodRepository(uow.session).source_of(ndb_no)
-
-
-def search_foods(
-    session_factory: sessionmaker[Session], *, query: str, limit: int = 20
-) -> list[FoodHit]:
-    if limit < 1:
-        raise ValueError(f"limit={limit}: must be at least 1")
-    with UnitOfWork(session_factory) as uow:
-        return FoodRepository(uow.session).search(query, limit=limit)
-
-
-def get_food(session_factory: sessionmaker[Session], *, ndb_no: str) -> Food:
-    with UnitOfWork(session_factory) as uow:
-        return FoodRepository(uow.session).get_or_raise(ndb_no.strip())
+        rows = self._between(_SUPPLEMENTS_BETWEEN, patient_id, start, end)
+        return [_supplement_entry(r) for r in rows]  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, select, update
+from sqlalchemy import JSON, DateTime, String, Table, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.clinical.models import PatientRecord
@@ -30,7 +30,7 @@ class PatientNotFound(LookupError):
 
 
 class PatientRepository:
-    """Patient records in and out as validated PatientRecord models."""
+    """Patient records in and out as validated PatientRecord models. Never commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -45,11 +45,11 @@ class PatientRepository:
         self.session.flush()
 
     def get_or_raise(self, patient_id: str) -> PatientRecord:
-        row = self.session.get(PatientRow, patient_id)
-        if row is None:
+        data = self.session.connection().execute(_RECORD, {"id": patient_id}).scalar()
+        if data is None:
             raise PatientNotFound(patient_id)
         # Stored records were validated on the way in; re-validate without a 'today' check.
-        return PatientRecord.model_validate(row.record)
+        return PatientRecord.model_validate(data)
 
     def get_for_update(self, patient_id: str) -> PatientRecord:
         """The record, with its write lock held until the unit of work ends.
@@ -66,8 +66,26 @@ class PatientRepository:
         )
         return self.get_or_raise(patient_id)
 
+    def get_many(self, patient_ids: list[str]) -> dict[str, PatientRecord]:
+        """Several records in one query, in the order of `patient_ids` (missing ids skipped)."""
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(
+            select(PatientRow.id, PatientRow.record).where(PatientRow.id.in_(patient_ids))
+        )
+        found = {pid: record for pid, record in rows}
+        return {
+            pid: PatientRecord.model_validate(found[pid]) for pid in patient_ids if pid in found
+        }
+
     def exists(self, patient_id: str) -> bool:
-        return self.session.get(PatientRow, patient_id) is not None
+        """Whether the record exists, without reading or validating it."""
+        return self.session.connection().execute(_EXISTS, {"id": patient_id}).first() is not None
 
     def ids(self) -> list[str]:
         return list(self.session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
+
+
+_TABLE: Table = PatientRow.__table__  # type: ignore[assignment]
+_RECORD = select(_TABLE.c.record).where(_TABLE.c.id == bindparam("id"))
+_EXISTS = select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id"))

@@ -1,12 +1,14 @@
-"""Unit of work: one transaction, committed only when the whole block succeeds.
+"""Unit of work: one transaction, and the repositories that work inside it.
 
-    with UnitOfWork(session_factory) as uow:
-        repo = SomeRepository(uow.session)
-        ...
+    with uow:
+        record = uow.patients.get_or_raise(patient_id)
+        uow.audit.record(...)
         uow.commit()
 
 Leaving the block without `commit()` (or through an exception) rolls everything back, so a
-failed write leaves the store as it was.
+failed write leaves the store as it was. Repositories only add and flush; they never commit.
+Services take a unit of work (not yet entered) and enter it themselves; the same object can be
+entered again for the next transaction, never while it is open.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bonewise.store.accounts import AccountRepository, AuditLog
 from bonewise.store.db import make_engine, migrate
+from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.food import DiaryRepository, FoodRepository
+from bonewise.store.patients import PatientRepository
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -31,12 +37,31 @@ def open_store(url: str | None = None) -> sessionmaker[Session]:
 
 
 class UnitOfWork:
+    """The repositories of one store, valid between `__enter__` and `__exit__`."""
+
+    patients: PatientRepository
+    accounts: AccountRepository
+    audit: AuditLog
+    diary: DiaryRepository
+    foods: FoodRepository
+    exercise: ExerciseLogRepository
+    session: Session
+
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
-        self.session: Session
+        self._open = False
 
     def __enter__(self) -> UnitOfWork:
+        if self._open:
+            raise RuntimeError("this unit of work is already open: finish it before the next")
+        self._open = True
         self.session = self._factory()
+        self.patients = PatientRepository(self.session)
+        self.accounts = AccountRepository(self.session)
+        self.audit = AuditLog(self.session)
+        self.diary = DiaryRepository(self.session)
+        self.foods = FoodRepository(self.session)
+        self.exercise = ExerciseLogRepository(self.session)
         return self
 
     def __exit__(
@@ -45,8 +70,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._open = False
 
     def commit(self) -> None:
         self.session.commit()

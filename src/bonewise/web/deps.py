@@ -9,9 +9,16 @@ from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from bonewise.services import patients as services
+from bonewise.services.access import Forbidden, authorize
 from bonewise.store.accounts import User
+from bonewise.store.uow import UnitOfWork
 from bonewise.web.security import Principal, factory_of, require_principal, verify_csrf
+
+
+def uow_of(request: Request) -> UnitOfWork:
+    """A unit of work on the app's store, for the services one request calls."""
+    return UnitOfWork(factory_of(request))
+
 
 PatientId = Path(min_length=1, max_length=64, description="the patient record's id")
 
@@ -26,14 +33,20 @@ class PatientAccess:
         return self.principal.user
 
 
+def patient_for_service(
+    patient_id: str = PatientId, principal: Principal = Depends(require_principal)
+) -> PatientAccess:
+    """The signed-in user and the record asked for, not yet authorised: for routes whose one
+    service call authorises in the same unit of work that reads the data."""
+    return PatientAccess(principal, patient_id)
+
+
 def patient_reader(
     request: Request,
     patient_id: str = PatientId,
     principal: Principal = Depends(require_principal),
 ) -> PatientAccess:
-    services.authorize(
-        factory_of(request), actor=principal.user, patient_id=patient_id, access="read"
-    )
+    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="read")
     return PatientAccess(principal, patient_id)
 
 
@@ -43,9 +56,7 @@ def patient_writer(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> PatientAccess:
-    services.authorize(
-        factory_of(request), actor=principal.user, patient_id=patient_id, access="write"
-    )
+    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
     return PatientAccess(principal, patient_id)
 
 
@@ -57,12 +68,8 @@ def own_patient_writer(
 ) -> PatientAccess:
     """Writes only the patient herself makes (her food diary, her exercise log)."""
     if principal.user.is_clinician or principal.user.patient_id != patient_id:
-        from bonewise.web.security import Forbidden
-
         raise Forbidden("only the patient herself can add to her diary and log")
-    services.authorize(
-        factory_of(request), actor=principal.user, patient_id=patient_id, access="write"
-    )
+    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
     return PatientAccess(principal, patient_id)
 
 
@@ -74,12 +81,8 @@ def clinician_writer(
 ) -> PatientAccess:
     """Clinical entries only her linked clinician makes (FRAX results, bone-directed therapy);
     the patient may read them but not change them."""
-    services.authorize(
-        factory_of(request), actor=principal.user, patient_id=patient_id, access="write"
-    )
+    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
     if not principal.user.is_clinician:
-        from bonewise.web.security import Forbidden
-
         raise Forbidden(
             "only her linked clinician can enter FRAX results and bone-directed therapy"
         )

@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
+from bonewise.services.access import Forbidden  # raised by the services, answered with 403
 from bonewise.store.accounts import AccountRepository, User, WebSession
 from bonewise.store.uow import UnitOfWork
 
@@ -35,13 +36,6 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class NotAuthenticated(Exception):
     """No valid session: 401 for the API, a redirect to the sign-in page for pages."""
-
-
-class Forbidden(Exception):
-    """Signed in but not allowed: 403."""
-
-    def __init__(self, message: str = "you do not have access to this record") -> None:
-        super().__init__(message)
 
 
 class CsrfFailed(Exception):

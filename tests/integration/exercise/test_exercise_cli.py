@@ -369,7 +369,7 @@ def test_plan_with_a_patient_who_has_logged_nothing_is_week_1(her):
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["week"] == 1 and plan["logged_pain"] == []
-    assert plan["days"][0]["date"] == "2026-11-30"  # the Monday after --as-of
+    assert plan["days"][0]["date"] == "2026-11-23"  # the week she is in, as on the web
 
 
 @pytest.mark.parametrize(

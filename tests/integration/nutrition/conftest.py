@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
-from bonewise.store.food import import_food_database
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.nutrition import import_food_database
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -29,7 +30,7 @@ TODAY = date(2026, 11, 27)
 def imported_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sr28") / "foods.sqlite3"
     factory = open_store(f"sqlite:///{path}")
-    import_food_database(factory)
+    import_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
     engine = factory.kw["bind"]
     with engine.connect() as conn:  # fold the WAL into the file before it is copied
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -53,7 +54,7 @@ def food_store(sqlite_copy: Path) -> sessionmaker[Session]:
 def pg_food_store() -> Iterator[sessionmaker[Session]]:
     with postgres_schema_url("t_food") as url:
         factory = open_store(url)
-        import_food_database(factory)
+        import_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
         yield factory
         factory.kw["bind"].dispose()
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bonewise.nutrition import supplements
-from bonewise.nutrition.models import UnknownMeasure
-from bonewise.store import food as service
-from bonewise.store.food import DiaryEntryRow, FoodRow, SupplementRow
+from bonewise.services import nutrition as service
+from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
+from bonewise.store.food import DiaryEntryRow, DiaryRepository, FoodRow, SupplementRow
 from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork
 
@@ -45,7 +45,8 @@ def rows(factory) -> tuple[int, int]:
 
 def test_a_food_logged_by_household_measure(store):
     entry = service.log_food(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
         day=DAY,
         meal="breakfast",
@@ -60,21 +61,35 @@ def test_a_food_logged_by_household_measure(store):
 
 def test_a_food_logged_by_grams_keeps_unknown_values_unknown(store):
     entry = service.log_food(
-        store, patient_id=store.patient_id, day=DAY, meal="lunch", ndb_no="01008", grams=50
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        day=DAY,
+        meal="lunch",
+        ndb_no="01008",
+        grams=50,
     )
     assert entry.nutrients["vitamin_d_iu"] is None
     assert entry.nutrients["calcium_mg"] == pytest.approx(336.5)
-    summary = service.day_summary(store, patient_id=store.patient_id, day=DAY)
+    summary = service.day_summary(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
     assert summary.totals["vitamin_d_iu"].unknown_share == 1.0
 
 
 def test_editing_a_food_never_rewrites_the_diary(store):
     service.log_food(
-        store, patient_id=store.patient_id, day=DAY, meal="lunch", ndb_no="11233", grams=100
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        day=DAY,
+        meal="lunch",
+        ndb_no="11233",
+        grams=100,
     )
     with UnitOfWork(store) as uow:
         uow.session.execute(update(FoodRow).where(FoodRow.ndb_no == "11233").values(calcium_mg=1))
-        entry = service.DiaryRepository(uow.session).foods(store.patient_id, DAY, DAY)[0]
+        entry = DiaryRepository(uow.session).foods(store.patient_id, DAY, DAY)[0]
         # (not committed: the shared PostgreSQL food table stays as imported)
     assert entry.nutrients["calcium_mg"] == 150.0
 
@@ -84,7 +99,7 @@ def test_editing_a_food_never_rewrites_the_diary(store):
     [
         (
             {"ndb_no": "99999", "grams": 100},
-            service.FoodNotFound,
+            InvalidInput,
             "no food with NDB number '99999'",
         ),
         ({"ndb_no": "01079", "grams": -5}, ValueError, "grams=-5: an amount must be more than 0 g"),
@@ -94,7 +109,7 @@ def test_editing_a_food_never_rewrites_the_diary(store):
         ({"ndb_no": "01079", "measure": "cup", "quantity": -1}, ValueError, "quantity=-1"),
         (
             {"ndb_no": "01079", "measure": "bucket"},
-            UnknownMeasure,
+            InvalidInput,
             "measure 'bucket' is not one of .*1 cup = 244 g",
         ),
         ({"ndb_no": "01079", "grams": 10, "meal": "brunch"}, ValueError, "meal='brunch'"),
@@ -112,7 +127,13 @@ def test_bad_input_is_refused_and_nothing_is_stored(store, kwargs, error, messag
     before = rows(store)
     kwargs = {"meal": "lunch", **kwargs}
     with pytest.raises(error, match=message):
-        service.log_food(store, patient_id=store.patient_id, day=DAY, **kwargs)
+        service.log_food(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id=store.patient_id,
+            day=DAY,
+            **kwargs,
+        )
     assert rows(store) == before
 
 
@@ -120,33 +141,50 @@ def test_an_unknown_patient_is_refused_and_nothing_is_stored(store):
     before = rows(store)
     with pytest.raises(PatientNotFound):
         service.log_food(
-            store, patient_id="nobody", day=DAY, meal="lunch", ndb_no="01079", grams=100
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id="nobody",
+            day=DAY,
+            meal="lunch",
+            ndb_no="01079",
+            grams=100,
         )
     with pytest.raises(PatientNotFound):
         service.log_supplement(
-            store, patient_id="nobody", day=DAY, meal="lunch", dose=supplements.vitamin_d3(1000)
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id="nobody",
+            day=DAY,
+            meal="lunch",
+            dose=supplements.vitamin_d3(1000),
         )
     assert rows(store) == before
 
 
 def test_supplements_are_first_class_entries_with_warnings(store):
     service.log_supplement(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
         day=DAY,
         meal="breakfast",
         dose=supplements.calcium("carbonate", compound_mg=1500),
     )
     service.log_supplement(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
         day=DAY,
         meal="dinner",
         dose=supplements.vitamin_d3(25, "ug"),
     )
-    log = service.diary_day(store, patient_id=store.patient_id, day=DAY)
+    log = service.day_log(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
     assert [s.kind for s in log.supplements] == ["calcium_carbonate", "vitamin_d3"]
-    summary = service.day_summary(store, patient_id=store.patient_id, day=DAY)
+    summary = service.day_summary(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
     assert summary.totals["calcium_mg"].from_supplements == pytest.approx(600)
     assert summary.progress_for("vitamin_d_iu").amount == pytest.approx(1000)
     assert [w.code for w in summary.warnings] == ["single_calcium_dose"]
@@ -154,7 +192,8 @@ def test_supplements_are_first_class_entries_with_warnings(store):
 
 def test_day_summary_uses_her_age_and_therapy(store):
     service.log_food(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
         day=DAY,
         meal="lunch",
@@ -162,7 +201,9 @@ def test_day_summary_uses_her_age_and_therapy(store):
         measure="cup",
         quantity=1,
     )
-    summary = service.day_summary(store, patient_id=store.patient_id, day=DAY)
+    summary = service.day_summary(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
     assert summary.targets.age == 66 and summary.targets.on_aromatase_inhibitor
     p = summary.progress_for("calcium_mg")
     assert (p.target.goal, p.status) == (1200, "below goal")
@@ -172,7 +213,8 @@ def test_day_summary_uses_her_age_and_therapy(store):
 def test_week_summary_averages_the_logged_days(store):
     for back in (0, 1):
         service.log_food(
-            store,
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
             patient_id=store.patient_id,
             day=DAY - timedelta(days=back),
             meal="lunch",
@@ -180,18 +222,49 @@ def test_week_summary_averages_the_logged_days(store):
             measure="cup",
             quantity=1,
         )
-    week = service.period_summary(store, patient_id=store.patient_id, end=DAY, days=7)
+    week = service.period_summary(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, end=DAY, days=7
+    )
     assert week.days_logged == 2
     assert week.progress_for("calcium_mg").amount == pytest.approx(292.8)
 
 
 def test_an_entry_can_be_removed_only_by_its_patient(store):
     entry = service.log_food(
-        store, patient_id=store.patient_id, day=DAY, meal="lunch", ndb_no="11233", grams=50
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        day=DAY,
+        meal="lunch",
+        ndb_no="11233",
+        grams=50,
     )
-    with pytest.raises(service.DiaryEntryNotFound):
-        service.remove_diary_entry(store, patient_id="someone-else", kind="food", entry_id=entry.id)
-    service.remove_diary_entry(store, patient_id=store.patient_id, kind="food", entry_id=entry.id)
-    assert service.diary_day(store, patient_id=store.patient_id, day=DAY).foods == ()
+    with pytest.raises(PatientNotFound):
+        service.remove_diary_entry(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id="someone-else",
+            kind="food",
+            entry_id=entry.id,
+        )
+    service.remove_diary_entry(
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        kind="food",
+        entry_id=entry.id,
+    )
+    assert (
+        service.day_log(
+            uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+        ).foods
+        == ()
+    )
     with pytest.raises(ValueError, match="kind='meal'"):
-        service.remove_diary_entry(store, patient_id=store.patient_id, kind="meal", entry_id=1)
+        service.remove_diary_entry(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id=store.patient_id,
+            kind="meal",
+            entry_id=1,
+        )

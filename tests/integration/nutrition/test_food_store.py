@@ -11,7 +11,8 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from bonewise.store import food as service
+from bonewise.services import nutrition as service
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.food import FoodMeasureRow, FoodRepository, FoodRow
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -31,9 +32,9 @@ def test_all_8789_foods_and_their_measures_are_stored(store):
 
 
 def test_stored_values_keep_unknown_apart_from_zero(store):
-    caraway = service.get_food(store, ndb_no="01008")
+    caraway = service.get_food(uow=UnitOfWork(store), ndb_no="01008")
     assert caraway.per_100g["vitamin_d_iu"] is None
-    assert service.get_food(store, ndb_no="11233").per_100g["vitamin_d_iu"] == 0.0
+    assert service.get_food(uow=UnitOfWork(store), ndb_no="11233").per_100g["vitamin_d_iu"] == 0.0
     with UnitOfWork(store) as uow:
         unknown_calcium = uow.session.scalar(
             select(func.count()).select_from(FoodRow).where(FoodRow.calcium_mg.is_(None))
@@ -42,7 +43,7 @@ def test_stored_values_keep_unknown_apart_from_zero(store):
 
 
 def test_kale_raw_comes_first_with_its_sr28_calcium_and_measure(store):
-    first = service.search_foods(store, query="kale raw", limit=5)[0]
+    first = service.search_foods(uow=UnitOfWork(store), query="kale raw", limit=5)[0]
     assert (first.ndb_no, first.description, first.calcium_mg_per_100g) == (
         "11233",
         "Kale, raw",
@@ -70,51 +71,61 @@ def test_kale_raw_comes_first_with_its_sr28_calcium_and_measure(store):
     ],
 )
 def test_what_people_type_finds_the_plain_common_food_first(store, query, expected_first):
-    assert service.search_foods(store, query=query, limit=10)[0].description == expected_first
+    assert (
+        service.search_foods(uow=UnitOfWork(store), query=query, limit=10)[0].description
+        == expected_first
+    )
 
 
 def test_milk_finds_milks_before_foods_that_mention_milk(store):
-    hits = service.search_foods(store, query="milk", limit=10)
+    hits = service.search_foods(uow=UnitOfWork(store), query="milk", limit=10)
     assert all(h.description.startswith("Milk") for h in hits)
-    everything = [h.description for h in service.search_foods(store, query="milk", limit=1000)]
+    everything = [
+        h.description for h in service.search_foods(uow=UnitOfWork(store), query="milk", limit=1000)
+    ]
     assert "Crackers, milk" in everything
     assert everything.index("Crackers, milk") > 10
 
 
 def test_the_last_word_matches_as_a_prefix_while_typing(store):
-    assert service.search_foods(store, query="greek yog", limit=1)[0].description == (
-        "Yogurt, Greek, plain, nonfat"
-    )
+    assert service.search_foods(uow=UnitOfWork(store), query="greek yog", limit=1)[
+        0
+    ].description == ("Yogurt, Greek, plain, nonfat")
 
 
 def test_a_word_no_food_has_finds_nothing(store):
-    assert service.search_foods(store, query="kale zzzqx") == []
-    assert service.search_foods(store, query="  ,, ") == []
+    assert service.search_foods(uow=UnitOfWork(store), query="kale zzzqx") == []
+    assert service.search_foods(uow=UnitOfWork(store), query="  ,, ") == []
 
 
 def test_import_again_is_idempotent(sqlite_copy):
     factory = open_store(f"sqlite:///{sqlite_copy}")
-    before = service.search_foods(factory, query="kale raw", limit=3)
+    before = service.search_foods(uow=UnitOfWork(factory), query="kale raw", limit=3)
     steps: list[int] = []
-    assert service.import_food_database(factory, on_progress=steps.append) == 8789
+    assert (
+        service.import_food_database(
+            uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, on_progress=steps.append
+        )
+        == 8789
+    )
     assert sum(steps) == 8789
-    assert service.ensure_food_database(factory) == 8789
+    assert service.ensure_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR) == 8789
     with UnitOfWork(factory) as uow:
         assert FoodRepository(uow.session).count() == 8789
         assert uow.session.scalar(select(func.count()).select_from(FoodMeasureRow)) == 15438
-    assert service.search_foods(factory, query="kale raw", limit=3) == before
+    assert service.search_foods(uow=UnitOfWork(factory), query="kale raw", limit=3) == before
 
 
 def test_an_unknown_ndb_number_is_a_clear_lookup_error(store):
     with pytest.raises(service.FoodNotFound, match="no food with NDB number '99999'"):
-        service.get_food(store, ndb_no="99999")
+        service.get_food(uow=UnitOfWork(store), ndb_no="99999")
 
 
 def test_a_description_typed_exactly_finds_that_food_first(store):
     sample = ["10006", "18064", "20038", "14247", "01079", "11233", "15088", "21002", "09040"]
     for ndb_no in sample:
-        wanted = service.get_food(store, ndb_no=ndb_no).description
-        first = service.search_foods(store, query=wanted, limit=1)[0]
+        wanted = service.get_food(uow=UnitOfWork(store), ndb_no=ndb_no).description
+        first = service.search_foods(uow=UnitOfWork(store), query=wanted, limit=1)[0]
         assert (first.ndb_no, first.description) == (ndb_no, wanted)
 
 
@@ -123,8 +134,9 @@ def test_two_processes_loading_an_empty_store_at_once_both_succeed(tmp_path):
     open_store(url)  # migrated, no foods yet
     code = (
         "import sys; from bonewise.store.uow import open_store; "
-        "from bonewise.store.food import ensure_food_database as ensure; "
-        "print(ensure(open_store(sys.argv[1])))"
+        "from bonewise.services.nutrition import ensure_food_database as ensure; "
+        "from bonewise.services.access import LOCAL_OPERATOR as op; from bonewise.store.uow import UnitOfWork; "
+        "print(ensure(uow=UnitOfWork(open_store(sys.argv[1])), actor=op))"
     )
     runs = [
         subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, text=True)

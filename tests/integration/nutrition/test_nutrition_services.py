@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from bonewise.nutrition import supplements
-from bonewise.store import food as service
+from bonewise.services import nutrition as service
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.store.uow import UnitOfWork
 
 from .conftest import add_patient
 
@@ -22,7 +24,8 @@ def store(food_store):
 
 def test_suggestions_close_todays_calcium_gap_with_exclusions(store):
     service.log_food(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id="local",
         day=DAY,
         meal="breakfast",
@@ -31,7 +34,13 @@ def test_suggestions_close_todays_calcium_gap_with_exclusions(store):
         quantity=2,
     )  # 585.6 mg
     result = service.suggest_foods(
-        store, patient_id="local", day=DAY, nutrient="calcium_mg", exclusions=["vegan"], limit=10
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id="local",
+        day=DAY,
+        nutrient="calcium_mg",
+        exclusions=["vegan"],
+        limit=10,
     )
     assert result.gap == pytest.approx(1200 - 585.6)
     assert len(result.suggestions) == 10
@@ -49,7 +58,8 @@ def test_suggestions_close_todays_calcium_gap_with_exclusions(store):
 
 def test_vitamin_d_suggestions_without_fish(store):
     result = service.suggest_foods(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id="local",
         day=DAY,
         nutrient="vitamin_d_iu",
@@ -63,10 +73,20 @@ def test_vitamin_d_suggestions_without_fish(store):
 
 def test_a_day_of_kale_and_salmon_covers_three_groups(store):
     for ndb, grams in (("11233", 67), ("15086", 100)):  # kale raw; salmon, sockeye, raw
-        service.log_food(store, patient_id="local", day=DAY, meal="lunch", ndb_no=ndb, grams=grams)
+        service.log_food(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id="local",
+            day=DAY,
+            meal="lunch",
+            ndb_no=ndb,
+            grams=grams,
+        )
     found = {
         c.group.id: c.covered
-        for c in service.food_group_coverage(store, patient_id="local", day=DAY)
+        for c in service.food_group_coverage(
+            uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id="local", day=DAY
+        )
     }
     assert found == {
         "calcium_rich": True,
@@ -74,25 +94,40 @@ def test_a_day_of_kale_and_salmon_covers_three_groups(store):
         "anti_inflammatory": False,
         "vitamin_k_sources": True,
     }
-    kale_group = service.foods_in_group(store, group_id="vitamin_k_sources")
+    kale_group = service.foods_in_group(uow=UnitOfWork(store), group_id="vitamin_k_sources")
     assert "Kale, raw" in {f.description for f in kale_group}
 
 
 def test_alcohol_units_caffeine_and_supplement_cautions_from_the_diary(store):
     service.log_food(
-        store, patient_id="local", day=DAY, meal="dinner", ndb_no="14096", grams=450
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id="local",
+        day=DAY,
+        meal="dinner",
+        ndb_no="14096",
+        grams=450,
     )  # red wine, 10.6 g alcohol per 100 g
     service.log_food(
-        store, patient_id="local", day=DAY, meal="breakfast", ndb_no="14209", grams=480
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id="local",
+        day=DAY,
+        meal="breakfast",
+        ndb_no="14209",
+        grams=480,
     )  # coffee, brewed
     service.log_supplement(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id="local",
         day=DAY,
         meal="other",
         dose=supplements.multivitamin(name="Red clover isoflavones"),
     )
-    found = service.intake_cautions(store, patient_id="local", day=DAY)
+    found = service.intake_cautions(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id="local", day=DAY
+    )
     assert found.alcohol.grams == pytest.approx(450 * 0.106, rel=0.05)
     assert found.alcohol.uk_units == pytest.approx(found.alcohol.grams / 8)
     assert found.alcohol.at_or_above_risk_threshold
@@ -102,4 +137,4 @@ def test_alcohol_units_caffeine_and_supplement_cautions_from_the_diary(store):
 
 def test_unknown_group_is_a_clear_error(store):
     with pytest.raises(ValueError, match="group='dairy'"):
-        service.foods_in_group(store, group_id="dairy")
+        service.foods_in_group(uow=UnitOfWork(store), group_id="dairy")

@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 from bonewise.cli import app
 from bonewise.exercise.adherence import new_session
 from bonewise.nutrition.supplements import calcium, vitamin_d3
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.nutrition import log_supplement
 from bonewise.services.reports import adherence_summary
 from bonewise.store.exercise import ExerciseLogRepository
-from bonewise.store.food import log_supplement
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -116,10 +117,16 @@ def test_stored_patient_report_includes_her_exercise_log(store_url, tmp_path):
     for days_ago in (0, 1):
         day = AS_OF - timedelta(days=days_ago)
         log_supplement(
-            store, patient_id=record.id, day=day, meal="breakfast", dose=vitamin_d3(1000)
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id=record.id,
+            day=day,
+            meal="breakfast",
+            dose=vitamin_d3(1000),
         )
     log_supplement(
-        store,
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
         patient_id=record.id,
         day=AS_OF,
         meal="lunch",

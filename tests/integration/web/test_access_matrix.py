@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bonewise.services import patients as services
+from bonewise.services import records
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms
 
 from .conftest import PASSWORD, Actor, World
@@ -255,8 +256,12 @@ def test_access_matrix(world: World) -> None:
     pid = world.patient_a.patient_id
     assert pid is not None
     for course in ({"agent": "denosumab", "start_date": _DAYS_AGO[30]}, COURSE):
-        services.start_bone_therapy(
-            world.factory, actor=world.linked, patient_id=pid, course=course, today=date.today()
+        records.start_bone_therapy(
+            uow=UnitOfWork(world.factory),
+            actor=world.linked,
+            patient_id=pid,
+            course=course,
+            today=date.today(),
         )
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.services import patients as services
+from bonewise.services import records
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
@@ -20,8 +20,8 @@ def test_concurrent_lab_writes_are_all_kept(store: sessionmaker[Session]) -> Non
     values = [round(20 + i * 0.1, 1) for i in range(24)]
 
     def write(value: float) -> None:
-        services.add_lab(
-            store,
+        records.add_lab(
+            uow=UnitOfWork(store),
             actor=user,
             patient_id=str(user.patient_id),
             today=date.today(),
@@ -46,8 +46,8 @@ def test_concurrent_doses_in_one_course_are_all_kept(store: sessionmaker[Session
     doctor = add_user(store, email="dr.lee@example.org", role="clinician")
     pid = str(patient.patient_id)
     link(store, doctor, pid)
-    services.start_bone_therapy(
-        store,
+    records.start_bone_therapy(
+        uow=UnitOfWork(store),
         actor=doctor,
         patient_id=pid,
         course={"agent": "zoledronic_acid", "start_date": "2020-01-02"},
@@ -56,8 +56,13 @@ def test_concurrent_doses_in_one_course_are_all_kept(store: sessionmaker[Session
     days = [(date.today() - timedelta(days=30 * i + 1)).isoformat() for i in range(16)]
 
     def write(day: str) -> None:
-        services.add_bone_therapy_dose(
-            store, actor=doctor, patient_id=pid, course=0, dose=day, today=date.today()
+        records.add_bone_therapy_dose(
+            uow=UnitOfWork(store),
+            actor=doctor,
+            patient_id=pid,
+            course=0,
+            dose=day,
+            today=date.today(),
         )
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from bonewise.cli import app as cli
-from bonewise.web import create_app
-from bonewise.web.demo import (
+from bonewise.services.demo import (
     CLINICIAN_EMAIL,
     CLINICIAN_PASSWORD,
     PATIENT_EMAIL,
     PATIENT_PASSWORD,
     seed_demo,
 )
+from bonewise.web import create_app
 
 
 def _bearer(client: TestClient, email: str, password: str) -> dict[str, str]:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bonewise.services import patients as services
+from bonewise.services import patients
+from bonewise.services.access import InvalidInput
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
 from bonewise.web import pages
-from bonewise.web.deps import AUTH_RESPONSES, strict_json
+from bonewise.web.deps import AUTH_RESPONSES, strict_json, uow_of
 from bonewise.web.schemas import Credentials, Message, SessionOut, ShareIn, SignUp, UserOut
 from bonewise.web.security import (
     SESSION_COOKIE,
@@ -80,14 +81,14 @@ def login_form(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
-        web_session = services.sign_in(
+        web_session = patients.sign_in(
             factory_of(request),
             email=email,
             password=password,
             client=client_address(request),
             limiter=request.app.state.login_limiter,
         )
-    except services.InvalidCredentials as exc:
+    except patients.InvalidCredentials as exc:
         return pages.render(
             request,
             "login.html",
@@ -105,7 +106,7 @@ def logout_form(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    services.sign_out(factory_of(request), token=principal.session.token)
+    patients.sign_out(factory_of(request), token=principal.session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -125,15 +126,15 @@ def signup_form(
 ) -> Response:
     factory = factory_of(request)
     try:
-        services.sign_up_patient(factory, email=email, name=name, password=password)
-    except services.InvalidInput as exc:
+        patients.sign_up_patient(factory, email=email, name=name, password=password)
+    except InvalidInput as exc:
         return pages.render(
             request,
             "signup.html",
             {"errors": exc.errors, "email": email, "name": name},
             status_code=422,
         )
-    web_session = services.sign_in(
+    web_session = patients.sign_in(
         factory,
         email=email,
         password=password,
@@ -149,8 +150,8 @@ def signup_form(
 def account_page(request: Request, principal: Principal = Depends(require_principal)) -> Response:
     team = []
     if principal.user.patient_id:
-        team = services.care_team(
-            factory_of(request), actor=principal.user, patient_id=principal.user.patient_id
+        team = patients.care_team(
+            uow=uow_of(request), actor=principal.user, patient_id=principal.user.patient_id
         ).clinicians
     return pages.render(request, "account.html", {"team": team})
 
@@ -163,10 +164,10 @@ def share_form(
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
     try:
-        services.share_with_clinician(
-            factory_of(request), actor=principal.user, clinician_email=clinician_email
+        patients.share_with_clinician(
+            uow=uow_of(request), actor=principal.user, clinician_email=clinician_email
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return pages.render(
             request, "account.html", {"errors": exc.errors, "team": []}, status_code=422
         )
@@ -190,7 +191,7 @@ def api_sign_in(
     response: Response,
     _strict: None = Depends(strict_json(Credentials)),
 ) -> SessionOut:
-    web_session = services.sign_in(
+    web_session = patients.sign_in(
         factory_of(request),
         email=body.email,
         password=body.password,
@@ -218,7 +219,7 @@ def api_sign_out(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    services.sign_out(factory_of(request), token=principal.session.token)
+    patients.sign_out(factory_of(request), token=principal.session.token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -234,7 +235,7 @@ def api_sign_out(
 def api_sign_up(
     request: Request, body: SignUp, _strict: None = Depends(strict_json(SignUp))
 ) -> UserOut:
-    user = services.sign_up_patient(
+    user = patients.sign_up_patient(
         factory_of(request), email=body.email, name=body.name, password=body.password
     )
     return _user_out(user)
@@ -259,7 +260,7 @@ def api_share(
     _csrf: None = Depends(verify_csrf),
     _strict: None = Depends(strict_json(ShareIn)),
 ) -> UserOut:
-    clinician = services.share_with_clinician(
-        factory_of(request), actor=principal.user, clinician_email=body.clinician_email
+    clinician = patients.share_with_clinician(
+        uow=uow_of(request), actor=principal.user, clinician_email=body.clinician_email
     )
     return _user_out(clinician)

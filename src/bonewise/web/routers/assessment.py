@@ -9,11 +9,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from bonewise.clinical.models import SITE_LABELS
-from bonewise.services import patients as services
+from bonewise.services.access import InvalidInput
+from bonewise.services.assessment import assessment_for
 from bonewise.web import pages
-from bonewise.web.deps import DAY_PATTERN, PATIENT_RESPONSES, PatientAccess, patient_reader
+from bonewise.web.deps import (
+    DAY_PATTERN,
+    PATIENT_RESPONSES,
+    PatientAccess,
+    patient_for_service,
+    uow_of,
+)
 from bonewise.web.patient_view import patient_assessment
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
@@ -24,15 +30,17 @@ def _day(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise services.InvalidInput(
+        raise InvalidInput(
             [{"loc": ["query", "as_of"], "msg": f"{text!r} is not a date", "type": "value_error"}]
         ) from exc
 
 
 @router.get("/patients/{patient_id}/assessment", include_in_schema=False)
-def assessment_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
-    record, assessment = services.assessment_for(
-        factory_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
+def assessment_page(
+    request: Request, access: PatientAccess = Depends(patient_for_service)
+) -> Response:
+    record, assessment = assessment_for(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
     )
     clinician = access.user.is_clinician
     audience = "clinician" if clinician else "patient"
@@ -58,15 +66,15 @@ def assessment_page(request: Request, access: PatientAccess = Depends(patient_re
 )
 def api_assessment(
     request: Request,
-    access: PatientAccess = Depends(patient_reader),
+    access: PatientAccess = Depends(patient_for_service),
     as_of: str | None = Query(
         default=None,
         pattern=DAY_PATTERN,
         description="evaluate on this day, YYYY-MM-DD (default today)",
     ),
 ) -> dict[str, Any]:
-    _, assessment = services.assessment_for(
-        factory_of(request),
+    _, assessment = assessment_for(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         as_of=_day(as_of),

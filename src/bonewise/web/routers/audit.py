@@ -5,19 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.services import patients as services
+from bonewise.services import patients
 from bonewise.web import pages
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
+from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader, uow_of
 from bonewise.web.schemas import AuditEntryOut
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
 
 @router.get("/patients/{patient_id}/audit", include_in_schema=False)
 def audit_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
-    entries = services.audit_trail(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    entries = patients.audit_trail(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return pages.render(
         request, "audit.html", {"patient_id": access.patient_id, "entries": entries}
@@ -34,8 +33,8 @@ def audit_page(request: Request, access: PatientAccess = Depends(patient_reader)
 def api_audit(
     request: Request, access: PatientAccess = Depends(patient_reader)
 ) -> list[AuditEntryOut]:
-    entries = services.audit_trail(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    entries = patients.audit_trail(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return [
         AuditEntryOut(

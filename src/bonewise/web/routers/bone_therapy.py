@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bonewise.clinical.models import BoneAgent, BoneTherapy, PatientRecord
-from bonewise.services import patients as services
+from bonewise.services import patients, records
+from bonewise.services.access import InvalidInput
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -19,9 +20,9 @@ from bonewise.web.deps import (
     clinician_writer,
     patient_reader,
     strict_json,
+    uow_of,
 )
 from bonewise.web.schemas import CourseEndIn, DoseIn
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
@@ -46,8 +47,8 @@ def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return pages.render(
         request,
@@ -70,7 +71,7 @@ def _page(
     )
 
 
-def _form_errors(exc: services.InvalidInput, renames: dict[str, str]) -> dict[str, str]:
+def _form_errors(exc: InvalidInput, renames: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, message in forms.errors_by_field(exc.errors).items():
         out[renames.get(key.split(".")[0], key)] = message
@@ -91,7 +92,7 @@ def _done(access: PatientAccess) -> Response:
 def _course_or_error(form: Any) -> int:
     chosen = forms.course_index(form)
     if not isinstance(chosen, int):
-        raise services.InvalidInput.field("course", f"choose a course on record (got {chosen!r})")
+        raise InvalidInput.field("course", f"choose a course on record (got {chosen!r})")
     return chosen
 
 
@@ -101,14 +102,14 @@ async def course_submit(
 ) -> Response:
     form = await request.form()
     try:
-        services.start_bone_therapy(
-            factory_of(request),
+        records.start_bone_therapy(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             course=forms.bone_course_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         errors = _form_errors(exc, {"doses": "dose_date", "form": "dose_date"})
         values = {k: str(v) for k, v in form.items()}
         return _page(request, access, form="course", values=values, errors=errors, status_code=422)
@@ -121,15 +122,15 @@ async def dose_submit(
 ) -> Response:
     form = await request.form()
     try:
-        services.add_bone_therapy_dose(
-            factory_of(request),
+        records.add_bone_therapy_dose(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             course=_course_or_error(form),
             dose=forms.text(form, "date"),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         values = {k: str(v) for k, v in form.items()}
         return _page(
             request,
@@ -148,15 +149,15 @@ async def end_submit(
 ) -> Response:
     form = await request.form()
     try:
-        services.end_bone_therapy(
-            factory_of(request),
+        records.end_bone_therapy(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             course=_course_or_error(form),
             end_date=forms.text(form, "end_date"),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         values = {k: str(v) for k, v in form.items()}
         return _page(
             request,
@@ -180,8 +181,8 @@ async def end_submit(
 def api_courses(
     request: Request, access: PatientAccess = Depends(patient_reader)
 ) -> list[BoneTherapy]:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return record.bone_therapy
 
@@ -201,8 +202,8 @@ def api_start_course(
     access: PatientAccess = Depends(clinician_writer),
     _strict: None = Depends(strict_json(BoneTherapy)),
 ) -> PatientRecord:
-    return services.start_bone_therapy(
-        factory_of(request),
+    return records.start_bone_therapy(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         course=body.model_dump(mode="json"),
@@ -226,8 +227,8 @@ def api_add_dose(
     access: PatientAccess = Depends(clinician_writer),
     _strict: None = Depends(strict_json(DoseIn)),
 ) -> PatientRecord:
-    return services.add_bone_therapy_dose(
-        factory_of(request),
+    return records.add_bone_therapy_dose(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         course=course,
@@ -250,8 +251,8 @@ def api_end_course(
     access: PatientAccess = Depends(clinician_writer),
     _strict: None = Depends(strict_json(CourseEndIn)),
 ) -> PatientRecord:
-    return services.end_bone_therapy(
-        factory_of(request),
+    return records.end_bone_therapy(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         course=course,

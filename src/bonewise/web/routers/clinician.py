@@ -8,17 +8,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bonewise.services import patients as services
+from bonewise.services import assessment
 from bonewise.web import pages
-from bonewise.web.deps import AUTH_RESPONSES
-from bonewise.web.security import Principal, factory_of, require_clinician
+from bonewise.web.deps import AUTH_RESPONSES, uow_of
+from bonewise.web.security import Principal, require_clinician
 
 router = APIRouter()
 
 
 @router.get("/clinician", include_in_schema=False)
 def panel_page(request: Request, principal: Principal = Depends(require_clinician)) -> Response:
-    rows = services.clinician_panel(factory_of(request), actor=principal.user, as_of=date.today())
+    rows = assessment.clinician_panel(uow=uow_of(request), actor=principal.user, as_of=date.today())
     return pages.render(request, "panel.html", {"rows": rows})
 
 
@@ -31,7 +31,7 @@ def panel_page(request: Request, principal: Principal = Depends(require_clinicia
 def api_panel(
     request: Request, principal: Principal = Depends(require_clinician)
 ) -> list[dict[str, Any]]:
-    rows = services.clinician_panel(factory_of(request), actor=principal.user, as_of=date.today())
+    rows = assessment.clinician_panel(uow=uow_of(request), actor=principal.user, as_of=date.today())
     return [
         {
             "patient_id": r.patient_id,

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from bonewise import evidence
 from bonewise.clinical.models import SITE_LABELS, SITES, DxaScan, Lab, PatientRecord
-from bonewise.services import patients as services
+from bonewise.services import patients, records
+from bonewise.services.access import InvalidInput
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -18,8 +19,8 @@ from bonewise.web.deps import (
     patient_reader,
     patient_writer,
     strict_json,
+    uow_of,
 )
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
@@ -33,8 +34,8 @@ def _page(
     lab_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return pages.render(
         request,
@@ -67,14 +68,14 @@ def dxa_page(request: Request, access: PatientAccess = Depends(patient_reader)) 
 async def dxa_submit(request: Request, access: PatientAccess = Depends(patient_writer)) -> Response:
     form = await request.form()
     try:
-        services.add_dxa_scan(
-            factory_of(request),
+        records.add_dxa_scan(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             scan=forms.dxa_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _page(
             request,
             access,
@@ -89,14 +90,14 @@ async def dxa_submit(request: Request, access: PatientAccess = Depends(patient_w
 async def lab_submit(request: Request, access: PatientAccess = Depends(patient_writer)) -> Response:
     form = await request.form()
     try:
-        services.add_lab(
-            factory_of(request),
+        records.add_lab(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             lab=forms.lab_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _page(request, access, status_code=422, lab_errors=forms.errors_by_field(exc.errors))
     return RedirectResponse(f"/patients/{access.patient_id}/dxa", status_code=303)
 
@@ -110,8 +111,8 @@ async def lab_submit(request: Request, access: PatientAccess = Depends(patient_w
     responses=PATIENT_RESPONSES,
 )
 def api_scans(request: Request, access: PatientAccess = Depends(patient_reader)) -> list[DxaScan]:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return record.scans_by_date
 
@@ -130,8 +131,8 @@ def api_add_scan(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(DxaScan)),
 ) -> PatientRecord:
-    return services.add_dxa_scan(
-        factory_of(request),
+    return records.add_dxa_scan(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         scan=body.model_dump(mode="json"),
@@ -153,8 +154,8 @@ def api_add_lab(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(Lab)),
 ) -> PatientRecord:
-    return services.add_lab(
-        factory_of(request),
+    return records.add_lab(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         lab=body.model_dump(mode="json"),

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise.render import web_charts as charts
-from bonewise.services import exercise as activity
-from bonewise.services import patients as services
+from bonewise.services import exercise
+from bonewise.services.access import InvalidInput
 from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -19,8 +19,8 @@ from bonewise.web.deps import (
     own_patient_writer,
     patient_reader,
     strict_json,
+    uow_of,
 )
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
@@ -47,8 +47,8 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     today = date.today()
-    week = activity.exercise_week(
-        factory_of(request), actor=access.user, patient_id=access.patient_id, today=today
+    week = exercise.exercise_week(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
     )
     return pages.render(
         request,
@@ -61,7 +61,7 @@ def _page(
             "chart": charts.weekly_minutes_chart(
                 week.weekly_minutes, target=week.summary.aerobic_target
             ),
-            "choices": activity.catalogue_choices(),
+            "choices": exercise.catalogue_choices(),
             "errors": errors or {},
             "values": values or {},
             "today": today.isoformat(),
@@ -82,14 +82,14 @@ async def exercise_submit(
 ) -> Response:
     form = dict(await request.form())
     try:
-        activity.log_exercise(
-            factory_of(request),
+        exercise.log_exercise(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             entry=form,
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         from bonewise.web.forms import errors_by_field
 
         return _page(
@@ -107,8 +107,8 @@ async def exercise_submit(
 def api_exercise(
     request: Request, access: PatientAccess = Depends(patient_reader)
 ) -> dict[str, Any]:
-    week = activity.exercise_week(
-        factory_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
+    week = exercise.exercise_week(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
     )
     return {
         "plan": week.plan.as_dict(),
@@ -133,8 +133,8 @@ def api_log_exercise(
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(SessionIn)),
 ) -> dict[str, Any]:
-    logged = activity.log_exercise(
-        factory_of(request),
+    logged = exercise.log_exercise(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         entry=body.model_dump(),

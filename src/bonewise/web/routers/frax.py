@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bonewise.clinical.models import Frax, PatientRecord
-from bonewise.services import patients as services
+from bonewise.services import patients, records
+from bonewise.services.access import InvalidInput
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -18,8 +19,8 @@ from bonewise.web.deps import (
     clinician_writer,
     patient_reader,
     strict_json,
+    uow_of,
 )
-from bonewise.web.security import factory_of
 
 router = APIRouter()
 
@@ -32,8 +33,8 @@ def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     stored = record.frax.model_dump(mode="json") if record.frax else None
     return pages.render(
@@ -62,14 +63,14 @@ async def frax_submit(
 ) -> Response:
     form = await request.form()
     try:
-        services.enter_frax(
-            factory_of(request),
+        records.enter_frax(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             frax=forms.frax_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _page(
             request,
             access,
@@ -89,8 +90,8 @@ async def frax_submit(
     responses=PATIENT_RESPONSES,
 )
 def api_frax(request: Request, access: PatientAccess = Depends(patient_reader)) -> Frax | None:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return record.frax
 
@@ -110,8 +111,8 @@ def api_enter_frax(
     access: PatientAccess = Depends(clinician_writer),
     _strict: None = Depends(strict_json(Frax)),
 ) -> PatientRecord:
-    return services.enter_frax(
-        factory_of(request),
+    return records.enter_frax(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         frax=body.model_dump(mode="json"),

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise.nutrition.totals import summary_json
 from bonewise.render import web_charts as charts
-from bonewise.services import nutrition as diet
-from bonewise.services import patients as services
+from bonewise.services import nutrition
+from bonewise.services.access import InvalidInput
 from bonewise.store.food import MEALS, DiaryEntry, FoodHit
 from bonewise.web import pages
 from bonewise.web.deps import (
@@ -24,9 +24,10 @@ from bonewise.web.deps import (
     own_patient_writer,
     patient_reader,
     strict_json,
+    uow_of,
 )
 from bonewise.web.forms import errors_by_field
-from bonewise.web.security import Principal, factory_of, require_principal
+from bonewise.web.security import Principal, require_principal
 
 router = APIRouter()
 
@@ -65,15 +66,22 @@ def _entry_json(e: DiaryEntry) -> dict[str, Any]:
     }
 
 
+def _amount(measure: str | None, quantity: float) -> dict[str, Any]:
+    """The pages and the API give grams as the measure "g" (or no measure)."""
+    if measure in (None, "", "g"):
+        return {"grams": quantity}
+    return {"measure": measure, "quantity": quantity}
+
+
 def _day(value: str | None) -> date:
     if not value:
         return date.today()
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise services.InvalidInput.field("day", f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput.field("day", f"{value!r} is not a date (YYYY-MM-DD)") from exc
     if day > date.today():
-        raise services.InvalidInput.field("day", f"{value} is in the future")
+        raise InvalidInput.field("day", f"{value} is in the future")
     return day
 
 
@@ -86,10 +94,10 @@ def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = diet.diary_day(
-        factory_of(request), actor=access.user, patient_id=access.patient_id, day=day
+    view = nutrition.diary_day(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, day=day
     )
-    hits = diet.search(factory_of(request), query=query) if query.strip() else []
+    hits = nutrition.search_foods(uow=uow_of(request), query=query) if query.strip() else []
     calcium = view.summary.progress_for("calcium_mg")
     return pages.render(
         request,
@@ -100,7 +108,7 @@ def _page(
             "today": date.today().isoformat(),
             "entries": view.entries,
             "tiles": [
-                diet.intake_tile(view.summary.progress_for(n))
+                nutrition.intake_tile(view.summary.progress_for(n))
                 for n in ("calcium_mg", "vitamin_d_iu")
             ],
             "warnings": view.summary.warnings,
@@ -138,7 +146,7 @@ def food_results_fragment(
     q: str = Query(default="", max_length=100),
 ) -> Response:
     """The search results alone (HTML), for search-as-you-type."""
-    hits = diet.search(factory_of(request), query=q) if q.strip() else []
+    hits = nutrition.search_foods(uow=uow_of(request), query=q) if q.strip() else []
     return pages.render(
         request,
         "_food_results.html",
@@ -165,21 +173,18 @@ async def food_submit(
         try:
             quantity = float(quantity_text)
         except ValueError as exc:
-            raise services.InvalidInput.field(
-                "quantity", f"{quantity_text!r} is not a number"
-            ) from exc
-        diet.log_food(
-            factory_of(request),
+            raise InvalidInput.field("quantity", f"{quantity_text!r} is not a number") from exc
+        nutrition.log_food(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             day=day,
             today=date.today(),
             meal=str(form.get("meal") or "other"),
             ndb_no=str(form.get("ndb_no") or ""),
-            measure=str(form.get("measure") or "g"),
-            quantity=quantity,
+            **_amount(str(form.get("measure") or "g"), quantity),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _page(
             request, access, day=date.today(), errors=errors_by_field(exc.errors), status_code=422
         )
@@ -199,10 +204,10 @@ async def food_submit(
 def api_foods(
     request: Request,
     q: str = Query(min_length=1, max_length=100),
-    limit: int = Query(default=diet.SEARCH_LIMIT, ge=1, le=50),
+    limit: int = Query(default=nutrition.SEARCH_LIMIT, ge=1, le=50),
     _principal: Principal = Depends(require_principal),
 ) -> list[dict[str, Any]]:
-    return [_hit_json(h) for h in diet.search(factory_of(request), query=q, limit=limit)]
+    return [_hit_json(h) for h in nutrition.search_foods(uow=uow_of(request), query=q, limit=limit)]
 
 
 @router.get(
@@ -219,8 +224,8 @@ def api_diary(
     ),
 ) -> dict[str, Any]:
     when = _day(day)
-    view = diet.diary_day(
-        factory_of(request), actor=access.user, patient_id=access.patient_id, day=when
+    view = nutrition.diary_day(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, day=when
     )
     return {
         "day": when.isoformat(),
@@ -243,15 +248,14 @@ def api_log_food(
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(FoodEntryIn)),
 ) -> dict[str, Any]:
-    entry = diet.log_food(
-        factory_of(request),
+    entry = nutrition.log_food(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         day=body.day or date.today(),
         today=date.today(),
         meal=body.meal,
         ndb_no=body.ndb_no,
-        measure=body.measure,
-        quantity=body.quantity,
+        **_amount(body.measure, body.quantity),
     )
     return _entry_json(entry)

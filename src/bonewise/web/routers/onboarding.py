@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bonewise.clinical.models import PatientRecord
-from bonewise.services import patients as services
+from bonewise.services import patients
+from bonewise.services.access import InvalidInput
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -17,9 +18,10 @@ from bonewise.web.deps import (
     patient_reader,
     patient_writer,
     strict_json,
+    uow_of,
 )
 from bonewise.web.schemas import ProfileIn
-from bonewise.web.security import Principal, factory_of, require_patient, verify_csrf
+from bonewise.web.security import Principal, require_patient, verify_csrf
 
 router = APIRouter()
 
@@ -63,14 +65,14 @@ async def onboarding_submit(
 ) -> Response:
     form = await request.form()
     try:
-        record = services.save_profile(
-            factory_of(request),
+        record = patients.save_profile(
+            uow=uow_of(request),
             actor=principal.user,
             patient_id=None,
             profile=forms.profile_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _form_page(
             request,
             action="/onboarding",
@@ -84,8 +86,8 @@ async def onboarding_submit(
 
 @router.get("/patients/{patient_id}/profile", include_in_schema=False)
 def profile_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
-    record = services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return _form_page(
         request,
@@ -101,14 +103,14 @@ async def profile_submit(
 ) -> Response:
     form = await request.form()
     try:
-        services.save_profile(
-            factory_of(request),
+        patients.save_profile(
+            uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             profile=forms.profile_from_form(form),
             today=date.today(),
         )
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         return _form_page(
             request,
             action=f"/patients/{access.patient_id}/profile",
@@ -136,8 +138,8 @@ def api_onboard(
     _csrf: None = Depends(verify_csrf),
     _strict: None = Depends(strict_json(ProfileIn)),
 ) -> PatientRecord:
-    return services.save_profile(
-        factory_of(request),
+    return patients.save_profile(
+        uow=uow_of(request),
         actor=principal.user,
         patient_id=None,
         profile=body.sections(),
@@ -153,8 +155,8 @@ def api_onboard(
     responses=PATIENT_RESPONSES,
 )
 def api_record(request: Request, access: PatientAccess = Depends(patient_reader)) -> PatientRecord:
-    return services.read_record(
-        factory_of(request), actor=access.user, patient_id=access.patient_id
+    return patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
 
 
@@ -171,8 +173,8 @@ def api_profile(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(ProfileIn)),
 ) -> PatientRecord:
-    return services.save_profile(
-        factory_of(request),
+    return patients.save_profile(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         profile=body.sections(),

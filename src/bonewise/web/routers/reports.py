@@ -8,9 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from bonewise.services import patients as services
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader
-from bonewise.web.security import factory_of
+from bonewise.services import reports
+from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_reader, uow_of
 
 router = APIRouter()
 
@@ -37,8 +36,8 @@ def report_download(
     fmt: Literal["pdf", "html"] = Query(default="pdf"),
     page_size: Literal["a4", "letter"] = Query(default="a4"),
 ) -> Response:
-    body = services.report(
-        factory_of(request),
+    body = reports.report(
+        uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         audience=audience,

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bonewise.web.panel import PanelRow, sort_by_urgency
+from bonewise.services.panel import PanelRow, sort_by_urgency
 
 SEVERITIES = st.sampled_from(["info", "warning", "critical"])
 

@@ -21,10 +21,7 @@ from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import new_session
 from bonewise.nutrition.models import find_measure, grams_for
-from bonewise.store.accounts import AccountRepository, AuditLog
-from bonewise.store.exercise import ExerciseLogRepository
-from bonewise.store.food import DiaryRepository, FoodRepository
-from bonewise.store.patients import PatientRepository
+from bonewise.services.access import LOCAL_OPERATOR, audit_write
 from bonewise.store.uow import UnitOfWork
 
 CLINICIAN_EMAIL = "clinician@bonewise.example"
@@ -150,10 +147,9 @@ DEMO_MEALS: dict[str, list[list[tuple[str, float | None, float]]]] = {
 }
 
 
-def _food_history(session: Session, rng: random.Random, patient_id: str, today: date) -> int:
+def _food_history(uow: UnitOfWork, rng: random.Random, patient_id: str, today: date) -> int:
     """About 30 days of meals from real SR28 foods (skips foods the store does not have)."""
-    foods = FoodRepository(session)
-    diary = DiaryRepository(session)
+    foods, diary = uow.foods, uow.diary
     logged = 0
     for offset in range(30, -1, -1):
         day = today - timedelta(days=offset)
@@ -190,17 +186,11 @@ def _account(
     factory: sessionmaker[Session], *, email: str, name: str, role: str, password: str
 ) -> int:
     with UnitOfWork(factory) as uow:
-        accounts = AccountRepository(uow.session)
+        accounts = uow.accounts
         user = accounts.find_by_email(email)
         if user is None:
             user = accounts.create_user(email=email, name=name, role=role, password=password)
-            AuditLog(uow.session).record(
-                actor=None,
-                actor_email="bonewise demo",
-                action="write",
-                what=f"demo account {email}",
-                patient_id=None,
-            )
+            audit_write(uow, LOCAL_OPERATOR, what=f"demo account {email}", patient_id=None)
         uow.commit()
         return user.id
 
@@ -214,7 +204,7 @@ def seed_demo(
 ) -> DemoAccounts:
     examples = examples or default_examples_dir()
     with UnitOfWork(factory) as uow:
-        exists = AccountRepository(uow.session).find_by_email(PATIENT_EMAIL) is not None
+        exists = uow.accounts.find_by_email(PATIENT_EMAIL) is not None
     accounts = DemoAccounts(
         CLINICIAN_EMAIL,
         CLINICIAN_PASSWORD,
@@ -244,9 +234,7 @@ def seed_demo(
     )
     rng = random.Random(20261127)
     with UnitOfWork(factory) as uow:
-        patients = PatientRepository(uow.session)
-        users = AccountRepository(uow.session)
-        log = ExerciseLogRepository(uow.session)
+        patients, users, log = uow.patients, uow.accounts, uow.exercise
         patients.save(record)
         users.attach_patient(user_id=patient_user, patient_id=record.id)
         users.link(clinician_id=clinician_id, patient_id=record.id)
@@ -257,7 +245,7 @@ def seed_demo(
                     exercise_id=exercise_id, minutes=minutes, performed_on=day, today=today
                 ),
             )
-        _food_history(uow.session, rng, record.id, today)
+        _food_history(uow, rng, record.id, today)
         for name, other in panel.items():
             patients.save(other)
             slug = PANEL[name].lower().replace(" ", ".")
@@ -269,12 +257,8 @@ def seed_demo(
             )
             users.attach_patient(user_id=owner.id, patient_id=other.id)
             users.link(clinician_id=clinician_id, patient_id=other.id)
-        AuditLog(uow.session).record(
-            actor=None,
-            actor_email="bonewise demo",
-            action="write",
-            what="demo record, history and care links",
-            patient_id=record.id,
+        audit_write(
+            uow, LOCAL_OPERATOR, what="demo record, history and care links", patient_id=record.id
         )
         uow.commit()
     if extra_history is not None:

@@ -1,0 +1,149 @@
+"""Who may do what, and the audit entry that records it: shared by every service.
+
+A patient reads and changes only her own record; a clinician only the records of patients
+linked to her. The local operator (someone at this machine running the CLI with the store's
+credentials) may do anything, and every write is audited under that name. Authorisation reads
+the care link and whether the record exists; it never loads or validates the record itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.store.accounts import User
+from bonewise.store.patients import PatientNotFound
+from bonewise.store.uow import UnitOfWork
+
+Access = Literal["read", "write"]
+
+__all__ = [
+    "LOCAL_OPERATOR",
+    "Access",
+    "Actor",
+    "Forbidden",
+    "InvalidInput",
+    "Operator",
+    "audit_read",
+    "audit_write",
+    "authorize",
+    "check_access",
+    "readable_record",
+]
+
+
+class Forbidden(Exception):
+    """Signed in (or known) but not allowed: the web answers 403."""
+
+    def __init__(self, message: str = "you do not have access to this record") -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Someone running the CLI on this machine: trusted as the store's owner, and audited."""
+
+    name: str = "local operator"
+    role: Literal["operator"] = "operator"
+    patient_id: None = None
+
+    @property
+    def is_clinician(self) -> bool:
+        return False
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.name} (CLI)"
+
+
+LOCAL_OPERATOR = Operator()
+Actor = User | Operator
+
+
+class InvalidInput(ValueError):
+    """Input that failed validation; `errors` use FastAPI's shape: loc, msg, type, input."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def from_pydantic(cls, exc: ValidationError, *, prefix: tuple[str, ...] = ()) -> InvalidInput:
+        errors = []
+        for err in exc.errors(include_url=False):
+            value = err.get("input")
+            shown = value if isinstance(value, str | int | float | bool) or value is None else None
+            errors.append(
+                {
+                    "loc": [*prefix, *map(str, err["loc"])],
+                    "msg": f"{err['msg']} (got {value!r})" if shown is not None else err["msg"],
+                    "type": err["type"],
+                }
+            )
+        return cls(errors)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls([{"loc": ["body", field], "msg": message, "type": "value_error"}])
+
+
+def _check_link(uow: UnitOfWork, actor: Actor, patient_id: str) -> None:
+    if isinstance(actor, User):
+        if actor.role == "patient":
+            if actor.patient_id is None or actor.patient_id != patient_id:
+                raise Forbidden()
+        elif not uow.accounts.is_linked(clinician_id=actor.id, patient_id=patient_id):
+            raise Forbidden()
+
+
+def check_access(uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:
+    """Inside an open unit of work: raise Forbidden (or PatientNotFound) unless `actor` may
+    `access` this patient. Reads and writes follow the same rule today; `access` says which."""
+    _check_link(uow, actor, patient_id)
+    if not uow.patients.exists(patient_id):
+        raise PatientNotFound(patient_id)
+
+
+def readable_record(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRecord:
+    """Inside an open unit of work: her record, once `actor` may read it (Forbidden before
+    anything is read; PatientNotFound when there is no record)."""
+    _check_link(uow, actor, patient_id)
+    return uow.patients.get_or_raise(patient_id)
+
+
+def authorize(*, uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:
+    """Raise Forbidden (or PatientNotFound) unless `actor` may `access` this patient."""
+    with uow:
+        check_access(uow, actor, patient_id, access)
+
+
+def audit_write(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    what: str,
+    patient_id: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    if isinstance(actor, Operator):
+        uow.audit.record(
+            actor=None,
+            actor_email=actor.audit_name,
+            action="write",
+            what=what,
+            patient_id=patient_id,
+            detail=detail,
+        )
+    else:
+        uow.audit.record(
+            actor=actor, action="write", what=what, patient_id=patient_id, detail=detail
+        )
+
+
+def audit_read(uow: UnitOfWork, actor: Actor, patient_id: str, what: str) -> None:
+    """A clinician's read of a record is audited (a patient reading her own is not)."""
+    if isinstance(actor, User) and actor.is_clinician:
+        uow.audit.record(actor=actor, action="read", what=what, patient_id=patient_id)

@@ -1,0 +1,76 @@
+"""Her assessment on a day, and the clinician's panel of linked patients (audited reads)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.nutrition.targets import check_age
+from bonewise.services.access import (
+    Actor,
+    Forbidden,
+    InvalidInput,
+    audit_read,
+    readable_record,
+)
+from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
+from bonewise.store.accounts import User
+from bonewise.store.uow import UnitOfWork
+
+
+def evaluate(record: PatientRecord, *, as_of: date) -> Assessment:
+    """assess() within her adult life (the ages bonewise's targets cover); a date it cannot
+    evaluate is bad input, except today, which must never fail quietly."""
+    try:
+        check_age(record.patient.age_on(as_of))
+    except ValueError as exc:
+        raise InvalidInput(
+            [{"loc": ["query", "as_of"], "type": "value_error", "msg": f"{as_of}: {exc}"}]
+        ) from exc
+    try:
+        return assess(record, as_of=as_of)
+    except (ValueError, OverflowError) as exc:
+        if as_of == date.today():
+            raise
+        raise InvalidInput(
+            [
+                {
+                    "loc": ["query", "as_of"],
+                    "type": "value_error",
+                    "msg": f"cannot evaluate on {as_of.isoformat()}: {exc}",
+                }
+            ]
+        ) from exc
+
+
+def assessment_for(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
+) -> tuple[PatientRecord, Assessment]:
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        audit_read(uow, actor, patient_id, "assessment")
+        uow.commit()
+    return record, evaluate(record, as_of=as_of)
+
+
+def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelRow]:
+    """The clinician's linked patients, most urgent first (each listing is an audited read)."""
+    if not actor.is_clinician:
+        raise Forbidden("the panel is for clinicians")
+    rows = []
+    with uow:
+        records = uow.patients.get_many(uow.accounts.linked_patient_ids(actor.id))
+        for patient_id, record in records.items():
+            owner = uow.accounts.owner_of(patient_id)
+            rows.append(
+                panel_row(
+                    record, assess(record, as_of=as_of), name=owner.name if owner else patient_id
+                )
+            )
+        # The audit entries last, together: on SQLite the first one takes the write lock, held
+        # only while they are written, not while ten assessments are made.
+        for patient_id in records:
+            audit_read(uow, actor, patient_id, "panel summary")
+        uow.commit()
+    return sort_by_urgency(rows)

@@ -1,0 +1,338 @@
+"""An in-memory unit of work (cosmicpython's fake): the service layer's tests run without a
+database. Each fake repository keeps plain Python data; entering the unit of work snapshots
+it, and leaving without `commit()` puts the snapshot back, as a rolled-back transaction does."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.exercise.adherence import LoggedSession
+from bonewise.nutrition.models import Food, check_grams, scale
+from bonewise.nutrition.supplements import SupplementDose
+from bonewise.store.accounts import (
+    AccountRepository,
+    AuditEntry,
+    AuditLog,
+    User,
+    UserNotFound,
+)
+from bonewise.store.exercise import ExerciseLogRepository
+from bonewise.store.food import (
+    DiaryEntry,
+    DiaryRepository,
+    FoodHit,
+    FoodNotFound,
+    FoodRepository,
+    SupplementEntry,
+    check_meal,
+)
+from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.uow import UnitOfWork
+
+
+class FakePatients(PatientRepository):
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def save(self, record: PatientRecord) -> None:
+        self.records[record.id] = record.model_dump(mode="json")
+
+    def get_or_raise(self, patient_id: str) -> PatientRecord:
+        if patient_id not in self.records:
+            raise PatientNotFound(patient_id)
+        return PatientRecord.model_validate(self.records[patient_id])
+
+    def get_for_update(self, patient_id: str) -> PatientRecord:
+        return self.get_or_raise(patient_id)
+
+    def get_many(self, patient_ids: list[str]) -> dict[str, PatientRecord]:
+        return {p: self.get_or_raise(p) for p in patient_ids if p in self.records}
+
+    def exists(self, patient_id: str) -> bool:
+        return patient_id in self.records
+
+    def ids(self) -> list[str]:
+        return sorted(self.records)
+
+
+class FakeAccounts(AccountRepository):
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.links: set[tuple[int, str]] = set()
+
+    def add(self, *, email: str, role: str, patient_id: str | None = None) -> User:
+        user = User(len(self.users) + 1, email, email.split("@")[0].title(), role, patient_id)  # type: ignore[arg-type]
+        self.users[user.id] = user
+        return user
+
+    def find_by_email(self, email: str) -> User | None:
+        return next((u for u in self.users.values() if u.email == email.lower()), None)
+
+    def get_or_raise(self, user_id: int) -> User:
+        if user_id not in self.users:
+            raise UserNotFound(user_id)
+        return self.users[user_id]
+
+    def attach_patient(self, *, user_id: int, patient_id: str) -> User:
+        user = replace(self.get_or_raise(user_id), patient_id=patient_id)
+        self.users[user_id] = user
+        return user
+
+    def owner_of(self, patient_id: str) -> User | None:
+        return next((u for u in self.users.values() if u.patient_id == patient_id), None)
+
+    def link(self, *, clinician_id: int, patient_id: str) -> None:
+        self.links.add((clinician_id, patient_id))
+
+    def is_linked(self, *, clinician_id: int, patient_id: str) -> bool:
+        return (clinician_id, patient_id) in self.links
+
+    def linked_patient_ids(self, clinician_id: int) -> list[str]:
+        return sorted(p for c, p in self.links if c == clinician_id)
+
+    def clinicians_of(self, patient_id: str) -> list[User]:
+        return sorted(
+            (self.users[c] for c, p in self.links if p == patient_id), key=lambda u: u.email
+        )
+
+
+class FakeAudit(AuditLog):
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def record(
+        self,
+        *,
+        actor: User | None,
+        action: str,
+        what: str,
+        patient_id: str | None,
+        detail: dict[str, Any] | None = None,
+        actor_email: str | None = None,
+    ) -> None:
+        self.entries.append(
+            AuditEntry(
+                datetime.now(UTC),
+                actor.email if actor else (actor_email or "anonymous"),
+                actor.role if actor else "anonymous",
+                action,
+                what[:200],
+                patient_id,
+                detail or {},
+            )
+        )
+
+    def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AuditEntry]:
+        return [e for e in reversed(self.entries) if e.patient_id == patient_id][:limit]
+
+    def count(self) -> int:
+        return len(self.entries)
+
+
+class FakeFoods(FoodRepository):
+    def __init__(self, foods: list[Food] = (), source: str = "USDA SR28 (test)") -> None:  # type: ignore[assignment]
+        self.foods = {f.ndb_no: f for f in foods}
+        self.source = source
+
+    def count(self) -> int:
+        return len(self.foods)
+
+    def get(self, ndb_no: str) -> Food | None:
+        return self.foods.get(ndb_no)
+
+    def get_or_raise(self, ndb_no: str) -> Food:
+        if ndb_no not in self.foods:
+            raise FoodNotFound(ndb_no)
+        return self.foods[ndb_no]
+
+    def source_of(self, ndb_no: str) -> str:
+        return self.source
+
+    def all_foods(self) -> list[Food]:
+        return sorted(self.foods.values(), key=lambda f: f.ndb_no)
+
+    def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:
+        words = text.lower().split()
+        return [
+            FoodHit(
+                f.ndb_no,
+                f.description,
+                f.food_group,
+                f.per_100g.get("calcium_mg"),
+                f.per_100g.get("vitamin_d_iu"),
+                f.per_100g.get("vitamin_k_ug"),
+                f.measures,
+            )
+            for f in self.all_foods()
+            if words and all(w in f.description.lower() for w in words)
+        ][:limit]
+
+
+class FakeDiary(DiaryRepository):
+    def __init__(self) -> None:
+        self.food_entries: list[DiaryEntry] = []
+        self.supplement_entries: list[SupplementEntry] = []
+        self.next_id = 1
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def add_food(
+        self,
+        *,
+        patient_id: str,
+        day: date,
+        meal: str,
+        food: Food,
+        grams: float,
+        measure: str | None,
+        quantity: float | None,
+        source: str,
+    ) -> DiaryEntry:
+        entry = DiaryEntry(
+            self._id(),
+            patient_id,
+            day,
+            check_meal(meal),
+            food.ndb_no,
+            food.description,
+            food.food_group_code,
+            check_grams(grams),
+            measure,
+            quantity,
+            scale(food.per_100g, grams),
+            source,
+        )
+        self.food_entries.append(entry)
+        return entry
+
+    def add_supplement(
+        self, *, patient_id: str, day: date, meal: str, dose: SupplementDose
+    ) -> SupplementEntry:
+        entry = SupplementEntry(
+            self._id(),
+            patient_id,
+            day,
+            check_meal(meal),
+            dose.kind,
+            dose.name,
+            {**dose.label, "units": dose.units},
+            dose.nutrients,
+        )
+        self.supplement_entries.append(entry)
+        return entry
+
+    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
+        entries: list[Any] = self.food_entries if kind == "food" else self.supplement_entries
+        found = [e for e in entries if e.id == entry_id and e.patient_id == patient_id]
+        for e in found:
+            entries.remove(e)
+        return bool(found)
+
+    def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
+        return [
+            e for e in self.food_entries if e.patient_id == patient_id and start <= e.day <= end
+        ]
+
+    def supplements(self, patient_id: str, start: date, end: date) -> list[SupplementEntry]:
+        return [
+            e
+            for e in self.supplement_entries
+            if e.patient_id == patient_id and start <= e.day <= end
+        ]
+
+    def daily_totals(
+        self, patient_id: str, *, start: date, end: date, nutrient: str
+    ) -> dict[date, float]:
+        sums: dict[date, float] = {}
+        entries: list[DiaryEntry | SupplementEntry] = [
+            *self.foods(patient_id, start, end),
+            *self.supplements(patient_id, start, end),
+        ]
+        for e in entries:
+            sums[e.day] = sums.get(e.day, 0.0) + (e.nutrients.get(nutrient) or 0.0)
+        return sums
+
+
+class FakeExercise(ExerciseLogRepository):
+    def __init__(self, patients: FakePatients) -> None:
+        self.patients = patients
+        self.sessions: list[tuple[int, str, LoggedSession]] = []
+
+    def add(self, *, patient_id: str, logged: LoggedSession) -> int:
+        if not self.patients.exists(patient_id):
+            raise PatientNotFound(patient_id)
+        self.sessions.append((len(self.sessions) + 1, patient_id, logged))
+        return len(self.sessions)
+
+    def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
+        return [s for s in self.up_to(patient_id=patient_id, end=end) if s.performed_on >= start]
+
+    def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
+        mine = [(s.performed_on, i, s) for i, p, s in self.sessions if p == patient_id]
+        return [s for on, _, s in sorted(mine, key=lambda t: t[:2]) if on <= end]
+
+    def count(self, *, patient_id: str) -> int:
+        return sum(1 for _, p, _ in self.sessions if p == patient_id)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Same repositories and the same all-or-nothing rule as UnitOfWork, kept in memory."""
+
+    patients: FakePatients
+    accounts: FakeAccounts
+    audit: FakeAudit
+    diary: FakeDiary
+    foods: FakeFoods
+    exercise: FakeExercise
+
+    def __init__(self, foods: list[Food] = ()) -> None:  # type: ignore[assignment]
+        self.patients = FakePatients()
+        self.accounts = FakeAccounts()
+        self.audit = FakeAudit()
+        self.diary = FakeDiary()
+        self.foods = FakeFoods(list(foods))
+        self.exercise = FakeExercise(self.patients)
+        self.entered = 0  # how many transactions the services opened
+        self.commits = 0
+        self._open = False
+        self._snapshot: dict[str, Any] = {}
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            name: copy.deepcopy(vars(getattr(self, name)))
+            for name in ("patients", "accounts", "audit", "diary", "foods")
+        } | {"exercise": list(self.exercise.sessions)}
+
+    def __enter__(self) -> FakeUnitOfWork:
+        if self._open:
+            raise RuntimeError("this unit of work is already open: finish it before the next")
+        self._open, self.entered = True, self.entered + 1
+        self._snapshot = self._state()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._open = False
+
+    def commit(self) -> None:
+        self.commits += 1
+        self._snapshot = self._state()
+
+    def rollback(self) -> None:
+        for name, state in self._snapshot.items():
+            if name == "exercise":
+                self.exercise.sessions = list(state)
+            else:
+                vars(getattr(self, name)).update(copy.deepcopy(state))
