@@ -23,18 +23,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bonewise.services.patients import InvalidCredentials, InvalidInput, NoRecordYet
+from bonewise.services.accounts import (
+    DEFAULT_POLICY,
+    InvalidCredentials,
+    SignInPolicy,
+    TooManyAttempts,
+)
+from bonewise.services.patients import InvalidInput, NoRecordYet
 from bonewise.store.accounts import UserNotFound
 from bonewise.store.patients import PatientNotFound
 from bonewise.web import pages
 from bonewise.web.edge import BodyLimits, EdgeMiddleware, excerpt, is_api_path
-from bonewise.web.security import (
-    CsrfFailed,
-    Forbidden,
-    LoginRateLimiter,
-    NotAuthenticated,
-    TooManyAttempts,
-)
+from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated
 
 SECRET_ENV = "BONEWISE_SECRET_KEY"
 MESSAGE_CHARS = 300
@@ -276,7 +276,7 @@ def create_app(
     *,
     session_factory: sessionmaker[Session],
     secret_key: str | None = None,
-    login_limiter: LoginRateLimiter | None = None,
+    sign_in_policy: SignInPolicy = DEFAULT_POLICY,
     body_limits: BodyLimits | None = None,
 ) -> FastAPI:
     from bonewise.web.routers import (
@@ -307,7 +307,7 @@ def create_app(
     )
     app.state.session_factory = session_factory
     app.state.secret_key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
-    app.state.login_limiter = login_limiter or LoginRateLimiter()
+    app.state.sign_in_policy = sign_in_policy
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("bonewise.web") / "static")),

@@ -31,6 +31,11 @@ class SignUp(_In):
     password: str = Field(min_length=10, max_length=1024)
 
 
+class PasswordChange(_In):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
 class UserOut(BaseModel):
     id: int
     email: str

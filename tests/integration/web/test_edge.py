@@ -108,7 +108,7 @@ def test_nul_and_control_characters_are_refused_with_422_on_both_stores(world: W
         "/api/v1/accounts",
         json={"email": "nul@example.org", "name": "Ann\ttab", "password": "long enough pass"},
     )
-    assert fine.status_code == 201, fine.text
+    assert fine.status_code == 202, fine.text
     patient = world.actor("patient_a")
     pid = world.patient_a.patient_id
     note = patient.client.put(
