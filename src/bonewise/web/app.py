@@ -266,6 +266,10 @@ def _custom_openapi(app: FastAPI) -> None:
                     operation["security"] = [{"session": []}]
                 if "requestBody" in operation:
                     responses.setdefault("400", {"description": "the body is not well-formed JSON"})
+                    responses.setdefault(
+                        "413",
+                        {"description": "the body is larger than this route family accepts"},
+                    )
         app.openapi_schema = schema
         return schema
 

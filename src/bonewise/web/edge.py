@@ -207,12 +207,9 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            problems = query_control_errors(scope)
-            if problems:
-                await self._respond(scope, 422, problems, send_with_headers)
-                return
             replay = receive
-            if scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
+            body_problems: list[dict[str, Any]] = []
+            if _has_body(scope):
                 family, limit = self.limits.family(path)
                 try:
                     body = await self._read_body(scope, receive, limit)
@@ -225,11 +222,13 @@ class EdgeMiddleware:
                         send_with_headers,
                     )
                     return
-                problems = body_control_errors(_header(scope, b"content-type") or "", body)
-                if problems:
-                    await self._respond(scope, 422, problems, send_with_headers)
-                    return
+                body_problems = body_control_errors(_header(scope, b"content-type") or "", body)
                 replay = _replaying(body, receive)
+            # Size first (nothing big is kept), then the address, then the body.
+            problems = query_control_errors(scope) + body_problems
+            if problems:
+                await self._respond(scope, 422, problems, send_with_headers)
+                return
             await self.app(scope, replay, send_with_headers)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), path)
@@ -279,6 +278,14 @@ class EdgeMiddleware:
         headers = [(n, v) for n, v in headers if n.lower() != b"server"]
         headers += [(name, value) for name, value in extra if name not in present]
         return headers
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whatever the method: HTTP/1.1 has a body exactly when one of these headers says so."""
+    length = _header(scope, b"content-length")
+    return (length is not None and length.strip() != "0") or (
+        _header(scope, b"transfer-encoding") is not None
+    )
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
