@@ -34,6 +34,9 @@ def test_new_patient_journey(page: Page, shots: Path) -> None:
     page.get_by_label("Password").fill("a long enough password")
     shot(page, shots, "patient-01-signup")
     page.get_by_role("button", name="Create account").click()
+    # The same answer whether or not the address had an account: sign in next.
+    expect(page).to_have_url(re.compile(r"/login\?signed_up=1$"))
+    sign_in(page, email, "a long enough password")
     expect(page).to_have_url(re.compile(r"/onboarding$"))
 
     # Profile, therapy and risk factors.

@@ -32,15 +32,67 @@ def _check_port(port: int) -> None:
         _fail(f"--port {port} is not allowed: use 1-65535")
 
 
-def _run(url: str, host: str, port: int) -> None:
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Server processes (1-64). More than one needs PostgreSQL: sessions, sign-in "
+        "throttling and record locks are shared through the database.",
+    ),
+]
+ForwardedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--forwarded-allow-ips",
+        help="Comma-separated addresses of the reverse proxy whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are trusted (so the client address and https are seen "
+        "through it; HSTS is sent only over https). Default FORWARDED_ALLOW_IPS or 127.0.0.1.",
+    ),
+]
+
+
+def _check_workers(workers: int, url: str) -> None:
+    if not 1 <= workers <= 64:
+        _fail(f"--workers {workers} is not allowed: use 1-64")
+    if workers > 1 and not url.startswith("postgresql"):
+        _fail(
+            f"--workers {workers} needs PostgreSQL (--database-url postgresql+psycopg://...): "
+            "SQLite lets one process write at a time"
+        )
+
+
+def _run(
+    url: str, host: str, port: int, *, workers: int = 1, forwarded_allow_ips: str | None = None
+) -> None:
+    import os
+    import secrets
+
     import uvicorn
 
     from bonewise.store.uow import open_store
-    from bonewise.web import create_app
+    from bonewise.web.app import SECRET_ENV
 
-    app = create_app(session_factory=open_store(url))
-    typer.echo(f"bonewise on http://{host}:{port}  (database: {_redacted(url)})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    # Migrate once, here, before any worker starts; the workers inherit the URL and one
+    # secret key (generated for this run when none is configured).
+    open_store(url).kw["bind"].dispose()
+    os.environ["BONEWISE_DATABASE_URL"] = url
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))
+    typer.echo(
+        f"bonewise on http://{host}:{port}  (database: {_redacted(url)}; "
+        f"{workers} worker{'s' if workers > 1 else ''})"
+    )
+    uvicorn.run(
+        "bonewise.web.asgi:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips or os.environ.get("FORWARDED_ALLOW_IPS"),
+    )
 
 
 def _redacted(url: str) -> str:
@@ -55,11 +107,15 @@ def serve_command(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     database_url: UrlOption = None,
+    workers: WorkersOption = 1,
+    forwarded_allow_ips: ForwardedOption = None,
 ) -> None:
-    """Serve the web app (pages and JSON API; API description at /docs)."""
+    """Serve the web app (pages and JSON API; API description at /docs). Production settings
+    (workers, proxy, request size limits): docs/deployment.md."""
     _check_port(port)
     url = database_url or default_database_url()
-    _run(url, host, port)
+    _check_workers(workers, url)
+    _run(url, host, port, workers=workers, forwarded_allow_ips=forwarded_allow_ips)
 
 
 def demo_command(

@@ -23,6 +23,7 @@ from bonewise.render.clinician import (
     format_inputs,
     site_label,
 )
+from bonewise.render.fetcher import css_string, package_assets
 from bonewise.render.model import (
     AdherenceSummary,
     IntakeSummary,
@@ -116,8 +117,8 @@ def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool
     }
     css = _env.get_template("report.css").render(
         page_css=PAGE_SIZES[page_size],
-        patient_id=report.patient_id,
-        as_of=report.as_of.isoformat(),
+        patient_id=css_string(report.patient_id),
+        as_of=css_string(report.as_of.isoformat()),
         font_faces=_font_faces() if embed_fonts else "",
     )
     return _env.get_template(f"{audience}.html").render(
@@ -130,7 +131,8 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
     from weasyprint import HTML
 
     html = render_html(report, page_size=page_size, embed_fonts=True)
-    pdf: bytes = HTML(string=html, base_url=".").write_pdf()
+    fetcher = package_assets(DEJAVU_DIRS)
+    pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf()
     return pdf
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
@@ -30,97 +29,19 @@ from bonewise.services.access import (
     readable_record,
 )
 from bonewise.store.accounts import (
-    AccountError,
-    AccountRepository,
     AuditEntry,
-    AuditLog,
     User,
-    WebSession,
 )
 from bonewise.store.uow import UnitOfWork
 
-if TYPE_CHECKING:  # the web's limiter; importing bonewise.web here would import the app
-    from bonewise.web.security import LoginRateLimiter
-
-# The account functions below still take the session factory (they are being rewritten in
-# services/accounts.py); everything else takes a unit of work.
-Factory = sessionmaker[Session]
-
-__all__ = ["LOCAL_OPERATOR", "InvalidCredentials", "InvalidInput", "NoRecordYet"]
-
-
-class InvalidCredentials(Exception):
-    def __init__(self) -> None:
-        super().__init__("e-mail or password not recognised")
+__all__ = ["LOCAL_OPERATOR", "InvalidInput", "NoRecordYet"]
 
 
 class NoRecordYet(LookupError):
     """A patient account that has not completed onboarding."""
 
 
-# --- accounts ------------------------------------------------------------------------------
-def sign_up_patient(factory: Factory, *, email: str, name: str, password: str) -> User:
-    with UnitOfWork(factory) as uow:
-        try:
-            user = AccountRepository(uow.session).create_user(
-                email=email, name=name, role="patient", password=password
-            )
-        except AccountError as exc:
-            raise InvalidInput.field(exc.field, str(exc).split(": ", 1)[1]) from exc
-        AuditLog(uow.session).record(
-            actor=user, action="write", what="account created", patient_id=None
-        )
-        uow.commit()
-        return user
-
-
-def create_user(factory: Factory, *, email: str, name: str, role: str, password: str) -> User:
-    """Create an account of either role (the CLI and the demo use this for clinicians)."""
-    with UnitOfWork(factory) as uow:
-        user = AccountRepository(uow.session).create_user(
-            email=email, name=name, role=role, password=password
-        )
-        AuditLog(uow.session).record(
-            actor=user, action="write", what="account created", patient_id=None
-        )
-        uow.commit()
-        return user
-
-
-def sign_in(
-    factory: Factory, *, email: str, password: str, client: str, limiter: LoginRateLimiter
-) -> WebSession:
-    limiter.check(email=email, client=client)
-    with UnitOfWork(factory) as uow:
-        accounts = AccountRepository(uow.session)
-        user = accounts.authenticate(email=email, password=password)
-        if user is None:
-            limiter.failed(email=email, client=client)
-            AuditLog(uow.session).record(
-                actor=None,
-                actor_email=email[:254],
-                action="login-fail",
-                what="sign-in refused",
-                patient_id=None,
-            )
-            uow.commit()
-            raise InvalidCredentials()
-        limiter.succeeded(email=email)
-        accounts.purge_expired_sessions()
-        web_session = accounts.open_session(user)
-        AuditLog(uow.session).record(
-            actor=user, action="login", what="signed in", patient_id=user.patient_id
-        )
-        uow.commit()
-        return web_session
-
-
-def sign_out(factory: Factory, *, token: str) -> None:
-    with UnitOfWork(factory) as uow:
-        AccountRepository(uow.session).close_session(token)
-        uow.commit()
-
-
+# --- sharing (sign up, sign in and out: bonewise.services.accounts) -----------------------
 def share_with_clinician(*, uow: UnitOfWork, actor: User, clinician_email: str) -> User:
     """A patient links her record to a clinician's account (found by e-mail)."""
     if actor.is_clinician or actor.patient_id is None:
@@ -151,11 +72,6 @@ def link_clinician(
         uow.accounts.link(clinician_id=clinician.id, patient_id=patient_id)
         audit_write(uow, actor, what=f"linked clinician {clinician.email}", patient_id=patient_id)
         uow.commit()
-
-
-def current_user(factory: Factory, *, user_id: int) -> User:
-    with UnitOfWork(factory) as uow:
-        return AccountRepository(uow.session).get_or_raise(user_id)
 
 
 # --- patient record --------------------------------------------------------------------------

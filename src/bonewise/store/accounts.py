@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import (
@@ -24,7 +25,10 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.store.base import Base, utcnow
@@ -33,6 +37,7 @@ Role = Literal["patient", "clinician"]
 ROLES: tuple[Role, ...] = ("patient", "clinician")
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
 
 # Argon2id with the OWASP Password Storage Cheat Sheet's first configuration
 # (19 MiB memory, 2 iterations, 1 lane): strong, and fast enough for a 2-core server.
@@ -69,6 +74,20 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class SignInThrottleRow(Base):
+    """Failed attempts per key (an account, a client address, a device, sign-ups from an
+    address), shared by every worker through the database."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    blocked_until: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
 
 
 class AuditRow(Base):
@@ -134,18 +153,40 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _validate_new_user(email: str, name: str, role: str, password: str) -> None:
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError("email", f"{email!r} is not an e-mail address like name@example.org")
-    if not name.strip() or len(name) > 120:
-        raise AccountError("name", f"{name!r}: give a name of 1 to 120 characters")
-    if role not in ROLES:
-        raise AccountError("role", f"{role!r} is not one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
+def check_email(email: str) -> str:
+    """The address, normalised, if it is a usable e-mail address (syntax only: no DNS)."""
+    shown = email if len(email) <= 60 else email[:60] + "..."
+    if len(email) > 254:
+        raise AccountError("email", f"{shown!r} is longer than 254 characters")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
         raise AccountError(
-            "password", f"{len(password)} characters; use at least {MIN_PASSWORD_LENGTH}"
-        )
+            "email", f"{shown!r} is not an e-mail address like name@example.org ({exc})"
+        ) from None
+    return normalise_email(email)
+
+
+def check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(field, f"{len(password)} characters; use at least {MIN_PASSWORD_LENGTH}")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(field, f"{len(password)} characters; use at most {MAX_PASSWORD_LENGTH}")
+
+
+def validate_new_user(email: str, name: str, role: str, password: str) -> None:
+    check_email(email)
+    if not name.strip() or len(name) > 120:
+        shown = name if len(name) <= 60 else name[:60] + "..."
+        raise AccountError("name", f"{shown!r}: give a name of 1 to 120 characters")
+    if role not in ROLES:
+        raise AccountError("role", f"{role[:20]!r} is not one of {', '.join(ROLES)}")
+    check_password(password)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (also used to spend the same time when no account is created)."""
+    return _hasher.hash(password)
 
 
 def _digest(token: str) -> str:
@@ -170,7 +211,7 @@ class AccountRepository:
     # --- users ---------------------------------------------------------------------------
     def create_user(self, *, email: str, name: str, role: str, password: str) -> User:
         email = normalise_email(email)
-        _validate_new_user(email, name, role, password)
+        validate_new_user(email, name, role, password)
         if self.find_by_email(email) is not None:
             raise AccountError("email", f"{email!r} already has an account; sign in instead")
         row = UserRow(
@@ -281,9 +322,114 @@ class AccountRepository:
             delete(WebSessionRow).where(WebSessionRow.token_sha256 == _digest(token))
         )
 
+    def close_all_sessions(self, user_id: int, *, except_token: str | None = None) -> int:
+        """End every session of this user (but the one `except_token` names); how many."""
+        query = delete(WebSessionRow).where(WebSessionRow.user_id == user_id)
+        if except_token:
+            query = query.where(WebSessionRow.token_sha256 != _digest(except_token))
+        return int(self.session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+    def verify_password(self, user_id: int, password: str) -> bool:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        return bool(_hasher.verify(password, row.password_hash))
+
+    def set_password(self, user_id: int, password: str) -> None:
+        check_password(password, "new_password")
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        row.password_hash = _hasher.hash(password)
+        self.session.flush()
+
     def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
         self.session.execute(
             delete(WebSessionRow).where(WebSessionRow.expires_at <= (now or utcnow()))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleRule:
+    """`free` failures cost nothing; each one after that doubles the wait, from `base_delay_s`
+    up to `max_delay_s`. A key without a failure for `forget_after` starts again."""
+
+    free: int
+    base_delay_s: float
+    max_delay_s: float
+    forget_after: timedelta
+
+    def delay_after(self, failures: int) -> float:
+        if failures <= self.free:
+            return 0.0
+        return float(
+            min(self.max_delay_s, self.base_delay_s * 2 ** min(failures - self.free - 1, 30))
+        )
+
+
+class SignInThrottle:
+    """Growing delays per key, in the database so every worker sees the same counts."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def wait_s(self, key: str, *, now: datetime | None = None) -> float:
+        """Seconds until `key` may try again (0: now)."""
+        until = self.session.scalar(
+            select(SignInThrottleRow.blocked_until).where(SignInThrottleRow.key == key[:320])
+        )
+        if until is None:
+            return 0.0
+        return max(0.0, (_aware(until) - (now or utcnow())).total_seconds())
+
+    def failed(self, key: str, rule: ThrottleRule, *, now: datetime | None = None) -> float:
+        """Count one failure for `key` (atomically, whatever other workers do at the same time);
+        the wait it now has, in seconds."""
+        now = now or utcnow()
+        key = key[:320]
+        self.session.execute(
+            delete(SignInThrottleRow).where(
+                SignInThrottleRow.key == key,
+                SignInThrottleRow.last_failure_at < now - rule.forget_after,
+            )
+        )
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(SignInThrottleRow).values(
+            key=key, failures=1, last_failure_at=now, blocked_until=now
+        )
+        counted = statement.on_conflict_do_update(
+            index_elements=[SignInThrottleRow.key],
+            set_={
+                "failures": SignInThrottleRow.failures + 1,
+                "last_failure_at": statement.excluded.last_failure_at,
+            },
+        ).returning(SignInThrottleRow.failures)
+        failures = int(self.session.execute(counted).scalar_one())
+        delay = rule.delay_after(failures)
+        self.session.execute(
+            update(SignInThrottleRow)
+            .where(SignInThrottleRow.key == key)
+            .values(blocked_until=now + timedelta(seconds=delay))
+        )
+        return delay
+
+    def failures(self, key: str) -> int:
+        count = self.session.scalar(
+            select(SignInThrottleRow.failures).where(SignInThrottleRow.key == key[:320])
+        )
+        return int(count or 0)
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(SignInThrottleRow).where(SignInThrottleRow.key == key[:320]))
+
+    def purge(self, *, older_than: timedelta, now: datetime | None = None) -> None:
+        cutoff = (now or utcnow()) - older_than
+        self.session.execute(
+            delete(SignInThrottleRow).where(
+                SignInThrottleRow.last_failure_at < cutoff,
+                SignInThrottleRow.blocked_until < cutoff,
+            )
         )
 
 

@@ -23,31 +23,69 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bonewise.services.patients import InvalidCredentials, InvalidInput, NoRecordYet
+from bonewise.services.accounts import (
+    DEFAULT_POLICY,
+    InvalidCredentials,
+    SignInPolicy,
+    TooManyAttempts,
+)
+from bonewise.services.patients import InvalidInput, NoRecordYet
 from bonewise.store.accounts import UserNotFound
 from bonewise.store.patients import PatientNotFound
 from bonewise.web import pages
-from bonewise.web.security import (
-    CsrfFailed,
-    Forbidden,
-    LoginRateLimiter,
-    NotAuthenticated,
-    TooManyAttempts,
-)
+from bonewise.web.edge import BodyLimits, EdgeMiddleware, excerpt, is_api_path
+from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated
 
 SECRET_ENV = "BONEWISE_SECRET_KEY"
+MESSAGE_CHARS = 300
+MAX_ERRORS = 20
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/cds-services"))
+    return is_api_path(request.url.path)
 
 
-def _error(request: Request, status: int, message: str, **headers: str) -> Response:
+def _bounded(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Error items as the API documents them (loc, msg, type), each message short: a message
+    that quotes the input never echoes more than an excerpt of it."""
+    return [
+        {
+            "loc": [excerpt(part, 40) if isinstance(part, str) else part for part in e["loc"]],
+            "msg": excerpt(str(e.get("msg", "")), MESSAGE_CHARS),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors[:MAX_ERRORS]
+    ]
+
+
+def _as_text(detail: str | list[dict[str, Any]]) -> str:
+    if isinstance(detail, str):
+        return detail
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in detail)
+
+
+def _error(
+    request: Request, status: int, detail: str | list[dict[str, Any]], **headers: str
+) -> Response:
+    if not isinstance(detail, str):
+        detail = _bounded(detail)
     if _is_api(request):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
     return pages.render(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request, "error.html", {"status": status, "message": _as_text(detail)}, status_code=status
     )
+
+
+def _at_query(request: Request, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A service names a bad value by its field; when that field came in the query string
+    (a GET has no body), the error is reported at the query location."""
+    located = []
+    for e in errors:
+        loc = list(e.get("loc", ()))
+        if len(loc) == 2 and loc[0] == "body" and loc[1] in request.query_params:
+            e = {**e, "loc": ["query", loc[1]]}
+        located.append(e)
+    return located
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -97,14 +135,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)
-        if _is_api(request):
-            return JSONResponse({"detail": exc.errors}, status_code=422)
-        return _error(request, 422, str(exc))
+        return _error(request, 422, _at_query(request, exc.errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return _error(request, exc.status_code, str(exc.detail), **(exc.headers or {}))
+        return _error(
+            request, exc.status_code, excerpt(str(exc.detail), MESSAGE_CHARS), **(exc.headers or {})
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: Exception) -> Response:
@@ -113,28 +151,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        if _is_api(request):
-            return JSONResponse({"detail": errors}, status_code=422)
-        text = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-        return _error(request, 422, text)
+        malformed = [e for e in errors if e["type"] == "json_invalid"]
+        if malformed:
+            # As the API documents: a body that is not JSON at all is a 400, not a 422.
+            return _error(request, 400, "the body is not well-formed JSON: " + malformed[0]["msg"])
+        return _error(request, 422, errors)
 
 
-def _security_headers(app: FastAPI) -> None:
+def _allow_and_csrf_cookie(app: FastAPI) -> None:
+    """The Allow header of a 405 and a new anonymous CSRF cookie (security headers are added
+    to every response, errors included, by the EdgeMiddleware)."""
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         if response.status_code == 405:
             response.headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-            )
-            response.headers.setdefault("Cache-Control", "no-store")
         new_token = getattr(request.state, "new_anon_csrf", None)
         if new_token:
             from bonewise.web.security import ANON_CSRF_COOKIE, anonymous_csrf_cookie
@@ -234,6 +266,10 @@ def _custom_openapi(app: FastAPI) -> None:
                     operation["security"] = [{"session": []}]
                 if "requestBody" in operation:
                     responses.setdefault("400", {"description": "the body is not well-formed JSON"})
+                    responses.setdefault(
+                        "413",
+                        {"description": "the body is larger than this route family accepts"},
+                    )
         app.openapi_schema = schema
         return schema
 
@@ -244,7 +280,8 @@ def create_app(
     *,
     session_factory: sessionmaker[Session],
     secret_key: str | None = None,
-    login_limiter: LoginRateLimiter | None = None,
+    sign_in_policy: SignInPolicy = DEFAULT_POLICY,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
     from bonewise.web.routers import (
         accounts,
@@ -274,7 +311,7 @@ def create_app(
     )
     app.state.session_factory = session_factory
     app.state.secret_key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
-    app.state.login_limiter = login_limiter or LoginRateLimiter()
+    app.state.sign_in_policy = sign_in_policy
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("bonewise.web") / "static")),
@@ -282,7 +319,12 @@ def create_app(
     )
     _install_error_handlers(app)
     _strict_query(app)
-    _security_headers(app)
+    _allow_and_csrf_cookie(app)
+    app.add_middleware(
+        EdgeMiddleware,  # type: ignore[arg-type]
+        limits=body_limits or BodyLimits.from_env(),
+        error_response=_error,
+    )
     for module in (
         accounts,
         onboarding,

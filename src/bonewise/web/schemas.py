@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise.clinical.models import CancerTherapy, Patient, RiskFactors
+
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+# A day in an API body: no year 0001 and no year 9999 (the services also refuse future days).
+PlausibleDay = Annotated[dt.date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
 
 
 class _In(BaseModel):
@@ -24,6 +29,11 @@ class SignUp(_In):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=10, max_length=1024)
+
+
+class PasswordChange(_In):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
 
 
 class UserOut(BaseModel):
@@ -61,11 +71,13 @@ class ProfileIn(_In):
 
 
 class DoseIn(_In):
-    date: dt.date = Field(description="the day the dose was given (not in the future)")
+    date: PlausibleDay = Field(description="the day the dose was given (not in the future)")
 
 
 class CourseEndIn(_In):
-    end_date: dt.date = Field(description="the day the course ended (not before its last date)")
+    end_date: PlausibleDay = Field(
+        description="the day the course ended (not before its last date)"
+    )
 
 
 class AuditEntryOut(BaseModel):

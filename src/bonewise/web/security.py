@@ -1,4 +1,4 @@
-"""Who is asking, and may they: server-side sessions, CSRF, login rate limiting, access rules.
+"""Who is asking, and may they: server-side sessions, CSRF, device cookies, access rules.
 
 Sessions are random tokens kept server-side (only their digest is stored). A browser carries the
 token in an HttpOnly, SameSite=Lax cookie (Secure when served over https); an API client may send
@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Depends, Request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.services.access import Forbidden  # raised by the services, answered with 403
@@ -29,6 +25,8 @@ from bonewise.store.uow import UnitOfWork
 
 SESSION_COOKIE = "bonewise_session"
 ANON_CSRF_COOKIE = "bonewise_csrf"
+DEVICE_COOKIE = "bonewise_device"
+DEVICE_COOKIE_LIFETIME_S = 365 * 24 * 3600
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -42,12 +40,6 @@ class CsrfFailed(Exception):
     """A state-changing request without a valid CSRF token: 403."""
 
 
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many failed sign-in attempts; try again in {retry_after_s} s")
-        self.retry_after_s = retry_after_s
-
-
 @dataclass(frozen=True, slots=True)
 class Principal:
     user: User
@@ -57,51 +49,6 @@ class Principal:
     @property
     def csrf_token(self) -> str:
         return self.session.csrf_token
-
-
-class LoginRateLimiter:
-    """At most `max_failures` failed sign-ins per e-mail (and 4x that per client address)
-    within `window_s`; a success clears the e-mail's count. In-process memory: one server."""
-
-    def __init__(
-        self,
-        *,
-        max_failures: int = 5,
-        window_s: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        stamps = self._failures.setdefault(key, deque())
-        while stamps and now - stamps[0] >= self.window_s:
-            stamps.popleft()
-        return stamps
-
-    def check(self, *, email: str, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key, limit in (
-                (f"e:{email.lower()}", self.max_failures),
-                (f"c:{client}", self.max_failures * 4),
-            ):
-                stamps = self._recent(key, now)
-                if len(stamps) >= limit:
-                    raise TooManyAttempts(max(1, int(self.window_s - (now - stamps[0])) + 1))
-
-    def failed(self, *, email: str, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in (f"e:{email.lower()}", f"c:{client}"):
-                self._recent(key, now).append(now)
-
-    def succeeded(self, *, email: str) -> None:
-        with self._lock:
-            self._failures.pop(f"e:{email.lower()}", None)
 
 
 def factory_of(request: Request) -> sessionmaker[Session]:
@@ -213,6 +160,31 @@ async def verify_csrf(request: Request) -> None:
             expected = ""
     if not _same(sent, expected):
         raise CsrfFailed()
+
+
+# --- device cookies (OWASP: a device that signed in before keeps its way in) -----------------
+def _device_signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="device")
+
+
+def device_cookie(request: Request, user_id: int) -> str:
+    """A signed cookie value saying "this browser signed in to `user_id`"."""
+    return _device_signer(request).dumps([user_id, secrets.token_urlsafe(12)])
+
+
+def known_device(request: Request) -> tuple[int, str] | None:
+    """(user id, nonce) from a valid device cookie; None without one or when tampered."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 256:
+        return None
+    try:
+        value = _device_signer(request).loads(raw, max_age=DEVICE_COOKIE_LIFETIME_S)
+    except BadSignature:
+        return None
+    match value:
+        case [int() as user_id, str() as nonce]:
+            return user_id, nonce
+    return None
 
 
 def client_address(request: Request) -> str:

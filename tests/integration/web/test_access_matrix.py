@@ -118,6 +118,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "public", _json({"email": "ann@example.org", "password": PASSWORD})
     ),
     ("POST", "/api/v1/accounts"): Rule("public", _signup_json),
+    # The password "changes" to itself, so the sign-in routes still work in any order.
+    ("POST", "/account/password"): Rule(
+        "signed_in", _form({"current_password": PASSWORD, "new_password": PASSWORD})
+    ),
+    ("PUT", "/api/v1/me/password"): Rule(
+        "signed_in", _json({"current_password": PASSWORD, "new_password": PASSWORD})
+    ),
+    ("POST", "/account/sign-out-everywhere"): Rule("signed_in", _form({})),
+    ("DELETE", "/api/v1/me/sessions"): Rule("signed_in", _writes),
     ("POST", "/logout"): Rule("signed_in", _form({})),
     ("DELETE", "/api/v1/session"): Rule("signed_in", _writes),
     ("GET", "/api/v1/me"): Rule("signed_in"),

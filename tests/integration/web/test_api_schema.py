@@ -2,14 +2,17 @@
 case, so signing out in one case does not break the next): no server error, every status code
 documented, every response matching its schema. `positive_data_acceptance` is excluded: data
 that fits the schema can still be refused on purpose (future dates, another patient's record,
-a clinician writing in her diary)."""
+a clinician writing in her diary). A second run takes every generated body and poisons it, with
+control characters in every text and with an oversized field: still never a server error."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -61,3 +64,56 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
         headers={"Authorization": f"Bearer {web_session.token}"},
         excluded_checks=[checks.positive_data_acceptance],
     )
+
+
+CONTROL_CHARACTERS = ("\x00", "\x07", "\x1b", "\x7f", "\x85")
+
+
+def _with_control_characters(value: Any, n: int = 0) -> Any:
+    if isinstance(value, str):
+        return value + CONTROL_CHARACTERS[n % len(CONTROL_CHARACTERS)]
+    if isinstance(value, dict):
+        return {k: _with_control_characters(v, n + i) for i, (k, v) in enumerate(value.items())}
+    if isinstance(value, list):
+        return [_with_control_characters(v, n + i) for i, v in enumerate(value)]
+    return value
+
+
+def _poison(case: schemathesis.Case) -> Iterator[tuple[str, Any, set[int]]]:
+    """(what, body, acceptable statuses) for the generated body: control characters in every
+    text, and one field far over the body limit."""
+    body = case.body
+    refused = {400, 401, 403, 404, 405, 409, 422, 429}
+    if isinstance(body, dict | list) and _with_control_characters(body) != body:
+        yield "control characters", _with_control_characters(copy.deepcopy(body)), refused
+    oversized = {"padding": "x" * 2_500_000}
+    if isinstance(body, dict):
+        oversized = {**body, "padding": "x" * 2_500_000}
+    yield "oversized", oversized, {413}
+
+
+@schema.include(method=["POST", "PUT"]).parametrize()
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_poisoned_bodies_never_cause_a_server_error(case: schemathesis.Case) -> None:
+    with UnitOfWork(WORLD.factory) as uow:
+        web_session = AccountRepository(uow.session).open_session(WORLD.patient_a)
+        uow.commit()
+    if "patient_id" in (case.path_parameters or {}):
+        case.path_parameters["patient_id"] = WORLD.patient_a.patient_id
+    for what, body, expected in _poison(case):
+        case.body = body
+        case.media_type = "application/json"
+        response = case.call(headers={"Authorization": f"Bearer {web_session.token}"})
+        assert response.status_code in expected, (
+            case.operation.label,
+            what,
+            response.status_code,
+            response.text[:300],
+            response.request.headers,
+            (response.request.body or b"")[:100],
+        )
+        assert len(response.content) < 20_000, what

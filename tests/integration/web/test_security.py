@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bonewise.store.accounts import AccountRepository, AuditLog
+from bonewise.services.accounts import SignInPolicy
+from bonewise.store.accounts import AccountRepository, AuditLog, ThrottleRule
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import create_app
-from bonewise.web.security import LoginRateLimiter
 
 from .conftest import PASSWORD, World
+
+QUICK = SignInPolicy(
+    account=ThrottleRule(free=3, base_delay_s=60, max_delay_s=600, forget_after=timedelta(hours=1))
+)
+
+
+def _api_sign_in(client: TestClient, password: str, email: str = "ann@example.org") -> Any:
+    return client.post("/api/v1/session", json={"email": email, "password": password})
 
 
 def _login_form(client: TestClient, email: str, password: str) -> object:
@@ -50,24 +60,20 @@ def test_password_is_stored_as_argon2_and_wrong_password_is_refused(sqlite_world
     assert response.status_code == 401
 
 
-def test_sign_in_is_rate_limited_per_email_even_for_the_right_password(
-    sqlite_world: World,
-) -> None:
-    app = create_app(
-        session_factory=sqlite_world.factory, login_limiter=LoginRateLimiter(max_failures=3)
-    )
-    client = TestClient(app)
-    for _ in range(3):
-        wrong = client.post(
-            "/api/v1/session", json={"email": "ann@example.org", "password": "guess guess"}
-        )
-        assert wrong.status_code == 401
-    blocked = client.post(
-        "/api/v1/session", json={"email": "ann@example.org", "password": PASSWORD}
-    )
+def test_wrong_passwords_hold_back_new_devices_not_her_own(sqlite_world: World) -> None:
+    app = create_app(session_factory=sqlite_world.factory, sign_in_policy=QUICK)
+    hers = TestClient(app)
+    assert _api_sign_in(hers, PASSWORD).status_code == 200  # her browser is now a known device
+    attacker = TestClient(app)
+    for _ in range(QUICK.account.free + 1):
+        assert _api_sign_in(attacker, "guess guess").status_code == 401
+    blocked = _api_sign_in(attacker, PASSWORD)
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
-    other = client.post("/api/v1/session", json={"email": "bea@example.org", "password": PASSWORD})
+    assert _api_sign_in(hers, PASSWORD).status_code == 200
+    other = attacker.post(
+        "/api/v1/session", json={"email": "bea@example.org", "password": PASSWORD}
+    )
     assert other.status_code == 200
 
 

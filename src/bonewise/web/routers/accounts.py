@@ -1,4 +1,5 @@
-"""Sign up, sign in, sign out, who am I, and sharing a record with a clinician."""
+"""Sign up, sign in, sign out (here or everywhere), password change, who am I, and sharing a
+record with a clinician."""
 
 from __future__ import annotations
 
@@ -7,18 +8,31 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bonewise.services import accounts as account_services
 from bonewise.services import patients
 from bonewise.services.access import InvalidInput
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
 from bonewise.web import pages
 from bonewise.web.deps import AUTH_RESPONSES, strict_json, uow_of
-from bonewise.web.schemas import Credentials, Message, SessionOut, ShareIn, SignUp, UserOut
+from bonewise.web.schemas import (
+    Credentials,
+    Message,
+    PasswordChange,
+    SessionOut,
+    ShareIn,
+    SignUp,
+    UserOut,
+)
 from bonewise.web.security import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_LIFETIME_S,
     SESSION_COOKIE,
     Principal,
     client_address,
+    device_cookie,
     factory_of,
     is_https,
+    known_device,
     optional_principal,
     require_principal,
     verify_csrf,
@@ -45,6 +59,41 @@ def _set_cookie(request: Request, response: Response, web_session: WebSession) -
     )
 
 
+def _sign_in(request: Request, email: str, password: str) -> WebSession:
+    device = known_device(request)
+    return account_services.sign_in(
+        factory_of(request),
+        email=email,
+        password=password,
+        client=client_address(request),
+        device=account_services.KnownDevice(*device) if device else None,
+        policy=request.app.state.sign_in_policy,
+    )
+
+
+def _remember_device(request: Request, response: Response, user: User) -> None:
+    """After a correct password: this browser is a known device of this account from now on
+    (kept if it already was one for the same account)."""
+    device = known_device(request)
+    if device is not None and device[0] == user.id:
+        return
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(request, user.id),
+        httponly=True,
+        secure=is_https(request),
+        samesite="strict",
+        max_age=DEVICE_COOKIE_LIFETIME_S,
+        path="/",
+    )
+
+
+SIGNED_UP = (
+    "If this address can be used, its account is ready: sign in with it. (If it already had an "
+    "account, sign in with that account's password.)"
+)
+
+
 def home_for(user: User) -> str:
     if user.is_clinician:
         return "/clinician"
@@ -69,8 +118,12 @@ def index(request: Request) -> Response:
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str | None = None) -> Response:
-    return pages.render(request, "login.html", {"next": _safe_next(next, "")})
+def login_page(request: Request, next: str | None = None, signed_up: bool = False) -> Response:
+    return pages.render(
+        request,
+        "login.html",
+        {"next": _safe_next(next, ""), "notice": SIGNED_UP if signed_up else None},
+    )
 
 
 @router.post("/login", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -81,14 +134,8 @@ def login_form(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
-        web_session = patients.sign_in(
-            factory_of(request),
-            email=email,
-            password=password,
-            client=client_address(request),
-            limiter=request.app.state.login_limiter,
-        )
-    except patients.InvalidCredentials as exc:
+        web_session = _sign_in(request, email, password)
+    except account_services.InvalidCredentials as exc:
         return pages.render(
             request,
             "login.html",
@@ -97,6 +144,7 @@ def login_form(
         )
     response = RedirectResponse(_safe_next(next, home_for(web_session.user)), status_code=303)
     _set_cookie(request, response, web_session)
+    _remember_device(request, response, web_session.user)
     return response
 
 
@@ -106,7 +154,7 @@ def logout_form(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    patients.sign_out(factory_of(request), token=principal.session.token)
+    account_services.sign_out(factory_of(request), token=principal.session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -124,9 +172,15 @@ def signup_form(
     name: Annotated[str, Form(max_length=120)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
-    factory = factory_of(request)
     try:
-        patients.sign_up_patient(factory, email=email, name=name, password=password)
+        account_services.sign_up_patient(
+            factory_of(request),
+            email=email,
+            name=name,
+            password=password,
+            client=client_address(request),
+            policy=request.app.state.sign_in_policy,
+        )
     except InvalidInput as exc:
         return pages.render(
             request,
@@ -134,16 +188,8 @@ def signup_form(
             {"errors": exc.errors, "email": email, "name": name},
             status_code=422,
         )
-    web_session = patients.sign_in(
-        factory,
-        email=email,
-        password=password,
-        client=client_address(request),
-        limiter=request.app.state.login_limiter,
-    )
-    response = RedirectResponse("/onboarding", status_code=303)
-    _set_cookie(request, response, web_session)
-    return response
+    # The same answer whether or not the address had an account: sign in next.
+    return RedirectResponse("/login?signed_up=1", status_code=303)
 
 
 @router.get("/account", include_in_schema=False)
@@ -154,6 +200,42 @@ def account_page(request: Request, principal: Principal = Depends(require_princi
             uow=uow_of(request), actor=principal.user, patient_id=principal.user.patient_id
         ).clinicians
     return pages.render(request, "account.html", {"team": team})
+
+
+@router.post("/account/password", include_in_schema=False)
+def password_form(
+    request: Request,
+    current_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    try:
+        account_services.change_password(
+            factory_of(request),
+            actor=principal.user,
+            current_password=current_password,
+            new_password=new_password,
+            keep_token=principal.session.token,
+            policy=request.app.state.sign_in_policy,
+        )
+    except InvalidInput as exc:
+        return pages.render(
+            request, "account.html", {"password_errors": exc.errors, "team": []}, status_code=422
+        )
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/sign-out-everywhere", include_in_schema=False)
+def sign_out_everywhere_form(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    account_services.sign_out_everywhere(factory_of(request), actor=principal.user)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/account/share", include_in_schema=False)
@@ -182,7 +264,11 @@ def share_form(
     summary="Sign in; returns a bearer token (and sets the session cookie)",
     responses={
         401: {"model": Message, "description": "e-mail or password not recognised"},
-        429: {"model": Message, "description": "too many failed attempts"},
+        429: {
+            "model": Message,
+            "description": "too many failed attempts on this account or from this address: "
+            "wait the Retry-After seconds (a device that signed in before is not held back)",
+        },
     },
 )
 def api_sign_in(
@@ -191,14 +277,9 @@ def api_sign_in(
     response: Response,
     _strict: None = Depends(strict_json(Credentials)),
 ) -> SessionOut:
-    web_session = patients.sign_in(
-        factory_of(request),
-        email=body.email,
-        password=body.password,
-        client=client_address(request),
-        limiter=request.app.state.login_limiter,
-    )
+    web_session = _sign_in(request, body.email, body.password)
     _set_cookie(request, response, web_session)
+    _remember_device(request, response, web_session.user)
     return SessionOut(
         token=web_session.token,
         csrf_token=web_session.csrf_token,
@@ -219,7 +300,7 @@ def api_sign_out(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    patients.sign_out(factory_of(request), token=principal.session.token)
+    account_services.sign_out(factory_of(request), token=principal.session.token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -227,18 +308,71 @@ def api_sign_out(
 
 @router.post(
     "/api/v1/accounts",
-    response_model=UserOut,
-    status_code=201,
+    response_model=Message,
+    status_code=202,
     tags=["accounts"],
-    summary="Create a patient account",
+    summary="Create a patient account, then sign in with POST /api/v1/session. The answer is "
+    "the same whether or not the address already had an account.",
+    responses={429: {"model": Message, "description": "too many sign-ups from this address"}},
 )
 def api_sign_up(
     request: Request, body: SignUp, _strict: None = Depends(strict_json(SignUp))
-) -> UserOut:
-    user = patients.sign_up_patient(
-        factory_of(request), email=body.email, name=body.name, password=body.password
+) -> Message:
+    account_services.sign_up_patient(
+        factory_of(request),
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        client=client_address(request),
+        policy=request.app.state.sign_in_policy,
     )
-    return _user_out(user)
+    return Message(detail=SIGNED_UP)
+
+
+@router.put(
+    "/api/v1/me/password",
+    status_code=204,
+    tags=["accounts"],
+    summary="Change my password (every other session ends)",
+    responses={
+        **AUTH_RESPONSES,
+        429: {"model": Message, "description": "too many wrong passwords on this account"},
+    },
+)
+def api_change_password(
+    request: Request,
+    body: PasswordChange,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+    _strict: None = Depends(strict_json(PasswordChange)),
+) -> Response:
+    account_services.change_password(
+        factory_of(request),
+        actor=principal.user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_token=principal.session.token,
+        policy=request.app.state.sign_in_policy,
+    )
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/api/v1/me/sessions",
+    status_code=204,
+    tags=["accounts"],
+    summary="Sign out everywhere: end every session of my account, this one too",
+    responses=AUTH_RESPONSES,
+)
+def api_sign_out_everywhere(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    account_services.sign_out_everywhere(factory_of(request), actor=principal.user)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.get("/api/v1/me", response_model=UserOut, tags=["accounts"], responses=AUTH_RESPONSES)

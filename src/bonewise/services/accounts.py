@@ -1,0 +1,287 @@
+"""Accounts: sign up, sign in, sign out (here or everywhere), password change, who am I.
+
+Sign-in follows the OWASP Authentication Cheat Sheet so that nobody can lock a patient or her
+clinician out: wrong passwords earn growing delays (per account and per client address) instead
+of a hard lockout, a device that has signed in to the account before (a signed device cookie,
+kept by the web layer) is never refused the correct password, and the counters live in the
+database, so every worker shares them. Sign-up is rate limited per address and gives the same
+answer, in about the same time, whether or not the e-mail already has an account.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bonewise.services.patients import InvalidInput
+from bonewise.store.accounts import (
+    AccountError,
+    AccountRepository,
+    AuditLog,
+    SignInThrottle,
+    ThrottleRule,
+    User,
+    WebSession,
+    hash_password,
+    normalise_email,
+    validate_new_user,
+)
+from bonewise.store.uow import UnitOfWork
+
+Factory = sessionmaker[Session]
+
+
+class InvalidCredentials(Exception):
+    def __init__(self) -> None:
+        super().__init__("e-mail or password not recognised")
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after_s: int, what: str = "failed sign-in attempts") -> None:
+        super().__init__(f"too many {what}; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDevice:
+    """A browser that signed in to `user_id` before (from its signed device cookie)."""
+
+    user_id: int
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignInPolicy:
+    """How many failures cost nothing, and how the wait grows after that (policy values, not
+    clinical ones: OWASP gives the method, not the numbers)."""
+
+    account: ThrottleRule = field(
+        default_factory=lambda: ThrottleRule(
+            free=3, base_delay_s=2, max_delay_s=300, forget_after=timedelta(hours=1)
+        )
+    )
+    address: ThrottleRule = field(
+        default_factory=lambda: ThrottleRule(
+            free=20, base_delay_s=2, max_delay_s=300, forget_after=timedelta(hours=1)
+        )
+    )
+    device: ThrottleRule = field(
+        default_factory=lambda: ThrottleRule(
+            free=5, base_delay_s=2, max_delay_s=300, forget_after=timedelta(hours=1)
+        )
+    )
+    signup: ThrottleRule = field(
+        default_factory=lambda: ThrottleRule(
+            free=20, base_delay_s=10, max_delay_s=900, forget_after=timedelta(hours=1)
+        )
+    )
+
+
+DEFAULT_POLICY = SignInPolicy()
+
+
+def _account_key(email: str) -> str:
+    return "account:" + normalise_email(email)[:254]
+
+
+def _address_key(client: str) -> str:
+    return "address:" + client[:64]
+
+
+def _device_key(device: KnownDevice) -> str:
+    return f"device:{device.user_id}:{device.nonce[:64]}"
+
+
+def _signup_key(client: str) -> str:
+    return "signup:" + client[:64]
+
+
+def _invalid(exc: AccountError) -> InvalidInput:
+    return InvalidInput.field(exc.field, str(exc).split(": ", 1)[1])
+
+
+def _retry_after(wait_s: float) -> int:
+    return max(1, math.ceil(wait_s))
+
+
+# --- sign up ---------------------------------------------------------------------------------
+def sign_up_patient(
+    factory: Factory,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    client: str = "unknown",
+    policy: SignInPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> User | None:
+    """Create a patient account. The caller answers the same either way: the new user, or None
+    when the address already has an account (nothing changes then, and the same argon2 work is
+    done, so the time taken does not tell either). Raises InvalidInput for a bad field and
+    TooManyAttempts when this address has signed up too often."""
+    try:
+        validate_new_user(normalise_email(email), name, "patient", password)
+    except AccountError as exc:
+        raise _invalid(exc) from exc
+    with UnitOfWork(factory) as uow:
+        throttle = SignInThrottle(uow.session)
+        wait = throttle.wait_s(_signup_key(client), now=now)
+        if wait > 0:
+            raise TooManyAttempts(_retry_after(wait), "sign-ups from this address")
+        throttle.failed(_signup_key(client), policy.signup, now=now)
+        accounts = AccountRepository(uow.session)
+        if accounts.find_by_email(email) is not None:
+            hash_password(password)  # the same work a new account costs
+            AuditLog(uow.session).record(
+                actor=None,
+                actor_email=normalise_email(email)[:254],
+                action="signup-dup",
+                what="sign-up for an address that has an account",
+                patient_id=None,
+            )
+            uow.commit()
+            return None
+        user = accounts.create_user(email=email, name=name, role="patient", password=password)
+        AuditLog(uow.session).record(
+            actor=user, action="write", what="account created", patient_id=None
+        )
+        try:
+            uow.commit()
+        except IntegrityError:
+            return None  # the same address signed up at the same moment elsewhere
+        return user
+
+
+def create_user(factory: Factory, *, email: str, name: str, role: str, password: str) -> User:
+    """Create an account of either role (the CLI and the demo use this for clinicians)."""
+    with UnitOfWork(factory) as uow:
+        try:
+            user = AccountRepository(uow.session).create_user(
+                email=email, name=name, role=role, password=password
+            )
+        except AccountError as exc:
+            raise _invalid(exc) from exc
+        AuditLog(uow.session).record(
+            actor=user, action="write", what="account created", patient_id=None
+        )
+        uow.commit()
+        return user
+
+
+# --- sign in and out -----------------------------------------------------------------------
+def sign_in(
+    factory: Factory,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    device: KnownDevice | None = None,
+    policy: SignInPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> WebSession:
+    """A new session for the right password. Wrong passwords slow down further attempts on the
+    account and from the address (TooManyAttempts with the wait), except from a device that
+    signed in to this account before: there only that device's own failures count."""
+    account_key, address_key = _account_key(email), _address_key(client)
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        throttle = SignInThrottle(uow.session)
+        trusted = False
+        if device is not None:
+            owner = accounts.find_by_email(email)
+            trusted = owner is not None and owner.id == device.user_id
+        keys = [_device_key(device)] if trusted and device else [account_key, address_key]
+        wait = max(throttle.wait_s(key, now=now) for key in keys)
+        if wait > 0:
+            raise TooManyAttempts(_retry_after(wait))
+        user = accounts.authenticate(email=email, password=password)
+        if user is None:
+            if trusted and device is not None:
+                throttle.failed(_device_key(device), policy.device, now=now)
+            else:
+                throttle.failed(account_key, policy.account, now=now)
+                throttle.failed(address_key, policy.address, now=now)
+            AuditLog(uow.session).record(
+                actor=None,
+                actor_email=normalise_email(email)[:254],
+                action="login-fail",
+                what="sign-in refused",
+                patient_id=None,
+            )
+            uow.commit()
+            raise InvalidCredentials()
+        throttle.clear(account_key)
+        if trusted and device is not None:
+            throttle.clear(_device_key(device))
+        accounts.purge_expired_sessions()
+        web_session = accounts.open_session(user)
+        AuditLog(uow.session).record(
+            actor=user, action="login", what="signed in", patient_id=user.patient_id
+        )
+        uow.commit()
+        return web_session
+
+
+def sign_out(factory: Factory, *, token: str) -> None:
+    with UnitOfWork(factory) as uow:
+        AccountRepository(uow.session).close_session(token)
+        uow.commit()
+
+
+def sign_out_everywhere(factory: Factory, *, actor: User) -> int:
+    """End every session of this account, on every device (this one too); how many."""
+    with UnitOfWork(factory) as uow:
+        closed = AccountRepository(uow.session).close_all_sessions(actor.id)
+        AuditLog(uow.session).record(
+            actor=actor,
+            action="write",
+            what=f"signed out everywhere ({closed} session(s))",
+            patient_id=actor.patient_id,
+        )
+        uow.commit()
+        return closed
+
+
+def change_password(
+    factory: Factory,
+    *,
+    actor: User,
+    current_password: str,
+    new_password: str,
+    keep_token: str | None = None,
+    policy: SignInPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> int:
+    """Replace her password after checking the current one; every other session ends (the one
+    `keep_token` names stays). Returns how many sessions ended. A wrong current password counts
+    as a failed sign-in on the account."""
+    with UnitOfWork(factory) as uow:
+        accounts = AccountRepository(uow.session)
+        throttle = SignInThrottle(uow.session)
+        key = _account_key(actor.email)
+        wait = throttle.wait_s(key, now=now)
+        if wait > 0:
+            raise TooManyAttempts(_retry_after(wait))
+        if not accounts.verify_password(actor.id, current_password):
+            throttle.failed(key, policy.account, now=now)
+            uow.commit()
+            raise InvalidInput.field("current_password", "this is not your current password")
+        try:
+            accounts.set_password(actor.id, new_password)
+        except AccountError as exc:
+            raise _invalid(exc) from exc
+        closed = accounts.close_all_sessions(actor.id, except_token=keep_token)
+        AuditLog(uow.session).record(
+            actor=actor, action="write", what="password changed", patient_id=actor.patient_id
+        )
+        uow.commit()
+        return closed
+
+
+def current_user(factory: Factory, *, user_id: int) -> User:
+    with UnitOfWork(factory) as uow:
+        return AccountRepository(uow.session).get_or_raise(user_id)
