@@ -305,9 +305,6 @@ _VOCABULARY = FoodVocabularyRow.__table__
 _VARIANTS = FoodTermVariantRow.__table__
 _MEASURES = FoodMeasureRow.__table__
 
-_KNOWN_TERMS = select(_VOCABULARY.c.term).where(
-    _VOCABULARY.c.term.in_(bindparam("terms", expanding=True))
-)
 # SQLite: known terms equal to the word or to it less one letter, and terms that are the word
 # (or it less one letter) once they lose a letter; then checked to be one edit apart.
 _NEAR_TERMS_SQLITE = union(
@@ -322,7 +319,8 @@ _NEAR_TERMS_SQLITE = union(
 # transaction low enough for a short word with one typo.
 _TRIGRAM_THRESHOLD = text("SELECT set_config('pg_trgm.similarity_threshold', '0.1', true)")
 _NEAR_TERMS_POSTGRES = text(
-    "SELECT term, foods FROM food_vocabulary WHERE term OPERATOR(public.%) :word"
+    "SELECT term, foods FROM food_vocabulary "
+    "WHERE term = ANY(:words) OR term OPERATOR(public.%) ANY(:words)"
 )
 # Specialised foods (baby, fast, restaurant, branded: `ranking.specialised`) are ranked from
 # here on, so a search lists every everyday food it finds before them.
@@ -355,6 +353,14 @@ _TSQUERY_WHERE = {
     "none": f"{_tsvector('body', 'every{n}')} AND NOT {_tsvector('head', 'any{n}')}",
     "": _tsvector("body", "every{n}"),
 }
+
+
+@lru_cache(maxsize=256)
+def _compiled(statement: Any, dialect: Any) -> str:
+    """The statement's SQL in the driver's own parameter style (sqlite3 takes :name)."""
+    if dialect.name == "sqlite":
+        return str(statement.text)
+    return str(statement.compile(dialect=dialect))
 
 
 @cache
@@ -579,9 +585,10 @@ class FoodRepository:
 
     def _passes(
         self, passes: list[tuple[ranking.Query, str, int, int, int]], typed: str | None = None
-    ) -> list[Any]:
-        """Run passes (query, kind, low rank, high rank, limit) in one statement: rows tagged
-        with their pass number, each pass in rank order."""
+    ) -> Any:
+        """Run passes (query, kind, low rank, high rank, limit) in one statement: a result
+        whose rows are tagged with their pass number (-1: the typed description), each pass
+        in rank order."""
         kinds = tuple(kind for _, kind, _, _, _ in passes)
         params: dict[str, Any] = {} if typed is None else {"typed": typed}
         for n, (query, kind, low, high, limit) in enumerate(passes):
@@ -592,63 +599,68 @@ class FoodRepository:
                 params[f"every{n}"] = ranking.tsquery(query)
                 params[f"any{n}"] = ranking.tsquery(query, any_term=True)
         statement = _search_statement(self._dialect, kinds, typed is not None)
-        return list(self.session.execute(statement, params))
+        # The hot path: the statement compiled once per engine and run on the DBAPI cursor,
+        # in this session's transaction (every column is a plain int, str or float).
+        connection = self.session.connection()
+        sql = _compiled(statement, connection.dialect)
+        cursor = connection.connection.cursor()
+        cursor.execute(sql, params)
+        return cursor
 
     def _matches(self, query: ranking.Query, limit: int) -> list[Any]:
-        """The best `limit` foods in two statements at most. First a food described exactly
-        as typed, and the everyday foods with every whole word typed in their head (in rank
-        order): when there are enough, they are the answer. Then everyday foods with some
-        of the words in the head, then with none, and the rest (the last word only as a
-        prefix; specialised foods) ordered by `ranking.placement`."""
+        """The best `limit` foods from one statement whose passes come in order of merit: a
+        food described exactly as typed; everyday foods with every whole word typed (all of
+        them in the head, then some term in the head, then none), each pass in rank order;
+        then the rest (the last word only as a prefix; specialised foods), ordered here by
+        `ranking.placement`. On SQLite the rows are read as the engine makes them, pass after
+        pass, and reading stops once enough are found: later passes never run."""
         exact = query.exact()
-        found: dict[int, Any] = {}
-        first = self._passes(
-            [(exact, "all", 0, SPECIALISED_RANK, limit)],
-            typed=query.text,
-        )
-        for row in first:
-            found.setdefault(row[1], row)
-        if len(found) >= limit:
-            return list(found.values())[:limit]
-        kinds = ("some", "none") if len(exact.all_terms()) > 1 else ("none",)
+        kinds = ("all", "some", "none") if len(exact.all_terms()) > 1 else ("all", "none")
         passes = [(exact, kind, 0, SPECIALISED_RANK, limit) for kind in kinds]
-        # The rest: everyday foods found only by the last word's prefix, and specialised foods
-        # (those already found are skipped, hence twice the limit).
-        rest = (query, "", 0, _EVERYTHING, 2 * limit)
-        passes.append(
-            rest if query.has_prefix else (exact, "", SPECIALISED_RANK, _EVERYTHING, limit)
-        )
+        if query.has_prefix:  # everyday foods found only by the prefix, and specialised ones
+            passes.append((query, "", 0, _EVERYTHING, 2 * limit))
+        else:
+            passes.append((exact, "", SPECIALISED_RANK, _EVERYTHING, limit))
+        found: dict[int, Any] = {}
         placed = []
-        for row in sorted(self._passes(passes), key=lambda r: (r[0], r[1])):
+        result = self._passes(passes, typed=query.text)
+        rows: Iterable[Any] = result
+        if self._dialect != "sqlite":  # PostgreSQL sends every row: put them in pass order
+            rows = sorted(result, key=lambda r: (r[0], r[1]))
+        for row in rows:
             if row[1] in found:
                 continue
             if row[0] < len(kinds):
                 found[row[1]] = row
+                if len(found) >= limit:
+                    break
                 continue
             where = ranking.placement(
                 query, row[2], row[3], specialised=row[1] >= SPECIALISED_RANK, exact=exact
             )
             if where is not None:
                 placed.append((where, row[1], row))
+        result.close()
         placed.sort(key=lambda entry: entry[:2])
         return [*found.values(), *(row for _, _, row in placed)][:limit]
 
     def _corrected(self, query: ranking.Query) -> ranking.Query | None:
         """The query with each word no food has also read as the known words one edit away
-        (most common first), or None when there is nothing to correct."""
+        (most common first), or None when there is nothing to correct. One look-up for all
+        the words: the known terms equal or near to any of them."""
         checked = query.words_to_check()
         if not checked:
             return None
-        known = set(self.session.scalars(_KNOWN_TERMS, {"terms": list(checked)}))
+        if self._dialect == "sqlite":
+            keys = {key for word in checked for key in (word, *ranking.deletions(word))}
+            near = self.session.execute(_NEAR_TERMS_SQLITE, {"keys": sorted(keys)}).all()
+        else:
+            self.session.execute(_TRIGRAM_THRESHOLD)
+            near = self.session.execute(_NEAR_TERMS_POSTGRES, {"words": list(checked)}).all()
+        known = {t for t, _ in near}
         fixes: dict[str, list[str]] = {}
         for word in (w for w in checked if w not in known):
-            if self._dialect == "sqlite":
-                keys = [word, *ranking.deletions(word)]
-                near = self.session.execute(_NEAR_TERMS_SQLITE, {"keys": keys}).all()
-            else:
-                self.session.execute(_TRIGRAM_THRESHOLD)
-                near = self.session.execute(_NEAR_TERMS_POSTGRES, {"word": word}).all()
-            found = ranking.corrections(word, ((t, n) for t, n in near))
+            found = ranking.corrections(word, near)
             if found:
                 fixes[word] = found
         return query.with_corrections(fixes) if fixes else None
