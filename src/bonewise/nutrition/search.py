@@ -446,7 +446,8 @@ def _fts5_slot(alternatives: Alternatives) -> str:
 def fts5_match(query: Query, *, head: str = "") -> str:
     """An SQLite FTS5 MATCH expression over columns `head` and `body` (which has every term)
     for foods with every slot: head="all": all in the head; "some": not all, but some term in
-    the head; "none": no term in the head; "": anywhere. The first three never overlap."""
+    the head; "none": no term in the head; "prefix": only with the last word as a prefix;
+    "": anywhere. "all", "some", "none" and "prefix" never overlap."""
     slots = [_fts5_slot(s.alternatives) for s in query.slots]
     everywhere = "(" + " AND ".join(slots) + ")"
     all_in_head = "head : " + everywhere
@@ -457,6 +458,9 @@ def fts5_match(query: Query, *, head: str = "") -> str:
         return f"({everywhere} AND {some_in_head}) NOT {all_in_head}"
     if head == "none":
         return f"{everywhere} NOT {some_in_head}"
+    if head == "prefix":
+        whole = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in query.exact().slots) + ")"
+        return f"{everywhere} NOT {whole}"
     return everywhere
 
 

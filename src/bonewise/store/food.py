@@ -5,7 +5,8 @@ Tables: `foods` (USDA SR28, per-100 g values of the kept nutrients, NULL = unkno
 each food's terms in the order a search lists foods, under the engine's full-text index,
 SQLite FTS5 or PostgreSQL tsvector; `food_vocabulary`: every term and how many foods have it;
 `food_term_variants` on SQLite, pg_trgm on PostgreSQL: words one letter off), `diary_entries`
-(foods eaten, with the nutrient values they were logged with) and `supplements` (supplement doses taken, with their elemental amounts).
+(foods eaten, with the nutrient values they were logged with) and `supplements` (supplement
+doses taken, with their elemental amounts).
 
 Service API (keyword-only; every function takes a `sessionmaker` and opens its own unit of
 work, so a failed call leaves the store as it was). The CLI and the web pages call only these:
@@ -102,7 +103,7 @@ from bonewise.store.base import Base, utcnow
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 
-# Search terms compare byte-wise on PostgreSQL too, so a prefix is a plain range.
+# Search terms compare byte-wise on PostgreSQL too (C collation), as they do on SQLite.
 TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 
@@ -351,6 +352,8 @@ _TSQUERY_WHERE = {
         f"AND NOT {_tsvector('head', 'every{n}')}"
     ),
     "none": f"{_tsvector('body', 'every{n}')} AND NOT {_tsvector('head', 'any{n}')}",
+    # {whole}: the query with whole words only.
+    "prefix": f"{_tsvector('body', 'every{n}')} AND NOT {_tsvector('body', 'whole{n}')}",
     "": _tsvector("body", "every{n}"),
 }
 
@@ -598,6 +601,7 @@ class FoodRepository:
             else:
                 params[f"every{n}"] = ranking.tsquery(query)
                 params[f"any{n}"] = ranking.tsquery(query, any_term=True)
+                params[f"whole{n}"] = ranking.tsquery(query.exact())
         statement = _search_statement(self._dialect, kinds, typed is not None)
         # The hot path: the statement compiled once per engine and run on the DBAPI cursor,
         # in this session's transaction (every column is a plain int, str or float).
@@ -610,19 +614,20 @@ class FoodRepository:
     def _matches(self, query: ranking.Query, limit: int) -> list[Any]:
         """The best `limit` foods from one statement whose passes come in order of merit: a
         food described exactly as typed; everyday foods with every whole word typed (all of
-        them in the head, then some term in the head, then none), each pass in rank order;
-        then the rest (the last word only as a prefix; specialised foods), ordered here by
-        `ranking.placement`. On SQLite the rows are read as the engine makes them, pass after
-        pass, and reading stops once enough are found: later passes never run."""
+        them in the head, then some term in the head, then none); everyday foods found only
+        by the last word's prefix; specialised foods. Each pass is in rank order; the last
+        two are ordered here by `ranking.placement`. On SQLite the rows are read as the
+        engine makes them, pass after pass, and reading stops once enough are found: later
+        passes never run."""
         exact = query.exact()
         kinds = ("all", "some", "none") if len(exact.all_terms()) > 1 else ("all", "none")
         passes = [(exact, kind, 0, SPECIALISED_RANK, limit) for kind in kinds]
-        if query.has_prefix:  # everyday foods found only by the prefix, and specialised ones
-            passes.append((query, "", 0, _EVERYTHING, 2 * limit))
-        else:
-            passes.append((exact, "", SPECIALISED_RANK, _EVERYTHING, limit))
+        if query.has_prefix:
+            passes.append((query, "prefix", 0, SPECIALISED_RANK, limit))
+        specialised = len(passes)
+        passes.append((query, "", SPECIALISED_RANK, _EVERYTHING, limit))
         found: dict[int, Any] = {}
-        placed = []
+        placed: list[tuple[ranking.Placement, int, Any]] = []
         result = self._passes(passes, typed=query.text)
         rows: Iterable[Any] = result
         if self._dialect != "sqlite":  # PostgreSQL sends every row: put them in pass order
@@ -635,6 +640,8 @@ class FoodRepository:
                 if len(found) >= limit:
                     break
                 continue
+            if row[0] == specialised and len(found) + len(placed) >= limit:
+                break  # every everyday food comes before the specialised ones
             where = ranking.placement(
                 query, row[2], row[3], specialised=row[1] >= SPECIALISED_RANK, exact=exact
             )

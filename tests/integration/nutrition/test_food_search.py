@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from bonewise.store import food as service
 from bonewise.store.db import alembic_config, make_engine
-from bonewise.store.uow import UnitOfWork
+from bonewise.store.uow import UnitOfWork, open_store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -138,6 +138,28 @@ def test_migration_0005_is_reversible(tmp_path):
     command.downgrade(config, "0004_accounts")
     tables = inspect(engine).get_table_names()
     assert "food_terms" in tables and "food_search" not in tables and "food_fts" not in tables
+    # Foods imported before 0005 get their search index when it is applied.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO foods (ndb_no, description, common_name, manufacturer, "
+                "food_group_code, food_group, survey, head_size, qualifiers, plain, branded, "
+                "source, imported_at) VALUES ('15088', 'Fish, sardine, Atlantic, canned in oil', "
+                "'', '', '1500', 'Finfish', 1, 1, 2, 0, 0, 'test', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO food_measures (ndb_no, seq, amount, description, grams) "
+                "VALUES ('15088', 1, 1, 'cup, drained', 149), ('15088', 2, 1, 'can (3.75 oz)', 92)"
+            )
+        )
     command.upgrade(config, "heads")
     assert "food_fts" in inspect(engine).get_table_names()
     engine.dispose()
+    factory = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    hits = service.search_foods(factory, query="tinned pilchards")
+    assert [h.ndb_no for h in hits] == ["15088"]
+    assert hits[0].default_measure is not None
+    assert hits[0].default_measure.description == "can (3.75 oz)"
+    factory.kw["bind"].dispose()
