@@ -443,25 +443,29 @@ def _fts5_slot(alternatives: Alternatives) -> str:
     )
 
 
+def fts5_matches(query: Query) -> dict[str, str]:
+    """SQLite FTS5 MATCH expressions over columns `head` and `body` (which has every term),
+    by kind of pass, for foods with every slot: "all": every whole word typed, all in the
+    head; "some": not all, but some term in the head; "none": no term in the head;
+    "prefix": found only with the last word as a prefix; "": anywhere, with the prefix.
+    "all", "some", "none" and "prefix" never overlap."""
+    exact = query.exact()
+    whole = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in exact.slots) + ")"
+    typed = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in query.slots) + ")"
+    all_in_head = "head : " + whole
+    some_in_head = "head : (" + " OR ".join(_fts5_term(t) for t in exact.all_terms()) + ")"
+    return {
+        "all": all_in_head,
+        "some": f"({whole} AND {some_in_head}) NOT {all_in_head}",
+        "none": f"{whole} NOT {some_in_head}",
+        "prefix": f"{typed} NOT {whole}" if query.has_prefix else whole,
+        "": typed,
+    }
+
+
 def fts5_match(query: Query, *, head: str = "") -> str:
-    """An SQLite FTS5 MATCH expression over columns `head` and `body` (which has every term)
-    for foods with every slot: head="all": all in the head; "some": not all, but some term in
-    the head; "none": no term in the head; "prefix": only with the last word as a prefix;
-    "": anywhere. "all", "some", "none" and "prefix" never overlap."""
-    slots = [_fts5_slot(s.alternatives) for s in query.slots]
-    everywhere = "(" + " AND ".join(slots) + ")"
-    all_in_head = "head : " + everywhere
-    some_in_head = "head : (" + " OR ".join(_fts5_term(t) for t in query.all_terms()) + ")"
-    if head == "all":
-        return all_in_head
-    if head == "some":
-        return f"({everywhere} AND {some_in_head}) NOT {all_in_head}"
-    if head == "none":
-        return f"{everywhere} NOT {some_in_head}"
-    if head == "prefix":
-        whole = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in query.exact().slots) + ")"
-        return f"{everywhere} NOT {whole}"
-    return everywhere
+    """One of `fts5_matches` (the query's whole words for "all", "some" and "none")."""
+    return fts5_matches(query)[head]
 
 
 def _tsquery_slot(alternatives: Alternatives) -> str:

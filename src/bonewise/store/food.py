@@ -60,13 +60,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    bindparam,
     delete,
     func,
     insert,
     select,
     text,
-    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -303,18 +301,15 @@ def _food_values(
 _FOODS = FoodRow.__table__
 _SEARCH = FoodSearchRow.__table__
 _VOCABULARY = FoodVocabularyRow.__table__
-_VARIANTS = FoodTermVariantRow.__table__
 _MEASURES = FoodMeasureRow.__table__
 
 # SQLite: known terms equal to the word or to it less one letter, and terms that are the word
 # (or it less one letter) once they lose a letter; then checked to be one edit apart.
-_NEAR_TERMS_SQLITE = union(
-    select(_VOCABULARY.c.term, _VOCABULARY.c.foods).where(
-        _VOCABULARY.c.term.in_(bindparam("keys", expanding=True))
-    ),
-    select(_VOCABULARY.c.term, _VOCABULARY.c.foods)
-    .join(_VARIANTS, _VARIANTS.c.term == _VOCABULARY.c.term)
-    .where(_VARIANTS.c.variant.in_(bindparam("keys", expanding=True))),
+_NEAR_TERMS_SQLITE = text(
+    "SELECT term, foods FROM food_vocabulary WHERE term IN (SELECT value FROM json_each(:keys)) "
+    "UNION SELECT v.term, v.foods FROM food_term_variants t "
+    "JOIN food_vocabulary v ON v.term = t.term "
+    "WHERE t.variant IN (SELECT value FROM json_each(:keys))"
 )
 # PostgreSQL: pg_trgm similarity over the vocabulary (GIN trigram index), threshold set per
 # transaction low enough for a short word with one typo.
@@ -401,10 +396,13 @@ def _measures(stored: str) -> tuple[Measure, ...]:
 class FoodRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._dialect_name: str | None = None
 
     @property
     def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
+        if self._dialect_name is None:
+            self._dialect_name = self.session.get_bind().dialect.name
+        return self._dialect_name
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(FoodRow)) or 0
@@ -594,10 +592,14 @@ class FoodRepository:
         in rank order."""
         kinds = tuple(kind for _, kind, _, _, _ in passes)
         params: dict[str, Any] = {} if typed is None else {"typed": typed}
+        sqlite = self._dialect == "sqlite"
+        matches: dict[ranking.Query, dict[str, str]] = {}
         for n, (query, kind, low, high, limit) in enumerate(passes):
             params.update({f"low{n}": low, f"high{n}": high, f"limit{n}": limit})
-            if self._dialect == "sqlite":
-                params[f"match{n}"] = ranking.fts5_match(query, head=kind)
+            if sqlite:
+                if query not in matches:
+                    matches[query] = ranking.fts5_matches(query)
+                params[f"match{n}"] = matches[query][kind]
             else:
                 params[f"every{n}"] = ranking.tsquery(query)
                 params[f"any{n}"] = ranking.tsquery(query, any_term=True)
@@ -660,7 +662,9 @@ class FoodRepository:
             return None
         if self._dialect == "sqlite":
             keys = {key for word in checked for key in (word, *ranking.deletions(word))}
-            near = self.session.execute(_NEAR_TERMS_SQLITE, {"keys": sorted(keys)}).all()
+            near = self.session.execute(
+                _NEAR_TERMS_SQLITE, {"keys": json.dumps(sorted(keys))}
+            ).all()
         else:
             self.session.execute(_TRIGRAM_THRESHOLD)
             near = self.session.execute(_NEAR_TERMS_POSTGRES, {"words": list(checked)}).all()
