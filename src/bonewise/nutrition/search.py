@@ -2,30 +2,41 @@
 
 SR28 describes foods head-first ("Milk, reduced fat, fluid, 2% milkfat, ..."). The plain,
 common food the user means is the one whose head names what was typed and little else, with
-few qualifiers: "Crackers, milk" mentions milk only as a qualifier and ranks below every milk.
+few qualifiers and no uncommon form ("Milk, human", "Milk, dry"): "Crackers, milk" mentions
+milk only as a qualifier and ranks below every milk.
 
-Terms are lower-case words, singularised the same way on both sides ("sardines" finds
-"sardine"), so plurals and word order do not matter. The last word typed also matches as a
-prefix ("yog" finds yogurt) for search-as-you-type.
+Both sides are reduced to the same terms: lower-case words, "2%" as "2pct", stemmed with the
+Snowball English stemmer (plurals and "-ed" forms fold: "sardines", "skimmed", "dried"). The
+store's own full-text engine (SQLite FTS5, PostgreSQL tsvector) matches them.
 
-Everything that depends only on a food (its terms and the comma part each first appears in,
-its head size, number of parts, brand) is computed once, at import, by `index_entries` and
-`food_shape`; a query then only combines numbers (`Match`, `sort_key`), which keeps the store
-query fast.
+- `index_text` gives, per food, its head terms and all its terms (plus adjacent words
+  joined, so "milkshake" finds "Milk shakes"); `static_key` orders all foods once, at import,
+  by how plain and common they are. A query then only asks the engine for the first foods in
+  that order, tier by tier (`Query.tiers`): every word in the head, then some word in the
+  head, then anywhere; whole words before the last word's prefix ("yog" while typing).
+- `Query.parse` applies `food_words.toml` (British and other spellings, synonyms, everyday
+  words: "yoghurt", "soya milk", "tinned", "semi-skimmed"), drops filler words ("of", "with")
+  and, when nothing matches, `with_corrections` retries words one letter off (typos).
 """
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from importlib import resources
+from itertools import pairwise
 from typing import NamedTuple
+
+import snowballstemmer
 
 _WORD = re.compile(r"\d+(?:\.\d+)?%|[a-z0-9]+")
 _CAPS = re.compile(r"\b[A-Z][A-Z'&]{2,}\b")
 
 # SR28 heads that name a category; the real food is the next part ("Fish, sardine, ...").
+# Their words do not count in the head's size: "Fish, sardine" is as plain as "Sardine".
 CATEGORY_HEADS = frozenset(
     {
         "alcoholic beverage",
@@ -42,35 +53,34 @@ CATEGORY_HEADS = frozenset(
         "game meat",
         "mollusks",
         "nuts",
-        "oil",
         "seeds",
         "snacks",
-        "soup",
         "spices",
-        "vegetable oil",
         "yogurt",
     }
 )
+# Heads merged with their next part like a category, whose word still counts: almond oil is an
+# oil, not an almond, so "almonds" ranks "Nuts, almonds" before "Oil, almond".
+KIND_HEADS = frozenset({"oil", "vegetable oil", "soup"})
 # Food groups people rarely mean when they type a plain food name (SR28 FD_GROUP codes:
 # baby foods, fast foods, American Indian/Alaska Native foods, restaurant foods).
 SPECIALISED_GROUPS = frozenset({"0300", "2100", "3500", "3600"})
 # Qualifiers that mark the plain form of a food.
 PLAIN_WORDS = frozenset({"plain", "raw", "fluid", "whole", "fresh", "regular"})
+# Words a query may leave out: they carry no food ("cream of mushroom soup").
+FILLER_WORDS = frozenset({"a", "an", "and", "the", "of", "with", "in", "on", "or", "for", "to"})
 # The last word typed is matched as a prefix only from this many letters on.
 MIN_PREFIX = 3
-# Part number given to terms found only in a food's SR28 common names.
-COMMON_NAME_PART = 99
+# Words shorter than this are not corrected as typos (too many one-letter neighbours).
+MIN_TYPO_LENGTH = 4
+# At most this many corrections per misspelt word, most frequent first.
+MAX_CORRECTIONS = 3
+_PHRASE_WORDS = 4
+
+_stemmer = snowballstemmer.stemmer("english")
 
 
-def singular(word: str) -> str:
-    """A crude English singular, applied identically to index terms and query words."""
-    if len(word) <= 3 or word[-1] != "s" or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("oes", "ches", "shes", "xes")):
-        return word[:-2]
-    return word[:-1]
+# --- terms ------------------------------------------------------------------------------------
 
 
 def words(text: str) -> list[str]:
@@ -78,150 +88,438 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("'", "").replace("\u2019", ""))
 
 
+@lru_cache(maxsize=65536)
+def term(word: str) -> str:
+    """The search term of one word: "2%" -> "2pct", "3.25%" -> "325pct", "sardines" -> "sardin"."""
+    if word.endswith("%"):
+        return word[:-1].replace(".", "") + "pct"
+    return str(_stemmer.stemWord(word))
+
+
 def terms(text: str) -> list[str]:
-    """Singular search terms of a text, in order, duplicates kept."""
-    return [singular(w) for w in words(text)]
+    """Search terms of a text, in order, duplicates kept."""
+    return [term(w) for w in words(text)]
+
+
+def singular(word: str) -> str:
+    """Kept for callers that singularise one word: the stem folds plurals the same way."""
+    return term(word)
+
+
+def _part_texts(description: str) -> tuple[list[str], str]:
+    """Comma parts, a category or kind head merged with its next part; and the head's kind."""
+    found = [p.strip() for p in description.split(",") if p.strip()]
+    first = found[0].lower() if found else ""
+    if len(found) > 1 and (first in CATEGORY_HEADS or first in KIND_HEADS):
+        found = [found[0] + " " + found[1], *found[2:]]
+    return found, first
 
 
 def parts(description: str) -> list[list[str]]:
     """Comma-separated parts as term lists; a category head is merged with its next part."""
-    found = [p.strip() for p in description.split(",") if p.strip()]
-    if len(found) > 1 and found[0].lower() in CATEGORY_HEADS:
-        found = [found[0] + " " + found[1], *found[2:]]
-    return [terms(p) for p in found]
+    return [terms(p) for p in _part_texts(description)[0]]
 
 
-def index_entries(description: str, common_name: str = "") -> dict[str, int]:
-    """Each term a food is found by -> the first comma part it appears in (0 = the head)."""
-    entries: dict[str, int] = {}
-    for number, part in enumerate(parts(description)):
-        for term in part:
-            entries.setdefault(term, number)
-    for term in terms(common_name):
-        entries.setdefault(term, COMMON_NAME_PART)
-    return entries
+def _with_joined(text: str) -> list[str]:
+    """Terms of a part, plus each pair of adjacent words written as one ("milk shakes" ->
+    "milkshak"), so a compound typed as one word finds the food."""
+    found = words(text)
+    joined = [a + b for a, b in pairwise(found) if not a[0].isdigit()]
+    return [term(w) for w in found] + [term(w) for w in joined]
+
+
+class IndexText(NamedTuple):
+    head: str  # terms of the head, space-separated
+    body: str  # every term of the food (head, qualifiers, common names)
+
+
+def index_text(description: str, common_name: str = "") -> IndexText:
+    """What the full-text engine indexes for one food: distinct terms, space-separated."""
+    texts, _ = _part_texts(description)
+    head = dict.fromkeys(_with_joined(texts[0]) if texts else [])
+    body = dict(head)
+    for text in texts[1:]:
+        body.update(dict.fromkeys(_with_joined(text)))
+    body.update(dict.fromkeys(terms(common_name)))
+    return IndexText(" ".join(head), " ".join(body))
+
+
+# --- the vocabulary file ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    version: str
+    rules: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]  # typed words -> SR28 words
+    spellings: Mapping[tuple[str, ...], tuple[str, ...]]  # replaced before the rules apply
+    uncommon: tuple[tuple[str, ...], ...]  # term sequences marking an uncommon form
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
+def parse_vocabulary(data: Mapping[str, object]) -> Vocabulary:
+    """Rules from the TOML tables of `food_words.toml`; a malformed rule is a clear error."""
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise ValueError("food words: 'version' must be a non-empty string")
+    rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    spellings: dict[tuple[str, ...], tuple[str, ...]] = {}
+    uncommon: tuple[tuple[str, ...], ...] = ()
+    for table, entries in data.items():
+        if table == "version":
+            continue
+        if not isinstance(entries, dict):
+            raise ValueError(f"food words: [{table}] must be a table")
+        if table == "uncommon":
+            listed = entries.get("words")
+            if not isinstance(listed, list) or not all(isinstance(w, str) for w in listed):
+                raise ValueError("food words: [uncommon] words must be a list of strings")
+            uncommon = tuple(tuple(terms(w)) for w in listed if terms(w))
+            continue
+        for typed, meant in entries.items():
+            key = _phrase(typed)
+            if not key or len(key) > _PHRASE_WORDS:
+                raise ValueError(f"food words: [{table}] {typed!r} must be 1-{_PHRASE_WORDS} words")
+            if (
+                not isinstance(meant, list)
+                or not meant
+                or not all(isinstance(m, str) for m in meant)
+            ):
+                raise ValueError(f"food words: [{table}] {typed!r} must list what SR28 says")
+            found = [_phrase(m) for m in meant]
+            if not all(found):
+                raise ValueError(f"food words: [{table}] {typed!r} has an empty replacement")
+            if table == "spellings":
+                spellings[key] = found[0]
+            else:
+                rules[key] = tuple(dict.fromkeys((*rules.get(key, ()), *found)))
+    return Vocabulary(version, rules, spellings, uncommon)
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The versioned spellings, synonyms and everyday words (read once, on first use)."""
+    text = resources.files("bonewise.nutrition").joinpath("food_words.toml").read_text("utf-8")
+    return parse_vocabulary(tomllib.loads(text))
+
+
+# --- what a food looks like -------------------------------------------------------------------
 
 
 class FoodShape(NamedTuple):
     head_size: int  # head words that are neither the category nor a plain qualifier
     qualifiers: int  # comma parts after the head
-    plain: bool  # a qualifier says it is the plain form: raw, fluid, plain, whole, ...
+    plain: bool  # no qualifier, or one saying it is the plain form: raw, fluid, whole, ...
     branded: bool
+    uncommon: int = 0  # uncommon-form words (vocabulary [uncommon]): human, dry, imitation ...
+
+
+def _contains(found: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(found[i : i + n]) == phrase for i in range(len(found) - n + 1))
 
 
 def food_shape(description: str, manufacturer: str = "") -> FoodShape:
-    found = parts(description)
+    texts, first = _part_texts(description)
+    found = [terms(t) for t in texts]
     head = found[0] if found else []
-    first = description.split(",")[0].strip().lower()
     category = set(terms(first)) if first in CATEGORY_HEADS else set()
-    head_size = len({t for t in head if t not in category and t not in PLAIN_WORDS})
-    plain = any(t in PLAIN_WORDS for part in found[1:] for t in part)
+    plain_terms = {term(w) for w in PLAIN_WORDS}
+    head_size = len({t for t in head if t not in category and t not in plain_terms})
+    # The plain form says so (raw, fluid, whole...) or has no qualifier at all ("Nuts, almonds").
+    plain = len(found) == 1 or any(t in plain_terms for part in found[1:] for t in part)
+    everything = terms(description)
+    uncommon = sum(1 for phrase in vocabulary().uncommon if _contains(everything, phrase))
     return FoodShape(
         head_size=head_size,
         qualifiers=max(len(found) - 1, 0),
         plain=plain,
         branded=bool(manufacturer) or bool(_CAPS.search(description)),
+        uncommon=uncommon,
     )
+
+
+def specialised(*, food_group_code: str, shape: FoodShape) -> bool:
+    """Baby, fast, restaurant or branded food: listed after every everyday food a query finds."""
+    return food_group_code in SPECIALISED_GROUPS or shape.branded
+
+
+def static_key(
+    *, ndb_no: str, description: str, food_group_code: str, survey: bool, shape: FoodShape
+) -> tuple[int | bool | str, ...]:
+    """Where a food stands among the foods a query finds, smaller first. In order: everyday
+    food (not baby/fast/restaurant food, not a brand: `specialised`); fewer words in its head
+    besides the category; fewer uncommon-form words; a plain form (raw, fluid, whole...); in
+    USDA's survey of what people eat (FNDDS); fewer qualifiers; a shorter description."""
+    return (
+        specialised(food_group_code=food_group_code, shape=shape),
+        shape.head_size,
+        shape.uncommon,
+        not shape.plain,
+        not survey,
+        shape.qualifiers,
+        len(description),
+        ndb_no,
+    )
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def _respelt(typed: list[str], vocab: Vocabulary) -> list[str]:
+    """The words typed with other spellings replaced by SR28's ("soya" -> "soy"), longest
+    phrase first ("bok choy" -> "pak choi")."""
+    found: list[str] = []
+    i = 0
+    while i < len(typed):
+        for size in range(min(_PHRASE_WORDS, len(typed) - i), 0, -1):
+            replacement = vocab.spellings.get(tuple(typed[i : i + size]))
+            if replacement is not None:
+                found.extend(replacement)
+                i += size
+                break
+        else:
+            found.append(typed[i])
+            i += 1
+    return found
+
+
+class Term(NamedTuple):
+    text: str
+    prefix: bool = False  # also matches longer terms (the last word, while typing)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One thing typed: matched when every term of any one alternative is in the food."""
+
+    typed: tuple[str, ...]  # the words typed
+    alternatives: tuple[tuple[Term, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    terms: tuple[str, ...]
-    prefix: str | None  # the last word typed, also matched as a prefix
-    text: str = ""  # as typed, lower-case, spaces collapsed: an exact description wins
+    slots: tuple[Slot, ...]
+    text: str = ""  # as typed, spaces collapsed: a food with exactly that description wins
 
     @classmethod
-    def parse(cls, text: str) -> Query:
-        raw = words(text)
-        found = tuple(dict.fromkeys(singular(w) for w in raw))
-        prefix = raw[-1] if raw and not text.endswith(" ") else None
-        return cls(found, prefix, " ".join(text.lower().split()))
+    def parse(cls, text: str, vocab: Vocabulary | None = None) -> Query:
+        vocab = vocab or vocabulary()
+        raw = _respelt(words(text)[:32], vocab)  # bounded: nobody types more for one food
+        typing = bool(raw) and not text.endswith((" ", ","))
+        slots: list[Slot] = []
+        i = 0
+        while i < len(raw):
+            for size in range(min(_PHRASE_WORDS, len(raw) - i), 0, -1):
+                typed = tuple(raw[i : i + size])
+                meant = vocab.rules.get(typed)
+                if meant is not None or size == 1:
+                    break
+            is_last = i + len(typed) == len(raw)
+            as_typed = tuple(Term(term(w)) for w in typed if w not in FILLER_WORDS or meant)
+            if typing and is_last and len(typed[-1]) >= MIN_PREFIX and as_typed:
+                as_typed = (*as_typed[:-1], Term(as_typed[-1].text, prefix=True))
+            alternatives = [as_typed] if as_typed else []
+            for replacement in meant or ():
+                alternatives.append(tuple(Term(term(w)) for w in replacement))
+            if alternatives:
+                slots.append(Slot(typed, tuple(dict.fromkeys(alternatives))))
+            i += len(typed)
+        return cls(tuple(slots), " ".join(text.split()))
 
     @property
     def empty(self) -> bool:
-        return not self.terms
+        return not self.slots
 
-    def prefix_for(self, term: str) -> str | None:
-        """The prefix this query term also matches, if it is the last word typed."""
-        if (
-            self.prefix is not None
-            and len(self.prefix) >= MIN_PREFIX
-            and singular(self.prefix) == term
-        ):
-            return self.prefix
+    @property
+    def has_prefix(self) -> bool:
+        return any(t.prefix for s in self.slots for a in s.alternatives for t in a)
+
+    def exact(self) -> Query:
+        """The same query with whole words only."""
+        return replace(
+            self,
+            slots=tuple(
+                replace(
+                    s,
+                    alternatives=tuple(tuple(Term(t.text) for t in a) for a in s.alternatives),
+                )
+                for s in self.slots
+            ),
+        )
+
+    def all_terms(self) -> tuple[Term, ...]:
+        """Every term of every alternative, once."""
+        return tuple(dict.fromkeys(t for s in self.slots for a in s.alternatives for t in a))
+
+    def words_to_check(self) -> tuple[str, ...]:
+        """Terms typed (not from rules) that a typo could explain."""
+        return tuple(
+            dict.fromkeys(
+                t.text
+                for s in self.slots
+                for t in s.alternatives[0]
+                if len(t.text) >= MIN_TYPO_LENGTH
+            )
+        )
+
+    def with_corrections(self, corrections: Mapping[str, Iterable[str]]) -> Query:
+        """The query where each misspelt term may also be one of its corrections."""
+        slots = []
+        for slot in self.slots:
+            added: list[tuple[Term, ...]] = []
+            for alternative in slot.alternatives:
+                for position, t in enumerate(alternative):
+                    for fixed in corrections.get(t.text, ()):
+                        added.append(
+                            (
+                                *alternative[:position],
+                                Term(fixed, t.prefix),
+                                *alternative[position + 1 :],
+                            )
+                        )
+            slots.append(
+                replace(slot, alternatives=tuple(dict.fromkeys((*slot.alternatives, *added))))
+            )
+        return replace(self, slots=tuple(slots))
+
+
+Alternatives = tuple[tuple[Term, ...], ...]
+
+
+def _has(alternative: tuple[Term, ...], found: set[str], tokens: list[str]) -> bool:
+    return all(
+        t.text in found or (t.prefix and any(w.startswith(t.text) for w in tokens))
+        for t in alternative
+    )
+
+
+def _slot_in(alternatives: Alternatives, found: set[str], tokens: list[str]) -> bool:
+    return any(_has(a, found, tokens) for a in alternatives)
+
+
+class Placement(NamedTuple):
+    """Where a food found by a query stands, smaller first (its rank decides ties)."""
+
+    specialised: bool  # baby, fast, restaurant or branded food
+    prefix_only: bool  # the last word matched only as a prefix ("milk" in "milkfish")
+    tier: int  # 0: every slot in the head; 1: some term in the head; 2: none
+
+
+def placement(
+    query: Query, head: str, body: str, *, specialised: bool, exact: Query | None = None
+) -> Placement | None:
+    """How a food with these indexed terms matches the query (`exact`: `query.exact()`, when
+    the caller has it), or None if it does not."""
+    body_tokens = body.split()
+    body_set = set(body_tokens)
+    head_tokens = head.split()
+    head_set = set(head_tokens)
+    exact = exact or query.exact()
+    whole = all(_slot_in(s.alternatives, body_set, body_tokens) for s in exact.slots)
+    use = exact if whole else query
+    if not whole and not all(_slot_in(s.alternatives, body_set, body_tokens) for s in use.slots):
         return None
+    in_head = [_slot_in(s.alternatives, head_set, head_tokens) for s in use.slots]
+    some = any(_has((t,), head_set, head_tokens) for t in use.all_terms())
+    tier = 0 if all(in_head) else 1 if some else 2
+    return Placement(specialised, not whole, tier)
 
 
-class Match(NamedTuple):
-    """How one food matched a query: numbers only, from the search index."""
-
-    ndb_no: str
-    description: str
-    food_group_code: str
-    survey: bool
-    shape: FoodShape
-    term_parts: tuple[int, ...]  # per query term: first part it matched in
-    exact: int  # query terms that matched a whole word (not only as a prefix)
+# --- engine syntax ----------------------------------------------------------------------------
 
 
-def sort_key(match: Match) -> tuple[int | bool | str, ...]:
-    """Smaller is better. In order: more query words in the head; fewer other words in the
-    head; not baby/fast/restaurant food; not a brand; whole-word matches; foods in USDA's
-    survey of what people eat (FNDDS); the plain form; fewer qualifiers; query words found
-    early; shorter descriptions."""
-    in_head = sum(1 for p in match.term_parts if p == 0)
+def _fts5_term(t: Term) -> str:
+    return f'"{t.text}"' + ("*" if t.prefix else "")
+
+
+def _fts5_slot(alternatives: Alternatives) -> str:
     return (
-        -in_head,
-        max(match.shape.head_size - in_head, 0),
-        match.food_group_code in SPECIALISED_GROUPS,
-        match.shape.branded,
-        -match.exact,
-        not match.survey,
-        not match.shape.plain,
-        match.shape.qualifiers,
-        max(match.term_parts),
-        len(match.description),
-        match.ndb_no,
+        "("
+        + " OR ".join("(" + " AND ".join(_fts5_term(t) for t in a) + ")" for a in alternatives)
+        + ")"
     )
 
 
-def rank(matches: Iterable[Match], *, limit: int, query: Query | None = None) -> list[Match]:
-    """The best `limit` matches; a food whose description is exactly what was typed first."""
-    if query is None or not query.text:
-        return heapq.nsmallest(limit, matches, key=sort_key)
-    typed = query.text
-    return heapq.nsmallest(
-        limit, matches, key=lambda m: (m.description.lower() != typed, *sort_key(m))
+def fts5_matches(query: Query) -> dict[str, str]:
+    """SQLite FTS5 MATCH expressions over columns `head` and `body` (which has every term),
+    by kind of pass, for foods with every slot: "all": every whole word typed, all in the
+    head; "some": not all, but some term in the head; "none": no term in the head;
+    "prefix": found only with the last word as a prefix; "": anywhere, with the prefix.
+    "all", "some", "none" and "prefix" never overlap."""
+    exact = query.exact()
+    whole = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in exact.slots) + ")"
+    typed = "(" + " AND ".join(_fts5_slot(s.alternatives) for s in query.slots) + ")"
+    all_in_head = "head : " + whole
+    some_in_head = "head : (" + " OR ".join(_fts5_term(t) for t in exact.all_terms()) + ")"
+    return {
+        "all": all_in_head,
+        "some": f"({whole} AND {some_in_head}) NOT {all_in_head}",
+        "none": f"{whole} NOT {some_in_head}",
+        "prefix": f"{typed} NOT {whole}" if query.has_prefix else whole,
+        "": typed,
+    }
+
+
+def fts5_match(query: Query, *, head: str = "") -> str:
+    """One of `fts5_matches` (the query's whole words for "all", "some" and "none")."""
+    return fts5_matches(query)[head]
+
+
+def _tsquery_slot(alternatives: Alternatives) -> str:
+    return (
+        "("
+        + " | ".join(
+            "(" + " & ".join(t.text + (":*" if t.prefix else "") for t in a) + ")"
+            for a in alternatives
+        )
+        + ")"
     )
 
 
-def match_description(
-    query: Query,
-    *,
-    ndb_no: str,
-    description: str,
-    food_group_code: str = "",
-    survey: bool = False,
-    manufacturer: str = "",
-    common_name: str = "",
-) -> Match | None:
-    """The Match of one food computed from its text (the store computes it from its index)."""
-    entries = index_entries(description, common_name)
-    found: list[int] = []
-    exact = 0
-    for term in query.terms:
-        prefix = query.prefix_for(term)
-        hits = [p for t, p in entries.items() if t == term or (prefix and t.startswith(prefix))]
-        if not hits:
-            return None
-        found.append(min(hits))
-        exact += term in entries
-    return Match(
-        ndb_no=ndb_no,
-        description=description,
-        food_group_code=food_group_code,
-        survey=survey,
-        shape=food_shape(description, manufacturer),
-        term_parts=tuple(found),
-        exact=exact,
+def tsquery(query: Query, *, any_term: bool = False) -> str:
+    """A PostgreSQL to_tsquery text: every slot (or, with any_term, at least one term)."""
+    if any_term:
+        return " | ".join(t.text + (":*" if t.prefix else "") for t in query.all_terms())
+    return " & ".join(_tsquery_slot(s.alternatives) for s in query.slots)
+
+
+# --- typos ------------------------------------------------------------------------------------
+
+
+def deletions(word: str) -> set[str]:
+    """The word with one letter removed, each way (the typo index: two words one edit apart
+    share one of these, or one is in the other's set)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when b is a with one letter changed, added, removed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def corrections(word: str, candidates: Iterable[tuple[str, int]]) -> list[str]:
+    """Known terms one edit from `word`, the ones in most foods first (at most a few)."""
+    near = sorted(
+        (
+            (-foods, t)
+            for t, foods in candidates
+            if len(t) >= MIN_TYPO_LENGTH - 1 and one_edit_apart(word, t)
+        ),
     )
+    return [t for _, t in near[:MAX_CORRECTIONS]]

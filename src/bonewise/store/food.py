@@ -1,10 +1,12 @@
 """Food database, diary and supplements in the store: tables and repositories.
 
 Tables: `foods` (USDA SR28, per-100 g values of the kept nutrients, NULL = unknown),
-`food_measures` (SR28 household measures), `food_terms` and `food_vocabulary` (the search
-index: one row per singularised word and food, and how many foods have each word; plain
-B-tree lookups that work the same on SQLite and PostgreSQL), `diary_entries` (foods eaten, with the nutrient values they were
-logged with) and `supplements` (supplement doses taken, with their elemental amounts).
+`food_measures` (SR28 household measures), the search index built at import (`food_search`:
+each food's terms in the order a search lists foods, under the engine's full-text index,
+SQLite FTS5 or PostgreSQL tsvector; `food_vocabulary`: every term and how many foods have it;
+`food_term_variants` on SQLite, pg_trgm on PostgreSQL: words one letter off), `diary_entries`
+(foods eaten, with the nutrient values they were logged with) and `supplements` (supplement
+doses taken, with their elemental amounts).
 
 The repositories never commit (the unit of work does). The service API the CLI and the web
 pages call (import SR28, search, her diary, totals, suggestions, cautions) is
@@ -13,10 +15,12 @@ pages call (import SR28, search, her diary, totals, suggestions, cautions) is
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,11 +35,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     bindparam,
     delete,
     func,
     insert,
-    or_,
     select,
     text,
     union_all,
@@ -52,11 +56,12 @@ from bonewise.nutrition.models import (
     check_grams,
     scale,
 )
+from bonewise.nutrition.portions import portions_in_order
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.nutrition.totals import Intake
 from bonewise.store.base import Base, utcnow
 
-# Search terms compare byte-wise on PostgreSQL too, so a prefix is a plain range.
+# Search terms compare byte-wise on PostgreSQL too (C collation), as they do on SQLite.
 TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 
@@ -99,22 +104,41 @@ class FoodMeasureRow(Base):
     grams: Mapped[float] = mapped_column(Float)
 
 
-class FoodTermRow(Base):
-    __tablename__ = "food_terms"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+class FoodSearchRow(Base):
+    """One row per food in the order a search lists them (`rank`, from
+    `bonewise.nutrition.search.static_key`), with the terms the full-text engine indexes:
+    SQLite's FTS5 table `food_fts` (external content) and PostgreSQL's GIN tsvector indexes
+    are built over `head` and `body` (migration 0005_food_search)."""
 
-    term: Mapped[str] = mapped_column(TermString, primary_key=True)
-    ndb_no: Mapped[str] = mapped_column(String(5), ForeignKey("foods.ndb_no"), primary_key=True)
-    part: Mapped[int] = mapped_column(SmallInteger)
+    __tablename__ = "food_search"
+
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ndb_no: Mapped[str] = mapped_column(String(5), ForeignKey("foods.ndb_no"), unique=True)
+    head: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    # The food's SR28 measures as JSON [[seq, amount, description, grams], ...], the default
+    # portion (bonewise.nutrition.portions) first: a search reads them with the food.
+    measures: Mapped[str] = mapped_column(Text)
 
 
 class FoodVocabularyRow(Base):
-    """How many foods each search term is found in: a search starts from its rarest word."""
+    """Every search term and how many foods have it: typo corrections prefer common terms.
+    On PostgreSQL a pg_trgm index finds the terms near a misspelt word."""
 
     __tablename__ = "food_vocabulary"
 
     term: Mapped[str] = mapped_column(TermString, primary_key=True)
     foods: Mapped[int] = mapped_column(Integer)
+
+
+class FoodTermVariantRow(Base):
+    """SQLite's typo index (PostgreSQL uses pg_trgm): each term with one letter removed."""
+
+    __tablename__ = "food_term_variants"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    variant: Mapped[str] = mapped_column(TermString, primary_key=True)
+    term: Mapped[str] = mapped_column(TermString, primary_key=True)
 
 
 class DiaryEntryRow(Base):
@@ -173,7 +197,11 @@ class FoodHit:
     calcium_mg_per_100g: float | None
     vitamin_d_iu_per_100g: float | None
     vitamin_k_ug_per_100g: float | None
-    measures: tuple[Measure, ...] = ()
+    measures: tuple[Measure, ...] = ()  # the default portion first (nutrition.portions)
+
+    @property
+    def default_measure(self) -> Measure | None:
+        return self.measures[0] if self.measures else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +212,9 @@ class FoodHit:
             "vitamin_d_iu_per_100g": self.vitamin_d_iu_per_100g,
             "vitamin_k_ug_per_100g": self.vitamin_k_ug_per_100g,
             "measures": [measure_json(m) for m in self.measures],
+            "default_measure_seq": None
+            if self.default_measure is None
+            else self.default_measure.seq,
         }
 
 
@@ -201,10 +232,13 @@ def measure_json(m: Measure) -> dict[str, Any]:
 ProgressCallback = Callable[[int], None]
 CONCURRENT_IMPORT_WAIT_S = 120.0
 _BATCH = 500
+# Longer text is cut: no food description in SR28 is longer than 200 characters.
+_MAX_QUERY_CHARS = 200
 
 
-def _food_values(food: Food, source: str, now: datetime) -> dict[str, Any]:
-    shape = ranking.food_shape(food.description, food.manufacturer)
+def _food_values(
+    food: Food, shape: ranking.FoodShape, source: str, now: datetime
+) -> dict[str, Any]:
     return {
         "head_size": shape.head_size,
         "qualifiers": shape.qualifiers,
@@ -223,83 +257,112 @@ def _food_values(food: Food, source: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _prefix_end(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
 # Core tables: the search path skips ORM row processing.
 _FOODS = FoodRow.__table__
-_TERMS = FoodTermRow.__table__
+_SEARCH = FoodSearchRow.__table__
 _VOCABULARY = FoodVocabularyRow.__table__
 _MEASURES = FoodMeasureRow.__table__
 
-
-def _term_matches(column: Any) -> Any:
-    """A term equal to :t, or in [:lo, :hi) for the word typed last (lo = hi = '' if none)."""
-    return or_(column == bindparam("t"), (column >= bindparam("lo")) & (column < bindparam("hi")))
-
-
-# The search statements, built once (SQLAlchemy caches their compiled form).
-_CANDIDATES = select(
-    _FOODS.c.ndb_no,
-    _FOODS.c.description,
-    _FOODS.c.food_group_code,
-    _FOODS.c.survey,
-    _FOODS.c.head_size,
-    _FOODS.c.qualifiers,
-    _FOODS.c.plain,
-    _FOODS.c.branded,
-    _TERMS.c.part,
-    _TERMS.c.term,
-    _FOODS.c.food_group,
-    _FOODS.c.calcium_mg,
-    _FOODS.c.vitamin_d_iu,
-    _FOODS.c.vitamin_k_ug,
-).join(
-    _TERMS,
-    (_TERMS.c.ndb_no == _FOODS.c.ndb_no)
-    & _term_matches(_TERMS.c.term)
-    & (_TERMS.c.part <= bindparam("max_part")),
+# SQLite: known terms equal to the word or to it less one letter, and terms that are the word
+# (or it less one letter) once they lose a letter; then checked to be one edit apart.
+_NEAR_TERMS_SQLITE = text(
+    "SELECT term, foods FROM food_vocabulary WHERE term IN (SELECT value FROM json_each(:keys)) "
+    "UNION SELECT v.term, v.foods FROM food_term_variants t "
+    "JOIN food_vocabulary v ON v.term = t.term "
+    "WHERE t.variant IN (SELECT value FROM json_each(:keys))"
 )
-_NARROW = select(_TERMS.c.ndb_no, _TERMS.c.part, _TERMS.c.term).where(
-    _term_matches(_TERMS.c.term),
-    _TERMS.c.ndb_no.in_(bindparam("candidates", expanding=True)),
+# PostgreSQL: pg_trgm similarity over the vocabulary (GIN trigram index), threshold set per
+# transaction low enough for a short word with one typo.
+_TRIGRAM_THRESHOLD = text("SELECT set_config('pg_trgm.similarity_threshold', '0.1', true)")
+_NEAR_TERMS_POSTGRES = text(
+    "SELECT term, foods FROM food_vocabulary "
+    "WHERE term = ANY(:words) OR term OPERATOR(public.%) ANY(:words)"
 )
-_FREQUENCY = select(_VOCABULARY.c.term, _VOCABULARY.c.foods).where(
-    or_(
-        _VOCABULARY.c.term.in_(bindparam("terms", expanding=True)),
-        (_VOCABULARY.c.term >= bindparam("lo")) & (_VOCABULARY.c.term < bindparam("hi")),
+# Specialised foods (baby, fast, restaurant, branded: `ranking.specialised`) are ranked from
+# here on, so a search lists every everyday food it finds before them.
+SPECIALISED_RANK = 100_000
+_EVERYTHING = 2**31 - 1
+_HIT_COLUMNS = (
+    "s.rank, s.head, s.body, f.ndb_no, f.description, f.food_group, "
+    "f.calcium_mg, f.vitamin_d_iu, f.vitamin_k_ug, s.measures"
+)
+
+
+def _tsvector(column: str, name: str) -> str:
+    return (
+        f"to_tsvector('simple'::regconfig, s.{column}) @@ to_tsquery('simple'::regconfig, :{name})"
     )
+
+
+_FTS5_BRANCH = (
+    "SELECT * FROM (SELECT {n} AS pass, " + _HIT_COLUMNS + " FROM food_fts "
+    "JOIN food_search s ON s.rank = food_fts.rowid JOIN foods f ON f.ndb_no = s.ndb_no "
+    "WHERE food_fts MATCH :match{n} AND food_fts.rowid >= :low{n} AND food_fts.rowid < :high{n} "
+    "ORDER BY food_fts.rowid LIMIT :limit{n})"
 )
-_SHOWN_MEASURES = (
-    select(
-        _MEASURES.c.ndb_no,
-        _MEASURES.c.seq,
-        _MEASURES.c.amount,
-        _MEASURES.c.description,
-        _MEASURES.c.grams,
+_TSQUERY_WHERE = {
+    "all": _tsvector("head", "every{n}"),
+    "some": (
+        f"{_tsvector('body', 'every{n}')} AND {_tsvector('head', 'any{n}')} "
+        f"AND NOT {_tsvector('head', 'every{n}')}"
+    ),
+    "none": f"{_tsvector('body', 'every{n}')} AND NOT {_tsvector('head', 'any{n}')}",
+    # {whole}: the query with whole words only.
+    "prefix": f"{_tsvector('body', 'every{n}')} AND NOT {_tsvector('body', 'whole{n}')}",
+    "": _tsvector("body", "every{n}"),
+}
+
+
+@lru_cache(maxsize=256)
+def _compiled(statement: Any, dialect: Any) -> str:
+    """The statement's SQL in the driver's own parameter style (sqlite3 takes :name)."""
+    if dialect.name == "sqlite":
+        return str(statement.text)
+    return str(statement.compile(dialect=dialect))
+
+
+@cache
+def _search_statement(dialect: str, kinds: tuple[str, ...], typed: bool) -> Any:
+    """One statement for several passes over the full-text index (`kinds`, see
+    `ranking.fts5_match`), each its first foods in rank order, tagged with its number; with
+    `typed`, first the food whose description is exactly what was typed (pass -1)."""
+    join = "JOIN foods f ON f.ndb_no = s.ndb_no"
+    branches = (
+        [
+            f"SELECT -1 AS pass, {_HIT_COLUMNS} FROM food_search s {join} WHERE f.description = :typed"
+        ]
+        if typed
+        else []
     )
-    .where(_MEASURES.c.ndb_no.in_(bindparam("shown", expanding=True)))
-    .order_by(_MEASURES.c.ndb_no, _MEASURES.c.seq)
-)
+    for n, kind in enumerate(kinds):
+        if dialect == "sqlite":
+            branches.append(_FTS5_BRANCH.format(n=n))
+        else:
+            where = _TSQUERY_WHERE[kind].replace("{n}", str(n))
+            branches.append(
+                f"SELECT * FROM (SELECT {n} AS pass, {_HIT_COLUMNS} FROM food_search s {join} "
+                f"WHERE {where} AND s.rank >= :low{n} AND s.rank < :high{n} "
+                f"ORDER BY s.rank LIMIT :limit{n}) AS p{n}"
+            )
+    return text(" UNION ALL ".join(branches))
 
 
-def _term_params(query: ranking.Query, term: str) -> dict[str, str]:
-    prefix = query.prefix_for(term)
-    if prefix is None:
-        return {"t": term, "lo": "", "hi": ""}
-    return {"t": term, "lo": prefix, "hi": _prefix_end(prefix)}
-
-
-def _merge(hits: dict[str, tuple[int, bool]], term: str, part: int, exact: bool) -> None:
-    """Keep, per query word, the earliest part it matched in and whether any match was whole."""
-    seen_part, seen_exact = hits.get(term, (part, exact))
-    hits[term] = (min(seen_part, part), seen_exact or exact)
+@lru_cache(maxsize=4096)
+def _measures(stored: str) -> tuple[Measure, ...]:
+    """A food's measures from the JSON kept in `food_search` (parsed once per process)."""
+    return tuple(Measure(*m) for m in json.loads(stored))
 
 
 class FoodRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._dialect_name: str | None = None
+
+    @property
+    def _dialect(self) -> str:
+        if self._dialect_name is None:
+            self._dialect_name = self.session.get_bind().dialect.name
+        return self._dialect_name
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(FoodRow)) or 0
@@ -307,18 +370,19 @@ class FoodRepository:
     def save_all(
         self, foods: Iterable[Food], *, source: str, on_progress: ProgressCallback | None = None
     ) -> int:
-        """Insert or update every food, replacing measures and search terms. Idempotent."""
+        """Insert or update every food, replacing measures and the search index. Idempotent."""
         existing = set(self.session.scalars(select(FoodRow.ndb_no)))
-        self.session.execute(delete(FoodTermRow))
-        self.session.execute(delete(FoodVocabularyRow))
-        vocabulary: Counter[str] = Counter()
+        self.session.execute(delete(FoodSearchRow))
         self.session.execute(delete(FoodMeasureRow))
         now = utcnow()
         saved = 0
         batch: list[Food] = []
 
         def flush() -> None:
-            values = [_food_values(f, source, now) for f in batch]
+            values = [
+                _food_values(f, ranking.food_shape(f.description, f.manufacturer), source, now)
+                for f in batch
+            ]
             new = [v for v in values if v["ndb_no"] not in existing]
             old = [v for v in values if v["ndb_no"] in existing]
             if new:
@@ -338,18 +402,6 @@ class FoodRepository:
             ]
             if measures:
                 self.session.execute(insert(FoodMeasureRow), measures)
-            entries = [
-                (f.ndb_no, term, part)
-                for f in batch
-                for term, part in ranking.index_entries(f.description, f.common_name).items()
-                if len(term) <= 64
-            ]
-            if entries:
-                self.session.execute(
-                    insert(FoodTermRow),
-                    [{"term": t, "ndb_no": n, "part": p} for n, t, p in entries],
-                )
-                vocabulary.update(t for _, t, _ in entries)
             if on_progress is not None:
                 on_progress(len(batch))
 
@@ -361,14 +413,76 @@ class FoodRepository:
                 batch = []
         if batch:
             flush()
-        self.session.execute(
-            insert(FoodVocabularyRow), [{"term": t, "foods": n} for t, n in vocabulary.items()]
-        )
+        self.rebuild_search_index()
         self.session.flush()
-        if self.session.get_bind().dialect.name == "sqlite":
-            # Planner statistics, so a search starts from its rarest word.
+        if self._dialect == "sqlite":
+            # Planner statistics for the joins around the full-text match.
             self.session.execute(text("ANALYZE"))
         return saved
+
+    def rebuild_search_index(self) -> None:
+        """Rebuild the search index from the foods table: the search rows in rank order, the
+        vocabulary, the typo index and the engine's full-text index."""
+        sqlite = self._dialect == "sqlite"
+        self.session.execute(delete(FoodSearchRow))
+        self.session.execute(delete(FoodVocabularyRow))
+        if sqlite:
+            self.session.execute(delete(FoodTermVariantRow))
+        f = _FOODS.c
+        m = _MEASURES.c
+        measures: dict[str, list[Measure]] = {}
+        for ndb_no, seq, amount, measure, grams in self.session.execute(
+            select(m.ndb_no, m.seq, m.amount, m.description, m.grams).order_by(m.ndb_no, m.seq)
+        ):
+            measures.setdefault(ndb_no, []).append(Measure(seq, amount, measure, grams))
+        indexed = []
+        portions: dict[str, str] = {}
+        for ndb_no, description, common_name, manufacturer, group, survey in self.session.execute(
+            select(
+                f.ndb_no, f.description, f.common_name, f.manufacturer, f.food_group_code, f.survey
+            )
+        ):
+            ordered = portions_in_order(description, group, measures.get(ndb_no, ()))
+            portions[ndb_no] = json.dumps(
+                [[x.seq, x.amount, x.description, x.grams] for x in ordered], separators=(",", ":")
+            )
+            shape = ranking.food_shape(description, manufacturer)
+            key = ranking.static_key(
+                ndb_no=ndb_no,
+                description=description,
+                food_group_code=group,
+                survey=survey,
+                shape=shape,
+            )
+            indexed.append((key, ndb_no, ranking.index_text(description, common_name)))
+        indexed.sort(key=lambda entry: entry[0])
+        rows = [
+            {
+                "rank": rank + (SPECIALISED_RANK if key[0] else 0),
+                "ndb_no": ndb_no,
+                "head": found.head,
+                "body": found.body,
+                "measures": portions[ndb_no],
+            }
+            for rank, (key, ndb_no, found) in enumerate(indexed, 1)
+        ]
+        for start in range(0, len(rows), _BATCH):
+            self.session.execute(insert(FoodSearchRow), rows[start : start + _BATCH])
+        vocabulary = Counter(t for row in rows for t in row["body"].split() if len(t) <= 64)
+        if vocabulary:
+            self.session.execute(
+                insert(FoodVocabularyRow), [{"term": t, "foods": n} for t, n in vocabulary.items()]
+            )
+        if sqlite:
+            variants = [
+                {"variant": v, "term": t}
+                for t in vocabulary
+                if len(t) >= ranking.MIN_TYPO_LENGTH - 1
+                for v in ranking.deletions(t)
+            ]
+            for start in range(0, len(variants), 5000):
+                self.session.execute(insert(FoodTermVariantRow), variants[start : start + 5000])
+            self.session.execute(text("INSERT INTO food_fts(food_fts) VALUES ('rebuild')"))
 
     def get(self, ndb_no: str) -> Food | None:
         row = self.session.get(FoodRow, ndb_no)
@@ -403,110 +517,124 @@ class FoodRepository:
     def source_of(self, ndb_no: str) -> str:
         return self.session.scalar(select(FoodRow.source).where(FoodRow.ndb_no == ndb_no)) or ""
 
-    def _ranked(
-        self,
-        query: ranking.Query,
-        order: list[str],
-        rows: dict[str, Any],
-        *,
-        head_only: bool,
-        limit: int,
-    ) -> list[ranking.Match]:
-        """Rank the foods that have every query word (rarest first in `order`), filling `rows`
-        with each candidate's stored columns; `head_only` keeps foods with the rarest word in
-        their head."""
-        rarest = order[0]
-        found: dict[str, dict[str, tuple[int, bool]]] = {}
-        params = {**_term_params(query, rarest), "max_part": 0 if head_only else 32767}
-        for row in self.session.execute(_CANDIDATES, params).all():
-            rows[row[0]] = row
-            _merge(found.setdefault(row[0], {}), rarest, row[8], row[9] == rarest)
-        # Narrowed by each other word: the first part it is in and whether it is whole.
-        for term in order[1:]:
-            if not found:
-                break
-            narrowed: dict[str, dict[str, tuple[int, bool]]] = {}
-            for ndb_no, part, word in self.session.execute(
-                _NARROW, {**_term_params(query, term), "candidates": list(found)}
-            ).all():
-                hits = narrowed.setdefault(ndb_no, dict(found[ndb_no]))
-                _merge(hits, term, part, word == term)
-            found = narrowed
-        return ranking.rank(
-            (
-                ranking.Match(
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    ranking.FoodShape(r[4], r[5], r[6], r[7]),
-                    tuple(found[r[0]][t][0] for t in query.terms),
-                    sum(found[r[0]][t][1] for t in query.terms),
-                )
-                for r in (rows[n] for n in found)
-            ),
-            limit=limit,
-            query=query,
-        )
-
     def search(self, text: str, *, limit: int = 20) -> list[FoodHit]:
-        """Foods containing every word typed (any order, plurals folded), best match first."""
-        query = ranking.Query.parse(text)
+        """Foods with every word typed (any order, plurals and spellings folded, synonyms and
+        everyday words understood), the plain common food first; with no match, words one
+        letter off are tried. Each hit's measures start with its default portion."""
+        query = ranking.Query.parse(text[:_MAX_QUERY_CHARS])
         if query.empty:
             return []
-        # 1. With several words, start from the rarest; a word no food has ends the search.
-        order = list(query.terms)
-        if len(order) > 1:
-            prefix = next((p for p in map(query.prefix_for, order) if p is not None), None)
-            counts = self.session.execute(
-                _FREQUENCY,
-                {
-                    "terms": order,
-                    "lo": prefix or "",
-                    "hi": _prefix_end(prefix) if prefix else "",
-                },
-            ).all()
-            frequency = {
-                term: sum(
-                    n
-                    for t, n in counts
-                    if t == term or t.startswith(query.prefix_for(term) or "\x00")
-                )
-                for term in order
-            }
-            if not all(frequency.values()):
-                return []
-            order.sort(key=lambda t: frequency[t])
-        # 2. Foods with the rarest word, narrowed by each other word, ranked. For one word,
-        # the sort key puts every food with the word in its head first: when there are
-        # enough of those, they are the answer and the rest need not be read.
-        rows: dict[str, Any] = {}
-        best: list[ranking.Match] = []
-        if len(order) == 1:
-            best = self._ranked(query, order, rows, head_only=True, limit=limit)
-        if len(best) < limit:
-            rows = {}
-            best = self._ranked(query, order, rows, head_only=False, limit=limit)
-        if not best:
+        rows = self._matches(query, limit)
+        if not rows:
+            corrected = self._corrected(query)
+            if corrected is not None:
+                rows = self._matches(corrected, limit)
+        if not rows:
             return []
-        # 3. The household measures of the foods shown.
-        measures: dict[str, list[Measure]] = {}
-        for ndb_no, seq, amount, description, grams in self.session.execute(
-            _SHOWN_MEASURES, {"shown": [b.ndb_no for b in best]}
-        ).all():
-            measures.setdefault(ndb_no, []).append(Measure(seq, amount, description, grams))
         return [
             FoodHit(
-                ndb_no=b.ndb_no,
-                description=b.description,
-                food_group=rows[b.ndb_no][10],
-                calcium_mg_per_100g=rows[b.ndb_no][11],
-                vitamin_d_iu_per_100g=rows[b.ndb_no][12],
-                vitamin_k_ug_per_100g=rows[b.ndb_no][13],
-                measures=tuple(measures.get(b.ndb_no, ())),
+                ndb_no=r[4],
+                description=r[5],
+                food_group=r[6],
+                calcium_mg_per_100g=r[7],
+                vitamin_d_iu_per_100g=r[8],
+                vitamin_k_ug_per_100g=r[9],
+                measures=_measures(r[10]),
             )
-            for b in best
+            for r in rows
         ]
+
+    def _passes(
+        self, passes: list[tuple[ranking.Query, str, int, int, int]], typed: str | None = None
+    ) -> Any:
+        """Run passes (query, kind, low rank, high rank, limit) in one statement: a result
+        whose rows are tagged with their pass number (-1: the typed description), each pass
+        in rank order."""
+        kinds = tuple(kind for _, kind, _, _, _ in passes)
+        params: dict[str, Any] = {} if typed is None else {"typed": typed}
+        sqlite = self._dialect == "sqlite"
+        matches: dict[ranking.Query, dict[str, str]] = {}
+        for n, (query, kind, low, high, limit) in enumerate(passes):
+            params.update({f"low{n}": low, f"high{n}": high, f"limit{n}": limit})
+            if sqlite:
+                if query not in matches:
+                    matches[query] = ranking.fts5_matches(query)
+                params[f"match{n}"] = matches[query][kind]
+            else:
+                params[f"every{n}"] = ranking.tsquery(query)
+                params[f"any{n}"] = ranking.tsquery(query, any_term=True)
+                params[f"whole{n}"] = ranking.tsquery(query.exact())
+        statement = _search_statement(self._dialect, kinds, typed is not None)
+        # The hot path: the statement compiled once per engine and run on the DBAPI cursor,
+        # in this session's transaction (every column is a plain int, str or float).
+        connection = self.session.connection()
+        sql = _compiled(statement, connection.dialect)
+        cursor = connection.connection.cursor()
+        cursor.execute(sql, params)
+        return cursor
+
+    def _matches(self, query: ranking.Query, limit: int) -> list[Any]:
+        """The best `limit` foods from one statement whose passes come in order of merit: a
+        food described exactly as typed; everyday foods with every whole word typed (all of
+        them in the head, then some term in the head, then none); everyday foods found only
+        by the last word's prefix; specialised foods. Each pass is in rank order; the last
+        two are ordered here by `ranking.placement`. On SQLite the rows are read as the
+        engine makes them, pass after pass, and reading stops once enough are found: later
+        passes never run."""
+        exact = query.exact()
+        kinds = ("all", "some", "none") if len(exact.all_terms()) > 1 else ("all", "none")
+        passes = [(exact, kind, 0, SPECIALISED_RANK, limit) for kind in kinds]
+        if query.has_prefix:
+            passes.append((query, "prefix", 0, SPECIALISED_RANK, limit))
+        specialised = len(passes)
+        passes.append((query, "", SPECIALISED_RANK, _EVERYTHING, limit))
+        found: dict[int, Any] = {}
+        placed: list[tuple[ranking.Placement, int, Any]] = []
+        result = self._passes(passes, typed=query.text)
+        rows: Iterable[Any] = result
+        if self._dialect != "sqlite":  # PostgreSQL sends every row: put them in pass order
+            rows = sorted(result, key=lambda r: (r[0], r[1]))
+        for row in rows:
+            if row[1] in found:
+                continue
+            if row[0] < len(kinds):
+                found[row[1]] = row
+                if len(found) >= limit:
+                    break
+                continue
+            if row[0] == specialised and len(found) + len(placed) >= limit:
+                break  # every everyday food comes before the specialised ones
+            where = ranking.placement(
+                query, row[2], row[3], specialised=row[1] >= SPECIALISED_RANK, exact=exact
+            )
+            if where is not None:
+                placed.append((where, row[1], row))
+        result.close()
+        placed.sort(key=lambda entry: entry[:2])
+        return [*found.values(), *(row for _, _, row in placed)][:limit]
+
+    def _corrected(self, query: ranking.Query) -> ranking.Query | None:
+        """The query with each word no food has also read as the known words one edit away
+        (most common first), or None when there is nothing to correct. One look-up for all
+        the words: the known terms equal or near to any of them."""
+        checked = query.words_to_check()
+        if not checked:
+            return None
+        if self._dialect == "sqlite":
+            keys = {key for word in checked for key in (word, *ranking.deletions(word))}
+            near = self.session.execute(
+                _NEAR_TERMS_SQLITE, {"keys": json.dumps(sorted(keys))}
+            ).all()
+        else:
+            self.session.execute(_TRIGRAM_THRESHOLD)
+            near = self.session.execute(_NEAR_TERMS_POSTGRES, {"words": list(checked)}).all()
+        known = {t for t, _ in near}
+        fixes: dict[str, list[str]] = {}
+        for word in (w for w in checked if w not in known):
+            found = ranking.corrections(word, near)
+            if found:
+                fixes[word] = found
+        return query.with_corrections(fixes) if fixes else None
 
     def all_foods(self) -> list[Food]:
         """Every food with its measures (for suggestions and food-group listings)."""
