@@ -15,6 +15,7 @@ from bonewise.fhir.readers.base import (
     Dated,
     DxaValue,
     ReaderBase,
+    answer_provenance,
     ext,
     ext_value,
     num,
@@ -319,6 +320,9 @@ class ObservationReader(ReaderBase):
         target.append(Dated(day, value, entry.ref, vital.concept, unit, note))
 
     def _smoking(self, entry: Entry, obs: Any, day: date | None) -> None:
+        provenance = answer_provenance(obs)
+        if provenance is not None:
+            self.risk_provenance["smoking"] = provenance
         if obs.dataAbsentReason is not None:
             return  # explicitly unknown: smoking stays not recorded
         for coding in read.codings(obs.valueCodeableConcept):
@@ -349,6 +353,9 @@ class ObservationReader(ReaderBase):
                 f"{concept.display}: computed by bonewise; recomputed, not imported",
             )
             return
+        provenance = answer_provenance(obs)
+        if provenance is not None:
+            self.risk_provenance[name] = provenance
         if obs.dataAbsentReason is not None:
             value: Any = None
         elif name == "falls_last_12_months":
