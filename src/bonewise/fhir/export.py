@@ -23,8 +23,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 import bonewise
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
-from bonewise.fhir import record_codes
+from bonewise.fhir import decision_words, record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
 from bonewise.terminology import codes
 
@@ -42,11 +43,6 @@ _RISK_FIELDS = (
     "falls_last_12_months",
     "bone_metastases",
 )
-_THERAPY_WORDS = {
-    True: "consider bone-directed therapy",
-    False: "not indicated",
-    None: "undetermined",
-}
 
 
 class _Builder:
@@ -559,23 +555,43 @@ def _assessment(
         if resource.get("derivedFrom") is None:
             resource.pop("derivedFrom", None)
 
+    clinical_line = decision_words.clinical_osteoporosis_line(assessment)
+    if clinical_line is not None:
+        computed.append(
+            _observation(
+                b,
+                "computed-clinical-osteoporosis",
+                _cc(record_codes.CLINICAL_OSTEOPOROSIS),
+                "imaging",
+                effective=assessment.as_of,
+                valueString=clinical_line,
+                method={"text": f"{method['text']}; {assessment.clinical_osteoporosis.citation}"},
+                note=[{"text": "beside the densitometric WHO category, which stays T-score based"}],
+            )
+        )
+
     predictions = []
-    for name, decision in assessment.guidelines.items():
+    for said in decision_words.verdicts(assessment):
+        decision = assessment.guidelines[said.guideline]
         rationale = "; ".join(decision.reasons)
         if decision.missing:
             rationale += ("; " if rationale else "") + "missing: " + ", ".join(decision.missing)
+        rationale += f"; determinacy {decision.determinacy}; rule {decision.rule_id}"
+        if said.ask:
+            rationale += "; would change if: " + "; ".join(said.ask)
         predictions.append(
             {
                 "outcome": _cc(
                     _local("bone-directed-therapy"),
-                    text=f"{name} ({decision.version}): "
-                    + _THERAPY_WORDS[decision.bone_directed_therapy],
+                    text=f"{said.guideline} ({said.version}): {said.line}",
                 ),
-                "qualitativeRisk": {"text": _THERAPY_WORDS[decision.bone_directed_therapy]},
+                "qualitativeRisk": {"text": said.words},
                 "rationale": (rationale or "no reasons given") + f" [{decision.citation}]",
             }
         )
     notes = [{"text": assessment.disclaimer}]
+    if clinical_line is not None:
+        notes.append({"text": clinical_line})
     notes += [{"text": f"ALERT {a.id} ({a.severity}): {a.text}"} for a in assessment.alerts]
     if assessment.automation.stopped:
         notes.append(
@@ -619,10 +635,17 @@ def _assessment(
                 }
             }
         )
-    for label, day in (
-        ("25-OH vitamin D recheck", m.vitamin_d_recheck_due),
-        ("Next denosumab dose", m.next_denosumab_dose_due),
-    ):
+    bt = assessment.bone_therapy
+    next_dose: tuple[str, date | None] = (
+        (
+            f"Next {AGENT_LABELS.get(bt.agent or '', 'bone-directed therapy')} dose"
+            + (" - overdue" if bt.status == "overdue" else ""),
+            bt.next_dose_due,
+        )
+        if bt.on_therapy
+        else ("Next denosumab dose", m.next_denosumab_dose_due)
+    )
+    for label, day in (("25-OH vitamin D recheck", m.vitamin_d_recheck_due), next_dose):
         if day is not None:
             activities.append(
                 {
@@ -664,7 +687,12 @@ def _assessment(
             "created": as_of,
             "supportingInfo": [risk],
             "activity": activities or None,
-            "note": [{"text": f"Data gap: {g.field}: {g.why}"} for g in assessment.data_gaps]
+            "note": [
+                {"text": f"Ask ({said.guideline}, provisional): {question}"}
+                for said in decision_words.verdicts(assessment)
+                for question in said.ask
+            ]
+            + [{"text": f"Data gap: {g.field}: {g.why}"} for g in assessment.data_gaps]
             or None,
         },
     )

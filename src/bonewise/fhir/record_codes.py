@@ -31,6 +31,14 @@ ABSENT_UNSURE = "asked-unknown"
 ABSENT_UNKNOWN = "unknown"
 
 _LOCAL = "bonewise local code (no verified standard code in bonewise.terminology)"
+# Computed by bonewise (exported with the assessment; recomputed, never imported).
+CLINICAL_OSTEOPOROSIS = codes.Concept(
+    codes.BONEWISE,
+    "clinical-osteoporosis",
+    "Clinical osteoporosis: hip or vertebral fragility fracture (computed by bonewise)",
+    "policy",
+    _LOCAL,
+)
 VERTEBRAL_IMAGING: dict[str, codes.Concept] = {
     kind: codes.Concept(codes.BONEWISE, f"vertebral-imaging-{kind}", display, "policy", _LOCAL)
     for kind, display in (

@@ -92,13 +92,20 @@ def test_bundle_validates_and_carries_the_assessment() -> None:
 
     (risk,) = _resources(bundle, "RiskAssessment")
     outcomes = [p["outcome"]["text"] for p in risk["prediction"]]
-    assert outcomes == [
-        f"{name} ({d.version}): "
-        + {True: "consider bone-directed therapy", False: "not indicated", None: "undetermined"}[
-            d.bone_directed_therapy
-        ]
-        for name, d in assessment.guidelines.items()
+    # On denosumab (overdue): every rule set says "on therapy", never "consider starting".
+    assert assessment.bone_therapy.on_therapy
+    assert [o.split(":")[0] for o in outcomes] == [
+        f"{name} ({d.version})" for name, d in assessment.guidelines.items()
     ]
+    assert all("): On therapy (denosumab since 2021-02-01): continue" in o for o in outcomes)
+    assert all("next dose due 2026-08-03 (overdue)" in o for o in outcomes)
+    assert not any("consider bone-directed therapy" in o for o in outcomes)
+    asco = next(o for o in outcomes if o.startswith("asco-2019"))
+    assert "(provisional: unrecorded factors taken as absent); ask: FRAX" in asco
+    assert any(
+        "Ask (asco-2019, provisional): FRAX" in n["text"]
+        for n in _resources(bundle, "CarePlan")[0]["note"]
+    )
     assert any("denosumab-lapse" in n["text"] for n in risk["note"])
 
     (plan,) = _resources(bundle, "CarePlan")
@@ -106,7 +113,8 @@ def test_bundle_validates_and_carries_the_assessment() -> None:
     dxa = next(d for d in details if d.get("kind") == "ServiceRequest")
     assert dxa["code"]["coding"][0]["code"] == "312681000"
     assert dxa["scheduledPeriod"]["end"] == assessment.monitoring.next_dxa_due.isoformat()
-    assert any(d["description"] == "Next denosumab dose" for d in details)
+    next_dose = next(d for d in details if d["description"] == "Next denosumab dose - overdue")
+    assert next_dose["scheduledString"] == "due 2026-08-03"
     recommendation_ids = {d["code"]["coding"][0]["code"] for d in details if "code" in d}
     assert {r.id for r in assessment.recommendations} <= recommendation_ids
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bonewise import evidence as ev
 from bonewise.clinical.models import Length, Mass
-from bonewise.fhir import read
+from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.base import (
     Dated,
@@ -54,6 +54,16 @@ class ObservationReader(ReaderBase):
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
                 concept, status = codes.MENOPAUSE_STATES[code]
                 self.menopause.append(Dated(day, status, entry.ref, concept))
+                return None
+            if (
+                codes.normalise_system(system) == codes.BONEWISE
+                and code == record_codes.CLINICAL_OSTEOPOROSIS.code
+            ):
+                self.report.add(
+                    "not-used",
+                    entry.ref,
+                    f"{record_codes.CLINICAL_OSTEOPOROSIS.display}: recomputed, not imported",
+                )
                 return None
             if codes.normalise_system(system) == codes.BONEWISE and code in codes.LOCAL_CODES:
                 return self._local(entry, obs, codes.LOCAL_CODES[code], day)
