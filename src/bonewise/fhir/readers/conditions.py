@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bonewise.fhir import read, record_codes
@@ -98,12 +99,7 @@ class ConditionReader(ReaderBase):
                 )
                 return
             if codes.is_dxa_procedure(coding.system, coding.code or ""):
-                day = self._date(
-                    proc.performedDateTime
-                    or (proc.performedPeriod.start if proc.performedPeriod else None),
-                    "DXA procedure date",
-                    entry.ref,
-                )
+                day = self._performed(entry, proc, "DXA procedure date")
                 if day is not None:
                     self.dxa_procedures.append((day, entry.ref))
                 known = codes.procedure_code(coding.system, coding.code or "")
@@ -117,13 +113,16 @@ class ConditionReader(ReaderBase):
                 return
         self._unknown(entry, proc.code, "Procedure")
 
-    def _vertebral_imaging(self, entry: Entry, proc: Any, kind: str) -> None:
-        day = self._date(
+    def _performed(self, entry: Entry, proc: Any, what: str) -> date | None:
+        return self._date(
             proc.performedDateTime
             or (proc.performedPeriod.start if proc.performedPeriod else None),
-            "vertebral imaging date",
+            what,
             entry.ref,
         )
+
+    def _vertebral_imaging(self, entry: Entry, proc: Any, kind: str) -> None:
+        day = self._performed(entry, proc, "vertebral imaging date")
         if day is None:
             self.report.add("rejected", entry.ref, "vertebral imaging without a date")
             return
