@@ -145,6 +145,7 @@ def test_urgency_policy_critical_only_for_a_denosumab_lapse_or_a_new_fracture() 
     critical = {topic for topic, level in TOPIC_INDICATOR.items() if level == "critical"}
     assert critical == {"denosumab-lapse", "new-fracture"}
     assert TOPIC_INDICATOR["bone-therapy-overdue"] == "warning"
+    assert TOPIC_INDICATOR["significant-bmd-loss"] == "warning"
     assert TOPIC_INDICATOR["confirm-menopausal-status"] == "info"
     assert TOPIC_INDICATOR["same-day-conflict"] == "info"
 
