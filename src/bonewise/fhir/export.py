@@ -325,8 +325,8 @@ def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
         out["effectiveDateTime"] = provenance.recorded_on.isoformat()
     if provenance.source == "patient":
         out["performer"] = [b.patient_ref]
-    if provenance.unsure:
-        out.update(_absent(record_codes.ABSENT_UNSURE))
+    if provenance.unsure and getattr(b.record.risk_factors, name) is None:
+        out.update(_absent(record_codes.ABSENT_UNSURE))  # a value, when there is one, wins
     return out
 
 

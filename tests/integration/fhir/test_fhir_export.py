@@ -232,8 +232,20 @@ _bone = st.fixed_dictionaries(
         ),
         "doses": st.lists(_days.map(str), min_size=1, max_size=4, unique=True),
     },
-    optional={"start_date": _days.map(str)},
+    optional={"start_date": _days.map(str), "dose_mg": st.sampled_from([4, 5, 60, 70, 150.0])},
+).filter(lambda c: c.get("dose_mg", 1) <= 100)
+# An answer with who and when (any part may be missing), as a patient file gives it.
+_answer = st.fixed_dictionaries(
+    {"answer": st.sampled_from(["yes", "no", "not sure", "not recorded"])},
+    optional={
+        "source": st.sampled_from(["patient", "clinician", "ehr-import"]),
+        "recorded_on": _days.map(str),
+    },
 )
+_fracture = st.fixed_dictionaries(
+    {"date": _days.map(str), "site": st.sampled_from(["hip", "wrist", "vertebra", "rib"])},
+    optional={"fragility": st.booleans(), "traumatic": st.just(True)},
+).filter(lambda f: not (f.get("fragility") is True and f.get("traumatic")))
 _records = st.fixed_dictionaries(
     {
         "id": st.from_regex(r"[a-z0-9_ ./-]{1,40}", fullmatch=True).filter(str.strip),
@@ -252,9 +264,30 @@ _records = st.fixed_dictionaries(
         "dxa_scans": st.lists(_scan, max_size=3, unique_by=lambda s: s["date"]),
         "labs": st.lists(_lab, max_size=4),
         "bone_therapy": st.lists(_bone, max_size=2),
+        "fractures": st.lists(_fracture, max_size=3),
+        "gnrh_agonists": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "agent": st.sampled_from(["goserelin", "leuprorelin", "triptorelin"]),
+                    "start_date": _days.map(str),
+                }
+            ),
+            max_size=2,
+        ),
+        "vertebral_imaging": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "date": _days.map(str),
+                    "kind": st.sampled_from(["vfa", "radiograph", "ct", "mri"]),
+                },
+                optional={"fracture_found": st.booleans()},
+            ),
+            max_size=2,
+        ),
         "risk_factors": st.fixed_dictionaries(
             {
-                "parental_hip_fracture": _maybe_bool,
+                "parental_hip_fracture": st.one_of(_maybe_bool, _answer),
+                "rheumatoid_arthritis": _answer,
                 "oral_glucocorticoids_over_6_months": _maybe_bool,
                 "bone_metastases": _maybe_bool,
                 "smoking": st.sampled_from([None, "never", "past", "current"]),
