@@ -1,11 +1,15 @@
 """CDS Hooks 2.0 for bonewise, pure: the discovery document and the cards, from plain data.
 
 Two services:
-- `bonewise-patient-view` (hook `patient-view`): cards for the bone-density category, a therapy
-  gap (a guideline's bone-directed-therapy criteria met and none recorded), an overdue or missing
-  DXA (with a suggested DXA ServiceRequest), a denosumab lapse, and automation stopped (bone
+- `bonewise-patient-view` (hook `patient-view`): cards for the bone-density category (with
+  clinical osteoporosis beside it, and each guideline's answer: on therapy, provisional with the
+  questions to ask, undetermined: order a DXA, not applicable and why), a therapy gap (criteria
+  met and she is not on therapy), therapy she is on (continue, next dose due), provisional
+  answers (the questions to ask), an overdue or missing DXA (with a suggested DXA
+  ServiceRequest), a denosumab lapse, an overdue bone-therapy dose, significant BMD loss, a
+  menopausal status to confirm, same-day conflicting results, and automation stopped (bone
   metastases, recent fracture). Built from an Assessment of the record the chart's prefetch
-  imports to.
+  imports to; the words come from bonewise.fhir.decision_words, as in the FHIR export.
 - `bonewise-order-select` (hook `order-select`): an aromatase inhibitor being ordered with no DXA
   in the last 2 years -> a warning card suggesting a DXA ServiceRequest.
 
@@ -25,9 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
-from bonewise.fhir import read
+from bonewise.fhir import decision_words, read
 from bonewise.terminology import codes
 
 PATIENT_VIEW = "bonewise-patient-view"
@@ -316,25 +321,33 @@ TOPIC_INDICATOR: dict[str, Indicator] = {
     "denosumab-lapse": "critical",
     "new-fracture": "critical",
     "therapy-gap": "warning",
+    "bone-therapy-overdue": "warning",
     "dxa-overdue": "warning",
+    "significant-bmd-loss": "warning",
     "route-to-clinician": "warning",
     "who-category": "info",
+    "on-therapy": "info",
+    "provisional": "info",
+    "confirm-menopausal-status": "info",
+    "same-day-conflict": "info",
     "confirm-metastases": "info",
     "assumptions": "info",
     "cannot-assess": "info",
 }
 
-_THERAPY = {True: "consider bone-directed therapy", False: "not indicated", None: "undetermined"}
-
 
 def _guidelines_lines(assessment: Assessment) -> str:
     lines = []
-    for name, decision in assessment.guidelines.items():
-        why = "; ".join(decision.reasons) or "no reasons given"
+    for said in decision_words.verdicts(assessment):
+        decision = assessment.guidelines[said.guideline]
+        # A not-applicable answer already is its reason.
+        why = "" if said.determinacy == "not-applicable" else "; ".join(decision.reasons)
         if decision.missing:
-            why += "; missing: " + ", ".join(decision.missing)
+            why += ("; " if why else "") + "missing: " + ", ".join(decision.missing)
         lines.append(
-            f"- **{name} ({decision.version})**: {_THERAPY[decision.bone_directed_therapy]}. {why}"
+            f"- **{said.guideline} ({said.version})**: {said.line}."
+            + (f" {why}" if why else "")
+            + f" (rule {decision.rule_id})"
         )
     return "\n".join(lines)
 
@@ -356,9 +369,14 @@ def _category_card(assessment: Assessment, key: str, patient_url: str | None) ->
         )
     else:
         summary = "Bone density: no DXA result on record for the assessment"
+    clinical = decision_words.clinical_osteoporosis_line(assessment)
+    if clinical is not None:
+        # Beside the densitometric category (T-score based), never in place of it.
+        summary = "Clinical osteoporosis (fragility fracture); " + summary[0].lower() + summary[1:]
     indicator: Indicator = "info"  # a category is information; gaps and lapses get their own card
     detail = (
-        "Guidelines side by side (never merged into one verdict):\n\n"
+        (clinical + "\n\n" if clinical else "")
+        + "Guidelines side by side (never merged into one verdict):\n\n"
         + _guidelines_lines(assessment)
         + f"\n\n_{assessment.disclaimer}_"
     )
@@ -372,15 +390,10 @@ def _category_card(assessment: Assessment, key: str, patient_url: str | None) ->
     )
 
 
-def _therapy_gap_card(
-    record: PatientRecord, assessment: Assessment, key: str, patient_url: str | None
-) -> Card | None:
+def _therapy_gap_card(assessment: Assessment, key: str, patient_url: str | None) -> Card | None:
     met = [name for name, d in assessment.guidelines.items() if d.bone_directed_therapy]
-    if not met:
-        return None
-    active = [t.agent for t in record.bone_therapy if t.active_on(assessment.as_of)]
-    if active:
-        return None
+    if not met or assessment.bone_therapy.on_therapy:
+        return None  # on therapy: the on-therapy card (or the overdue/lapse card) says it
     checks = "\n".join(f"- {c.text} ({c.rule_id}; {c.evidence})" for c in assessment.safety_checks)
     detail = (
         f"Criteria for bone-directed therapy are met under {', '.join(met)}, and no "
@@ -394,6 +407,63 @@ def _therapy_gap_card(
         topic="therapy-gap",
         summary=f"Bone-directed therapy criteria met ({', '.join(met)}); none recorded: review",
         indicator="warning",
+        detail=detail,
+        patient_url=patient_url,
+    )
+
+
+def _agent(assessment: Assessment) -> str:
+    agent = AGENT_LABELS.get(assessment.bone_therapy.agent or "", "bone-directed therapy")
+    return agent[0].upper() + agent[1:]
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day is not None else "earlier"
+
+
+def _on_therapy_card(assessment: Assessment, key: str, patient_url: str | None) -> Card | None:
+    """Active therapy: continue, next dose due. Overdue therapy has its own warning card
+    (bone-therapy-overdue) or critical card (denosumab-lapse)."""
+    bt = assessment.bone_therapy
+    if bt.status != "active":
+        return None
+    summary = f"On {AGENT_LABELS.get(bt.agent or '', 'bone-directed therapy')}: continue"
+    if bt.next_dose_due is not None:
+        summary += f"; next dose due {bt.next_dose_due.isoformat()}"
+    checks = "\n".join(f"- {c.text} ({c.rule_id}; {c.evidence})" for c in assessment.safety_checks)
+    detail = (
+        decision_words.on_therapy_words(assessment)
+        + (f"\n\nRegimen: {bt.regimen}." if bt.regimen else "")
+        + ("\n\nOn therapy:\n" + checks if checks else "")
+        + f"\n\n_{assessment.disclaimer}_"
+    )
+    return _card(
+        f"{key}/on-therapy",
+        topic="on-therapy",
+        summary=summary,
+        indicator=TOPIC_INDICATOR["on-therapy"],
+        detail=detail,
+        patient_url=patient_url,
+    )
+
+
+def _provisional_card(assessment: Assessment, key: str, patient_url: str | None) -> Card | None:
+    """Provisional answers: what was taken as absent, as the questions to ask her."""
+    provisional = [v for v in decision_words.verdicts(assessment) if v.ask]
+    if not provisional:
+        return None
+    questions = list(dict.fromkeys(q for v in provisional for q in v.ask))
+    detail = (
+        "Decided on the recorded data with unrecorded factors taken as absent (the FRAX "
+        "convention). Asking these could change the answer:\n\n"
+        + "\n".join(f"- **{v.guideline}** ({v.words}): " + "; ".join(v.ask) for v in provisional)
+    )
+    return _card(
+        f"{key}/provisional",
+        topic="provisional",
+        summary=f"Provisional ({', '.join(v.guideline for v in provisional)}): ask about "
+        + "; ".join(questions),
+        indicator=TOPIC_INDICATOR["provisional"],
         detail=detail,
         patient_url=patient_url,
     )
@@ -452,7 +522,9 @@ def patient_view_cards(
     )
     cards = [
         _category_card(assessment, key, patient_url),
-        _therapy_gap_card(record, assessment, key, patient_url),
+        _therapy_gap_card(assessment, key, patient_url),
+        _on_therapy_card(assessment, key, patient_url),
+        _provisional_card(assessment, key, patient_url),
         _alert_card(
             assessment,
             ("no-baseline-dxa", "dxa-overdue"),
@@ -480,6 +552,40 @@ def patient_view_cards(
             topic="new-fracture",
             summary="Recent fragility fracture: review bone-directed therapy now",
         ),
+        _alert_card(
+            assessment,
+            ("bone-therapy-overdue",),
+            key,
+            patient_url,
+            topic="bone-therapy-overdue",
+            summary=f"{_agent(assessment)} overdue (next dose was due "
+            f"{_day(assessment.bone_therapy.next_dose_due)}): check whether given, and adherence",
+        ),
+        _alert_card(
+            assessment,
+            ("significant-bmd-loss",),
+            key,
+            patient_url,
+            topic="significant-bmd-loss",
+            summary="Bone density fell beyond the least significant change: reassess fracture risk",
+        ),
+        _alert_card(
+            assessment,
+            ("confirm-menopausal-status",),
+            key,
+            patient_url,
+            topic="confirm-menopausal-status",
+            summary="Premenopausal on an aromatase inhibitor, no ovarian suppression recorded: "
+            "confirm menopausal status",
+        ),
+        _alert_card(
+            assessment,
+            ("same-day-conflict",),
+            key,
+            patient_url,
+            topic="same-day-conflict",
+            summary="Two different results on one day: both kept, check which is right",
+        ),
     ]
     if confirm_metastases:
         cards.append(_confirm_metastases_card(key, patient_url, smart_launch_url, pid))
@@ -491,7 +597,7 @@ def patient_view_cards(
                 f"{key}/automation-stopped",
                 topic="route-to-clinician",
                 summary="Automated bone-health plans stopped: clinician review needed",
-                indicator="warning",
+                indicator=TOPIC_INDICATOR["route-to-clinician"],
                 detail="; ".join(assessment.automation.reasons),
                 patient_url=patient_url,
             )

@@ -23,13 +23,14 @@ from fhir.resources.R4B.bundle import Bundle
 
 import bonewise
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
+from bonewise.fhir import decision_words, record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
 from bonewise.terminology import codes
 
 _NS = uuid.UUID("0d1f3c52-9a8e-4f7e-8a0c-5b8f6f1d2c33")
 _OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-_DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _MANUFACTURER = {"hologic": "Hologic", "lunar": "GE Healthcare Lunar", "norland": "Norland"}
 _RISK_FIELDS = (
@@ -42,11 +43,6 @@ _RISK_FIELDS = (
     "falls_last_12_months",
     "bone_metastases",
 )
-_THERAPY_WORDS = {
-    True: "consider bone-directed therapy",
-    False: "not indicated",
-    None: "undetermined",
-}
 
 
 class _Builder:
@@ -278,25 +274,60 @@ def _fractures(b: _Builder) -> None:
         code = codes.EXPORT_FRACTURE_SNOMED.get(fracture.site.strip().lower())
         known = codes.condition_code(codes.SNOMED, code) if code else None
         concept = known.concept if known else codes.FRACTURE_GENERAL
-        b.add(
-            f"fracture-{i}",
-            {
-                "resourceType": "Condition",
-                "extension": [{"url": codes.EXT_FRAGILITY, "valueBoolean": fracture.fragility}],
-                "verificationStatus": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                            "code": "confirmed",
-                        }
-                    ]
-                },
-                "code": _cc(concept, text=f"fracture: {fracture.site}"),
-                "bodySite": [{"text": fracture.site}],
-                "subject": b.patient_ref,
-                "onsetDateTime": fracture.date.isoformat(),
+        # Each mechanism flag only when recorded: "not recorded" stays not recorded.
+        mechanism = [
+            {"url": url, "valueBoolean": value}
+            for url, value in (
+                (codes.EXT_FRAGILITY, fracture.fragility),
+                (record_codes.EXT_TRAUMATIC, fracture.traumatic),
+            )
+            if value is not None
+        ]
+        condition: dict[str, Any] = {
+            "resourceType": "Condition",
+            "verificationStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                        "code": "confirmed",
+                    }
+                ]
             },
-        )
+            "code": _cc(concept, text=f"fracture: {fracture.site}"),
+            "bodySite": [{"text": fracture.site}],
+            "subject": b.patient_ref,
+            "onsetDateTime": fracture.date.isoformat(),
+        }
+        if mechanism:
+            condition["extension"] = mechanism
+        b.add(f"fracture-{i}", condition)
+
+
+def _absent(code: str) -> dict[str, Any]:
+    return {"dataAbsentReason": {"coding": [{"system": record_codes.DATA_ABSENT, "code": code}]}}
+
+
+def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
+    """Who answered and when, standard where FHIR has a place, all in one bonewise extension."""
+    provenance = b.record.risk_factors.provenance.get(name)
+    if provenance is None:
+        return {}
+    parts: list[dict[str, Any]] = []
+    if provenance.source is not None:
+        parts.append({"url": "source", "valueCode": provenance.source})
+    if provenance.recorded_on is not None:
+        parts.append({"url": "recorded-on", "valueDate": provenance.recorded_on.isoformat()})
+    parts.append({"url": "unsure", "valueBoolean": provenance.unsure})
+    out: dict[str, Any] = {
+        "extension": [{"url": record_codes.EXT_ANSWER_PROVENANCE, "extension": parts}]
+    }
+    if provenance.recorded_on is not None:
+        out["effectiveDateTime"] = provenance.recorded_on.isoformat()
+    if provenance.source == "patient":
+        out["performer"] = [b.patient_ref]
+    if provenance.unsure and getattr(b.record.risk_factors, name) is None:
+        out.update(_absent(record_codes.ABSENT_UNSURE))  # a value, when there is one, wins
+    return out
 
 
 def _risk_factors(b: _Builder) -> None:
@@ -304,21 +335,19 @@ def _risk_factors(b: _Builder) -> None:
     for name in _RISK_FIELDS:
         value = getattr(rf, name)
         if value is None:
-            content: dict[str, Any] = {
-                "dataAbsentReason": {"coding": [{"system": _DATA_ABSENT, "code": "unknown"}]}
-            }
+            content: dict[str, Any] = _absent(record_codes.ABSENT_UNKNOWN)
         elif name == "falls_last_12_months":
             content = {"valueInteger": value}
         else:
             content = {"valueBoolean": value}
+        content.update(_answer_provenance(b, name))
         _observation(b, f"risk-{name}", _cc(_local(name)), "survey", **content)
     if rf.smoking is None:
-        smoking: dict[str, Any] = {
-            "dataAbsentReason": {"coding": [{"system": _DATA_ABSENT, "code": "unknown"}]}
-        }
+        smoking: dict[str, Any] = _absent(record_codes.ABSENT_UNKNOWN)
     else:
         answer, _ = codes.SMOKING_ANSWERS[codes.SMOKING_EXPORT[rf.smoking]]
         smoking = {"valueCodeableConcept": _cc(answer, text=rf.smoking)}
+    smoking.update(_answer_provenance(b, "smoking"))
     _observation(b, "risk-smoking", _cc(codes.SMOKING_STATUS), "social-history", **smoking)
     if rf.bone_metastases:
         metastases = codes.codes_for(condition="bone_metastases")
@@ -337,6 +366,11 @@ def _risk_factors(b: _Builder) -> None:
 
 def _bone_therapy(b: _Builder) -> None:
     for i, course in enumerate(b.record.bone_therapy):
+        dose_given: dict[str, Any] = (
+            {"dosage": {"dose": _quantity(course.dose_mg, "mg")}}
+            if course.dose_mg is not None
+            else {}
+        )
         doses = []
         for j, day in enumerate(course.doses):
             doses.append(
@@ -348,6 +382,7 @@ def _bone_therapy(b: _Builder) -> None:
                         "medicationCodeableConcept": _drug_cc(course.agent),
                         "subject": b.patient_ref,
                         "effectiveDateTime": day.isoformat(),
+                        **dose_given,
                     },
                 )
             )
@@ -357,6 +392,10 @@ def _bone_therapy(b: _Builder) -> None:
             "medicationCodeableConcept": _drug_cc(course.agent),
             "subject": b.patient_ref,
         }
+        if course.dose_mg is not None:
+            statement["dosage"] = [
+                {"doseAndRate": [{"doseQuantity": _quantity(course.dose_mg, "mg")}]}
+            ]
         period = {
             k: v.isoformat()
             for k, v in (("start", course.start_date), ("end", course.end_date))
@@ -367,6 +406,48 @@ def _bone_therapy(b: _Builder) -> None:
         if doses:
             statement["derivedFrom"] = doses
         b.add(f"bone-{i}", statement)
+
+
+def _gnrh_agonists(b: _Builder) -> None:
+    for i, course in enumerate(b.record.gnrh_agonists):
+        drug = record_codes.gnrh_drug(course.agent)
+        period = {"start": course.start_date.isoformat()}
+        if course.end_date is not None:
+            period["end"] = course.end_date.isoformat()
+        b.add(
+            f"gnrh-{i}",
+            {
+                "resourceType": "MedicationStatement",
+                "status": "completed" if course.end_date else "active",
+                "medicationCodeableConcept": _cc(drug.concept, text=course.agent),
+                "subject": b.patient_ref,
+                "effectivePeriod": period,
+            },
+        )
+
+
+def _vertebral_imaging(b: _Builder) -> None:
+    for i, imaging in enumerate(b.record.vertebral_imaging):
+        procedure: dict[str, Any] = {
+            "resourceType": "Procedure",
+            "status": "completed",
+            "code": _cc(record_codes.VERTEBRAL_IMAGING[imaging.kind]),
+            "subject": b.patient_ref,
+            "performedDateTime": imaging.date.isoformat(),
+        }
+        if imaging.fracture_found is not None:
+            procedure["extension"] = [
+                {
+                    "url": record_codes.EXT_VERTEBRAL_FRACTURE_FOUND,
+                    "valueBoolean": imaging.fracture_found,
+                }
+            ]
+            procedure["outcome"] = {
+                "text": "vertebral fracture found"
+                if imaging.fracture_found
+                else "no vertebral fracture found"
+            }
+        b.add(f"vertebral-imaging-{i}", procedure)
 
 
 def _frax(b: _Builder) -> None:
@@ -404,6 +485,8 @@ def _build_record(b: _Builder) -> tuple[dict[str, list[dict[str, str]]], list[di
     _fractures(b)
     _risk_factors(b)
     _bone_therapy(b)
+    _gnrh_agonists(b)
+    _vertebral_imaging(b)
     _frax(b)
     return scan_refs, lab_refs
 
@@ -472,23 +555,43 @@ def _assessment(
         if resource.get("derivedFrom") is None:
             resource.pop("derivedFrom", None)
 
+    clinical_line = decision_words.clinical_osteoporosis_line(assessment)
+    if clinical_line is not None:
+        computed.append(
+            _observation(
+                b,
+                "computed-clinical-osteoporosis",
+                _cc(record_codes.CLINICAL_OSTEOPOROSIS),
+                "imaging",
+                effective=assessment.as_of,
+                valueString=clinical_line,
+                method={"text": f"{method['text']}; {assessment.clinical_osteoporosis.citation}"},
+                note=[{"text": "beside the densitometric WHO category, which stays T-score based"}],
+            )
+        )
+
     predictions = []
-    for name, decision in assessment.guidelines.items():
+    for said in decision_words.verdicts(assessment):
+        decision = assessment.guidelines[said.guideline]
         rationale = "; ".join(decision.reasons)
         if decision.missing:
             rationale += ("; " if rationale else "") + "missing: " + ", ".join(decision.missing)
+        rationale += f"; determinacy {decision.determinacy}; rule {decision.rule_id}"
+        if said.ask:
+            rationale += "; would change if: " + "; ".join(said.ask)
         predictions.append(
             {
                 "outcome": _cc(
                     _local("bone-directed-therapy"),
-                    text=f"{name} ({decision.version}): "
-                    + _THERAPY_WORDS[decision.bone_directed_therapy],
+                    text=f"{said.guideline} ({said.version}): {said.line}",
                 ),
-                "qualitativeRisk": {"text": _THERAPY_WORDS[decision.bone_directed_therapy]},
+                "qualitativeRisk": {"text": said.words},
                 "rationale": (rationale or "no reasons given") + f" [{decision.citation}]",
             }
         )
     notes = [{"text": assessment.disclaimer}]
+    if clinical_line is not None:
+        notes.append({"text": clinical_line})
     notes += [{"text": f"ALERT {a.id} ({a.severity}): {a.text}"} for a in assessment.alerts]
     if assessment.automation.stopped:
         notes.append(
@@ -532,10 +635,17 @@ def _assessment(
                 }
             }
         )
-    for label, day in (
-        ("25-OH vitamin D recheck", m.vitamin_d_recheck_due),
-        ("Next denosumab dose", m.next_denosumab_dose_due),
-    ):
+    bt = assessment.bone_therapy
+    next_dose: tuple[str, date | None] = (
+        (
+            f"Next {AGENT_LABELS.get(bt.agent or '', 'bone-directed therapy')} dose"
+            + (" - overdue" if bt.status == "overdue" else ""),
+            bt.next_dose_due,
+        )
+        if bt.on_therapy
+        else ("Next denosumab dose", m.next_denosumab_dose_due)
+    )
+    for label, day in (("25-OH vitamin D recheck", m.vitamin_d_recheck_due), next_dose):
         if day is not None:
             activities.append(
                 {
@@ -577,7 +687,12 @@ def _assessment(
             "created": as_of,
             "supportingInfo": [risk],
             "activity": activities or None,
-            "note": [{"text": f"Data gap: {g.field}: {g.why}"} for g in assessment.data_gaps]
+            "note": [
+                {"text": f"Ask ({said.guideline}, provisional): {question}"}
+                for said in decision_words.verdicts(assessment)
+                for question in said.ask
+            ]
+            + [{"text": f"Data gap: {g.field}: {g.why}"} for g in assessment.data_gaps]
             or None,
         },
     )

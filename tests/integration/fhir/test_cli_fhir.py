@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.integration.fhir.test_fhir_export import _carried_by_fhir
 from typer.testing import CliRunner
 
 from bonewise.cli import app
@@ -167,8 +166,7 @@ def test_export_a_stored_patient_and_read_it_back(store_url: str, tmp_path: Path
         stored = PatientRepository(uow.session).get_or_raise(record_id)
     today = __import__("datetime").date.today()
     back = import_fhir(out.read_text(), today=today).record
-    # FHIR does not carry every issue-11 field yet (see test_fhir_export._carried_by_fhir).
-    assert _carried_by_fhir(back.model_dump()) == _carried_by_fhir(stored.model_dump())
+    assert back.model_dump() == stored.model_dump()
 
 
 def test_export_needs_exactly_one_source(store_url: str, tmp_path: Path) -> None:

@@ -36,28 +36,13 @@ def _round_trip(record: PatientRecord) -> tuple[dict[str, Any], PatientRecord]:
     return bundle, import_fhir(text, today=TODAY).record
 
 
-def _carried_by_fhir(dump: dict[str, Any]) -> dict[str, Any]:
-    """The record without the issue-11 fields the FHIR export does not carry yet (risk-factor
-    provenance, GnRH agonists, vertebral imaging, dose_mg; an unrecorded fracture mechanism is
-    imported as fragility, the core's own reading at 50 or over)."""
-    dump = {k: v for k, v in dump.items() if k not in ("gnrh_agonists", "vertebral_imaging")}
-    dump["risk_factors"] = {k: v for k, v in dump["risk_factors"].items() if k != "provenance"}
-    dump["bone_therapy"] = [{**c, "dose_mg": None} for c in dump["bone_therapy"]]
-    dump["fractures"] = [
-        {**f, "fragility": True if f["fragility"] is None else f["fragility"]}
-        for f in dump["fractures"]
-    ]
-    return dump
-
-
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_import_assess_export_import_preserves_every_value(path: Path) -> None:
     record = load_patient_file(path, today=TODAY)
     bundle, back = _round_trip(record)
-    assert _carried_by_fhir(back.model_dump()) == _carried_by_fhir(record.model_dump())
-    # And the second export is the same document (where nothing uncarried was dropped).
-    if back.model_dump() == record.model_dump():
-        assert export_bundle(back, assess(back, as_of=TODAY), generated_at=AT) == bundle
+    assert back.model_dump() == record.model_dump()
+    # And the second export is the same document.
+    assert export_bundle(back, assess(back, as_of=TODAY), generated_at=AT) == bundle
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -107,13 +92,20 @@ def test_bundle_validates_and_carries_the_assessment() -> None:
 
     (risk,) = _resources(bundle, "RiskAssessment")
     outcomes = [p["outcome"]["text"] for p in risk["prediction"]]
-    assert outcomes == [
-        f"{name} ({d.version}): "
-        + {True: "consider bone-directed therapy", False: "not indicated", None: "undetermined"}[
-            d.bone_directed_therapy
-        ]
-        for name, d in assessment.guidelines.items()
+    # On denosumab (overdue): every rule set says "on therapy", never "consider starting".
+    assert assessment.bone_therapy.on_therapy
+    assert [o.split(":")[0] for o in outcomes] == [
+        f"{name} ({d.version})" for name, d in assessment.guidelines.items()
     ]
+    assert all("): On therapy (denosumab since 2021-02-01): continue" in o for o in outcomes)
+    assert all("next dose due 2026-08-03 (overdue)" in o for o in outcomes)
+    assert not any("consider bone-directed therapy" in o for o in outcomes)
+    asco = next(o for o in outcomes if o.startswith("asco-2019"))
+    assert "(provisional: unrecorded factors taken as absent); ask: FRAX" in asco
+    assert any(
+        "Ask (asco-2019, provisional): FRAX" in n["text"]
+        for n in _resources(bundle, "CarePlan")[0]["note"]
+    )
     assert any("denosumab-lapse" in n["text"] for n in risk["note"])
 
     (plan,) = _resources(bundle, "CarePlan")
@@ -121,7 +113,8 @@ def test_bundle_validates_and_carries_the_assessment() -> None:
     dxa = next(d for d in details if d.get("kind") == "ServiceRequest")
     assert dxa["code"]["coding"][0]["code"] == "312681000"
     assert dxa["scheduledPeriod"]["end"] == assessment.monitoring.next_dxa_due.isoformat()
-    assert any(d["description"] == "Next denosumab dose" for d in details)
+    next_dose = next(d for d in details if d["description"] == "Next denosumab dose - overdue")
+    assert next_dose["scheduledString"] == "due 2026-08-03"
     recommendation_ids = {d["code"]["coding"][0]["code"] for d in details if "code" in d}
     assert {r.id for r in assessment.recommendations} <= recommendation_ids
 
@@ -239,8 +232,20 @@ _bone = st.fixed_dictionaries(
         ),
         "doses": st.lists(_days.map(str), min_size=1, max_size=4, unique=True),
     },
-    optional={"start_date": _days.map(str)},
+    optional={"start_date": _days.map(str), "dose_mg": st.sampled_from([4, 5, 60, 70, 150.0])},
+).filter(lambda c: c.get("dose_mg", 1) <= 100)
+# An answer with who and when (any part may be missing), as a patient file gives it.
+_answer = st.fixed_dictionaries(
+    {"answer": st.sampled_from(["yes", "no", "not sure", "not recorded"])},
+    optional={
+        "source": st.sampled_from(["patient", "clinician", "ehr-import"]),
+        "recorded_on": _days.map(str),
+    },
 )
+_fracture = st.fixed_dictionaries(
+    {"date": _days.map(str), "site": st.sampled_from(["hip", "wrist", "vertebra", "rib"])},
+    optional={"fragility": st.booleans(), "traumatic": st.just(True)},
+).filter(lambda f: not (f.get("fragility") is True and f.get("traumatic")))
 _records = st.fixed_dictionaries(
     {
         "id": st.from_regex(r"[a-z0-9_ ./-]{1,40}", fullmatch=True).filter(str.strip),
@@ -259,9 +264,30 @@ _records = st.fixed_dictionaries(
         "dxa_scans": st.lists(_scan, max_size=3, unique_by=lambda s: s["date"]),
         "labs": st.lists(_lab, max_size=4),
         "bone_therapy": st.lists(_bone, max_size=2),
+        "fractures": st.lists(_fracture, max_size=3),
+        "gnrh_agonists": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "agent": st.sampled_from(["goserelin", "leuprorelin", "triptorelin"]),
+                    "start_date": _days.map(str),
+                }
+            ),
+            max_size=2,
+        ),
+        "vertebral_imaging": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "date": _days.map(str),
+                    "kind": st.sampled_from(["vfa", "radiograph", "ct", "mri"]),
+                },
+                optional={"fracture_found": st.booleans()},
+            ),
+            max_size=2,
+        ),
         "risk_factors": st.fixed_dictionaries(
             {
-                "parental_hip_fracture": _maybe_bool,
+                "parental_hip_fracture": st.one_of(_maybe_bool, _answer),
+                "rheumatoid_arthritis": _answer,
                 "oral_glucocorticoids_over_6_months": _maybe_bool,
                 "bone_metastases": _maybe_bool,
                 "smoking": st.sampled_from([None, "never", "past", "current"]),

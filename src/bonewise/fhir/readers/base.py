@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from bonewise.fhir import read
+from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import READ_TYPES, SUPPORT_TYPES, Entry, validate_resource
 from bonewise.fhir.report import ImportedValue, ImportReport
 from bonewise.terminology import codes
@@ -44,6 +44,33 @@ def num(value: Decimal | int | float) -> float:
     return float(value)
 
 
+def answer_provenance(resource: Any) -> dict[str, Any] | None:
+    """The record's provenance of a risk-factor answer, from bonewise's answer-provenance
+    extension (source, recorded-on, unsure); None when the resource has none."""
+    found = ext(resource, record_codes.EXT_ANSWER_PROVENANCE)
+    if not found:
+        return None
+    parts = {part.url: part for part in found[0].extension or []}
+    source = parts.get("source")
+    recorded = parts.get("recorded-on")
+    unsure = parts.get("unsure")
+    return {
+        "source": source.valueCode if source is not None else None,
+        "recorded_on": recorded.valueDate.isoformat()
+        if recorded is not None and recorded.valueDate is not None
+        else None,
+        "unsure": bool(unsure.valueBoolean) if unsure is not None else False,
+    }
+
+
+def dose_mg(quantity: Any) -> float | None:
+    """A dose in mg from a FHIR Quantity (UCUM mg or unit 'mg'), else None."""
+    if quantity is None or quantity.value is None:
+        return None
+    unit = (quantity.code or quantity.unit or "").strip()
+    return float(quantity.value) if unit == "mg" else None
+
+
 @dataclass
 class Course:
     kind: Literal["ai", "bone", "glucocorticoid", "gnrh"]
@@ -58,6 +85,7 @@ class Course:
     derived_from: tuple[str, ...] = ()
     doses: list[tuple[date, str]] = field(default_factory=list)
     status: str | None = None
+    dose_mg: float | None = None
 
 
 @dataclass
@@ -102,10 +130,16 @@ class ReaderBase:
         self.smoking: list[Dated] = []
         self.menopause: list[Dated] = []
         self.risk: dict[str, Dated] = {}
+        # Per risk factor, who answered and when (a bonewise export's answer-provenance).
+        self.risk_provenance: dict[str, dict[str, Any]] = {}
+        self.vertebral_imaging: list[dict[str, Any]] = []
+        # Fractures read without a mechanism: (data, source, code, display), see ConditionReader.
+        self.unrecorded_mechanism: list[tuple[dict[str, Any], str, str, str]] = []
         self.derived_risk: dict[str, Dated] = {}
         self.fractures: list[tuple[dict[str, Any], ImportedValue]] = []
         self.courses: list[Course] = []
         self.administrations: list[tuple[codes.DrugCode, date, str, str]] = []
+        self.administered_mg: dict[str, float] = {}  # dose per administration, by its source
         self.frax: tuple[dict[str, Any], str] | None = None
         self.unknown: dict[tuple[str, str], tuple[str, str | None, list[str]]] = {}
         self.metastasis_staging: list[Dated] = []
@@ -219,3 +253,28 @@ class ReaderBase:
                 + f" ({older.day}): an older value; the latest ({chosen.day}) is kept",
             )
         return chosen
+
+    def _fracture_mechanisms(self, ehr_shaped: bool) -> None:
+        """Fractures whose mechanism is not in the input: an EHR record counts each as a
+        fragility fracture (the cautious reading, an assumption to confirm); a bonewise export
+        that says nothing keeps "not recorded" (the core reads it by age)."""
+        if not ehr_shaped:
+            return
+        for data, source, code, display in self.unrecorded_mechanism:
+            data["fragility"] = True
+            reason = (
+                "due to osteoporosis"
+                if "osteoporo" in display.lower()
+                else "not recorded: counted as a fragility fracture (the cautious reading); "
+                "confirm with her clinician"
+            )
+            self.report.add("defaulted", source, f"fracture fragility {reason}", code=code)
+            self.report.add_assumption(
+                "fractures[].fragility",
+                True,
+                "defaulted",
+                f"Fracture of {data['date']} ({data['site']}): counted as a fragility fracture "
+                "(mechanism not recorded)",
+                (source,),
+                confirm=True,
+            )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from bonewise.fhir import read
+from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.base import (
     Dated,
@@ -68,25 +69,14 @@ class ConditionReader(ReaderBase):
         if known.vertebral and "vertebra" not in site.lower():
             site = f"vertebra ({site})"
         fragility = ext_value(cond, codes.EXT_FRAGILITY, "valueBoolean")
-        if fragility is None:
-            fragility = True
-            reason = (
-                "due to osteoporosis"
-                if "osteoporo" in known.concept.display.lower()
-                else "not recorded: counted as a fragility fracture (the cautious reading); "
-                "confirm with her clinician"
-            )
-            self.report.add("defaulted", entry.ref, f"fracture fragility {reason}", code=code)
-            self.report.add_assumption(
-                "fractures[].fragility",
-                True,
-                "defaulted",
-                f"Fracture of {day.isoformat()} ({site}): counted as a fragility fracture "
-                "(mechanism not recorded)",
-                (entry.ref,),
-                confirm=True,
-            )
-        data = {"date": day.isoformat(), "site": site, "fragility": fragility}
+        traumatic = ext_value(cond, record_codes.EXT_TRAUMATIC, "valueBoolean")
+        data: dict[str, Any] = {"date": day.isoformat(), "site": site, "fragility": fragility}
+        if traumatic is not None:
+            data["traumatic"] = traumatic
+        if fragility is None and traumatic is None:
+            # Decided when the record is assembled: an EHR record counts it as fragility (an
+            # assumption to confirm); a bonewise export keeps "not recorded".
+            self.unrecorded_mechanism.append((data, entry.ref, code, known.concept.display))
         imported = ImportedValue(
             "fractures[]",
             data,
@@ -101,13 +91,15 @@ class ConditionReader(ReaderBase):
     def _procedure(self, entry: Entry) -> None:
         proc = entry.resource
         for coding in read.codings(proc.code):
-            if codes.is_dxa_procedure(coding.system, coding.code or ""):
-                day = self._date(
-                    proc.performedDateTime
-                    or (proc.performedPeriod.start if proc.performedPeriod else None),
-                    "DXA procedure date",
-                    entry.ref,
+            if codes.normalise_system(coding.system) == codes.BONEWISE and (
+                coding.code in record_codes.VERTEBRAL_IMAGING_KIND
+            ):
+                self._vertebral_imaging(
+                    entry, proc, record_codes.VERTEBRAL_IMAGING_KIND[coding.code]
                 )
+                return
+            if codes.is_dxa_procedure(coding.system, coding.code or ""):
+                day = self._performed(entry, proc, "DXA procedure date")
                 if day is not None:
                     self.dxa_procedures.append((day, entry.ref))
                 known = codes.procedure_code(coding.system, coding.code or "")
@@ -120,3 +112,23 @@ class ConditionReader(ReaderBase):
                 self.oophorectomy.append(entry.ref)
                 return
         self._unknown(entry, proc.code, "Procedure")
+
+    def _performed(self, entry: Entry, proc: Any, what: str) -> date | None:
+        return self._date(
+            proc.performedDateTime
+            or (proc.performedPeriod.start if proc.performedPeriod else None),
+            what,
+            entry.ref,
+        )
+
+    def _vertebral_imaging(self, entry: Entry, proc: Any, kind: str) -> None:
+        day = self._performed(entry, proc, "vertebral imaging date")
+        if day is None:
+            self.report.add("rejected", entry.ref, "vertebral imaging without a date")
+            return
+        data: dict[str, Any] = {"date": day.isoformat(), "kind": kind}
+        found = ext_value(proc, record_codes.EXT_VERTEBRAL_FRACTURE_FOUND, "valueBoolean")
+        if found is not None:
+            data["fracture_found"] = found
+        self.vertebral_imaging.append(data)
+        self._value("vertebral_imaging[]", data, entry.ref, record_codes.VERTEBRAL_IMAGING[kind])

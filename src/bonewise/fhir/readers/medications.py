@@ -7,15 +7,20 @@ from datetime import date
 from typing import Any, Literal
 
 from bonewise.clinical.calendar import add_months
-from bonewise.fhir import read
+from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.base import (
     Course,
     ReaderBase,
+    dose_mg,
     ext_value,
 )
 from bonewise.measures.definitions import load_measures
 from bonewise.terminology import codes
+
+# The largest dose per administration PatientRecord's BoneTherapy.dose_mg accepts (osteoporosis
+# doses; denosumab 120 mg is the metastatic-disease dose, kept out of the record).
+_MAX_RECORD_DOSE_MG = 100
 
 # Drug classes read for the decision's context (not as a therapy course of PatientRecord).
 _OTHER: dict[str, Literal["glucocorticoid", "gnrh"]] = {
@@ -90,6 +95,9 @@ class MedicationReader(ReaderBase):
                 )
                 return
             self.administrations.append((drug, day, entry.ref, entry.full_url or entry.ref))
+            given = dose_mg(res.dosage.dose if res.dosage else None)
+            if given is not None:
+                self.administered_mg[entry.ref] = given
             return
         if entry.type == "MedicationStatement":
             period = res.effectivePeriod
@@ -100,10 +108,21 @@ class MedicationReader(ReaderBase):
             )
             end = self._date(period.end if period else None, "MedicationStatement end", entry.ref)
             derived = tuple(r.reference for r in res.derivedFrom or [] if r.reference)
+            dosages = res.dosage or []
         else:
             start = self._date(res.authoredOn, "MedicationRequest.authoredOn", entry.ref)
             end = None
             derived = ()
+            dosages = res.dosageInstruction or []
+        stated_mg = next(
+            (
+                found
+                for dosage in dosages
+                for rate in dosage.doseAndRate or []
+                if (found := dose_mg(rate.doseQuantity)) is not None
+            ),
+            None,
+        )
         course = Course(
             "ai" if drug.drug_class == "aromatase_inhibitor" else "bone",
             drug.agent,
@@ -116,6 +135,7 @@ class MedicationReader(ReaderBase):
             ovarian_suppression=ext_value(res, codes.EXT_OVARIAN_SUPPRESSION, "valueBoolean"),
             derived_from=derived,
             status=res.status,
+            dose_mg=stated_mg,
         )
         if drug.drug_class in _OTHER:
             course.kind = _OTHER[drug.drug_class]
@@ -274,6 +294,7 @@ class MedicationReader(ReaderBase):
                     ", ".join(c.source for c in group),
                     group[0].code,
                     "MedicationRequest",
+                    dose_mg=next((c.dose_mg for c in group if c.dose_mg is not None), None),
                 )
             )
         by_link: dict[str, Course] = {}
@@ -325,6 +346,70 @@ class MedicationReader(ReaderBase):
                 item["start_date"] = course.start.isoformat()
             if course.end is not None:
                 item["end_date"] = course.end.isoformat()
+            given = {self.administered_mg[s] for _, s in course.doses if s in self.administered_mg}
+            dose = (
+                course.dose_mg
+                if course.dose_mg is not None
+                else (given.pop() if len(given) == 1 else None)
+            )
+            if dose is not None and 0 < dose <= _MAX_RECORD_DOSE_MG:
+                item["dose_mg"] = dose
+            elif dose is not None:
+                self.report.add(
+                    "not-used",
+                    course.source,
+                    f"{course.agent} {dose:g} mg per dose: above the {_MAX_RECORD_DOSE_MG} mg a "
+                    "bone-therapy course records (an oncology dose?); the course is kept "
+                    "without its dose",
+                )
             self._value(f"bone_therapy[{i}]", item, course.source, course.code.concept)
+            result.append(item)
+        return result
+
+    def _gnrh_agonists(self) -> list[dict[str, Any]]:
+        """GnRH agonist courses (ovarian suppression). Injections of one agent make one course
+        from the first to the last; a course closed without an end date ends on its last known
+        date (said in the report), so only a running course counts as current."""
+        administered: dict[str, list[Course]] = defaultdict(list)
+        courses: list[Course] = []
+        for course in self.gnrh:
+            if course.resource_type == "MedicationAdministration":
+                administered[course.agent].append(course)
+            else:
+                courses.append(course)
+        result = []
+        for agent, given in administered.items():
+            days = [c.start for c in given if c.start is not None]
+            result.append(
+                {
+                    "agent": record_codes.GNRH_RECORD_AGENT[agent],
+                    "start_date": min(days).isoformat(),
+                    "end_date": max(days).isoformat(),
+                }
+            )
+            self._value(
+                "gnrh_agonists[]",
+                result[-1],
+                ", ".join(c.source for c in given),
+                given[0].code.concept,
+            )
+        for course in courses:
+            assert course.start is not None  # _other_course rejects a course without one
+            item = {
+                "agent": record_codes.GNRH_RECORD_AGENT[course.agent],
+                "start_date": course.start.isoformat(),
+            }
+            until = self._course_until(course)
+            if course.end is not None:
+                item["end_date"] = course.end.isoformat()
+            elif until < self.today:
+                item["end_date"] = until.isoformat()
+                self.report.add(
+                    "defaulted",
+                    course.source,
+                    f"{course.agent}: status {course.status!r} without an end date: counted as "
+                    f"ended on {until.isoformat()} (its last known date)",
+                )
+            self._value("gnrh_agonists[]", item, course.source, course.code.concept)
             result.append(item)
         return result

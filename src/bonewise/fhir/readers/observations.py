@@ -9,12 +9,13 @@ from pydantic import ValidationError
 
 from bonewise import evidence as ev
 from bonewise.clinical.models import Length, Mass
-from bonewise.fhir import read
+from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.base import (
     Dated,
     DxaValue,
     ReaderBase,
+    answer_provenance,
     ext,
     ext_value,
     num,
@@ -53,6 +54,16 @@ class ObservationReader(ReaderBase):
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
                 concept, status = codes.MENOPAUSE_STATES[code]
                 self.menopause.append(Dated(day, status, entry.ref, concept))
+                return None
+            if (
+                codes.normalise_system(system) == codes.BONEWISE
+                and code == record_codes.CLINICAL_OSTEOPOROSIS.code
+            ):
+                self.report.add(
+                    "not-used",
+                    entry.ref,
+                    f"{record_codes.CLINICAL_OSTEOPOROSIS.display}: recomputed, not imported",
+                )
                 return None
             if codes.normalise_system(system) == codes.BONEWISE and code in codes.LOCAL_CODES:
                 return self._local(entry, obs, codes.LOCAL_CODES[code], day)
@@ -319,6 +330,9 @@ class ObservationReader(ReaderBase):
         target.append(Dated(day, value, entry.ref, vital.concept, unit, note))
 
     def _smoking(self, entry: Entry, obs: Any, day: date | None) -> None:
+        provenance = answer_provenance(obs)
+        if provenance is not None:
+            self.risk_provenance["smoking"] = provenance
         if obs.dataAbsentReason is not None:
             return  # explicitly unknown: smoking stays not recorded
         for coding in read.codings(obs.valueCodeableConcept):
@@ -349,6 +363,9 @@ class ObservationReader(ReaderBase):
                 f"{concept.display}: computed by bonewise; recomputed, not imported",
             )
             return
+        provenance = answer_provenance(obs)
+        if provenance is not None:
+            self.risk_provenance[name] = provenance
         if obs.dataAbsentReason is not None:
             value: Any = None
         elif name == "falls_last_12_months":

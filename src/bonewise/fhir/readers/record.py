@@ -10,6 +10,7 @@ from bonewise import evidence as ev
 from bonewise import units
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
+    Dated,
     DxaValue,
     _to_date,
 )
@@ -97,10 +98,13 @@ class RecordAssembler(MedicationReader):
             record["therapy"] = therapy
         record["dxa_scans"] = self._scans()
         record["risk_factors"] = self._risk_factors()
+        self._fracture_mechanisms(self._ehr_shaped())
         record["fractures"] = self._in_order(self.fractures, "fractures")
         record["labs"] = self._in_order(self.labs, "labs")
         self._mixed_vitamin_d(record["labs"])
         record["bone_therapy"] = self._bone_therapy()
+        record["gnrh_agonists"] = self._gnrh_agonists()
+        record["vertebral_imaging"] = self.vertebral_imaging
         if self.frax is not None:
             record["frax"] = self.frax[0]
             self._value("frax", self.frax[0], self.frax[1], codes.LOCAL_CODES["frax"])
@@ -291,7 +295,39 @@ class RecordAssembler(MedicationReader):
         self._glucocorticoids(risk)
         self._metastases(risk)
         self._absent_from_record(risk)
+        provenance = dict(self.risk_provenance)
+        if self._ehr_shaped():
+            provenance.update(self._ehr_provenance(risk, smoking))
+        if provenance:
+            risk["provenance"] = provenance
         return risk
+
+    def _ehr_provenance(self, risk: dict[str, Any], smoking: Dated | None) -> dict[str, Any]:
+        """Source `ehr-import` (and the date, where the EHR gives one) for each risk factor read
+        from a fact in the record; an absence taken from the lists stays an assumption."""
+        read_facts: dict[str, date | None] = {
+            name: dated.day for name, dated in self.derived_risk.items() if name in risk
+        }
+        if smoking is not None:
+            read_facts["smoking"] = smoking.day
+        course = self.long_glucocorticoid_course()
+        name = "oral_glucocorticoids_over_6_months"
+        if risk.get(name) is True and (course is not None or self.long_term_steroids):
+            read_facts[name] = course.start if course is not None else None
+        staged = max(
+            self.metastasis_staging,
+            key=lambda d: (d.day is not None, d.day or date.min),
+            default=None,
+        )
+        if staged is not None and risk.get("bone_metastases") is False:
+            read_facts["bone_metastases"] = staged.day
+        return {
+            name: {
+                "source": "ehr-import",
+                "recorded_on": day.isoformat() if day is not None else None,
+            }
+            for name, day in read_facts.items()
+        }
 
     def _glucocorticoids(self, risk: dict[str, Any]) -> None:
         name = "oral_glucocorticoids_over_6_months"
