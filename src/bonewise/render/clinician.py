@@ -14,6 +14,7 @@ from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
+from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 NO_INTAKE = "No intake logged (no food diary for this patient)."
@@ -83,6 +84,7 @@ class ClinicianReport:
     data_gaps: tuple[DataGap, ...]
     citations: tuple[str, ...]
     disclaimer: str
+    banner: PatientBanner | None = None  # set by render.build_report
 
 
 def site_label(site: str) -> str:

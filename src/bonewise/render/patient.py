@@ -15,6 +15,7 @@ from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
+from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 PLAIN_SITE: dict[str, str] = {
@@ -144,6 +145,7 @@ class PatientReport:
     sources: tuple[str, ...]
     history: tuple[SiteSeries, ...]
     disclaimer: str
+    banner: PatientBanner | None = None  # set by render.build_report
 
 
 def lower_first(label: str) -> str:

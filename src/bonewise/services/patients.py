@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
+from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.store.accounts import (
     AccountError,
     AccountRepository,
@@ -615,12 +616,24 @@ def report(
     with UnitOfWork(factory) as uow:
         _authorize(uow, actor, patient_id, "read")
         _audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
+        owner = AccountRepository(uow.session).owner_of(patient_id)
         uow.commit()
     return render_stored_report(
         factory,
         patient_id=patient_id,
+        patient_name=owner.name if owner else None,
         audience=audience,
         as_of=today,
         fmt=fmt,
         page_size=page_size,
     )
+
+
+def patient_banner(factory: Factory, *, actor: User, patient_id: str, as_of: date) -> PatientBanner:
+    """Who this record belongs to (name, date of birth, age, record number) for the banner
+    every clinician page and report carries; a read of the record like `patient_name`."""
+    with UnitOfWork(factory) as uow:
+        _authorize(uow, actor, patient_id, "read")
+        record = PatientRepository(uow.session).get_or_raise(patient_id)
+        owner = AccountRepository(uow.session).owner_of(patient_id)
+        return patient_banner_for(record, name=owner.name if owner else None, as_of=as_of)

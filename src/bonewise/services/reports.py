@@ -170,6 +170,7 @@ def render_stored_report(
     as_of: date,
     fmt: ReportFormat = "pdf",
     page_size: PageSize = "a4",
+    patient_name: str | None = None,
 ) -> bytes:
     """A stored patient's report with her food diary and exercise log, as PDF or HTML bytes.
 
@@ -185,4 +186,5 @@ def render_stored_report(
         page_size=page_size,
         intake=intake,
         adherence=adherence,
+        patient_name=patient_name,
     )

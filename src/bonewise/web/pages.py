@@ -10,7 +10,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bonewise.web.security import csrf_token_for, optional_principal
+from bonewise.render.banner import PatientBanner
+from bonewise.services import patients as services
+from bonewise.store.patients import PatientNotFound
+from bonewise.web.security import (
+    Forbidden,
+    Principal,
+    csrf_token_for,
+    factory_of,
+    optional_principal,
+)
 
 templates = Jinja2Templates(directory=str(resources.files("bonewise.web") / "templates"))
 
@@ -33,6 +42,21 @@ templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
 
 
+def patient_banner(
+    request: Request, principal: Principal | None, patient_id: object
+) -> PatientBanner | None:
+    """The banner for a clinician's page about one patient (None on her own pages: she knows
+    whose record she is in, and on pages about no patient)."""
+    if principal is None or not principal.user.is_clinician or not isinstance(patient_id, str):
+        return None
+    try:
+        return services.patient_banner(
+            factory_of(request), actor=principal.user, patient_id=patient_id, as_of=date.today()
+        )
+    except (PatientNotFound, Forbidden):
+        return None
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
@@ -43,4 +67,10 @@ def render(
         "csrf_token": csrf_token_for(request),
     }
     ctx.update(context or {})
+    if "banner" not in ctx:
+        # Any page under /patients/{patient_id} is about that patient, whatever else it is given.
+        patient_id = ctx.get("patient_id") or request.path_params.get("patient_id")
+        ctx["banner"] = patient_banner(request, principal, patient_id)
+        if ctx["banner"] is not None:
+            ctx.setdefault("patient_id", ctx["banner"].record_number)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
