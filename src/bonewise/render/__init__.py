@@ -30,7 +30,7 @@ Layout:
 - patient.py / clinician.py: the two report models (pure). The patient report never gives drug
   or dose advice: it repeats only recommendations addressed to the patient and turns the rest
   into questions for her team.
-- charts.py: matplotlib (Agg) charts as SVG or PNG bytes.
+- charts.py: report charts drawn directly as small SVG documents (fixed layout, fast).
 - render.py: Jinja2 templates (templates/*.html, report.css) and WeasyPrint.
 - web_charts.py: the web app's SVG charts.
 - `bonewise.services.reports`: intake and adherence summaries for a stored patient.

@@ -86,6 +86,20 @@ class ClinicianReport:
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
 
+    def cite(self, citation: str) -> int:
+        """The number of `citation` in the appendix's source list (1-based)."""
+        return self.citations.index(citation) + 1
+
+    @property
+    def rules_with_inputs(self) -> tuple[Recommendation, ...]:
+        """Every recommendation and safety check that names its inputs (for the appendix)."""
+        rules = (
+            *(rec for g in self.guidelines for rec in g.recommendations),
+            *self.other_recommendations,
+            *self.safety_checks,
+        )
+        return tuple(rec for rec in rules if rec.inputs)
+
 
 def site_label(site: str) -> str:
     return SITE_LABELS.get(site, site.replace("_", " "))
