@@ -101,6 +101,15 @@ class ClinicianReport:
         return tuple(rec for rec in rules if rec.inputs)
 
 
+FREE_TEXT_MAX = 120  # characters of a free-text field a report prints (the rest is elided)
+
+
+def bounded(text: str, limit: int = FREE_TEXT_MAX) -> str:
+    """Free text cut to `limit` characters with an ellipsis, so one field cannot fill a page."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def site_label(site: str) -> str:
     return SITE_LABELS.get(site, site.replace("_", " "))
 
@@ -174,8 +183,8 @@ def build_clinician_report(
         ScanRow(
             day=s.date,
             make=s.scanner_make,
-            model=s.scanner_model or "",
-            facility=s.facility or "",
+            model=bounded(s.scanner_model or ""),
+            facility=bounded(s.facility or ""),
             sites=", ".join(
                 f"{site_label(site)}: "
                 + " ".join(

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from bonewise.render.banner import PatientBanner
 from bonewise.services import patients as services
 from bonewise.store.patients import PatientNotFound
+from bonewise.web import forms
 from bonewise.web.security import (
     Forbidden,
     Principal,
@@ -40,6 +41,7 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
+templates.env.globals["lab_choices"] = forms.LAB_CHOICES
 
 
 def patient_banner(
