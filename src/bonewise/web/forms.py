@@ -162,6 +162,8 @@ def lab_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     """The lab form sends `lab_test` as "kind|unit"; separate `kind` and `unit` fields (older
     forms, scripts) are read too."""
     test = text(form, "lab_test")
+    kind: str | None
+    unit: str | None
     if test is not None and "|" in test:
         kind, unit = test.split("|", 1)
     else:
