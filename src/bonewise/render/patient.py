@@ -350,8 +350,10 @@ def doing_well(
             "adequate range."
         )
     rf = record.risk_factors
-    if rf.smoking in ("never", "past"):
-        good.append("You do not smoke: that protects your bones.")
+    if rf.smoking == "never":
+        good.append("You have never smoked: that protects your bones.")
+    elif rf.smoking == "past":  # the guidelines still count past smoking as a risk factor
+        good.append("You have stopped smoking.")
     if rf.falls_last_12_months == 0:
         good.append("You have had no falls in the last year.")
     if intake is not None:
