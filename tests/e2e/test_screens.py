@@ -171,3 +171,14 @@ def test_food_results_are_in_the_page_and_add_is_a_button(
     background = add.evaluate("b => getComputedStyle(b).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     page.context.close()
+
+
+def test_a_table_caption_stays_readable_as_cards(browser: Browser, base_url: str) -> None:
+    page = _open(browser, base_url, "phone-390")
+    sign_in(page, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
+    page.goto("/clinician")
+    caption = page.locator("table#panel caption")
+    if caption.count():
+        box = caption.bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] < 80
+    page.context.close()
