@@ -45,6 +45,7 @@ def _number(value: float | None, digits: int = 0) -> str:
 templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
 templates.env.globals["lab_choices"] = forms.LAB_CHOICES
+templates.env.globals["lab_labels"] = forms.LAB_LABELS
 
 
 def bones_standing(record: PatientRecord, as_of: date | str) -> tuple[str, list[str]]:
