@@ -86,9 +86,11 @@ class ClinicianReport:
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
 
-    def cite(self, citation: str) -> int:
-        """The number of `citation` in the appendix's source list (1-based)."""
-        return self.citations.index(citation) + 1
+    def cite(self, citation: str) -> str:
+        """'[n]': the number of `citation` in the appendix's source list; '' for no source."""
+        if citation not in self.citations:
+            return ""
+        return f"[{self.citations.index(citation) + 1}]"
 
     @property
     def rules_with_inputs(self) -> tuple[Recommendation, ...]:

@@ -230,3 +230,16 @@ def test_chart_text_is_at_least_as_large_as_body_text():
     assert svg is not None
     sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg.decode())]
     assert min(sizes) >= charts.PATIENT.size
+
+
+def test_a_summary_without_a_source_for_exercise_still_renders():
+    from bonewise.render.render import render_html
+
+    record = example("osteoporosis")
+    a = assess(record, as_of=AS_OF)
+    bare = adherence().model_copy(update={"citation": ""})
+    report = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF), adherence=bare
+    )
+    assert report.cite("") == "" and report.cite(report.citations[0]) == "[1]"
+    assert "Exercise adherence" in render_html(report)
