@@ -1,10 +1,16 @@
-"""Report rendering speed: each example patient, both audiences, PDF and HTML.
+"""Report rendering speed beside a bare WeasyPrint baseline, in the same process and run.
 
     .venv/bin/python -m benchmarks.reports [--rounds N]
 
-Prints, per audience and format, the median and worst wall time and CPU time of one
-`render_report` call (assessment, charts, Jinja2 and, for PDF, WeasyPrint), after a warm-up
-render that pays the one-off import and font-loading cost (also printed).
+For each audience and format, the median and worst wall time and CPU time of one
+`render_report` call (assessment, charts, Jinja2 and, for PDF, WeasyPrint) for every example
+patient with a month of food diary and eight weeks of exercise log (a typical stored patient),
+after a warm-up render that pays the one-off import and font-loading cost (also printed).
+
+The baseline is a trivial one-paragraph page through WeasyPrint with the same embedded DejaVu
+font; each row's ratio is its median over the baseline's median (CPU and wall), so a busy
+machine shows in both and the ratio stays comparable between runs. Target: each PDF in at most
+0.5 s in process.
 """
 
 from __future__ import annotations
@@ -12,45 +18,147 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 from bonewise.importers.patient_file import load_patient_file
-from bonewise.render.render import render_report
+from bonewise.render.model import (
+    AdherenceSummary,
+    DayIntake,
+    ExerciseWeek,
+    IntakeSummary,
+    NutrientIntake,
+)
+from bonewise.render.render import _font_faces, render_report
 
 AS_OF = date(2026, 11, 27)
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "patients"
+BASELINE_HTML = (
+    "<!doctype html><html><head><meta charset='utf-8'><style>{fonts} html {{ font-family: "
+    "'DejaVu Sans'; }}</style></head><body><h1>Baseline</h1><p>One short paragraph.</p>"
+    "</body></html>"
+)
+
+
+def typical_intake() -> IntakeSummary:
+    """A month of food diary: calcium under target, vitamin D partly unknown."""
+    days = [AS_OF - timedelta(days=n) for n in reversed(range(30))]
+    return IntakeSummary(
+        start=days[0],
+        end=days[-1],
+        days_logged=len(days),
+        nutrients=[
+            NutrientIntake(
+                key="calcium_mg",
+                label="Calcium",
+                unit="mg",
+                average_per_day=880.0,
+                target=1200.0,
+                target_basis="hadji-2017",
+                citation="Hadji 2017",
+            ),
+            NutrientIntake(
+                key="vitamin_d_iu",
+                label="Vitamin D",
+                unit="IU",
+                average_per_day=640.0,
+                target=800.0,
+                unknown_share=0.2,
+                citation="IOM 2011",
+            ),
+            NutrientIntake(key="vitamin_k_ug", label="Vitamin K", unit="ug", average_per_day=None),
+        ],
+        days=[
+            DayIntake(day=d, calcium_mg=700.0 + 20 * (i % 9), vitamin_d_iu=None if i % 5 else 600.0)
+            for i, d in enumerate(days)
+        ],
+    )
+
+
+def typical_adherence() -> AdherenceSummary:
+    monday = AS_OF - timedelta(days=AS_OF.weekday())
+    weeks = []
+    for n in reversed(range(8)):
+        start = monday - timedelta(weeks=n)
+        year, week, _ = start.isocalendar()
+        weeks.append(
+            ExerciseWeek(
+                week=f"{year}-W{week:02d}",
+                week_start=start,
+                aerobic_minutes=90 + 15 * (n % 5),
+                aerobic_target=150,
+                resistance_days=2,
+                resistance_target=2,
+                balance_days=4,
+                met=n % 3 == 0,
+            )
+        )
+    return AdherenceSummary(weeks=weeks, streak_weeks=1, target_basis="150 min", citation="ACSM")
+
+
+def _timed(call: Callable[[], bytes]) -> tuple[float, float, int]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    size = len(call())
+    return time.perf_counter() - wall, time.process_time() - cpu, size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="renders of each example")
     args = parser.parse_args()
-    records = [load_patient_file(p, today=AS_OF) for p in sorted(EXAMPLES.glob("*.json"))]
+    from weasyprint import HTML
 
-    wall, cpu = time.perf_counter(), time.process_time()
-    render_report(record=records[0], audience="clinician", as_of=AS_OF, fmt="pdf")
-    print(
-        f"warm-up (first PDF): {time.perf_counter() - wall:.2f} s wall, "
-        f"{time.process_time() - cpu:.2f} s CPU"
+    records = [load_patient_file(p, today=AS_OF) for p in sorted(EXAMPLES.glob("*.json"))]
+    intake, adherence = typical_intake(), typical_adherence()
+    baseline_html = BASELINE_HTML.format(fonts=_font_faces())
+
+    def baseline() -> bytes:
+        pdf: bytes = HTML(string=baseline_html, base_url=".").write_pdf()
+        return pdf
+
+    wall, cpu, _ = _timed(
+        lambda: render_report(record=records[0], audience="clinician", as_of=AS_OF, fmt="pdf")
     )
-    print(f"{len(records)} example patients x {args.rounds} round(s)")
+    print(f"warm-up (first PDF): {wall:.2f} s wall, {cpu:.2f} s CPU")
+    base = [_timed(baseline) for _ in range(max(5, len(records) * args.rounds))]
+    base_wall = statistics.median(b[0] for b in base)
+    base_cpu = statistics.median(b[1] for b in base)
     print(
-        f"{'audience':<10} {'format':<6} {'wall p50':>9} {'wall max':>9} {'CPU p50':>8} {'size p50':>9}"
+        f"baseline (trivial WeasyPrint page): {base_wall * 1000:.0f} ms wall, "
+        f"{base_cpu * 1000:.0f} ms CPU (median of {len(base)})"
+    )
+    print(
+        f"{len(records)} example patients x {args.rounds} round(s), with a 30-day diary and "
+        "8-week exercise log"
+    )
+    print(
+        f"{'audience':<10} {'format':<6} {'wall p50':>9} {'wall max':>9} {'CPU p50':>8} "
+        f"{'x base CPU':>10} {'x base wall':>11} {'size p50':>9}"
     )
     for audience in ("patient", "clinician"):
         for fmt in ("pdf", "html"):
-            walls, cpus, sizes = [], [], []
-            for _ in range(args.rounds):
-                for record in records:
-                    wall, cpu = time.perf_counter(), time.process_time()
-                    data = render_report(record=record, audience=audience, as_of=AS_OF, fmt=fmt)
-                    walls.append(time.perf_counter() - wall)
-                    cpus.append(time.process_time() - cpu)
-                    sizes.append(len(data))
+            runs = [
+                _timed(
+                    lambda record=record, audience=audience, fmt=fmt: render_report(  # type: ignore[misc]
+                        record=record,
+                        audience=audience,
+                        as_of=AS_OF,
+                        fmt=fmt,
+                        intake=intake,
+                        adherence=adherence,
+                        patient_name="Benchmark Patient",
+                    )
+                )
+                for _ in range(args.rounds)
+                for record in records
+            ]
+            walls, cpus, sizes = zip(*runs, strict=True)
             print(
                 f"{audience:<10} {fmt:<6} {statistics.median(walls):>8.2f}s {max(walls):>8.2f}s "
-                f"{statistics.median(cpus):>7.2f}s {statistics.median(sizes) / 1024:>7.0f}KB"
+                f"{statistics.median(cpus):>7.2f}s {statistics.median(cpus) / base_cpu:>9.1f}x "
+                f"{statistics.median(walls) / base_wall:>10.1f}x "
+                f"{statistics.median(sizes) / 1024:>7.0f}KB"
             )
 
 

@@ -68,9 +68,11 @@ def test_new_patient_journey(page: Page, shots: Path) -> None:
 
     # The assessment.
     expect(page).to_have_url(re.compile(r"/assessment$"))
-    expect(page.locator("#who-category")).to_have_text("osteopenia")
+    expect(page.locator("#where-bones-stand")).to_contain_text("osteopenia")
     expect(page.get_by_role("heading", name="What each guideline says")).to_be_visible()
-    expect(page.get_by_text("hadji-2017").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Guideline from Hadji 2017")).to_be_visible()
+    expect(page.get_by_text("WHO category")).to_have_count(0)
+    expect(page.get_by_text("version 2017")).to_have_count(0)
     check_accessible(page)
     shot(page, shots, "patient-04-assessment")
 
@@ -134,9 +136,26 @@ def test_clinician_journey(page: Page, shots: Path) -> None:
     page.get_by_role("navigation", name="Patient record").get_by_role(
         "link", name="Assessment"
     ).click()
-    expect(page.get_by_role("heading", name="Recommendations")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recommendations for the care team")).to_be_visible()
+    expect(page.get_by_role("heading", name="Advice meant for the patient")).to_be_visible()
+    expect(page.locator("section.patient-banner")).to_contain_text("Anne Demo")
     check_accessible(page)
     shot(page, shots, "clinician-03-patient-assessment")
+    # A lab value out of range: the error names the field in plain words; nothing typed is lost.
+    page.get_by_role("navigation", name="Patient record").get_by_role(
+        "link", name="DXA and labs"
+    ).click()
+    page.get_by_label("Test and unit").select_option("25_oh_vitamin_d|ng/mL")
+    page.locator("#lab_date").fill("2025-01-02")
+    page.locator("#lab_value").fill("5000")
+    page.get_by_role("button", name="Save lab result").click()
+    expect(page.locator("#lab-errors")).to_contain_text(
+        "Value: 5,000 ng/mL is outside what is possible for 25-OH vitamin D"
+    )
+    expect(page.locator("#lab_value")).to_have_value("5000")
+    expect(page.locator("#lab_date")).to_have_value("2025-01-02")
+    check_accessible(page)
+    shot(page, shots, "clinician-03b-lab-error")
     page.get_by_role("navigation", name="Patient record").get_by_role(
         "link", name="Audit log"
     ).click()

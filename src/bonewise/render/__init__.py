@@ -12,6 +12,7 @@ Public API (keyword-only; the web app's download buttons and `bonewise report` c
         page_size="a4",           # or "letter"
         intake=None,              # bonewise.render.model.IntakeSummary, or None: "no intake logged"
         adherence=None,           # bonewise.render.model.AdherenceSummary, or None: "no exercise logged"
+        patient_name=None,        # her name for the patient banner, or None: "Name not on file"
     )
 
 For a stored patient (her food diary and exercise log included; authorised and audited):
@@ -25,12 +26,15 @@ For a stored patient (her food diary and exercise log included; authorised and a
 Serve PDFs as application/pdf and HTML as text/html; charset=utf-8.
 
 Layout:
+- banner.py: the patient banner (name, date of birth, age, record number) that heads both
+  reports and every clinician page about one patient (pure).
 - model.py: the optional inputs (IntakeSummary, AdherenceSummary) and the BMD history with its
   least-significant-change band (pure).
-- patient.py / clinician.py: the two report models (pure). The patient report never gives drug
+- patient.py / clinician.py: the two report models (pure). The clinician summary is two pages
+  (decisions, safety checks, monitoring, data gaps) with the detail in an appendix. The patient report never gives drug
   or dose advice: it repeats only recommendations addressed to the patient and turns the rest
   into questions for her team.
-- charts.py: matplotlib (Agg) charts as SVG or PNG bytes.
+- charts.py: report charts drawn directly as small SVG documents (fixed layout, fast).
 - render.py: Jinja2 templates (templates/*.html, report.css) and WeasyPrint.
 - web_charts.py: the web app's SVG charts.
 - `bonewise.services.reports`: intake and adherence summaries for a stored patient.

@@ -1,34 +1,26 @@
-"""Report charts drawn with matplotlib (Agg, no pyplot state): SVG or PNG bytes.
+"""Report charts drawn directly as small SVG documents (no plotting library): bytes or None.
 
 - `bmd_chart`: areal BMD per site over time, with the least-significant-change band around the
   baseline scan (points from another scanner make are drawn hollow and never joined).
 - `intake_chart`: daily calcium and vitamin D against their targets, when a diary exists.
 - `exercise_chart`: weekly aerobic minutes against the plan's target, when a log exists.
 
-Each returns None when there is nothing to draw, so a report never shows an empty chart.
+Each returns None when there is nothing to draw, so a report never shows an empty chart. The
+layout is fixed (no text measuring): a few dozen SVG elements that WeasyPrint draws in
+milliseconds, where a matplotlib figure with `tight_layout` took most of a report's time.
+Labels on an axis are thinned so that they never overlap, whatever the number of days.
 """
 
 from __future__ import annotations
 
-import io
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from html import escape
+from typing import Any
 
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
-
-ChartFormat = Literal["svg", "png"]
+from bonewise.render.web_charts import nice_ticks
 
 INK = "#1f2937"
 LINE = "#1d4ed8"
@@ -36,92 +28,232 @@ BAND = "#bfdbfe"
 LOSS = "#b91c1c"
 OTHER = "#6b7280"
 TARGET = "#047857"
+GRID = "#e5e7eb"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+WIDTH = 720  # viewBox units; the report shows the chart at the text width (about 690 px on A4)
+CHAR_WIDTH = 0.6  # DejaVu Sans: average advance per em, to keep labels apart without measuring
 
 
-# rcParams are process-global: charts drawn from several threads (the web app's threadpool) take
-# turns, so one chart's style never leaks into another's.
-_STYLE_LOCK = threading.Lock()
+@dataclass(frozen=True, slots=True)
+class _Style:
+    size: float  # body text, viewBox units
+    title: float
+    panel_height: float
+
+    @property
+    def line_height(self) -> float:
+        return self.size * 1.3
 
 
-@contextmanager
-def _style(large: bool) -> Iterator[None]:
-    size = 13 if large else 8
-    with (
-        _STYLE_LOCK,
-        matplotlib.rc_context(
-            {
-                "font.family": "DejaVu Sans",
-                "font.size": size,
-                "axes.titlesize": size + 1,
-                "axes.labelsize": size,
-                "legend.fontsize": size - 1,
-                "axes.edgecolor": INK,
-                "text.color": INK,
-                "axes.labelcolor": INK,
-                "xtick.color": INK,
-                "ytick.color": INK,
-                "axes.spines.top": False,
-                "axes.spines.right": False,
-                "svg.fonttype": "none",
-                "svg.hashsalt": "bonewise",  # same chart, same bytes
-            }
-        ),
-    ):
-        yield
+CLINICIAN = _Style(size=11, title=12, panel_height=175)
+PATIENT = _Style(size=16, title=17, panel_height=250)
 
 
-def _save(fig: Figure, fmt: ChartFormat) -> bytes:
-    buffer = io.BytesIO()
-    if fmt == "svg":
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    else:
-        fig.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
-    return buffer.getvalue()
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _x(days: list[date]) -> list[float]:
-    return [float(mdates.date2num(day)) for day in days]
+Op = tuple[Any, ...]
 
 
-def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+@dataclass
+class _Svg:
+    """A chart as a list of drawing operations, written out as one small SVG document."""
+
+    height: float
+    style: _Style
+    ops: list[Op] = field(default_factory=list)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        anchor: str = "start",
+        size: float | None = None,
+        bold: bool = False,
+        color: str = INK,
+        rotate: bool = False,
+    ) -> None:
+        self.ops.append(("text", x, y, text, anchor, size or self.style.size, bold, color, rotate))
+
+    def line(
+        self,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        *,
+        color: str,
+        width: float = 1.0,
+        dash: tuple[float, float] | None = None,
+    ) -> None:
+        self.ops.append(("line", x1, y1, x2, y2, color, width, dash))
+
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        *,
+        fill: str,
+        stroke: str | None = None,
+        stroke_width: float = 0.0,
+    ) -> None:
+        self.ops.append(("rect", x, y, max(w, 0.0), max(h, 0.0), fill, stroke, stroke_width))
+
+    def circle(
+        self,
+        cx: float,
+        cy: float,
+        r: float,
+        *,
+        fill: str | None,
+        stroke: str | None = None,
+        stroke_width: float = 0.0,
+    ) -> None:
+        self.ops.append(("circle", cx, cy, r, fill, stroke, stroke_width))
+
+    def polyline(self, points: list[tuple[float, float]], *, color: str, width: float) -> None:
+        self.ops.append(("polyline", points, color, width))
+
+    def svg(self) -> bytes:
+        parts = []
+        for op in self.ops:
+            kind = op[0]
+            if kind == "text":
+                _, x, y, text, anchor, size, bold, color, rotate = op
+                extra = f' transform="rotate(-90 {_num(x)} {_num(y)})"' if rotate else ""
+                weight = ' font-weight="bold"' if bold else ""
+                parts.append(
+                    f'<text x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" fill="{color}" '
+                    f'text-anchor="{anchor}"{weight}{extra}>{escape(text)}</text>'
+                )
+            elif kind == "line":
+                _, x1, y1, x2, y2, color, width, dash = op
+                dashed = f' stroke-dasharray="{_num(dash[0])} {_num(dash[1])}"' if dash else ""
+                parts.append(
+                    f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
+                    f'stroke="{color}" stroke-width="{_num(width)}"{dashed}/>'
+                )
+            elif kind == "rect":
+                _, x, y, w, h, fill, stroke, sw = op
+                outline = f' stroke="{stroke}" stroke-width="{_num(sw)}"' if stroke else ""
+                parts.append(
+                    f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" '
+                    f'fill="{fill}"{outline}/>'
+                )
+            elif kind == "circle":
+                _, cx, cy, r, fill, stroke, sw = op
+                outline = f' stroke="{stroke}" stroke-width="{_num(sw)}"' if stroke else ""
+                parts.append(
+                    f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{_num(r)}" '
+                    f'fill="{fill or "none"}"{outline}/>'
+                )
+            else:
+                _, points, color, width = op
+                path = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
+                parts.append(
+                    f'<polyline points="{path}" fill="none" stroke="{color}" '
+                    f'stroke-width="{_num(width)}"/>'
+                )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_num(self.height)}" '
+            f'width="{WIDTH}" height="{_num(self.height)}" font-family="DejaVu Sans, sans-serif">'
+            + "".join(parts)
+            + "</svg>"
+        ).encode("utf-8")
 
 
-def bmd_chart(
-    history: tuple[SiteSeries, ...], *, fmt: ChartFormat = "svg", large: bool = False
-) -> bytes | None:
-    """BMD (g/cm2) per site over time with the LSC band; None if no BMD was ever measured.
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    """One panel's plotting area and value-to-position mappings."""
 
-    `large` is the patient's version: large type and plain words in titles and legend."""
-    if not history:
-        return None
-    with _style(large):
-        columns = min(len(history), 3)
-        rows = (len(history) + columns - 1) // columns
-        fig = Figure(figsize=(9.0 if large else 7.5, (3.4 if large else 2.3) * rows))
-        axes = fig.subplots(rows, columns, squeeze=False)
-        for ax, series in zip(axes.flat, history, strict=False):
-            _bmd_panel(ax, series, plain=large)
-        for ax in list(axes.flat)[len(history) :]:
-            ax.set_visible(False)
-        labelled: dict[str, Artist] = {}
-        for ax in axes.flat:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                labelled.setdefault(label, handle)
-        fig.legend(
-            list(labelled.values()),
-            list(labelled),
-            loc="lower center",
-            ncol=min(len(labelled), 2),
-            frameon=False,
-        )
-        legend_rows = (len(labelled) + 1) // 2
-        fig.tight_layout(rect=(0, (0.075 if large else 0.09) * legend_rows / rows, 1, 1))
-        return _save(fig, fmt)
+    left: float
+    top: float
+    right: float
+    bottom: float
+    x: Callable[[float], float]
+    y: Callable[[float], float]
 
 
+def _text_width(text: str, size: float) -> float:
+    return len(text) * size * CHAR_WIDTH
+
+
+def _thinned(positions: Sequence[float], labels: Sequence[str], size: float) -> list[int]:
+    """Indexes of the labels to print so that no two overlap (first and last kept first)."""
+    if not labels:
+        return []
+    gap = size * 0.8
+    widest = max(_text_width(line, size) for label in labels for line in label.split("\n"))
+    chosen: list[int] = []
+    for i in range(len(labels)):
+        if not chosen or positions[i] - positions[chosen[-1]] >= widest + gap:
+            chosen.append(i)
+    last = len(labels) - 1
+    if chosen[-1] != last and positions[last] - positions[chosen[-1]] < widest + gap:
+        if len(chosen) > 1:
+            chosen[-1] = last  # the latest day matters more than the one before it
+    elif chosen[-1] != last:
+        chosen.append(last)
+    return chosen
+
+
+def _y_axis(svg: _Svg, plot: _Plot, ticks: list[float], unit: str) -> None:
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = 0 if step >= 1 else (1 if step >= 0.1 else (2 if step >= 0.01 else 3))
+    for tick in ticks:
+        py = plot.y(tick)
+        svg.line(plot.left, py, plot.right, py, color=GRID)
+        svg.text(plot.left - 4, py + svg.style.size * 0.35, f"{tick:,.{decimals}f}", anchor="end")
+    svg.line(plot.left, plot.top, plot.left, plot.bottom, color=INK)
+    svg.line(plot.left, plot.bottom, plot.right, plot.bottom, color=INK)
+    mid = (plot.top + plot.bottom) / 2
+    svg.text(plot.left - svg.style.size * 4.2, mid, unit, anchor="middle", rotate=True)
+
+
+def _x_labels(svg: _Svg, plot: _Plot, positions: list[float], labels: list[str]) -> None:
+    size = svg.style.size
+    for i in _thinned(positions, labels, size):
+        for n, line in enumerate(labels[i].split("\n")):
+            svg.text(
+                positions[i],
+                plot.bottom + size * 1.2 + n * svg.style.line_height,
+                line,
+                anchor="middle",
+            )
+
+
+def _title(svg: _Svg, x: float, y: float, lines: list[str]) -> None:
+    for n, line in enumerate(lines):
+        svg.text(x, y + n * svg.style.line_height, line, size=svg.style.title, bold=n == 0)
+
+
+def _legend(svg: _Svg, y: float, entries: list[tuple[str, str]]) -> None:
+    """Legend entries (kind, label) in two columns below the panels."""
+    size = svg.style.size
+    for n, (kind, label) in enumerate(entries):
+        x = 20 + (n % 2) * WIDTH / 2
+        row_y = y + (n // 2) * svg.style.line_height * 1.2
+        mark_y = row_y - size * 0.35
+        if kind == "band":
+            svg.rect(x, row_y - size * 0.8, 24, size * 0.9, fill=BAND)
+        elif kind == "line":
+            svg.line(x, mark_y, x + 24, mark_y, color=LINE, width=2)
+            svg.circle(x + 12, mark_y, 3.5, fill=LINE)
+        elif kind == "loss":
+            svg.circle(x + 12, mark_y, 6, fill=None, stroke=LOSS, stroke_width=2)
+        else:
+            svg.rect(x + 8, mark_y - 4, 8, 8, fill="white", stroke=OTHER, stroke_width=1.5)
+        svg.text(x + 32, row_y, label)
+
+
+# --- BMD ---------------------------------------------------------------------------------------
 PLAIN_SITE_TITLES = {
     "lumbar_spine": "lower spine",
     "femoral_neck": "top of thigh bone",
@@ -136,117 +268,223 @@ LEGEND = {
 }
 
 
-def _bmd_panel(ax: Axes, series: SiteSeries, *, plain: bool = False) -> None:
-    words = {key: pair[1] if plain else pair[0] for key, pair in LEGEND.items()}
+def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes | None:
+    """BMD (g/cm2) per site over time with the LSC band; None if no BMD was ever measured.
+
+    `large` is the patient's version: large type and plain words in titles and legend."""
+    if not history:
+        return None
+    style = PATIENT if large else CLINICIAN
+    columns = min(len(history), 2 if large else 3)
+    rows = (len(history) + columns - 1) // columns
+    used: dict[str, None] = {}
+    for series in history:
+        if series.lsc_g_cm2 is not None:
+            used["band"] = None
+        used["line"] = None
+        if any(
+            series.outside_band(p) and p.bmd_g_cm2 < series.baseline.bmd_g_cm2
+            for p in series.comparable
+        ):
+            used["loss"] = None
+        if series.other_make:
+            used["other"] = None
+    legend_rows = (len(used) + 1) // 2
+    height = rows * style.panel_height + legend_rows * style.line_height * 1.2 + style.size
+    svg = _Svg(height, style)
+    panel_width = WIDTH / columns
+    for index, series in enumerate(history):
+        left = (index % columns) * panel_width
+        top = (index // columns) * style.panel_height
+        _bmd_panel(svg, series, left, top, panel_width, plain=large)
+    words = {key: pair[1] if large else pair[0] for key, pair in LEGEND.items()}
+    _legend(svg, rows * style.panel_height + style.size * 1.2, [(k, words[k]) for k in used])
+    return svg.svg()
+
+
+def _bmd_panel(
+    svg: _Svg, series: SiteSeries, left: float, top: float, width: float, *, plain: bool
+) -> None:
+    style = svg.style
     base = series.baseline
-    comparable = series.comparable
     lsc = series.lsc_g_cm2
     low, high = (
         (base.bmd_g_cm2, base.bmd_g_cm2)
         if lsc is None
         else (base.bmd_g_cm2 - lsc, base.bmd_g_cm2 + lsc)
     )
-    if lsc is not None:  # no precision known for the site: no band, no call
-        ax.axhspan(low, high, color=BAND, lw=0, label=words["band"])
-    ax.axhline(base.bmd_g_cm2, color=LINE, lw=0.8, ls=":")
-    days = [p.day for p in comparable]
-    values = [p.bmd_g_cm2 for p in comparable]
-    ax.plot(_x(days), values, color=LINE, lw=1.6, marker="o", label=words["line"])
-    lost = [p for p in comparable if series.outside_band(p) and p.bmd_g_cm2 < low]
-    if lost:
-        ax.plot(
-            _x([p.day for p in lost]),
-            [p.bmd_g_cm2 for p in lost],
-            ls="none",
-            marker="o",
-            ms=9,
-            mfc="none",
-            mec=LOSS,
-            mew=2,
-            label=words["loss"],
-        )
-    others = series.other_make
-    if others:
-        ax.plot(
-            _x([p.day for p in others]),
-            [p.bmd_g_cm2 for p in others],
-            ls="none",
-            marker="s",
-            mfc="white",
-            mec=OTHER,
-            mew=1.5,
-            label=words["other"],
-        )
-    every = [p.bmd_g_cm2 for p in series.points] + [low, high]
-    pad = (max(every) - min(every)) * 0.15 or 0.02
-    ax.set_ylim(min(every) - pad, max(every) + pad)
-    scan_days = sorted({mdates.date2num(p.day) for p in series.points})
-    ax.set_xlim(scan_days[0] - 120, scan_days[-1] + 120)
-    ax.set_xticks(scan_days)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     if plain:
-        ax.set_title(PLAIN_SITE_TITLES.get(series.site, series.label))
+        title = [PLAIN_SITE_TITLES.get(series.site, series.label)]
     else:
         lsc_text = "unknown" if series.lsc_percent is None else f"±{series.lsc_percent:.1f}%"
-        ax.set_title(f"{series.label}\nLSC {lsc_text} ({base.make})")
-    ax.set_ylabel("bone density g/cm²" if plain else "BMD g/cm²")
+        title = [series.label, f"LSC {lsc_text} ({base.make})"]
+    every = [p.bmd_g_cm2 for p in series.points] + [low, high]
+    ticks = nice_ticks(min(every), max(every), 3)
+    days = sorted({p.day.toordinal() for p in series.points})
+    first, last = days[0] - 120, days[-1] + 120
+    plot_left = left + style.size * 5.5
+    plot_right = left + width - style.size
+    plot_top = top + style.line_height * len(title) + style.size * 0.6
+    plot_bottom = top + style.panel_height - style.line_height * 2 - style.size * 0.6
+
+    def x(day: float) -> float:
+        return plot_left + (day - first) / (last - first) * (plot_right - plot_left)
+
+    def y(value: float) -> float:
+        return plot_bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (plot_bottom - plot_top)
+
+    plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
+    _title(svg, plot_left, top + style.title, title)
+    if lsc is not None:  # no precision known for the site: no band, no call
+        svg.rect(plot_left, y(high), plot_right - plot_left, y(low) - y(high), fill=BAND)
+    _y_axis(svg, plot, ticks, "bone density g/cm²" if plain else "BMD g/cm²")
+    svg.line(
+        plot_left,
+        y(base.bmd_g_cm2),
+        plot_right,
+        y(base.bmd_g_cm2),
+        color=LINE,
+        width=0.8,
+        dash=(2, 2),
+    )
+    comparable = series.comparable
+    points = [(x(p.day.toordinal()), y(p.bmd_g_cm2)) for p in comparable]
+    svg.polyline(points, color=LINE, width=2)
+    for p in comparable:
+        svg.circle(x(p.day.toordinal()), y(p.bmd_g_cm2), 3.5, fill=LINE)
+        if series.outside_band(p) and p.bmd_g_cm2 < low:
+            svg.circle(
+                x(p.day.toordinal()), y(p.bmd_g_cm2), 7, fill=None, stroke=LOSS, stroke_width=2
+            )
+    for p in series.other_make:
+        svg.rect(
+            x(p.day.toordinal()) - 4,
+            y(p.bmd_g_cm2) - 4,
+            8,
+            8,
+            fill="white",
+            stroke=OTHER,
+            stroke_width=1.5,
+        )
+    positions = [x(d) for d in days]
+    labels = [f"{MONTHS[date.fromordinal(d).month - 1]}\n{date.fromordinal(d).year}" for d in days]
+    _x_labels(svg, plot, positions, labels)
 
 
-def intake_chart(
-    intake: IntakeSummary | None, *, fmt: ChartFormat = "svg", large: bool = False
-) -> bytes | None:
+# --- intake and exercise ----------------------------------------------------------------------
+def _day_label(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def _bar_panel(
+    svg: _Svg,
+    *,
+    left: float,
+    width: float,
+    title: list[str],
+    labels: list[str],
+    values: list[float | None],
+    colours: list[str],
+    targets: list[float],
+    target_colour: str,
+    unit: str,
+    title_lines: int,
+) -> None:
+    """Bars for known values (an unknown day has no bar, never a zero bar), dashed targets."""
+    style = svg.style
+    top = 0.0
+    plot_left = left + style.size * 5.5
+    plot_right = left + width - style.size
+    plot_top = top + style.line_height * title_lines + style.size * 0.6
+    plot_bottom = top + style.panel_height - style.line_height * 2
+    known = [v for v in values if v is not None]
+    ticks = nice_ticks(0, max([*known, *(t * 1.1 for t in targets), 1.0]), 4)
+    slot = (plot_right - plot_left) / max(len(values), 1)
+
+    def x(i: float) -> float:
+        return plot_left + slot * (i + 0.5)
+
+    def y(value: float) -> float:
+        return plot_bottom - value / ticks[-1] * (plot_bottom - plot_top)
+
+    plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
+    _title(svg, plot_left, top + style.title, title)
+    _y_axis(svg, plot, ticks, unit)
+    bar = min(slot * 0.75, 60)
+    for i, (value, colour) in enumerate(zip(values, colours, strict=True)):
+        if value is not None and value > 0:
+            svg.rect(x(i) - bar / 2, y(value), bar, plot_bottom - y(value), fill=colour)
+    for target in targets:
+        svg.line(
+            plot_left, y(target), plot_right, y(target), color=target_colour, width=1.6, dash=(6, 4)
+        )
+    _x_labels(svg, plot, [x(i) for i in range(len(labels))], labels)
+
+
+def intake_chart(intake: IntakeSummary | None, *, large: bool = False) -> bytes | None:
     """Daily calcium (mg) and vitamin D (IU) with target lines; None without logged days."""
     if intake is None or not intake.days:
         return None
-    panels = [
-        ("calcium_mg", "Calcium", "mg/day"),
-        ("vitamin_d_iu", "Vitamin D", "IU/day"),
-    ]
-    with _style(large):
-        fig = Figure(figsize=(7.2 if large else 7.0, 3.0 if large else 2.3))
-        axes = fig.subplots(1, 2, squeeze=False)[0]
-        for ax, (key, label, unit) in zip(axes, panels, strict=True):
-            known = [(d.day, getattr(d, key)) for d in intake.days if getattr(d, key) is not None]
-            if known:
-                ax.bar([k[0] for k in known], [k[1] for k in known], color=LINE, width=0.8)
-            target = intake.nutrient(key)  # type: ignore[arg-type]
-            title = label
-            if target is not None and target.target is not None:
-                ax.axhline(target.target, color=TARGET, lw=1.6, ls="--")
-                title += f": target {target.target:,.0f} (dashed)"
-            unknown = len(intake.days) - len(known)
-            if unknown:
-                title += f"\n{unknown} day(s) unknown"
-            if known and target is not None and target.unknown_share > 0:
-                title += "\nknown foods only: may be higher"  # unknown is not zero
-            ax.set_title(title)
-            ax.set_ylabel(unit)
-            _date_axis(ax)
-        fig.tight_layout()
-        return _save(fig, fmt)
+    style = PATIENT if large else CLINICIAN
+    panels = [("calcium_mg", "Calcium", "mg/day"), ("vitamin_d_iu", "Vitamin D", "IU/day")]
+    titles: list[list[str]] = []
+    for key, label, _ in panels:
+        known = [d for d in intake.days if getattr(d, key) is not None]
+        target = intake.nutrient(key)  # type: ignore[arg-type]
+        lines = [label]
+        if target is not None and target.target is not None:
+            lines[0] += f": target {target.target:,.0f} (dashed)"
+        unknown = len(intake.days) - len(known)
+        if unknown:
+            lines.append(f"{unknown} day(s) unknown")
+        if known and target is not None and target.unknown_share > 0:
+            lines.append("known foods only: may be higher")  # unknown is not zero
+        titles.append(lines)
+    title_lines = max(len(t) for t in titles)
+    svg = _Svg(style.panel_height + style.line_height * (title_lines - 1), style)
+    svg.style = _Style(style.size, style.title, svg.height)
+    labels = [_day_label(d.day) for d in intake.days]
+    for n, ((key, _, unit), title) in enumerate(zip(panels, titles, strict=True)):
+        target = intake.nutrient(key)  # type: ignore[arg-type]
+        _bar_panel(
+            svg,
+            left=n * WIDTH / 2,
+            width=WIDTH / 2,
+            title=title,
+            labels=labels,
+            values=[getattr(d, key) for d in intake.days],
+            colours=[LINE] * len(intake.days),
+            targets=[] if target is None or target.target is None else [target.target],
+            target_colour=TARGET,
+            unit=unit,
+            title_lines=title_lines,
+        )
+    return svg.svg()
 
 
-def exercise_chart(
-    adherence: AdherenceSummary | None, *, fmt: ChartFormat = "svg", large: bool = False
-) -> bytes | None:
+def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -> bytes | None:
     """Aerobic minutes per ISO week against the weekly target; None without logged weeks."""
     if adherence is None or not adherence.weeks:
         return None
-    with _style(large):
-        fig = Figure(figsize=(7.2 if large else 7.0, 2.8 if large else 2.2))
-        ax = fig.subplots()
-        labels = [w.week for w in adherence.weeks]
-        colours = [TARGET if w.met else LINE for w in adherence.weeks]
-        ax.bar(labels, [w.aerobic_minutes for w in adherence.weeks], color=colours)
-        targets = sorted({w.aerobic_target for w in adherence.weeks})
-        for target in targets:
-            ax.axhline(target, color=INK, lw=1.2, ls="--")
-        ax.set_ylabel("aerobic minutes")
-        ax.set_title(
-            f"Aerobic minutes per week\ntarget {', '.join(map(str, targets))} min (dashed); "
-            "green: all goals met"
-        )
-        if len(labels) > 4:
-            ax.tick_params(axis="x", labelrotation=45)
-        fig.tight_layout()
-        return _save(fig, fmt)
+    style = PATIENT if large else CLINICIAN
+    targets = sorted({w.aerobic_target for w in adherence.weeks})
+    title = [
+        "Aerobic minutes per week",
+        f"target {', '.join(map(str, targets))} min (dashed); green: all goals met",
+    ]
+    svg = _Svg(style.panel_height + style.line_height, style)
+    svg.style = _Style(style.size, style.title, svg.height)
+    _bar_panel(
+        svg,
+        left=0,
+        width=WIDTH,
+        title=title,
+        labels=[f"{_day_label(w.week_start)}\n{w.week[-3:]}" for w in adherence.weeks],
+        values=[float(w.aerobic_minutes) for w in adherence.weeks],
+        colours=[TARGET if w.met else LINE for w in adherence.weeks],
+        targets=[float(t) for t in targets],
+        target_colour=INK,
+        unit="aerobic minutes",
+        title_lines=2,
+    )
+    return svg.svg()

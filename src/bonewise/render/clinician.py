@@ -14,6 +14,7 @@ from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
+from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 NO_INTAKE = "No intake logged (no food diary for this patient)."
@@ -83,6 +84,32 @@ class ClinicianReport:
     data_gaps: tuple[DataGap, ...]
     citations: tuple[str, ...]
     disclaimer: str
+    banner: PatientBanner | None = None  # set by render.build_report
+
+    def cite(self, citation: str) -> str:
+        """'[n]': the number of `citation` in the appendix's source list; '' for no source."""
+        if citation not in self.citations:
+            return ""
+        return f"[{self.citations.index(citation) + 1}]"
+
+    @property
+    def rules_with_inputs(self) -> tuple[Recommendation, ...]:
+        """Every recommendation and safety check that names its inputs (for the appendix)."""
+        rules = (
+            *(rec for g in self.guidelines for rec in g.recommendations),
+            *self.other_recommendations,
+            *self.safety_checks,
+        )
+        return tuple(rec for rec in rules if rec.inputs)
+
+
+FREE_TEXT_MAX = 120  # characters of a free-text field a report prints (the rest is elided)
+
+
+def bounded(text: str, limit: int = FREE_TEXT_MAX) -> str:
+    """Free text cut to `limit` characters with an ellipsis, so one field cannot fill a page."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def site_label(site: str) -> str:
@@ -158,8 +185,8 @@ def build_clinician_report(
         ScanRow(
             day=s.date,
             make=s.scanner_make,
-            model=s.scanner_model or "",
-            facility=s.facility or "",
+            model=bounded(s.scanner_model or ""),
+            facility=bounded(s.facility or ""),
             sites=", ".join(
                 f"{site_label(site)}: "
                 + " ".join(

@@ -44,11 +44,12 @@ def package_assets(font_folders: Iterable[Path]) -> AssetsOnlyFetcher:
     return AssetsOnlyFetcher((package, *font_folders))
 
 
-_CSS_SAFE = re.compile(r"[A-Za-z0-9 _.\-]")
+# No space: CSS swallows one whitespace after a hex escape, so spaces are escaped too.
+_CSS_SAFE = re.compile(r"[A-Za-z0-9_.\-]")
 
 
 def css_string(value: object) -> str:
     """`value` for the inside of a double-quoted CSS string: every character that is not a
-    letter, digit, space, dot, dash or underscore becomes a CSS hex escape, so no value can
+    letter, digit, dot, dash or underscore becomes a CSS hex escape, so no value can
     end the string, the rule or the <style> element it sits in."""
     return "".join(ch if _CSS_SAFE.fullmatch(ch) else f"\\{ord(ch):06x}" for ch in str(value))

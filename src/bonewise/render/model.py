@@ -24,6 +24,7 @@ from bonewise.evidence import Evidence
 ReportAudience = Literal["patient", "clinician"]
 NutrientKey = Literal["calcium_mg", "vitamin_d_iu", "vitamin_k_ug"]
 REPORT_NUTRIENTS: tuple[NutrientKey, ...] = ("calcium_mg", "vitamin_d_iu", "vitamin_k_ug")
+DISPLAY_UNITS = {"ug": "µg", "mcg": "µg"}
 
 
 class _Frozen(BaseModel):
@@ -44,6 +45,11 @@ class NutrientIntake(_Frozen):
     unknown_share: float = Field(
         default=0.0, ge=0.0, le=1.0, description="share of logged food with no value for it"
     )
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit as printed: µg, never the ASCII stand-in 'ug'."""
+        return DISPLAY_UNITS.get(self.unit, self.unit)
 
     @property
     def met(self) -> bool | None:

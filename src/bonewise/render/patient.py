@@ -15,6 +15,7 @@ from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
+from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 PLAIN_SITE: dict[str, str] = {
@@ -144,6 +145,7 @@ class PatientReport:
     sources: tuple[str, ...]
     history: tuple[SiteSeries, ...]
     disclaimer: str
+    banner: PatientBanner | None = None  # set by render.build_report
 
 
 def lower_first(label: str) -> str:
@@ -348,8 +350,10 @@ def doing_well(
             "adequate range."
         )
     rf = record.risk_factors
-    if rf.smoking in ("never", "past"):
-        good.append("You do not smoke: that protects your bones.")
+    if rf.smoking == "never":
+        good.append("You have never smoked: that protects your bones.")
+    elif rf.smoking == "past":  # the guidelines still count past smoking as a risk factor
+        good.append("You have stopped smoking.")
     if rf.falls_last_12_months == 0:
         good.append("You have had no falls in the last year.")
     if intake is not None:
@@ -367,7 +371,7 @@ def doing_well(
 def intake_lines(intake: IntakeSummary) -> list[IntakeLine]:
     lines: list[IntakeLine] = []
     for n in intake.nutrients:
-        target = f"{n.target:,.0f} {n.unit}" if n.target is not None else "no target set"
+        target = f"{n.target:,.0f} {n.shown_unit}" if n.target is not None else "no target set"
         if n.average_per_day is None:
             text = (
                 f"not known: {n.unknown_share:.0%} of the food you logged has no "
@@ -375,13 +379,13 @@ def intake_lines(intake: IntakeSummary) -> list[IntakeLine]:
             )
         elif n.met is None and n.target is not None:
             text = (
-                f"at least {n.average_per_day:,.0f} {n.unit} a day from foods with known values "
+                f"at least {n.average_per_day:,.0f} {n.shown_unit} a day from foods with known values "
                 f"(target {target}). {n.unknown_share:.0%} of the food you logged has no "
                 f"{lower_first(n.label)} data, so this report cannot tell whether you reach "
                 "your target."
             )
         else:
-            text = f"about {n.average_per_day:,.0f} {n.unit} a day (target {target})."
+            text = f"about {n.average_per_day:,.0f} {n.shown_unit} a day (target {target})."
             if n.unknown_share > 0:
                 text += (
                     f" {n.unknown_share:.0%} of the food you logged has no value for it, so the "
@@ -475,16 +479,16 @@ def questions(a: Assessment, intake: IntakeSummary | None, *, fracture: bool = F
         for n in intake.nutrients:
             if n.met is False:
                 asked.append(
-                    f"My {lower_first(n.label)} averages about {n.average_per_day:,.0f} {n.unit} a "
-                    f"day, below my target of {n.target:,.0f} {n.unit}. How can I get more from "
+                    f"My {lower_first(n.label)} averages about {n.average_per_day:,.0f} {n.shown_unit} a "
+                    f"day, below my target of {n.target:,.0f} {n.shown_unit}. How can I get more from "
                     "food, and do I need a supplement?"
                 )
             elif n.met is None and n.average_per_day is not None and n.target is not None:
                 asked.append(
-                    f"I get at least {n.average_per_day:,.0f} {n.unit} of "
+                    f"I get at least {n.average_per_day:,.0f} {n.shown_unit} of "
                     f"{lower_first(n.label)} a day from foods with known values, but some foods "
                     f"I log have no {lower_first(n.label)} data. Is my intake enough for my "
-                    f"target of {n.target:,.0f} {n.unit}?"
+                    f"target of {n.target:,.0f} {n.shown_unit}?"
                 )
     asked.append(SUPPLEMENT_QUESTION)
     asked.append("Which exercises are best for my bones, and is there any movement I should avoid?")

@@ -8,6 +8,7 @@ elsewhere).
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.render import charts
+from bonewise.render.banner import patient_banner_for
 from bonewise.render.clinician import (
     ClinicianReport,
     build_clinician_report,
@@ -63,20 +65,23 @@ def build_report(
     as_of: date,
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
+    patient_name: str | None = None,
 ) -> Report:
-    """The report model for one audience: the assessment on `as_of` plus the BMD history."""
+    """The report model for one audience: the assessment on `as_of` plus the BMD history,
+    headed by her patient banner (`patient_name` is the account holder's name, if known)."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     assessment = assess(record, as_of=as_of)
     history = bmd_history(record, as_of=as_of)
     build = build_patient_report if audience == "patient" else build_clinician_report
-    return build(
+    report = build(
         record=record,
         assessment=assessment,
         history=history,
         intake=intake,
         adherence=adherence,
     )
+    return replace(report, banner=patient_banner_for(record, name=patient_name, as_of=as_of))
 
 
 def _data_uri(svg: bytes | None) -> str | None:
@@ -117,7 +122,7 @@ def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool
     }
     css = _env.get_template("report.css").render(
         page_css=PAGE_SIZES[page_size],
-        patient_id=css_string(report.patient_id),
+        footer=css_string(report.banner.one_line if report.banner else report.patient_id),
         as_of=css_string(report.as_of.isoformat()),
         font_faces=_font_faces() if embed_fonts else "",
     )
@@ -145,12 +150,18 @@ def render_report(
     page_size: PageSize = "a4",
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
+    patient_name: str | None = None,
 ) -> bytes:
     """One report as bytes: PDF, or UTF-8 HTML. Raises ValueError naming a bad option."""
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     report = build_report(
-        record=record, audience=audience, as_of=as_of, intake=intake, adherence=adherence
+        record=record,
+        audience=audience,
+        as_of=as_of,
+        intake=intake,
+        adherence=adherence,
+        patient_name=patient_name,
     )
     if fmt == "html":
         return render_html(report, page_size=page_size).encode("utf-8")

@@ -15,8 +15,12 @@ from html import escape
 from bonewise.clinical.densitometry import least_significant_change_pct
 from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake, Site
 
-WIDTH = 600
-LEFT, RIGHT, TOP, BOTTOM = 62, 16, 30, 34
+# A phone-sized canvas: shown at about its own width on a 360-390 px screen, so 13-unit text
+# stays at least 12 px there (the page caps the width on a desktop).
+WIDTH = 340
+LEFT, RIGHT, TOP, BOTTOM = 50, 10, 48, 36
+TEXT = 13  # smallest text, viewBox units
+LABEL_WIDTH = 66  # room for one axis label such as 'Sep 2025' at TEXT size
 INK, ACCENT, BAND, MUTED, GRID = "#1d3557", "#2a6f97", "#cfe3ef", "#4a4f55", "#e3e6ea"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -68,7 +72,7 @@ class _Canvas:
         text: str,
         *,
         anchor: str = "start",
-        size: int = 12,
+        size: int = TEXT,
         color: str = MUTED,
         weight: str = "normal",
     ) -> None:
@@ -96,11 +100,11 @@ def _y_axis(
         canvas.add(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py:.1f}" y2="{py:.1f}" stroke="{GRID}"/>'
         )
-        canvas.text(LEFT - 6, py + 4, _fmt(tick, step), anchor="end", size=11)
+        canvas.text(LEFT - 5, py + 4, _fmt(tick, step), anchor="end")
     mid = (top + bottom) / 2
     canvas.add(
-        f'<text x="14" y="{mid:.1f}" font-size="11" fill="{MUTED}" text-anchor="middle" '
-        f'transform="rotate(-90 14 {mid:.1f})">{escape(unit)}</text>'
+        f'<text x="12" y="{mid:.1f}" font-size="{TEXT}" fill="{MUTED}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {mid:.1f})">{escape(unit)}</text>'
     )
     canvas.add(f'<line x1="{LEFT}" x2="{LEFT}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{MUTED}"/>')
 
@@ -117,7 +121,7 @@ def bmd_chart(record: PatientRecord) -> str | None:
     ]
     if not sites:
         return None
-    panel = 150
+    panel = 180
     canvas = _Canvas(panel * len(sites) + 10, "")
     summary = []
     all_days = [sc.date for sc in scans]
@@ -151,25 +155,28 @@ def bmd_chart(record: PatientRecord) -> str | None:
         ) -> float:
             return bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (bottom - top)
 
-        canvas.text(LEFT, top - 10, SITE_LABELS[site], size=13, color=INK, weight="bold")
+        canvas.text(4, top - 26, SITE_LABELS[site], size=14, color=INK, weight="bold")
         if lsc is not None:
             band_top, band_bottom = y(base + lsc), y(base - lsc)
             canvas.add(
                 f'<rect x="{LEFT}" y="{band_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
                 f'height="{band_bottom - band_top:.1f}" fill="{BAND}"/>'
             )
-            band_text = f"band: first scan ± LSC {lsc:.3f} g/cm²"
+            band_text = f"band: first scan ± {lsc:.3f} g/cm²"
             band_summary = f"; band {base - lsc:.3f} to {base + lsc:.3f}"
         else:
-            band_text = "no precision known for this site: no LSC band"
+            band_text = "no known precision: no LSC band"
             band_summary = "; no least significant change known"
         _y_axis(canvas, top, bottom, ticks, "g/cm²", y)
-        canvas.text(WIDTH - RIGHT, top - 10, band_text, anchor="end", size=11)
+        canvas.text(4, top - 8, band_text)
         path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v, _ in points)
         canvas.add(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
+        last_label = -1e9
         for d, v, _ in points:
             canvas.add(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
-            canvas.text(x(d), bottom + 16, _month(d), anchor="middle", size=11)
+            if x(d) - last_label >= LABEL_WIDTH:  # scans close in time: label only the first
+                canvas.text(x(d), bottom + 18, _month(d), anchor="middle")
+                last_label = x(d)
         summary.append(
             f"{SITE_LABELS[site]}: "
             + ", ".join(f"{d.isoformat()} {v:.3f} g/cm²" for d, v, _ in points)
@@ -199,7 +206,7 @@ def _bars(
     def y(value: float) -> float:
         return bottom - value / ticks[-1] * (bottom - top)
 
-    canvas.text(LEFT, 18, title, size=13, color=INK, weight="bold")
+    canvas.text(4, 18, title, size=14, color=INK, weight="bold")
     _y_axis(canvas, top, bottom, ticks, unit, y)
     band = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -211,18 +218,17 @@ def _bars(
                 f'fill="{ACCENT}"/>'
             )
         if i % label_every == 0:
-            canvas.text(cx, bottom + 16, label, anchor="middle", size=11)
+            canvas.text(cx, bottom + 18, label, anchor="middle")
     ty = y(target)
     canvas.add(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
         f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
-    legend_x = WIDTH - RIGHT - 7 * len(target_label)
     canvas.add(
-        f'<line x1="{legend_x - 30:.1f}" x2="{legend_x - 6:.1f}" y1="14" y2="14" '
+        f'<line x1="4" x2="28" y1="33" y2="33" '
         f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
     )
-    canvas.text(WIDTH - RIGHT, 18, target_label, anchor="end", size=11, color=INK)
+    canvas.text(34, 37, target_label, color=INK)
     return canvas.svg()
 
 
@@ -240,7 +246,7 @@ def daily_bar_chart(
         unit=unit,
         title=title,
         target_label=f"target {target:,.0f} {unit}",
-        label_every=max(1, len(days) // 6),
+        label_every=max(1, math.ceil(len(days) / ((WIDTH - LEFT - RIGHT) // LABEL_WIDTH))),
         aria=aria,
     )
 
@@ -256,6 +262,6 @@ def weekly_minutes_chart(weeks: Sequence[tuple[date, float]], *, target: float) 
         unit="minutes",
         title="Aerobic minutes per week (week starting)",
         target_label=f"{target:.0f} minutes a week",
-        label_every=1,
+        label_every=max(1, math.ceil(len(weeks) / ((WIDTH - LEFT - RIGHT) // LABEL_WIDTH))),
         aria=aria,
     )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
+from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.services.access import (
     LOCAL_OPERATOR,
     Actor,
@@ -202,3 +203,12 @@ def patient_name(*, uow: UnitOfWork, actor: User, patient_id: str) -> str:
         check_access(uow, actor, patient_id, "read")
         owner = uow.accounts.owner_of(patient_id)
         return owner.name if owner else patient_id
+
+
+def patient_banner(*, uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:
+    """Who this record belongs to (name, date of birth, age, record number) for the banner
+    every clinician page and report carries; a read of the record like `patient_name`."""
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        owner = uow.accounts.owner_of(patient_id)
+        return patient_banner_for(record, name=owner.name if owner else None, as_of=as_of)

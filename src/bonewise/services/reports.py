@@ -174,6 +174,7 @@ def report(
     with uow:
         record = readable_record(uow, actor, patient_id)
         intake, adherence = stored_summaries(uow, record, as_of=today)
+        owner = uow.accounts.owner_of(patient_id)
         audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
         uow.commit()
     return render_report(
@@ -184,4 +185,5 @@ def report(
         page_size=page_size,
         intake=intake,
         adherence=adherence,
+        patient_name=owner.name if owner else None,
     )

@@ -6,10 +6,13 @@ True/False/None, so an unanswered risk factor stays a data gap.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from bonewise.clinical.models import SITES
+from bonewise.nutrition.models import MAX_GRAMS_PER_ENTRY
 
 TRI_STATE_RISKS = (
     "prior_fragility_fracture_after_50",
@@ -145,12 +148,33 @@ def dxa_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     return scan
 
 
+# Each lab with only its own units (the clinical model checks the same pairs): one choice of
+# test and unit together, so a unit that does not belong to the test cannot be picked.
+LAB_CHOICES = (
+    ("25_oh_vitamin_d", "ng/mL", "25-OH vitamin D, ng/mL"),
+    ("25_oh_vitamin_d", "nmol/L", "25-OH vitamin D, nmol/L"),
+    ("serum_calcium", "mg/dL", "Serum calcium, mg/dL"),
+    ("serum_calcium", "mmol/L", "Serum calcium, mmol/L"),
+    ("creatinine_clearance", "mL/min", "Creatinine clearance, mL/min"),
+)
+
+
 def lab_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The lab form sends `lab_test` as "kind|unit"; separate `kind` and `unit` fields (older
+    forms, scripts) are read too."""
+    test = text(form, "lab_test")
+    kind: str | None
+    unit: str | None
+    if test is not None and "|" in test:
+        kind, unit = test.split("|", 1)
+    else:
+        kind, unit = text(form, "kind"), text(form, "unit")
+    prefixed = "lab_value" in form or "lab_date" in form
     return {
-        "kind": text(form, "kind"),
-        "date": text(form, "date"),
-        "value": _number(form, "value"),
-        "unit": text(form, "unit"),
+        "kind": kind,
+        "date": text(form, "lab_date" if prefixed else "date"),
+        "value": _number(form, "lab_value" if prefixed else "value"),
+        "unit": unit,
     }
 
 
@@ -197,11 +221,170 @@ def course_index(form: Mapping[str, Any]) -> int | str | None:
     return int(value) if value.isdigit() else value
 
 
+# The words each form shows beside a field, so an error names it as she sees it.
+FIELD_LABELS = {
+    "birth_date": "Date of birth",
+    "menopausal_status": "Menopausal status",
+    "height": "Height",
+    "weight": "Weight",
+    "agent": "Medicine",
+    "start_date": "Start date",
+    "planned_years": "Planned years",
+    "smoking": "Smoking",
+    "falls_last_12_months": "Falls in the last 12 months",
+    "date": "Date",
+    "scanner_make": "Scanner make",
+    "scanner_model": "Scanner model",
+    "facility": "Facility",
+    "sites": "Results",
+    "bmd_g_cm2": "BMD (g/cm²)",
+    "t_score": "T-score",
+    "z_score": "Z-score",
+    "excluded_vertebrae": "Excluded vertebrae",
+    "kind": "Test",
+    "value": "Value",
+    "unit": "Unit",
+    "major_osteoporotic_pct": "Major osteoporotic fracture risk",
+    "hip_pct": "Hip fracture risk",
+    "with_bmd": "Calculated with femoral neck BMD",
+    "dose_date": "Date given",
+    "end_date": "End date",
+    "course": "Course",
+    "quantity": "Amount",
+    "measure": "Measure",
+    "meal": "Meal",
+    "day": "Day",
+    "minutes": "Minutes",
+    "performed_on": "Day",
+    "exercise_id": "Activity",
+    "effort": "Effort",
+    "pain": "Pain",
+    "clinician_email": "Clinician's e-mail",
+    "email": "E-mail",
+    "name": "Name",
+    "password": "Password",
+    **RISK_LABELS,
+}
+LAB_LABELS = {
+    "25_oh_vitamin_d": "25-OH vitamin D",
+    "serum_calcium": "Serum calcium",
+    "creatinine_clearance": "Creatinine clearance",
+}
+SITE_WORDS = {
+    "lumbar_spine": "Lumbar spine",
+    "femoral_neck": "Femoral neck",
+    "total_hip": "Total hip",
+    "radius_33": "Forearm (33% radius)",
+}
+_SCIENTIFIC = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b")
+_TOO_MANY_GRAMS = re.compile(r"grams=(?P<grams>[0-9.e+]+) g is more than")
+_IMPLAUSIBLE_LAB = re.compile(
+    r"^(?P<test>\w+) (?P<value>[\d.e+-]+) (?P<unit>\S+) is (?P<normal>[\d.e+-]+) "
+    r"(?P<normal_unit>\S+), outside the plausible (?P<low>[\d.]+)\.\.(?P<high>[\d.]+) \S+: "
+    r"check the unit \((?P<units>[^)]*)\)"
+)
+_NUMBER_IN = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def field_label(loc: list[str]) -> str:
+    """'sites.lumbar_spine.t_score' -> 'Lumbar spine T-score'; 'height.value' -> 'Height'."""
+    parts = [p for p in loc if p not in ("body", "query", "value") or len(loc) == 1]
+    if len(parts) > 1 and parts[0] == "sites":
+        parts = parts[1:]  # "Lumbar spine T-score", not "Results Lumbar spine T-score"
+    words = []
+    for part in parts:
+        if part in SITE_WORDS:
+            words.append(SITE_WORDS[part])
+        elif part in FIELD_LABELS:
+            words.append(FIELD_LABELS[part])
+    if not words:
+        return FIELD_LABELS.get(loc[-1], loc[-1].replace("_", " ").capitalize()) if loc else "Form"
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _plain_numbers(text: str) -> str:
+    """'5e+03' -> '5,000': numbers as people write them."""
+    return _SCIENTIFIC.sub(lambda m: f"{float(m.group(0)):,.10g}", text)
+
+
+def _plain_terms(text: str) -> str:
+    for key, label in LAB_LABELS.items():
+        text = text.replace(key, label)
+    return text
+
+
+def plain_error(err: Mapping[str, Any]) -> str:
+    """One validation error in the form's words: the field's label, then what to enter."""
+    loc = [str(p) for p in err.get("loc", [])]
+    label = field_label(loc)
+    kind = str(err.get("type", ""))
+    raw = re.sub(r" \(got .*\)$", "", str(err.get("msg", "")), flags=re.S)
+    raw = re.sub(r"^(Value error|Assertion failed), ", "", raw)
+    bound = _NUMBER_IN.search(raw)
+    limit = f"{float(bound.group(0)):,g}" if bound else None
+    if kind == "missing":
+        return f"{label}: this is needed. Please fill it in."
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        whole = kind.startswith("int")
+        example = "3" if whole else "32.5"
+        return f"{label}: enter a {'whole ' if whole else ''}number, for example {example}."
+    if kind in (
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_type",
+        "date_from_datetime_inexact",
+    ):
+        return f"{label}: enter a date, for example 2025-10-15."
+    if kind in ("greater_than", "greater_than_equal") and limit is not None:
+        word = "more than" if kind == "greater_than" else "at least"
+        return f"{label}: enter a number {word} {limit}."
+    if kind in ("less_than", "less_than_equal") and limit is not None:
+        word = "less than" if kind == "less_than" else "at most"
+        return f"{label}: enter a number {word} {limit}."
+    if kind in ("literal_error", "enum"):
+        return f"{label}: choose one of the options in the list."
+    if kind == "too_short" and loc and loc[-1] == "sites":
+        return f"{label}: enter at least one result: a BMD, T-score or Z-score for one site."
+    if kind in ("string_too_long", "too_long"):
+        return f"{label}: this is too long; {raw[:1].lower() + raw[1:]}."
+    if loc and loc[-1] == "quantity" and "give more than 0" in raw:
+        amount = raw.split(" ", 1)[0]
+        with contextlib.suppress(ValueError):
+            amount = f"{float(amount):,g}"
+        return (
+            f"{label}: enter how much you had, more than 0 and at most 5,000 "
+            f"(for example 1 or 2.5); {amount} cannot be logged."
+        )
+    too_much = _TOO_MANY_GRAMS.search(raw)
+    if too_much:
+        grams = f"{float(too_much['grams']):,g}"
+        return (
+            f"{label}: enter how much you had, more than 0 and at most "
+            f"{MAX_GRAMS_PER_ENTRY:,g} g in one entry; {grams} g cannot be logged."
+        )
+    if loc and loc[-1] == "exercise_id":
+        return f"{label}: choose an activity from the list."
+    implausible = _IMPLAUSIBLE_LAB.match(raw)
+    if implausible:
+        g = implausible.groupdict()
+        value, unit, same = f"{float(g['value']):,g}", g["unit"], g["unit"] == g["normal_unit"]
+        shown = "" if same else f" (= {_plain_numbers(g['normal'])} {g['normal_unit']})"
+        return (
+            f"Value: {value} {unit}{shown} is outside what is possible for "
+            f"{_plain_terms(g['test'])} ({g['low']} to {g['high']} {g['normal_unit']}). "
+            f"Check the number and the unit ({g['units']})."
+        )
+    text = _plain_terms(_plain_numbers(raw)).rstrip(".")
+    return f"{label}: {text[:1].lower() + text[1:]}."
+
+
 def errors_by_field(errors: list[dict[str, Any]]) -> dict[str, str]:
-    """Map validation errors to the form field they belong to (the last named part)."""
+    """Map validation errors to the form field they belong to, each in plain words that name
+    the field as the form does (`plain_error`)."""
     out: dict[str, str] = {}
     for err in errors:
         loc = [str(p) for p in err["loc"] if str(p) not in ("body",)]
         key = ".".join(loc) or "form"
-        out[key] = err["msg"]
+        out[key] = plain_error({**err, "loc": loc})
     return out

@@ -10,7 +10,21 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bonewise.web.security import csrf_token_for, optional_principal
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.render.banner import PatientBanner
+from bonewise.render.patient import where_bones_stand
+from bonewise.services import patients as services
+from bonewise.store.patients import PatientNotFound
+from bonewise.store.uow import UnitOfWork
+from bonewise.web import forms
+from bonewise.web.security import (
+    Forbidden,
+    Principal,
+    csrf_token_for,
+    factory_of,
+    optional_principal,
+)
 
 templates = Jinja2Templates(directory=str(resources.files("bonewise.web") / "templates"))
 
@@ -31,6 +45,36 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
+templates.env.globals["lab_choices"] = forms.LAB_CHOICES
+templates.env.globals["lab_labels"] = forms.LAB_LABELS
+
+
+def bones_standing(record: PatientRecord, as_of: date | str) -> tuple[str, list[str]]:
+    """Where her bones stand, in the plain words of her report (render.patient), for her own
+    assessment page: the page and the report say the same thing the same way."""
+    day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+    return where_bones_stand(assess(record, as_of=day), record)
+
+
+templates.env.globals["bones_standing"] = bones_standing
+
+
+def patient_banner(
+    request: Request, principal: Principal | None, patient_id: object
+) -> PatientBanner | None:
+    """The banner for a clinician's page about one patient (None on her own pages: she knows
+    whose record she is in, and on pages about no patient)."""
+    if principal is None or not principal.user.is_clinician or not isinstance(patient_id, str):
+        return None
+    try:
+        return services.patient_banner(
+            uow=UnitOfWork(factory_of(request)),
+            actor=principal.user,
+            patient_id=patient_id,
+            as_of=date.today(),
+        )
+    except (PatientNotFound, Forbidden):
+        return None
 
 
 def render(
@@ -43,4 +87,10 @@ def render(
         "csrf_token": csrf_token_for(request),
     }
     ctx.update(context or {})
+    if "banner" not in ctx:
+        # Any page under /patients/{patient_id} is about that patient, whatever else it is given.
+        patient_id = ctx.get("patient_id") or request.path_params.get("patient_id")
+        ctx["banner"] = patient_banner(request, principal, patient_id)
+        if ctx["banner"] is not None:
+            ctx.setdefault("patient_id", ctx["banner"].record_number)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

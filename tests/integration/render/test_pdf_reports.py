@@ -18,8 +18,9 @@ def squash(text: str) -> str:
 
 
 def unhyphenated(text: str) -> str:
-    """pdftotext joins a word broken at a line-end hyphen: compare without hyphens."""
-    return squash(text.replace("-", ""))
+    """pdftotext joins a word broken at a line-end hyphen, and a break after a slash ("mL/
+    min") becomes a space: compare without hyphens and without a space after a slash."""
+    return squash(text.replace("-", "")).replace("/ ", "/")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -114,3 +115,39 @@ def test_summaries_show_intake_and_exercise_on_letter_paper(with_summaries, tmp_
     assert "612 x 792 pts (letter)" in info.stdout
     pages = page_images(clinician.path, tmp_path)
     assert sum(count_near(page, TARGET_RGB) for page in pages) > 100  # target lines, weeks met
+
+
+def _pages_text(pdf_path) -> list[str]:
+    out = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("audience", ["patient", "clinician"])
+def test_every_page_names_the_patient_record(rendered, name, audience):
+    """The banner heads page 1; every page foot repeats date of birth, age and record."""
+    record = example(name)
+    pages = _pages_text(rendered[(name, audience)].path)
+    born, age = record.patient.birth_date.isoformat(), record.patient.age_on(AS_OF)
+    assert f"Patient Name not on file Born {born} Age {age} Record {record.id}" in pages[0]
+    for page in pages:
+        assert f"born {born} ({age}) · record {record.id}" in page
+
+
+def test_the_clinician_summary_fits_two_pages_with_detail_in_an_appendix(with_summaries):
+    pages = _pages_text(with_summaries["clinician"].path)
+    appendix = next(i for i, page in enumerate(pages) if "Appendix: detail" in page)
+    assert appendix <= 2, "the summary runs past two pages"
+    summary = " ".join(pages[:appendix])
+    assert "Recommendations by rule set" in summary and "Data gaps" in summary
+    assert "Rule inputs" in pages[appendix] and "Sources" in " ".join(pages[appendix:])
+
+
+@pytest.mark.parametrize("audience", ["patient", "clinician"])
+def test_micrograms_are_printed_as_micrograms(with_summaries, audience):
+    text = with_summaries[audience].text
+    if audience == "clinician":
+        assert "µg" in text
+    assert " ug" not in text and "ug/" not in text

@@ -82,7 +82,7 @@ def test_invalid_dxa_form_rerenders_with_the_error_and_keeps_what_was_typed(
     assert response.status_code == 422
     assert "Nothing was saved" in response.text
     assert "-12" in response.text  # her input is still in the form
-    assert "greater than or equal to -7" in response.text
+    assert "Lumbar spine T-score: enter a number at least -7." in response.text
     assert _state(sqlite_world, pid) == before
 
 

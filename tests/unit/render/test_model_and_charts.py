@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
 from bonewise import evidence
@@ -111,8 +114,6 @@ def test_bmd_chart_draws_each_site_with_its_band():
     text = svg.decode()
     for title in ("lumbar spine (L1-L4)", "femoral neck", "total hip", "LSC ±3.0%"):
         assert title in text
-    png = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), fmt="png")
-    assert png is not None and png.startswith(b"\x89PNG")
 
 
 def test_the_patient_chart_speaks_plain_words():
@@ -189,3 +190,56 @@ def test_the_facilitys_own_precision_sets_the_history_band():
     assert spine.lsc_percent == pytest.approx(2.77 * 0.5, abs=0.01)
     # -2.28% is beyond this facility's 1.39% band: a real loss here.
     assert spine.outside_band(spine.points[-1])
+
+
+def _x_labels(svg: bytes) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every centred label below an axis."""
+    return [
+        (float(x), float(y), text)
+        for x, y, text in re.findall(
+            r'<text x="([\d.]+)" y="([\d.]+)"[^>]*text-anchor="middle"(?! font-weight)[^>]*>'
+            r"([^<]*)</text>",
+            svg.decode(),
+        )
+        if not re.search(r"rotate", text)
+    ]
+
+
+@pytest.mark.parametrize("days", [1, 2, 30])
+def test_intake_chart_date_labels_never_overlap(days):
+    svg = charts.intake_chart(intake(days=days))
+    assert svg is not None
+    labels = [(x, y, t) for x, y, t in _x_labels(svg) if t[:1].isdigit()]
+    assert labels, "no date labels"
+    if days == 1:
+        assert len(labels) == 2  # one date under each of the two panels
+        assert labels[0][2] == labels[1][2] == f"{AS_OF.day} {AS_OF.strftime('%b')}"
+    by_row: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in labels:
+        by_row.setdefault(y, []).append((x, text))
+    for row in by_row.values():
+        row.sort()
+        for (x1, t1), (x2, t2) in itertools.pairwise(row):
+            half_widths = (len(t1) + len(t2)) * charts.CLINICIAN.size * charts.CHAR_WIDTH / 2
+            if abs(x2 - x1) < charts.WIDTH / 2 - 40:  # same panel
+                assert x2 - x1 >= half_widths, f"{t1!r} and {t2!r} overlap"
+
+
+def test_chart_text_is_at_least_as_large_as_body_text():
+    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), large=True)
+    assert svg is not None
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg.decode())]
+    assert min(sizes) >= charts.PATIENT.size
+
+
+def test_a_summary_without_a_source_for_exercise_still_renders():
+    from bonewise.render.render import render_html
+
+    record = example("osteoporosis")
+    a = assess(record, as_of=AS_OF)
+    bare = adherence().model_copy(update={"citation": ""})
+    report = build_clinician_report(
+        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF), adherence=bare
+    )
+    assert report.cite("") == "" and report.cite(report.citations[0]) == "[1]"
+    assert "Exercise adherence" in render_html(report)

@@ -335,3 +335,26 @@ def test_bmd_change_in_plain_words_against_the_scanners_margin():
     )
     # Across scanner makes there is no significance call, so nothing is said about change.
     assert "held steady" not in " ".join(report("lunar-conversion").bone_details)
+
+
+@pytest.mark.parametrize(
+    ("smoking", "said", "never_said"),
+    [
+        ("past", "You have stopped smoking.", "You do not smoke"),
+        ("never", "You have never smoked: that protects your bones.", "stopped smoking"),
+        ("current", None, "smok"),
+    ],
+)
+def test_a_former_smoker_is_not_told_she_does_not_smoke(smoking, said, never_said):
+    from bonewise.render.patient import doing_well
+
+    from .helpers import AS_OF, example
+
+    record = example("osteopenia-with-risk-factors")
+    record = record.model_copy(
+        update={"risk_factors": record.risk_factors.model_copy(update={"smoking": smoking})}
+    )
+    lines = " ".join(doing_well(record, assess(record, as_of=AS_OF), None, None))
+    if said:
+        assert said in lines
+    assert never_said not in lines

@@ -98,7 +98,13 @@ async def lab_submit(request: Request, access: PatientAccess = Depends(patient_w
             today=date.today(),
         )
     except InvalidInput as exc:
-        return _page(request, access, status_code=422, lab_errors=forms.errors_by_field(exc.errors))
+        return _page(
+            request,
+            access,
+            values=dict(form),
+            status_code=422,
+            lab_errors=forms.errors_by_field(exc.errors),
+        )
     return RedirectResponse(f"/patients/{access.patient_id}/dxa", status_code=303)
 
 

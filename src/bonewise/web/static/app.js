@@ -22,7 +22,20 @@
     }, 250);
     input.addEventListener("input", run);
   }
+  // Narrow screens: every table with column headers can reflow into cards (CSS); each cell
+  // gets its column's header as a label so a card reads "Calcium mg: 300", not a bare number.
+  function labelCells(table) {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!heads.length) return;
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.from(row.children).forEach(function (cell, i) {
+        if (heads[i] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[i]);
+      });
+    });
+    table.classList.add("cards-narrow", "labelled");
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("main table").forEach(labelCells);
     document.querySelectorAll("[data-food-search]").forEach(setupFoodSearch);
   });
 })();
