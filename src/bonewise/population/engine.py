@@ -40,18 +40,20 @@ def spark_session(master: str | None = None, *, app_name: str = "bonewise-carega
             "the spark engine needs pyspark: pip install 'bonewise[spark]'"
         ) from exc
     master = master or "local[*]"
-    # local mode: few, small partitions (each shuffle stage costs a task per partition)
-    partitions = "4" if master.startswith("local") else "200"
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
-        .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", partitions)
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")
     )
+    if master.startswith("local"):
+        # one machine: few, small partitions (each shuffle stage costs a task per partition).
+        # On a cluster, partitions and executors are the site's: its spark-defaults.conf decides.
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.sql.shuffle.partitions", "4"
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
