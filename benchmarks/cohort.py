@@ -24,7 +24,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 UNTIL = date(2026, 1, 1)
 
@@ -33,12 +33,20 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_generate(directory: Path, patients: int) -> dict[str, Any]:
+def phase_generate(
+    directory: Path, patients: int, output_format: Literal["parquet", "ndjson"] = "parquet"
+) -> dict[str, Any]:
     from bonewise.population.generate import write_cohort
 
     started = time.perf_counter()
+    # no malformed rows: the NDJSON and Parquet forms of the cohort then hold the same facts
     result = write_cohort(
-        directory, patients=patients, seed=2026, until=UNTIL, output_format="parquet"
+        directory,
+        patients=patients,
+        seed=2026,
+        until=UNTIL,
+        output_format=output_format,
+        malformed_rate=0.0,
     )
     return {"seconds": time.perf_counter() - started, "rows": sum(result.rows.values())}
 
@@ -138,6 +146,12 @@ def main() -> None:
         "--skip-small", action="store_true", help="only the large cohort: product and SQL"
     )
     parser.add_argument("--cohort", help="an already generated flat-schema Parquet cohort")
+    parser.add_argument(
+        "--ndjson",
+        type=int,
+        default=0,
+        help="also: this many women as FHIR Bulk NDJSON and as Parquet, both run, compared",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--arg", default="", help=argparse.SUPPRESS)
@@ -147,6 +161,7 @@ def main() -> None:
         directory = Path(args.dir)
         phases = {
             "generate": lambda: phase_generate(directory, int(args.arg)),
+            "generate-ndjson": lambda: phase_generate(directory, int(args.arg), "ndjson"),
             "duckdb": lambda: phase_engine(directory, "duckdb"),
             "sql": lambda: phase_sql(directory),
             "spark": lambda: phase_engine(directory, "spark"),
@@ -172,6 +187,16 @@ def main() -> None:
         rows.append((f"cohort run (DuckDB), {args.patients:,} women", duck))
         if duck["lists"] != sql["lists"]:
             raise SystemExit(f"product and SQL gap lists differ: {duck['gaps']} {sql['gaps']}")
+        ndjson = parquet = None
+        if args.ndjson:
+            _child("generate", Path(tmp) / "nd-parquet", str(args.ndjson))
+            _child("generate-ndjson", Path(tmp) / "nd-ndjson", str(args.ndjson))
+            parquet = _child("duckdb", Path(tmp) / "nd-parquet")
+            rows.append((f"cohort run, {args.ndjson:,} women from Parquet", parquet))
+            ndjson = _child("duckdb", Path(tmp) / "nd-ndjson")
+            rows.append((f"cohort run, {args.ndjson:,} women from NDJSON", ndjson))
+            if ndjson["lists"] != parquet["lists"]:
+                raise SystemExit(f"NDJSON and Parquet disagree: {ndjson['gaps']} {parquet['gaps']}")
         python = duck_small = spark = None
         if not args.skip_small:
             _child("generate", small, str(args.small))
@@ -207,6 +232,11 @@ def main() -> None:
         f"{duck['peak_mb'] / sql['peak_mb']:.2f}x peak memory; gap lists identical"
     )
     print(f"  gaps at {args.patients:,}: {duck['gaps']}")
+    if ndjson and parquet:
+        print(
+            f"  NDJSON / Parquet at {args.ndjson:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x "
+            f"(NDJSON loading {ndjson['steps'].get('load', 0):.1f} s); gap lists identical"
+        )
     if python and duck_small:
         ratio = python["seconds"] / duck_small["seconds"]
         per_woman = duck["seconds"] / args.patients * args.small
