@@ -1,16 +1,20 @@
-"""Population care gaps: 1,000,000 women on DuckDB, the row-by-row Python oracle, Spark local.
+"""Population care gaps: 1,000,000 women on DuckDB beside hand-written DuckDB SQL, the
+row-by-row Python oracle, Spark local.
 
     .venv/bin/python -m benchmarks.cohort                  # all phases (about 5 minutes)
-    .venv/bin/python -m benchmarks.cohort --skip-spark
+    .venv/bin/python -m benchmarks.cohort --skip-spark --skip-small
     .venv/bin/python -m benchmarks.cohort --patients 200000 --small 20000
 
 Each phase runs in its own process so that its peak memory (max RSS) is its own. The cohort is
-the seeded synthetic one (flat-schema Parquet), evaluated as of its last day.
+the seeded synthetic one (flat-schema Parquet), evaluated as of its last day. The bare baseline
+is `benchmarks.cohort_sql` (the five measures as hand-written SQL, no quality report, no output
+files); the product run (`cohort run`'s path) must give the same gap lists, which is checked.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -20,7 +24,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 UNTIL = date(2026, 1, 1)
 
@@ -29,14 +33,53 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_generate(directory: Path, patients: int) -> dict[str, Any]:
+def phase_generate(
+    directory: Path, patients: int, output_format: Literal["parquet", "ndjson"] = "parquet"
+) -> dict[str, Any]:
     from bonewise.population.generate import write_cohort
 
     started = time.perf_counter()
+    # no malformed rows: the NDJSON and Parquet forms of the cohort then hold the same facts
     result = write_cohort(
-        directory, patients=patients, seed=2026, until=UNTIL, output_format="parquet"
+        directory,
+        patients=patients,
+        seed=2026,
+        until=UNTIL,
+        output_format=output_format,
+        malformed_rate=0.0,
     )
     return {"seconds": time.perf_counter() - started, "rows": sum(result.rows.values())}
+
+
+def _digest(rows: list[tuple[str, date]]) -> str:
+    """One hash of a gap list (ids and index dates), to compare lists across processes."""
+    text = "\n".join(f"{pid},{day.isoformat()}" for pid, day in sorted(rows))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def phase_sql(directory: Path) -> dict[str, Any]:
+    from benchmarks.cohort_sql import gap_lists
+    from bonewise.measures.definitions import load_measures
+
+    started = time.perf_counter()
+    gaps = gap_lists(directory, UNTIL, load_measures())
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "gaps": {m: t.num_rows for m, t in gaps.items()},
+        "lists": {
+            m: _digest(
+                list(
+                    zip(
+                        t.column("person_id").to_pylist(),
+                        t.column("index_date").to_pylist(),
+                        strict=True,
+                    )
+                )
+            )
+            for m, t in gaps.items()
+        },
+    }
 
 
 def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
@@ -65,6 +108,7 @@ def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
         "seconds": run_seconds,
         "session_seconds": session_seconds,
         "gaps": {m: o.gaps for m, o in result.measures.items()},
+        "lists": {m: _digest(o.gap_rows) for m, o in result.measures.items()},
         "steps": {k: round(v, 2) for k, v in result.seconds.items()},
     }
 
@@ -98,6 +142,16 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument(
+        "--skip-small", action="store_true", help="only the large cohort: product and SQL"
+    )
+    parser.add_argument("--cohort", help="an already generated flat-schema Parquet cohort")
+    parser.add_argument(
+        "--ndjson",
+        type=int,
+        default=0,
+        help="also: this many women as FHIR Bulk NDJSON and as Parquet, both run, compared",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--arg", default="", help=argparse.SUPPRESS)
@@ -107,7 +161,9 @@ def main() -> None:
         directory = Path(args.dir)
         phases = {
             "generate": lambda: phase_generate(directory, int(args.arg)),
+            "generate-ndjson": lambda: phase_generate(directory, int(args.arg), "ndjson"),
             "duckdb": lambda: phase_engine(directory, "duckdb"),
+            "sql": lambda: phase_sql(directory),
             "spark": lambda: phase_engine(directory, "spark"),
             "python": lambda: phase_python(directory),
         }
@@ -119,23 +175,44 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp) / "big", Path(tmp) / "small"
         rows = []
-        gen = _child("generate", big, str(args.patients))
-        rows.append((f"generate {args.patients:,} women (Parquet)", gen))
+        gen = None
+        if args.cohort:
+            big = Path(args.cohort)
+        else:
+            gen = _child("generate", big, str(args.patients))
+            rows.append((f"generate {args.patients:,} women (Parquet)", gen))
+        sql = _child("sql", big)
+        rows.append((f"hand-written DuckDB SQL, {args.patients:,} women", sql))
         duck = _child("duckdb", big)
-        rows.append((f"DuckDB, {args.patients:,} women, 5 measures", duck))
-        _child("generate", small, str(args.small))
-        duck_small = _child("duckdb", small)
-        rows.append((f"DuckDB, {args.small:,} women", duck_small))
-        python = _child("python", small)
-        rows.append((f"plain Python row by row, {args.small:,} women", python))
-        if python["gaps"] != duck_small["gaps"]:
-            raise SystemExit(f"oracle and DuckDB disagree: {python['gaps']} {duck_small['gaps']}")
-        spark = None
-        if not args.skip_spark:
-            spark = _child("spark", small)
-            rows.append((f"Spark local[*], {args.small:,} women", spark))
-            if spark["gaps"] != duck_small["gaps"]:
-                raise SystemExit(f"Spark and DuckDB disagree: {spark['gaps']}")
+        rows.append((f"cohort run (DuckDB), {args.patients:,} women", duck))
+        if duck["lists"] != sql["lists"]:
+            raise SystemExit(f"product and SQL gap lists differ: {duck['gaps']} {sql['gaps']}")
+        ndjson = parquet = None
+        if args.ndjson:
+            _child("generate", Path(tmp) / "nd-parquet", str(args.ndjson))
+            _child("generate-ndjson", Path(tmp) / "nd-ndjson", str(args.ndjson))
+            parquet = _child("duckdb", Path(tmp) / "nd-parquet")
+            rows.append((f"cohort run, {args.ndjson:,} women from Parquet", parquet))
+            ndjson = _child("duckdb", Path(tmp) / "nd-ndjson")
+            rows.append((f"cohort run, {args.ndjson:,} women from NDJSON", ndjson))
+            if ndjson["lists"] != parquet["lists"]:
+                raise SystemExit(f"NDJSON and Parquet disagree: {ndjson['gaps']} {parquet['gaps']}")
+        python = duck_small = spark = None
+        if not args.skip_small:
+            _child("generate", small, str(args.small))
+            duck_small = _child("duckdb", small)
+            rows.append((f"DuckDB, {args.small:,} women", duck_small))
+            python = _child("python", small)
+            rows.append((f"plain Python row by row, {args.small:,} women", python))
+            if python["gaps"] != duck_small["gaps"]:
+                raise SystemExit(
+                    f"oracle and DuckDB disagree: {python['gaps']} {duck_small['gaps']}"
+                )
+            if not args.skip_spark:
+                spark = _child("spark", small)
+                rows.append((f"Spark local[*], {args.small:,} women", spark))
+                if spark["lists"] != duck_small["lists"]:
+                    raise SystemExit(f"Spark and DuckDB disagree: {spark['gaps']}")
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -146,17 +223,29 @@ def main() -> None:
         start = f.get("session_seconds", 0.0)
         extra = f" (+{start:.1f} s Spark session start)" if start > 0.5 else ""
         print(f"  {label:<48} {f['seconds']:8.1f} s  peak {f['peak_mb']:6,} MB{extra}")
-    print(f"  generated rows: {gen['rows']:,}")
+    if gen:
+        print(f"  generated rows: {gen['rows']:,}")
     print(f"  DuckDB steps ({args.patients:,}): {duck['steps']}")
-    ratio = python["seconds"] / duck_small["seconds"]
-    per_woman = duck["seconds"] / args.patients * args.small
     print(
-        f"  plain Python / DuckDB at {args.small:,}: {ratio:.1f}x; "
-        f"plain Python / DuckDB per woman (DuckDB at {args.patients:,}): "
-        f"{python['seconds'] / per_woman:.1f}x"
+        f"  cohort run / hand-written SQL at {args.patients:,}: "
+        f"{duck['seconds'] / sql['seconds']:.2f}x time, "
+        f"{duck['peak_mb'] / sql['peak_mb']:.2f}x peak memory; gap lists identical"
     )
     print(f"  gaps at {args.patients:,}: {duck['gaps']}")
-    if spark:
+    if ndjson and parquet:
+        print(
+            f"  NDJSON / Parquet at {args.ndjson:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x "
+            f"(NDJSON loading {ndjson['steps'].get('load', 0):.1f} s); gap lists identical"
+        )
+    if python and duck_small:
+        ratio = python["seconds"] / duck_small["seconds"]
+        per_woman = duck["seconds"] / args.patients * args.small
+        print(
+            f"  plain Python / DuckDB at {args.small:,}: {ratio:.1f}x; "
+            f"plain Python / DuckDB per woman (DuckDB at {args.patients:,}): "
+            f"{python['seconds'] / per_woman:.1f}x"
+        )
+    if spark and duck_small:
         print(
             f"  Spark / DuckDB at {args.small:,}: {spark['seconds'] / duck_small['seconds']:.1f}x"
         )

@@ -115,15 +115,15 @@ def generate_command(
 
 @app.command("run")
 def run_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
     directory: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="Cohort folder: FHIR Bulk Data NDJSON, flat-schema CSV/Parquet, or OMOP CDM "
             "tables (person, drug_exposure, measurement, condition_occurrence, "
-            "procedure_occurrence)."
+            "procedure_occurrence). Leave out with --from-store."
         ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")],
+    ] = None,
     engine: Annotated[
         EngineName,
         typer.Option("--engine", help="duckdb (embedded, default) or spark (needs the extra)."),
@@ -142,31 +142,73 @@ def run_command(
             "--out must be reachable from the cluster.",
         ),
     ] = None,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Run on the app's own patients (read only) instead of a cohort folder.",
+        ),
+    ] = False,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            "--store-url",
+            help="Database of the patient store for --from-store (default: "
+            "BONEWISE_DATABASE_URL or the local SQLite file).",
+        ),
+    ] = None,
+    memory_limit: Annotated[
+        str,
+        typer.Option(
+            "--memory-limit",
+            help="DuckDB's working memory, e.g. 480MB or 4GB; what does not fit spills to disk "
+            "under --out.",
+        ),
+    ] = "480MB",
 ) -> None:
     """Run every care-gap measure; write summary.json, <measure>.csv, malformed.json, summary.html."""
-    from bonewise.population.engine import EngineUnavailableError
+    from bonewise.population.engine import EngineUnavailableError, is_memory_size
     from bonewise.population.runner import run_care_gaps
     from bonewise.population.sources import CohortSourceError, detect_format
+    from bonewise.population.store_source import StoreSource, check_readable
 
     day = parse_day(as_of)
     if master is not None and engine is not EngineName.spark:
         fail("--master is for --engine spark only")
-    try:
-        detect_format(directory)
-    except CohortSourceError as exc:
-        fail(str(exc))
+    if from_store == (directory is not None):
+        fail("give a cohort folder or --from-store (one of them)")
+    if store_url is not None and not from_store:
+        fail("--store-url is for --from-store only")
+    if not is_memory_size(memory_limit):
+        fail(f"--memory-limit {memory_limit!r} is not a size like 480MB or 4GB")
+    source: Path | StoreSource
+    if directory is None:
+        source = StoreSource(store_url)
+        try:
+            check_readable(source.resolved())
+        except CohortSourceError as exc:
+            fail(str(exc))
+    else:
+        source = directory
+        try:
+            detect_format(directory)
+        except CohortSourceError as exc:
+            fail(str(exc))
     if out.exists() and not out.is_dir():
         fail(f"--out {str(out)!r} is a file: give a folder")
     with console.status("starting", spinner="dots") as status:
         try:
             result = run_care_gaps(
-                source=directory,
+                source=source,
                 out=out,
                 engine=engine.value,
                 as_of=day,
                 master=master,
                 progress=lambda step: status.update(step),
+                memory_limit=memory_limit,
             )
+        except CohortSourceError as exc:
+            fail(str(exc))
         except EngineUnavailableError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc

@@ -7,6 +7,7 @@ Parquet files are registered differ. PySpark is an optional extra (`pip install 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,9 @@ from bonewise.population.schema import TABLES, TableName
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 JAVA_17_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+# DuckDB's working memory for a run: with Python and Arrow around it, a 1,000,000-woman run
+# stays under 0.8 GB (benchmarks/cohort.py measures it); larger cohorts spill to disk.
+DUCKDB_MEMORY_LIMIT = "480MB"
 
 
 class EngineUnavailableError(RuntimeError):
@@ -40,29 +44,58 @@ def spark_session(master: str | None = None, *, app_name: str = "bonewise-carega
             "the spark engine needs pyspark: pip install 'bonewise[spark]'"
         ) from exc
     master = master or "local[*]"
-    # local mode: few, small partitions (each shuffle stage costs a task per partition)
-    partitions = "4" if master.startswith("local") else "200"
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
-        .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", partitions)
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")
     )
+    if master.startswith("local"):
+        # one machine: few, small partitions (each shuffle stage costs a task per partition).
+        # On a cluster, partitions and executors are the site's: its spark-defaults.conf decides.
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.sql.shuffle.partitions", "4"
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 
-def connect(engine: Engine, *, master: str | None = None, session: Any = None) -> BaseBackend:
-    """An Ibis backend for `engine`. `session` reuses an existing SparkSession (tests)."""
+def is_memory_size(text: str) -> bool:
+    """A size DuckDB's memory_limit takes: 480MB, 4GB, 1.5GiB."""
+    return (
+        re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)", text, re.IGNORECASE) is not None
+    )
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def connect(
+    engine: Engine,
+    *,
+    master: str | None = None,
+    session: Any = None,
+    memory_limit: str = DUCKDB_MEMORY_LIMIT,
+    spill_directory: Path | None = None,
+) -> BaseBackend:
+    """An Ibis backend for `engine`. `session` reuses an existing SparkSession (tests).
+
+    DuckDB works within `memory_limit` and spills what does not fit (the per-id checks of a
+    large cohort) to `spill_directory`, so a run's memory stays bounded whatever the cohort size.
+    """
+    if not is_memory_size(memory_limit):
+        raise ValueError(f"memory limit {memory_limit!r} is not a size like 512MB or 2GB")
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET enable_progress_bar = false")
         con.raw_sql("SET preserve_insertion_order = false")
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        if spill_directory is not None:
+            con.raw_sql(f"SET temp_directory = '{_sql_text(str(spill_directory))}'")
         return con
     if engine == "spark":
         return ibis.pyspark.connect(session if session is not None else spark_session(master))

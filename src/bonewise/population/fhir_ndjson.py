@@ -37,6 +37,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bonewise.population.glucocorticoids import glucocorticoid_ingredient
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes
 
@@ -335,7 +336,11 @@ class FhirNdjsonLoader:
             codings = self.medications.get(ref, [])
         for system, code in codings:
             entry = codes.drug_code(system, code)
-            if entry is None:
+            if entry is not None:
+                concept, drug_class = str(entry.agent), str(entry.drug_class)
+            elif glucocorticoid_ingredient(system, code) is not None:
+                concept = drug_class = "glucocorticoid"
+            else:
                 continue
             pid = self._event("drug_exposures", r)
             if pid is None:
@@ -344,11 +349,11 @@ class FhirNdjsonLoader:
                 {
                     "record_id": r.get("id"),
                     "person_id": pid,
-                    "concept": entry.agent,
-                    "drug_class": entry.drug_class,
+                    "concept": concept,
+                    "drug_class": drug_class,
                     "start_date": start,
                     "end_date": end,
-                    "code_system": entry.concept.system,
+                    "code_system": codes.normalise_system(system),
                     "code": code,
                     "source": source,
                 }

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -103,35 +102,44 @@ def _flag_value(col: ir.Value) -> ir.BooleanValue:
     return _text(col).lower().isin(["true", "1", "yes", "y"]).fill_null(False)
 
 
-def clean_persons(t: ir.Table) -> tuple[ir.Table, ir.Table]:
+def clean_persons(t: ir.Table) -> ir.Table:
+    """One row per person id, with `_rows` and `_bad_date` kept for `person_checks`.
+
+    One grouping does both: duplicate ids are the extra rows of a group and a missing id is the
+    null group, so the checks read the (small) grouped table, never every person row again.
+    """
     t = _with_columns(t, "persons")
     birth, bad_birth = _parse_date(t.birth_date)
     death, bad_death = _parse_date(t.death_date)
-    pid = _text(t.person_id)
     rows = t.mutate(
-        person_id=pid,
+        person_id=_text(t.person_id),
         gender=_text(t.gender).lower(),
         birth_date=birth,
         death_date=death,
         deceased=_flag_value(t.deceased),
-        _bad_date=bad_birth | bad_death,
+        _bad_date=(bad_birth | bad_death).fill_null(False).cast("int64"),
     )
-    checks = rows.aggregate(
-        rows=rows.count(),
-        bad_date=_count(rows._bad_date),
-        missing_id=_count(rows.person_id.isnull()),
-        duplicate_id=rows.person_id.count() - rows.person_id.nunique(),
-    )
-    valid = rows.filter(rows.person_id.notnull())
-    persons = valid.group_by("person_id").aggregate(
-        gender=valid.gender.min(),
-        birth_date=valid.birth_date.min(),
+    grouped = rows.group_by("person_id").aggregate(
+        gender=rows.gender.min(),
+        birth_date=rows.birth_date.min(),
         death_date=ibis.ifelse(
-            valid.death_date.count() == valid.count(), valid.death_date.max(), ibis.null("date")
+            rows.death_date.count() == rows.count(), rows.death_date.max(), ibis.null("date")
         ),
-        deceased=valid.deceased.cast("int8").min() == 1,
+        deceased=rows.deceased.cast("int8").min() == 1,
+        _rows=rows.count(),
+        _bad_date=rows._bad_date.sum(),
     )
-    return persons, checks
+    return grouped
+
+
+def person_checks(grouped: ir.Table) -> ir.Table:
+    missing = grouped.person_id.isnull()
+    return grouped.aggregate(
+        rows=grouped._rows.sum().fill_null(0),
+        bad_date=grouped._bad_date.sum().fill_null(0),
+        missing_id=ibis.ifelse(missing, grouped._rows, 0).sum().fill_null(0),
+        duplicate_id=ibis.ifelse(missing, 0, grouped._rows - 1).sum().fill_null(0),
+    )
 
 
 def _clean_events(
@@ -165,17 +173,23 @@ def _clean_events(
 
 
 def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
+    """Counts per reason; duplicate ids and rows of unknown persons, set-based.
+
+    Rows are first grouped by person (one row per person id with its row count), so the orphan
+    check joins the persons table once per person, not once per row.
+    """
     reasons = {
         name.removeprefix("_"): _count(rows[name])
         for name in rows.columns
         if name.startswith("_") and rows[name].type().is_boolean()
     }
-    orphans = rows.anti_join(persons, rows.person_id == persons.person_id)
+    per_person = rows.group_by("person_id").aggregate(_n=rows.count())
+    orphans = per_person.anti_join(persons, per_person.person_id == persons.person_id)
     return rows.aggregate(
         rows=rows.count(),
         duplicate_id=rows.record_id.count() - rows.record_id.nunique(),
         **reasons,
-    ).mutate(unknown_person=orphans.count().as_scalar())
+    ).mutate(unknown_person=orphans._n.sum().fill_null(0).as_scalar())
 
 
 def _usable(rows: ir.Table) -> ir.BooleanValue:
@@ -200,12 +214,22 @@ def _keep(rows: ir.Table, *columns: str) -> ir.Table:
 
 
 def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> CleanCohort:
-    """Clean tables and checks. `materialize(name, expr)` may compute an intermediate table once
-    in the engine (the runner passes engine.materialize); by default everything stays lazy."""
-    persons, person_checks = clean_persons(raw["persons"])
-    persons = materialize("persons", persons)
-    checks: dict[TableName, ir.Table] = {"persons": person_checks}
+    """Clean tables and checks. `materialize(name, expr)` may compute a table once in the engine
+    (the runner passes engine.materialize); by default everything stays lazy.
+
+    What is materialised is small: the persons grouped by id, and per event table only the rows
+    the measures can use with only the columns they read. The checks are lazy queries over the
+    source (flags, duplicate ids, orphans), run once by `count_malformed`.
+    """
+    grouped = materialize("persons", clean_persons(raw["persons"]))
+    persons = grouped.filter(grouped.person_id.notnull()).drop("_rows", "_bad_date")
+    checks: dict[TableName, ir.Table] = {"persons": person_checks(grouped)}
     tables: dict[TableName, ir.Table] = {"persons": persons}
+
+    def usable(name: TableName, rows: ir.Table, *columns: str) -> None:
+        rows = _keep(rows, *columns)
+        checks[name] = _event_checks(rows, persons)
+        tables[name] = materialize(name, rows.filter(_usable(rows)).select(*columns))
 
     rows = _clean_events(
         raw["drug_exposures"],
@@ -222,14 +246,7 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
             else_=rows.concept,
         ),
     )
-    rows = materialize(
-        "drug_exposures",
-        _keep(rows, "person_id", "concept", "drug_class", "start_date", "end_date"),
-    )
-    checks["drug_exposures"] = _event_checks(rows, persons)
-    tables["drug_exposures"] = rows.filter(_usable(rows)).select(
-        "person_id", "concept", "drug_class", "start_date", "end_date"
-    )
+    usable("drug_exposures", rows, "person_id", "concept", "drug_class", "start_date", "end_date")
 
     meas = _with_columns(raw["measurements"], "measurements")
     unit = _text(meas.unit)
@@ -257,44 +274,23 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
         value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
         value_text=_text(rows.value_text).lower(),
     ).drop("_vit_factor")
-    rows = materialize(
-        "measurements", _keep(rows, "person_id", "concept", "date", "value", "value_text")
-    )
-    checks["measurements"] = _event_checks(rows, persons)
-    tables["measurements"] = rows.filter(_usable(rows)).select(
-        "person_id", "concept", "date", "value", "value_text"
-    )
+    usable("measurements", rows, "person_id", "concept", "date", "value", "value_text")
 
     rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
-    rows = materialize("conditions", _keep(rows, "person_id", "concept", "onset_date"))
-    checks["conditions"] = _event_checks(rows, persons)
-    tables["conditions"] = rows.filter(_usable(rows)).select("person_id", "concept", "onset_date")
+    usable("conditions", rows, "person_id", "concept", "onset_date")
 
     rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
-    rows = materialize("procedures", _keep(rows, "person_id", "concept", "date"))
-    checks["procedures"] = _event_checks(rows, persons)
-    tables["procedures"] = rows.filter(_usable(rows)).select("person_id", "concept", "date")
+    usable("procedures", rows, "person_id", "concept", "date")
     return CleanCohort(tables=tables, checks=checks)
 
 
-def all_checks(cohort: CleanCohort) -> ir.Table:
-    """Every table's counts as one query: a row per table, a column per reason (0 if n/a)."""
-    parts = []
-    for table, check in cohort.checks.items():
-        columns: dict[str, Any] = {"table": ibis.literal(table)}
-        for name in ("rows", *REASONS):
-            columns[name] = (
-                check[name].cast("int64") if name in check.columns else ibis.literal(0, "int64")
-            )
-        parts.append(check.select(**columns))
-    return ibis.union(*parts)
-
-
 def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
-    """Execute the checks: {table: {"rows": n, reason: n, ...}} for the reasons that apply."""
-    rows = {row["table"]: row for row in all_checks(cohort).to_pyarrow().to_pylist()}
+    """Execute the checks: {table: {"rows": n, reason: n, ...}} for the reasons that apply.
+
+    One table at a time, so the engine holds one table's set of ids at once, not five.
+    """
     report: dict[str, dict[str, int]] = {}
     for table, check in cohort.checks.items():
-        row = rows[table]
+        row = check.to_pyarrow().to_pylist()[0]
         report[table] = {k: int(row[k] or 0) for k in check.columns}
     return report

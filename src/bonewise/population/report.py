@@ -28,7 +28,7 @@ dt{font-weight:600;margin-top:.6rem}
 </style></head><body>
 <h1>{{ ms.title }}</h1>
 <p>As of <strong>{{ r.as_of }}</strong>, engine <strong>{{ r.engine }}</strong>, measure set
-{{ ms.name }} {{ ms.version }}, source {{ r.source.format }} ({{ r.source.directory }}).</p>
+{{ ms.name }} {{ ms.version }}, source {{ r.source.format }} ({{ r.source.described }}).</p>
 <p class="note">Decision support for review by the care team, not a verdict. A gap is a woman in
 the denominator, not excluded, not in the numerator: someone whose record suggests an action to
 discuss. Missing data are not counted as normal.</p>

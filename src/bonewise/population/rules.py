@@ -95,11 +95,9 @@ def dxa_events(t: Tables, day: date) -> ir.Table:
 
 def _latest_value(rows: ir.Table) -> ir.Table:
     """Per person: the latest date and the lowest value recorded on it."""
-    last = rows.group_by("person_id").aggregate(_last=rows.date.max())
-    last = last.select(_lpid=last.person_id, _last=last._last)
-    on_last = rows.join(last, (rows.person_id == last._lpid) & (rows.date == last._last))
-    return on_last.group_by("person_id").aggregate(
-        latest_date=on_last.date.max(), latest_value=on_last.value.min()
+    per_day = rows.group_by("person_id", "date").aggregate(_low=rows.value.min())
+    return per_day.group_by("person_id").aggregate(
+        latest_date=per_day.date.max(), latest_value=per_day._low.argmax(per_day.date)
     )
 
 
@@ -123,14 +121,17 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     ip = _ip(t, day)
     base = ip.mutate(index_date=ip.first_ai_start)
     base = base.filter(plus_months(base.index_date, after) <= d)
+    base = base.select("person_id", "index_date", "excluded")
     dxa = _dxa(t, day)
-    pairs = base.select("person_id", "index_date").join(dxa, "person_id")
-    hits = pairs.filter(
-        pairs.date.between(
-            plus_months(pairs.index_date, -before), plus_months(pairs.index_date, after)
-        )
+    scans = dxa.select(_dpid=dxa.person_id, _ddate=dxa.date)
+    # one pass over the denominator (each woman with her DXAs, if any), not a second copy of it
+    pairs = base.left_join(scans, base.person_id == scans._dpid)
+    in_window = pairs._ddate.between(
+        plus_months(pairs.index_date, -before), plus_months(pairs.index_date, after)
     )
-    return _result(_flag(base, hits, "numerator"))
+    return _result(
+        pairs.group_by("person_id", "index_date", "excluded").aggregate(numerator=in_window.any())
+    )
 
 
 def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
@@ -192,10 +193,12 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     ).mutate(index_date=base.latest_date)
     drugs = t["drug_exposures"]
     bta = drugs.filter((drugs.drug_class == "bone_directed_therapy") & (drugs.start_date <= d))
-    pairs = bta.join(base.select("person_id", "index_date"), "person_id")
-    window_start = plus_months(pairs.index_date, -ms.number("THERAPY_LOOKBACK_MONTHS"))
-    hits = pairs.filter(pairs.end_date.fill_null(d) >= window_start)
-    return _result(_flag(base, hits, "numerator"))
+    # therapy given or active in the window: her latest end (no end: still active) reaches it
+    last_end = bta.group_by("person_id").aggregate(_last_end=bta.end_date.fill_null(d).max())
+    last_end = last_end.select(_bpid=last_end.person_id, _last_end=last_end._last_end)
+    joined = base.left_join(last_end, base.person_id == last_end._bpid)
+    window_start = plus_months(joined.index_date, -ms.number("THERAPY_LOOKBACK_MONTHS"))
+    return _result(joined.mutate(numerator=joined._last_end >= window_start))
 
 
 def denosumab_lapse(t: Tables, day: date, ms: MeasureSet) -> ir.Table:

@@ -30,6 +30,7 @@ from bonewise.measures.definitions import MeasureSet, load_measures
 from bonewise.population import engine as engines
 from bonewise.population import quality, rules
 from bonewise.population.sources import StagedCohort, stage
+from bonewise.population.store_source import StoreSource, stage_store
 
 Progress = Callable[[str], None]
 
@@ -137,6 +138,8 @@ def evaluate(
     session: Any = None,
     progress: Progress | None = None,
     measure_set: MeasureSet | None = None,
+    memory_limit: str = engines.DUCKDB_MEMORY_LIMIT,
+    spill_directory: Path | None = None,
 ) -> RunResult:
     """Evaluate every measure on already-staged tables (no files written)."""
     say = progress or (lambda _step: None)
@@ -144,7 +147,13 @@ def evaluate(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     say(f"connecting to {engine}")
-    con = engines.connect(engine, master=master, session=session)
+    con = engines.connect(
+        engine,
+        master=master,
+        session=session,
+        memory_limit=memory_limit,
+        spill_directory=spill_directory,
+    )
     timings["connect"] = time.perf_counter() - started
     say("cleaning the tables")
     cohort = quality.clean(
@@ -206,7 +215,7 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
                 "measures": {m.id: m.version for m in ms.measures},
                 "source": {
                     "format": result.source.format,
-                    "directory": str(result.source.directory),
+                    "directory": result.source.described,
                     "files": list(result.source.files),
                 },
                 "parameters": {
@@ -235,25 +244,38 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
 
 def run_care_gaps(
     *,
-    source: Path,
+    source: Path | StoreSource,
     out: Path,
     engine: engines.Engine = "duckdb",
     as_of: date,
     master: str | None = None,
     session: Any = None,
     progress: Progress | None = None,
+    memory_limit: str = engines.DUCKDB_MEMORY_LIMIT,
 ) -> RunResult:
-    """Stage `source`, evaluate every measure as of `as_of`, write OUT. Returns the result."""
+    """Stage `source` (a cohort folder, or the app's patient store), evaluate every measure as
+    of `as_of`, write OUT. Returns the result."""
     say = progress or (lambda _step: None)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
-        say(f"reading {source}")
         t0 = time.perf_counter()
-        staged = stage(source, staging)
+        if isinstance(source, StoreSource):
+            say("reading the patient store")
+            staged = stage_store(source, staging)
+        else:
+            say(f"reading {source}")
+            staged = stage(source, staging)
         load_seconds = time.perf_counter() - t0
         result = evaluate(
-            staged, engine=engine, as_of=as_of, master=master, session=session, progress=say
+            staged,
+            engine=engine,
+            as_of=as_of,
+            master=master,
+            session=session,
+            progress=say,
+            memory_limit=memory_limit,
+            spill_directory=staging / "spill",
         )
         result.seconds["load"] = load_seconds
         say("writing results")

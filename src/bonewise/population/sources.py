@@ -11,7 +11,7 @@ from bonewise.population.flat_files import flat_tables_in, stage_flat
 from bonewise.population.omop import omop_tables_in, stage_omop
 from bonewise.population.schema import TableName
 
-SourceFormat = Literal["fhir-ndjson", "flat", "omop"]
+SourceFormat = Literal["fhir-ndjson", "flat", "omop", "store"]
 
 
 class CohortSourceError(ValueError):
@@ -26,6 +26,12 @@ class StagedCohort:
     # problems found while reading the files (before the engine sees them), by table and reason
     loader_issues: dict[str, dict[str, int]] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    # where the cohort came from, for people (the folder, or the store URL without password)
+    origin: str = ""
+
+    @property
+    def described(self) -> str:
+        return self.origin or str(self.directory)
 
 
 def detect_format(directory: Path) -> SourceFormat:

@@ -31,6 +31,8 @@ WOMEN = (
     "gc-false",
     "iband",
     "local-unknown",
+    "prednisone-long",
+    "prednisolone-short",
 )
 
 
@@ -98,6 +100,37 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _statement("ib-1", "iband", codes.BONEWISE, "ibandronate", "2024-02-01"),
             # a local drug code bonewise does not know: counted, not dropped silently
             _statement("xx-1", "local-unknown", codes.BONEWISE, "strontium_ranelate", "2024-02-01"),
+            # prednisolone by its RxNorm ingredient for 2 months: not a risk factor
+            {
+                **_statement("pl-1", "prednisolone-short", codes.RXNORM, "8638", "2023-03-01"),
+                "status": "completed",
+                "effectivePeriod": {"start": "2023-03-01", "end": "2023-05-01"},
+            },
+        ],
+    )
+    # prednisone as EHRs order it, by its RxNorm ingredient 8640, for 8 months (issue 13)
+    _write(
+        src,
+        "MedicationRequest",
+        [
+            {
+                "resourceType": "MedicationRequest",
+                "id": "pn-1",
+                "status": "completed",
+                "intent": "order",
+                "medicationCodeableConcept": {
+                    "coding": [{"system": codes.RXNORM, "code": "8640", "display": "prednisone"}]
+                },
+                "subject": _ref("prednisone-long"),
+                "authoredOn": "2023-02-01",
+                "dosageInstruction": [
+                    {
+                        "timing": {
+                            "repeat": {"boundsPeriod": {"start": "2023-02-01", "end": "2023-10-01"}}
+                        }
+                    }
+                ],
+            }
         ],
     )
     tscores = [
@@ -181,13 +214,25 @@ def test_glucocorticoid_observations_become_courses(staged: dict[str, Any]) -> N
     courses = {
         r["person_id"]: (r["start_date"], r["end_date"], r["drug_class"], r["code"])
         for r in staged["drugs"]
-        if r["concept"] == "glucocorticoid"
+        if r["concept"] == "glucocorticoid" and r["code_system"] == codes.BONEWISE
     }
     assert courses == {
         "gc-long": ("2023-02-01", "2023-12-01", "glucocorticoid", GC.code),
         "gc-short": ("2023-02-01", "2023-06-01", "glucocorticoid", GC.code),
     }
     assert staged["issues"]["drug_exposures"]["glucocorticoids_without_period"] == 1
+
+
+def test_glucocorticoids_by_rxnorm_ingredient_are_courses(staged: dict[str, Any]) -> None:
+    courses = {
+        r["person_id"]: (r["start_date"], r["end_date"], r["code_system"], r["code"])
+        for r in staged["drugs"]
+        if r["concept"] == "glucocorticoid" and r["code_system"] == codes.RXNORM
+    }
+    assert courses == {
+        "prednisone-long": ("2023-02-01", "2023-10-01", codes.RXNORM, "8640"),
+        "prednisolone-short": ("2023-03-01", "2023-05-01", codes.RXNORM, "8638"),
+    }
 
 
 def test_ibandronate_by_local_code_is_a_bone_directed_therapy(staged: dict[str, Any]) -> None:
@@ -211,13 +256,14 @@ def test_unknown_local_codes_are_counted(staged: dict[str, Any]) -> None:
 def test_therapy_gap_reads_the_new_risk_factors(run: RunResult) -> None:
     outcome = run.measures["therapy-gap"]
     # smoker (current) and gc-long (10 months) need therapy and have none; iband (past smoker)
-    # is treated with ibandronate; the others have no further risk factor the data holds
-    assert {pid for pid, _ in outcome.gap_rows} == {"smoker", "gc-long"}
+    # is treated with ibandronate; prednisone-long took prednisone for 8 months; the others
+    # have no further risk factor the data holds
+    assert {pid for pid, _ in outcome.gap_rows} == {"smoker", "gc-long", "prednisone-long"}
     assert run.summary()["therapy-gap"] == {
-        "denominator": 3,
+        "denominator": 4,
         "numerator": 1,
         "excluded": 0,
-        "gaps": 2,
+        "gaps": 3,
     }
     assert run.malformed["measurements"]["unknown_smoking_answer"] == 1
     assert run.malformed["drug_exposures"]["glucocorticoids_without_period"] == 1

@@ -1,0 +1,159 @@
+"""The bare baseline for the cohort benchmark: the five measures as hand-written DuckDB SQL.
+
+No staging, no quality report, no Ibis, no output files: one connection, views over the
+flat-schema Parquet files, five queries, the gap lists fetched as Arrow. It applies only the
+cleaning the generated cohort needs for the same answers (duplicate persons merged, vitamin D
+converted to ng/mL and unknown units left out, BMI units checked), so its gap lists must equal
+the product run's; the benchmark checks that they do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from bonewise.measures.definitions import MeasureSet
+from bonewise.population.quality import BMI_UNITS, NUMERIC_CONCEPTS, VITAMIN_D_TO_NG_ML
+
+
+def _text_list(values: Iterable[object]) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]:
+    """measure id -> gaps (person_id, index_date), sorted by person_id."""
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    p = {name: ms.number(name) for name in ms.parameters}
+    d = f"DATE '{day.isoformat()}'"
+    factors = " ".join(f"WHEN '{u}' THEN {f!r}" for u, f in VITAMIN_D_TO_NG_ML.items())
+
+    def months(column: str, n: int) -> str:
+        return f"CAST({column} + INTERVAL ({n}) MONTH AS DATE)"
+
+    def parquet(table: str) -> str:
+        return f"read_parquet('{directory / (table + '.parquet')}')"
+
+    con.execute(f"""
+        CREATE TEMP TABLE persons AS
+        SELECT person_id, min(gender) AS gender, min(birth_date) AS birth_date,
+               CASE WHEN count(death_date) = count(*) THEN max(death_date) END AS death_date,
+               bool_and(coalesce(deceased, false)) AS deceased
+        FROM {parquet("persons")} GROUP BY person_id""")
+    con.execute(f"""
+        CREATE VIEW drugs AS
+        SELECT person_id, concept, start_date, end_date,
+               CASE WHEN concept IN ('anastrozole', 'letrozole', 'exemestane')
+                    THEN 'aromatase_inhibitor'
+                    WHEN concept IN ('denosumab', 'zoledronic_acid', 'alendronate',
+                                     'risedronate', 'ibandronate')
+                    THEN 'bone_directed_therapy' ELSE concept END AS drug_class
+        FROM {parquet("drug_exposures")}
+        WHERE start_date <= {d} AND (end_date IS NULL OR end_date >= start_date)""")
+    con.execute(f"""
+        CREATE VIEW meas AS
+        SELECT person_id, concept, date, value_text,
+               CASE WHEN concept = 'vitamin_d_25oh'
+                    THEN value * (CASE unit {factors} END) ELSE value END AS value
+        FROM {parquet("measurements")}
+        WHERE date <= {d}
+          AND (concept NOT IN ({_text_list(NUMERIC_CONCEPTS)}) OR value IS NOT NULL)
+          AND (concept <> 'vitamin_d_25oh' OR unit IN ({_text_list(VITAMIN_D_TO_NG_ML)}))
+          AND (concept <> 'bmi' OR unit IS NULL OR unit IN ({_text_list(BMI_UNITS)}))""")
+    con.execute(f"""
+        CREATE TEMP TABLE ip AS
+        SELECT p.person_id, p.birth_date, a.first_ai_start, a.on_ai_at_d,
+               coalesce(p.death_date < {d} OR (p.deceased AND p.death_date IS NULL), false)
+                   AS excluded
+        FROM persons p JOIN (
+            SELECT person_id, min(start_date) AS first_ai_start,
+                   bool_or(end_date IS NULL OR end_date >= {d}) AS on_ai_at_d
+            FROM drugs WHERE drug_class = 'aromatase_inhibitor' GROUP BY person_id
+        ) a USING (person_id)
+        WHERE p.gender IS NULL OR p.gender IN ('female', 'unknown')""")
+    con.execute(f"""
+        CREATE TEMP TABLE dxa AS
+        SELECT person_id, date FROM {parquet("procedures")}
+        WHERE concept = 'dxa' AND date <= {d}
+        UNION ALL
+        SELECT person_id, date FROM meas WHERE concept IN ('dxa_t_score', 'dxa_bmd')""")
+
+    def latest(concept: str) -> str:
+        return f"""(SELECT person_id, date AS latest_date, min(value) AS latest_value
+                    FROM meas WHERE concept = '{concept}'
+                    GROUP BY person_id, date
+                    QUALIFY date = max(date) OVER (PARTITION BY person_id))"""
+
+    before, after = p["BASELINE_DXA_BEFORE_MONTHS"], p["BASELINE_DXA_AFTER_MONTHS"]
+    risk = f"""
+        SELECT person_id FROM ip
+        WHERE date_diff('year', birth_date, {d})
+              - CAST(strftime({d}, '%m%d') < strftime(birth_date, '%m%d') AS INTEGER)
+              > {p["RISK_AGE_OVER"]}
+        UNION SELECT c.person_id FROM {parquet("conditions")} c JOIN persons USING (person_id)
+        WHERE c.concept = 'fracture' AND c.onset_date <= {d}
+          AND date_diff('year', birth_date, onset_date)
+              - CAST(strftime(onset_date, '%m%d') < strftime(birth_date, '%m%d') AS INTEGER)
+              >= {p["RISK_FRACTURE_AGE"]}
+        UNION SELECT person_id FROM meas
+        WHERE concept = 'smoking_status' AND lower(value_text) IN ('current', 'past')
+        UNION SELECT person_id FROM {latest("bmi")} WHERE latest_value < {p["RISK_BMI_UNDER"]}
+        UNION SELECT person_id FROM drugs
+        WHERE concept = 'glucocorticoid' AND least(coalesce(end_date, {d}), {d})
+              > {months("start_date", p["RISK_GLUCOCORTICOID_MONTHS"])}"""
+    queries = {
+        "baseline-dxa": f"""
+            SELECT person_id, first_ai_start AS index_date, excluded,
+                   EXISTS (SELECT 1 FROM dxa WHERE dxa.person_id = ip.person_id
+                           AND dxa.date BETWEEN {months("first_ai_start", -before)}
+                                            AND {months("first_ai_start", after)}) AS numerator
+            FROM ip WHERE {months("first_ai_start", after)} <= {d}""",
+        "dxa-overdue": f"""
+            SELECT person_id, last AS index_date, excluded,
+                   last >= {months(d, -p["DXA_REPEAT_MONTHS"])} AS numerator
+            FROM ip JOIN (SELECT person_id, max(date) AS last FROM dxa GROUP BY person_id)
+                 USING (person_id)
+            WHERE on_ai_at_d""",
+        "therapy-gap": f"""
+            WITH base AS (
+                SELECT ip.person_id, t.latest_date AS index_date, ip.excluded
+                FROM ip JOIN {latest("dxa_t_score")} t USING (person_id)
+                WHERE ip.on_ai_at_d
+                  AND (t.latest_value < {p["THERAPY_T"]}
+                       OR (t.latest_value < {p["RISK_T"]}
+                           AND ip.person_id IN ({risk})))
+                  AND {months("t.latest_date", p["THERAPY_DECISION_MONTHS"])} <= {d})
+            SELECT person_id, index_date, excluded,
+                   EXISTS (SELECT 1 FROM drugs b WHERE b.person_id = base.person_id
+                           AND b.drug_class = 'bone_directed_therapy'
+                           AND coalesce(b.end_date, {d})
+                               >= {months("index_date", -p["THERAPY_LOOKBACK_MONTHS"])})
+                       AS numerator
+            FROM base""",
+        "denosumab-lapse": f"""
+            SELECT person_id, last AS index_date, excluded,
+                   {months("last", p["DENOSUMAB_LAPSE_MONTHS"])} >= {d}
+                   OR EXISTS (SELECT 1 FROM drugs o WHERE o.person_id = ip.person_id
+                              AND o.concept IN ('zoledronic_acid', 'alendronate',
+                                                'risedronate', 'ibandronate')
+                              AND o.start_date > last) AS numerator
+            FROM ip JOIN (SELECT person_id, max(start_date) AS last FROM drugs
+                          WHERE concept = 'denosumab' GROUP BY person_id) USING (person_id)""",
+        "vitamin-d-recheck": f"""
+            SELECT person_id, latest_date AS index_date, excluded,
+                   {months("latest_date", p["VITAMIN_D_RECHECK_MONTHS"])} >= {d} AS numerator
+            FROM ip JOIN {latest("vitamin_d_25oh")} USING (person_id)
+            WHERE latest_value < {p["VITAMIN_D_LOW_NG_ML"]}""",
+    }
+    gaps = {}
+    for measure, sql in queries.items():
+        gaps[measure] = con.sql(
+            f"SELECT person_id, CAST(index_date AS DATE) AS index_date FROM ({sql}) "
+            "WHERE NOT excluded AND NOT coalesce(numerator, false) ORDER BY person_id"
+        ).to_arrow_table()
+    con.close()
+    return gaps

@@ -1,0 +1,85 @@
+"""The path a health system would use: `cohort run --master spark://...` on a real standalone
+cluster (a master and a worker process on loopback), the same gap lists as DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bonewise.population.runner import run_care_gaps
+
+from .conftest import AS_OF, EXPECTED_GAPS, SPARK_AVAILABLE
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not SPARK_AVAILABLE:
+        pytest.skip("pyspark is not installed (the spark extra)")
+    from .spark_cluster import StandaloneCluster
+
+    cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+def _gap_lists(out: Path) -> dict[str, list[dict[str, str]]]:
+    lists = {}
+    for measure in EXPECTED_GAPS:
+        with (out / f"{measure}.csv").open(newline="") as fh:
+            lists[measure] = list(csv.DictReader(fh))
+    return lists
+
+
+def test_cli_on_a_standalone_cluster_gives_duckdbs_gap_lists(
+    spark_cluster: object, known_answer_dir: Path, tmp_path: Path
+) -> None:
+    from .spark_cluster import StandaloneCluster
+
+    assert isinstance(spark_cluster, StandaloneCluster)
+    duck_out, spark_out = tmp_path / "duckdb", tmp_path / "spark"
+    run_care_gaps(source=known_answer_dir, out=duck_out, engine="duckdb", as_of=AS_OF)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bonewise",
+            "cohort",
+            "run",
+            str(known_answer_dir),
+            "--engine",
+            "spark",
+            "--master",
+            spark_cluster.url,
+            "--as-of",
+            AS_OF.isoformat(),
+            "--out",
+            str(spark_out),
+        ],
+        env=spark_cluster.environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run = json.loads((spark_out / "run.json").read_text())
+    assert run["engine"] == "spark"
+    # the application really ran on the cluster's worker, not in a local JVM
+    assert any((spark_cluster.directory / "work").glob("app-*")), "no executor on the worker"
+    assert _gap_lists(spark_out) == _gap_lists(duck_out)
+    for measure, expected in EXPECTED_GAPS.items():
+        assert {row["patient_id"] for row in _gap_lists(spark_out)[measure]} == expected
+    for name in ("summary.json", "malformed.json"):
+        assert json.loads((spark_out / name).read_text()) == json.loads(
+            (duck_out / name).read_text()
+        ), name
