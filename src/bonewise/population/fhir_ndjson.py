@@ -37,7 +37,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bonewise.population.glucocorticoids import glucocorticoid_ingredient
+from bonewise.population import schema
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes
 
@@ -337,9 +337,7 @@ class FhirNdjsonLoader:
         for system, code in codings:
             entry = codes.drug_code(system, code)
             if entry is not None:
-                concept, drug_class = str(entry.agent), str(entry.drug_class)
-            elif glucocorticoid_ingredient(system, code) is not None:
-                concept = drug_class = "glucocorticoid"
+                concept, drug_class = schema.drug_concept(entry), str(entry.drug_class)
             else:
                 continue
             pid = self._event("drug_exposures", r)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bonewise.population import schema
 from bonewise.population.schema import TableName, raw_schema
 from bonewise.terminology import codes
 
@@ -176,7 +177,7 @@ def stage_omop(directory: Path, staging: Path) -> dict[TableName, Path]:
 
     drugs = _read_or_empty(directory, "drug_exposure")
     code = concepts.code(drugs, "drug_concept_id", "drug_source_value")
-    agent = _lookup(code, {d.concept.code: d.agent for d in codes.DRUG_CODES})
+    agent = _lookup(code, {d.concept.code: schema.drug_concept(d) for d in codes.DRUG_CODES})
     keep = pc.is_valid(agent)
     staged["drug_exposures"] = _write(
         "drug_exposures",

@@ -14,6 +14,8 @@ from typing import Final, Literal
 
 import pyarrow as pa
 
+from bonewise.terminology import codes
+
 TableName = Literal["persons", "drug_exposures", "measurements", "conditions", "procedures"]
 TABLES: Final[tuple[TableName, ...]] = (
     "persons",
@@ -139,3 +141,10 @@ def raw_schema(table: TableName) -> pa.Schema:
         for f in SCHEMAS[table]
     ]
     return pa.schema(fields)
+
+
+def drug_concept(drug: codes.DrugCode) -> str:
+    """The flat schema's concept for a coded drug: its agent, except that every oral
+    glucocorticoid (prednisone, a value-set clinical drug, the local code) is one concept,
+    `glucocorticoid`, since the measures judge the class, not the ingredient."""
+    return "glucocorticoid" if drug.drug_class == "glucocorticoid" else str(drug.agent)

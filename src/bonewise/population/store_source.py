@@ -5,8 +5,8 @@ Each stored PatientRecord is written as the FHIR resources `bonewise.fhir.export
 NDJSON line each, and staged by the FHIR Bulk Data loader like any other export. A DXA typed
 into the web app therefore reaches the measures exactly as it would from an EHR.
 
-The store is only read: records come through `PatientRepository` in a unit of work that is
-never committed, and the store is not migrated (a store that is not at the current schema is
+The store is only read: records come through `services.patients.every_record` in a unit of
+work that is never committed, and the store is not migrated (a store that is not at the current schema is
 refused with the command to run).
 """
 
@@ -25,8 +25,9 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.export import record_entries
 from bonewise.population.fhir_ndjson import stage_ndjson
 from bonewise.population.sources import CohortSourceError, StagedCohort
+from bonewise.services import patients
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.db import default_database_url, make_engine
-from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, session_factory
 
 
@@ -81,10 +82,7 @@ def stored_records(url: str) -> Iterator[PatientRecord]:
     check_readable(url)
     try:
         factory = session_factory(make_engine(url))
-        with UnitOfWork(factory) as uow:
-            patients = PatientRepository(uow.session)
-            for patient_id in patients.ids():
-                yield patients.get_or_raise(patient_id)
+        yield from patients.every_record(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
     except SQLAlchemyError as exc:
         raise CohortSourceError(
             f"could not read the patient store ({type(exc).__name__}): check --store-url, and "

@@ -9,6 +9,7 @@ was. Access rules and audit entries: bonewise.services.access.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -88,6 +89,17 @@ def patient_ids(*, uow: UnitOfWork, actor: Operator) -> list[str]:
     """Every stored record's id (the local operator's listing; clinicians use the panel)."""
     with uow:
         return uow.patients.ids()
+
+
+def every_record(*, uow: UnitOfWork, actor: Operator) -> Iterator[PatientRecord]:
+    """Every stored record, for the local operator's population run (`cohort run --from-store`);
+    read in batches inside one unit of work that is never committed."""
+    with uow:
+        ids = uow.patients.ids()
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            found = uow.patients.get_many(batch)
+            yield from (found[i] for i in batch if i in found)
 
 
 def store_record(

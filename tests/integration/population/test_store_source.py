@@ -10,9 +10,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-# web first: services.patients and web.app import each other, and only this order resolves
-import bonewise.web  # noqa: F401
 from bonewise.cli import app
+from bonewise.services import accounts, records
 from bonewise.services import patients as service
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
@@ -47,9 +46,11 @@ def _run(store_url: str, out: Path) -> dict[str, dict[str, str]]:
 
 def test_a_dxa_entered_in_the_app_reaches_the_measures(store_url: str, tmp_path: Path) -> None:
     factory = open_store(store_url)
-    her = service.sign_up_patient(factory, email="ann@example.org", name="Ann", password="x" * 12)
+    her = accounts.create_user(
+        factory, email="ann@example.org", name="Ann", role="patient", password="x" * 12
+    )
     record = service.save_profile(
-        factory,
+        uow=UnitOfWork(factory),
         actor=her,
         patient_id=None,
         profile={
@@ -64,9 +65,9 @@ def test_a_dxa_entered_in_the_app_reaches_the_measures(store_url: str, tmp_path:
     assert before["baseline-dxa"] == {pid: "2025-01-10"}  # on letrozole, no DXA
     assert before["therapy-gap"] == {}
 
-    service.add_dxa_scan(
-        factory,
-        actor=service.current_user(factory, user_id=her.id),  # now attached to her record
+    records.add_dxa_scan(
+        uow=UnitOfWork(factory),
+        actor=accounts.current_user(factory, user_id=her.id),  # now attached to her record
         patient_id=pid,
         scan={
             "date": "2025-02-01",
