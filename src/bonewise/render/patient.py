@@ -13,6 +13,7 @@ from datetime import date
 
 from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.render.banner import PatientBanner
@@ -53,6 +54,14 @@ ALERT_QUESTIONS: dict[str, str] = {
     "exercise professional who works with my team?",
     "recent-fracture": "I broke a bone in the last year. Which activities are safe for me now, "
     "and should I see a physiotherapist?",
+    "bone-therapy-overdue": "My bone-protecting treatment looks overdue. When should I have it "
+    "next, and what happens if it is late?",
+    "confirm-menopausal-status": "Has my team confirmed whether I have been through the "
+    "menopause, and does it change how my bones are looked after?",
+    "same-day-conflict": "My record has two different entries for the same day. Can my team "
+    "check which one is right?",
+    "significant-bmd-loss": "My bone density scans show a real drop. What does it mean for me, "
+    "and what happens next?",
 }
 OVERDUE_QUESTIONS: dict[str, str] = {
     "vitamin-d-recheck": "Is my vitamin D blood test due to be repeated?",
@@ -75,9 +84,21 @@ RISK_FACTOR_PLAIN: dict[str, str] = {
 }
 STOP_PLAIN: dict[str, str] = {
     "bone metastases recorded": "your team has recorded that the cancer affects your bones",
-    "bone metastases status not recorded": "your record does not yet say whether the cancer "
-    "affects your bones",
 }
+# `automation.limited`: her plan goes ahead, with exercise kept gentle until her team confirms.
+LIMITED_PLAIN = (
+    "Your record does not yet say whether the cancer affects your bones, so until your team "
+    "confirms it, your exercise plan keeps to gentle, low-impact activity with no bending or "
+    "twisting of the spine under load. Your food plan goes ahead as usual."
+)
+LIMITED_UNSURE_PLAIN = (
+    "You told us you are not sure whether the cancer affects your bones, so until your team "
+    "confirms it, your exercise plan keeps to gentle, low-impact activity with no bending or "
+    "twisting of the spine under load. Your food plan goes ahead as usual."
+)
+# Shown elsewhere on her pages and report (her medicines; the questions for her team), so not
+# repeated among the advice.
+SHOWN_APART = frozenset({"bone-therapy.patient", "decisions.questions-for-team"})
 RECENT_FRACTURE_REASON = re.compile(r"fracture in the last (\d+) months")
 STOP_UNKNOWN = "something in your record needs your team to look at it first"
 # Patient recommendations that belong to the automated lifestyle plan: never shown while
@@ -106,6 +127,32 @@ NO_ADVICE_PAUSED = (
 class Advice:
     text: str
     citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Medicine:
+    """One of her own bone medicines: its name and dates, never what to do about it."""
+
+    name: str
+    since: date | None
+    next_due: date | None
+    overdue: bool
+    exposure_only: bool
+
+    @property
+    def words(self) -> str:
+        text = self.name[:1].upper() + self.name[1:]
+        if self.since is not None:
+            text += f", on your record since {long_date(self.since)}"
+        if self.next_due is not None:
+            text += (
+                f". The next one was due on {long_date(self.next_due)}: ask your team about it"
+                if self.overdue
+                else f". The next one is due on {long_date(self.next_due)}"
+            )
+        elif self.exposure_only:
+            text += ". Your record does not show the dates you took it: your team can check them"
+        return text + "."
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +185,9 @@ class PatientReport:
     exercise_message: str
     next_dxa: str
     plan_paused: str | None
+    plan_limited: str | None
+    medicines: tuple[Medicine, ...]
+    clinical_osteoporosis: str | None
     questions: tuple[str, ...]
     supplement_caution: str
     supplement_cautions: tuple[SupplementCaution, ...]
@@ -173,6 +223,11 @@ def build_patient_report(
     advice = patient_advice(assessment)
     headline, details = where_bones_stand(assessment, record)
     sources = [c.citation for c in (evidence.WHO_ISCD,)] + [a.citation for a in advice]
+    sources += [  # said as her medicines and her questions rather than as advice
+        r.citation
+        for r in assessment.recommendations
+        if r.audience == "patient" and r.id in SHOWN_APART
+    ]
     if assessment.bmd_changes or history:
         sources.append(evidence.ISCD_PRECISION.citation)
     cautions = caution_catalogue()
@@ -202,6 +257,11 @@ def build_patient_report(
         exercise_message=exercise_message(adherence, paused=assessment.automation.stopped),
         next_dxa=next_dxa(assessment),
         plan_paused=plan_paused(assessment),
+        plan_limited=plan_limited(assessment),
+        medicines=her_medicines(assessment),
+        clinical_osteoporosis=assessment.clinical_osteoporosis.plain_words
+        if assessment.clinical_osteoporosis.present
+        else None,
         questions=tuple(
             questions(assessment, intake, fracture=fragility_fracture(record, assessment))
         ),
@@ -221,7 +281,7 @@ def patient_advice(a: Assessment) -> tuple[Advice, ...]:
     While automation is stopped her team reviews exercise first, so no exercise advice is
     repeated: only the routing to her team (`automation.*`) and advice that is not about exercise.
     """
-    recs = [r for r in a.recommendations if r.audience == "patient"]
+    recs = [r for r in a.recommendations if r.audience == "patient" and r.id not in SHOWN_APART]
     if a.automation.stopped:
         recs = [
             r
@@ -442,6 +502,45 @@ def plan_paused(a: Assessment) -> str | None:
     )
 
 
+def plan_limited(a: Assessment) -> str | None:
+    """`automation.limited` in plain words: what is limited, why, and until when."""
+    if not a.automation.limited:
+        return None
+    if any("not sure" in r for r in a.automation.limited_reasons):
+        return LIMITED_UNSURE_PLAIN
+    return LIMITED_PLAIN
+
+
+def her_medicines(a: Assessment) -> tuple[Medicine, ...]:
+    """Her own current bone medicine from `Assessment.bone_therapy`: name and dates only."""
+    bt = a.bone_therapy
+    if not bt.on_therapy or bt.agent is None:
+        return ()
+    return (
+        Medicine(
+            name=AGENT_LABELS.get(bt.agent, bt.agent.replace("_", " ")),
+            since=bt.started,
+            next_due=bt.next_dose_due,
+            overdue=bt.status == "overdue",
+            exposure_only=bt.exposure_only,
+        ),
+    )
+
+
+def team_questions(a: Assessment) -> list[str]:
+    """Provisional decisions: the unrecorded facts that could change them, as her questions
+    (the core's `decisions.questions-for-team`)."""
+    for rec in a.recommendations:
+        if rec.id == "decisions.questions-for-team":
+            asked = rec.inputs.get("would_change_if") or []
+            return [
+                "My record does not yet say: "
+                + "; ".join(str(q) for q in asked)
+                + ". Could this change the advice about my bones?"
+            ]
+    return []
+
+
 def stop_reason_plain(reason: str) -> str:
     """An automation-stop reason from the clinical core, in plain words (never the raw text)."""
     if reason in STOP_PLAIN:
@@ -455,6 +554,7 @@ def questions(a: Assessment, intake: IntakeSummary | None, *, fracture: bool = F
     asked: list[str] = []
     if fracture:
         asked.append(FRACTURE_QUESTION)
+    asked += team_questions(a)
     for alert in a.alerts:
         asked.append(
             ALERT_QUESTIONS.get(

@@ -3,6 +3,9 @@
 Urgency, in order: automation stopped (bone metastases, recent fracture), critical alerts,
 a guideline recommends bone-directed therapy but none is active (a therapy gap), other alerts,
 an overdue DXA, then missing data. Ties break on the name so the order is stable.
+
+A woman on bone-directed therapy (`Assessment.bone_therapy`: active or overdue) is never listed
+as "therapy to consider": her row says she is on it, or that her next dose is overdue.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
 from bonewise.clinical.models import PatientRecord
 
 
@@ -29,6 +33,8 @@ class PanelRow:
     automation_stopped: bool
     data_gaps: int
     reasons: list[str] = field(default_factory=list)
+    bone_therapy: str = "none"  # Assessment.bone_therapy.status: none | active | overdue | ended
+    bone_therapy_words: str | None = None
 
     @property
     def urgency(self) -> tuple[int, ...]:
@@ -44,10 +50,9 @@ class PanelRow:
 
 
 def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> PanelRow:
-    as_of = assessment.as_of
     recommended = sorted(key for key, d in assessment.guidelines.items() if d.bone_directed_therapy)
-    on_therapy = any(t.active_on(as_of) for t in record.bone_therapy)
-    therapy_gap = bool(recommended) and not on_therapy
+    therapy = assessment.bone_therapy
+    therapy_gap = bool(recommended) and not therapy.on_therapy
     dxa_overdue = "dxa" in assessment.monitoring.overdue
     reasons = list(assessment.automation.reasons)
     reasons += [a.text for a in assessment.alerts if a.severity == "critical"]
@@ -55,6 +60,9 @@ def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> Pa
         reasons.append(
             f"{', '.join(recommended)}: bone-directed therapy to consider; none recorded as active"
         )
+    therapy_words = on_therapy_line(therapy)
+    if therapy.status == "overdue" and therapy_words:
+        reasons.append(therapy_words)
     if dxa_overdue:
         reasons.append(f"DXA overdue (was due {assessment.monitoring.next_dxa_due})")
     return PanelRow(
@@ -71,7 +79,21 @@ def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> Pa
         automation_stopped=assessment.automation.stopped,
         data_gaps=len(assessment.data_gaps),
         reasons=reasons,
+        bone_therapy=therapy.status,
+        bone_therapy_words=therapy_words,
     )
+
+
+def on_therapy_line(therapy: BoneTherapyStatus) -> str | None:
+    """'on denosumab, next dose due ...' or '... overdue (was due ...)'; None when not on it."""
+    if not therapy.on_therapy:
+        return None
+    agent = AGENT_LABELS.get(therapy.agent or "", "bone-directed therapy")
+    if therapy.next_dose_due is None:
+        return f"on {agent}"
+    if therapy.status == "overdue":
+        return f"{agent} overdue: next dose was due {therapy.next_dose_due.isoformat()}"
+    return f"on {agent}, next dose due {therapy.next_dose_due.isoformat()}"
 
 
 def sort_by_urgency(rows: list[PanelRow]) -> list[PanelRow]:

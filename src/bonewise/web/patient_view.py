@@ -1,7 +1,7 @@
 """What a patient reads about her assessment (pure): the clinical text, re-worded for her.
 
-Patient-facing text never names a drug or gives a dose or treatment instruction; it says what
-to ask her team. Alerts become the questions the patient report asks (one mapping, owned by
+Patient-facing text never gives a drug, dose or treatment instruction; it says what to ask her
+team. The one place a drug is named is her own current medicine, with its dates (`medicines`). Alerts become the questions the patient report asks (one mapping, owned by
 `bonewise.render.patient`); only recommendations addressed to her are shown; automation-stop
 reasons and missing data are put in plain words the same way her report puts them. Her
 clinician keeps the full clinical text: these functions are used for patient users only.
@@ -15,9 +15,12 @@ from typing import Any
 from bonewise.clinical.assessment import Assessment
 from bonewise.render.patient import (
     ALERT_QUESTIONS,
+    her_medicines,
     missing,
     patient_advice,
+    plan_limited,
     stop_reason_plain,
+    team_questions,
 )
 
 UNKNOWN_ALERT = "My record flags something for my care team: what does it mean for me?"
@@ -67,6 +70,13 @@ def patient_assessment(assessment: Assessment) -> dict[str, Any]:
         "reasons": list(dict.fromkeys(stop_reason_plain(r) for r in a["automation"]["reasons"])),
     }
     a["missing_plain"] = missing(assessment)
+    a["on_therapy"] = assessment.bone_therapy.on_therapy
+    # Her own medicines by name and date (never what to do about them), as her report says them.
+    a["medicines"] = [medicine.words for medicine in her_medicines(assessment)]
+    a["plan_limited"] = plan_limited(assessment)
+    found = assessment.clinical_osteoporosis
+    a["clinical_osteoporosis_plain"] = found.plain_words if found.present else None
+    a["team_questions"] = team_questions(assessment)
     for decision in a["guidelines"].values():
         decision["reasons"] = [r for r in decision["reasons"] if not TREATMENT_WORDS.search(r)]
         decision["citation"] = short_source(decision["citation"])

@@ -51,3 +51,66 @@ def test_her_assessment_page_speaks_the_plain_words_of_her_report(sqlite_world: 
         assert jargon not in text
     clinician = sqlite_world.actor("linked_clinician").client.get(f"/patients/{pid}/assessment")
     assert "WHO category" in clinician.text and "hadji-2017" in clinician.text
+
+
+def _clinician_page(factory: sessionmaker[Session], name: str) -> str:
+    record = example(name)
+    doctor = add_user(factory, email=f"dr.{name}@example.org", role="clinician")
+    add_user(factory, email=f"{name}@example.org", role="patient", record=record)
+    link(factory, doctor, record.id)
+    app = create_app(session_factory=factory)
+    response = signed_in(app, factory, doctor, doctor.email).client.get(
+        f"/patients/{record.id}/assessment"
+    )
+    assert response.status_code == 200, response.text
+    return page_text(response.text)
+
+
+def test_the_clinician_page_shows_each_guidelines_determinacy_and_the_questions_to_ask(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    from bonewise.clinical.assessment import assess
+
+    record = example("lapsed-denosumab")
+    a = assess(record, as_of=date.today())
+    text = _clinician_page(sqlite_store, "lapsed-denosumab")
+    asco = a.guidelines["asco-2019"]
+    assert asco.determinacy == "provisional"
+    assert f"provisional rule {asco.rule_id}" in text
+    assert "Ask: " + " ".join(asco.would_change_if[0].split()) in text
+    hadji = a.guidelines["hadji-2017"]
+    assert hadji.determinacy == "not-applicable"
+    assert f"Not applicable: {hadji.reasons[0]}" in text
+    # she is on denosumab (overdue): the on-therapy words, never "consider bone-directed therapy"
+    assert "Consider bone-directed therapy" not in text
+    assert (
+        "Bone-directed therapy Status overdue Agent denosumab (denosumab 60 mg every 6 months"
+        in text
+    )
+    assert "Last dose 2026-02-03 from recorded dose" in text
+    assert "Next dose due 2026-08-03 (overdue) from last dose + 6 months" in text
+
+
+def test_the_clinician_page_says_order_a_dxa_and_shows_clinical_osteoporosis(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    text = _clinician_page(sqlite_store, "no-dxa-yet")
+    assert "undetermined" in text and "Undetermined: order a DXA." in text
+    fracture = _clinician_page(sqlite_store, "vertebral-fracture-osteopenia")
+    assert "WHO category osteopenia Clinical osteoporosis yes: " in fracture
+
+
+def test_the_clinician_page_keeps_asked_no_apart_from_never_asked(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    from bonewise.clinical.assessment import assess
+
+    record = example("osteopenia-no-risk-factors")
+    answers = assess(record, as_of=date.today()).risk_factors
+    text = _clinician_page(sqlite_store, "osteopenia-no-risk-factors")
+    assert "Risk factors Factor Answer Source Recorded" in text
+    for f in answers:
+        words = {"no": "no (asked)", "not recorded": "not recorded (never asked)"}.get(
+            f.answer, f.answer
+        )
+        assert f"{f.name.replace('_', ' ')} {words}" in text

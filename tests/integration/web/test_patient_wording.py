@@ -1,10 +1,12 @@
-"""What a patient reads on her own pages: never a drug name or a dose/treatment instruction
-(alerts become questions for her team, only recommendations addressed to her are shown), while
-her clinician keeps the full clinical text. The Learn pages (education) are not checked here."""
+"""What a patient reads on her own pages: never a drug, dose or treatment instruction (alerts
+become questions for her team, only recommendations addressed to her are shown), while her
+clinician keeps the full clinical text. The one drug she may see named is her own current bone
+medicine, with its dates. The Learn pages (education) are not checked here."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -18,6 +20,12 @@ from .conftest import add_foods, add_user, example, link, signed_in
 DRUG_WORDS = re.compile(
     r"denosumab|zoledron|alendronate|risedronate|ibandronate|bisphosphonate|dose|injection"
     r"|infusion|tablet",
+    re.IGNORECASE,
+)
+# Advice about a drug she must never be given, whatever the drug.
+ADVICE_WORDS = re.compile(
+    r"consider (?:starting|bone-directed)|\b(?:start|stop|change|switch|restart) (?:taking|"
+    r"your (?:medicine|treatment|dose)|the (?:medicine|treatment|dose))|bone-directed therapy",
     re.IGNORECASE,
 )
 PATIENT_PAGES = ("", "/assessment", "/food", "/exercise")
@@ -72,16 +80,52 @@ def _pages(factory: sessionmaker[Session], name: str) -> tuple[str, dict[str, st
     return record.id, hers, theirs
 
 
+def _own_medicine_names(name: str) -> set[str]:
+    """The drug names she may read: her own current bone medicine, as her pages name it."""
+    from bonewise.clinical.assessment import assess
+    from bonewise.clinical.bone_therapy import AGENT_LABELS
+
+    therapy = assess(example(name), as_of=date.today()).bone_therapy
+    if not therapy.on_therapy or therapy.agent is None:
+        return set()
+    return {m.group(0).lower() for m in DRUG_WORDS.finditer(AGENT_LABELS[therapy.agent])}
+
+
 @pytest.mark.parametrize(
-    "name", ["lapsed-denosumab", "osteoporosis", "bone-metastases", "vertebral-fracture-recent"]
+    "name",
+    [
+        "lapsed-denosumab",
+        "on-denosumab",
+        "zoledronic-acid-overdue",
+        "osteoporosis",
+        "bone-metastases",
+        "vertebral-fracture-recent",
+        "vertebral-fracture-osteopenia",
+    ],
 )
-def test_her_pages_name_no_drug_and_give_no_dose(
+def test_her_pages_name_only_her_own_medicine_and_give_no_drug_advice(
     sqlite_store: sessionmaker[Session], name: str
 ) -> None:
     _, hers, _ = _pages(sqlite_store, name)
+    own = _own_medicine_names(name)
     for path, text in hers.items():
-        found = sorted({m.group(0).lower() for m in DRUG_WORDS.finditer(text)})
-        assert not found, f"{name} {path} shows the patient {found}: {text}"
+        found = {m.group(0).lower() for m in DRUG_WORDS.finditer(text)} - own
+        assert not found, f"{name} {path} shows the patient {sorted(found)}: {text}"
+        advice = sorted({m.group(0).lower() for m in ADVICE_WORDS.finditer(text)})
+        assert not advice, f"{name} {path} advises the patient {advice}: {text}"
+
+
+def test_her_own_medicine_is_named_with_its_dates_on_her_pages(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    _, hers, theirs = _pages(sqlite_store, "lapsed-denosumab")
+    said = (
+        "Your bone medicines Denosumab, on your record since 1 February 2021. The next one was "
+        "due on 3 August 2026: ask your team about it."
+    )
+    for path in ("/dashboard", "/assessment"):
+        assert said in hers[path]
+        assert "Your bone medicines" not in theirs[path]
 
 
 def test_a_lapsed_dose_reaches_her_as_a_question_and_her_clinician_in_full(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -15,13 +16,23 @@ from bonewise.render.model import bmd_history
 from bonewise.render.patient import (
     NO_EXERCISE,
     NO_INTAKE,
+    SHOWN_APART,
     SUPPLEMENT_QUESTION,
     PatientReport,
     build_patient_report,
 )
 from bonewise.render.render import render_html
 
-from .helpers import AS_OF, DRUG_WORDS, EXAMPLES, adherence, example, intake, readable_text
+from .helpers import (
+    AS_OF,
+    DRUG_WORDS,
+    EXAMPLES,
+    EXAMPLES_DIR,
+    adherence,
+    example,
+    intake,
+    readable_text,
+)
 
 STOPPED = ["bone-metastases", "vertebral-fracture-recent"]
 # Exercise advice (what to do), as opposed to the "ask your team" framing.
@@ -58,6 +69,7 @@ def patient_facing_text(r: PatientReport) -> str:
     parts += [line.text for line in r.intake_lines] + [r.intake_message, r.exercise_message]
     parts += [r.next_dxa, r.plan_paused or "", *r.questions, r.supplement_caution, *r.missing]
     parts += [c.text for c in r.supplement_cautions]
+    parts += [m.words for m in r.medicines] + [r.plan_limited or "", r.clinical_osteoporosis or ""]
     return "\n".join(parts)
 
 
@@ -88,8 +100,50 @@ def test_every_patient_recommendation_is_repeated_with_its_citation():
         rec for rec in assess(record, as_of=AS_OF).recommendations if rec.audience == "patient"
     ]
     r = report("osteoporosis")
-    assert [(a.text, a.citation) for a in r.advice] == [(p.text, p.citation) for p in patient_recs]
+    # her own medicine and the questions for her team are said in their own sections
+    advice = [p for p in patient_recs if p.id not in SHOWN_APART]
+    assert [(a.text, a.citation) for a in r.advice] == [(p.text, p.citation) for p in advice]
     assert {p.citation for p in patient_recs} <= set(r.sources)
+    assert [m.name for m in r.medicines] == ["zoledronic acid"]
+
+
+def test_her_report_names_her_medicine_with_its_next_date_and_asks_the_open_questions():
+    r = report("lapsed-denosumab")
+    assert [m.words for m in r.medicines] == [
+        "Denosumab, on your record since 1 February 2021. The next one was due on 3 August "
+        "2026: ask your team about it."
+    ]
+    page = rendered(r)
+    assert "Your bone medicines" in page and "3 August 2026" in page
+    # with her family and steroid history never asked, hadji-2017 is provisional on them
+    data = json.loads((EXAMPLES_DIR / "osteopenia-no-risk-factors.json").read_text())
+    for factor in ("parental_hip_fracture", "oral_glucocorticoids_over_6_months", "smoking"):
+        data["risk_factors"][factor] = None
+    record = PatientRecord.parse(data, today=AS_OF)
+    a = assess(record, as_of=AS_OF)
+    asked = [q for d in a.guidelines.values() for q in d.would_change_if if "FRAX" not in q]
+    assert asked, a.guidelines
+    questions = [q for q in report_for(record, a).questions if q.startswith("My record does not")]
+    assert len(questions) == 1
+    for q in asked:
+        assert q in questions[0]
+
+
+def test_clinical_osteoporosis_and_a_limited_plan_reach_her_in_plain_words():
+    fractured = report("vertebral-fracture-osteopenia")
+    said = assess(example("vertebral-fracture-osteopenia"), as_of=AS_OF).clinical_osteoporosis
+    assert said.present and said.plain_words
+    assert fractured.clinical_osteoporosis == said.plain_words
+    assert said.plain_words in rendered(fractured)
+    assert report("normal").clinical_osteoporosis is None
+    for name in EXAMPLES:
+        a = assess(example(name), as_of=AS_OF)
+        r = report(name)
+        assert (r.plan_limited is not None) == a.automation.limited
+        text = rendered(r)
+        assert "status not recorded" not in text
+        if r.plan_limited:
+            assert "gentle, low-impact" in text
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,11 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bonewise.services.panel import PanelRow, sort_by_urgency
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
+from tests.unit.services.conftest import example
+
+AS_OF = date(2026, 12, 1)
 
 SEVERITIES = st.sampled_from(["info", "warning", "critical"])
 
@@ -58,3 +62,37 @@ def test_a_therapy_gap_outranks_an_overdue_scan() -> None:
     gap = PanelRow("p1", "Zoe", therapy_gap=True, dxa_overdue=False, **base)  # type: ignore[arg-type]
     overdue = PanelRow("p2", "Amy", therapy_gap=False, dxa_overdue=True, **base)  # type: ignore[arg-type]
     assert [r.name for r in sort_by_urgency([overdue, gap])] == ["Zoe", "Amy"]
+
+
+def _row(name: str) -> tuple[PanelRow, Assessment]:
+    record = example(name, patient_id=name)
+    assessment = assess(record, as_of=AS_OF)
+    return panel_row(record, assessment, name=name), assessment
+
+
+def test_a_woman_on_therapy_is_not_listed_as_therapy_recommended() -> None:
+    row, assessment = _row("on-denosumab")
+    assert assessment.bone_therapy.status == "active"
+    assert not row.therapy_gap
+    assert not any("to consider" in why for why in row.reasons)
+    due = assessment.bone_therapy.next_dose_due
+    assert due is not None
+    assert row.bone_therapy == "active"
+    assert row.bone_therapy_words == f"on denosumab, next dose due {due.isoformat()}"
+
+
+def test_an_overdue_dose_is_said_on_the_row_and_is_no_therapy_gap() -> None:
+    row, assessment = _row("zoledronic-acid-overdue")
+    assert assessment.bone_therapy.status == "overdue"
+    assert not row.therapy_gap
+    due = assessment.bone_therapy.next_dose_due
+    assert due is not None
+    words = f"zoledronic acid overdue: next dose was due {due.isoformat()}"
+    assert row.bone_therapy_words == words and words in row.reasons
+
+
+def test_without_therapy_a_recommendation_is_a_therapy_gap() -> None:
+    row, assessment = _row("osteopenia-with-risk-factors")
+    assert assessment.bone_therapy.status == "none"
+    assert row.therapy_gap and row.bone_therapy_words is None
+    assert any("bone-directed therapy to consider" in why for why in row.reasons)

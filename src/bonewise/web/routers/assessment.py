@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import SITE_LABELS
+from bonewise.fhir.decision_words import verdicts
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for
 from bonewise.web import pages
@@ -22,6 +24,7 @@ from bonewise.web.deps import (
 from bonewise.web.patient_view import patient_assessment
 
 router = APIRouter()
+RISK_ANSWER_WORDS = {"no": "no (asked)", "not recorded": "not recorded (never asked)"}
 
 
 def _day(text: str | None) -> date:
@@ -53,6 +56,10 @@ def assessment_page(
             "a": assessment.to_json() if clinician else patient_assessment(assessment),
             "audience": audience,
             "site_labels": SITE_LABELS,
+            # The clinician's words per guideline, as the FHIR export and CDS cards say them.
+            "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
+            "agent_labels": AGENT_LABELS,
+            "answer_words": RISK_ANSWER_WORDS,
         },
     )
 

@@ -37,6 +37,7 @@ def _summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
         "overdue": a["monitoring"]["overdue"],
         "alerts": a["alerts"],
         "automation": a["automation"],
+        "her": {} if user.is_clinician else a,
     }
 
 
