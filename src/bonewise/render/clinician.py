@@ -11,19 +11,16 @@ from datetime import date
 from typing import Any, Protocol
 
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
+from bonewise.fhir.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
 NO_INTAKE = "No intake logged (no food diary for this patient)."
 NO_EXERCISE = "No exercise logged (no exercise log for this patient)."
-VERDICT: dict[bool | None, str] = {
-    True: "consider bone-directed therapy",
-    False: "bone-directed therapy not indicated",
-    None: "undetermined (data missing)",
-}
 
 
 class TScore(Protocol):
@@ -43,7 +40,7 @@ class TScore(Protocol):
 class GuidelineColumn:
     key: str
     decision: GuidelineDecision
-    verdict: str
+    verdict: Verdict  # worded as the FHIR export and the CDS cards word it
     recommendations: tuple[Recommendation, ...]
 
 
@@ -67,6 +64,8 @@ class ClinicianReport:
     frax: str
     fractures: str
     bone_therapy: str
+    bone_therapy_now: str
+    clinical_osteoporosis: str
     category: str
     lowest: SiteScore | None
     site_scores: tuple[SiteScore, ...]
@@ -137,7 +136,7 @@ def build_clinician_report(
         GuidelineColumn(
             key=key,
             decision=decision,
-            verdict=VERDICT[decision.bone_directed_therapy],
+            verdict=verdict(a, key),
             recommendations=tuple(r for r in a.recommendations if r.guideline == key),
         )
         for key, decision in a.guidelines.items()
@@ -181,6 +180,7 @@ def build_clinician_report(
         + (f", ended {b.end_date.isoformat()}" if b.end_date else "")
         for b in record.bone_therapy
     )
+    co_line = clinical_osteoporosis_line(a)
     scans = tuple(
         ScanRow(
             day=s.date,
@@ -208,6 +208,7 @@ def build_clinician_report(
     cited = [c.decision.citation for c in columns]
     cited += [r.citation for r in (*a.recommendations, *a.safety_checks)]
     cited += [al.citation for al in a.alerts]
+    cited += [a.bone_therapy.citation or "", a.clinical_osteoporosis.citation]
     cited += [s.lsc_citation for s in history[:1]]
     for summary in (intake, adherence):
         if summary is None:
@@ -225,6 +226,10 @@ def build_clinician_report(
         frax=frax_text,
         fractures=fractures or "none recorded",
         bone_therapy=bone_therapy or "none recorded",
+        bone_therapy_now=bone_therapy_summary(a.bone_therapy),
+        clinical_osteoporosis=co_line.removeprefix("Clinical osteoporosis: ")
+        if co_line
+        else "no (no qualifying fragility fracture recorded)",
         category=category,
         lowest=a.lowest_t_score,
         site_scores=tuple(a.site_t_scores),
@@ -243,3 +248,34 @@ def build_clinician_report(
         citations=tuple(dict.fromkeys(c for c in cited if c)),
         disclaimer=a.disclaimer,
     )
+
+
+def bone_therapy_summary(bt: BoneTherapyStatus) -> str:
+    """The assessment's `bone_therapy` block in one line (the dates' sources go in the appendix)."""
+    if bt.status == "none":
+        return "none"
+    agent = AGENT_LABELS.get(bt.agent or "", bt.agent or "agent not recorded")
+    parts = [f"{bt.status}: {agent}"]
+    if bt.last_dose is not None:
+        parts.append(f"last dose {bt.last_dose.isoformat()}")
+    if bt.next_dose_due is not None:
+        parts.append(
+            f"next dose {'was ' if bt.status == 'overdue' else ''}due {bt.next_dose_due.isoformat()}"
+        )
+    if bt.ended is not None:
+        parts.append(f"ended {bt.ended.isoformat()}")
+    if bt.exposure_only:
+        parts.append("exposure only (course dates, no recorded doses)")
+    return "; ".join(parts)
+
+
+def dated_sources(bt: BoneTherapyStatus) -> tuple[tuple[str, str, str], ...]:
+    """(what, date, where the date came from) for the appendix."""
+    rows = (
+        ("started", bt.started, bt.started_from),
+        ("last dose", bt.last_dose, bt.last_dose_from),
+        ("next dose due", bt.next_dose_due, bt.next_dose_due_from),
+        ("overdue after", bt.overdue_after, "due date plus the agent's grace"),
+        ("ended", bt.ended, bt.ended_from),
+    )
+    return tuple((what, day.isoformat(), source or "") for what, day, source in rows if day)

@@ -22,6 +22,7 @@ from bonewise.render.banner import patient_banner_for
 from bonewise.render.clinician import (
     ClinicianReport,
     build_clinician_report,
+    dated_sources,
     format_inputs,
     site_label,
 )
@@ -53,7 +54,12 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.globals.update(long_date=long_date, site_label=site_label, format_inputs=format_inputs)
+_env.globals.update(
+    long_date=long_date,
+    site_label=site_label,
+    format_inputs=format_inputs,
+    dated_sources=dated_sources,
+)
 
 Report = PatientReport | ClinicianReport
 
