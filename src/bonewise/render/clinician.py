@@ -19,6 +19,11 @@ from bonewise.fhir.decision_words import Verdict, clinical_osteoporosis_line, ve
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
+# A risk factor's answer as a clinician reads it: "asked: no" and "never asked" kept apart.
+RISK_ANSWER_WORDS: dict[str, str] = {
+    "no": "no (asked)",
+    "not recorded": "not recorded (never asked)",
+}
 NO_INTAKE = "No intake logged (no food diary for this patient)."
 NO_EXERCISE = "No exercise logged (no exercise log for this patient)."
 

@@ -20,6 +20,7 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.render import charts
 from bonewise.render.banner import patient_banner_for
 from bonewise.render.clinician import (
+    RISK_ANSWER_WORDS,
     ClinicianReport,
     build_clinician_report,
     dated_sources,
@@ -59,6 +60,7 @@ _env.globals.update(
     site_label=site_label,
     format_inputs=format_inputs,
     dated_sources=dated_sources,
+    answer_words=RISK_ANSWER_WORDS,
 )
 
 Report = PatientReport | ClinicianReport

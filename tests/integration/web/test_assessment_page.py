@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
+from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.web import create_app
 
 from .conftest import EXAMPLES, World, add_user, example, link, signed_in
@@ -110,7 +111,5 @@ def test_the_clinician_page_keeps_asked_no_apart_from_never_asked(
     text = _clinician_page(sqlite_store, "osteopenia-no-risk-factors")
     assert "Risk factors Factor Answer Source Recorded" in text
     for f in answers:
-        words = {"no": "no (asked)", "not recorded": "not recorded (never asked)"}.get(
-            f.answer, f.answer
-        )
+        words = RISK_ANSWER_WORDS.get(f.answer, f.answer)
         assert f"{f.name.replace('_', ' ')} {words}" in text

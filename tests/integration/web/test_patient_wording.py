@@ -5,6 +5,7 @@ medicine, with its dates. The Learn pages (education) are not checked here."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -12,10 +13,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bonewise.clinical.models import PatientRecord
 from bonewise.render.patient import ALERT_QUESTIONS
 from bonewise.web import create_app
 
-from .conftest import add_foods, add_user, example, link, signed_in
+from .conftest import EXAMPLES, add_foods, add_user, example, link, signed_in
 
 DRUG_WORDS = re.compile(
     r"denosumab|zoledron|alendronate|risedronate|ibandronate|bisphosphonate|dose|injection"
@@ -139,3 +141,43 @@ def test_a_lapsed_dose_reaches_her_as_a_question_and_her_clinician_in_full(
         assert question not in theirs[path]
     # recommendations addressed to the clinician stay on the clinician's page only
     assert "bone-directed therapy" in theirs["/assessment"].lower()
+
+
+def _her_pages_for(factory: sessionmaker[Session], record: PatientRecord) -> dict[str, str]:
+    patient = add_user(factory, email=f"{record.id}@example.org", role="patient", record=record)
+    app = create_app(session_factory=factory)
+    client = signed_in(app, factory, patient, patient.email).client
+    pages = {}
+    for path in ("", "/assessment"):
+        response = client.get(f"/patients/{record.id}{path}")
+        assert response.status_code == 200, response.text
+        pages[path or "/dashboard"] = page_text(response.text)
+    return pages
+
+
+def test_clinical_osteoporosis_reaches_her_in_plain_words(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    from bonewise.clinical.assessment import assess
+
+    record = example("vertebral-fracture-osteopenia")
+    plain = assess(record, as_of=date.today()).clinical_osteoporosis.plain_words
+    assert plain
+    for text in _her_pages_for(sqlite_store, record).values():
+        assert " ".join(plain.split()) in text
+
+
+def test_a_limited_plan_and_the_open_questions_are_explained_to_her(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    from bonewise.render.patient import LIMITED_PLAIN
+
+    data = json.loads((EXAMPLES / "osteopenia-no-risk-factors.json").read_text())
+    for factor in ("bone_metastases", "parental_hip_fracture", "smoking"):
+        data["risk_factors"][factor] = None
+    record = PatientRecord.parse(data, today=date.today())
+    for path, text in _her_pages_for(sqlite_store, record).items():
+        assert "Your exercise plan is kept gentle for now. " + LIMITED_PLAIN in text, path
+        assert "status not recorded" not in text
+        assert "Questions for your team My record does not yet say: " in text, path
+        assert not ADVICE_WORDS.search(text)

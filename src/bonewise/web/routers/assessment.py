@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import SITE_LABELS
 from bonewise.fhir.decision_words import verdicts
+from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for
 from bonewise.web import pages
@@ -24,7 +25,6 @@ from bonewise.web.deps import (
 from bonewise.web.patient_view import patient_assessment
 
 router = APIRouter()
-RISK_ANSWER_WORDS = {"no": "no (asked)", "not recorded": "not recorded (never asked)"}
 
 
 def _day(text: str | None) -> date:
