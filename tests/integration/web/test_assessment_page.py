@@ -90,6 +90,27 @@ def test_the_clinician_page_shows_each_guidelines_determinacy_and_the_questions_
     )
     assert "Last dose 2026-02-03 from recorded dose" in text
     assert "Next dose due 2026-08-03 (overdue) from last dose + 6 months" in text
+    assert "Checks on bone-directed therapy" in text and "Before any bone medicine" not in text
+
+
+def test_the_clinician_page_says_when_the_plan_is_limited(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    from bonewise.clinical.assessment import assess
+
+    data = json.loads((EXAMPLES / "osteopenia-no-risk-factors.json").read_text())
+    data["risk_factors"]["bone_metastases"] = None
+    record = PatientRecord.parse(data, today=date.today())
+    doctor = add_user(sqlite_store, email="dr.lim@example.org", role="clinician")
+    add_user(sqlite_store, email="lim@example.org", role="patient", record=record)
+    link(sqlite_store, doctor, record.id)
+    app = create_app(session_factory=sqlite_store)
+    page = signed_in(app, sqlite_store, doctor, doctor.email).client.get(
+        f"/patients/{record.id}/assessment"
+    )
+    reasons = assess(record, as_of=date.today()).automation.limited_reasons
+    assert reasons
+    assert "Plan limited until a clinician confirms: " + reasons[0] in page_text(page.text)
 
 
 def test_the_clinician_page_says_order_a_dxa_and_shows_clinical_osteoporosis(
