@@ -134,3 +134,22 @@ def test_the_clinician_page_keeps_asked_no_apart_from_never_asked(
     for f in answers:
         words = RISK_ANSWER_WORDS.get(f.answer, f.answer)
         assert f"{f.name.replace('_', ' ')} {words}" in text
+
+
+def test_the_panel_lists_a_woman_on_therapy_as_on_it_not_as_a_therapy_gap(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    doctor = add_user(sqlite_store, email="dr.panel@example.org", role="clinician")
+    for name in ("on-denosumab", "zoledronic-acid-overdue", "osteopenia-with-risk-factors"):
+        record = example(name)
+        add_user(sqlite_store, email=f"{name}@example.org", role="patient", record=record)
+        link(sqlite_store, doctor, record.id)
+    client = signed_in(
+        create_app(session_factory=sqlite_store), sqlite_store, doctor, doctor.email
+    ).client
+    rows = {row["patient_id"]: row for row in client.get("/api/v1/clinician/panel").json()}
+    statuses = {pid: (row["bone_therapy"], row["therapy_gap"]) for pid, row in rows.items()}
+    assert sorted(statuses.values()) == [("active", False), ("none", True), ("overdue", False)]
+    page = page_text(client.get("/clinician").text)
+    assert "on denosumab, next dose due " in page
+    assert "zoledronic acid overdue: next dose was due " in page

@@ -42,6 +42,8 @@ def api_panel(
             "lowest_t_score": r.lowest_t,
             "alerts": [{"id": i, "severity": s, "text": t} for i, s, t in r.alerts],
             "therapy_gap": r.therapy_gap,
+            "bone_therapy": r.bone_therapy,
+            "bone_therapy_words": r.bone_therapy_words,
             "dxa_overdue": r.dxa_overdue,
             "next_dxa_due": r.next_dxa_due.isoformat() if r.next_dxa_due else None,
             "automation_stopped": r.automation_stopped,
