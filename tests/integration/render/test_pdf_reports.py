@@ -156,3 +156,18 @@ def test_micrograms_are_printed_as_micrograms(with_summaries, audience):
     if audience == "clinician":
         assert "µg" in text
     assert " ug" not in text and "ug/" not in text
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_clinician_summary_fits_two_pages_with_its_decisions(rendered, name):
+    """Determinacy, the bone_therapy block and clinical osteoporosis fit in the two pages."""
+    pages = _pages_text(rendered[(name, "clinician")].path)
+    appendix = next(i for i, page in enumerate(pages) if "Appendix: detail" in page)
+    assert appendix <= 2, f"{name}: the summary runs past two pages"
+    summary = " ".join(pages[:appendix])
+    a = assess(example(name), as_of=AS_OF)
+    for decision in a.guidelines.values():  # hyphens compared away: pdftotext breaks at them
+        said = unhyphenated(f"{decision.determinacy} {decision.rule_id}")
+        assert said in unhyphenated(summary), f"{name}: {said}"
+    assert "clinical osteoporosis: " in summary
+    assert f"Bone-directed therapy {a.bone_therapy.status}" in summary
