@@ -130,6 +130,16 @@ def test_her_own_medicine_is_named_with_its_dates_on_her_pages(
         assert "Your bone medicines" not in theirs[path]
 
 
+def test_a_woman_on_therapy_is_not_told_to_consider_a_medicine(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    _, hers, _ = _pages(sqlite_store, "on-denosumab")
+    text = hers["/assessment"]
+    assert "consider a bone-protecting medicine" not in text
+    assert "You already have a bone-protecting medicine recorded" in text
+    assert "FRAX 10-year" not in text  # the clinician's question, not hers
+
+
 def test_a_lapsed_dose_reaches_her_as_a_question_and_her_clinician_in_full(
     sqlite_store: sessionmaker[Session],
 ) -> None:
