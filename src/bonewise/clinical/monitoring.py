@@ -8,12 +8,13 @@ from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
 from bonewise.clinical import densitometry
+from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import SITES
 from bonewise.clinical.results import Alert, alert
-from bonewise.clinical.safety import denosumab_lapse, vitamin_d_ng_ml
+from bonewise.clinical.safety import vitamin_d_ng_ml
 
 BASELINE_BEFORE_MONTHS, BASELINE_AFTER_MONTHS = ev.BASELINE_DXA_WINDOW_MONTHS.value
 
@@ -80,11 +81,13 @@ def monitoring(facts: Facts) -> Monitoring:
         if recheck < facts.as_of:
             overdue.append("vitamin-d-recheck")
 
-    lapse = denosumab_lapse(facts)
+    # The next denosumab dose is the therapy schedule's one answer (bone_therapy), not a second
+    # reckoning of "last dose + 6 months".
+    therapy_now = therapy_status(facts.record, as_of=facts.as_of)
     next_dose = None
-    if lapse is not None and lapse.followed_by is None and lapse.course_ended is None:
-        next_dose = lapse.next_due
-        if lapse.next_due < facts.as_of:
+    if therapy_now.agent == "denosumab" and therapy_now.on_therapy:
+        next_dose = therapy_now.next_dose_due
+        if next_dose is not None and next_dose < facts.as_of:
             overdue.append("denosumab-dose")
 
     return Monitoring(

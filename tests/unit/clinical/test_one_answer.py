@@ -190,3 +190,24 @@ def test_the_baseline_dxa_clock_says_due_by_then_turns_red_after_three_months():
     gap = next(a for a in late.alerts if a.id == "no-baseline-dxa")
     assert gap.severity == "critical"
     assert "was due by 2025-09-01" in gap.text
+
+
+def test_the_next_denosumab_dose_has_one_answer_in_every_example() -> None:
+    """Monitoring's next denosumab date is the therapy schedule's, never a second reckoning."""
+    from pathlib import Path
+
+    from bonewise.importers.patient_file import load_patient_file
+
+    examples = sorted(
+        (Path(__file__).resolve().parents[3] / "examples" / "patients").glob("*.json")
+    )
+    seen_denosumab = False
+    for path in examples:
+        a = assess(load_patient_file(path, today=AS_OF), as_of=AS_OF)
+        therapy = a.bone_therapy
+        if therapy.agent == "denosumab" and therapy.on_therapy:
+            seen_denosumab = True
+            assert a.monitoring.next_denosumab_dose_due == therapy.next_dose_due, path.name
+        else:
+            assert a.monitoring.next_denosumab_dose_due is None, path.name
+    assert seen_denosumab
