@@ -10,10 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bonewise.clinical.assessment import assess
-from bonewise.clinical.models import PatientRecord
 from bonewise.render.banner import PatientBanner
-from bonewise.render.patient import where_bones_stand
 from bonewise.services import patients as services
 from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork
@@ -47,16 +44,6 @@ templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
 templates.env.globals["lab_choices"] = forms.LAB_CHOICES
 templates.env.globals["lab_labels"] = forms.LAB_LABELS
-
-
-def bones_standing(record: PatientRecord, as_of: date | str) -> tuple[str, list[str]]:
-    """Where her bones stand, in the plain words of her report (render.patient), for her own
-    assessment page: the page and the report say the same thing the same way."""
-    day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
-    return where_bones_stand(assess(record, as_of=day), record)
-
-
-templates.env.globals["bones_standing"] = bones_standing
 
 
 def patient_banner(

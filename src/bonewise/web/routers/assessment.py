@@ -12,6 +12,7 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import SITE_LABELS
 from bonewise.fhir.decision_words import verdicts
 from bonewise.render.clinician import RISK_ANSWER_WORDS
+from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for
 from bonewise.web import pages
@@ -60,6 +61,8 @@ def assessment_page(
             "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
             "agent_labels": AGENT_LABELS,
             "answer_words": RISK_ANSWER_WORDS,
+            # Where her bones stand, in her report's words, from this same assessment.
+            "standing": None if clinician else where_bones_stand(assessment, record),
         },
     )
 
