@@ -401,6 +401,9 @@ GNRH_AGONISTS: Cited[tuple[str, ...]] = Cited(
     "confirmed",
     "rec 1.2 counts GnRH agonists (ovarian suppression) as added risk",
 )
+NCCN_POSTMENOPAUSAL_AGE: Cited[int] = Cited(
+    60, NCCN_MENOPAUSE, "secondary", "postmenopausal at age 60 or over (NCCN menopause criteria)"
+)
 AI_NEEDS_MENOPAUSE: Cited[str] = Cited(
     "aromatase inhibitors alone are for postmenopausal women; a premenopausal woman receives one "
     "only with ovarian suppression: confirm menopausal status",

@@ -29,19 +29,6 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-# NCCN breast guideline menopause criteria (clinical-reference.md s10, [S]); belongs in
-# bonewise.evidence once the clinical owner takes it.
-NCCN_POSTMENOPAUSAL_AGE: ev.Cited[int] = ev.Cited(
-    60,
-    ev.Source(
-        "nccn-menopause",
-        "NCCN Guidelines, Breast Cancer: definition of menopause (summary, clinical-reference.md s10)",
-    ),
-    "secondary",
-    "postmenopausal at age 60 or over",
-)
-
-
 class RecordAssembler(MedicationReader):
     """Reads last: it takes the courses the medication reader merged."""
 
@@ -143,7 +130,7 @@ class RecordAssembler(MedicationReader):
     def _inferred_menopause(self, birth: date | None) -> tuple[str, str, tuple[str, ...]]:
         """NCCN criteria (clinical-reference.md s10), in order: bilateral oophorectomy, age, a
         current GnRH agonist (ovarian suppression), an aromatase inhibitor without it."""
-        cutoff = NCCN_POSTMENOPAUSAL_AGE.value
+        cutoff = ev.NCCN_POSTMENOPAUSAL_AGE.value
         if self.oophorectomy:
             return "postmenopausal", "bilateral oophorectomy", tuple(self.oophorectomy)
         if birth is not None and _age(birth, self.today) >= cutoff:
