@@ -233,13 +233,6 @@ ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
 DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
     6, HADJI_2017, "confirmed", "denosumab every 6 months"
 )
-DENOSUMAB_GRACE_WEEKS: Cited[int] = Cited(
-    4,
-    ECTS_DENOSUMAB,
-    "policy",
-    "a dose more than 6 months + 4 weeks after the last is a lapse; the 4-week grace is a "
-    "project choice (the ECTS review warns of rebound once the 6-monthly dose is missed)",
-)
 RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
     12, PROJECT, "policy", "a fracture in the last 12 months routes to a clinician"
 )

@@ -8,15 +8,15 @@ transition plan. Bone metastases or a recent fracture route to a clinician.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from bonewise import evidence as ev
 from bonewise.clinical.bone_therapy import AGENT_LABELS, course_dates
-from bonewise.clinical.calendar import add_months
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
 from bonewise.clinical.results import Alert, Recommendation, alert, recommend
+from bonewise.measures.windows import denosumab_lapse_after, denosumab_next_due
 
 CheckStatus = Literal["to do", "attention", "unknown"]
 
@@ -42,9 +42,10 @@ class LapseStatus:
 
 
 def denosumab_lapse(facts: Facts) -> LapseStatus | None:
-    """A denosumab dose more than 6 months + 4 weeks after the last is a lapse (Lyu 2020: on time
-    within 4 weeks), unless another antiresorptive was started after the last dose. A course with
-    no dose dates counts its last known date as the last dose, flagged."""
+    """The denosumab-lapse measure for one woman (measures.toml; windows from measures.windows):
+    a dose more than 6 months + 4 weeks after the last is a lapse (Lyu 2020: on time within 4
+    weeks), unless another antiresorptive is dated after the last dose. A course with no dose
+    dates counts its last known date as the last dose, flagged."""
     known = [
         d
         for c in facts.record.bone_therapy
@@ -54,8 +55,8 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
         return None
     latest = max(known, key=lambda d: (d.last_dose, d.exposure_only is False))
     last = latest.last_dose
-    next_due = add_months(last, ev.DENOSUMAB_INTERVAL_MONTHS.value)
-    lapsed_after = next_due + timedelta(weeks=ev.DENOSUMAB_ON_TIME_WEEKS.value)
+    next_due = denosumab_next_due(last)
+    lapsed_after = denosumab_lapse_after(last)
     followed_by = _antiresorptive_after(facts.record.bone_therapy, last, facts.as_of)
     ended = latest.course.end_date
     return LapseStatus(
@@ -70,10 +71,14 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
 
 
 def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date) -> str | None:
+    """Another antiresorptive dated (started, or a dose given) after the last denosumab dose:
+    a switch, which ends the lapse (the measure counts every dated record the same way)."""
     later = sorted(
-        (t.first_date, t.agent)
+        (day, t.agent)
         for t in therapies
-        if t.agent != "denosumab" and t.agent in ANTIRESORPTIVES and after < t.first_date <= as_of
+        if t.agent != "denosumab" and t.agent in ANTIRESORPTIVES
+        for day in (t.start_date, *t.doses)
+        if day is not None and after < day <= as_of
     )
     return later[0][1] if later else None
 

@@ -13,7 +13,7 @@ refused with the command to run).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,12 +92,19 @@ def stored_records(url: str) -> Iterator[PatientRecord]:
 
 def stage_store(source: StoreSource, staging: Path) -> StagedCohort:
     """Stage every stored patient into `staging` (which must exist) for the engines."""
+    return stage_records(stored_records(source.resolved()), staging, origin=source.described())
+
+
+def stage_records(
+    records: Iterable[PatientRecord], staging: Path, *, origin: str = "records"
+) -> StagedCohort:
+    """Stage patient records (as the FHIR resources their export makes) for the engines."""
     export = staging / "store-ndjson"
     export.mkdir()
     files: dict[str, Any] = {}
     patients = 0
     try:
-        for record in stored_records(source.resolved()):
+        for record in records:
             patients += 1
             for resource in _resources(record):
                 kind = str(resource.get("resourceType"))
@@ -116,5 +123,5 @@ def stage_store(source: StoreSource, staging: Path) -> StagedCohort:
         tables=tables,
         loader_issues=issues,
         files=tuple(sorted(f"{kind}.ndjson" for kind in files)),
-        origin=source.described(),
+        origin=origin,
     )
