@@ -54,14 +54,14 @@ def baseline_dxa_date(facts: Facts) -> date | None:
     if therapy is None:
         return None
     opens, closes = baseline_dxa_window(therapy.start_date)
-    # any DXA result counts (a T-score, a Z-score or a BMD), as in the baseline-dxa measure
-    dates = [s.date for s in facts.scans if opens <= s.date <= closes]
+    # any DXA result (a T-score, a Z-score or a BMD) or DXA procedure, as in the measure
+    dates = [day for day in facts.dxa_dates if opens <= day <= closes]
     return min(dates, default=None)
 
 
 def monitoring(facts: Facts) -> Monitoring:
     low_months = ev.HADJI_REPEAT_DXA_MONTHS.value[0]
-    last = facts.latest_scan.date if facts.latest_scan else None
+    last = facts.dxa_dates[-1] if facts.dxa_dates else None
     therapy = facts.record.therapy
     overdue: list[str] = []
 
@@ -147,12 +147,12 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
                 basis=ev.HADJI_FIRST_YEAR_LOSS,
             )
         )
-    if facts.latest_scan is not None and "dxa" in schedule.overdue:
+    if schedule.last_dxa is not None and "dxa" in schedule.overdue:
         found.append(
             alert(
                 id="dxa-overdue",
                 severity="warning",
-                text=f"DXA overdue: the last scan was {facts.latest_scan.date.isoformat()}; a repeat "
+                text=f"DXA overdue: the last scan was {schedule.last_dxa.isoformat()}; a repeat "
                 f"was due by {schedule.next_dxa_due.isoformat() if schedule.next_dxa_due else '?'}.",
                 rule_id="monitoring.repeat-dxa",
                 basis=ev.HADJI_REPEAT_DXA_MONTHS,

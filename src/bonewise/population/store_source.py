@@ -95,12 +95,8 @@ def stage_store(source: StoreSource, staging: Path) -> StagedCohort:
     return stage_records(stored_records(source.resolved()), staging, origin=source.described())
 
 
-def stage_records(
-    records: Iterable[PatientRecord], staging: Path, *, origin: str = "records"
-) -> StagedCohort:
-    """Stage patient records (as the FHIR resources their export makes) for the engines."""
-    export = staging / "store-ndjson"
-    export.mkdir()
+def write_records_ndjson(records: Iterable[PatientRecord], export: Path) -> int:
+    """Append each record's FHIR resources to `export`/<resourceType>.ndjson; the count."""
     files: dict[str, Any] = {}
     patients = 0
     try:
@@ -109,12 +105,21 @@ def stage_records(
             for resource in _resources(record):
                 kind = str(resource.get("resourceType"))
                 if kind not in files:
-                    files[kind] = (export / f"{kind}.ndjson").open("w", encoding="utf-8")
+                    files[kind] = (export / f"{kind}.ndjson").open("a", encoding="utf-8")
                 files[kind].write(json.dumps(resource, separators=(",", ":")) + "\n")
     finally:
         for handle in files.values():
             handle.close()
-    if patients == 0:
+    return patients
+
+
+def stage_records(
+    records: Iterable[PatientRecord], staging: Path, *, origin: str = "records"
+) -> StagedCohort:
+    """Stage patient records (as the FHIR resources their export makes) for the engines."""
+    export = staging / "store-ndjson"
+    export.mkdir()
+    if write_records_ndjson(records, export) == 0:
         raise CohortSourceError("the patient store holds no patients")
     tables, issues = stage_ndjson(export, staging)
     return StagedCohort(
@@ -122,6 +127,6 @@ def stage_records(
         directory=export,
         tables=tables,
         loader_issues=issues,
-        files=tuple(sorted(f"{kind}.ndjson" for kind in files)),
+        files=tuple(sorted(p.name for p in export.glob("*.ndjson"))),
         origin=origin,
     )

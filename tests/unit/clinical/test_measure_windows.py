@@ -75,3 +75,24 @@ def test_after_the_ai_ended_neither_baseline_nor_overdue_dxa_applies() -> None:
     ended = {"agent": "anastrozole", "start_date": "2020-01-01", "end_date": "2025-01-01"}
     result = assess(record(therapy=ended, dxa_scans=[]), as_of=AS_OF)
     assert {"no-baseline-dxa", "dxa-overdue"}.isdisjoint(alerts(result))
+
+
+def test_a_dxa_procedure_without_results_is_a_dxa_for_the_windows_not_for_decisions() -> None:
+    result = assess(record(dxa_scans=[], dxa_procedures=["2025-05-20"]), as_of=AS_OF)
+    assert "no-baseline-dxa" not in alerts(result)
+    assert result.monitoring.last_dxa == date(2025, 5, 20)
+    assert result.monitoring.next_dxa_due == date(2027, 5, 20)
+    assert result.who_category is None  # no T-score: nothing decided from it
+    overdue = assess(record(dxa_scans=[], dxa_procedures=["2024-05-20"]), as_of=AS_OF)
+    assert "the last scan was 2024-05-20" in alerts(overdue)["dxa-overdue"].text
+
+
+def test_a_dxa_procedure_survives_the_fhir_export_and_import() -> None:
+    from bonewise.fhir.export import record_entries
+    from bonewise.fhir.importer import import_fhir
+
+    original = record(dxa_procedures=["2024-05-20"])
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": record_entries(original)}
+    imported = import_fhir(bundle, today=AS_OF)
+    assert imported.record.dxa_procedures == [date(2024, 5, 20)]
+    assert any("kept as a DXA done on that day" in i.message for i in imported.report.issues)
