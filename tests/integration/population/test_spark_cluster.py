@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bonewise.population.runner import run_care_gaps
 from .conftest import AS_OF, EXPECTED_GAPS, SPARK_AVAILABLE
 
 pytestmark = pytest.mark.spark
+PARITY_DAY = date(2026, 12, 1)
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,64 @@ def test_cli_on_a_standalone_cluster_gives_duckdbs_gap_lists(
         assert json.loads((spark_out / name).read_text()) == json.loads(
             (duck_out / name).read_text()
         ), name
+
+
+def test_alerts_and_gaps_agree_on_the_cluster(spark_cluster: object, tmp_path: Path) -> None:
+    """Issue 12's parity on Spark: every example and a generated cohort, one cluster run, the
+    same people and gaps as their single-patient alerts (test_alert_parity.py: DuckDB)."""
+    from bonewise.population.store_source import write_records_ndjson
+
+    from .parity import (
+        COMPARED,
+        comparable,
+        example_records,
+        generated_cohort,
+        imported_records,
+        resources_by_patient,
+        single_patient_gaps,
+    )
+    from .spark_cluster import StandaloneCluster
+
+    assert isinstance(spark_cluster, StandaloneCluster)
+    day = PARITY_DAY
+    ndjson = generated_cohort(tmp_path, patients=150, seed=21, until=day)
+    by_patient = resources_by_patient(ndjson)
+    generated = imported_records(
+        {pid: rs for pid, rs in by_patient.items() if comparable(rs) is None}, day
+    )
+    examples = example_records(day)
+    assert write_records_ndjson(examples, ndjson) == len(examples) >= 16
+    alerts = single_patient_gaps([*examples, *generated.values()], day)
+    out = tmp_path / "spark"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bonewise",
+            "cohort",
+            "run",
+            str(ndjson),
+            "--engine",
+            "spark",
+            "--master",
+            spark_cluster.url,
+            "--as-of",
+            day.isoformat(),
+            "--out",
+            str(out),
+        ],
+        env=spark_cluster.environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    gaps: dict[str, set[str]] = {pid: set() for pid in alerts}
+    for measure in COMPARED:
+        with (out / f"{measure}.csv").open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["patient_id"] in gaps:
+                    gaps[row["patient_id"]].add(measure)
+    assert gaps == alerts
+    assert all(any(m in found for found in alerts.values()) for m in COMPARED)
