@@ -219,7 +219,13 @@ ASCO_VITAMIN_D_IU: Cited[tuple[int, int]] = Cited(
 
 # --- Safety ------------------------------------------------------------------------------------
 VITAMIN_D_LOW_NG_ML: Cited[float] = Cited(
-    20.0, IOM_2011_25OHD, "confirmed", "25(OH)D < 20 ng/mL (50 nmol/L): correct before therapy"
+    20.0,
+    IOM_2011_25OHD,
+    "policy",
+    "the 25(OH)D level to correct before bone-directed therapy is a site choice "
+    "(clinical-reference.md s.5): bonewise defaults to 20 ng/mL (50 nmol/L), below which IOM 2011 "
+    "no longer calls it adequate for nearly all; sites set BONEWISE_POLICY_VITAMIN_D_LOW_NG_ML "
+    "(bonewise.policies)",
 )
 SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
     8.5,

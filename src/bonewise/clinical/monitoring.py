@@ -21,6 +21,7 @@ from bonewise.measures.windows import (
     repeat_dxa_due,
     vitamin_d_recheck_due,
 )
+from bonewise.policies import policy
 
 
 class Monitoring(BaseModel):
@@ -80,7 +81,7 @@ def monitoring(facts: Facts) -> Monitoring:
 
     recheck = None
     vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < ev.VITAMIN_D_LOW_NG_ML.value:
+    if vitamin_d is not None and vitamin_d[0] < policy("VITAMIN_D_LOW_NG_ML").value:
         recheck = vitamin_d_recheck_due(vitamin_d[1])
         if recheck < facts.as_of:
             overdue.append("vitamin-d-recheck")

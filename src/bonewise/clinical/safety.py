@@ -17,6 +17,8 @@ from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
 from bonewise.clinical.results import Alert, Recommendation, alert, recommend
 from bonewise.measures.windows import denosumab_lapse_after, denosumab_next_due
+from bonewise.policies import policy
+from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
 CheckStatus = Literal["to do", "attention", "unknown"]
 
@@ -93,6 +95,11 @@ def shown(value: float, threshold: float) -> str:
     return f"{value:.3f}"
 
 
+def vitamin_d_below(low_ng_ml: float) -> str:
+    """The site's vitamin D level in both units: '20 ng/mL (50 nmol/L)'."""
+    return f"{low_ng_ml:g} ng/mL ({low_ng_ml * NMOL_L_PER_NG_ML_25OHD:.0f} nmol/L)"
+
+
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
     """The latest 25-OH vitamin D in ng/mL, unrounded (thresholds compare the exact value)."""
     lab = facts.record.latest_lab("25_oh_vitamin_d", on_or_before=facts.as_of)
@@ -127,14 +134,14 @@ def alerts(facts: Facts) -> list[Alert]:
             )
         )
     vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < ev.VITAMIN_D_LOW_NG_ML.value:
+    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
+    if vitamin_d is not None and vitamin_d[0] < vitamin_d_low.value:
         found.append(
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {shown(vitamin_d[0], ev.VITAMIN_D_LOW_NG_ML.value)} ng/mL on "
-                f"{vitamin_d[1].isoformat()} is below "
-                f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): "
+                text=f"25-OH vitamin D {shown(vitamin_d[0], vitamin_d_low.value)} ng/mL on "
+                f"{vitamin_d[1].isoformat()} is below {vitamin_d_below(vitamin_d_low.value)}: "
                 + (
                     "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
                     "of hypocalcaemia), and recheck."
@@ -142,7 +149,7 @@ def alerts(facts: Facts) -> list[Alert]:
                     else "correct it before starting bone-directed therapy, and recheck."
                 ),
                 rule_id=f"{RULE_PREFIX}.vitamin-d-low",
-                basis=ev.VITAMIN_D_LOW_NG_ML,
+                basis=vitamin_d_low,
             )
         )
     lapse = denosumab_lapse(facts)
@@ -235,11 +242,12 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
         )
     ]
     vitamin_d = vitamin_d_ng_ml(facts)
-    low = ev.VITAMIN_D_LOW_NG_ML.value
+    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
+    low = vitamin_d_low.value
     if vitamin_d is None:
         vd_text = (
             "Measure 25-OH vitamin D before starting: correct it first if below "
-            f"{low:g} ng/mL (50 nmol/L)."
+            f"{vitamin_d_below(low)}."
         )
     elif vitamin_d[0] < low:
         vd_text = (
@@ -258,7 +266,7 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             text=vd_text,
             rule_id="safety.vitamin-d",
             guideline="safety",
-            basis=ev.VITAMIN_D_LOW_NG_ML,
+            basis=vitamin_d_low,
             inputs={"25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2)},
             threshold=f"< {low:g} ng/mL",
         )
@@ -401,7 +409,7 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
     ]
     vitamin_d = vitamin_d_ng_ml(facts)
     calcium = facts.record.latest_lab("serum_calcium", on_or_before=facts.as_of)
-    low = ev.VITAMIN_D_LOW_NG_ML.value
+    low = policy("VITAMIN_D_LOW_NG_ML").value
     parts = [
         "25-OH vitamin D not measured"
         if vitamin_d is None
