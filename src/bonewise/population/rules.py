@@ -31,6 +31,9 @@ Tables = dict[str, ir.Table]
 RESULT_COLUMNS = ("person_id", "index_date", "excluded", "numerator")
 # A DXA is any DXA result (a T-score, Z-score or BMD) or a DXA procedure (issue 12).
 DXA_OBSERVATIONS = ("dxa_t_score", "dxa_z_score", "dxa_bmd")
+# any fracture routes a recent one to a clinician; only "fracture" (not recorded as traumatic)
+# is a fragility fracture for the hadji-2017 risk factor
+FRACTURES = ("fracture", "traumatic_fracture")
 OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
 
 
@@ -160,6 +163,7 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     drugs = t["drug_exposures"]
     old = p.filter(age_years(p.birth_date, d) > ms.number("RISK_AGE_OVER"))
     cond = t["conditions"]
+    # a fracture at RISK_FRACTURE_AGE or over counts unless recorded as traumatic
     fractures = cond.filter((cond.concept == "fracture") & (cond.onset_date <= d)).join(
         p.select("person_id", "birth_date"), "person_id"
     )
@@ -280,11 +284,12 @@ def clinician_review(t: Tables, day: date) -> ir.Table:
     recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
     c = t["conditions"].filter(lambda r: r.onset_date <= d)
     flagged = c.filter(
-        (c.concept == "bone_metastases") | ((c.concept == "fracture") & (c.onset_date >= recent))
+        (c.concept == "bone_metastases")
+        | (c.concept.isin(list(FRACTURES)) & (c.onset_date >= recent))
     )
     return flagged.group_by("person_id").aggregate(
         bone_metastases=(flagged.concept == "bone_metastases").any(),
-        recent_fracture=(flagged.concept == "fracture").any(),
+        recent_fracture=flagged.concept.isin(list(FRACTURES)).any(),
     )
 
 

@@ -163,7 +163,7 @@ def known_answer_cohort() -> CohortBuilder:
     c.person("o2")
     c.ai("o2", "2022-06-01")
     c.dxa("o2", "2022-08-30")  # a day older: gap
-    c.condition("o2", "fracture", "2023-08-31")  # 12 months before D: a recent fracture
+    c.condition("o2", "traumatic_fracture", "2023-08-31")  # 12 months before D: recent
     c.person("o3")
     c.ai("o3", "2019-06-01", "2024-08-30")
     c.dxa("o3", "2019-08-01")  # AI ended
@@ -209,6 +209,8 @@ def known_answer_cohort() -> CohortBuilder:
     c.drug("t10", "zoledronic_acid", "2020-01-01")  # still active: met
     therapy("t11", "2024-01-10", -1.6)
     c.condition("t11", "fracture", "2010-06-14")  # at 49
+    therapy("t20", "2024-01-10", -1.6)
+    c.condition("t20", "traumatic_fracture", "2015-06-15")  # at 55, recorded traumatic: no
     therapy("t12", "2024-01-10", -1.6)
     c.drug("t12", "glucocorticoid", "2022-01-01", "2022-07-02")
     therapy("t13", "2024-01-10", -1.6)

@@ -64,3 +64,29 @@ def test_a_generated_cohort_gets_the_same_alerts_and_gaps_on_duckdb(
     assert gaps == alerts
     # every measure compared has people in it, so the comparison can fail
     assert all(any(m in found for found in alerts.values()) for m in COMPARED)
+
+
+def test_a_fracture_recorded_as_traumatic_reaches_the_measures_as_such(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from bonewise.clinical.models import PatientRecord
+
+    base = example_records(GENERATED_UNTIL)[0].model_dump(mode="json")
+    base["fractures"] = [
+        {"date": "2024-02-01", "site": "wrist", "traumatic": True},
+        {"date": "2024-03-01", "site": "hip"},
+        {"date": "2024-04-01", "site": "rib", "fragility": False},
+    ]
+    record = PatientRecord.parse(base, today=GENERATED_UNTIL)
+    staged = stage_records([record], tmp_path)
+    conditions = pq.read_table(staged.tables["conditions"]).to_pylist()
+    kinds = sorted(
+        (str(row["onset_date"]), row["concept"])
+        for row in conditions
+        if "fracture" in str(row["concept"])
+    )
+    assert kinds == [
+        ("2024-02-01", "traumatic_fracture"),
+        ("2024-03-01", "fracture"),
+        ("2024-04-01", "traumatic_fracture"),
+    ]
