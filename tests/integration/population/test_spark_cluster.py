@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,23 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         cluster.stop()
 
 
+def _cohort_run_on(cluster: Any, source: Path, out: Path, as_of: date) -> None:
+    """`bonewise cohort run` on the cluster, as a site would call it."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bonewise", "cohort", "run", str(source)),
+            *("--engine", "spark", "--master", cluster.url),
+            *("--as-of", as_of.isoformat(), "--out", str(out)),
+        ],
+        env=cluster.environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
 def _gap_lists(out: Path) -> dict[str, list[dict[str, str]]]:
     lists = {}
     for measure in EXPECTED_GAPS:
@@ -50,30 +68,7 @@ def test_cli_on_a_standalone_cluster_gives_duckdbs_gap_lists(
     assert isinstance(spark_cluster, StandaloneCluster)
     duck_out, spark_out = tmp_path / "duckdb", tmp_path / "spark"
     run_care_gaps(source=known_answer_dir, out=duck_out, engine="duckdb", as_of=AS_OF)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bonewise",
-            "cohort",
-            "run",
-            str(known_answer_dir),
-            "--engine",
-            "spark",
-            "--master",
-            spark_cluster.url,
-            "--as-of",
-            AS_OF.isoformat(),
-            "--out",
-            str(spark_out),
-        ],
-        env=spark_cluster.environment(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    _cohort_run_on(spark_cluster, known_answer_dir, spark_out, AS_OF)
     run = json.loads((spark_out / "run.json").read_text())
     assert run["engine"] == "spark"
     # the application really ran on the cluster's worker, not in a local JVM
@@ -114,30 +109,7 @@ def test_alerts_and_gaps_agree_on_the_cluster(spark_cluster: object, tmp_path: P
     assert write_records_ndjson(examples, ndjson) == len(examples) >= 16
     alerts = single_patient_gaps([*examples, *generated.values()], day)
     out = tmp_path / "spark"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bonewise",
-            "cohort",
-            "run",
-            str(ndjson),
-            "--engine",
-            "spark",
-            "--master",
-            spark_cluster.url,
-            "--as-of",
-            day.isoformat(),
-            "--out",
-            str(out),
-        ],
-        env=spark_cluster.environment(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    _cohort_run_on(spark_cluster, ndjson, out, day)
     gaps: dict[str, set[str]] = {pid: set() for pid in alerts}
     for measure in COMPARED:
         with (out / f"{measure}.csv").open(newline="") as fh:
