@@ -71,7 +71,7 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
                    AS excluded
         FROM persons p JOIN (
             SELECT person_id, min(start_date) AS first_ai_start,
-                   bool_or(end_date IS NULL OR end_date >= {d}) AS on_ai_at_d
+                   bool_or(end_date IS NULL OR end_date > {d}) AS on_ai_at_d
             FROM drugs WHERE drug_class = 'aromatase_inhibitor' GROUP BY person_id
         ) a USING (person_id)
         WHERE p.gender IS NULL OR p.gender IN ('female', 'unknown')""")
@@ -80,7 +80,8 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         SELECT person_id, date FROM {parquet("procedures")}
         WHERE concept = 'dxa' AND date <= {d}
         UNION ALL
-        SELECT person_id, date FROM meas WHERE concept IN ('dxa_t_score', 'dxa_bmd')""")
+        SELECT person_id, date FROM meas
+        WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd')""")
 
     def latest(concept: str) -> str:
         return f"""(SELECT person_id, date AS latest_date, min(value) AS latest_value
@@ -111,7 +112,7 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
                    EXISTS (SELECT 1 FROM dxa WHERE dxa.person_id = ip.person_id
                            AND dxa.date BETWEEN {months("first_ai_start", -before)}
                                             AND {months("first_ai_start", after)}) AS numerator
-            FROM ip WHERE {months("first_ai_start", after)} <= {d}""",
+            FROM ip WHERE on_ai_at_d AND {months("first_ai_start", after)} < {d}""",
         "dxa-overdue": f"""
             SELECT person_id, last AS index_date, excluded,
                    last >= {months(d, -p["DXA_REPEAT_MONTHS"])} AS numerator
@@ -136,13 +137,25 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
             FROM base""",
         "denosumab-lapse": f"""
             SELECT person_id, last AS index_date, excluded,
-                   {months("last", p["DENOSUMAB_LAPSE_MONTHS"])} >= {d}
+                   {months("last", p["DENOSUMAB_INTERVAL_MONTHS"])}
+                       + INTERVAL ({7 * p["DENOSUMAB_ON_TIME_WEEKS"]}) DAY >= {d}
                    OR EXISTS (SELECT 1 FROM drugs o WHERE o.person_id = ip.person_id
                               AND o.concept IN ('zoledronic_acid', 'alendronate',
                                                 'risedronate', 'ibandronate')
                               AND o.start_date > last) AS numerator
-            FROM ip JOIN (SELECT person_id, max(start_date) AS last FROM drugs
-                          WHERE concept = 'denosumab' GROUP BY person_id) USING (person_id)""",
+            FROM ip JOIN (
+                -- a dose (one day), or a course's last known date when no dose is inside it
+                WITH dm AS (
+                    SELECT person_id, start_date,
+                           end_date IS NULL OR end_date = start_date AS one_day,
+                           CASE WHEN end_date <= {d} THEN end_date ELSE start_date END AS known
+                    FROM drugs WHERE concept = 'denosumab')
+                SELECT person_id, max(CASE WHEN one_day THEN start_date ELSE known END) AS last
+                FROM dm c
+                WHERE one_day OR NOT EXISTS (
+                    SELECT 1 FROM dm x WHERE x.person_id = c.person_id AND x.one_day
+                    AND x.start_date BETWEEN c.start_date AND c.known)
+                GROUP BY person_id) USING (person_id)""",
         "vitamin-d-recheck": f"""
             SELECT person_id, latest_date AS index_date, excluded,
                    {months("latest_date", p["VITAMIN_D_RECHECK_MONTHS"])} >= {d} AS numerator

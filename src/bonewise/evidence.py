@@ -219,7 +219,13 @@ ASCO_VITAMIN_D_IU: Cited[tuple[int, int]] = Cited(
 
 # --- Safety ------------------------------------------------------------------------------------
 VITAMIN_D_LOW_NG_ML: Cited[float] = Cited(
-    20.0, IOM_2011_25OHD, "confirmed", "25(OH)D < 20 ng/mL (50 nmol/L): correct before therapy"
+    20.0,
+    IOM_2011_25OHD,
+    "policy",
+    "the 25(OH)D level to correct before bone-directed therapy is a site choice "
+    "(clinical-reference.md s.5): bonewise defaults to 20 ng/mL (50 nmol/L), below which IOM 2011 "
+    "no longer calls it adequate for nearly all; sites set BONEWISE_POLICY_VITAMIN_D_LOW_NG_ML "
+    "(bonewise.policies)",
 )
 SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
     8.5,
@@ -232,13 +238,6 @@ ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
 )
 DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
     6, HADJI_2017, "confirmed", "denosumab every 6 months"
-)
-DENOSUMAB_GRACE_WEEKS: Cited[int] = Cited(
-    4,
-    ECTS_DENOSUMAB,
-    "policy",
-    "a dose more than 6 months + 4 weeks after the last is a lapse; the 4-week grace is a "
-    "project choice (the ECTS review warns of rebound once the 6-monthly dose is missed)",
 )
 RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
     12, PROJECT, "policy", "a fracture in the last 12 months routes to a clinician"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bonewise.clinical.calendar import add_months
@@ -72,7 +72,7 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
                 continue
             value = value * factor
         w.measurements.append((row["concept"], row["date"], value, row.get("value_text")))
-        if row["concept"] in ("dxa_t_score", "dxa_bmd"):
+        if row["concept"] in ("dxa_t_score", "dxa_z_score", "dxa_bmd"):
             w.dxa.append(row["date"])
     for row in tables["conditions"]:
         w = women.get(row["person_id"])
@@ -96,6 +96,16 @@ def _latest(values: list[tuple[date, float]]) -> tuple[date, float] | None:
     return last, min(v for day, v in values if day == last)
 
 
+def last_denosumab_date(w: Woman, d: date) -> date | None:
+    """Her last denosumab dose: a one-day exposure, or a course's last known date (its end if on
+    or before D, else its start) when no dose falls inside the course."""
+    rows = [(s, e) for c, s, e in w.drugs if c == "denosumab" and s <= d]
+    doses = [s for s, e in rows if e is None or e == s]
+    courses = [(s, e if e <= d else s) for s, e in rows if e is not None and e != s]
+    undosed = [known for s, known in courses if not any(s <= x <= known for x in doses)]
+    return max([*doses, *undosed], default=None)
+
+
 def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, bool, bool]]:
     """This woman's row in each measure she is in the denominator of."""
     n = ms.number
@@ -107,12 +117,12 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
         return out
     excluded = (w.death is not None and w.death < d) or (w.deceased and w.death is None)
     first = min(s for s, _ in ai)
-    on_ai = any(e is None or e >= d for _, e in ai)
+    on_ai = any(e is None or e > d for _, e in ai)  # an AI ends on its end date
     dxa = [x for x in w.dxa if x <= d]
 
     # baseline-dxa
     after, before = n("BASELINE_DXA_AFTER_MONTHS"), n("BASELINE_DXA_BEFORE_MONTHS")
-    if add_months(first, after) <= d:
+    if on_ai and add_months(first, after) < d:
         lo, hi = add_months(first, -before), add_months(first, after)
         out["baseline-dxa"] = (first, excluded, any(lo <= x <= hi for x in dxa))
 
@@ -158,11 +168,11 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
             out["therapy-gap"] = (q, excluded, treated)
 
     # denosumab-lapse
-    doses = [s for c, s, _ in w.drugs if c == "denosumab" and s <= d]
-    if doses:
-        last_dose = max(doses)
+    last_dose = last_denosumab_date(w, d)
+    if last_dose is not None:
         switched = any(c in BTAS and c != "denosumab" and last_dose < s <= d for c, s, _ in w.drugs)
-        on_time = add_months(last_dose, n("DENOSUMAB_LAPSE_MONTHS")) >= d
+        next_due = add_months(last_dose, n("DENOSUMAB_INTERVAL_MONTHS"))
+        on_time = d <= next_due + timedelta(weeks=n("DENOSUMAB_ON_TIME_WEEKS"))
         out["denosumab-lapse"] = (last_dose, excluded, on_time or switched)
 
     # vitamin-d-recheck

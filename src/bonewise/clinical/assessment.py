@@ -16,7 +16,7 @@ from bonewise.clinical import densitometry, safety
 from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
-from bonewise.clinical.models import RISK_FACTOR_FIELDS, PatientRecord, RiskSource
+from bonewise.clinical.models import RISK_FACTOR_FIELDS, SITES, PatientRecord, RiskSource
 from bonewise.clinical.monitoring import Monitoring, bmd_changes, dxa_alerts, monitoring
 from bonewise.clinical.results import (
     Alert,
@@ -346,14 +346,16 @@ def _clinician_review(stops: list[str]) -> Recommendation:
 def _z_scores(facts: Facts) -> list[ZScore]:
     if facts.latest_scan is None:
         return []
+    sites = facts.latest_scan.sites
+    # in the fixed site order: the order the scan's sites were written in never shows
     return [
         ZScore(
             site=site,
             value=r.z_score,
             interpretation=densitometry.z_score_interpretation(r.z_score),
         )
-        for site, r in facts.latest_scan.sites.items()
-        if r.z_score is not None
+        for site in SITES
+        if (r := sites.get(site)) is not None and r.z_score is not None
     ]
 
 

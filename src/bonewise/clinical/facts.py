@@ -42,6 +42,14 @@ class Facts:
         return who_category(self.lowest_t.value)
 
     @property
+    def dxa_dates(self) -> list[date]:
+        """Every day up to today with a DXA: a scan with results, or a DXA procedure whose
+        results are not in the record (the measures' definition of a DXA)."""
+        days = {s.date for s in self.scans}
+        days.update(d for d in self.record.dxa_procedures if d <= self.as_of)
+        return sorted(days)
+
+    @property
     def on_ai(self) -> bool:
         """An aromatase inhibitor started on or before today and not ended."""
         t = self.record.therapy

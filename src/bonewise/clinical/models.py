@@ -471,6 +471,20 @@ class PatientRecord(_Frozen):
     frax: Frax | None = None
     gnrh_agonists: list[GnrhAgonistCourse] = Field(default_factory=list)
     vertebral_imaging: list[VertebralImaging] = Field(default_factory=list)
+    dxa_procedures: list[date] = Field(
+        default_factory=list,
+        max_length=200,
+        description="days a DXA was done whose results are not in the record (an EHR's "
+        "Procedure): it counts as a DXA for the baseline and repeat-DXA windows, never for a "
+        "T-score decision",
+    )
+
+    @field_validator("dxa_procedures")
+    @classmethod
+    def _dxa_procedures_not_future(cls, value: list[date], info: ValidationInfo) -> list[date]:
+        for day in value:
+            _not_after_today(day, info)
+        return sorted(set(value))
 
     @classmethod
     def parse(cls, data: Any, *, today: date) -> PatientRecord:

@@ -15,8 +15,13 @@ from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import SITES
 from bonewise.clinical.results import Alert, alert
 from bonewise.clinical.safety import vitamin_d_ng_ml
-
-BASELINE_BEFORE_MONTHS, BASELINE_AFTER_MONTHS = ev.BASELINE_DXA_WINDOW_MONTHS.value
+from bonewise.measures.windows import (
+    baseline_dxa_due_by,
+    baseline_dxa_window,
+    repeat_dxa_due,
+    vitamin_d_recheck_due,
+)
+from bonewise.policies import policy
 
 
 class Monitoring(BaseModel):
@@ -49,15 +54,15 @@ def baseline_dxa_date(facts: Facts) -> date | None:
     therapy = facts.record.therapy
     if therapy is None:
         return None
-    start = therapy.start_date
-    window = (add_months(start, -BASELINE_BEFORE_MONTHS), add_months(start, BASELINE_AFTER_MONTHS))
-    dates = [s.date for s in facts.record.dxa_scans if window[0] <= s.date <= window[1]]
+    opens, closes = baseline_dxa_window(therapy.start_date)
+    # any DXA result (a T-score, a Z-score or a BMD) or DXA procedure, as in the measure
+    dates = [day for day in facts.dxa_dates if opens <= day <= closes]
     return min(dates, default=None)
 
 
 def monitoring(facts: Facts) -> Monitoring:
-    low_months, high_months = ev.HADJI_REPEAT_DXA_MONTHS.value
-    last = facts.latest_scan.date if facts.latest_scan else None
+    low_months = ev.HADJI_REPEAT_DXA_MONTHS.value[0]
+    last = facts.dxa_dates[-1] if facts.dxa_dates else None
     therapy = facts.record.therapy
     overdue: list[str] = []
 
@@ -66,18 +71,18 @@ def monitoring(facts: Facts) -> Monitoring:
         opens: date | None = None
     elif last is not None:
         # A significant loss brings the next DXA to the low end of the interval (12 months).
-        next_dxa = add_months(last, low_months if significant_losses(facts) else high_months)
+        next_dxa = repeat_dxa_due(last, significant_loss=bool(significant_losses(facts)))
         opens = add_months(last, low_months)
     else:
-        next_dxa = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
+        next_dxa = baseline_dxa_due_by(therapy.start_date)
         opens = None
     if next_dxa is not None and next_dxa < facts.as_of:
         overdue.append("dxa")
 
     recheck = None
     vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < ev.VITAMIN_D_LOW_NG_ML.value:
-        recheck = add_months(vitamin_d[1], ev.VITAMIN_D_RECHECK_MONTHS.value)
+    if vitamin_d is not None and vitamin_d[0] < policy("VITAMIN_D_LOW_NG_ML").value:
+        recheck = vitamin_d_recheck_due(vitamin_d[1])
         if recheck < facts.as_of:
             overdue.append("vitamin-d-recheck")
 
@@ -108,7 +113,7 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
         return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
     if baseline_dxa_date(facts) is None:
         # Due from the AI start; a gap (red) once start + 3 months has passed, "due by" before.
-        due_by = add_months(therapy.start_date, BASELINE_AFTER_MONTHS)
+        due_by = baseline_dxa_due_by(therapy.start_date)
         late = facts.as_of > due_by
         found.append(
             alert(
@@ -143,12 +148,12 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
                 basis=ev.HADJI_FIRST_YEAR_LOSS,
             )
         )
-    if facts.latest_scan is not None and "dxa" in schedule.overdue:
+    if schedule.last_dxa is not None and "dxa" in schedule.overdue:
         found.append(
             alert(
                 id="dxa-overdue",
                 severity="warning",
-                text=f"DXA overdue: the last scan was {facts.latest_scan.date.isoformat()}; a repeat "
+                text=f"DXA overdue: the last scan was {schedule.last_dxa.isoformat()}; a repeat "
                 f"was due by {schedule.next_dxa_due.isoformat() if schedule.next_dxa_due else '?'}.",
                 rule_id="monitoring.repeat-dxa",
                 basis=ev.HADJI_REPEAT_DXA_MONTHS,

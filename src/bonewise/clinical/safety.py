@@ -8,15 +8,17 @@ transition plan. Bone metastases or a recent fracture route to a clinician.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from bonewise import evidence as ev
 from bonewise.clinical.bone_therapy import AGENT_LABELS, course_dates
-from bonewise.clinical.calendar import add_months
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
 from bonewise.clinical.results import Alert, Recommendation, alert, recommend
+from bonewise.measures.windows import denosumab_lapse_after, denosumab_next_due
+from bonewise.policies import policy
+from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
 CheckStatus = Literal["to do", "attention", "unknown"]
 
@@ -42,9 +44,10 @@ class LapseStatus:
 
 
 def denosumab_lapse(facts: Facts) -> LapseStatus | None:
-    """A denosumab dose more than 6 months + 4 weeks after the last is a lapse (Lyu 2020: on time
-    within 4 weeks), unless another antiresorptive was started after the last dose. A course with
-    no dose dates counts its last known date as the last dose, flagged."""
+    """The denosumab-lapse measure for one woman (measures.toml; windows from measures.windows):
+    a dose more than 6 months + 4 weeks after the last is a lapse (Lyu 2020: on time within 4
+    weeks), unless another antiresorptive is dated after the last dose. A course with no dose
+    dates counts its last known date as the last dose, flagged."""
     known = [
         d
         for c in facts.record.bone_therapy
@@ -54,8 +57,8 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
         return None
     latest = max(known, key=lambda d: (d.last_dose, d.exposure_only is False))
     last = latest.last_dose
-    next_due = add_months(last, ev.DENOSUMAB_INTERVAL_MONTHS.value)
-    lapsed_after = next_due + timedelta(weeks=ev.DENOSUMAB_ON_TIME_WEEKS.value)
+    next_due = denosumab_next_due(last)
+    lapsed_after = denosumab_lapse_after(last)
     followed_by = _antiresorptive_after(facts.record.bone_therapy, last, facts.as_of)
     ended = latest.course.end_date
     return LapseStatus(
@@ -70,10 +73,14 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
 
 
 def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date) -> str | None:
+    """Another antiresorptive dated (started, or a dose given) after the last denosumab dose:
+    a switch, which ends the lapse (the measure counts every dated record the same way)."""
     later = sorted(
-        (t.first_date, t.agent)
+        (day, t.agent)
         for t in therapies
-        if t.agent != "denosumab" and t.agent in ANTIRESORPTIVES and after < t.first_date <= as_of
+        if t.agent != "denosumab" and t.agent in ANTIRESORPTIVES
+        for day in (t.start_date, *t.doses)
+        if day is not None and after < day <= as_of
     )
     return later[0][1] if later else None
 
@@ -86,6 +93,11 @@ def shown(value: float, threshold: float) -> str:
         if (float(text) < threshold) == (value < threshold):
             return text
     return f"{value:.3f}"
+
+
+def vitamin_d_below(low_ng_ml: float) -> str:
+    """The site's vitamin D level in both units: '20 ng/mL (50 nmol/L)'."""
+    return f"{low_ng_ml:g} ng/mL ({low_ng_ml * NMOL_L_PER_NG_ML_25OHD:.0f} nmol/L)"
 
 
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
@@ -122,14 +134,14 @@ def alerts(facts: Facts) -> list[Alert]:
             )
         )
     vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < ev.VITAMIN_D_LOW_NG_ML.value:
+    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
+    if vitamin_d is not None and vitamin_d[0] < vitamin_d_low.value:
         found.append(
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {shown(vitamin_d[0], ev.VITAMIN_D_LOW_NG_ML.value)} ng/mL on "
-                f"{vitamin_d[1].isoformat()} is below "
-                f"{ev.VITAMIN_D_LOW_NG_ML.value:g} ng/mL (50 nmol/L): "
+                text=f"25-OH vitamin D {shown(vitamin_d[0], vitamin_d_low.value)} ng/mL on "
+                f"{vitamin_d[1].isoformat()} is below {vitamin_d_below(vitamin_d_low.value)}: "
                 + (
                     "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
                     "of hypocalcaemia), and recheck."
@@ -137,7 +149,7 @@ def alerts(facts: Facts) -> list[Alert]:
                     else "correct it before starting bone-directed therapy, and recheck."
                 ),
                 rule_id=f"{RULE_PREFIX}.vitamin-d-low",
-                basis=ev.VITAMIN_D_LOW_NG_ML,
+                basis=vitamin_d_low,
             )
         )
     lapse = denosumab_lapse(facts)
@@ -230,11 +242,12 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
         )
     ]
     vitamin_d = vitamin_d_ng_ml(facts)
-    low = ev.VITAMIN_D_LOW_NG_ML.value
+    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
+    low = vitamin_d_low.value
     if vitamin_d is None:
         vd_text = (
             "Measure 25-OH vitamin D before starting: correct it first if below "
-            f"{low:g} ng/mL (50 nmol/L)."
+            f"{vitamin_d_below(low)}."
         )
     elif vitamin_d[0] < low:
         vd_text = (
@@ -253,7 +266,7 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             text=vd_text,
             rule_id="safety.vitamin-d",
             guideline="safety",
-            basis=ev.VITAMIN_D_LOW_NG_ML,
+            basis=vitamin_d_low,
             inputs={"25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2)},
             threshold=f"< {low:g} ng/mL",
         )
@@ -396,7 +409,7 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
     ]
     vitamin_d = vitamin_d_ng_ml(facts)
     calcium = facts.record.latest_lab("serum_calcium", on_or_before=facts.as_of)
-    low = ev.VITAMIN_D_LOW_NG_ML.value
+    low = policy("VITAMIN_D_LOW_NG_ML").value
     parts = [
         "25-OH vitamin D not measured"
         if vitamin_d is None

@@ -426,6 +426,21 @@ def _gnrh_agonists(b: _Builder) -> None:
         )
 
 
+def _dxa_procedures(b: _Builder) -> None:
+    """A DXA done on a day whose results are not in the record: the Procedure alone."""
+    for i, day in enumerate(b.record.dxa_procedures):
+        b.add(
+            f"dxa-procedure-{i}",
+            {
+                "resourceType": "Procedure",
+                "status": "completed",
+                "code": _cc(codes.DXA_ORDER),
+                "subject": b.patient_ref,
+                "performedDateTime": day.isoformat(),
+            },
+        )
+
+
 def _vertebral_imaging(b: _Builder) -> None:
     for i, imaging in enumerate(b.record.vertebral_imaging):
         procedure: dict[str, Any] = {
@@ -487,6 +502,7 @@ def _build_record(b: _Builder) -> tuple[dict[str, list[dict[str, str]]], list[di
     _bone_therapy(b)
     _gnrh_agonists(b)
     _vertebral_imaging(b)
+    _dxa_procedures(b)
     _frax(b)
     return scan_refs, lab_refs
 

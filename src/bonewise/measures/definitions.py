@@ -8,13 +8,14 @@ receive `Cited` values and the report can print where each number came from.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any, cast, get_args
 
 from bonewise import evidence
 from bonewise.evidence import Cited, Evidence, Source
+from bonewise.policies import CONFIGURABLE, policy
 
 MEASURE_IDS = (
     "baseline-dxa",
@@ -51,6 +52,8 @@ class MeasureSet:
     exclusions: str
     parameters: dict[str, Cited[Any]]
     measures: tuple[Measure, ...]
+    # parameter name -> the site policy (bonewise.policies) it reads, resolved on every load
+    policies: dict[str, str] = field(default_factory=dict)
 
     def measure(self, measure_id: str) -> Measure:
         for m in self.measures:
@@ -76,7 +79,9 @@ def _parameter(name: str, spec: dict[str, Any], sources: dict[str, Source]) -> C
                 "constant of bonewise.evidence"
             )
         if "index" not in spec:
-            return constant
+            return (
+                policy(spec["from_evidence"]) if spec["from_evidence"] in CONFIGURABLE else constant
+            )
         value = constant.value[int(spec["index"])]
         note = spec.get("note", constant.note)
         return Cited(value, constant.source, constant.evidence, note)
@@ -130,11 +135,27 @@ def parse_measures(text: str) -> MeasureSet:
         exclusions=" ".join(data["exclusions"].split()),
         parameters=parameters,
         measures=tuple(measures),
+        policies={
+            name: spec["from_evidence"]
+            for name, spec in data["parameters"].items()
+            if spec.get("from_evidence") in CONFIGURABLE and "index" not in spec
+        },
     )
 
 
 @cache
-def load_measures() -> MeasureSet:
-    """The measure set shipped with bonewise (measures/measures.toml)."""
+def _shipped() -> MeasureSet:
     text = resources.files("bonewise.measures").joinpath("measures.toml").read_text("utf-8")
     return parse_measures(text)
+
+
+def load_measures() -> MeasureSet:
+    """The measure set shipped with bonewise (measures/measures.toml), with this site's
+    policies (bonewise.policies) as they are set now."""
+    shipped = _shipped()
+    if not shipped.policies:
+        return shipped
+    current = {name: policy(constant) for name, constant in shipped.policies.items()}
+    if all(current[name] is shipped.parameters[name] for name in current):
+        return shipped
+    return replace(shipped, parameters={**shipped.parameters, **current})

@@ -37,6 +37,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes
@@ -80,6 +81,16 @@ def _irrelevant(line: str) -> bool:
     return (
         _TYPE.search(line) is not None and _CODE.search(line) is None and codes.BONEWISE not in line
     )
+
+
+def _recorded_traumatic(condition: dict[str, Any]) -> bool:
+    """A fracture recorded as traumatic (bonewise's traumatic or fragility=false extension)."""
+    flags = {
+        e.get("url"): e.get("valueBoolean")
+        for e in condition.get("extension") or []
+        if isinstance(e, dict)
+    }
+    return flags.get(EXT_TRAUMATIC) is True or flags.get(codes.EXT_FRAGILITY) is False
 
 
 def ndjson_files(directory: Path) -> list[Path]:
@@ -400,7 +411,9 @@ class FhirNdjsonLoader:
                 {
                     "record_id": r.get("id"),
                     "person_id": pid,
-                    "concept": kind,
+                    "concept": "traumatic_fracture"
+                    if kind == "fracture" and _recorded_traumatic(r)
+                    else kind,
                     "onset_date": _period_start(r, "onset") or _day(r.get("recordedDate")),
                     "code_system": codes.normalise_system(system),
                     "code": code,

@@ -29,7 +29,11 @@ from bonewise.measures.definitions import MeasureSet
 # runner and shared by the measures.
 Tables = dict[str, ir.Table]
 RESULT_COLUMNS = ("person_id", "index_date", "excluded", "numerator")
-DXA_OBSERVATIONS = ("dxa_t_score", "dxa_bmd")
+# A DXA is any DXA result (a T-score, Z-score or BMD) or a DXA procedure (issue 12).
+DXA_OBSERVATIONS = ("dxa_t_score", "dxa_z_score", "dxa_bmd")
+# any fracture routes a recent one to a clinician; only "fracture" (not recorded as traumatic)
+# is a fragility fracture for the hadji-2017 risk factor
+FRACTURES = ("fracture", "traumatic_fracture")
 OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
 
 
@@ -37,6 +41,10 @@ def plus_months(day: ir.DateValue, months: int) -> ir.DateValue:
     if months >= 0:
         return (day + ibis.interval(months=months)).cast("date")
     return (day - ibis.interval(months=-months)).cast("date")
+
+
+def plus_days(day: ir.DateValue, days: int) -> ir.DateValue:
+    return (day + ibis.interval(days=days)).cast("date")
 
 
 def age_years(birth: ir.DateValue, on: ir.DateValue) -> ir.IntegerValue:
@@ -64,7 +72,10 @@ def _result(t: ir.Table) -> ir.Table:
 
 
 def initial_population(t: Tables, day: date) -> ir.Table:
-    """Women with an AI started on or before D: first start, on an AI at D, excluded."""
+    """Women with an AI started on or before D: first start, on an AI at D, excluded.
+
+    On an AI at D: an exposure not ended on or before D (an AI ends on its end date, as the
+    single-patient `Facts.ai_ended` reads it)."""
     d = ibis.literal(day, type="date")
     p = t["persons"]
     ai = t["drug_exposures"].filter(
@@ -72,7 +83,7 @@ def initial_population(t: Tables, day: date) -> ir.Table:
     )
     per_person = ai.group_by("person_id").aggregate(
         first_ai_start=ai.start_date.min(),
-        on_ai_at_d=(ai.end_date.isnull() | (ai.end_date >= d)).any(),
+        on_ai_at_d=(ai.end_date.isnull() | (ai.end_date > d)).any(),
     )
     women = p.filter(p.gender.isnull() | p.gender.isin(["female", "unknown"]))
     ip = women.join(per_person, "person_id")
@@ -82,7 +93,7 @@ def initial_population(t: Tables, day: date) -> ir.Table:
 
 
 def dxa_events(t: Tables, day: date) -> ir.Table:
-    """Every DXA on or before D: a DXA Procedure, or a DXA BMD or T-score Observation."""
+    """Every DXA on or before D: a DXA Procedure, or a DXA BMD, T-score or Z-score Observation."""
     d = ibis.literal(day, type="date")
     proc = t["procedures"]
     meas = t["measurements"]
@@ -119,8 +130,9 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     after = ms.number("BASELINE_DXA_AFTER_MONTHS")
     d = ibis.literal(day, type="date")
     ip = _ip(t, day)
-    base = ip.mutate(index_date=ip.first_ai_start)
-    base = base.filter(plus_months(base.index_date, after) <= d)
+    # after the AI has ended the measure does not apply; until S + 3 months it is "due by"
+    base = ip.filter(ip.on_ai_at_d).mutate(index_date=ip.first_ai_start)
+    base = base.filter(plus_months(base.index_date, after) < d)
     base = base.select("person_id", "index_date", "excluded")
     dxa = _dxa(t, day)
     scans = dxa.select(_dpid=dxa.person_id, _ddate=dxa.date)
@@ -151,6 +163,7 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     drugs = t["drug_exposures"]
     old = p.filter(age_years(p.birth_date, d) > ms.number("RISK_AGE_OVER"))
     cond = t["conditions"]
+    # a fracture at RISK_FRACTURE_AGE or over counts unless recorded as traumatic
     fractures = cond.filter((cond.concept == "fracture") & (cond.onset_date <= d)).join(
         p.select("person_id", "birth_date"), "person_id"
     )
@@ -201,18 +214,51 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     return _result(joined.mutate(numerator=joined._last_end >= window_start))
 
 
+def last_denosumab_dates(t: Tables, day: date) -> ir.Table:
+    """Per woman, L: her last denosumab dose on or before D (measures.toml, denosumab-lapse).
+
+    A dose is an exposure of one day (an administration: no end, or ending on its start). A
+    course over a period (a statement or an order) with no dose inside it counts its last known
+    date: its end if on or before D, else its start; with doses inside it, the doses speak.
+    """
+    d = ibis.literal(day, type="date")
+    dmab = t["drug_exposures"].filter(lambda r: (r.concept == "denosumab") & (r.start_date <= d))
+    one_day = dmab.end_date.isnull() | (dmab.end_date == dmab.start_date)
+    doses = dmab.filter(one_day).select("person_id", date=dmab.start_date)
+    courses = dmab.filter(~one_day)
+    courses = courses.select(
+        "person_id",
+        "start_date",
+        known=ibis.ifelse(courses.end_date <= d, courses.end_date, courses.start_date),
+    )
+    inside = doses.select(_pid=doses.person_id, _dose=doses.date)
+    pairs = courses.left_join(
+        inside,
+        (courses.person_id == inside._pid)
+        & (inside._dose >= courses.start_date)
+        & (inside._dose <= courses.known),
+    )
+    # courses with the same dates give the same answer: grouped by their dates
+    undosed = pairs.group_by("person_id", "start_date", "known").aggregate(
+        _doses=pairs._dose.count()
+    )
+    undosed = undosed.filter(undosed._doses == 0).select("person_id", date=undosed.known)
+    every = doses.union(undosed)
+    return every.group_by("person_id").aggregate(index_date=every.date.max())
+
+
 def denosumab_lapse(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     d = ibis.literal(day, type="date")
     drugs = t["drug_exposures"].filter(lambda r: r.start_date <= d)
-    dmab = drugs.filter(drugs.concept == "denosumab")
-    last = dmab.group_by("person_id").aggregate(index_date=dmab.start_date.max())
+    last = last_denosumab_dates(t, day)
     ip = _ip(t, day)
     base = ip.join(last, "person_id")
     others = drugs.filter(drugs.concept.isin(list(OTHER_ANTIRESORPTIVES)))
     pairs = others.join(base.select("person_id", "index_date"), "person_id")
     switched = pairs.filter(pairs.start_date > pairs.index_date)
     base = _flag(base, switched, "_switched")
-    on_time = plus_months(base.index_date, ms.number("DENOSUMAB_LAPSE_MONTHS")) >= d
+    next_due = plus_months(base.index_date, ms.number("DENOSUMAB_INTERVAL_MONTHS"))
+    on_time = plus_days(next_due, 7 * ms.number("DENOSUMAB_ON_TIME_WEEKS")) >= d
     return _result(base.mutate(numerator=on_time | base._switched))
 
 
@@ -238,11 +284,12 @@ def clinician_review(t: Tables, day: date) -> ir.Table:
     recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
     c = t["conditions"].filter(lambda r: r.onset_date <= d)
     flagged = c.filter(
-        (c.concept == "bone_metastases") | ((c.concept == "fracture") & (c.onset_date >= recent))
+        (c.concept == "bone_metastases")
+        | (c.concept.isin(list(FRACTURES)) & (c.onset_date >= recent))
     )
     return flagged.group_by("person_id").aggregate(
         bone_metastases=(flagged.concept == "bone_metastases").any(),
-        recent_fracture=(flagged.concept == "fracture").any(),
+        recent_fracture=flagged.concept.isin(list(FRACTURES)).any(),
     )
 
 

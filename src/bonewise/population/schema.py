@@ -44,8 +44,11 @@ MEASUREMENT_CONCEPTS: Final = (
     "smoking_status",
 )
 SMOKING_VALUES: Final = ("never", "past", "current")
+# A fracture recorded as traumatic is its own concept: never a fragility fracture (the risk
+# factor), still a recent fracture (clinician review).
 CONDITION_CONCEPTS: Final = (
     "fracture",
+    "traumatic_fracture",
     "bone_metastases",
     "breast_cancer",
     "osteoporosis",

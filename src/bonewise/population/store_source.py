@@ -13,7 +13,7 @@ refused with the command to run).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,22 +92,34 @@ def stored_records(url: str) -> Iterator[PatientRecord]:
 
 def stage_store(source: StoreSource, staging: Path) -> StagedCohort:
     """Stage every stored patient into `staging` (which must exist) for the engines."""
-    export = staging / "store-ndjson"
-    export.mkdir()
+    return stage_records(stored_records(source.resolved()), staging, origin=source.described())
+
+
+def write_records_ndjson(records: Iterable[PatientRecord], export: Path) -> int:
+    """Append each record's FHIR resources to `export`/<resourceType>.ndjson; the count."""
     files: dict[str, Any] = {}
     patients = 0
     try:
-        for record in stored_records(source.resolved()):
+        for record in records:
             patients += 1
             for resource in _resources(record):
                 kind = str(resource.get("resourceType"))
                 if kind not in files:
-                    files[kind] = (export / f"{kind}.ndjson").open("w", encoding="utf-8")
+                    files[kind] = (export / f"{kind}.ndjson").open("a", encoding="utf-8")
                 files[kind].write(json.dumps(resource, separators=(",", ":")) + "\n")
     finally:
         for handle in files.values():
             handle.close()
-    if patients == 0:
+    return patients
+
+
+def stage_records(
+    records: Iterable[PatientRecord], staging: Path, *, origin: str = "records"
+) -> StagedCohort:
+    """Stage patient records (as the FHIR resources their export makes) for the engines."""
+    export = staging / "store-ndjson"
+    export.mkdir()
+    if write_records_ndjson(records, export) == 0:
         raise CohortSourceError("the patient store holds no patients")
     tables, issues = stage_ndjson(export, staging)
     return StagedCohort(
@@ -115,6 +127,6 @@ def stage_store(source: StoreSource, staging: Path) -> StagedCohort:
         directory=export,
         tables=tables,
         loader_issues=issues,
-        files=tuple(sorted(f"{kind}.ndjson" for kind in files)),
-        origin=source.described(),
+        files=tuple(sorted(p.name for p in export.glob("*.ndjson"))),
+        origin=origin,
     )

@@ -16,6 +16,7 @@ from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
+from bonewise.policies import policy
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
 
@@ -404,7 +405,7 @@ def doing_well(
             )
             break
     vitamin_d = record.latest_lab("25_oh_vitamin_d", on_or_before=a.as_of)
-    if vitamin_d is not None and vitamin_d.normalised >= evidence.VITAMIN_D_LOW_NG_ML.value:
+    if vitamin_d is not None and vitamin_d.normalised >= policy("VITAMIN_D_LOW_NG_ML").value:
         good.append(
             f"Your last vitamin D blood test ({long_date(vitamin_d.date)}) was in the "
             "adequate range."

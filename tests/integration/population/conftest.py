@@ -111,7 +111,7 @@ def known_answer_cohort() -> CohortBuilder:
     # --- baseline-dxa: S = first AI start, S + 3 months <= D, DXA in [S - 24m, S + 3m] -------
     c.person("b1")
     c.ai("b1", "2024-05-31")
-    c.dxa("b1", "2024-08-31")  # S+3m == D, DXA on S+3m
+    c.dxa("b1", "2024-08-31")  # S+3m == D: still "due by", not in denominator
     c.person("b2")
     c.ai("b2", "2024-06-01")  # S+3m = 2024-09-01 > D: not in denominator
     c.person("b3")
@@ -140,6 +140,11 @@ def known_answer_cohort() -> CohortBuilder:
     c.ai("b15", "2022-01-15")
     c.person("b11", gender="male")
     c.ai("b11", "2022-01-15")  # not in the population
+    c.person("b16")
+    c.ai("b16", "2022-01-15", "2024-06-01")  # AI ended before D, no DXA: not applicable
+    c.person("b17")
+    c.ai("b17", "2022-01-15")
+    c.measure("b17", "dxa_z_score", "2022-01-20", -1.2, "{Z-score}")  # a Z-score only: a DXA
     c.person("b12")
     c.ai("b12", "2022-01-15")
     c.tscore("b12", "2022-01-15", -1.0)  # obs counts
@@ -158,13 +163,13 @@ def known_answer_cohort() -> CohortBuilder:
     c.person("o2")
     c.ai("o2", "2022-06-01")
     c.dxa("o2", "2022-08-30")  # a day older: gap
-    c.condition("o2", "fracture", "2023-08-31")  # 12 months before D: a recent fracture
+    c.condition("o2", "traumatic_fracture", "2023-08-31")  # 12 months before D: recent
     c.person("o3")
     c.ai("o3", "2019-06-01", "2024-08-30")
     c.dxa("o3", "2019-08-01")  # AI ended
     c.person("o4")
     c.ai("o4", "2019-06-01", "2024-08-31")
-    c.dxa("o4", "2019-08-01")  # ends on D
+    c.dxa("o4", "2019-08-01")  # ends on D: ended (as the single-patient path reads it)
     c.person("o5")
     c.ai("o5", "2024-01-01")
     c.dxa("o5", "2024-09-01")  # DXA after D ignored
@@ -204,6 +209,8 @@ def known_answer_cohort() -> CohortBuilder:
     c.drug("t10", "zoledronic_acid", "2020-01-01")  # still active: met
     therapy("t11", "2024-01-10", -1.6)
     c.condition("t11", "fracture", "2010-06-14")  # at 49
+    therapy("t20", "2024-01-10", -1.6)
+    c.condition("t20", "traumatic_fracture", "2015-06-15")  # at 55, recorded traumatic: no
     therapy("t12", "2024-01-10", -1.6)
     c.drug("t12", "glucocorticoid", "2022-01-01", "2022-07-02")
     therapy("t13", "2024-01-10", -1.6)
@@ -220,7 +227,7 @@ def known_answer_cohort() -> CohortBuilder:
     therapy("t19", "2024-01-10", -2.5)
     c.dose("t19", "risedronate", "2024-09-01")  # after D: gap
 
-    # --- denosumab-lapse: gap if L + 7m < D (L <= 2024-01-30) and no switch after L ----------
+    # --- denosumab-lapse: gap if L + 6m + 28d < D (L <= 2024-02-02) and no switch after L ---
     def dmab(pid: str, *doses: str) -> str:
         c.person(pid)
         c.ai(pid, "2023-01-01")
@@ -229,8 +236,17 @@ def known_answer_cohort() -> CohortBuilder:
             c.dose(pid, "denosumab", day)
         return pid
 
-    dmab("d1", "2023-07-30", "2024-01-30")  # L + 7m = 2024-08-30 < D: gap
-    dmab("d2", "2023-07-31", "2024-01-31")  # L + 7m = D: not lapsed
+    dmab("d1", "2023-08-02", "2024-02-02")  # L + 6m + 28d = 2024-08-30 < D: gap
+    dmab("d2", "2023-08-03", "2024-02-03")  # L + 6m + 28d = D: not lapsed
+    c.person("d8")
+    c.ai("d8", "2023-01-01")
+    c.dxa("d8", "2023-01-01")
+    c.drug("d8", "denosumab", "2023-01-15", "2024-03-01")  # a course, no doses: L is its end
+    c.person("d9")
+    c.ai("d9", "2023-01-01")
+    c.dxa("d9", "2023-01-01")
+    c.drug("d9", "denosumab", "2023-01-15", "2024-02-15")  # a course ending on 2024-02-15
+    c.dose("d9", "denosumab", "2023-07-15")  # with a dose inside it: L is the dose, a gap
     dmab("d3", "2023-06-01")
     c.dose("d3", "alendronate", "2023-06-02")  # switched after L
     dmab("d4", "2023-06-01")
@@ -275,9 +291,9 @@ def known_answer_cohort() -> CohortBuilder:
 
 EXPECTED_GAPS: dict[str, set[str]] = {
     "baseline-dxa": {"b4", "b5", "b7", "b8", "b10", "b13", "o5", "m1"},
-    "dxa-overdue": {"o2", "o4", "o6", "b3", "b4", "b5", "b6", "b7", "b12", "b14"},
+    "dxa-overdue": {"o2", "o6", "b3", "b4", "b5", "b6", "b7", "b12", "b14", "b17"},
     "therapy-gap": {"t1", "t4", "t8", "t12", "t14", "t19"},
-    "denosumab-lapse": {"d1", "d4", "d5", "d6"},
+    "denosumab-lapse": {"d1", "d4", "d5", "d6", "d9"},
     "vitamin-d-recheck": {"v1", "v3", "v5", "v7", "v8"},
 }
 EXPECTED_MALFORMED: dict[str, dict[str, int]] = {

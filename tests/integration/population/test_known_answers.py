@@ -45,11 +45,12 @@ def test_summary_counts_follow_the_ecqm_arithmetic(duckdb_run: tuple[RunResult, 
     assert summary["baseline-dxa"]["excluded"] == 3
     # therapy-gap: t1 t4 t8 t12 t14 t19 gaps, t7 t10 t18 met, t17 excluded
     assert summary["therapy-gap"] == {"denominator": 10, "numerator": 3, "excluded": 1, "gaps": 6}
+    # denosumab-lapse: d1 d4 d5 d6 d9 gaps, d2 (on time to the day) d3 (switched) d8 met
     assert summary["denosumab-lapse"] == {
-        "denominator": 6,
-        "numerator": 2,
+        "denominator": 8,
+        "numerator": 3,
         "excluded": 0,
-        "gaps": 4,
+        "gaps": 5,
     }
 
 
@@ -75,7 +76,7 @@ def test_gap_csv_lists_patient_id_and_index_date(duckdb_run: tuple[RunResult, Pa
     _, out = duckdb_run
     with (out / "denosumab-lapse.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[0] == {"patient_id": "d1", "index_date": "2024-01-30", "clinician_review": ""}
+    assert rows[0] == {"patient_id": "d1", "index_date": "2024-02-02", "clinician_review": ""}
 
 
 def test_gaps_that_need_a_clinician_first_say_why(duckdb_run: tuple[RunResult, Path]) -> None:

@@ -207,3 +207,13 @@ def test_running_automation_keeps_the_lifestyle_plan():
     ids = {r.id for r in result.recommendations}
     assert "hadji-2017.lifestyle" in ids
     assert "automation.clinician-review" not in ids
+
+
+@pytest.mark.parametrize("crcl", [34, 50, 80])
+def test_the_renal_check_says_which_zoledronic_acid_regimen_each_cut_off_is_for(crcl):
+    labs = [{"kind": "creatinine_clearance", "date": "2026-09-01", "value": crcl, "unit": "mL/min"}]
+    result = assess(record(dxa_scans=[scan(femoral_neck=-2.6)], labs=labs), as_of=AS_OF)
+    renal = next(c for c in result.safety_checks if c.id == "safety.renal")
+    # 35 mL/min is the 5 mg label; the 4 mg adjuvant regimen is dose-reduced at 30-60 (s.3e)
+    assert "5 mg" in renal.text and "below 35 mL/min" in renal.text
+    assert "4 mg" in renal.text and "30-60 mL/min" in renal.text

@@ -46,7 +46,12 @@ def test_the_windows_are_the_ones_the_issue_defines() -> None:
     assert (n("BASELINE_DXA_BEFORE_MONTHS"), n("BASELINE_DXA_AFTER_MONTHS")) == (24, 3)
     assert n("DXA_REPEAT_MONTHS") == 24
     assert (n("THERAPY_DECISION_MONTHS"), n("THERAPY_LOOKBACK_MONTHS")) == (6, 12)
-    assert n("DENOSUMAB_LAPSE_MONTHS") == 7
+    # denosumab: next dose 6 months after the last, lapsed 4 weeks after that (Lyu 2020)
+    p = load_measures().parameters
+    assert p["DENOSUMAB_INTERVAL_MONTHS"] is evidence.DENOSUMAB_INTERVAL_MONTHS
+    assert p["DENOSUMAB_ON_TIME_WEEKS"] is evidence.DENOSUMAB_ON_TIME_WEEKS
+    assert (n("DENOSUMAB_INTERVAL_MONTHS"), n("DENOSUMAB_ON_TIME_WEEKS")) == (6, 4)
+    assert p["DENOSUMAB_ON_TIME_WEEKS"].source.key == "lyu-2020"
     assert n("VITAMIN_D_RECHECK_MONTHS") == 6
 
 

@@ -84,6 +84,8 @@ class RecordAssembler(MedicationReader):
         if therapy is not None:
             record["therapy"] = therapy
         record["dxa_scans"] = self._scans()
+        covered = {scan["date"] for scan in record["dxa_scans"]}
+        record["dxa_procedures"] = self._dxa_procedures(covered)
         record["risk_factors"] = self._risk_factors()
         self._fracture_mechanisms(self._ehr_shaped())
         record["fractures"] = self._in_order(self.fractures, "fractures")
@@ -193,16 +195,25 @@ class RecordAssembler(MedicationReader):
             if precision:
                 scan["facility_precision_pct"] = precision
             scans.append(scan)
-        covered = {s["date"] for s in scans}
-        for day, source in self.dxa_procedures:
-            if day.isoformat() not in covered:
-                self.report.add(
-                    "not-used",
-                    source,
-                    f"DXA procedure on {day} has no results in the input: no scan imported "
-                    "(bonewise needs the T-score, Z-score or BMD per site)",
-                )
         return scans
+
+    def _dxa_procedures(self, covered: set[str]) -> list[str]:
+        """Days a DXA was done with no results in the input: kept as DXA procedures (they count
+        for the baseline and repeat-DXA windows, as in the care-gap measures), said so."""
+        days: list[str] = []
+        for day, source in self.dxa_procedures:
+            if day.isoformat() in covered:
+                continue
+            self.report.add(
+                "derived",
+                source,
+                f"DXA procedure on {day} has no results in the input: kept as a DXA done on that "
+                "day (it counts for the baseline and repeat-DXA windows; a T-score decision "
+                "needs the T-score, Z-score or BMD per site)",
+                path="dxa_procedures",
+            )
+            days.append(day.isoformat())
+        return sorted(set(days))
 
     def _sites(self, values: list[DxaValue], scan_index: int) -> dict[str, dict[str, float]]:
         by_site: dict[str, list[DxaValue]] = defaultdict(list)

@@ -1,0 +1,144 @@
+"""One woman, two paths: the single-patient alerts (assess) and the population care gaps.
+
+Each care-gap measure has the single-patient answer it must agree with:
+
+    baseline-dxa       the `no-baseline-dxa` alert turned red (critical: past "due by")
+    dxa-overdue        the `dxa-overdue` alert
+    denosumab-lapse    the `denosumab-lapse` alert
+    vitamin-d-recheck  `vitamin-d-recheck` among the monitoring's overdue items
+
+A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
+Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.models import PatientRecord
+from bonewise.fhir.importer import import_fhir
+from bonewise.population.fhir_ndjson import stage_ndjson
+from bonewise.population.generate import DRUG_CODES, write_cohort
+from bonewise.population.runner import RunResult
+from bonewise.population.sources import StagedCohort
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
+COMPARED = ("baseline-dxa", "dxa-overdue", "denosumab-lapse", "vitamin-d-recheck")
+AI_RXNORM = {DRUG_CODES[agent][1] for agent in ("anastrozole", "letrozole", "exemestane")}
+# The days the examples are looked at: today, and later days on which their windows close.
+EXAMPLE_DAYS = (date(2026, 12, 1), date(2027, 3, 1), date(2027, 9, 30), date(2028, 6, 1))
+
+
+def example_records(today: date) -> list[PatientRecord]:
+    """Every shipped example whose dates are all on or before `today`."""
+    records = []
+    for path in EXAMPLES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            records.append(PatientRecord.parse(data, today=today))
+        except ValueError:
+            continue  # a record dated after `today` cannot be looked at on that day
+    return records
+
+
+def alert_gaps(result: Assessment) -> set[str]:
+    """The care-gap measures the single-patient answer says she is a gap in."""
+    alerts = {a.id: a for a in result.alerts}
+    gaps = set()
+    baseline = alerts.get("no-baseline-dxa")
+    if baseline is not None and baseline.severity == "critical":
+        gaps.add("baseline-dxa")
+    if "dxa-overdue" in alerts:
+        gaps.add("dxa-overdue")
+    if "denosumab-lapse" in alerts:
+        gaps.add("denosumab-lapse")
+    if "vitamin-d-recheck" in result.monitoring.overdue:
+        gaps.add("vitamin-d-recheck")
+    return gaps
+
+
+def single_patient_gaps(records: Iterable[PatientRecord], as_of: date) -> dict[str, set[str]]:
+    return {r.id: alert_gaps(assess(r, as_of=as_of)) for r in records}
+
+
+def population_gaps(result: RunResult, people: Iterable[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {pid: set() for pid in people}
+    for measure in COMPARED:
+        for pid, _ in result.measures[measure].gap_rows:
+            found.setdefault(pid, set()).add(measure)
+    return found
+
+
+def generated_cohort(directory: Path, *, patients: int, seed: int, until: date) -> Path:
+    """A generated cohort written as FHIR Bulk NDJSON (no malformed rows)."""
+    out = directory / "generated"
+    write_cohort(
+        out, patients=patients, seed=seed, until=until, output_format="ndjson", malformed_rate=0
+    )
+    return out
+
+
+def resources_by_patient(ndjson: Path) -> dict[str, list[dict[str, Any]]]:
+    by_patient: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in sorted(ndjson.glob("*.ndjson")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            resource = json.loads(line)
+            if resource["resourceType"] == "Patient":
+                by_patient[resource["id"]].append(resource)
+            else:
+                by_patient[resource["subject"]["reference"].removeprefix("Patient/")].append(
+                    resource
+                )
+    return dict(by_patient)
+
+
+def comparable(resources: list[dict[str, Any]]) -> str | None:
+    """Why this generated woman is left out of the comparison (None: compared).
+
+    The population measures count women (gender female, unknown or not recorded) who are alive;
+    the app holds living patients and has no death date. A PatientRecord holds one AI course:
+    after a switch from one AI to another the importer keeps the latest, while the measures time
+    the baseline DXA from the first AI start, so switchers are not comparable yet.
+    """
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    if patient.get("gender") not in (None, "female", "unknown"):
+        return "not a woman"
+    if any(key.startswith("deceased") for key in patient):
+        return "deceased"
+    ai_agents = {
+        c["code"]
+        for r in resources
+        if r["resourceType"] == "MedicationStatement"
+        for c in r["medicationCodeableConcept"]["coding"]
+        if c["code"] in AI_RXNORM
+    }
+    if len(ai_agents) > 1:
+        return "switched AI"
+    return None
+
+
+def imported_records(
+    by_patient: dict[str, list[dict[str, Any]]], today: date
+) -> dict[str, PatientRecord]:
+    """Each generated woman through the app's FHIR import (the single-patient path's input)."""
+    return {pid: import_fhir(rs, today=today).record for pid, rs in by_patient.items()}
+
+
+def stage_generated(ndjson: Path, staging: Path) -> StagedCohort:
+    staging.mkdir()
+    tables, issues = stage_ndjson(ndjson, staging)
+    return StagedCohort(
+        format="fhir-ndjson",
+        directory=ndjson,
+        tables=tables,
+        loader_issues=issues,
+        files=tuple(sorted(p.name for p in ndjson.glob("*.ndjson"))),
+        origin=str(ndjson),
+    )
