@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     delete,
     func,
+    insert,
     select,
     update,
 )
@@ -253,6 +254,15 @@ class AccountRepository:
         row = self.session.scalar(select(UserRow).where(UserRow.patient_id == patient_id))
         return _user(row) if row else None
 
+    def owner_names(self, patient_ids: list[str]) -> dict[str, str]:
+        """The account holder's name for each of these records that has one (one query)."""
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(
+            select(UserRow.patient_id, UserRow.name).where(UserRow.patient_id.in_(patient_ids))
+        )
+        return {str(pid): str(name) for pid, name in rows}
+
     # --- care links ------------------------------------------------------------------------
     def link(self, *, clinician_id: int, patient_id: str) -> None:
         clinician = self.get_or_raise(clinician_id)
@@ -312,10 +322,18 @@ class AccountRepository:
         """The live session for a raw token; None if unknown or expired."""
         if not token or len(token) > 128:
             return None
-        row = self.session.get(WebSessionRow, _digest(token))
-        if row is None or _aware(row.expires_at) <= (now or utcnow()):
+        # The session and its user in one query (every signed-in request asks this first).
+        found = self.session.execute(
+            select(WebSessionRow.expires_at, WebSessionRow.csrf_token, UserRow)
+            .join(UserRow, UserRow.id == WebSessionRow.user_id)
+            .where(WebSessionRow.token_sha256 == _digest(token))
+        ).first()
+        if found is None:
             return None
-        return WebSession(token, self.get_or_raise(row.user_id), row.csrf_token, row.expires_at)
+        expires_at, csrf_token, user_row = found
+        if _aware(expires_at) <= (now or utcnow()):
+            return None
+        return WebSession(token, _user(user_row), csrf_token, expires_at)
 
     def close_session(self, token: str) -> None:
         self.session.execute(
@@ -462,6 +480,28 @@ class AuditLog:
             )
         )
         self.session.flush()
+
+    def record_reads(self, *, actor: User, what: str, patient_ids: list[str]) -> None:
+        """One read entry per record, written in one statement (a clinician's panel)."""
+        if not patient_ids:
+            return
+        at = utcnow()
+        self.session.execute(
+            insert(AuditRow),
+            [
+                {
+                    "at": at,
+                    "actor_id": actor.id,
+                    "actor_email": actor.email,
+                    "actor_role": actor.role,
+                    "action": "read",
+                    "what": what[:200],
+                    "patient_id": patient_id,
+                    "detail": {},
+                }
+                for patient_id in patient_ids
+            ],
+        )
 
     def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AuditEntry]:
         rows = self.session.scalars(
