@@ -74,3 +74,15 @@ def test_the_panel_audits_one_read_per_linked_patient(world: World) -> None:
             (b, "dr.lee@example.org", "read", {}),
         ]
     )
+
+
+def test_every_page_template_compiles_once_per_worker_and_is_not_restatted() -> None:
+    from importlib import resources
+
+    from bonewise.web import pages
+
+    folder = resources.files("bonewise.web") / "templates"
+    shipped = [p for p in folder.iterdir() if p.name.endswith(".html")]
+    shipped += [p for p in (folder / "learn").iterdir() if p.name.endswith(".html")]
+    assert pages.compile_templates() == len(shipped)
+    assert pages.templates.env.auto_reload is False
