@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    bindparam,
     delete,
     func,
     insert,
@@ -203,6 +204,21 @@ def _user(row: UserRow) -> User:
     return User(row.id, row.email, row.name, row.role, row.patient_id)  # type: ignore[arg-type]
 
 
+_FIND_SESSION = (
+    select(
+        WebSessionRow.expires_at,
+        WebSessionRow.csrf_token,
+        UserRow.id,
+        UserRow.email,
+        UserRow.name,
+        UserRow.role,
+        UserRow.patient_id,
+    )
+    .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .where(WebSessionRow.token_sha256 == bindparam("digest"))
+)
+
+
 class AccountRepository:
     """Users, care links and sessions. Never commits: the unit of work does."""
 
@@ -322,18 +338,17 @@ class AccountRepository:
         """The live session for a raw token; None if unknown or expired."""
         if not token or len(token) > 128:
             return None
-        # The session and its user in one query (every signed-in request asks this first).
-        found = self.session.execute(
-            select(WebSessionRow.expires_at, WebSessionRow.csrf_token, UserRow)
-            .join(UserRow, UserRow.id == WebSessionRow.user_id)
-            .where(WebSessionRow.token_sha256 == _digest(token))
-        ).first()
+        # The session and its user in one Core query through the session's connection (every
+        # signed-in request asks this first; no ORM objects are needed to answer it).
+        found = self.session.connection().execute(_FIND_SESSION, {"digest": _digest(token)}).first()
         if found is None:
             return None
-        expires_at, csrf_token, user_row = found
+        expires_at, csrf_token, user_id, email, name, role, patient_id = found
+        role = cast(Role, role)
         if _aware(expires_at) <= (now or utcnow()):
             return None
-        return WebSession(token, _user(user_row), csrf_token, expires_at)
+        user = User(user_id, email, name, role, patient_id)  # role: checked on create
+        return WebSession(token, user, csrf_token, expires_at)
 
     def close_session(self, token: str) -> None:
         self.session.execute(
