@@ -29,11 +29,12 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from bonewise.web.demo import DEMO_PATIENT_ID, PATIENT_EMAIL, PATIENT_PASSWORD, seed_demo
 from sqlalchemy import create_engine, text
 
-from bonewise.store.food import ensure_food_database
-from bonewise.store.uow import open_store
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.demo import DEMO_PATIENT_ID, PATIENT_EMAIL, PATIENT_PASSWORD, seed_demo
+from bonewise.services.nutrition import ensure_food_database
+from bonewise.store.uow import UnitOfWork, open_store
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -137,7 +138,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         factory = open_store(url)
-        ensure_food_database(factory)
+        ensure_food_database(uow=UnitOfWork(factory), actor=LOCAL_OPERATOR)
         seed_demo(factory, today=date.today())
         factory.kw["bind"].dispose()
         print(

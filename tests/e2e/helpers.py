@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
+
+SERVER_TIME_BUDGET_MS = 100.0  # issue 16: every page of the journeys within this server time
 
 _axe = Axe()
 BLOCKING = ("serious", "critical")
@@ -42,3 +45,30 @@ def check_accessible(page: Page) -> None:
 
 def shot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+class PageTimings:
+    """Every page (document) the browser loads, with the server time its Server-Timing header
+    reports: `check()` fails on a page without the header or over the budget."""
+
+    def __init__(self, page: Page) -> None:
+        self._responses: list[Response] = []
+        page.on("response", self._seen)
+
+    def _seen(self, response: Response) -> None:
+        if response.request.resource_type == "document" and response.request.method == "GET":
+            self._responses.append(response)
+
+    def server_times(self) -> list[tuple[str, float | None]]:
+        times = []
+        for response in self._responses:
+            header = response.header_value("server-timing") or ""
+            found = re.search(r"\bapp;dur=([\d.]+)", header)
+            times.append((response.url, float(found.group(1)) if found else None))
+        return times
+
+    def check(self) -> None:
+        times = self.server_times()
+        assert times, "no page was loaded"
+        slow = [(url, ms) for url, ms in times if ms is None or ms > SERVER_TIME_BUDGET_MS]
+        assert not slow, f"pages over {SERVER_TIME_BUDGET_MS:.0f} ms server time: {slow}"

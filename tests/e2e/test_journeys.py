@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from bonewise.services.demo import CLINICIAN_EMAIL, CLINICIAN_PASSWORD
 
-from .helpers import check_accessible, shot, sign_in
+from .helpers import PageTimings, check_accessible, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,7 @@ def _number(text: str) -> float:
 
 
 def test_new_patient_journey(page: Page, shots: Path) -> None:
+    timings = PageTimings(page)
     email = f"jane.{secrets.token_hex(3)}@example.org"
     # Sign up.
     page.goto("/signup")
@@ -111,9 +112,11 @@ def test_new_patient_journey(page: Page, shots: Path) -> None:
     assert _number(page.locator("#calcium-today").inner_text()) == pytest.approx(after, abs=1)
     check_accessible(page)
     shot(page, shots, "patient-08-dashboard")
+    timings.check()
 
 
 def test_clinician_journey(page: Page, shots: Path) -> None:
+    timings = PageTimings(page)
     sign_in(page, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
     expect(page).to_have_url(re.compile(r"/clinician$"))
     rows = page.locator("#panel tbody tr")
@@ -161,3 +164,4 @@ def test_clinician_journey(page: Page, shots: Path) -> None:
     ).click()
     expect(page.locator("table")).to_contain_text(CLINICIAN_EMAIL)
     shot(page, shots, "clinician-04-audit")
+    timings.check()

@@ -5,7 +5,9 @@ accepts it when
 - `iss` is a configured trusted issuer, and the signature verifies against that issuer's JWKS
   (fetched from its JWKS URL, or read from a local JWKS file), with the key named by `kid`;
 - `aud` is this service's URL (BONEWISE_PUBLIC_URL + /cds-services/<id>, or a configured audience);
-- `exp` has not passed, `iat` is present, and `jti` has not been seen before (no replay).
+- `exp` has not passed, `iat` is present, and `jti` has not been seen before (no replay): the
+  caller says whether a jti is new (`FirstUse`); the web app asks the store, so every worker
+  shares one memory of used tokens.
 Algorithms: ES384 and RS384 (the two CDS Hooks 2.0 names), and their 256/512 siblings.
 
 Configuration (environment):
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ ALGORITHMS = ("ES384", "RS384", "ES256", "RS256", "ES512", "RS512")
 MAX_TOKEN_CHARS = 16_384
 # Tokens with a longer life than this are refused (CDS Hooks advises a lifetime of minutes).
 MAX_LIFETIME_SECONDS = 3600
-_JTI_CACHE_MAX = 100_000
+MAX_JTI_CHARS = 256
 
 
 class CdsAuthError(Exception):
@@ -109,31 +111,14 @@ class _JwksKeys:
             raise CdsAuthError(f"cannot get the signing key of {issuer.iss!r}: {exc}") from exc
 
 
-class _SeenTokens:
-    """jti values seen and not yet expired (a replayed token is refused)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, iss: str, jti: str, exp: float) -> bool:
-        now = time.time()
-        with self._lock:
-            if len(self._seen) >= _JTI_CACHE_MAX:
-                self._seen = {k: e for k, e in self._seen.items() if e > now}
-            if len(self._seen) >= _JTI_CACHE_MAX:
-                raise CdsAuthError("too many live tokens: try again shortly")
-            if (iss, jti) in self._seen:
-                return False
-            self._seen[(iss, jti)] = exp
-            return True
-
-
 _KEYS = _JwksKeys()
-_SEEN = _SeenTokens()
+# (issuer, jti, exp as a POSIX time) -> True the first time this token id is used.
+FirstUse = Callable[[str, str, float], bool]
 
 
-def verify_client_token(authorization: str | None, *, audience: str) -> VerifiedClient:
+def verify_client_token(
+    authorization: str | None, *, audience: str, first_use: FirstUse
+) -> VerifiedClient:
     """Check the bearer JWT of a CDS Hooks call; raises CdsAuthError with the reason."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise CdsAuthError("no bearer token: CDS clients must send a signed JWT (CDS Hooks 2.0)")
@@ -165,7 +150,9 @@ def verify_client_token(authorization: str | None, *, audience: str) -> Verified
     if float(claims["exp"]) - float(claims["iat"]) > MAX_LIFETIME_SECONDS:
         raise CdsAuthError(f"token lifetime over {MAX_LIFETIME_SECONDS} s")
     jti = str(claims["jti"])
-    if not _SEEN.first_use(iss, jti, float(claims["exp"])):
+    if len(jti) > MAX_JTI_CHARS:
+        raise CdsAuthError(f"jti longer than {MAX_JTI_CHARS} characters")
+    if not first_use(iss, jti, float(claims["exp"])):
         raise CdsAuthError("token already used (jti replay)")
     sub = claims.get("sub")
     return VerifiedClient(iss, str(sub) if sub is not None else None, jti)

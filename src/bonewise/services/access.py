@@ -28,6 +28,7 @@ __all__ = [
     "InvalidInput",
     "Operator",
     "audit_read",
+    "audit_reads",
     "audit_write",
     "authorize",
     "check_access",
@@ -147,3 +148,9 @@ def audit_read(uow: UnitOfWork, actor: Actor, patient_id: str, what: str) -> Non
     """A clinician's read of a record is audited (a patient reading her own is not)."""
     if isinstance(actor, User) and actor.is_clinician:
         uow.audit.record(actor=actor, action="read", what=what, patient_id=patient_id)
+
+
+def audit_reads(uow: UnitOfWork, actor: Actor, patient_ids: list[str], what: str) -> None:
+    """`audit_read` for many records at once (one statement: a clinician's panel)."""
+    if isinstance(actor, User) and actor.is_clinician:
+        uow.audit.record_reads(actor=actor, what=what, patient_ids=patient_ids)

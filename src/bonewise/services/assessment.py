@@ -7,11 +7,13 @@ from datetime import date
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
+from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.services.access import (
     Actor,
     Forbidden,
     InvalidInput,
     audit_read,
+    audit_reads,
     readable_record,
 )
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
@@ -54,6 +56,22 @@ def assessment_for(
     return record, evaluate(record, as_of=as_of)
 
 
+def assessment_with_banner(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
+) -> tuple[PatientRecord, Assessment, PatientBanner | None]:
+    """`assessment_for` and, for a clinician, the banner of whose record it is, in the same
+    unit of work (her own page needs no banner)."""
+    banner = None
+    with uow:
+        record = readable_record(uow, actor, patient_id)
+        if actor.is_clinician:
+            owner = uow.accounts.owner_of(patient_id)
+            banner = patient_banner_for(record, name=owner.name if owner else None, as_of=as_of)
+        audit_read(uow, actor, patient_id, "assessment")
+        uow.commit()
+    return record, evaluate(record, as_of=as_of), banner
+
+
 def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelRow]:
     """The clinician's linked patients, most urgent first (each listing is an audited read)."""
     if not actor.is_clinician:
@@ -61,16 +79,15 @@ def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelR
     rows = []
     with uow:
         records = uow.patients.get_many(uow.accounts.linked_patient_ids(actor.id))
+        names = uow.accounts.owner_names(list(records))
         for patient_id, record in records.items():
-            owner = uow.accounts.owner_of(patient_id)
             rows.append(
                 panel_row(
-                    record, assess(record, as_of=as_of), name=owner.name if owner else patient_id
+                    record, assess(record, as_of=as_of), name=names.get(patient_id, patient_id)
                 )
             )
-        # The audit entries last, together: on SQLite the first one takes the write lock, held
+        # The audit entries last, in one statement: on SQLite it takes the write lock, held
         # only while they are written, not while ten assessments are made.
-        for patient_id in records:
-            audit_read(uow, actor, patient_id, "panel summary")
+        audit_reads(uow, actor, list(records), "panel summary")
         uow.commit()
     return sort_by_urgency(rows)

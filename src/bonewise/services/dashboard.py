@@ -19,6 +19,7 @@ from bonewise.store.uow import UnitOfWork
 class Dashboard:
     record: PatientRecord
     patient_name: str
+    owner_name: str | None  # the account holder's name (None: the record has no account)
     assessment: Assessment
     exercise: ExerciseWeek
     nutrition: DiaryDay
@@ -44,6 +45,7 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
     return Dashboard(
         record=record,
         patient_name=owner.name if owner else patient_id,
+        owner_name=owner.name if owner else None,
         assessment=assessment,
         exercise=week,
         nutrition=food,

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
@@ -22,8 +22,10 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    bindparam,
     delete,
     func,
+    insert,
     select,
     update,
 )
@@ -202,6 +204,21 @@ def _user(row: UserRow) -> User:
     return User(row.id, row.email, row.name, row.role, row.patient_id)  # type: ignore[arg-type]
 
 
+_FIND_SESSION = (
+    select(
+        WebSessionRow.expires_at,
+        WebSessionRow.csrf_token,
+        UserRow.id,
+        UserRow.email,
+        UserRow.name,
+        UserRow.role,
+        UserRow.patient_id,
+    )
+    .join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .where(WebSessionRow.token_sha256 == bindparam("digest"))
+)
+
+
 class AccountRepository:
     """Users, care links and sessions. Never commits: the unit of work does."""
 
@@ -252,6 +269,15 @@ class AccountRepository:
     def owner_of(self, patient_id: str) -> User | None:
         row = self.session.scalar(select(UserRow).where(UserRow.patient_id == patient_id))
         return _user(row) if row else None
+
+    def owner_names(self, patient_ids: list[str]) -> dict[str, str]:
+        """The account holder's name for each of these records that has one (one query)."""
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(
+            select(UserRow.patient_id, UserRow.name).where(UserRow.patient_id.in_(patient_ids))
+        )
+        return {str(pid): str(name) for pid, name in rows}
 
     # --- care links ------------------------------------------------------------------------
     def link(self, *, clinician_id: int, patient_id: str) -> None:
@@ -312,10 +338,17 @@ class AccountRepository:
         """The live session for a raw token; None if unknown or expired."""
         if not token or len(token) > 128:
             return None
-        row = self.session.get(WebSessionRow, _digest(token))
-        if row is None or _aware(row.expires_at) <= (now or utcnow()):
+        # The session and its user in one Core query through the session's connection (every
+        # signed-in request asks this first; no ORM objects are needed to answer it).
+        found = self.session.connection().execute(_FIND_SESSION, {"digest": _digest(token)}).first()
+        if found is None:
             return None
-        return WebSession(token, self.get_or_raise(row.user_id), row.csrf_token, row.expires_at)
+        expires_at, csrf_token, user_id, email, name, role, patient_id = found
+        role = cast(Role, role)
+        if _aware(expires_at) <= (now or utcnow()):
+            return None
+        user = User(user_id, email, name, role, patient_id)  # role: checked on create
+        return WebSession(token, user, csrf_token, expires_at)
 
     def close_session(self, token: str) -> None:
         self.session.execute(
@@ -462,6 +495,28 @@ class AuditLog:
             )
         )
         self.session.flush()
+
+    def record_reads(self, *, actor: User, what: str, patient_ids: list[str]) -> None:
+        """One read entry per record, written in one statement (a clinician's panel)."""
+        if not patient_ids:
+            return
+        at = utcnow()
+        self.session.execute(
+            insert(AuditRow),
+            [
+                {
+                    "at": at,
+                    "actor_id": actor.id,
+                    "actor_email": actor.email,
+                    "actor_role": actor.role,
+                    "action": "read",
+                    "what": what[:200],
+                    "patient_id": patient_id,
+                    "detail": {},
+                }
+                for patient_id in patient_ids
+            ],
+        )
 
     def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AuditEntry]:
         rows = self.session.scalars(

@@ -33,7 +33,13 @@ from bonewise.services.patients import InvalidInput, NoRecordYet
 from bonewise.store.accounts import UserNotFound
 from bonewise.store.patients import PatientNotFound
 from bonewise.web import pages
-from bonewise.web.edge import BodyLimits, EdgeMiddleware, excerpt, is_api_path
+from bonewise.web.edge import (
+    BodyLimits,
+    EdgeMiddleware,
+    RouteEdgeMiddleware,
+    excerpt,
+    is_api_path,
+)
 from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated
 
 SECRET_ENV = "BONEWISE_SECRET_KEY"
@@ -158,29 +164,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 422, errors)
 
 
-def _allow_and_csrf_cookie(app: FastAPI) -> None:
-    """The Allow header of a 405 and a new anonymous CSRF cookie (security headers are added
-    to every response, errors included, by the EdgeMiddleware)."""
-
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        if response.status_code == 405:
-            response.headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
-        new_token = getattr(request.state, "new_anon_csrf", None)
-        if new_token:
-            from bonewise.web.security import ANON_CSRF_COOKIE, anonymous_csrf_cookie
-
-            response.set_cookie(
-                ANON_CSRF_COOKIE,
-                anonymous_csrf_cookie(request, new_token),
-                httponly=True,
-                samesite="strict",
-                secure=request.url.scheme == "https",
-            )
-        return response
-
-
 def _routes(routes: Any) -> list[Any]:
     flat = []
     for route in routes:
@@ -199,47 +182,39 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
-def _declared_query(app: FastAPI, method: str, path: str) -> set[str] | None:
-    """The query parameters the OpenAPI schema declares for this API call (None: no route)."""
-    for route in _routes(app.routes):
-        regex = getattr(route, "path_regex", None)
-        if regex is None or method not in (getattr(route, "methods", None) or ()):
-            continue
-        if regex.match(path):
-            operation = app.openapi().get("paths", {}).get(route.path, {}).get(method.lower())
-            if operation is None:
-                return None
-            return {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-    return None
+class _DeclaredQueries:
+    """The query parameters the OpenAPI schema declares for each API route, read once (routes
+    do not change after start-up): the table the edge checks every /api/ query against."""
 
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._table: list[tuple[Any, str, set[str] | None]] | None = None
 
-def _strict_query(app: FastAPI) -> None:
-    """The JSON API refuses query parameters it does not know (a typo is an error, not a
-    silently ignored option)."""
+    def _build(self) -> list[tuple[Any, str, set[str] | None]]:
+        paths = self._app.openapi().get("paths", {})
+        table = []
+        for route in _routes(self._app.routes):
+            regex = getattr(route, "path_regex", None)
+            for method in getattr(route, "methods", None) or ():
+                if regex is None:
+                    continue
+                operation = paths.get(route.path, {}).get(method.lower())
+                declared = (
+                    None
+                    if operation is None
+                    else {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+                )
+                table.append((regex, method, declared))
+        return table
 
-    @app.middleware("http")
-    async def _query(request: Request, call_next: Any) -> Response:
-        if request.url.path.startswith("/api/") and request.query_params:
-            declared = _declared_query(app, request.method, request.url.path)
-            if declared is not None:
-                unknown = sorted(set(request.query_params) - declared)
-                if unknown:
-                    allowed = ", ".join(sorted(declared)) or "none"
-                    return JSONResponse(
-                        {
-                            "detail": [
-                                {
-                                    "loc": ["query", name],
-                                    "msg": f"unknown query parameter {name!r}; allowed: {allowed}",
-                                    "type": "extra_forbidden",
-                                }
-                                for name in unknown
-                            ]
-                        },
-                        status_code=422,
-                    )
-        response: Response = await call_next(request)
-        return response
+    def __call__(self, method: str, path: str) -> set[str] | None:
+        """The declared query parameters of this API call (None: no documented route)."""
+        if self._table is None:
+            self._table = self._build()
+        for regex, route_method, declared in self._table:
+            if method == route_method and regex.match(path):
+                return declared
+        return None
 
 
 def _custom_openapi(app: FastAPI) -> None:
@@ -318,8 +293,13 @@ def create_app(
         name="static",
     )
     _install_error_handlers(app)
-    _strict_query(app)
-    _allow_and_csrf_cookie(app)
+    # Plain ASGI (no BaseHTTPMiddleware): unknown API query parameters, the Allow header of a
+    # 405 and a new anonymous CSRF cookie.
+    app.add_middleware(
+        RouteEdgeMiddleware,  # type: ignore[arg-type]
+        declared_query=_DeclaredQueries(app),
+        allowed_methods=lambda path: _allowed_methods(app, path),
+    )
     app.add_middleware(
         EdgeMiddleware,  # type: ignore[arg-type]
         limits=body_limits or BodyLimits.from_env(),

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from bonewise.store.db import default_database_url, make_engine
 from bonewise.store.uow import session_factory
 from bonewise.web.app import SECRET_ENV, create_app
+from bonewise.web.pages import compile_templates
 
 
 def worker_database_url(url: str) -> str:
@@ -34,4 +35,6 @@ def app_from_env() -> FastAPI:
     if not secret:
         raise RuntimeError(f"{SECRET_ENV} is not set: every worker needs the same secret key")
     engine = make_engine(worker_database_url(default_database_url()))
-    return create_app(session_factory=session_factory(engine), secret_key=secret)
+    app = create_app(session_factory=session_factory(engine), secret_key=secret)
+    compile_templates()
+    return app

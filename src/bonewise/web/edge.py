@@ -9,7 +9,13 @@
 - security headers on every response, errors included, and HSTS only when the request came
   over https (directly, or through a proxy uvicorn trusts: `--forwarded-allow-ips`);
 - an unexpected exception answered with a plain 500 (headers included) on a connection that
-  stays usable, and logged.
+  stays usable, and logged;
+- a `Server-Timing: app;dur=<ms>` header: the time from the request reaching the app to its
+  response starting (what the browser journeys check).
+
+`RouteEdgeMiddleware`, inside it and also plain ASGI, does what needs the routes: unknown query
+parameters of the JSON API refused (422), every allowed method in a 405's `Allow`, and the cookie
+of a new anonymous CSRF token set on the response.
 
 The limits come from the environment (bytes): BONEWISE_MAX_BODY_API (default 131072),
 BONEWISE_MAX_BODY_CDS (default 2097152), BONEWISE_MAX_BODY_FORM (default 65536).
@@ -21,13 +27,16 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from bonewise.web.security import ANON_CSRF_COOKIE, anonymous_csrf_cookie
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -198,12 +207,16 @@ class EdgeMiddleware:
             return
         started = False
         path = scope.get("path", "")
+        arrived = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = self._headers(scope, path, list(message.get("headers", [])))
+                headers = self._headers(scope, path, list(message.get("headers", [])))
+                spent_ms = (time.perf_counter() - arrived) * 1000
+                headers.append((b"server-timing", f"app;dur={spent_ms:.1f}".encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -278,6 +291,84 @@ class EdgeMiddleware:
         headers = [(n, v) for n, v in headers if n.lower() != b"server"]
         headers += [(name, value) for name, value in extra if name not in present]
         return headers
+
+
+DeclaredQuery = Callable[[str, str], set[str] | None]
+AllowedMethods = Callable[[str], list[str]]
+
+
+class RouteEdgeMiddleware:
+    """Checks and headers that need the app's routes, without buffering the response."""
+
+    def __init__(
+        self, app: ASGIApp, *, declared_query: DeclaredQuery, allowed_methods: AllowedMethods
+    ) -> None:
+        self.app = app
+        self.declared_query = declared_query
+        self.allowed_methods = allowed_methods
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if path.startswith("/api/") and scope.get("query_string"):
+            unknown = self._unknown_query(scope, path)
+            if unknown is not None:
+                await unknown(scope, receive, send)
+                return
+        # Shared with the routes' `request.state` (the same dict), read when the response starts.
+        state = scope.setdefault("state", {})
+
+        async def send_extras(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra: list[tuple[bytes, bytes]] = []
+                if message["status"] == 405:
+                    extra.append((b"allow", ", ".join(self.allowed_methods(path)).encode()))
+                new_token = state.get("new_anon_csrf")
+                if new_token:
+                    extra += _anonymous_csrf_cookie(scope, new_token)
+                if extra:
+                    kept = [(n, v) for n, v in message.get("headers", []) if n.lower() != b"allow"]
+                    message["headers"] = kept + extra
+            await send(message)
+
+        await self.app(scope, receive, send_extras)
+
+    def _unknown_query(self, scope: Scope, path: str) -> Response | None:
+        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        declared = self.declared_query(scope.get("method", "GET"), path)
+        if declared is None:
+            return None
+        unknown = sorted({name for name, _ in pairs} - declared)
+        if not unknown:
+            return None
+        allowed = ", ".join(sorted(declared)) or "none"
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["query", name],
+                        "msg": f"unknown query parameter {name!r}; allowed: {allowed}",
+                        "type": "extra_forbidden",
+                    }
+                    for name in unknown
+                ]
+            },
+            status_code=422,
+        )
+
+
+def _anonymous_csrf_cookie(scope: Scope, token: str) -> list[tuple[bytes, bytes]]:
+    carrier = Response()
+    carrier.set_cookie(
+        ANON_CSRF_COOKIE,
+        anonymous_csrf_cookie(Request(scope), token),
+        httponly=True,
+        samesite="strict",
+        secure=scope.get("scheme") == "https",
+    )
+    return [(n, v) for n, v in carrier.raw_headers if n == b"set-cookie"]
 
 
 def _has_body(scope: Scope) -> bool:

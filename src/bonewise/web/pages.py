@@ -24,6 +24,18 @@ from bonewise.web.security import (
 )
 
 templates = Jinja2Templates(directory=str(resources.files("bonewise.web") / "templates"))
+# The templates ship with the package and do not change while it runs: no stat() of every
+# template file on every page (Jinja's auto_reload), and `compile_templates` once per worker.
+templates.env.auto_reload = False
+
+
+def compile_templates() -> int:
+    """Compile every page template now (a worker's first pages then wait for no compiler);
+    how many there are."""
+    names = templates.env.list_templates(extensions=["html"])
+    for name in names:
+        templates.env.get_template(name)
+    return len(names)
 
 
 def _when(value: datetime | date | None) -> str:

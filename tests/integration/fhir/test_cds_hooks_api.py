@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bonewise.clinical.assessment import assess
@@ -44,11 +45,12 @@ PUBLIC = "https://bonewise.hospital.example"
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
+def client(monkeypatch: pytest.MonkeyPatch, cds_store: sessionmaker[Session]) -> TestClient:
     # Local development mode: no CDS client JWT (test_cds_security.py tests the JWT path).
     monkeypatch.setenv("BONEWISE_CDS_ALLOW_UNAUTHENTICATED", "1")
     monkeypatch.setenv(web_cds.PUBLIC_URL_ENV, PUBLIC)
     app = FastAPI()
+    app.state.session_factory = cds_store
     app.include_router(web_cds.router)
     app.dependency_overrides[web_cds.today] = lambda: TODAY
     return TestClient(app)

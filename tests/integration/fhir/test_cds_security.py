@@ -13,9 +13,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bonewise.fhir import cds_security
+from bonewise.services.cds import first_use_of_token, recent_feedback, store_feedback
+from bonewise.store import cds as store_cds
+from bonewise.store.db import alembic_config, make_engine, migrate
+from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web.routers import cds_services as web_cds
 
 PUBLIC = "https://bonewise.hospital.example"
@@ -38,11 +43,16 @@ def ehr_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ec.EllipticCurve
     return key
 
 
-@pytest.fixture
-def client() -> TestClient:
+def _app(factory: sessionmaker[Session]) -> FastAPI:
     app = FastAPI()
+    app.state.session_factory = factory
     app.include_router(web_cds.router)
-    return TestClient(app)
+    return app
+
+
+@pytest.fixture
+def client(cds_store: sessionmaker[Session]) -> TestClient:
+    return TestClient(_app(cds_store))
 
 
 DROP = object()
@@ -172,7 +182,9 @@ def test_missing_prefetch_patient_is_named(client: TestClient, ehr_key: Any) -> 
     assert response.status_code == 412 and "prefetch.patient" in response.json()["detail"]
 
 
-def test_feedback_is_accepted_and_checked(client: TestClient, ehr_key: Any) -> None:
+def test_feedback_is_accepted_checked_and_stored(
+    client: TestClient, ehr_key: Any, cds_store: sessionmaker[Session]
+) -> None:
     feedback = {
         "feedback": [
             {
@@ -189,6 +201,15 @@ def test_feedback_is_accepted_and_checked(client: TestClient, ehr_key: Any) -> N
         headers={"Authorization": f"Bearer {_token(ehr_key, aud=AUDIENCE)}"},
     )
     assert ok.status_code == 200 and ok.json() == {}
+    kept = recent_feedback(uow=UnitOfWork(cds_store), limit=1)[0]
+    assert (kept.service_id, kept.client, kept.card, kept.outcome) == (
+        SERVICE,
+        ISSUER,
+        "9368d37b-283f-44a0-93ea-547cebf3d5fc",
+        "overridden",
+    )
+    assert kept.override_reason == {"code": "not-relevant"}
+    assert kept.outcome_at == "2026-11-27T10:00:00Z"
     bad = client.post(
         f"/cds-services/{SERVICE}/feedback",
         json={"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]},
@@ -243,3 +264,82 @@ def test_a_malformed_issuer_setting_refuses_calls(
     key = ec.generate_private_key(ec.SECP384R1())
     response = _post(client, _token(key))
     assert response.status_code == 401 and "not JSON" in response.json()["detail"]
+
+
+def test_a_token_used_at_one_worker_is_refused_at_another(store_url: str, ehr_key: Any) -> None:
+    """Two app instances (two workers) on one database share the memory of used tokens."""
+    engine = make_engine(store_url)
+    migrate(engine)
+    factory = session_factory(engine)
+    try:
+        first, second = TestClient(_app(factory)), TestClient(_app(factory))
+        token = _token(ehr_key)
+        assert _post(first, token).status_code == 200
+        replay = _post(second, token)
+        assert replay.status_code == 401 and "replay" in replay.json()["detail"]
+        assert _post(second, _token(ehr_key)).status_code == 200  # a new jti is fine
+    finally:
+        engine.dispose()
+
+
+def test_used_token_ids_are_kept_until_their_token_expires(
+    cds_store: sessionmaker[Session],
+) -> None:
+    now = time.time()
+    uow = UnitOfWork(cds_store)
+    iss = f"https://purge-{uuid.uuid4()}.example"
+    assert first_use_of_token(uow=uow, iss=iss, jti="a", expires_at=now + 300)
+    assert not first_use_of_token(uow=uow, iss=iss, jti="a", expires_at=now + 300)
+    assert first_use_of_token(uow=uow, iss=iss, jti="b", expires_at=now - 1)  # expired already
+    with uow:
+        live = uow.cds.live_tokens()
+    # The next call purges every expired id ("b"), and keeps the live one ("a").
+    assert first_use_of_token(uow=uow, iss=iss, jti="c", expires_at=now + 300)
+    with uow:
+        assert uow.cds.live_tokens() == live  # "b" went, "c" came
+    assert not first_use_of_token(uow=uow, iss=iss, jti="a", expires_at=now + 300)
+
+
+def test_a_long_jti_is_refused(client: TestClient, ehr_key: Any) -> None:
+    response = _post(client, _token(ehr_key, jti="j" * (cds_security.MAX_JTI_CHARS + 1)))
+    assert response.status_code == 401 and "jti longer" in response.json()["detail"]
+
+
+def test_feedback_is_bounded_in_size_and_in_number(
+    cds_store: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_cds, "MAX_FEEDBACK_ROWS", 3)
+    item = {
+        "card": "c" * 500,
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-11-27T10:00:00Z",
+        "acceptedSuggestions": [{"id": f"s{n}"} for n in range(80)],
+        "overrideReason": {"reason": {"code": "x" * 900}, "userComment": "w" * 5_000},
+    }
+    for n in range(5):
+        store_feedback(
+            uow=UnitOfWork(cds_store), service_id=f"svc-{n}", client=ISSUER, items=[item]
+        )
+    kept = recent_feedback(uow=UnitOfWork(cds_store), limit=100)
+    assert [k.service_id for k in kept] == ["svc-4", "svc-3", "svc-2"]  # the oldest went
+    newest = kept[0]
+    assert len(newest.card) == 200 and len(newest.accepted) == 50
+    assert newest.override_reason is not None
+    assert len(newest.override_reason["code"]) == 200
+    assert len(newest.override_reason["userComment"]) == 1_000
+
+
+def test_migration_0012_is_reversible(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "heads")
+    assert {"cds_seen_tokens", "cds_feedback"} <= set(inspect(engine).get_table_names())
+    command.downgrade(config, "0012_cds_jti-1")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"cds_seen_tokens", "cds_feedback"} & tables and "sign_in_throttle" in tables
+    command.upgrade(config, "heads")
+    assert {"cds_seen_tokens", "cds_feedback"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -202,3 +202,43 @@ def test_dates_in_api_bodies_are_plausible(sqlite_world: World) -> None:
     with pytest.raises(ValidationError):
         CourseEndIn.model_validate({"end_date": "9999-12-31"})
     assert DoseIn.model_validate({"date": "2024-05-01"}).date.year == 2024
+
+
+def test_unknown_api_query_parameters_are_refused_at_the_query(sqlite_world: World) -> None:
+    client = TestClient(create_app(session_factory=sqlite_world.factory))
+    response = client.post("/api/v1/session?remember=1&x=2", json={})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert [d["loc"] for d in detail] == [["query", "remember"], ["query", "x"]]
+    assert all(d["type"] == "extra_forbidden" for d in detail)
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_405_names_every_allowed_method(sqlite_world: World) -> None:
+    client = TestClient(create_app(session_factory=sqlite_world.factory))
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_new_visitor_gets_the_signed_csrf_cookie_her_form_carries(sqlite_world: World) -> None:
+    client = TestClient(create_app(session_factory=sqlite_world.factory))
+    response = client.get("/signup")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("bonewise_csrf=") and "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
+    # The cookie and the form's token agree: the form posts without a CSRF failure.
+    token = _anonymous_form_token(client)
+    posted = client.post("/login", data={"csrf_token": token, "email": "a@b.org", "password": "x"})
+    assert posted.status_code == 401
+    # A visitor who already has the cookie is not given a new one.
+    assert "set-cookie" not in client.get("/signup").headers
+
+
+def test_every_response_says_how_long_the_app_took(sqlite_world: World) -> None:
+    client = TestClient(create_app(session_factory=sqlite_world.factory))
+    for response in (client.get("/login"), client.get("/nowhere"), client.get("/healthz")):
+        timing = response.headers["server-timing"]
+        found = re.fullmatch(r"app;dur=(\d+\.\d)", timing)
+        assert found, timing
+        assert 0 <= float(found.group(1)) < 10_000

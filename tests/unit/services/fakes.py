@@ -86,6 +86,13 @@ class FakeAccounts(AccountRepository):
     def owner_of(self, patient_id: str) -> User | None:
         return next((u for u in self.users.values() if u.patient_id == patient_id), None)
 
+    def owner_names(self, patient_ids: list[str]) -> dict[str, str]:
+        return {
+            u.patient_id: u.name
+            for u in self.users.values()
+            if u.patient_id is not None and u.patient_id in patient_ids
+        }
+
     def link(self, *, clinician_id: int, patient_id: str) -> None:
         self.links.add((clinician_id, patient_id))
 
@@ -126,6 +133,10 @@ class FakeAudit(AuditLog):
                 detail or {},
             )
         )
+
+    def record_reads(self, *, actor: User, what: str, patient_ids: list[str]) -> None:
+        for patient_id in patient_ids:
+            self.record(actor=actor, action="read", what=what, patient_id=patient_id)
 
     def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AuditEntry]:
         return [e for e in reversed(self.entries) if e.patient_id == patient_id][:limit]

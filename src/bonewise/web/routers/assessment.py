@@ -14,7 +14,7 @@ from bonewise.fhir.decision_words import verdicts
 from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput
-from bonewise.services.assessment import assessment_for
+from bonewise.services.assessment import assessment_for, assessment_with_banner
 from bonewise.web import pages
 from bonewise.web.deps import (
     DAY_PATTERN,
@@ -43,7 +43,7 @@ def _day(text: str | None) -> date:
 def assessment_page(
     request: Request, access: PatientAccess = Depends(patient_for_service)
 ) -> Response:
-    record, assessment = assessment_for(
+    record, assessment, banner = assessment_with_banner(
         uow=uow_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
     )
     clinician = access.user.is_clinician
@@ -53,6 +53,7 @@ def assessment_page(
         "assessment.html",
         {
             "patient_id": access.patient_id,
+            "banner": banner,
             "record": record,
             "a": assessment.to_json() if clinician else patient_assessment(assessment),
             "audience": audience,

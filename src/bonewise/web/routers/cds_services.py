@@ -13,7 +13,6 @@ cards carry no links. BONEWISE_SMART_LAUNCH_URL, when set, adds a SMART app link
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import date
@@ -21,11 +20,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bonewise.clinical.assessment import assess
 from bonewise.fhir import cds_cards, cds_security, read
 from bonewise.fhir.importer import FhirImportError, import_fhir
+from bonewise.services import cds as cds_store
+from bonewise.store.uow import UnitOfWork
 
 PUBLIC_URL_ENV = "BONEWISE_PUBLIC_URL"
 SMART_LAUNCH_URL_ENV = "BONEWISE_SMART_LAUNCH_URL"
@@ -67,9 +69,14 @@ def _service(service_id: str) -> str:
     return _HOOKS[service_id]
 
 
-def _authenticate(request: Request, service_id: str) -> None:
+def _uow(request: Request) -> UnitOfWork:
+    return UnitOfWork(request.app.state.session_factory)
+
+
+def _authenticate_now(request: Request, service_id: str) -> str | None:
+    """The verified client's issuer (None in local development without a token)."""
     if cds_security.allow_unauthenticated():
-        return
+        return None
     base = _public_url()
     if base is None:
         raise HTTPException(
@@ -77,13 +84,28 @@ def _authenticate(request: Request, service_id: str) -> None:
             f"CDS client authentication needs {PUBLIC_URL_ENV} (the audience of the JWT); set it, "
             f"or {cds_security.ALLOW_UNAUTHENTICATED_ENV}=1 for local development",
         )
+
+    def first_use(iss: str, jti: str, expires_at: float) -> bool:
+        # In the store: a token replayed to another worker is refused too.
+        return cds_store.first_use_of_token(
+            uow=_uow(request), iss=iss, jti=jti, expires_at=expires_at
+        )
+
     try:
         client = cds_security.verify_client_token(
-            request.headers.get("authorization"), audience=f"{base}/cds-services/{service_id}"
+            request.headers.get("authorization"),
+            audience=f"{base}/cds-services/{service_id}",
+            first_use=first_use,
         )
     except cds_security.CdsAuthError as exc:
         raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
     log.info("CDS call %s from %s (jti %s)", service_id, client.iss, client.jti)
+    return client.iss
+
+
+async def _authenticate(request: Request, service_id: str) -> str | None:
+    # Signature checks and the store: off the event loop.
+    return await run_in_threadpool(_authenticate_now, request, service_id)
 
 
 async def _body(request: Request) -> bytes:
@@ -132,7 +154,7 @@ async def call_service(
     prefetch; for anyone else it returns no cards.
     """
     hook = _service(service_id)
-    _authenticate(request, service_id)
+    await _authenticate(request, service_id)
     try:
         body = cds_cards.CdsRequest.model_validate_json(await _body(request))
     except ValidationError as exc:
@@ -264,25 +286,18 @@ async def feedback(
 ) -> dict[str, Any]:
     """CDS Hooks 2.0 feedback: what the clinician did with a card (accepted or overridden)."""
     _service(service_id)
-    _authenticate(request, service_id)
+    client = await _authenticate(request, service_id)
     try:
         body = _FeedbackRequest.model_validate_json(await _body(request))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise HTTPException(422, f"not CDS Hooks feedback: {where}: {first['msg']}") from exc
-    for item in body.feedback:
-        log.info(
-            "CDS feedback %s",
-            json.dumps(
-                {
-                    "service": service_id,
-                    "card": item.card,
-                    "outcome": item.outcome,
-                    "at": item.outcomeTimestamp,
-                    "accepted": [s.get("id") for s in item.acceptedSuggestions or []],
-                    "override": (item.overrideReason or {}).get("reason"),
-                }
-            ),
+    items = [item.model_dump() for item in body.feedback]
+    kept = await run_in_threadpool(
+        lambda: cds_store.store_feedback(
+            uow=_uow(request), service_id=service_id, client=client, items=items
         )
+    )
+    log.info("CDS feedback: %d item(s) kept for %s from %s", kept, service_id, client)
     return {}

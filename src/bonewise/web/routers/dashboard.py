@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from bonewise.render import web_charts as charts
+from bonewise.render.banner import patient_banner_for
 from bonewise.services.dashboard import Dashboard, dashboard
 from bonewise.services.nutrition import intake_tile
 from bonewise.web import pages
@@ -47,6 +48,12 @@ def dashboard_page(
 ) -> Response:
     found = _dashboard(request, access)
     summary = _summary(found, access)
+    # Whose record this is (clinicians), from the record the page already read: no second read.
+    summary["banner"] = (
+        patient_banner_for(found.record, name=found.owner_name, as_of=date.today())
+        if access.user.is_clinician
+        else None
+    )
     summary["bmd_chart"] = charts.bmd_chart(found.record)
     week = found.exercise
     summary["exercise"] = {

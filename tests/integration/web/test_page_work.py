@@ -1,0 +1,88 @@
+"""What a page costs the store: a clinician's patient pages read her record once (the banner
+comes from the page's own unit of work), and the panel audits one read per linked patient,
+written in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from bonewise.store.accounts import AuditRow
+from bonewise.store.uow import UnitOfWork
+
+from .conftest import World
+
+
+@contextmanager
+def transactions(world: World) -> Iterator[list[int]]:
+    """How many connections the requests inside take from the pool (one per transaction)."""
+    engine = world.factory.kw["bind"]
+    taken: list[int] = []
+
+    def checkout(*_args: object) -> None:
+        taken.append(1)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "checkout", checkout)
+
+
+def test_a_clinicians_patient_pages_take_two_transactions_banner_included(world: World) -> None:
+    clinician = world.actor("linked_clinician")
+    pid = world.patient_a.patient_id
+    for path in (f"/patients/{pid}", f"/patients/{pid}/assessment"):
+        with transactions(world) as taken:
+            response = clinician.client.get(path)
+        assert response.status_code == 200
+        assert "Ann Example" in response.text and 'class="patient-banner' in response.text
+        # The session lookup, then the page's one unit of work (no third one for the banner).
+        assert len(taken) == 2, path
+
+
+def test_her_own_dashboard_takes_two_transactions_and_no_banner(world: World) -> None:
+    patient = world.actor("patient_a")
+    with transactions(world) as taken:
+        response = patient.client.get(f"/patients/{world.patient_a.patient_id}")
+    assert response.status_code == 200
+    assert 'class="patient-banner' not in response.text
+    assert len(taken) == 2
+
+
+def test_the_panel_audits_one_read_per_linked_patient(world: World) -> None:
+    b = world.patient_b.patient_id
+    assert b is not None
+    with UnitOfWork(world.factory) as uow:
+        uow.accounts.link(clinician_id=world.linked.id, patient_id=b)
+        uow.commit()
+    clinician = world.actor("linked_clinician")
+    response = clinician.client.get("/clinician")
+    assert response.status_code == 200
+    assert "Ann Example" in response.text and "Bea Example" in response.text
+    with UnitOfWork(world.factory) as uow:
+        rows = uow.session.execute(
+            select(AuditRow.patient_id, AuditRow.actor_email, AuditRow.action, AuditRow.detail)
+            .where(AuditRow.what == "panel summary")
+            .order_by(AuditRow.patient_id)
+        ).all()
+    assert [tuple(r) for r in rows] == sorted(
+        [
+            (world.patient_a.patient_id, "dr.lee@example.org", "read", {}),
+            (b, "dr.lee@example.org", "read", {}),
+        ]
+    )
+
+
+def test_every_page_template_compiles_once_per_worker_and_is_not_restatted() -> None:
+    from importlib import resources
+
+    from bonewise.web import pages
+
+    folder = resources.files("bonewise.web") / "templates"
+    shipped = [p for p in folder.iterdir() if p.name.endswith(".html")]
+    shipped += [p for p in (folder / "learn").iterdir() if p.name.endswith(".html")]
+    assert pages.compile_templates() == len(shipped)
+    assert pages.templates.env.auto_reload is False
