@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Response
 
-SERVER_TIME_BUDGET_MS = 100.0  # issue 16: every page of the journeys within this server time
+# Issue 16: every page of the journeys within this server time. Reported, not asserted: the
+# guide keeps timings out of pass/fail tests (a loaded CI machine is not a measurement).
+SERVER_TIME_BUDGET_MS = 100.0
 
 _axe = Axe()
 BLOCKING = ("serious", "critical")
@@ -49,7 +52,8 @@ def shot(page: Page, folder: Path, name: str) -> None:
 
 class PageTimings:
     """Every page (document) the browser loads, with the server time its Server-Timing header
-    reports: `check()` fails on a page without the header or over the budget."""
+    reports. `check()` fails on a page without the header and writes the times, with the pages
+    over the budget, to `test-output/` for the performance note."""
 
     def __init__(self, page: Page) -> None:
         self._responses: list[Response] = []
@@ -67,8 +71,16 @@ class PageTimings:
             times.append((response.url, float(found.group(1)) if found else None))
         return times
 
-    def check(self) -> None:
+    def check(self, folder: Path, name: str) -> None:
         times = self.server_times()
         assert times, "no page was loaded"
-        slow = [(url, ms) for url, ms in times if ms is None or ms > SERVER_TIME_BUDGET_MS]
-        assert not slow, f"pages over {SERVER_TIME_BUDGET_MS:.0f} ms server time: {slow}"
+        untimed = [url for url, ms in times if ms is None]
+        assert not untimed, f"pages without a Server-Timing header: {untimed}"
+        report = {
+            "budget_ms": SERVER_TIME_BUDGET_MS,
+            "pages": [{"url": url, "server_ms": ms} for url, ms in times],
+            "over_budget": [
+                url for url, ms in times if ms is not None and ms > SERVER_TIME_BUDGET_MS
+            ],
+        }
+        (folder / f"{name}-server-times.json").write_text(json.dumps(report, indent=2))

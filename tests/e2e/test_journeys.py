@@ -112,7 +112,7 @@ def test_new_patient_journey(page: Page, shots: Path) -> None:
     assert _number(page.locator("#calcium-today").inner_text()) == pytest.approx(after, abs=1)
     check_accessible(page)
     shot(page, shots, "patient-08-dashboard")
-    timings.check()
+    timings.check(shots, "patient-journey")
 
 
 def test_clinician_journey(page: Page, shots: Path) -> None:
@@ -164,4 +164,4 @@ def test_clinician_journey(page: Page, shots: Path) -> None:
     ).click()
     expect(page.locator("table")).to_contain_text(CLINICIAN_EMAIL)
     shot(page, shots, "clinician-04-audit")
-    timings.check()
+    timings.check(shots, "clinician-journey")
