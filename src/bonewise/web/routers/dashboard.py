@@ -47,7 +47,7 @@ def dashboard_page(
 ) -> Response:
     found = _dashboard(request, access)
     summary = _summary(found, access)
-    summary["bmd_chart"] = charts.bmd_chart(found.record)
+    summary["bmd_chart"] = charts.bmd_chart(found.assessment.bmd_series)
     week = found.exercise
     summary["exercise"] = {
         "minutes": week.summary.aerobic_minutes,
