@@ -13,10 +13,10 @@ from typing import Any, Protocol
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
+from bonewise.clinical.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
-from bonewise.fhir.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary
 
