@@ -107,9 +107,11 @@ def test_the_banner_is_the_one_place_that_names_her(sqlite_world: World, templat
     """No page heading repeats her name or record number beside the banner."""
     pid = sqlite_world.patient_a.patient_id
     assert pid is not None
-    html = sqlite_world.actor("linked_clinician").client.get(
-        PATIENT_PAGES[template].format(pid=pid)
-    ).text
+    html = (
+        sqlite_world.actor("linked_clinician")
+        .client.get(PATIENT_PAGES[template].format(pid=pid))
+        .text
+    )
     for heading in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S):
         assert "Ann Example" not in heading and pid not in heading, heading
 
