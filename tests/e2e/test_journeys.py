@@ -133,7 +133,9 @@ def test_clinician_journey(page: Page, shots: Path) -> None:
     assert calm and calm == list(range(7 - len(calm), 7))
     # Open a patient.
     page.get_by_role("link", name="Anne Demo").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Anne Demo")
+    # Whom the page is about: said once, in the banner; the heading names the page.
+    expect(page.locator("section.patient-banner")).to_contain_text("Anne Demo")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     check_accessible(page)
     shot(page, shots, "clinician-02-patient-dashboard")
     page.get_by_role("navigation", name="Patient record").get_by_role(

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
 from bonewise.clinical import densitometry, safety
+from bonewise.clinical.bmd_series import SiteSeries, bmd_series
 from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
 from bonewise.clinical.models import RISK_FACTOR_FIELDS, SITES, PatientRecord, RiskSource
-from bonewise.clinical.monitoring import Monitoring, bmd_changes, dxa_alerts, monitoring
+from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
 from bonewise.clinical.results import (
     Alert,
     DataGap,
@@ -89,7 +90,8 @@ class Assessment(_Out):
     lowest_t_score: SiteScore | None
     site_t_scores: list[SiteScore]
     z_scores: list[ZScore]
-    bmd_changes: list[BmdChange]
+    bmd_series: list[SiteSeries]  # the one BMD series every screen and report draws
+    bmd_changes: list[BmdChange]  # each series' change verdict (the latest scan vs baseline)
     guidelines: dict[str, GuidelineDecision]
     recommendations: list[Recommendation]
     safety_checks: list[Recommendation]
@@ -135,6 +137,7 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         recommendations = [r for r in recommendations if r.id not in AUTOMATED_PATIENT_PLANS]
         recommendations.append(_clinician_review(stops))
     limits = safety.exercise_limits(facts)
+    series = bmd_series(facts.scans)
     return Assessment(
         patient_id=record.id,
         as_of=as_of,
@@ -145,7 +148,8 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         lowest_t_score=facts.lowest_t,
         site_t_scores=densitometry.site_scores(facts.latest_scan) if facts.latest_scan else [],
         z_scores=_z_scores(facts),
-        bmd_changes=bmd_changes(facts),
+        bmd_series=list(series),
+        bmd_changes=[s.change for s in series if s.change is not None],
         guidelines=decisions,
         recommendations=recommendations,
         safety_checks=_safety_checks(facts, decisions),

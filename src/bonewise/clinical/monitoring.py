@@ -7,12 +7,11 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
-from bonewise.clinical import densitometry
+from bonewise.clinical.bmd_series import bmd_series
 from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
-from bonewise.clinical.models import SITES
 from bonewise.clinical.results import Alert, alert
 from bonewise.clinical.safety import vitamin_d_ng_ml
 from bonewise.measures.windows import (
@@ -37,12 +36,9 @@ class Monitoring(BaseModel):
 
 
 def bmd_changes(facts: Facts) -> list[BmdChange]:
-    """Change at each site between the two latest scan days, against its least significant change."""
-    if len(facts.scans) < 2:
-        return []
-    earlier, later = facts.scans[-2], facts.scans[-1]
-    changes = (densitometry.bmd_change(earlier, later, site) for site in SITES)
-    return [change for change in changes if change is not None]
+    """The change verdict of each site's BMD series (bmd_series: the latest scan against its
+    baseline, against the least significant change)."""
+    return [s.change for s in bmd_series(facts.scans) if s.change is not None]
 
 
 def significant_losses(facts: Facts) -> list[BmdChange]:

@@ -9,7 +9,7 @@ Two services:
   ServiceRequest), a denosumab lapse, an overdue bone-therapy dose, significant BMD loss, a
   menopausal status to confirm, same-day conflicting results, and automation stopped (bone
   metastases, recent fracture). Built from an Assessment of the record the chart's prefetch
-  imports to; the words come from bonewise.fhir.decision_words, as in the FHIR export.
+  imports to; the words come from bonewise.clinical.decision_words, as in the FHIR export.
 - `bonewise-order-select` (hook `order-select`): an aromatase inhibitor being ordered with no DXA
   in the last 2 years -> a warning card suggesting a DXA ServiceRequest.
 
@@ -28,11 +28,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
+from bonewise.clinical import decision_words
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
-from bonewise.fhir import decision_words, read
+from bonewise.fhir import read
 from bonewise.terminology import codes
 
 PATIENT_VIEW = "bonewise-patient-view"

@@ -22,10 +22,11 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 import bonewise
+from bonewise.clinical import decision_words
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
-from bonewise.fhir import decision_words, record_codes
+from bonewise.fhir import record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
 from bonewise.terminology import codes
 

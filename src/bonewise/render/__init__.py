@@ -28,8 +28,9 @@ Serve PDFs as application/pdf and HTML as text/html; charset=utf-8.
 Layout:
 - banner.py: the patient banner (name, date of birth, age, record number) that heads both
   reports and every clinician page about one patient (pure).
-- model.py: the optional inputs (IntakeSummary, AdherenceSummary) and the BMD history with its
-  least-significant-change band (pure).
+- model.py: the optional inputs (IntakeSummary, AdherenceSummary) (pure). The BMD series with
+  its least-significant-change band is the assessment's (clinical/bmd_series.py): drawn, never
+  decided again here.
 - patient.py / clinician.py: the two report models (pure). The clinician summary is two pages
   (decisions, safety checks, monitoring, data gaps) with the detail in an appendix. The patient report never gives drug
   or dose advice: it repeats only recommendations addressed to the patient and turns the rest

@@ -19,8 +19,9 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
-from bonewise.render.web_charts import nice_ticks
+from bonewise.clinical.bmd_series import SiteSeries
+from bonewise.render.model import AdherenceSummary, IntakeSummary
+from bonewise.render.web_charts import nice_ticks, point_attributes, series_attributes
 
 INK = "#1f2937"
 LINE = "#1d4ed8"
@@ -120,6 +121,13 @@ class _Svg:
     def polyline(self, points: list[tuple[float, float]], *, color: str, width: float) -> None:
         self.ops.append(("polyline", points, color, width))
 
+    def group(self, attributes: str) -> None:
+        """Open a <g> carrying what it draws as data attributes (closed by `end_group`)."""
+        self.ops.append(("group", attributes))
+
+    def end_group(self) -> None:
+        self.ops.append(("end_group",))
+
     def svg(self) -> bytes:
         parts = []
         for op in self.ops:
@@ -153,6 +161,10 @@ class _Svg:
                     f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{_num(r)}" '
                     f'fill="{fill or "none"}"{outline}/>'
                 )
+            elif kind == "group":
+                parts.append(f"<g {op[1]}>")
+            elif kind == "end_group":
+                parts.append("</g>")
             else:
                 _, points, color, width = op
                 path = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
@@ -282,10 +294,7 @@ def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes 
         if series.lsc_g_cm2 is not None:
             used["band"] = None
         used["line"] = None
-        if any(
-            series.outside_band(p) and p.bmd_g_cm2 < series.baseline.bmd_g_cm2
-            for p in series.comparable
-        ):
+        if any(p.beyond_lsc and p.bmd_g_cm2 < series.baseline.bmd_g_cm2 for p in series.points):
             used["loss"] = None
         if series.other_make:
             used["other"] = None
@@ -307,12 +316,8 @@ def _bmd_panel(
 ) -> None:
     style = svg.style
     base = series.baseline
-    lsc = series.lsc_g_cm2
-    low, high = (
-        (base.bmd_g_cm2, base.bmd_g_cm2)
-        if lsc is None
-        else (base.bmd_g_cm2 - lsc, base.bmd_g_cm2 + lsc)
-    )
+    band = series.band
+    low, high = (base.bmd_g_cm2, base.bmd_g_cm2) if band is None else band
     if plain:
         title = [PLAIN_SITE_TITLES.get(series.site, series.label)]
     else:
@@ -335,7 +340,8 @@ def _bmd_panel(
 
     plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
     _title(svg, plot_left, top + style.title, title)
-    if lsc is not None:  # no precision known for the site: no band, no call
+    svg.group(series_attributes(series))
+    if band is not None:  # no precision known for the site: no band, no call
         svg.rect(plot_left, y(high), plot_right - plot_left, y(low) - y(high), fill=BAND)
     _y_axis(svg, plot, ticks, "bone density g/cm²" if plain else "BMD g/cm²")
     svg.line(
@@ -351,12 +357,15 @@ def _bmd_panel(
     points = [(x(p.day.toordinal()), y(p.bmd_g_cm2)) for p in comparable]
     svg.polyline(points, color=LINE, width=2)
     for p in comparable:
+        svg.group(point_attributes(p))
         svg.circle(x(p.day.toordinal()), y(p.bmd_g_cm2), 3.5, fill=LINE)
-        if series.outside_band(p) and p.bmd_g_cm2 < low:
+        if p.beyond_lsc and p.bmd_g_cm2 < base.bmd_g_cm2:
             svg.circle(
                 x(p.day.toordinal()), y(p.bmd_g_cm2), 7, fill=None, stroke=LOSS, stroke_width=2
             )
+        svg.end_group()
     for p in series.other_make:
+        svg.group(point_attributes(p))
         svg.rect(
             x(p.day.toordinal()) - 4,
             y(p.bmd_g_cm2) - 4,
@@ -366,6 +375,8 @@ def _bmd_panel(
             stroke=OTHER,
             stroke_width=1.5,
         )
+        svg.end_group()
+    svg.end_group()
     positions = [x(d) for d in days]
     labels = [f"{MONTHS[date.fromordinal(d).month - 1]}\n{date.fromordinal(d).year}" for d in days]
     _x_labels(svg, plot, positions, labels)

@@ -11,13 +11,14 @@ from datetime import date
 from typing import Any, Protocol
 
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
+from bonewise.clinical.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
-from bonewise.fhir.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.render.banner import PatientBanner
-from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
+from bonewise.render.model import AdherenceSummary, IntakeSummary
 
 # A risk factor's answer as a clinician reads it: "asked: no" and "never asked" kept apart.
 RISK_ANSWER_WORDS: dict[str, str] = {
@@ -132,7 +133,6 @@ def build_clinician_report(
     *,
     record: PatientRecord,
     assessment: Assessment,
-    history: tuple[SiteSeries, ...],
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
 ) -> ClinicianReport:
@@ -214,6 +214,7 @@ def build_clinician_report(
     cited += [r.citation for r in (*a.recommendations, *a.safety_checks)]
     cited += [al.citation for al in a.alerts]
     cited += [a.bone_therapy.citation or "", a.clinical_osteoporosis.citation]
+    history = tuple(a.bmd_series)
     cited += [s.lsc_citation for s in history[:1]]
     for summary in (intake, adherence):
         if summary is None:

@@ -1,4 +1,5 @@
-"""What a report is built from (pure): intake and exercise summaries, and the BMD history.
+"""What a report is built from (pure): intake and exercise summaries (the BMD series is the
+assessment's, from clinical/bmd_series.py).
 
 The intake and adherence summaries are optional: a report made from a patient file has no food
 diary or exercise log, and then says "no intake logged" / "no exercise logged". For a stored
@@ -10,15 +11,11 @@ with the share of logged food that had no value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bonewise import evidence
-from bonewise.clinical import densitometry
-from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake, Site
 from bonewise.evidence import Evidence
 
 ReportAudience = Literal["patient", "clinician"]
@@ -112,84 +109,3 @@ class AdherenceSummary(_Frozen):
     @property
     def weeks_met(self) -> int:
         return sum(1 for w in self.weeks if w.met)
-
-
-# --- BMD history -------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class BmdPoint:
-    day: date
-    bmd_g_cm2: float
-    t_score: float | None
-    make: ScannerMake
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSeries:
-    """Areal BMD at one site over time, with the least-significant-change band.
-
-    The band is centred on the first scan made on the same scanner make as the latest scan
-    (BMD in g/cm2 is not comparable across makers); points from another make are kept and
-    flagged, never joined to the band. Where no precision is known for the site (e.g. the
-    forearm) there is no band and no point is called a real change: `lsc_percent` is None.
-    """
-
-    site: Site
-    label: str
-    points: tuple[BmdPoint, ...]
-    baseline: BmdPoint
-    lsc_percent: float | None
-    lsc_citation: str
-
-    @property
-    def lsc_g_cm2(self) -> float | None:
-        if self.lsc_percent is None:
-            return None
-        return self.baseline.bmd_g_cm2 * self.lsc_percent / 100.0
-
-    @property
-    def comparable(self) -> tuple[BmdPoint, ...]:
-        return tuple(p for p in self.points if p.make == self.baseline.make)
-
-    @property
-    def other_make(self) -> tuple[BmdPoint, ...]:
-        return tuple(p for p in self.points if p.make != self.baseline.make)
-
-    def outside_band(self, point: BmdPoint) -> bool:
-        """A change beyond the LSC on the same make; never when the LSC is not known."""
-        lsc = self.lsc_g_cm2
-        return (
-            lsc is not None
-            and point.make == self.baseline.make
-            and abs(point.bmd_g_cm2 - self.baseline.bmd_g_cm2) >= lsc
-        )
-
-
-def bmd_history(record: PatientRecord, *, as_of: date) -> tuple[SiteSeries, ...]:
-    """Every site with a BMD value on or before `as_of`, oldest scan first."""
-    scans = [s for s in record.scans_by_date if s.date <= as_of]
-    series: list[SiteSeries] = []
-    for site in SITES:
-        points = tuple(
-            BmdPoint(scan.date, r.bmd_g_cm2, r.t_score, scan.scanner_make)
-            for scan in scans
-            if (r := scan.sites.get(site)) is not None and r.bmd_g_cm2 is not None
-        )
-        if not points:
-            continue
-        latest_make = points[-1].make
-        baseline = next(p for p in points if p.make == latest_make)
-        latest_scan = next(s for s in reversed(scans) if site in s.sites)
-        lsc = densitometry.least_significant_change_pct(
-            latest_make, site, latest_scan.facility_precision_pct
-        )
-        series.append(
-            SiteSeries(
-                site=site,
-                label=SITE_LABELS[site],
-                points=points,
-                baseline=baseline,
-                lsc_percent=None if lsc is None else round(lsc, 2),
-                lsc_citation=f"{evidence.ISCD_PRECISION.citation}; {evidence.WILSON_PRECISION.citation}",
-            )
-        )
-    return tuple(series)

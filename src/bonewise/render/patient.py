@@ -13,12 +13,13 @@ from datetime import date
 
 from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.policies import policy
 from bonewise.render.banner import PatientBanner
-from bonewise.render.model import AdherenceSummary, IntakeSummary, SiteSeries
+from bonewise.render.model import AdherenceSummary, IntakeSummary
 
 PLAIN_SITE: dict[str, str] = {
     "lumbar_spine": "lower spine",
@@ -217,11 +218,11 @@ def build_patient_report(
     *,
     record: PatientRecord,
     assessment: Assessment,
-    history: tuple[SiteSeries, ...],
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
 ) -> PatientReport:
     advice = patient_advice(assessment)
+    history = tuple(assessment.bmd_series)
     headline, details = where_bones_stand(assessment, record)
     sources = [c.citation for c in (evidence.WHO_ISCD,)] + [a.citation for a in advice]
     sources += [  # said as her medicines and her questions rather than as advice

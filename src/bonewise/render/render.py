@@ -32,7 +32,6 @@ from bonewise.render.model import (
     AdherenceSummary,
     IntakeSummary,
     ReportAudience,
-    bmd_history,
 )
 from bonewise.render.patient import PatientReport, build_patient_report, long_date
 
@@ -80,12 +79,10 @@ def build_report(
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     assessment = assess(record, as_of=as_of)
-    history = bmd_history(record, as_of=as_of)
     build = build_patient_report if audience == "patient" else build_clinician_report
     report = build(
         record=record,
         assessment=assessment,
-        history=history,
         intake=intake,
         adherence=adherence,
     )

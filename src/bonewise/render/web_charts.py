@@ -8,12 +8,12 @@ shading means. Unknown values (a day with nothing logged) are left out, never dr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from bonewise.clinical.densitometry import least_significant_change_pct
-from bonewise.clinical.models import SITE_LABELS, SITES, PatientRecord, ScannerMake, Site
+from bonewise.clinical.bmd_series import BmdPoint, SiteSeries
+from bonewise.clinical.models import SITE_LABELS
 
 # A phone-sized canvas: shown at about its own width on a 360-390 px screen, so 13-unit text
 # stays at least 12 px there (the page caps the width on a desktop).
@@ -22,6 +22,7 @@ LEFT, RIGHT, TOP, BOTTOM = 50, 10, 48, 36
 TEXT = 13  # smallest text, viewBox units
 LABEL_WIDTH = 66  # room for one axis label such as 'Sep 2025' at TEXT size
 INK, ACCENT, BAND, MUTED, GRID = "#1d3557", "#2a6f97", "#cfe3ef", "#4a4f55", "#e3e6ea"
+LOSS = "#b91c1c"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -109,22 +110,34 @@ def _y_axis(
     canvas.add(f'<line x1="{LEFT}" x2="{LEFT}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{MUTED}"/>')
 
 
-def bmd_chart(record: PatientRecord) -> str | None:
-    """BMD per site over time; the shaded band is the first scan +/- the least significant
-    change (densitometry.least_significant_change_pct), so a point outside it is a real change.
-    A site with no known precision (e.g. the 33% radius) gets no band."""
-    scans = record.scans_by_date
-    sites = [
-        s
-        for s in SITES
-        if any((r := sc.sites.get(s)) is not None and r.bmd_g_cm2 is not None for sc in scans)
-    ]
-    if not sites:
+def series_attributes(series: SiteSeries) -> str:
+    """What a drawn BMD panel shows, as data attributes (the site, its baseline and verdict),
+    so that every drawing of the one series can be checked against it."""
+    return (
+        f'data-site="{series.site}" data-baseline="{series.baseline.day.isoformat()}" '
+        f'data-verdict="{series.verdict or ""}"'
+    )
+
+
+def point_attributes(point: BmdPoint) -> str:
+    return (
+        f'data-day="{point.day.isoformat()}" data-bmd="{point.bmd_g_cm2:.3f}" '
+        f'data-comparable="{str(point.comparable).lower()}" '
+        f'data-beyond-lsc="{str(point.beyond_lsc).lower()}"'
+    )
+
+
+def bmd_chart(series: Sequence[SiteSeries]) -> str | None:
+    """The assessment's BMD series drawn per site: the shaded band is the baseline +/- the least
+    significant change, the line joins the scans comparable with the baseline, and a scan from
+    another scanner make is a hollow square, never joined. A site with no known precision (e.g.
+    the 33% radius) gets no band. Nothing is decided here (clinical/bmd_series.py)."""
+    if not series:
         return None
     panel = 180
-    canvas = _Canvas(panel * len(sites) + 10, "")
+    canvas = _Canvas(panel * len(series) + 10, "")
     summary = []
-    all_days = [sc.date for sc in scans]
+    all_days = [p.day for s in series for p in s.points]
     first, last = min(all_days), max(all_days)
     span = max((last - first).days, 1)
     pad = max(span * 0.08, 30)
@@ -133,19 +146,11 @@ def bmd_chart(record: PatientRecord) -> str | None:
     def x(day: date) -> float:
         return LEFT + (day.toordinal() - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
 
-    for index, site in enumerate(sites):
-        points: list[tuple[date, float, ScannerMake]] = []
-        precision: Mapping[Site, float] = {}
-        for sc in scans:
-            result = sc.sites.get(site)
-            if result is not None and result.bmd_g_cm2 is not None:
-                points.append((sc.date, float(result.bmd_g_cm2), sc.scanner_make))
-                precision = precision or sc.facility_precision_pct
-        _, base, make = points[0]
-        lsc_pct = least_significant_change_pct(make, site, precision)
-        lsc = None if lsc_pct is None else lsc_pct / 100 * base
-        values = [p[1] for p in points]
-        spread = [] if lsc is None else [base - lsc, base + lsc]
+    for index, site_series in enumerate(series):
+        base = site_series.baseline.bmd_g_cm2
+        band = site_series.band
+        values = [p.bmd_g_cm2 for p in site_series.points]
+        spread = [] if band is None else list(band)
         ticks = nice_ticks(min([*values, *spread]), max([*values, *spread]), 3)
         top = index * panel + TOP
         bottom = (index + 1) * panel - BOTTOM + 10
@@ -155,32 +160,56 @@ def bmd_chart(record: PatientRecord) -> str | None:
         ) -> float:
             return bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (bottom - top)
 
-        canvas.text(4, top - 26, SITE_LABELS[site], size=14, color=INK, weight="bold")
-        if lsc is not None:
-            band_top, band_bottom = y(base + lsc), y(base - lsc)
+        canvas.add(f"<g {series_attributes(site_series)}>")
+        canvas.text(4, top - 26, SITE_LABELS[site_series.site], size=14, color=INK, weight="bold")
+        if band is not None:
+            band_top, band_bottom = y(band[1]), y(band[0])
             canvas.add(
                 f'<rect x="{LEFT}" y="{band_top:.1f}" width="{WIDTH - LEFT - RIGHT}" '
                 f'height="{band_bottom - band_top:.1f}" fill="{BAND}"/>'
             )
-            band_text = f"band: first scan ± {lsc:.3f} g/cm²"
-            band_summary = f"; band {base - lsc:.3f} to {base + lsc:.3f}"
+            band_text = f"band: baseline ± {band[1] - base:.3f} g/cm²"
+            band_summary = f"; band {band[0]:.3f} to {band[1]:.3f}"
         else:
             band_text = "no known precision: no LSC band"
             band_summary = "; no least significant change known"
         _y_axis(canvas, top, bottom, ticks, "g/cm²", y)
         canvas.text(4, top - 8, band_text)
-        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v, _ in points)
-        canvas.add(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>')
+        comparable = site_series.comparable
+        if len(comparable) > 1:
+            path = " ".join(f"{x(p.day):.1f},{y(p.bmd_g_cm2):.1f}" for p in comparable)
+            canvas.add(
+                f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2.5"/>'
+            )
         last_label = -1e9
-        for d, v, _ in points:
-            canvas.add(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
-            if x(d) - last_label >= LABEL_WIDTH:  # scans close in time: label only the first
-                canvas.text(x(d), bottom + 18, _month(d), anchor="middle")
-                last_label = x(d)
+        for p in site_series.points:
+            cx, cy = x(p.day), y(p.bmd_g_cm2)
+            if p.comparable:
+                mark = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{ACCENT}"/>'
+                if p.beyond_lsc and p.bmd_g_cm2 < base:
+                    mark += (
+                        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="none" '
+                        f'stroke="{LOSS}" stroke-width="2"/>'
+                    )
+            else:
+                mark = (
+                    f'<rect x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" '
+                    f'fill="white" stroke="{MUTED}" stroke-width="2"/>'
+                )
+            canvas.add(f"<g {point_attributes(p)}>{mark}</g>")
+            if cx - last_label >= LABEL_WIDTH:  # scans close in time: label only the first
+                canvas.text(cx, bottom + 18, _month(p.day), anchor="middle")
+                last_label = cx
+        canvas.add("</g>")
         summary.append(
-            f"{SITE_LABELS[site]}: "
-            + ", ".join(f"{d.isoformat()} {v:.3f} g/cm²" for d, v, _ in points)
+            f"{SITE_LABELS[site_series.site]}: "
+            + ", ".join(
+                f"{p.day.isoformat()} {p.bmd_g_cm2:.3f} g/cm²"
+                + ("" if p.comparable else f" ({p.label})")
+                for p in site_series.points
+            )
             + band_summary
+            + (f"; {site_series.verdict_words}" if site_series.verdict else "")
         )
     canvas.label = "Bone density over time. " + ". ".join(summary)
     return canvas.svg()

@@ -102,6 +102,20 @@ def test_each_clinician_page_about_a_patient_shows_her_banner(
         assert "Saves to the record of <strong>Ann Example</strong>" in response.text
 
 
+@pytest.mark.parametrize("template", sorted(PATIENT_PAGES))
+def test_the_banner_is_the_one_place_that_names_her(sqlite_world: World, template: str) -> None:
+    """No page heading repeats her name or record number beside the banner."""
+    pid = sqlite_world.patient_a.patient_id
+    assert pid is not None
+    html = (
+        sqlite_world.actor("linked_clinician")
+        .client.get(PATIENT_PAGES[template].format(pid=pid))
+        .text
+    )
+    for heading in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S):
+        assert "Ann Example" not in heading and pid not in heading, heading
+
+
 def test_the_patient_sees_no_banner_on_her_own_pages(sqlite_world: World) -> None:
     pid = sqlite_world.patient_a.patient_id
     html = sqlite_world.actor("patient_a").client.get(f"/patients/{pid}/assessment").text

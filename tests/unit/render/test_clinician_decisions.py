@@ -9,8 +9,8 @@ import json
 import pytest
 
 from bonewise.clinical.assessment import assess
+from bonewise.clinical.decision_words import verdict
 from bonewise.clinical.models import PatientRecord
-from bonewise.fhir.decision_words import verdict
 from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.render import build_report, render_html
 

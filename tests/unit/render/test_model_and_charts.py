@@ -13,7 +13,6 @@ from bonewise.clinical.densitometry import precision_pct
 from bonewise.clinical.models import SiteResult
 from bonewise.render import charts
 from bonewise.render.clinician import NO_EXERCISE, NO_INTAKE, build_clinician_report
-from bonewise.render.model import bmd_history
 from bonewise.render.patient import build_patient_report
 from bonewise.render.render import render_html
 
@@ -21,7 +20,7 @@ from .helpers import AS_OF, EXAMPLES, adherence, example, intake
 
 
 def test_history_band_is_lsc_around_the_baseline_scan():
-    history = {s.site: s for s in bmd_history(example("osteoporosis"), as_of=AS_OF)}
+    history = {s.site: s for s in tuple(assess(example("osteoporosis"), as_of=AS_OF).bmd_series)}
     spine = history["lumbar_spine"]
     assert [p.bmd_g_cm2 for p in spine.points] == [0.79, 0.772]
     assert spine.baseline.bmd_g_cm2 == 0.79
@@ -29,16 +28,16 @@ def test_history_band_is_lsc_around_the_baseline_scan():
     assert spine.lsc_percent == pytest.approx(expected, abs=0.01)
     assert spine.lsc_g_cm2 == pytest.approx(0.79 * expected / 100, abs=1e-4)
     # -2.28% is inside a 2.99% band: not a real loss.
-    assert not spine.outside_band(spine.points[-1])
+    assert not spine.points[-1].beyond_lsc
 
 
 def test_history_never_joins_bmd_from_different_scanner_makes():
-    neck = {s.site: s for s in bmd_history(example("lunar-conversion"), as_of=AS_OF)}[
+    neck = {s.site: s for s in tuple(assess(example("lunar-conversion"), as_of=AS_OF).bmd_series)}[
         "femoral_neck"
     ]
     assert neck.baseline.make == "lunar"
     assert [p.make for p in neck.other_make] == ["hologic"]
-    assert not neck.outside_band(neck.other_make[0])
+    assert not neck.other_make[0].beyond_lsc
 
 
 def test_a_site_without_known_precision_has_no_band_and_no_change_call():
@@ -50,19 +49,15 @@ def test_a_site_without_known_precision_has_no_band_and_no_change_call():
         for n, scan in enumerate(record.scans_by_date)
     ]
     record = record.model_copy(update={"dxa_scans": scans})
-    forearm = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["radius_33"]
+    forearm = {s.site: s for s in tuple(assess(record, as_of=AS_OF).bmd_series)}["radius_33"]
     assert forearm.lsc_percent is None and forearm.lsc_g_cm2 is None
-    assert not any(forearm.outside_band(p) for p in forearm.points)  # a 14% drop, but no call
+    assert not any(p.beyond_lsc for p in forearm.points)  # a 14% drop, but no call
     assert charts.bmd_chart((forearm,)) is not None
     a = assess(record, as_of=AS_OF)
     assert any(c.site == "radius_33" for c in a.bmd_changes)
-    patient = build_patient_report(
-        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
-    )
+    patient = build_patient_report(record=record, assessment=a)
     assert "forearm" not in " ".join(patient.bone_details)  # neither "held steady" nor "gone down"
-    clinician = build_clinician_report(
-        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
-    )
+    clinician = build_clinician_report(record=record, assessment=a)
     row = render_html(clinician).split("<td>33% radius</td>")[1].split("</tr>")[0]
     assert "<td>unknown</td>" in row and "no call: precision unknown" in row
     assert "within LSC" not in row
@@ -71,17 +66,15 @@ def test_a_site_without_known_precision_has_no_band_and_no_change_call():
 def test_history_ignores_scans_after_the_report_day():
     record = example("osteoporosis")
     first = record.scans_by_date[0].date
-    assert all(len(s.points) == 1 for s in bmd_history(record, as_of=first))
-    assert bmd_history(example("no-dxa-yet"), as_of=AS_OF) == ()
+    assert all(len(s.points) == 1 for s in tuple(assess(record, as_of=first).bmd_series))
+    assert tuple(assess(example("no-dxa-yet"), as_of=AS_OF).bmd_series) == ()
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_clinician_report_puts_every_guideline_side_by_side_with_citations(name):
     record = example(name)
     a = assess(record, as_of=AS_OF)
-    r = build_clinician_report(
-        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF)
-    )
+    r = build_clinician_report(record=record, assessment=a)
     assert [c.key for c in r.guidelines] == list(a.guidelines)
     shown = [rec for c in r.guidelines for rec in c.recommendations] + list(r.other_recommendations)
     assert sorted(rec.id for rec in shown) == sorted(rec.id for rec in a.recommendations)
@@ -100,7 +93,6 @@ def test_clinician_report_with_summaries_has_no_missing_messages():
     r = build_clinician_report(
         record=record,
         assessment=assess(record, as_of=AS_OF),
-        history=(),
         intake=intake(),
         adherence=adherence(),
     )
@@ -109,7 +101,7 @@ def test_clinician_report_with_summaries_has_no_missing_messages():
 
 
 def test_bmd_chart_draws_each_site_with_its_band():
-    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF))
+    svg = charts.bmd_chart(tuple(assess(example("osteoporosis"), as_of=AS_OF).bmd_series))
     assert svg is not None and svg.lstrip().startswith(b"<?xml")
     text = svg.decode()
     for title in ("lumbar spine (L1-L4)", "femoral neck", "total hip", "LSC ±3.0%"):
@@ -117,16 +109,18 @@ def test_bmd_chart_draws_each_site_with_its_band():
 
 
 def test_the_patient_chart_speaks_plain_words():
-    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), large=True)
+    svg = charts.bmd_chart(
+        tuple(assess(example("osteoporosis"), as_of=AS_OF).bmd_series), large=True
+    )
     assert svg is not None
-    text = svg.decode()
+    text = " ".join(re.findall(r">([^<]+)<", svg.decode()))  # what she reads, not attributes
     for words in ("lower spine", "top of thigh bone", "too small a change to be sure"):
         assert words in text
     assert "LSC" not in text and "lumbar" not in text
 
 
 def test_a_mixed_maker_chart_labels_the_points_it_cannot_compare():
-    svg = charts.bmd_chart(bmd_history(example("lunar-conversion"), as_of=AS_OF))
+    svg = charts.bmd_chart(tuple(assess(example("lunar-conversion"), as_of=AS_OF).bmd_series))
     assert svg is not None and b"other scanner make (not comparable)" in svg
 
 
@@ -150,7 +144,10 @@ def test_intake_and_exercise_charts_show_targets():
 def test_charts_are_the_same_bytes_when_drawn_from_several_threads():
     from concurrent.futures import ThreadPoolExecutor
 
-    histories = [bmd_history(example(n), as_of=AS_OF) for n in ("osteoporosis", "lunar-conversion")]
+    histories = [
+        tuple(assess(example(n), as_of=AS_OF).bmd_series)
+        for n in ("osteoporosis", "lunar-conversion")
+    ]
     jobs = [(h, large) for h in histories for large in (False, True)]
     serial = [charts.bmd_chart(h, large=large) for h, large in jobs]
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -175,7 +172,7 @@ def test_charts_are_the_same_bytes_when_drawn_from_several_threads():
 )
 def test_clinician_report_states_frax_fractures_and_bone_therapy(name, field, expected):
     record = example(name)
-    r = build_clinician_report(record=record, assessment=assess(record, as_of=AS_OF), history=())
+    r = build_clinician_report(record=record, assessment=assess(record, as_of=AS_OF))
     assert getattr(r, field) == expected
 
 
@@ -186,10 +183,10 @@ def test_the_facilitys_own_precision_sets_the_history_band():
         for scan in record.scans_by_date
     ]
     record = record.model_copy(update={"dxa_scans": scans})
-    spine = {s.site: s for s in bmd_history(record, as_of=AS_OF)}["lumbar_spine"]
+    spine = {s.site: s for s in tuple(assess(record, as_of=AS_OF).bmd_series)}["lumbar_spine"]
     assert spine.lsc_percent == pytest.approx(2.77 * 0.5, abs=0.01)
     # -2.28% is beyond this facility's 1.39% band: a real loss here.
-    assert spine.outside_band(spine.points[-1])
+    assert spine.points[-1].beyond_lsc
 
 
 def _x_labels(svg: bytes) -> list[tuple[float, float, str]]:
@@ -226,7 +223,9 @@ def test_intake_chart_date_labels_never_overlap(days):
 
 
 def test_chart_text_is_at_least_as_large_as_body_text():
-    svg = charts.bmd_chart(bmd_history(example("osteoporosis"), as_of=AS_OF), large=True)
+    svg = charts.bmd_chart(
+        tuple(assess(example("osteoporosis"), as_of=AS_OF).bmd_series), large=True
+    )
     assert svg is not None
     sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg.decode())]
     assert min(sizes) >= charts.PATIENT.size
@@ -238,8 +237,6 @@ def test_a_summary_without_a_source_for_exercise_still_renders():
     record = example("osteoporosis")
     a = assess(record, as_of=AS_OF)
     bare = adherence().model_copy(update={"citation": ""})
-    report = build_clinician_report(
-        record=record, assessment=a, history=bmd_history(record, as_of=AS_OF), adherence=bare
-    )
+    report = build_clinician_report(record=record, assessment=a, adherence=bare)
     assert report.cite("") == "" and report.cite(report.citations[0]) == "[1]"
     assert "Exercise adherence" in render_html(report)

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.clinical.results import Recommendation
-from bonewise.render.model import bmd_history
 from bonewise.render.patient import (
     NO_EXERCISE,
     NO_INTAKE,
@@ -52,7 +51,6 @@ def report_for(record: PatientRecord, assessment: Assessment, **summaries) -> Pa
     return build_patient_report(
         record=record,
         assessment=assessment,
-        history=bmd_history(record, as_of=AS_OF),
         **summaries,
     )
 

@@ -11,11 +11,18 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.densitometry import least_significant_change_pct
 from bonewise.clinical.models import PatientRecord
 from bonewise.render import web_charts as charts
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
+AS_OF = date(2026, 11, 27)
+
+
+def _series(record: PatientRecord) -> list[SiteSeries]:
+    return assess(record, as_of=AS_OF).bmd_series
 
 
 @given(
@@ -44,7 +51,7 @@ def test_a_day_with_nothing_logged_has_no_bar() -> None:
 def test_bmd_chart_states_each_value_and_the_lsc_band() -> None:
     data = json.loads((EXAMPLES / "osteopenia-with-risk-factors.json").read_text())
     record = PatientRecord.parse(data, today=date(2026, 11, 27))
-    svg = charts.bmd_chart(record)
+    svg = charts.bmd_chart(_series(record))
     assert svg is not None
     assert "lumbar spine (L1-L4): 2025-06-01 0.905 g/cm²" in svg
     assert svg.count("<circle") == 3  # one scan, three sites with a BMD
@@ -54,7 +61,7 @@ def test_bmd_chart_states_each_value_and_the_lsc_band() -> None:
 def test_no_bmd_chart_without_a_bmd_value() -> None:
     data = json.loads((EXAMPLES / "no-dxa-yet.json").read_text())
     record = PatientRecord.parse(data, today=date(2026, 11, 27))
-    assert charts.bmd_chart(record) is None
+    assert charts.bmd_chart(_series(record)) is None
 
 
 def _with_forearm() -> PatientRecord:
@@ -66,7 +73,7 @@ def _with_forearm() -> PatientRecord:
 
 
 def test_the_band_is_the_clinical_least_significant_change() -> None:
-    svg = charts.bmd_chart(_with_forearm())
+    svg = charts.bmd_chart(_series(_with_forearm()))
     assert svg is not None
     lsc_pct = least_significant_change_pct("hologic", "lumbar_spine")
     assert lsc_pct is not None
@@ -76,7 +83,7 @@ def test_the_band_is_the_clinical_least_significant_change() -> None:
 
 def test_no_band_where_no_precision_is_known() -> None:
     assert least_significant_change_pct("hologic", "radius_33") is None
-    svg = charts.bmd_chart(_with_forearm())
+    svg = charts.bmd_chart(_series(_with_forearm()))
     assert svg is not None
     label = svg.split('aria-label="')[1].split('"')[0]
     radius_part = next(p for p in label.split(". ") if "radius" in p)
@@ -90,7 +97,7 @@ def test_the_facilitys_own_precision_sets_the_band() -> None:
     for scan in data["dxa_scans"]:
         scan["sites"]["radius_33"] = {"bmd_g_cm2": 0.700, "t_score": -1.5}
         scan["facility_precision_pct"] = {"radius_33": 1.0}
-    svg = charts.bmd_chart(PatientRecord.parse(data, today=date(2026, 11, 27)))
+    svg = charts.bmd_chart(_series(PatientRecord.parse(data, today=AS_OF)))
     assert svg is not None
     lsc = 2.77 * 1.0 / 100 * 0.700
     assert f"band {0.700 - lsc:.3f} to {0.700 + lsc:.3f}" in svg

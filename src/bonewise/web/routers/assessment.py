@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from bonewise.clinical.bone_therapy import AGENT_LABELS
+from bonewise.clinical.decision_words import verdicts
 from bonewise.clinical.models import SITE_LABELS
-from bonewise.fhir.decision_words import verdicts
 from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput

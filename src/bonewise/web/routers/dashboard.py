@@ -54,7 +54,7 @@ def dashboard_page(
         if access.user.is_clinician
         else None
     )
-    summary["bmd_chart"] = charts.bmd_chart(found.record)
+    summary["bmd_chart"] = charts.bmd_chart(found.assessment.bmd_series)
     week = found.exercise
     summary["exercise"] = {
         "minutes": week.summary.aerobic_minutes,

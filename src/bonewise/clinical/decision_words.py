@@ -1,6 +1,7 @@
-"""One guideline answer in words, read from the Assessment, for the FHIR export and the CDS cards.
+"""One guideline answer in words, read from the Assessment: for the FHIR export, the CDS cards,
+the assessment page and the clinician report.
 
-Both adapters say the same thing because both call `verdict`: a woman on bone-directed therapy
+Every adapter says the same thing because each calls `verdict`: a woman on bone-directed therapy
 is never told "consider bone-directed therapy" but "on therapy: continue ..., next dose due ...";
 a provisional answer says so and names the questions that would change it; `undetermined` says
 what to obtain (order a DXA); `not-applicable` says why. The words come from the Assessment (the
