@@ -14,6 +14,7 @@ from datetime import date
 from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
+from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.render.banner import PatientBanner
@@ -196,6 +197,7 @@ class PatientReport:
     history: tuple[SiteSeries, ...]
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
+    checkins: CheckInTrend | None = None  # her weekly check-ins; set by render.build_report
 
 
 def lower_first(label: str) -> str:

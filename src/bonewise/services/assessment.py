@@ -14,6 +14,7 @@ from bonewise.services.access import (
     audit_read,
     readable_record,
 )
+from bonewise.services.checkins import checkin_flags_in
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
@@ -61,11 +62,15 @@ def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelR
     rows = []
     with uow:
         records = uow.patients.get_many(uow.accounts.linked_patient_ids(actor.id))
+        flags = checkin_flags_in(uow, list(records), today=as_of)
         for patient_id, record in records.items():
             owner = uow.accounts.owner_of(patient_id)
             rows.append(
                 panel_row(
-                    record, assess(record, as_of=as_of), name=owner.name if owner else patient_id
+                    record,
+                    assess(record, as_of=as_of),
+                    name=owner.name if owner else patient_id,
+                    checkin_flags=flags.get(patient_id, ()),
                 )
             )
         # The audit entries last, together: on SQLite the first one takes the write lock, held

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.store.accounts import AccountRepository, AuditLog
+from bonewise.store.checkins import CheckInRepository
 from bonewise.store.db import make_engine, migrate
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import DiaryRepository, FoodRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
     diary: DiaryRepository
     foods: FoodRepository
     exercise: ExerciseLogRepository
+    checkins: CheckInRepository
     session: Session
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
@@ -62,6 +64,7 @@ class UnitOfWork:
         self.diary = DiaryRepository(self.session)
         self.foods = FoodRepository(self.session)
         self.exercise = ExerciseLogRepository(self.session)
+        self.checkins = CheckInRepository(self.session)
         return self
 
     def __exit__(

@@ -204,6 +204,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "own_record", _form({"exercise_id": "brisk-walking", "minutes": "30"})
     ),
     ("GET", "/api/v1/patients/{patient_id}/exercise"): Rule("record"),
+    ("GET", "/patients/{patient_id}/checkin"): Rule("record"),
+    ("POST", "/patients/{patient_id}/checkin"): Rule(
+        "own_record", _form({"worst_pain": "3", "stiffness": "none", "missed_ai_days": "0"})
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/checkins"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/checkins"): Rule(
+        "own_record", _json({"worst_pain": 3, "stiffness": "none", "missed_ai_days": 0})
+    ),
     ("POST", "/api/v1/patients/{patient_id}/exercise"): Rule(
         "own_record", _json({"exercise_id": "brisk-walking", "minutes": 30})
     ),
