@@ -205,6 +205,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/patients/{patient_id}/exercise"): Rule("record"),
     ("GET", "/patients/{patient_id}/checkin"): Rule("record"),
+    ("GET", "/patients/{patient_id}/export"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/export"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/export/{kind}.csv"): Rule("record"),
     ("POST", "/patients/{patient_id}/checkin"): Rule(
         "own_record", _form({"worst_pain": "3", "stiffness": "none", "missed_ai_days": "0"})
     ),
@@ -242,6 +245,7 @@ def _path(template: str, patient_id: str) -> str:
         template.replace("{patient_id}", patient_id)
         .replace("{slug}", "exercise")
         .replace("{course}", "0")
+        .replace("{kind}", "checkins")
     )
 
 
