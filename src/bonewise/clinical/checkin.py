@@ -323,8 +323,13 @@ def low_adherence_flag(
 
 
 def _patient_messages(
-    pain: CheckInFlag | None, adherence: Adherence | None, policy: FlagPolicy
+    pain: CheckInFlag | None,
+    low: CheckInFlag | None,
+    adherence: Adherence | None,
+    policy: FlagPolicy,
 ) -> tuple[str, ...]:
+    """What she reads: a pattern (the flags' thresholds), never a single missed day, and never
+    an instruction about the medicine itself."""
     said: list[str] = []
     if pain is not None:
         said.append(
@@ -333,7 +338,7 @@ def _patient_messages(
             "joint pain on an aromatase inhibitor can often be helped, and your exercise plan eases "
             "off after a week with pain."
         )
-    if adherence is not None and adherence.days_missed:
+    if low is not None and adherence is not None:
         said.append(
             f"You told us you missed your aromatase inhibitor on {adherence.days_missed} of "
             f"{adherence.days_reported} days. Talk to your care team about it: they can help "
@@ -366,7 +371,7 @@ def checkin_trend(
         weeks=rows,
         adherence=adherence,
         flags=flags,
-        messages=_patient_messages(pain, adherence, policy),
+        messages=_patient_messages(pain, low, adherence, policy),
         due_this_week=this_monday not in by_week,
     )
 

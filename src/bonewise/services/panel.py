@@ -2,7 +2,8 @@
 
 Urgency, in order: automation stopped (bone metastases, recent fracture), critical alerts,
 a guideline recommends bone-directed therapy but none is active (a therapy gap), other alerts,
-an overdue DXA, then missing data. Ties break on the name so the order is stable.
+an overdue DXA, a weekly check-in flag (persistent joint pain, low AI adherence), then missing
+data. Ties break on the name so the order is stable.
 
 A woman on bone-directed therapy (`Assessment.bone_therapy`: active or overdue) is never listed
 as "therapy to consider": her row says she is on it, or that her next dose is overdue.
@@ -48,6 +49,7 @@ class PanelRow:
             int(self.therapy_gap),
             severities.count("warning"),
             int(self.dxa_overdue),
+            int(bool(self.checkin_flags)),
             min(self.data_gaps, 1),
         )
 

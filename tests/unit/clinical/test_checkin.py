@@ -116,8 +116,9 @@ def test_a_later_answer_in_the_same_week_replaces_the_earlier() -> None:
 
 
 def test_adherence_below_the_share_flags_and_she_is_told_to_talk_to_her_team() -> None:
-    # 2 missed of 14 days: 85.7% taken, no flag; 4 of 14: 71.4%, flagged.
-    assert checkin_trend(weekly(1, 1, missed=1), today=TODAY).flags == ()
+    # 2 missed of 14 days: 85.7% taken, no flag and nothing said; 4 of 14: 71.4%, flagged.
+    calm = checkin_trend(weekly(1, 1, missed=1), today=TODAY)
+    assert calm.flags == () and calm.messages == ()
     trend = checkin_trend(weekly(1, 1, missed=2), today=TODAY)
     (flag,) = trend.flags
     assert flag.rule_id == LOW_ADHERENCE_RULE
