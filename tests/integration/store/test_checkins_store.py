@@ -48,8 +48,8 @@ def test_a_check_in_needs_a_stored_patient_and_bounded_values(factory):
             uow.checkins.add(patient_id="p1", checkin=CheckIn(date(2026, 11, 2), 11, "none", 0))
 
 
-def test_migration_0011_is_reversible(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+def test_migration_0011_is_reversible(store_url):
+    engine = make_engine(store_url)
     config = alembic_config(engine)
     command.upgrade(config, "heads")
     assert "checkins" in inspect(engine).get_table_names()
