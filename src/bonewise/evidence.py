@@ -509,3 +509,58 @@ SBMD_CONVERSION_ERROR_PCT: Cited[tuple[float, float]] = Cited(
     "confirmed",
     "a T-score computed from converted BMD within this error of a threshold is 'near threshold'",
 )
+
+# --- Weekly check-in: joint pain, morning stiffness, missed AI days (issue 15) -------------------
+HOPE_2015 = Source(
+    "hope-2015",
+    "Irwin ML et al. Randomized exercise trial of aromatase inhibitor-induced arthralgia in "
+    "breast cancer survivors (HOPE). J Clin Oncol 2015;33(10):1104-1111. "
+    "doi:10.1200/JCO.2014.57.1547",
+)
+SERLIN_1995 = Source(
+    "serlin-1995",
+    "Serlin RC et al. When is cancer pain mild, moderate or severe? Grading pain severity by its "
+    "interference with function. Pain 1995;61(2):277-284 (BPI cut-points 1-4 / 5-6 / 7-10)",
+)
+ACR_STIFFNESS = Source(
+    "acr-stiffness",
+    "American College of Rheumatology classification criteria: morning stiffness < 30 minutes "
+    "in knee osteoarthritis (Altman 1986) and >= 1 hour in rheumatoid arthritis (Arnett 1988)",
+)
+BPI_WORST_PAIN_RANGE: Cited[tuple[int, int]] = Cited(
+    (0, 10),
+    HOPE_2015,
+    "confirmed",
+    "worst joint pain in the last 24 hours, 0 (none) to 10 (as bad as you can imagine), the "
+    "Brief Pain Inventory item HOPE used as its primary outcome",
+)
+MORNING_STIFFNESS_BANDS_MINUTES: Cited[tuple[int, int]] = Cited(
+    (30, 60),
+    ACR_STIFFNESS,
+    "unconfirmed",
+    "bands none / under 30 / 30-60 / over 60 minutes: the 30-minute and 1-hour marks of the ACR "
+    "criteria (recollection, not read for this note)",
+)
+PERSISTENT_PAIN_LEVEL: Cited[int] = Cited(
+    5,
+    SERLIN_1995,
+    "policy",
+    "worst pain of 5/10 or more is moderate-to-severe on the BPI cut-points (Serlin 1995, "
+    "UNCONFIRMED: not read for this note); flagging at it is a site choice",
+)
+PERSISTENT_PAIN_WEEKS: Cited[int] = Cited(
+    2, PROJECT, "policy", "pain at or above the level in this many consecutive weekly check-ins"
+)
+AI_ADHERENCE_MIN_SHARE: Cited[float] = Cited(
+    0.8,
+    PROJECT,
+    "policy",
+    "taken on fewer than 80% of the days she reported is flagged: the conventional cut-off of "
+    "the adherence literature, not a guideline value (clinical-reference.md: UNCONFIRMED)",
+)
+CHECKIN_FLAG_WINDOW_WEEKS: Cited[int] = Cited(
+    4, PROJECT, "policy", "clinician flags read the check-ins of the last 4 weeks"
+)
+CHECKIN_TREND_WEEKS: Cited[int] = Cited(
+    8, PROJECT, "policy", "her dashboard and reports show 8 weeks of check-ins"
+)

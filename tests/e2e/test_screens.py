@@ -27,6 +27,8 @@ PATIENT_PAGES = [
     RECORD,
     f"{RECORD}/food?q=yogurt",
     f"{RECORD}/exercise",
+    f"{RECORD}/checkin",
+    f"{RECORD}/export",
     f"{RECORD}/assessment",
     f"{RECORD}/dxa",
     f"{RECORD}/profile",
@@ -43,6 +45,8 @@ CLINICIAN_PAGES = [
     f"{RECORD}/profile",
     f"{RECORD}/food",
     f"{RECORD}/exercise",
+    f"{RECORD}/checkin",
+    f"{RECORD}/export",
     f"{RECORD}/audit",
 ]
 WIDTHS = {"phone-360": (360, 740), "phone-390": (390, 844), "desktop": (1280, 900)}

@@ -315,9 +315,16 @@ def programme_week(day: date, *, start: date) -> int:
     return (day - monday_of(start)).days // 7 + 1
 
 
+def pain_steps_back(pain: int | None) -> bool:
+    """The one definition of "pain that steps back" her plan: a 0-10 score at or above the
+    threshold, whether from a logged session or her weekly check-in's worst joint pain. No
+    score (None) is not pain."""
+    return pain is not None and pain >= PAIN_REPORT_THRESHOLD.value
+
+
 def counts_as_pain(session: LoggedSession) -> bool:
     """Pain at or above the threshold; no pain reported (None) is not pain."""
-    return session.pain is not None and session.pain >= PAIN_REPORT_THRESHOLD.value
+    return pain_steps_back(session.pain)
 
 
 def logged_pain_weeks(

@@ -156,7 +156,8 @@ PAIN_REPORT_THRESHOLD: Cited[int] = Cited(
     4,
     PROJECT,
     "policy",
-    "a logged session with pain of 4/10 or more makes its programme week a week with pain",
+    "a logged session with pain of 4/10 or more, or a weekly check-in with worst joint pain of "
+    "4/10 or more, makes its programme week a week with pain",
 )
 BALANCE_SESSION_MINUTES: Cited[int] = Cited(10, PROJECT, "policy", "a daily balance session")
 FLEXIBILITY_SESSION_MINUTES: Cited[int] = Cited(

@@ -16,6 +16,7 @@ as such. Unknown values are written with `dataAbsentReason` "unknown", never as 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ import bonewise
 from bonewise.clinical import decision_words
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
+from bonewise.clinical.checkin import CheckIn
 from bonewise.clinical.models import PatientRecord
+from bonewise.exercise.adherence import LoggedSession
 from bonewise.fhir import record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
 from bonewise.terminology import codes
@@ -757,13 +760,61 @@ def _assessment(
 
 
 # --- public API --------------------------------------------------------------------------------
+def _checkins(b: _Builder, checkins: Sequence[CheckIn]) -> None:
+    """Her weekly check-ins as survey Observations, one component per answer; a missed-days
+    answer she left blank is absent (unknown), never 0."""
+    for i, c in enumerate(checkins):
+        missed: dict[str, Any] = (
+            {"valueInteger": c.missed_ai_days}
+            if c.missed_ai_days is not None
+            else _absent("unknown")
+        )
+        _observation(
+            b,
+            f"checkin/{i}",
+            _cc(_local("weekly-checkin")),
+            "survey",
+            effective=c.answered_on,
+            component=[
+                {"code": _cc(_local("worst-joint-pain-24h")), "valueInteger": c.worst_pain},
+                {
+                    "code": _cc(_local("morning-stiffness")),
+                    "valueString": c.stiffness_words,
+                },
+                {"code": _cc(_local("missed-ai-days-7d")), **missed},
+            ],
+        )
+
+
+def _sessions(b: _Builder, sessions: Sequence[LoggedSession]) -> None:
+    """Her logged exercise sessions as activity Observations (minutes, and pain when given)."""
+    for i, s in enumerate(sessions):
+        components: list[dict[str, Any]] = [
+            {"code": _cc(_local("exercise-minutes")), "valueQuantity": _quantity(s.minutes, "min")}
+        ]
+        if s.pain is not None:
+            components.append({"code": _cc(_local("exercise-pain")), "valueInteger": s.pain})
+        _observation(
+            b,
+            f"exercise/{i}",
+            _cc(_local("exercise-session"), text=s.exercise_id.replace("-", " ")),
+            "activity",
+            effective=s.performed_on,
+            valueString=f"{s.kind}: {s.exercise_id}",
+            component=components,
+        )
+
+
 def export_bundle(
     record: PatientRecord,
     assessment: Assessment | None = None,
     *,
     generated_at: datetime | None = None,
+    checkins: Sequence[CheckIn] = (),
+    sessions: Sequence[LoggedSession] = (),
 ) -> dict[str, Any]:
     """The record (and its assessment) as a FHIR R4 collection Bundle, validated with R4B models.
+    `checkins` and `sessions`: her weekly check-ins and logged exercise, as Observations.
 
     Raises pydantic.ValidationError if the Bundle does not validate (a bug, not bad input).
     """
@@ -776,6 +827,8 @@ def export_bundle(
     scan_refs, lab_refs = _build_record(b)
     if assessment is not None:
         _assessment(b, assessment, scan_refs, lab_refs, generated_at)
+    _checkins(b, checkins)
+    _sessions(b, sessions)
     bundle = {
         "resourceType": "Bundle",
         "id": b.uid("bundle"),

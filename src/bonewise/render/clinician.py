@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
+from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.clinical.densitometry import SiteScore
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
@@ -90,6 +91,7 @@ class ClinicianReport:
     citations: tuple[str, ...]
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
+    checkins: CheckInTrend | None = None  # her weekly check-ins; set by render.build_report
 
     def cite(self, citation: str) -> str:
         """'[n]': the number of `citation` in the appendix's source list; '' for no source."""

@@ -15,6 +15,7 @@ from bonewise import evidence
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS
+from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.policies import policy
@@ -198,6 +199,7 @@ class PatientReport:
     history: tuple[SiteSeries, ...]
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
+    checkins: CheckInTrend | None = None  # her weekly check-ins; set by render.build_report
 
 
 def lower_first(label: str) -> str:

@@ -16,6 +16,7 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bonewise.clinical.assessment import assess
+from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
 from bonewise.render import charts
 from bonewise.render.banner import patient_banner_for
@@ -73,6 +74,7 @@ def build_report(
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
     patient_name: str | None = None,
+    checkins: CheckInTrend | None = None,
 ) -> Report:
     """The report model for one audience: the assessment on `as_of` plus the BMD history,
     headed by her patient banner (`patient_name` is the account holder's name, if known)."""
@@ -86,7 +88,8 @@ def build_report(
         intake=intake,
         adherence=adherence,
     )
-    return replace(report, banner=patient_banner_for(record, name=patient_name, as_of=as_of))
+    banner = patient_banner_for(record, name=patient_name, as_of=as_of)
+    return replace(report, banner=banner, checkins=checkins)
 
 
 def _data_uri(svg: bytes | None) -> str | None:
@@ -156,6 +159,7 @@ def render_report(
     intake: IntakeSummary | None = None,
     adherence: AdherenceSummary | None = None,
     patient_name: str | None = None,
+    checkins: CheckInTrend | None = None,
 ) -> bytes:
     """One report as bytes: PDF, or UTF-8 HTML. Raises ValueError naming a bad option."""
     if fmt not in FORMATS:
@@ -167,6 +171,7 @@ def render_report(
         intake=intake,
         adherence=adherence,
         patient_name=patient_name,
+        checkins=checkins,
     )
     if fmt == "html":
         return render_html(report, page_size=page_size).encode("utf-8")

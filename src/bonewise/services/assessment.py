@@ -16,6 +16,7 @@ from bonewise.services.access import (
     audit_reads,
     readable_record,
 )
+from bonewise.services.checkins import checkin_flags_in
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
@@ -80,10 +81,14 @@ def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelR
     with uow:
         records = uow.patients.get_many(uow.accounts.linked_patient_ids(actor.id))
         names = uow.accounts.owner_names(list(records))
+        flags = checkin_flags_in(uow, list(records), today=as_of)
         for patient_id, record in records.items():
             rows.append(
                 panel_row(
-                    record, assess(record, as_of=as_of), name=names.get(patient_id, patient_id)
+                    record,
+                    assess(record, as_of=as_of),
+                    name=names.get(patient_id, patient_id),
+                    checkin_flags=flags.get(patient_id, ()),
                 )
             )
         # The audit entries last, in one statement: on SQLite it takes the write lock, held

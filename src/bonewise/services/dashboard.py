@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
 from bonewise.services.access import Actor, audit_read, readable_record
 from bonewise.services.assessment import evaluate
+from bonewise.services.checkins import checkin_trend_in
 from bonewise.services.exercise import ExerciseWeek, exercise_week_in
 from bonewise.services.nutrition import DiaryDay, diary_day_in
 from bonewise.store.uow import UnitOfWork
@@ -23,6 +25,7 @@ class Dashboard:
     assessment: Assessment
     exercise: ExerciseWeek
     nutrition: DiaryDay
+    checkins: CheckInTrend | None = None
 
 
 def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> Dashboard:
@@ -35,6 +38,7 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         assessment = evaluate(record, as_of=today)
         week = exercise_week_in(uow, record, today=today, assessment=assessment)
         food = diary_day_in(uow, record, day=today)
+        checkins = checkin_trend_in(uow, patient_id, today=today)
         audit_read(
             uow,
             actor,
@@ -49,4 +53,5 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         assessment=assessment,
         exercise=week,
         nutrition=food,
+        checkins=checkins,
     )

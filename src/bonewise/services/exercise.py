@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.checkin import CheckIn, checkin_pain_weeks
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import (
     LoggedSession,
@@ -59,13 +60,15 @@ def this_weeks_plan(
     week: int | None = None,
     pain_weeks: Iterable[int] = (),
     assessment: Assessment | None = None,
+    checkins: Sequence[CheckIn] = (),
 ) -> Plan:
     """Her plan for the week holding `today`: the one rule the web and the CLI share.
 
     The programme starts on the Monday of `start`'s week, else of her first logged session,
-    else this week (so a first plan covers the week she is in); pain she logged steps the week
-    after back. `week` overrides the programme week (1 = the first). `assessment`: hers on
-    `today`, when the caller has it already (the safety profile is read from it)."""
+    else this week (so a first plan covers the week she is in); pain she logged, or reported in
+    a weekly check-in (`checkins`), steps the week after back. `week` overrides the programme
+    week (1 = the first). `assessment`: hers on `today`, when the caller has it already (the
+    safety profile is read from it)."""
     programme = programme_start(list(log), start=start)
     if week is None:
         week = max(1, programme_week(today, start=programme)) if programme else 1
@@ -79,7 +82,8 @@ def this_weeks_plan(
         preferences=preferences or Preferences(),
         as_of=today if programme else monday_of(today),
         week=week,
-        pain_weeks=pain_weeks,
+        pain_weeks=frozenset(pain_weeks)
+        | {w for w in checkin_pain_weeks(checkins, start=programme or today) if w < week},
         start=programme,
         logged_pain=logged_pain_weeks(list(log), start=programme) if programme else None,
     )
@@ -95,7 +99,8 @@ def exercise_week_in(
     # Her whole log: the programme starts with her first session, and pain steps it back.
     log = uow.exercise.up_to(patient_id=record.id, end=today)
     history = [s for s in log if s.performed_on >= first - timedelta(weeks=52)]
-    plan = this_weeks_plan(record, log, today=today, assessment=assessment)
+    checkins = uow.checkins.between(patient_id=record.id, end=today)
+    plan = this_weeks_plan(record, log, today=today, assessment=assessment, checkins=checkins)
     iso = today.isocalendar()
     summary = week_summary(history, iso_year=iso.year, iso_week=iso.week, today=today)
     by_week: dict[date, list[LoggedSession]] = {}

@@ -2,7 +2,8 @@
 
 Urgency, in order: automation stopped (bone metastases, recent fracture), critical alerts,
 a guideline recommends bone-directed therapy but none is active (a therapy gap), other alerts,
-an overdue DXA, then missing data. Ties break on the name so the order is stable.
+an overdue DXA, a weekly check-in flag (persistent joint pain, low AI adherence), then missing
+data. Ties break on the name so the order is stable.
 
 A woman on bone-directed therapy (`Assessment.bone_therapy`: active or overdue) is never listed
 as "therapy to consider": her row says she is on it, or that her next dose is overdue.
@@ -10,11 +11,13 @@ as "therapy to consider": her row says she is on it, or that her next dose is ov
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
+from bonewise.clinical.checkin import CheckInFlag
 from bonewise.clinical.models import PatientRecord
 
 
@@ -35,6 +38,7 @@ class PanelRow:
     reasons: list[str] = field(default_factory=list)
     bone_therapy: str = "none"  # Assessment.bone_therapy.status: none | active | overdue | ended
     bone_therapy_words: str | None = None
+    checkin_flags: tuple[CheckInFlag, ...] = ()  # her weekly check-ins: pain, AI adherence
 
     @property
     def urgency(self) -> tuple[int, ...]:
@@ -45,11 +49,18 @@ class PanelRow:
             int(self.therapy_gap),
             severities.count("warning"),
             int(self.dxa_overdue),
+            int(bool(self.checkin_flags)),
             min(self.data_gaps, 1),
         )
 
 
-def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> PanelRow:
+def panel_row(
+    record: PatientRecord,
+    assessment: Assessment,
+    *,
+    name: str,
+    checkin_flags: Sequence[CheckInFlag] = (),
+) -> PanelRow:
     recommended = sorted(key for key, d in assessment.guidelines.items() if d.bone_directed_therapy)
     therapy = assessment.bone_therapy
     therapy_gap = bool(recommended) and not therapy.on_therapy
@@ -65,6 +76,7 @@ def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> Pa
         reasons.append(therapy_words)
     if dxa_overdue:
         reasons.append(f"DXA overdue (was due {assessment.monitoring.next_dxa_due})")
+    reasons += [f.text for f in checkin_flags]
     return PanelRow(
         patient_id=record.id,
         name=name,
@@ -81,6 +93,7 @@ def panel_row(record: PatientRecord, assessment: Assessment, *, name: str) -> Pa
         reasons=reasons,
         bone_therapy=therapy.status,
         bone_therapy_words=therapy_words,
+        checkin_flags=tuple(checkin_flags),
     )
 
 

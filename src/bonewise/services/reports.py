@@ -30,6 +30,7 @@ from bonewise.render.model import (
 )
 from bonewise.render.render import PageSize, ReportFormat, render_report
 from bonewise.services.access import Actor, Forbidden, audit_read, readable_record
+from bonewise.services.checkins import checkin_trend_in
 from bonewise.services.nutrition import intakes_between, patient_targets
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
@@ -174,6 +175,7 @@ def report(
     with uow:
         record = readable_record(uow, actor, patient_id)
         intake, adherence = stored_summaries(uow, record, as_of=today)
+        checkins = checkin_trend_in(uow, patient_id, today=today)
         owner = uow.accounts.owner_of(patient_id)
         audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
         uow.commit()
@@ -186,4 +188,5 @@ def report(
         intake=intake,
         adherence=adherence,
         patient_name=owner.name if owner else None,
+        checkins=checkins,
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.store.accounts import AccountRepository, AuditLog
 from bonewise.store.cds import CdsRepository
+from bonewise.store.checkins import CheckInRepository
 from bonewise.store.db import make_engine, migrate
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import DiaryRepository, FoodRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
     foods: FoodRepository
     exercise: ExerciseLogRepository
     cds: CdsRepository
+    checkins: CheckInRepository
     session: Session
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.foods = FoodRepository(self.session)
         self.exercise = ExerciseLogRepository(self.session)
         self.cds = CdsRepository(self.session)
+        self.checkins = CheckInRepository(self.session)
         return self
 
     def __exit__(

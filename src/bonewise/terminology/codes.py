@@ -766,6 +766,13 @@ LOCAL_CODES: dict[str, Concept] = {
         _local("next-dxa-due", "Next DXA due date (computed by bonewise)"),
         _local("bone-health-assessment", "Bone health assessment on aromatase inhibitor"),
         _local("bone-directed-therapy", "Consider bone-directed therapy"),
+        _local("weekly-checkin", "Weekly check-in: joint pain, stiffness, missed AI days"),
+        _local("worst-joint-pain-24h", "Worst joint pain in the last 24 hours (0-10, BPI item)"),
+        _local("morning-stiffness", "Morning stiffness duration band"),
+        _local("missed-ai-days-7d", "Days of the past 7 the aromatase inhibitor was missed"),
+        _local("exercise-session", "Exercise session she logged"),
+        _local("exercise-minutes", "Exercise session duration"),
+        _local("exercise-pain", "Pain during or after the session (0-10)"),
     )
 }
 

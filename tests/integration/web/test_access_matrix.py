@@ -204,6 +204,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "own_record", _form({"exercise_id": "brisk-walking", "minutes": "30"})
     ),
     ("GET", "/api/v1/patients/{patient_id}/exercise"): Rule("record"),
+    ("GET", "/patients/{patient_id}/checkin"): Rule("record"),
+    ("GET", "/patients/{patient_id}/export"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/export"): Rule("record"),
+    ("GET", "/api/v1/patients/{patient_id}/export/{kind}.csv"): Rule("record"),
+    ("POST", "/patients/{patient_id}/checkin"): Rule(
+        "own_record", _form({"worst_pain": "3", "stiffness": "none", "missed_ai_days": "0"})
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/checkins"): Rule("record"),
+    ("POST", "/api/v1/patients/{patient_id}/checkins"): Rule(
+        "own_record", _json({"worst_pain": 3, "stiffness": "none", "missed_ai_days": 0})
+    ),
     ("POST", "/api/v1/patients/{patient_id}/exercise"): Rule(
         "own_record", _json({"exercise_id": "brisk-walking", "minutes": 30})
     ),
@@ -234,6 +245,7 @@ def _path(template: str, patient_id: str) -> str:
         template.replace("{patient_id}", patient_id)
         .replace("{slug}", "exercise")
         .replace("{course}", "0")
+        .replace("{kind}", "checkins")
     )
 
 

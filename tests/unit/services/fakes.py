@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
 
+from bonewise.clinical.checkin import CheckIn
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.nutrition.models import Food, check_grams, scale
@@ -21,6 +22,7 @@ from bonewise.store.accounts import (
     User,
     UserNotFound,
 )
+from bonewise.store.checkins import CheckInRepository
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import (
     DiaryEntry,
@@ -293,6 +295,34 @@ class FakeExercise(ExerciseLogRepository):
         return sum(1 for _, p, _ in self.sessions if p == patient_id)
 
 
+class FakeCheckIns(CheckInRepository):
+    def __init__(self, patients: FakePatients) -> None:
+        self.patients = patients
+        self.rows: list[tuple[int, str, CheckIn]] = []
+
+    def add(self, *, patient_id: str, checkin: CheckIn) -> int:
+        if not self.patients.exists(patient_id):
+            raise PatientNotFound(patient_id)
+        self.rows.append((len(self.rows) + 1, patient_id, checkin))
+        return len(self.rows)
+
+    def for_patients(
+        self, patient_ids: list[str], *, start: date | None = None, end: date
+    ) -> dict[str, list[CheckIn]]:
+        found: dict[str, list[CheckIn]] = {}
+        for _, p, c in sorted(self.rows, key=lambda r: (r[2].answered_on, r[0])):
+            if (
+                p in patient_ids
+                and c.answered_on <= end
+                and (start is None or c.answered_on >= start)
+            ):
+                found.setdefault(p, []).append(c)
+        return found
+
+    def count(self, *, patient_id: str) -> int:
+        return sum(1 for _, p, _ in self.rows if p == patient_id)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Same repositories and the same all-or-nothing rule as UnitOfWork, kept in memory."""
 
@@ -302,6 +332,7 @@ class FakeUnitOfWork(UnitOfWork):
     diary: FakeDiary
     foods: FakeFoods
     exercise: FakeExercise
+    checkins: FakeCheckIns
 
     def __init__(self, foods: list[Food] = ()) -> None:  # type: ignore[assignment]
         self.patients = FakePatients()
@@ -310,6 +341,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.diary = FakeDiary()
         self.foods = FakeFoods(list(foods))
         self.exercise = FakeExercise(self.patients)
+        self.checkins = FakeCheckIns(self.patients)
         self.entered = 0  # how many transactions the services opened
         self.commits = 0
         self._open = False
@@ -319,7 +351,7 @@ class FakeUnitOfWork(UnitOfWork):
         return {
             name: copy.deepcopy(vars(getattr(self, name)))
             for name in ("patients", "accounts", "audit", "diary", "foods")
-        } | {"exercise": list(self.exercise.sessions)}
+        } | {"exercise": list(self.exercise.sessions), "checkins": list(self.checkins.rows)}
 
     def __enter__(self) -> FakeUnitOfWork:
         if self._open:
@@ -345,5 +377,7 @@ class FakeUnitOfWork(UnitOfWork):
         for name, state in self._snapshot.items():
             if name == "exercise":
                 self.exercise.sessions = list(state)
+            elif name == "checkins":
+                self.checkins.rows = list(state)
             else:
                 vars(getattr(self, name)).update(copy.deepcopy(state))

@@ -48,6 +48,7 @@ def api_panel(
             "next_dxa_due": r.next_dxa_due.isoformat() if r.next_dxa_due else None,
             "automation_stopped": r.automation_stopped,
             "reasons": r.reasons,
+            "checkin_flags": [f.as_dict() for f in r.checkin_flags],
         }
         for r in rows
     ]

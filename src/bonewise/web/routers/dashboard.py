@@ -73,6 +73,7 @@ def dashboard_page(
         unit="mg",
         title="Calcium per day, last 30 days",
     )
+    summary["checkins"] = found.checkins.as_dict() if found.checkins else None
     return pages.render(request, "dashboard.html", summary)
 
 
@@ -108,4 +109,5 @@ def api_dashboard(
         "aerobic_minutes": found.exercise.summary.aerobic_minutes,
         "target": found.exercise.summary.aerobic_target,
     }
+    summary["checkins"] = found.checkins.as_dict() if found.checkins else None
     return summary
