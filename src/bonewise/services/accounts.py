@@ -15,14 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.services.patients import InvalidInput
+from bonewise.services.access import LOCAL_OPERATOR, Actor, InvalidInput, audit_write
 from bonewise.store.accounts import (
     AccountError,
-    AccountRepository,
-    AuditLog,
-    SignInThrottle,
     ThrottleRule,
     User,
     WebSession,
@@ -31,8 +27,6 @@ from bonewise.store.accounts import (
     validate_new_user,
 )
 from bonewise.store.uow import UnitOfWork
-
-Factory = sessionmaker[Session]
 
 
 class InvalidCredentials(Exception):
@@ -110,8 +104,8 @@ def _retry_after(wait_s: float) -> int:
 
 # --- sign up ---------------------------------------------------------------------------------
 def sign_up_patient(
-    factory: Factory,
     *,
+    uow: UnitOfWork,
     email: str,
     name: str,
     password: str,
@@ -127,16 +121,16 @@ def sign_up_patient(
         validate_new_user(normalise_email(email), name, "patient", password)
     except AccountError as exc:
         raise _invalid(exc) from exc
-    with UnitOfWork(factory) as uow:
-        throttle = SignInThrottle(uow.session)
+    with uow:
+        throttle = uow.throttle
         wait = throttle.wait_s(_signup_key(client), now=now)
         if wait > 0:
             raise TooManyAttempts(_retry_after(wait), "sign-ups from this address")
         throttle.failed(_signup_key(client), policy.signup, now=now)
-        accounts = AccountRepository(uow.session)
+        accounts = uow.accounts
         if accounts.find_by_email(email) is not None:
             hash_password(password)  # the same work a new account costs
-            AuditLog(uow.session).record(
+            uow.audit.record(
                 actor=None,
                 actor_email=normalise_email(email)[:254],
                 action="signup-dup",
@@ -146,9 +140,7 @@ def sign_up_patient(
             uow.commit()
             return None
         user = accounts.create_user(email=email, name=name, role="patient", password=password)
-        AuditLog(uow.session).record(
-            actor=user, action="write", what="account created", patient_id=None
-        )
+        uow.audit.record(actor=user, action="write", what="account created", patient_id=None)
         try:
             uow.commit()
         except IntegrityError:
@@ -156,26 +148,30 @@ def sign_up_patient(
         return user
 
 
-def create_user(factory: Factory, *, email: str, name: str, role: str, password: str) -> User:
-    """Create an account of either role (the CLI and the demo use this for clinicians)."""
-    with UnitOfWork(factory) as uow:
+def create_user(
+    *,
+    uow: UnitOfWork,
+    actor: Actor = LOCAL_OPERATOR,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+) -> User:
+    """Create an account of either role (the CLI, the demo and tests; audited as `actor`)."""
+    with uow:
         try:
-            user = AccountRepository(uow.session).create_user(
-                email=email, name=name, role=role, password=password
-            )
+            user = uow.accounts.create_user(email=email, name=name, role=role, password=password)
         except AccountError as exc:
             raise _invalid(exc) from exc
-        AuditLog(uow.session).record(
-            actor=user, action="write", what="account created", patient_id=None
-        )
+        audit_write(uow, actor, what=f"account created ({user.role})", patient_id=None)
         uow.commit()
         return user
 
 
 # --- sign in and out -----------------------------------------------------------------------
 def sign_in(
-    factory: Factory,
     *,
+    uow: UnitOfWork,
     email: str,
     password: str,
     client: str,
@@ -187,9 +183,9 @@ def sign_in(
     account and from the address (TooManyAttempts with the wait), except from a device that
     signed in to this account before: there only that device's own failures count."""
     account_key, address_key = _account_key(email), _address_key(client)
-    with UnitOfWork(factory) as uow:
-        accounts = AccountRepository(uow.session)
-        throttle = SignInThrottle(uow.session)
+    with uow:
+        accounts = uow.accounts
+        throttle = uow.throttle
         trusted = False
         if device is not None:
             owner = accounts.find_by_email(email)
@@ -205,7 +201,7 @@ def sign_in(
             else:
                 throttle.failed(account_key, policy.account, now=now)
                 throttle.failed(address_key, policy.address, now=now)
-            AuditLog(uow.session).record(
+            uow.audit.record(
                 actor=None,
                 actor_email=normalise_email(email)[:254],
                 action="login-fail",
@@ -219,24 +215,22 @@ def sign_in(
             throttle.clear(_device_key(device))
         accounts.purge_expired_sessions()
         web_session = accounts.open_session(user)
-        AuditLog(uow.session).record(
-            actor=user, action="login", what="signed in", patient_id=user.patient_id
-        )
+        uow.audit.record(actor=user, action="login", what="signed in", patient_id=user.patient_id)
         uow.commit()
         return web_session
 
 
-def sign_out(factory: Factory, *, token: str) -> None:
-    with UnitOfWork(factory) as uow:
-        AccountRepository(uow.session).close_session(token)
+def sign_out(*, uow: UnitOfWork, token: str) -> None:
+    with uow:
+        uow.accounts.close_session(token)
         uow.commit()
 
 
-def sign_out_everywhere(factory: Factory, *, actor: User) -> int:
+def sign_out_everywhere(*, uow: UnitOfWork, actor: User) -> int:
     """End every session of this account, on every device (this one too); how many."""
-    with UnitOfWork(factory) as uow:
-        closed = AccountRepository(uow.session).close_all_sessions(actor.id)
-        AuditLog(uow.session).record(
+    with uow:
+        closed = uow.accounts.close_all_sessions(actor.id)
+        uow.audit.record(
             actor=actor,
             action="write",
             what=f"signed out everywhere ({closed} session(s))",
@@ -247,8 +241,8 @@ def sign_out_everywhere(factory: Factory, *, actor: User) -> int:
 
 
 def change_password(
-    factory: Factory,
     *,
+    uow: UnitOfWork,
     actor: User,
     current_password: str,
     new_password: str,
@@ -259,9 +253,9 @@ def change_password(
     """Replace her password after checking the current one; every other session ends (the one
     `keep_token` names stays). Returns how many sessions ended. A wrong current password counts
     as a failed sign-in on the account."""
-    with UnitOfWork(factory) as uow:
-        accounts = AccountRepository(uow.session)
-        throttle = SignInThrottle(uow.session)
+    with uow:
+        accounts = uow.accounts
+        throttle = uow.throttle
         key = _account_key(actor.email)
         wait = throttle.wait_s(key, now=now)
         if wait > 0:
@@ -275,13 +269,13 @@ def change_password(
         except AccountError as exc:
             raise _invalid(exc) from exc
         closed = accounts.close_all_sessions(actor.id, except_token=keep_token)
-        AuditLog(uow.session).record(
+        uow.audit.record(
             actor=actor, action="write", what="password changed", patient_id=actor.patient_id
         )
         uow.commit()
         return closed
 
 
-def current_user(factory: Factory, *, user_id: int) -> User:
-    with UnitOfWork(factory) as uow:
-        return AccountRepository(uow.session).get_or_raise(user_id)
+def current_user(*, uow: UnitOfWork, user_id: int) -> User:
+    with uow:
+        return uow.accounts.get_or_raise(user_id)

@@ -18,7 +18,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.store.accounts import AccountRepository, AuditLog
+from bonewise.store.accounts import AccountRepository, AuditLog, SignInThrottle
 from bonewise.store.db import make_engine, migrate
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import DiaryRepository, FoodRepository
@@ -42,6 +42,7 @@ class UnitOfWork:
     patients: PatientRepository
     accounts: AccountRepository
     audit: AuditLog
+    throttle: SignInThrottle
     diary: DiaryRepository
     foods: FoodRepository
     exercise: ExerciseLogRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.patients = PatientRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.audit = AuditLog(self.session)
+        self.throttle = SignInThrottle(self.session)
         self.diary = DiaryRepository(self.session)
         self.foods = FoodRepository(self.session)
         self.exercise = ExerciseLogRepository(self.session)

@@ -30,7 +30,6 @@ from bonewise.web.security import (
     Principal,
     client_address,
     device_cookie,
-    factory_of,
     is_https,
     known_device,
     optional_principal,
@@ -62,7 +61,7 @@ def _set_cookie(request: Request, response: Response, web_session: WebSession) -
 def _sign_in(request: Request, email: str, password: str) -> WebSession:
     device = known_device(request)
     return account_services.sign_in(
-        factory_of(request),
+        uow=uow_of(request),
         email=email,
         password=password,
         client=client_address(request),
@@ -154,7 +153,7 @@ def logout_form(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    account_services.sign_out(factory_of(request), token=principal.session.token)
+    account_services.sign_out(uow=uow_of(request), token=principal.session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -174,7 +173,7 @@ def signup_form(
 ) -> Response:
     try:
         account_services.sign_up_patient(
-            factory_of(request),
+            uow=uow_of(request),
             email=email,
             name=name,
             password=password,
@@ -212,7 +211,7 @@ def password_form(
 ) -> Response:
     try:
         account_services.change_password(
-            factory_of(request),
+            uow=uow_of(request),
             actor=principal.user,
             current_password=current_password,
             new_password=new_password,
@@ -232,7 +231,7 @@ def sign_out_everywhere_form(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    account_services.sign_out_everywhere(factory_of(request), actor=principal.user)
+    account_services.sign_out_everywhere(uow=uow_of(request), actor=principal.user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -300,7 +299,7 @@ def api_sign_out(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    account_services.sign_out(factory_of(request), token=principal.session.token)
+    account_services.sign_out(uow=uow_of(request), token=principal.session.token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -319,7 +318,7 @@ def api_sign_up(
     request: Request, body: SignUp, _strict: None = Depends(strict_json(SignUp))
 ) -> Message:
     account_services.sign_up_patient(
-        factory_of(request),
+        uow=uow_of(request),
         email=body.email,
         name=body.name,
         password=body.password,
@@ -347,7 +346,7 @@ def api_change_password(
     _strict: None = Depends(strict_json(PasswordChange)),
 ) -> Response:
     account_services.change_password(
-        factory_of(request),
+        uow=uow_of(request),
         actor=principal.user,
         current_password=body.current_password,
         new_password=body.new_password,
@@ -369,7 +368,7 @@ def api_sign_out_everywhere(
     principal: Principal = Depends(require_principal),
     _csrf: None = Depends(verify_csrf),
 ) -> Response:
-    account_services.sign_out_everywhere(factory_of(request), actor=principal.user)
+    account_services.sign_out_everywhere(uow=uow_of(request), actor=principal.user)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
