@@ -22,10 +22,12 @@ from bonewise.store.accounts import (
     ThrottleRule,
     User,
     WebSession,
+    check_password,
     hash_password,
     normalise_email,
     validate_new_user,
 )
+from bonewise.store.base import utcnow
 from bonewise.store.uow import UnitOfWork
 
 
@@ -73,6 +75,14 @@ class SignInPolicy:
             free=20, base_delay_s=10, max_delay_s=900, forget_after=timedelta(hours=1)
         )
     )
+    # Reset requests per client address (each one may send an e-mail).
+    reset: ThrottleRule = field(
+        default_factory=lambda: ThrottleRule(
+            free=10, base_delay_s=10, max_delay_s=900, forget_after=timedelta(hours=1)
+        )
+    )
+    # How long a password-reset link works (OWASP Forgot Password Cheat Sheet: short-lived).
+    reset_link_lifetime: timedelta = timedelta(hours=1)
 
 
 DEFAULT_POLICY = SignInPolicy()
@@ -92,6 +102,10 @@ def _device_key(device: KnownDevice) -> str:
 
 def _signup_key(client: str) -> str:
     return "signup:" + client[:64]
+
+
+def _reset_key(client: str) -> str:
+    return "reset:" + client[:64]
 
 
 def _invalid(exc: AccountError) -> InvalidInput:
@@ -279,3 +293,92 @@ def change_password(
 def current_user(*, uow: UnitOfWork, user_id: int) -> User:
     with uow:
         return uow.accounts.get_or_raise(user_id)
+
+
+# --- password reset by e-mail ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ResetLink:
+    """What the reset e-mail needs: to whom, and the raw token (known only here and in it)."""
+
+    email: str
+    name: str
+    token: str
+    expires_at: datetime
+
+
+def request_password_reset(
+    *,
+    uow: UnitOfWork,
+    email: str,
+    client: str,
+    policy: SignInPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> ResetLink | None:
+    """A reset link for the account with this address, or None when there is none. The caller
+    answers the same either way and sends the e-mail after answering, so neither the page nor
+    its timing tells whether the address has an account. Rate limited per client address."""
+    now = now or utcnow()
+    with uow:
+        wait = uow.throttle.wait_s(_reset_key(client), now=now)
+        if wait > 0:
+            raise TooManyAttempts(_retry_after(wait), "password reset requests from this address")
+        uow.throttle.failed(_reset_key(client), policy.reset, now=now)
+        user = uow.accounts.find_by_email(email) if len(email) <= 254 else None
+        if user is None:
+            uow.audit.record(
+                actor=None,
+                actor_email=normalise_email(email)[:254],
+                action="reset-unknown",
+                what="password reset asked for an address without an account",
+                patient_id=None,
+            )
+            uow.commit()
+            return None
+        token = uow.accounts.issue_token(
+            user.id, "reset", lifetime=policy.reset_link_lifetime, now=now
+        )
+        uow.audit.record(
+            actor=user,
+            action="write",
+            what="password reset link sent by e-mail",
+            patient_id=user.patient_id,
+        )
+        uow.commit()
+        return ResetLink(user.email, user.name, token, now + policy.reset_link_lifetime)
+
+
+def reset_link_is_live(*, uow: UnitOfWork, token: str, now: datetime | None = None) -> bool:
+    with uow:
+        return uow.accounts.token_owner(token, "reset", now=now) is not None
+
+
+RESET_LINK_DEAD = (
+    "this reset link has expired or was already used: ask for a new one on the "
+    "'Forgot your password?' page"
+)
+
+
+def reset_password(
+    *, uow: UnitOfWork, token: str, new_password: str, now: datetime | None = None
+) -> User:
+    """Set a new password with a reset link's token: the token is spent (single use), every
+    session of the account ends, and the account's sign-in delays are cleared."""
+    try:
+        check_password(new_password, "new_password")
+    except AccountError as exc:
+        raise _invalid(exc) from exc
+    with uow:
+        user = uow.accounts.use_token(token, "reset", now=now)
+        if user is None:
+            raise InvalidInput.field("token", RESET_LINK_DEAD)
+        uow.accounts.set_password(user.id, new_password)
+        closed = uow.accounts.close_all_sessions(user.id)
+        uow.throttle.clear(_account_key(user.email))
+        uow.audit.record(
+            actor=user,
+            action="write",
+            what=f"password reset by e-mail link; {closed} session(s) ended",
+            patient_id=user.patient_id,
+        )
+        uow.commit()
+        return user

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +18,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from bonewise.store.base import Base, utcnow
 
 Role = Literal["patient", "clinician"]
+TokenPurpose = Literal["reset", "calendar"]
 ROLES: tuple[Role, ...] = ("patient", "clinician")
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
@@ -88,6 +90,31 @@ class SignInThrottleRow(Base):
     blocked_until: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )
+
+
+class AccountTokenRow(Base):
+    """A single-purpose secret sent to her (a password-reset link, her calendar feed's URL),
+    kept only as its SHA-256 digest."""
+
+    __tablename__ = "account_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)  # reset | calendar
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReminderSentRow(Base):
+    """One reminder e-mail sent: the key makes `reminders send` idempotent."""
+
+    __tablename__ = "reminders_sent"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class AuditRow(Base):
@@ -342,6 +369,83 @@ class AccountRepository:
             raise UserNotFound(user_id)
         row.password_hash = _hasher.hash(password)
         self.session.flush()
+
+    # --- single-purpose tokens (password reset, calendar feed) ----------------------------
+    def issue_token(
+        self,
+        user_id: int,
+        purpose: TokenPurpose,
+        *,
+        lifetime: timedelta | None,
+        now: datetime | None = None,
+    ) -> str:
+        """A new raw token for `purpose` (only its digest is kept); earlier unused tokens of the
+        same purpose stop working, so only the newest link or feed URL is live."""
+        now = now or utcnow()
+        self.revoke_tokens(user_id, purpose)
+        token = secrets.token_urlsafe(32)
+        self.session.add(
+            AccountTokenRow(
+                token_sha256=_digest(token),
+                user_id=user_id,
+                purpose=purpose,
+                created_at=now,
+                expires_at=now + lifetime if lifetime is not None else None,
+            )
+        )
+        self.session.flush()
+        return token
+
+    def _live(self, token: str, purpose: TokenPurpose, now: datetime) -> Any:
+        return (
+            (AccountTokenRow.token_sha256 == _digest(token))
+            & (AccountTokenRow.purpose == purpose)
+            & AccountTokenRow.used_at.is_(None)
+            & (AccountTokenRow.expires_at.is_(None) | (AccountTokenRow.expires_at > now))
+        )
+
+    def token_owner(
+        self, token: str, purpose: TokenPurpose, *, now: datetime | None = None
+    ) -> User | None:
+        """Whose live token this is (None if unknown, used, expired or revoked)."""
+        if not token or len(token) > 128:
+            return None
+        user_id = self.session.scalar(
+            select(AccountTokenRow.user_id).where(self._live(token, purpose, now or utcnow()))
+        )
+        return self.get_or_raise(user_id) if user_id is not None else None
+
+    def use_token(
+        self, token: str, purpose: TokenPurpose, *, now: datetime | None = None
+    ) -> User | None:
+        """Spend a single-use token: the owner, or None if it was not live. One statement, so
+        two requests racing with the same link cannot both succeed."""
+        if not token or len(token) > 128:
+            return None
+        now = now or utcnow()
+        user_id = self.session.execute(
+            update(AccountTokenRow)
+            .where(self._live(token, purpose, now))
+            .values(used_at=now)
+            .returning(AccountTokenRow.user_id)
+        ).scalar_one_or_none()
+        return self.get_or_raise(user_id) if user_id is not None else None
+
+    def has_token(self, user_id: int, purpose: TokenPurpose) -> bool:
+        found = self.session.scalar(
+            select(AccountTokenRow.token_sha256).where(
+                AccountTokenRow.user_id == user_id,
+                AccountTokenRow.purpose == purpose,
+                AccountTokenRow.used_at.is_(None),
+            )
+        )
+        return found is not None
+
+    def revoke_tokens(self, user_id: int, purpose: TokenPurpose | None = None) -> int:
+        query = delete(AccountTokenRow).where(AccountTokenRow.user_id == user_id)
+        if purpose is not None:
+            query = query.where(AccountTokenRow.purpose == purpose)
+        return int(self.session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
 
     def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
         self.session.execute(

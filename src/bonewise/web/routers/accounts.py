@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bonewise.mail.messages import password_reset_message
+from bonewise.mail.smtp import Mailer, mailer_from_env, public_url
 from bonewise.services import accounts as account_services
 from bonewise.services import patients
 from bonewise.services.access import InvalidInput
@@ -93,6 +95,24 @@ SIGNED_UP = (
 )
 
 
+def mailer_of(request: Request) -> Mailer | None:
+    """The app's mailer (tests set `app.state.mailer`); otherwise built once from
+    BONEWISE_SMTP_*; None when e-mail is off."""
+    state = request.app.state
+    if not hasattr(state, "mailer"):
+        state.mailer = mailer_from_env()
+    return state.mailer  # type: ignore[no-any-return]
+
+
+def public_url_of(request: Request) -> str:
+    """Where links in e-mails point: configured, never taken from the request's Host header
+    (which an attacker could set to receive her reset link)."""
+    state = request.app.state
+    if not hasattr(state, "public_url"):
+        state.public_url = public_url()
+    return state.public_url  # type: ignore[no-any-return]
+
+
 def home_for(user: User) -> str:
     if user.is_clinician:
         return "/clinician"
@@ -116,13 +136,93 @@ def index(request: Request) -> Response:
     return RedirectResponse(home_for(principal.user), status_code=303)
 
 
+PASSWORD_RESET_DONE = "Your password is changed and every device is signed out: sign in."
+
+
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str | None = None, signed_up: bool = False) -> Response:
-    return pages.render(
-        request,
-        "login.html",
-        {"next": _safe_next(next, ""), "notice": SIGNED_UP if signed_up else None},
+def login_page(
+    request: Request, next: str | None = None, signed_up: bool = False, reset: bool = False
+) -> Response:
+    notice = SIGNED_UP if signed_up else PASSWORD_RESET_DONE if reset else None
+    return pages.render(request, "login.html", {"next": _safe_next(next, ""), "notice": notice})
+
+
+RESET_SENT = (
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "The link works once, within {minutes} minutes. Nothing arrived? Check the spam folder, "
+    "or ask again."
+)
+MAIL_OFF = (
+    "This bonewise server cannot send e-mail yet, so it cannot send a reset link. Ask the "
+    "person who runs it (they set BONEWISE_SMTP_HOST)."
+)
+
+
+@router.get("/forgot-password", include_in_schema=False)
+def forgot_password_page(request: Request) -> Response:
+    mail_off = MAIL_OFF if mailer_of(request) is None else None
+    return pages.render(request, "forgot_password.html", {"error": mail_off})
+
+
+@router.post("/forgot-password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def forgot_password_form(
+    request: Request,
+    background: BackgroundTasks,
+    email: Annotated[str, Form(max_length=254)],
+) -> Response:
+    mailer = mailer_of(request)
+    if mailer is None:
+        return pages.render(request, "forgot_password.html", {"error": MAIL_OFF}, status_code=503)
+    policy: account_services.SignInPolicy = request.app.state.sign_in_policy
+    link = account_services.request_password_reset(
+        uow=uow_of(request), email=email, client=client_address(request), policy=policy
     )
+    if link is not None:
+        # Sent after the answer, so the answer's timing does not tell that the account exists.
+        message = password_reset_message(
+            link, public_url=public_url_of(request), sender=mailer.sender
+        )
+        background.add_task(mailer.send, message)
+    minutes = int(policy.reset_link_lifetime.total_seconds() // 60)
+    return pages.render(
+        request, "forgot_password.html", {"notice": RESET_SENT.format(minutes=minutes)}
+    )
+
+
+def _no_referrer(response: Response) -> Response:
+    # The token is in this page's URL: never pass it on to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/reset-password", include_in_schema=False)
+def reset_password_page(request: Request, token: str = "") -> Response:
+    token = token[:128]
+    live = account_services.reset_link_is_live(uow=uow_of(request), token=token)
+    context = {"token": token} if live else {"errors": [{"msg": account_services.RESET_LINK_DEAD}]}
+    return _no_referrer(pages.render(request, "reset_password.html", context))
+
+
+@router.post("/reset-password", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+def reset_password_form(
+    request: Request,
+    token: Annotated[str, Form(max_length=128)],
+    new_password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    try:
+        account_services.reset_password(uow=uow_of(request), token=token, new_password=new_password)
+    except InvalidInput as exc:
+        return _no_referrer(
+            pages.render(
+                request,
+                "reset_password.html",
+                {"token": token, "errors": exc.errors},
+                status_code=422,
+            )
+        )
+    response = RedirectResponse("/login?reset=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/login", include_in_schema=False, dependencies=[Depends(verify_csrf)])
