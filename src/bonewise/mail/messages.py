@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from bonewise.services.accounts import ResetLink
+from bonewise.services.reminders import ReminderMail
 
 
 def _to(name: str, email: str) -> Address:
@@ -27,5 +28,20 @@ def password_reset_message(link: ResetLink, *, public_url: str, sender: str) -> 
         f"{link.expires_at:%Y-%m-%d %H:%M} UTC):\n\n{url}\n\n"
         "Setting a new password signs you out on every device.\n"
         "If you did not ask for this, ignore this e-mail: your password stays as it is.\n"
+    )
+    return message
+
+
+def reminder_message(mail: ReminderMail, *, sender: str) -> EmailMessage:
+    reminder = mail.reminder
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = _to(mail.user.name, mail.user.email)
+    message["Subject"] = f"bonewise reminder: {reminder.title} {reminder.due:%d %b %Y}"
+    message.set_content(
+        f"Hello {mail.user.name},\n\n{reminder.text}\n\n"
+        f"See your reminders in bonewise: {mail.link}\n\n"
+        "You get this because you have a bonewise account. It is a reminder, not medical "
+        "advice: your care team decides about your treatment.\n"
     )
     return message

@@ -447,6 +447,31 @@ class AccountRepository:
             query = query.where(AccountTokenRow.purpose == purpose)
         return int(self.session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
 
+    def patient_accounts(self) -> list[User]:
+        """Every patient account with a record (the reminder run's list)."""
+        rows = self.session.scalars(
+            select(UserRow)
+            .where(UserRow.role == "patient", UserRow.patient_id.is_not(None))
+            .order_by(UserRow.id)
+        )
+        return [_user(r) for r in rows]
+
+    # --- reminders sent by e-mail -------------------------------------------------------------
+    def mark_reminder_sent(
+        self, user_id: int, kind: str, due_on: date, *, now: datetime | None = None
+    ) -> bool:
+        """Record that this reminder goes out; False when it already had (the row is the
+        lock: a second run at the same time waits, then finds it)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(ReminderSentRow)
+            .values(user_id=user_id, kind=kind, due_on=due_on, sent_at=now or utcnow())
+            .on_conflict_do_nothing()
+            .returning(ReminderSentRow.user_id)
+        )
+        return self.session.execute(statement).first() is not None
+
     def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
         self.session.execute(
             delete(WebSessionRow).where(WebSessionRow.expires_at <= (now or utcnow()))

@@ -3,15 +3,17 @@ record with a clinician."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bonewise.mail.messages import password_reset_message
 from bonewise.mail.smtp import Mailer, mailer_from_env, public_url
 from bonewise.services import accounts as account_services
 from bonewise.services import patients
+from bonewise.services import reminders as reminder_services
 from bonewise.services.access import InvalidInput
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
 from bonewise.web import pages
@@ -291,14 +293,57 @@ def signup_form(
     return RedirectResponse("/login?signed_up=1", status_code=303)
 
 
+def _account_context(request: Request, user: User) -> dict[str, object]:
+    if user.patient_id is None or user.is_clinician:
+        return {"team": []}
+    return {
+        "team": patients.care_team(
+            uow=uow_of(request), actor=user, patient_id=user.patient_id
+        ).clinicians,
+        "has_calendar": reminder_services.has_calendar_feed(uow=uow_of(request), actor=user),
+    }
+
+
 @router.get("/account", include_in_schema=False)
 def account_page(request: Request, principal: Principal = Depends(require_principal)) -> Response:
-    team = []
-    if principal.user.patient_id:
-        team = patients.care_team(
-            uow=uow_of(request), actor=principal.user, patient_id=principal.user.patient_id
-        ).clinicians
-    return pages.render(request, "account.html", {"team": team})
+    return pages.render(request, "account.html", _account_context(request, principal.user))
+
+
+@router.post("/account/calendar", include_in_schema=False)
+def calendar_create_form(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    """A new secret calendar URL, shown once (only its digest is kept)."""
+    token = reminder_services.create_calendar_feed(uow=uow_of(request), actor=principal.user)
+    context = _account_context(request, principal.user)
+    context["calendar_url"] = f"{public_url_of(request)}/calendar/{token}.ics"
+    return pages.render(request, "account.html", context)
+
+
+@router.post("/account/calendar/revoke", include_in_schema=False)
+def calendar_revoke_form(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    reminder_services.revoke_calendar_feed(uow=uow_of(request), actor=principal.user)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/calendar/{token}.ics", include_in_schema=False)
+def calendar_feed(request: Request, token: Annotated[str, Path(max_length=128)]) -> Response:
+    """Her reminders as an iCalendar feed; the secret URL is the only key (calendar apps cannot
+    sign in). 404 for an unknown or revoked link."""
+    feed = reminder_services.calendar_feed(
+        uow=uow_of(request), token=token, as_of=date.today(), link=public_url_of(request)
+    )
+    if feed is None:
+        return Response("no such calendar (the link was revoked or replaced)", status_code=404)
+    response = Response(feed, media_type="text/calendar; charset=utf-8")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @router.post("/account/password", include_in_schema=False)
