@@ -3,7 +3,8 @@ schedule), put in words she can act on, plus her weekly check-in.
 
 Nothing is computed again here: every date is read from the Assessment (one question, one
 answer). The words never tell her to start, stop or change a medicine; a dose reminder names her
-own medicine and its date and sends her to her team.
+own medicine and its date and sends her to her team (no other drug word: not even "injection",
+as her pages' wording test holds).
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
             Reminder(
                 "denosumab",
                 due,
-                "Denosumab injection due",
-                f"Your next denosumab injection {_said(due, as_of)}: contact your team.",
+                "Denosumab due",
+                f"Your next denosumab {_said(due, as_of)}: contact your team.",
                 due < as_of,
                 source="monitoring.next_denosumab_dose_due",
             )
@@ -113,8 +114,8 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
             Reminder(
                 "zoledronic-acid",
                 due,
-                "Zoledronic acid infusion due",
-                f"Your next zoledronic acid infusion {_said(due, as_of)}: contact your team.",
+                "Zoledronic acid due",
+                f"Your next zoledronic acid {_said(due, as_of)}: contact your team.",
                 due < as_of,
                 source="bone_therapy.next_dose_due",
             )
@@ -138,7 +139,7 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
                 "check-in",
                 due,
                 "Weekly check-in",
-                f"Your weekly check-in (joint pain, stiffness, missed tablets) is due on "
+                f"Your weekly check-in (joint pain, stiffness, missed days) is due on "
                 f"{due.isoformat()}: it takes a minute in bonewise.",
                 False,
                 weekly=True,

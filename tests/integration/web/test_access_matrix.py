@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bonewise.services import records
+from bonewise.services import accounts as account_services
+from bonewise.services import records, reminders
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms
 
@@ -80,6 +81,20 @@ def _profile_form(actor: Actor, pid: str) -> dict[str, Any]:
     return _form({k: str(v) for k, v in values.items()})(actor, pid)
 
 
+def _reset_form(actor: Actor, pid: str) -> dict[str, Any]:
+    """A live reset link for Bea each time; her password "changes" to itself."""
+    link = account_services.request_password_reset(
+        uow=UnitOfWork(actor.client.app.state.session_factory),  # type: ignore[attr-defined]
+        email="bea@example.org",
+        client=f"matrix-{next(_counter)}",
+    )
+    assert link is not None
+    return _form({"token": link.token, "new_password": PASSWORD})(actor, pid)
+
+
+FEED: dict[str, str] = {}  # patient A's calendar token, made by test_access_matrix
+
+
 def _writes(actor: Actor, _pid: str) -> dict[str, Any]:
     return {"headers": actor.headers()}
 
@@ -131,6 +146,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/session"): Rule("signed_in", _writes),
     ("GET", "/api/v1/me"): Rule("signed_in"),
     ("GET", "/account"): Rule("signed_in"),
+    ("GET", "/forgot-password"): Rule("public"),
+    ("POST", "/forgot-password"): Rule("public", _form({"email": "nobody@example.org"})),
+    ("GET", "/reset-password"): Rule("public"),
+    ("POST", "/reset-password"): Rule("public", _reset_form),
+    # The secret URL is the key (calendar apps cannot sign in).
+    ("GET", "/calendar/{token}.ics"): Rule("public"),
+    ("POST", "/account/calendar"): Rule("patient_role", _form({})),
+    ("POST", "/account/calendar/revoke"): Rule("patient_role", _form({})),
     ("POST", "/account/share"): Rule(
         "patient_role", _form({"clinician_email": "dr.lee@example.org"})
     ),
@@ -234,6 +257,7 @@ def _path(template: str, patient_id: str) -> str:
         template.replace("{patient_id}", patient_id)
         .replace("{slug}", "exercise")
         .replace("{course}", "0")
+        .replace("{token}", FEED.get("token", "none"))
     )
 
 
@@ -272,6 +296,9 @@ def test_access_matrix(world: World) -> None:
             course=course,
             today=date.today(),
         )
+    FEED["token"] = reminders.create_calendar_feed(
+        uow=UnitOfWork(world.factory), actor=world.patient_a
+    )
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):
         path = _path(template, pid)

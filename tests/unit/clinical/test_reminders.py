@@ -67,7 +67,7 @@ def test_dose_reminders_name_her_medicine_and_the_date() -> None:
     assessment = assess(record, as_of=AS_OF)
     dose = next(r for r in reminders_from(record, assessment) if r.kind == "denosumab")
     assert assessment.bone_therapy.next_dose_due == dose.due
-    assert dose.text.startswith("Your next denosumab injection ")
+    assert dose.text.startswith("Your next denosumab is due on ")
     assert dose.due.isoformat() in dose.text
 
 

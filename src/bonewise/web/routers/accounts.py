@@ -174,7 +174,7 @@ def forgot_password_form(
 ) -> Response:
     mailer = mailer_of(request)
     if mailer is None:
-        return pages.render(request, "forgot_password.html", {"error": MAIL_OFF}, status_code=503)
+        return pages.render(request, "forgot_password.html", {"error": MAIL_OFF})
     policy: account_services.SignInPolicy = request.app.state.sign_in_policy
     link = account_services.request_password_reset(
         uow=uow_of(request), email=email, client=client_address(request), policy=policy
