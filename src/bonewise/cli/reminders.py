@@ -54,4 +54,5 @@ def send(
     typer.echo(
         f"{report.sent} reminder(s) sent, {report.already_sent} already sent before, "
         f"{report.patients} patient account(s) checked ({day.isoformat()})"
+        + (f"; {report.skipped} with no assessment on that day" if report.skipped else "")
     )

@@ -11,6 +11,7 @@ answer, in about the same time, whether or not the e-mail already has an account
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -382,3 +383,54 @@ def reset_password(
         )
         uow.commit()
         return user
+
+
+# --- deleting her account ---------------------------------------------------------------
+CONFIRM_DELETE = "delete my account"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDeleted:
+    pseudonym: str
+    removed: dict[str, int]
+    audit_entries_kept: int
+
+
+def delete_account(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    password: str,
+    confirmation: str,
+    policy: SignInPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> AccountDeleted:
+    """Delete her account after she types the confirmation and her password: her record, diary,
+    exercise log, check-ins, sessions, tokens, reminders and care links go. The audit trail
+    stays, every entry about her rewritten to a random pseudonymous id (no name, e-mail, record
+    id or details). A wrong password counts as a failed sign-in on the account."""
+    if confirmation.strip().lower() != CONFIRM_DELETE:
+        raise InvalidInput.field(
+            "confirmation", f"type '{CONFIRM_DELETE}' to confirm; nothing was deleted"
+        )
+    with uow:
+        key = _account_key(actor.email)
+        wait = uow.throttle.wait_s(key, now=now)
+        if wait > 0:
+            raise TooManyAttempts(_retry_after(wait))
+        if not uow.accounts.verify_password(actor.id, password):
+            uow.throttle.failed(key, policy.account, now=now)
+            uow.commit()
+            raise InvalidInput.field("password", "this is not your password; nothing was deleted")
+        pseudonym = "deleted-" + secrets.token_hex(8)
+        erased = uow.accounts.erase(actor.id, pseudonym=pseudonym)
+        uow.audit.record(
+            actor=None,
+            actor_email=pseudonym,
+            action="delete",
+            what="account and personal data deleted at her request",
+            patient_id=pseudonym if actor.patient_id else None,
+            detail={"rows_removed": erased.removed},
+        )
+        uow.commit()
+        return AccountDeleted(pseudonym, erased.removed, erased.audit_entries_kept + 1)

@@ -24,6 +24,7 @@ from bonewise.services.access import (
     LOCAL_OPERATOR,
     Actor,
     Forbidden,
+    InvalidInput,
     Operator,
     audit_write,
     readable_record,
@@ -105,6 +106,7 @@ class SendReport:
     sent: int
     already_sent: int
     patients: int
+    skipped: int = 0  # patients with no assessment on the day (a date outside her adult years)
 
 
 def send_due_reminders(
@@ -121,12 +123,17 @@ def send_due_reminders(
     new. Each reminder is its own transaction; a failed send leaves it unsent for the next run."""
     with uow:
         accounts = uow.accounts.patient_accounts()
-    sent = already = 0
+    sent = already = skipped = 0
     for user in accounts:
         assert user.patient_id is not None
         with uow:
             record = uow.patients.get_or_raise(user.patient_id)
-        for reminder in her_reminders(record, as_of=as_of):
+        try:
+            reminders = her_reminders(record, as_of=as_of)
+        except InvalidInput:
+            skipped += 1  # no assessment on this day (outside her adult years): nothing due
+            continue
+        for reminder in reminders:
             if not reminder.is_due_for_sending(as_of, policy):
                 continue
             with uow:
@@ -142,4 +149,4 @@ def send_due_reminders(
                 )
                 uow.commit()
                 sent += 1
-    return SendReport(sent, already, len(accounts))
+    return SendReport(sent, already, len(accounts), skipped)

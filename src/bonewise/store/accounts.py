@@ -11,7 +11,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from graphlib import TopologicalSorter
+from typing import Any, ClassVar, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
@@ -23,11 +24,15 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    column,
     delete,
+    false,
     func,
     select,
+    table,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -447,6 +452,10 @@ class AccountRepository:
             query = query.where(AccountTokenRow.purpose == purpose)
         return int(self.session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
 
+    def erase(self, user_id: int, *, pseudonym: str) -> Erased:
+        """Delete the account and her personal data; the audit log keeps a pseudonym."""
+        return Erasure(self.session).erase(user_id, pseudonym=pseudonym)
+
     def patient_accounts(self) -> list[User]:
         """Every patient account with a record (the reminder run's list)."""
         rows = self.session.scalars(
@@ -476,6 +485,117 @@ class AccountRepository:
         self.session.execute(
             delete(WebSessionRow).where(WebSessionRow.expires_at <= (now or utcnow()))
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What deleting an account removed (rows per table) and what stays: the audit entries,
+    now under `pseudonym`."""
+
+    pseudonym: str
+    removed: dict[str, int]
+    audit_entries_kept: int
+
+
+class Erasure:
+    """Deletes one account and every row of personal data that hangs off it, table by table as
+    the database itself describes them (so tables added by later features, such as check-ins,
+    are covered as long as they carry `patient_id` or a key to `users`). The audit log stays,
+    rewritten to a pseudonym. Never commits: the unit of work does."""
+
+    KEPT: ClassVar[frozenset[str]] = frozenset({"audit_log", "users", "patients"})
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def erase(self, user_id: int, *, pseudonym: str) -> Erased:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        email, name, patient_id = row.email, row.name, row.patient_id
+        connection = self.session.connection()
+        inspector = sa_inspect(connection)
+        tables = {t: inspector.get_columns(t) for t in inspector.get_table_names()}
+        keys = {t: inspector.get_foreign_keys(t) for t in tables}
+        removed: dict[str, int] = {}
+
+        def delete_where(name: str, condition: Any) -> None:
+            count = self.session.execute(delete(table(name)).where(condition)).rowcount  # type: ignore[attr-defined]
+            if count:
+                removed[name] = removed.get(name, 0) + int(count)
+
+        owners: dict[str, tuple[str, Any]] = {}  # table -> (column, her value)
+        for name, columns in tables.items():
+            if name in self.KEPT:
+                continue
+            names = {c["name"] for c in columns}
+            if patient_id is not None and "patient_id" in names:
+                owners[name] = ("patient_id", patient_id)
+            for fk in keys[name]:
+                if fk["referred_table"] == "users" and len(fk["constrained_columns"]) == 1:
+                    owners.setdefault(name, (fk["constrained_columns"][0], user_id))
+        # Rows of other tables that point at her rows go first (e.g. a scan's sites).
+        graph: dict[str, set[str]] = {name: set() for name in owners}
+        for name in tables:
+            for fk in keys[name]:
+                if fk["referred_table"] in owners and name != fk["referred_table"]:
+                    graph.setdefault(name, set())
+                    graph[fk["referred_table"]].add(name)
+        for name in TopologicalSorter(graph).static_order():
+            if name in self.KEPT:
+                continue
+            if name in owners:
+                column_name, value = owners[name]
+                delete_where(name, column(column_name) == value)
+                continue
+            for fk in keys[name]:
+                parent = fk["referred_table"]
+                if parent in owners and len(fk["constrained_columns"]) == 1:
+                    parent_column, value = owners[parent]
+                    mine: Any = (
+                        select(column(fk["referred_columns"][0]))
+                        .select_from(table(parent))
+                        .where(column(parent_column) == value)
+                    )
+                    delete_where(name, column(fk["constrained_columns"][0]).in_(mine))
+        # Sign-in delays kept under her address or her devices.
+        delete_where(
+            "sign_in_throttle",
+            (column("key") == f"account:{email}") | column("key").startswith(f"device:{user_id}:"),
+        )
+        # The audit trail stays (who read or changed the record, and when), without her.
+        hers = (
+            (AuditRow.actor_id == user_id)
+            | (AuditRow.actor_email == email)
+            | (AuditRow.patient_id == patient_id if patient_id is not None else false())
+        )
+        kept = int(self.session.scalar(select(func.count()).select_from(AuditRow).where(hers)) or 0)
+        self.session.execute(
+            update(AuditRow)
+            .where(hers)
+            .values(actor_id=None, detail={})
+            .execution_options(synchronize_session=False)
+        )
+        for field in (AuditRow.actor_email, AuditRow.patient_id):
+            self.session.execute(
+                update(AuditRow)
+                .where(field.in_([email] + ([patient_id] if patient_id else [])))
+                .values({field: pseudonym})
+                .execution_options(synchronize_session=False)
+            )
+        for said in filter(None, (email, name, patient_id)):
+            self.session.execute(
+                update(AuditRow)
+                .where(AuditRow.what.contains(said, autoescape=True))
+                .values(what=func.replace(AuditRow.what, said, pseudonym))
+                .execution_options(synchronize_session=False)
+            )
+        self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        removed["users"] = 1
+        if patient_id is not None:
+            delete_where("patients", column("id") == patient_id)
+        self.session.flush()
+        return Erased(pseudonym, removed, kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,8 +295,9 @@ def signup_form(
 
 def _account_context(request: Request, user: User) -> dict[str, object]:
     if user.patient_id is None or user.is_clinician:
-        return {"team": []}
+        return {"team": [], "confirm_phrase": account_services.CONFIRM_DELETE}
     return {
+        "confirm_phrase": account_services.CONFIRM_DELETE,
         "team": patients.care_team(
             uow=uow_of(request), actor=user, patient_id=user.patient_id
         ).clinicians,
@@ -379,6 +380,42 @@ def sign_out_everywhere_form(
     account_services.sign_out_everywhere(uow=uow_of(request), actor=principal.user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/account/delete", include_in_schema=False)
+def delete_account_form(
+    request: Request,
+    password: Annotated[str, Form(max_length=1024)],
+    confirmation: Annotated[str, Form(max_length=100)] = "",
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    """Delete her account; the answer says exactly what remains. Her sessions are gone, so the
+    page is rendered here rather than after a redirect."""
+    try:
+        deleted = account_services.delete_account(
+            uow=uow_of(request),
+            actor=principal.user,
+            password=password,
+            confirmation=confirmation,
+            policy=request.app.state.sign_in_policy,
+        )
+    except InvalidInput as exc:
+        context = _account_context(request, principal.user)
+        context["delete_errors"] = exc.errors
+        return pages.render(request, "account.html", context, status_code=422)
+    request.state.principal = None  # her session ended with her account
+    response = pages.render(
+        request,
+        "account_deleted.html",
+        {
+            "deleted": deleted,
+            "confirm_phrase": account_services.CONFIRM_DELETE,
+        },
+    )
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(DEVICE_COOKIE, path="/")
     return response
 
 
