@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bonewise.services.access import LOCAL_OPERATOR, Actor, InvalidInput, audit_write
+from bonewise.services.access import (
+    LOCAL_OPERATOR,
+    Actor,
+    Forbidden,
+    InvalidInput,
+    audit_write,
+)
 from bonewise.store.accounts import (
     AccountError,
     ThrottleRule,
@@ -434,3 +440,29 @@ def delete_account(
         )
         uow.commit()
         return AccountDeleted(pseudonym, erased.removed, erased.audit_entries_kept + 1)
+
+
+# --- stop sharing her record -------------------------------------------------------------
+def stop_sharing(*, uow: UnitOfWork, actor: User, clinician_email: str) -> bool:
+    """She ends a clinician's access to her record (the clinician found by e-mail). True when a
+    share ended; False when there was none (nothing changes then). Her audit log keeps the
+    share's history: when it began, and now when it ended and by whom."""
+    if actor.is_clinician or actor.patient_id is None:
+        raise Forbidden("only a patient with a record can stop sharing it")
+    with uow:
+        clinician = (
+            uow.accounts.find_by_email(clinician_email) if len(clinician_email) <= 254 else None
+        )
+        if clinician is None or not uow.accounts.is_linked(
+            clinician_id=clinician.id, patient_id=actor.patient_id
+        ):
+            return False
+        uow.accounts.unlink(clinician_id=clinician.id, patient_id=actor.patient_id)
+        audit_write(
+            uow,
+            actor,
+            what=f"stopped sharing record with {clinician.email}",
+            patient_id=actor.patient_id,
+        )
+        uow.commit()
+        return True

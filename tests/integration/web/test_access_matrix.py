@@ -163,6 +163,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/account/share"): Rule(
         "patient_role", _form({"clinician_email": "dr.lee@example.org"})
     ),
+    # Stops sharing with a clinician she never shared with: a no-op, so the walk goes on.
+    ("POST", "/account/share/stop"): Rule(
+        "patient_role", _form({"clinician_email": "dr.other@example.org"})
+    ),
     ("POST", "/api/v1/me/share"): Rule(
         "patient_role", _json({"clinician_email": "dr.lee@example.org"})
     ),

@@ -419,6 +419,19 @@ def delete_account_form(
     return response
 
 
+@router.post("/account/share/stop", include_in_schema=False)
+def stop_sharing_form(
+    request: Request,
+    clinician_email: Annotated[str, Form(max_length=254)],
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    account_services.stop_sharing(
+        uow=uow_of(request), actor=principal.user, clinician_email=clinician_email
+    )
+    return RedirectResponse("/account", status_code=303)
+
+
 @router.post("/account/share", include_in_schema=False)
 def share_form(
     request: Request,
