@@ -15,6 +15,9 @@ def test_stopping_a_share_ends_access_and_stays_in_her_audit_log(sqlite_world: W
     assert other.client.get(f"/api/v1/patients/{pid}").status_code == 200
     page = ann.client.get("/account").text
     assert "Stop sharing your record with Dr Other" in page
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Account") and "<" not in title
+    assert page.count('action="/account/delete"') == 1
 
     assert ann.client.post("/account/share/stop", data=share).status_code == 303
     assert other.client.get(f"/api/v1/patients/{pid}").status_code == 403
