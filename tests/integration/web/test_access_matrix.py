@@ -92,7 +92,37 @@ def _reset_form(actor: Actor, pid: str) -> dict[str, Any]:
     return _form({"token": link.token, "new_password": PASSWORD})(actor, pid)
 
 
-FEED: dict[str, str] = {}  # patient A's calendar token, made by test_access_matrix
+def _reset_json(actor: Actor, pid: str) -> dict[str, Any]:
+    link = account_services.request_password_reset(
+        uow=UnitOfWork(actor.client.app.state.session_factory),  # type: ignore[attr-defined]
+        email="bea@example.org",
+        client=f"matrix-{next(_counter)}",
+    )
+    assert link is not None
+    return {"json": {"token": link.token, "new_password": PASSWORD}}
+
+
+class _Outbox:
+    """Where the matrix's app 'sends' reset e-mails (the mail path is tested with a real SMTP
+    server in test_password_reset.py)."""
+
+    sender = "bonewise@localhost"
+
+    def __init__(self) -> None:
+        self.sent: list[object] = []
+
+    def send(self, message: object) -> None:
+        self.sent.append(message)
+
+
+def _reset_request_json(actor: Actor, _pid: str) -> dict[str, Any]:
+    actor.client.app.state.mailer = _Outbox()  # type: ignore[attr-defined]
+    return {"json": {"email": "nobody@example.org"}}
+
+
+# Makes a live calendar token for patient A (set by test_access_matrix): a fresh one for each
+# try, since other rows of the walk replace and revoke hers.
+FEED: dict[str, Callable[[], str]] = {}
 
 
 def _writes(actor: Actor, _pid: str) -> dict[str, Any]:
@@ -156,6 +186,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # The secret URL is the key (calendar apps cannot sign in).
     ("GET", "/calendar/{token}.ics"): Rule("public"),
     ("POST", "/account/calendar"): Rule("patient_role", _form({})),
+    ("POST", "/api/v1/password-reset"): Rule("public", _reset_request_json),
+    ("POST", "/api/v1/password-reset/confirm"): Rule("public", _reset_json),
+    ("GET", "/api/v1/patients/{patient_id}/reminders"): Rule("record"),
+    ("POST", "/api/v1/me/calendar"): Rule("patient_role", _writes),
+    ("DELETE", "/api/v1/me/calendar"): Rule("patient_role", _writes),
+    ("POST", "/api/v1/me/share/stop"): Rule(
+        "patient_role", _json({"clinician_email": "dr.other@example.org"})
+    ),
+    ("POST", "/api/v1/me/delete"): Rule(
+        "signed_in", _json({"password": PASSWORD, "confirmation": "no"}), refused_input=True
+    ),
     ("POST", "/account/delete"): Rule(
         "signed_in", _form({"password": PASSWORD, "confirmation": "no"}), refused_input=True
     ),
@@ -267,7 +308,7 @@ def _path(template: str, patient_id: str) -> str:
         template.replace("{patient_id}", patient_id)
         .replace("{slug}", "exercise")
         .replace("{course}", "0")
-        .replace("{token}", FEED.get("token", "none"))
+        .replace("{token}", FEED["make"]() if "{token}" in template and FEED else "none")
     )
 
 
@@ -308,7 +349,7 @@ def test_access_matrix(world: World) -> None:
             course=course,
             today=date.today(),
         )
-    FEED["token"] = reminders.create_calendar_feed(
+    FEED["make"] = lambda: reminders.create_calendar_feed(
         uow=UnitOfWork(world.factory), actor=world.patient_a
     )
     wrong = []

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bonewise.mail.messages import password_reset_message
 from bonewise.mail.smtp import Mailer, mailer_from_env, public_url
@@ -17,11 +17,24 @@ from bonewise.services import reminders as reminder_services
 from bonewise.services.access import InvalidInput
 from bonewise.store.accounts import SESSION_LIFETIME, User, WebSession
 from bonewise.web import pages
-from bonewise.web.deps import AUTH_RESPONSES, strict_json, uow_of
+from bonewise.web.deps import (
+    AUTH_RESPONSES,
+    PATIENT_RESPONSES,
+    PatientAccess,
+    patient_for_service,
+    strict_json,
+    uow_of,
+)
 from bonewise.web.schemas import (
+    AccountDeletedOut,
+    CalendarOut,
     Credentials,
+    DeleteAccountIn,
     Message,
     PasswordChange,
+    ReminderOut,
+    ResetConfirmIn,
+    ResetRequestIn,
     SessionOut,
     ShareIn,
     SignUp,
@@ -592,3 +605,179 @@ def api_share(
         uow=uow_of(request), actor=principal.user, clinician_email=body.clinician_email
     )
     return _user_out(clinician)
+
+
+WHAT_REMAINS = (
+    "{kept} audit entries (who read or changed the record, and when), which the law requires "
+    "to be kept, now under the id {pseudonym} with no name, e-mail, record id or details. "
+    "Nothing else remains."
+)
+
+
+@router.post(
+    "/api/v1/password-reset",
+    response_model=Message,
+    status_code=202,
+    tags=["accounts"],
+    summary="Ask for a password-reset e-mail. The answer is the same whether or not the address "
+    "has an account; the e-mail is sent after answering.",
+    responses={
+        429: {"model": Message, "description": "too many reset requests from this address"},
+        503: {"model": Message, "description": "e-mail is not set up on this server"},
+    },
+)
+def api_request_reset(
+    request: Request,
+    body: ResetRequestIn,
+    background: BackgroundTasks,
+    _strict: None = Depends(strict_json(ResetRequestIn)),
+) -> Response | Message:
+    mailer = mailer_of(request)
+    if mailer is None:
+        return JSONResponse({"detail": MAIL_OFF}, status_code=503)
+    policy: account_services.SignInPolicy = request.app.state.sign_in_policy
+    link = account_services.request_password_reset(
+        uow=uow_of(request), email=body.email, client=client_address(request), policy=policy
+    )
+    if link is not None:
+        message = password_reset_message(
+            link, public_url=public_url_of(request), sender=mailer.sender
+        )
+        background.add_task(mailer.send, message)
+    minutes = int(policy.reset_link_lifetime.total_seconds() // 60)
+    return Message(detail=RESET_SENT.format(minutes=minutes))
+
+
+@router.post(
+    "/api/v1/password-reset/confirm",
+    status_code=204,
+    tags=["accounts"],
+    summary="Set a new password with the token from a reset e-mail (single use; every session "
+    "of the account ends)",
+)
+def api_confirm_reset(
+    request: Request, body: ResetConfirmIn, _strict: None = Depends(strict_json(ResetConfirmIn))
+) -> Response:
+    account_services.reset_password(
+        uow=uow_of(request), token=body.token, new_password=body.new_password
+    )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/api/v1/patients/{patient_id}/reminders",
+    response_model=list[ReminderOut],
+    tags=["reminders"],
+    summary="Her reminders today, soonest first (dates from her assessment)",
+    responses=PATIENT_RESPONSES,
+)
+def api_reminders(
+    request: Request, access: PatientAccess = Depends(patient_for_service)
+) -> list[ReminderOut]:
+    found = reminder_services.reminders_for(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
+    )
+    return [
+        ReminderOut(
+            kind=r.kind,
+            due=r.due,
+            title=r.title,
+            text=r.text,
+            overdue=r.overdue,
+            weekly=r.weekly,
+            source=r.source,
+        )
+        for r in found
+    ]
+
+
+@router.post(
+    "/api/v1/me/calendar",
+    response_model=CalendarOut,
+    status_code=201,
+    tags=["reminders"],
+    summary="Make her private calendar feed URL (an earlier one stops working)",
+    responses=AUTH_RESPONSES,
+)
+def api_calendar_create(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> CalendarOut:
+    token = reminder_services.create_calendar_feed(uow=uow_of(request), actor=principal.user)
+    return CalendarOut(url=f"{public_url_of(request)}/calendar/{token}.ics")
+
+
+@router.delete(
+    "/api/v1/me/calendar",
+    status_code=204,
+    tags=["reminders"],
+    summary="Stop her calendar feed URL",
+    responses=AUTH_RESPONSES,
+)
+def api_calendar_revoke(
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+) -> Response:
+    reminder_services.revoke_calendar_feed(uow=uow_of(request), actor=principal.user)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/v1/me/share/stop",
+    status_code=204,
+    tags=["accounts"],
+    summary="Stop sharing my record with a clinician (by e-mail; nothing changes if not shared)",
+    responses=AUTH_RESPONSES,
+)
+def api_stop_sharing(
+    request: Request,
+    body: ShareIn,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+    _strict: None = Depends(strict_json(ShareIn)),
+) -> Response:
+    account_services.stop_sharing(
+        uow=uow_of(request), actor=principal.user, clinician_email=body.clinician_email
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/v1/me/delete",
+    response_model=AccountDeletedOut,
+    tags=["accounts"],
+    summary="Delete my account and my personal data (confirmation words and password); the "
+    "answer says exactly what remains",
+    responses={
+        **AUTH_RESPONSES,
+        429: {"model": Message, "description": "too many wrong passwords on this account"},
+    },
+)
+def api_delete_account(
+    request: Request,
+    body: DeleteAccountIn,
+    principal: Principal = Depends(require_principal),
+    _csrf: None = Depends(verify_csrf),
+    _strict: None = Depends(strict_json(DeleteAccountIn)),
+) -> Response:
+    deleted = account_services.delete_account(
+        uow=uow_of(request),
+        actor=principal.user,
+        password=body.password,
+        confirmation=body.confirmation,
+        policy=request.app.state.sign_in_policy,
+    )
+    out = AccountDeletedOut(
+        pseudonym=deleted.pseudonym,
+        removed=deleted.removed,
+        audit_entries_kept=deleted.audit_entries_kept,
+        what_remains=WHAT_REMAINS.format(
+            kept=deleted.audit_entries_kept, pseudonym=deleted.pseudonym
+        ),
+    )
+    response = JSONResponse(out.model_dump())
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(DEVICE_COOKIE, path="/")
+    return response
