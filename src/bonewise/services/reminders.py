@@ -26,6 +26,7 @@ from bonewise.services.access import (
     Forbidden,
     InvalidInput,
     Operator,
+    audit_read,
     audit_write,
     readable_record,
 )
@@ -42,6 +43,8 @@ def her_reminders(record: PatientRecord, *, as_of: date) -> list[Reminder]:
 def reminders_for(*, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date) -> list[Reminder]:
     with uow:
         record = readable_record(uow, actor, patient_id)
+        audit_read(uow, actor, patient_id, "reminders")
+        uow.commit()
     return her_reminders(record, as_of=as_of)
 
 

@@ -570,10 +570,17 @@ class Erasure:
             | (AuditRow.patient_id == patient_id if patient_id is not None else false())
         )
         kept = int(self.session.scalar(select(func.count()).select_from(AuditRow).where(hers)) or 0)
+        # Details may quote her data; who else acted (a clinician's read) stays as it was.
         self.session.execute(
             update(AuditRow)
             .where(hers)
-            .values(actor_id=None, detail={})
+            .values(detail={})
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(AuditRow)
+            .where(AuditRow.actor_id == user_id)
+            .values(actor_id=None)
             .execution_options(synchronize_session=False)
         )
         for field in (AuditRow.actor_email, AuditRow.patient_id):

@@ -44,7 +44,9 @@ def _her_data(world: World) -> None:
     assert sent.sent >= 1
     wrong = {"email": "ann@example.org", "password": "not her password"}
     assert ann.client.post("/api/v1/session", json=wrong).status_code == 401
-    assert ann.client.get(f"/patients/{pid}/assessment").is_success  # a clinician-free read
+    assert ann.client.get(f"/patients/{pid}/assessment").is_success
+    lee = world.actor("linked_clinician")
+    assert lee.client.get(f"/api/v1/patients/{pid}").is_success  # an audited clinician read
 
 
 def _rows(world: World) -> dict[str, list[dict[str, Any]]]:
@@ -131,6 +133,9 @@ def test_delete_leaves_no_personal_row_and_says_what_remains(world: World) -> No
     assert any(r["actor_email"] == pseudonym for r in audit)
     assert any(r["patient_id"] == pseudonym and r["action"] == "delete" for r in audit)
     assert _mentions(after, ["bea@example.org", "Bea Example"]) == bea_rows
+    # Her clinician's reads of her record stay attributed to the clinician.
+    reads = [r for r in audit if r["patient_id"] == pseudonym and r["action"] == "read"]
+    assert reads and all(r["actor_id"] == world.linked.id for r in reads)
     assert len(after["patients"]) == len(before["patients"]) - 1
     # She is signed out and cannot sign in again.
     assert ann.client.get("/api/v1/me").status_code == 401
