@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from bonewise.mail.sink import SmtpSink
+
 CHROMIUM = "/usr/lib/chromium/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "e2e"
@@ -54,18 +56,38 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
+    """The loopback SMTP server the e2e app sends its mail to (as `make run` does)."""
+    with SmtpSink(tmp_path_factory.mktemp("mail")) as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink) -> dict[str, str]:
+    """The environment of the e2e server (and of commands run against its store)."""
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{folder / 'bonewise.sqlite3'}"
-    env = {**os.environ, "BONEWISE_DATABASE_URL": url}
+    port = free_port()
+    return {
+        **os.environ,
+        **mail_sink.env(),
+        "BONEWISE_DATABASE_URL": url,
+        "BONEWISE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BONEWISE_E2E_PORT": str(port),
+    }
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[str]:
+    env = server_env
     subprocess.run(
         [*BONEWISE, "demo", "--no-serve"], check=True, env=env, stdout=subprocess.DEVNULL
     )
-    port = free_port()
+    port = env["BONEWISE_E2E_PORT"]
     process = subprocess.Popen(
-        [*BONEWISE, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+        [*BONEWISE, "serve", "--port", port], env=env, stdout=subprocess.DEVNULL
     )
-    base = f"http://127.0.0.1:{port}"
+    base = env["BONEWISE_PUBLIC_URL"]
     try:
         wait_until_up(base, process)
         yield base

@@ -20,7 +20,16 @@ from .helpers import serious_violations, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
-PUBLIC = ["/", "/login", "/signup", "/learn", "/docs", *(f"/learn/{t.slug}" for t in TOPICS)]
+PUBLIC = [
+    "/",
+    "/login",
+    "/signup",
+    "/forgot-password",
+    "/reset-password",
+    "/learn",
+    "/docs",
+    *(f"/learn/{t.slug}" for t in TOPICS),
+]
 PATIENT = [
     f"/patients/{DEMO_PATIENT_ID}{suffix}"
     for suffix in (

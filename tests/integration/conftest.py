@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bonewise.mail.sink import SmtpSink
+
 PG_URL = os.environ.get("BONEWISE_TEST_POSTGRES_URL")
 
 
@@ -47,3 +49,10 @@ def store_url(
     with postgres_schema_url() as url:
         monkeypatch.setenv("BONEWISE_DATABASE_URL", url)
         yield url
+
+
+@pytest.fixture
+def smtp_sink(tmp_path: Path) -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on loopback keeping what arrives in a Maildir."""
+    with SmtpSink(tmp_path / "mail") as sink:
+        yield sink

@@ -26,6 +26,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "demo": ("bonewise.cli.serve", "demo_command"),
     "fhir": ("bonewise.cli.fhir", "app"),
     "cohort": ("bonewise.cli.cohort", "app"),
+    "reminders": ("bonewise.cli.reminders", "app"),
 }
 # --- end features ---
 

@@ -133,9 +133,19 @@ def demo_command(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Prepare the demo and exit without serving.")
     ] = False,
+    mail_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--mail-dir",
+            help="Folder (a Maildir) where the demo's local SMTP sink keeps every message the "
+            "app sends (default: 'demo-mail' in your data directory). Not used when "
+            "BONEWISE_SMTP_HOST is set: the demo then sends through that server.",
+        ),
+    ] = None,
 ) -> None:
     """Migrate, load the SR28 food database, create a demo clinician and patient with a few
-    months of history, print their sign-in details, and serve http://HOST:PORT."""
+    months of history, print their sign-in details, start a local SMTP sink on loopback (its
+    messages land in a folder, printed), and serve http://HOST:PORT."""
     _check_port(port)
     from bonewise.services.access import LOCAL_OPERATOR
     from bonewise.services.demo import default_examples_dir, seed_demo
@@ -155,5 +165,24 @@ def demo_command(
     typer.echo(f"  clinician  {accounts.clinician_email}  password {accounts.clinician_password}")
     typer.echo(f"  patient    {accounts.patient_email}  password {accounts.patient_password}")
     factory.kw["bind"].dispose()
-    if not no_serve:
+    if no_serve:
+        return
+    import os
+
+    from platformdirs import user_data_dir
+
+    if os.environ.get("BONEWISE_SMTP_HOST"):
+        typer.echo(f"E-mail goes through {os.environ['BONEWISE_SMTP_HOST']} (BONEWISE_SMTP_*)")
+        _run(url, host, port)
+        return
+    from bonewise.mail.sink import SmtpSink
+
+    folder = mail_dir or Path(user_data_dir("bonewise", appauthor=False)) / "demo-mail"
+    with SmtpSink(folder) as sink:
+        os.environ.update(sink.env())
+        os.environ.setdefault("BONEWISE_PUBLIC_URL", f"http://{host}:{port}")
+        typer.echo(
+            f"Local SMTP sink on {sink.host}:{sink.port}: every e-mail the app sends is kept "
+            f"in {folder / 'new'} (one file per message)"
+        )
         _run(url, host, port)

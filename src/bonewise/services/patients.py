@@ -1,5 +1,5 @@
 """Patient records and the care team: read and save her profile, share her record, her audit
-trail. Account functions (sign up, sign in) live here too for now.
+trail. Account functions (sign up, sign in and out): bonewise.services.accounts.
 
 Every function is keyword-only and takes a unit of work (entered here, committed once at the
 end) and the acting user, so a request that fails (validation, access) leaves the store as it

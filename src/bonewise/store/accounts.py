@@ -10,25 +10,31 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast
+from datetime import UTC, date, datetime, timedelta
+from graphlib import TopologicalSorter
+from typing import Any, ClassVar, Literal, cast
 
 from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     String,
     bindparam,
+    column,
     delete,
+    false,
     func,
     insert,
     select,
+    table,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -36,6 +42,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from bonewise.store.base import Base, utcnow
 
 Role = Literal["patient", "clinician"]
+TokenPurpose = Literal["reset", "calendar"]
 ROLES: tuple[Role, ...] = ("patient", "clinician")
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
@@ -90,6 +97,31 @@ class SignInThrottleRow(Base):
     blocked_until: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )
+
+
+class AccountTokenRow(Base):
+    """A single-purpose secret sent to her (a password-reset link, her calendar feed's URL),
+    kept only as its SHA-256 digest."""
+
+    __tablename__ = "account_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)  # reset | calendar
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReminderSentRow(Base):
+    """One reminder e-mail sent: the key makes `reminders send` idempotent."""
+
+    __tablename__ = "reminders_sent"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class AuditRow(Base):
@@ -376,10 +408,234 @@ class AccountRepository:
         row.password_hash = _hasher.hash(password)
         self.session.flush()
 
+    # --- single-purpose tokens (password reset, calendar feed) ----------------------------
+    def issue_token(
+        self,
+        user_id: int,
+        purpose: TokenPurpose,
+        *,
+        lifetime: timedelta | None,
+        now: datetime | None = None,
+    ) -> str:
+        """A new raw token for `purpose` (only its digest is kept); earlier unused tokens of the
+        same purpose stop working, so only the newest link or feed URL is live."""
+        now = now or utcnow()
+        self.revoke_tokens(user_id, purpose)
+        token = secrets.token_urlsafe(32)
+        self.session.add(
+            AccountTokenRow(
+                token_sha256=_digest(token),
+                user_id=user_id,
+                purpose=purpose,
+                created_at=now,
+                expires_at=now + lifetime if lifetime is not None else None,
+            )
+        )
+        self.session.flush()
+        return token
+
+    def _live(self, token: str, purpose: TokenPurpose, now: datetime) -> Any:
+        return (
+            (AccountTokenRow.token_sha256 == _digest(token))
+            & (AccountTokenRow.purpose == purpose)
+            & AccountTokenRow.used_at.is_(None)
+            & (AccountTokenRow.expires_at.is_(None) | (AccountTokenRow.expires_at > now))
+        )
+
+    def token_owner(
+        self, token: str, purpose: TokenPurpose, *, now: datetime | None = None
+    ) -> User | None:
+        """Whose live token this is (None if unknown, used, expired or revoked)."""
+        if not token or len(token) > 128:
+            return None
+        user_id = self.session.scalar(
+            select(AccountTokenRow.user_id).where(self._live(token, purpose, now or utcnow()))
+        )
+        return self.get_or_raise(user_id) if user_id is not None else None
+
+    def use_token(
+        self, token: str, purpose: TokenPurpose, *, now: datetime | None = None
+    ) -> User | None:
+        """Spend a single-use token: the owner, or None if it was not live. One statement, so
+        two requests racing with the same link cannot both succeed."""
+        if not token or len(token) > 128:
+            return None
+        now = now or utcnow()
+        user_id = self.session.execute(
+            update(AccountTokenRow)
+            .where(self._live(token, purpose, now))
+            .values(used_at=now)
+            .returning(AccountTokenRow.user_id)
+        ).scalar_one_or_none()
+        return self.get_or_raise(user_id) if user_id is not None else None
+
+    def has_token(self, user_id: int, purpose: TokenPurpose) -> bool:
+        found = self.session.scalar(
+            select(AccountTokenRow.token_sha256).where(
+                AccountTokenRow.user_id == user_id,
+                AccountTokenRow.purpose == purpose,
+                AccountTokenRow.used_at.is_(None),
+            )
+        )
+        return found is not None
+
+    def revoke_tokens(self, user_id: int, purpose: TokenPurpose | None = None) -> int:
+        query = delete(AccountTokenRow).where(AccountTokenRow.user_id == user_id)
+        if purpose is not None:
+            query = query.where(AccountTokenRow.purpose == purpose)
+        return int(self.session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+    def erase(self, user_id: int, *, pseudonym: str) -> Erased:
+        """Delete the account and her personal data; the audit log keeps a pseudonym."""
+        return Erasure(self.session).erase(user_id, pseudonym=pseudonym)
+
+    def patient_accounts(self) -> list[User]:
+        """Every patient account with a record (the reminder run's list)."""
+        rows = self.session.scalars(
+            select(UserRow)
+            .where(UserRow.role == "patient", UserRow.patient_id.is_not(None))
+            .order_by(UserRow.id)
+        )
+        return [_user(r) for r in rows]
+
+    # --- reminders sent by e-mail -------------------------------------------------------------
+    def mark_reminder_sent(
+        self, user_id: int, kind: str, due_on: date, *, now: datetime | None = None
+    ) -> bool:
+        """Record that this reminder goes out; False when it already had (the row is the
+        lock: a second run at the same time waits, then finds it)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(ReminderSentRow)
+            .values(user_id=user_id, kind=kind, due_on=due_on, sent_at=now or utcnow())
+            .on_conflict_do_nothing()
+            .returning(ReminderSentRow.user_id)
+        )
+        return self.session.execute(statement).first() is not None
+
     def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
         self.session.execute(
             delete(WebSessionRow).where(WebSessionRow.expires_at <= (now or utcnow()))
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What deleting an account removed (rows per table) and what stays: the audit entries,
+    now under `pseudonym`."""
+
+    pseudonym: str
+    removed: dict[str, int]
+    audit_entries_kept: int
+
+
+class Erasure:
+    """Deletes one account and every row of personal data that hangs off it, table by table as
+    the database itself describes them (so tables added by later features, such as check-ins,
+    are covered as long as they carry `patient_id` or a key to `users`). The audit log stays,
+    rewritten to a pseudonym. Never commits: the unit of work does."""
+
+    KEPT: ClassVar[frozenset[str]] = frozenset({"audit_log", "users", "patients"})
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def erase(self, user_id: int, *, pseudonym: str) -> Erased:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise UserNotFound(user_id)
+        email, name, patient_id = row.email, row.name, row.patient_id
+        connection = self.session.connection()
+        inspector = sa_inspect(connection)
+        tables = {t: inspector.get_columns(t) for t in inspector.get_table_names()}
+        keys = {t: inspector.get_foreign_keys(t) for t in tables}
+        removed: dict[str, int] = {}
+
+        def delete_where(name: str, condition: Any) -> None:
+            count = self.session.execute(delete(table(name)).where(condition)).rowcount  # type: ignore[attr-defined]
+            if count:
+                removed[name] = removed.get(name, 0) + int(count)
+
+        owners: dict[str, tuple[str, Any]] = {}  # table -> (column, her value)
+        for name, columns in tables.items():
+            if name in self.KEPT:
+                continue
+            names = {c["name"] for c in columns}
+            if patient_id is not None and "patient_id" in names:
+                owners[name] = ("patient_id", patient_id)
+            for fk in keys[name]:
+                if fk["referred_table"] == "users" and len(fk["constrained_columns"]) == 1:
+                    owners.setdefault(name, (fk["constrained_columns"][0], user_id))
+        # Rows of other tables that point at her rows go first (e.g. a scan's sites).
+        graph: dict[str, set[str]] = {name: set() for name in owners}
+        for name in tables:
+            for fk in keys[name]:
+                if fk["referred_table"] in owners and name != fk["referred_table"]:
+                    graph.setdefault(name, set())
+                    graph[fk["referred_table"]].add(name)
+        for name in TopologicalSorter(graph).static_order():
+            if name in self.KEPT:
+                continue
+            if name in owners:
+                column_name, value = owners[name]
+                delete_where(name, column(column_name) == value)
+                continue
+            for fk in keys[name]:
+                parent = fk["referred_table"]
+                if parent in owners and len(fk["constrained_columns"]) == 1:
+                    parent_column, value = owners[parent]
+                    mine: Any = (
+                        select(column(fk["referred_columns"][0]))
+                        .select_from(table(parent))
+                        .where(column(parent_column) == value)
+                    )
+                    delete_where(name, column(fk["constrained_columns"][0]).in_(mine))
+        # Sign-in delays kept under her address or her devices.
+        delete_where(
+            "sign_in_throttle",
+            (column("key") == f"account:{email}") | column("key").startswith(f"device:{user_id}:"),
+        )
+        # The audit trail stays (who read or changed the record, and when), without her.
+        hers = (
+            (AuditRow.actor_id == user_id)
+            | (AuditRow.actor_email == email)
+            | (AuditRow.patient_id == patient_id if patient_id is not None else false())
+        )
+        kept = int(self.session.scalar(select(func.count()).select_from(AuditRow).where(hers)) or 0)
+        # Details may quote her data; who else acted (a clinician's read) stays as it was.
+        self.session.execute(
+            update(AuditRow)
+            .where(hers)
+            .values(detail={})
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(AuditRow)
+            .where(AuditRow.actor_id == user_id)
+            .values(actor_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        for field in (AuditRow.actor_email, AuditRow.patient_id):
+            self.session.execute(
+                update(AuditRow)
+                .where(field.in_([email] + ([patient_id] if patient_id else [])))
+                .values({field: pseudonym})
+                .execution_options(synchronize_session=False)
+            )
+        for said in filter(None, (email, name, patient_id)):
+            self.session.execute(
+                update(AuditRow)
+                .where(AuditRow.what.contains(said, autoescape=True))
+                .values(what=func.replace(AuditRow.what, said, pseudonym))
+                .execution_options(synchronize_session=False)
+            )
+        self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        removed["users"] = 1
+        if patient_id is not None:
+            delete_where("patients", column("id") == patient_id)
+        self.session.flush()
+        return Erased(pseudonym, removed, kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bonewise.store.accounts import AccountRepository, AuditLog
+from bonewise.store.accounts import AccountRepository, AuditLog, SignInThrottle
 from bonewise.store.cds import CdsRepository
 from bonewise.store.checkins import CheckInRepository
 from bonewise.store.db import make_engine, migrate
@@ -44,6 +44,7 @@ class UnitOfWork:
     patients: PatientRepository
     accounts: AccountRepository
     audit: AuditLog
+    throttle: SignInThrottle
     diary: DiaryRepository
     foods: FoodRepository
     exercise: ExerciseLogRepository
@@ -63,6 +64,7 @@ class UnitOfWork:
         self.patients = PatientRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.audit = AuditLog(self.session)
+        self.throttle = SignInThrottle(self.session)
         self.diary = DiaryRepository(self.session)
         self.foods = FoodRepository(self.session)
         self.exercise = ExerciseLogRepository(self.session)

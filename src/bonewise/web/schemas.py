@@ -90,3 +90,41 @@ class AuditEntryOut(BaseModel):
 
 class Message(BaseModel):
     detail: str
+
+
+# --- reminders, password reset, deleting an account (the reminders feature) -----------------
+class ReminderOut(BaseModel):
+    kind: Literal["dxa", "denosumab", "zoledronic-acid", "vitamin-d", "check-in"]
+    due: dt.date
+    title: str
+    text: str
+    overdue: bool
+    weekly: bool
+    source: str = Field(description="which answer of the assessment the date is read from")
+
+
+class ResetRequestIn(_In):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ResetConfirmIn(_In):
+    token: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class CalendarOut(BaseModel):
+    url: str = Field(description="her private feed URL, shown only now (only its digest is kept)")
+
+
+class DeleteAccountIn(_In):
+    password: str = Field(min_length=1, max_length=1024)
+    confirmation: str = Field(
+        min_length=1, max_length=100, description="the words 'delete my account'"
+    )
+
+
+class AccountDeletedOut(BaseModel):
+    pseudonym: str = Field(description="the id her audit entries now carry")
+    removed: dict[str, int] = Field(description="rows deleted, per table")
+    audit_entries_kept: int
+    what_remains: str

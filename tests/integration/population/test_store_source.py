@@ -47,7 +47,11 @@ def _run(store_url: str, out: Path) -> dict[str, dict[str, str]]:
 def test_a_dxa_entered_in_the_app_reaches_the_measures(store_url: str, tmp_path: Path) -> None:
     factory = open_store(store_url)
     her = accounts.create_user(
-        factory, email="ann@example.org", name="Ann", role="patient", password="x" * 12
+        uow=UnitOfWork(factory),
+        email="ann@example.org",
+        name="Ann",
+        role="patient",
+        password="x" * 12,
     )
     record = service.save_profile(
         uow=UnitOfWork(factory),
@@ -67,7 +71,9 @@ def test_a_dxa_entered_in_the_app_reaches_the_measures(store_url: str, tmp_path:
 
     records.add_dxa_scan(
         uow=UnitOfWork(factory),
-        actor=accounts.current_user(factory, user_id=her.id),  # now attached to her record
+        actor=accounts.current_user(
+            uow=UnitOfWork(factory), user_id=her.id
+        ),  # now attached to her record
         patient_id=pid,
         scan={
             "date": "2025-02-01",

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bonewise.services import records
+from bonewise.services import accounts as account_services
+from bonewise.services import records, reminders
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms
 
@@ -80,6 +81,50 @@ def _profile_form(actor: Actor, pid: str) -> dict[str, Any]:
     return _form({k: str(v) for k, v in values.items()})(actor, pid)
 
 
+def _reset_form(actor: Actor, pid: str) -> dict[str, Any]:
+    """A live reset link for Bea each time; her password "changes" to itself."""
+    link = account_services.request_password_reset(
+        uow=UnitOfWork(actor.client.app.state.session_factory),  # type: ignore[attr-defined]
+        email="bea@example.org",
+        client=f"matrix-{next(_counter)}",
+    )
+    assert link is not None
+    return _form({"token": link.token, "new_password": PASSWORD})(actor, pid)
+
+
+def _reset_json(actor: Actor, pid: str) -> dict[str, Any]:
+    link = account_services.request_password_reset(
+        uow=UnitOfWork(actor.client.app.state.session_factory),  # type: ignore[attr-defined]
+        email="bea@example.org",
+        client=f"matrix-{next(_counter)}",
+    )
+    assert link is not None
+    return {"json": {"token": link.token, "new_password": PASSWORD}}
+
+
+class _Outbox:
+    """Where the matrix's app 'sends' reset e-mails (the mail path is tested with a real SMTP
+    server in test_password_reset.py)."""
+
+    sender = "bonewise@localhost"
+
+    def __init__(self) -> None:
+        self.sent: list[object] = []
+
+    def send(self, message: object) -> None:
+        self.sent.append(message)
+
+
+def _reset_request_json(actor: Actor, _pid: str) -> dict[str, Any]:
+    actor.client.app.state.mailer = _Outbox()  # type: ignore[attr-defined]
+    return {"json": {"email": "nobody@example.org"}}
+
+
+# Makes a live calendar token for patient A (set by test_access_matrix): a fresh one for each
+# try, since other rows of the walk replace and revoke hers.
+FEED: dict[str, Callable[[], str]] = {}
+
+
 def _writes(actor: Actor, _pid: str) -> dict[str, Any]:
     return {"headers": actor.headers()}
 
@@ -88,6 +133,9 @@ def _writes(actor: Actor, _pid: str) -> dict[str, Any]:
 class Rule:
     policy: str
     request: Callable[[Actor, str], dict[str, Any]] | None = None
+    # Access is decided first; the request then has input the route refuses (422), so that
+    # the matrix can walk a route that must not succeed here (deleting the account).
+    refused_input: bool = False
 
 
 DXA_FORM = {
@@ -131,8 +179,34 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/session"): Rule("signed_in", _writes),
     ("GET", "/api/v1/me"): Rule("signed_in"),
     ("GET", "/account"): Rule("signed_in"),
+    ("GET", "/forgot-password"): Rule("public"),
+    ("POST", "/forgot-password"): Rule("public", _form({"email": "nobody@example.org"})),
+    ("GET", "/reset-password"): Rule("public"),
+    ("POST", "/reset-password"): Rule("public", _reset_form),
+    # The secret URL is the key (calendar apps cannot sign in).
+    ("GET", "/calendar/{token}.ics"): Rule("public"),
+    ("POST", "/account/calendar"): Rule("patient_role", _form({})),
+    ("POST", "/api/v1/password-reset"): Rule("public", _reset_request_json),
+    ("POST", "/api/v1/password-reset/confirm"): Rule("public", _reset_json),
+    ("GET", "/api/v1/patients/{patient_id}/reminders"): Rule("record"),
+    ("POST", "/api/v1/me/calendar"): Rule("patient_role", _writes),
+    ("DELETE", "/api/v1/me/calendar"): Rule("patient_role", _writes),
+    ("POST", "/api/v1/me/share/stop"): Rule(
+        "patient_role", _json({"clinician_email": "dr.other@example.org"})
+    ),
+    ("POST", "/api/v1/me/delete"): Rule(
+        "signed_in", _json({"password": PASSWORD, "confirmation": "no"}), refused_input=True
+    ),
+    ("POST", "/account/delete"): Rule(
+        "signed_in", _form({"password": PASSWORD, "confirmation": "no"}), refused_input=True
+    ),
+    ("POST", "/account/calendar/revoke"): Rule("patient_role", _form({})),
     ("POST", "/account/share"): Rule(
         "patient_role", _form({"clinician_email": "dr.lee@example.org"})
+    ),
+    # Stops sharing with a clinician she never shared with: a no-op, so the walk goes on.
+    ("POST", "/account/share/stop"): Rule(
+        "patient_role", _form({"clinician_email": "dr.other@example.org"})
     ),
     ("POST", "/api/v1/me/share"): Rule(
         "patient_role", _json({"clinician_email": "dr.lee@example.org"})
@@ -246,12 +320,15 @@ def _path(template: str, patient_id: str) -> str:
         .replace("{slug}", "exercise")
         .replace("{course}", "0")
         .replace("{kind}", "checkins")
+        .replace("{token}", FEED["make"]() if "{token}" in template and FEED else "none")
     )
 
 
-def _allowed(method: str, path: str, response: Any) -> bool:
+def _allowed(method: str, path: str, response: Any, refused_input: bool = False) -> bool:
     if response.status_code in (401, 403):
         return False
+    if refused_input and response.status_code == 422:
+        return True
     location = response.headers.get("location", "")
     if response.status_code in (302, 303) and location.startswith("/login?next="):
         return False
@@ -284,6 +361,9 @@ def test_access_matrix(world: World) -> None:
             course=course,
             today=date.today(),
         )
+    FEED["make"] = lambda: reminders.create_calendar_feed(
+        uow=UnitOfWork(world.factory), actor=world.patient_a
+    )
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):
         path = _path(template, pid)
@@ -293,7 +373,7 @@ def test_access_matrix(world: World) -> None:
             response = actor.client.request(method, path, **kwargs)
             expected = name in POLICIES[rule.policy]
             try:
-                got = _allowed(method, path, response)
+                got = _allowed(method, path, response, rule.refused_input)
             except AssertionError as exc:
                 wrong.append(f"{name:20} {method} {template}: unexpected error {exc}")
                 continue

@@ -21,6 +21,8 @@ from schemathesis import checks
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
+from bonewise.mail.sink import SmtpSink
+from bonewise.mail.smtp import mailer_from_env
 from bonewise.store.accounts import AccountRepository
 from bonewise.store.db import make_engine, migrate
 from bonewise.store.uow import UnitOfWork, session_factory
@@ -33,6 +35,9 @@ _FOLDER = Path(tempfile.mkdtemp(prefix="bonewise-schemathesis-"))
 _ENGINE = make_engine(f"sqlite:///{_FOLDER / 'api.sqlite3'}")
 migrate(_ENGINE)
 WORLD = build_world(session_factory(_ENGINE))
+# Reset e-mails go to a real SMTP server on loopback (without one the API answers 503).
+_SINK = SmtpSink(_FOLDER / "mail").start()
+WORLD.app.state.mailer = mailer_from_env(_SINK.env())  # type: ignore[attr-defined]
 # Report rendering (WeasyPrint, seconds per call) is covered by test_reports.py instead.
 schema = schemathesis.openapi.from_asgi("/openapi.json", WORLD.app).exclude(path_regex=r"/report$")
 
@@ -40,6 +45,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", WORLD.app).exclude(path
 @pytest.fixture(scope="module", autouse=True)
 def _cleanup() -> Iterator[None]:
     yield
+    _SINK.stop()
     _ENGINE.dispose()
     shutil.rmtree(_FOLDER, ignore_errors=True)
 

@@ -40,7 +40,7 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 def _sign_in(world: World, password: str, *, at: datetime, **kw: Any) -> object:
     options = {"email": "ann@example.org", "client": "198.51.100.7", **kw}
     return account_services.sign_in(
-        world.factory, password=password, policy=POLICY, now=at, **options
+        uow=UnitOfWork(world.factory), password=password, policy=POLICY, now=at, **options
     )
 
 
@@ -183,7 +183,7 @@ def test_the_sign_up_form_answers_the_same_and_sends_her_to_sign_in(sqlite_world
 def test_sign_up_is_rate_limited_per_address(sqlite_world: World) -> None:
     def attempt(n: int, at: datetime) -> object:
         return account_services.sign_up_patient(
-            sqlite_world.factory,
+            uow=UnitOfWork(sqlite_world.factory),
             email=f"burst{n}@example.org",
             name="Burst",
             password="long enough pw",
@@ -205,7 +205,10 @@ def test_sign_up_validates_the_address_with_email_validator(
 ) -> None:
     with pytest.raises(InvalidInput) as bad:
         account_services.sign_up_patient(
-            sqlite_world.factory, email=email, name="Jane", password="long enough pw"
+            uow=UnitOfWork(sqlite_world.factory),
+            email=email,
+            name="Jane",
+            password="long enough pw",
         )
     assert bad.value.errors[0]["loc"] == ["body", "email"]
     assert len(bad.value.errors[0]["msg"]) < 300

@@ -98,6 +98,9 @@ class FakeAccounts(AccountRepository):
     def link(self, *, clinician_id: int, patient_id: str) -> None:
         self.links.add((clinician_id, patient_id))
 
+    def unlink(self, *, clinician_id: int, patient_id: str) -> None:
+        self.links.discard((clinician_id, patient_id))
+
     def is_linked(self, *, clinician_id: int, patient_id: str) -> bool:
         return (clinician_id, patient_id) in self.links
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from bonewise.clinical.reminders import reminders_from
 from bonewise.render import web_charts as charts
 from bonewise.render.banner import patient_banner_for
 from bonewise.services.dashboard import Dashboard, dashboard
@@ -39,6 +40,7 @@ def _summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
         "alerts": a["alerts"],
         "automation": a["automation"],
         "her": {} if user.is_clinician else a,
+        "reminders": reminders_from(found.record, found.assessment),
     }
 
 

@@ -1,0 +1,179 @@
+"""Her reminders: the dates the assessment already gives (monitoring schedule, bone-therapy
+schedule), put in words she can act on, plus her weekly check-in.
+
+Nothing is computed again here: every date is read from the Assessment (one question, one
+answer). The words never tell her to start, stop or change a medicine; a dose reminder names her
+own medicine and its date and sends her to her team (no other drug word: not even "injection",
+as her pages' wording test holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from icalendar import Calendar, Event
+
+from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.facts import derive_facts
+from bonewise.clinical.models import PatientRecord
+
+ReminderKind = Literal["dxa", "denosumab", "zoledronic-acid", "vitamin-d", "check-in"]
+
+# Her weekly check-in falls on this weekday (0 = Monday): a product choice, not a clinical one.
+CHECK_IN_WEEKDAY = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """How many days before its date a reminder is sent by e-mail (product choices, not
+    clinical values; sites may change them)."""
+
+    dxa_lead_days: int = 30
+    dose_lead_days: int = 14
+    vitamin_d_lead_days: int = 14
+    check_in_lead_days: int = 0
+
+    def lead(self, kind: ReminderKind) -> timedelta:
+        days = {
+            "dxa": self.dxa_lead_days,
+            "denosumab": self.dose_lead_days,
+            "zoledronic-acid": self.dose_lead_days,
+            "vitamin-d": self.vitamin_d_lead_days,
+            "check-in": self.check_in_lead_days,
+        }[kind]
+        return timedelta(days=days)
+
+
+DEFAULT_REMINDER_POLICY = ReminderPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    kind: ReminderKind
+    due: date
+    title: str  # short: a calendar event's summary, an e-mail's subject
+    text: str  # one sentence she can act on
+    overdue: bool
+    weekly: bool = False  # repeats every week (the check-in)
+    source: str = ""  # which answer of the assessment the date comes from
+
+    def is_due_for_sending(self, as_of: date, policy: ReminderPolicy) -> bool:
+        return self.due - policy.lead(self.kind) <= as_of
+
+
+def _said(due: date, as_of: date) -> str:
+    return f"was due on {due.isoformat()}" if due < as_of else f"is due on {due.isoformat()}"
+
+
+def next_check_in(as_of: date) -> date:
+    return as_of + timedelta(days=(CHECK_IN_WEEKDAY - as_of.weekday()) % 7)
+
+
+def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Reminder]:
+    """Her reminders on the assessment's day, soonest first (the weekly check-in only while she
+    takes an aromatase inhibitor: it asks about it)."""
+    as_of = assessment.as_of
+    on_aromatase_inhibitor = derive_facts(record, as_of=as_of).on_ai
+    schedule = assessment.monitoring
+    found: list[Reminder] = []
+    if schedule.next_dxa_due is not None:
+        due = schedule.next_dxa_due
+        found.append(
+            Reminder(
+                "dxa",
+                due,
+                "Bone density scan (DXA) due",
+                f"Your next bone density scan (DXA) {_said(due, as_of)}: contact your team to "
+                "book it.",
+                due < as_of,
+                source="monitoring.next_dxa_due",
+            )
+        )
+    therapy = assessment.bone_therapy
+    if schedule.next_denosumab_dose_due is not None:
+        due = schedule.next_denosumab_dose_due
+        found.append(
+            Reminder(
+                "denosumab",
+                due,
+                "Denosumab due",
+                f"Your next denosumab {_said(due, as_of)}: contact your team.",
+                due < as_of,
+                source="monitoring.next_denosumab_dose_due",
+            )
+        )
+    if (
+        therapy.agent == "zoledronic_acid"
+        and therapy.on_therapy
+        and therapy.next_dose_due is not None
+    ):
+        due = therapy.next_dose_due
+        found.append(
+            Reminder(
+                "zoledronic-acid",
+                due,
+                "Zoledronic acid due",
+                f"Your next zoledronic acid {_said(due, as_of)}: contact your team.",
+                due < as_of,
+                source="bone_therapy.next_dose_due",
+            )
+        )
+    if schedule.vitamin_d_recheck_due is not None:
+        due = schedule.vitamin_d_recheck_due
+        found.append(
+            Reminder(
+                "vitamin-d",
+                due,
+                "Vitamin D blood test due",
+                f"Your vitamin D blood test recheck {_said(due, as_of)}: contact your team.",
+                due < as_of,
+                source="monitoring.vitamin_d_recheck_due",
+            )
+        )
+    if on_aromatase_inhibitor:
+        due = next_check_in(as_of)
+        found.append(
+            Reminder(
+                "check-in",
+                due,
+                "Weekly check-in",
+                f"Your weekly check-in (joint pain, stiffness, missed days) is due on "
+                f"{due.isoformat()}: it takes a minute in bonewise.",
+                False,
+                weekly=True,
+                source="weekly, every Monday",
+            )
+        )
+    return sorted(found, key=lambda r: (r.due, r.kind))
+
+
+CALENDAR_PRODID = "-//bonewise//reminders//EN"
+
+
+def reminders_to_ics(reminders: list[Reminder], *, feed_id: str, as_of: date, link: str) -> bytes:
+    """Her reminders as an iCalendar feed: one all-day event per date (the check-in repeats
+    weekly). `feed_id` keeps each event's UID stable across refreshes, so a calendar updates an
+    event whose date moved instead of adding a second one."""
+    calendar = Calendar()
+    calendar.add("prodid", CALENDAR_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "bonewise reminders")
+    calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    stamp = datetime.combine(as_of, time(0, 0), tzinfo=UTC)
+    for reminder in reminders:
+        event = Event()
+        event.add("uid", f"{reminder.kind}-{feed_id}@bonewise")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", reminder.due)
+        event.add("dtend", reminder.due + timedelta(days=1))
+        event.add("summary", reminder.title)
+        event.add("description", f"{reminder.text}\n{link}")
+        event.add("transp", "TRANSPARENT")
+        if reminder.weekly:
+            event.add("rrule", {"freq": "weekly"})
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
