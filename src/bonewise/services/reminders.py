@@ -143,7 +143,7 @@ def send_due_reminders(
                 if not uow.accounts.mark_reminder_sent(user.id, reminder.kind, reminder.due):
                     already += 1
                     continue
-                send(ReminderMail(user, reminder, f"{public_url}/patients/{record.id}"))
+                send(ReminderMail(user, reminder, _reminder_link(public_url, record.id, reminder)))
                 audit_write(
                     uow,
                     actor,
@@ -153,3 +153,10 @@ def send_due_reminders(
                 uow.commit()
                 sent += 1
     return SendReport(sent, already, len(accounts), skipped)
+
+
+def _reminder_link(public_url: str, patient_id: str, reminder: Reminder) -> str:
+    """Where the e-mail's link takes her: the check-in form for her weekly check-in, her
+    dashboard (with every date) for the rest."""
+    page = "/checkin" if reminder.kind == "check-in" else ""
+    return f"{public_url}/patients/{patient_id}{page}"

@@ -10,7 +10,17 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[3] / "src" / "bonewise"
 INSIDE = ("services", "store")
-REPOSITORY_ATTRIBUTES = {"patients", "accounts", "audit", "diary", "foods", "exercise", "cds"}
+REPOSITORY_ATTRIBUTES = {
+    "patients",
+    "accounts",
+    "audit",
+    "throttle",
+    "diary",
+    "foods",
+    "exercise",
+    "cds",
+    "checkins",
+}
 # Modules outside the services that may read through a repository, each with its reason.
 READERS = {
     "web/security.py": "looks up the signed-in session on every request (a read)",
