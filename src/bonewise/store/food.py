@@ -59,7 +59,7 @@ from bonewise.nutrition.models import (
 from bonewise.nutrition.portions import portions_in_order
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.nutrition.totals import Intake
-from bonewise.store.base import Base, utcnow
+from bonewise.store.base import MAX_REASON_CHARS, Base, utcnow
 
 # Search terms compare byte-wise on PostgreSQL too (C collation), as they do on SQLite.
 TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
@@ -159,6 +159,10 @@ class DiaryEntryRow(Base):
     nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn entry stays for the trail but leaves every total and plan (0008).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(MAX_REASON_CHARS))
+    replaced_by: Mapped[int | None] = mapped_column(Integer)  # the correcting entry's id
 
 
 class SupplementRow(Base):
@@ -678,7 +682,9 @@ MEALS = ("breakfast", "lunch", "dinner", "snack", "other")
 
 def check_meal(meal: str) -> str:
     if meal not in MEALS:
-        raise ValueError(f"meal={meal!r}: use one of {', '.join(MEALS)}")
+        # Quote what was sent only when short: an error never echoes a long input back.
+        shown = repr(meal) if len(meal) <= 24 else f"({len(meal):,} characters)"
+        raise ValueError(f"meal={shown}: use one of {', '.join(MEALS)}")
     return meal
 
 
@@ -767,15 +773,21 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
     )
 
 
+def _in_force(table: Table) -> list[Any]:
+    """Rows not withdrawn (only food entries can be withdrawn)."""
+    return [table.c.withdrawn_at.is_(None)] if "withdrawn_at" in table.c else []
+
+
 def _between_statement(table: Table) -> Select[Any]:
-    """Her rows of a diary table from :start to :end, in the order they were logged."""
+    """Her rows of a diary table from :start to :end in force, in the order they were logged."""
     c = table.c
     return (
-        select(table)
+        select(*(c[name] for name in _ENTRY_COLUMNS[table.name]))
         .where(
             c.patient_id == bindparam("patient_id"),
             c.day >= bindparam("start"),
             c.day <= bindparam("end"),
+            *_in_force(table),
         )
         .order_by(c.day, c.id)
     )
@@ -791,6 +803,7 @@ def _daily_totals_statement(nutrient: str) -> Select[Any]:
             t.c.patient_id == bindparam("patient_id"),
             t.c.day >= bindparam("start"),
             t.c.day <= bindparam("end"),
+            *_in_force(t),
         )
         for t in (_DIARY, _SUPPLEMENTS)
     ]
@@ -800,6 +813,24 @@ def _daily_totals_statement(nutrient: str) -> Select[Any]:
 
 _DIARY: Table = DiaryEntryRow.__table__  # type: ignore[assignment]
 _SUPPLEMENTS: Table = SupplementRow.__table__  # type: ignore[assignment]
+# The columns a DiaryEntry / SupplementEntry is built from, in its field order.
+_ENTRY_COLUMNS = {
+    "diary_entries": (
+        "id",
+        "patient_id",
+        "day",
+        "meal",
+        "ndb_no",
+        "description",
+        "food_group_code",
+        "grams",
+        "measure",
+        "quantity",
+        "nutrients",
+        "source",
+    ),
+    "supplements": ("id", "patient_id", "day", "meal", "kind", "name", "label", "nutrients"),
+}
 _FOODS_BETWEEN = _between_statement(_DIARY)
 _SUPPLEMENTS_BETWEEN = _between_statement(_SUPPLEMENTS)
 _DAILY_TOTALS: dict[str, Select[Any]] = {}
@@ -873,6 +904,28 @@ class DiaryRepository:
         self.session.delete(row)
         self.session.flush()
         return True
+
+    def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
+        """One of her food entries in force (None: not hers, unknown or withdrawn)."""
+        row = self.session.get(DiaryEntryRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        return _diary_entry(row)
+
+    def withdraw_food(
+        self, *, patient_id: str, entry_id: int, reason: str, replaced_by: int | None = None
+    ) -> DiaryEntry | None:
+        """Take one of her food entries out of force, keeping the row for the trail; returns
+        the entry as it was (None: not hers, unknown or already withdrawn)."""
+        row = self.session.get(DiaryEntryRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        original = _diary_entry(row)
+        row.withdrawn_at = utcnow()
+        row.withdrawn_reason = reason[:MAX_REASON_CHARS]
+        row.replaced_by = replaced_by
+        self.session.flush()
+        return original
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
         rows = self._between(_FOODS_BETWEEN, patient_id, start, end)

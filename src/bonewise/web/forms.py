@@ -259,6 +259,7 @@ FIELD_LABELS = {
     "exercise_id": "Activity",
     "effort": "Effort",
     "pain": "Pain",
+    "reason": "Reason",
     "clinician_email": "Clinician's e-mail",
     "email": "E-mail",
     "name": "Name",
