@@ -292,6 +292,29 @@ _HIT_COLUMNS = (
 )
 
 
+# SQLite: `_every_match` reads the foods a query finds, this many first, then up to this many
+# more (more than any query of the benchmark's set finds) before it leaves them to the passes.
+_FIRST_CANDIDATES = 60
+_MORE_CANDIDATES = 1_000
+_BEST = ranking.Placement(specialised=False, prefix_only=False, tier=0)
+_FTS_CANDIDATES = (
+    "SELECT 0, s.rank, s.head, s.body FROM food_fts JOIN food_search s "
+    "ON s.rank = food_fts.rowid WHERE food_fts MATCH :match{after} "
+    "ORDER BY food_fts.rowid LIMIT :cap"
+)
+_EVERY_MATCH = (
+    "SELECT -1, s.rank, s.head, s.body FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
+    "WHERE f.description = :typed UNION ALL SELECT * FROM ("
+    + _FTS_CANDIDATES.format(after="")
+    + ")"
+)
+_MORE_MATCHES = _FTS_CANDIDATES.format(after=" AND food_fts.rowid > :after")
+_HITS_BY_RANK = (
+    f"SELECT 0, {_HIT_COLUMNS} FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
+    "WHERE s.rank IN (SELECT value FROM json_each(:ranks))"
+)
+
+
 def _tsvector(column: str, name: str) -> str:
     return (
         f"to_tsvector('simple'::regconfig, s.{column}) @@ to_tsquery('simple'::regconfig, :{name})"
@@ -577,14 +600,93 @@ class FoodRepository:
         cursor.execute(sql, params)
         return cursor
 
+    def _every_match(self, query: ranking.Query, limit: int) -> list[Any] | None:
+        """SQLite: the best `limit` foods the query finds, in the passes' order (the food
+        described exactly as typed, then by `ranking.Placer` and rank), from one evaluation of
+        the full-text match instead of one per pass (which costs most when few foods match).
+
+        The foods found are placed in rank order, `_FIRST_CANDIDATES` read first, then up to
+        `_MORE_CANDIDATES` more, until `limit` of them are everyday foods with every word in
+        the head: no food after them, being of higher rank, can come before them. None when
+        more foods match than that: the passes, which stop after the first `limit` of each,
+        cost less then. Only the chosen foods are read with their values."""
+        cursor = self.session.connection().connection.cursor()
+        first = max(_FIRST_CANDIDATES, limit)
+        match = ranking.fts5_match(query)
+        cursor.execute(_EVERY_MATCH, {"typed": query.text, "match": match, "cap": first + 1})
+        rows = cursor.fetchall()
+        typed = {rank for kind, rank, _, _ in rows if kind < 0}
+        place = ranking.Placer(query).place
+        placed: list[tuple[ranking.Placement, int]] = []
+        everyday = set(typed)
+        prefix_only = specialised = 0
+        best = len(typed)
+        read = 0
+        last = -1
+        batches = 0
+        while True:
+            for kind, rank, head, body in rows:
+                if kind < 0:
+                    continue
+                read += 1
+                last = rank
+                where = place(head, body, specialised=rank >= SPECIALISED_RANK)
+                if where is None:
+                    continue
+                # As the passes do: of the everyday foods found only by the prefix, the first
+                # `limit` by rank are placed; of the specialised foods, the first few by rank
+                # that fill the list after the everyday ones (all of which come first in rank).
+                if where.specialised:
+                    if rank not in typed and specialised >= limit - len(everyday):
+                        continue
+                    specialised += 1
+                elif where.prefix_only:
+                    if prefix_only >= limit:
+                        continue
+                    prefix_only += 1
+                if not where.specialised:
+                    everyday.add(rank)
+                placed.append((where, rank))
+                if where == _BEST and rank not in typed:
+                    best += 1
+                    if best >= limit:
+                        break
+            else:
+                if read <= first if batches == 0 else len(rows) <= _MORE_CANDIDATES:
+                    break  # every food found is placed
+                if batches == 1:
+                    cursor.close()
+                    return None
+                cursor.execute(
+                    _MORE_MATCHES,
+                    {"match": match, "after": last, "cap": _MORE_CANDIDATES + 1},
+                )
+                rows = cursor.fetchall()
+                batches += 1
+                continue
+            break
+        placed.sort()
+        chosen = list(dict.fromkeys([*sorted(typed), *(rank for _, rank in placed)]))[:limit]
+        if not chosen:
+            cursor.close()
+            return []
+        cursor.execute(_HITS_BY_RANK, {"ranks": json.dumps(chosen)})
+        by_rank = {row[1]: row for row in cursor.fetchall()}
+        cursor.close()
+        return [by_rank[rank] for rank in chosen]
+
     def _matches(self, query: ranking.Query, limit: int) -> list[Any]:
         """The best `limit` foods from one statement whose passes come in order of merit: a
         food described exactly as typed; everyday foods with every whole word typed (all of
         them in the head, then some term in the head, then none); everyday foods found only
         by the last word's prefix; specialised foods. Each pass is in rank order; the last
-        two are ordered here by `ranking.placement`. On SQLite the rows are read as the
+        two are ordered here by `ranking.Placer`. On SQLite the rows are read as the
         engine makes them, pass after pass, and reading stops once enough are found: later
         passes never run."""
+        if self._dialect == "sqlite":
+            every = self._every_match(query, limit)
+            if every is not None:
+                return every
         exact = query.exact()
         kinds = ("all", "some", "none") if len(exact.all_terms()) > 1 else ("all", "none")
         passes = [(exact, kind, 0, SPECIALISED_RANK, limit) for kind in kinds]
@@ -592,6 +694,7 @@ class FoodRepository:
             passes.append((query, "prefix", 0, SPECIALISED_RANK, limit))
         specialised = len(passes)
         passes.append((query, "", SPECIALISED_RANK, _EVERYTHING, limit))
+        place = ranking.Placer(query).place
         found: dict[int, Any] = {}
         placed: list[tuple[ranking.Placement, int, Any]] = []
         result = self._passes(passes, typed=query.text)
@@ -608,9 +711,7 @@ class FoodRepository:
                 continue
             if row[0] == specialised and len(found) + len(placed) >= limit:
                 break  # every everyday food comes before the specialised ones
-            where = ranking.placement(
-                query, row[2], row[3], specialised=row[1] >= SPECIALISED_RANK, exact=exact
-            )
+            where = place(row[2], row[3], specialised=row[1] >= SPECIALISED_RANK)
             if where is not None:
                 placed.append((where, row[1], row))
         result.close()
