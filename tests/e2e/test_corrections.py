@@ -38,7 +38,7 @@ def test_she_corrects_and_removes_a_food_entry_on_her_phone(
     browser: Browser, base_url: str, shots: Path
 ) -> None:
     page = _phone(browser, base_url)
-    page.goto(f"{RECORD}/food?q=cheese+cheddar")
+    page.goto(f"{RECORD}/nutrition?q=cheese+cheddar")
     cheddar = page.locator("#diary tbody tr", has_text="Cheese, cheddar")
     before = cheddar.count()
     hit = page.locator("form.food-hit").first

@@ -186,11 +186,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patients/{patient_id}/dashboard"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/audit"): Rule("record"),
     ("GET", "/api/v1/foods"): Rule("signed_in", lambda a, p: {"params": {"q": "milk"}}),
-    ("GET", "/patients/{patient_id}/food"): Rule("record"),
-    ("GET", "/patients/{patient_id}/food/results"): Rule(
+    ("GET", "/patients/{patient_id}/nutrition"): Rule("record"),
+    ("GET", "/patients/{patient_id}/nutrition/results"): Rule(
         "record", lambda a, p: {"params": {"q": "milk"}}
     ),
-    ("POST", "/patients/{patient_id}/food"): Rule(
+    ("POST", "/patients/{patient_id}/nutrition"): Rule(
         "own_record",
         _form({"ndb_no": "01079", "measure": "1", "quantity": "1", "meal": "breakfast"}),
     ),
@@ -209,8 +209,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/patients/{patient_id}/exercise"): Rule(
         "own_record", _json({"exercise_id": "brisk-walking", "minutes": 30})
     ),
+    # The old /food URLs redirect to /nutrition (access is checked there).
+    ("GET", "/patients/{patient_id}/food"): Rule("public"),
+    ("POST", "/patients/{patient_id}/food"): Rule("public"),
+    ("GET", "/patients/{patient_id}/food/results"): Rule("public"),
+    ("POST", "/patients/{patient_id}/food/entries/{entry_id}"): Rule("public"),
     # Corrections: each request gets an entry of her own to correct ({entry_id}, {session_id}).
-    ("POST", "/patients/{patient_id}/food/entries/{entry_id}"): Rule(
+    ("POST", "/patients/{patient_id}/nutrition/entries/{entry_id}"): Rule(
         "own_record", _form({"action": "withdraw", "reason": "access matrix"})
     ),
     ("POST", "/api/v1/patients/{patient_id}/food-diary/{entry_id}/correction"): Rule(

@@ -25,7 +25,7 @@ def _log_milk(world: World, grams: str = "100") -> int:
     ann = world.actor("patient_a")
     pid = world.patient_a.patient_id
     response = ann.client.post(
-        f"/patients/{pid}/food",
+        f"/patients/{pid}/nutrition",
         data={
             "csrf_token": ann.csrf,
             "ndb_no": "01079",
@@ -52,11 +52,11 @@ def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: Worl
     ann = world.actor("patient_a")
     pid = world.patient_a.patient_id
     entry = _log_milk(world, "1000")
-    page = ann.client.get(f"/patients/{pid}/food?day={TODAY}").text
-    assert f'action="/patients/{pid}/food/entries/{entry}"' in page
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    assert f'action="/patients/{pid}/nutrition/entries/{entry}"' in page
     assert "Correct or remove" in page
     corrected = ann.client.post(
-        f"/patients/{pid}/food/entries/{entry}",
+        f"/patients/{pid}/nutrition/entries/{entry}",
         data={
             "csrf_token": ann.csrf,
             "action": "correct",
@@ -72,7 +72,7 @@ def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: Worl
     [(new_entry)] = new_id
     assert new_entry["meal"] == "dinner" and new_entry["grams"] == 100
     removed = ann.client.post(
-        f"/patients/{pid}/food/entries/{new_entry['id']}",
+        f"/patients/{pid}/nutrition/entries/{new_entry['id']}",
         data={"csrf_token": ann.csrf, "action": "withdraw", "reason": "did not drink it"},
     )
     assert removed.status_code == 303
@@ -92,7 +92,7 @@ def test_a_correction_without_a_reason_changes_nothing_and_keeps_what_she_typed(
     pid = world.patient_a.patient_id
     entry = _log_milk(world)
     response = ann.client.post(
-        f"/patients/{pid}/food/entries/{entry}",
+        f"/patients/{pid}/nutrition/entries/{entry}",
         data={"csrf_token": ann.csrf, "action": "correct", "reason": " ", "grams": "250"},
     )
     assert response.status_code == 422
@@ -257,7 +257,7 @@ def test_the_food_form_names_the_field_and_keeps_her_search(
         "day": TODAY,
         "q": "milk",
     } | data
-    response = ann.client.post(f"/patients/{pid}/food", data=form)
+    response = ann.client.post(f"/patients/{pid}/nutrition", data=form)
     assert response.status_code == 422
     text = _text(response.text)
     assert expected in text, text[:2000]
@@ -266,3 +266,28 @@ def test_the_food_form_names_the_field_and_keeps_her_search(
     assert 'id="qty-01079"' in response.text
     if "quantity" in data:
         assert 'value="lots"' in response.text
+
+
+def test_the_old_food_urls_redirect_permanently_to_nutrition(sqlite_world: World) -> None:
+    ann = sqlite_world.actor("patient_a")
+    pid = sqlite_world.patient_a.patient_id
+    page = ann.client.get(f"/patients/{pid}/food?day={TODAY}&q=milk")
+    assert page.status_code == 301
+    assert page.headers["location"] == f"/patients/{pid}/nutrition?day={TODAY}&q=milk"
+    results = ann.client.get(f"/patients/{pid}/food/results?q=milk")
+    assert results.headers["location"] == f"/patients/{pid}/nutrition/results?q=milk"
+    form = ann.client.post(f"/patients/{pid}/food", data={"csrf_token": ann.csrf})
+    assert (form.status_code, form.headers["location"]) == (308, f"/patients/{pid}/nutrition")
+    entry = ann.client.post(f"/patients/{pid}/food/entries/7", data={"csrf_token": ann.csrf})
+    assert entry.headers["location"] == f"/patients/{pid}/nutrition/entries/7"
+    bookmark = ann.client.get(f"/patients/{pid}/food?q=milk", follow_redirects=True)
+    assert bookmark.status_code == 200 and 'value="milk"' in bookmark.text
+    assert f'href="/patients/{pid}/nutrition"' in bookmark.text  # the menu links the new URL
+    assert f'href="/patients/{pid}/food"' not in bookmark.text
+    # A form posted to the old URL still logs the food (the browser repeats it at the new one).
+    logged = ann.client.post(
+        f"/patients/{pid}/food",
+        data={"csrf_token": ann.csrf, "ndb_no": "01079", "quantity": "100", "measure": "g"},
+        follow_redirects=True,
+    )
+    assert logged.status_code == 200 and "Milk" in logged.text

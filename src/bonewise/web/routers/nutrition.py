@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -140,7 +141,7 @@ def _page(
     calcium = view.summary.progress_for("calcium_mg")
     return pages.render(
         request,
-        "food.html",
+        "nutrition.html",
         {
             "patient_id": access.patient_id,
             "day": day.isoformat(),
@@ -157,7 +158,7 @@ def _page(
             "errors": errors or {},
             "values": values or {},
             "correcting": correcting,
-            "base": f"/patients/{access.patient_id}/food",
+            "base": f"/patients/{access.patient_id}/nutrition",
             "max_reason": MAX_REASON_CHARS,
             "earliest_day": EARLIEST_DAY.isoformat(),
             "can_log": access.user.patient_id == access.patient_id,
@@ -172,7 +173,7 @@ def _page(
     )
 
 
-@router.get("/patients/{patient_id}/food", include_in_schema=False)
+@router.get("/patients/{patient_id}/nutrition", include_in_schema=False)
 def food_page(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
@@ -182,7 +183,7 @@ def food_page(
     return _page(request, access, day=_day(day), query=q)
 
 
-@router.get("/patients/{patient_id}/food/results", include_in_schema=False)
+@router.get("/patients/{patient_id}/nutrition/results", include_in_schema=False)
 def food_results_fragment(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
@@ -193,7 +194,7 @@ def food_results_fragment(
     hits = nutrition.search_foods(uow=uow_of(request), query=q) if q.strip() else []
     return pages.render(
         request,
-        "_food_results.html",
+        "_nutrition_results.html",
         {
             "patient_id": access.patient_id,
             "hits": hits,
@@ -205,7 +206,7 @@ def food_results_fragment(
     )
 
 
-@router.post("/patients/{patient_id}/food", include_in_schema=False)
+@router.post("/patients/{patient_id}/nutrition", include_in_schema=False)
 async def food_submit(
     request: Request, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
@@ -235,11 +236,11 @@ async def food_submit(
             status_code=422,
         )
     return RedirectResponse(
-        f"/patients/{access.patient_id}/food?day={day.isoformat()}", status_code=303
+        f"/patients/{access.patient_id}/nutrition?day={day.isoformat()}", status_code=303
     )
 
 
-@router.post("/patients/{patient_id}/food/entries/{entry_id}", include_in_schema=False)
+@router.post("/patients/{patient_id}/nutrition/entries/{entry_id}", include_in_schema=False)
 async def food_entry_submit(
     request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
@@ -282,8 +283,34 @@ async def food_entry_submit(
             status_code=422,
         )
     return RedirectResponse(
-        f"/patients/{access.patient_id}/food?day={day.isoformat()}#diary", status_code=303
+        f"/patients/{access.patient_id}/nutrition?day={day.isoformat()}#diary", status_code=303
     )
+
+
+# --- the old /food URLs: permanent redirects, so bookmarks and open forms keep working -----
+def _moved(request: Request, patient_id: str, rest: str = "") -> Response:
+    """The same page under /nutrition: 301 for a read, 308 for a form (the browser sends the
+    form again, with its CSRF token, to the new URL, where access is checked)."""
+    url = f"/patients/{quote(patient_id, safe='')}/nutrition{rest}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    return RedirectResponse(url, status_code=301 if request.method == "GET" else 308)
+
+
+@router.get("/patients/{patient_id}/food", include_in_schema=False)
+@router.post("/patients/{patient_id}/food", include_in_schema=False)
+def old_food_page(request: Request, patient_id: str) -> Response:
+    return _moved(request, patient_id)
+
+
+@router.get("/patients/{patient_id}/food/results", include_in_schema=False)
+def old_food_results(request: Request, patient_id: str) -> Response:
+    return _moved(request, patient_id, "/results")
+
+
+@router.post("/patients/{patient_id}/food/entries/{entry_id}", include_in_schema=False)
+def old_food_entry(request: Request, patient_id: str, entry_id: int) -> Response:
+    return _moved(request, patient_id, f"/entries/{entry_id}")
 
 
 # --- API -----------------------------------------------------------------------------------
