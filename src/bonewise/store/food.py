@@ -292,23 +292,19 @@ _HIT_COLUMNS = (
 )
 
 
-# SQLite: `_every_match` reads the foods a query finds, this many first, then up to this many
-# more (more than any query of the benchmark's set finds) before it leaves them to the passes.
-_FIRST_CANDIDATES = 60
-_MORE_CANDIDATES = 1_000
+# SQLite: `_every_match` reads up to this many of the foods a query finds (more than any query
+# of the benchmark's set needs) before it leaves them to the passes.
+_CANDIDATES = 1_000
 _BEST = ranking.Placement(specialised=False, prefix_only=False, tier=0)
 _FTS_CANDIDATES = (
     "SELECT 0, s.rank, s.head, s.body FROM food_fts JOIN food_search s "
-    "ON s.rank = food_fts.rowid WHERE food_fts MATCH :match{after} "
+    "ON s.rank = food_fts.rowid WHERE food_fts MATCH :match "
     "ORDER BY food_fts.rowid LIMIT :cap"
 )
 _EVERY_MATCH = (
     "SELECT -1, s.rank, s.head, s.body FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
-    "WHERE f.description = :typed UNION ALL SELECT * FROM ("
-    + _FTS_CANDIDATES.format(after="")
-    + ")"
+    "WHERE f.description = :typed UNION ALL SELECT * FROM (" + _FTS_CANDIDATES + ")"
 )
-_MORE_MATCHES = _FTS_CANDIDATES.format(after=" AND food_fts.rowid > :after")
 _HITS_BY_RANK = (
     f"SELECT 0, {_HIT_COLUMNS} FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
     "WHERE s.rank IN (SELECT value FROM json_each(:ranks))"
@@ -605,66 +601,56 @@ class FoodRepository:
         described exactly as typed, then by `ranking.Placer` and rank), from one evaluation of
         the full-text match instead of one per pass (which costs most when few foods match).
 
-        The foods found are placed in rank order, `_FIRST_CANDIDATES` read first, then up to
-        `_MORE_CANDIDATES` more, until `limit` of them are everyday foods with every word in
-        the head: no food after them, being of higher rank, can come before them. None when
-        more foods match than that: the passes, which stop after the first `limit` of each,
-        cost less then. Only the chosen foods are read with their values."""
+        The foods found are read as the engine finds them, in rank order, and placed until
+        `limit` of them are everyday foods with every word in the head: no food after them,
+        being of higher rank, can come before them, so reading stops there. None when more
+        than `_CANDIDATES` foods must be read: the passes, which stop after the first `limit`
+        of each, cost less then. Only the chosen foods are read with their values."""
+        cap = max(_CANDIDATES, limit)
         cursor = self.session.connection().connection.cursor()
-        first = max(_FIRST_CANDIDATES, limit)
-        match = ranking.fts5_match(query)
-        cursor.execute(_EVERY_MATCH, {"typed": query.text, "match": match, "cap": first + 1})
-        rows = cursor.fetchall()
-        typed = {rank for kind, rank, _, _ in rows if kind < 0}
+        cursor.execute(
+            _EVERY_MATCH,
+            {"typed": query.text, "match": ranking.fts5_match(query), "cap": cap + 1},
+        )
         place = ranking.Placer(query).place
+        typed: set[int] = set()
+        best: set[int] = set()  # the food described as typed, and those placed best
         placed: list[tuple[ranking.Placement, int]] = []
-        everyday = set(typed)
-        prefix_only = specialised = 0
-        best = len(typed)
-        read = 0
-        last = -1
-        batches = 0
-        while True:
-            for kind, rank, head, body in rows:
-                if kind < 0:
-                    continue
-                read += 1
-                last = rank
-                where = place(head, body, specialised=rank >= SPECIALISED_RANK)
-                if where is None:
-                    continue
-                # As the passes do: of the everyday foods found only by the prefix, the first
-                # `limit` by rank are placed; of the specialised foods, the first few by rank
-                # that fill the list after the everyday ones (all of which come first in rank).
-                if where.specialised:
-                    if rank not in typed and specialised >= limit - len(everyday):
-                        continue
-                    specialised += 1
-                elif where.prefix_only:
-                    if prefix_only >= limit:
-                        continue
-                    prefix_only += 1
-                if not where.specialised:
-                    everyday.add(rank)
-                placed.append((where, rank))
-                if where == _BEST and rank not in typed:
-                    best += 1
-                    if best >= limit:
-                        break
-            else:
-                if read <= first if batches == 0 else len(rows) <= _MORE_CANDIDATES:
-                    break  # every food found is placed
-                if batches == 1:
-                    cursor.close()
-                    return None
-                cursor.execute(
-                    _MORE_MATCHES,
-                    {"match": match, "after": last, "cap": _MORE_CANDIDATES + 1},
-                )
-                rows = cursor.fetchall()
-                batches += 1
+        everyday: set[int] = set()
+        prefix_only = specialised = read = 0
+        # Rows as SQLite makes them (sqlite3's cursor iterates lazily): reading stops early.
+        rows: Iterable[Any] = cursor  # type: ignore[assignment]
+        for kind, rank, head, body in rows:
+            if kind < 0:
+                typed.add(rank)
+                everyday.add(rank)
+                best.add(rank)
                 continue
-            break
+            read += 1
+            if read > cap:
+                cursor.close()
+                return None
+            where = place(head, body, specialised=rank >= SPECIALISED_RANK)
+            if where is None:
+                continue
+            # As the passes do: of the everyday foods found only by the prefix, the first
+            # `limit` by rank are placed; of the specialised foods, the first few by rank that
+            # fill the list after the everyday ones (all of which come first in rank).
+            if where.specialised:
+                if rank not in typed and specialised >= limit - len(everyday):
+                    continue
+                specialised += 1
+            elif where.prefix_only:
+                if prefix_only >= limit:
+                    continue
+                prefix_only += 1
+            if not where.specialised:
+                everyday.add(rank)
+            placed.append((where, rank))
+            if where == _BEST:
+                best.add(rank)
+                if len(best) >= limit:
+                    break
         placed.sort()
         chosen = list(dict.fromkeys([*sorted(typed), *(rank for _, rank in placed)]))[:limit]
         if not chosen:
