@@ -37,8 +37,8 @@ PATIENT = [
         "/profile",
         "/dxa",
         "/assessment",
-        "/food",
-        "/food?q=milk",
+        "/nutrition",
+        "/nutrition?q=milk",
         "/exercise",
         "/audit",
         "/frax",
@@ -48,7 +48,7 @@ PATIENT = [
 CLINICIAN = [
     "/clinician",
     f"/patients/{DEMO_PATIENT_ID}",
-    f"/patients/{DEMO_PATIENT_ID}/food",
+    f"/patients/{DEMO_PATIENT_ID}/nutrition",
     f"/patients/{DEMO_PATIENT_ID}/exercise",
     f"/patients/{DEMO_PATIENT_ID}/frax",
     f"/patients/{DEMO_PATIENT_ID}/bone-therapy",
@@ -88,7 +88,7 @@ def test_pages_fit_a_phone_screen(browser: object, base_url: str, shots: Path) -
     )
     page = context.new_page()
     sign_in(page, PATIENT_EMAIL, PATIENT_PASSWORD)
-    for path in (f"/patients/{DEMO_PATIENT_ID}", f"/patients/{DEMO_PATIENT_ID}/food?q=yogurt"):
+    for path in (f"/patients/{DEMO_PATIENT_ID}", f"/patients/{DEMO_PATIENT_ID}/nutrition?q=yogurt"):
         page.goto(path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -78,7 +78,7 @@ def test_new_patient_journey(page: Page, shots: Path) -> None:
     shot(page, shots, "patient-04-assessment")
 
     # Breakfast by search: the calcium total goes up.
-    page.goto(f"{patient_url}/food")
+    page.goto(f"{patient_url}/nutrition")
     calcium = page.locator("#total-calcium_mg")
     before = _number(calcium.inner_text())
     assert before == 0

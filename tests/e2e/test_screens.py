@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 RECORD = f"/patients/{DEMO_PATIENT_ID}"
 PATIENT_PAGES = [
     RECORD,
-    f"{RECORD}/food?q=yogurt",
+    f"{RECORD}/nutrition?q=yogurt",
     f"{RECORD}/exercise",
     f"{RECORD}/checkin",
     f"{RECORD}/export",
@@ -43,7 +43,7 @@ CLINICIAN_PAGES = [
     f"{RECORD}/frax",
     f"{RECORD}/bone-therapy",
     f"{RECORD}/profile",
-    f"{RECORD}/food",
+    f"{RECORD}/nutrition",
     f"{RECORD}/exercise",
     f"{RECORD}/checkin",
     f"{RECORD}/export",
@@ -168,7 +168,7 @@ def test_food_results_are_in_the_page_and_add_is_a_button(
 ) -> None:
     page = _open(browser, base_url, "phone-390")
     sign_in(page, PATIENT_EMAIL, PATIENT_PASSWORD)
-    page.goto(f"{RECORD}/food?q=yogurt")
+    page.goto(f"{RECORD}/nutrition?q=yogurt")
     results = page.locator("ul.results")
     assert results.evaluate("e => getComputedStyle(e).overflowY") == "visible"
     add = page.get_by_role("button", name="Add").first

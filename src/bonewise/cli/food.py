@@ -210,6 +210,25 @@ def diary_add(
     )
 
 
+@diary_app.command("withdraw")
+def diary_withdraw(
+    entry_id: Annotated[int, typer.Argument(help="The food entry's id (`diary show --json`).")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn (3-200 characters).")],
+    patient: PatientOption = "local",
+) -> None:
+    """Withdraw a food entry with a reason: it leaves her totals; the audit log keeps it."""
+    uow = food_store()
+    entry = _run(
+        lambda: nutrition.withdraw_food_entry(
+            uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, entry_id=entry_id, reason=reason
+        )
+    )
+    typer.echo(
+        f"withdrew entry {entry.id} ({entry.grams:g} g of {entry.description}, "
+        f"{entry.day.isoformat()}) for {patient}; the audit log keeps it"
+    )
+
+
 @diary_app.command("supplement")
 def diary_supplement(
     kind: Annotated[

@@ -12,3 +12,9 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(month_index, 12)
     last_day = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last_day))
+
+
+# The earliest day any dated entry may carry (diary, exercise log, API bodies): it refuses year
+# 0001 and a mistyped century. Not her account's creation: the local operator enters records
+# for women with no account, and a paper diary may be typed in after she signs up. Policy.
+EARLIEST_DAY = date(1900, 1, 1)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
+from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.exercise.catalogue import Catalogue, Kind, default_catalogue
 from bonewise.exercise.guidance import (
     AEROBIC_MIN_BOUT_MINUTES,
@@ -81,6 +82,11 @@ def new_session(
         raise SessionError(
             f"date {performed_on.isoformat()} is in the future (today is {today.isoformat()}): "
             "log sessions you have done"
+        )
+    if performed_on < EARLIEST_DAY:
+        raise SessionError(
+            f"date {performed_on.isoformat()} is before {EARLIEST_DAY.isoformat()}: "
+            "give the day you did it"
         )
     _in_range("minutes", minutes, 1, MAX_SESSION_MINUTES, "whole minutes")
     _in_range("effort", effort, 0, 10, "effort on the 0-10 scale")

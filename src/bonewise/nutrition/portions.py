@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bonewise.nutrition.models import Measure
+from bonewise.nutrition.models import Food, Measure
 from bonewise.nutrition.search import terms
 
 PACK_WORDS = ("can", "container", "pot", "carton", "bottle", "pouch", "packet", "package")
@@ -49,12 +49,10 @@ def _kind_preference(description: str, food_group_code: str) -> tuple[str, ...]:
     return ()
 
 
-def default_portion(
+def _rule_portion(
     description: str, food_group_code: str, measures: Sequence[Measure]
 ) -> Measure | None:
-    """The measure to offer first for this food (module docstring: the rule), or None."""
-    if not measures:
-        return None
+    """The measure the rule (module docstring, 1-5 less the fallback) picks, or None."""
     for m in measures:
         if _first_word(m) in PACK_WORDS and m.amount == 1 and _within(m, PACK_GRAMS):
             return m
@@ -72,7 +70,23 @@ def default_portion(
         is_piece = first in PIECE_WORDS or any(t in food_terms for t in terms(first))
         if is_piece and _within(m, SERVING_GRAMS):
             return m
-    return next((m for m in measures if _within(m, SERVING_GRAMS)), measures[0])
+    return next((m for m in measures if _within(m, SERVING_GRAMS)), None)
+
+
+def default_portion(
+    description: str, food_group_code: str, measures: Sequence[Measure]
+) -> Measure | None:
+    """The measure to offer first for this food (module docstring: the rule), or None."""
+    if not measures:
+        return None
+    return _rule_portion(description, food_group_code, measures) or measures[0]
+
+
+def usual_serving(food: Food) -> Measure | None:
+    """The serving a suggestion offers: the food's default portion when the rule finds one
+    a person eats at once (not SR28's first measure taken for want of one), else None. One
+    rule for the portion she logs and the serving she is suggested."""
+    return _rule_portion(food.description, food.food_group_code, food.measures)
 
 
 def portions_in_order(

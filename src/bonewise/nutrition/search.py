@@ -389,17 +389,6 @@ class Query:
 Alternatives = tuple[tuple[Term, ...], ...]
 
 
-def _has(alternative: tuple[Term, ...], found: set[str], tokens: list[str]) -> bool:
-    return all(
-        t.text in found or (t.prefix and any(w.startswith(t.text) for w in tokens))
-        for t in alternative
-    )
-
-
-def _slot_in(alternatives: Alternatives, found: set[str], tokens: list[str]) -> bool:
-    return any(_has(a, found, tokens) for a in alternatives)
-
-
 class Placement(NamedTuple):
     """Where a food found by a query stands, smaller first (its rank decides ties)."""
 
@@ -408,24 +397,93 @@ class Placement(NamedTuple):
     tier: int  # 0: every slot in the head; 1: some term in the head; 2: none
 
 
-def placement(
-    query: Query, head: str, body: str, *, specialised: bool, exact: Query | None = None
-) -> Placement | None:
-    """How a food with these indexed terms matches the query (`exact`: `query.exact()`, when
-    the caller has it), or None if it does not."""
-    body_tokens = body.split()
-    body_set = set(body_tokens)
-    head_tokens = head.split()
-    head_set = set(head_tokens)
-    exact = exact or query.exact()
-    whole = all(_slot_in(s.alternatives, body_set, body_tokens) for s in exact.slots)
-    use = exact if whole else query
-    if not whole and not all(_slot_in(s.alternatives, body_set, body_tokens) for s in use.slots):
-        return None
-    in_head = [_slot_in(s.alternatives, head_set, head_tokens) for s in use.slots]
-    some = any(_has((t,), head_set, head_tokens) for t in use.all_terms())
-    tier = 0 if all(in_head) else 1 if some else 2
-    return Placement(specialised, not whole, tier)
+# One alternative, compiled: its whole words, and its prefixes (a prefix term is also met by a
+# longer word).
+_Compiled = tuple[frozenset[str], tuple[str, ...]]
+
+
+def _compile(alternatives: Iterable[tuple[Term, ...]]) -> tuple[_Compiled, ...]:
+    return tuple(
+        (frozenset(t.text for t in a if not t.prefix), tuple(t.text for t in a if t.prefix))
+        for a in alternatives
+    )
+
+
+@lru_cache(maxsize=32_768)  # more than twice SR28's foods: each head and body split once
+def _term_set(indexed: str) -> frozenset[str]:
+    return frozenset(indexed.split())
+
+
+def _starts_a_term(indexed: str, prefix: str) -> bool:
+    """Whether a term of the space-separated `indexed` text starts with `prefix` (a substring
+    search in C, not a loop over the terms)."""
+    return indexed.startswith(prefix) or f" {prefix}" in indexed
+
+
+def _slot_met(slot: tuple[_Compiled, ...], terms: frozenset[str], indexed: str) -> bool:
+    for whole, prefixes in slot:
+        if whole <= terms:
+            for p in prefixes:
+                if not _starts_a_term(indexed, p):
+                    break
+            else:
+                return True
+    return False
+
+
+def _all_met(slots: tuple[tuple[_Compiled, ...], ...], terms: frozenset[str], indexed: str) -> bool:
+    # A plain loop: all() over a generator costs a frame per food placed, on the hot path.
+    for slot in slots:  # noqa: SIM110
+        if not _slot_met(slot, terms, indexed):
+            return False
+    return True
+
+
+class Placer:
+    """`placement` for one query, compiled once: a search places every food it finds with
+    the same query, so the query's terms are sorted into whole words and prefixes once, and
+    each indexed text is split into its set of terms once per process."""
+
+    __slots__ = ("_exact", "_exact_terms", "_query", "_query_terms")
+
+    def __init__(self, query: Query) -> None:
+        # `exact` (whole words only) compiled straight from the query: every term whole.
+        no_prefix: tuple[str, ...] = ()
+        self._query: tuple[tuple[_Compiled, ...], ...] = tuple(
+            _compile(s.alternatives) for s in query.slots
+        )
+        self._exact: tuple[tuple[_Compiled, ...], ...] = tuple(
+            tuple((whole | frozenset(prefixes), no_prefix) for whole, prefixes in slot)
+            for slot in self._query
+        )
+        words, prefixes = _compile([query.all_terms()])[0]
+        self._query_terms: _Compiled = (words, prefixes)
+        self._exact_terms: _Compiled = (words | frozenset(prefixes), no_prefix)
+
+    def place(self, head: str, body: str, *, specialised: bool) -> Placement | None:
+        """How a food with these indexed terms matches the query, or None if it does not."""
+        body_terms = _term_set(body)
+        whole = _all_met(self._exact, body_terms, body)
+        if whole:
+            use, (words, prefixes) = self._exact, self._exact_terms
+        elif _all_met(self._query, body_terms, body):
+            use, (words, prefixes) = self._query, self._query_terms
+        else:
+            return None
+        head_terms = _term_set(head)
+        if _all_met(use, head_terms, head):
+            tier = 0
+        elif not words.isdisjoint(head_terms) or any(_starts_a_term(head, p) for p in prefixes):
+            tier = 1
+        else:
+            tier = 2
+        return Placement(specialised, not whole, tier)
+
+
+def placement(query: Query, head: str, body: str, *, specialised: bool) -> Placement | None:
+    """How a food with these indexed terms matches the query, or None if it does not.
+    Placing many foods: build a `Placer` once."""
+    return Placer(query).place(head, body, specialised=specialised)
 
 
 # --- engine syntax ----------------------------------------------------------------------------
@@ -465,6 +523,8 @@ def fts5_matches(query: Query) -> dict[str, str]:
 
 def fts5_match(query: Query, *, head: str = "") -> str:
     """One of `fts5_matches` (the query's whole words for "all", "some" and "none")."""
+    if not head:  # every food with every slot, the prefix too: the one a search reads most
+        return "(" + " AND ".join(_fts5_slot(s.alternatives) for s in query.slots) + ")"
     return fts5_matches(query)[head]
 
 

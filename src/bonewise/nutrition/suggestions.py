@@ -1,9 +1,10 @@
 """Suggestions (pure): foods ranked by how much of today's calcium or vitamin D gap one usual
 serving closes, honouring exclusions, with low-bioavailability sources noted.
 
-A usual serving is one of the food's own SR28 household measures: an ounce or a slice of
-cheese, an ounce of nuts or seeds, otherwise the first measure SR28 lists (its common one),
-between 15 and 300 g.
+A usual serving is the food's default portion (`bonewise.nutrition.portions`: one rule for the
+portion she logs and the serving she is suggested): a can of sardines, a pot of yoghurt, a
+glass of milk, an ounce or a slice of cheese; a food whose measures offer none is not
+suggested.
 Only generic foods that USDA's dietary survey (FNDDS) records people eating are suggested, so
 the list holds everyday foods, not brands, powders or baby foods. Suggestions are food ideas to
 discuss, never a prescription.
@@ -17,6 +18,7 @@ from typing import Literal
 
 from bonewise.evidence import Cited, Source
 from bonewise.nutrition.models import NUTRIENT_BY_KEY, Food, Measure
+from bonewise.nutrition.portions import usual_serving
 
 Exclusion = Literal["dairy_free", "vegan", "fish_free"]
 EXCLUSIONS: tuple[Exclusion, ...] = ("dairy_free", "vegan", "fish_free")
@@ -58,7 +60,6 @@ NOT_SUGGESTED_WORDS = (
     "evaporated",
     "condensed",
 )
-SERVING_GRAMS = (15.0, 300.0)
 
 ANIMAL_GROUPS = frozenset({"0500", "0700", "1000", "1300", "1500", "1700"})
 FISH_WORDS = (
@@ -133,28 +134,6 @@ def excluded(food: Food, exclusions: Iterable[Exclusion]) -> bool:
         ):
             return True
     return False
-
-
-def _serving_rule(food: Food) -> tuple[tuple[str, ...], float]:
-    """Preferred measure names and the largest serving for this kind of food."""
-    text = food.description.lower()
-    if text.startswith(("cheese", "imitation cheese")):
-        return ("oz", "slice"), 60.0
-    if food.food_group_code == "1200":  # nuts and seeds
-        return ("oz",), 60.0
-    if food.food_group_code == "0400" or "margarine" in text:  # fats and spreads
-        return ("tbsp",), 20.0
-    return (), SERVING_GRAMS[1]
-
-
-def usual_serving(food: Food) -> Measure | None:
-    low = SERVING_GRAMS[0]
-    preferred, high = _serving_rule(food)
-    for start in preferred:
-        for m in food.measures:
-            if m.description.lower().startswith(start) and low <= m.grams <= high:
-                return m
-    return next((m for m in food.measures if low <= m.grams <= high), None)
 
 
 @dataclass(frozen=True, slots=True)

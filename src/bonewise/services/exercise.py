@@ -5,7 +5,7 @@ and weekly minutes. Each function checks access and audits in one unit of work.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from bonewise.services.access import (
     check_access,
     readable_record,
 )
+from bonewise.services.corrections import checked_reason, excerpt, trail_detail
 from bonewise.store.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -44,6 +45,9 @@ class ExerciseWeek:
     summary: WeekSummary
     sessions: list[LoggedSession]
     weekly_minutes: list[tuple[date, float]]  # (Monday, counted aerobic minutes), oldest first
+    # This week's sessions with their ids, newest first, for the page's corrections (read
+    # only by `exercise_week`: the dashboard does not need them).
+    entries: tuple[tuple[int, LoggedSession], ...] = ()
 
 
 def monday_of(day: date) -> date:
@@ -122,7 +126,9 @@ def exercise_week_in(
 def exercise_week(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> ExerciseWeek:
     with uow:
         record = readable_record(uow, actor, patient_id)
-        found = exercise_week_in(uow, record, today=today)
+        week = exercise_week_in(uow, record, today=today)
+        entries = uow.exercise.entries(patient_id=patient_id, start=monday_of(today), end=today)
+        found = replace(week, entries=tuple(reversed(entries)))
         audit_read(uow, actor, patient_id, "exercise plan and log")
         uow.commit()
     return found
@@ -144,10 +150,8 @@ def exercise_log(
     return found
 
 
-def log_exercise(
-    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry: dict[str, Any], today: date
-) -> LoggedSession:
-    """Validate and store one session she did. Bad input: InvalidInput naming the field."""
+def validated_session(entry: dict[str, Any], *, today: date) -> LoggedSession:
+    """A session from the form's or the API's fields; InvalidInput naming the field."""
     try:
         performed = entry.get("performed_on") or today.isoformat()
         performed_on = (
@@ -155,7 +159,7 @@ def log_exercise(
         )
     except ValueError as exc:
         raise InvalidInput.field(
-            "performed_on", f"{entry.get('performed_on')!r} is not a date (YYYY-MM-DD)"
+            "performed_on", f"{excerpt(entry.get('performed_on'))} is not a date (YYYY-MM-DD)"
         ) from exc
     numbers: dict[str, Any] = {}
     for name in ("minutes", "effort", "sets", "reps", "pain", "load_kg"):
@@ -165,11 +169,11 @@ def log_exercise(
         try:
             numbers[name] = float(value) if name == "load_kg" else int(str(value))
         except ValueError as exc:
-            raise InvalidInput.field(name, f"{value!r} is not a whole number") from exc
+            raise InvalidInput.field(name, f"{excerpt(value)} is not a whole number") from exc
     if "minutes" not in numbers:
         raise InvalidInput.field("minutes", "give the minutes you did (1 or more)")
     try:
-        logged = new_session(
+        return new_session(
             exercise_id=str(entry.get("exercise_id") or ""),
             performed_on=performed_on,
             today=today,
@@ -184,8 +188,77 @@ def log_exercise(
             "performed_on" if field == "date" else field if field in known else "exercise_id",
             str(exc),
         ) from exc
+
+
+def log_exercise(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry: dict[str, Any], today: date
+) -> LoggedSession:
+    """Validate and store one session she did. Bad input: InvalidInput naming the field."""
+    logged = validated_session(entry, today=today)
     store_session(uow=uow, actor=actor, patient_id=patient_id, logged=logged)
     return logged
+
+
+class SessionNotFound(LookupError):
+    def __init__(self, patient_id: str, session_id: int) -> None:
+        super().__init__(f"patient {patient_id!r} has no exercise session with id {session_id}")
+
+
+def withdraw_session(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, session_id: int, reason: str
+) -> LoggedSession:
+    """Withdraw one of her logged sessions with a reason: it leaves her week, streaks and plan;
+    the row stays, and the audit entry keeps who, when, the reason and the original."""
+    why = checked_reason(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        original = uow.exercise.withdraw(patient_id=patient_id, session_id=session_id, reason=why)
+        if original is None:
+            raise SessionNotFound(patient_id, session_id)
+        audit_write(
+            uow,
+            actor,
+            what=f"exercise session {session_id} withdrawn: {original.exercise_id}",
+            patient_id=patient_id,
+            detail=trail_detail(reason=why, original=original.as_dict()),
+        )
+        uow.commit()
+    return original
+
+
+def correct_session(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    session_id: int,
+    reason: str,
+    entry: dict[str, Any],
+    today: date,
+) -> LoggedSession:
+    """Correct one of her logged sessions with a reason: the corrected session (validated as
+    a new one) takes its place; the original stays in the store and the audit entry."""
+    why = checked_reason(reason)
+    corrected = validated_session(entry, today=today)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        new_id = uow.exercise.add(patient_id=patient_id, logged=corrected)
+        original = uow.exercise.withdraw(
+            patient_id=patient_id, session_id=session_id, reason=why, replaced_by=new_id
+        )
+        if original is None:
+            raise SessionNotFound(patient_id, session_id)  # the unit of work rolls back
+        audit_write(
+            uow,
+            actor,
+            what=f"exercise session {session_id} corrected: {original.exercise_id}",
+            patient_id=patient_id,
+            detail=trail_detail(
+                reason=why, original=original.as_dict(), corrected=corrected.as_dict()
+            ),
+        )
+        uow.commit()
+    return corrected
 
 
 def store_session(*, uow: UnitOfWork, actor: Actor, patient_id: str, logged: LoggedSession) -> int:

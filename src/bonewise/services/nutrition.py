@@ -17,9 +17,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.clinical.models import PatientRecord
 from bonewise.importers import sr28
 from bonewise.nutrition.cautions import (
@@ -45,6 +47,7 @@ from bonewise.services.access import (
     readable_record,
 )
 from bonewise.services.access import check_access as _check_access
+from bonewise.services.corrections import checked_reason, trail_detail
 from bonewise.store.food import (
     CONCURRENT_IMPORT_WAIT_S,
     MEALS,
@@ -241,6 +244,73 @@ def _meal_or_raise(meal: str) -> None:
         raise InvalidInput.field("meal", str(exc)) from exc
 
 
+def _check_food_input(
+    *,
+    day: date,
+    meal: str,
+    grams: float | None,
+    measure: str | None,
+    quantity: float | None,
+    today: date | None,
+) -> None:
+    if today is not None and day > today:
+        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: log what you ate")
+    if day < EARLIEST_DAY:
+        raise InvalidInput.field(
+            "day",
+            f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: give the day you ate it",
+        )
+    _meal_or_raise(meal)
+    if (grams is None) == (measure is None):
+        raise InvalidInput.field(
+            "measure", "give either grams, or a measure (with a quantity, default 1)"
+        )
+    if quantity is not None and measure is None:
+        raise InvalidInput.field(
+            "quantity", f"quantity={quantity:g} needs a measure (e.g. cup); or give grams alone"
+        )
+
+
+def _add_food_in(
+    uow: UnitOfWork,
+    *,
+    patient_id: str,
+    day: date,
+    meal: str,
+    ndb_no: str,
+    grams: float | None,
+    measure: str | None,
+    quantity: float | None,
+) -> DiaryEntry:
+    """Inside an open unit of work, access checked: store one food entry."""
+    try:
+        food = uow.foods.get_or_raise(ndb_no.strip())
+    except FoodNotFound as exc:
+        raise InvalidInput.field("ndb_no", str(exc)) from exc
+    label: str | None = None
+    count: float | None = None
+    try:
+        if measure is not None:
+            count = 1.0 if quantity is None else quantity
+            grams = grams_for(food, measure=measure, quantity=count)
+            label = find_measure(food, measure).label
+        assert grams is not None
+        return uow.diary.add_food(
+            patient_id=patient_id,
+            day=day,
+            meal=meal,
+            food=food,
+            grams=check_grams(grams),
+            measure=label,
+            quantity=count,
+            source=uow.foods.source_of(food.ndb_no),
+        )
+    except UnknownMeasure as exc:
+        raise InvalidInput.field("measure", str(exc)) from exc
+    except ValueError as exc:
+        raise InvalidInput.field("quantity", str(exc)) from exc
+
+
 def log_food(
     *,
     uow: UnitOfWork,
@@ -256,53 +326,121 @@ def log_food(
 ) -> DiaryEntry:
     """Log a food as `grams`, or as `quantity` (default 1) x one of its SR28 household
     measures. Bad input raises InvalidInput naming the field; nothing is stored then."""
-    if today is not None and day > today:
-        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: log what you ate")
-    _meal_or_raise(meal)
-    if (grams is None) == (measure is None):
-        raise InvalidInput.field(
-            "measure", "give either grams, or a measure (with a quantity, default 1)"
-        )
-    if quantity is not None and measure is None:
-        raise InvalidInput.field(
-            "quantity", f"quantity={quantity:g} needs a measure (e.g. cup); or give grams alone"
-        )
+    _check_food_input(
+        day=day, meal=meal, grams=grams, measure=measure, quantity=quantity, today=today
+    )
     with uow:
         _check_access(uow, actor, patient_id, "write")
-        try:
-            food = uow.foods.get_or_raise(ndb_no.strip())
-        except FoodNotFound as exc:
-            raise InvalidInput.field("ndb_no", str(exc)) from exc
-        label: str | None = None
-        count: float | None = None
-        try:
-            if measure is not None:
-                count = 1.0 if quantity is None else quantity
-                grams = grams_for(food, measure=measure, quantity=count)
-                label = find_measure(food, measure).label
-            assert grams is not None
-            entry = uow.diary.add_food(
-                patient_id=patient_id,
-                day=day,
-                meal=meal,
-                food=food,
-                grams=check_grams(grams),
-                measure=label,
-                quantity=count,
-                source=uow.foods.source_of(food.ndb_no),
-            )
-        except UnknownMeasure as exc:
-            raise InvalidInput.field("measure", str(exc)) from exc
-        except ValueError as exc:
-            raise InvalidInput.field("quantity", str(exc)) from exc
+        entry = _add_food_in(
+            uow,
+            patient_id=patient_id,
+            day=day,
+            meal=meal,
+            ndb_no=ndb_no,
+            grams=grams,
+            measure=measure,
+            quantity=quantity,
+        )
         audit_write(
             uow,
             actor,
-            what=f"food diary {day.isoformat()} {meal}: {food.description[:80]}",
+            what=f"food diary {day.isoformat()} {meal}: {entry.description[:80]}",
             patient_id=patient_id,
         )
         uow.commit()
     return entry
+
+
+def entry_json(e: DiaryEntry) -> dict[str, Any]:
+    """A food entry as the API and the audit trail give it."""
+    return {
+        "id": e.id,
+        "day": e.day.isoformat(),
+        "meal": e.meal,
+        "ndb_no": e.ndb_no,
+        "description": e.description,
+        "grams": e.grams,
+        "measure": e.measure,
+        "quantity": e.quantity,
+        "calcium_mg": e.nutrients.get("calcium_mg"),
+        "vitamin_d_iu": e.nutrients.get("vitamin_d_iu"),
+        "source": e.source,
+    }
+
+
+def withdraw_food_entry(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry_id: int, reason: str
+) -> DiaryEntry:
+    """Withdraw one of her food entries with a reason: it leaves her totals and suggestions,
+    the row stays, and the audit entry keeps who, when, the reason and the original.
+    Raises DiaryEntryNotFound when she has no such entry in force."""
+    why = checked_reason(reason)
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        original = uow.diary.withdraw_food(patient_id=patient_id, entry_id=entry_id, reason=why)
+        if original is None:
+            raise DiaryEntryNotFound(patient_id, "food", entry_id)
+        audit_write(
+            uow,
+            actor,
+            what=f"food entry {entry_id} withdrawn: {original.description[:80]}",
+            patient_id=patient_id,
+            detail=trail_detail(reason=why, original=entry_json(original)),
+        )
+        uow.commit()
+    return original
+
+
+def correct_food_entry(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    entry_id: int,
+    reason: str,
+    day: date,
+    meal: str,
+    grams: float | None = None,
+    measure: str | None = None,
+    quantity: float | None = None,
+    today: date | None = None,
+) -> DiaryEntry:
+    """Correct one of her food entries (day, meal, amount) with a reason: a new entry takes
+    its place in her totals; the original is withdrawn, kept in the store and, with the
+    reason and the correction, in the audit entry. Same checks as `log_food`."""
+    why = checked_reason(reason)
+    _check_food_input(
+        day=day, meal=meal, grams=grams, measure=measure, quantity=quantity, today=today
+    )
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        current = uow.diary.food_entry(patient_id=patient_id, entry_id=entry_id)
+        if current is None:
+            raise DiaryEntryNotFound(patient_id, "food", entry_id)
+        corrected = _add_food_in(
+            uow,
+            patient_id=patient_id,
+            day=day,
+            meal=meal,
+            ndb_no=current.ndb_no,
+            grams=grams,
+            measure=measure,
+            quantity=quantity,
+        )
+        uow.diary.withdraw_food(
+            patient_id=patient_id, entry_id=entry_id, reason=why, replaced_by=corrected.id
+        )
+        audit_write(
+            uow,
+            actor,
+            what=f"food entry {entry_id} corrected: {current.description[:80]}",
+            patient_id=patient_id,
+            detail=trail_detail(
+                reason=why, original=entry_json(current), corrected=entry_json(corrected)
+            ),
+        )
+        uow.commit()
+    return corrected
 
 
 def log_supplement(

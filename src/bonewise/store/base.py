@@ -22,3 +22,7 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# A correction's or withdrawal's reason: long enough to say why, short enough for the trail.
+MAX_REASON_CHARS = 200

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.exercise.adherence import LoggedSession
-from bonewise.store.base import Base, utcnow
+from bonewise.store.base import MAX_REASON_CHARS, Base, utcnow
 from bonewise.store.patients import PatientNotFound, PatientRow
 
 
@@ -44,6 +44,10 @@ class ExerciseSessionRow(Base):
     load_kg: Mapped[float | None] = mapped_column(Float)
     pain: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn session stays for the trail but leaves the week, streaks and plan (0009).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(MAX_REASON_CHARS))
+    replaced_by: Mapped[int | None] = mapped_column(Integer)  # the correcting session's id
 
 
 class ExerciseLogRepository:
@@ -72,6 +76,30 @@ class ExerciseLogRepository:
         self.session.flush()
         return row.id
 
+    def entries(
+        self, *, patient_id: str, start: date, end: date
+    ) -> list[tuple[int, LoggedSession]]:
+        """Her sessions in force from `start` to `end` with their ids (to correct them)."""
+        rows = self.session.connection().execute(
+            _ENTRIES, {"patient_id": patient_id, "start": start, "end": end}
+        )
+        return [(row[0], LoggedSession(*row[1:])) for row in rows]  # type: ignore[arg-type]
+
+    def withdraw(
+        self, *, patient_id: str, session_id: int, reason: str, replaced_by: int | None = None
+    ) -> LoggedSession | None:
+        """Take one of her sessions out of force, keeping the row for the trail; returns the
+        session as it was (None: not hers, unknown or already withdrawn)."""
+        row = self.session.get(ExerciseSessionRow, session_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        original = LoggedSession(*(getattr(row, c.name) for c in _COLUMNS))  # type: ignore[arg-type]
+        row.withdrawn_at = utcnow()
+        row.withdrawn_reason = reason[:MAX_REASON_CHARS]
+        row.replaced_by = replaced_by
+        self.session.flush()
+        return original
+
     def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
         """Her sessions from `start` to `end` inclusive, oldest first."""
         return self._sessions(_BETWEEN, patient_id=patient_id, start=start, end=end)
@@ -86,7 +114,9 @@ class ExerciseLogRepository:
         return [LoggedSession(*row) for row in rows]  # type: ignore[arg-type]  # kind: checked on add
 
     def count(self, *, patient_id: str) -> int:
-        query = select(func.count()).where(ExerciseSessionRow.patient_id == patient_id)
+        query = select(func.count()).where(
+            ExerciseSessionRow.patient_id == patient_id, ExerciseSessionRow.withdrawn_at.is_(None)
+        )
         return int(self.session.scalar(query) or 0)
 
 
@@ -104,7 +134,12 @@ _COLUMNS = (
 )
 _UP_TO = (
     select(*_COLUMNS)
-    .where(_T.c.patient_id == bindparam("patient_id"), _T.c.performed_on <= bindparam("end"))
+    .where(
+        _T.c.patient_id == bindparam("patient_id"),
+        _T.c.performed_on <= bindparam("end"),
+        _T.c.withdrawn_at.is_(None),
+    )
     .order_by(_T.c.performed_on, _T.c.id)
 )
 _BETWEEN = _UP_TO.where(_T.c.performed_on >= bindparam("start"))
+_ENTRIES = _BETWEEN.with_only_columns(_T.c.id, *_COLUMNS)

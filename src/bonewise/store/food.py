@@ -59,7 +59,7 @@ from bonewise.nutrition.models import (
 from bonewise.nutrition.portions import portions_in_order
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.nutrition.totals import Intake
-from bonewise.store.base import Base, utcnow
+from bonewise.store.base import MAX_REASON_CHARS, Base, utcnow
 
 # Search terms compare byte-wise on PostgreSQL too (C collation), as they do on SQLite.
 TermString = String(64).with_variant(String(64, collation="C"), "postgresql")
@@ -159,6 +159,10 @@ class DiaryEntryRow(Base):
     nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn entry stays for the trail but leaves every total and plan (0008).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(MAX_REASON_CHARS))
+    replaced_by: Mapped[int | None] = mapped_column(Integer)  # the correcting entry's id
 
 
 class SupplementRow(Base):
@@ -285,6 +289,25 @@ _EVERYTHING = 2**31 - 1
 _HIT_COLUMNS = (
     "s.rank, s.head, s.body, f.ndb_no, f.description, f.food_group, "
     "f.calcium_mg, f.vitamin_d_iu, f.vitamin_k_ug, s.measures"
+)
+
+
+# SQLite: `_every_match` reads up to this many of the foods a query finds (more than any query
+# of the benchmark's set needs) before it leaves them to the passes.
+_CANDIDATES = 1_000
+_BEST = ranking.Placement(specialised=False, prefix_only=False, tier=0)
+_FTS_CANDIDATES = (
+    "SELECT 0, s.rank, s.head, s.body FROM food_fts JOIN food_search s "
+    "ON s.rank = food_fts.rowid WHERE food_fts MATCH :match "
+    "ORDER BY food_fts.rowid LIMIT :cap"
+)
+_EVERY_MATCH = (
+    "SELECT -1, s.rank, s.head, s.body FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
+    "WHERE f.description = :typed UNION ALL SELECT * FROM (" + _FTS_CANDIDATES + ")"
+)
+_HITS_BY_RANK = (
+    f"SELECT 0, {_HIT_COLUMNS} FROM food_search s JOIN foods f ON f.ndb_no = s.ndb_no "
+    "WHERE s.rank IN (SELECT value FROM json_each(:ranks))"
 )
 
 
@@ -573,14 +596,83 @@ class FoodRepository:
         cursor.execute(sql, params)
         return cursor
 
+    def _every_match(self, query: ranking.Query, limit: int) -> list[Any] | None:
+        """SQLite: the best `limit` foods the query finds, in the passes' order (the food
+        described exactly as typed, then by `ranking.Placer` and rank), from one evaluation of
+        the full-text match instead of one per pass (which costs most when few foods match).
+
+        The foods found are read as the engine finds them, in rank order, and placed until
+        `limit` of them are everyday foods with every word in the head: no food after them,
+        being of higher rank, can come before them, so reading stops there. None when more
+        than `_CANDIDATES` foods must be read: the passes, which stop after the first `limit`
+        of each, cost less then. Only the chosen foods are read with their values."""
+        cap = max(_CANDIDATES, limit)
+        cursor = self.session.connection().connection.cursor()
+        cursor.execute(
+            _EVERY_MATCH,
+            {"typed": query.text, "match": ranking.fts5_match(query), "cap": cap + 1},
+        )
+        place = ranking.Placer(query).place
+        typed: set[int] = set()
+        best: set[int] = set()  # the food described as typed, and those placed best
+        placed: list[tuple[ranking.Placement, int]] = []
+        everyday: set[int] = set()
+        prefix_only = specialised = read = 0
+        # Rows as SQLite makes them (sqlite3's cursor iterates lazily): reading stops early.
+        rows: Iterable[Any] = cursor  # type: ignore[assignment]
+        for kind, rank, head, body in rows:
+            if kind < 0:
+                typed.add(rank)
+                everyday.add(rank)
+                best.add(rank)
+                continue
+            read += 1
+            if read > cap:
+                cursor.close()
+                return None
+            where = place(head, body, specialised=rank >= SPECIALISED_RANK)
+            if where is None:
+                continue
+            # As the passes do: of the everyday foods found only by the prefix, the first
+            # `limit` by rank are placed; of the specialised foods, the first few by rank that
+            # fill the list after the everyday ones (all of which come first in rank).
+            if where.specialised:
+                if rank not in typed and specialised >= limit - len(everyday):
+                    continue
+                specialised += 1
+            elif where.prefix_only:
+                if prefix_only >= limit:
+                    continue
+                prefix_only += 1
+            if not where.specialised:
+                everyday.add(rank)
+            placed.append((where, rank))
+            if where == _BEST:
+                best.add(rank)
+                if len(best) >= limit:
+                    break
+        placed.sort()
+        chosen = list(dict.fromkeys([*sorted(typed), *(rank for _, rank in placed)]))[:limit]
+        if not chosen:
+            cursor.close()
+            return []
+        cursor.execute(_HITS_BY_RANK, {"ranks": json.dumps(chosen)})
+        by_rank = {row[1]: row for row in cursor.fetchall()}
+        cursor.close()
+        return [by_rank[rank] for rank in chosen]
+
     def _matches(self, query: ranking.Query, limit: int) -> list[Any]:
         """The best `limit` foods from one statement whose passes come in order of merit: a
         food described exactly as typed; everyday foods with every whole word typed (all of
         them in the head, then some term in the head, then none); everyday foods found only
         by the last word's prefix; specialised foods. Each pass is in rank order; the last
-        two are ordered here by `ranking.placement`. On SQLite the rows are read as the
+        two are ordered here by `ranking.Placer`. On SQLite the rows are read as the
         engine makes them, pass after pass, and reading stops once enough are found: later
         passes never run."""
+        if self._dialect == "sqlite":
+            every = self._every_match(query, limit)
+            if every is not None:
+                return every
         exact = query.exact()
         kinds = ("all", "some", "none") if len(exact.all_terms()) > 1 else ("all", "none")
         passes = [(exact, kind, 0, SPECIALISED_RANK, limit) for kind in kinds]
@@ -588,6 +680,7 @@ class FoodRepository:
             passes.append((query, "prefix", 0, SPECIALISED_RANK, limit))
         specialised = len(passes)
         passes.append((query, "", SPECIALISED_RANK, _EVERYTHING, limit))
+        place = ranking.Placer(query).place
         found: dict[int, Any] = {}
         placed: list[tuple[ranking.Placement, int, Any]] = []
         result = self._passes(passes, typed=query.text)
@@ -604,9 +697,7 @@ class FoodRepository:
                 continue
             if row[0] == specialised and len(found) + len(placed) >= limit:
                 break  # every everyday food comes before the specialised ones
-            where = ranking.placement(
-                query, row[2], row[3], specialised=row[1] >= SPECIALISED_RANK, exact=exact
-            )
+            where = place(row[2], row[3], specialised=row[1] >= SPECIALISED_RANK)
             if where is not None:
                 placed.append((where, row[1], row))
         result.close()
@@ -678,7 +769,9 @@ MEALS = ("breakfast", "lunch", "dinner", "snack", "other")
 
 def check_meal(meal: str) -> str:
     if meal not in MEALS:
-        raise ValueError(f"meal={meal!r}: use one of {', '.join(MEALS)}")
+        # Quote what was sent only when short: an error never echoes a long input back.
+        shown = repr(meal) if len(meal) <= 24 else f"({len(meal):,} characters)"
+        raise ValueError(f"meal={shown}: use one of {', '.join(MEALS)}")
     return meal
 
 
@@ -767,15 +860,21 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
     )
 
 
+def _in_force(table: Table) -> list[Any]:
+    """Rows not withdrawn (only food entries can be withdrawn)."""
+    return [table.c.withdrawn_at.is_(None)] if "withdrawn_at" in table.c else []
+
+
 def _between_statement(table: Table) -> Select[Any]:
-    """Her rows of a diary table from :start to :end, in the order they were logged."""
+    """Her rows of a diary table from :start to :end in force, in the order they were logged."""
     c = table.c
     return (
-        select(table)
+        select(*(c[name] for name in _ENTRY_COLUMNS[table.name]))
         .where(
             c.patient_id == bindparam("patient_id"),
             c.day >= bindparam("start"),
             c.day <= bindparam("end"),
+            *_in_force(table),
         )
         .order_by(c.day, c.id)
     )
@@ -791,6 +890,7 @@ def _daily_totals_statement(nutrient: str) -> Select[Any]:
             t.c.patient_id == bindparam("patient_id"),
             t.c.day >= bindparam("start"),
             t.c.day <= bindparam("end"),
+            *_in_force(t),
         )
         for t in (_DIARY, _SUPPLEMENTS)
     ]
@@ -800,6 +900,24 @@ def _daily_totals_statement(nutrient: str) -> Select[Any]:
 
 _DIARY: Table = DiaryEntryRow.__table__  # type: ignore[assignment]
 _SUPPLEMENTS: Table = SupplementRow.__table__  # type: ignore[assignment]
+# The columns a DiaryEntry / SupplementEntry is built from, in its field order.
+_ENTRY_COLUMNS = {
+    "diary_entries": (
+        "id",
+        "patient_id",
+        "day",
+        "meal",
+        "ndb_no",
+        "description",
+        "food_group_code",
+        "grams",
+        "measure",
+        "quantity",
+        "nutrients",
+        "source",
+    ),
+    "supplements": ("id", "patient_id", "day", "meal", "kind", "name", "label", "nutrients"),
+}
 _FOODS_BETWEEN = _between_statement(_DIARY)
 _SUPPLEMENTS_BETWEEN = _between_statement(_SUPPLEMENTS)
 _DAILY_TOTALS: dict[str, Select[Any]] = {}
@@ -873,6 +991,28 @@ class DiaryRepository:
         self.session.delete(row)
         self.session.flush()
         return True
+
+    def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
+        """One of her food entries in force (None: not hers, unknown or withdrawn)."""
+        row = self.session.get(DiaryEntryRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        return _diary_entry(row)
+
+    def withdraw_food(
+        self, *, patient_id: str, entry_id: int, reason: str, replaced_by: int | None = None
+    ) -> DiaryEntry | None:
+        """Take one of her food entries out of force, keeping the row for the trail; returns
+        the entry as it was (None: not hers, unknown or already withdrawn)."""
+        row = self.session.get(DiaryEntryRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        original = _diary_entry(row)
+        row.withdrawn_at = utcnow()
+        row.withdrawn_reason = reason[:MAX_REASON_CHARS]
+        row.replaced_by = replaced_by
+        self.session.flush()
+        return original
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
         rows = self._between(_FOODS_BETWEEN, patient_id, start, end)

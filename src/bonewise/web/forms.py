@@ -263,6 +263,7 @@ FIELD_LABELS = {
     "worst_pain": "Worst joint pain",
     "stiffness": "Morning stiffness",
     "missed_ai_days": "Days you missed your tablet",
+    "reason": "Reason",
     "clinician_email": "Clinician's e-mail",
     "email": "E-mail",
     "name": "Name",

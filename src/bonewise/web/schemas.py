@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.clinical.models import CancerTherapy, Patient, RiskFactors
 
-EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2199, 12, 31)
 # A day in an API body: no year 0001 and no year 9999 (the services also refuse future days).
 PlausibleDay = Annotated[dt.date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]

@@ -130,3 +130,35 @@ def test_up_to_returns_her_whole_log_until_a_day_and_feeds_the_pain_weeks(factor
     start = programme_start(back)
     assert start == first.performed_on - timedelta(days=first.performed_on.weekday())
     assert logged_pain_weeks(back, start=start) == {60: (hurt,)}  # 59 weeks and 4 days on
+
+
+def test_a_withdrawn_session_stays_as_a_row_but_leaves_her_log(factory):
+    from bonewise.services import exercise
+    from bonewise.services.access import LOCAL_OPERATOR
+    from bonewise.store.exercise import ExerciseSessionRow
+
+    store_example(factory, "normal", patient_id="p-1")
+    ids = [
+        exercise.store_session(
+            uow=UnitOfWork(factory),
+            actor=LOCAL_OPERATOR,
+            patient_id="p-1",
+            logged=session(minutes=m),
+        )
+        for m in (30, 300)
+    ]
+    exercise.withdraw_session(
+        uow=UnitOfWork(factory),
+        actor=LOCAL_OPERATOR,
+        patient_id="p-1",
+        session_id=ids[1],
+        reason="meant 30",
+    )
+    with UnitOfWork(factory) as uow:
+        assert [s.minutes for s in uow.exercise.up_to(patient_id="p-1", end=TODAY)] == [30]
+        assert [i for i, _ in uow.exercise.entries(patient_id="p-1", start=TODAY, end=TODAY)] == [
+            ids[0]
+        ]
+        assert uow.exercise.count(patient_id="p-1") == 1
+        row = uow.session.get(ExerciseSessionRow, ids[1])
+        assert row is not None and row.minutes == 300 and row.withdrawn_reason == "meant 30"

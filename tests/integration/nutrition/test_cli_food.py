@@ -164,3 +164,21 @@ def test_nutrition_cautions_lists_the_catalogue_with_sources(url):
     assert {c["id"] for c in data} >= {"black_cohosh", "dong_quai", "red_clover"}
     assert all(c["evidence"] and all(p["citation"] for p in c["evidence"]) for c in data)
     assert "LiverTox" in run(url, "nutrition", "cautions").stdout
+
+
+def test_diary_withdraw_takes_an_entry_out_of_her_totals_with_a_reason(url):
+    import json
+
+    added = run(url, "diary", "add", "01079", "--grams", "100", "--date", "2026-11-26")
+    assert added.exit_code == 0, added.output
+    shown = json.loads(run(url, "diary", "show", "--date", "2026-11-26", "--json").stdout)
+    [entry] = [e for e in shown["entries"] if e["kind"] == "food"]
+    no_reason = run(url, "diary", "withdraw", str(entry["id"]), "--reason", " ")
+    assert no_reason.exit_code == 2 and "say in a few words why" in no_reason.output
+    withdrawn = run(url, "diary", "withdraw", str(entry["id"]), "--reason", "logged twice")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "the audit log keeps it" in withdrawn.stdout
+    after = json.loads(run(url, "diary", "show", "--date", "2026-11-26", "--json").stdout)
+    assert [e for e in after["entries"] if e["kind"] == "food"] == []
+    again = run(url, "diary", "withdraw", str(entry["id"]), "--reason", "logged twice")
+    assert again.exit_code == 2 and "no food entry" in again.output

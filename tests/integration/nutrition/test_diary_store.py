@@ -268,3 +268,54 @@ def test_an_entry_can_be_removed_only_by_its_patient(store):
             kind="meal",
             entry_id=1,
         )
+
+
+def test_a_withdrawn_entry_stays_as_a_row_but_leaves_every_total(store):
+    def log(grams: float) -> int:
+        return service.log_food(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id=store.patient_id,
+            day=DAY,
+            meal="lunch",
+            ndb_no="01079",
+            grams=grams,
+        ).id
+
+    kept, wrong = log(100), log(1000)
+    service.withdraw_food_entry(
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        entry_id=wrong,
+        reason="a typo: 100 g",
+    )
+    day = service.diary_day(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
+    assert [e.id for e in day.entries] == [kept]
+    assert dict(day.calcium_by_day)[DAY] == pytest.approx(day.entries[0].nutrients["calcium_mg"])
+    summary = service.period_summary(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, end=DAY, days=7
+    )
+    assert len(summary.intakes) == 1
+    with UnitOfWork(store) as uow:
+        row = uow.session.get(DiaryEntryRow, wrong)
+        assert row is not None and row.withdrawn_reason == "a typo: 100 g"
+        assert row.withdrawn_at is not None and row.grams == 1000
+        [audit] = [a for a in uow.audit.for_patient(store.patient_id) if "withdrawn" in a.what]
+        assert audit.detail["original"]["grams"] == 1000
+    corrected = service.correct_food_entry(
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        entry_id=kept,
+        reason="it was 200 g",
+        day=DAY,
+        meal="dinner",
+        grams=200,
+    )
+    with UnitOfWork(store) as uow:
+        assert [e.id for e in uow.diary.foods(store.patient_id, DAY, DAY)] == [corrected.id]
+        original = uow.session.get(DiaryEntryRow, kept)
+        assert original is not None and original.replaced_by == corrected.id

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from bonewise.exercise.adherence import new_session
 from bonewise.services import accounts as account_services
-from bonewise.services import records, reminders
+from bonewise.services import exercise, nutrition, records, reminders
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms
 
@@ -258,11 +260,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patients/{patient_id}/dashboard"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}/audit"): Rule("record"),
     ("GET", "/api/v1/foods"): Rule("signed_in", lambda a, p: {"params": {"q": "milk"}}),
-    ("GET", "/patients/{patient_id}/food"): Rule("record"),
-    ("GET", "/patients/{patient_id}/food/results"): Rule(
+    ("GET", "/patients/{patient_id}/nutrition"): Rule("record"),
+    ("GET", "/patients/{patient_id}/nutrition/results"): Rule(
         "record", lambda a, p: {"params": {"q": "milk"}}
     ),
-    ("POST", "/patients/{patient_id}/food"): Rule(
+    ("POST", "/patients/{patient_id}/nutrition"): Rule(
         "own_record",
         _form({"ndb_no": "01079", "measure": "1", "quantity": "1", "meal": "breakfast"}),
     ),
@@ -292,7 +294,63 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/patients/{patient_id}/exercise"): Rule(
         "own_record", _json({"exercise_id": "brisk-walking", "minutes": 30})
     ),
+    # The old /food URLs redirect to /nutrition (access is checked there).
+    ("GET", "/patients/{patient_id}/food"): Rule("public"),
+    ("POST", "/patients/{patient_id}/food"): Rule("public"),
+    ("GET", "/patients/{patient_id}/food/results"): Rule("public"),
+    ("POST", "/patients/{patient_id}/food/entries/{entry_id}"): Rule("public"),
+    # Corrections: each request gets an entry of her own to correct ({entry_id}, {session_id}).
+    ("POST", "/patients/{patient_id}/nutrition/entries/{entry_id}"): Rule(
+        "own_record", _form({"action": "withdraw", "reason": "access matrix"})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/food-diary/{entry_id}/correction"): Rule(
+        "own_record", _json({"reason": "access matrix", "measure": "1", "quantity": 2})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/food-diary/{entry_id}/withdrawal"): Rule(
+        "own_record", _json({"reason": "access matrix"})
+    ),
+    ("POST", "/patients/{patient_id}/exercise/sessions/{session_id}"): Rule(
+        "own_record", _form({"action": "withdraw", "reason": "access matrix"})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/exercise/{session_id}/correction"): Rule(
+        "own_record",
+        _json({"reason": "access matrix", "exercise_id": "brisk-walking", "minutes": 20}),
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/exercise/{session_id}/withdrawal"): Rule(
+        "own_record", _json({"reason": "access matrix"})
+    ),
 }
+
+
+def _her_entries(factory: Any, template: str, patient_id: str) -> dict[str, str]:
+    """A fresh food entry and exercise session of hers when the route corrects one."""
+    ids: dict[str, str] = {}
+    if "{entry_id}" in template:
+        entry = nutrition.log_food(
+            uow=UnitOfWork(factory),
+            actor=LOCAL_OPERATOR,
+            patient_id=patient_id,
+            day=date.today(),
+            meal="lunch",
+            ndb_no="01079",
+            grams=100,
+        )
+        ids["{entry_id}"] = str(entry.id)
+    if "{session_id}" in template:
+        ids["{session_id}"] = str(
+            exercise.store_session(
+                uow=UnitOfWork(factory),
+                actor=LOCAL_OPERATOR,
+                patient_id=patient_id,
+                logged=new_session(
+                    exercise_id="brisk-walking",
+                    minutes=30,
+                    performed_on=date.today(),
+                    today=date.today(),
+                ),
+            )
+        )
+    return ids
 
 
 def _walk(routes: Any, prefix: str = "") -> set[tuple[str, str]]:
@@ -366,8 +424,10 @@ def test_access_matrix(world: World) -> None:
     )
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):
-        path = _path(template, pid)
         for name in ACTORS:
+            path = _path(template, pid)
+            for placeholder, entry_id in _her_entries(world.factory, template, pid).items():
+                path = path.replace(placeholder, entry_id)
             actor = world.actor(name)
             kwargs = rule.request(actor, pid) if rule.request else {}
             response = actor.client.request(method, path, **kwargs)

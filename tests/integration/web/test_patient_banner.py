@@ -22,7 +22,7 @@ PATIENT_PAGES = {
     "frax.html": "/patients/{pid}/frax",
     "bone_therapy.html": "/patients/{pid}/bone-therapy",
     "profile.html": "/patients/{pid}/profile",
-    "food.html": "/patients/{pid}/food",
+    "nutrition.html": "/patients/{pid}/nutrition",
     "exercise.html": "/patients/{pid}/exercise",
     "audit.html": "/patients/{pid}/audit",
 }
@@ -67,7 +67,7 @@ def test_every_write_form_repeats_whom_it_writes_for() -> None:
         posts = re.findall(r'<form method="post" action="(/patients/[^"]*|\{\{ action \}\})"', text)
         if posts:
             assert text.count('{% include "_writes_for.html" %}') >= (
-                1 if template.name == "_food_results.html" else len(posts)
+                1 if template.name == "_nutrition_results.html" else len(posts)
             ), template.name
 
 

@@ -30,7 +30,7 @@ ADVICE_WORDS = re.compile(
     r"your (?:medicine|treatment|dose)|the (?:medicine|treatment|dose))|bone-directed therapy",
     re.IGNORECASE,
 )
-PATIENT_PAGES = ("", "/assessment", "/food", "/exercise", "/checkin")
+PATIENT_PAGES = ("", "/assessment", "/nutrition", "/exercise", "/checkin")
 
 
 class _Text(HTMLParser):

@@ -52,7 +52,7 @@ def _post(world: World, who: str, path: str, data: dict[str, str]) -> str:
         ),
         (
             "patient_a",
-            "/food",
+            "/nutrition",
             {"ndb_no": "01079", "quantity": "100000", "measure": "g", "meal": "breakfast"},
             "Amount: enter how much you had, more than 0 and at most 5,000",
         ),
@@ -67,7 +67,7 @@ def _post(world: World, who: str, path: str, data: dict[str, str]) -> str:
 def test_errors_name_the_field_and_say_what_to_enter(
     sqlite_world: World, who: str, path: str, data: dict[str, str], expected: str
 ) -> None:
-    if path == "/food":
+    if path == "/nutrition":
         from datetime import date
 
         data = {**data, "day": date.today().isoformat()}

@@ -28,7 +28,7 @@ def _vitamin_d(world: World) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     pid = world.patient_a.patient_id
     client = world.actor("patient_a").client
     dashboard = page_text(client.get(f"/patients/{pid}").text)
-    food = page_text(client.get(f"/patients/{pid}/food").text)
+    food = page_text(client.get(f"/patients/{pid}/nutrition").text)
     diary = client.get(f"/api/v1/patients/{pid}/food-diary").json()
     progress = next(p for p in diary["summary"]["progress"] if p["nutrient"] == "vitamin_d_iu")
     today = client.get(f"/api/v1/patients/{pid}/dashboard").json()["nutrition_today"]

@@ -192,3 +192,24 @@ def test_a_days_coverage_names_the_foods_in_each_group():
     assert found["calcium_rich"].foods == ("Kale, raw",)
     assert found["vitamin_d_rich"].covered
     assert not found["anti_inflammatory"].covered
+
+
+def test_the_suggested_serving_is_the_portion_she_would_log():
+    from bonewise.nutrition.portions import default_portion
+
+    sardines = food(
+        "15088",
+        "Fish, sardine, Atlantic, canned in oil, drained solids with bone",
+        "1500",
+        calcium=382,
+        measures=[Measure(1, 1.0, "cup, drained", 149.0), Measure(2, 1.0, "can (3.75 oz)", 92.0)],
+    )
+    assert usual_serving(sardines).description == "can (3.75 oz)"
+    assert usual_serving(sardines) == default_portion(
+        sardines.description, sardines.food_group_code, sardines.measures
+    )
+    huge = food("99998", "Cake, sheet", "1800", calcium=50, measures=[Measure(1, 1.0, "cake", 900)])
+    assert usual_serving(huge) is None  # no serving one eats at once: never suggested
+    assert default_portion(huge.description, huge.food_group_code, huge.measures) == Measure(
+        1, 1.0, "cake", 900
+    )  # but she can still log it

@@ -193,6 +193,7 @@ class FakeDiary(DiaryRepository):
     def __init__(self) -> None:
         self.food_entries: list[DiaryEntry] = []
         self.supplement_entries: list[SupplementEntry] = []
+        self.withdrawn: list[tuple[DiaryEntry, str, int | None]] = []
         self.next_id = 1
 
     def _id(self) -> int:
@@ -251,6 +252,21 @@ class FakeDiary(DiaryRepository):
             entries.remove(e)
         return bool(found)
 
+    def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
+        return next(
+            (e for e in self.food_entries if e.id == entry_id and e.patient_id == patient_id),
+            None,
+        )
+
+    def withdraw_food(
+        self, *, patient_id: str, entry_id: int, reason: str, replaced_by: int | None = None
+    ) -> DiaryEntry | None:
+        found = self.food_entry(patient_id=patient_id, entry_id=entry_id)
+        if found is not None:
+            self.food_entries.remove(found)
+            self.withdrawn.append((found, reason, replaced_by))
+        return found
+
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
         return [
             e for e in self.food_entries if e.patient_id == patient_id and start <= e.day <= end
@@ -280,15 +296,34 @@ class FakeExercise(ExerciseLogRepository):
     def __init__(self, patients: FakePatients) -> None:
         self.patients = patients
         self.sessions: list[tuple[int, str, LoggedSession]] = []
+        self.withdrawn: list[tuple[LoggedSession, str, int | None]] = []
+        self.next_id = 1
 
     def add(self, *, patient_id: str, logged: LoggedSession) -> int:
         if not self.patients.exists(patient_id):
             raise PatientNotFound(patient_id)
-        self.sessions.append((len(self.sessions) + 1, patient_id, logged))
-        return len(self.sessions)
+        self.sessions.append((self.next_id, patient_id, logged))
+        self.next_id += 1
+        return self.next_id - 1
 
     def between(self, *, patient_id: str, start: date, end: date) -> list[LoggedSession]:
         return [s for s in self.up_to(patient_id=patient_id, end=end) if s.performed_on >= start]
+
+    def entries(
+        self, *, patient_id: str, start: date, end: date
+    ) -> list[tuple[int, LoggedSession]]:
+        mine = [(s.performed_on, i, s) for i, p, s in self.sessions if p == patient_id]
+        return [(i, s) for on, i, s in sorted(mine, key=lambda t: t[:2]) if start <= on <= end]
+
+    def withdraw(
+        self, *, patient_id: str, session_id: int, reason: str, replaced_by: int | None = None
+    ) -> LoggedSession | None:
+        for n, (i, p, s) in enumerate(self.sessions):
+            if i == session_id and p == patient_id:
+                del self.sessions[n]
+                self.withdrawn.append((s, reason, replaced_by))
+                return s
+        return None
 
     def up_to(self, *, patient_id: str, end: date) -> list[LoggedSession]:
         mine = [(s.performed_on, i, s) for i, p, s in self.sessions if p == patient_id]
@@ -354,7 +389,14 @@ class FakeUnitOfWork(UnitOfWork):
         return {
             name: copy.deepcopy(vars(getattr(self, name)))
             for name in ("patients", "accounts", "audit", "diary", "foods")
-        } | {"exercise": list(self.exercise.sessions), "checkins": list(self.checkins.rows)}
+        } | {
+            "exercise": {
+                key: list(value) if isinstance(value, list) else value
+                for key, value in vars(self.exercise).items()
+                if key != "patients"
+            },
+            "checkins": list(self.checkins.rows),
+        }
 
     def __enter__(self) -> FakeUnitOfWork:
         if self._open:
@@ -379,7 +421,7 @@ class FakeUnitOfWork(UnitOfWork):
     def rollback(self) -> None:
         for name, state in self._snapshot.items():
             if name == "exercise":
-                self.exercise.sessions = list(state)
+                vars(self.exercise).update({k: copy.copy(v) for k, v in state.items()})
             elif name == "checkins":
                 self.checkins.rows = list(state)
             else:

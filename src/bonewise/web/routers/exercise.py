@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from bonewise.clinical.calendar import EARLIEST_DAY
+from bonewise.exercise.adherence import MAX_LOAD_KG, MAX_REPS, MAX_SESSION_MINUTES, MAX_SETS
 from bonewise.render import web_charts as charts
 from bonewise.services import exercise
 from bonewise.services.access import InvalidInput
+from bonewise.store.base import MAX_REASON_CHARS
 from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
@@ -21,6 +24,7 @@ from bonewise.web.deps import (
     strict_json,
     uow_of,
 )
+from bonewise.web.forms import errors_by_field
 
 router = APIRouter()
 
@@ -29,13 +33,29 @@ class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exercise_id: str = Field(min_length=1, max_length=64, description="see the plan or catalogue")
-    minutes: int = Field(ge=1, le=600)
-    performed_on: date | None = Field(default=None, description="default today; not in future")
+    minutes: int = Field(ge=1, le=MAX_SESSION_MINUTES)
+    performed_on: date | None = Field(
+        default=None,
+        ge=EARLIEST_DAY,
+        description=f"default today; not in the future, not before {EARLIEST_DAY.isoformat()}",
+    )
     effort: int | None = Field(default=None, ge=0, le=10)
     pain: int | None = Field(default=None, ge=0, le=10)
-    sets: int | None = Field(default=None, ge=1, le=20)
-    reps: int | None = Field(default=None, ge=1, le=200)
-    load_kg: float | None = Field(default=None, ge=0, le=300)
+    sets: int | None = Field(default=None, ge=1, le=MAX_SETS)
+    reps: int | None = Field(default=None, ge=1, le=MAX_REPS)
+    load_kg: float | None = Field(default=None, ge=0, le=MAX_LOAD_KG)
+
+
+class SessionCorrectionIn(SessionIn):
+    """The session as it should have been logged, and why."""
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
 
 
 def _page(
@@ -44,6 +64,7 @@ def _page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    correcting: int | None = None,
     status_code: int = 200,
 ) -> Response:
     today = date.today()
@@ -58,6 +79,10 @@ def _page(
             "plan": week.plan.as_dict(),
             "summary": week.summary,
             "sessions": week.sessions,
+            "entries": week.entries,
+            "correcting": correcting,
+            "max_reason": MAX_REASON_CHARS,
+            "earliest_day": EARLIEST_DAY.isoformat(),
             "chart": charts.weekly_minutes_chart(
                 week.weekly_minutes, target=week.summary.aerobic_target
             ),
@@ -90,12 +115,49 @@ async def exercise_submit(
             today=date.today(),
         )
     except InvalidInput as exc:
-        from bonewise.web.forms import errors_by_field
-
         return _page(
             request, access, errors=errors_by_field(exc.errors), values=form, status_code=422
         )
     return RedirectResponse(f"/patients/{access.patient_id}/exercise#week", status_code=303)
+
+
+@router.post("/patients/{patient_id}/exercise/sessions/{session_id}", include_in_schema=False)
+async def exercise_session_submit(
+    request: Request, session_id: int, access: PatientAccess = Depends(own_patient_writer)
+) -> Response:
+    """Correct (day, minutes, pain) or remove one of her logged sessions, with a reason."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    try:
+        if form.get("action") == "withdraw":
+            exercise.withdraw_session(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                session_id=session_id,
+                reason=form.get("reason", ""),
+            )
+        else:
+            exercise.correct_session(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                session_id=session_id,
+                reason=form.get("reason", ""),
+                entry={k: v for k, v in form.items() if k not in ("action", "reason")},
+                today=date.today(),
+            )
+    except exercise.SessionNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            errors=errors_by_field(exc.errors),
+            values=form,
+            correcting=session_id,
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{access.patient_id}/exercise#sessions", status_code=303)
 
 
 @router.get(
@@ -113,7 +175,7 @@ def api_exercise(
     return {
         "plan": week.plan.as_dict(),
         "week": week.summary.as_dict(),
-        "sessions": [s.as_dict() for s in week.sessions],
+        "sessions": [{"id": i, **s.as_dict()} for i, s in week.entries],
         "weekly_minutes": [
             {"week_start": d.isoformat(), "minutes": m} for d, m in week.weekly_minutes
         ],
@@ -141,3 +203,60 @@ def api_log_exercise(
         today=date.today(),
     )
     return logged.as_dict()
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/exercise/{session_id}/correction",
+    status_code=201,
+    tags=["exercise"],
+    summary="Correct one of her logged sessions with a reason; the original leaves her week "
+    "and plan and stays in the audit trail (the patient herself only)",
+    responses=PATIENT_RESPONSES,
+)
+def api_correct_exercise(
+    request: Request,
+    session_id: int,
+    body: SessionCorrectionIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(SessionCorrectionIn)),
+) -> dict[str, Any]:
+    try:
+        logged = exercise.correct_session(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            session_id=session_id,
+            reason=body.reason,
+            entry=body.model_dump(exclude={"reason"}),
+            today=date.today(),
+        )
+    except exercise.SessionNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return logged.as_dict()
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/exercise/{session_id}/withdrawal",
+    tags=["exercise"],
+    summary="Withdraw one of her logged sessions with a reason: it leaves her week and plan "
+    "and stays in the audit trail (the patient herself only)",
+    responses=PATIENT_RESPONSES,
+)
+def api_withdraw_exercise(
+    request: Request,
+    session_id: int,
+    body: WithdrawalIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(WithdrawalIn)),
+) -> dict[str, Any]:
+    try:
+        original = exercise.withdraw_session(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            session_id=session_id,
+            reason=body.reason,
+        )
+    except exercise.SessionNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"withdrawn": original.as_dict(), "reason": " ".join(body.reason.split())}

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from bonewise.clinical.calendar import EARLIEST_DAY
+from bonewise.nutrition.models import MAX_GRAMS_PER_ENTRY
 from bonewise.nutrition.totals import summary_json
 from bonewise.render import web_charts as charts
 from bonewise.services import nutrition
 from bonewise.services.access import InvalidInput
-from bonewise.store.food import MEALS, DiaryEntry, FoodHit
+from bonewise.services.corrections import excerpt
+from bonewise.store.base import MAX_REASON_CHARS
+from bonewise.store.food import MEALS, FoodHit
 from bonewise.web import pages
 from bonewise.web.deps import (
     AUTH_RESPONSES,
@@ -32,38 +37,52 @@ from bonewise.web.security import Principal, require_principal
 router = APIRouter()
 
 
-class FoodEntryIn(BaseModel):
+MEAL_CHARS = max(len(m) for m in MEALS)
+MAX_QUANTITY = MAX_GRAMS_PER_ENTRY  # grams, or measures (each at least a gram): 5,000 at most
+
+
+class _FoodAmountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ndb_no: str = Field(min_length=1, max_length=8, description="SR28 food number")
-    meal: str = Field(default="other", description=f"one of {', '.join(MEALS)}")
-    day: date | None = Field(default=None, description="default today; not in the future")
+    meal: str = Field(
+        default="other", max_length=MEAL_CHARS, description=f"one of {', '.join(MEALS)}"
+    )
+    day: date | None = Field(
+        default=None,
+        ge=EARLIEST_DAY,
+        description=f"default today; not in the future, not before {EARLIEST_DAY.isoformat()}",
+    )
     measure: str | None = Field(
         default=None,
         max_length=8,
         description="the household measure's number (see /api/v1/foods); omit for grams",
     )
-    quantity: float = Field(default=1, gt=0, le=5000, description="how many measures, or grams")
+    quantity: float = Field(
+        default=1, gt=0, le=MAX_QUANTITY, description="how many measures, or grams"
+    )
+
+
+class FoodEntryIn(_FoodAmountIn):
+    ndb_no: str = Field(min_length=1, max_length=8, description="SR28 food number")
+
+
+class FoodCorrectionIn(_FoodAmountIn):
+    """A corrected entry (the same food; day, meal and amount as they should be) and why."""
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
 
 
 def _hit_json(hit: FoodHit) -> dict[str, Any]:
     return hit.as_json()
 
 
-def _entry_json(e: DiaryEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "day": e.day.isoformat(),
-        "meal": e.meal,
-        "ndb_no": e.ndb_no,
-        "description": e.description,
-        "grams": e.grams,
-        "measure": e.measure,
-        "quantity": e.quantity,
-        "calcium_mg": e.nutrients.get("calcium_mg"),
-        "vitamin_d_iu": e.nutrients.get("vitamin_d_iu"),
-        "source": e.source,
-    }
+_entry_json = nutrition.entry_json
 
 
 def _amount(measure: str | None, quantity: float) -> dict[str, Any]:
@@ -73,15 +92,34 @@ def _amount(measure: str | None, quantity: float) -> dict[str, Any]:
     return {"measure": measure, "quantity": quantity}
 
 
+def _number(field: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise InvalidInput.field(field, f"{excerpt(value)} is not a number") from exc
+
+
+def _day_or_today(value: str) -> date:
+    """The day a re-shown form was for, or today when that is what was wrong."""
+    try:
+        return _day(value)
+    except InvalidInput:
+        return date.today()
+
+
 def _day(value: str | None) -> date:
     if not value:
         return date.today()
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput.field("day", f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput.field("day", f"{excerpt(value)} is not a date (YYYY-MM-DD)") from exc
     if day > date.today():
         raise InvalidInput.field("day", f"{value} is in the future")
+    if day < EARLIEST_DAY:
+        raise InvalidInput.field(
+            "day", f"{value} is before {EARLIEST_DAY.isoformat()}: give the day you ate it"
+        )
     return day
 
 
@@ -92,6 +130,8 @@ def _page(
     day: date,
     query: str = "",
     errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    correcting: int | None = None,
     status_code: int = 200,
 ) -> Response:
     view = nutrition.diary_day(
@@ -101,7 +141,7 @@ def _page(
     calcium = view.summary.progress_for("calcium_mg")
     return pages.render(
         request,
-        "food.html",
+        "nutrition.html",
         {
             "patient_id": access.patient_id,
             "day": day.isoformat(),
@@ -116,6 +156,11 @@ def _page(
             "hits": hits,
             "meals": MEALS,
             "errors": errors or {},
+            "values": values or {},
+            "correcting": correcting,
+            "base": f"/patients/{access.patient_id}/nutrition",
+            "max_reason": MAX_REASON_CHARS,
+            "earliest_day": EARLIEST_DAY.isoformat(),
             "can_log": access.user.patient_id == access.patient_id,
             "chart": charts.daily_bar_chart(
                 view.calcium_by_day,
@@ -128,7 +173,7 @@ def _page(
     )
 
 
-@router.get("/patients/{patient_id}/food", include_in_schema=False)
+@router.get("/patients/{patient_id}/nutrition", include_in_schema=False)
 def food_page(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
@@ -138,7 +183,7 @@ def food_page(
     return _page(request, access, day=_day(day), query=q)
 
 
-@router.get("/patients/{patient_id}/food/results", include_in_schema=False)
+@router.get("/patients/{patient_id}/nutrition/results", include_in_schema=False)
 def food_results_fragment(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
@@ -149,7 +194,7 @@ def food_results_fragment(
     hits = nutrition.search_foods(uow=uow_of(request), query=q) if q.strip() else []
     return pages.render(
         request,
-        "_food_results.html",
+        "_nutrition_results.html",
         {
             "patient_id": access.patient_id,
             "hits": hits,
@@ -161,36 +206,111 @@ def food_results_fragment(
     )
 
 
-@router.post("/patients/{patient_id}/food", include_in_schema=False)
+@router.post("/patients/{patient_id}/nutrition", include_in_schema=False)
 async def food_submit(
     request: Request, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
-    form = await request.form()
-    day_text = str(form.get("day") or "")
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    day_text = form.get("day", "")
     try:
         day = _day(day_text)
-        quantity_text = str(form.get("quantity") or "1")
-        try:
-            quantity = float(quantity_text)
-        except ValueError as exc:
-            raise InvalidInput.field("quantity", f"{quantity_text!r} is not a number") from exc
         nutrition.log_food(
             uow=uow_of(request),
             actor=access.user,
             patient_id=access.patient_id,
             day=day,
             today=date.today(),
-            meal=str(form.get("meal") or "other"),
-            ndb_no=str(form.get("ndb_no") or ""),
-            **_amount(str(form.get("measure") or "g"), quantity),
+            meal=form.get("meal") or "other",
+            ndb_no=form.get("ndb_no", ""),
+            **_amount(form.get("measure") or "g", _number("quantity", form.get("quantity") or "1")),
         )
     except InvalidInput as exc:
+        # The page again with her search and what she typed for that food (nothing lost).
         return _page(
-            request, access, day=date.today(), errors=errors_by_field(exc.errors), status_code=422
+            request,
+            access,
+            day=_day_or_today(day_text),
+            query=form.get("q", "")[: nutrition.MAX_QUERY_CHARS],
+            errors=errors_by_field(exc.errors),
+            values=form,
+            status_code=422,
         )
     return RedirectResponse(
-        f"/patients/{access.patient_id}/food?day={day.isoformat()}", status_code=303
+        f"/patients/{access.patient_id}/nutrition?day={day.isoformat()}", status_code=303
     )
+
+
+@router.post("/patients/{patient_id}/nutrition/entries/{entry_id}", include_in_schema=False)
+async def food_entry_submit(
+    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+) -> Response:
+    """Correct (day, meal, grams) or remove one of her entries, with a reason."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    day_text = form.get("day", "")
+    try:
+        if form.get("action") == "withdraw":
+            withdrawn = nutrition.withdraw_food_entry(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=form.get("reason", ""),
+            )
+            day = withdrawn.day
+        else:
+            day = _day(day_text)
+            nutrition.correct_food_entry(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=form.get("reason", ""),
+                day=day,
+                today=date.today(),
+                meal=form.get("meal") or "other",
+                grams=_number("quantity", form.get("grams", "")),
+            )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            day=_day_or_today(day_text),
+            errors=errors_by_field(exc.errors),
+            values=form,
+            correcting=entry_id,
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"/patients/{access.patient_id}/nutrition?day={day.isoformat()}#diary", status_code=303
+    )
+
+
+# --- the old /food URLs: permanent redirects, so bookmarks and open forms keep working -----
+def _moved(request: Request, patient_id: str, rest: str = "") -> Response:
+    """The same page under /nutrition: 301 for a read, 308 for a form (the browser sends the
+    form again, with its CSRF token, to the new URL, where access is checked)."""
+    url = f"/patients/{quote(patient_id, safe='')}/nutrition{rest}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    return RedirectResponse(url, status_code=301 if request.method == "GET" else 308)
+
+
+@router.get("/patients/{patient_id}/food", include_in_schema=False)
+@router.post("/patients/{patient_id}/food", include_in_schema=False)
+def old_food_page(request: Request, patient_id: str) -> Response:
+    return _moved(request, patient_id)
+
+
+@router.get("/patients/{patient_id}/food/results", include_in_schema=False)
+def old_food_results(request: Request, patient_id: str) -> Response:
+    return _moved(request, patient_id, "/results")
+
+
+@router.post("/patients/{patient_id}/food/entries/{entry_id}", include_in_schema=False)
+def old_food_entry(request: Request, patient_id: str, entry_id: int) -> Response:
+    return _moved(request, patient_id, f"/entries/{entry_id}")
 
 
 # --- API -----------------------------------------------------------------------------------
@@ -259,3 +379,62 @@ def api_log_food(
         **_amount(body.measure, body.quantity),
     )
     return _entry_json(entry)
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/food-diary/{entry_id}/correction",
+    status_code=201,
+    tags=["nutrition"],
+    responses=PATIENT_RESPONSES,
+    summary="Correct one of her food entries (day, meal, amount) with a reason; the original "
+    "leaves her totals and stays in the audit trail (the patient herself only)",
+)
+def api_correct_food(
+    request: Request,
+    entry_id: int,
+    body: FoodCorrectionIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(FoodCorrectionIn)),
+) -> dict[str, Any]:
+    try:
+        entry = nutrition.correct_food_entry(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            reason=body.reason,
+            day=body.day or date.today(),
+            today=date.today(),
+            meal=body.meal,
+            **_amount(body.measure, body.quantity),
+        )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return _entry_json(entry)
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/food-diary/{entry_id}/withdrawal",
+    tags=["nutrition"],
+    responses=PATIENT_RESPONSES,
+    summary="Withdraw one of her food entries with a reason: it leaves her totals and stays "
+    "in the audit trail (the patient herself only)",
+)
+def api_withdraw_food(
+    request: Request,
+    entry_id: int,
+    body: WithdrawalIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(WithdrawalIn)),
+) -> dict[str, Any]:
+    try:
+        entry = nutrition.withdraw_food_entry(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            reason=body.reason,
+        )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"withdrawn": _entry_json(entry), "reason": " ".join(body.reason.split())}
