@@ -25,10 +25,15 @@ PATIENT_PAGES = {
     "nutrition.html": "/patients/{pid}/nutrition",
     "exercise.html": "/patients/{pid}/exercise",
     "audit.html": "/patients/{pid}/audit",
+    "checkin.html": "/patients/{pid}/checkin",
+    "export.html": "/patients/{pid}/export",
 }
 # Page templates that show no one patient's data to a clinician, and why.
 NOT_ABOUT_ONE_PATIENT = {
     "account.html": "the signed-in user's own account",
+    "account_deleted.html": "signed out: what was deleted and what remains",
+    "forgot_password.html": "signed out",
+    "reset_password.html": "signed out",
     "panel.html": "the clinician's list of many patients, each row named",
     "docs.html": "API reference",
     "error.html": "an error, no patient data",
