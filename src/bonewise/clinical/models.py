@@ -40,6 +40,16 @@ Vertebra = Literal["L1", "L2", "L3", "L4"]
 T_MIN, T_MAX = evidence.T_SCORE_RANGE.value
 BMD_MIN, BMD_MAX = evidence.BMD_RANGE_G_CM2.value
 
+# Input bounds (not clinical numbers): the most entries each list on a record may hold.
+MAX_ENTRIES: dict[str, int] = {
+    "dxa_scans": 200,
+    "fractures": 100,
+    "labs": 5000,
+    "bone_therapy": 100,
+    "gnrh_agonists": 50,
+    "vertebral_imaging": 100,
+}
+
 Score = Annotated[float, Field(ge=T_MIN, le=T_MAX)]
 Bmd = Annotated[float, Field(ge=BMD_MIN, le=BMD_MAX, description="areal BMD, g/cm2")]
 

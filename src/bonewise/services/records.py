@@ -11,38 +11,75 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.models import MAX_ENTRIES, BoneTherapy, PatientRecord
 from bonewise.services.access import Forbidden, InvalidInput, audit_write, check_access
 from bonewise.store.accounts import User
+from bonewise.store.patients import Stored
 from bonewise.store.uow import UnitOfWork
 
 
 def add_dxa_scan(
     *, uow: UnitOfWork, actor: User, patient_id: str, scan: dict[str, Any], today: date
 ) -> PatientRecord:
-    return _rewrite(
-        uow=uow,
-        actor=actor,
-        patient_id=patient_id,
-        today=today,
-        section="dxa_scans",
-        what=f"DXA scan of {scan.get('date')}",
-        change=lambda old: ([*old, scan], [str(len(old))]),
-    )
+    """Add one DXA scan: one row inserted, the rest of her record untouched (no record lock)."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        header = uow.patients.get_document_or_raise(patient_id)
+        checked = _one_entry(header, "dxa_scans", scan, today).dxa_scans[0]
+        _room_for(uow.patients.count_dxa_scans(patient_id), "dxa_scans", "DXA scans")
+        uow.patients.add_dxa_scan(patient_id, checked)
+        audit_write(uow, actor, what=f"DXA scan of {checked.date}", patient_id=patient_id)
+        uow.commit()
+    return _read_back(uow, patient_id)
 
 
 def add_lab(
     *, uow: UnitOfWork, actor: User, patient_id: str, lab: dict[str, Any], today: date
 ) -> PatientRecord:
-    return _rewrite(
-        uow=uow,
-        actor=actor,
-        patient_id=patient_id,
-        today=today,
-        section="labs",
-        what=f"lab {lab.get('kind')} of {lab.get('date')}",
-        change=lambda old: ([*old, lab], [str(len(old))]),
-    )
+    """Add one lab result: one row inserted, the rest of her record untouched (no record
+    lock)."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        header = uow.patients.get_document_or_raise(patient_id)
+        checked = _one_entry(header, "labs", lab, today).labs[0]
+        _room_for(uow.patients.count_labs(patient_id), "labs", "lab results")
+        uow.patients.add_lab(patient_id, checked)
+        audit_write(uow, actor, what=f"lab {checked.kind} of {checked.date}", patient_id=patient_id)
+        uow.commit()
+    return _read_back(uow, patient_id)
+
+
+def _read_back(uow: UnitOfWork, patient_id: str) -> PatientRecord:
+    """Her record as stored after a write (read in a transaction of its own, holding no lock)."""
+    with uow:
+        return uow.patients.get_or_raise(patient_id)
+
+
+def _one_entry(header: PatientRecord, section: str, entry: Any, today: date) -> PatientRecord:
+    """Validate one submitted entry against her record's document (birth date, today): her
+    record as it would read with only this entry in `section`. Errors point at the entry."""
+    data = header.model_dump(mode="json")
+    try:
+        return PatientRecord.parse({**data, section: [entry]}, today=today)
+    except ValidationError as exc:
+        raise _errors_at_entry(exc, [section, "0"]) from exc
+
+
+def _errors_at_entry(exc: ValidationError, own: list[str]) -> InvalidInput:
+    errors = InvalidInput.from_pydantic(exc).errors
+    for err in errors:
+        loc = err["loc"]
+        err["loc"] = ["body", *(loc[len(own) :] if loc[: len(own)] == own else loc)]
+    return InvalidInput(errors)
+
+
+def _room_for(count: int, section: str, what: str) -> None:
+    """Every list on her record is bounded (models.MAX_ENTRIES); rows are counted, not read."""
+    limit = MAX_ENTRIES[section]
+    if count >= limit:
+        raise InvalidInput.field(
+            "form", f"her record already holds {count} {what}, the most it can hold ({limit})"
+        )
 
 
 # --- FRAX and bone-directed therapy: entered by her linked clinician only -----------------
@@ -60,31 +97,25 @@ def _rewrite(
     change: Change,
     clinician_only: bool = False,
 ) -> PatientRecord:
-    """Read-modify-write one section of her record under its write lock. `change` maps the
-    stored section (as JSON) to the new one plus the location of the submitted entry in it,
-    so validation errors point at what was submitted, not at the whole record."""
+    """Read-modify-write one section of her record's document under its write lock. `change`
+    maps the stored section (as JSON) to the new one plus the location of the submitted entry
+    in it, so validation errors point at what was submitted, not at the whole record."""
     with uow:
         check_access(uow, actor, patient_id, "write")
-        if clinician_only and not actor.is_clinician:
-            raise Forbidden(
-                "only her linked clinician can enter FRAX results and bone-directed therapy"
-            )
+        if clinician_only:
+            _clinician_only(actor)
         patients = uow.patients
-        data = patients.get_for_update(patient_id).model_dump(mode="json")
+        patients.lock(patient_id)
+        data = patients.get_document_or_raise(patient_id).model_dump(mode="json")
         new_section, submitted = change(data[section])
         try:
             record = PatientRecord.parse({**data, section: new_section}, today=today)
         except ValidationError as exc:
-            errors = InvalidInput.from_pydantic(exc).errors
-            own = [section, *submitted]
-            for err in errors:
-                loc = err["loc"]
-                err["loc"] = ["body", *(loc[len(own) :] if loc[: len(own)] == own else loc)]
-            raise InvalidInput(errors) from exc
-        patients.save(record)
+            raise _errors_at_entry(exc, [section, *submitted]) from exc
+        patients.save_document(record)
         audit_write(uow, actor, what=what, patient_id=patient_id)
         uow.commit()
-        return record
+    return _read_back(uow, patient_id)
 
 
 def enter_frax(
@@ -107,18 +138,33 @@ def enter_frax(
 def start_bone_therapy(
     *, uow: UnitOfWork, actor: User, patient_id: str, course: dict[str, Any], today: date
 ) -> PatientRecord:
-    """Start a new course of a bone-directed agent (a start date and/or dose dates)."""
+    """Start a new course of a bone-directed agent (a start date and/or dose dates): one course
+    row inserted (no record lock: the course is checked on its own)."""
     _end_not_before_course(course)
-    return _rewrite(
-        uow=uow,
-        clinician_only=True,
-        actor=actor,
-        patient_id=patient_id,
-        today=today,
-        section="bone_therapy",
-        what=f"bone-directed therapy course started: {course.get('agent')}",
-        change=lambda courses: ([*courses, course], [str(len(courses))]),
-    )
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        _clinician_only(actor)
+        header = uow.patients.get_document_or_raise(patient_id)
+        checked = _one_entry(header, "bone_therapy", course, today).bone_therapy[0]
+        _room_for(
+            len(uow.patients.bone_therapy(patient_id)), "bone_therapy", "bone-therapy courses"
+        )
+        uow.patients.add_course(patient_id, checked)
+        audit_write(
+            uow,
+            actor,
+            what=f"bone-directed therapy course started: {checked.agent}",
+            patient_id=patient_id,
+        )
+        uow.commit()
+    return _read_back(uow, patient_id)
+
+
+def _clinician_only(actor: User) -> None:
+    if not actor.is_clinician:
+        raise Forbidden(
+            "only her linked clinician can enter FRAX results and bone-directed therapy"
+        )
 
 
 def _end_not_before_course(course: dict[str, Any]) -> None:
@@ -136,7 +182,7 @@ def _end_not_before_course(course: dict[str, Any]) -> None:
         )
 
 
-def _course_or_raise(courses: list[dict[str, Any]], course: int) -> dict[str, Any]:
+def _course_or_raise(courses: list[Stored[BoneTherapy]], course: int) -> Stored[BoneTherapy]:
     if not 0 <= course < len(courses):
         allowed = f"0..{len(courses) - 1}" if courses else "none: start a course first"
         raise InvalidInput.field("course", f"no course {course} on record (courses: {allowed})")
@@ -146,10 +192,38 @@ def _course_or_raise(courses: list[dict[str, Any]], course: int) -> dict[str, An
 def _day_or_raise(field: str, value: str | None, what: str) -> date:
     if value is None or not value.strip():
         raise InvalidInput.field(field, f"give {what} (YYYY-MM-DD)")
+    if len(value) > 40:
+        raise InvalidInput.field(field, f"{what}: give a date as YYYY-MM-DD")
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
         raise InvalidInput.field(field, f"{value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+def _change_course(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    course: int,
+    today: date,
+    what: str,
+    change: Callable[[BoneTherapy], dict[str, Any]],
+) -> PatientRecord:
+    """Read-modify-write of one course under the record's write lock (a dose is checked
+    against its course, so two writers must not both read the old course)."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        _clinician_only(actor)
+        uow.patients.lock(patient_id)
+        found = _course_or_raise(uow.patients.bone_therapy(patient_id), course)
+        header = uow.patients.get_document_or_raise(patient_id)
+        changed = change(found.entry)
+        checked = _one_entry(header, "bone_therapy", changed, today).bone_therapy[0]
+        uow.patients.replace_course(patient_id, found.id, checked)
+        audit_write(uow, actor, what=what, patient_id=patient_id)
+        uow.commit()
+    return _read_back(uow, patient_id)
 
 
 def add_bone_therapy_dose(
@@ -158,29 +232,26 @@ def add_bone_therapy_dose(
     """Add one dose date to an existing course (not twice, not after the course ended)."""
     day = _day_or_raise("date", dose, "the date the dose was given")
 
-    def change(courses: list[dict[str, Any]]) -> tuple[Any, list[str]]:
-        found = _course_or_raise(courses, course)
-        given = [date.fromisoformat(d) for d in found["doses"]]
-        if day in given:
+    def change(found: BoneTherapy) -> dict[str, Any]:
+        if day in found.doses:
             raise InvalidInput.field(
                 "date", f"a dose on {day} is already recorded in course {course}"
             )
-        end = found.get("end_date")
-        if end is not None and day > date.fromisoformat(end):
+        if found.end_date is not None and day > found.end_date:
             raise InvalidInput.field(
-                "date", f"dose date {day} is after the course ended ({end}); start a new course"
+                "date",
+                f"dose date {day} is after the course ended ({found.end_date}); start a new course",
             )
-        changed = {**found, "doses": [*found["doses"], day.isoformat()]}
-        return [changed if i == course else c for i, c in enumerate(courses)], [str(course)]
+        data = found.model_dump(mode="json")
+        return {**data, "doses": [*data["doses"], day.isoformat()]}
 
     try:
-        return _rewrite(
+        return _change_course(
             uow=uow,
-            clinician_only=True,
             actor=actor,
             patient_id=patient_id,
+            course=course,
             today=today,
-            section="bone_therapy",
             what=f"bone-directed therapy dose of {day} (course {course})",
             change=change,
         )
@@ -203,29 +274,24 @@ def end_bone_therapy(
     """End a course on `end_date` (not before its start or its last dose)."""
     day = _day_or_raise("end_date", end_date, "the date the course ended")
 
-    def change(courses: list[dict[str, Any]]) -> tuple[Any, list[str]]:
-        found = _course_or_raise(courses, course)
-        if found.get("end_date") is not None:
+    def change(found: BoneTherapy) -> dict[str, Any]:
+        if found.end_date is not None:
             raise InvalidInput.field(
-                "end_date", f"course {course} already ended on {found['end_date']}"
+                "end_date", f"course {course} already ended on {found.end_date}"
             )
-        dates = [date.fromisoformat(d) for d in found["doses"]]
-        if found.get("start_date"):
-            dates.append(date.fromisoformat(found["start_date"]))
+        dates = [*found.doses, *([found.start_date] if found.start_date else [])]
         if dates and day < max(dates):
             raise InvalidInput.field(
                 "end_date", f"end date {day} is before the course's last date ({max(dates)})"
             )
-        changed = {**found, "end_date": day.isoformat()}
-        return [changed if i == course else c for i, c in enumerate(courses)], [str(course)]
+        return {**found.model_dump(mode="json"), "end_date": day.isoformat()}
 
-    return _rewrite(
+    return _change_course(
         uow=uow,
-        clinician_only=True,
         actor=actor,
         patient_id=patient_id,
+        course=course,
         today=today,
-        section="bone_therapy",
         what=f"bone-directed therapy course {course} ended {day}",
         change=change,
     )
