@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bonewise.clinical.models import MAX_ENTRIES, BoneTherapy, PatientRecord
+from bonewise.clinical.models import MAX_ENTRIES, BoneTherapy, DxaScan, Lab, PatientRecord
 from bonewise.services.access import Forbidden, InvalidInput, audit_write, check_access
 from bonewise.store.accounts import User
 from bonewise.store.patients import Stored
@@ -20,33 +20,34 @@ from bonewise.store.uow import UnitOfWork
 
 def add_dxa_scan(
     *, uow: UnitOfWork, actor: User, patient_id: str, scan: dict[str, Any], today: date
-) -> PatientRecord:
-    """Add one DXA scan: one row inserted, the rest of her record untouched (no record lock)."""
+) -> Stored[DxaScan]:
+    """Add one DXA scan: one row inserted, the rest of her record untouched (no record lock).
+    Returns the scan as stored, with its entry id (what a correction names)."""
     with uow:
         check_access(uow, actor, patient_id, "write")
         header = uow.patients.get_document_or_raise(patient_id)
         checked = _one_entry(header, "dxa_scans", scan, today).dxa_scans[0]
         _room_for(uow.patients.count_dxa_scans(patient_id), "dxa_scans", "DXA scans")
-        uow.patients.add_dxa_scan(patient_id, checked)
+        entry_id = uow.patients.add_dxa_scan(patient_id, checked)
         audit_write(uow, actor, what=f"DXA scan of {checked.date}", patient_id=patient_id)
         uow.commit()
-    return _read_back(uow, patient_id)
+    return Stored(entry_id, checked)
 
 
 def add_lab(
     *, uow: UnitOfWork, actor: User, patient_id: str, lab: dict[str, Any], today: date
-) -> PatientRecord:
-    """Add one lab result: one row inserted, the rest of her record untouched (no record
-    lock)."""
+) -> Stored[Lab]:
+    """Add one lab result: one row inserted, the rest of her record untouched (no record lock,
+    and her other labs are not read). Returns the lab as stored, with its entry id."""
     with uow:
         check_access(uow, actor, patient_id, "write")
         header = uow.patients.get_document_or_raise(patient_id)
         checked = _one_entry(header, "labs", lab, today).labs[0]
         _room_for(uow.patients.count_labs(patient_id), "labs", "lab results")
-        uow.patients.add_lab(patient_id, checked)
+        entry_id = uow.patients.add_lab(patient_id, checked)
         audit_write(uow, actor, what=f"lab {checked.kind} of {checked.date}", patient_id=patient_id)
         uow.commit()
-    return _read_back(uow, patient_id)
+    return Stored(entry_id, checked)
 
 
 def _read_back(uow: UnitOfWork, patient_id: str) -> PatientRecord:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     bindparam,
+    case,
     delete,
     func,
     select,
@@ -193,7 +194,7 @@ class PatientRepository:
         else:
             row.record = document
             self.session.flush()
-            current = self._sections([record.id]).get(record.id, _empty_sections())
+            current = _as_json(self._sections([record.id]).get(record.id, _empty_sections()))
         for section in ROW_SECTIONS:
             if current.get(section) != _canonical(section, data[section]):
                 self._replace_section(record.id, section, data[section])
@@ -278,10 +279,14 @@ class PatientRepository:
         return row.id
 
     def labs(self, patient_id: str) -> list[Stored[Lab]]:
-        rows = self.session.execute(select(LabRow).where(LabRow.patient_id == patient_id))
-        stored = [(r.id, _lab_json(r)) for (r,) in rows]
-        stored.sort(key=lambda item: (lab_order(item[1]), item[1]["unit"], item[0]))
-        return [Stored(i, Lab.model_validate(data)) for i, data in stored]
+        """Her labs with their row ids, in the record's order."""
+        rows = self.session.connection().execute(
+            _LABS.where(LabRow.patient_id == patient_id).order_by(*_LAB_ORDER)
+        )
+        return [
+            Stored(row_id, _stored_lab(kind, day, value, unit))
+            for _pid, row_id, kind, day, value, unit in rows
+        ]
 
     def count_labs(self, patient_id: str) -> int:
         return int(
@@ -414,13 +419,13 @@ class PatientRepository:
         out: dict[str, dict[str, Any]] = defaultdict(_empty_sections)
         if not patient_ids:
             return out
-        labs = self.session.execute(select(LabRow).where(LabRow.patient_id.in_(patient_ids)))
-        found_labs: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-        for (row,) in labs:
-            found_labs[row.patient_id].append((row.id, _lab_json(row)))
-        for pid, items in found_labs.items():
-            items.sort(key=lambda i: (lab_order(i[1]), i[1]["unit"], i[0]))
-            out[pid]["labs"] = [data for _, data in items]
+        # Labs are the long list: read as plain columns, ordered by the database, and built
+        # without re-running their validators (each was validated on the way in).
+        labs = self.session.connection().execute(
+            _LABS.where(LabRow.patient_id.in_(patient_ids)).order_by(*_LAB_ORDER)
+        )
+        for pid, _row_id, kind, day, value, unit in labs:
+            out[pid]["labs"].append(_stored_lab(kind, day, value, unit))
         scans = self.session.execute(
             select(DxaScanRow.patient_id, DxaScanRow.id, DxaScanRow.scan).where(
                 DxaScanRow.patient_id.in_(patient_ids)
@@ -481,8 +486,14 @@ def _empty_sections() -> dict[str, Any]:
     return {"labs": [], "dxa_scans": [], "bone_therapy": [], "risk_factors": {}}
 
 
-def _lab_json(row: LabRow) -> dict[str, Any]:
-    return {"kind": row.kind, "date": row.day.isoformat(), "value": row.value, "unit": row.unit}
+def _stored_lab(kind: Any, day: date, value: float, unit: str) -> Lab:
+    """A lab row as the model, without re-running the validators it passed on the way in
+    (a record holds thousands of labs; reading one must not validate each again)."""
+    return Lab.model_construct(kind=kind, date=day, value=value, unit=unit)
+
+
+def _as_json(sections: dict[str, Any]) -> dict[str, Any]:
+    return {**sections, "labs": [lab.model_dump(mode="json") for lab in sections["labs"]]}
 
 
 def _canonical(section: str, entries: Any) -> Any:
@@ -515,5 +526,16 @@ def risk_factor_rows(factors: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 _TABLE: Table = PatientRow.__table__  # type: ignore[assignment]
+_LABS = select(LabRow.patient_id, LabRow.id, LabRow.kind, LabRow.day, LabRow.value, LabRow.unit)
+# The fixed order of labs: lab_order's (date, test, value), then unit, then the row id only
+# between entries that are otherwise identical.
+_LAB_ORDER = (
+    LabRow.patient_id,
+    LabRow.day,
+    case({kind: i for i, kind in enumerate(LAB_KINDS)}, value=LabRow.kind, else_=99),
+    LabRow.value,
+    LabRow.unit,
+    LabRow.id,
+)
 _RECORD = select(_TABLE.c.record).where(_TABLE.c.id == bindparam("id"))
 _EXISTS = select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id"))

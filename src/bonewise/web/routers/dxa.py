@@ -137,12 +137,15 @@ def api_add_scan(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(DxaScan)),
 ) -> PatientRecord:
-    return records.add_dxa_scan(
+    records.add_dxa_scan(
         uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         scan=body.model_dump(mode="json"),
         today=date.today(),
+    )
+    return patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
 
 
@@ -160,10 +163,13 @@ def api_add_lab(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(Lab)),
 ) -> PatientRecord:
-    return records.add_lab(
+    records.add_lab(
         uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         lab=body.model_dump(mode="json"),
         today=date.today(),
+    )
+    return patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
