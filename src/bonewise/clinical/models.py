@@ -448,6 +448,12 @@ class BoneTherapy(_Frozen):
         return self.doses[0] if self.doses else self.start_date  # type: ignore[return-value]
 
     @property
+    def started_on(self) -> date:
+        """When the course started, as every screen says it: its start date when recorded,
+        otherwise its first dose (no dose precedes the start date)."""
+        return self.start_date if self.start_date is not None else self.doses[0]
+
+    @property
     def last_date(self) -> date:
         candidates = [d for d in (*self.doses[-1:], self.start_date) if d is not None]
         return max(candidates)

@@ -184,6 +184,8 @@ def _end_not_before_course(course: dict[str, Any]) -> None:
 
 
 def _course_or_raise(courses: list[Stored[BoneTherapy]], course: int) -> Stored[BoneTherapy]:
+    # `course` is the position on record, from 0 (the API's path); pages number from 1 and
+    # only offer courses on record, so this message is for API clients
     if not 0 <= course < len(courses):
         allowed = f"0..{len(courses) - 1}" if courses else "none: start a course first"
         raise InvalidInput.field("course", f"no course {course} on record (courses: {allowed})")
@@ -236,7 +238,7 @@ def add_bone_therapy_dose(
     def change(found: BoneTherapy) -> dict[str, Any]:
         if day in found.doses:
             raise InvalidInput.field(
-                "date", f"a dose on {day} is already recorded in course {course}"
+                "date", f"a dose on {day} is already recorded in course {course + 1}"
             )
         if found.end_date is not None and day > found.end_date:
             raise InvalidInput.field(
@@ -253,7 +255,7 @@ def add_bone_therapy_dose(
             patient_id=patient_id,
             course=course,
             today=today,
-            what=f"bone-directed therapy dose of {day} (course {course})",
+            what=f"bone-directed therapy dose of {day} (course {course + 1})",
             change=change,
         )
     except InvalidInput as exc:  # the dose list's checks are about the submitted date
@@ -278,7 +280,7 @@ def end_bone_therapy(
     def change(found: BoneTherapy) -> dict[str, Any]:
         if found.end_date is not None:
             raise InvalidInput.field(
-                "end_date", f"course {course} already ended on {found.end_date}"
+                "end_date", f"course {course + 1} already ended on {found.end_date}"
             )
         dates = [*found.doses, *([found.start_date] if found.start_date else [])]
         if dates and day < max(dates):
@@ -293,6 +295,382 @@ def end_bone_therapy(
         patient_id=patient_id,
         course=course,
         today=today,
-        what=f"bone-directed therapy course {course} ended {day}",
+        what=f"bone-directed therapy course {course + 1} ended {day}",
         change=change,
     )
+
+
+# --- corrections: whoever may write an entry may correct or withdraw it, with a reason -------
+# The audit entry keeps who, when, the reason and the original value; the record (and so every
+# decision) keeps only the corrected entry, or none once it is withdrawn.
+MAX_REASON = 500
+
+
+def _reason_or_raise(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if len(text) < 3:
+        raise InvalidInput.field(
+            "reason", "give the reason for the correction (for example: typed the wrong date)"
+        )
+    if len(text) > MAX_REASON:
+        raise InvalidInput.field(
+            "reason", f"the reason is too long: keep it to {MAX_REASON} characters"
+        )
+    return text
+
+
+def _audit_correction(
+    uow: UnitOfWork,
+    actor: User,
+    *,
+    patient_id: str,
+    what: str,
+    entry_id: int | None,
+    reason: str,
+    original: Any,
+    corrected: Any | None,
+) -> None:
+    audit_write(
+        uow,
+        actor,
+        what=f"{what} {'corrected' if corrected is not None else 'withdrawn'}: {reason}",
+        patient_id=patient_id,
+        detail={
+            "correction": "corrected" if corrected is not None else "withdrawn",
+            "entry": what,
+            "entry_id": entry_id,
+            "reason": reason,
+            "original": original,
+            "corrected": corrected,
+        },
+    )
+
+
+def _find(entries: list[Stored[Any]], entry_id: int, what: str) -> Stored[Any]:
+    found = next((e for e in entries if e.id == entry_id), None)
+    if found is None:
+        raise InvalidInput.field("entry", f"no {what} {entry_id} on her record: reload the page")
+    return found
+
+
+def correct_lab(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    entry_id: int,
+    lab: dict[str, Any],
+    reason: str | None,
+    today: date,
+) -> Stored[Lab]:
+    """Replace one lab result (she or her linked clinician); the original goes to the audit."""
+    why = _reason_or_raise(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        uow.patients.lock(patient_id)  # the original read and the update are one step
+        found = _find(uow.patients.labs(patient_id), entry_id, "lab result")
+        header = uow.patients.get_document_or_raise(patient_id)
+        checked = _one_entry(header, "labs", lab, today).labs[0]
+        uow.patients.replace_lab(patient_id, entry_id, checked)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=f"lab {found.entry.kind} of {found.entry.date}",
+            entry_id=entry_id,
+            reason=why,
+            original=found.entry.model_dump(mode="json"),
+            corrected=checked.model_dump(mode="json"),
+        )
+        uow.commit()
+    return Stored(entry_id, checked)
+
+
+def withdraw_lab(
+    *, uow: UnitOfWork, actor: User, patient_id: str, entry_id: int, reason: str | None
+) -> None:
+    """Withdraw one lab result: it no longer feeds any decision; the audit keeps it."""
+    why = _reason_or_raise(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        uow.patients.lock(patient_id)
+        found = _find(uow.patients.labs(patient_id), entry_id, "lab result")
+        uow.patients.remove_lab(patient_id, entry_id)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=f"lab {found.entry.kind} of {found.entry.date}",
+            entry_id=entry_id,
+            reason=why,
+            original=found.entry.model_dump(mode="json"),
+            corrected=None,
+        )
+        uow.commit()
+
+
+def correct_dxa_scan(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    entry_id: int,
+    scan: dict[str, Any],
+    reason: str | None,
+    today: date,
+) -> Stored[DxaScan]:
+    """Replace one DXA scan (she or her linked clinician); the original goes to the audit."""
+    why = _reason_or_raise(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        uow.patients.lock(patient_id)
+        found = _find(uow.patients.dxa_scans(patient_id), entry_id, "DXA scan")
+        header = uow.patients.get_document_or_raise(patient_id)
+        checked = _one_entry(header, "dxa_scans", scan, today).dxa_scans[0]
+        uow.patients.replace_dxa_scan(patient_id, entry_id, checked)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=f"DXA scan of {found.entry.date}",
+            entry_id=entry_id,
+            reason=why,
+            original=found.entry.model_dump(mode="json"),
+            corrected=checked.model_dump(mode="json"),
+        )
+        uow.commit()
+    return Stored(entry_id, checked)
+
+
+def withdraw_dxa_scan(
+    *, uow: UnitOfWork, actor: User, patient_id: str, entry_id: int, reason: str | None
+) -> None:
+    """Withdraw one DXA scan: it no longer feeds any decision; the audit keeps it."""
+    why = _reason_or_raise(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        uow.patients.lock(patient_id)
+        found = _find(uow.patients.dxa_scans(patient_id), entry_id, "DXA scan")
+        uow.patients.remove_dxa_scan(patient_id, entry_id)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=f"DXA scan of {found.entry.date}",
+            entry_id=entry_id,
+            reason=why,
+            original=found.entry.model_dump(mode="json"),
+            corrected=None,
+        )
+        uow.commit()
+
+
+def correct_frax(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    frax: dict[str, Any],
+    reason: str | None,
+    today: date,
+) -> PatientRecord:
+    """Correct her FRAX result (her linked clinician); the original goes to the audit."""
+    why = _reason_or_raise(reason)
+    return _change_frax(
+        uow=uow, actor=actor, patient_id=patient_id, frax=frax, reason=why, today=today
+    )
+
+
+def withdraw_frax(
+    *, uow: UnitOfWork, actor: User, patient_id: str, reason: str | None, today: date
+) -> PatientRecord:
+    """Withdraw her FRAX result: decisions read no FRAX again until one is entered."""
+    why = _reason_or_raise(reason)
+    return _change_frax(
+        uow=uow, actor=actor, patient_id=patient_id, frax=None, reason=why, today=today
+    )
+
+
+def _change_frax(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    frax: dict[str, Any] | None,
+    reason: str,
+    today: date,
+) -> PatientRecord:
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        _clinician_only(actor)
+        uow.patients.lock(patient_id)
+        data = uow.patients.get_document_or_raise(patient_id).model_dump(mode="json")
+        if data.get("frax") is None:
+            raise InvalidInput.field("entry", "there is no FRAX result on her record to correct")
+        try:
+            record = PatientRecord.parse({**data, "frax": frax}, today=today)
+        except ValidationError as exc:
+            raise _errors_at_entry(exc, ["frax"]) from exc
+        uow.patients.save_document(record)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=f"FRAX result of {data['frax']['date']}",
+            entry_id=None,
+            reason=reason,
+            original=data["frax"],
+            corrected=record.frax.model_dump(mode="json") if record.frax else None,
+        )
+        uow.commit()
+    return _read_back(uow, patient_id)
+
+
+def _change_course_entry(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    course: int,
+    reason: str,
+    today: date,
+    what: str,
+    change: Callable[[BoneTherapy], dict[str, Any] | None],
+) -> None:
+    """Correct (change returns the new course) or withdraw (None) course `course` (its
+    position on record, from 0), under the record lock, with the original in the audit."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        _clinician_only(actor)
+        uow.patients.lock(patient_id)
+        found = _course_or_raise(uow.patients.bone_therapy(patient_id), course)
+        changed = change(found.entry)
+        checked: BoneTherapy | None = None
+        if changed is None:
+            uow.patients.remove_course(patient_id, found.id)
+        else:
+            header = uow.patients.get_document_or_raise(patient_id)
+            checked = _one_entry(header, "bone_therapy", changed, today).bone_therapy[0]
+            uow.patients.replace_course(patient_id, found.id, checked)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=what,
+            entry_id=found.id,
+            reason=reason,
+            original=found.entry.model_dump(mode="json"),
+            corrected=checked.model_dump(mode="json") if checked is not None else None,
+        )
+        uow.commit()
+
+
+def correct_bone_therapy_course(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    course: int,
+    start_date: str | None,
+    end_date: str | None,
+    reason: str | None,
+    today: date,
+) -> None:
+    """Correct a course's start and end dates (empty: not known / still going)."""
+    why = _reason_or_raise(reason)
+    start = _day_or_raise("start_date", start_date, "the start date") if start_date else None
+    end = _day_or_raise("end_date", end_date, "the end date") if end_date else None
+
+    def change(found: BoneTherapy) -> dict[str, Any]:
+        dates = [*found.doses, *([start] if start else [])]
+        if end is not None and dates and end < max(dates):
+            raise InvalidInput.field(
+                "end_date", f"end date {end} is before the course's last date ({max(dates)})"
+            )
+        return {
+            **found.model_dump(mode="json"),
+            "start_date": start.isoformat() if start else None,
+            "end_date": end.isoformat() if end else None,
+        }
+
+    _change_course_entry(
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        course=course,
+        reason=why,
+        today=today,
+        what=f"bone-directed therapy course {course + 1}",
+        change=change,
+    )
+
+
+def withdraw_bone_therapy_course(
+    *, uow: UnitOfWork, actor: User, patient_id: str, course: int, reason: str | None, today: date
+) -> None:
+    """Withdraw a whole course (entered for the wrong patient, say), with its doses."""
+    why = _reason_or_raise(reason)
+    _change_course_entry(
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        course=course,
+        reason=why,
+        today=today,
+        what=f"bone-directed therapy course {course + 1}",
+        change=lambda _found: None,
+    )
+
+
+def correct_bone_therapy_dose(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    course: int,
+    dose: str | None,
+    corrected: str | None,
+    reason: str | None,
+    today: date,
+) -> None:
+    """Move one dose of a course to its right date, or withdraw it (`corrected` empty)."""
+    why = _reason_or_raise(reason)
+    day = _day_or_raise("dose", dose, "the dose date to correct")
+    new = _day_or_raise("corrected", corrected, "the right date") if corrected else None
+
+    def change(found: BoneTherapy) -> dict[str, Any]:
+        if day not in found.doses:
+            raise InvalidInput.field("dose", f"course {course + 1} has no dose on {day}")
+        doses = [d for d in found.doses if d != day]
+        if new is not None:
+            if new in doses:
+                raise InvalidInput.field(
+                    "corrected", f"a dose on {new} is already recorded in course {course + 1}"
+                )
+            if found.end_date is not None and new > found.end_date:
+                raise InvalidInput.field(
+                    "corrected", f"{new} is after the course ended ({found.end_date})"
+                )
+            doses.append(new)
+        if not doses and found.start_date is None:
+            raise InvalidInput.field(
+                "dose", "this is the course's only date: withdraw the course instead"
+            )
+        return {**found.model_dump(mode="json"), "doses": [d.isoformat() for d in sorted(doses)]}
+
+    try:
+        _change_course_entry(
+            uow=uow,
+            actor=actor,
+            patient_id=patient_id,
+            course=course,
+            reason=why,
+            today=today,
+            what=f"bone-directed therapy dose of {day} (course {course + 1})",
+            change=change,
+        )
+    except InvalidInput as exc:  # the course's checks are about the corrected date
+        for err in exc.errors:
+            if err["loc"][:2] == ["body", "doses"] or err["loc"] == ["body"]:
+                err["loc"] = ["body", "corrected"]
+        raise
