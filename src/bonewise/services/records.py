@@ -6,13 +6,20 @@ under the record's write lock, validated as a whole record and audited.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from bonewise.clinical.models import MAX_ENTRIES, BoneTherapy, DxaScan, Lab, PatientRecord
-from bonewise.services.access import Forbidden, InvalidInput, audit_write, check_access
+from bonewise.services.access import (
+    Actor,
+    Forbidden,
+    InvalidInput,
+    audit_write,
+    check_access,
+)
 from bonewise.store.accounts import User
 from bonewise.store.patients import Stored
 from bonewise.store.uow import UnitOfWork
@@ -48,6 +55,21 @@ def add_lab(
         audit_write(uow, actor, what=f"lab {checked.kind} of {checked.date}", patient_id=patient_id)
         uow.commit()
     return Stored(entry_id, checked)
+
+
+@dataclass(frozen=True)
+class StoredEntries:
+    """Her labs and DXA scans with the entry ids a correction names, in the record's order."""
+
+    labs: list[Stored[Lab]]
+    dxa_scans: list[Stored[DxaScan]]
+
+
+def stored_entries(*, uow: UnitOfWork, actor: Actor, patient_id: str) -> StoredEntries:
+    """For the pages' Correct / Withdraw controls (the page's record read is audited)."""
+    with uow:
+        check_access(uow, actor, patient_id, "read")
+        return StoredEntries(uow.patients.labs(patient_id), uow.patients.dxa_scans(patient_id))
 
 
 def _read_back(uow: UnitOfWork, patient_id: str) -> PatientRecord:
@@ -633,10 +655,10 @@ def correct_bone_therapy_dose(
     reason: str | None,
     today: date,
 ) -> None:
-    """Move one dose of a course to its right date, or withdraw it (`corrected` empty)."""
+    """Move one dose of a course to its right date, or withdraw it (`corrected` None)."""
     why = _reason_or_raise(reason)
     day = _day_or_raise("dose", dose, "the dose date to correct")
-    new = _day_or_raise("corrected", corrected, "the right date") if corrected else None
+    new = _day_or_raise("corrected", corrected, "the right date") if corrected is not None else None
 
     def change(found: BoneTherapy) -> dict[str, Any]:
         if day not in found.doses:

@@ -161,14 +161,12 @@ def scan_order(scan: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def course_order(course: dict[str, Any]) -> tuple[Any, ...]:
+    """By the day the course started (its start date, else its first dose), then agent; courses
+    started the same day with the same agent keep the order they were entered, so a course's
+    number never changes when a dose or an end date is added to it."""
     doses = sorted(course.get("doses") or [])
-    first = doses[0] if doses else course.get("start_date") or ""
-    return (
-        first,
-        course.get("start_date") or "",
-        course["agent"],
-        json.dumps(course, sort_keys=True),
-    )
+    started = course.get("start_date") or (doses[0] if doses else "")
+    return (started, course["agent"])
 
 
 def _iso(day: date | None) -> str | None:

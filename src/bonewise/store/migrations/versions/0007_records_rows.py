@@ -264,10 +264,5 @@ def _lab_order(lab: dict[str, Any]) -> tuple[Any, ...]:
 
 def _course_order(course: dict[str, Any]) -> tuple[Any, ...]:
     given = course["doses"]
-    first = given[0] if given else course.get("start_date") or ""
-    return (
-        first,
-        course.get("start_date") or "",
-        course["agent"],
-        json.dumps(course, sort_keys=True),
-    )
+    started = course.get("start_date") or (given[0] if given else "")
+    return (started, course["agent"])  # ties keep the row order (sorted() is stable)
