@@ -89,7 +89,10 @@ def test_the_lab_form_keeps_what_was_typed_and_offers_only_each_labs_units(
     assert re.search(r'<input id="lab_value"[^>]*value="99"', page)
     assert re.search(r'<input id="lab_date"[^>]*value="2025-02-03"', page)
     assert '<option value="serum_calcium|mmol/L" selected>' in page
-    offered = re.findall(r'<option value="(\w+)\|([^"]+)"', page)
+    # the add-lab form's own select (each stored lab's Correct control has one too)
+    add_form = re.search(r'<select id="lab_test".*?</select>', page, re.S)
+    assert add_form is not None
+    offered = re.findall(r'<option value="(\w+)\|([^"]+)"', add_form.group(0))
     assert sorted(offered) == sorted((kind, unit) for kind, unit, _ in LAB_CHOICES)
     assert ("serum_calcium", "ng/mL") not in offered
 
