@@ -21,7 +21,7 @@ from bonewise.services.access import (
     check_access,
 )
 from bonewise.store.accounts import User
-from bonewise.store.patients import Stored
+from bonewise.store.patients import PatientRepository, Stored
 from bonewise.store.uow import UnitOfWork
 
 
@@ -375,6 +375,77 @@ def _find(entries: list[Stored[Any]], entry_id: int, what: str) -> Stored[Any]:
     return found
 
 
+@dataclass(frozen=True)
+class _RowEntries:
+    """How one kind of row entry (labs, DXA scans) is found, replaced and removed."""
+
+    section: str
+    what: str
+    stored: Callable[[PatientRepository, str], list[Stored[Any]]]
+    replace: Callable[[PatientRepository, str, int, Any], None]
+    remove: Callable[[PatientRepository, str, int], None]
+    label: Callable[[Any], str]
+
+
+# Through the instance, so a repository that overrides these (the tests' fake) is used.
+_LABS = _RowEntries(
+    "labs",
+    "lab result",
+    lambda repo, pid: repo.labs(pid),
+    lambda repo, pid, entry_id, lab: repo.replace_lab(pid, entry_id, lab),
+    lambda repo, pid, entry_id: repo.remove_lab(pid, entry_id),
+    lambda lab: f"lab {lab.kind} of {lab.date}",
+)
+_SCANS = _RowEntries(
+    "dxa_scans",
+    "DXA scan",
+    lambda repo, pid: repo.dxa_scans(pid),
+    lambda repo, pid, entry_id, scan: repo.replace_dxa_scan(pid, entry_id, scan),
+    lambda repo, pid, entry_id: repo.remove_dxa_scan(pid, entry_id),
+    lambda scan: f"DXA scan of {scan.date}",
+)
+
+
+def _correct_row(
+    rows: _RowEntries,
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    entry_id: int,
+    new: dict[str, Any] | None,
+    reason: str | None,
+    today: date,
+) -> Stored[Any] | None:
+    """Replace (new given) or withdraw (new None) one row entry, under the record lock so the
+    original the audit keeps is the one replaced."""
+    why = _reason_or_raise(reason)
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        patients = uow.patients
+        patients.lock(patient_id)
+        found = _find(rows.stored(patients, patient_id), entry_id, rows.what)
+        checked = None
+        if new is None:
+            rows.remove(patients, patient_id, entry_id)
+        else:
+            header = patients.get_document_or_raise(patient_id)
+            checked = getattr(_one_entry(header, rows.section, new, today), rows.section)[0]
+            rows.replace(patients, patient_id, entry_id, checked)
+        _audit_correction(
+            uow,
+            actor,
+            patient_id=patient_id,
+            what=rows.label(found.entry),
+            entry_id=entry_id,
+            reason=why,
+            original=found.entry.model_dump(mode="json"),
+            corrected=checked.model_dump(mode="json") if checked is not None else None,
+        )
+        uow.commit()
+    return Stored(entry_id, checked) if checked is not None else None
+
+
 def correct_lab(
     *,
     uow: UnitOfWork,
@@ -386,49 +457,34 @@ def correct_lab(
     today: date,
 ) -> Stored[Lab]:
     """Replace one lab result (she or her linked clinician); the original goes to the audit."""
-    why = _reason_or_raise(reason)
-    with uow:
-        check_access(uow, actor, patient_id, "write")
-        uow.patients.lock(patient_id)  # the original read and the update are one step
-        found = _find(uow.patients.labs(patient_id), entry_id, "lab result")
-        header = uow.patients.get_document_or_raise(patient_id)
-        checked = _one_entry(header, "labs", lab, today).labs[0]
-        uow.patients.replace_lab(patient_id, entry_id, checked)
-        _audit_correction(
-            uow,
-            actor,
-            patient_id=patient_id,
-            what=f"lab {found.entry.kind} of {found.entry.date}",
-            entry_id=entry_id,
-            reason=why,
-            original=found.entry.model_dump(mode="json"),
-            corrected=checked.model_dump(mode="json"),
-        )
-        uow.commit()
-    return Stored(entry_id, checked)
+    done = _correct_row(
+        _LABS,
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        entry_id=entry_id,
+        new=lab,
+        reason=reason,
+        today=today,
+    )
+    assert done is not None
+    return done
 
 
 def withdraw_lab(
     *, uow: UnitOfWork, actor: User, patient_id: str, entry_id: int, reason: str | None
 ) -> None:
     """Withdraw one lab result: it no longer feeds any decision; the audit keeps it."""
-    why = _reason_or_raise(reason)
-    with uow:
-        check_access(uow, actor, patient_id, "write")
-        uow.patients.lock(patient_id)
-        found = _find(uow.patients.labs(patient_id), entry_id, "lab result")
-        uow.patients.remove_lab(patient_id, entry_id)
-        _audit_correction(
-            uow,
-            actor,
-            patient_id=patient_id,
-            what=f"lab {found.entry.kind} of {found.entry.date}",
-            entry_id=entry_id,
-            reason=why,
-            original=found.entry.model_dump(mode="json"),
-            corrected=None,
-        )
-        uow.commit()
+    _correct_row(
+        _LABS,
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        entry_id=entry_id,
+        new=None,
+        reason=reason,
+        today=date.today(),
+    )
 
 
 def correct_dxa_scan(
@@ -442,49 +498,34 @@ def correct_dxa_scan(
     today: date,
 ) -> Stored[DxaScan]:
     """Replace one DXA scan (she or her linked clinician); the original goes to the audit."""
-    why = _reason_or_raise(reason)
-    with uow:
-        check_access(uow, actor, patient_id, "write")
-        uow.patients.lock(patient_id)
-        found = _find(uow.patients.dxa_scans(patient_id), entry_id, "DXA scan")
-        header = uow.patients.get_document_or_raise(patient_id)
-        checked = _one_entry(header, "dxa_scans", scan, today).dxa_scans[0]
-        uow.patients.replace_dxa_scan(patient_id, entry_id, checked)
-        _audit_correction(
-            uow,
-            actor,
-            patient_id=patient_id,
-            what=f"DXA scan of {found.entry.date}",
-            entry_id=entry_id,
-            reason=why,
-            original=found.entry.model_dump(mode="json"),
-            corrected=checked.model_dump(mode="json"),
-        )
-        uow.commit()
-    return Stored(entry_id, checked)
+    done = _correct_row(
+        _SCANS,
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        entry_id=entry_id,
+        new=scan,
+        reason=reason,
+        today=today,
+    )
+    assert done is not None
+    return done
 
 
 def withdraw_dxa_scan(
     *, uow: UnitOfWork, actor: User, patient_id: str, entry_id: int, reason: str | None
 ) -> None:
     """Withdraw one DXA scan: it no longer feeds any decision; the audit keeps it."""
-    why = _reason_or_raise(reason)
-    with uow:
-        check_access(uow, actor, patient_id, "write")
-        uow.patients.lock(patient_id)
-        found = _find(uow.patients.dxa_scans(patient_id), entry_id, "DXA scan")
-        uow.patients.remove_dxa_scan(patient_id, entry_id)
-        _audit_correction(
-            uow,
-            actor,
-            patient_id=patient_id,
-            what=f"DXA scan of {found.entry.date}",
-            entry_id=entry_id,
-            reason=why,
-            original=found.entry.model_dump(mode="json"),
-            corrected=None,
-        )
-        uow.commit()
+    _correct_row(
+        _SCANS,
+        uow=uow,
+        actor=actor,
+        patient_id=patient_id,
+        entry_id=entry_id,
+        new=None,
+        reason=reason,
+        today=date.today(),
+    )
 
 
 def correct_frax(
