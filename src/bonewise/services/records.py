@@ -136,7 +136,15 @@ def _rewrite(
         except ValidationError as exc:
             raise _errors_at_entry(exc, [section, *submitted]) from exc
         patients.save_document(record)
-        audit_write(uow, actor, what=what, patient_id=patient_id)
+        replaced = data[section] if isinstance(data[section], dict) else None
+        # a replaced FRAX result stays in the trail, as a corrected one does
+        audit_write(
+            uow,
+            actor,
+            what=what,
+            patient_id=patient_id,
+            detail={"original": replaced} if replaced else None,
+        )
         uow.commit()
     return _read_back(uow, patient_id)
 

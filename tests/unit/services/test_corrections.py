@@ -218,3 +218,10 @@ def test_a_course_start_is_corrected_then_the_course_withdrawn(world: World) -> 
     )
     assert world.uow.patients.get_or_raise("p-ann").bone_therapy == []
     assert world.uow.audit.entries[-1].detail["original"]["start_date"] == "2025-08-02"
+
+
+def test_a_replaced_frax_result_stays_in_the_trail(world: World) -> None:
+    frax = {"date": "2025-07-01", "major_osteoporotic_pct": 9.0, "hip_pct": 1.0}
+    records.enter_frax(uow=world.uow, actor=world.lee, patient_id="p-ann", frax=frax, today=TODAY)
+    [entry] = world.uow.audit.entries
+    assert entry.detail["original"]["major_osteoporotic_pct"] == 14.0
