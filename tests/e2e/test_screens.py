@@ -128,7 +128,8 @@ def test_clinician_pages_fit_every_width_and_carry_the_banner(
             problems.append(f"{path} at {width}: banner not on the first screen")
         forms = page.locator("form[method=post][action^='/patients/']")
         for i in range(forms.count()):
-            if "Saves to the record of Anne Demo" not in forms.nth(i).inner_text():
+            # text_content: a Correct / Withdraw form sits in a closed <details> until opened
+            if "Saves to the record of Anne Demo" not in (forms.nth(i).text_content() or ""):
                 problems.append(f"{path} at {width}: a form does not say whom it writes for")
     page.context.close()
     assert not problems, "\n".join(problems)
@@ -185,4 +186,33 @@ def test_a_table_caption_stays_readable_as_cards(browser: Browser, base_url: str
     if caption.count():
         box = caption.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] < 80
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", ["phone-390", "desktop"])
+def test_a_lab_is_corrected_with_a_reason(
+    browser: Browser, base_url: str, shots: Path, width: str
+) -> None:
+    page = _open(browser, base_url, width)
+    sign_in(page, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
+    page.goto(f"{RECORD}/dxa")
+    control = page.locator("details.correction").filter(has=page.locator("[name=lab_value]"))
+    control.first.locator("summary").click()
+    form = control.first.locator("form")
+    assert "Saves to the record of Anne Demo" in form.inner_text()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"the open correction scrolls sideways by {overflow}px"
+    form.get_by_role("button", name="Correct").click()  # no reason yet: refused, nothing changed
+    page.wait_for_load_state("networkidle")
+    assert "give the reason" in page.locator("details.correction[open] [role=alert]").inner_text()
+    opened = page.locator("details.correction[open]")
+    opened.get_by_label("Reason for the change").fill(f"checked against the report ({width})")
+    opened.get_by_role("button", name="Correct").click()
+    page.wait_for_load_state("networkidle")
+    assert "The original stays in the audit log" in page.locator("[role=status]").inner_text()
+    shot(page, shots, f"screens-clinician-{width}-lab-corrected")
+    page.goto(f"{RECORD}/audit")
+    assert f"checked against the report ({width})" in page.content()
     page.context.close()

@@ -40,6 +40,21 @@ Vertebra = Literal["L1", "L2", "L3", "L4"]
 T_MIN, T_MAX = evidence.T_SCORE_RANGE.value
 BMD_MIN, BMD_MAX = evidence.BMD_RANGE_G_CM2.value
 
+# Input bounds (not clinical numbers): every text field has a maximum length, every list a
+# maximum count, and no date lies before EARLIEST_DATE (a year-0001 scan is a typo).
+EARLIEST_DATE = date(1900, 1, 1)
+MAX_TEXT = 200  # free text: a facility, a scanner model, a fracture site
+MAX_DOSES_PER_COURSE = 1000  # monthly refills for 80 years would still fit
+MAX_ENTRIES: dict[str, int] = {
+    "dxa_scans": 200,
+    "fractures": 100,
+    "labs": 5000,
+    "bone_therapy": 100,
+    "gnrh_agonists": 50,
+    "vertebral_imaging": 100,
+    "dxa_procedures": 200,
+}
+
 Score = Annotated[float, Field(ge=T_MIN, le=T_MAX)]
 Bmd = Annotated[float, Field(ge=BMD_MIN, le=BMD_MAX, description="areal BMD, g/cm2")]
 
@@ -49,6 +64,10 @@ class _Frozen(BaseModel):
 
 
 def _not_after_today(value: date | None, info: ValidationInfo) -> date | None:
+    """A date on her record: not before EARLIEST_DATE, and (when `today` is given) not after
+    today. Named for its second check, which came first; the field's name is in the error."""
+    if value is not None and value < EARLIEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is before {EARLIEST_DATE.year}: check the year")
     today = (info.context or {}).get("today")
     if value is not None and today is not None and value > today:
         raise ValueError(
@@ -106,9 +125,10 @@ class Patient(_Frozen):
     @classmethod
     def _adult_birth_date(cls, value: date, info: ValidationInfo) -> date:
         today = (info.context or {}).get("today")
-        if today is None:
-            return value
-        _not_after_today(value, info)
+        if today is None:  # a stored record: the age range was checked on the way in
+            return _not_after_today(value, info) or value
+        if value > today:
+            _not_after_today(value, info)
         youngest, oldest = evidence.PATIENT_AGE_RANGE_YEARS.value
         age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
         if not youngest <= age <= oldest:
@@ -162,10 +182,10 @@ class SiteResult(_Frozen):
 class DxaScan(_Frozen):
     date: date
     scanner_make: ScannerMake
-    scanner_model: str | None = None
-    facility: str | None = None
-    sites: dict[Site, SiteResult] = Field(min_length=1)
-    excluded_vertebrae: list[Vertebra] = Field(default_factory=list)
+    scanner_model: str | None = Field(default=None, max_length=MAX_TEXT)
+    facility: str | None = Field(default=None, max_length=MAX_TEXT)
+    sites: dict[Site, SiteResult] = Field(min_length=1, max_length=len(SITES))
+    excluded_vertebrae: list[Vertebra] = Field(default_factory=list, max_length=4)
     facility_precision_pct: dict[Site, Annotated[float, Field(gt=0, le=10)]] = Field(
         default_factory=dict,
         description="the facility's own short-term precision (%CV) per site for this scanner; "
@@ -196,7 +216,9 @@ class DxaScan(_Frozen):
 
 class Fracture(_Frozen):
     date: date
-    site: str = Field(min_length=1, max_length=200, description="e.g. wrist, hip, vertebra, rib")
+    site: str = Field(
+        min_length=1, max_length=MAX_TEXT, description="e.g. wrist, hip, vertebra, rib"
+    )
     fragility: bool | None = Field(
         default=None,
         description="true: from a fall from standing height or less; false: traumatic; "
@@ -341,8 +363,9 @@ class Lab(_Frozen):
     date: date
     value: float = Field(gt=0)
     unit: str = Field(
+        max_length=16,
         description="25-OH vitamin D: ng/mL or nmol/L; calcium: mg/dL or mmol/L; "
-        "creatinine clearance: mL/min"
+        "creatinine clearance: mL/min",
     )
 
     _date_not_future = field_validator("date")(_not_after_today)
@@ -389,7 +412,9 @@ class BoneTherapy(_Frozen):
         description="dose per administration, e.g. zoledronic acid 4 or 5",
     )
     doses: list[date] = Field(
-        default_factory=list, description="dates given (injections, infusions)"
+        default_factory=list,
+        max_length=MAX_DOSES_PER_COURSE,
+        description="dates given (injections, infusions)",
     )
     start_date: date | None = None
     end_date: date | None = None
@@ -409,9 +434,25 @@ class BoneTherapy(_Frozen):
             raise ValueError(f"{self.agent}: give the dose dates or a start_date")
         return self
 
+    @model_validator(mode="after")
+    def _doses_not_before_start(self) -> BoneTherapy:
+        early = [d for d in self.doses if self.start_date is not None and d < self.start_date]
+        if early:
+            raise ValueError(
+                f"dose date {early[0].isoformat()} is before the course started "
+                f"({self.start_date}): correct the dose date or the start date"
+            )
+        return self
+
     @property
     def first_date(self) -> date:
         return self.doses[0] if self.doses else self.start_date  # type: ignore[return-value]
+
+    @property
+    def started_on(self) -> date:
+        """When the course started, as every screen says it: its start date when recorded,
+        otherwise its first dose (no dose precedes the start date)."""
+        return self.start_date if self.start_date is not None else self.doses[0]
 
     @property
     def last_date(self) -> date:
@@ -432,7 +473,7 @@ class GnrhAgonistCourse(_Frozen):
     start_date: date
     end_date: date | None = None
 
-    _dates_not_future = field_validator("start_date")(_not_after_today)
+    _dates_not_future = field_validator("start_date", "end_date")(_not_after_today)
 
     def current_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
@@ -463,17 +504,23 @@ class PatientRecord(_Frozen):
     id: str = Field(min_length=1, max_length=64)
     patient: Patient
     therapy: CancerTherapy | None = None
-    dxa_scans: list[DxaScan] = Field(default_factory=list)
+    dxa_scans: list[DxaScan] = Field(default_factory=list, max_length=MAX_ENTRIES["dxa_scans"])
     risk_factors: RiskFactors = Field(default_factory=RiskFactors)
-    fractures: list[Fracture] = Field(default_factory=list)
-    labs: list[Lab] = Field(default_factory=list)
-    bone_therapy: list[BoneTherapy] = Field(default_factory=list)
+    fractures: list[Fracture] = Field(default_factory=list, max_length=MAX_ENTRIES["fractures"])
+    labs: list[Lab] = Field(default_factory=list, max_length=MAX_ENTRIES["labs"])
+    bone_therapy: list[BoneTherapy] = Field(
+        default_factory=list, max_length=MAX_ENTRIES["bone_therapy"]
+    )
     frax: Frax | None = None
-    gnrh_agonists: list[GnrhAgonistCourse] = Field(default_factory=list)
-    vertebral_imaging: list[VertebralImaging] = Field(default_factory=list)
+    gnrh_agonists: list[GnrhAgonistCourse] = Field(
+        default_factory=list, max_length=MAX_ENTRIES["gnrh_agonists"]
+    )
+    vertebral_imaging: list[VertebralImaging] = Field(
+        default_factory=list, max_length=MAX_ENTRIES["vertebral_imaging"]
+    )
     dxa_procedures: list[date] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=MAX_ENTRIES["dxa_procedures"],
         description="days a DXA was done whose results are not in the record (an EHR's "
         "Procedure): it counts as a DXA for the baseline and repeat-DXA windows, never for a "
         "T-score decision",
@@ -498,6 +545,16 @@ class PatientRecord(_Frozen):
         dated += [(f"dxa_scans[{i}].date", s.date) for i, s in enumerate(self.dxa_scans)]
         dated += [(f"fractures[{i}].date", f.date) for i, f in enumerate(self.fractures)]
         dated += [(f"labs[{i}].date", lab.date) for i, lab in enumerate(self.labs)]
+        dated += [("frax.date", self.frax.date)] if self.frax else []
+        for i, course in enumerate(self.bone_therapy):
+            dated += [(f"bone_therapy[{i}] first date", course.first_date)]
+        dated += [
+            (f"gnrh_agonists[{i}].start_date", c.start_date)
+            for i, c in enumerate(self.gnrh_agonists)
+        ]
+        dated += [
+            (f"vertebral_imaging[{i}].date", v.date) for i, v in enumerate(self.vertebral_imaging)
+        ]
         for name, day in dated:
             if day < born:
                 raise ValueError(f"{name} {day} is before birth_date {born}")

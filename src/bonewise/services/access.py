@@ -64,6 +64,9 @@ LOCAL_OPERATOR = Operator()
 Actor = User | Operator
 
 
+MAX_ECHO = 40  # characters of a rejected value an error message may repeat
+
+
 class InvalidInput(ValueError):
     """Input that failed validation; `errors` use FastAPI's shape: loc, msg, type, input."""
 
@@ -77,10 +80,12 @@ class InvalidInput(ValueError):
         for err in exc.errors(include_url=False):
             value = err.get("input")
             shown = value if isinstance(value, str | int | float | bool) or value is None else None
+            if isinstance(shown, str) and len(shown) > MAX_ECHO:  # never echo a huge input
+                shown = f"{shown[:MAX_ECHO]}... ({len(value)} characters)"
             errors.append(
                 {
                     "loc": [*prefix, *map(str, err["loc"])],
-                    "msg": f"{err['msg']} (got {value!r})" if shown is not None else err["msg"],
+                    "msg": f"{err['msg']} (got {shown!r})" if shown is not None else err["msg"],
                     "type": err["type"],
                 }
             )

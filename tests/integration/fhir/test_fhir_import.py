@@ -343,3 +343,39 @@ def test_a_stopped_course_without_an_end_date_is_flagged() -> None:
     result = import_fhir(_bundle(stopped), today=TODAY)
     assert result.record.therapy is not None and result.record.therapy.end_date is None
     assert any("no end date" in i.message for i in result.report.of_kind("defaulted"))
+
+
+def test_a_dose_before_its_course_began_is_reported_not_fatal() -> None:
+    denosumab = {
+        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "993452"}]
+    }
+
+    def given(rid: str, day: str) -> dict[str, Any]:
+        return {
+            "resourceType": "MedicationAdministration",
+            "id": rid,
+            "status": "completed",
+            "medicationCodeableConcept": denosumab,
+            "subject": {"reference": "Patient/p1"},
+            "effectiveDateTime": day,
+        }
+
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "s1",
+        "status": "active",
+        "medicationCodeableConcept": denosumab,
+        "subject": {"reference": "Patient/p1"},
+        "effectivePeriod": {"start": "2024-03-01"},
+        "derivedFrom": [
+            {"reference": "MedicationAdministration/early"},
+            {"reference": "MedicationAdministration/ok"},
+        ],
+    }
+    result = import_fhir(
+        _bundle(statement, given("early", "2024-01-05"), given("ok", "2024-03-01")), today=TODAY
+    )
+    [course] = result.record.bone_therapy
+    assert [d.isoformat() for d in course.doses] == ["2024-03-01"]
+    [issue] = [i for i in result.report.of_kind("rejected") if "before its course" in i.message]
+    assert "2024-01-05" in issue.message and "MedicationAdministration/early" in issue.source

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from bonewise.clinical.models import PatientRecord
-from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.clinical.models import Lab, PatientRecord
+from bonewise.store.patients import PatientNotFound, PatientRepository, PatientRow
 from bonewise.store.uow import UnitOfWork, open_store
 
 from ...unit.clinical.builders import AS_OF, base_data
@@ -93,3 +93,48 @@ def test_concurrent_read_modify_writes_lose_nothing(factory):
 def test_get_for_update_names_a_missing_patient(factory):
     with UnitOfWork(factory) as uow, pytest.raises(PatientNotFound):
         PatientRepository(uow.session).get_for_update("nobody")
+
+
+def test_adding_a_lab_inserts_a_row_and_leaves_the_document_alone(factory):
+    with UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).save(record())
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        before = uow.session.get(PatientRow, "p1")
+        document, updated = dict(before.record), before.updated_at
+    lab = Lab.model_validate(
+        {"kind": "serum_calcium", "date": "2026-01-05", "value": 9.1, "unit": "mg/dL"}
+    )
+    with UnitOfWork(factory) as uow:
+        PatientRepository(uow.session).add_lab("p1", lab)
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        after = uow.session.get(PatientRow, "p1")
+        assert (after.record, after.updated_at) == (document, updated)
+        assert "labs" not in after.record
+        assert lab in PatientRepository(uow.session).get_or_raise("p1").labs
+
+
+def test_the_assembled_record_never_depends_on_the_order_entries_were_written(factory):
+    labs = [
+        {"kind": "creatinine_clearance", "date": "2025-03-01", "value": 70, "unit": "mL/min"},
+        {"kind": "25_oh_vitamin_d", "date": "2025-03-01", "value": 30, "unit": "ng/mL"},
+        {"kind": "25_oh_vitamin_d", "date": "2024-03-01", "value": 18, "unit": "ng/mL"},
+    ]
+    courses = [
+        {"agent": "denosumab", "doses": ["2025-01-02"]},
+        {"agent": "zoledronic_acid", "start_date": "2022-05-01", "end_date": "2023-05-01"},
+    ]
+    for pid, order in (("forward", 1), ("backward", -1)):
+        data = base_data() | {"id": pid, "labs": labs[::order], "bone_therapy": courses[::order]}
+        with UnitOfWork(factory) as uow:
+            repo = PatientRepository(uow.session)
+            repo.save(PatientRecord.parse(data, today=AS_OF))
+            uow.commit()
+    with UnitOfWork(factory) as uow:
+        found = PatientRepository(uow.session).get_many(["forward", "backward"])
+    forward, backward = found["forward"], found["backward"]
+    assert forward.labs == backward.labs
+    assert forward.labs[0].date.isoformat() == "2024-03-01"
+    assert forward.bone_therapy == backward.bone_therapy
+    assert forward.bone_therapy[0].agent == "zoledronic_acid"  # the earlier course first

@@ -248,6 +248,32 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/patients/{patient_id}/bone-therapy/{course}/end"): Rule(
         "linked_clinician", _json({"end_date": date.today().isoformat()})
     ),
+    # corrections (entry ids are the stored lab and scan, found when the matrix runs)
+    ("POST", "/patients/{patient_id}/labs/{entry_id}/correct"): Rule(
+        "record", _form({**LAB_FORM, "action": "correct", "reason": "checked the report"})
+    ),
+    ("POST", "/patients/{patient_id}/dxa/{entry_id}/correct"): Rule(
+        "record",
+        _form({**DXA_FORM, "facility": "", "action": "correct", "reason": "checked the report"}),
+    ),
+    ("POST", "/patients/{patient_id}/frax/correct"): Rule(
+        "linked_clinician", _form({**FRAX_FORM, "action": "correct", "reason": "recalculated"})
+    ),
+    ("POST", "/patients/{patient_id}/bone-therapy/{course}/correct"): Rule(
+        "linked_clinician",
+        _form({"start_date": _DAYS_AGO[30], "action": "correct", "reason": "checked the chart"}),
+    ),
+    ("POST", "/patients/{patient_id}/bone-therapy/{course}/doses/correct"): Rule(
+        "linked_clinician",
+        _form(
+            {
+                "dose": _DAYS_AGO[1],
+                "corrected": _DAYS_AGO[1],
+                "action": "correct",
+                "reason": "checked the chart",
+            }
+        ),
+    ),
     ("GET", "/patients/{patient_id}/audit"): Rule("record"),
     ("GET", "/api/v1/patients/{patient_id}"): Rule("record"),
     ("PUT", "/api/v1/patients/{patient_id}/profile"): Rule(
@@ -372,7 +398,12 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
     return _walk(app.routes)
 
 
+_ENTRY_IDS: dict[str, int] = {}  # route template -> the entry its correction names
+
+
 def _path(template: str, patient_id: str) -> str:
+    if template in _ENTRY_IDS:  # a lab or scan of hers; diary entries come from _her_entries
+        template = template.replace("{entry_id}", str(_ENTRY_IDS[template]))
     return (
         template.replace("{patient_id}", patient_id)
         .replace("{slug}", "exercise")
@@ -422,6 +453,11 @@ def test_access_matrix(world: World) -> None:
     FEED["make"] = lambda: reminders.create_calendar_feed(
         uow=UnitOfWork(world.factory), actor=world.patient_a
     )
+    with UnitOfWork(world.factory) as uow:
+        _ENTRY_IDS["/patients/{patient_id}/labs/{entry_id}/correct"] = uow.patients.labs(pid)[0].id
+        _ENTRY_IDS["/patients/{patient_id}/dxa/{entry_id}/correct"] = uow.patients.dxa_scans(pid)[
+            0
+        ].id
     wrong = []
     for (method, template), rule in sorted(MATRIX.items()):
         for name in ACTORS:

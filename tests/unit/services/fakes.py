@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from bonewise.clinical.checkin import CheckIn
-from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.models import BoneTherapy, DxaScan, Lab, PatientRecord
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.nutrition.models import Food, check_grams, scale
 from bonewise.nutrition.supplements import SupplementDose
@@ -33,24 +33,69 @@ from bonewise.store.food import (
     SupplementEntry,
     check_meal,
 )
-from bonewise.store.patients import PatientNotFound, PatientRepository
+from bonewise.store.patients import (
+    ROW_SECTIONS,
+    EntryNotFound,
+    PatientNotFound,
+    PatientRepository,
+    Stored,
+    course_order,
+    lab_order,
+    scan_order,
+)
 from bonewise.store.uow import UnitOfWork
 
 
 class FakePatients(PatientRepository):
+    """Each record's document, and its row sections as (row id, entry JSON) pairs."""
+
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, dict[str, list[tuple[int, Any]]]] = {}
+        self.next_id = 1
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
 
     def save(self, record: PatientRecord) -> None:
-        self.records[record.id] = record.model_dump(mode="json")
+        data = record.model_dump(mode="json")
+        self.records[record.id] = {k: v for k, v in data.items() if k not in ROW_SECTIONS}
+        self.rows[record.id] = {
+            section: [(self._new_id(), entry) for entry in data[section]]
+            for section in ("labs", "dxa_scans", "bone_therapy")
+        }
+        self.rows[record.id]["risk_factors"] = [(0, data["risk_factors"])]
+
+    def save_document(self, record: PatientRecord) -> None:
+        if record.id not in self.records:
+            raise PatientNotFound(record.id)
+        data = record.model_dump(mode="json", exclude=set(ROW_SECTIONS))
+        self.records[record.id] = data
+
+    def _sorted(self, patient_id: str, section: str) -> list[tuple[int, Any]]:
+        key = {"labs": lab_order, "dxa_scans": scan_order, "bone_therapy": course_order}[section]
+        return sorted(self.rows[patient_id][section], key=lambda item: (key(item[1]), item[0]))
 
     def get_or_raise(self, patient_id: str) -> PatientRecord:
+        if patient_id not in self.records:
+            raise PatientNotFound(patient_id)
+        sections = {s: [e for _, e in self._sorted(patient_id, s)] for s in ROW_SECTIONS[:3]}
+        factors = self.rows[patient_id]["risk_factors"][0][1]
+        return PatientRecord.model_validate(
+            {**self.records[patient_id], **sections, "risk_factors": factors}
+        )
+
+    def get_document_or_raise(self, patient_id: str) -> PatientRecord:
         if patient_id not in self.records:
             raise PatientNotFound(patient_id)
         return PatientRecord.model_validate(self.records[patient_id])
 
     def get_for_update(self, patient_id: str) -> PatientRecord:
         return self.get_or_raise(patient_id)
+
+    def lock(self, patient_id: str) -> None:
+        pass
 
     def get_many(self, patient_ids: list[str]) -> dict[str, PatientRecord]:
         return {p: self.get_or_raise(p) for p in patient_ids if p in self.records}
@@ -60,6 +105,64 @@ class FakePatients(PatientRepository):
 
     def ids(self) -> list[str]:
         return sorted(self.records)
+
+    def _add(self, patient_id: str, section: str, entry: Any) -> int:
+        row_id = self._new_id()
+        self.rows[patient_id][section].append((row_id, entry))
+        return row_id
+
+    def _stored(self, patient_id: str, section: str, model: Any) -> list[Stored[Any]]:
+        return [Stored(i, model.model_validate(e)) for i, e in self._sorted(patient_id, section)]
+
+    def _replace(self, patient_id: str, section: str, entry_id: int, entry: Any) -> None:
+        rows = self.rows[patient_id][section]
+        if entry_id not in [i for i, _ in rows]:
+            raise EntryNotFound(section, entry_id)
+        self.rows[patient_id][section] = [(i, e) for i, e in rows if i != entry_id] + (
+            [(entry_id, entry)] if entry is not None else []
+        )
+
+    def add_lab(self, patient_id: str, lab: Lab) -> int:
+        return self._add(patient_id, "labs", lab.model_dump(mode="json"))
+
+    def labs(self, patient_id: str) -> list[Stored[Lab]]:
+        return self._stored(patient_id, "labs", Lab)
+
+    def count_labs(self, patient_id: str) -> int:
+        return len(self.rows[patient_id]["labs"])
+
+    def replace_lab(self, patient_id: str, entry_id: int, lab: Lab) -> None:
+        self._replace(patient_id, "labs", entry_id, lab.model_dump(mode="json"))
+
+    def remove_lab(self, patient_id: str, entry_id: int) -> None:
+        self._replace(patient_id, "labs", entry_id, None)
+
+    def add_dxa_scan(self, patient_id: str, scan: DxaScan) -> int:
+        return self._add(patient_id, "dxa_scans", scan.model_dump(mode="json"))
+
+    def dxa_scans(self, patient_id: str) -> list[Stored[DxaScan]]:
+        return self._stored(patient_id, "dxa_scans", DxaScan)
+
+    def count_dxa_scans(self, patient_id: str) -> int:
+        return len(self.rows[patient_id]["dxa_scans"])
+
+    def replace_dxa_scan(self, patient_id: str, entry_id: int, scan: DxaScan) -> None:
+        self._replace(patient_id, "dxa_scans", entry_id, scan.model_dump(mode="json"))
+
+    def remove_dxa_scan(self, patient_id: str, entry_id: int) -> None:
+        self._replace(patient_id, "dxa_scans", entry_id, None)
+
+    def bone_therapy(self, patient_id: str) -> list[Stored[BoneTherapy]]:
+        return self._stored(patient_id, "bone_therapy", BoneTherapy)
+
+    def add_course(self, patient_id: str, course: BoneTherapy) -> int:
+        return self._add(patient_id, "bone_therapy", course.model_dump(mode="json"))
+
+    def replace_course(self, patient_id: str, entry_id: int, course: BoneTherapy) -> None:
+        self._replace(patient_id, "bone_therapy", entry_id, course.model_dump(mode="json"))
+
+    def remove_course(self, patient_id: str, entry_id: int) -> None:
+        self._replace(patient_id, "bone_therapy", entry_id, None)
 
 
 class FakeAccounts(AccountRepository):

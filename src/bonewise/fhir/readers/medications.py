@@ -333,6 +333,16 @@ class MedicationReader(ReaderBase):
             kept.append(course)
         result = []
         for i, course in enumerate(kept):
+            start = course.start
+            if start is not None:  # a dose before its course began contradicts the course
+                for day, source in sorted({(d, s) for d, s in course.doses if d < start}):
+                    self.report.add(
+                        "rejected",
+                        source,
+                        f"{course.agent} dose of {day} is before its course started ({start}) "
+                        f"({course.source}): not imported; check the dates in the EHR",
+                    )
+                course.doses = [(d, s) for d, s in course.doses if d >= start]
             if course.start is None and not course.doses:
                 self.report.add(
                     "rejected", course.source, f"{course.agent}: no start date and no doses"

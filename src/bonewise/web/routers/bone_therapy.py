@@ -35,7 +35,11 @@ AGENT_LABELS: dict[str, str] = {
 }
 assert set(AGENT_LABELS) == set(get_args(BoneAgent))
 FORMS = ("course", "dose", "end")
-CourseIndex = Path(ge=0, le=999, description="the course's number: its position on record, from 0")
+CourseIndex = Path(
+    ge=0,
+    le=999,
+    description="the course's position on record, from 0 (pages number courses from 1)",
+)
 
 
 def _page(
@@ -45,6 +49,8 @@ def _page(
     form: str | None = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    correcting: str | None = None,
+    correction_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     record = patients.read_record(
@@ -66,6 +72,8 @@ def _page(
             "errors": errors or {},
             "today": date.today().isoformat(),
             "saved": request.query_params.get("saved") == "1",
+            "correcting": correcting,
+            "correction_errors": correction_errors or {},
         },
         status_code=status_code,
     )
@@ -168,6 +176,82 @@ async def end_submit(
             status_code=422,
         )
     return _done(access)
+
+
+def _corrected(request: Request, access: PatientAccess, key: str, write: Any) -> Response:
+    try:
+        write()
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            correcting=key,
+            correction_errors=forms.errors_by_field(exc.errors),
+            status_code=422,
+        )
+    return _done(access)
+
+
+@router.post("/patients/{patient_id}/bone-therapy/{course}/correct", include_in_schema=False)
+async def course_correct(
+    request: Request,
+    course: int = CourseIndex,
+    access: PatientAccess = Depends(clinician_writer),
+) -> Response:
+    """Correct a course's start and end dates (action=correct) or withdraw the whole course
+    (action=withdraw), with a reason."""
+    form = await request.form()
+    reason = forms.text(form, "reason")
+
+    def write() -> None:
+        if forms.text(form, "action") == "withdraw":
+            records.withdraw_bone_therapy_course(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                course=course,
+                reason=reason,
+                today=date.today(),
+            )
+        else:
+            records.correct_bone_therapy_course(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                course=course,
+                start_date=forms.text(form, "start_date"),
+                end_date=forms.text(form, "end_date"),
+                reason=reason,
+                today=date.today(),
+            )
+
+    return _corrected(request, access, f"course-{course}", write)
+
+
+@router.post("/patients/{patient_id}/bone-therapy/{course}/doses/correct", include_in_schema=False)
+async def dose_correct(
+    request: Request,
+    course: int = CourseIndex,
+    access: PatientAccess = Depends(clinician_writer),
+) -> Response:
+    """Move one dose to its right date (action=correct) or withdraw it (action=withdraw)."""
+    form = await request.form()
+    withdraw = forms.text(form, "action") == "withdraw"
+    return _corrected(
+        request,
+        access,
+        f"doses-{course}",
+        lambda: records.correct_bone_therapy_dose(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            course=course,
+            dose=forms.text(form, "dose"),
+            corrected=None if withdraw else (forms.text(form, "corrected") or ""),
+            reason=forms.text(form, "reason"),
+            today=date.today(),
+        ),
+    )
 
 
 # --- API -----------------------------------------------------------------------------------

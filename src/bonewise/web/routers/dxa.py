@@ -32,9 +32,14 @@ def _page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     lab_errors: dict[str, str] | None = None,
+    correcting: str | None = None,
+    correction_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     record = patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
+    )
+    stored = records.stored_entries(
         uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
     return pages.render(
@@ -43,8 +48,12 @@ def _page(
         {
             "patient_id": access.patient_id,
             "record": record,
-            "scans": list(reversed(record.scans_by_date)),
-            "labs": sorted(record.labs, key=lambda lab: lab.date, reverse=True),
+            # newest first; each with the entry id its Correct / Withdraw control names
+            "scans": sorted(stored.dxa_scans, key=lambda s: s.entry.date, reverse=True),
+            "labs": sorted(stored.labs, key=lambda s: s.entry.date, reverse=True),
+            "correcting": correcting,
+            "corrected": request.query_params.get("corrected") == "1",
+            "correction_errors": correction_errors or {},
             "sites": SITES,
             "site_labels": SITE_LABELS,
             "values": values or {},
@@ -108,6 +117,99 @@ async def lab_submit(request: Request, access: PatientAccess = Depends(patient_w
     return RedirectResponse(f"/patients/{access.patient_id}/dxa", status_code=303)
 
 
+def _corrected(
+    request: Request, access: PatientAccess, key: str, form: Any, write: Any
+) -> Response:
+    """Run one correction or withdrawal; on bad input the page again, with the entry's
+    control open and what was wrong (nothing saved)."""
+    try:
+        write()
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            correcting=key,
+            correction_errors=forms.errors_by_field(exc.errors),
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{access.patient_id}/dxa?corrected=1", status_code=303)
+
+
+@router.post("/patients/{patient_id}/labs/{entry_id}/correct", include_in_schema=False)
+async def lab_correct(
+    request: Request, entry_id: int, access: PatientAccess = Depends(patient_writer)
+) -> Response:
+    """Correct (action=correct) or withdraw (action=withdraw) one lab result, with a reason."""
+    form = await request.form()
+    reason = forms.text(form, "reason")
+
+    def write() -> None:
+        if forms.text(form, "action") == "withdraw":
+            records.withdraw_lab(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=reason,
+            )
+        else:
+            records.correct_lab(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                lab=forms.lab_from_form(form),
+                reason=reason,
+                today=date.today(),
+            )
+
+    return _corrected(request, access, f"lab-{entry_id}", form, write)
+
+
+@router.post("/patients/{patient_id}/dxa/{entry_id}/correct", include_in_schema=False)
+async def dxa_correct(
+    request: Request, entry_id: int, access: PatientAccess = Depends(patient_writer)
+) -> Response:
+    """Correct a scan's date, scanner maker or facility, or withdraw it, with a reason (a scan
+    whose results are wrong is withdrawn and entered again)."""
+    form = await request.form()
+    reason = forms.text(form, "reason")
+
+    def write() -> None:
+        if forms.text(form, "action") == "withdraw":
+            records.withdraw_dxa_scan(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=reason,
+            )
+            return
+        stored = records.stored_entries(
+            uow=uow_of(request), actor=access.user, patient_id=access.patient_id
+        )
+        found = next((s for s in stored.dxa_scans if s.id == entry_id), None)
+        if found is None:
+            raise InvalidInput.field("entry", "this scan is no longer on record: reload the page")
+        scan = {
+            **found.entry.model_dump(mode="json"),
+            "date": forms.text(form, "date"),
+            "scanner_make": forms.text(form, "scanner_make"),
+            "facility": forms.text(form, "facility"),
+        }
+        records.correct_dxa_scan(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            scan=scan,
+            reason=reason,
+            today=date.today(),
+        )
+
+    return _corrected(request, access, f"scan-{entry_id}", form, write)
+
+
 # --- API -----------------------------------------------------------------------------------
 @router.get(
     "/api/v1/patients/{patient_id}/dxa",
@@ -137,12 +239,15 @@ def api_add_scan(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(DxaScan)),
 ) -> PatientRecord:
-    return records.add_dxa_scan(
+    records.add_dxa_scan(
         uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         scan=body.model_dump(mode="json"),
         today=date.today(),
+    )
+    return patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )
 
 
@@ -160,10 +265,13 @@ def api_add_lab(
     access: PatientAccess = Depends(patient_writer),
     _strict: None = Depends(strict_json(Lab)),
 ) -> PatientRecord:
-    return records.add_lab(
+    records.add_lab(
         uow=uow_of(request),
         actor=access.user,
         patient_id=access.patient_id,
         lab=body.model_dump(mode="json"),
         today=date.today(),
+    )
+    return patients.read_record(
+        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
     )

@@ -31,6 +31,8 @@ def _page(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    correcting: str | None = None,
+    correction_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     record = patients.read_record(
@@ -47,6 +49,9 @@ def _page(
             "errors": errors or {},
             "today": date.today().isoformat(),
             "saved": request.query_params.get("saved") == "1",
+            "corrected": request.query_params.get("corrected") == "1",
+            "correcting": correcting,
+            "correction_errors": correction_errors or {},
         },
         status_code=status_code,
     )
@@ -79,6 +84,42 @@ async def frax_submit(
             status_code=422,
         )
     return RedirectResponse(f"/patients/{access.patient_id}/frax?saved=1", status_code=303)
+
+
+@router.post("/patients/{patient_id}/frax/correct", include_in_schema=False)
+async def frax_correct(
+    request: Request, access: PatientAccess = Depends(clinician_writer)
+) -> Response:
+    """Correct (action=correct) or withdraw (action=withdraw) her FRAX result, with a reason."""
+    form = await request.form()
+    reason = forms.text(form, "reason")
+    try:
+        if forms.text(form, "action") == "withdraw":
+            records.withdraw_frax(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                reason=reason,
+                today=date.today(),
+            )
+        else:
+            records.correct_frax(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                frax=forms.frax_from_form(form),
+                reason=reason,
+                today=date.today(),
+            )
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            correcting="frax",
+            correction_errors=forms.errors_by_field(exc.errors),
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{access.patient_id}/frax?corrected=1", status_code=303)
 
 
 # --- API -----------------------------------------------------------------------------------
