@@ -68,6 +68,7 @@ _CODINGS = "STRUCT(system VARCHAR, code VARCHAR)[]"
 _CONCEPT = f"STRUCT(coding {_CODINGS}, text VARCHAR)"
 _REF = "STRUCT(reference VARCHAR)"
 _PERIOD = 'STRUCT(start VARCHAR, "end" VARCHAR)'
+_QUANTITY = "STRUCT(value VARCHAR, unit VARCHAR, system VARCHAR, code VARCHAR)"
 _RESOURCE: Final[dict[str, str]] = {
     "resourceType": "VARCHAR",
     "id": "VARCHAR",
@@ -86,7 +87,7 @@ _RESOURCE: Final[dict[str, str]] = {
     "effectivePeriod": _PERIOD,
     "effectiveInstant": "VARCHAR",
     "issued": "VARCHAR",
-    "valueQuantity": "STRUCT(value VARCHAR, unit VARCHAR, system VARCHAR, code VARCHAR)",
+    "valueQuantity": _QUANTITY,
     "valueCodeableConcept": _CONCEPT,
     "valueBoolean": "JSON",
     "dataAbsentReason": "JSON",
@@ -110,6 +111,9 @@ _RESOURCE: Final[dict[str, str]] = {
     "occurrenceDateTime": "VARCHAR",
     "occurrencePeriod": _PERIOD,
     "occurrenceInstant": "VARCHAR",
+    # a DXA panel: one Observation, a component per site and score
+    "component": f"STRUCT(code {_CONCEPT}, valueQuantity {_QUANTITY})[]",
+    "contained": f"STRUCT(resourceType VARCHAR, id VARCHAR, code {_CONCEPT})[]",
 }
 EVENT_TYPES: Final = (
     "Observation",
@@ -273,13 +277,14 @@ SELECT
     nullif(id, '') AS rid,
     {skipped} AS skipped,
     {subject} AS pid,
-    -- the resource's own codings: code for most, the medication for medication resources
-    list_filter(
-        CASE WHEN resourceType IN {medication_types}
-             THEN coalesce(medicationCodeableConcept.coding, medication.concept.coding)
-             ELSE code.coding END,
-        lambda c: c.code IS NOT NULL AND c.code <> '') AS codings,
+    -- the resource's own codings: code for most, the medication for medication resources (or
+    -- the Medication it contains, "#id"); a Medication resource elsewhere is joined later
+    CASE WHEN resourceType NOT IN {medication_types} THEN {code_codings}
+         WHEN coalesce(len({own_codings}), 0) = 0 AND starts_with({reference}, '#')
+         THEN {contained_codings}
+         ELSE {own_codings} END AS codings,
     {med_ref} AS med_ref,
+    CASE WHEN resourceType = 'Observation' THEN component END AS components,
     CASE resourceType
         WHEN 'Observation' THEN {obs_date}
         WHEN 'MedicationStatement' THEN {statement_start}
@@ -315,6 +320,13 @@ WHERE resourceType IN {kept_types} OR resourceType IS NULL
 """
 
 
+_MEDICATION_REFERENCE = "coalesce(medicationReference.reference, medication.reference.reference)"
+
+
+def _valid_codings(codings: str) -> str:
+    return f"list_filter({codings}, lambda c: c.code IS NOT NULL AND c.code <> '')"
+
+
 def _stage_sql(files: list[Path]) -> str:
     statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
     request_start = _first_day(
@@ -332,8 +344,15 @@ def _stage_sql(files: list[Path]) -> str:
         family=_FAMILY_SQL,
         subject=_last_segment("coalesce(subject.reference, patient.reference)"),
         medication_types=_sql_list(MEDICATION_TYPES),
-        med_ref=_last_segment(
-            "coalesce(medicationReference.reference, medication.reference.reference)"
+        med_ref=_last_segment(_MEDICATION_REFERENCE),
+        reference=_MEDICATION_REFERENCE,
+        code_codings=_valid_codings("code.coding"),
+        own_codings=_valid_codings(
+            "coalesce(medicationCodeableConcept.coding, medication.concept.coding)"
+        ),
+        contained_codings=_valid_codings(
+            f"list_filter(contained, lambda m: m.id = substr({_MEDICATION_REFERENCE}, 2))"
+            "[1].code.coding"
         ),
         obs_date=_first_day(
             "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"
@@ -419,6 +438,30 @@ FROM (SELECT h.row_id, unnest(r.answers) AS c, generate_subscripts(r.answers, 1)
 JOIN smoking_answers a ON a.code = u.c.code AND a.system IS NOT DISTINCT FROM u.c.system
 GROUP BY row_id;
 
+-- a DXA panel (its own code not one bonewise reads): a measurement per component with a DXA
+-- code, as the import reads it (the first DXA coding of each component)
+CREATE TEMP TABLE panel AS
+WITH component AS (
+    SELECT r.rowid AS row_id, unnest(r.components) AS comp,
+           generate_subscripts(r.components, 1) AS component_number
+    FROM res r LEFT JOIN hits h ON h.row_id = r.rowid AND h.hit IS NOT NULL
+    WHERE r.resourceType = 'Observation' AND NOT r.skipped AND len(r.components) > 0
+      AND h.row_id IS NULL
+),
+coded AS (
+    SELECT row_id, component_number, comp.valueQuantity AS quantity,
+           unnest(comp.code.coding) AS c, generate_subscripts(comp.code.coding, 1) AS position
+    FROM component
+)
+SELECT row_id, component_number,
+       arg_min({{'concept': m.concept, 'code_system': m.code_system, 'code': m.code}}, position)
+           AS hit,
+       any_value(quantity) AS quantity
+FROM coded JOIN code_map m ON m.family = 'observation' AND m.code = coded.c.code
+ AND m.system IS NOT DISTINCT FROM coded.c.system
+WHERE m.role = 'measure' AND m.concept IN {_sql_list(_DXA_CONCEPT.values())}
+GROUP BY row_id, component_number;
+
 CREATE TEMP VIEW facts AS
 SELECT r.* EXCLUDE (codings, family, med_ref, answers),
        coalesce(h.hit, m.hit).role AS role,
@@ -450,12 +493,13 @@ def _select(table: TableName, query: str) -> str:
 
 
 def _table_queries() -> dict[TableName, str]:
+    ucum = codes.UCUM
     return {
         "persons": """
             SELECT rid AS person_id, gender, start_text AS birth_date, end_text AS death_date,
                    deceased, 'Patient' AS source
             FROM res WHERE resourceType = 'Patient'""",
-        "measurements": """
+        "measurements": f"""
             SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
                    CASE WHEN role = 'measure' THEN value END AS value,
                    CASE WHEN role = 'measure' THEN coalesce(ucum_unit, quantity_unit) END AS unit,
@@ -463,7 +507,14 @@ def _table_queries() -> dict[TableName, str]:
                    code_system, code, 'Observation' AS source
             FROM facts
             WHERE resourceType = 'Observation' AND pid IS NOT NULL AND (role = 'measure'
-                  OR (role = 'smoking' AND NOT absent AND smoking_answer IS NOT NULL))""",
+                  OR (role = 'smoking' AND NOT absent AND smoking_answer IS NOT NULL))
+            UNION ALL
+            SELECT r.rid || '/component/' || p.component_number AS record_id, r.pid, p.hit.concept,
+                   r.start_text, try_cast(p.quantity.value AS DOUBLE),
+                   coalesce(CASE WHEN p.quantity.system = '{ucum}'
+                                 THEN nullif(p.quantity.code, '') END, p.quantity.unit),
+                   NULL, p.hit.code_system, p.hit.code, 'Observation'
+            FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NOT NULL""",
         "drug_exposures": """
             SELECT rid AS record_id, pid AS person_id, concept, drug_class,
                    CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
@@ -554,7 +605,12 @@ class FhirNdjsonLoader:
                SELECT DISTINCT family, c.system, c.code FROM (
                    SELECT family, unnest(codings) AS c FROM res WHERE len(codings) > 1)"""
         ).fetchall()
-        con.register("code_map", _code_map((f, s, str(c)) for f, s, c in pairs))
+        components = con.execute(
+            """SELECT DISTINCT 'observation', c.system, c.code FROM (
+                   SELECT unnest(comp.code.coding) AS c FROM (
+                       SELECT unnest(components) AS comp FROM res WHERE len(components) > 0))"""
+        ).fetchall()
+        con.register("code_map", _code_map((f, s, str(c)) for f, s, c in {*pairs, *components}))
         answers = con.execute(
             """SELECT DISTINCT c.system, c.code FROM (SELECT unnest(answers) AS c FROM res
                WHERE resourceType = 'Observation') WHERE c.code IS NOT NULL"""
@@ -569,6 +625,12 @@ class FhirNdjsonLoader:
             table, reason = name.split("__")
             if value:
                 counts.setdefault(table, {})[reason] = int(value)
+        panel = con.execute(
+            "SELECT count(*) FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NULL"
+        ).fetchone()
+        if panel and panel[0]:
+            missing = counts.setdefault("measurements", {})
+            missing["missing_subject"] = missing.get("missing_subject", 0) + int(panel[0])
         invalid = self._invalid_lines(con, files)
         if invalid:
             counts[FILES_KEY] = {"invalid_json": invalid}
