@@ -56,7 +56,7 @@ from bonewise.terminology import codes
 FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not JSON)
 # DuckDB's working memory while loading; beyond it, it spills to the staging folder.
 LOAD_MEMORY_LIMIT: Final = "600MB"
-_MAX_LINE_BYTES: Final = 64 * 1024 * 1024  # one resource; larger lines are an error, not a hang
+_MAX_LINE_BYTES: Final = 64 * 1024 * 1024  # bounds one line (one resource) in memory
 _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
 _ENDED_STATUS = ("completed", "stopped")
 _GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
