@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,8 +150,16 @@ def main() -> None:
     parser.add_argument(
         "--ndjson",
         type=int,
-        default=0,
-        help="also: this many women as FHIR Bulk NDJSON and as Parquet, both run, compared",
+        action="append",
+        default=[],
+        metavar="N",
+        help="also: N women as FHIR Bulk NDJSON and as Parquet, both run, gap lists compared "
+        "(repeat for several sizes: --ndjson 100000 --ndjson 1000000)",
+    )
+    parser.add_argument(
+        "--ndjson-only",
+        action="store_true",
+        help="only the NDJSON / Parquet comparisons (no hand-written SQL baseline)",
     )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
@@ -175,28 +184,36 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp) / "big", Path(tmp) / "small"
         rows = []
-        gen = None
-        if args.cohort:
-            big = Path(args.cohort)
-        else:
-            gen = _child("generate", big, str(args.patients))
-            rows.append((f"generate {args.patients:,} women (Parquet)", gen))
-        sql = _child("sql", big)
-        rows.append((f"hand-written DuckDB SQL, {args.patients:,} women", sql))
-        duck = _child("duckdb", big)
-        rows.append((f"cohort run (DuckDB), {args.patients:,} women", duck))
-        if duck["lists"] != sql["lists"]:
-            raise SystemExit(f"product and SQL gap lists differ: {duck['gaps']} {sql['gaps']}")
-        ndjson = parquet = None
-        if args.ndjson:
-            _child("generate", Path(tmp) / "nd-parquet", str(args.ndjson))
-            _child("generate-ndjson", Path(tmp) / "nd-ndjson", str(args.ndjson))
-            parquet = _child("duckdb", Path(tmp) / "nd-parquet")
-            rows.append((f"cohort run, {args.ndjson:,} women from Parquet", parquet))
-            ndjson = _child("duckdb", Path(tmp) / "nd-ndjson")
-            rows.append((f"cohort run, {args.ndjson:,} women from NDJSON", ndjson))
+        gen = sql = duck = None
+        if not args.ndjson_only:
+            if args.cohort:
+                big = Path(args.cohort)
+            else:
+                gen = _child("generate", big, str(args.patients))
+                rows.append((f"generate {args.patients:,} women (Parquet)", gen))
+            sql = _child("sql", big)
+            rows.append((f"hand-written DuckDB SQL, {args.patients:,} women", sql))
+            duck = _child("duckdb", big)
+            rows.append((f"cohort run (DuckDB), {args.patients:,} women", duck))
+            if duck["lists"] != sql["lists"]:
+                raise SystemExit(f"product and SQL gap lists differ: {duck['gaps']} {sql['gaps']}")
+        ndjson_runs: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        for size in args.ndjson:
+            nd_parquet, nd_ndjson = (
+                Path(tmp) / f"nd-parquet-{size}",
+                Path(tmp) / f"nd-ndjson-{size}",
+            )
+            _child("generate", nd_parquet, str(size))
+            _child("generate-ndjson", nd_ndjson, str(size))
+            parquet = _child("duckdb", nd_parquet)
+            rows.append((f"cohort run, {size:,} women from Parquet", parquet))
+            shutil.rmtree(nd_parquet)
+            ndjson = _child("duckdb", nd_ndjson)
+            rows.append((f"cohort run, {size:,} women from NDJSON", ndjson))
+            shutil.rmtree(nd_ndjson)
             if ndjson["lists"] != parquet["lists"]:
                 raise SystemExit(f"NDJSON and Parquet disagree: {ndjson['gaps']} {parquet['gaps']}")
+            ndjson_runs.append((size, ndjson, parquet))
         python = duck_small = spark = None
         if not args.skip_small:
             _child("generate", small, str(args.small))
@@ -225,19 +242,21 @@ def main() -> None:
         print(f"  {label:<48} {f['seconds']:8.1f} s  peak {f['peak_mb']:6,} MB{extra}")
     if gen:
         print(f"  generated rows: {gen['rows']:,}")
-    print(f"  DuckDB steps ({args.patients:,}): {duck['steps']}")
-    print(
-        f"  cohort run / hand-written SQL at {args.patients:,}: "
-        f"{duck['seconds'] / sql['seconds']:.2f}x time, "
-        f"{duck['peak_mb'] / sql['peak_mb']:.2f}x peak memory; gap lists identical"
-    )
-    print(f"  gaps at {args.patients:,}: {duck['gaps']}")
-    if ndjson and parquet:
+    if duck and sql:
+        print(f"  DuckDB steps ({args.patients:,}): {duck['steps']}")
         print(
-            f"  NDJSON / Parquet at {args.ndjson:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x "
+            f"  cohort run / hand-written SQL at {args.patients:,}: "
+            f"{duck['seconds'] / sql['seconds']:.2f}x time, "
+            f"{duck['peak_mb'] / sql['peak_mb']:.2f}x peak memory; gap lists identical"
+        )
+        print(f"  gaps at {args.patients:,}: {duck['gaps']}")
+    for size, ndjson, parquet in ndjson_runs:
+        print(
+            f"  NDJSON / Parquet at {size:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x time, "
+            f"{ndjson['peak_mb'] / parquet['peak_mb']:.2f}x peak memory "
             f"(NDJSON loading {ndjson['steps'].get('load', 0):.1f} s); gap lists identical"
         )
-    if python and duck_small:
+    if python and duck_small and duck:
         ratio = python["seconds"] / duck_small["seconds"]
         per_woman = duck["seconds"] / args.patients * args.small
         print(

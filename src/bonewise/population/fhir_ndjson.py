@@ -1,12 +1,25 @@
-"""FHIR Bulk Data NDJSON (R4; R5 medication/occurrence fields too) into the flat schema.
+"""FHIR Bulk Data NDJSON (R4; R5 medication/occurrence fields too) into the flat schema, in DuckDB.
 
 Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 `MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
-`Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) and dispatches on each line's
-`resourceType`. Codes are mapped with `bonewise.terminology.codes`; resources with codes bonewise does
-not use are skipped (most of a bulk export is unrelated). Dates are kept as written, cut to the
-day, so the quality step can count the ones that are not dates. Lines that are not JSON objects,
-and resources with no subject, are counted here as loader issues.
+`Medication.ndjson`, `Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) with
+DuckDB's `read_json`: one parallel pass parses each line into the few fields bonewise reads
+(`_RESOURCE`), the rest of the work is set-based SQL, and each flat table is written to Parquet
+by DuckDB. No resource becomes a Python object.
+
+One definition of every rule, shared with the single-patient import (`bonewise.fhir.read`) and
+the terminology tables:
+
+- codes: the distinct (system, code) pairs of the export are classified once in Python by
+  `bonewise.terminology.codes` (LOINC DXA / vitamin D / BMI, RxNorm and local drug codes, SNOMED
+  CT value sets, ICD-10-CM by ancestor, DXA procedures) and joined back as a small table; for each
+  resource the first coding that maps wins, as in the import. Resources with codes bonewise does
+  not use are left out (most of a bulk export is unrelated).
+- statuses: a resource whose `status` is in `read.SKIPPED_STATUSES`, or whose
+  `verificationStatus` has a code in `read.SKIPPED_VERIFICATION`, is not part of the record.
+- dates: `fhir_day_sql` is `read.read_date` in SQL (a year is 1 January, a year-month the first of
+  the month, a dateTime its calendar day); the text is kept, so the quality step counts the ones
+  that are not dates. `tests/unit/population/test_ndjson_rules.py` pins it to `read.read_date`.
 
 The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them:
 
@@ -21,29 +34,90 @@ The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them
 - drugs coded with bonewise local codes (`codes.LOCAL_DRUG_CODES`, e.g. ibandronate, which has no
   verified RxNorm code) are read like RxNorm ones and keep their own system as provenance.
 
-Codes in the bonewise local system that bonewise does not know are counted (`unknown_local_code`,
-`unknown_local_drug_code`), never silently dropped.
+Counted, never silently dropped: lines that are not JSON (`invalid_json`), resources with no
+subject (`missing_subject`), codes in the bonewise local system that bonewise does not know
+(`unknown_local_code`, `unknown_local_drug_code`).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Final
 
+import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes
 
-RESOURCE_TYPES = (
-    "Patient",
+FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not JSON)
+# DuckDB's working memory while loading; beyond it, it spills to the staging folder.
+LOAD_MEMORY_LIMIT: Final = "600MB"
+_MAX_LINE_BYTES: Final = 64 * 1024 * 1024  # bounds one line (one resource) in memory
+_DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
+_ENDED_STATUS = ("completed", "stopped")
+_GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
+
+# The fields read from each line (every other field is skipped by the parser). Leaves are text
+# so a number where FHIR has a string (or the reverse) is read, not an error; `JSON` keeps a
+# value whose JSON type matters (valueBoolean must be a boolean).
+_CODINGS = "STRUCT(system VARCHAR, code VARCHAR)[]"
+_CONCEPT = f"STRUCT(coding {_CODINGS}, text VARCHAR)"
+_REF = "STRUCT(reference VARCHAR)"
+_PERIOD = 'STRUCT(start VARCHAR, "end" VARCHAR)'
+_QUANTITY = "STRUCT(value VARCHAR, unit VARCHAR, system VARCHAR, code VARCHAR)"
+_RESOURCE: Final[dict[str, str]] = {
+    "resourceType": "VARCHAR",
+    "id": "VARCHAR",
+    "status": "VARCHAR",
+    "verificationStatus": _CONCEPT,
+    "subject": _REF,
+    "patient": _REF,
+    "code": _CONCEPT,
+    # Patient
+    "gender": "VARCHAR",
+    "birthDate": "VARCHAR",
+    "deceasedBoolean": "JSON",
+    "deceasedDateTime": "VARCHAR",
+    # Observation
+    "effectiveDateTime": "VARCHAR",
+    "effectivePeriod": _PERIOD,
+    "effectiveInstant": "VARCHAR",
+    "issued": "VARCHAR",
+    "valueQuantity": _QUANTITY,
+    "valueCodeableConcept": _CONCEPT,
+    "valueBoolean": "JSON",
+    "dataAbsentReason": "JSON",
+    # medications (R4 medicationX, R5 medication.concept / medication.reference)
+    "medicationCodeableConcept": _CONCEPT,
+    "medicationReference": _REF,
+    "medication": f"STRUCT(concept {_CONCEPT}, reference {_REF})",
+    "dosageInstruction": f"STRUCT(timing STRUCT(repeat STRUCT(boundsPeriod {_PERIOD})))[]",
+    "dispenseRequest": f"STRUCT(validityPeriod {_PERIOD})",
+    "authoredOn": "VARCHAR",
+    "occurenceDateTime": "VARCHAR",
+    "occurencePeriod": _PERIOD,
+    # Condition, Procedure (a fracture's bonewise traumatic / fragility extensions)
+    "extension": "STRUCT(url VARCHAR, valueBoolean BOOLEAN)[]",
+    "onsetDateTime": "VARCHAR",
+    "onsetPeriod": _PERIOD,
+    "onsetInstant": "VARCHAR",
+    "recordedDate": "VARCHAR",
+    "performedDateTime": "VARCHAR",
+    "performedPeriod": _PERIOD,
+    "performedInstant": "VARCHAR",
+    "occurrenceDateTime": "VARCHAR",
+    "occurrencePeriod": _PERIOD,
+    "occurrenceInstant": "VARCHAR",
+    # a DXA panel: one Observation, a component per site and score
+    "component": f"STRUCT(code {_CONCEPT}, valueQuantity {_QUANTITY})[]",
+    "contained": f"STRUCT(resourceType VARCHAR, id VARCHAR, code {_CONCEPT})[]",
+}
+EVENT_TYPES: Final = (
     "Observation",
     "MedicationStatement",
     "MedicationRequest",
@@ -51,398 +125,540 @@ RESOURCE_TYPES = (
     "Condition",
     "Procedure",
 )
-_BATCH = 100_000
-FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not JSON)
-_DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
-_SKIP_STATUS = {"entered-in-error", "cancelled", "not-done", "not-taken", "draft", "unknown"}
-_ENDED_STATUS = {"completed", "stopped"}
-_GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
-
-
-# Most of a bulk export is unrelated (other labs, vitals, diagnoses). Observation, Condition and
-# Procedure lines that mention none of the codes bonewise reads are skipped before JSON parsing;
-# medication lines are always parsed (they may name their drug by reference).
-_TYPE = re.compile(r'"resourceType"\s*:\s*"(Observation|Condition|Procedure)"')
-_RELEVANT_CODES = sorted(
-    {
-        *(c.concept.code for c in codes.DXA_CODES),
-        *(c.concept.code for c in codes.LAB_CODES if c.kind == "25_oh_vitamin_d"),
-        *(c.concept.code for c in codes.VITAL_CODES if c.kind == "bmi"),
-        *(c.concept.code for c in codes.CONDITION_CODES),
-        *(c.concept.code for c in codes.PROCEDURE_CODES),
-        codes.SMOKING_STATUS.code,
-    }
-)
-_CODE = re.compile(r'"code"\s*:\s*"(?:' + "|".join(map(re.escape, _RELEVANT_CODES)) + r')"')
-
-
-def _irrelevant(line: str) -> bool:
-    # any line naming the bonewise local code system is read, so unknown local codes are counted
-    return (
-        _TYPE.search(line) is not None and _CODE.search(line) is None and codes.BONEWISE not in line
-    )
-
-
-def _recorded_traumatic(condition: dict[str, Any]) -> bool:
-    """A fracture recorded as traumatic (bonewise's traumatic or fragility=false extension)."""
-    flags = {
-        e.get("url"): e.get("valueBoolean")
-        for e in condition.get("extension") or []
-        if isinstance(e, dict)
-    }
-    return flags.get(EXT_TRAUMATIC) is True or flags.get(codes.EXT_FRAGILITY) is False
+MEDICATION_TYPES: Final = EVENT_TYPES[1:4]
 
 
 def ndjson_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.ndjson") if p.is_file())
 
 
-def _day(value: Any) -> str | None:
-    """The day part of a FHIR date or dateTime, as written (validated later)."""
-    if not isinstance(value, str) or not value:
-        return None
-    return value[:10] if len(value) > 10 and value[10] == "T" else value
+def _sql_list(values: Iterable[str]) -> str:
+    return "(" + ", ".join(_quote(v) for v in sorted(values)) + ")"
 
 
-def _period_start(resource: dict[str, Any], prefix: str) -> str | None:
-    period = resource.get(f"{prefix}Period") or {}
-    return _day(
-        resource.get(f"{prefix}DateTime") or period.get("start") or resource.get(f"{prefix}Instant")
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --- the rules of bonewise.fhir.read, as SQL --------------------------------------------------
+def fhir_day_sql(value: str) -> str:
+    """`read.read_date(value).day` as SQL text: YYYY -> YYYY-01-01, YYYY-MM -> YYYY-MM-01, a
+    dateTime -> its first 10 characters; empty -> NULL. Not-a-date text stays as it is (cut to
+    10 characters), for the quality step to count."""
+    t = f"trim({value})"
+    return (
+        f"(CASE WHEN {t} = '' THEN NULL WHEN length({t}) = 4 THEN {t} || '-01-01' "
+        f"WHEN length({t}) = 7 THEN {t} || '-01' ELSE left({t}, 10) END)"
     )
 
 
-def _subject(resource: dict[str, Any]) -> str | None:
-    ref = (resource.get("subject") or resource.get("patient") or {}).get("reference")
-    if not isinstance(ref, str) or not ref:
-        return None
-    return ref.rsplit("/", 1)[-1]
+_SKIPPED = (
+    f"(coalesce(status IN {_sql_list(read.SKIPPED_STATUSES)}, false) OR "
+    "coalesce(len(list_filter(verificationStatus.coding, "
+    f"lambda c: c.code IN {_sql_list(read.SKIPPED_VERIFICATION)})) > 0, false))"
+)
 
 
-def _codings(concept: Any) -> Iterable[tuple[str | None, str]]:
-    if not isinstance(concept, dict):
-        return ()
-    return [
-        (c.get("system"), str(c["code"]))
-        for c in concept.get("coding") or ()
-        if isinstance(c, dict) and c.get("code") is not None
+def _first_day(*values: str) -> str:
+    return fhir_day_sql("coalesce(" + ", ".join(f"nullif({v}, '')" for v in values) + ")")
+
+
+def _last_segment(reference: str) -> str:
+    """The id at the end of a reference ("Patient/123" -> "123"), NULL when empty."""
+    return f"nullif(string_split(nullif({reference}, ''), '/')[-1], '')"
+
+
+# --- the code tables --------------------------------------------------------------------------
+def _classify(family: str, system: str | None, code: str) -> tuple[str, str | None, str | None]:
+    """(role, concept, drug class) of one coding, by bonewise.terminology; role "" = unused.
+
+    Roles: measure (a measurement concept), smoking, glucocorticoid_course (the local
+    Observation), local (another known local code: read, not used), unknown_local (counted),
+    drug, condition, dxa.
+    """
+    norm = codes.normalise_system(system)
+    if family == "observation":
+        if (dxa := codes.dxa_code(code, system)) is not None:
+            return "measure", _DXA_CONCEPT[dxa.kind], None
+        lab = codes.lab_code(code, system)
+        if lab is not None and lab.kind == "25_oh_vitamin_d":
+            return "measure", "vitamin_d_25oh", None
+        vital = codes.vital_code(code, system)
+        if vital is not None and vital.kind == "bmi":
+            return "measure", "bmi", None
+        if norm == codes.LOINC and code == codes.SMOKING_STATUS.code:
+            return "smoking", "smoking_status", None
+        if norm == codes.BONEWISE:
+            if codes.local_code(code) is None:
+                return "unknown_local", None, None
+            if code == _GLUCOCORTICOIDS.code:
+                return "glucocorticoid_course", "glucocorticoid", "glucocorticoid"
+            return "local", None, None
+        return "", None, None
+    if family == "drug":
+        entry = codes.drug_code(system, code)
+        if entry is not None:
+            return "drug", schema.drug_concept(entry), str(entry.drug_class)
+        return ("unknown_local" if norm == codes.BONEWISE else ""), None, None
+    if family == "condition":
+        kind = codes.condition_kind(system, code)
+        return ("condition", str(kind), None) if kind is not None else ("", None, None)
+    if codes.is_dxa_procedure(system, code):
+        return "dxa", "dxa", None
+    return "", None, None
+
+
+_CODE_MAP_SCHEMA = pa.schema(
+    [
+        ("family", pa.string()),  # observation, drug, condition, procedure
+        ("system", pa.string()),  # as written in the export
+        ("code", pa.string()),
+        ("role", pa.string()),  # what the coding means for its resource (see _classify)
+        ("concept", pa.string()),
+        ("drug_class", pa.string()),
+        ("code_system", pa.string()),  # codes.normalise_system(system)
     ]
+)
 
 
-class _Sink:
-    """Rows for one flat table, flushed to Parquet in batches."""
+def _code_map(pairs: Iterable[tuple[str, str | None, str]]) -> pa.Table:
+    """What each coding found in the export means, classified once by bonewise.terminology;
+    codings bonewise does not use are left out (an inner join drops them)."""
+    rows = []
+    for family, system, code in pairs:
+        role, concept, drug_class = _classify(family, system, code)
+        if role:
+            rows.append(
+                {
+                    "family": family,
+                    "system": system,
+                    "code": code,
+                    "role": role,
+                    "concept": concept,
+                    "drug_class": drug_class,
+                    "code_system": codes.normalise_system(system),
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=_CODE_MAP_SCHEMA)
 
-    def __init__(self, table: TableName, path: Path) -> None:
-        self.schema = raw_schema(table)
-        self.path = path
-        self.rows: list[dict[str, Any]] = []
-        self.writer = pq.ParquetWriter(path, self.schema)
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= _BATCH:
-            self.flush()
+def _smoking_answers(pairs: Iterable[tuple[str | None, str]]) -> pa.Table:
+    """current / past / never for the answer codings found in the export that
+    `codes.SMOKING_ANSWERS` knows (a SNOMED CT answer, in any spelling of SNOMED CT's system)."""
+    known = [
+        (system, code, str(codes.SMOKING_ANSWERS[code][1]))
+        for system, code in pairs
+        if codes.normalise_system(system) == codes.SNOMED and code in codes.SMOKING_ANSWERS
+    ]
+    return pa.table(
+        {
+            "system": pa.array([k[0] for k in known], pa.string()),
+            "code": pa.array([k[1] for k in known], pa.string()),
+            "answer": pa.array([k[2] for k in known], pa.string()),
+        }
+    )
 
-    def flush(self) -> None:
-        if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.rows = []
 
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
+# --- the loader -------------------------------------------------------------------------------
+def _columns_literal() -> str:
+    return "{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in _RESOURCE.items()) + "}"
+
+
+def _read_lines(files: list[Path]) -> str:
+    paths = "[" + ", ".join(_quote(str(p)) for p in files) + "]"
+    return (
+        f"read_json({paths}, format = 'newline_delimited', columns = {_columns_literal()}, "
+        f"ignore_errors = true, maximum_object_size = {_MAX_LINE_BYTES})"
+    )
+
+
+_STAGE_SQL = """
+SELECT
+    resourceType,
+    {family} AS family,
+    nullif(id, '') AS rid,
+    {skipped} AS skipped,
+    {subject} AS pid,
+    -- the resource's own codings: code for most, the medication for medication resources (or
+    -- the Medication it contains, "#id"); a Medication resource elsewhere is joined later
+    CASE WHEN resourceType NOT IN {medication_types} THEN {code_codings}
+         WHEN coalesce(len({own_codings}), 0) = 0 AND starts_with({reference}, '#')
+         THEN {contained_codings}
+         ELSE {own_codings} END AS codings,
+    {med_ref} AS med_ref,
+    CASE WHEN resourceType = 'Observation' THEN component END AS components,
+    CASE resourceType
+        WHEN 'Observation' THEN {obs_date}
+        WHEN 'MedicationStatement' THEN {statement_start}
+        WHEN 'MedicationRequest' THEN {request_start}
+        WHEN 'MedicationAdministration' THEN {administration_start}
+        WHEN 'Condition' THEN {onset}
+        WHEN 'Procedure' THEN {performed}
+        WHEN 'Patient' THEN {birth}
+    END AS start_text,
+    CASE resourceType
+        WHEN 'Observation' THEN {period_end}
+        WHEN 'MedicationStatement' THEN coalesce({period_end},
+            CASE WHEN effectivePeriod IS NULL AND status IN {ended} THEN {statement_start} END)
+        WHEN 'MedicationRequest' THEN coalesce({request_end},
+            CASE WHEN status IN {ended} THEN {request_start} END)
+        WHEN 'MedicationAdministration' THEN coalesce({administration_end},
+            {administration_start})
+        WHEN 'Patient' THEN {death}
+    END AS end_text,
+    {period_start} AS period_start,
+    try_cast(valueQuantity.value AS DOUBLE) AS value,
+    CASE WHEN valueQuantity.system = '{ucum}' THEN nullif(valueQuantity.code, '') END AS ucum_unit,
+    valueQuantity.unit AS quantity_unit,
+    valueCodeableConcept.coding AS answers,
+    json_type(valueBoolean) = 'BOOLEAN' AS has_boolean,
+    coalesce(valueBoolean::VARCHAR = 'true', false) AS value_true,
+    dataAbsentReason IS NOT NULL AS absent,
+    gender,
+    coalesce(deceasedBoolean::VARCHAR = 'true', false) AS deceased,
+    -- a fracture recorded as traumatic (or as not a fragility fracture) is not a fragility one
+    resourceType = 'Condition' AND coalesce(list_bool_or(list_transform(extension, lambda e:
+        (e.url = '{ext_traumatic}' AND e.valueBoolean)
+        OR (e.url = '{ext_fragility}' AND NOT e.valueBoolean))), false) AS traumatic
+FROM {source}
+-- all-null rows: lines read_json could not parse (or objects with none of these fields)
+WHERE resourceType IN {kept_types} OR resourceType IS NULL
+"""
+
+
+_MEDICATION_REFERENCE = "coalesce(medicationReference.reference, medication.reference.reference)"
+
+
+def _valid_codings(codings: str) -> str:
+    return f"list_filter({codings}, lambda c: c.code IS NOT NULL AND c.code <> '')"
+
+
+def _stage_sql(files: list[Path]) -> str:
+    statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
+    request_start = _first_day(
+        "dosageInstruction[1].timing.repeat.boundsPeriod.start",
+        "dispenseRequest.validityPeriod.start",
+        "authoredOn",
+    )
+    administration_start = _first_day(
+        "effectiveDateTime",
+        "occurenceDateTime",
+        "coalesce(effectivePeriod, occurencePeriod).start",
+    )
+    return _STAGE_SQL.format(
+        ext_traumatic=EXT_TRAUMATIC,
+        ext_fragility=codes.EXT_FRAGILITY,
+        skipped=_SKIPPED,
+        family=_FAMILY_SQL,
+        subject=_last_segment("coalesce(subject.reference, patient.reference)"),
+        medication_types=_sql_list(MEDICATION_TYPES),
+        med_ref=_last_segment(_MEDICATION_REFERENCE),
+        reference=_MEDICATION_REFERENCE,
+        code_codings=_valid_codings("code.coding"),
+        own_codings=_valid_codings(
+            "coalesce(medicationCodeableConcept.coding, medication.concept.coding)"
+        ),
+        contained_codings=_valid_codings(
+            f"list_filter(contained, lambda m: m.id = substr({_MEDICATION_REFERENCE}, 2))"
+            "[1].code.coding"
+        ),
+        obs_date=_first_day(
+            "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"
+        ),
+        statement_start=statement_start,
+        request_start=request_start,
+        administration_start=administration_start,
+        onset=_first_day("onsetDateTime", "onsetPeriod.start", "onsetInstant", "recordedDate"),
+        performed=_first_day(
+            "performedDateTime",
+            "performedPeriod.start",
+            "performedInstant",
+            "occurrenceDateTime",
+            "occurrencePeriod.start",
+            "occurrenceInstant",
+        ),
+        birth=_first_day("birthDate"),
+        death=_first_day("deceasedDateTime"),
+        period_end=_first_day('effectivePeriod."end"'),
+        period_start=_first_day("effectivePeriod.start"),
+        request_end=_first_day(
+            'dosageInstruction[1].timing.repeat.boundsPeriod."end"',
+            'dispenseRequest.validityPeriod."end"',
+        ),
+        administration_end=_first_day('coalesce(effectivePeriod, occurencePeriod)."end"'),
+        ended=_sql_list(_ENDED_STATUS),
+        ucum=codes.UCUM,
+        source=_read_lines(files),
+        kept_types=_sql_list(("Patient", "Medication", *EVENT_TYPES)),
+    )
+
+
+# Which code-map family each resource type's codings belong to.
+_FAMILY_SQL = """
+CASE resourceType WHEN 'Observation' THEN 'observation' WHEN 'Condition' THEN 'condition'
+                  WHEN 'Procedure' THEN 'procedure' ELSE 'drug' END
+"""
+
+# Each resource's codings that map, first one wins (as in the import). Most resources have one
+# coding: those are matched by a plain join; only the others are unnested and ranked. A
+# medication named only by reference takes what its Medication resource's codings mean.
+_MATCH_SQL = f"""
+CREATE TEMP TABLE hits AS
+WITH one AS (
+    SELECT r.rowid AS row_id, m.role, m.concept, m.drug_class, m.code_system, m.code
+    FROM res r JOIN code_map m
+      ON m.family = r.family AND m.code = r.codings[1].code
+     AND m.system IS NOT DISTINCT FROM r.codings[1].system
+    WHERE len(r.codings) = 1
+),
+several AS (
+    SELECT row_id, m.role, m.concept, m.drug_class, m.code_system, m.code, position
+    FROM (SELECT rowid AS row_id, family, unnest(codings) AS c,
+                 generate_subscripts(codings, 1) AS position
+          FROM res WHERE len(codings) > 1) e
+    JOIN code_map m ON m.family = e.family AND m.code = e.c.code
+     AND m.system IS NOT DISTINCT FROM e.c.system
+)
+SELECT row_id,
+       CASE WHEN role <> 'unknown_local' THEN {{'role': role, 'concept': concept,
+           'drug_class': drug_class, 'code_system': code_system, 'code': code}} END AS hit,
+       role = 'unknown_local' AS has_unknown_local
+FROM one
+UNION ALL
+SELECT row_id,
+       arg_min({{'role': role, 'concept': concept, 'drug_class': drug_class,
+                 'code_system': code_system, 'code': code}}, position)
+           FILTER (role <> 'unknown_local') AS hit,
+       bool_or(role = 'unknown_local') AS has_unknown_local
+FROM several GROUP BY row_id;
+
+CREATE TEMP TABLE medication AS
+SELECT any_value(h.hit) AS hit, bool_or(h.has_unknown_local) AS has_unknown_local,
+       r.rid AS med_id
+FROM res r JOIN hits h ON h.row_id = r.rowid
+WHERE r.resourceType = 'Medication' AND r.rid IS NOT NULL GROUP BY r.rid;
+
+-- the first answer coding of a smoking-status Observation that is a known answer
+CREATE TEMP TABLE smoking AS
+SELECT row_id, arg_min(a.answer, position) AS answer
+FROM (SELECT h.row_id, unnest(r.answers) AS c, generate_subscripts(r.answers, 1) AS position
+      FROM hits h JOIN res r ON r.rowid = h.row_id WHERE h.hit.role = 'smoking') u
+JOIN smoking_answers a ON a.code = u.c.code AND a.system IS NOT DISTINCT FROM u.c.system
+GROUP BY row_id;
+
+-- a DXA panel (its own code not one bonewise reads): a measurement per component with a DXA
+-- code, as the import reads it (the first DXA coding of each component)
+CREATE TEMP TABLE panel AS
+WITH component AS (
+    SELECT r.rowid AS row_id, unnest(r.components) AS comp,
+           generate_subscripts(r.components, 1) AS component_number
+    FROM res r LEFT JOIN hits h ON h.row_id = r.rowid AND h.hit IS NOT NULL
+    WHERE r.resourceType = 'Observation' AND NOT r.skipped AND len(r.components) > 0
+      AND h.row_id IS NULL
+),
+coded AS (
+    SELECT row_id, component_number, comp.valueQuantity AS quantity,
+           unnest(comp.code.coding) AS c, generate_subscripts(comp.code.coding, 1) AS position
+    FROM component
+)
+SELECT row_id, component_number,
+       arg_min({{'concept': m.concept, 'code_system': m.code_system, 'code': m.code}}, position)
+           AS hit,
+       any_value(quantity) AS quantity
+FROM coded JOIN code_map m ON m.family = 'observation' AND m.code = coded.c.code
+ AND m.system IS NOT DISTINCT FROM coded.c.system
+WHERE m.role = 'measure' AND m.concept IN {_sql_list(_DXA_CONCEPT.values())}
+GROUP BY row_id, component_number;
+
+CREATE TEMP VIEW facts AS
+SELECT r.* EXCLUDE (codings, family, med_ref, answers),
+       coalesce(h.hit, m.hit).role AS role,
+       coalesce(h.hit, m.hit).concept AS concept,
+       coalesce(h.hit, m.hit).drug_class AS drug_class,
+       coalesce(h.hit, m.hit).code_system AS code_system,
+       coalesce(h.hit, m.hit).code AS code,
+       coalesce(h.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
+       s.answer AS smoking_answer
+FROM res r
+LEFT JOIN hits h ON h.row_id = r.rowid
+LEFT JOIN medication m ON coalesce(len(r.codings), 0) = 0 AND r.med_ref IS NOT NULL
+                      AND r.resourceType IN {_sql_list(MEDICATION_TYPES)} AND m.med_id = r.med_ref
+LEFT JOIN smoking s ON s.row_id = r.rowid
+WHERE r.resourceType IN {_sql_list(EVENT_TYPES)} AND NOT r.skipped
+  AND (h.row_id IS NOT NULL OR m.med_id IS NOT NULL);
+"""
+
+
+def _select(table: TableName, query: str) -> str:
+    """The query with its columns cast to the staged (raw) schema, in the schema's order."""
+    types = {
+        pa.string(): "VARCHAR",
+        pa.float64(): "DOUBLE",
+        pa.bool_(): "BOOLEAN",
+    }
+    columns = ", ".join(f"CAST({f.name} AS {types[f.type]}) AS {f.name}" for f in raw_schema(table))
+    return f"SELECT {columns} FROM ({query})"
+
+
+def _table_queries() -> dict[TableName, str]:
+    ucum = codes.UCUM
+    return {
+        "persons": """
+            SELECT rid AS person_id, gender, start_text AS birth_date, end_text AS death_date,
+                   deceased, 'Patient' AS source
+            FROM res WHERE resourceType = 'Patient'""",
+        "measurements": f"""
+            SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
+                   CASE WHEN role = 'measure' THEN value END AS value,
+                   CASE WHEN role = 'measure' THEN coalesce(ucum_unit, quantity_unit) END AS unit,
+                   smoking_answer AS value_text,
+                   code_system, code, 'Observation' AS source
+            FROM facts
+            WHERE resourceType = 'Observation' AND pid IS NOT NULL AND (role = 'measure'
+                  OR (role = 'smoking' AND NOT absent AND smoking_answer IS NOT NULL))
+            UNION ALL
+            SELECT r.rid || '/component/' || p.component_number AS record_id, r.pid, p.hit.concept,
+                   r.start_text, try_cast(p.quantity.value AS DOUBLE),
+                   coalesce(CASE WHEN p.quantity.system = '{ucum}'
+                                 THEN nullif(p.quantity.code, '') END, p.quantity.unit),
+                   NULL, p.hit.code_system, p.hit.code, 'Observation'
+            FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NOT NULL""",
+        "drug_exposures": """
+            SELECT rid AS record_id, pid AS person_id, concept, drug_class,
+                   CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
+                   end_text AS end_date, code_system, code, resourceType AS source
+            FROM facts
+            WHERE pid IS NOT NULL AND (role = 'drug' OR (role = 'glucocorticoid_course'
+                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL))""",
+        "conditions": """
+            SELECT rid AS record_id, pid AS person_id,
+                   CASE WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'
+                        ELSE concept END AS concept,
+                   start_text AS onset_date, code_system, code, 'Condition' AS source
+            FROM facts WHERE resourceType = 'Condition' AND pid IS NOT NULL
+                  AND role = 'condition'""",
+        "procedures": """
+            SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
+                   code_system, code, 'Procedure' AS source
+            FROM facts WHERE resourceType = 'Procedure' AND pid IS NOT NULL
+                  AND role = 'dxa'""",
+    }
+
+
+def _issues_sql() -> str:
+    gc = "role = 'glucocorticoid_course' AND NOT absent"
+    return f"""
+        SELECT
+          count(*) FILTER (role IS NULL AND has_unknown_local AND resourceType = 'Observation')
+              AS measurements__unknown_local_code,
+          count(*) FILTER (role IS NULL AND has_unknown_local AND resourceType <> 'Observation')
+              AS drug_exposures__unknown_local_drug_code,
+          count(*) FILTER (role = 'smoking' AND NOT absent AND smoking_answer IS NULL)
+              AS measurements__unknown_smoking_answer,
+          count(*) FILTER ({gc} AND NOT has_boolean)
+              AS drug_exposures__glucocorticoids_without_value,
+          count(*) FILTER ({gc} AND has_boolean AND value_true AND period_start IS NULL)
+              AS drug_exposures__glucocorticoids_without_period,
+          count(*) FILTER (pid IS NULL AND (role = 'measure'
+              OR (role = 'smoking' AND NOT absent AND smoking_answer IS NOT NULL)))
+              AS measurements__missing_subject,
+          count(*) FILTER (pid IS NULL AND (role = 'drug' OR ({gc} AND has_boolean
+              AND value_true AND period_start IS NOT NULL)))
+              AS drug_exposures__missing_subject,
+          count(*) FILTER (pid IS NULL AND role = 'condition') AS conditions__missing_subject,
+          count(*) FILTER (pid IS NULL AND role = 'dxa') AS procedures__missing_subject
+        FROM facts
+    """
 
 
 class FhirNdjsonLoader:
     """Stage a Bulk Data export; `issues` counts what could not be read, by table and reason."""
 
-    def __init__(self, staging: Path) -> None:
-        self.sinks = {t: _Sink(t, staging / f"{t}.parquet") for t in TABLES}
-        self.issues: dict[str, Counter[str]] = {t: Counter() for t in (*TABLES, FILES_KEY)}
-        self.medications: dict[str, list[tuple[str | None, str]]] = {}
-        self.resources: Counter[str] = Counter()
+    def __init__(self, staging: Path, *, memory_limit: str = LOAD_MEMORY_LIMIT) -> None:
+        self.staging = staging
+        self.memory_limit = memory_limit
+        self.issues: dict[str, dict[str, int]] = {}
 
-    # --- entry point ----------------------------------------------------------------------
     def load(self, files: list[Path]) -> dict[TableName, Path]:
-        # Medication resources first, so medicationReference can be resolved
-        # (only files that can hold them: Bulk Data names files by resource type)
-        medication_files = [f for f in files if "medication" in f.name.lower()]
-        for resource in self._resources(medication_files, only="Medication"):
-            if isinstance(resource.get("id"), str):
-                self.medications[resource["id"]] = list(_codings(resource.get("code")))
-        for resource in self._resources(files):
-            kind = resource.get("resourceType")
-            handler = getattr(self, f"_{kind}", None) if kind in RESOURCE_TYPES else None
-            if handler is not None:
-                self.resources[str(kind)] += 1
-                handler(resource)
-        for sink in self.sinks.values():
-            sink.close()
-        return {t: s.path for t, s in self.sinks.items()}
-
-    def _resources(self, files: list[Path], only: str | None = None) -> Iterator[dict[str, Any]]:
-        for path in files:
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if not line.strip():
-                        continue
-                    if only is not None and f'"{only}"' not in line:
-                        continue
-                    if only is None and _irrelevant(line):
-                        continue
-                    try:
-                        resource = json.loads(line)
-                    except json.JSONDecodeError:
-                        if only is None:
-                            self.issues[FILES_KEY]["invalid_json"] += 1
-                        continue
-                    if not isinstance(resource, dict):
-                        continue
-                    if only is None or resource.get("resourceType") == only:
-                        yield resource
-
-    def _event(self, table: TableName, resource: dict[str, Any]) -> str | None:
-        pid = _subject(resource)
-        if pid is None:
-            self.issues[table]["missing_subject"] += 1
-        return pid
-
-    # --- resources ------------------------------------------------------------------------
-    def _Patient(self, r: dict[str, Any]) -> None:
-        pid = r.get("id")
-        deceased = r.get("deceasedBoolean") is True
-        self.sinks["persons"].add(
-            {
-                "person_id": pid if isinstance(pid, str) else None,
-                "gender": r.get("gender"),
-                "birth_date": _day(r.get("birthDate")),
-                "death_date": _day(r.get("deceasedDateTime")),
-                "deceased": deceased,
-                "source": "Patient",
+        paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
+        con = duckdb.connect(
+            config={
+                "memory_limit": self.memory_limit,
+                "temp_directory": str(self.staging / "ndjson-spill"),
+                "preserve_insertion_order": False,
             }
         )
+        try:
+            if not files:  # typed, empty tables all the same
+                files = [self.staging / "empty.ndjson"]
+                files[0].write_text("", encoding="utf-8")
+            # one parse of the export: the fields bonewise reads, nothing else
+            con.execute(f"CREATE TEMP TABLE res AS {_stage_sql(files)}")
+            self._register_codes(con)
+            con.execute(_MATCH_SQL)
+            for table, query in _table_queries().items():
+                con.execute(
+                    f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
+                    "(FORMAT parquet)"
+                )
+            self._count_issues(con, files)
+        finally:
+            con.close()
+        return paths
 
-    def _Observation(self, r: dict[str, Any]) -> None:
-        if r.get("status") in _SKIP_STATUS:
-            return
-        unknown_local = False
-        for system, code in _codings(r.get("code")):
-            concept = None
-            if (dxa := codes.dxa_code(code, system)) is not None:
-                concept = _DXA_CONCEPT[dxa.kind]
-            elif (
-                lab := codes.lab_code(code, system)
-            ) is not None and lab.kind == "25_oh_vitamin_d":
-                concept = "vitamin_d_25oh"
-            elif (vital := codes.vital_code(code, system)) is not None and vital.kind == "bmi":
-                concept = "bmi"
-            elif (
-                codes.normalise_system(system) == codes.LOINC and code == codes.SMOKING_STATUS.code
-            ):
-                self._smoking(r, code)
-                return
-            elif codes.normalise_system(system) == codes.BONEWISE:
-                if codes.local_code(code) is None:
-                    unknown_local = True
-                    continue
-                self._local_observation(r, code)
-                return
-            if concept is None:
-                continue
-            pid = self._event("measurements", r)
-            if pid is None:
-                return
-            quantity = r.get("valueQuantity") or {}
-            unit = quantity.get("code") if quantity.get("system") == codes.UCUM else None
-            value = quantity.get("value")
-            self.sinks["measurements"].add(
-                {
-                    "record_id": r.get("id"),
-                    "person_id": pid,
-                    "concept": concept,
-                    "date": _period_start(r, "effective") or _day(r.get("issued")),
-                    "value": float(value) if isinstance(value, int | float) else None,
-                    "unit": unit or quantity.get("unit"),
-                    "value_text": None,
-                    "code_system": codes.normalise_system(system),
-                    "code": code,
-                    "source": "Observation",
-                }
-            )
-            return
-        if unknown_local:
-            self.issues["measurements"]["unknown_local_code"] += 1
+    @staticmethod
+    def _register_codes(con: duckdb.DuckDBPyConnection) -> None:
+        pairs = con.execute(
+            """SELECT DISTINCT family, codings[1].system, codings[1].code FROM res
+               WHERE len(codings) = 1
+               UNION
+               SELECT DISTINCT family, c.system, c.code FROM (
+                   SELECT family, unnest(codings) AS c FROM res WHERE len(codings) > 1)"""
+        ).fetchall()
+        components = con.execute(
+            """SELECT DISTINCT 'observation', c.system, c.code FROM (
+                   SELECT unnest(comp.code.coding) AS c FROM (
+                       SELECT unnest(components) AS comp FROM res WHERE len(components) > 0))"""
+        ).fetchall()
+        con.register("code_map", _code_map((f, s, str(c)) for f, s, c in {*pairs, *components}))
+        answers = con.execute(
+            """SELECT DISTINCT c.system, c.code FROM (SELECT unnest(answers) AS c FROM res
+               WHERE resourceType = 'Observation') WHERE c.code IS NOT NULL"""
+        ).fetchall()
+        con.register("smoking_answers", _smoking_answers(answers))
 
-    def _smoking(self, r: dict[str, Any], code: str) -> None:
-        """LOINC 72166-2: the SNOMED CT answer as current / past / never (codes.SMOKING_ANSWERS)."""
-        if r.get("dataAbsentReason") is not None:
-            return  # explicitly unknown: smoking stays not recorded
-        answer = next(
-            (
-                codes.SMOKING_ANSWERS[a]
-                for s, a in _codings(r.get("valueCodeableConcept"))
-                if codes.normalise_system(s) == codes.SNOMED and a in codes.SMOKING_ANSWERS
-            ),
-            None,
-        )
-        if answer is None:
-            self.issues["measurements"]["unknown_smoking_answer"] += 1
-            return
-        pid = self._event("measurements", r)
-        if pid is None:
-            return
-        self.sinks["measurements"].add(
-            {
-                "record_id": r.get("id"),
-                "person_id": pid,
-                "concept": "smoking_status",
-                "date": _period_start(r, "effective") or _day(r.get("issued")),
-                "value": None,
-                "unit": None,
-                "value_text": answer[1],
-                "code_system": codes.LOINC,
-                "code": code,
-                "source": "Observation",
-            }
-        )
+    def _count_issues(self, con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
+        row = con.execute(_issues_sql()).fetchone()
+        names = [d[0] for d in con.description or ()]
+        counts: dict[str, dict[str, int]] = {}
+        for name, value in zip(names, row or (), strict=True):
+            table, reason = name.split("__")
+            if value:
+                counts.setdefault(table, {})[reason] = int(value)
+        panel = con.execute(
+            "SELECT count(*) FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NULL"
+        ).fetchone()
+        if panel and panel[0]:
+            missing = counts.setdefault("measurements", {})
+            missing["missing_subject"] = missing.get("missing_subject", 0) + int(panel[0])
+        invalid = self._invalid_lines(con, files)
+        if invalid:
+            counts[FILES_KEY] = {"invalid_json": invalid}
+        self.issues = counts
 
-    def _local_observation(self, r: dict[str, Any], code: str) -> None:
-        """A known bonewise local code: glucocorticoid courses are read, other facts are not used."""
-        if code != _GLUCOCORTICOIDS.code or r.get("dataAbsentReason") is not None:
-            return  # a local fact the measures do not use, or explicitly unknown
-        value = r.get("valueBoolean")
-        if not isinstance(value, bool):
-            self.issues["drug_exposures"]["glucocorticoids_without_value"] += 1
-            return
-        if not value:
-            return  # a recorded "no": no course that counts
-        period = r.get("effectivePeriod")
-        if not isinstance(period, dict) or not period.get("start"):
-            self.issues["drug_exposures"]["glucocorticoids_without_period"] += 1
-            return
-        pid = self._event("drug_exposures", r)
-        if pid is None:
-            return
-        self.sinks["drug_exposures"].add(
-            {
-                "record_id": r.get("id"),
-                "person_id": pid,
-                "concept": "glucocorticoid",
-                "drug_class": "glucocorticoid",
-                "start_date": _day(period.get("start")),
-                "end_date": _day(period.get("end")),
-                "code_system": codes.BONEWISE,
-                "code": code,
-                "source": "Observation",
-            }
-        )
-
-    def _drug(self, r: dict[str, Any], start: str | None, end: str | None, source: str) -> None:
-        if r.get("status") in _SKIP_STATUS:
-            return
-        concept = r.get("medicationCodeableConcept") or (r.get("medication") or {}).get("concept")
-        codings = list(_codings(concept))
-        reference = r.get("medicationReference") or (r.get("medication") or {}).get("reference")
-        if not codings and isinstance(reference, dict):
-            ref = str(reference.get("reference", "")).rsplit("/", 1)[-1]
-            codings = self.medications.get(ref, [])
-        for system, code in codings:
-            entry = codes.drug_code(system, code)
-            if entry is not None:
-                concept, drug_class = schema.drug_concept(entry), str(entry.drug_class)
-            else:
-                continue
-            pid = self._event("drug_exposures", r)
-            if pid is None:
-                return
-            self.sinks["drug_exposures"].add(
-                {
-                    "record_id": r.get("id"),
-                    "person_id": pid,
-                    "concept": concept,
-                    "drug_class": drug_class,
-                    "start_date": start,
-                    "end_date": end,
-                    "code_system": codes.normalise_system(system),
-                    "code": code,
-                    "source": source,
-                }
-            )
-            return
-        if any(codes.normalise_system(system) == codes.BONEWISE for system, _ in codings):
-            self.issues["drug_exposures"]["unknown_local_drug_code"] += 1
-
-    def _MedicationStatement(self, r: dict[str, Any]) -> None:
-        period = r.get("effectivePeriod") or {}
-        start = _period_start(r, "effective")
-        end = _day(period.get("end"))
-        if end is None and "effectivePeriod" not in r and r.get("status") in _ENDED_STATUS:
-            end = start  # a statement about one day
-        self._drug(r, start, end, "MedicationStatement")
-
-    def _MedicationRequest(self, r: dict[str, Any]) -> None:
-        dosage = (r.get("dosageInstruction") or [{}])[0] or {}
-        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
-        validity = (r.get("dispenseRequest") or {}).get("validityPeriod") or {}
-        start = _day(bounds.get("start") or validity.get("start") or r.get("authoredOn"))
-        end = _day(bounds.get("end") or validity.get("end"))
-        if end is None and r.get("status") in _ENDED_STATUS:
-            end = start
-        self._drug(r, start, end, "MedicationRequest")
-
-    def _MedicationAdministration(self, r: dict[str, Any]) -> None:
-        period = r.get("effectivePeriod") or r.get("occurencePeriod") or {}
-        start = _day(
-            r.get("effectiveDateTime") or r.get("occurenceDateTime") or period.get("start")
-        )
-        self._drug(r, start, _day(period.get("end")) or start, "MedicationAdministration")
-
-    def _Condition(self, r: dict[str, Any]) -> None:
-        verification = {c for _, c in _codings(r.get("verificationStatus"))}
-        if verification & {"refuted", "entered-in-error"}:
-            return
-        for system, code in _codings(r.get("code")):
-            kind = codes.condition_kind(system, code)
-            if kind is None:
-                continue
-            pid = self._event("conditions", r)
-            if pid is None:
-                return
-            self.sinks["conditions"].add(
-                {
-                    "record_id": r.get("id"),
-                    "person_id": pid,
-                    "concept": "traumatic_fracture"
-                    if kind == "fracture" and _recorded_traumatic(r)
-                    else kind,
-                    "onset_date": _period_start(r, "onset") or _day(r.get("recordedDate")),
-                    "code_system": codes.normalise_system(system),
-                    "code": code,
-                    "source": "Condition",
-                }
-            )
-            return
-
-    def _Procedure(self, r: dict[str, Any]) -> None:
-        if r.get("status") in _SKIP_STATUS:
-            return
-        for system, code in _codings(r.get("code")):
-            if not codes.is_dxa_procedure(system, code):
-                continue
-            pid = self._event("procedures", r)
-            if pid is None:
-                return
-            self.sinks["procedures"].add(
-                {
-                    "record_id": r.get("id"),
-                    "person_id": pid,
-                    "concept": "dxa",
-                    "date": _period_start(r, "performed") or _period_start(r, "occurrence"),
-                    "code_system": codes.normalise_system(system),
-                    "code": code,
-                    "source": "Procedure",
-                }
-            )
-            return
+    @staticmethod
+    def _invalid_lines(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
+        """Lines that are not JSON. read_json gives them as all-null rows (like `{}` or `[1]`),
+        so they are told apart by a second pass, paid only when such rows exist."""
+        suspects = con.execute("SELECT count(*) FROM res WHERE resourceType IS NULL").fetchone()
+        if not files or not suspects or not suspects[0]:
+            return 0
+        paths = "[" + ", ".join(_quote(str(p)) for p in files) + "]"
+        found = con.execute(
+            f"SELECT count(*) FROM read_ndjson_objects({paths}, ignore_errors = true, "
+            f"maximum_object_size = {_MAX_LINE_BYTES}) WHERE json IS NULL"
+        ).fetchone()
+        return int(found[0]) if found else 0
 
 
 def stage_ndjson(
@@ -451,5 +667,4 @@ def stage_ndjson(
     """Stage every NDJSON file in `directory`; returns the staged paths and loader issues."""
     loader = FhirNdjsonLoader(staging)
     paths = loader.load(ndjson_files(directory))
-    issues = {t: dict(c) for t, c in loader.issues.items() if c}
-    return paths, issues
+    return paths, loader.issues

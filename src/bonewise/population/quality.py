@@ -16,7 +16,7 @@ the run's report. One Ibis implementation, so DuckDB and Spark count the same ro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -60,6 +60,8 @@ REASONS: dict[str, str] = {
 class CleanCohort:
     tables: dict[TableName, ir.Table]
     checks: dict[TableName, ir.Table]  # one row per table: rows and a count per reason
+    # per event table: the exact duplicate-id count, run only when the hashed count finds some
+    exact_duplicates: dict[TableName, ir.IntegerScalar] = field(default_factory=dict)
 
 
 def _text(col: ir.Value) -> ir.StringValue:
@@ -173,10 +175,14 @@ def _clean_events(
 
 
 def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
-    """Counts per reason; duplicate ids and rows of unknown persons, set-based.
+    """Counts per reason, duplicate ids and rows of unknown persons, from the one materialised
+    copy of the table (every row with its flags), never from the source again.
 
-    Rows are first grouped by person (one row per person id with its row count), so the orphan
-    check joins the persons table once per person, not once per row.
+    Duplicate ids are counted on a 64-bit hash of the id (`_id_hash`), which is exact when it
+    finds none: equal ids have equal hashes, so no repeated hash means no repeated id. When
+    hashes do repeat, `count_malformed` counts the ids themselves (a collision is not a
+    duplicate). Rows are grouped by person first, so the orphan check joins the persons table
+    once per person, not once per row.
     """
     reasons = {
         name.removeprefix("_"): _count(rows[name])
@@ -187,9 +193,13 @@ def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
     orphans = per_person.anti_join(persons, per_person.person_id == persons.person_id)
     return rows.aggregate(
         rows=rows.count(),
-        duplicate_id=rows.record_id.count() - rows.record_id.nunique(),
+        duplicate_id=rows._id_hash.count() - rows._id_hash.nunique(),
         **reasons,
     ).mutate(unknown_person=orphans._n.sum().fill_null(0).as_scalar())
+
+
+def _exact_duplicates(record_ids: ir.StringColumn) -> ir.IntegerScalar:
+    return record_ids.count() - record_ids.nunique()
 
 
 def _usable(rows: ir.Table) -> ir.BooleanValue:
@@ -208,28 +218,33 @@ def _as_is(_name: str, expr: ir.Table) -> ir.Table:
 
 
 def _keep(rows: ir.Table, *columns: str) -> ir.Table:
-    """The columns the rules and the checks need, plus every flag."""
+    """The columns the rules need, every flag, and the record id's hash for the checks."""
     flags = [c for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
-    return rows.select(*columns, "record_id", *flags)
+    # a missing id has no hash (the engines hash NULL to a constant), as it has no duplicate
+    id_hash = ibis.ifelse(rows.record_id.isnull(), ibis.null("int64"), rows.record_id.hash())
+    return rows.select(*columns, *flags, _id_hash=id_hash)
 
 
 def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> CleanCohort:
     """Clean tables and checks. `materialize(name, expr)` may compute a table once in the engine
     (the runner passes engine.materialize); by default everything stays lazy.
 
-    What is materialised is small: the persons grouped by id, and per event table only the rows
-    the measures can use with only the columns they read. The checks are lazy queries over the
-    source (flags, duplicate ids, orphans), run once by `count_malformed`.
+    Each source table is read once: what is materialised is the persons grouped by id and, per
+    event table, every row with only the columns the measures read, its problem flags and its
+    id's hash. The measures read the usable rows of it (a filter, not a second copy) and the
+    checks count over it, so neither parses the source again.
     """
     grouped = materialize("persons", clean_persons(raw["persons"]))
     persons = grouped.filter(grouped.person_id.notnull()).drop("_rows", "_bad_date")
     checks: dict[TableName, ir.Table] = {"persons": person_checks(grouped)}
     tables: dict[TableName, ir.Table] = {"persons": persons}
+    exact: dict[TableName, ir.IntegerScalar] = {}
 
     def usable(name: TableName, rows: ir.Table, *columns: str) -> None:
-        rows = _keep(rows, *columns)
-        checks[name] = _event_checks(rows, persons)
-        tables[name] = materialize(name, rows.filter(_usable(rows)).select(*columns))
+        exact[name] = _exact_duplicates(rows.record_id)
+        every_row = materialize(name, _keep(rows, *columns))
+        checks[name] = _event_checks(every_row, persons)
+        tables[name] = every_row.filter(_usable(every_row)).select(*columns)
 
     rows = _clean_events(
         raw["drug_exposures"],
@@ -281,7 +296,7 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
 
     rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
     usable("procedures", rows, "person_id", "concept", "date")
-    return CleanCohort(tables=tables, checks=checks)
+    return CleanCohort(tables=tables, checks=checks, exact_duplicates=exact)
 
 
 def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
@@ -293,4 +308,7 @@ def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
     for table, check in cohort.checks.items():
         row = check.to_pyarrow().to_pylist()[0]
         report[table] = {k: int(row[k] or 0) for k in check.columns}
+        if report[table].get("duplicate_id") and table in cohort.exact_duplicates:
+            # repeated hashes: count the ids themselves (rare: real duplicates, or a collision)
+            report[table]["duplicate_id"] = int(cohort.exact_duplicates[table].to_pyarrow().as_py())
     return report
