@@ -8,6 +8,7 @@ the care link and whether the record exists; it never loads or validates the rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,6 +66,20 @@ Actor = User | Operator
 
 
 MAX_ECHO = 40  # characters of a rejected value an error message may repeat
+EXCERPT_CHARS = 60
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates
+# (JSON can carry them as \ud800, and neither UTF-8 nor PostgreSQL can store them).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable excerpt of user input for an error message (never all of it)."""
+    text = value if isinstance(value, str) else repr(value)
+    text = CONTROL.sub("\ufffd", text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class InvalidInput(ValueError):
@@ -80,8 +95,8 @@ class InvalidInput(ValueError):
         for err in exc.errors(include_url=False):
             value = err.get("input")
             shown = value if isinstance(value, str | int | float | bool) or value is None else None
-            if isinstance(shown, str) and len(shown) > MAX_ECHO:  # never echo a huge input
-                shown = f"{shown[:MAX_ECHO]}... ({len(value)} characters)"
+            if isinstance(shown, str):  # never echo a huge input
+                shown = excerpt(shown, MAX_ECHO)
             errors.append(
                 {
                     "loc": [*prefix, *map(str, err["loc"])],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bonewise.services.access import InvalidInput
+from bonewise.services.access import InvalidInput, excerpt
 from bonewise.store.base import MAX_REASON_CHARS
 
 MIN_REASON_CHARS = 3  # "typo" passes, an empty or one-letter reason does not
@@ -40,10 +40,9 @@ def trail_detail(
     return detail
 
 
-EXCERPT_CHARS = 24
+QUOTED_CHARS = 24
 
 
-def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
-    """What she typed, quoted, cut to a short excerpt: an error never echoes a long input."""
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+def quoted(value: object) -> str:
+    """What she typed, quoted and cut to a short excerpt: an error never echoes a long input."""
+    return repr(excerpt(str(value), QUOTED_CHARS))

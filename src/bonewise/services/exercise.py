@@ -33,7 +33,7 @@ from bonewise.services.access import (
     check_access,
     readable_record,
 )
-from bonewise.services.corrections import checked_reason, excerpt, trail_detail
+from bonewise.services.corrections import checked_reason, quoted, trail_detail
 from bonewise.store.uow import UnitOfWork
 
 HISTORY_WEEKS = 8
@@ -159,7 +159,7 @@ def validated_session(entry: dict[str, Any], *, today: date) -> LoggedSession:
         )
     except ValueError as exc:
         raise InvalidInput.field(
-            "performed_on", f"{excerpt(entry.get('performed_on'))} is not a date (YYYY-MM-DD)"
+            "performed_on", f"{quoted(entry.get('performed_on'))} is not a date (YYYY-MM-DD)"
         ) from exc
     numbers: dict[str, Any] = {}
     for name in ("minutes", "effort", "sets", "reps", "pain", "load_kg"):
@@ -169,7 +169,7 @@ def validated_session(entry: dict[str, Any], *, today: date) -> LoggedSession:
         try:
             numbers[name] = float(value) if name == "load_kg" else int(str(value))
         except ValueError as exc:
-            raise InvalidInput.field(name, f"{excerpt(value)} is not a whole number") from exc
+            raise InvalidInput.field(name, f"{quoted(value)} is not a whole number") from exc
     if "minutes" not in numbers:
         raise InvalidInput.field("minutes", "give the minutes you did (1 or more)")
     try:

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bonewise.services.access import excerpt
 from bonewise.services.accounts import (
     DEFAULT_POLICY,
     InvalidCredentials,
@@ -37,7 +38,6 @@ from bonewise.web.edge import (
     BodyLimits,
     EdgeMiddleware,
     RouteEdgeMiddleware,
-    excerpt,
     is_api_path,
 )
 from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated

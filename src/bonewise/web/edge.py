@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from bonewise.services.access import CONTROL, excerpt
 from bonewise.web.security import ANON_CSRF_COOKIE, anonymous_csrf_cookie
 
 Scope = MutableMapping[str, Any]
@@ -52,11 +53,6 @@ MAX_BODY_ENV = {
     "cds": "BONEWISE_MAX_BODY_CDS",
     "forms": "BONEWISE_MAX_BODY_FORM",
 }
-EXCERPT_CHARS = 60
-
-# C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates
-# (JSON can carry them as \ud800, and neither UTF-8 nor PostgreSQL can store them).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A cheap first look at raw JSON: only a body with an escape or a raw control byte needs parsing.
 _MAYBE_CONTROL_JSON = re.compile(rb"\\u|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 
@@ -74,15 +70,6 @@ PAGE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cache-control", b"no-store"),
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-
-
-def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
-    """A short, printable excerpt of user input for an error message (never all of it)."""
-    text = value if isinstance(value, str) else repr(value)
-    text = CONTROL.sub("\ufffd", text)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,9 +234,11 @@ _bone = st.fixed_dictionaries(
     },
     optional={"start_date": _days.map(str), "dose_mg": st.sampled_from([4, 5, 60, 70, 150.0])},
 ).filter(
-    lambda c: c.get("dose_mg", 1) <= 100
-    # a dose never precedes its course (the record refuses it)
-    and ("start_date" not in c or min(c["doses"]) >= c["start_date"])
+    lambda c: (
+        c.get("dose_mg", 1) <= 100
+        # a dose never precedes its course (the record refuses it)
+        and ("start_date" not in c or min(c["doses"]) >= c["start_date"])
+    )
 )
 # An answer with who and when (any part may be missing), as a patient file gives it.
 _answer = st.fixed_dictionaries(

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from bonewise.services.access import excerpt
 from bonewise.web import create_app
-from bonewise.web.edge import BodyLimits, excerpt
+from bonewise.web.edge import BodyLimits
 
 from .conftest import World
 

@@ -9,7 +9,7 @@ import pytest
 
 from bonewise.services import exercise, nutrition
 from bonewise.services.access import LOCAL_OPERATOR, Forbidden, InvalidInput
-from bonewise.services.corrections import MIN_REASON_CHARS, excerpt
+from bonewise.services.corrections import MIN_REASON_CHARS, quoted
 from bonewise.store.base import MAX_REASON_CHARS
 from tests.unit.services.conftest import World
 
@@ -213,8 +213,8 @@ def test_a_corrected_session_is_validated_and_replaces_the_original(world: World
 
 
 def test_an_error_quotes_at_most_a_short_excerpt() -> None:
-    assert excerpt("x" * 10_000) == repr("x" * 24 + "…")
-    assert excerpt("30") == "'30'"
+    assert quoted("x" * 10_000) == repr("x" * 24 + "... (10,000 characters)")
+    assert quoted("30") == "'30'"
 
 
 def test_last_weeks_correction_counts_in_last_week(world: World) -> None:

@@ -17,7 +17,7 @@ from bonewise.nutrition.totals import summary_json
 from bonewise.render import web_charts as charts
 from bonewise.services import nutrition
 from bonewise.services.access import InvalidInput
-from bonewise.services.corrections import excerpt
+from bonewise.services.corrections import quoted
 from bonewise.store.base import MAX_REASON_CHARS
 from bonewise.store.food import MEALS, FoodHit
 from bonewise.web import pages
@@ -96,7 +96,7 @@ def _number(field: str, value: str) -> float:
     try:
         return float(value)
     except ValueError as exc:
-        raise InvalidInput.field(field, f"{excerpt(value)} is not a number") from exc
+        raise InvalidInput.field(field, f"{quoted(value)} is not a number") from exc
 
 
 def _day_or_today(value: str) -> date:
@@ -113,7 +113,7 @@ def _day(value: str | None) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput.field("day", f"{excerpt(value)} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput.field("day", f"{quoted(value)} is not a date (YYYY-MM-DD)") from exc
     if day > date.today():
         raise InvalidInput.field("day", f"{value} is in the future")
     if day < EARLIEST_DAY:
