@@ -92,11 +92,10 @@ def course_dates(course: BoneTherapy, as_of: date) -> CourseDates | None:
     doses = [d for d in course.doses if d <= as_of]
     if course.first_date > as_of:
         return None
-    started, started_from = (
-        (course.start_date, "course start date")
-        if course.start_date is not None and (not doses or course.start_date <= doses[0])
-        else (doses[0], "first recorded dose")
-    )
+    # The record refuses a dose before its course's start, so "started" is the one answer
+    # every screen shows (BoneTherapy.started_on).
+    started = course.started_on
+    started_from = "course start date" if course.start_date is not None else "first recorded dose"
     if doses:
         return CourseDates(course, started, started_from, doses[-1], "recorded dose", False)
     end = course.end_date if course.end_date is not None and course.end_date <= as_of else None

@@ -103,4 +103,4 @@ def test_an_error_repeats_at_most_a_short_excerpt_of_the_input():
     data = base_data()
     data["labs"] = [{**LAB, "kind": "k" * 10_000}]
     message = str(InvalidInput.from_pydantic(errors_for(data)))
-    assert "k" * (MAX_ECHO + 1) not in message and "10000 characters" in message
+    assert "k" * (MAX_ECHO + 1) not in message and "10,000 characters" in message
