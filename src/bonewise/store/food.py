@@ -269,7 +269,7 @@ _MEASURES = FoodMeasureRow.__table__
 
 # SQLite: known terms equal to the word or to it less one letter, and terms that are the word
 # (or it less one letter) once they lose a letter; then checked to be one edit apart.
-_NEAR_TERMS_SQLITE = text(
+_NEAR_TERMS_SQLITE = (
     "SELECT term, foods FROM food_vocabulary WHERE term IN (SELECT value FROM json_each(:keys)) "
     "UNION SELECT v.term, v.foods FROM food_term_variants t "
     "JOIN food_vocabulary v ON v.term = t.term "
@@ -630,15 +630,18 @@ class FoodRepository:
             if read > cap:
                 cursor.close()
                 return None
+            # As the passes do: of the specialised foods, the first few by rank that fill the
+            # list after the everyday ones (all of which come first in rank). Once they are
+            # placed no later food can join the list (a food described as typed is already
+            # first in it), so reading stops without placing the rest.
+            if rank >= SPECIALISED_RANK and specialised >= limit - len(everyday):
+                break
             where = place(head, body, specialised=rank >= SPECIALISED_RANK)
             if where is None:
                 continue
-            # As the passes do: of the everyday foods found only by the prefix, the first
-            # `limit` by rank are placed; of the specialised foods, the first few by rank that
-            # fill the list after the everyday ones (all of which come first in rank).
+            # Of the everyday foods found only by the prefix, the first `limit` by rank are
+            # placed.
             if where.specialised:
-                if rank not in typed and specialised >= limit - len(everyday):
-                    continue
                 specialised += 1
             elif where.prefix_only:
                 if prefix_only >= limit:
@@ -713,9 +716,10 @@ class FoodRepository:
             return None
         if self._dialect == "sqlite":
             keys = {key for word in checked for key in (word, *ranking.deletions(word))}
-            near = self.session.execute(
-                _NEAR_TERMS_SQLITE, {"keys": json.dumps(sorted(keys))}
-            ).all()
+            # On the DBAPI cursor, as the search itself: a typo costs one more look-up only.
+            cursor = self.session.connection().connection.cursor()
+            near = cursor.execute(_NEAR_TERMS_SQLITE, {"keys": json.dumps(sorted(keys))}).fetchall()
+            cursor.close()
         else:
             self.session.execute(_TRIGRAM_THRESHOLD)
             near = self.session.execute(_NEAR_TERMS_POSTGRES, {"words": list(checked)}).all()
