@@ -466,20 +466,6 @@ class DiaryEntryNotFound(LookupError):
         super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
 
 
-def remove_diary_entry(
-    *, uow: UnitOfWork, actor: Actor, patient_id: str, kind: str, entry_id: int
-) -> None:
-    """Delete one food or supplement entry of hers; raises DiaryEntryNotFound otherwise."""
-    if kind not in ("food", "supplement"):
-        raise InvalidInput.field("kind", f"kind={kind!r}: use food or supplement")
-    with uow:
-        _check_access(uow, actor, patient_id, "write")
-        if not uow.diary.remove(patient_id=patient_id, kind=kind, entry_id=entry_id):
-            raise DiaryEntryNotFound(patient_id, kind, entry_id)
-        audit_write(uow, actor, what=f"{kind} entry {entry_id} removed", patient_id=patient_id)
-        uow.commit()
-
-
 @dataclass(frozen=True, slots=True)
 class DayLog:
     patient_id: str

@@ -977,21 +977,6 @@ class DiaryRepository:
         self.session.flush()
         return _supplement_entry(row)
 
-    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
-        """Delete one of her entries ("food" or "supplement"); False if she has no such entry."""
-        row: DiaryEntryRow | SupplementRow | None
-        if kind == "food":
-            row = self.session.get(DiaryEntryRow, entry_id)
-        elif kind == "supplement":
-            row = self.session.get(SupplementRow, entry_id)
-        else:
-            raise ValueError(f"kind={kind!r}: use food or supplement")
-        if row is None or row.patient_id != patient_id:
-            return False
-        self.session.delete(row)
-        self.session.flush()
-        return True
-
     def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
         """One of her food entries in force (None: not hers, unknown or withdrawn)."""
         row = self.session.get(DiaryEntryRow, entry_id)

@@ -229,7 +229,7 @@ def test_week_summary_averages_the_logged_days(store):
     assert week.progress_for("calcium_mg").amount == pytest.approx(292.8)
 
 
-def test_an_entry_can_be_removed_only_by_its_patient(store):
+def test_an_entry_can_be_withdrawn_only_in_its_patients_diary(store):
     entry = service.log_food(
         uow=UnitOfWork(store),
         actor=LOCAL_OPERATOR,
@@ -240,19 +240,19 @@ def test_an_entry_can_be_removed_only_by_its_patient(store):
         grams=50,
     )
     with pytest.raises(PatientNotFound):
-        service.remove_diary_entry(
+        service.withdraw_food_entry(
             uow=UnitOfWork(store),
             actor=LOCAL_OPERATOR,
             patient_id="someone-else",
-            kind="food",
             entry_id=entry.id,
+            reason="logged in error",
         )
-    service.remove_diary_entry(
+    service.withdraw_food_entry(
         uow=UnitOfWork(store),
         actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
-        kind="food",
         entry_id=entry.id,
+        reason="logged in error",
     )
     assert (
         service.day_log(
@@ -260,14 +260,7 @@ def test_an_entry_can_be_removed_only_by_its_patient(store):
         ).foods
         == ()
     )
-    with pytest.raises(ValueError, match="kind='meal'"):
-        service.remove_diary_entry(
-            uow=UnitOfWork(store),
-            actor=LOCAL_OPERATOR,
-            patient_id=store.patient_id,
-            kind="meal",
-            entry_id=1,
-        )
+    assert not hasattr(DiaryRepository, "remove")  # the store cannot drop an entry untraced
 
 
 def test_a_withdrawn_entry_stays_as_a_row_but_leaves_every_total(store):

@@ -348,13 +348,6 @@ class FakeDiary(DiaryRepository):
         self.supplement_entries.append(entry)
         return entry
 
-    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
-        entries: list[Any] = self.food_entries if kind == "food" else self.supplement_entries
-        found = [e for e in entries if e.id == entry_id and e.patient_id == patient_id]
-        for e in found:
-            entries.remove(e)
-        return bool(found)
-
     def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
         return next(
             (e for e in self.food_entries if e.id == entry_id and e.patient_id == patient_id),
