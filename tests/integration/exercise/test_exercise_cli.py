@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bonewise.cli import app
 from bonewise.exercise.adherence import new_session
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -240,6 +241,39 @@ def test_week_for_an_unknown_patient_or_bad_week_exits_2(stored):
     assert "no patient with id 'ghost'" in bonewise("exercise", "week", "--patient", "ghost").stderr
     result = bonewise("exercise", "week", "--week", "2026-W60")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_withdraw_takes_a_session_out_of_her_week_with_a_reason_in_the_audit_log(stored):
+    today = date.today()
+    year, week, _ = today.isocalendar()
+    logged = bonewise("exercise", "log", "--exercise", "brisk-walking", "--minutes", "40")
+    assert logged.exit_code == 0, logged.stderr
+    session_id = logged.stdout.split()[2].rstrip(":")  # "logged session N for local: ..."
+
+    def aerobic_minutes():
+        result = bonewise("exercise", "week", "--week", f"{year}-W{week:02d}", "--json")
+        return json.loads(result.stdout)["aerobic"]["minutes"]
+
+    assert aerobic_minutes() == 40
+    no_reason = bonewise("exercise", "withdraw", session_id, "--reason", " ")
+    assert no_reason.exit_code == 2 and "say in a few words why" in no_reason.stderr
+    assert aerobic_minutes() == 40  # a refused withdrawal loses nothing
+    withdrawn = bonewise("exercise", "withdraw", session_id, "--reason", "logged it twice")
+    assert withdrawn.exit_code == 0, withdrawn.stderr
+    assert "the audit log keeps it" in withdrawn.stdout
+    assert aerobic_minutes() == 0
+    assert count(stored) == 0  # out of force; the audit entry keeps the original
+    with UnitOfWork(stored) as uow:
+        [audit] = [a for a in uow.audit.for_patient("local") if "withdrawn" in a.what]
+    assert (audit.actor_email, audit.action) == (LOCAL_OPERATOR.audit_name, "write")
+    assert audit.detail["reason"] == "logged it twice"
+    assert audit.detail["original"]["minutes"] == 40
+    again = bonewise("exercise", "withdraw", session_id, "--reason", "logged it twice")
+    assert again.exit_code == 2 and "no exercise session with id" in again.stderr
+    ghost = bonewise(
+        "exercise", "withdraw", session_id, "--reason", "x" * 10, "--patient", "nobody"
+    )
+    assert ghost.exit_code == 2 and "no patient with id 'nobody'" in ghost.stderr
 
 
 def test_list_shows_ids_and_filters_by_kind():
