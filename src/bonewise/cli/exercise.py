@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
+from bonewise.clinical.checkin import CheckIn
 from bonewise.exercise.adherence import (
     LoggedSession,
     SessionError,
@@ -29,6 +30,7 @@ from bonewise.exercise.guidance import PAIN_REPORT_THRESHOLD
 from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences
 from bonewise.exercise.progression import ProgressionError
 from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
+from bonewise.services.checkins import all_checkins
 from bonewise.services.exercise import (
     SessionNotFound,
     exercise_log,
@@ -115,7 +117,8 @@ def plan_command(
         typer.Option(
             "--patient",
             help=f"Stored patient id (must match the file): pain of {PAIN_REPORT_THRESHOLD.value}"
-            "/10 or more in her logged sessions steps back the week after, as --pain-week does.",
+            "/10 or more in her logged sessions, or pain her weekly check-ins report, steps back "
+            "the week after, as --pain-week does (the same plan as on the web).",
         ),
     ] = None,
     start: Annotated[
@@ -195,10 +198,15 @@ def plan_command(
             "give the same woman's record and log"
         )
     logged: list[LoggedSession] = []
+    checkins: list[CheckIn] = []
     if patient is not None:
+        factory = open_store()
         try:
             logged = exercise_log(
-                uow=UnitOfWork(open_store()), actor=LOCAL_OPERATOR, patient_id=patient, end=day
+                uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient, end=day
+            )
+            checkins = all_checkins(
+                uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient, today=day
             )
         except PatientNotFound:
             fail(
@@ -221,6 +229,7 @@ def plan_command(
             start=explicit_start,
             week=week,
             pain_weeks=pain_week or (),
+            checkins=checkins,
         )
     except (PreferenceError, ProgressionError) as exc:
         fail(str(exc))

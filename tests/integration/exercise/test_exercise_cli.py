@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from bonewise.cli import app
 from bonewise.exercise.adherence import new_session
 from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.checkins import record_checkin
+from bonewise.services.exercise import exercise_week
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -358,6 +360,36 @@ def test_pain_logged_through_the_cli_steps_back_the_next_plan(her):
         f"{when.day} {when:%B %Y} (brisk walking)" in text
     )
     assert "Tell your care team about pain that does not settle, and stop" in text
+
+
+def test_pain_in_a_weekly_check_in_steps_back_the_cli_plan_as_on_the_web(her):
+    factory, patient_id = her
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    week1, week2 = monday - timedelta(weeks=2), monday - timedelta(weeks=1)
+    log_cli(patient_id, "walking", week1 + timedelta(days=2))  # the start; no pain logged
+    args = ("exercise", "plan", NORMAL, "--patient", patient_id, "--json", "--as-of", today)
+    before = json.loads(bonewise(*args).stdout)
+    assert before["targets"]["stepped_back_for_pain"] is False
+    record_checkin(
+        uow=UnitOfWork(factory),
+        actor=LOCAL_OPERATOR,
+        patient_id=patient_id,
+        entry={
+            "answered_on": (week2 + timedelta(days=3)).isoformat(),
+            "worst_pain": "7",
+            "stiffness": "none",
+        },
+        today=today,
+    )
+    result = bonewise(*args)
+    assert result.exit_code == 0, result.stderr
+    cli = json.loads(result.stdout)
+    assert cli["week"] == 3 and cli["targets"]["stepped_back_for_pain"] is True
+    web = exercise_week(
+        uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient_id, today=today
+    )
+    assert cli == json.loads(json.dumps(web.plan.as_dict(), default=str))
 
 
 def test_logged_pain_unions_with_pain_weeks_and_a_later_start_drops_it(her):
