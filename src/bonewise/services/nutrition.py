@@ -466,6 +466,45 @@ class DiaryEntryNotFound(LookupError):
         super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
 
 
+def supplement_json(e: SupplementEntry) -> dict[str, Any]:
+    """A supplement dose as the audit trail keeps it."""
+    return {
+        "id": e.id,
+        "day": e.day.isoformat(),
+        "meal": e.meal,
+        "kind": e.kind,
+        "name": e.name,
+        "label": e.label,
+        "calcium_mg": e.nutrients.get("calcium_mg"),
+        "vitamin_d_iu": e.nutrients.get("vitamin_d_iu"),
+    }
+
+
+def withdraw_supplement_entry(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry_id: int, reason: str
+) -> SupplementEntry:
+    """Withdraw one of her supplement doses with a reason, as `withdraw_food_entry` does a
+    food: it leaves her totals, the row stays, and the audit entry keeps who, when, the
+    reason and the original. Raises DiaryEntryNotFound when she has no such dose in force."""
+    why = checked_reason(reason)
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        original = uow.diary.withdraw_supplement(
+            patient_id=patient_id, entry_id=entry_id, reason=why
+        )
+        if original is None:
+            raise DiaryEntryNotFound(patient_id, "supplement", entry_id)
+        audit_write(
+            uow,
+            actor,
+            what=f"supplement entry {entry_id} withdrawn: {original.name[:80]}",
+            patient_id=patient_id,
+            detail=trail_detail(reason=why, original=supplement_json(original)),
+        )
+        uow.commit()
+    return original
+
+
 @dataclass(frozen=True, slots=True)
 class DayLog:
     patient_id: str

@@ -179,6 +179,9 @@ class SupplementRow(Base):
     label: Mapped[dict[str, Any]] = mapped_column(JSON)
     nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn dose stays for the trail but leaves every total (0013).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(MAX_REASON_CHARS))
 
 
 # --- foods ---------------------------------------------------------------------------------
@@ -861,7 +864,7 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
 
 
 def _in_force(table: Table) -> list[Any]:
-    """Rows not withdrawn (only food entries can be withdrawn)."""
+    """Rows not withdrawn (food entries and supplement doses can be withdrawn)."""
     return [table.c.withdrawn_at.is_(None)] if "withdrawn_at" in table.c else []
 
 
@@ -996,6 +999,20 @@ class DiaryRepository:
         row.withdrawn_at = utcnow()
         row.withdrawn_reason = reason[:MAX_REASON_CHARS]
         row.replaced_by = replaced_by
+        self.session.flush()
+        return original
+
+    def withdraw_supplement(
+        self, *, patient_id: str, entry_id: int, reason: str
+    ) -> SupplementEntry | None:
+        """Take one of her supplement doses out of force, keeping the row for the trail;
+        returns the dose as it was (None: not hers, unknown or already withdrawn)."""
+        row = self.session.get(SupplementRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        original = _supplement_entry(row)
+        row.withdrawn_at = utcnow()
+        row.withdrawn_reason = reason[:MAX_REASON_CHARS]
         self.session.flush()
         return original
 

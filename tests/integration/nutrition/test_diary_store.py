@@ -263,6 +263,39 @@ def test_an_entry_can_be_withdrawn_only_in_its_patients_diary(store):
     assert not hasattr(DiaryRepository, "remove")  # the store cannot drop an entry untraced
 
 
+def test_a_withdrawn_supplement_stays_as_a_row_but_leaves_her_calcium(store):
+    def take(elemental_mg: float) -> int:
+        return service.log_supplement(
+            uow=UnitOfWork(store),
+            actor=LOCAL_OPERATOR,
+            patient_id=store.patient_id,
+            day=DAY,
+            meal="dinner",
+            dose=supplements.calcium("carbonate", elemental_mg=elemental_mg),
+        ).id
+
+    kept, wrong = take(500), take(600)
+    service.withdraw_supplement_entry(
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        entry_id=wrong,
+        reason="took one tablet, not two",
+    )
+    log = service.day_log(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
+    assert [s.id for s in log.supplements] == [kept]
+    day = service.diary_day(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
+    assert dict(day.calcium_by_day)[DAY] == pytest.approx(500.0)
+    with UnitOfWork(store) as uow:
+        row = uow.session.get(SupplementRow, wrong)
+        assert row is not None and row.withdrawn_reason == "took one tablet, not two"
+        assert row.withdrawn_at is not None
+
+
 def test_a_withdrawn_entry_stays_as_a_row_but_leaves_every_total(store):
     def log(grams: float) -> int:
         return service.log_food(

@@ -297,6 +297,7 @@ class FakeDiary(DiaryRepository):
         self.food_entries: list[DiaryEntry] = []
         self.supplement_entries: list[SupplementEntry] = []
         self.withdrawn: list[tuple[DiaryEntry, str, int | None]] = []
+        self.withdrawn_supplements: list[tuple[SupplementEntry, str]] = []
         self.next_id = 1
 
     def _id(self) -> int:
@@ -361,6 +362,18 @@ class FakeDiary(DiaryRepository):
         if found is not None:
             self.food_entries.remove(found)
             self.withdrawn.append((found, reason, replaced_by))
+        return found
+
+    def withdraw_supplement(
+        self, *, patient_id: str, entry_id: int, reason: str
+    ) -> SupplementEntry | None:
+        found = next(
+            (e for e in self.supplement_entries if e.id == entry_id and e.patient_id == patient_id),
+            None,
+        )
+        if found is not None:
+            self.supplement_entries.remove(found)
+            self.withdrawn_supplements.append((found, reason))
         return found
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:
