@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -182,6 +182,7 @@ class DiaryDay:
     entries: list[DiaryEntry]
     summary: Summary
     calcium_by_day: list[tuple[date, float | None]]  # None: nothing logged that day
+    supplements: list[SupplementEntry] = field(default_factory=list)
 
 
 def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryDay:
@@ -191,7 +192,7 @@ def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryD
     supplements = uow.diary.supplements(record.id, day, day)
     intakes = [f.as_intake() for f in foods] + [s.as_intake() for s in supplements]
     summary = summarise(intakes, end=day, days=1, targets=targets)
-    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day))
+    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day), supplements)
 
 
 def diary_day(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DiaryDay:
