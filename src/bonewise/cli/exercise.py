@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
+from bonewise.clinical.checkin import CheckIn
 from bonewise.exercise.adherence import (
     LoggedSession,
     SessionError,
@@ -28,8 +29,15 @@ from bonewise.exercise.catalogue import (
 from bonewise.exercise.guidance import PAIN_REPORT_THRESHOLD
 from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences
 from bonewise.exercise.progression import ProgressionError
-from bonewise.services.access import LOCAL_OPERATOR
-from bonewise.services.exercise import exercise_log, store_session, this_weeks_plan
+from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
+from bonewise.services.checkins import all_checkins
+from bonewise.services.exercise import (
+    SessionNotFound,
+    exercise_log,
+    store_session,
+    this_weeks_plan,
+    withdraw_session,
+)
 from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -109,7 +117,8 @@ def plan_command(
         typer.Option(
             "--patient",
             help=f"Stored patient id (must match the file): pain of {PAIN_REPORT_THRESHOLD.value}"
-            "/10 or more in her logged sessions steps back the week after, as --pain-week does.",
+            "/10 or more in her logged sessions, or pain her weekly check-ins report, steps back "
+            "the week after, as --pain-week does (the same plan as on the web).",
         ),
     ] = None,
     start: Annotated[
@@ -189,10 +198,15 @@ def plan_command(
             "give the same woman's record and log"
         )
     logged: list[LoggedSession] = []
+    checkins: list[CheckIn] = []
     if patient is not None:
+        factory = open_store()
         try:
             logged = exercise_log(
-                uow=UnitOfWork(open_store()), actor=LOCAL_OPERATOR, patient_id=patient, end=day
+                uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient, end=day
+            )
+            checkins = all_checkins(
+                uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient, today=day
             )
         except PatientNotFound:
             fail(
@@ -215,6 +229,7 @@ def plan_command(
             start=explicit_start,
             week=week,
             pain_weeks=pain_week or (),
+            checkins=checkins,
         )
     except (PreferenceError, ProgressionError) as exc:
         fail(str(exc))
@@ -281,6 +296,36 @@ def log_command(
             f"(`bonewise exercise plan FILE --patient {patient}`). If the pain is sharp, in "
             "your back, or does not settle, tell your care team.",
         )
+
+
+@app.command("withdraw")
+def withdraw_command(
+    session_id: Annotated[
+        int, typer.Argument(help="The session's id (printed by `bonewise exercise log`).")
+    ],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn (3-200 characters).")],
+    patient: Annotated[str, typer.Option("--patient", help="Stored patient id.")] = "local",
+) -> None:
+    """Withdraw a logged session with a reason: it leaves her week, streaks and plan; the
+    audit log keeps it."""
+    try:
+        withdrawn = withdraw_session(
+            uow=UnitOfWork(open_store()),
+            actor=LOCAL_OPERATOR,
+            patient_id=patient,
+            session_id=session_id,
+            reason=reason,
+        )
+    except InvalidInput as exc:
+        fail("; ".join(str(e["msg"]) for e in exc.errors))
+    except PatientNotFound as exc:
+        fail(f"{exc}: store her record first with `bonewise patient add FILE`")
+    except SessionNotFound as exc:
+        fail(str(exc))
+    typer.echo(
+        f"withdrew session {session_id} ({withdrawn.exercise_id}, {withdrawn.minutes} min on "
+        f"{withdrawn.performed_on.isoformat()}) for {patient}; the audit log keeps it"
+    )
 
 
 @app.command("week")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -182,6 +182,7 @@ class DiaryDay:
     entries: list[DiaryEntry]
     summary: Summary
     calcium_by_day: list[tuple[date, float | None]]  # None: nothing logged that day
+    supplements: list[SupplementEntry] = field(default_factory=list)
 
 
 def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryDay:
@@ -191,7 +192,7 @@ def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryD
     supplements = uow.diary.supplements(record.id, day, day)
     intakes = [f.as_intake() for f in foods] + [s.as_intake() for s in supplements]
     summary = summarise(intakes, end=day, days=1, targets=targets)
-    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day))
+    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day), supplements)
 
 
 def diary_day(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DiaryDay:
@@ -466,18 +467,43 @@ class DiaryEntryNotFound(LookupError):
         super().__init__(f"patient {patient_id!r} has no {kind} entry with id {entry_id}")
 
 
-def remove_diary_entry(
-    *, uow: UnitOfWork, actor: Actor, patient_id: str, kind: str, entry_id: int
-) -> None:
-    """Delete one food or supplement entry of hers; raises DiaryEntryNotFound otherwise."""
-    if kind not in ("food", "supplement"):
-        raise InvalidInput.field("kind", f"kind={kind!r}: use food or supplement")
+def supplement_json(e: SupplementEntry) -> dict[str, Any]:
+    """A supplement dose as the audit trail keeps it."""
+    return {
+        "id": e.id,
+        "day": e.day.isoformat(),
+        "meal": e.meal,
+        "kind": e.kind,
+        "name": e.name,
+        "label": e.label,
+        "calcium_mg": e.nutrients.get("calcium_mg"),
+        "vitamin_d_iu": e.nutrients.get("vitamin_d_iu"),
+    }
+
+
+def withdraw_supplement_entry(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, entry_id: int, reason: str
+) -> SupplementEntry:
+    """Withdraw one of her supplement doses with a reason, as `withdraw_food_entry` does a
+    food: it leaves her totals, the row stays, and the audit entry keeps who, when, the
+    reason and the original. Raises DiaryEntryNotFound when she has no such dose in force."""
+    why = checked_reason(reason)
     with uow:
         _check_access(uow, actor, patient_id, "write")
-        if not uow.diary.remove(patient_id=patient_id, kind=kind, entry_id=entry_id):
-            raise DiaryEntryNotFound(patient_id, kind, entry_id)
-        audit_write(uow, actor, what=f"{kind} entry {entry_id} removed", patient_id=patient_id)
+        original = uow.diary.withdraw_supplement(
+            patient_id=patient_id, entry_id=entry_id, reason=why
+        )
+        if original is None:
+            raise DiaryEntryNotFound(patient_id, "supplement", entry_id)
+        audit_write(
+            uow,
+            actor,
+            what=f"supplement entry {entry_id} withdrawn: {original.name[:80]}",
+            patient_id=patient_id,
+            detail=trail_detail(reason=why, original=supplement_json(original)),
+        )
         uow.commit()
+    return original
 
 
 @dataclass(frozen=True, slots=True)

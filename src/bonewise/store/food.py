@@ -179,6 +179,9 @@ class SupplementRow(Base):
     label: Mapped[dict[str, Any]] = mapped_column(JSON)
     nutrients: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn dose stays for the trail but leaves every total (0013).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(MAX_REASON_CHARS))
 
 
 # --- foods ---------------------------------------------------------------------------------
@@ -865,7 +868,7 @@ def _supplement_entry(row: SupplementRow) -> SupplementEntry:
 
 
 def _in_force(table: Table) -> list[Any]:
-    """Rows not withdrawn (only food entries can be withdrawn)."""
+    """Rows not withdrawn (food entries and supplement doses can be withdrawn)."""
     return [table.c.withdrawn_at.is_(None)] if "withdrawn_at" in table.c else []
 
 
@@ -981,21 +984,6 @@ class DiaryRepository:
         self.session.flush()
         return _supplement_entry(row)
 
-    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
-        """Delete one of her entries ("food" or "supplement"); False if she has no such entry."""
-        row: DiaryEntryRow | SupplementRow | None
-        if kind == "food":
-            row = self.session.get(DiaryEntryRow, entry_id)
-        elif kind == "supplement":
-            row = self.session.get(SupplementRow, entry_id)
-        else:
-            raise ValueError(f"kind={kind!r}: use food or supplement")
-        if row is None or row.patient_id != patient_id:
-            return False
-        self.session.delete(row)
-        self.session.flush()
-        return True
-
     def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
         """One of her food entries in force (None: not hers, unknown or withdrawn)."""
         row = self.session.get(DiaryEntryRow, entry_id)
@@ -1015,6 +1003,20 @@ class DiaryRepository:
         row.withdrawn_at = utcnow()
         row.withdrawn_reason = reason[:MAX_REASON_CHARS]
         row.replaced_by = replaced_by
+        self.session.flush()
+        return original
+
+    def withdraw_supplement(
+        self, *, patient_id: str, entry_id: int, reason: str
+    ) -> SupplementEntry | None:
+        """Take one of her supplement doses out of force, keeping the row for the trail;
+        returns the dose as it was (None: not hers, unknown or already withdrawn)."""
+        row = self.session.get(SupplementRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        original = _supplement_entry(row)
+        row.withdrawn_at = utcnow()
+        row.withdrawn_reason = reason[:MAX_REASON_CHARS]
         self.session.flush()
         return original
 

@@ -9,6 +9,9 @@ from typer.testing import CliRunner
 
 from bonewise.cli import app
 from bonewise.exercise.adherence import new_session
+from bonewise.services.access import LOCAL_OPERATOR
+from bonewise.services.checkins import record_checkin
+from bonewise.services.exercise import exercise_week
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -242,6 +245,39 @@ def test_week_for_an_unknown_patient_or_bad_week_exits_2(stored):
     assert result.exit_code == 2 and "does not exist" in result.stderr
 
 
+def test_withdraw_takes_a_session_out_of_her_week_with_a_reason_in_the_audit_log(stored):
+    today = date.today()
+    year, week, _ = today.isocalendar()
+    logged = bonewise("exercise", "log", "--exercise", "brisk-walking", "--minutes", "40")
+    assert logged.exit_code == 0, logged.stderr
+    session_id = logged.stdout.split()[2].rstrip(":")  # "logged session N for local: ..."
+
+    def aerobic_minutes():
+        result = bonewise("exercise", "week", "--week", f"{year}-W{week:02d}", "--json")
+        return json.loads(result.stdout)["aerobic"]["minutes"]
+
+    assert aerobic_minutes() == 40
+    no_reason = bonewise("exercise", "withdraw", session_id, "--reason", " ")
+    assert no_reason.exit_code == 2 and "say in a few words why" in no_reason.stderr
+    assert aerobic_minutes() == 40  # a refused withdrawal loses nothing
+    withdrawn = bonewise("exercise", "withdraw", session_id, "--reason", "logged it twice")
+    assert withdrawn.exit_code == 0, withdrawn.stderr
+    assert "the audit log keeps it" in withdrawn.stdout
+    assert aerobic_minutes() == 0
+    assert count(stored) == 0  # out of force; the audit entry keeps the original
+    with UnitOfWork(stored) as uow:
+        [audit] = [a for a in uow.audit.for_patient("local") if "withdrawn" in a.what]
+    assert (audit.actor_email, audit.action) == (LOCAL_OPERATOR.audit_name, "write")
+    assert audit.detail["reason"] == "logged it twice"
+    assert audit.detail["original"]["minutes"] == 40
+    again = bonewise("exercise", "withdraw", session_id, "--reason", "logged it twice")
+    assert again.exit_code == 2 and "no exercise session with id" in again.stderr
+    ghost = bonewise(
+        "exercise", "withdraw", session_id, "--reason", "x" * 10, "--patient", "nobody"
+    )
+    assert ghost.exit_code == 2 and "no patient with id 'nobody'" in ghost.stderr
+
+
 def test_list_shows_ids_and_filters_by_kind():
     result = bonewise("exercise", "list", "--kind", "posture", "--json")
     assert result.exit_code == 0
@@ -324,6 +360,36 @@ def test_pain_logged_through_the_cli_steps_back_the_next_plan(her):
         f"{when.day} {when:%B %Y} (brisk walking)" in text
     )
     assert "Tell your care team about pain that does not settle, and stop" in text
+
+
+def test_pain_in_a_weekly_check_in_steps_back_the_cli_plan_as_on_the_web(her):
+    factory, patient_id = her
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    week1, week2 = monday - timedelta(weeks=2), monday - timedelta(weeks=1)
+    log_cli(patient_id, "walking", week1 + timedelta(days=2))  # the start; no pain logged
+    args = ("exercise", "plan", NORMAL, "--patient", patient_id, "--json", "--as-of", today)
+    before = json.loads(bonewise(*args).stdout)
+    assert before["targets"]["stepped_back_for_pain"] is False
+    record_checkin(
+        uow=UnitOfWork(factory),
+        actor=LOCAL_OPERATOR,
+        patient_id=patient_id,
+        entry={
+            "answered_on": (week2 + timedelta(days=3)).isoformat(),
+            "worst_pain": "7",
+            "stiffness": "none",
+        },
+        today=today,
+    )
+    result = bonewise(*args)
+    assert result.exit_code == 0, result.stderr
+    cli = json.loads(result.stdout)
+    assert cli["week"] == 3 and cli["targets"]["stepped_back_for_pain"] is True
+    web = exercise_week(
+        uow=UnitOfWork(factory), actor=LOCAL_OPERATOR, patient_id=patient_id, today=today
+    )
+    assert cli == json.loads(json.dumps(web.plan.as_dict(), default=str))
 
 
 def test_logged_pain_unions_with_pain_weeks_and_a_later_start_drops_it(her):

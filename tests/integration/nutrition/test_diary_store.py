@@ -229,7 +229,7 @@ def test_week_summary_averages_the_logged_days(store):
     assert week.progress_for("calcium_mg").amount == pytest.approx(292.8)
 
 
-def test_an_entry_can_be_removed_only_by_its_patient(store):
+def test_an_entry_can_be_withdrawn_only_in_its_patients_diary(store):
     entry = service.log_food(
         uow=UnitOfWork(store),
         actor=LOCAL_OPERATOR,
@@ -240,19 +240,19 @@ def test_an_entry_can_be_removed_only_by_its_patient(store):
         grams=50,
     )
     with pytest.raises(PatientNotFound):
-        service.remove_diary_entry(
+        service.withdraw_food_entry(
             uow=UnitOfWork(store),
             actor=LOCAL_OPERATOR,
             patient_id="someone-else",
-            kind="food",
             entry_id=entry.id,
+            reason="logged in error",
         )
-    service.remove_diary_entry(
+    service.withdraw_food_entry(
         uow=UnitOfWork(store),
         actor=LOCAL_OPERATOR,
         patient_id=store.patient_id,
-        kind="food",
         entry_id=entry.id,
+        reason="logged in error",
     )
     assert (
         service.day_log(
@@ -260,14 +260,40 @@ def test_an_entry_can_be_removed_only_by_its_patient(store):
         ).foods
         == ()
     )
-    with pytest.raises(ValueError, match="kind='meal'"):
-        service.remove_diary_entry(
+    assert not hasattr(DiaryRepository, "remove")  # the store cannot drop an entry untraced
+
+
+def test_a_withdrawn_supplement_stays_as_a_row_but_leaves_her_calcium(store):
+    def take(elemental_mg: float) -> int:
+        return service.log_supplement(
             uow=UnitOfWork(store),
             actor=LOCAL_OPERATOR,
             patient_id=store.patient_id,
-            kind="meal",
-            entry_id=1,
-        )
+            day=DAY,
+            meal="dinner",
+            dose=supplements.calcium("carbonate", elemental_mg=elemental_mg),
+        ).id
+
+    kept, wrong = take(500), take(600)
+    service.withdraw_supplement_entry(
+        uow=UnitOfWork(store),
+        actor=LOCAL_OPERATOR,
+        patient_id=store.patient_id,
+        entry_id=wrong,
+        reason="took one tablet, not two",
+    )
+    log = service.day_log(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
+    assert [s.id for s in log.supplements] == [kept]
+    day = service.diary_day(
+        uow=UnitOfWork(store), actor=LOCAL_OPERATOR, patient_id=store.patient_id, day=DAY
+    )
+    assert dict(day.calcium_by_day)[DAY] == pytest.approx(500.0)
+    with UnitOfWork(store) as uow:
+        row = uow.session.get(SupplementRow, wrong)
+        assert row is not None and row.withdrawn_reason == "took one tablet, not two"
+        assert row.withdrawn_at is not None
 
 
 def test_a_withdrawn_entry_stays_as_a_row_but_leaves_every_total(store):

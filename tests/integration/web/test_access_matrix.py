@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bonewise.exercise.adherence import new_session
+from bonewise.nutrition import supplements
 from bonewise.services import accounts as account_services
 from bonewise.services import exercise, nutrition, records, reminders
 from bonewise.services.access import LOCAL_OPERATOR
@@ -329,6 +330,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/patients/{patient_id}/nutrition/entries/{entry_id}"): Rule(
         "own_record", _form({"action": "withdraw", "reason": "access matrix"})
     ),
+    ("POST", "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw"): Rule(
+        "own_record", _form({"reason": "access matrix"})
+    ),
     ("POST", "/api/v1/patients/{patient_id}/food-diary/{entry_id}/correction"): Rule(
         "own_record", _json({"reason": "access matrix", "measure": "1", "quantity": 2})
     ),
@@ -349,9 +353,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
 
 
 def _her_entries(factory: Any, template: str, patient_id: str) -> dict[str, str]:
-    """A fresh food entry and exercise session of hers when the route corrects one."""
+    """A fresh food entry, supplement dose or exercise session of hers when the route corrects
+    one."""
     ids: dict[str, str] = {}
-    if "{entry_id}" in template:
+    if "/supplements/{entry_id}" in template:
+        dose = nutrition.log_supplement(
+            uow=UnitOfWork(factory),
+            actor=LOCAL_OPERATOR,
+            patient_id=patient_id,
+            day=date.today(),
+            meal="dinner",
+            dose=supplements.calcium("carbonate", elemental_mg=500),
+        )
+        ids["{entry_id}"] = str(dose.id)
+    elif "{entry_id}" in template:
         entry = nutrition.log_food(
             uow=UnitOfWork(factory),
             actor=LOCAL_OPERATOR,

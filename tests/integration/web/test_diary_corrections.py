@@ -10,6 +10,9 @@ from datetime import date
 
 import pytest
 
+from bonewise.nutrition import supplements
+from bonewise.services import nutrition
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.uow import UnitOfWork
 
 from .conftest import World
@@ -291,3 +294,40 @@ def test_the_old_food_urls_redirect_permanently_to_nutrition(sqlite_world: World
         follow_redirects=True,
     )
     assert logged.status_code == 200 and "Milk" in logged.text
+
+
+def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> None:
+    world = sqlite_world
+    ann = world.actor("patient_a")
+    pid = world.patient_a.patient_id
+    dose = nutrition.log_supplement(
+        uow=UnitOfWork(world.factory),
+        actor=LOCAL_OPERATOR,
+        patient_id=pid,
+        day=date.today(),
+        meal="dinner",
+        dose=supplements.calcium("carbonate", elemental_mg=500),
+    )
+    assert _calcium(world) == pytest.approx(500.0)
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    action = f"/patients/{pid}/nutrition/supplements/{dose.id}/withdraw"
+    assert f'action="{action}"' in page and "Remove dose" in page
+    refused = ann.client.post(action, data={"csrf_token": ann.csrf, "reason": " ", "day": TODAY})
+    assert refused.status_code == 422
+    assert "Nothing was saved" in _text(refused.text)
+    assert _calcium(world) == pytest.approx(500.0)  # nothing lost
+    removed = ann.client.post(
+        action, data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY}
+    )
+    assert removed.status_code == 303
+    assert removed.headers["location"].endswith(f"?day={TODAY}#supplements")
+    assert _calcium(world) is None  # nothing in force that day: unknown, not zero
+    assert f'action="{action}"' not in ann.client.get(f"/patients/{pid}/nutrition").text
+    with UnitOfWork(world.factory) as uow:
+        [audit] = [a for a in uow.audit.for_patient(pid) if "supplement entry" in a.what]
+    assert audit.detail["reason"] == "took it yesterday"
+    assert audit.detail["original"]["calcium_mg"] == pytest.approx(500.0)
+    again = ann.client.post(
+        action, data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY}
+    )
+    assert again.status_code == 404

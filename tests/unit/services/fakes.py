@@ -297,6 +297,7 @@ class FakeDiary(DiaryRepository):
         self.food_entries: list[DiaryEntry] = []
         self.supplement_entries: list[SupplementEntry] = []
         self.withdrawn: list[tuple[DiaryEntry, str, int | None]] = []
+        self.withdrawn_supplements: list[tuple[SupplementEntry, str]] = []
         self.next_id = 1
 
     def _id(self) -> int:
@@ -348,13 +349,6 @@ class FakeDiary(DiaryRepository):
         self.supplement_entries.append(entry)
         return entry
 
-    def remove(self, *, patient_id: str, kind: str, entry_id: int) -> bool:
-        entries: list[Any] = self.food_entries if kind == "food" else self.supplement_entries
-        found = [e for e in entries if e.id == entry_id and e.patient_id == patient_id]
-        for e in found:
-            entries.remove(e)
-        return bool(found)
-
     def food_entry(self, *, patient_id: str, entry_id: int) -> DiaryEntry | None:
         return next(
             (e for e in self.food_entries if e.id == entry_id and e.patient_id == patient_id),
@@ -368,6 +362,18 @@ class FakeDiary(DiaryRepository):
         if found is not None:
             self.food_entries.remove(found)
             self.withdrawn.append((found, reason, replaced_by))
+        return found
+
+    def withdraw_supplement(
+        self, *, patient_id: str, entry_id: int, reason: str
+    ) -> SupplementEntry | None:
+        found = next(
+            (e for e in self.supplement_entries if e.id == entry_id and e.patient_id == patient_id),
+            None,
+        )
+        if found is not None:
+            self.supplement_entries.remove(found)
+            self.withdrawn_supplements.append((found, reason))
         return found
 
     def foods(self, patient_id: str, start: date, end: date) -> list[DiaryEntry]:

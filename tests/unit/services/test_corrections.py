@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from bonewise.nutrition import supplements
 from bonewise.services import exercise, nutrition
 from bonewise.services.access import LOCAL_OPERATOR, Forbidden, InvalidInput
 from bonewise.services.corrections import MIN_REASON_CHARS, quoted
 from bonewise.store.base import MAX_REASON_CHARS
+from bonewise.store.patients import PatientNotFound
 from tests.unit.services.conftest import World
 
 TODAY = date.today()
@@ -57,6 +59,51 @@ def test_a_withdrawn_food_entry_leaves_her_totals_and_the_trail_keeps_the_origin
     with pytest.raises(nutrition.DiaryEntryNotFound):  # withdrawn once only
         nutrition.withdraw_food_entry(
             uow=world.uow, actor=world.ann, patient_id="p-ann", entry_id=entry.id, reason="again"
+        )
+
+
+def test_a_withdrawn_supplement_dose_leaves_her_totals_and_the_trail_keeps_it(
+    world: World,
+) -> None:
+    _milk(world)
+    dose = nutrition.log_supplement(
+        uow=world.uow,
+        actor=world.ann,
+        patient_id="p-ann",
+        day=TODAY,
+        meal="dinner",
+        dose=supplements.calcium("carbonate", elemental_mg=500),
+    )
+    assert _calcium_today(world) == pytest.approx(620.0)
+    with pytest.raises(InvalidInput):  # a reason is needed; nothing is lost without one
+        nutrition.withdraw_supplement_entry(
+            uow=world.uow, actor=world.ann, patient_id="p-ann", entry_id=dose.id, reason=""
+        )
+    assert _calcium_today(world) == pytest.approx(620.0)
+    with pytest.raises(PatientNotFound):  # not in another woman's diary
+        nutrition.withdraw_supplement_entry(
+            uow=world.uow,
+            actor=LOCAL_OPERATOR,
+            patient_id="p-nobody",
+            entry_id=dose.id,
+            reason="took it yesterday",
+        )
+    nutrition.withdraw_supplement_entry(
+        uow=world.uow,
+        actor=world.ann,
+        patient_id="p-ann",
+        entry_id=dose.id,
+        reason="took it yesterday",
+    )
+    assert _calcium_today(world) == pytest.approx(120.0)
+    audit = world.uow.audit.entries[-1]
+    assert (audit.actor_email, audit.action) == ("ann@example.org", "write")
+    assert audit.what.startswith(f"supplement entry {dose.id} withdrawn")
+    assert audit.detail["reason"] == "took it yesterday"
+    assert audit.detail["original"]["calcium_mg"] == pytest.approx(500.0)
+    with pytest.raises(nutrition.DiaryEntryNotFound, match="no supplement entry"):
+        nutrition.withdraw_supplement_entry(
+            uow=world.uow, actor=world.ann, patient_id="p-ann", entry_id=dose.id, reason="again"
         )
 
 

@@ -86,17 +86,22 @@ def test_diary_day_counts_supplements_and_keeps_unknown_days_unknown(world: Worl
     assert world.uow.audit.entries[-1].action == "read"  # her clinician's read
 
 
-def test_a_removed_entry_is_gone_and_the_removal_audited(world: World) -> None:
+def test_a_diary_entry_leaves_her_totals_only_by_withdrawal_with_a_reason(world: World) -> None:
     entry = _log(world, grams=100)
-    nutrition.remove_diary_entry(
-        uow=world.uow, actor=world.ann, patient_id="p-ann", kind="food", entry_id=entry.id
+    assert not hasattr(nutrition, "remove_diary_entry")  # no hard delete without a trail
+    with pytest.raises(InvalidInput):
+        nutrition.withdraw_food_entry(
+            uow=world.uow, actor=world.ann, patient_id="p-ann", entry_id=entry.id, reason=" "
+        )
+    assert world.uow.diary.food_entries == [entry]  # a refused withdrawal loses nothing
+    nutrition.withdraw_food_entry(
+        uow=world.uow, actor=world.ann, patient_id="p-ann", entry_id=entry.id, reason="not mine"
     )
     assert world.uow.diary.food_entries == []
-    with pytest.raises(nutrition.DiaryEntryNotFound):
-        nutrition.remove_diary_entry(
-            uow=world.uow, actor=world.ann, patient_id="p-ann", kind="food", entry_id=entry.id
-        )
-    assert [a.what for a in world.uow.audit.entries][-1] == f"food entry {entry.id} removed"
+    assert [a.what for a in world.uow.audit.entries][-1].startswith(
+        f"food entry {entry.id} withdrawn"
+    )
+    assert world.uow.audit.entries[-1].detail["reason"] == "not mine"
 
 
 def test_suggestions_close_todays_calcium_gap(world: World) -> None:

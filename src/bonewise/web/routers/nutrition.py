@@ -132,6 +132,7 @@ def _page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     correcting: int | None = None,
+    withdrawing_supplement: int | None = None,
     status_code: int = 200,
 ) -> Response:
     view = nutrition.diary_day(
@@ -158,6 +159,8 @@ def _page(
             "errors": errors or {},
             "values": values or {},
             "correcting": correcting,
+            "supplements": view.supplements,
+            "withdrawing_supplement": withdrawing_supplement,
             "base": f"/patients/{access.patient_id}/nutrition",
             "max_reason": MAX_REASON_CHARS,
             "earliest_day": EARLIEST_DAY.isoformat(),
@@ -284,6 +287,40 @@ async def food_entry_submit(
         )
     return RedirectResponse(
         f"/patients/{access.patient_id}/nutrition?day={day.isoformat()}#diary", status_code=303
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw", include_in_schema=False
+)
+async def supplement_withdraw_submit(
+    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+) -> Response:
+    """Withdraw one of her supplement doses, with a reason."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    try:
+        withdrawn = nutrition.withdraw_supplement_entry(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            reason=form.get("reason", ""),
+        )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            day=_day_or_today(form.get("day", "")),
+            errors=errors_by_field(exc.errors),
+            values=form,
+            withdrawing_supplement=entry_id,
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"/patients/{access.patient_id}/nutrition?day={withdrawn.day.isoformat()}#supplements",
+        status_code=303,
     )
 
 
