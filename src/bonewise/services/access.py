@@ -153,6 +153,7 @@ def audit_write(
         uow.audit.record(
             actor=None,
             actor_email=actor.audit_name,
+            actor_role=actor.role,
             action="write",
             what=what,
             patient_id=patient_id,

@@ -737,13 +737,14 @@ class AuditLog:
         patient_id: str | None,
         detail: dict[str, Any] | None = None,
         actor_email: str | None = None,
+        actor_role: str | None = None,
     ) -> None:
         self.session.add(
             AuditRow(
                 at=utcnow(),
                 actor_id=actor.id if actor else None,
                 actor_email=actor.email if actor else (actor_email or "anonymous"),
-                actor_role=actor.role if actor else "anonymous",
+                actor_role=actor.role if actor else (actor_role or "anonymous"),
                 action=action,
                 what=what[:200],
                 patient_id=patient_id,

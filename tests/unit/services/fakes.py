@@ -229,12 +229,13 @@ class FakeAudit(AuditLog):
         patient_id: str | None,
         detail: dict[str, Any] | None = None,
         actor_email: str | None = None,
+        actor_role: str | None = None,
     ) -> None:
         self.entries.append(
             AuditEntry(
                 datetime.now(UTC),
                 actor.email if actor else (actor_email or "anonymous"),
-                actor.role if actor else "anonymous",
+                actor.role if actor else (actor_role or "anonymous"),
                 action,
                 what[:200],
                 patient_id,

@@ -57,6 +57,7 @@ def test_operator_writes_are_audited_as_the_local_operator(world: World) -> None
     patients.store_record(uow=world.uow, actor=LOCAL_OPERATOR, record=record, what="patient file")
     [entry] = world.uow.audit.entries
     assert entry.actor_email == "local operator (CLI)"
+    assert entry.actor_role == "operator"  # not "anonymous": the CLI user is known
     assert entry.what == "patient file replaced"
 
 
