@@ -1,0 +1,11 @@
+"""Settings shared by every test.
+
+Hypothesis's timing checks (the per-example deadline and the "too slow" health check) measure
+wall time; on the 2-core CI machine, with browsers, PostgreSQL and Spark running beside the unit
+tests, they fail on load rather than on code. The properties themselves are unchanged.
+"""
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("bonewise", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bonewise")
