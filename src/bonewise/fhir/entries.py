@@ -7,6 +7,7 @@ is rejected with the path of the error and the rest is read.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,23 @@ class Entry:
         return f"{self.type}/{rid}" if rid else (self.full_url or f"{self.type} {self.label}")
 
 
+def _implied_full_url(raw: dict[str, Any]) -> str | None:
+    """`urn:uuid:<id>` for a resource whose id is a UUID.
+
+    A Bundle names its entries by fullUrl and references them as `urn:uuid:...`; the same
+    resources sent as a list or as NDJSON have lost their fullUrl. When a resource's id is a
+    UUID it is, by the usual convention (and in bonewise's own export), the uuid of that
+    fullUrl, so references to it still resolve.
+    """
+    rid = raw.get("id")
+    if not isinstance(rid, str):
+        return None
+    try:
+        return f"urn:uuid:{uuid.UUID(rid)}" if len(rid) == 36 else None
+    except ValueError:
+        return None
+
+
 def looks_like_fhir(data: Any) -> bool:
     """True for parsed JSON that is a FHIR resource (a Bundle or any resource type)."""
     return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
@@ -76,7 +94,7 @@ def validate_resource(raw: Any, label: str, prefix: str, report: ImportReport) -
         report.add("rejected", label, f"unknown FHIR R4 resource type {rtype!r}", path=prefix)
         return None
     if rtype not in READ_TYPES | SUPPORT_TYPES:
-        return Entry(label, None, raw, None)  # counted; reported once per type at the end
+        return Entry(label, _implied_full_url(raw), raw, None)  # counted; reported once per type at the end
     try:
         resource = model.model_validate(raw)
     except ValidationError as exc:
@@ -88,7 +106,7 @@ def validate_resource(raw: Any, label: str, prefix: str, report: ImportReport) -
                 path=_error_path(prefix, tuple(err["loc"])),
             )
         return None
-    return Entry(label, None, raw, resource)
+    return Entry(label, _implied_full_url(raw), raw, resource)
 
 
 def read_entries(data: Any, report: ImportReport) -> list[Entry]:
@@ -129,7 +147,7 @@ def read_entries(data: Any, report: ImportReport) -> list[Entry]:
             continue
         entry = validate_resource(item["resource"], label, f"Bundle.{label}.resource", report)
         if entry:
-            entry.full_url = item.get("fullUrl")
+            entry.full_url = item.get("fullUrl") or entry.full_url
             entries.append(entry)
     return entries
 

@@ -52,6 +52,20 @@ def test_every_example_gives_the_same_decisions_after_export_and_import(path: Pa
     assert assess(back, as_of=TODAY).to_json() == assess(record, as_of=TODAY).to_json()
 
 
+@pytest.mark.parametrize("shape", ["list", "ndjson"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_the_exported_resources_unwrapped_from_their_bundle_import_the_same(
+    path: Path, shape: str
+) -> None:
+    """Resources taken out of the Bundle (a list, or one per NDJSON line) keep their urn:uuid
+    references; each resource's id is the uuid of its fullUrl, so they still resolve."""
+    record = load_patient_file(path, today=TODAY)
+    bundle = export_bundle(record, assess(record, as_of=TODAY), generated_at=AT)
+    resources = [e["resource"] for e in bundle["entry"]]
+    data = json.dumps(resources) if shape == "list" else "\n".join(json.dumps(r) for r in resources)
+    assert import_fhir(data, today=TODAY).record.model_dump() == record.model_dump()
+
+
 def test_facility_precision_travels_with_each_dxa_result() -> None:
     data = json.loads((ROOT / "examples/patients/osteoporosis.json").read_text())
     data["dxa_scans"][1]["facility_precision_pct"] = {"lumbar_spine": 0.9, "total_hip": 1.1}
