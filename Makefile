@@ -29,11 +29,13 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/mypy
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
 bench: $(TEST_STAMP)

@@ -94,7 +94,9 @@ def validate_resource(raw: Any, label: str, prefix: str, report: ImportReport) -
         report.add("rejected", label, f"unknown FHIR R4 resource type {rtype!r}", path=prefix)
         return None
     if rtype not in READ_TYPES | SUPPORT_TYPES:
-        return Entry(label, _implied_full_url(raw), raw, None)  # counted; reported once per type at the end
+        return Entry(
+            label, _implied_full_url(raw), raw, None
+        )  # counted; reported once per type at the end
     try:
         resource = model.model_validate(raw)
     except ValidationError as exc:
