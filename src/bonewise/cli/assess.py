@@ -22,7 +22,7 @@ def assess_command(
     patient_file: Annotated[
         Path | None,
         typer.Argument(
-            help="Patient file: native JSON (see --schema) or a FHIR R4 Bundle, told apart by content."
+            help="Patient file: native JSON (see --schema), a FHIR R4 Bundle or FHIR NDJSON, told apart by content."
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Assessment as JSON.")] = False,

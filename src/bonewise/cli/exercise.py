@@ -92,7 +92,8 @@ def _print_plan(plan: Plan) -> None:
 @app.command("plan")
 def plan_command(
     patient_file: Annotated[
-        Path, typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content).")
+        Path,
+        typer.Argument(help="Patient file: native JSON, a FHIR R4 Bundle or NDJSON (by content)."),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     ics: Annotated[

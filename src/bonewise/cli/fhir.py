@@ -129,7 +129,7 @@ def export_command(
     ],
     patient: Annotated[
         Path | None,
-        typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content)."),
+        typer.Argument(help="Patient file: native JSON, a FHIR R4 Bundle or NDJSON (by content)."),
     ] = None,
     stored: Annotated[
         str | None,

@@ -19,7 +19,8 @@ app = typer.Typer(help="Store and read patient records.", no_args_is_help=True)
 @app.command("add")
 def add(
     patient_file: Annotated[
-        Path, typer.Argument(help="Patient file: native JSON or a FHIR R4 Bundle (by content).")
+        Path,
+        typer.Argument(help="Patient file: native JSON, a FHIR R4 Bundle or NDJSON (by content)."),
     ],
 ) -> None:
     """Validate a patient file and store it (replacing the stored record with the same id)."""

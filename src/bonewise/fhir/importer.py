@@ -18,7 +18,6 @@ Codes come from bonewise.terminology (RxNorm, SNOMED CT value sets, ICD-10-CM by
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -155,11 +154,13 @@ def assumptions_of_file(path: str | Path, *, today: date) -> list[Assumption]:
     For `bonewise assess` on a FHIR Bundle: the assessment is made on the imported record, and
     what the import assumed is printed with it.
     """
+    from bonewise.importers.patient_file import PatientFileError, read_json
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = read_json(Path(path))
+    except (PatientFileError, UnicodeDecodeError):
         return []
-    if not looks_like_fhir(data):
+    if not (looks_like_fhir(data) or isinstance(data, str)):  # a Bundle, a resource or NDJSON
         return []
     try:
         return import_fhir(data, today=today).report.assumptions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,23 @@ def test_export_needs_exactly_one_source(store_url: str, tmp_path: Path) -> None
     missing = runner.invoke(app, ["fhir", "export", "--patient", "nobody", "-o", str(out)])
     assert missing.exit_code == 2 and "nobody" in missing.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["assess", "--json"], ["exercise", "plan", "--json"]])
+def test_commands_that_take_a_patient_file_read_fhir_ndjson_like_fhir_import(
+    command: list[str],
+) -> None:
+    """The NDJSON file has a malformed line; `fhir import` reports it and goes on, so do these."""
+    path = FHIR_DATA / "exemestane-denosumab.ndjson"
+    imported = import_fhir(path.read_text(encoding="utf-8"), today=date.today()).record
+    result = runner.invoke(app, [*command, str(path)])
+    assert result.exit_code == 0, result.output
+    assert imported.id in result.output
+
+
+def test_a_file_that_is_neither_json_nor_fhir_ndjson_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "notes.ndjson"
+    path.write_text('not json\n{"resourceType": "Patient"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(path)])
+    assert result.exit_code != 0
+    assert "not valid JSON at line 1" in result.output
