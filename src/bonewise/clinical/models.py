@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bonewise import evidence, units
+from bonewise.clinical.calendar import completed_years
 
 Site = Literal["lumbar_spine", "femoral_neck", "total_hip", "radius_33"]
 SITES: tuple[Site, ...] = ("lumbar_spine", "femoral_neck", "total_hip", "radius_33")
@@ -130,7 +131,7 @@ class Patient(_Frozen):
         if value > today:
             _not_after_today(value, info)
         youngest, oldest = evidence.PATIENT_AGE_RANGE_YEARS.value
-        age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+        age = completed_years(value, today)
         if not youngest <= age <= oldest:
             raise ValueError(
                 f"birth_date {value.isoformat()} makes her {age} today; bonewise is for adults "
@@ -145,10 +146,7 @@ class Patient(_Frozen):
         return units.bmi(self.height.cm, self.weight.kg)
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return completed_years(self.birth_date, day)
 
 
 class CancerTherapy(_Frozen):
@@ -255,12 +253,7 @@ class Fracture(_Frozen):
             return False
         if self.fragility:
             return True
-        age = (
-            self.date.year
-            - birth_date.year
-            - ((self.date.month, self.date.day) < (birth_date.month, birth_date.day))
-        )
-        return age >= evidence.FRAGILITY_FRACTURE_AGE.value
+        return completed_years(birth_date, self.date) >= evidence.FRAGILITY_FRACTURE_AGE.value
 
 
 RiskSource = Literal["patient", "clinician", "ehr-import"]

@@ -128,3 +128,13 @@ def test_birth_dates_must_make_an_adult(birth_date, ok):
         (error,) = errors_for(data)
         assert error["loc"] == ("patient", "birth_date")
         assert "18..120" in error["msg"]
+
+
+def test_age_is_counted_in_completed_years_in_one_place() -> None:
+    from bonewise.clinical.calendar import completed_years
+
+    born = date(1960, 2, 29)
+    assert completed_years(born, date(2026, 2, 28)) == 65
+    assert completed_years(born, date(2026, 3, 1)) == 66
+    assert completed_years(date(1960, 6, 15), date(2026, 6, 14)) == 65
+    assert completed_years(date(1960, 6, 15), date(2026, 6, 15)) == 66

@@ -8,6 +8,7 @@ from typing import Any
 
 from bonewise import evidence as ev
 from bonewise import units
+from bonewise.clinical.calendar import completed_years
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
     Dated,
@@ -23,10 +24,6 @@ def _rank(values: list[DxaValue]) -> tuple[float, float, float]:
     """Order the sides of one site: lowest T-score, then Z-score, then BMD."""
     kinds = {v.entry.kind: v.value for v in values}
     return (kinds.get("t_score", 99.0), kinds.get("z_score", 99.0), kinds.get("bmd", 99.0))
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 class RecordAssembler(MedicationReader):
@@ -135,7 +132,7 @@ class RecordAssembler(MedicationReader):
         cutoff = ev.NCCN_POSTMENOPAUSAL_AGE.value
         if self.oophorectomy:
             return "postmenopausal", "bilateral oophorectomy", tuple(self.oophorectomy)
-        if birth is not None and _age(birth, self.today) >= cutoff:
+        if birth is not None and completed_years(birth, self.today) >= cutoff:
             return "postmenopausal", f"age {cutoff} or over (NCCN)", ()
         gnrh = self.current_gnrh_agonist()
         if gnrh is not None:
