@@ -183,8 +183,9 @@ def test_new_patient_journey(page: Page, shots: Path, width: str) -> None:
     assert _number(page.locator("#calcium-today").inner_text()) == pytest.approx(after, abs=1)
     _checked(page, shots, width, f"patient-{width}-08-dashboard", swept_at_390=True)
     page.goto(f"{patient_url}/audit")
-    # (the reason is in the entry's detail; the page lists what was corrected)
-    expect(page.locator("main")).to_contain_text("corrected: Yogurt, plain, low fat")
+    trail = page.locator("main")
+    expect(trail).to_contain_text("corrected: Yogurt, plain, low fat")
+    expect(trail).to_contain_text("(reason: a small pot, not a cup)")
     timings.check(shots, f"patient-journey-{width}")
 
 
