@@ -153,11 +153,13 @@ def cli_commands() -> Iterator[str]:
     yield from walk(root, [], _click.Context(root, info_name="bonewise"))
 
 
-def _audit(url: str) -> list[tuple[str, str]]:
-    """(actor, what) of every audit entry, oldest first."""
+def _audit(url: str) -> list[tuple[str, str, str]]:
+    """(actor, role, what) of every audit entry, oldest first."""
     with UnitOfWork(open_store(url)) as uow:
-        query = select(AuditRow.actor_email, AuditRow.what).order_by(AuditRow.id)
-        return [(actor, what) for actor, what in uow.session.execute(query)]
+        query = select(AuditRow.actor_email, AuditRow.actor_role, AuditRow.what).order_by(
+            AuditRow.id
+        )
+        return [(actor, role, what) for actor, role, what in uow.session.execute(query)]
 
 
 @pytest.fixture
@@ -191,8 +193,8 @@ def test_every_cli_write_is_audited_as_the_local_operator(url: str, smtp_sink: S
         run(args)
         new = _audit(url)[len(before) :]
         assert new, f"bonewise {' '.join(args)} wrote nothing to the audit log"
-        assert {actor for actor, _ in new} == {OPERATOR}, new
-        assert any(w.startswith(write.audit) for _, w in new), (args, new)
+        assert {(actor, role) for actor, role, _ in new} == {(OPERATOR, "operator")}, new
+        assert any(w.startswith(write.audit) for _, _, w in new), (args, new)
     assert smtp_sink.messages(), "reminders send mailed nothing"
 
 
