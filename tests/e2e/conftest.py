@@ -21,10 +21,32 @@ import pytest
 
 from bonewise.mail.sink import SmtpSink
 
+from .helpers import SERVER_TIME_BUDGET_MS, slowest_pages
+
 CHROMIUM = "/usr/lib/chromium/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "e2e"
 BONEWISE = [str(Path(sys.executable).parent / "bonewise")]
+
+
+SESSION_STARTED = time.time()
+SLOWEST_SHOWN = 10
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The journeys' slowest pages by server time (Server-Timing), and those over the budget:
+    a report for the performance note, not a pass/fail check."""
+    pages = slowest_pages(SHOTS, since=SESSION_STARTED) if SHOTS.exists() else []
+    if not pages:
+        return
+    over = [p for p in pages if p[0] > SERVER_TIME_BUDGET_MS]
+    terminalreporter.section("server time of the journeys' pages (slowest first)")
+    for ms, journey, where in pages[:SLOWEST_SHOWN]:
+        terminalreporter.write_line(f"{ms:8.1f} ms  {journey:<28} {where}")
+    terminalreporter.write_line(
+        f"{len(over)} of {len(pages)} page loads over {SERVER_TIME_BUDGET_MS:.0f} ms "
+        "(times on a shared machine: compare runs, do not read one alone)"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

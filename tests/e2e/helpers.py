@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Response
@@ -84,3 +85,19 @@ class PageTimings:
             ],
         }
         (folder / f"{name}-server-times.json").write_text(json.dumps(report, indent=2))
+
+
+def slowest_pages(folder: Path, *, since: float = 0.0) -> list[tuple[float, str, str]]:
+    """(server ms, journey, path) of every page in the journeys' `*-server-times.json` written
+    at or after `since` (a time.time()), slowest first."""
+    pages = []
+    for found in folder.glob("*-server-times.json"):
+        if found.stat().st_mtime < since:
+            continue
+        journey = found.name.removesuffix("-server-times.json")
+        for entry in json.loads(found.read_text())["pages"]:
+            if entry["server_ms"] is not None:
+                path = urlsplit(entry["url"])
+                where = path.path + (f"?{path.query}" if path.query else "")
+                pages.append((float(entry["server_ms"]), journey, where))
+    return sorted(pages, reverse=True)

@@ -71,6 +71,8 @@ def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: Worl
     )
     assert corrected.status_code == 303
     assert _calcium(world) == pytest.approx(120.0, rel=0.05)
+    trail = _text(ann.client.get(f"/patients/{pid}/audit").text)
+    assert "corrected: Milk" in trail and "(reason: it was 100 g, not 1000)" in trail
     new_id = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()["entries"]
     [(new_entry)] = new_id
     assert new_entry["meal"] == "dinner" and new_entry["grams"] == 100
