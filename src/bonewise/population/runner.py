@@ -159,7 +159,8 @@ def evaluate(
     t0 = time.perf_counter()
     cohort = quality.clean(
         engines.register(con, staged.tables),
-        lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
+        materialize=lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
+        share=lambda name, expr: engines.share(con, f"bw_clean_{name}", expr),
     )
     timings["clean"] = time.perf_counter() - t0
     t0 = time.perf_counter()
