@@ -181,8 +181,10 @@ def _event_checks(rows: ir.Table, persons: ir.Table, id_hashes: ir.Table) -> ir.
     Duplicate ids are counted on a 64-bit hash of the id (`id_hashes._id_hash`), which is exact
     when it finds none: equal ids have equal hashes, so no repeated hash means no repeated id.
     When hashes do repeat, `count_malformed` counts the ids themselves (a collision is not a
-    duplicate). Only repeated hashes leave the grouping, so the count sums a few rows; an
-    engine's distinct count over every id is several times slower.
+    duplicate). The hashes are sorted and each compared with the next: a value held n times
+    gives n - 1 equal neighbours, the rows beyond its first. Sorting 8-byte numbers costs about
+    half of grouping millions of distinct ones (and a third of a distinct count). The sort is
+    global, so Spark does it in one task: a column of 8-byte numbers.
     """
     known = persons.select(_known=persons.person_id)
     joined = rows.left_join(known, rows.person_id == known._known)
@@ -192,13 +194,13 @@ def _event_checks(rows: ir.Table, persons: ir.Table, id_hashes: ir.Table) -> ir.
         if name.startswith("_") and rows[name].type().is_boolean()
     }
     hashes = id_hashes.filter(id_hashes._id_hash.notnull())
-    per_hash = hashes.group_by("_id_hash").aggregate(_n=hashes.count())
-    repeated = per_hash.filter(per_hash._n > 1)
+    following = hashes._id_hash.lead().over(ibis.window(order_by=hashes._id_hash))
+    neighbours = hashes.select(_repeated=hashes._id_hash == following)
     return joined.aggregate(
         rows=joined.count(),
         unknown_person=_count(joined._known.isnull()),
         **reasons,
-    ).mutate(duplicate_id=(repeated._n - 1).sum().fill_null(0).as_scalar())
+    ).mutate(duplicate_id=_count(neighbours._repeated).as_scalar())
 
 
 def _id_hashes(raw: ir.Table, table: TableName) -> ir.Table:
