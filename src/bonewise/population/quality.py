@@ -293,7 +293,8 @@ def clean(
     is_vit = rows.concept == "vitamin_d_25oh"
     rows = rows.mutate(
         _unknown_unit=(
-            (is_vit & rows._vit_factor.isnull())
+            # a membership test, not the factor's CASE chain: the rules filter every row on it
+            (is_vit & ~rows.unit.isin(list(VITAMIN_D_TO_NG_ML)).fill_null(False))
             | ((rows.concept == "bmi") & rows.unit.notnull() & ~rows.unit.isin(list(BMI_UNITS)))
         ).fill_null(False),
         _missing_value=(
