@@ -9,6 +9,8 @@ Each phase runs in its own process so that its peak memory (max RSS) is its own.
 the seeded synthetic one (flat-schema Parquet), evaluated as of its last day. The bare baseline
 is `benchmarks.cohort_sql` (the five measures as hand-written SQL, no quality report, no output
 files); the product run (`cohort run`'s path) must give the same gap lists, which is checked.
+Each phase reports wall time and the CPU time of its process beside it: on a machine shared with
+other work the CPU ratio moves less than the wall-time ratio.
 """
 
 from __future__ import annotations
