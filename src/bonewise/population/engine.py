@@ -128,3 +128,18 @@ def materialize(con: BaseBackend, name: str, expr: ir.Table) -> ir.Table:
         frame.createOrReplaceTempView(name)
         return con.table(name)
     raise ValueError(f"backend {con.name!r} is not supported: use duckdb or pyspark")
+
+
+def share(con: BaseBackend, name: str, expr: ir.Table) -> ir.Table:
+    """Name `expr` for the several queries that read it, computed where it pays.
+
+    DuckDB: a view. Its queries scan the Parquet files again for the columns each needs, which
+    costs less than writing millions of rows to a temporary table and reading them back (and
+    holds no copy in memory). Spark: cached, as `materialize` (a cluster recomputes a plan from
+    the files on every action otherwise).
+    """
+    if con.name == "duckdb":
+        sql = con.compile(expr)  # type: ignore[attr-defined]
+        con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')  # type: ignore[attr-defined]
+        return con.table(name)
+    return materialize(con, name, expr)

@@ -174,28 +174,41 @@ def _clean_events(
     return rows
 
 
-def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
-    """Counts per reason, duplicate ids and rows of unknown persons, from the one materialised
-    copy of the table (every row with its flags), never from the source again.
+def _event_checks(rows: ir.Table, persons: ir.Table, id_hashes: ir.Table) -> ir.Table:
+    """Counts per reason and rows of unknown persons in one pass over the rows (joined to the
+    persons), and duplicate ids from a grouping of the ids' hashes.
 
-    Duplicate ids are counted on a 64-bit hash of the id (`_id_hash`), which is exact when it
-    finds none: equal ids have equal hashes, so no repeated hash means no repeated id. When
-    hashes do repeat, `count_malformed` counts the ids themselves (a collision is not a
-    duplicate). Rows are grouped by person first, so the orphan check joins the persons table
-    once per person, not once per row.
+    Duplicate ids are counted on a 64-bit hash of the id (`id_hashes._id_hash`), which is exact
+    when it finds none: equal ids have equal hashes, so no repeated hash means no repeated id.
+    When hashes do repeat, `count_malformed` counts the ids themselves (a collision is not a
+    duplicate). The hashes are sorted and each compared with the next: a value held n times
+    gives n - 1 equal neighbours, the rows beyond its first. Sorting 8-byte numbers costs about
+    half of grouping millions of distinct ones (and a third of a distinct count). The sort is
+    global, so Spark does it in one task: a column of 8-byte numbers.
     """
+    known = persons.select(_known=persons.person_id)
+    joined = rows.left_join(known, rows.person_id == known._known)
     reasons = {
-        name.removeprefix("_"): _count(rows[name])
+        name.removeprefix("_"): _count(joined[name])
         for name in rows.columns
         if name.startswith("_") and rows[name].type().is_boolean()
     }
-    per_person = rows.group_by("person_id").aggregate(_n=rows.count())
-    orphans = per_person.anti_join(persons, per_person.person_id == persons.person_id)
-    return rows.aggregate(
-        rows=rows.count(),
-        duplicate_id=rows._id_hash.count() - rows._id_hash.nunique(),
+    hashes = id_hashes.filter(id_hashes._id_hash.notnull())
+    following = hashes._id_hash.lead().over(ibis.window(order_by=hashes._id_hash))
+    neighbours = hashes.select(_repeated=hashes._id_hash == following)
+    return joined.aggregate(
+        rows=joined.count(),
+        unknown_person=_count(joined._known.isnull()),
         **reasons,
-    ).mutate(unknown_person=orphans._n.sum().fill_null(0).as_scalar())
+    ).mutate(duplicate_id=_count(neighbours._repeated).as_scalar())
+
+
+def _id_hashes(raw: ir.Table, table: TableName) -> ir.Table:
+    """The record ids' 64-bit hashes, read from the source's id column alone."""
+    t = _with_columns(raw, table)
+    record_id = _text(t.record_id)
+    # a missing id has no hash (the engines hash NULL to a constant), as it has no duplicate
+    return t.select(_id_hash=ibis.ifelse(record_id.isnull(), ibis.null("int64"), record_id.hash()))
 
 
 def _exact_duplicates(record_ids: ir.StringColumn) -> ir.IntegerScalar:
@@ -218,21 +231,25 @@ def _as_is(_name: str, expr: ir.Table) -> ir.Table:
 
 
 def _keep(rows: ir.Table, *columns: str) -> ir.Table:
-    """The columns the rules need, every flag, and the record id's hash for the checks."""
+    """The columns the rules need and every flag."""
     flags = [c for c in rows.columns if c.startswith("_") and rows[c].type().is_boolean()]
-    # a missing id has no hash (the engines hash NULL to a constant), as it has no duplicate
-    id_hash = ibis.ifelse(rows.record_id.isnull(), ibis.null("int64"), rows.record_id.hash())
-    return rows.select(*columns, *flags, _id_hash=id_hash)
+    return rows.select(*columns, *flags)
 
 
-def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> CleanCohort:
+def clean(
+    raw: dict[TableName, ir.Table],
+    materialize: Materialize = _as_is,
+    share: Materialize = _as_is,
+) -> CleanCohort:
     """Clean tables and checks. `materialize(name, expr)` may compute a table once in the engine
-    (the runner passes engine.materialize); by default everything stays lazy.
+    and `share(name, expr)` names an expression several queries read (the runner passes
+    engine.materialize and engine.share); by default everything stays lazy.
 
-    Each source table is read once: what is materialised is the persons grouped by id and, per
-    event table, every row with only the columns the measures read, its problem flags and its
-    id's hash. The measures read the usable rows of it (a filter, not a second copy) and the
-    checks count over it, so neither parses the source again.
+    The persons grouped by id are materialised (every measure joins them). Each event table's
+    rows, with only the columns the measures read and a flag per problem, are shared, not
+    copied: the checks count over them in one pass and the measures read their usable rows (a
+    filter), each query scanning the source's columnar file for the columns it needs. Copying
+    millions of rows costs more than scanning them again.
     """
     grouped = materialize("persons", clean_persons(raw["persons"]))
     persons = grouped.filter(grouped.person_id.notnull()).drop("_rows", "_bad_date")
@@ -242,8 +259,8 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
 
     def usable(name: TableName, rows: ir.Table, *columns: str) -> None:
         exact[name] = _exact_duplicates(rows.record_id)
-        every_row = materialize(name, _keep(rows, *columns))
-        checks[name] = _event_checks(every_row, persons)
+        every_row = share(name, _keep(rows, *columns))
+        checks[name] = _event_checks(every_row, persons, _id_hashes(raw[name], name))
         tables[name] = every_row.filter(_usable(every_row)).select(*columns)
 
     rows = _clean_events(
@@ -276,7 +293,8 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
     is_vit = rows.concept == "vitamin_d_25oh"
     rows = rows.mutate(
         _unknown_unit=(
-            (is_vit & rows._vit_factor.isnull())
+            # a membership test, not the factor's CASE chain: the rules filter every row on it
+            (is_vit & ~rows.unit.isin(list(VITAMIN_D_TO_NG_ML)).fill_null(False))
             | ((rows.concept == "bmi") & rows.unit.notnull() & ~rows.unit.isin(list(BMI_UNITS)))
         ).fill_null(False),
         _missing_value=(

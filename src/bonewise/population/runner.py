@@ -156,13 +156,18 @@ def evaluate(
     )
     timings["connect"] = time.perf_counter() - started
     say("cleaning the tables")
+    t0 = time.perf_counter()
     cohort = quality.clean(
         engines.register(con, staged.tables),
-        lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
+        materialize=lambda name, expr: engines.materialize(con, f"bw_clean_{name}", expr),
+        share=lambda name, expr: engines.share(con, f"bw_clean_{name}", expr),
     )
+    timings["clean"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     tables: rules.Tables = {str(name): expr for name, expr in cohort.tables.items()}
     for name, expr in rules.derived_tables(tables, as_of).items():
         tables[name] = engines.materialize(con, f"bw_{name}", expr)
+    timings["shared"] = time.perf_counter() - t0
     say("counting malformed rows")
     t0 = time.perf_counter()
     malformed = quality.count_malformed(cohort)
@@ -171,7 +176,9 @@ def evaluate(
         for reason, n in issues.items():
             merged[reason] = merged.get(reason, 0) + n
     timings["quality"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     review = review_reasons(rules.clinician_review(tables, as_of).to_pyarrow())
+    timings["review"] = time.perf_counter() - t0
     outcomes: dict[str, MeasureOutcome] = {}
     for measure in ms.measures:
         say(f"measure {measure.id}")
@@ -279,7 +286,9 @@ def run_care_gaps(
         )
         result.seconds["load"] = load_seconds
         say("writing results")
+        t0 = time.perf_counter()
         write_outputs(result, out)
+        result.seconds["write"] = time.perf_counter() - t0
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
