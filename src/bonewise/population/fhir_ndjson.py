@@ -41,7 +41,9 @@ subject (`missing_subject`), codes in the bonewise local system that bonewise do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -578,6 +580,13 @@ class FhirNdjsonLoader:
         self.staging = staging
         self.memory_limit = memory_limit
         self.issues: dict[str, dict[str, int]] = {}
+        self.seconds: dict[str, float] = {}  # wall time of each step of the last load
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
@@ -592,16 +601,21 @@ class FhirNdjsonLoader:
             if not files:  # typed, empty tables all the same
                 files = [self.staging / "empty.ndjson"]
                 files[0].write_text("", encoding="utf-8")
-            # one parse of the export: the fields bonewise reads, nothing else
-            con.execute(f"CREATE TEMP TABLE res AS {_stage_sql(files)}")
-            self._register_codes(con)
-            con.execute(_MATCH_SQL)
+            self.seconds = {}
+            with self._step("parse"):  # one parse of the export: the fields bonewise reads
+                con.execute(f"CREATE TEMP TABLE res AS {_stage_sql(files)}")
+            with self._step("classify codes"):
+                self._register_codes(con)
+            with self._step("match"):
+                con.execute(_MATCH_SQL)
             for table, query in _table_queries().items():
-                con.execute(
-                    f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
-                    "(FORMAT parquet)"
-                )
-            self._count_issues(con, files)
+                with self._step(f"write {table}"):
+                    con.execute(
+                        f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
+                        "(FORMAT parquet)"
+                    )
+            with self._step("issues"):
+                self._count_issues(con, files)
         finally:
             con.close()
         return paths
