@@ -4,8 +4,10 @@ Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 `MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
 `Medication.ndjson`, `Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) with
 DuckDB's `read_json`: one parallel pass parses each line into the few fields bonewise reads
-(`_RESOURCE`), the rest of the work is set-based SQL, and each flat table is written to Parquet
-by DuckDB. No resource becomes a Python object.
+(`_RESOURCE`) and streams them to a Parquet file in the staging folder (never a table in memory:
+a large export would spill); the rest of the work is set-based SQL over that file, joined to small
+code tables, and each flat table is written to Parquet by DuckDB. No resource becomes a Python
+object.
 
 One definition of every rule, shared with the single-patient import (`bonewise.fhir.read`) and
 the terminology tables:
@@ -600,6 +602,7 @@ class FhirNdjsonLoader:
 
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
+        resources = self.staging / "ndjson-resources.parquet"  # the parsed lines, while loading
         con = duckdb.connect(
             config={
                 "memory_limit": self.memory_limit,
@@ -612,7 +615,6 @@ class FhirNdjsonLoader:
                 files = [self.staging / "empty.ndjson"]
                 files[0].write_text("", encoding="utf-8")
             self.seconds = {}
-            resources = self.staging / "ndjson-resources.parquet"
             with self._step("parse"):  # one parse of the export: the fields bonewise reads
                 con.execute(
                     f"COPY ({_one_coding(_stage_sql(files))}) TO {_quote(str(resources))} "
@@ -637,6 +639,7 @@ class FhirNdjsonLoader:
                 self._count_issues(con, files)
         finally:
             con.close()
+            resources.unlink(missing_ok=True)
         return paths
 
     @staticmethod
