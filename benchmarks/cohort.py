@@ -166,6 +166,12 @@ def main() -> None:
         action="store_true",
         help="only the NDJSON / Parquet comparisons (no hand-written SQL baseline)",
     )
+    parser.add_argument(
+        "--ndjson-keep",
+        metavar="DIR",
+        help="keep each --ndjson cohort (DIR/ndjson-N, DIR/parquet-N) and reuse it when present: "
+        "writing 1,000,000 women as NDJSON takes minutes",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--arg", default="", help=argparse.SUPPRESS)
@@ -204,18 +210,23 @@ def main() -> None:
                 raise SystemExit(f"product and SQL gap lists differ: {duck['gaps']} {sql['gaps']}")
         ndjson_runs: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         for size in args.ndjson:
+            keep = Path(args.ndjson_keep) if args.ndjson_keep else None
             nd_parquet, nd_ndjson = (
-                Path(tmp) / f"nd-parquet-{size}",
-                Path(tmp) / f"nd-ndjson-{size}",
+                (keep or Path(tmp)) / f"{'parquet' if keep else 'nd-parquet'}-{size}",
+                (keep or Path(tmp)) / f"{'ndjson' if keep else 'nd-ndjson'}-{size}",
             )
-            _child("generate", nd_parquet, str(size))
-            _child("generate-ndjson", nd_ndjson, str(size))
+            for phase, folder in (("generate", nd_parquet), ("generate-ndjson", nd_ndjson)):
+                if keep is None or not (folder / ".complete").exists():
+                    _child(phase, folder, str(size))
+                    if keep is not None:
+                        (folder / ".complete").touch()
             parquet = _child("duckdb", nd_parquet)
             rows.append((f"cohort run, {size:,} women from Parquet", parquet))
-            shutil.rmtree(nd_parquet)
             ndjson = _child("duckdb", nd_ndjson)
             rows.append((f"cohort run, {size:,} women from NDJSON", ndjson))
-            shutil.rmtree(nd_ndjson)
+            if keep is None:
+                shutil.rmtree(nd_parquet)
+                shutil.rmtree(nd_ndjson)
             if ndjson["lists"] != parquet["lists"]:
                 raise SystemExit(f"NDJSON and Parquet disagree: {ndjson['gaps']} {parquet['gaps']}")
             ndjson_runs.append((size, ndjson, parquet))

@@ -4,8 +4,10 @@ Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 `MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
 `Medication.ndjson`, `Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) with
 DuckDB's `read_json`: one parallel pass parses each line into the few fields bonewise reads
-(`_RESOURCE`), the rest of the work is set-based SQL, and each flat table is written to Parquet
-by DuckDB. No resource becomes a Python object.
+(`_RESOURCE`) and streams them to a Parquet file in the staging folder (never a table in memory:
+a large export would spill); the rest of the work is set-based SQL over that file, joined to small
+code tables, and each flat table is written to Parquet by DuckDB. No resource becomes a Python
+object.
 
 One definition of every rule, shared with the single-patient import (`bonewise.fhir.read`) and
 the terminology tables:
@@ -41,7 +43,9 @@ subject (`missing_subject`), codes in the bonewise local system that bonewise do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -393,6 +397,17 @@ def _stage_sql(files: list[Path]) -> str:
     )
 
 
+def _one_coding(stage: str) -> str:
+    """The staged resources with a resource's only coding in two columns (most have one, and
+    they are matched by a plain join); the list is kept only when there are several."""
+    return f"""
+        SELECT * EXCLUDE (codings), coalesce(len(codings), 0) AS n_codings,
+               CASE WHEN len(codings) = 1 THEN codings[1].system END AS system1,
+               CASE WHEN len(codings) = 1 THEN codings[1].code END AS code1,
+               CASE WHEN len(codings) > 1 THEN codings END AS codings
+        FROM ({stage})"""
+
+
 # Which code-map family each resource type's codings belong to.
 _FAMILY_SQL = """
 CASE resourceType WHEN 'Observation' THEN 'observation' WHEN 'Condition' THEN 'condition'
@@ -400,31 +415,20 @@ CASE resourceType WHEN 'Observation' THEN 'observation' WHEN 'Condition' THEN 'c
 """
 
 # Each resource's codings that map, first one wins (as in the import). Most resources have one
-# coding: those are matched by a plain join; only the others are unnested and ranked. A
-# medication named only by reference takes what its Medication resource's codings mean.
+# coding: those are matched by a plain join as the staged file is read; only the others are
+# unnested and ranked, into a small table. A medication named only by reference takes what its
+# Medication resource's codings mean. Nothing here holds a row per resource: every view is
+# read by streaming the staged Parquet file past small hash tables.
 _MATCH_SQL = f"""
-CREATE TEMP TABLE hits AS
-WITH one AS (
-    SELECT r.rowid AS row_id, m.role, m.concept, m.drug_class, m.code_system, m.code
-    FROM res r JOIN code_map m
-      ON m.family = r.family AND m.code = r.codings[1].code
-     AND m.system IS NOT DISTINCT FROM r.codings[1].system
-    WHERE len(r.codings) = 1
-),
-several AS (
+CREATE TEMP TABLE several_hits AS
+WITH several AS (
     SELECT row_id, m.role, m.concept, m.drug_class, m.code_system, m.code, position
-    FROM (SELECT rowid AS row_id, family, unnest(codings) AS c,
+    FROM (SELECT row_id, family, unnest(codings) AS c,
                  generate_subscripts(codings, 1) AS position
-          FROM res WHERE len(codings) > 1) e
+          FROM res WHERE n_codings > 1) e
     JOIN code_map m ON m.family = e.family AND m.code = e.c.code
      AND m.system IS NOT DISTINCT FROM e.c.system
 )
-SELECT row_id,
-       CASE WHEN role <> 'unknown_local' THEN {{'role': role, 'concept': concept,
-           'drug_class': drug_class, 'code_system': code_system, 'code': code}} END AS hit,
-       role = 'unknown_local' AS has_unknown_local
-FROM one
-UNION ALL
 SELECT row_id,
        arg_min({{'role': role, 'concept': concept, 'drug_class': drug_class,
                  'code_system': code_system, 'code': code}}, position)
@@ -432,17 +436,28 @@ SELECT row_id,
        bool_or(role = 'unknown_local') AS has_unknown_local
 FROM several GROUP BY row_id;
 
+CREATE TEMP VIEW coded AS
+SELECT r.*,
+       CASE WHEN c.code IS NOT NULL THEN
+            CASE WHEN c.role <> 'unknown_local' THEN {{'role': c.role, 'concept': c.concept,
+                'drug_class': c.drug_class, 'code_system': c.code_system, 'code': c.code}} END
+            ELSE s.hit END AS hit,
+       coalesce(c.role = 'unknown_local', s.has_unknown_local) AS has_unknown_local,
+       c.code IS NOT NULL OR s.row_id IS NOT NULL AS matched
+FROM res r
+LEFT JOIN code_map c ON c.family = r.family AND c.code = r.code1
+                    AND c.system IS NOT DISTINCT FROM r.system1
+LEFT JOIN several_hits s ON s.row_id = r.row_id;
+
 CREATE TEMP TABLE medication AS
-SELECT any_value(h.hit) AS hit, bool_or(h.has_unknown_local) AS has_unknown_local,
-       r.rid AS med_id
-FROM res r JOIN hits h ON h.row_id = r.rowid
-WHERE r.resourceType = 'Medication' AND r.rid IS NOT NULL GROUP BY r.rid;
+SELECT any_value(hit) AS hit, bool_or(has_unknown_local) AS has_unknown_local, rid AS med_id
+FROM coded WHERE matched AND resourceType = 'Medication' AND rid IS NOT NULL GROUP BY rid;
 
 -- the first answer coding of a smoking-status Observation that is a known answer
 CREATE TEMP TABLE smoking AS
 SELECT row_id, arg_min(a.answer, position) AS answer
-FROM (SELECT h.row_id, unnest(r.answers) AS c, generate_subscripts(r.answers, 1) AS position
-      FROM hits h JOIN res r ON r.rowid = h.row_id WHERE h.hit.role = 'smoking') u
+FROM (SELECT row_id, unnest(answers) AS c, generate_subscripts(answers, 1) AS position
+      FROM coded WHERE hit.role = 'smoking') u
 JOIN smoking_answers a ON a.code = u.c.code AND a.system IS NOT DISTINCT FROM u.c.system
 GROUP BY row_id;
 
@@ -450,13 +465,12 @@ GROUP BY row_id;
 -- code, as the import reads it (the first DXA coding of each component)
 CREATE TEMP TABLE panel AS
 WITH component AS (
-    SELECT r.rowid AS row_id, unnest(r.components) AS comp,
-           generate_subscripts(r.components, 1) AS component_number
-    FROM res r LEFT JOIN hits h ON h.row_id = r.rowid AND h.hit IS NOT NULL
-    WHERE r.resourceType = 'Observation' AND NOT r.skipped AND len(r.components) > 0
-      AND h.row_id IS NULL
+    SELECT row_id, unnest(components) AS comp,
+           generate_subscripts(components, 1) AS component_number
+    FROM coded
+    WHERE resourceType = 'Observation' AND NOT skipped AND len(components) > 0 AND hit IS NULL
 ),
-coded AS (
+coded_component AS (
     SELECT row_id, component_number, comp.valueQuantity AS quantity,
            unnest(comp.code.coding) AS c, generate_subscripts(comp.code.coding, 1) AS position
     FROM component
@@ -465,27 +479,27 @@ SELECT row_id, component_number,
        arg_min({{'concept': m.concept, 'code_system': m.code_system, 'code': m.code}}, position)
            AS hit,
        any_value(quantity) AS quantity
-FROM coded JOIN code_map m ON m.family = 'observation' AND m.code = coded.c.code
- AND m.system IS NOT DISTINCT FROM coded.c.system
+FROM coded_component cc JOIN code_map m ON m.family = 'observation' AND m.code = cc.c.code
+ AND m.system IS NOT DISTINCT FROM cc.c.system
 WHERE m.role = 'measure' AND m.concept IN {_sql_list(_DXA_CONCEPT.values())}
 GROUP BY row_id, component_number;
 
 CREATE TEMP VIEW facts AS
-SELECT r.* EXCLUDE (codings, family, med_ref, answers),
-       coalesce(h.hit, m.hit).role AS role,
-       coalesce(h.hit, m.hit).concept AS concept,
-       coalesce(h.hit, m.hit).drug_class AS drug_class,
-       coalesce(h.hit, m.hit).code_system AS code_system,
-       coalesce(h.hit, m.hit).code AS code,
-       coalesce(h.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
+SELECT r.* EXCLUDE (codings, system1, code1, n_codings, family, med_ref, answers, components,
+                    hit, has_unknown_local, matched),
+       coalesce(r.hit, m.hit).role AS role,
+       coalesce(r.hit, m.hit).concept AS concept,
+       coalesce(r.hit, m.hit).drug_class AS drug_class,
+       coalesce(r.hit, m.hit).code_system AS code_system,
+       coalesce(r.hit, m.hit).code AS code,
+       coalesce(r.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
        s.answer AS smoking_answer
-FROM res r
-LEFT JOIN hits h ON h.row_id = r.rowid
-LEFT JOIN medication m ON coalesce(len(r.codings), 0) = 0 AND r.med_ref IS NOT NULL
+FROM coded r
+LEFT JOIN medication m ON r.n_codings = 0 AND r.med_ref IS NOT NULL
                       AND r.resourceType IN {_sql_list(MEDICATION_TYPES)} AND m.med_id = r.med_ref
-LEFT JOIN smoking s ON s.row_id = r.rowid
+LEFT JOIN smoking s ON s.row_id = r.row_id
 WHERE r.resourceType IN {_sql_list(EVENT_TYPES)} AND NOT r.skipped
-  AND (h.row_id IS NOT NULL OR m.med_id IS NOT NULL);
+  AND (r.matched OR m.med_id IS NOT NULL);
 """
 
 
@@ -522,7 +536,7 @@ def _table_queries() -> dict[TableName, str]:
                    coalesce(CASE WHEN p.quantity.system = '{ucum}'
                                  THEN nullif(p.quantity.code, '') END, p.quantity.unit),
                    NULL, p.hit.code_system, p.hit.code, 'Observation'
-            FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NOT NULL""",
+            FROM panel p JOIN res r ON r.row_id = p.row_id WHERE r.pid IS NOT NULL""",
         "drug_exposures": """
             SELECT rid AS record_id, pid AS person_id, concept, drug_class,
                    CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
@@ -578,9 +592,17 @@ class FhirNdjsonLoader:
         self.staging = staging
         self.memory_limit = memory_limit
         self.issues: dict[str, dict[str, int]] = {}
+        self.seconds: dict[str, float] = {}  # wall time of each step of the last load
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
+        resources = self.staging / "ndjson-resources.parquet"  # the parsed lines, while loading
         con = duckdb.connect(
             config={
                 "memory_limit": self.memory_limit,
@@ -592,28 +614,41 @@ class FhirNdjsonLoader:
             if not files:  # typed, empty tables all the same
                 files = [self.staging / "empty.ndjson"]
                 files[0].write_text("", encoding="utf-8")
-            # one parse of the export: the fields bonewise reads, nothing else
-            con.execute(f"CREATE TEMP TABLE res AS {_stage_sql(files)}")
-            self._register_codes(con)
-            con.execute(_MATCH_SQL)
-            for table, query in _table_queries().items():
+            self.seconds = {}
+            with self._step("parse"):  # one parse of the export: the fields bonewise reads
                 con.execute(
-                    f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
+                    f"COPY ({_one_coding(_stage_sql(files))}) TO {_quote(str(resources))} "
                     "(FORMAT parquet)"
                 )
-            self._count_issues(con, files)
+            con.execute(
+                "CREATE TEMP VIEW res AS SELECT file_row_number AS row_id, "
+                "* EXCLUDE (file_row_number) FROM "
+                f"read_parquet({_quote(str(resources))}, file_row_number = true)"
+            )
+            with self._step("classify codes"):
+                self._register_codes(con)
+            with self._step("match"):
+                con.execute(_MATCH_SQL)
+            for table, query in _table_queries().items():
+                with self._step(f"write {table}"):
+                    con.execute(
+                        f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
+                        "(FORMAT parquet)"
+                    )
+            with self._step("issues"):
+                self._count_issues(con, files)
         finally:
             con.close()
+            resources.unlink(missing_ok=True)
         return paths
 
     @staticmethod
     def _register_codes(con: duckdb.DuckDBPyConnection) -> None:
         pairs = con.execute(
-            """SELECT DISTINCT family, codings[1].system, codings[1].code FROM res
-               WHERE len(codings) = 1
+            """SELECT DISTINCT family, system1, code1 FROM res WHERE n_codings = 1
                UNION
                SELECT DISTINCT family, c.system, c.code FROM (
-                   SELECT family, unnest(codings) AS c FROM res WHERE len(codings) > 1)"""
+                   SELECT family, unnest(codings) AS c FROM res WHERE n_codings > 1)"""
         ).fetchall()
         components = con.execute(
             """SELECT DISTINCT 'observation', c.system, c.code FROM (
@@ -636,7 +671,7 @@ class FhirNdjsonLoader:
             if value:
                 counts.setdefault(table, {})[reason] = int(value)
         panel = con.execute(
-            "SELECT count(*) FROM panel p JOIN res r ON r.rowid = p.row_id WHERE r.pid IS NULL"
+            "SELECT count(*) FROM panel p JOIN res r ON r.row_id = p.row_id WHERE r.pid IS NULL"
         ).fetchone()
         if panel and panel[0]:
             missing = counts.setdefault("measurements", {})
