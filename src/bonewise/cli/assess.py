@@ -95,6 +95,8 @@ def render(result: Assessment) -> None:
         verdict = {True: "indicated", False: "not indicated", None: decision.determinacy}[
             decision.bone_directed_therapy
         ]
+        if decision.bone_directed_therapy is not None and not result.decides_therapy(name):
+            verdict = "patient education (not a therapy decision)"
         if decision.determinacy == "provisional":
             verdict += " (provisional)"
         why = "; ".join(decision.reasons) + f"\nrule: {decision.rule_id}"

@@ -108,6 +108,22 @@ class Assessment(_Out):
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    @property
+    def therapy_indicated_by(self) -> list[str]:
+        """The guidelines whose answer is bone-directed therapy: the one answer the panel, the CDS
+        cards, her page and her report read. Only the therapy-deciding rule sets count; seed-tiers
+        is patient education and never makes anyone a therapy gap."""
+        return [
+            name
+            for name in THERAPY_DECIDING_RULE_SETS
+            if name in self.guidelines and self.guidelines[name].bone_directed_therapy
+        ]
+
+    @staticmethod
+    def decides_therapy(rule_set: str) -> bool:
+        """False for a rule set that is patient education (seed-tiers): shown as such."""
+        return rule_set in THERAPY_DECIDING_RULE_SETS
+
 
 def assess(record: PatientRecord, *, as_of: date) -> Assessment:
     facts = derive_facts(record, as_of=as_of)
@@ -166,9 +182,11 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
     )
 
 
-# Rule sets whose "true" triggers the pre-therapy safety checks. seed-tiers is patient
-# education: its tiers never trigger them.
-SAFETY_TRIGGERING_RULE_SETS = (hadji_2017.RULE_SET, asco_2019.RULE_SET)
+# Rule sets whose "true" means bone-directed therapy is indicated (a therapy gap when none is
+# active) and triggers the pre-therapy safety checks. seed-tiers is patient education (issue 12):
+# its tiers never do either.
+THERAPY_DECIDING_RULE_SETS = (hadji_2017.RULE_SET, asco_2019.RULE_SET)
+SAFETY_TRIGGERING_RULE_SETS = THERAPY_DECIDING_RULE_SETS
 # Recommendations that suggest starting bone-directed therapy: never while she is on it.
 STARTING_RECOMMENDATIONS = frozenset(
     {"hadji-2017.bta", "hadji-2017.bta-patient", "asco-2019.therapy"}

@@ -70,6 +70,9 @@ def verdict(assessment: Assessment, name: str) -> Verdict:
         )
     elif assessment.bone_therapy.on_therapy:
         words = on_therapy_words(assessment, name)
+    elif not assessment.decides_therapy(name):
+        # seed-tiers: patient education, never read as "therapy indicated"
+        words = "patient education, not a therapy decision"
     else:
         assert decision.bone_directed_therapy is not None  # decided (complete or provisional)
         words = _DECIDED[decision.bone_directed_therapy]

@@ -77,7 +77,9 @@ def patient_assessment(assessment: Assessment) -> dict[str, Any]:
     found = assessment.clinical_osteoporosis
     a["clinical_osteoporosis_plain"] = found.plain_words if found.present else None
     a["team_questions"] = team_questions(assessment)
-    for decision in a["guidelines"].values():
+    for key, decision in a["guidelines"].items():
+        # seed-tiers is patient education: shown as such, never as a guideline about medicine
+        decision["education"] = not assessment.decides_therapy(key)
         decision["reasons"] = [r for r in decision["reasons"] if not TREATMENT_WORDS.search(r)]
         decision["citation"] = short_source(decision["citation"])
     return a

@@ -153,3 +153,20 @@ def test_the_panel_lists_a_woman_on_therapy_as_on_it_not_as_a_therapy_gap(
     page = page_text(client.get("/clinician").text)
     assert "on denosumab, next dose due " in page
     assert "zoledronic acid overdue: next dose was due " in page
+
+
+def test_seed_tiers_reach_her_page_as_education_never_as_a_medicine_to_consider(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    record = example("osteopenia-no-risk-factors")
+    patient = add_user(sqlite_store, email="seed@example.org", role="patient", record=record)
+    app = create_app(session_factory=sqlite_store)
+    response = signed_in(app, sqlite_store, patient, patient.email).client.get(
+        f"/patients/{record.id}/assessment"
+    )
+    text = page_text(response.text)
+    assert "consider a bone-protecting medicine" not in text
+    assert "Patient education from Markopoulos 2010 General advice on looking after your bones" in (
+        text
+    )
+    assert "Guideline from Markopoulos" not in text
