@@ -29,6 +29,7 @@ from bonewise.clinical.results import (
 from bonewise.clinical.rules import asco_2019, hadji_2017, seed_tiers
 
 RULE_SETS = (hadji_2017, asco_2019, seed_tiers)
+NO_FRAX = "no FRAX result entered by a clinician"  # the FRAX gap's why when none is entered
 DISCLAIMER = (
     "Decision support for review by the care team, not a diagnosis or a prescription. "
     "Every recommendation names its rule, inputs, threshold and source."
@@ -475,7 +476,7 @@ def data_gaps(facts: Facts) -> list[DataGap]:
         gaps.append(
             DataGap(
                 field="frax",
-                why=facts.frax_stale_because or "no FRAX result entered by a clinician",
+                why=facts.frax_stale_because or NO_FRAX,
                 blocks=["asco-2019 FRAX criterion"],
             )
         )
