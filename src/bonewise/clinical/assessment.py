@@ -423,7 +423,7 @@ def data_gaps(facts: Facts) -> list[DataGap]:
                 field="dxa_scans",
                 why="no DXA scan recorded",
                 blocks=[
-                    "who_category",
+                    "WHO category",
                     "hadji-2017 T-score criteria",
                     "asco-2019 T-score criterion",
                     "seed-tiers",
