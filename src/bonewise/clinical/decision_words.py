@@ -56,7 +56,8 @@ def on_therapy_words(assessment: Assessment, guideline: str | None = None) -> st
 
 
 def _has_dxa(assessment: Assessment) -> bool:
-    return bool(assessment.site_t_scores or assessment.z_scores)
+    """Any DXA result counts as a DXA: T-scores, Z-scores or BMD only."""
+    return bool(assessment.site_t_scores or assessment.z_scores or assessment.bmd_series)
 
 
 def verdict(assessment: Assessment, name: str) -> Verdict:

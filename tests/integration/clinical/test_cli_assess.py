@@ -267,3 +267,17 @@ def test_readable_output_words_frax_inputs_and_seed_tiers():
     assert "bmd g cm2" not in result.stdout
     seed = next(line for line in result.stdout.splitlines() if "seed-tiers (1)" in line)
     assert "patient education (not a therapy decision)" in seed
+
+
+def test_a_z_score_only_scan_is_a_dxa_without_a_usable_t_score():
+    """aromasin-goserelin: a DXA with Z-scores only is never "no DXA"; the T-scores are missing."""
+    result = run("assess", "tests/data/ehr/aromasin-goserelin.json", "--json")
+    assert result.returncode == 0, result.stderr
+    guidelines = json.loads(result.stdout)["guidelines"]
+    for name in ("hadji-2017", "asco-2019"):
+        said = " ".join(guidelines[name]["reasons"] + guidelines[name]["missing"])
+        assert "no DXA" not in said and "order a" not in said, (name, said)
+        assert "DXA" not in guidelines[name]["missing"]
+        assert "without a usable" in said and "T-score" in said, (name, said)
+    assert any("T-score" in m for m in guidelines["asco-2019"]["missing"])
+    assert "T-scores of the DXA on record" in guidelines["hadji-2017"]["missing"]
