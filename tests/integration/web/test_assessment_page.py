@@ -166,6 +166,9 @@ def test_seed_tiers_reach_her_page_as_education_never_as_a_medicine_to_consider(
     response = signed_in(app, sqlite_store, patient, patient.email).client.get(
         f"/patients/{record.id}/assessment"
     )
+    # the nav names her nutrition page as its title does
+    assert f'<a href="/patients/{record.id}/nutrition">Food diary</a>' in response.text
+    assert ">Food</a>" not in response.text
     text = page_text(response.text)
     assert "consider a bone-protecting medicine" not in text
     assert "Patient education from Markopoulos 2010 General advice on looking after your bones" in (
