@@ -48,3 +48,11 @@ def serum_calcium_to_mg_dl(value: float, unit: CalciumConcentrationUnit) -> floa
 def bmi(height_cm: float, weight_kg: float) -> float:
     metres = height_cm / 100.0
     return weight_kg / (metres * metres)
+
+
+_SHOWN_UNITS = {"ug": "µg", "mcg": "µg"}
+
+
+def shown_unit(unit: str) -> str:
+    """A unit as printed for a reader: µg, never the ASCII stand-in 'ug'."""
+    return _SHOWN_UNITS.get(unit, unit)

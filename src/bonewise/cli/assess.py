@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_json
 from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.input_words import inputs_words
 from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.importer import assumptions_of_file
 
@@ -95,6 +96,8 @@ def render(result: Assessment) -> None:
         verdict = {True: "indicated", False: "not indicated", None: decision.determinacy}[
             decision.bone_directed_therapy
         ]
+        if decision.bone_directed_therapy is not None and not result.decides_therapy(name):
+            verdict = "patient education (not a therapy decision)"
         if decision.determinacy == "provisional":
             verdict += " (provisional)"
         why = "; ".join(decision.reasons) + f"\nrule: {decision.rule_id}"
@@ -103,10 +106,7 @@ def render(result: Assessment) -> None:
         if decision.missing:
             why += "\nmissing: " + ", ".join(decision.missing)
         if decision.frax_inputs:
-            why += "\nFRAX inputs on record: " + ", ".join(
-                f"{k.replace('_', ' ')} {v if v is not None else 'not recorded'}"
-                for k, v in decision.frax_inputs.items()
-            )
+            why += "\nFRAX inputs on record: " + inputs_words(decision.frax_inputs)
         table.add_row(f"{name} ({decision.version})", verdict, why)
     console.print(table)
     bt = result.bone_therapy

@@ -70,10 +70,14 @@ def _equipment(value: str | None) -> frozenset[str]:
     return HOUSEHOLD_EQUIPMENT | extra
 
 
-def _print_plan(plan: Plan) -> None:
-    typer.echo(
-        f"bonewise exercise plan for {plan.patient_id}, week {plan.week} (as of {plan.as_of})"
-    )
+def _count(n: int, noun: str) -> str:
+    """'1 day', '3 days'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _print_plan(plan: Plan, asked: date) -> None:
+    # the day asked for (the plan itself is anchored on its week's Monday)
+    typer.echo(f"bonewise exercise plan for {plan.patient_id}, week {plan.week} (as of {asked})")
     if plan.blocked:
         typer.echo(f"BLOCKED: {plan.reason}")
         typer.echo(plan.message)
@@ -181,8 +185,9 @@ def plan_command(
 ) -> None:
     """Make a bone-safe exercise plan for one week from a patient file.
 
-    Bone metastases (or no record either way) or a fracture in the last 12 months block the
-    plan: no sessions, and a message to get clearance from her care team.
+    Bone metastases or a fracture in the last 12 months block the plan: no sessions, and a
+    message to get clearance from her care team. Metastasis status not recorded (or not sure)
+    limits it: low impact, no loaded bending or twisting, until her team confirms.
     """
     day = parse_day(as_of)
     explicit_start = parse_day(start, option="--start") if start is not None else None
@@ -237,7 +242,7 @@ def plan_command(
     if as_json:
         print_json(plan.as_dict())
     else:
-        _print_plan(plan)
+        _print_plan(plan, day)
     if ics is not None:
         if plan.blocked:
             typer.echo(f"no calendar written to {ics}: the plan is blocked", err=True)
@@ -366,7 +371,7 @@ def week_command(
     typer.echo(f"{patient}, week {iso_year}-W{iso_week:02d} ({s.start} to {s.end})")
     typer.echo(
         f"  aerobic: {s.aerobic_minutes} of {s.aerobic_target} min (bouts of 10+ min, "
-        f"weight-bearing) on {s.aerobic_days} days; met: {yes[s.aerobic_met]}"
+        f"weight-bearing) on {_count(s.aerobic_days, 'day')}; met: {yes[s.aerobic_met]}"
         + (
             f"; {s.aerobic_minutes_not_counted} min not counted"
             if s.aerobic_minutes_not_counted
@@ -374,16 +379,16 @@ def week_command(
         )
     )
     typer.echo(
-        f"  resistance: {len(s.resistance_days)} days, non-consecutive: "
+        f"  resistance: {_count(len(s.resistance_days), 'day')}, non-consecutive: "
         f"{yes[s.resistance_non_consecutive]}; met: {yes[s.resistance_met]}"
     )
     typer.echo(
-        f"  balance: {s.balance_days} of 7 days; stretching: {s.flexibility_days} days; "
-        f"posture: {s.posture_days} days"
+        f"  balance: {s.balance_days} of 7 days; stretching: {_count(s.flexibility_days, 'day')}; "
+        f"posture: {_count(s.posture_days, 'day')}"
     )
     typer.echo(
-        f"  streaks: {s.day_streak} active days in a row; {s.aerobic_weeks_in_a_row} "
-        "weeks in a row at 150 aerobic minutes"
+        f"  streaks: {_count(s.day_streak, 'active day')} in a row; "
+        f"{_count(s.aerobic_weeks_in_a_row, 'week')} in a row at 150 aerobic minutes"
     )
     for d, exercise_id, level in s.pain_reports:
         typer.echo(f"  pain {level}/10 on {d} ({exercise_id})")

@@ -24,6 +24,7 @@ from bonewise.services import nutrition
 from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
 from bonewise.store.food import MEALS, FoodNotFound, measure_json
 from bonewise.store.uow import UnitOfWork, open_store
+from bonewise.units import shown_unit
 
 app = typer.Typer(
     help="The USDA SR28 food database (8,789 foods): import, search, show.", no_args_is_help=True
@@ -99,7 +100,7 @@ def search(
             h.description,
             _number(h.calcium_mg_per_100g, "mg"),
             _number(h.vitamin_d_iu_per_100g, "IU"),
-            _number(h.vitamin_k_ug_per_100g, "ug"),
+            _number(h.vitamin_k_ug_per_100g, "µg"),
         )
     console.print(table)
 
@@ -136,7 +137,9 @@ def show(
     console.print(f"[bold]{found.ndb_no}[/bold] {found.description} ({found.food_group})")
     table = Table("Nutrient", "Per 100 g")
     for nutrient in NUTRIENTS:
-        table.add_row(nutrient.label, _number(found.per_100g.get(nutrient.key), nutrient.unit))
+        table.add_row(
+            nutrient.label, _number(found.per_100g.get(nutrient.key), shown_unit(nutrient.unit))
+        )
     console.print(table)
     if found.measures:
         console.print("Household measures: " + "; ".join(m.label for m in found.measures))
@@ -370,7 +373,7 @@ def diary_show(
     )
     console.print(f"[bold]{patient}: {title}[/bold] ({summary.days_logged} day(s) logged)")
     if summary.intakes:
-        table = Table("Day", "Meal", "Entry", "Grams", "Calcium mg", "Vit D IU", "Vit K ug")
+        table = Table("Day", "Meal", "Entry", "Grams", "Calcium mg", "Vit D IU", "Vit K µg")
         for i in summary.intakes:
             table.add_row(
                 i.day.isoformat(),
@@ -466,7 +469,7 @@ def nutrition_suggest(
             }
         )
         return
-    unit = NUTRIENT_BY_KEY[result.nutrient].unit
+    unit = shown_unit(NUTRIENT_BY_KEY[result.nutrient].unit)
     if result.gap <= 0:
         typer.echo(f"No gap today: the goal of {result.goal:,.0f} {unit} is reached.")
         return
@@ -532,7 +535,9 @@ def nutrition_targets(
         limit = (
             "no upper limit set" if t.upper_limit is None else f"upper limit {t.upper_limit:,.0f}"
         )
-        console.print(f"[bold]{name}[/bold]: goal {t.goal:,.0f} {t.unit} a day; {limit}")
+        console.print(
+            f"[bold]{name}[/bold]: goal {t.goal:,.0f} {shown_unit(t.unit)} a day; {limit}"
+        )
         console.print(f"  {t.explanation}")
         for c in t.basis:
             console.print(f"  - ({c.evidence}) {c.note}: {c.citation}", markup=False)

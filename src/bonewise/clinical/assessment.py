@@ -29,6 +29,7 @@ from bonewise.clinical.results import (
 from bonewise.clinical.rules import asco_2019, hadji_2017, seed_tiers
 
 RULE_SETS = (hadji_2017, asco_2019, seed_tiers)
+NO_FRAX = "no FRAX result entered by a clinician"  # the FRAX gap's why when none is entered
 DISCLAIMER = (
     "Decision support for review by the care team, not a diagnosis or a prescription. "
     "Every recommendation names its rule, inputs, threshold and source."
@@ -108,6 +109,22 @@ class Assessment(_Out):
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    @property
+    def therapy_indicated_by(self) -> list[str]:
+        """The guidelines whose answer is bone-directed therapy: the one answer the panel, the CDS
+        cards, her page and her report read. Only the therapy-deciding rule sets count; seed-tiers
+        is patient education and never makes anyone a therapy gap."""
+        return [
+            name
+            for name in THERAPY_DECIDING_RULE_SETS
+            if name in self.guidelines and self.guidelines[name].bone_directed_therapy
+        ]
+
+    @staticmethod
+    def decides_therapy(rule_set: str) -> bool:
+        """False for a rule set that is patient education (seed-tiers): shown as such."""
+        return rule_set in THERAPY_DECIDING_RULE_SETS
+
 
 def assess(record: PatientRecord, *, as_of: date) -> Assessment:
     facts = derive_facts(record, as_of=as_of)
@@ -166,9 +183,11 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
     )
 
 
-# Rule sets whose "true" triggers the pre-therapy safety checks. seed-tiers is patient
-# education: its tiers never trigger them.
-SAFETY_TRIGGERING_RULE_SETS = (hadji_2017.RULE_SET, asco_2019.RULE_SET)
+# Rule sets whose "true" means bone-directed therapy is indicated (a therapy gap when none is
+# active) and triggers the pre-therapy safety checks. seed-tiers is patient education (issue 12):
+# its tiers never do either.
+THERAPY_DECIDING_RULE_SETS = (hadji_2017.RULE_SET, asco_2019.RULE_SET)
+SAFETY_TRIGGERING_RULE_SETS = THERAPY_DECIDING_RULE_SETS
 # Recommendations that suggest starting bone-directed therapy: never while she is on it.
 STARTING_RECOMMENDATIONS = frozenset(
     {"hadji-2017.bta", "hadji-2017.bta-patient", "asco-2019.therapy"}
@@ -404,7 +423,7 @@ def data_gaps(facts: Facts) -> list[DataGap]:
                 field="dxa_scans",
                 why="no DXA scan recorded",
                 blocks=[
-                    "who_category",
+                    "WHO category",
                     "hadji-2017 T-score criteria",
                     "asco-2019 T-score criterion",
                     "seed-tiers",
@@ -457,7 +476,7 @@ def data_gaps(facts: Facts) -> list[DataGap]:
         gaps.append(
             DataGap(
                 field="frax",
-                why=facts.frax_stale_because or "no FRAX result entered by a clinician",
+                why=facts.frax_stale_because or NO_FRAX,
                 blocks=["asco-2019 FRAX criterion"],
             )
         )

@@ -56,7 +56,8 @@ def on_therapy_words(assessment: Assessment, guideline: str | None = None) -> st
 
 
 def _has_dxa(assessment: Assessment) -> bool:
-    return bool(assessment.site_t_scores or assessment.z_scores)
+    """Any DXA result counts as a DXA: T-scores, Z-scores or BMD only."""
+    return bool(assessment.site_t_scores or assessment.z_scores or assessment.bmd_series)
 
 
 def verdict(assessment: Assessment, name: str) -> Verdict:
@@ -70,6 +71,9 @@ def verdict(assessment: Assessment, name: str) -> Verdict:
         )
     elif assessment.bone_therapy.on_therapy:
         words = on_therapy_words(assessment, name)
+    elif not assessment.decides_therapy(name):
+        # seed-tiers: patient education, never read as "therapy indicated"
+        words = "patient education, not a therapy decision"
     else:
         assert decision.bone_directed_therapy is not None  # decided (complete or provisional)
         words = _DECIDED[decision.bone_directed_therapy]

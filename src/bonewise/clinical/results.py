@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bonewise.clinical.input_words import gap_field_words
 from bonewise.evidence import Cited, Evidence
 
 Audience = Literal["patient", "clinician"]
@@ -52,6 +53,11 @@ class DataGap(_Result):
     field: str
     why: str
     blocks: list[str]
+
+    @property
+    def label(self) -> str:
+        """The field in words ('labs.serum_calcium' -> 'serum calcium (lab)')."""
+        return gap_field_words(self.field)
 
 
 class GuidelineDecision(_Result):

@@ -71,9 +71,11 @@ class SafetyProfile:
             reasons.append("no bone density result on record yet")
         if self.metastases_unconfirmed:
             reasons.append(
-                "your care team has not yet confirmed whether the cancer has spread to your bones"
+                "the open question of whether the cancer has spread to your bones, which your "
+                "care team has not yet confirmed"
             )
-        return " and ".join(reasons)
+        # noun phrases, read after "Because of"
+        return reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
 
 
 def safety_profile_from(assessment: Assessment, record: PatientRecord) -> SafetyProfile:

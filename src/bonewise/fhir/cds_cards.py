@@ -392,7 +392,7 @@ def _category_card(assessment: Assessment, key: str, patient_url: str | None) ->
 
 
 def _therapy_gap_card(assessment: Assessment, key: str, patient_url: str | None) -> Card | None:
-    met = [name for name, d in assessment.guidelines.items() if d.bone_directed_therapy]
+    met = assessment.therapy_indicated_by
     if not met or assessment.bone_therapy.on_therapy:
         return None  # on therapy: the on-therapy card (or the overdue/lapse card) says it
     checks = "\n".join(f"- {c.text} ({c.rule_id}; {c.evidence})" for c in assessment.safety_checks)

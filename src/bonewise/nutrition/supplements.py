@@ -18,17 +18,18 @@ ODS_CALCIUM = Source(
     "NIH Office of Dietary Supplements, Calcium fact sheet for health professionals "
     "(absorption is highest in doses <= 500 mg)",
 )
-ELEMENTAL_SECONDARY = Source(
+IOM_2011_SUPPLEMENT_FORMS = Source(
     "elemental-calcium",
-    "Elemental calcium content of supplement salts: carbonate 40%, citrate 21% "
-    "(droracle.ai summary; clinical-reference.md section 5)",
+    "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington, DC: "
+    "National Academies Press; 2011. doi:10.17226/13050. Chapter 2, Dietary Supplements (p. 37): "
+    "calcium carbonate provides 40% elemental calcium, calcium citrate 21%",
 )
 
 CALCIUM_CARBONATE_ELEMENTAL: Cited[float] = Cited(
-    0.40, ELEMENTAL_SECONDARY, "secondary", "calcium carbonate is 40% elemental calcium"
+    0.40, IOM_2011_SUPPLEMENT_FORMS, "confirmed", "calcium carbonate is 40% elemental calcium"
 )
 CALCIUM_CITRATE_ELEMENTAL: Cited[float] = Cited(
-    0.21, ELEMENTAL_SECONDARY, "secondary", "calcium citrate is 21% elemental calcium"
+    0.21, IOM_2011_SUPPLEMENT_FORMS, "confirmed", "calcium citrate is 21% elemental calcium"
 )
 MAX_SINGLE_CALCIUM_DOSE_MG: Cited[int] = Cited(
     500,

@@ -21,6 +21,7 @@ from typing import Literal
 from bonewise.nutrition.models import NUTRIENT_BY_KEY, NUTRIENT_KEYS, NutrientValues
 from bonewise.nutrition.supplements import MAX_SINGLE_CALCIUM_DOSE_MG
 from bonewise.nutrition.targets import Target, Targets
+from bonewise.units import shown_unit
 
 IntakeKind = Literal["food", "supplement"]
 PERIOD_DAYS = (1, 7, 30)
@@ -106,12 +107,12 @@ class Progress:
     @property
     def note(self) -> str:
         t = self.target
+        unit = shown_unit(t.unit)
         if not self.known:
             return (
-                f"unknown: none of the food logged has a value in SR28 (goal {t.goal:,.0f} "
-                f"{t.unit})"
+                f"unknown: none of the food logged has a value in SR28 (goal {t.goal:,.0f} {unit})"
             )
-        text = f"{self.amount:,.0f} of {t.goal:,.0f} {t.unit} ({self.percent_of_goal:.0f}%)"
+        text = f"{self.amount:,.0f} of {t.goal:,.0f} {unit} ({self.percent_of_goal:.0f}%)"
         if self.status == "cannot tell":
             text = f"at least {text}"
         if self.unknown_share > 0:

@@ -5,7 +5,6 @@ Guidelines are shown side by side, never merged. Missing data is listed with wha
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS, BoneTherapyStatus
 from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.decision_words import Verdict, clinical_osteoporosis_line, verdict
 from bonewise.clinical.densitometry import SiteScore
+from bonewise.clinical.input_words import inputs_words
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recommendation
 from bonewise.render.banner import PatientBanner
@@ -124,11 +124,8 @@ def site_label(site: str) -> str:
 
 
 def format_inputs(inputs: dict[str, Any]) -> str:
-    """Rule inputs as `name=value` pairs, in the order the rule gave them."""
-    return "; ".join(
-        f"{name}={json.dumps(value, default=str) if isinstance(value, dict | list) else value}"
-        for name, value in inputs.items()
-    )
+    """Rule inputs with their labels and units, in the order the rule gave them."""
+    return inputs_words(inputs)
 
 
 def build_clinician_report(
@@ -178,7 +175,7 @@ def build_clinician_report(
         if f.date <= a.as_of
     )
     bone_therapy = "; ".join(
-        f"{b.agent}: "
+        f"{AGENT_LABELS.get(b.agent, b.agent)}: "
         + (
             f"{len(b.doses)} dose(s), last {b.doses[-1].isoformat()}"
             if b.doses

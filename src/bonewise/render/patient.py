@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise import evidence
-from bonewise.clinical.assessment import Assessment
+from bonewise.clinical.assessment import NO_FRAX, Assessment
 from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.checkin import CheckInTrend
@@ -79,6 +79,12 @@ GAP_PLAIN: dict[str, str] = {
     "labs.serum_calcium": "a blood calcium test",
     "labs.creatinine_clearance": "a kidney function test",
 }
+# An entered FRAX that predates her latest scan or her aromatase-inhibitor start is not used.
+FRAX_OUTDATED_PLAIN = (
+    "an up-to-date fracture-risk score (FRAX): the one on your record was worked out before your "
+    "latest bone density scan or before your aromatase inhibitor started. Ask your team whether "
+    "it should be worked out again."
+)
 RISK_FACTOR_PLAIN: dict[str, str] = {
     "parental_hip_fracture": "whether a parent broke a hip",
     "prior_fragility_fracture_after_50": "whether you have broken a bone after age 50 in a minor fall",
@@ -602,7 +608,9 @@ def questions(a: Assessment, intake: IntakeSummary | None, *, fracture: bool = F
 def missing(a: Assessment) -> list[str]:
     found: list[str] = []
     for gap in a.data_gaps:
-        if gap.field in GAP_PLAIN:
+        if gap.field == "frax" and gap.why != NO_FRAX:
+            found.append(FRAX_OUTDATED_PLAIN)
+        elif gap.field in GAP_PLAIN:
             found.append(GAP_PLAIN[gap.field])
         elif gap.field.startswith("risk_factors."):
             names = gap.field.removeprefix("risk_factors.").split(",")

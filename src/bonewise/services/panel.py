@@ -61,7 +61,7 @@ def panel_row(
     name: str,
     checkin_flags: Sequence[CheckInFlag] = (),
 ) -> PanelRow:
-    recommended = sorted(key for key, d in assessment.guidelines.items() if d.bone_directed_therapy)
+    recommended = assessment.therapy_indicated_by
     therapy = assessment.bone_therapy
     therapy_gap = bool(recommended) and not therapy.on_therapy
     dxa_overdue = "dxa" in assessment.monitoring.overdue

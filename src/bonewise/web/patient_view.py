@@ -30,6 +30,11 @@ TREATMENT_WORDS = re.compile(
     r"|\bdos(?:e|es|ing)\b|injection|infusion|tablet|pharmacologic|\btherapy\b|prescrib",
     re.IGNORECASE,
 )
+# Her own page's disclaimer, as her report says it (the Assessment's is the clinician's).
+PATIENT_DISCLAIMER = (
+    "This page is for you to read and bring to your care team. It is not a diagnosis or a "
+    "prescription: your team decides your treatment with you."
+)
 _AUTHOR_YEAR = re.compile(r"^(?P<author>[A-Z][\w'-]+)\b.*?\b(?P<year>(?:19|20)\d\d)\b")
 
 
@@ -69,6 +74,7 @@ def patient_assessment(assessment: Assessment) -> dict[str, Any]:
         "stopped": a["automation"]["stopped"],
         "reasons": list(dict.fromkeys(stop_reason_plain(r) for r in a["automation"]["reasons"])),
     }
+    a["disclaimer"] = PATIENT_DISCLAIMER
     a["missing_plain"] = missing(assessment)
     a["on_therapy"] = assessment.bone_therapy.on_therapy
     # Her own medicines by name and date (never what to do about them), as her report says them.
@@ -77,7 +83,9 @@ def patient_assessment(assessment: Assessment) -> dict[str, Any]:
     found = assessment.clinical_osteoporosis
     a["clinical_osteoporosis_plain"] = found.plain_words if found.present else None
     a["team_questions"] = team_questions(assessment)
-    for decision in a["guidelines"].values():
+    for key, decision in a["guidelines"].items():
+        # seed-tiers is patient education: shown as such, never as a guideline about medicine
+        decision["education"] = not assessment.decides_therapy(key)
         decision["reasons"] = [r for r in decision["reasons"] if not TREATMENT_WORDS.search(r)]
         decision["citation"] = short_source(decision["citation"])
     return a

@@ -1,6 +1,7 @@
 """`bonewise assess` as a user runs it: a real process, real files."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -248,3 +249,35 @@ def test_on_therapy_examples_never_suggest_starting_and_show_the_next_dose():
             "safety.on-therapy.dental",
             "safety.on-therapy.calcium-vitamin-d",
         }
+
+
+def test_readable_output_words_frax_inputs_and_seed_tiers():
+    """FRAX inputs with label and unit; seed-tiers read as patient education."""
+    result = subprocess.run(
+        [*BONEWISE, "assess", "examples/patients/osteopenia-no-risk-factors.json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "femoral neck BMD: 0.665 g/cm²" in result.stdout
+    assert "weight: 61.0 kg" in result.stdout
+    assert "bmd g cm2" not in result.stdout
+    seed = next(line for line in result.stdout.splitlines() if "seed-tiers (1)" in line)
+    assert "patient education (not a therapy decision)" in seed
+
+
+def test_a_z_score_only_scan_is_a_dxa_without_a_usable_t_score():
+    """aromasin-goserelin: a DXA with Z-scores only is never "no DXA"; the T-scores are missing."""
+    result = run("assess", "tests/data/ehr/aromasin-goserelin.json", "--json")
+    assert result.returncode == 0, result.stderr
+    guidelines = json.loads(result.stdout)["guidelines"]
+    for name in ("hadji-2017", "asco-2019"):
+        said = " ".join(guidelines[name]["reasons"] + guidelines[name]["missing"])
+        assert "no DXA" not in said and "order a" not in said, (name, said)
+        assert "DXA" not in guidelines[name]["missing"]
+        assert "without a usable" in said and "T-score" in said, (name, said)
+    assert any("T-score" in m for m in guidelines["asco-2019"]["missing"])
+    assert "T-scores of the DXA on record" in guidelines["hadji-2017"]["missing"]

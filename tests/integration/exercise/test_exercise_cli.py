@@ -1,6 +1,7 @@
 """`bonewise exercise` as a user runs it: real patient files, a real store, real .ics output."""
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from bonewise.cli import app
+from bonewise.cli.exercise import _count
 from bonewise.exercise.adherence import new_session
 from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.services.checkins import record_checkin
@@ -237,6 +239,7 @@ def test_logged_week_is_summed_against_the_table(stored):
     assert summary["aerobic"]["met"] is True
     text = bonewise("exercise", "week", "--week", f"{year}-W{week:02d}").stdout
     assert "aerobic: 155 of 150 min" in text
+    assert not re.search(r"\b1 (?:active )?days\b|\b1 weeks\b", text), text
 
 
 def test_week_for_an_unknown_patient_or_bad_week_exits_2(stored):
@@ -456,3 +459,26 @@ def test_plan_for_a_patient_not_in_the_store_exits_2(store_url, monkeypatch):
     result = bonewise("exercise", "plan", NORMAL, "--as-of", "2026-11-27", "--patient", "ex-normal")
     assert result.exit_code == 2
     assert "no patient with id 'ex-normal'" in result.stderr
+
+
+def test_the_plan_header_says_the_day_asked_for_and_help_says_unknown_only_limits():
+    """2026-12-01 is a Tuesday: the header still says the day given, not its week's Monday."""
+    data = json.loads((ROOT / "examples/patients/osteopenia-no-risk-factors.json").read_text())
+    result = bonewise(
+        "exercise",
+        "plan",
+        ROOT / "examples/patients/osteopenia-no-risk-factors.json",
+        "--as-of",
+        "2026-12-01",
+    )
+    assert result.exit_code == 0, result.output
+    assert f"bonewise exercise plan for {data['id']}, week 1 (as of 2026-12-01)" in result.stdout
+    helped = re.sub(r"[│╭╮╰╯─]", " ", bonewise("exercise", "plan", "--help").stdout)
+    helped = " ".join(helped.split())
+    assert "no record either way" not in helped
+    assert "Metastasis status not recorded (or not sure) limits it" in helped
+
+
+def test_the_day_counts_read_in_the_singular():
+    for n, noun, words in ((1, "day", "1 day"), (3, "day", "3 days"), (1, "week", "1 week")):
+        assert _count(n, noun) == words

@@ -180,3 +180,13 @@ def test_export_carries_clinical_osteoporosis_and_not_applicable() -> None:
         and r["code"]["coding"][0]["code"] == "clinical-osteoporosis"
     ]
     assert computed[0]["valueString"].startswith("Clinical osteoporosis: ")
+
+
+def test_seed_tiers_alone_raise_no_therapy_gap_card() -> None:
+    record, assessment = _example("osteopenia-no-risk-factors")
+    assert assessment.guidelines["seed-tiers"].bone_directed_therapy is True
+    cards = _cards(record, assessment)
+    assert "therapy-gap" not in cards
+    text = _all_text(cards)
+    assert "criteria met" not in text and "consider bone-directed therapy" not in text
+    assert "**seed-tiers (1)**: patient education, not a therapy decision" in text

@@ -114,6 +114,8 @@ def test_diary_add_and_show(url):
     assert calcium["amount"] == pytest.approx(585.6 + 600, abs=0.1)
     assert [w["code"] for w in shown["warnings"]] == ["single_calcium_dose"]
     assert [e["kind"] for e in shown["entries"]] == ["food", "supplement"]
+    table = run(url, "diary", "show", "--date", "2026-11-26").stdout
+    assert "Vit K µg" in table and " ug" not in table
 
 
 @pytest.mark.parametrize(

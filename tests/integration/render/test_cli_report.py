@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
 from ...unit.render.helpers import AS_OF, EXAMPLES_DIR, example
+from .conftest import read_pdf
 
 runner = CliRunner()
 OSTEOPOROSIS = str(EXAMPLES_DIR / "osteoporosis.json")
@@ -38,6 +40,29 @@ def test_html_report_is_one_self_contained_page(tmp_path):
     assert 'src="http' not in html and "<link" not in html
     assert "WHO category</td><td><strong>osteoporosis" in html
     assert "size: A4;" in html
+
+
+# Python values and field names a filed report never prints.
+RAW_WORDS = re.compile(r"\bNone\b|\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def test_the_clinician_pdf_words_every_input_with_its_label_and_unit(tmp_path):
+    """synthea-arimidex: no weight, height, calcium, creatinine clearance or femoral neck BMD."""
+    out = tmp_path / "clinician.pdf"
+    ehr = EXAMPLES_DIR.parents[1] / "tests" / "data" / "ehr" / "synthea-arimidex.json"
+    result = run(str(ehr), "--audience", "clinician", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = read_pdf(out).text
+    assert not sorted(set(RAW_WORDS.findall(text)))
+    for words in (
+        "serum calcium: not recorded",
+        "creatinine clearance: not recorded",
+        "weight: not recorded",
+        "femoral neck BMD: not recorded",
+        "25-OH vitamin D: 27.0 ng/mL",
+        "serum calcium (lab)",
+    ):
+        assert words in text
 
 
 def test_pdf_report_on_letter_paper(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -36,7 +37,7 @@ def test_clinician_pdf_has_category_recommendations_and_citations(rendered, name
     for decision in a.guidelines.values():
         assert unhyphenated(decision.citation) in unhyphenated(pdf.text)
     for gap in a.data_gaps:
-        assert gap.field.replace(",", ", ") in pdf.text
+        assert gap.label in pdf.text
     assert "No intake logged" in pdf.text and "No exercise logged" in pdf.text
 
 
@@ -92,7 +93,7 @@ def test_missing_data_is_spelled_out_in_both_reports(rendered):
     assert "a vitamin D blood test" in patient
     clinician = rendered[("no-dxa-yet", "clinician")].text
     assert "No DXA result recorded" in clinician
-    assert "dxa_scans no DXA scan recorded" in clinician
+    assert "DXA scans no DXA scan recorded" in clinician
     assert "not assigned: no DXA T-score" in clinician
 
 
@@ -171,3 +172,11 @@ def test_every_clinician_summary_fits_two_pages_with_its_decisions(rendered, nam
         assert said in unhyphenated(summary), f"{name}: {said}"
     assert "clinical osteoporosis: " in summary
     assert f"Bone-directed therapy {a.bone_therapy.status}" in summary
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_pdf_prints_a_python_value_or_a_field_name(rendered, name):
+    for audience in ("patient", "clinician"):
+        text = rendered[(name, audience)].text.replace("None required", "")
+        found = sorted(set(re.findall(r"\bNone\b|\b[a-z][a-z0-9]*_[a-z0-9_]+\b", text)))
+        assert not found, f"{name} {audience}: {found}"

@@ -4,10 +4,12 @@ the least significant change is 'unknown' and no change is called meaningful or 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.web import create_app
@@ -153,3 +155,94 @@ def test_the_panel_lists_a_woman_on_therapy_as_on_it_not_as_a_therapy_gap(
     page = page_text(client.get("/clinician").text)
     assert "on denosumab, next dose due " in page
     assert "zoledronic acid overdue: next dose was due " in page
+
+
+def test_seed_tiers_reach_her_page_as_education_never_as_a_medicine_to_consider(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    record = example("osteopenia-no-risk-factors")
+    patient = add_user(sqlite_store, email="seed@example.org", role="patient", record=record)
+    app = create_app(session_factory=sqlite_store)
+    response = signed_in(app, sqlite_store, patient, patient.email).client.get(
+        f"/patients/{record.id}/assessment"
+    )
+    # the nav names her nutrition page as its title does
+    assert f'<a href="/patients/{record.id}/nutrition">Food diary</a>' in response.text
+    assert ">Food</a>" not in response.text
+    text = page_text(response.text)
+    assert "consider a bone-protecting medicine" not in text
+    assert "Patient education from Markopoulos 2010 General advice on looking after your bones" in (
+        text
+    )
+    assert "Guideline from Markopoulos" not in text
+
+
+# Clinician and debug text her page never shows: Python lists, thresholds, "input = value" and
+# field names (snake_case).
+DEBUG_TEXT = re.compile(r"\['|>=|<=| = |\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def test_her_assessment_page_shows_no_inputs_thresholds_or_field_names(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    names = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+    users = [
+        (
+            name,
+            add_user(
+                sqlite_store, email=f"{name}@example.org", role="patient", record=example(name)
+            ),
+        )
+        for name in names
+    ]
+    app = create_app(session_factory=sqlite_store)
+    shown = {}
+    for name, user in users:
+        record_id = example(name).id
+        response = signed_in(app, sqlite_store, user, user.email).client.get(
+            f"/patients/{record_id}/assessment"
+        )
+        assert response.status_code == 200, name
+        text = page_text(response.text)
+        found = {m.group(0) for m in DEBUG_TEXT.finditer(text)}
+        found |= {
+            words
+            for words in ("Threshold:", "Based on:", "LSC", "Missing:", "not used; re-run")
+            if words in text
+        }
+        if assess(example(name), as_of=date.today()).disclaimer in text:
+            found.add("the clinician disclaimer")
+        if found:
+            shown[name] = sorted(found)
+    assert not shown, f"her page shows {shown}"
+
+
+def test_an_outdated_frax_reaches_her_as_a_question_for_her_team(
+    sqlite_store: sessionmaker[Session],
+) -> None:
+    """FRAX of 2025-06-12, then a later DXA: her clinician reads "not used; re-run FRAX", she
+    reads a question for her team."""
+    data = json.loads((EXAMPLES / "osteopenia-with-risk-factors.json").read_text())
+    later = json.loads(json.dumps(data["dxa_scans"][0]))
+    later["date"] = "2026-06-01"
+    data["dxa_scans"].append(later)
+    record = PatientRecord.parse(data, today=date.today())
+    patient = add_user(sqlite_store, email="frax@example.org", role="patient", record=record)
+    doctor = add_user(sqlite_store, email="dr.frax@example.org", role="clinician")
+    link(sqlite_store, doctor, record.id)
+    app = create_app(session_factory=sqlite_store)
+    hers, theirs = (
+        page_text(
+            signed_in(app, sqlite_store, user, user.email)
+            .client.get(f"/patients/{record.id}/assessment")
+            .text
+        )
+        for user in (patient, doctor)
+    )
+    assert "predates the latest DXA (2026-06-01): not used; re-run FRAX with it" in theirs
+    assert "predates" not in hers and not DEBUG_TEXT.search(hers)
+    assert (
+        "the one on your record was worked out before your latest bone density scan or before "
+        "your aromatase inhibitor started. Ask your team whether it should be worked out again."
+        in hers
+    )

@@ -39,3 +39,17 @@ def test_the_recent_fracture_block_lifts_after_12_months(load_example):
     lifted = safety_profile(record, as_of=after)
     assert not lifted.blocked
     assert lifted.vertebral_fracture and lifted.spine_sparing
+
+
+def test_an_unconfirmed_metastasis_status_reads_as_a_sentence(load_example):
+    record = load_example("osteopenia-no-risk-factors")
+    record = record.model_copy(
+        update={"risk_factors": record.risk_factors.model_copy(update={"bone_metastases": None})}
+    )
+    profile = safety_profile(record, as_of=AS_OF)
+    assert profile.metastases_unconfirmed and profile.spine_sparing
+    sentence = f"Because of {profile.spine_sparing_because}, this plan leaves out"
+    assert sentence == (
+        "Because of the open question of whether the cancer has spread to your bones, which your "
+        "care team has not yet confirmed, this plan leaves out"
+    )

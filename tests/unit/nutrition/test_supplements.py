@@ -77,3 +77,15 @@ def test_elemental_calcium_is_never_more_than_the_compound(compound, form):
 def test_bad_doses_are_refused_with_the_field_and_value(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_the_calcium_salt_fractions_cite_a_reference_not_a_web_summary() -> None:
+    from bonewise.nutrition.supplements import ELEMENTAL_FRACTION
+
+    for form, cited in ELEMENTAL_FRACTION.items():
+        citation = cited.source.citation
+        assert "droracle" not in citation and "summary" not in citation, form
+        assert "Institute of Medicine" in citation and "doi:10.17226/13050" in citation, form
+        assert cited.evidence == "confirmed", form
+    assert ELEMENTAL_FRACTION["carbonate"].value == 0.40
+    assert ELEMENTAL_FRACTION["citrate"].value == 0.21

@@ -410,3 +410,14 @@ def test_a_former_smoker_is_not_told_she_does_not_smoke(smoking, said, never_sai
     if said:
         assert said in lines
     assert never_said not in lines
+
+
+def test_seed_tiers_never_reach_her_report_as_a_medicine_to_consider() -> None:
+    """osteopenia-no-risk-factors: only seed-tiers (patient education) says "consider"."""
+    record = example("osteopenia-no-risk-factors")
+    assessment = assess(record, as_of=AS_OF)
+    assert assessment.guidelines["seed-tiers"].bone_directed_therapy is True
+    assert assessment.therapy_indicated_by == []
+    text = rendered(report_for(record, assessment)).lower()
+    for words in ("consider a bone-protecting medicine", "consider bone-directed", "medicine is"):
+        assert words not in text

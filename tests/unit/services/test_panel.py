@@ -96,3 +96,15 @@ def test_without_therapy_a_recommendation_is_a_therapy_gap() -> None:
     assert assessment.bone_therapy.status == "none"
     assert row.therapy_gap and row.bone_therapy_words is None
     assert any("bone-directed therapy to consider" in why for why in row.reasons)
+
+
+def test_seed_tiers_alone_never_make_a_therapy_gap() -> None:
+    """osteopenia-no-risk-factors: hadji and asco say not indicated, only seed-tiers (patient
+    education) says "consider": no therapy gap and no "therapy to consider" reason."""
+    record = example("osteopenia-no-risk-factors", patient_id="p-seed")
+    assessment = assess(record, as_of=AS_OF)
+    assert assessment.guidelines["seed-tiers"].bone_directed_therapy is True
+    assert assessment.therapy_indicated_by == []
+    row = panel_row(record, assessment, name="Ex")
+    assert not row.therapy_gap
+    assert not any("therapy to consider" in reason for reason in row.reasons)

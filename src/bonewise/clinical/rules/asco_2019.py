@@ -115,8 +115,12 @@ def decide(facts: Facts) -> GuidelineDecision:
                 reasons=[*reasons, f"{label} is at or below {ev.ASCO_THERAPY_T.value}"],
             )
         reasons.append(f"{label} is above {ev.ASCO_THERAPY_T.value}")
-    else:
+    elif facts.latest_scan is None:
         missing.append("DXA (femoral neck, total hip or lumbar spine)")
+    else:  # a DXA on record (Z-scores or BMD only): its central T-scores are what is missing
+        missing.append(
+            "T-score at the femoral neck, total hip or lumbar spine of the DXA on record"
+        )
 
     stale = facts.frax_stale_because
     frax = None if stale else facts.record.frax
@@ -155,7 +159,13 @@ def decide(facts: Facts) -> GuidelineDecision:
             bone_directed_therapy=None,
             determinacy="undetermined",
             rule_id=f"{RULE_SET}.2.1-order-dxa",
-            reasons=[*reasons, "no DXA and no qualifying fracture: order a central DXA scan"],
+            reasons=[
+                *reasons,
+                "no DXA and no qualifying fracture: order a central DXA scan"
+                if facts.latest_scan is None
+                else "a DXA without a usable central T-score and no qualifying fracture: ask the "
+                "DXA service for the T-scores",
+            ],
             missing=missing,
         )
     would_change: list[str] = []

@@ -132,12 +132,14 @@ def decide(facts: Facts) -> GuidelineDecision:
             if facts.latest_scan is None
             else "a DXA without a usable T-score (ask the DXA service for T-scores)"
         )
+        # A Z-score-only scan is a DXA: what is missing is its T-scores, not the scan.
+        needs = "DXA" if facts.latest_scan is None else "T-scores of the DXA on record"
         if len(present) >= needed:
             return decided(
                 True,
                 "risk-factors-without-bmd",
                 [f"{no_t} and {len(present)} risk factors: {', '.join(present)}"],
-                also_missing=("DXA",),
+                also_missing=(needs,),
             )
         return GuidelineDecision(
             **base,
@@ -149,7 +151,7 @@ def decide(facts: Facts) -> GuidelineDecision:
                 f"{no_t} and {len(present)} risk factor(s) (>= {needed} decide without BMD): "
                 + ("order a DXA scan" if facts.latest_scan is None else "obtain the T-scores"),
             ],
-            missing=["DXA", *missing],
+            missing=[needs, *missing],
         )
 
     where = f"T-score {t.value:+.1f} at {t.site.replace('_', ' ')}" + (
