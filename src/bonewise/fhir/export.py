@@ -27,7 +27,7 @@ from bonewise.clinical import decision_words
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.checkin import CheckIn
-from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.models import BoneTherapy, PatientRecord
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.fhir import record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
@@ -334,6 +334,15 @@ def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
     return out
 
 
+def _answer_recorded_date(record: PatientRecord, name: str) -> dict[str, str]:
+    """A Condition's recordedDate: the day the record's answer was recorded, when it knows it
+    (an undated one stays undated: the population run keeps it, see population.quality)."""
+    provenance = record.risk_factors.provenance.get(name)
+    if provenance is None or provenance.recorded_on is None:
+        return {}
+    return {"recordedDate": provenance.recorded_on.isoformat()}
+
+
 def _risk_factors(b: _Builder) -> None:
     rf = b.record.risk_factors
     for name in _RISK_FIELDS:
@@ -364,6 +373,7 @@ def _risk_factors(b: _Builder) -> None:
                 "resourceType": "Condition",
                 "code": _cc(known.concept),
                 "subject": b.patient_ref,
+                **_answer_recorded_date(b.record, "bone_metastases"),
             },
         )
 
@@ -400,16 +410,22 @@ def _bone_therapy(b: _Builder) -> None:
             statement["dosage"] = [
                 {"doseAndRate": [{"doseQuantity": _quantity(course.dose_mg, "mg")}]}
             ]
-        period = {
-            k: v.isoformat()
-            for k, v in (("start", course.start_date), ("end", course.end_date))
-            if v is not None
-        }
-        if period:
-            statement["effectivePeriod"] = period
+        statement.update(_course_period(course))
         if doses:
             statement["derivedFrom"] = doses
         b.add(f"bone-{i}", statement)
+
+
+def _course_period(course: BoneTherapy) -> dict[str, Any]:
+    """The course's effectivePeriod, always with a start (FHIR readers date a statement by it):
+    the recorded start, else the first dose, flagged so the importer leaves the start unrecorded."""
+    period = {"start": course.started_on.isoformat()}
+    if course.end_date is not None:
+        period["end"] = course.end_date.isoformat()
+    out: dict[str, Any] = {"effectivePeriod": period}
+    if course.start_date is None:
+        out["extension"] = [{"url": record_codes.EXT_START_IS_FIRST_DOSE, "valueBoolean": True}]
+    return out
 
 
 def _gnrh_agonists(b: _Builder) -> None:

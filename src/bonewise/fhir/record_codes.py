@@ -12,6 +12,9 @@ standard home is a bonewise extension (same `urn:bonewise:extension:` base as th
   that the record never said who or when.
 - `traumatic-fracture` (on a fracture Condition): valueBoolean, the record's `traumatic`.
 - `vertebral-fracture-found` (on a vertebral-imaging Procedure): valueBoolean.
+- `start-is-first-dose` (on a bone-therapy MedicationStatement): valueBoolean true when the
+  record gave no start date and `effectivePeriod.start` is the first dose (FHIR readers, the
+  population loader among them, need a date; the importer leaves the start unrecorded again).
 
 Vertebral imaging kinds have no verified code in bonewise.terminology, so they are bonewise
 local codes (system `urn:bonewise:codes`), named as such.
@@ -24,6 +27,7 @@ from bonewise.terminology import codes
 EXT_ANSWER_PROVENANCE = codes.EXT_BASE + "answer-provenance"
 EXT_TRAUMATIC = codes.EXT_BASE + "traumatic-fracture"
 EXT_VERTEBRAL_FRACTURE_FOUND = codes.EXT_BASE + "vertebral-fracture-found"
+EXT_START_IS_FIRST_DOSE = codes.EXT_BASE + "start-is-first-dose"
 
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 # "asked-unknown": the source was asked but does not know (she answered "not sure").

@@ -86,6 +86,8 @@ class Course:
     doses: list[tuple[date, str]] = field(default_factory=list)
     status: str | None = None
     dose_mg: float | None = None
+    # False when the start is only the first dose (bonewise's start-is-first-dose extension)
+    start_recorded: bool = True
 
 
 @dataclass
