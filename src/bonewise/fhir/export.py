@@ -15,6 +15,7 @@ as such. Unknown values are written with `dataAbsentReason` "unknown", never as 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -134,6 +135,7 @@ def _patient(b: _Builder) -> None:
         "gender": record.patient.sex,
         "birthDate": record.patient.birth_date.isoformat(),
     }
+    patient.update(_assumption_extensions(record))
     b.add("patient", patient)
     status = record.patient.menopausal_status
     state, _ = codes.MENOPAUSE_STATES[codes.MENOPAUSE_EXPORT[status]]
@@ -155,6 +157,29 @@ def _patient(b: _Builder) -> None:
             "vital-signs",
             valueQuantity=_quantity(measure.value, codes.EXPORT_VITAL_UCUM[measure.unit]),
         )
+
+
+def _assumption_extensions(record: PatientRecord) -> dict[str, Any]:
+    """The record's assumptions (what an EHR import took without anyone stating it), one
+    record-assumption extension each, so a re-import keeps them."""
+    if not record.assumptions:
+        return {}
+    return {
+        "extension": [
+            {
+                "url": record_codes.EXT_RECORD_ASSUMPTION,
+                "extension": [
+                    {"url": "field", "valueString": a.field},
+                    {"url": "basis", "valueCode": a.basis},
+                    {"url": "statement", "valueString": a.statement},
+                    {"url": "confirm", "valueBoolean": a.confirm},
+                    {"url": "source", "valueCode": a.source},
+                    {"url": "value", "valueString": json.dumps(a.value)},
+                ],
+            }
+            for a in record.assumptions
+        ]
+    }
 
 
 def _therapy(b: _Builder) -> None:
@@ -322,6 +347,8 @@ def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
     if provenance.recorded_on is not None:
         parts.append({"url": "recorded-on", "valueDate": provenance.recorded_on.isoformat()})
     parts.append({"url": "unsure", "valueBoolean": provenance.unsure})
+    if provenance.basis is not None:
+        parts.append({"url": "basis", "valueCode": provenance.basis})
     out: dict[str, Any] = {
         "extension": [{"url": record_codes.EXT_ANSWER_PROVENANCE, "extension": parts}]
     }

@@ -18,7 +18,6 @@ Codes come from bonewise.terminology (RxNorm, SNOMED CT value sets, ICD-10-CM by
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,6 @@ __all__ = [
     "ImportReport",
     "ImportedValue",
     "IssueKind",
-    "assumptions_of_file",
     "import_fhir",
     "load_fhir_file",
     "looks_like_fhir",
@@ -147,21 +145,3 @@ def load_fhir_file(
         source_name=str(path),
         menopausal_status=menopausal_status,
     )
-
-
-def assumptions_of_file(path: str | Path, *, today: date) -> list[Assumption]:
-    """The assumptions an EHR-shaped FHIR patient file was read with; [] for a native file.
-
-    For `bonewise assess` on a FHIR Bundle: the assessment is made on the imported record, and
-    what the import assumed is printed with it.
-    """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []
-    if not looks_like_fhir(data):
-        return []
-    try:
-        return import_fhir(data, today=today).report.assumptions
-    except FhirImportError:
-        return []

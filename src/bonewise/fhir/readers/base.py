@@ -46,7 +46,7 @@ def num(value: Decimal | int | float) -> float:
 
 def answer_provenance(resource: Any) -> dict[str, Any] | None:
     """The record's provenance of a risk-factor answer, from bonewise's answer-provenance
-    extension (source, recorded-on, unsure); None when the resource has none."""
+    extension (source, recorded-on, unsure, basis); None when the resource has none."""
     found = ext(resource, record_codes.EXT_ANSWER_PROVENANCE)
     if not found:
         return None
@@ -54,13 +54,17 @@ def answer_provenance(resource: Any) -> dict[str, Any] | None:
     source = parts.get("source")
     recorded = parts.get("recorded-on")
     unsure = parts.get("unsure")
-    return {
+    basis = parts.get("basis")
+    out = {
         "source": source.valueCode if source is not None else None,
         "recorded_on": recorded.valueDate.isoformat()
         if recorded is not None and recorded.valueDate is not None
         else None,
         "unsure": bool(unsure.valueBoolean) if unsure is not None else False,
     }
+    if basis is not None:
+        out["basis"] = basis.valueCode
+    return out
 
 
 def dose_mg(quantity: Any) -> float | None:

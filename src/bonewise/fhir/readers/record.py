@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from bonewise import evidence as ev
 from bonewise import units
+from bonewise.fhir import record_codes
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
     Dated,
     DxaValue,
     _to_date,
+    ext,
 )
 from bonewise.fhir.readers.medications import MedicationReader
 from bonewise.fhir.report import FhirImportError, ImportedValue
@@ -97,7 +100,35 @@ class RecordAssembler(MedicationReader):
         if self.frax is not None:
             record["frax"] = self.frax[0]
             self._value("frax", self.frax[0], self.frax[1], codes.LOCAL_CODES["frax"])
+        record["assumptions"] = self._record_assumptions(patient, record["risk_factors"])
         return record
+
+    def _record_assumptions(self, patient: Any, risk: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the record keeps of its assumptions: those a bonewise export carried, and this
+        import's own, each risk factor's also as its provenance (source ehr-import, basis)."""
+        kept = [_stored_assumption(e) for e in ext(patient, record_codes.EXT_RECORD_ASSUMPTION)]
+        provenance = risk.setdefault("provenance", {})
+        for a in self.report.assumptions:
+            kept.append(
+                {
+                    "field": a.field,
+                    "value": a.value,
+                    "basis": a.basis,
+                    "statement": a.statement,
+                    "source": "ehr-import",
+                    "confirm": a.confirm,
+                }
+            )
+            name = a.field.removeprefix("risk_factors.")
+            if name != a.field:
+                provenance[name] = {
+                    **provenance.get(name, {}),
+                    "source": "ehr-import",
+                    "basis": a.basis,
+                }
+        if not provenance:
+            risk.pop("provenance")
+        return kept
 
     def _menopausal(self, given: str | None, patient_src: str, birth: date | None) -> str:
         """The user's answer, else the recorded status, else inferred by NCCN criteria (said so)."""
@@ -440,3 +471,25 @@ class RecordAssembler(MedicationReader):
                 f"compared in ng/mL (1 ng/mL = {units.NMOL_L_PER_NG_ML_25OHD} nmol/L): "
                 + side_by_side,
             )
+
+
+def _stored_assumption(extension: Any) -> dict[str, Any]:
+    """One record-assumption extension of a bonewise export, as the record holds it."""
+    parts = {part.url: part for part in extension.extension or []}
+
+    def value(url: str, attr: str) -> Any:
+        return getattr(parts[url], attr) if url in parts else None
+
+    raw = value("value", "valueString")
+    try:
+        taken = json.loads(raw) if raw else None
+    except ValueError:
+        taken = raw  # not JSON (edited by hand): kept as the text it is
+    return {
+        "field": value("field", "valueString"),
+        "basis": value("basis", "valueCode"),
+        "statement": value("statement", "valueString"),
+        "confirm": bool(value("confirm", "valueBoolean")),
+        "source": value("source", "valueCode") or "ehr-import",
+        "value": taken,
+    }

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.decision_words import verdicts
 from bonewise.clinical.models import SITE_LABELS
-from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for, assessment_with_banner
@@ -61,7 +60,6 @@ def assessment_page(
             # The clinician's words per guideline, as the FHIR export and CDS cards say them.
             "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
             "agent_labels": AGENT_LABELS,
-            "answer_words": RISK_ANSWER_WORDS,
             # Where her bones stand, in her report's words, from this same assessment.
             "standing": None if clinician else where_bones_stand(assessment, record),
         },
