@@ -365,6 +365,7 @@ _BASIS_WORDS: dict[str, str] = {
     "absent-from-record": "assumed: not on the EHR's lists",
     "inferred": "inferred from the EHR record",
     "defaulted": "assumed by default",
+    "unrecognised-code": "an EHR code bonewise does not know: please confirm",
 }
 
 

@@ -280,8 +280,9 @@ _WORD_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "not recorded
 
 
 # Why a value was taken without anyone stating it (an EHR source: the problem and medication
-# lists are the record): not on the lists, inferred from other facts, or a default.
-AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted"]
+# lists are the record): not on the lists, inferred from other facts, a default, or left unknown
+# because a code bonewise does not know names the fact (to confirm).
+AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted", "unrecognised-code"]
 
 
 class Provenance(_Frozen):

@@ -149,6 +149,9 @@ class ReaderBase:
         self.frax: tuple[dict[str, Any], str] | None = None
         self.unknown: dict[tuple[str, str], tuple[str, str | None, list[str]]] = {}
         self.metastasis_staging: list[Dated] = []
+        # conditions under codes bonewise does not know whose words name a family (fracture,
+        # bone metastases, menopause): family -> [(source, words)]; the fact is then unknown
+        self.unknown_families: dict[str, list[tuple[str, str]]] = {}
         self.oophorectomy: list[str] = []
         self.gnrh: list[Course] = []
         self.glucocorticoids: list[Course] = []

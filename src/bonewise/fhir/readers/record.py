@@ -147,13 +147,15 @@ class RecordAssembler(MedicationReader):
             self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
             return str(chosen.value)
         status, reason, sources = self._inferred_menopause(birth)
+        uncoded = self.unknown_families.get("menopause", [])
         self.report.add_assumption(
             "patient.menopausal_status",
             status,
             "inferred",
-            f"Menopausal status not recorded: {status}, inferred ({reason})",
+            f"Menopausal status not recorded: {status}, inferred ({reason})"
+            + _uncoded_words(uncoded),
             sources or (patient_src,),
-            confirm=status != "postmenopausal",
+            confirm=status != "postmenopausal" or bool(uncoded),
         )
         self._value(
             "patient.menopausal_status", status, ", ".join(sources) or patient_src, "inferred"
@@ -382,6 +384,18 @@ class RecordAssembler(MedicationReader):
             return  # on the problem list (yes) or stated in the input
         if name in self.risk and self.risk[name].value is None and not self._ehr_shaped():
             return  # a bonewise export that says "not recorded": kept as not recorded
+        uncoded = self.unknown_families.get("bone_metastases", [])
+        if uncoded:  # named by a code bonewise does not know: unknown, never "none"
+            risk[name] = None
+            self.report.add_assumption(
+                "risk_factors.bone_metastases",
+                None,
+                "unrecognised-code",
+                "Bone metastases: unknown" + _uncoded_words(uncoded),
+                tuple(source for source, _ in uncoded),
+                confirm=True,
+            )
+            return
         staged = self._latest(self.metastasis_staging, "TNM distant metastases category")
         if staged is not None:
             risk[name] = False
@@ -408,6 +422,23 @@ class RecordAssembler(MedicationReader):
         if not self._ehr_shaped():
             return
         fractures = [data for data, _ in self.fractures]
+        uncoded = self.unknown_families.get("fracture", [])
+        vertebral_known = any("vertebra" in str(f["site"]).lower() for f in fractures)
+        for name, label, decided in (
+            ("vertebral_fracture", "Vertebral fracture", vertebral_known),
+            ("prior_fragility_fracture_after_50", "Fragility fracture after 50", bool(fractures)),
+        ):
+            if uncoded and not decided and risk.get(name) is None:
+                # a fracture under a code bonewise does not know: unknown, never "none"
+                risk[name] = None
+                self.report.add_assumption(
+                    f"risk_factors.{name}",
+                    None,
+                    "unrecognised-code",
+                    f"{label}: unknown" + _uncoded_words(uncoded),
+                    tuple(source for source, _ in uncoded),
+                    confirm=True,
+                )
         checks = (
             (
                 "oral_glucocorticoids_over_6_months",
@@ -418,12 +449,12 @@ class RecordAssembler(MedicationReader):
             (
                 "vertebral_fracture",
                 "Vertebral fracture: none on the problem list",
-                not any("vertebra" in str(f["site"]).lower() for f in fractures),
+                not vertebral_known and not uncoded,
             ),
             (
                 "prior_fragility_fracture_after_50",
                 "Fragility fracture after 50: none on the problem list",
-                not fractures,
+                not fractures and not uncoded,
             ),
         )
         for name, statement, absent in checks:
@@ -493,3 +524,11 @@ def _stored_assumption(extension: Any) -> dict[str, Any]:
         "source": value("source", "valueCode") or "ehr-import",
         "value": taken,
     }
+
+
+def _uncoded_words(uncoded: list[tuple[str, str]]) -> str:
+    """' - the problem list holds "..." under a code bonewise does not know' (empty if none)."""
+    if not uncoded:
+        return ""
+    named = "; ".join(f'"{words}"' for _, words in uncoded[:3])
+    return f" - the problem list holds {named} under a code bonewise does not know"
