@@ -22,8 +22,13 @@ PROVENANCE: dict[str, str] = {
     "s8": "clinical-reference.md section 8",
     "recollection": "best recollection, not confirmed in a public source: reported as UNCONFIRMED on import",
     "ecds": "a public NHS Emergency Care Data Set (ECDS) fracture code list (SNOMED CT, closed and open fracture by site), as used in a public BHF Data Science Centre codelist notebook",
+    "radius_vs": "a public FHIR ValueSet expansion listing 263199001 'Fracture of distal end of radius (disorder)', and public mappings and concept tables naming it the same",
     "public_maps": "public ICD-10-CM to SNOMED CT maps (S72.001A -> 5913000) and a public code dictionary",
 }
+
+# Not added: a SNOMED CT pathological (osteoporotic) vertebral fracture concept, for none was
+# found in a public source to verify it; 443165006 (site not coded) and ICD-10-CM M80 / M48.5
+# cover pathological fractures meanwhile.
 
 # Where public sources disagree (the concept's family is agreed; its detail is not).
 NOTES: dict[str, str] = {
@@ -189,6 +194,13 @@ VALUE_SETS: dict[str, tuple[dict[str, str | bool], ...]] = {
             "site": "radius",
             "evidence": "secondary",
             "source": "ecds",
+        },
+        {
+            "code": "263199001",
+            "display": "Fracture of distal end of radius (disorder)",
+            "site": "distal radius (wrist)",
+            "evidence": "secondary",
+            "source": "radius_vs",
         },
         {
             "code": "42945005",

@@ -100,3 +100,17 @@ def test_family_words() -> None:
     assert families.family_named(["Metastasis to liver"]) is None
     assert families.family_named(["Premature menopause"]) == "menopause"
     assert families.family_named(["Essential hypertension"]) is None
+
+
+def test_the_widened_snomed_fracture_value_set() -> None:
+    from bonewise.terminology import codes
+
+    vertebral = ("269062008", "269070003", "207938004", "207957008", "207949005", "207965006")
+    others = {"359817006": "hip", "361118003": "hip", "5913000": "hip", "263199001": "radius"}
+    for code in vertebral:
+        known = codes.condition_code(codes.SNOMED, code)
+        assert known is not None and known.kind == "fracture" and known.vertebral, code
+    for code, site in others.items():
+        known = codes.condition_code(codes.SNOMED, code)
+        assert known is not None and known.kind == "fracture" and not known.vertebral, code
+        assert site in str(known.fracture_site)
