@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +13,6 @@ from bonewise.cli.common import fail, load_patient_or_exit, parse_day, print_jso
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.input_words import inputs_words
 from bonewise.clinical.models import PatientRecord
-from bonewise.fhir.importer import assumptions_of_file
 
 console = Console()
 
@@ -43,18 +41,12 @@ def assess_command(
         fail("give a PATIENT_FILE, or --schema")
     day = parse_day(as_of)
     record = load_patient_or_exit(patient_file, today=day)
-    assumed = assumptions_of_file(patient_file, today=day)  # FHIR input: what the import assumed
-    result = assess(record, as_of=day)
+    result = assess(record, as_of=day)  # FHIR input: its assumptions are in the record
     if as_json:
-        print_json(
-            {
-                **result.to_json(),
-                **({"assumptions": [asdict(a) for a in assumed]} if assumed else {}),
-            }
-        )
+        print_json(result.to_json())
     else:
         render(result)
-        for a in assumed:
+        for a in result.assumptions:
             console.print(f"Assumed: {a.line}")
 
 

@@ -17,7 +17,14 @@ from bonewise.clinical.bmd_series import SiteSeries, bmd_series
 from bonewise.clinical.bone_therapy import BoneTherapyStatus
 from bonewise.clinical.densitometry import BmdChange, SiteScore, WhoCategory
 from bonewise.clinical.facts import Facts, derive_facts
-from bonewise.clinical.models import RISK_FACTOR_FIELDS, SITES, PatientRecord, RiskSource
+from bonewise.clinical.models import (
+    RISK_FACTOR_FIELDS,
+    SITES,
+    AssumptionBasis,
+    PatientRecord,
+    Provenance,
+    RiskSource,
+)
 from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
 from bonewise.clinical.results import (
     Alert,
@@ -79,6 +86,25 @@ class RiskFactorAnswer(_Out):
     value: bool | int | str | None
     source: RiskSource | None = Field(description="patient, clinician, ehr-import; None: unknown")
     recorded_on: date | None
+    basis: AssumptionBasis | None = Field(
+        default=None, description="set when the answer was assumed, not stated (EHR import)"
+    )
+    words: str = Field(
+        default="",
+        description="the answer as a clinician reads it: 'no (asked)' only when someone was "
+        "asked, 'no (assumed: ...)' for an assumption",
+    )
+
+
+class AssumedValue(_Out):
+    """A value the decision used that no one stated (the record's assumptions still in force)."""
+
+    field: str
+    value: bool | int | float | str | None
+    basis: AssumptionBasis
+    statement: str
+    confirm: bool
+    line: str = Field(description="one line in the clinician's words")
 
 
 class Assessment(_Out):
@@ -104,6 +130,7 @@ class Assessment(_Out):
     clinical_osteoporosis: ClinicalOsteoporosis
     ovarian_suppression: bool
     risk_factors: list[RiskFactorAnswer]
+    assumptions: list[AssumedValue] = Field(default_factory=list)
     disclaimer: str = DISCLAIMER
 
     def to_json(self) -> dict[str, Any]:
@@ -180,6 +207,7 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         clinical_osteoporosis=_clinical_osteoporosis(facts),
         ovarian_suppression=facts.ovarian_suppression,
         risk_factors=risk_factor_answers(facts),
+        assumptions=assumptions_in_force(record),
     )
 
 
@@ -337,6 +365,7 @@ def risk_factor_answers(facts: Facts) -> list[RiskFactorAnswer]:
             answer = "no" if value == "never" else "yes"
         else:
             answer = "yes" if value else "no"
+        basis = None if provenance is None else provenance.basis
         answers.append(
             RiskFactorAnswer(
                 name=name,
@@ -344,9 +373,78 @@ def risk_factor_answers(facts: Facts) -> list[RiskFactorAnswer]:
                 value=value,
                 source=None if provenance is None else provenance.source,
                 recorded_on=None if provenance is None else provenance.recorded_on,
+                basis=basis,
+                words=_answer_words(answer, provenance),
             )
         )
     return answers
+
+
+_BASIS_WORDS: dict[str, str] = {
+    "absent-from-record": "assumed: not on the EHR's lists",
+    "inferred": "inferred from the EHR record",
+    "defaulted": "assumed by default",
+    "unrecognised-code": "an EHR code bonewise does not know: please confirm",
+}
+
+
+def _answer_words(answer: RiskAnswer, provenance: Provenance | None) -> str:
+    """'no (asked)' only when someone was asked (she or her clinician answered); an assumed
+    answer says so; 'not recorded (never asked)' stays apart from a 'no'."""
+    if provenance is not None and provenance.basis is not None:
+        return f"{answer} ({_BASIS_WORDS[provenance.basis]})"
+    if answer == "not recorded":
+        return "not recorded (never asked)"
+    asked = provenance is not None and provenance.source in ("patient", "clinician")
+    if answer == "no" and asked:
+        return "no (asked)"
+    return answer
+
+
+def _current_value(record: PatientRecord, field: str) -> Any:
+    """The record's value at a dotted path ("therapy.planned_years"); a list path ("[]") has
+    no single value and returns the marker `_LIST`."""
+    if "[]" in field:
+        return _LIST
+    value: Any = record
+    for part in field.split("."):
+        value = getattr(value, part, _MISSING)
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
+_LIST = object()
+_MISSING = object()
+
+
+def assumptions_in_force(record: PatientRecord) -> list[AssumedValue]:
+    """The record's assumptions that still hold: a risk factor whose provenance still names an
+    assumption basis, any other field still holding the value taken (a clinician's correction
+    ends the assumption). Screens, reports, cards and exports read this list."""
+    kept: list[AssumedValue] = []
+    provenance = record.risk_factors.provenance
+    for a in record.assumptions:
+        name = a.field.removeprefix("risk_factors.")
+        if name != a.field:
+            given = provenance.get(name)
+            if given is None or given.basis is None:
+                continue
+        else:
+            current = _current_value(record, a.field)
+            if current is _MISSING or (current is not _LIST and current != a.value):
+                continue
+        kept.append(
+            AssumedValue(
+                field=a.field,
+                value=a.value,
+                basis=a.basis,
+                statement=a.statement,
+                confirm=a.confirm,
+                line=a.statement + (" - please confirm" if a.confirm else ""),
+            )
+        )
+    return kept
 
 
 # Patient advice that is an automated lifestyle plan, withheld while automation is stopped.

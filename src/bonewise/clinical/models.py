@@ -54,6 +54,7 @@ MAX_ENTRIES: dict[str, int] = {
     "gnrh_agonists": 50,
     "vertebral_imaging": 100,
     "dxa_procedures": 200,
+    "assumptions": 50,
 }
 
 Score = Annotated[float, Field(ge=T_MIN, le=T_MAX)]
@@ -271,12 +272,20 @@ RISK_FACTOR_FIELDS: tuple[str, ...] = (
 _WORD_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "not recorded": None}
 
 
+# Why a value was taken without anyone stating it (an EHR source: the problem and medication
+# lists are the record): not on the lists, inferred from other facts, a default, or left unknown
+# because a code bonewise does not know names the fact (to confirm).
+AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted", "unrecognised-code"]
+
+
 class Provenance(_Frozen):
-    """Who recorded a risk-factor answer and when. `unsure`: she answered "not sure"."""
+    """Who recorded a risk-factor answer and when. `unsure`: she answered "not sure".
+    `basis`: set when nobody stated the answer and it was assumed (see RecordAssumption)."""
 
     source: RiskSource | None = None
     recorded_on: date | None = None
     unsure: bool = False
+    basis: AssumptionBasis | None = None
 
     _date_not_future = field_validator("recorded_on")(_not_after_today)
 
@@ -493,6 +502,20 @@ class Frax(_Frozen):
     _date_not_future = field_validator("date")(_not_after_today)
 
 
+class RecordAssumption(_Frozen):
+    """A value the record holds that no one stated (an EHR import took it), kept with the record
+    so every screen and report can say so. `field`: the record path, e.g.
+    "risk_factors.bone_metastases"; `statement`: one line in the clinician's words; `confirm`:
+    the clinician should confirm it."""
+
+    field: str = Field(min_length=1, max_length=64)
+    value: bool | int | float | str | None = None
+    basis: AssumptionBasis
+    statement: str = Field(min_length=1, max_length=2 * MAX_TEXT)
+    source: RiskSource = "ehr-import"
+    confirm: bool = False
+
+
 class PatientRecord(_Frozen):
     id: str = Field(min_length=1, max_length=64)
     patient: Patient
@@ -517,6 +540,11 @@ class PatientRecord(_Frozen):
         description="days a DXA was done whose results are not in the record (an EHR's "
         "Procedure): it counts as a DXA for the baseline and repeat-DXA windows, never for a "
         "T-score decision",
+    )
+    assumptions: list[RecordAssumption] = Field(
+        default_factory=list,
+        max_length=MAX_ENTRIES["assumptions"],
+        description="values taken without anyone stating them (an EHR import's assumptions)",
     )
 
     @field_validator("dxa_procedures")

@@ -15,6 +15,7 @@ as such. Unknown values are written with `dataAbsentReason` "unknown", never as 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -27,7 +28,7 @@ from bonewise.clinical import decision_words
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.checkin import CheckIn
-from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.models import BoneTherapy, PatientRecord
 from bonewise.exercise.adherence import LoggedSession
 from bonewise.fhir import record_codes
 from bonewise.fhir.importer import PATIENT_ID_SYSTEM as _PATIENT_ID_SYSTEM
@@ -134,6 +135,7 @@ def _patient(b: _Builder) -> None:
         "gender": record.patient.sex,
         "birthDate": record.patient.birth_date.isoformat(),
     }
+    patient.update(_assumption_extensions(record))
     b.add("patient", patient)
     status = record.patient.menopausal_status
     state, _ = codes.MENOPAUSE_STATES[codes.MENOPAUSE_EXPORT[status]]
@@ -155,6 +157,29 @@ def _patient(b: _Builder) -> None:
             "vital-signs",
             valueQuantity=_quantity(measure.value, codes.EXPORT_VITAL_UCUM[measure.unit]),
         )
+
+
+def _assumption_extensions(record: PatientRecord) -> dict[str, Any]:
+    """The record's assumptions (what an EHR import took without anyone stating it), one
+    record-assumption extension each, so a re-import keeps them."""
+    if not record.assumptions:
+        return {}
+    return {
+        "extension": [
+            {
+                "url": record_codes.EXT_RECORD_ASSUMPTION,
+                "extension": [
+                    {"url": "field", "valueString": a.field},
+                    {"url": "basis", "valueCode": a.basis},
+                    {"url": "statement", "valueString": a.statement},
+                    {"url": "confirm", "valueBoolean": a.confirm},
+                    {"url": "source", "valueCode": a.source},
+                    {"url": "value", "valueString": json.dumps(a.value)},
+                ],
+            }
+            for a in record.assumptions
+        ]
+    }
 
 
 def _therapy(b: _Builder) -> None:
@@ -322,6 +347,8 @@ def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
     if provenance.recorded_on is not None:
         parts.append({"url": "recorded-on", "valueDate": provenance.recorded_on.isoformat()})
     parts.append({"url": "unsure", "valueBoolean": provenance.unsure})
+    if provenance.basis is not None:
+        parts.append({"url": "basis", "valueCode": provenance.basis})
     out: dict[str, Any] = {
         "extension": [{"url": record_codes.EXT_ANSWER_PROVENANCE, "extension": parts}]
     }
@@ -332,6 +359,15 @@ def _answer_provenance(b: _Builder, name: str) -> dict[str, Any]:
     if provenance.unsure and getattr(b.record.risk_factors, name) is None:
         out.update(_absent(record_codes.ABSENT_UNSURE))  # a value, when there is one, wins
     return out
+
+
+def _answer_recorded_date(record: PatientRecord, name: str) -> dict[str, str]:
+    """A Condition's recordedDate: the day the record's answer was recorded, when it knows it
+    (an undated one stays undated: the population run keeps it, see population.quality)."""
+    provenance = record.risk_factors.provenance.get(name)
+    if provenance is None or provenance.recorded_on is None:
+        return {}
+    return {"recordedDate": provenance.recorded_on.isoformat()}
 
 
 def _risk_factors(b: _Builder) -> None:
@@ -364,6 +400,7 @@ def _risk_factors(b: _Builder) -> None:
                 "resourceType": "Condition",
                 "code": _cc(known.concept),
                 "subject": b.patient_ref,
+                **_answer_recorded_date(b.record, "bone_metastases"),
             },
         )
 
@@ -400,16 +437,22 @@ def _bone_therapy(b: _Builder) -> None:
             statement["dosage"] = [
                 {"doseAndRate": [{"doseQuantity": _quantity(course.dose_mg, "mg")}]}
             ]
-        period = {
-            k: v.isoformat()
-            for k, v in (("start", course.start_date), ("end", course.end_date))
-            if v is not None
-        }
-        if period:
-            statement["effectivePeriod"] = period
+        statement.update(_course_period(course))
         if doses:
             statement["derivedFrom"] = doses
         b.add(f"bone-{i}", statement)
+
+
+def _course_period(course: BoneTherapy) -> dict[str, Any]:
+    """The course's effectivePeriod, always with a start (FHIR readers date a statement by it):
+    the recorded start, else the first dose, flagged so the importer leaves the start unrecorded."""
+    period = {"start": course.started_on.isoformat()}
+    if course.end_date is not None:
+        period["end"] = course.end_date.isoformat()
+    out: dict[str, Any] = {"effectivePeriod": period}
+    if course.start_date is None:
+        out["extension"] = [{"url": record_codes.EXT_START_IS_FIRST_DOSE, "valueBoolean": True}]
+    return out
 
 
 def _gnrh_agonists(b: _Builder) -> None:

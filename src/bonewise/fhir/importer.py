@@ -57,7 +57,6 @@ __all__ = [
     "ImportReport",
     "ImportedValue",
     "IssueKind",
-    "assumptions_of_file",
     "import_fhir",
     "load_fhir_file",
     "looks_like_fhir",
@@ -146,23 +145,3 @@ def load_fhir_file(
         source_name=str(path),
         menopausal_status=menopausal_status,
     )
-
-
-def assumptions_of_file(path: str | Path, *, today: date) -> list[Assumption]:
-    """The assumptions an EHR-shaped FHIR patient file was read with; [] for a native file.
-
-    For `bonewise assess` on a FHIR Bundle: the assessment is made on the imported record, and
-    what the import assumed is printed with it.
-    """
-    from bonewise.importers.patient_file import PatientFileError, read_json
-
-    try:
-        data = read_json(Path(path))
-    except (PatientFileError, UnicodeDecodeError):
-        return []
-    if not (looks_like_fhir(data) or isinstance(data, str)):  # a Bundle, a resource or NDJSON
-        return []
-    try:
-        return import_fhir(data, today=today).report.assumptions
-    except FhirImportError:
-        return []

@@ -7,11 +7,18 @@ agonists are MedicationStatements with their RxNorm codes from bonewise.terminol
 standard home is a bonewise extension (same `urn:bonewise:extension:` base as the others):
 
 - `answer-provenance` (on a risk-factor Observation): sub-extensions `source` (valueCode
-  patient | clinician | ehr-import), `recorded-on` (valueDate), `unsure` (valueBoolean). Its
+  patient | clinician | ehr-import), `recorded-on` (valueDate), `unsure` (valueBoolean),
+  `basis` (valueCode absent-from-record | inferred | defaulted: the answer was assumed). Its
   presence says the question was answered (or marked "not recorded") by someone; its absence,
   that the record never said who or when.
 - `traumatic-fracture` (on a fracture Condition): valueBoolean, the record's `traumatic`.
 - `vertebral-fracture-found` (on a vertebral-imaging Procedure): valueBoolean.
+- `record-assumption` (on the Patient, one per assumption the record keeps): sub-extensions
+  `field` (valueString), `basis` (valueCode), `statement` (valueString), `confirm`
+  (valueBoolean), `source` (valueCode) and `value` (valueString, the value as JSON).
+- `start-is-first-dose` (on a bone-therapy MedicationStatement): valueBoolean true when the
+  record gave no start date and `effectivePeriod.start` is the first dose (FHIR readers, the
+  population loader among them, need a date; the importer leaves the start unrecorded again).
 
 Vertebral imaging kinds have no verified code in bonewise.terminology, so they are bonewise
 local codes (system `urn:bonewise:codes`), named as such.
@@ -24,6 +31,8 @@ from bonewise.terminology import codes
 EXT_ANSWER_PROVENANCE = codes.EXT_BASE + "answer-provenance"
 EXT_TRAUMATIC = codes.EXT_BASE + "traumatic-fracture"
 EXT_VERTEBRAL_FRACTURE_FOUND = codes.EXT_BASE + "vertebral-fracture-found"
+EXT_START_IS_FIRST_DOSE = codes.EXT_BASE + "start-is-first-dose"
+EXT_RECORD_ASSUMPTION = codes.EXT_BASE + "record-assumption"
 
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 # "asked-unknown": the source was asked but does not know (she answered "not sure").

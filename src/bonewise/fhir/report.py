@@ -23,7 +23,7 @@ IssueKind = Literal[
     "matched-by-name",
 ]
 # Why an assumption was made (EHR sources: the problem and medication lists are the record).
-AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted"]
+AssumptionBasis = Literal["absent-from-record", "inferred", "defaulted", "unrecognised-code"]
 
 
 class FhirImportError(ValueError):

@@ -10,7 +10,9 @@ the run's report. One Ibis implementation, so DuckDB and Spark count the same ro
   other tables a row whose required date is missing or not a date, whose unit is unknown, whose
                value is missing or not a number, or whose concept is not in the schema's
                vocabulary is counted and left out; duplicate record ids and rows for persons
-               not in the persons table are counted
+               not in the persons table are counted. Facts that hold whatever their date
+               (`UNDATED_KEPT`: bone metastases, smoking status) are kept without one: a
+               metastasis with no onset date still sends her to a clinician
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ VITAMIN_D_TO_NG_ML: dict[str, float] = {
 _BMI_CODE = codes.vital_code("39156-5")
 BMI_UNITS: tuple[str, ...] = tuple(_BMI_CODE.units) if _BMI_CODE else ()
 NUMERIC_CONCEPTS = ("dxa_t_score", "dxa_bmd", "dxa_z_score", "vitamin_d_25oh", "bmi")
+
+# GnRH agonists (ovarian suppression) are loaded as drug exposures the measures do not read:
+# kept as known drugs, not counted as malformed (`unknown_concept`).
+GNRH_AGONISTS: tuple[str, ...] = tuple(
+    sorted({str(d.agent) for d in codes.DRUG_CODES if d.drug_class == "gnrh_agonist"})
+)
+
+# Facts a record may hold without a date that still count (rules.clinician_review and the
+# smoking risk factor read them undated): left out, a woman with bone metastases would be an
+# automated gap. Any other undated row is `missing_date`.
+UNDATED_KEPT: dict[TableName, tuple[str, ...]] = {
+    "conditions": ("bone_metastases",),
+    "measurements": ("smoking_status",),
+}
 
 REASONS: dict[str, str] = {
     "bad_date": "a date that is not a YYYY-MM-DD calendar date",
@@ -168,7 +184,9 @@ def _clean_events(
         **parsed,
     )
     rows = rows.mutate(
-        _missing_date=rows[required].isnull() & ~rows._bad_date,
+        _missing_date=rows[required].isnull()
+        & ~rows._bad_date
+        & ~rows.concept.isin(list(UNDATED_KEPT.get(table, ()))).fill_null(False),
         _unknown_concept=~rows.concept.isin(list(concepts)).fill_null(False),
     )
     return rows
@@ -267,7 +285,10 @@ def clean(
         raw["drug_exposures"],
         "drug_exposures",
         persons,
-        schema.AROMATASE_INHIBITORS + schema.BONE_DIRECTED_THERAPIES + ("glucocorticoid",),
+        schema.AROMATASE_INHIBITORS
+        + schema.BONE_DIRECTED_THERAPIES
+        + ("glucocorticoid",)
+        + GNRH_AGONISTS,
     )
     rows = rows.mutate(
         _end_before_start=(rows.end_date < rows.start_date).fill_null(False),
@@ -275,6 +296,7 @@ def clean(
         drug_class=ibis.cases(
             (rows.concept.isin(list(schema.AROMATASE_INHIBITORS)), "aromatase_inhibitor"),
             (rows.concept.isin(list(schema.BONE_DIRECTED_THERAPIES)), "bone_directed_therapy"),
+            (rows.concept.isin(list(GNRH_AGONISTS)), "gnrh_agonist"),
             else_=rows.concept,
         ),
     )

@@ -172,7 +172,7 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     )
     smoking = meas.filter(
         (meas.concept == "smoking_status")
-        & (meas.date <= d)
+        & (meas.date.isnull() | (meas.date <= d))  # undated: kept by quality.UNDATED_KEPT
         & meas.value_text.isin(["current", "past"])
     )
     bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
@@ -282,7 +282,12 @@ def clinician_review(t: Tables, day: date) -> ir.Table:
     """
     d = ibis.literal(day, type="date")
     recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
-    c = t["conditions"].filter(lambda r: r.onset_date <= d)
+    conditions = t["conditions"]
+    # an undated metastasis (kept by quality.UNDATED_KEPT) holds whatever the day
+    c = conditions.filter(
+        (conditions.onset_date <= d)
+        | (conditions.onset_date.isnull() & (conditions.concept == "bone_metastases"))
+    )
     flagged = c.filter(
         (c.concept == "bone_metastases")
         | (c.concept.isin(list(FRACTURES)) & (c.onset_date >= recent))

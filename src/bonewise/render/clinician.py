@@ -21,11 +21,6 @@ from bonewise.clinical.results import Alert, DataGap, GuidelineDecision, Recomme
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary
 
-# A risk factor's answer as a clinician reads it: "asked: no" and "never asked" kept apart.
-RISK_ANSWER_WORDS: dict[str, str] = {
-    "no": "no (asked)",
-    "not recorded": "not recorded (never asked)",
-}
 NO_INTAKE = "No intake logged (no food diary for this patient)."
 NO_EXERCISE = "No exercise logged (no exercise log for this patient)."
 

@@ -206,6 +206,8 @@ class PatientReport:
     disclaimer: str
     banner: PatientBanner | None = None  # set by render.build_report
     checkins: CheckInTrend | None = None  # her weekly check-ins; set by render.build_report
+    # what her hospital record did not say and the report took (assessment.assumptions)
+    assumptions: tuple[str, ...] = ()
 
 
 def lower_first(label: str) -> str:
@@ -243,6 +245,7 @@ def build_patient_report(
     cautions = caution_catalogue()
     sources += [point.citation for c in cautions for point in c.evidence]
     return PatientReport(
+        assumptions=tuple(a.statement for a in assessment.assumptions),
         patient_id=assessment.patient_id,
         as_of=assessment.as_of,
         age=assessment.age,

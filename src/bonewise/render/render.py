@@ -21,7 +21,6 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.render import charts
 from bonewise.render.banner import patient_banner_for
 from bonewise.render.clinician import (
-    RISK_ANSWER_WORDS,
     ClinicianReport,
     build_clinician_report,
     dated_sources,
@@ -60,7 +59,6 @@ _env.globals.update(
     site_label=site_label,
     format_inputs=format_inputs,
     dated_sources=dated_sources,
-    answer_words=RISK_ANSWER_WORDS,
 )
 
 Report = PatientReport | ClinicianReport

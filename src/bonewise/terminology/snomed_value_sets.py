@@ -8,7 +8,7 @@ code lists; no licence-bound SNOMED CT release is shipped. Bump VERSION when a r
 from __future__ import annotations
 
 NAME = "bonewise SNOMED CT value sets"
-VERSION = "2026-12-01"
+VERSION = "2026-12-01.2"
 LICENCE_NOTE = "Concept identifiers and descriptions only, as used in public FHIR examples and code lists; no SNOMED CT release file is shipped."
 
 # source key -> where the concept was seen
@@ -21,6 +21,22 @@ PROVENANCE: dict[str, str] = {
     "mcode": "mCODE STU examples (HL7 fhir-mCODE-ig): TNM distant metastases category cM0",
     "s8": "clinical-reference.md section 8",
     "recollection": "best recollection, not confirmed in a public source: reported as UNCONFIRMED on import",
+    "ecds": "a public NHS Emergency Care Data Set (ECDS) fracture code list (SNOMED CT, closed and open fracture by site), as used in a public BHF Data Science Centre codelist notebook",
+    "radius_vs": "a public FHIR ValueSet expansion listing 263199001 'Fracture of distal end of radius (disorder)', and public mappings and concept tables naming it the same",
+    "public_maps": "public ICD-10-CM to SNOMED CT maps (S72.001A -> 5913000) and a public code dictionary",
+}
+
+# Not added: a SNOMED CT pathological (osteoporotic) vertebral fracture concept, for none was
+# found in a public source to verify it; 443165006 (site not coded) and ICD-10-CM M80 / M48.5
+# cover pathological fractures meanwhile.
+
+# Where public sources disagree (the concept's family is agreed; its detail is not).
+NOTES: dict[str, str] = {
+    "207938004": "issue 13 names it a lumbar vertebral fracture; the ECDS list names it "
+    "'Closed fracture thoracic vertebra' (and 207957008 lumbar). A vertebral fracture either way.",
+    "207957008": "the ECDS list names it 'Closed fracture lumbar vertebra'; a reviewer's EHR bundle "
+    "sent it as 'Closed fracture of thoracic vertebra'. A vertebral fracture either way: the level "
+    "is left unconfirmed.",
 }
 
 # value set -> rows; "site"/"vertebral" for fractures, "status" for menopausal states
@@ -103,6 +119,95 @@ VALUE_SETS: dict[str, tuple[dict[str, str | bool], ...]] = {
             "site": "hip",
             "evidence": "unconfirmed",
             "source": "recollection",
+        },
+        {
+            "code": "269062008",
+            "display": "Closed fracture of cervical spine (disorder)",
+            "site": "cervical spine",
+            "vertebral": True,
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "269070003",
+            "display": "Open fracture of cervical spine (disorder)",
+            "site": "cervical spine",
+            "vertebral": True,
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "207957008",
+            "display": "Closed fracture of lumbar vertebra (disorder)",
+            "site": "thoracic or lumbar vertebra",
+            "vertebral": True,
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "207949005",
+            "display": "Open fracture of thoracic vertebra (disorder)",
+            "site": "thoracic vertebra",
+            "vertebral": True,
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "207965006",
+            "display": "Open fracture of lumbar vertebra (disorder)",
+            "site": "lumbar vertebra",
+            "vertebral": True,
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "361118003",
+            "display": "Open fracture of hip (disorder)",
+            "site": "hip",
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "5913000",
+            "display": "Fracture of neck of femur (disorder)",
+            "site": "hip",
+            "evidence": "secondary",
+            "source": "public_maps",
+        },
+        {
+            "code": "25415003",
+            "display": "Closed fracture of femur (disorder)",
+            "site": "femur",
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "28576007",
+            "display": "Open fracture of femur (disorder)",
+            "site": "femur",
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "111640008",
+            "display": "Closed fracture of radius (disorder)",
+            "site": "radius",
+            "evidence": "secondary",
+            "source": "ecds",
+        },
+        {
+            "code": "263199001",
+            "display": "Fracture of distal end of radius (disorder)",
+            "site": "distal radius (wrist)",
+            "evidence": "secondary",
+            "source": "radius_vs",
+        },
+        {
+            "code": "42945005",
+            "display": "Open fracture of radius (disorder)",
+            "site": "radius",
+            "evidence": "secondary",
+            "source": "ecds",
         },
     ),
     "bone_metastases": (

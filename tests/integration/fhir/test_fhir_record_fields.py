@@ -199,8 +199,13 @@ def test_ehr_facts_read_get_source_ehr_import_and_absences_stay_assumptions() ->
     provenance = result.record.risk_factors.provenance
     assert provenance["smoking"].source == "ehr-import"
     assert provenance["smoking"].recorded_on == date(2026, 1, 15)
-    # "none on the problem list" is an assumption of the import, not an answer someone gave
-    assert "rheumatoid_arthritis" not in provenance
+    assert provenance["smoking"].basis is None  # read from a fact: not an assumption
+    # "none on the problem list" is an assumption of the import, not an answer someone gave:
+    # its provenance says so (basis), and the record keeps the assumption
+    assert provenance["rheumatoid_arthritis"].source == "ehr-import"
+    assert provenance["rheumatoid_arthritis"].basis == "absent-from-record"
+    assert provenance["rheumatoid_arthritis"].recorded_on is None
+    assert "risk_factors.rheumatoid_arthritis" in {a.field for a in result.record.assumptions}
     assert result.record.risk_factors.rheumatoid_arthritis is False
     assert "risk_factors.rheumatoid_arthritis" in {a.field for a in result.report.assumptions}
 

@@ -142,3 +142,29 @@ def stage_generated(ndjson: Path, staging: Path) -> StagedCohort:
         files=tuple(sorted(p.name for p in ndjson.glob("*.ndjson"))),
         origin=str(ndjson),
     )
+
+
+# --- issue 13/12: what the app's own records must not lose on the way (developer ehrfacts) ---
+def malformed_rows(result: RunResult) -> dict[str, dict[str, int]]:
+    """Every non-zero malformed-row count of a run, per table (`rows` is not one)."""
+    found = {
+        table: {reason: n for reason, n in counts.items() if reason != "rows" and n}
+        for table, counts in result.malformed.items()
+    }
+    return {table: counts for table, counts in found.items() if counts}
+
+
+def single_patient_review(records: Iterable[PatientRecord], as_of: date) -> dict[str, bool]:
+    """Whether the single-patient answer stops automation (a clinician reviews her first)."""
+    return {r.id: assess(r, as_of=as_of).automation.stopped for r in records}
+
+
+def population_review(result: RunResult) -> dict[str, bool]:
+    """For each woman with a population gap: whether her gaps are marked for clinician review."""
+    review: dict[str, bool] = {}
+    for measure in result.measures.values():
+        table = measure.gap_table.to_pylist()
+        for row in table:
+            pid = row["patient_id"]
+            review[pid] = review.get(pid, False) or bool(row["clinician_review"])
+    return review

@@ -23,9 +23,12 @@ from .parity import (
     example_records,
     generated_cohort,
     imported_records,
+    malformed_rows,
     population_gaps,
+    population_review,
     resources_by_patient,
     single_patient_gaps,
+    single_patient_review,
     stage_generated,
 )
 
@@ -46,6 +49,12 @@ def test_every_example_gets_the_same_alerts_and_gaps_on_duckdb(
     result = evaluate(staged, engine="duckdb", as_of=as_of)
     alerts = single_patient_gaps(records, as_of)
     assert population_gaps(result, alerts) == alerts
+    # the app's own records lose nothing on the way: no undated metastasis, smoking or course
+    assert malformed_rows(result) == {}
+    # a woman the single-patient answer sends to a clinician is never an automated gap
+    review = population_review(result)
+    stopped = single_patient_review(records, as_of)
+    assert review == {pid: stopped[pid] for pid in review}
 
 
 GENERATED_UNTIL = date(2026, 12, 1)
@@ -101,3 +110,43 @@ def test_a_fracture_recorded_as_traumatic_reaches_the_measures_as_such(tmp_path:
         ("2024-03-01", "fracture"),
         ("2024-04-01", "traumatic_fracture"),
     ]
+
+
+def test_undated_metastases_and_smoking_reach_the_population_run(tmp_path: Path) -> None:
+    """bone-metastases.json on 2028-06-01: dxa-overdue, automation stopped. Her metastasis and
+    smoking answers carry no date (no provenance): the run keeps both, and a smoker with a
+    T-score between the hadji-2017 thresholds (no other factor) is a therapy gap."""
+    from bonewise.clinical.models import PatientRecord
+
+    day = date(2028, 6, 1)
+    records = {r.id: r for r in example_records(day)}
+    mets = records["ex-bone-mets"]
+    assert not mets.risk_factors.provenance
+    data = records["ex-osteopenia"].model_dump(mode="json")
+    smoker = PatientRecord.parse(
+        {**data, "id": "smoker", "risk_factors": {**data["risk_factors"], "smoking": "past"}},
+        today=day,
+    )
+    staged = stage_records([mets, smoker, records["ex-osteopenia"]], tmp_path)
+    result = evaluate(staged, engine="duckdb", as_of=day)
+    assert malformed_rows(result) == {}
+    overdue = result.measures["dxa-overdue"]
+    assert [pid for pid, _ in overdue.gap_rows if pid == "ex-bone-mets"] == ["ex-bone-mets"]
+    assert population_review(result)["ex-bone-mets"] is True
+    therapy = {pid for pid, _ in result.measures["therapy-gap"].gap_rows}
+    assert "smoker" in therapy and "ex-osteopenia" not in therapy
+
+
+def test_a_course_given_by_its_doses_alone_is_dated_and_imports_back_unchanged(
+    tmp_path: Path,
+) -> None:
+    from bonewise.fhir.export import export_bundle
+    from bonewise.fhir.importer import import_fhir
+
+    day = date(2028, 6, 1)
+    record = next(r for r in example_records(day) if r.id == "ex-on-denosumab")
+    assert any(c.start_date is None for c in record.bone_therapy)
+    back = import_fhir(export_bundle(record), today=day).record
+    assert back.model_dump() == record.model_dump()
+    result = evaluate(stage_records([record], tmp_path), engine="duckdb", as_of=day)
+    assert malformed_rows(result) == {}

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
-from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.web import create_app
 
 from .conftest import EXAMPLES, World, add_user, example, link, signed_in
@@ -134,7 +133,7 @@ def test_the_clinician_page_keeps_asked_no_apart_from_never_asked(
     text = _clinician_page(sqlite_store, "osteopenia-no-risk-factors")
     assert "Risk factors Factor Answer Source Recorded" in text
     for f in answers:
-        words = RISK_ANSWER_WORDS.get(f.answer, f.answer)
+        words = f.words
         assert f"{f.name.replace('_', ' ')} {words}" in text
 
 

@@ -11,7 +11,6 @@ import pytest
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.decision_words import verdict
 from bonewise.clinical.models import PatientRecord
-from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.render import build_report, render_html
 
 from .helpers import AS_OF, EXAMPLES, EXAMPLES_DIR, example, readable_text
@@ -71,7 +70,7 @@ def test_risk_factors_keep_asked_no_apart_from_never_asked() -> None:
     a = assess(example("no-dxa-yet"), as_of=AS_OF)
     text = _summary("no-dxa-yet")
     for f in a.risk_factors:
-        words = RISK_ANSWER_WORDS.get(f.answer, f.answer)
+        words = f.words
         assert f"{f.name.replace('_', ' ')} {words}" in text
 
 

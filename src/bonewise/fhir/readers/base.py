@@ -46,7 +46,7 @@ def num(value: Decimal | int | float) -> float:
 
 def answer_provenance(resource: Any) -> dict[str, Any] | None:
     """The record's provenance of a risk-factor answer, from bonewise's answer-provenance
-    extension (source, recorded-on, unsure); None when the resource has none."""
+    extension (source, recorded-on, unsure, basis); None when the resource has none."""
     found = ext(resource, record_codes.EXT_ANSWER_PROVENANCE)
     if not found:
         return None
@@ -54,13 +54,17 @@ def answer_provenance(resource: Any) -> dict[str, Any] | None:
     source = parts.get("source")
     recorded = parts.get("recorded-on")
     unsure = parts.get("unsure")
-    return {
+    basis = parts.get("basis")
+    out = {
         "source": source.valueCode if source is not None else None,
         "recorded_on": recorded.valueDate.isoformat()
         if recorded is not None and recorded.valueDate is not None
         else None,
         "unsure": bool(unsure.valueBoolean) if unsure is not None else False,
     }
+    if basis is not None:
+        out["basis"] = basis.valueCode
+    return out
 
 
 def dose_mg(quantity: Any) -> float | None:
@@ -86,6 +90,8 @@ class Course:
     doses: list[tuple[date, str]] = field(default_factory=list)
     status: str | None = None
     dose_mg: float | None = None
+    # False when the start is only the first dose (bonewise's start-is-first-dose extension)
+    start_recorded: bool = True
 
 
 @dataclass
@@ -143,6 +149,9 @@ class ReaderBase:
         self.frax: tuple[dict[str, Any], str] | None = None
         self.unknown: dict[tuple[str, str], tuple[str, str | None, list[str]]] = {}
         self.metastasis_staging: list[Dated] = []
+        # conditions under codes bonewise does not know whose words name a family (fracture,
+        # bone metastases, menopause): family -> [(source, words)]; the fact is then unknown
+        self.unknown_families: dict[str, list[tuple[str, str]]] = {}
         self.oophorectomy: list[str] = []
         self.gnrh: list[Course] = []
         self.glucocorticoids: list[Course] = []

@@ -13,7 +13,7 @@ from bonewise.fhir.readers.base import (
     ext_value,
 )
 from bonewise.fhir.report import ImportedValue
-from bonewise.terminology import codes
+from bonewise.terminology import codes, families
 
 
 class ConditionReader(ReaderBase):
@@ -50,6 +50,11 @@ class ConditionReader(ReaderBase):
                 )
             return
         self._unknown(entry, cond.code, "Condition")
+        words = [c.display or "" for c in read.codings(cond.code)] + [read.text(cond.code) or ""]
+        family = families.family_named(words)
+        if family is not None:
+            described = "; ".join(w for w in words if w)
+            self.unknown_families.setdefault(family, []).append((entry.ref, described))
 
     def _fracture(self, entry: Entry, cond: Any, known: codes.ConditionCode) -> None:
         code = read.code_str(known.concept.system, known.concept.code)

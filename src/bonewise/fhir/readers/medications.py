@@ -136,6 +136,8 @@ class MedicationReader(ReaderBase):
             derived_from=derived,
             status=res.status,
             dose_mg=stated_mg,
+            start_recorded=ext_value(res, record_codes.EXT_START_IS_FIRST_DOSE, "valueBoolean")
+            is not True,
         )
         if drug.drug_class in _OTHER:
             course.kind = _OTHER[drug.drug_class]
@@ -352,7 +354,7 @@ class MedicationReader(ReaderBase):
                 "agent": course.agent,
                 "doses": sorted({d.isoformat() for d, _ in course.doses}),
             }
-            if course.start is not None:
+            if course.start is not None and course.start_recorded:
                 item["start_date"] = course.start.isoformat()
             if course.end is not None:
                 item["end_date"] = course.end.isoformat()

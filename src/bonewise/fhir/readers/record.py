@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 from bonewise import evidence as ev
 from bonewise import units
 from bonewise.clinical.calendar import completed_years
+from bonewise.fhir import record_codes
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
     Dated,
     DxaValue,
     _to_date,
+    ext,
 )
 from bonewise.fhir.readers.medications import MedicationReader
 from bonewise.fhir.report import FhirImportError, ImportedValue
@@ -94,7 +97,35 @@ class RecordAssembler(MedicationReader):
         if self.frax is not None:
             record["frax"] = self.frax[0]
             self._value("frax", self.frax[0], self.frax[1], codes.LOCAL_CODES["frax"])
+        record["assumptions"] = self._record_assumptions(patient, record["risk_factors"])
         return record
+
+    def _record_assumptions(self, patient: Any, risk: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the record keeps of its assumptions: those a bonewise export carried, and this
+        import's own, each risk factor's also as its provenance (source ehr-import, basis)."""
+        kept = [_stored_assumption(e) for e in ext(patient, record_codes.EXT_RECORD_ASSUMPTION)]
+        provenance = risk.setdefault("provenance", {})
+        for a in self.report.assumptions:
+            kept.append(
+                {
+                    "field": a.field,
+                    "value": a.value,
+                    "basis": a.basis,
+                    "statement": a.statement,
+                    "source": "ehr-import",
+                    "confirm": a.confirm,
+                }
+            )
+            name = a.field.removeprefix("risk_factors.")
+            if name != a.field:
+                provenance[name] = {
+                    **provenance.get(name, {}),
+                    "source": "ehr-import",
+                    "basis": a.basis,
+                }
+        if not provenance:
+            risk.pop("provenance")
+        return kept
 
     def _menopausal(self, given: str | None, patient_src: str, birth: date | None) -> str:
         """The user's answer, else the recorded status, else inferred by NCCN criteria (said so)."""
@@ -113,13 +144,15 @@ class RecordAssembler(MedicationReader):
             self._value("patient.menopausal_status", chosen.value, chosen.source, chosen.concept)
             return str(chosen.value)
         status, reason, sources = self._inferred_menopause(birth)
+        uncoded = self.unknown_families.get("menopause", [])
         self.report.add_assumption(
             "patient.menopausal_status",
             status,
             "inferred",
-            f"Menopausal status not recorded: {status}, inferred ({reason})",
+            f"Menopausal status not recorded: {status}, inferred ({reason})"
+            + _uncoded_words(uncoded),
             sources or (patient_src,),
-            confirm=status != "postmenopausal",
+            confirm=status != "postmenopausal" or bool(uncoded),
         )
         self._value(
             "patient.menopausal_status", status, ", ".join(sources) or patient_src, "inferred"
@@ -348,6 +381,18 @@ class RecordAssembler(MedicationReader):
             return  # on the problem list (yes) or stated in the input
         if name in self.risk and self.risk[name].value is None and not self._ehr_shaped():
             return  # a bonewise export that says "not recorded": kept as not recorded
+        uncoded = self.unknown_families.get("bone_metastases", [])
+        if uncoded:  # named by a code bonewise does not know: unknown, never "none"
+            risk[name] = None
+            self.report.add_assumption(
+                "risk_factors.bone_metastases",
+                None,
+                "unrecognised-code",
+                "Bone metastases: unknown" + _uncoded_words(uncoded),
+                tuple(source for source, _ in uncoded),
+                confirm=True,
+            )
+            return
         staged = self._latest(self.metastasis_staging, "TNM distant metastases category")
         if staged is not None:
             risk[name] = False
@@ -374,6 +419,23 @@ class RecordAssembler(MedicationReader):
         if not self._ehr_shaped():
             return
         fractures = [data for data, _ in self.fractures]
+        uncoded = self.unknown_families.get("fracture", [])
+        vertebral_known = any("vertebra" in str(f["site"]).lower() for f in fractures)
+        for name, label, decided in (
+            ("vertebral_fracture", "Vertebral fracture", vertebral_known),
+            ("prior_fragility_fracture_after_50", "Fragility fracture after 50", bool(fractures)),
+        ):
+            if uncoded and not decided and risk.get(name) is None:
+                # a fracture under a code bonewise does not know: unknown, never "none"
+                risk[name] = None
+                self.report.add_assumption(
+                    f"risk_factors.{name}",
+                    None,
+                    "unrecognised-code",
+                    f"{label}: unknown" + _uncoded_words(uncoded),
+                    tuple(source for source, _ in uncoded),
+                    confirm=True,
+                )
         checks = (
             (
                 "oral_glucocorticoids_over_6_months",
@@ -384,12 +446,12 @@ class RecordAssembler(MedicationReader):
             (
                 "vertebral_fracture",
                 "Vertebral fracture: none on the problem list",
-                not any("vertebra" in str(f["site"]).lower() for f in fractures),
+                not vertebral_known and not uncoded,
             ),
             (
                 "prior_fragility_fracture_after_50",
                 "Fragility fracture after 50: none on the problem list",
-                not fractures,
+                not fractures and not uncoded,
             ),
         )
         for name, statement, absent in checks:
@@ -437,3 +499,33 @@ class RecordAssembler(MedicationReader):
                 f"compared in ng/mL (1 ng/mL = {units.NMOL_L_PER_NG_ML_25OHD} nmol/L): "
                 + side_by_side,
             )
+
+
+def _stored_assumption(extension: Any) -> dict[str, Any]:
+    """One record-assumption extension of a bonewise export, as the record holds it."""
+    parts = {part.url: part for part in extension.extension or []}
+
+    def value(url: str, attr: str) -> Any:
+        return getattr(parts[url], attr) if url in parts else None
+
+    raw = value("value", "valueString")
+    try:
+        taken = json.loads(raw) if raw else None
+    except ValueError:
+        taken = raw  # not JSON (edited by hand): kept as the text it is
+    return {
+        "field": value("field", "valueString"),
+        "basis": value("basis", "valueCode"),
+        "statement": value("statement", "valueString"),
+        "confirm": bool(value("confirm", "valueBoolean")),
+        "source": value("source", "valueCode") or "ehr-import",
+        "value": taken,
+    }
+
+
+def _uncoded_words(uncoded: list[tuple[str, str]]) -> str:
+    """' - the problem list holds "..." under a code bonewise does not know' (empty if none)."""
+    if not uncoded:
+        return ""
+    named = "; ".join(f'"{words}"' for _, words in uncoded[:3])
+    return f" - the problem list holds {named} under a code bonewise does not know"

@@ -12,7 +12,6 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.decision_words import verdicts
 from bonewise.clinical.input_words import gap_field_words, inputs_words
 from bonewise.clinical.models import SITE_LABELS
-from bonewise.render.clinician import RISK_ANSWER_WORDS
 from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for, assessment_with_banner
@@ -62,7 +61,6 @@ def assessment_page(
             # The clinician's words per guideline, as the FHIR export and CDS cards say them.
             "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
             "agent_labels": AGENT_LABELS,
-            "answer_words": RISK_ANSWER_WORDS,
             "inputs_words": inputs_words,
             "gap_field_words": gap_field_words,
             # Where her bones stand, in her report's words, from this same assessment.

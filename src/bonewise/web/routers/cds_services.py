@@ -224,15 +224,14 @@ async def call_service(
     except FhirImportError as exc:
         return cds_cards.cannot_assess_cards(str(exc), patient_url=link, key=key)
     assessment = assess(imported.record, as_of=as_of)
-    report = imported.report
     return cds_cards.patient_view_cards(
         imported.record,
         assessment,
         patient_url=link,
         fhir_patient_id=patient_id,
-        assumptions=report.assumption_lines(),
+        assumptions=[a.line for a in assessment.assumptions],
         confirm_metastases=any(
-            a.field == "risk_factors.bone_metastases" and a.confirm for a in report.assumptions
+            a.field == "risk_factors.bone_metastases" and a.confirm for a in assessment.assumptions
         ),
         smart_launch_url=os.environ.get(SMART_LAUNCH_URL_ENV) or None,
     )
