@@ -33,6 +33,7 @@ class Woman:
     drugs: list[tuple[str, date, date | None]] = field(default_factory=list)
     measurements: list[tuple[str, date, float | None, str | None]] = field(default_factory=list)
     fractures: list[date] = field(default_factory=list)
+    metastases: list[date] = field(default_factory=list)
     dxa: list[date] = field(default_factory=list)
 
 
@@ -78,6 +79,8 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "fracture" and row.get("onset_date"):
             w.fractures.append(row["onset_date"])
+        if w and row["concept"] == "bone_metastases" and row.get("onset_date"):
+            w.metastases.append(row["onset_date"])
     for row in tables["procedures"]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "dxa" and row.get("date"):
@@ -160,7 +163,8 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
             ),
         ]
         meets = t < n("THERAPY_T") or (t < n("RISK_T") and any(factors))
-        if meets and add_months(q, n("THERAPY_DECISION_MONTHS")) <= d:
+        metastases = any(day <= d for day in w.metastases)
+        if meets and not metastases and add_months(q, n("THERAPY_DECISION_MONTHS")) < d:
             since = add_months(q, -n("THERAPY_LOOKBACK_MONTHS"))
             treated = any(
                 c in BTAS and s <= d and (e if e is not None else d) >= since for c, s, e in w.drugs

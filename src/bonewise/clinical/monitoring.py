@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -12,12 +13,15 @@ from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
-from bonewise.clinical.results import Alert, alert
+from bonewise.clinical.models import BoneTherapy
+from bonewise.clinical.results import Alert, GuidelineDecision, alert
 from bonewise.clinical.safety import vitamin_d_ng_ml
 from bonewise.measures.windows import (
     baseline_dxa_due_by,
     baseline_dxa_window,
     repeat_dxa_due,
+    therapy_decision_due,
+    therapy_lookback_start,
     vitamin_d_recheck_due,
 )
 from bonewise.policies import policy
@@ -156,6 +160,77 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
             )
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyDecision:
+    """The therapy-gap measure for one woman (measures.toml; windows from measures.windows)."""
+
+    indicated_on: date  # Q: the DXA hadji-2017's indication rests on (her latest)
+    due_by: date  # Q + THERAPY_DECISION_MONTHS
+    counted_from: date  # therapy given or active on or after this day counts
+    rule_id: str
+    reasons: tuple[str, ...]
+    gap: bool  # past due_by with no therapy given or active since counted_from
+
+
+def therapy_decision(facts: Facts, hadji: GuidelineDecision) -> TherapyDecision | None:
+    """hadji-2017 indicates bone-directed therapy on her latest DXA (Q) while she is on an AI
+    and none has been given or active since Q - 12 months: the decision is due by Q + 6 months,
+    a gap after (as the baseline DXA is "due by", then red). None: nothing is pending.
+
+    A woman for whom hadji-2017 is not applicable (bone metastases, the AI ended) or undetermined
+    (premenopausal without ovarian suppression, no DXA) has nothing pending here."""
+    scan = facts.latest_scan
+    if hadji.bone_directed_therapy is not True or not facts.on_ai or scan is None:
+        return None
+    since = therapy_lookback_start(scan.date)
+    if any(_given_or_active_since(c, since, facts.as_of) for c in facts.record.bone_therapy):
+        return None
+    due = therapy_decision_due(scan.date)
+    return TherapyDecision(
+        indicated_on=scan.date,
+        due_by=due,
+        counted_from=since,
+        rule_id=hadji.rule_id,
+        reasons=tuple(hadji.reasons),
+        gap=facts.as_of > due,
+    )
+
+
+def _given_or_active_since(course: BoneTherapy, since: date, as_of: date) -> bool:
+    """Started by today and reaching `since`: its end (if ended by today) or today (no end yet,
+    or a course whose only dates are doses), as the measure reads a drug exposure."""
+    if course.first_date > as_of:
+        return False
+    ended = course.end_date is not None and course.end_date <= as_of
+    reach = course.end_date if ended and course.end_date is not None else as_of
+    return reach >= since
+
+
+def therapy_alerts(facts: Facts, hadji: GuidelineDecision) -> list[Alert]:
+    pending = therapy_decision(facts, hadji)
+    if pending is None:
+        return []
+    indicated = (
+        f"hadji-2017 indicates bone-directed therapy on the DXA of "
+        f"{pending.indicated_on.isoformat()} ({'; '.join(pending.reasons)}), and none is recorded "
+        f"given or active since {pending.counted_from.isoformat()}"
+    )
+    return [
+        alert(
+            id="therapy-gap",
+            severity="warning" if pending.gap else "info",
+            text=(
+                f"Therapy gap: {indicated}. The care team's decision was due by "
+                f"{pending.due_by.isoformat()}."
+                if pending.gap
+                else f"Therapy decision due by {pending.due_by.isoformat()}: {indicated}."
+            ),
+            rule_id="monitoring.therapy-gap",
+            basis=ev.THERAPY_DECISION_MONTHS,
+        )
+    ]
 
 
 def _day(day: date | None) -> str:

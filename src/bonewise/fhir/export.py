@@ -358,14 +358,16 @@ def _risk_factors(b: _Builder) -> None:
         system, code = sorted(metastases)[0]
         known = codes.condition_code(system, code)
         assert known is not None
-        b.add(
-            "bone-metastases",
-            {
-                "resourceType": "Condition",
-                "code": _cc(known.concept),
-                "subject": b.patient_ref,
-            },
-        )
+        condition: dict[str, Any] = {
+            "resourceType": "Condition",
+            "code": _cc(known.concept),
+            "subject": b.patient_ref,
+        }
+        # the day it was recorded, when known: a population run counts it from that day
+        recorded = rf.provenance.get("bone_metastases")
+        if recorded is not None and recorded.recorded_on is not None:
+            condition["recordedDate"] = recorded.recorded_on.isoformat()
+        b.add("bone-metastases", condition)
 
 
 def _bone_therapy(b: _Builder) -> None:

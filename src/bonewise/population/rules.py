@@ -201,9 +201,15 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     base = _flag(base, ibis.union(*factors.values()), "_any_factor")
     tscore = base.latest_value
     meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & base._any_factor)
+    # due by Q + THERAPY_DECISION_MONTHS, a gap after (measures.windows.therapy_decision_due)
     base = base.filter(
-        meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) <= d)
+        meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) < d)
     ).mutate(index_date=base.latest_date)
+    # bone metastases: hadji-2017 does not apply (bone-agent dosing is an oncology decision)
+    cond = t["conditions"]
+    metastases = cond.filter((cond.concept == "bone_metastases") & (cond.onset_date <= d))
+    base = _flag(base, metastases, "_metastases")
+    base = base.filter(~base._metastases)
     drugs = t["drug_exposures"]
     bta = drugs.filter((drugs.drug_class == "bone_directed_therapy") & (drugs.start_date <= d))
     # therapy given or active in the window: her latest end (no end: still active) reaches it

@@ -4,8 +4,20 @@ Each care-gap measure has the single-patient answer it must agree with:
 
     baseline-dxa       the `no-baseline-dxa` alert turned red (critical: past "due by")
     dxa-overdue        the `dxa-overdue` alert
+    therapy-gap        the `therapy-gap` alert turned amber (warning: past "due by"), where
+                       her hadji-2017 T-score was reported (see below)
     denosumab-lapse    the `denosumab-lapse` alert
     vitamin-d-recheck  `vitamin-d-recheck` among the monitoring's overdue items
+
+What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
+same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
+knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs
+the scanner make (the flat rows hold the BMD only): a woman whose decision T-score is computed
+is left out of the therapy-gap comparison (the `lunar-conversion` example). The rest of what the
+core knows more (FRAX and asco-2019, which the alert does not read; risk-factor answers given in
+a questionnaire rather than as coded events, such as a parental hip fracture; a hip or vertebral
+fracture as clinical osteoporosis whatever the T-score) holds in no example or generated woman
+who differs today; a woman it decides for would show up here as a difference, not be hidden.
 
 A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
 Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
@@ -30,7 +42,7 @@ from bonewise.population.sources import StagedCohort
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
-COMPARED = ("baseline-dxa", "dxa-overdue", "denosumab-lapse", "vitamin-d-recheck")
+COMPARED = ("baseline-dxa", "dxa-overdue", "therapy-gap", "denosumab-lapse", "vitamin-d-recheck")
 AI_RXNORM = {DRUG_CODES[agent][1] for agent in ("anastrozole", "letrozole", "exemestane")}
 # The days the examples are looked at: today, and later days on which their windows close.
 EXAMPLE_DAYS = (date(2026, 12, 1), date(2027, 3, 1), date(2027, 9, 30), date(2028, 6, 1))
@@ -57,6 +69,10 @@ def alert_gaps(result: Assessment) -> set[str]:
         gaps.add("baseline-dxa")
     if "dxa-overdue" in alerts:
         gaps.add("dxa-overdue")
+    therapy = alerts.get("therapy-gap")
+    reported_t = result.lowest_t_score is None or not result.lowest_t_score.computed
+    if therapy is not None and therapy.severity == "warning" and reported_t:
+        gaps.add("therapy-gap")
     if "denosumab-lapse" in alerts:
         gaps.add("denosumab-lapse")
     if "vitamin-d-recheck" in result.monitoring.overdue:
