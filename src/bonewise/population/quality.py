@@ -119,6 +119,7 @@ def clean_persons(t: ir.Table) -> ir.Table:
         birth_date=birth,
         death_date=death,
         deceased=_flag_value(t.deceased),
+        menopausal_status=_text(t.menopausal_status).lower(),
         _bad_date=(bad_birth | bad_death).fill_null(False).cast("int64"),
     )
     grouped = rows.group_by("person_id").aggregate(
@@ -128,6 +129,7 @@ def clean_persons(t: ir.Table) -> ir.Table:
             rows.death_date.count() == rows.count(), rows.death_date.max(), ibis.null("date")
         ),
         deceased=rows.deceased.cast("int8").min() == 1,
+        menopausal_status=rows.menopausal_status.min(),
         _rows=rows.count(),
         _bad_date=rows._bad_date.sum(),
     )
@@ -250,7 +252,10 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
         raw["drug_exposures"],
         "drug_exposures",
         persons,
-        schema.AROMATASE_INHIBITORS + schema.BONE_DIRECTED_THERAPIES + ("glucocorticoid",),
+        schema.AROMATASE_INHIBITORS
+        + schema.BONE_DIRECTED_THERAPIES
+        + ("glucocorticoid",)
+        + schema.GNRH_AGONIST_CONCEPTS,
     )
     rows = rows.mutate(
         _end_before_start=(rows.end_date < rows.start_date).fill_null(False),
@@ -258,6 +263,7 @@ def clean(raw: dict[TableName, ir.Table], materialize: Materialize = _as_is) -> 
         drug_class=ibis.cases(
             (rows.concept.isin(list(schema.AROMATASE_INHIBITORS)), "aromatase_inhibitor"),
             (rows.concept.isin(list(schema.BONE_DIRECTED_THERAPIES)), "bone_directed_therapy"),
+            (rows.concept.isin(list(schema.GNRH_AGONIST_CONCEPTS)), "gnrh_agonist"),
             else_=rows.concept,
         ),
     )

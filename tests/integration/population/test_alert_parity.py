@@ -4,6 +4,7 @@ cluster runs the same comparison in test_spark_cluster.py)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -101,3 +102,37 @@ def test_a_fracture_recorded_as_traumatic_reaches_the_measures_as_such(tmp_path:
         ("2024-03-01", "fracture"),
         ("2024-04-01", "traumatic_fracture"),
     ]
+
+
+def test_premenopausal_women_get_the_same_therapy_gap_in_both_paths(tmp_path: Path) -> None:
+    """Issue 12: premenopausal without ovarian suppression, hadji-2017 waits for her status in
+    both paths (no therapy-gap); with a GnRH agonist, the suppression recorded with the AI, or
+    recorded postmenopausal, the gap stands in both."""
+    from bonewise.clinical.models import PatientRecord
+
+    path = next(p for p in EXAMPLES if p.stem == "ai-with-goserelin")
+    base = PatientRecord.parse(json.loads(path.read_text(encoding="utf-8")), today=GENERATED_UNTIL)
+    data = base.model_dump(mode="json")
+    no_gnrh = {**data, "gnrh_agonists": []}
+    variants = {
+        "with-goserelin": data,
+        "without-suppression": no_gnrh,
+        "suppression-with-the-ai": {
+            **no_gnrh,
+            "therapy": {**data["therapy"], "ovarian_suppression": True},
+        },
+        "postmenopausal": {
+            **no_gnrh,
+            "patient": {**data["patient"], "menopausal_status": "postmenopausal"},
+        },
+    }
+    records = [
+        PatientRecord.parse({**v, "id": name}, today=GENERATED_UNTIL)
+        for name, v in variants.items()
+    ]
+    as_of = date(2027, 9, 30)
+    alerts = single_patient_gaps(records, as_of)
+    result = evaluate(stage_records(records, tmp_path), engine="duckdb", as_of=as_of)
+    assert population_gaps(result, alerts) == alerts
+    therapy_gaps = {pid for pid, found in alerts.items() if "therapy-gap" in found}
+    assert therapy_gaps == {"with-goserelin", "suppression-with-the-ai", "postmenopausal"}
