@@ -54,7 +54,7 @@ def baseline_dxa_date(facts: Facts) -> date | None:
     therapy = facts.record.therapy
     if therapy is None:
         return None
-    opens, closes = baseline_dxa_window(therapy.start_date)
+    opens, closes = baseline_dxa_window(therapy.first_start)
     # any DXA result (a T-score, a Z-score or a BMD) or DXA procedure, as in the measure
     dates = [day for day in facts.dxa_dates if opens <= day <= closes]
     return min(dates, default=None)
@@ -74,7 +74,7 @@ def monitoring(facts: Facts) -> Monitoring:
         next_dxa = repeat_dxa_due(last, significant_loss=bool(significant_losses(facts)))
         opens = add_months(last, low_months)
     else:
-        next_dxa = baseline_dxa_due_by(therapy.start_date)
+        next_dxa = baseline_dxa_due_by(therapy.first_start)
         opens = None
     if next_dxa is not None and next_dxa < facts.as_of:
         overdue.append("dxa")
@@ -113,18 +113,21 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
         return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
     if baseline_dxa_date(facts) is None:
         # Due from the AI start; a gap (red) once start + 3 months has passed, "due by" before.
-        due_by = baseline_dxa_due_by(therapy.start_date)
+        # from the first AI start: a switch to another AI continues AI therapy
+        started = therapy.first_start
+        agent = therapy.first_agent
+        due_by = baseline_dxa_due_by(started)
         late = facts.as_of > due_by
         found.append(
             alert(
                 id="no-baseline-dxa",
                 severity="critical" if late else "info",
                 text=(
-                    f"No baseline DXA around the {therapy.agent} start "
-                    f"({therapy.start_date.isoformat()}); it was due by {due_by.isoformat()}: "
+                    f"No baseline DXA around the {agent} start "
+                    f"({started.isoformat()}); it was due by {due_by.isoformat()}: "
                     if late
-                    else f"Baseline DXA due by {due_by.isoformat()} ({therapy.agent} start "
-                    f"{therapy.start_date.isoformat()}): "
+                    else f"Baseline DXA due by {due_by.isoformat()} ({agent} start "
+                    f"{started.isoformat()}): "
                 )
                 + "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
                 rule_id="monitoring.baseline-dxa",
@@ -199,12 +202,18 @@ def therapy_decision(facts: Facts, hadji: GuidelineDecision) -> TherapyDecision 
 
 
 def _given_or_active_since(course: BoneTherapy, since: date, as_of: date) -> bool:
-    """Started by today and reaching `since`: its end (if ended by today) or today (no end yet,
-    or a course whose only dates are doses), as the measure reads a drug exposure."""
+    """Given (a dose) or active (a course with no end yet) on or after `since`, as the measure
+    reads drug exposures: each dose is a day; a course without doses runs to its end, or to
+    today if it has not ended."""
     if course.first_date > as_of:
         return False
-    ended = course.end_date is not None and course.end_date <= as_of
-    reach = course.end_date if ended and course.end_date is not None else as_of
+    doses = [d for d in course.doses if d <= as_of]
+    if course.end_date is not None and course.end_date <= as_of:
+        reach = course.end_date
+    elif doses:
+        reach = max(doses)
+    else:
+        reach = as_of
     return reach >= since
 
 

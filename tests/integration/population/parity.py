@@ -119,25 +119,28 @@ def comparable(resources: list[dict[str, Any]]) -> str | None:
     """Why this generated woman is left out of the comparison (None: compared).
 
     The population measures count women (gender female, unknown or not recorded) who are alive;
-    the app holds living patients and has no death date. A PatientRecord holds one AI course:
-    after a switch from one AI to another the importer keeps the latest, while the measures time
-    the baseline DXA from the first AI start, so switchers are not comparable yet.
+    the app holds living patients and has no death date. A woman who switched from one AI to
+    another is compared: both paths time the baseline DXA from her first AI start (the record
+    keeps the earlier AIs in `therapy.switched_from`).
     """
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     if patient.get("gender") not in (None, "female", "unknown"):
         return "not a woman"
     if any(key.startswith("deceased") for key in patient):
         return "deceased"
-    ai_agents = {
+    return None
+
+
+def switched_ai(resources: list[dict[str, Any]]) -> bool:
+    """She took more than one aromatase inhibitor (a switch)."""
+    agents = {
         c["code"]
         for r in resources
         if r["resourceType"] == "MedicationStatement"
         for c in r["medicationCodeableConcept"]["coding"]
         if c["code"] in AI_RXNORM
     }
-    if len(ai_agents) > 1:
-        return "switched AI"
-    return None
+    return len(agents) > 1
 
 
 def imported_records(

@@ -28,6 +28,7 @@ from .parity import (
     resources_by_patient,
     single_patient_gaps,
     stage_generated,
+    switched_ai,
 )
 
 
@@ -61,6 +62,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     compared = {pid: rs for pid, rs in by_patient.items() if comparable(rs) is None}
     left_out = Counter(why for rs in by_patient.values() if (why := comparable(rs)) is not None)
     assert len(compared) >= 160, left_out
+    # women who switched from one AI to another are compared too (issue 12)
+    assert sum(switched_ai(rs) for rs in compared.values()) >= 5
     records = imported_records(compared, GENERATED_UNTIL)
     return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL)
 
@@ -136,3 +139,27 @@ def test_premenopausal_women_get_the_same_therapy_gap_in_both_paths(tmp_path: Pa
     assert population_gaps(result, alerts) == alerts
     therapy_gaps = {pid for pid, found in alerts.items() if "therapy-gap" in found}
     assert therapy_gaps == {"with-goserelin", "suppression-with-the-ai", "postmenopausal"}
+
+
+def test_a_switch_of_ai_reaches_the_population_run_from_the_store(tmp_path: Path) -> None:
+    """Issue 12: a stored record keeps the earlier AI (therapy.switched_from); its export gives
+    the population run the first AI start, so both paths miss the same baseline DXA."""
+    from bonewise.clinical.models import PatientRecord
+
+    data = example_records(GENERATED_UNTIL)[0].model_dump(mode="json")
+    data["therapy"] = {
+        "agent": "exemestane",
+        "start_date": "2025-06-01",
+        "switched_from": [
+            {"agent": "anastrozole", "start_date": "2022-03-01", "end_date": "2025-05-31"}
+        ],
+    }
+    data["dxa_scans"] = [
+        {"date": "2025-05-20", "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -0.5}}}
+    ]
+    data["dxa_procedures"] = []
+    record = PatientRecord.parse({**data, "id": "switched"}, today=GENERATED_UNTIL)
+    alerts = single_patient_gaps([record], GENERATED_UNTIL)
+    assert "baseline-dxa" in alerts["switched"]
+    result = evaluate(stage_records([record], tmp_path), engine="duckdb", as_of=GENERATED_UNTIL)
+    assert population_gaps(result, alerts) == alerts

@@ -153,3 +153,33 @@ def test_no_therapy_gap_where_hadji_2017_does_not_decide() -> None:
     )
     for r in (mets, premenopausal, ended):
         assert "therapy-gap" not in alerts(assess(r, as_of=AS_OF))
+
+
+def test_doses_given_before_the_lookback_do_not_close_the_gap() -> None:
+    """Each dose is a day (as the measure reads an administration): infusions that stopped
+    more than 12 months before the indicating DXA are no therapy for it."""
+    course = {"agent": "zoledronic_acid", "doses": ["2024-06-01", "2024-12-01"]}
+    result = assess(record(dxa_scans=[LOW_T_SCAN], bone_therapy=[course]), as_of=AS_OF)
+    assert "therapy-gap" in alerts(result)
+
+
+def test_after_a_switch_of_ai_the_baseline_dxa_is_timed_from_the_first_ai_start() -> None:
+    """Issue 12: bone loss starts with the first AI; a switch (e.g. for side effects) continues
+    AI therapy, so a scan around the second AI's start is no baseline for the first."""
+    therapy = {
+        "agent": "exemestane",
+        "start_date": "2025-06-01",
+        "switched_from": [
+            {"agent": "anastrozole", "start_date": "2022-03-01", "end_date": "2025-05-31"}
+        ],
+    }
+    around_the_switch = [
+        {"date": "2025-05-20", "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -0.5}}}
+    ]
+    result = assess(record(therapy=therapy, dxa_scans=around_the_switch), as_of=AS_OF)
+    baseline = alerts(result)["no-baseline-dxa"]
+    assert baseline.severity == "critical"
+    assert "anastrozole start (2022-03-01)" in baseline.text
+    around_the_first = [{**around_the_switch[0], "date": "2022-02-01"}]
+    result = assess(record(therapy=therapy, dxa_scans=around_the_first), as_of=AS_OF)
+    assert "no-baseline-dxa" not in alerts(result)
