@@ -19,6 +19,20 @@ a questionnaire rather than as coded events, such as a parental hip fracture; a 
 fracture as clinical osteoporosis whatever the T-score) holds in no example or generated woman
 who differs today; a woman it decides for would show up here as a difference, not be hidden.
 
+Not compared, and why: after a BMD loss beyond the least significant change the core's
+`significant-bmd-loss` brings the next DXA to 12 months (hadji-2017), while `dxa-overdue` in
+the population counts 24 months for everyone. The core's verdict (clinical.bmd_series) needs per
+scan the site, the areal BMD, the scanner make and any facility precision (LSC = 2.77 x the
+precision of that make and site, or the facility's), the day's scan chosen by its decision
+T-score, and a baseline on the latest scan's make. The flat rows hold a BMD with its LOINC code
+(the site) but no make and no precision: the NDJSON loader would have to follow
+Observation.device to the Device (as the importer does), OMOP keeps the make in no standard
+field, and the Parquet schema has no column for it; and writing the series again in SQL would be
+a second definition of it, where the one answer is the core's function. The generated cohort
+holds T-scores only (no BMD) and no example has a significant loss on the days compared, so
+the comparison agrees today; a woman with one and a last DXA 12 to 24 months old would show up
+as a difference (an alert without the gap), not be hidden.
+
 A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
 Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
 """
