@@ -12,12 +12,15 @@ Each care-gap measure has the single-patient answer it must agree with:
 What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
 same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
 knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs
-the scanner make (the flat rows hold the BMD only): a woman whose decision T-score is computed
-is left out of the therapy-gap comparison (the `lunar-conversion` example). The rest of what the
-core knows more (FRAX and asco-2019, which the alert does not read; risk-factor answers given in
-a questionnaire rather than as coded events, such as a parental hip fracture; a hip or vertebral
-fracture as clinical osteoporosis whatever the T-score) holds in no example or generated woman
-who differs today; a woman it decides for would show up here as a difference, not be hidden.
+the scanner make (the flat rows hold the BMD only), and clinical osteoporosis (a hip or
+vertebral fragility fracture, therapy whatever the T-score) needs the fracture's site (the clean
+flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
+the therapy-gap comparison on both sides (`therapy_unseen`: the `lunar-conversion` example,
+generated women with a vertebral or hip fracture). The rest of what the core knows more (FRAX
+and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
+rather than as coded events, such as a parental hip fracture) holds in no example or generated
+woman who differs today; a woman it decides for would show up here as a difference, not be
+hidden.
 
 Not compared, and why: after a BMD loss beyond the least significant change the core's
 `significant-bmd-loss` brings the next DXA to 12 months (hadji-2017), while `dxa-overdue` in
@@ -84,8 +87,7 @@ def alert_gaps(result: Assessment) -> set[str]:
     if "dxa-overdue" in alerts:
         gaps.add("dxa-overdue")
     therapy = alerts.get("therapy-gap")
-    reported_t = result.lowest_t_score is None or not result.lowest_t_score.computed
-    if therapy is not None and therapy.severity == "warning" and reported_t:
+    if therapy is not None and therapy.severity == "warning" and therapy_criterion_seen(result):
         gaps.add("therapy-gap")
     if "denosumab-lapse" in alerts:
         gaps.add("denosumab-lapse")
@@ -94,15 +96,35 @@ def alert_gaps(result: Assessment) -> set[str]:
     return gaps
 
 
+def therapy_criterion_seen(result: Assessment) -> bool:
+    """Whether the flat data can see what hadji-2017 decides her on: not a T-score computed from
+    a Lunar or Norland BMD (needs the scanner make), not clinical osteoporosis (a hip or
+    vertebral fragility fracture whatever the T-score: needs the fracture's site)."""
+    computed = result.lowest_t_score is not None and result.lowest_t_score.computed
+    clinical = result.guidelines["hadji-2017"].rule_id == "hadji-2017.clinical-osteoporosis"
+    return not (computed or clinical)
+
+
+def therapy_unseen(records: Iterable[PatientRecord], as_of: date) -> set[str]:
+    """The women whose therapy-gap is not compared (see the module docstring)."""
+    return {r.id for r in records if not therapy_criterion_seen(assess(r, as_of=as_of))}
+
+
 def single_patient_gaps(records: Iterable[PatientRecord], as_of: date) -> dict[str, set[str]]:
     return {r.id: alert_gaps(assess(r, as_of=as_of)) for r in records}
 
 
-def population_gaps(result: RunResult, people: Iterable[str]) -> dict[str, set[str]]:
+def population_gaps(
+    result: RunResult, people: Iterable[str], unseen: Iterable[str] = ()
+) -> dict[str, set[str]]:
+    """Each woman's gaps in the population run; `unseen`: women whose therapy-gap is not
+    compared (therapy_unseen)."""
     found: dict[str, set[str]] = {pid: set() for pid in people}
     for measure in COMPARED:
         for pid, _ in result.measures[measure].gap_rows:
             found.setdefault(pid, set()).add(measure)
+    for pid in unseen:
+        found.get(pid, set()).discard("therapy-gap")
     return found
 
 

@@ -29,6 +29,7 @@ from .parity import (
     single_patient_gaps,
     stage_generated,
     switched_ai,
+    therapy_unseen,
 )
 
 
@@ -47,14 +48,16 @@ def test_every_example_gets_the_same_alerts_and_gaps_on_duckdb(
     records, staged = examples_staged
     result = evaluate(staged, engine="duckdb", as_of=as_of)
     alerts = single_patient_gaps(records, as_of)
-    assert population_gaps(result, alerts) == alerts
+    assert population_gaps(result, alerts, therapy_unseen(records, as_of)) == alerts
 
 
 GENERATED_UNTIL = date(2026, 12, 1)
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[str]]]:
+def generated(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, set[str]], set[str]]:
     """A generated cohort (FHIR NDJSON) and each comparable woman's single-patient answer."""
     directory = tmp_path_factory.mktemp("parity")
     ndjson = generated_cohort(directory, patients=200, seed=12, until=GENERATED_UNTIL)
@@ -65,17 +68,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     # women who switched from one AI to another are compared too (issue 12)
     assert sum(switched_ai(rs) for rs in compared.values()) >= 5
     records = imported_records(compared, GENERATED_UNTIL)
-    return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL)
+    unseen = therapy_unseen(records.values(), GENERATED_UNTIL)
+    return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL), unseen
 
 
 def test_a_generated_cohort_gets_the_same_alerts_and_gaps_on_duckdb(
-    generated: tuple[Path, dict[str, set[str]]], tmp_path: Path
+    generated: tuple[Path, dict[str, set[str]], set[str]], tmp_path: Path
 ) -> None:
-    ndjson, alerts = generated
+    ndjson, alerts, unseen = generated
     result = evaluate(
         stage_generated(ndjson, tmp_path / "staged"), engine="duckdb", as_of=GENERATED_UNTIL
     )
-    gaps = {pid: found for pid, found in population_gaps(result, alerts).items() if pid in alerts}
+    found_gaps = population_gaps(result, alerts, unseen)
+    gaps = {pid: found for pid, found in found_gaps.items() if pid in alerts}
     assert gaps == alerts
     # every measure compared has people in it, so the comparison can fail
     assert all(any(m in found for found in alerts.values()) for m in COMPARED)
