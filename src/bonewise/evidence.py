@@ -317,6 +317,20 @@ BASELINE_DXA_WINDOW_MONTHS: Cited[tuple[int, int]] = Cited(
     "the CMS645 bone-density measure for men on androgen deprivation)",
 )
 
+THERAPY_DECISION_MONTHS: Cited[int] = Cited(
+    6,
+    PROJECT,
+    "policy",
+    "bone-directed therapy indicated by hadji-2017 on a DXA: the decision (start, or a recorded "
+    "reason not to) is due within 6 months of that DXA; later, with none given, it is a gap",
+)
+THERAPY_LOOKBACK_MONTHS: Cited[int] = Cited(
+    12,
+    PROJECT,
+    "policy",
+    "bone-directed therapy given or active from 12 months before the DXA that indicates it counts",
+)
+
 AUTOMATION_ROUTE: Cited[str] = Cited(
     "bone metastases, a recent fracture or missing safety data stop automated lifestyle and "
     "exercise plans and route the patient to a clinician",

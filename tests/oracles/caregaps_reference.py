@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bonewise.clinical.calendar import add_months
+from bonewise.evidence import NCCN_POSTMENOPAUSAL_AGE
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import VITAMIN_D_TO_NG_ML
 
@@ -30,9 +31,12 @@ class Woman:
     birth: date | None = None
     death: date | None = None
     deceased: bool = False
+    menopausal_status: str | None = None
     drugs: list[tuple[str, date, date | None]] = field(default_factory=list)
     measurements: list[tuple[str, date, float | None, str | None]] = field(default_factory=list)
     fractures: list[date] = field(default_factory=list)
+    metastases: list[date] = field(default_factory=list)
+    oophorectomy: list[date] = field(default_factory=list)
     dxa: list[date] = field(default_factory=list)
 
 
@@ -56,6 +60,10 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
             birth=min(births) if births else None,
             death=max(d for d in deaths if d) if all(deaths) else None,
             deceased=all(bool(r.get("deceased")) for r in rows),
+            menopausal_status=min(
+                (r["menopausal_status"].lower() for r in rows if r.get("menopausal_status")),
+                default=None,
+            ),
         )
     for row in tables["drug_exposures"]:
         w = women.get(row["person_id"])
@@ -78,6 +86,10 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "fracture" and row.get("onset_date"):
             w.fractures.append(row["onset_date"])
+        if w and row["concept"] == "bone_metastases" and row.get("onset_date"):
+            w.metastases.append(row["onset_date"])
+        if w and row["concept"] == "bilateral_oophorectomy" and row.get("onset_date"):
+            w.oophorectomy.append(row["onset_date"])
     for row in tables["procedures"]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "dxa" and row.get("date"):
@@ -86,6 +98,24 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
 
 
 AIS = ("anastrozole", "letrozole", "exemestane")
+GNRH = ("goserelin", "leuprolide", "triptorelin", "ovarian_suppression")
+
+
+def premenopausal_without_suppression(w: Woman, d: date) -> bool:
+    """Recorded premenopausal (else NCCN: oophorectomy or age >= 60 post, a GnRH agonist on D
+    pre with suppression, an AI post), with no GnRH agonist on D."""
+    gnrh = any(c in GNRH and s <= d and (e is None or e >= d) for c, s, e in w.drugs)
+    if w.menopausal_status is not None:
+        premenopausal = w.menopausal_status == "premenopausal"
+    else:
+        premenopausal = (
+            not any(x <= d for x in w.oophorectomy)
+            and (w.birth is None or age_on(w.birth, d) < NCCN_POSTMENOPAUSAL_AGE.value)
+            and gnrh
+        )
+    return premenopausal and not gnrh
+
+
 BTAS = ("denosumab", "zoledronic_acid", "alendronate", "risedronate", "ibandronate")
 
 
@@ -160,7 +190,14 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
             ),
         ]
         meets = t < n("THERAPY_T") or (t < n("RISK_T") and any(factors))
-        if meets and add_months(q, n("THERAPY_DECISION_MONTHS")) <= d:
+        metastases = any(day <= d for day in w.metastases)
+        waits = premenopausal_without_suppression(w, d)
+        if (
+            meets
+            and not metastases
+            and not waits
+            and add_months(q, n("THERAPY_DECISION_MONTHS")) < d
+        ):
             since = add_months(q, -n("THERAPY_LOOKBACK_MONTHS"))
             treated = any(
                 c in BTAS and s <= d and (e if e is not None else d) >= since for c, s, e in w.drugs

@@ -25,7 +25,7 @@ from bonewise.clinical.models import (
     Provenance,
     RiskSource,
 )
-from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring
+from bonewise.clinical.monitoring import Monitoring, dxa_alerts, monitoring, therapy_alerts
 from bonewise.clinical.results import (
     Alert,
     DataGap,
@@ -197,7 +197,9 @@ def assess(record: PatientRecord, *, as_of: date) -> Assessment:
         guidelines=decisions,
         recommendations=recommendations,
         safety_checks=_safety_checks(facts, decisions),
-        alerts=safety.alerts(facts) + dxa_alerts(facts, schedule),
+        alerts=safety.alerts(facts)
+        + dxa_alerts(facts, schedule)
+        + therapy_alerts(facts, decisions[hadji_2017.RULE_SET]),
         monitoring=schedule,
         data_gaps=data_gaps(facts),
         automation=Automation(

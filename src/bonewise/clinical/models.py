@@ -52,6 +52,7 @@ MAX_ENTRIES: dict[str, int] = {
     "labs": 5000,
     "bone_therapy": 100,
     "gnrh_agonists": 50,
+    "switched_from": 10,
     "vertebral_imaging": 100,
     "dxa_procedures": 200,
     "assumptions": 50,
@@ -150,12 +151,28 @@ class Patient(_Frozen):
         return completed_years(self.birth_date, day)
 
 
+class EarlierAromataseInhibitor(_Frozen):
+    """An aromatase inhibitor she took before switching to the current one."""
+
+    agent: AromataseInhibitor
+    start_date: date
+    end_date: date | None = None
+
+    _dates_not_future = field_validator("start_date", "end_date")(_not_after_today)
+
+
 class CancerTherapy(_Frozen):
     agent: AromataseInhibitor
     start_date: date
     planned_years: float = Field(default=5, gt=0, le=15)
     end_date: date | None = None
     ovarian_suppression: bool = False
+    switched_from: list[EarlierAromataseInhibitor] = Field(
+        default_factory=list,
+        max_length=MAX_ENTRIES["switched_from"],
+        description="earlier aromatase inhibitors (a switch, e.g. for side effects, continues "
+        "AI therapy: bone loss runs from the first start)",
+    )
 
     _dates_not_future = field_validator("start_date", "end_date")(_not_after_today)
 
@@ -163,7 +180,25 @@ class CancerTherapy(_Frozen):
     def _end_after_start(self) -> CancerTherapy:
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        for i, earlier in enumerate(self.switched_from):
+            if earlier.start_date > self.start_date:
+                raise ValueError(
+                    f"switched_from[{i}] starts on {earlier.start_date}, after the current "
+                    f"{self.agent} start {self.start_date}: list earlier courses only"
+                )
         return self
+
+    @property
+    def first_start(self) -> date:
+        """The first aromatase-inhibitor start: AI-associated bone loss, and the baseline-DXA
+        clock, start with the first AI (a switch continues AI therapy)."""
+        return min([self.start_date, *(c.start_date for c in self.switched_from)])
+
+    @property
+    def first_agent(self) -> str:
+        return min(
+            [(self.start_date, self.agent), *((c.start_date, c.agent) for c in self.switched_from)]
+        )[1]
 
 
 class SiteResult(_Frozen):

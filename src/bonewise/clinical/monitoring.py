@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -12,12 +13,15 @@ from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
-from bonewise.clinical.results import Alert, alert
+from bonewise.clinical.models import BoneTherapy
+from bonewise.clinical.results import Alert, GuidelineDecision, alert
 from bonewise.clinical.safety import vitamin_d_ng_ml
 from bonewise.measures.windows import (
     baseline_dxa_due_by,
     baseline_dxa_window,
     repeat_dxa_due,
+    therapy_decision_due,
+    therapy_lookback_start,
     vitamin_d_recheck_due,
 )
 from bonewise.policies import policy
@@ -50,7 +54,7 @@ def baseline_dxa_date(facts: Facts) -> date | None:
     therapy = facts.record.therapy
     if therapy is None:
         return None
-    opens, closes = baseline_dxa_window(therapy.start_date)
+    opens, closes = baseline_dxa_window(therapy.first_start)
     # any DXA result (a T-score, a Z-score or a BMD) or DXA procedure, as in the measure
     dates = [day for day in facts.dxa_dates if opens <= day <= closes]
     return min(dates, default=None)
@@ -70,7 +74,7 @@ def monitoring(facts: Facts) -> Monitoring:
         next_dxa = repeat_dxa_due(last, significant_loss=bool(significant_losses(facts)))
         opens = add_months(last, low_months)
     else:
-        next_dxa = baseline_dxa_due_by(therapy.start_date)
+        next_dxa = baseline_dxa_due_by(therapy.first_start)
         opens = None
     if next_dxa is not None and next_dxa < facts.as_of:
         overdue.append("dxa")
@@ -109,18 +113,21 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
         return found  # AI bone-loss monitoring runs only while she is on (or starting) an AI
     if baseline_dxa_date(facts) is None:
         # Due from the AI start; a gap (red) once start + 3 months has passed, "due by" before.
-        due_by = baseline_dxa_due_by(therapy.start_date)
+        # from the first AI start: a switch to another AI continues AI therapy
+        started = therapy.first_start
+        agent = therapy.first_agent
+        due_by = baseline_dxa_due_by(started)
         late = facts.as_of > due_by
         found.append(
             alert(
                 id="no-baseline-dxa",
                 severity="critical" if late else "info",
                 text=(
-                    f"No baseline DXA around the {therapy.agent} start "
-                    f"({therapy.start_date.isoformat()}); it was due by {due_by.isoformat()}: "
+                    f"No baseline DXA around the {agent} start "
+                    f"({started.isoformat()}); it was due by {due_by.isoformat()}: "
                     if late
-                    else f"Baseline DXA due by {due_by.isoformat()} ({therapy.agent} start "
-                    f"{therapy.start_date.isoformat()}): "
+                    else f"Baseline DXA due by {due_by.isoformat()} ({agent} start "
+                    f"{started.isoformat()}): "
                 )
                 + "every woman starting an aromatase inhibitor needs her fracture risk assessed.",
                 rule_id="monitoring.baseline-dxa",
@@ -156,6 +163,83 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
             )
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyDecision:
+    """The therapy-gap measure for one woman (measures.toml; windows from measures.windows)."""
+
+    indicated_on: date  # Q: the DXA hadji-2017's indication rests on (her latest)
+    due_by: date  # Q + THERAPY_DECISION_MONTHS
+    counted_from: date  # therapy given or active on or after this day counts
+    rule_id: str
+    reasons: tuple[str, ...]
+    gap: bool  # past due_by with no therapy given or active since counted_from
+
+
+def therapy_decision(facts: Facts, hadji: GuidelineDecision) -> TherapyDecision | None:
+    """hadji-2017 indicates bone-directed therapy on her latest DXA (Q) while she is on an AI
+    and none has been given or active since Q - 12 months: the decision is due by Q + 6 months,
+    a gap after (as the baseline DXA is "due by", then red). None: nothing is pending.
+
+    A woman for whom hadji-2017 is not applicable (bone metastases, the AI ended) or undetermined
+    (premenopausal without ovarian suppression, no DXA) has nothing pending here."""
+    scan = facts.latest_scan
+    if hadji.bone_directed_therapy is not True or not facts.on_ai or scan is None:
+        return None
+    since = therapy_lookback_start(scan.date)
+    if any(_given_or_active_since(c, since, facts.as_of) for c in facts.record.bone_therapy):
+        return None
+    due = therapy_decision_due(scan.date)
+    return TherapyDecision(
+        indicated_on=scan.date,
+        due_by=due,
+        counted_from=since,
+        rule_id=hadji.rule_id,
+        reasons=tuple(hadji.reasons),
+        gap=facts.as_of > due,
+    )
+
+
+def _given_or_active_since(course: BoneTherapy, since: date, as_of: date) -> bool:
+    """Given (a dose) or active (a course with no end yet) on or after `since`, as the measure
+    reads drug exposures: each dose is a day; a course without doses runs to its end, or to
+    today if it has not ended."""
+    if course.first_date > as_of:
+        return False
+    doses = [d for d in course.doses if d <= as_of]
+    if course.end_date is not None and course.end_date <= as_of:
+        reach = course.end_date
+    elif doses:
+        reach = max(doses)
+    else:
+        reach = as_of
+    return reach >= since
+
+
+def therapy_alerts(facts: Facts, hadji: GuidelineDecision) -> list[Alert]:
+    pending = therapy_decision(facts, hadji)
+    if pending is None:
+        return []
+    indicated = (
+        f"hadji-2017 indicates bone-directed therapy on the DXA of "
+        f"{pending.indicated_on.isoformat()} ({'; '.join(pending.reasons)}), and none is recorded "
+        f"given or active since {pending.counted_from.isoformat()}"
+    )
+    return [
+        alert(
+            id="therapy-gap",
+            severity="warning" if pending.gap else "info",
+            text=(
+                f"Therapy gap: {indicated}. The care team's decision was due by "
+                f"{pending.due_by.isoformat()}."
+                if pending.gap
+                else f"Therapy decision due by {pending.due_by.isoformat()}: {indicated}."
+            ),
+            rule_id="monitoring.therapy-gap",
+            basis=ev.THERAPY_DECISION_MONTHS,
+        )
+    ]
 
 
 def _day(day: date | None) -> str:

@@ -206,6 +206,20 @@ def _therapy(b: _Builder) -> None:
             "effectivePeriod": period,
         },
     )
+    for i, earlier in enumerate(therapy.switched_from):
+        earlier_period: dict[str, str] = {"start": earlier.start_date.isoformat()}
+        if earlier.end_date is not None:
+            earlier_period["end"] = earlier.end_date.isoformat()
+        b.add(
+            f"therapy-earlier-{i}",
+            {
+                "resourceType": "MedicationStatement",
+                "status": "completed",
+                "medicationCodeableConcept": _drug_cc(earlier.agent),
+                "subject": b.patient_ref,
+                "effectivePeriod": earlier_period,
+            },
+        )
 
 
 def _scans(b: _Builder) -> dict[str, list[dict[str, str]]]:

@@ -46,3 +46,14 @@ def repeat_dxa_due(last_dxa: date, *, significant_loss: bool = False) -> date:
 def vitamin_d_recheck_due(low_result: date) -> date:
     """A low 25-OH vitamin D is rechecked by this day."""
     return add_months(low_result, ev.VITAMIN_D_RECHECK_MONTHS.value)
+
+
+def therapy_decision_due(indicating_dxa: date) -> date:
+    """Bone-directed therapy indicated on a DXA: the decision is due by this day; on any later
+    day with no therapy given or active since `therapy_lookback_start`, it is a therapy gap."""
+    return add_months(indicating_dxa, ev.THERAPY_DECISION_MONTHS.value)
+
+
+def therapy_lookback_start(indicating_dxa: date) -> date:
+    """Bone-directed therapy given or active on or after this day counts for that DXA."""
+    return add_months(indicating_dxa, -ev.THERAPY_LOOKBACK_MONTHS.value)

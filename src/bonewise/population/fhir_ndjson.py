@@ -65,6 +65,7 @@ _MAX_LINE_BYTES: Final = 64 * 1024 * 1024  # bounds one line (one resource) in m
 _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
 _ENDED_STATUS = ("completed", "stopped")
 _GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
+_MENOPAUSAL_STATUS = codes.LOCAL_CODES["menopausal-status"]
 
 # The fields read from each line (every other field is skipped by the parser). Leaves are text
 # so a number where FHIR has a string (or the reverse) is read, not an error; `JSON` keeps a
@@ -197,6 +198,8 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
                 return "unknown_local", None, None
             if code == _GLUCOCORTICOIDS.code:
                 return "glucocorticoid_course", "glucocorticoid", "glucocorticoid"
+            if code == _MENOPAUSAL_STATUS.code:
+                return "menopause", "menopausal_status", None
             return "local", None, None
         return "", None, None
     if family == "drug":
@@ -247,18 +250,27 @@ def _code_map(pairs: Iterable[tuple[str, str | None, str]]) -> pa.Table:
 
 
 def _smoking_answers(pairs: Iterable[tuple[str | None, str]]) -> pa.Table:
-    """current / past / never for the answer codings found in the export that
-    `codes.SMOKING_ANSWERS` knows (a SNOMED CT answer, in any spelling of SNOMED CT's system)."""
+    """The answers bonewise reads, for the answer codings found in the export (a SNOMED CT
+    answer, in any spelling of SNOMED CT's system): current / past / never for a smoking status
+    (`codes.SMOKING_ANSWERS`), premenopausal / perimenopausal / postmenopausal for the menopausal
+    status (`codes.MENOPAUSE_STATES`)."""
+    tables = (
+        ("smoking_status", codes.SMOKING_ANSWERS),
+        ("menopausal_status", codes.MENOPAUSE_STATES),
+    )
     known = [
-        (system, code, str(codes.SMOKING_ANSWERS[code][1]))
+        (concept, system, code, str(answers[code][1]))
         for system, code in pairs
-        if codes.normalise_system(system) == codes.SNOMED and code in codes.SMOKING_ANSWERS
+        if codes.normalise_system(system) == codes.SNOMED
+        for concept, answers in tables
+        if code in answers
     ]
     return pa.table(
         {
-            "system": pa.array([k[0] for k in known], pa.string()),
-            "code": pa.array([k[1] for k in known], pa.string()),
-            "answer": pa.array([k[2] for k in known], pa.string()),
+            "concept": pa.array([k[0] for k in known], pa.string()),
+            "system": pa.array([k[1] for k in known], pa.string()),
+            "code": pa.array([k[2] for k in known], pa.string()),
+            "answer": pa.array([k[3] for k in known], pa.string()),
         }
     )
 
@@ -323,7 +335,10 @@ SELECT
     -- a fracture recorded as traumatic (or as not a fragility fracture) is not a fragility one
     resourceType = 'Condition' AND coalesce(list_bool_or(list_transform(extension, lambda e:
         (e.url = '{ext_traumatic}' AND e.valueBoolean)
-        OR (e.url = '{ext_fragility}' AND NOT e.valueBoolean))), false) AS traumatic
+        OR (e.url = '{ext_fragility}' AND NOT e.valueBoolean))), false) AS traumatic,
+    -- ovarian suppression recorded with an aromatase inhibitor (bonewise's extension)
+    resourceType IN {medication_types} AND coalesce(list_bool_or(list_transform(extension,
+        lambda e: e.url = '{ext_ovarian}' AND e.valueBoolean)), false) AS ovarian_suppression
 FROM {source}
 -- all-null rows: lines read_json could not parse (or objects with none of these fields)
 WHERE resourceType IN {kept_types} OR resourceType IS NULL
@@ -352,6 +367,7 @@ def _stage_sql(files: list[Path]) -> str:
     return _STAGE_SQL.format(
         ext_traumatic=EXT_TRAUMATIC,
         ext_fragility=codes.EXT_FRAGILITY,
+        ext_ovarian=codes.EXT_OVARIAN_SUPPRESSION,
         skipped=_SKIPPED,
         family=_FAMILY_SQL,
         subject=_last_segment("coalesce(subject.reference, patient.reference)"),
@@ -453,12 +469,15 @@ CREATE TEMP TABLE medication AS
 SELECT any_value(hit) AS hit, bool_or(has_unknown_local) AS has_unknown_local, rid AS med_id
 FROM coded WHERE matched AND resourceType = 'Medication' AND rid IS NOT NULL GROUP BY rid;
 
--- the first answer coding of a smoking-status Observation that is a known answer
+-- the first answer coding of a smoking-status (or menopausal-status) Observation that is a
+-- known answer to it
 CREATE TEMP TABLE smoking AS
 SELECT row_id, arg_min(a.answer, position) AS answer
-FROM (SELECT row_id, unnest(answers) AS c, generate_subscripts(answers, 1) AS position
-      FROM coded WHERE hit.role = 'smoking') u
+FROM (SELECT row_id, hit.concept AS concept, unnest(answers) AS c,
+             generate_subscripts(answers, 1) AS position
+      FROM coded WHERE hit.role IN ('smoking', 'menopause')) u
 JOIN smoking_answers a ON a.code = u.c.code AND a.system IS NOT DISTINCT FROM u.c.system
+ AND a.concept = u.concept
 GROUP BY row_id;
 
 -- a DXA panel (its own code not one bonewise reads): a measurement per component with a DXA
@@ -519,8 +538,14 @@ def _table_queries() -> dict[TableName, str]:
     return {
         "persons": """
             SELECT rid AS person_id, gender, start_text AS birth_date, end_text AS death_date,
-                   deceased, 'Patient' AS source
-            FROM res WHERE resourceType = 'Patient'""",
+                   deceased, status.answer AS menopausal_status, 'Patient' AS source
+            FROM res LEFT JOIN (
+                -- her recorded menopausal status (the latest dated one, else an undated one)
+                SELECT pid, arg_max(smoking_answer, coalesce(start_text, '')) AS answer
+                FROM facts WHERE role = 'menopause' AND NOT absent
+                     AND smoking_answer IS NOT NULL GROUP BY pid) status
+              ON status.pid = res.rid
+            WHERE resourceType = 'Patient'""",
         "measurements": f"""
             SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
                    CASE WHEN role = 'measure' THEN value END AS value,
@@ -543,7 +568,14 @@ def _table_queries() -> dict[TableName, str]:
                    end_text AS end_date, code_system, code, resourceType AS source
             FROM facts
             WHERE pid IS NOT NULL AND (role = 'drug' OR (role = 'glucocorticoid_course'
-                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL))""",
+                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL))
+            UNION ALL
+            -- ovarian suppression recorded with the AI: an exposure over the AI course
+            SELECT rid || '/ovarian-suppression', pid, 'ovarian_suppression', 'gnrh_agonist',
+                   start_text, end_text, code_system, code, resourceType
+            FROM facts
+            WHERE pid IS NOT NULL AND role = 'drug' AND drug_class = 'aromatase_inhibitor'
+                  AND ovarian_suppression""",
         "conditions": """
             SELECT rid AS record_id, pid AS person_id,
                    CASE WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'

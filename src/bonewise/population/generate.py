@@ -345,6 +345,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
                     pa.date32()
                 ),
                 "deceased": pa.array(np.zeros(n, bool)),
+                "menopausal_status": pa.nulls(n, pa.string()),
                 "source": pa.array(np.full(n, "synthetic")),
             },
             schema=SCHEMAS["persons"],

@@ -41,12 +41,6 @@ _BMI_CODE = codes.vital_code("39156-5")
 BMI_UNITS: tuple[str, ...] = tuple(_BMI_CODE.units) if _BMI_CODE else ()
 NUMERIC_CONCEPTS = ("dxa_t_score", "dxa_bmd", "dxa_z_score", "vitamin_d_25oh", "bmi")
 
-# GnRH agonists (ovarian suppression) are loaded as drug exposures the measures do not read:
-# kept as known drugs, not counted as malformed (`unknown_concept`).
-GNRH_AGONISTS: tuple[str, ...] = tuple(
-    sorted({str(d.agent) for d in codes.DRUG_CODES if d.drug_class == "gnrh_agonist"})
-)
-
 # Facts a record may hold without a date that still count (rules.clinician_review and the
 # smoking risk factor read them undated): left out, a woman with bone metastases would be an
 # automated gap. Any other undated row is `missing_date`.
@@ -135,6 +129,7 @@ def clean_persons(t: ir.Table) -> ir.Table:
         birth_date=birth,
         death_date=death,
         deceased=_flag_value(t.deceased),
+        menopausal_status=_text(t.menopausal_status).lower(),
         _bad_date=(bad_birth | bad_death).fill_null(False).cast("int64"),
     )
     grouped = rows.group_by("person_id").aggregate(
@@ -144,6 +139,7 @@ def clean_persons(t: ir.Table) -> ir.Table:
             rows.death_date.count() == rows.count(), rows.death_date.max(), ibis.null("date")
         ),
         deceased=rows.deceased.cast("int8").min() == 1,
+        menopausal_status=rows.menopausal_status.min(),
         _rows=rows.count(),
         _bad_date=rows._bad_date.sum(),
     )
@@ -288,7 +284,7 @@ def clean(
         schema.AROMATASE_INHIBITORS
         + schema.BONE_DIRECTED_THERAPIES
         + ("glucocorticoid",)
-        + GNRH_AGONISTS,
+        + schema.GNRH_AGONIST_CONCEPTS,
     )
     rows = rows.mutate(
         _end_before_start=(rows.end_date < rows.start_date).fill_null(False),
@@ -296,7 +292,7 @@ def clean(
         drug_class=ibis.cases(
             (rows.concept.isin(list(schema.AROMATASE_INHIBITORS)), "aromatase_inhibitor"),
             (rows.concept.isin(list(schema.BONE_DIRECTED_THERAPIES)), "bone_directed_therapy"),
-            (rows.concept.isin(list(GNRH_AGONISTS)), "gnrh_agonist"),
+            (rows.concept.isin(list(schema.GNRH_AGONIST_CONCEPTS)), "gnrh_agonist"),
             else_=rows.concept,
         ),
     )

@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from bonewise.clinical.calendar import add_months
-from bonewise.evidence import RECENT_FRACTURE_MONTHS
+from bonewise.evidence import NCCN_POSTMENOPAUSAL_AGE, RECENT_FRACTURE_MONTHS
 from bonewise.measures.definitions import MeasureSet
 
 # The five clean flat tables, plus (optionally) the derived tables below, computed once by the
@@ -191,6 +191,43 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     }
 
 
+def premenopausal_without_suppression(t: Tables, day: date) -> ir.Table:
+    """Women read as premenopausal on D with no ovarian suppression on D (person ids): the
+    clinical core's `Facts.premenopausal_without_suppression`, for whom hadji-2017 waits for her
+    menopausal status to be confirmed (so no therapy-gap).
+
+    Her status is the recorded one; with none recorded, the NCCN criteria of
+    `clinical.menopause.infer_menopausal_status` in its order (a bilateral oophorectomy, age
+    NCCN_POSTMENOPAUSAL_AGE or over: postmenopausal; a GnRH agonist on D: premenopausal with
+    ovarian suppression; an AI: postmenopausal), so by inference alone a woman on an AI is never
+    in this table. Ovarian suppression on D: a GnRH agonist exposure (or the suppression recorded
+    with the AI) started on or before D and not ended before D, as `GnrhAgonistCourse.current_on`.
+    """
+    d = ibis.literal(day, type="date")
+    p = t["persons"]
+    drugs = t["drug_exposures"]
+    suppressed = drugs.filter(
+        (drugs.drug_class == "gnrh_agonist")
+        & (drugs.start_date <= d)
+        & (drugs.end_date.isnull() | (drugs.end_date >= d))
+    )
+    cond = t["conditions"]
+    oophorectomy = cond.filter((cond.concept == "bilateral_oophorectomy") & (cond.onset_date <= d))
+    people = _flag(p.select("person_id", "birth_date", "menopausal_status"), suppressed, "_gnrh")
+    people = _flag(people, oophorectomy, "_oophorectomy")
+    inferred_premenopausal = (
+        ~people._oophorectomy
+        & (age_years(people.birth_date, d) < NCCN_POSTMENOPAUSAL_AGE.value).fill_null(True)
+        & people._gnrh
+    )
+    premenopausal = ibis.ifelse(
+        people.menopausal_status.isnull(),
+        inferred_premenopausal,
+        people.menopausal_status == "premenopausal",
+    )
+    return people.filter(premenopausal & ~people._gnrh).select("person_id")
+
+
 def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
@@ -201,9 +238,17 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     base = _flag(base, ibis.union(*factors.values()), "_any_factor")
     tscore = base.latest_value
     meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & base._any_factor)
+    # due by Q + THERAPY_DECISION_MONTHS, a gap after (measures.windows.therapy_decision_due)
     base = base.filter(
-        meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) <= d)
+        meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) < d)
     ).mutate(index_date=base.latest_date)
+    # bone metastases: hadji-2017 does not apply (bone-agent dosing is an oncology decision)
+    cond = t["conditions"]
+    metastases = cond.filter((cond.concept == "bone_metastases") & (cond.onset_date <= d))
+    base = _flag(base, metastases, "_metastases")
+    # premenopausal without ovarian suppression: hadji-2017 waits for her status (undetermined)
+    base = _flag(base, premenopausal_without_suppression(t, day), "_premenopausal")
+    base = base.filter(~base._metastases & ~base._premenopausal)
     drugs = t["drug_exposures"]
     bta = drugs.filter((drugs.drug_class == "bone_directed_therapy") & (drugs.start_date <= d))
     # therapy given or active in the window: her latest end (no end: still active) reaches it

@@ -34,7 +34,16 @@ BONE_DIRECTED_THERAPIES: Final = (
     "risedronate",
     "ibandronate",
 )
-DRUG_CLASSES: Final = ("aromatase_inhibitor", "bone_directed_therapy", "glucocorticoid")
+DRUG_CLASSES: Final = (
+    "aromatase_inhibitor",
+    "bone_directed_therapy",
+    "glucocorticoid",
+    "gnrh_agonist",
+)
+# GnRH agonists (ovarian suppression) by agent, and `ovarian_suppression`: recorded with the AI
+# (the FHIR export's extension on the AI statement), an exposure over the AI course.
+GNRH_AGONIST_CONCEPTS: Final = ("goserelin", "leuprolide", "triptorelin", "ovarian_suppression")
+MENOPAUSAL_STATUSES: Final = ("premenopausal", "perimenopausal", "postmenopausal")
 MEASUREMENT_CONCEPTS: Final = (
     "dxa_t_score",
     "dxa_bmd",
@@ -53,6 +62,8 @@ CONDITION_CONCEPTS: Final = (
     "breast_cancer",
     "osteoporosis",
     "osteopenia",
+    # postmenopausal by NCCN (clinical.menopause)
+    "bilateral_oophorectomy",
 )
 PROCEDURE_CONCEPTS: Final = ("dxa",)
 GENDERS: Final = ("female", "male", "other", "unknown")
@@ -72,6 +83,9 @@ SCHEMAS: Final[dict[TableName, pa.Schema]] = {
             pa.field("death_date", pa.date32()),
             # deceased with no date recorded (FHIR deceasedBoolean): excluded from every measure
             pa.field("deceased", pa.bool_()),
+            # as recorded (no date: her status now, as the app's record holds it); null: not
+            # recorded, inferred by the NCCN criteria (clinical.menopause)
+            pa.field("menopausal_status", pa.string()),
             pa.field("source", pa.string()),
         ]
     ),

@@ -78,8 +78,9 @@ EXPECTED = {
     "lapsed-denosumab": ("osteopenia", {"denosumab-lapse"}),
     "bone-metastases": ("osteopenia", {"bone-metastases"}),
     "premenopausal-ovarian-suppression": (None, set()),
-    "vertebral-fracture-recent": ("osteopenia", {"recent-fracture", "dxa-overdue"}),
-    "osteopenia-with-risk-factors": ("osteopenia", {"vitamin-d-low"}),
+    # hadji-2017 indicates therapy and none is recorded: the decision is due, or a gap (issue 12)
+    "vertebral-fracture-recent": ("osteopenia", {"recent-fracture", "dxa-overdue", "therapy-gap"}),
+    "osteopenia-with-risk-factors": ("osteopenia", {"vitamin-d-low", "therapy-gap"}),
 }
 
 
@@ -176,7 +177,7 @@ PINNED = {
             "asco-2019": (True, "complete", "asco-2019.3.4-clinical-risk"),
             "seed-tiers": (True, "complete", "seed-tiers.osteopenia"),
         },
-        "alerts": [],
+        "alerts": ["therapy-gap"],
         "bone_therapy": ("none", None, None),
     },
     "ai-with-goserelin": {
@@ -187,7 +188,7 @@ PINNED = {
             "asco-2019": (False, "provisional", "asco-2019.3.4-frax-not-entered"),
             "seed-tiers": (None, "undetermined", "seed-tiers.no-category"),
         },
-        "alerts": [],
+        "alerts": ["therapy-gap"],
         "bone_therapy": ("none", None, None),
     },
     "bone-metastases-low-t": {

@@ -4,8 +4,40 @@ Each care-gap measure has the single-patient answer it must agree with:
 
     baseline-dxa       the `no-baseline-dxa` alert turned red (critical: past "due by")
     dxa-overdue        the `dxa-overdue` alert
+    therapy-gap        the `therapy-gap` alert turned amber (warning: past "due by"), where
+                       her hadji-2017 T-score was reported (see below)
     denosumab-lapse    the `denosumab-lapse` alert
     vitamin-d-recheck  `vitamin-d-recheck` among the monitoring's overdue items
+
+What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
+same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
+knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs
+the scanner make (the flat rows hold the BMD only), and clinical osteoporosis (a hip or
+vertebral fragility fracture, therapy whatever the T-score) needs the fracture's site (the clean
+flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
+the therapy-gap comparison on both sides (`therapy_unseen`: the `lunar-conversion` example,
+generated women with a vertebral or hip fracture). The rest of what the core knows more (FRAX
+and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
+rather than as coded events, such as a parental hip fracture) holds in no example or generated
+woman who differs today; a woman it decides for would show up here as a difference, not be
+hidden. The other way round, the core knows less in one place: the record's BMI comes from
+height and weight, and the FHIR import reads no BMI Observation, which the population does read;
+a woman whose hadji-2017 decision a BMI under 20 would change while her record has no BMI is
+left out of the therapy-gap comparison too (a generated woman with BMI 15 recorded, seed 5).
+
+Not compared, and why: after a BMD loss beyond the least significant change the core's
+`significant-bmd-loss` brings the next DXA to 12 months (hadji-2017), while `dxa-overdue` in
+the population counts 24 months for everyone. The core's verdict (clinical.bmd_series) needs per
+scan the site, the areal BMD, the scanner make and any facility precision (LSC = 2.77 x the
+precision of that make and site, or the facility's), the day's scan chosen by its decision
+T-score, and a baseline on the latest scan's make. The flat rows hold a BMD with its LOINC code
+(the site) but no make and no precision: the NDJSON loader would have to follow
+Observation.device to the Device (as the importer does), OMOP keeps the make in no standard
+field, and the Parquet schema has no column for it; and writing the series again in SQL would be
+a second definition of it, where the one answer is the core's function. The generated cohort
+holds T-scores only (no BMD) and no example has a significant loss on the days compared, so
+the comparison agrees today; a woman with one and a last DXA 12 to 24 months old would show up
+as a difference (an alert without the gap), not be hidden.
 
 A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
 Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
@@ -30,7 +62,7 @@ from bonewise.population.sources import StagedCohort
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
-COMPARED = ("baseline-dxa", "dxa-overdue", "denosumab-lapse", "vitamin-d-recheck")
+COMPARED = ("baseline-dxa", "dxa-overdue", "therapy-gap", "denosumab-lapse", "vitamin-d-recheck")
 AI_RXNORM = {DRUG_CODES[agent][1] for agent in ("anastrozole", "letrozole", "exemestane")}
 # The days the examples are looked at: today, and later days on which their windows close.
 EXAMPLE_DAYS = (date(2026, 12, 1), date(2027, 3, 1), date(2027, 9, 30), date(2028, 6, 1))
@@ -57,6 +89,9 @@ def alert_gaps(result: Assessment) -> set[str]:
         gaps.add("baseline-dxa")
     if "dxa-overdue" in alerts:
         gaps.add("dxa-overdue")
+    therapy = alerts.get("therapy-gap")
+    if therapy is not None and therapy.severity == "warning" and therapy_criterion_seen(result):
+        gaps.add("therapy-gap")
     if "denosumab-lapse" in alerts:
         gaps.add("denosumab-lapse")
     if "vitamin-d-recheck" in result.monitoring.overdue:
@@ -64,15 +99,41 @@ def alert_gaps(result: Assessment) -> set[str]:
     return gaps
 
 
+def therapy_criterion_seen(result: Assessment) -> bool:
+    """Whether both paths see what hadji-2017 decides her on: not a T-score computed from a
+    Lunar or Norland BMD (needs the scanner make), not clinical osteoporosis (a hip or vertebral
+    fragility fracture whatever the T-score: needs the fracture's site), not a decision that a
+    BMI under 20 would change while the record has no BMI (the population reads BMI
+    Observations, the FHIR import does not)."""
+    computed = result.lowest_t_score is not None and result.lowest_t_score.computed
+    hadji = result.guidelines["hadji-2017"]
+    clinical = hadji.rule_id == "hadji-2017.clinical-osteoporosis"
+    # the record's BMI comes from height and weight; a BMI Observation alone reaches the
+    # population's flat rows, not the record (the FHIR import reads no BMI value)
+    bmi_unknown = "BMI under 20" in hadji.would_change_if
+    return not (computed or clinical or bmi_unknown)
+
+
+def therapy_unseen(records: Iterable[PatientRecord], as_of: date) -> set[str]:
+    """The women whose therapy-gap is not compared (see the module docstring)."""
+    return {r.id for r in records if not therapy_criterion_seen(assess(r, as_of=as_of))}
+
+
 def single_patient_gaps(records: Iterable[PatientRecord], as_of: date) -> dict[str, set[str]]:
     return {r.id: alert_gaps(assess(r, as_of=as_of)) for r in records}
 
 
-def population_gaps(result: RunResult, people: Iterable[str]) -> dict[str, set[str]]:
+def population_gaps(
+    result: RunResult, people: Iterable[str], unseen: Iterable[str] = ()
+) -> dict[str, set[str]]:
+    """Each woman's gaps in the population run; `unseen`: women whose therapy-gap is not
+    compared (therapy_unseen)."""
     found: dict[str, set[str]] = {pid: set() for pid in people}
     for measure in COMPARED:
         for pid, _ in result.measures[measure].gap_rows:
             found.setdefault(pid, set()).add(measure)
+    for pid in unseen:
+        found.get(pid, set()).discard("therapy-gap")
     return found
 
 
@@ -103,25 +164,28 @@ def comparable(resources: list[dict[str, Any]]) -> str | None:
     """Why this generated woman is left out of the comparison (None: compared).
 
     The population measures count women (gender female, unknown or not recorded) who are alive;
-    the app holds living patients and has no death date. A PatientRecord holds one AI course:
-    after a switch from one AI to another the importer keeps the latest, while the measures time
-    the baseline DXA from the first AI start, so switchers are not comparable yet.
+    the app holds living patients and has no death date. A woman who switched from one AI to
+    another is compared: both paths time the baseline DXA from her first AI start (the record
+    keeps the earlier AIs in `therapy.switched_from`).
     """
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     if patient.get("gender") not in (None, "female", "unknown"):
         return "not a woman"
     if any(key.startswith("deceased") for key in patient):
         return "deceased"
-    ai_agents = {
+    return None
+
+
+def switched_ai(resources: list[dict[str, Any]]) -> bool:
+    """She took more than one aromatase inhibitor (a switch)."""
+    agents = {
         c["code"]
         for r in resources
         if r["resourceType"] == "MedicationStatement"
         for c in r["medicationCodeableConcept"]["coding"]
         if c["code"] in AI_RXNORM
     }
-    if len(ai_agents) > 1:
-        return "switched AI"
-    return None
+    return len(agents) > 1
 
 
 def imported_records(

@@ -4,6 +4,7 @@ cluster runs the same comparison in test_spark_cluster.py)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,8 @@ from .parity import (
     single_patient_gaps,
     single_patient_review,
     stage_generated,
+    switched_ai,
+    therapy_unseen,
 )
 
 
@@ -48,7 +51,7 @@ def test_every_example_gets_the_same_alerts_and_gaps_on_duckdb(
     records, staged = examples_staged
     result = evaluate(staged, engine="duckdb", as_of=as_of)
     alerts = single_patient_gaps(records, as_of)
-    assert population_gaps(result, alerts) == alerts
+    assert population_gaps(result, alerts, therapy_unseen(records, as_of)) == alerts
     # the app's own records lose nothing on the way: no undated metastasis, smoking or course
     assert malformed_rows(result) == {}
     # a woman the single-patient answer sends to a clinician is never an automated gap
@@ -61,7 +64,9 @@ GENERATED_UNTIL = date(2026, 12, 1)
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[str]]]:
+def generated(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, set[str]], set[str]]:
     """A generated cohort (FHIR NDJSON) and each comparable woman's single-patient answer."""
     directory = tmp_path_factory.mktemp("parity")
     ndjson = generated_cohort(directory, patients=200, seed=12, until=GENERATED_UNTIL)
@@ -69,18 +74,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     compared = {pid: rs for pid, rs in by_patient.items() if comparable(rs) is None}
     left_out = Counter(why for rs in by_patient.values() if (why := comparable(rs)) is not None)
     assert len(compared) >= 160, left_out
+    # women who switched from one AI to another are compared too (issue 12)
+    assert sum(switched_ai(rs) for rs in compared.values()) >= 5
     records = imported_records(compared, GENERATED_UNTIL)
-    return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL)
+    unseen = therapy_unseen(records.values(), GENERATED_UNTIL)
+    return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL), unseen
 
 
 def test_a_generated_cohort_gets_the_same_alerts_and_gaps_on_duckdb(
-    generated: tuple[Path, dict[str, set[str]]], tmp_path: Path
+    generated: tuple[Path, dict[str, set[str]], set[str]], tmp_path: Path
 ) -> None:
-    ndjson, alerts = generated
+    ndjson, alerts, unseen = generated
     result = evaluate(
         stage_generated(ndjson, tmp_path / "staged"), engine="duckdb", as_of=GENERATED_UNTIL
     )
-    gaps = {pid: found for pid, found in population_gaps(result, alerts).items() if pid in alerts}
+    found_gaps = population_gaps(result, alerts, unseen)
+    gaps = {pid: found for pid, found in found_gaps.items() if pid in alerts}
     assert gaps == alerts
     # every measure compared has people in it, so the comparison can fail
     assert all(any(m in found for found in alerts.values()) for m in COMPARED)
@@ -150,3 +159,61 @@ def test_a_course_given_by_its_doses_alone_is_dated_and_imports_back_unchanged(
     assert back.model_dump() == record.model_dump()
     result = evaluate(stage_records([record], tmp_path), engine="duckdb", as_of=day)
     assert malformed_rows(result) == {}
+
+
+def test_premenopausal_women_get_the_same_therapy_gap_in_both_paths(tmp_path: Path) -> None:
+    """Issue 12: premenopausal without ovarian suppression, hadji-2017 waits for her status in
+    both paths (no therapy-gap); with a GnRH agonist, the suppression recorded with the AI, or
+    recorded postmenopausal, the gap stands in both."""
+    from bonewise.clinical.models import PatientRecord
+
+    path = next(p for p in EXAMPLES if p.stem == "ai-with-goserelin")
+    base = PatientRecord.parse(json.loads(path.read_text(encoding="utf-8")), today=GENERATED_UNTIL)
+    data = base.model_dump(mode="json")
+    no_gnrh = {**data, "gnrh_agonists": []}
+    variants = {
+        "with-goserelin": data,
+        "without-suppression": no_gnrh,
+        "suppression-with-the-ai": {
+            **no_gnrh,
+            "therapy": {**data["therapy"], "ovarian_suppression": True},
+        },
+        "postmenopausal": {
+            **no_gnrh,
+            "patient": {**data["patient"], "menopausal_status": "postmenopausal"},
+        },
+    }
+    records = [
+        PatientRecord.parse({**v, "id": name}, today=GENERATED_UNTIL)
+        for name, v in variants.items()
+    ]
+    as_of = date(2027, 9, 30)
+    alerts = single_patient_gaps(records, as_of)
+    result = evaluate(stage_records(records, tmp_path), engine="duckdb", as_of=as_of)
+    assert population_gaps(result, alerts) == alerts
+    therapy_gaps = {pid for pid, found in alerts.items() if "therapy-gap" in found}
+    assert therapy_gaps == {"with-goserelin", "suppression-with-the-ai", "postmenopausal"}
+
+
+def test_a_switch_of_ai_reaches_the_population_run_from_the_store(tmp_path: Path) -> None:
+    """Issue 12: a stored record keeps the earlier AI (therapy.switched_from); its export gives
+    the population run the first AI start, so both paths miss the same baseline DXA."""
+    from bonewise.clinical.models import PatientRecord
+
+    data = example_records(GENERATED_UNTIL)[0].model_dump(mode="json")
+    data["therapy"] = {
+        "agent": "exemestane",
+        "start_date": "2025-06-01",
+        "switched_from": [
+            {"agent": "anastrozole", "start_date": "2022-03-01", "end_date": "2025-05-31"}
+        ],
+    }
+    data["dxa_scans"] = [
+        {"date": "2025-05-20", "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -0.5}}}
+    ]
+    data["dxa_procedures"] = []
+    record = PatientRecord.parse({**data, "id": "switched"}, today=GENERATED_UNTIL)
+    alerts = single_patient_gaps([record], GENERATED_UNTIL)
+    assert "baseline-dxa" in alerts["switched"]
+    result = evaluate(stage_records([record], tmp_path), engine="duckdb", as_of=GENERATED_UNTIL)
+    assert population_gaps(result, alerts) == alerts

@@ -225,15 +225,24 @@ class MedicationReader(ReaderBase):
             return None
         merged.sort(key=lambda c: c.start or date.min)
         current = merged[-1]
+        switched_from = []
         for earlier in merged[:-1]:
+            assert earlier.start is not None
+            switched_from.append(
+                {"agent": earlier.agent, "start_date": earlier.start.isoformat()}
+                | ({} if earlier.end is None else {"end_date": earlier.end.isoformat()})
+            )
             self.report.add(
-                "not-used",
+                "derived",
                 earlier.source,
-                f"earlier aromatase-inhibitor course ({earlier.agent} from {earlier.start}): "
-                f"PatientRecord holds one course; the latest ({current.agent}) is kept",
+                f"earlier aromatase-inhibitor course ({earlier.agent} from {earlier.start}) "
+                f"kept as switched from: the current one is {current.agent}; the baseline DXA "
+                "is timed from the first AI start",
             )
         assert current.start is not None
         therapy: dict[str, Any] = {"agent": current.agent, "start_date": current.start.isoformat()}
+        if switched_from:
+            therapy["switched_from"] = switched_from
         if current.end is not None:
             therapy["end_date"] = current.end.isoformat()
         if current.planned_years is not None:

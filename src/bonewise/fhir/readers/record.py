@@ -10,6 +10,7 @@ from typing import Any
 from bonewise import evidence as ev
 from bonewise import units
 from bonewise.clinical.calendar import completed_years
+from bonewise.clinical.menopause import infer_menopausal_status
 from bonewise.fhir import record_codes
 from bonewise.fhir.entries import PATIENT_ID_SYSTEM, Entry
 from bonewise.fhir.readers.base import (
@@ -160,31 +161,38 @@ class RecordAssembler(MedicationReader):
         return status
 
     def _inferred_menopause(self, birth: date | None) -> tuple[str, str, tuple[str, ...]]:
-        """NCCN criteria (clinical-reference.md s10), in order: bilateral oophorectomy, age, a
-        current GnRH agonist (ovarian suppression), an aromatase inhibitor without it."""
+        """NCCN criteria (clinical-reference.md s10; clinical.menopause, read by the population
+        measures too), in order: bilateral oophorectomy, age, a current GnRH agonist (ovarian
+        suppression), an aromatase inhibitor without it."""
         cutoff = ev.NCCN_POSTMENOPAUSAL_AGE.value
-        if self.oophorectomy:
-            return "postmenopausal", "bilateral oophorectomy", tuple(self.oophorectomy)
-        if birth is not None and completed_years(birth, self.today) >= cutoff:
-            return "postmenopausal", f"age {cutoff} or over (NCCN)", ()
         gnrh = self.current_gnrh_agonist()
-        if gnrh is not None:
+        ais = [c for c in self.courses if c.kind == "ai"]
+        inferred = infer_menopausal_status(
+            bilateral_oophorectomy=bool(self.oophorectomy),
+            age=None if birth is None else completed_years(birth, self.today),
+            on_gnrh_agonist=gnrh is not None,
+            on_ai=bool(ais),
+        )
+        if inferred.criterion == "oophorectomy":
+            return inferred.status, "bilateral oophorectomy", tuple(self.oophorectomy)
+        if inferred.criterion == "age":
+            return inferred.status, f"age {cutoff} or over (NCCN)", ()
+        if inferred.criterion == "gnrh-agonist" and gnrh is not None:
             return (
-                "premenopausal",
+                inferred.status,
                 f"on a GnRH agonist ({gnrh.agent}): ovarian suppression; NCCN assigns no "
                 "menopausal status on one",
                 (gnrh.source,),
             )
-        ais = [c for c in self.courses if c.kind == "ai"]
-        if ais:
+        if inferred.criterion == "aromatase-inhibitor":
             return (
-                "postmenopausal",
+                inferred.status,
                 f"on an aromatase inhibitor ({ais[-1].agent}) without ovarian suppression; AIs "
                 "are given after menopause or with ovarian suppression",
                 (ais[-1].source,),
             )
         return (
-            "premenopausal",
+            inferred.status,
             f"under {cutoff}, no aromatase inhibitor, no oophorectomy on record: Z-scores are read",
             (),
         )
