@@ -87,13 +87,28 @@ def test_every_table_holding_her_data_bumps_her_version_on_insert_update_and_del
     engine.dispose()
 
 
+class Versions:
+    """Her version before and after each step: which women's changed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.last = _versions(engine)
+
+    def changed(self) -> set[str]:
+        now = _versions(self.engine)
+        moved = {p for p in now.keys() | self.last.keys() if now.get(p) != self.last.get(p)}
+        self.last = now
+        return moved
+
+
 def test_writes_bump_in_their_own_transaction_and_a_rollback_leaves_it(store_url):
     engine = make_engine(store_url)
     migrate(engine)
     with engine.begin() as conn:
         _patient(conn, "p")
         _patient(conn, "q")
-    assert _versions(engine) == {"p": 1, "q": 1}
+    versions = Versions(engine)
+    assert set(versions.last) == {"p", "q"}
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -101,31 +116,63 @@ def test_writes_bump_in_their_own_transaction_and_a_rollback_leaves_it(store_url
                 "VALUES (7, 'p', 'zoledronic_acid')"
             )
         )
-        conn.execute(
-            text("INSERT INTO bone_therapy_doses (course_id, day) VALUES (7, '2026-02-01')")
-        )
-    assert _versions(engine) == {"p": 3, "q": 1}  # the course, then its dose
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE bone_therapy_doses SET day = '2026-02-02'"))
-        conn.execute(text("DELETE FROM bone_therapy_doses"))
-    assert _versions(engine) == {"p": 5, "q": 1}
+    assert versions.changed() == {"p"}
+    for statement in (
+        "INSERT INTO bone_therapy_doses (course_id, day) VALUES (7, '2026-02-01')",
+        "UPDATE bone_therapy_doses SET day = '2026-02-02'",
+        "DELETE FROM bone_therapy_doses",
+    ):
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+        assert versions.changed() == {"p"}, statement
     with engine.begin() as conn:  # a row moved from p to q changes both women's data
         conn.execute(text("UPDATE bone_therapy_courses SET patient_id = 'q' WHERE id = 7"))
-    assert _versions(engine) == {"p": 6, "q": 2}
+    assert versions.changed() == {"p", "q"}
     with engine.connect() as conn:
         conn.execute(text("DELETE FROM bone_therapy_courses"))
         conn.rollback()
-    assert _versions(engine) == {"p": 6, "q": 2}
-    with engine.begin() as conn:  # her account: a clinician's account has no patient
+    assert versions.changed() == set()
+    with engine.begin() as conn:  # a clinician's account names no patient
         conn.execute(
             text(
                 "INSERT INTO users (email, name, role, password_hash, patient_id, created_at) "
-                "VALUES ('c@example.org', 'Dr C', 'clinician', 'x', NULL, '2026-01-01'), "
-                "('p@example.org', 'P', 'patient', 'x', 'p', '2026-01-01')"
+                "VALUES ('c@example.org', 'Dr C', 'clinician', 'x', NULL, '2026-01-01')"
             )
         )
+    assert versions.changed() == set()
+    with engine.begin() as conn:  # her account's name is shown on her pages
+        conn.execute(
+            text(
+                "INSERT INTO users (email, name, role, password_hash, patient_id, created_at) "
+                "VALUES ('p@example.org', 'P', 'patient', 'x', 'p', '2026-01-01')"
+            )
+        )
+    assert versions.changed() == {"p"}
+    with engine.begin() as conn:
         conn.execute(text("UPDATE users SET name = 'Pat' WHERE patient_id = 'p'"))
-    assert _versions(engine) == {"p": 8, "q": 2}
+    assert versions.changed() == {"p"}
+    engine.dispose()
+
+
+def test_an_erased_record_leaves_no_version_and_a_new_one_never_meets_an_old_version(store_url):
+    engine = make_engine(store_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        _patient(conn, "p")
+        conn.execute(
+            text(
+                "INSERT INTO patient_labs (patient_id, kind, day, value, unit) "
+                "VALUES ('p', 'serum_calcium', '2026-01-02', 2.3, 'mmol/L')"
+            )
+        )
+    erased = _versions(engine)["p"]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM patient_labs"))
+        conn.execute(text("DELETE FROM patients"))
+    assert "p" not in _versions(engine)
+    with engine.begin() as conn:  # the same id again: another woman, or the same one anew
+        _patient(conn, "p")
+    assert _versions(engine)["p"] > erased
     engine.dispose()
 
 
@@ -136,8 +183,8 @@ def test_the_repository_reads_the_version_and_refuses_an_unknown_record(store_ur
         _patient(conn, "p")
     factory = session_factory(engine)
     with UnitOfWork(factory) as uow:
-        assert uow.patients.version_or_raise("p") == 1
-        assert uow.patients.versions(["p", "nobody"]) == {"p": 1}
+        version = uow.patients.version_or_raise("p")
+        assert uow.patients.versions(["p", "nobody"]) == {"p": version}
         try:
             uow.patients.version_or_raise("nobody")
         except LookupError:
@@ -165,6 +212,7 @@ def test_the_version_migration_is_reversible_and_counts_existing_records(store_u
         )
         _patient(conn, "q")
     command.upgrade(config, "heads")
-    assert _versions(engine) == {"p": 1, "q": 1}
+    assert set(_versions(engine)) == {"p", "q"}
+    assert len(set(_versions(engine).values())) == 2
     assert _tables_holding_patient_data() <= _triggered_tables(engine)
     engine.dispose()

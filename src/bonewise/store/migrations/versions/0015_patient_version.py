@@ -6,8 +6,10 @@ care links) bump it in the writing transaction, so no write path can forget to: 
 what it computed from her data for as long as her version stays the same. The audit log is left
 out on purpose: a clinician's every read writes to it, and no cached view shows it.
 
-The counter rows are never deleted (a record erased and made again keeps counting up), so a
-version is never reused for other data.
+Versions are drawn from one store-wide source (a sequence on PostgreSQL, a one-row clock on
+SQLite, whose writers take turns), so a version is never given to two states of anyone's data,
+not even to a record erased and made again under the same id. Her record's deletion removes her
+version row (an erased account leaves no row naming her).
 
 Revision ID: 0015_patient_version
 Revises: 0007_records_rows
@@ -59,35 +61,48 @@ def _all_tables() -> list[str]:
 
 
 # --- SQLite: one trigger per table and statement kind ------------------------------------------
+# Versions come from one store-wide clock (SQLite writes one transaction at a time), so a record
+# erased and made again under the same id never meets a version it had before.
 def _sqlite_bump(patient: str, when: str) -> str:
-    # INSERT ... SELECT needs its WHERE before ON CONFLICT (SQLite's parser requires it).
+    # INSERT ... SELECT needs its WHERE before ON CONFLICT (SQLite's parser requires it). Only a
+    # record that exists has a version: her record's own deletion removes it (below).
     return (
-        f"INSERT INTO patient_versions (patient_id, version) SELECT {patient}, 1 "
-        f"WHERE {when} ON CONFLICT (patient_id) DO UPDATE "
-        "SET version = patient_versions.version + 1;"
+        "UPDATE patient_version_clock SET value = value + 1; "
+        "INSERT INTO patient_versions (patient_id, version) "
+        f"SELECT {patient}, (SELECT value FROM patient_version_clock) WHERE {when} "
+        f"AND EXISTS (SELECT 1 FROM patients WHERE id = {patient}) "
+        "ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;"
     )
 
 
 def _sqlite_triggers(table: str) -> list[str]:
     new, old = _patient_of(table, "NEW"), _patient_of(table, "OLD")
+    deleted = (
+        "DELETE FROM patient_versions WHERE patient_id = OLD.id;"
+        if table == "patients"
+        else _sqlite_bump(old, f"{old} IS NOT NULL")
+    )
     return [
         f"CREATE TRIGGER pv_{table}_insert AFTER INSERT ON {table} BEGIN "
         f"{_sqlite_bump(new, f'{new} IS NOT NULL')} END",
         f"CREATE TRIGGER pv_{table}_update AFTER UPDATE ON {table} BEGIN "
         f"{_sqlite_bump(new, f'{new} IS NOT NULL')} "
         f"{_sqlite_bump(old, f'{old} IS NOT NULL AND {old} IS NOT {new}')} END",
-        f"CREATE TRIGGER pv_{table}_delete AFTER DELETE ON {table} BEGIN "
-        f"{_sqlite_bump(old, f'{old} IS NOT NULL')} END",
+        f"CREATE TRIGGER pv_{table}_delete AFTER DELETE ON {table} BEGIN {deleted} END",
     ]
 
 
 # --- PostgreSQL: one function and one row trigger per table ------------------------------------
+# Versions come from a sequence: store-wide, never repeated, and no lock shared between writers.
+# The last write of a transaction sets her version (not the greatest): a value is seen only
+# once its transaction commits, and each is given to one transaction only.
 PG_BUMP = """
 CREATE FUNCTION patient_version_bump(pid text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF pid IS NOT NULL THEN
-        INSERT INTO patient_versions AS v (patient_id, version) VALUES (pid, 1)
-        ON CONFLICT (patient_id) DO UPDATE SET version = v.version + 1;
+    IF pid IS NOT NULL AND EXISTS (SELECT 1 FROM patients WHERE id = pid) THEN
+        INSERT INTO patient_versions (patient_id, version)
+        VALUES (pid, nextval('patient_version_seq'))
+        ON CONFLICT (patient_id) DO UPDATE SET version = EXCLUDED.version;
     END IF;
 END $$
 """
@@ -95,6 +110,11 @@ END $$
 
 def _pg_function(table: str) -> str:
     new, old = _patient_of(table, "NEW"), _patient_of(table, "OLD")
+    deleted = (
+        "DELETE FROM patient_versions WHERE patient_id = OLD.id;"
+        if table == "patients"
+        else f"PERFORM patient_version_bump({old});"
+    )
     return f"""
 CREATE FUNCTION pv_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -106,7 +126,7 @@ BEGIN
             PERFORM patient_version_bump({old});
         END IF;
     ELSE
-        PERFORM patient_version_bump({old});
+        {deleted}
     END IF;
     RETURN NULL;
 END $$
@@ -119,8 +139,12 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.String(64), primary_key=True),
         sa.Column("version", sa.BigInteger(), nullable=False),
     )
-    op.execute("INSERT INTO patient_versions (patient_id, version) SELECT id, 1 FROM patients")
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE SEQUENCE patient_version_seq")
+        op.execute(
+            "INSERT INTO patient_versions (patient_id, version) "
+            "SELECT id, nextval('patient_version_seq') FROM patients"
+        )
         op.execute(PG_BUMP)
         for table in _all_tables():
             op.execute(_pg_function(table))
@@ -129,6 +153,16 @@ def upgrade() -> None:
                 f"FOR EACH ROW EXECUTE FUNCTION pv_{table}()"
             )
     else:
+        op.create_table(
+            "patient_version_clock",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("value", sa.BigInteger(), nullable=False),
+        )
+        op.execute("INSERT INTO patient_version_clock (id, value) SELECT 1, count(*) FROM patients")
+        op.execute(
+            "INSERT INTO patient_versions (patient_id, version) "
+            "SELECT id, row_number() OVER (ORDER BY id) FROM patients"
+        )
         for table in _all_tables():
             for statement in _sqlite_triggers(table):
                 op.execute(statement)
@@ -140,8 +174,10 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS pv_{table} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS pv_{table}()")
         op.execute("DROP FUNCTION IF EXISTS patient_version_bump(text)")
+        op.execute("DROP SEQUENCE IF EXISTS patient_version_seq")
     else:
         for table in _all_tables():
             for kind in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS pv_{table}_{kind}")
+        op.drop_table("patient_version_clock")
     op.drop_table("patient_versions")
