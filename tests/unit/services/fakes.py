@@ -103,6 +103,15 @@ class FakePatients(PatientRepository):
     def exists(self, patient_id: str) -> bool:
         return patient_id in self.records
 
+    # The fake keeps no computed views (its unit of work has `views = None`): one version.
+    def version_or_raise(self, patient_id: str) -> int:
+        if patient_id not in self.records:
+            raise PatientNotFound(patient_id)
+        return 0
+
+    def versions(self, patient_ids: list[str]) -> dict[str, int]:
+        return {p: 0 for p in patient_ids if p in self.records}
+
     def ids(self) -> list[str]:
         return sorted(self.records)
 
