@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment, assess
@@ -68,9 +69,17 @@ def assessment_for(
     return record, assessment
 
 
+@dataclass(frozen=True, slots=True)
+class AssessmentPage:
+    record: PatientRecord
+    assessment: Assessment
+    banner: PatientBanner | None  # whose record it is, for a clinician (None: her own page)
+    version: int  # her data version these were computed for (services/views.py)
+
+
 def assessment_with_banner(
     *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
-) -> tuple[PatientRecord, Assessment, PatientBanner | None]:
+) -> AssessmentPage:
     """`assessment_for` and, for a clinician, the banner of whose record it is, in the same
     unit of work (her own page needs no banner)."""
     banner = None
@@ -79,19 +88,34 @@ def assessment_with_banner(
         record = record_at(uow, patient_id, version)
         if actor.is_clinician:
             name = owner_name_at(uow, patient_id, version)
-            banner = patient_banner_for(record, name=name, as_of=as_of)
+            banner = kept(
+                uow,
+                "banner",
+                patient_id,
+                version,
+                lambda: patient_banner_for(record, name=name, as_of=as_of),
+                as_of,
+            )
         audit_read(uow, actor, patient_id, "assessment")
         assessment = assessment_at(uow, record, version, as_of=as_of)
         uow.commit()
-    return record, assessment, banner
+    return AssessmentPage(record, assessment, banner, version)
 
 
 def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelRow]:
     """The clinician's linked patients, most urgent first (each listing is an audited read)."""
+    return panel_with_versions(uow=uow, actor=actor, as_of=as_of)[0]
+
+
+def panel_with_versions(
+    *, uow: UnitOfWork, actor: User, as_of: date
+) -> tuple[list[PanelRow], tuple[tuple[str, int], ...]]:
+    """`clinician_panel`, and the (patient id, data version) of each row: what the rows were
+    computed from, for a page that keeps what it made of them."""
     if not actor.is_clinician:
         raise Forbidden("the panel is for clinicians")
     with uow:
-        versions = uow.patients.versions(uow.accounts.linked_patient_ids(actor.id))
+        versions = uow.accounts.linked_versions(actor.id)
         cache = uow.views
         key = {pid: ("panel row", pid, v, site_settings(), as_of) for pid, v in versions.items()}
         kept_rows = {pid: cache.get(key[pid]) for pid in versions} if cache is not None else {}
@@ -114,7 +138,8 @@ def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelR
                 rows.append(row)
         # The audit entries last, in one statement: on SQLite it takes the write lock, held
         # only while they are written, not while ten assessments are made.
-        listed = {r.patient_id for r in rows}
-        audit_reads(uow, actor, [p for p in versions if p in listed], "panel summary")
+        shown = {r.patient_id for r in rows}
+        listed = [p for p in versions if p in shown]
+        audit_reads(uow, actor, listed, "panel summary")
         uow.commit()
-    return sort_by_urgency(rows)
+    return sort_by_urgency(rows), tuple((p, versions[p]) for p in listed)

@@ -27,6 +27,7 @@ class Dashboard:
     exercise: ExerciseWeek
     nutrition: DiaryDay
     checkins: CheckInTrend | None = None
+    version: int = 0  # her data version these were computed for (services/views.py)
 
 
 def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> Dashboard:
@@ -78,4 +79,5 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         exercise=week,
         nutrition=food,
         checkins=checkins,
+        version=version,
     )

@@ -41,6 +41,14 @@ def kept(
     return uow.views.get_or_make(key, make)
 
 
+def kept_under(uow: UnitOfWork, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
+    """`make()` kept under `key`, which must name every input of `make` that can change: for
+    several patients, each one's id and data version (the clinician's panel)."""
+    if uow.views is None:
+        return make()
+    return uow.views.get_or_make((*key, site_settings()), make)
+
+
 def record_at(uow: UnitOfWork, patient_id: str, version: int) -> PatientRecord:
     """Inside an open unit of work, access checked: her validated record at this version."""
     return kept(uow, "record", patient_id, version, lambda: uow.patients.get_or_raise(patient_id))

@@ -283,17 +283,6 @@ class PatientRepository:
             raise PatientNotFound(patient_id)
         return int(found[0])
 
-    def versions(self, patient_ids: list[str]) -> dict[str, int]:
-        """The data version of each of these records that exists (see version_or_raise)."""
-        if not patient_ids:
-            return {}
-        rows = self.session.connection().execute(
-            select(_TABLE.c.id, func.coalesce(_VERSIONS.c.version, 0))
-            .select_from(_TABLE.outerjoin(_VERSIONS, _VERSIONS.c.patient_id == _TABLE.c.id))
-            .where(_TABLE.c.id.in_(patient_ids))
-        )
-        return {pid: int(version) for pid, version in rows}
-
     def ids(self) -> list[str]:
         return list(self.session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
 

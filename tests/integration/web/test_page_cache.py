@@ -155,3 +155,16 @@ def test_two_women_never_share_a_kept_entry(world: World) -> None:
         record = getattr(value, "id", None) or getattr(getattr(value, "record", None), "id", None)
         if record is not None:
             assert record == patient_id, what
+
+
+def test_a_kept_page_is_kept_per_audience(world: World) -> None:
+    pid = world.patient_a.patient_id
+    ann, lee = world.actor("patient_a"), world.actor("linked_clinician")
+    for _ in range(2):
+        for path in (f"/patients/{pid}", f"/patients/{pid}/assessment"):
+            hers, his = ann.client.get(path).text, lee.client.get(path).text
+            assert 'class="patient-banner' in his and 'class="patient-banner' not in hers
+            # Each sees her or his own navigation and session, around the same kept content.
+            assert ann.csrf in hers and lee.csrf in his and ann.csrf not in his
+    assert "Your bones today" in ann.client.get(f"/patients/{pid}").text
+    assert "Your bones today" not in lee.client.get(f"/patients/{pid}").text

@@ -109,9 +109,6 @@ class FakePatients(PatientRepository):
             raise PatientNotFound(patient_id)
         return 0
 
-    def versions(self, patient_ids: list[str]) -> dict[str, int]:
-        return {p: 0 for p in patient_ids if p in self.records}
-
     def ids(self) -> list[str]:
         return sorted(self.records)
 
@@ -218,6 +215,10 @@ class FakeAccounts(AccountRepository):
 
     def linked_patient_ids(self, clinician_id: int) -> list[str]:
         return sorted(p for c, p in self.links if c == clinician_id)
+
+    def linked_versions(self, clinician_id: int) -> dict[str, int]:
+        # One version: the fake keeps no computed views (a link to no record lists no row).
+        return dict.fromkeys(self.linked_patient_ids(clinician_id), 0)
 
     def clinicians_of(self, patient_id: str) -> list[User]:
         return sorted(
