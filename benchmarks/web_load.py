@@ -1,7 +1,8 @@
 """The signed-in pages under load, beside a bare FastAPI route in the same run.
 
 wrk on loopback against one uvicorn worker (access log off): the patient's dashboard, her
-assessment page and the clinician's panel, each signed in with a bearer session, and the
+assessment page, the clinician's panel and her dashboard as the clinician sees it (an audited
+read), each signed in with a bearer session, and the
 signed-out sign-in page (the app's floor: its middleware and a template, no store), then a bare
 FastAPI route served by its own single uvicorn worker with the same settings. Every URL is run
 at each connection count after a short warm-up; it prints requests/s, p50, p99 and each page's
@@ -205,6 +206,9 @@ def run(database: str, *, seconds: int, connections: list[int]) -> None:
                 ("dashboard", f"/patients/{DEMO_PATIENT_ID}", patient),
                 ("assessment", f"/patients/{DEMO_PATIENT_ID}/assessment", patient),
                 ("panel", "/clinician", clinician),
+                # Her dashboard as her clinician sees it: the same kept content, plus the care
+                # link check and the audited read (an INSERT and a commit) on every request.
+                ("dash-clin", f"/patients/{DEMO_PATIENT_ID}", clinician),
                 # The app's own floor: middleware and a template, no store, no sign-in.
                 ("login-page", "/login", None),
             ]
@@ -225,7 +229,7 @@ def run(database: str, *, seconds: int, connections: list[int]) -> None:
     )
     for c in connections:
         bare = results["bare", c]
-        for name in ("dashboard", "assessment", "panel", "login-page", "bare"):
+        for name in ("dashboard", "assessment", "panel", "dash-clin", "login-page", "bare"):
             r = results[name, c]
             share = r.requests_per_s / bare.requests_per_s
             met = share >= PAGE_TARGET_SHARE and (c < 32 or r.p99_ms <= P99_TARGET_MS)

@@ -34,6 +34,7 @@ __all__ = [
     "authorize",
     "check_access",
     "readable_record",
+    "readable_version",
 ]
 
 
@@ -133,6 +134,14 @@ def readable_record(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRe
     anything is read; PatientNotFound when there is no record)."""
     _check_link(uow, actor, patient_id)
     return uow.patients.get_or_raise(patient_id)
+
+
+def readable_version(uow: UnitOfWork, actor: Actor, patient_id: str) -> int:
+    """Inside an open unit of work: her data version, once `actor` may read her record
+    (Forbidden before anything is read; PatientNotFound when there is no record). What was
+    computed from her data under this version may be shown again (services/views.py)."""
+    _check_link(uow, actor, patient_id)
+    return uow.patients.version_or_raise(patient_id)
 
 
 def authorize(*, uow: UnitOfWork, actor: Actor, patient_id: str, access: Access) -> None:

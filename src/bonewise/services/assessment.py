@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment, assess
@@ -14,10 +15,11 @@ from bonewise.services.access import (
     InvalidInput,
     audit_read,
     audit_reads,
-    readable_record,
+    readable_version,
 )
 from bonewise.services.checkins import checkin_flags_in
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
+from bonewise.services.views import kept, owner_name_at, record_at, site_settings
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
 
@@ -47,52 +49,97 @@ def evaluate(record: PatientRecord, *, as_of: date) -> Assessment:
         ) from exc
 
 
+def assessment_at(
+    uow: UnitOfWork, record: PatientRecord, version: int, *, as_of: date
+) -> Assessment:
+    """Inside an open unit of work: `evaluate`, kept for her data version, the day and the
+    site's policies (a date it cannot evaluate is raised again each time, never kept)."""
+    return kept(uow, "assessment", record.id, version, lambda: evaluate(record, as_of=as_of), as_of)
+
+
 def assessment_for(
     *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
 ) -> tuple[PatientRecord, Assessment]:
     with uow:
-        record = readable_record(uow, actor, patient_id)
+        version = readable_version(uow, actor, patient_id)
+        record = record_at(uow, patient_id, version)
         audit_read(uow, actor, patient_id, "assessment")
+        assessment = assessment_at(uow, record, version, as_of=as_of)
         uow.commit()
-    return record, evaluate(record, as_of=as_of)
+    return record, assessment
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentPage:
+    record: PatientRecord
+    assessment: Assessment
+    banner: PatientBanner | None  # whose record it is, for a clinician (None: her own page)
+    version: int  # her data version these were computed for (services/views.py)
 
 
 def assessment_with_banner(
     *, uow: UnitOfWork, actor: Actor, patient_id: str, as_of: date
-) -> tuple[PatientRecord, Assessment, PatientBanner | None]:
+) -> AssessmentPage:
     """`assessment_for` and, for a clinician, the banner of whose record it is, in the same
     unit of work (her own page needs no banner)."""
     banner = None
     with uow:
-        record = readable_record(uow, actor, patient_id)
+        version = readable_version(uow, actor, patient_id)
+        record = record_at(uow, patient_id, version)
         if actor.is_clinician:
-            owner = uow.accounts.owner_of(patient_id)
-            banner = patient_banner_for(record, name=owner.name if owner else None, as_of=as_of)
+            name = owner_name_at(uow, patient_id, version)
+            banner = kept(
+                uow,
+                "banner",
+                patient_id,
+                version,
+                lambda: patient_banner_for(record, name=name, as_of=as_of),
+                as_of,
+            )
         audit_read(uow, actor, patient_id, "assessment")
+        assessment = assessment_at(uow, record, version, as_of=as_of)
         uow.commit()
-    return record, evaluate(record, as_of=as_of), banner
+    return AssessmentPage(record, assessment, banner, version)
 
 
 def clinician_panel(*, uow: UnitOfWork, actor: User, as_of: date) -> list[PanelRow]:
     """The clinician's linked patients, most urgent first (each listing is an audited read)."""
+    return panel_with_versions(uow=uow, actor=actor, as_of=as_of)[0]
+
+
+def panel_with_versions(
+    *, uow: UnitOfWork, actor: User, as_of: date
+) -> tuple[list[PanelRow], tuple[tuple[str, int], ...]]:
+    """`clinician_panel`, and the (patient id, data version) of each row: what the rows were
+    computed from, for a page that keeps what it made of them."""
     if not actor.is_clinician:
         raise Forbidden("the panel is for clinicians")
-    rows = []
     with uow:
-        records = uow.patients.get_many(uow.accounts.linked_patient_ids(actor.id))
-        names = uow.accounts.owner_names(list(records))
-        flags = checkin_flags_in(uow, list(records), today=as_of)
-        for patient_id, record in records.items():
-            rows.append(
-                panel_row(
+        versions = uow.accounts.linked_versions(actor.id)
+        cache = uow.views
+        key = {pid: ("panel row", pid, v, site_settings(), as_of) for pid, v in versions.items()}
+        kept_rows = {pid: cache.get(key[pid]) for pid in versions} if cache is not None else {}
+        rows = [row for row in kept_rows.values() if row is not None]
+        missing = [pid for pid in versions if kept_rows.get(pid) is None]
+        if missing:
+            # Only the rows whose data changed are made again, each batch in one query.
+            records = uow.patients.get_many(missing)
+            names = uow.accounts.owner_names(list(records))
+            flags = checkin_flags_in(uow, list(records), today=as_of)
+            for patient_id, record in records.items():
+                row = panel_row(
                     record,
                     assess(record, as_of=as_of),
                     name=names.get(patient_id, patient_id),
                     checkin_flags=flags.get(patient_id, ()),
                 )
-            )
+                if cache is not None:
+                    cache.put(key[patient_id], row)
+                rows.append(row)
         # The audit entries last, in one statement: on SQLite it takes the write lock, held
         # only while they are written, not while ten assessments are made.
-        audit_reads(uow, actor, list(records), "panel summary")
+        shown = {r.patient_id for r in rows}
+        listed = [p for p in versions if p in shown]
+        audit_reads(uow, actor, listed, "panel summary")
         uow.commit()
-    return sort_by_urgency(rows)
+    return sort_by_urgency(rows), tuple((p, versions[p]) for p in listed)

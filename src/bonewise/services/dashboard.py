@@ -9,11 +9,12 @@ from datetime import date
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
-from bonewise.services.access import Actor, audit_read, readable_record
-from bonewise.services.assessment import evaluate
+from bonewise.services.access import Actor, audit_read, readable_version
+from bonewise.services.assessment import assessment_at
 from bonewise.services.checkins import checkin_trend_in
 from bonewise.services.exercise import ExerciseWeek, exercise_week_in
 from bonewise.services.nutrition import DiaryDay, diary_day_in
+from bonewise.services.views import kept, owner_name_at, record_at
 from bonewise.store.uow import UnitOfWork
 
 
@@ -26,19 +27,43 @@ class Dashboard:
     exercise: ExerciseWeek
     nutrition: DiaryDay
     checkins: CheckInTrend | None = None
+    version: int = 0  # her data version these were computed for (services/views.py)
 
 
 def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> Dashboard:
-    """One transaction: access, her record (read and validated once), the account's name, her
-    diary and exercise log; one audited read. The assessment is made once and also feeds the
-    exercise plan's safety profile."""
+    """One transaction: access, her data version, then each part as kept for that version
+    (computed from her record, diary, exercise log and check-ins when not); one audited read,
+    hit or miss. The assessment is made once and also feeds the exercise plan's safety
+    profile."""
     with uow:
-        record = readable_record(uow, actor, patient_id)
-        owner = uow.accounts.owner_of(patient_id)
-        assessment = evaluate(record, as_of=today)
-        week = exercise_week_in(uow, record, today=today, assessment=assessment)
-        food = diary_day_in(uow, record, day=today)
-        checkins = checkin_trend_in(uow, patient_id, today=today)
+        version = readable_version(uow, actor, patient_id)
+        record = record_at(uow, patient_id, version)
+        owner_name = owner_name_at(uow, patient_id, version)
+        assessment = assessment_at(uow, record, version, as_of=today)
+        week = kept(
+            uow,
+            "exercise week",
+            patient_id,
+            version,
+            lambda: exercise_week_in(uow, record, today=today, assessment=assessment),
+            today,
+        )
+        food = kept(
+            uow,
+            "diary day",
+            patient_id,
+            version,
+            lambda: diary_day_in(uow, record, day=today),
+            today,
+        )
+        checkins = kept(
+            uow,
+            "check-in trend",
+            patient_id,
+            version,
+            lambda: checkin_trend_in(uow, patient_id, today=today),
+            today,
+        )
         audit_read(
             uow,
             actor,
@@ -48,10 +73,11 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         uow.commit()
     return Dashboard(
         record=record,
-        patient_name=owner.name if owner else patient_id,
-        owner_name=owner.name if owner else None,
+        patient_name=owner_name or patient_id,
+        owner_name=owner_name,
         assessment=assessment,
         exercise=week,
         nutrition=food,
         checkins=checkins,
+        version=version,
     )

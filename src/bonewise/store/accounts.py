@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     bindparam,
     column,
     delete,
@@ -40,6 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.store.base import Base, utcnow
+from bonewise.store.patients import PatientRow, PatientVersionRow
 
 Role = Literal["patient", "clinician"]
 TokenPurpose = Literal["reset", "calendar"]
@@ -328,7 +330,12 @@ class AccountRepository:
         )
 
     def is_linked(self, *, clinician_id: int, patient_id: str) -> bool:
-        return self.session.get(CareLinkRow, (clinician_id, patient_id)) is not None
+        # Asked on every clinician request: one cached SQL statement, no ORM load.
+        self.session.flush()  # a link added in this unit of work counts
+        found = self.session.connection().execute(
+            _LINKED, {"clinician_id": clinician_id, "patient_id": patient_id}
+        )
+        return found.first() is not None
 
     def linked_patient_ids(self, clinician_id: int) -> list[str]:
         return list(
@@ -338,6 +345,12 @@ class AccountRepository:
                 .order_by(CareLinkRow.patient_id)
             )
         )
+
+    def linked_versions(self, clinician_id: int) -> dict[str, int]:
+        """Her linked patients' ids (in order) with each one's data version (see
+        PatientRepository.version_or_raise), in one statement: a clinician's panel."""
+        rows = self.session.connection().execute(_LINKED_VERSIONS, {"clinician_id": clinician_id})
+        return {pid: int(version) for pid, version in rows}
 
     def clinicians_of(self, patient_id: str) -> list[User]:
         rows = self.session.scalars(
@@ -739,27 +752,29 @@ class AuditLog:
         actor_email: str | None = None,
         actor_role: str | None = None,
     ) -> None:
-        self.session.add(
-            AuditRow(
-                at=utcnow(),
-                actor_id=actor.id if actor else None,
-                actor_email=actor.email if actor else (actor_email or "anonymous"),
-                actor_role=actor.role if actor else (actor_role or "anonymous"),
-                action=action,
-                what=what[:200],
-                patient_id=patient_id,
-                detail=detail or {},
-            )
+        # Written at once in the unit of work's transaction, as one plain INSERT (a clinician's
+        # every page writes one; the ORM's unit-of-work flush cost more than the page).
+        self.session.connection().execute(
+            _AUDIT_INSERT,
+            {
+                "at": utcnow(),
+                "actor_id": actor.id if actor else None,
+                "actor_email": actor.email if actor else (actor_email or "anonymous"),
+                "actor_role": actor.role if actor else (actor_role or "anonymous"),
+                "action": action,
+                "what": what[:200],
+                "patient_id": patient_id,
+                "detail": detail or {},
+            },
         )
-        self.session.flush()
 
     def record_reads(self, *, actor: User, what: str, patient_ids: list[str]) -> None:
         """One read entry per record, written in one statement (a clinician's panel)."""
         if not patient_ids:
             return
         at = utcnow()
-        self.session.execute(
-            insert(AuditRow),
+        self.session.connection().execute(
+            _AUDIT_INSERT,
             [
                 {
                     "at": at,
@@ -792,5 +807,19 @@ class AuditLog:
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AuditRow)) or 0)
 
+
+_LINKED = select(CareLinkRow.clinician_id).where(
+    CareLinkRow.clinician_id == bindparam("clinician_id"),
+    CareLinkRow.patient_id == bindparam("patient_id"),
+)
+_AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
+_AUDIT_INSERT = insert(_AUDIT_TABLE)
+_LINKED_VERSIONS = (
+    select(CareLinkRow.patient_id, func.coalesce(PatientVersionRow.version, 0))
+    .join(PatientRow, PatientRow.id == CareLinkRow.patient_id)
+    .outerjoin(PatientVersionRow, PatientVersionRow.patient_id == CareLinkRow.patient_id)
+    .where(CareLinkRow.clinician_id == bindparam("clinician_id"))
+    .order_by(CareLinkRow.patient_id)
+)
 
 _DUMMY_HASH = _hasher.hash("bonewise-timing-equaliser")

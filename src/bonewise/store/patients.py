@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -124,6 +125,16 @@ class RiskFactorAnswerRow(Base):
         JSON(none_as_null=True), nullable=True
     )
     unsure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PatientVersionRow(Base):
+    """Her data version: bumped by database triggers (migration 0015_patient_version) in the
+    transaction of every write to a table holding her data, never by the application."""
+
+    __tablename__ = "patient_versions"
+
+    patient_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class PatientNotFound(LookupError):
@@ -262,6 +273,15 @@ class PatientRepository:
     def exists(self, patient_id: str) -> bool:
         """Whether the record exists, without reading or validating it."""
         return self.session.connection().execute(_EXISTS, {"id": patient_id}).first() is not None
+
+    def version_or_raise(self, patient_id: str) -> int:
+        """Her data version (PatientNotFound when there is no record), without reading the
+        record: what she may see changes only when this does. Read it before her data, so data
+        kept under a version is never older than the version says."""
+        found = self.session.connection().execute(_VERSION, {"id": patient_id}).first()
+        if found is None:
+            raise PatientNotFound(patient_id)
+        return int(found[0])
 
     def ids(self) -> list[str]:
         return list(self.session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
@@ -537,3 +557,10 @@ _LAB_ORDER = (
 )
 _RECORD = select(_TABLE.c.record).where(_TABLE.c.id == bindparam("id"))
 _EXISTS = select(_TABLE.c.id).where(_TABLE.c.id == bindparam("id"))
+_VERSIONS: Table = PatientVersionRow.__table__  # type: ignore[assignment]
+# A record written before its first versioned write has no counter row yet: version 0.
+_VERSION = (
+    select(func.coalesce(_VERSIONS.c.version, 0))
+    .select_from(_TABLE.outerjoin(_VERSIONS, _VERSIONS.c.patient_id == _TABLE.c.id))
+    .where(_TABLE.c.id == bindparam("id"))
+)

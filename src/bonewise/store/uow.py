@@ -25,6 +25,7 @@ from bonewise.store.db import make_engine, migrate
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import DiaryRepository, FoodRepository
 from bonewise.store.patients import PatientRepository
+from bonewise.store.view_cache import ViewCache, view_cache_for
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -51,10 +52,14 @@ class UnitOfWork:
     cds: CdsRepository
     checkins: CheckInRepository
     session: Session
+    # What the services computed per patient and data version, for this store (None: keep
+    # nothing, as the in-memory fake does).
+    views: ViewCache | None = None
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
         self._open = False
+        self.views = view_cache_for(factory)
 
     def __enter__(self) -> UnitOfWork:
         if self._open:

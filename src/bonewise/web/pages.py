@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from bonewise.render.banner import PatientBanner
 from bonewise.services import patients as services
@@ -74,6 +75,13 @@ def patient_banner(
         )
     except (PatientNotFound, Forbidden):
         return None
+
+
+def page_body(name: str, context: dict[str, Any]) -> Markup:
+    """A page's content (a `_..._body.html` partial) as HTML, for the page to keep while what
+    it shows stays the same; the layout around it (who is signed in, the CSRF token, the
+    banner) is rendered on every request by `render`."""
+    return Markup(templates.env.get_template(name).render(context))
 
 
 def render(

@@ -103,6 +103,12 @@ class FakePatients(PatientRepository):
     def exists(self, patient_id: str) -> bool:
         return patient_id in self.records
 
+    # The fake keeps no computed views (its unit of work has `views = None`): one version.
+    def version_or_raise(self, patient_id: str) -> int:
+        if patient_id not in self.records:
+            raise PatientNotFound(patient_id)
+        return 0
+
     def ids(self) -> list[str]:
         return sorted(self.records)
 
@@ -209,6 +215,10 @@ class FakeAccounts(AccountRepository):
 
     def linked_patient_ids(self, clinician_id: int) -> list[str]:
         return sorted(p for c, p in self.links if c == clinician_id)
+
+    def linked_versions(self, clinician_id: int) -> dict[str, int]:
+        # One version: the fake keeps no computed views (a link to no record lists no row).
+        return dict.fromkeys(self.linked_patient_ids(clinician_id), 0)
 
     def clinicians_of(self, patient_id: str) -> list[User]:
         return sorted(

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.decision_words import verdicts
@@ -15,6 +16,7 @@ from bonewise.clinical.models import SITE_LABELS
 from bonewise.render.patient import where_bones_stand
 from bonewise.services.access import InvalidInput
 from bonewise.services.assessment import assessment_for, assessment_with_banner
+from bonewise.services.views import kept
 from bonewise.web import pages
 from bonewise.web.deps import (
     DAY_PATTERN,
@@ -43,28 +45,43 @@ def _day(text: str | None) -> date:
 def assessment_page(
     request: Request, access: PatientAccess = Depends(patient_for_service)
 ) -> Response:
-    record, assessment, banner = assessment_with_banner(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
+    today = date.today()
+    uow = uow_of(request)
+    found = assessment_with_banner(
+        uow=uow, actor=access.user, patient_id=access.patient_id, as_of=today
     )
     clinician = access.user.is_clinician
-    audience = "clinician" if clinician else "patient"
+
+    def body() -> Markup:
+        record, assessment = found.record, found.assessment
+        return pages.page_body(
+            "_assessment_body.html",
+            {
+                "user": access.user,  # the body reads only user.role
+                "patient_id": access.patient_id,
+                "record": record,
+                "a": assessment.to_json() if clinician else patient_assessment(assessment),
+                "audience": "clinician" if clinician else "patient",
+                "site_labels": SITE_LABELS,
+                # The clinician's words per guideline, as the FHIR export and CDS cards say them.
+                "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
+                "agent_labels": AGENT_LABELS,
+                "inputs_words": inputs_words,
+                "gap_field_words": gap_field_words,
+                # Where her bones stand, in her report's words, from this same assessment.
+                "standing": None if clinician else where_bones_stand(assessment, record),
+            },
+        )
+
     return pages.render(
         request,
         "assessment.html",
         {
             "patient_id": access.patient_id,
-            "banner": banner,
-            "record": record,
-            "a": assessment.to_json() if clinician else patient_assessment(assessment),
-            "audience": audience,
-            "site_labels": SITE_LABELS,
-            # The clinician's words per guideline, as the FHIR export and CDS cards say them.
-            "verdicts": {v.guideline: v for v in verdicts(assessment)} if clinician else {},
-            "agent_labels": AGENT_LABELS,
-            "inputs_words": inputs_words,
-            "gap_field_words": gap_field_words,
-            # Where her bones stand, in her report's words, from this same assessment.
-            "standing": None if clinician else where_bones_stand(assessment, record),
+            "banner": found.banner,
+            "body": kept(
+                uow, "assessment page", access.patient_id, found.version, body, today, clinician
+            ),
         },
     )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from bonewise.services import assessment
+from bonewise.services.views import kept_under
 from bonewise.web import pages
 from bonewise.web.deps import AUTH_RESPONSES, uow_of
 from bonewise.web.security import Principal, require_clinician
@@ -18,8 +19,16 @@ router = APIRouter()
 
 @router.get("/clinician", include_in_schema=False)
 def panel_page(request: Request, principal: Principal = Depends(require_clinician)) -> Response:
-    rows = assessment.clinician_panel(uow=uow_of(request), actor=principal.user, as_of=date.today())
-    return pages.render(request, "panel.html", {"rows": rows})
+    today = date.today()
+    uow = uow_of(request)
+    rows, versions = assessment.panel_with_versions(uow=uow, actor=principal.user, as_of=today)
+    # Her rows as they were computed: the same patients at the same versions, the same day.
+    body = kept_under(
+        uow,
+        ("panel page", principal.user.id, versions, today),
+        lambda: pages.page_body("_panel_body.html", {"rows": rows}),
+    )
+    return pages.render(request, "panel.html", {"body": body})
 
 
 @router.get(

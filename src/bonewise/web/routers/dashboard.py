@@ -7,12 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from bonewise.clinical.reminders import reminders_from
 from bonewise.render import web_charts as charts
 from bonewise.render.banner import patient_banner_for
 from bonewise.services.dashboard import Dashboard, dashboard
 from bonewise.services.nutrition import intake_tile
+from bonewise.services.views import kept
 from bonewise.web import pages
 from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_for_service, uow_of
 from bonewise.web.patient_view import patient_assessment
@@ -48,14 +50,39 @@ def _summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
 def dashboard_page(
     request: Request, access: PatientAccess = Depends(patient_for_service)
 ) -> Response:
-    found = _dashboard(request, access)
-    summary = _summary(found, access)
-    # Whose record this is (clinicians), from the record the page already read: no second read.
-    summary["banner"] = (
-        patient_banner_for(found.record, name=found.owner_name, as_of=date.today())
-        if access.user.is_clinician
-        else None
+    today = date.today()
+    uow = uow_of(request)
+    found = dashboard(uow=uow, actor=access.user, patient_id=access.patient_id, today=today)
+    clinician = access.user.is_clinician
+
+    def body() -> Markup:
+        return pages.page_body("_dashboard_body.html", _page_summary(found, access))
+
+    pid = found.record.id
+    return pages.render(
+        request,
+        "dashboard.html",
+        {
+            "patient_id": pid,
+            "body": kept(uow, "dashboard page", pid, found.version, body, today, clinician),
+            # Whose record this is (clinicians), from the record the page already read.
+            "banner": kept(
+                uow,
+                "banner",
+                pid,
+                found.version,
+                lambda: patient_banner_for(found.record, name=found.owner_name, as_of=today),
+                today,
+            )
+            if clinician
+            else None,
+        },
     )
+
+
+def _page_summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
+    summary = _summary(found, access)
+    summary["user"] = access.user  # the body reads only user.role
     summary["bmd_chart"] = charts.bmd_chart(found.assessment.bmd_series)
     week = found.exercise
     summary["exercise"] = {
@@ -76,7 +103,7 @@ def dashboard_page(
         title="Calcium per day, last 30 days",
     )
     summary["checkins"] = found.checkins.as_dict() if found.checkins else None
-    return pages.render(request, "dashboard.html", summary)
+    return summary
 
 
 @router.get(

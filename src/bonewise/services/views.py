@@ -1,0 +1,65 @@
+"""Her pages' computed parts, kept while her data version stays the same.
+
+A page checks access and reads her data version in its own transaction (`readable_version`),
+then asks `kept(...)` for each part it shows: found when nothing she may see has changed since
+it was computed (in any process), computed and kept otherwise. The audited read is written by
+the page on every request, hit or miss. Keys also hold the day and the site's policy settings,
+the other inputs the clinical core reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from bonewise.clinical.models import PatientRecord
+from bonewise.policies import CONFIGURABLE, policy
+from bonewise.store.uow import UnitOfWork
+
+T = TypeVar("T")
+
+
+def site_settings() -> tuple[tuple[str, object], ...]:
+    """The site policies in force (an environment variable or `configured(...)` may change
+    them while the process runs)."""
+    return tuple((name, policy(name).value) for name in sorted(CONFIGURABLE))
+
+
+def kept(
+    uow: UnitOfWork,
+    what: str,
+    patient_id: str,
+    version: int,
+    make: Callable[[], T],
+    *depends_on: Hashable,
+) -> T:
+    """`make()`, or what it gave before for this patient at this data version with the same
+    `depends_on` (the day, ...) and site settings."""
+    if uow.views is None:
+        return make()
+    key = (what, patient_id, version, site_settings(), *depends_on)
+    return uow.views.get_or_make(key, make)
+
+
+def kept_under(uow: UnitOfWork, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
+    """`make()` kept under `key`, which must name every input of `make` that can change: for
+    several patients, each one's id and data version (the clinician's panel)."""
+    if uow.views is None:
+        return make()
+    return uow.views.get_or_make((*key, site_settings()), make)
+
+
+def record_at(uow: UnitOfWork, patient_id: str, version: int) -> PatientRecord:
+    """Inside an open unit of work, access checked: her validated record at this version."""
+    return kept(uow, "record", patient_id, version, lambda: uow.patients.get_or_raise(patient_id))
+
+
+def owner_name_at(uow: UnitOfWork, patient_id: str, version: int) -> str | None:
+    """The name of the account holding her record (None: it has none). Her account's name is
+    her data too: renaming it bumps her version."""
+
+    def make() -> str | None:
+        owner = uow.accounts.owner_of(patient_id)
+        return owner.name if owner else None
+
+    return kept(uow, "owner name", patient_id, version, make)
