@@ -548,25 +548,7 @@ def _corrected_dose(current: SupplementEntry, *, units: float, name: str) -> Sup
         ) from exc
 
 
-def correct_supplement_entry(
-    *,
-    uow: UnitOfWork,
-    actor: Actor,
-    patient_id: str,
-    entry_id: int,
-    reason: str,
-    day: date,
-    meal: str,
-    units: float,
-    name: str | None = None,
-    today: date | None = None,
-) -> SupplementEntry:
-    """Correct one of her supplement doses (day, meal, how many, product name) with a reason,
-    as `correct_food_entry` does a food: a new dose of the same label takes its place in her
-    totals; the original is withdrawn, kept in the store and, with the reason and the
-    correction, in the audit entry. Raises DiaryEntryNotFound when she has no such dose in
-    force, InvalidInput naming the field on bad input (nothing is stored)."""
-    why = checked_reason(reason)
+def _check_dose_day(day: date, today: date | None) -> None:
     if today is not None and day > today:
         raise InvalidInput.field("day", f"{day.isoformat()} is in the future: give the day taken")
     if day < EARLIEST_DAY:
@@ -574,14 +556,48 @@ def correct_supplement_entry(
             "day",
             f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: give the day you took it",
         )
-    _meal_or_raise(meal)
+
+
+def correct_supplement_entry(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    entry_id: int,
+    reason: str,
+    day: date | None = None,
+    meal: str | None = None,
+    units: float | None = None,
+    name: str | None = None,
+    today: date | None = None,
+) -> SupplementEntry:
+    """Correct one of her supplement doses (day, meal, how many, product name; None keeps
+    what was logged) with a reason, as `correct_food_entry` does a food: a new dose of the
+    same label takes its place in her totals; the original is withdrawn, kept in the store
+    and, with the reason and the correction, in the audit entry. Raises DiaryEntryNotFound
+    when she has no such dose in force, InvalidInput naming the field on bad input (nothing
+    is stored)."""
+    why = checked_reason(reason)
+    if day is not None:
+        _check_dose_day(day, today)
+    if meal is not None:
+        _meal_or_raise(meal)
     with uow:
         _check_access(uow, actor, patient_id, "write")
         current = uow.diary.supplement_entry(patient_id=patient_id, entry_id=entry_id)
         if current is None:
             raise DiaryEntryNotFound(patient_id, "supplement", entry_id)
-        dose = _corrected_dose(current, units=units, name=current.name if name is None else name)
-        corrected = uow.diary.add_supplement(patient_id=patient_id, day=day, meal=meal, dose=dose)
+        dose = _corrected_dose(
+            current,
+            units=float(current.label.get("units") or 1.0) if units is None else units,
+            name=current.name if name is None else name,
+        )
+        corrected = uow.diary.add_supplement(
+            patient_id=patient_id,
+            day=current.day if day is None else day,
+            meal=current.meal if meal is None else meal,
+            dose=dose,
+        )
         uow.diary.withdraw_supplement(patient_id=patient_id, entry_id=entry_id, reason=why)
         audit_write(
             uow,
