@@ -4,10 +4,10 @@ and vitamin D against target."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +40,11 @@ router = APIRouter()
 
 MEAL_CHARS = max(len(m) for m in MEALS)
 MAX_QUANTITY = MAX_GRAMS_PER_ENTRY  # grams, or measures (each at least a gram): 5,000 at most
+
+
+# Row ids are 32-bit on PostgreSQL (SERIAL); a larger number is no entry of hers, refused
+# before it reaches the database (SQLite cannot even bind one past 64 bits).
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the entry's id")]
 
 
 class _FoodAmountIn(BaseModel):
@@ -275,7 +280,7 @@ async def food_submit(
 
 @router.post("/patients/{patient_id}/nutrition/entries/{entry_id}", include_in_schema=False)
 async def food_entry_submit(
-    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Correct (day, meal, grams) or remove one of her entries, with a reason."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -322,7 +327,7 @@ async def food_entry_submit(
 
 @router.post("/patients/{patient_id}/nutrition/supplements/{entry_id}", include_in_schema=False)
 async def supplement_entry_submit(
-    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Correct (day, meal, how many, name) or remove one of her supplement doses, with a
     reason."""
@@ -372,7 +377,7 @@ async def supplement_entry_submit(
     "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw", include_in_schema=False
 )
 async def supplement_withdraw_submit(
-    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Withdraw one of her supplement doses, with a reason."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -507,7 +512,7 @@ def api_log_food(
 )
 def api_correct_food(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: FoodCorrectionIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(FoodCorrectionIn)),
@@ -538,7 +543,7 @@ def api_correct_food(
 )
 def api_withdraw_food(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: WithdrawalIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(WithdrawalIn)),
@@ -566,7 +571,7 @@ def api_withdraw_food(
 )
 def api_correct_supplement(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: SupplementCorrectionIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(SupplementCorrectionIn)),
@@ -598,7 +603,7 @@ def api_correct_supplement(
 )
 def api_withdraw_supplement(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: WithdrawalIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(WithdrawalIn)),
