@@ -9,6 +9,7 @@ the audit log); the food commands load SR28 on first use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
 import typer
@@ -308,6 +309,70 @@ def diary_supplement(
     )
     for caution in cautions.supplement_cautions(entry.name):
         errors.print(f"[yellow]Ask your oncology team:[/yellow] {caution.text}")
+
+
+SupplementIdArgument = Annotated[
+    int, typer.Argument(help="The supplement dose's id (`diary show --json`).")
+]
+ReasonOption = Annotated[str, typer.Option(help="Why (3-200 characters).")]
+
+
+@diary_app.command("supplement-correct")
+def diary_supplement_correct(
+    entry_id: SupplementIdArgument,
+    reason: ReasonOption,
+    units: Annotated[
+        float | None, typer.Option(help="Tablets (drops, scoops) taken at once, corrected.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Product name as on the label.")] = None,
+    meal: Annotated[str | None, typer.Option("--meal", help=f"One of: {', '.join(MEALS)}.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="Day taken, YYYY-MM-DD.")] = None,
+    patient: PatientOption = "local",
+) -> None:
+    """Correct a supplement dose with a reason (what is not given stays as logged): the
+    corrected dose replaces it in her totals; the audit log keeps the original."""
+    when = None if day is None else parse_day(day, option="--date")
+    uow = UnitOfWork(open_store())
+    entry = _run(
+        lambda: nutrition.correct_supplement_entry(
+            uow=uow,
+            actor=LOCAL_OPERATOR,
+            patient_id=patient,
+            entry_id=entry_id,
+            reason=reason,
+            day=when,
+            meal=meal,
+            units=units,
+            name=name,
+            today=date.today(),
+        )
+    )
+    n = entry.nutrients
+    typer.echo(
+        f"corrected dose {entry_id} as dose {entry.id}: {entry.label.get('units', 1):g} x "
+        f"{entry.name} for {patient} on {entry.day.isoformat()} ({entry.meal}): calcium "
+        f"{n['calcium_mg'] or 0:g} mg elemental, vitamin D {n['vitamin_d_iu'] or 0:g} IU; "
+        "the audit log keeps the original"
+    )
+
+
+@diary_app.command("supplement-withdraw")
+def diary_supplement_withdraw(
+    entry_id: SupplementIdArgument,
+    reason: ReasonOption,
+    patient: PatientOption = "local",
+) -> None:
+    """Withdraw a supplement dose with a reason: it leaves her totals; the audit log keeps it."""
+    uow = UnitOfWork(open_store())
+    entry = _run(
+        lambda: nutrition.withdraw_supplement_entry(
+            uow=uow, actor=LOCAL_OPERATOR, patient_id=patient, entry_id=entry_id, reason=reason
+        )
+    )
+    typer.echo(
+        f"withdrew dose {entry.id} ({entry.name}, {entry.day.isoformat()}) for {patient}; "
+        "the audit log keeps it"
+    )
 
 
 @diary_app.command("show")

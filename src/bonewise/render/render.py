@@ -3,15 +3,21 @@
 Charts are embedded as data URIs (SVG), so one HTML file stands alone; the PDF embeds the
 DejaVu fonts it uses (from fonts-dejavu-core through @font-face, or fontconfig if the files are
 elsewhere).
+
+For PDF, the report stylesheet (the same for every report) is parsed once per thread into a
+WeasyPrint `CSS` with its own `FontConfiguration`, both reused by every later render on that
+thread: parsing it and loading the @font-face files again cost each report time for nothing.
+Only the page box (size, footer naming the patient) is written into each document.
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -61,6 +67,10 @@ _env.globals.update(
     dated_sources=dated_sources,
 )
 
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
 Report = PatientReport | ClinicianReport
 
 
@@ -108,13 +118,21 @@ def _font_faces() -> str:
     return "/* DejaVu Sans through fontconfig */"
 
 
-def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool = False) -> str:
-    """The report as one self-contained HTML page (charts inline, print CSS for the page size).
-
-    `embed_fonts` adds @font-face rules pointing at the local DejaVu files (for WeasyPrint).
-    """
+def _page_css(report: Report, page_size: PageSize) -> str:
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
+    return _env.get_template("report-page.css").render(
+        page_css=PAGE_SIZES[page_size],
+        footer=css_string(report.banner.one_line if report.banner else report.patient_id),
+        as_of=css_string(report.as_of.isoformat()),
+    )
+
+
+def _report_css(*, embed_fonts: bool) -> str:
+    return _env.get_template("report.css").render(font_faces=_font_faces() if embed_fonts else "")
+
+
+def _document(report: Report, css: str) -> str:
     audience = "patient" if isinstance(report, PatientReport) else "clinician"
     large = audience == "patient"
     # While automation is stopped she sees her exercise log without goals (no target lines).
@@ -126,24 +144,52 @@ def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool
         if goals
         else None,
     }
-    css = _env.get_template("report.css").render(
-        page_css=PAGE_SIZES[page_size],
-        footer=css_string(report.banner.one_line if report.banner else report.patient_id),
-        as_of=css_string(report.as_of.isoformat()),
-        font_faces=_font_faces() if embed_fonts else "",
-    )
     return _env.get_template(f"{audience}.html").render(
         r=report, charts=chart_uris, css=css, audience=audience
     )
+
+
+def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool = False) -> str:
+    """The report as one self-contained HTML page (charts inline, print CSS for the page size).
+
+    `embed_fonts` adds @font-face rules pointing at the local DejaVu files (for WeasyPrint).
+    """
+    css = _page_css(report, page_size) + _report_css(embed_fonts=embed_fonts)
+    return _document(report, css)
+
+
+_per_thread = threading.local()
+
+
+def _pdf_stylesheet() -> tuple[CSS, FontConfiguration]:
+    """The parsed report stylesheet and the font configuration holding its DejaVu faces, made
+    once per thread (a FontConfiguration wraps a Pango font map, which is not thread-safe)."""
+    cached: tuple[CSS, FontConfiguration] | None = getattr(_per_thread, "stylesheet", None)
+    if cached is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=_report_css(embed_fonts=True),
+            base_url=".",
+            url_fetcher=package_assets(DEJAVU_DIRS),
+            font_config=font_config,
+        )
+        cached = _per_thread.stylesheet = (stylesheet, font_config)
+    return cached
 
 
 def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
     """The report as PDF bytes (WeasyPrint), fonts embedded."""
     from weasyprint import HTML
 
-    html = render_html(report, page_size=page_size, embed_fonts=True)
+    html = _document(report, _page_css(report, page_size))
+    stylesheet, font_config = _pdf_stylesheet()
     fetcher = package_assets(DEJAVU_DIRS)
-    pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet], font_config=font_config
+    )
     return pdf
 
 

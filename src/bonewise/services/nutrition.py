@@ -35,7 +35,7 @@ from bonewise.nutrition.cautions import (
 from bonewise.nutrition.food_groups import GroupCoverage, coverage, seed_groups
 from bonewise.nutrition.models import Food, UnknownMeasure, check_grams, find_measure, grams_for
 from bonewise.nutrition.suggestions import SUGGESTIBLE_NUTRIENTS, Exclusion, Suggestion, suggest
-from bonewise.nutrition.supplements import SupplementDose
+from bonewise.nutrition.supplements import PLAUSIBLE_MAX, SupplementDose
 from bonewise.nutrition.targets import Targets, check_age, targets_for
 from bonewise.nutrition.totals import PERIOD_DAYS, Intake, Progress, Summary, summarise
 from bonewise.services.access import (
@@ -476,6 +476,7 @@ def supplement_json(e: SupplementEntry) -> dict[str, Any]:
         "kind": e.kind,
         "name": e.name,
         "label": e.label,
+        "units": e.label.get("units"),
         "calcium_mg": e.nutrients.get("calcium_mg"),
         "vitamin_d_iu": e.nutrients.get("vitamin_d_iu"),
     }
@@ -504,6 +505,113 @@ def withdraw_supplement_entry(
         )
         uow.commit()
     return original
+
+
+MAX_SUPPLEMENT_NAME_CHARS = 120  # the store's column
+
+
+def _corrected_dose(current: SupplementEntry, *, units: float, name: str) -> SupplementDose:
+    """The dose as it should be: the same label (what one tablet, drop or scoop holds),
+    `units` of it, named `name`. Raises InvalidInput naming the field."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput.field("name", "give the product name as on the label")
+    if len(name) > MAX_SUPPLEMENT_NAME_CHARS:
+        raise InvalidInput.field(
+            "name", f"the name is {len(name)} characters: at most {MAX_SUPPLEMENT_NAME_CHARS}"
+        )
+    if not units > 0:  # also NaN
+        raise InvalidInput.field("units", "give how many you took: more than 0")
+    if units > PLAUSIBLE_MAX["units"]:
+        raise InvalidInput.field(
+            "units", f"{units:g} at once is more than {PLAUSIBLE_MAX['units']:g}: check the number"
+        )
+    logged_units = float(current.label.get("units") or 1.0)
+
+    def per_unit(key: str) -> float:
+        return float(current.nutrients.get(key) or 0.0) / logged_units
+
+    try:
+        return SupplementDose(
+            kind=current.kind,  # type: ignore[arg-type]
+            name=name,
+            calcium_mg=per_unit("calcium_mg"),
+            vitamin_d_iu=per_unit("vitamin_d_iu"),
+            vitamin_k_ug=per_unit("vitamin_k_ug") or None,
+            magnesium_mg=per_unit("magnesium_mg") or None,
+            units=units,
+            label={k: v for k, v in current.label.items() if k != "units"},
+        )
+    except ValueError as exc:  # more in one dose than a label could hold
+        raise InvalidInput.field(
+            "units", f"{units:g} of these hold more than one dose could: check the number"
+        ) from exc
+
+
+def _check_dose_day(day: date, today: date | None) -> None:
+    if today is not None and day > today:
+        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: give the day taken")
+    if day < EARLIEST_DAY:
+        raise InvalidInput.field(
+            "day",
+            f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: give the day you took it",
+        )
+
+
+def correct_supplement_entry(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    entry_id: int,
+    reason: str,
+    day: date | None = None,
+    meal: str | None = None,
+    units: float | None = None,
+    name: str | None = None,
+    today: date | None = None,
+) -> SupplementEntry:
+    """Correct one of her supplement doses (day, meal, how many, product name; None keeps
+    what was logged) with a reason, as `correct_food_entry` does a food: a new dose of the
+    same label takes its place in her totals; the original is withdrawn, kept in the store
+    and, with the reason and the correction, in the audit entry. Raises DiaryEntryNotFound
+    when she has no such dose in force, InvalidInput naming the field on bad input (nothing
+    is stored)."""
+    why = checked_reason(reason)
+    if day is not None:
+        _check_dose_day(day, today)
+    if meal is not None:
+        _meal_or_raise(meal)
+    with uow:
+        _check_access(uow, actor, patient_id, "write")
+        current = uow.diary.supplement_entry(patient_id=patient_id, entry_id=entry_id)
+        if current is None:
+            raise DiaryEntryNotFound(patient_id, "supplement", entry_id)
+        dose = _corrected_dose(
+            current,
+            units=float(current.label.get("units") or 1.0) if units is None else units,
+            name=current.name if name is None else name,
+        )
+        corrected = uow.diary.add_supplement(
+            patient_id=patient_id,
+            day=current.day if day is None else day,
+            meal=current.meal if meal is None else meal,
+            dose=dose,
+        )
+        uow.diary.withdraw_supplement(patient_id=patient_id, entry_id=entry_id, reason=why)
+        audit_write(
+            uow,
+            actor,
+            what=f"supplement entry {entry_id} corrected: {current.name[:80]}",
+            patient_id=patient_id,
+            detail=trail_detail(
+                reason=why,
+                original=supplement_json(current),
+                corrected=supplement_json(corrected),
+            ),
+        )
+        uow.commit()
+    return corrected
 
 
 @dataclass(frozen=True, slots=True)

@@ -1006,6 +1006,13 @@ class DiaryRepository:
         self.session.flush()
         return original
 
+    def supplement_entry(self, *, patient_id: str, entry_id: int) -> SupplementEntry | None:
+        """One of her supplement doses in force (None: not hers, unknown or withdrawn)."""
+        row = self.session.get(SupplementRow, entry_id)
+        if row is None or row.patient_id != patient_id or row.withdrawn_at is not None:
+            return None
+        return _supplement_entry(row)
+
     def withdraw_supplement(
         self, *, patient_id: str, entry_id: int, reason: str
     ) -> SupplementEntry | None:

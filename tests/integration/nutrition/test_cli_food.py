@@ -184,3 +184,68 @@ def test_diary_withdraw_takes_an_entry_out_of_her_totals_with_a_reason(url):
     assert [e for e in after["entries"] if e["kind"] == "food"] == []
     again = run(url, "diary", "withdraw", str(entry["id"]), "--reason", "logged twice")
     assert again.exit_code == 2 and "no food entry" in again.output
+
+
+def _doses(url, day: str) -> list[dict]:
+    shown = json.loads(run(url, "diary", "show", "--date", day, "--json").stdout)
+    return [e for e in shown["entries"] if e["kind"] == "supplement"]
+
+
+def test_diary_supplement_correct_and_withdraw_with_a_reason_audited_as_operator(url):
+    logged = run(
+        url,
+        "diary",
+        "supplement",
+        "calcium-carbonate",
+        "--elemental-mg",
+        "500",
+        "--units",
+        "2",
+        "--meal",
+        "dinner",
+        "--date",
+        "2026-11-26",
+    )
+    assert logged.exit_code == 0, logged.output
+    [dose] = _doses(url, "2026-11-26")
+    assert dose["nutrients"]["calcium_mg"] == 1000
+    no_reason = run(url, "diary", "supplement-correct", str(dose["id"]), "--reason", " ")
+    assert no_reason.exit_code == 2 and "say in a few words why" in no_reason.output
+    too_many = run(
+        url, "diary", "supplement-correct", str(dose["id"]), "--reason", "three", "--units", "50"
+    )
+    assert too_many.exit_code == 2 and "more than 20" in too_many.output
+    assert _doses(url, "2026-11-26") == [dose]  # nothing changed
+    corrected = run(
+        url,
+        "diary",
+        "supplement-correct",
+        str(dose["id"]),
+        "--reason",
+        "one tablet, not two",
+        "--units",
+        "1",
+        "--date",
+        "2026-11-25",
+    )
+    assert corrected.exit_code == 0, corrected.output
+    assert "the audit log keeps the original" in corrected.stdout
+    assert _doses(url, "2026-11-26") == []
+    [moved] = _doses(url, "2026-11-25")
+    assert moved["meal"] == "dinner" and moved["nutrients"]["calcium_mg"] == 500
+    withdrawn = run(
+        url, "diary", "supplement-withdraw", str(moved["id"]), "--reason", "did not take it"
+    )
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert _doses(url, "2026-11-25") == []
+    again = run(url, "diary", "supplement-withdraw", str(moved["id"]), "--reason", "again")
+    assert again.exit_code == 2 and "no supplement entry" in again.output
+    with UnitOfWork(open_store(url)) as uow:
+        trail = [a for a in uow.audit.for_patient("local") if "entry" in a.what]
+    assert {(a.actor_role, a.what.split(":")[0]) for a in trail} == {
+        ("operator", f"supplement entry {dose['id']} corrected"),
+        ("operator", f"supplement entry {moved['id']} withdrawn"),
+    }
+    [correction] = [a for a in trail if "corrected" in a.what]
+    assert correction.detail["reason"] == "one tablet, not two"
+    assert correction.detail["original"]["units"] == 2

@@ -333,6 +333,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw"): Rule(
         "own_record", _form({"reason": "access matrix"})
     ),
+    ("POST", "/patients/{patient_id}/nutrition/supplements/{entry_id}"): Rule(
+        "own_record", _form({"action": "withdraw", "reason": "access matrix"})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/supplements/{entry_id}/correction"): Rule(
+        "own_record", _json({"reason": "access matrix", "units": 1})
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/supplements/{entry_id}/withdrawal"): Rule(
+        "own_record", _json({"reason": "access matrix"})
+    ),
     ("POST", "/api/v1/patients/{patient_id}/food-diary/{entry_id}/correction"): Rule(
         "own_record", _json({"reason": "access matrix", "measure": "1", "quantity": 2})
     ),

@@ -312,14 +312,22 @@ def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> Non
     )
     assert _calcium(world) == pytest.approx(500.0)
     page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
-    action = f"/patients/{pid}/nutrition/supplements/{dose.id}/withdraw"
+    action = f"/patients/{pid}/nutrition/supplements/{dose.id}"
     assert f'action="{action}"' in page and "Remove dose" in page
-    refused = ann.client.post(action, data={"csrf_token": ann.csrf, "reason": " ", "day": TODAY})
+    refused = ann.client.post(
+        action, data={"csrf_token": ann.csrf, "action": "withdraw", "reason": " ", "day": TODAY}
+    )
     assert refused.status_code == 422
     assert "Nothing was saved" in _text(refused.text)
     assert _calcium(world) == pytest.approx(500.0)  # nothing lost
     removed = ann.client.post(
-        action, data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY}
+        action,
+        data={
+            "csrf_token": ann.csrf,
+            "action": "withdraw",
+            "reason": "took it yesterday",
+            "day": TODAY,
+        },
     )
     assert removed.status_code == 303
     assert removed.headers["location"].endswith(f"?day={TODAY}#supplements")
@@ -329,7 +337,104 @@ def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> Non
         [audit] = [a for a in uow.audit.for_patient(pid) if "supplement entry" in a.what]
     assert audit.detail["reason"] == "took it yesterday"
     assert audit.detail["original"]["calcium_mg"] == pytest.approx(500.0)
+    # A form opened before the correction form existed still withdraws (the older URL).
     again = ann.client.post(
-        action, data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY}
+        f"{action}/withdraw",
+        data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY},
     )
     assert again.status_code == 404
+
+
+def _dose(world: World, units: float = 2) -> int:
+    return nutrition.log_supplement(
+        uow=UnitOfWork(world.factory),
+        actor=LOCAL_OPERATOR,
+        patient_id=world.patient_a.patient_id,
+        day=date.today(),
+        meal="dinner",
+        dose=supplements.calcium("carbonate", elemental_mg=500, units=units),
+    ).id
+
+
+def test_she_corrects_a_supplement_dose_and_a_bad_correction_keeps_what_she_typed(
+    sqlite_world: World,
+) -> None:
+    world = sqlite_world
+    ann = world.actor("patient_a")
+    pid = world.patient_a.patient_id
+    dose = _dose(world)
+    assert _calcium(world) == pytest.approx(1000.0)
+    action = f"/patients/{pid}/nutrition/supplements/{dose}"
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    assert "Corrected number taken" in page and 'name="units" ' in page
+    typed = {
+        "csrf_token": ann.csrf,
+        "action": "correct",
+        "reason": "one tablet, not two",
+        "name": "Caltrate 600",
+        "units": "two",
+        "meal": "breakfast",
+        "day": TODAY,
+        "shown_day": TODAY,
+    }
+    refused = ann.client.post(action, data=typed)
+    assert refused.status_code == 422
+    text = _text(refused.text)
+    assert "is not a number" in text and "Nothing was saved" in text, text[text.find("Nothing") :][
+        :600
+    ]
+    assert 'value="one tablet, not two"' in refused.text and 'value="Caltrate 600"' in refused.text
+    assert 'value="two"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert "<option selected>breakfast</option>" in refused.text
+    assert _calcium(world) == pytest.approx(1000.0)  # nothing lost
+    too_many = ann.client.post(action, data={**typed, "units": "50"})
+    assert too_many.status_code == 422 and "more than 20" in _text(too_many.text)
+    corrected = ann.client.post(action, data={**typed, "units": "1"})
+    assert corrected.status_code == 303
+    assert corrected.headers["location"].endswith(f"?day={TODAY}#supplements")
+    assert _calcium(world) == pytest.approx(500.0)
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    assert "Caltrate 600" in page and f'action="{action}"' not in page
+    with UnitOfWork(world.factory) as uow:
+        [audit] = [a for a in uow.audit.for_patient(pid) if "corrected" in a.what]
+    assert audit.actor_email == world.patient_a.email
+    assert audit.detail["reason"] == "one tablet, not two"
+    assert audit.detail["original"]["units"] == 2 and audit.detail["corrected"]["units"] == 1
+    assert ann.client.post(action, data={**typed, "units": "1"}).status_code == 404
+
+
+def test_the_api_corrects_and_withdraws_her_supplement_doses(sqlite_world: World) -> None:
+    world = sqlite_world
+    ann = world.actor("patient_a")
+    pid = world.patient_a.patient_id
+    dose = _dose(world)
+    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()
+    assert [s["id"] for s in diary["supplements"]] == [dose]
+    api = f"/api/v1/patients/{pid}/supplements/{dose}"
+    headers = ann.headers()
+    for bad in ({"reason": "one tablet"}, {"reason": "one tablet", "units": 0}, {"units": 1}):
+        refused = ann.client.post(f"{api}/correction", json=bad, headers=headers)
+        assert refused.status_code == 422, bad
+    assert _calcium(world) == pytest.approx(1000.0)
+    corrected = ann.client.post(
+        f"{api}/correction",
+        json={"reason": "one tablet, not two", "units": 1, "meal": "lunch", "name": "Caltrate"},
+        headers=headers,
+    )
+    assert corrected.status_code == 201, corrected.text
+    body = corrected.json()
+    assert (body["units"], body["meal"], body["name"]) == (1, "lunch", "Caltrate")
+    assert body["calcium_mg"] == pytest.approx(500.0) and body["day"] == TODAY
+    assert _calcium(world) == pytest.approx(500.0)
+    assert (
+        ann.client.post(f"{api}/withdrawal", json={"reason": "again"}, headers=headers).status_code
+        == 404
+    )
+    withdrawn = ann.client.post(
+        f"/api/v1/patients/{pid}/supplements/{body['id']}/withdrawal",
+        json={"reason": "did not take it"},
+        headers=headers,
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["withdrawn"]["id"] == body["id"]
+    assert _calcium(world) is None

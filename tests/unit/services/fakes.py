@@ -375,13 +375,16 @@ class FakeDiary(DiaryRepository):
             self.withdrawn.append((found, reason, replaced_by))
         return found
 
-    def withdraw_supplement(
-        self, *, patient_id: str, entry_id: int, reason: str
-    ) -> SupplementEntry | None:
-        found = next(
+    def supplement_entry(self, *, patient_id: str, entry_id: int) -> SupplementEntry | None:
+        return next(
             (e for e in self.supplement_entries if e.id == entry_id and e.patient_id == patient_id),
             None,
         )
+
+    def withdraw_supplement(
+        self, *, patient_id: str, entry_id: int, reason: str
+    ) -> SupplementEntry | None:
+        found = self.supplement_entry(patient_id=patient_id, entry_id=entry_id)
         if found is not None:
             self.supplement_entries.remove(found)
             self.withdrawn_supplements.append((found, reason))

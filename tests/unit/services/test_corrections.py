@@ -107,6 +107,124 @@ def test_a_withdrawn_supplement_dose_leaves_her_totals_and_the_trail_keeps_it(
         )
 
 
+def _calcium_dose(world: World, day: date = TODAY) -> nutrition.SupplementEntry:
+    return nutrition.log_supplement(
+        uow=world.uow,
+        actor=world.ann,
+        patient_id="p-ann",
+        day=day,
+        meal="dinner",
+        dose=supplements.calcium("carbonate", elemental_mg=500, vitamin_d=400, units=2),
+    )
+
+
+def test_a_corrected_supplement_dose_replaces_the_original_and_the_trail_keeps_both(
+    world: World,
+) -> None:
+    dose = _calcium_dose(world)
+    assert _calcium_today(world) == pytest.approx(1000.0)
+    corrected = nutrition.correct_supplement_entry(
+        uow=world.uow,
+        actor=world.ann,
+        patient_id="p-ann",
+        entry_id=dose.id,
+        reason=" one tablet, not two ",
+        day=TODAY,
+        meal="breakfast",
+        units=1,
+        name="Caltrate 600+D",
+        today=TODAY,
+    )
+    assert corrected.id != dose.id
+    assert (corrected.meal, corrected.name, corrected.kind) == (
+        "breakfast",
+        "Caltrate 600+D",
+        "calcium_carbonate",
+    )
+    assert corrected.nutrients["calcium_mg"] == pytest.approx(500.0)  # the same label, once
+    assert corrected.nutrients["vitamin_d_iu"] == pytest.approx(400.0)
+    assert corrected.label["elemental_mg"] == 500 and corrected.label["units"] == 1
+    assert _calcium_today(world) == pytest.approx(500.0)
+    assert world.uow.diary.withdrawn_supplements[-1] == (dose, "one tablet, not two")
+    audit = world.uow.audit.entries[-1]
+    assert (audit.actor_email, audit.action) == ("ann@example.org", "write")
+    assert audit.what.startswith(f"supplement entry {dose.id} corrected")
+    assert audit.detail["reason"] == "one tablet, not two"
+    assert audit.detail["original"]["units"] == 2
+    assert audit.detail["original"]["calcium_mg"] == pytest.approx(1000.0)
+    assert audit.detail["corrected"]["units"] == 1
+    assert audit.detail["corrected"]["name"] == "Caltrate 600+D"
+    with pytest.raises(nutrition.DiaryEntryNotFound, match="no supplement entry"):
+        nutrition.correct_supplement_entry(  # the original is no longer in force
+            uow=world.uow,
+            actor=world.ann,
+            patient_id="p-ann",
+            entry_id=dose.id,
+            reason="again",
+            day=TODAY,
+            meal="dinner",
+            units=1,
+        )
+
+
+def test_a_supplement_dose_moves_to_another_day_keeping_its_name(world: World) -> None:
+    dose = _calcium_dose(world)
+    yesterday = TODAY - timedelta(days=1)
+    moved = nutrition.correct_supplement_entry(
+        uow=world.uow,
+        actor=LOCAL_OPERATOR,
+        patient_id="p-ann",
+        entry_id=dose.id,
+        reason="taken yesterday",
+        day=yesterday,
+        meal="dinner",
+        units=2,
+        today=TODAY,
+    )
+    assert (moved.day, moved.name) == (yesterday, dose.name)
+    assert _calcium_today(world) is None  # nothing left on the day it was logged
+    assert world.uow.audit.entries[-1].actor_role == "operator"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"reason": ""}, "reason"),
+        ({"units": 0}, "units"),
+        ({"units": float("nan")}, "units"),
+        ({"units": 21}, "units"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"meal": "brunch"}, "meal"),
+        ({"day": TODAY + timedelta(days=1)}, "day"),
+        ({"day": date(1899, 12, 31)}, "day"),
+    ],
+)
+def test_a_bad_supplement_correction_names_the_field_and_changes_nothing(
+    world: World, change: dict[str, object], field: str
+) -> None:
+    dose = _calcium_dose(world)
+    given: dict[str, object] = {
+        "reason": "one tablet",
+        "day": TODAY,
+        "meal": "dinner",
+        "units": 1,
+        "today": TODAY,
+    }
+    audited = len(world.uow.audit.entries)
+    with pytest.raises(InvalidInput) as raised:
+        nutrition.correct_supplement_entry(
+            uow=world.uow,
+            actor=world.ann,
+            patient_id="p-ann",
+            entry_id=dose.id,
+            **{**given, **change},  # type: ignore[arg-type]
+        )
+    assert raised.value.errors[0]["loc"][-1] == field
+    assert world.uow.diary.supplement_entries == [dose]
+    assert len(world.uow.audit.entries) == audited
+
+
 def test_a_corrected_food_entry_replaces_the_original_in_her_totals(world: World) -> None:
     entry = _milk(world)
     corrected = nutrition.correct_food_entry(

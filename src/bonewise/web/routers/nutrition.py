@@ -4,15 +4,16 @@ and vitamin D against target."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.nutrition.models import MAX_GRAMS_PER_ENTRY
+from bonewise.nutrition.supplements import PLAUSIBLE_MAX
 from bonewise.nutrition.totals import summary_json
 from bonewise.render import web_charts as charts
 from bonewise.services import nutrition
@@ -39,6 +40,11 @@ router = APIRouter()
 
 MEAL_CHARS = max(len(m) for m in MEALS)
 MAX_QUANTITY = MAX_GRAMS_PER_ENTRY  # grams, or measures (each at least a gram): 5,000 at most
+
+
+# Row ids are 32-bit on PostgreSQL (SERIAL); a larger number is no entry of hers, refused
+# before it reaches the database (SQLite cannot even bind one past 64 bits).
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the entry's id")]
 
 
 class _FoodAmountIn(BaseModel):
@@ -70,6 +76,34 @@ class FoodCorrectionIn(_FoodAmountIn):
     """A corrected entry (the same food; day, meal and amount as they should be) and why."""
 
     reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
+
+
+class SupplementCorrectionIn(BaseModel):
+    """A corrected supplement dose (the same label; day, meal, how many and name as they
+    should be) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="why")
+    day: date | None = Field(
+        default=None,
+        ge=EARLIEST_DAY,
+        description=f"default today; not in the future, not before {EARLIEST_DAY.isoformat()}",
+    )
+    meal: str = Field(
+        default="other", max_length=MEAL_CHARS, description=f"one of {', '.join(MEALS)}"
+    )
+    units: float = Field(
+        gt=0,
+        le=PLAUSIBLE_MAX["units"],
+        description="how many tablets, drops or scoops were taken",
+    )
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=nutrition.MAX_SUPPLEMENT_NAME_CHARS,
+        description="the product name as on the label; omit to keep it",
+    )
 
 
 class WithdrawalIn(BaseModel):
@@ -132,7 +166,7 @@ def _page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     correcting: int | None = None,
-    withdrawing_supplement: int | None = None,
+    correcting_supplement: int | None = None,
     status_code: int = 200,
 ) -> Response:
     view = nutrition.diary_day(
@@ -160,9 +194,10 @@ def _page(
             "values": values or {},
             "correcting": correcting,
             "supplements": view.supplements,
-            "withdrawing_supplement": withdrawing_supplement,
+            "correcting_supplement": correcting_supplement,
             "base": f"/patients/{access.patient_id}/nutrition",
             "max_reason": MAX_REASON_CHARS,
+            "max_supplement_name": nutrition.MAX_SUPPLEMENT_NAME_CHARS,
             "earliest_day": EARLIEST_DAY.isoformat(),
             "can_log": access.user.patient_id == access.patient_id,
             "chart": charts.daily_bar_chart(
@@ -245,7 +280,7 @@ async def food_submit(
 
 @router.post("/patients/{patient_id}/nutrition/entries/{entry_id}", include_in_schema=False)
 async def food_entry_submit(
-    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Correct (day, meal, grams) or remove one of her entries, with a reason."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -290,11 +325,59 @@ async def food_entry_submit(
     )
 
 
+@router.post("/patients/{patient_id}/nutrition/supplements/{entry_id}", include_in_schema=False)
+async def supplement_entry_submit(
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
+) -> Response:
+    """Correct (day, meal, how many, name) or remove one of her supplement doses, with a
+    reason."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    day_text = form.get("day", "")
+    try:
+        if form.get("action") == "withdraw":
+            changed = nutrition.withdraw_supplement_entry(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=form.get("reason", ""),
+            )
+        else:
+            changed = nutrition.correct_supplement_entry(
+                uow=uow_of(request),
+                actor=access.user,
+                patient_id=access.patient_id,
+                entry_id=entry_id,
+                reason=form.get("reason", ""),
+                day=_day(day_text),
+                today=date.today(),
+                meal=form.get("meal") or "other",
+                units=_number("units", form.get("units", "")),
+                name=form.get("name", "")[: nutrition.MAX_SUPPLEMENT_NAME_CHARS + 1],
+            )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InvalidInput as exc:
+        return _page(
+            request,
+            access,
+            day=_day_or_today(form.get("shown_day", "") or day_text),
+            errors=errors_by_field(exc.errors),
+            values=form,
+            correcting_supplement=entry_id,
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"/patients/{access.patient_id}/nutrition?day={changed.day.isoformat()}#supplements",
+        status_code=303,
+    )
+
+
 @router.post(
     "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw", include_in_schema=False
 )
 async def supplement_withdraw_submit(
-    request: Request, entry_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Withdraw one of her supplement doses, with a reason."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -315,7 +398,7 @@ async def supplement_withdraw_submit(
             day=_day_or_today(form.get("day", "")),
             errors=errors_by_field(exc.errors),
             values=form,
-            withdrawing_supplement=entry_id,
+            correcting_supplement=entry_id,
             status_code=422,
         )
     return RedirectResponse(
@@ -387,6 +470,7 @@ def api_diary(
     return {
         "day": when.isoformat(),
         "entries": [_entry_json(e) for e in view.entries],
+        "supplements": [nutrition.supplement_json(s) for s in view.supplements],
         "summary": summary_json(view.summary),
         "calcium_by_day": [{"day": d.isoformat(), "calcium_mg": v} for d, v in view.calcium_by_day],
     }
@@ -428,7 +512,7 @@ def api_log_food(
 )
 def api_correct_food(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: FoodCorrectionIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(FoodCorrectionIn)),
@@ -459,7 +543,7 @@ def api_correct_food(
 )
 def api_withdraw_food(
     request: Request,
-    entry_id: int,
+    entry_id: EntryId,
     body: WithdrawalIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(WithdrawalIn)),
@@ -475,3 +559,63 @@ def api_withdraw_food(
     except nutrition.DiaryEntryNotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return {"withdrawn": _entry_json(entry), "reason": " ".join(body.reason.split())}
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/supplements/{entry_id}/correction",
+    status_code=201,
+    tags=["nutrition"],
+    responses=PATIENT_RESPONSES,
+    summary="Correct one of her supplement doses (day, meal, how many, name) with a reason; "
+    "the original leaves her totals and stays in the audit trail (the patient herself only)",
+)
+def api_correct_supplement(
+    request: Request,
+    entry_id: EntryId,
+    body: SupplementCorrectionIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(SupplementCorrectionIn)),
+) -> dict[str, Any]:
+    try:
+        entry = nutrition.correct_supplement_entry(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            reason=body.reason,
+            day=body.day or date.today(),
+            today=date.today(),
+            meal=body.meal,
+            units=body.units,
+            name=body.name,
+        )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return nutrition.supplement_json(entry)
+
+
+@router.post(
+    "/api/v1/patients/{patient_id}/supplements/{entry_id}/withdrawal",
+    tags=["nutrition"],
+    responses=PATIENT_RESPONSES,
+    summary="Withdraw one of her supplement doses with a reason: it leaves her totals and "
+    "stays in the audit trail (the patient herself only)",
+)
+def api_withdraw_supplement(
+    request: Request,
+    entry_id: EntryId,
+    body: WithdrawalIn,
+    access: PatientAccess = Depends(own_patient_writer),
+    _strict: None = Depends(strict_json(WithdrawalIn)),
+) -> dict[str, Any]:
+    try:
+        entry = nutrition.withdraw_supplement_entry(
+            uow=uow_of(request),
+            actor=access.user,
+            patient_id=access.patient_id,
+            entry_id=entry_id,
+            reason=body.reason,
+        )
+    except nutrition.DiaryEntryNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"withdrawn": nutrition.supplement_json(entry), "reason": " ".join(body.reason.split())}
