@@ -64,6 +64,11 @@ def _diary_entry_id(run: Callable[[list[str]], str]) -> str:
     return str(entries[-1]["id"])
 
 
+def _supplement_id(run: Callable[[list[str]], str]) -> str:
+    entries = json.loads(run(["diary", "show", "--json", "--patient", PATIENT]))["entries"]
+    return str([e for e in entries if e["kind"] == "supplement"][-1]["id"])
+
+
 def _session_id(run: Callable[[list[str]], str]) -> str:
     logged = run(
         ["exercise", "log", "--exercise", "walking", "--minutes", "20", "--patient", PATIENT]
@@ -105,6 +110,32 @@ WRITES: dict[str, Write] = {
             PATIENT,
         ],
         "supplement",
+    ),
+    "diary supplement-correct": Write(
+        lambda run: [
+            "diary",
+            "supplement-correct",
+            _supplement_id(run),
+            "--units",
+            "2",
+            "--reason",
+            "took two",
+            "--patient",
+            PATIENT,
+        ],
+        "supplement entry",
+    ),
+    "diary supplement-withdraw": Write(
+        lambda run: [
+            "diary",
+            "supplement-withdraw",
+            _supplement_id(run),
+            "--reason",
+            "not taken after all",
+            "--patient",
+            PATIENT,
+        ],
+        "supplement entry",
     ),
     "exercise log": Write(
         lambda run: [
