@@ -125,6 +125,18 @@ def _parse(data: dict[str, Any], today: date) -> PatientRecord:
         raise InvalidInput.from_pydantic(exc, prefix=("body",)) from exc
 
 
+def _with_kept_therapy_fields(
+    profile: dict[str, Any], existing: dict[str, Any], fields: tuple[str, ...]
+) -> dict[str, Any]:
+    given, stored = profile.get("therapy"), existing.get("therapy")
+    if not (fields and isinstance(given, dict) and isinstance(stored, dict)):
+        return profile
+    if given.get("agent") != stored.get("agent"):
+        return profile  # another AI: what was stored of the old one does not carry over
+    kept = {k: stored[k] for k in fields if k in stored and k not in given}
+    return {**profile, "therapy": {**kept, **given}}
+
+
 def save_profile(
     *,
     uow: UnitOfWork,
@@ -132,9 +144,14 @@ def save_profile(
     patient_id: str | None,
     profile: dict[str, Any],
     today: date,
+    keep_therapy_fields: tuple[str, ...] = (),
 ) -> PatientRecord:
     """Create or update profile, therapy and risk factors. `patient_id=None`: a patient's
-    first onboarding, which creates her record and attaches it to her account."""
+    first onboarding, which creates her record and attaches it to her account.
+
+    A section replaces the stored one, except the `keep_therapy_fields` the caller does not
+    carry (the web form shows no end date and no earlier AIs): those stay as stored when the
+    same AI is given, so editing her height never drops them."""
     allowed = {"patient", "therapy", "risk_factors"}
     unknown = set(profile) - allowed
     if unknown:
@@ -155,6 +172,7 @@ def save_profile(
         else:
             check_access(uow, actor, patient_id, "write")
             existing = patients.get_for_update(patient_id).model_dump(mode="json")
+        profile = _with_kept_therapy_fields(profile, existing, keep_therapy_fields)
         record = _parse({**existing, **profile, "id": patient_id}, today)
         try:  # the adult range the nutrition targets (and bonewise) are built for
             check_age(record.patient.age_on(today))

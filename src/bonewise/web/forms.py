@@ -60,6 +60,10 @@ def _tri_state(value: str | None) -> bool | str | None:
     return {"yes": True, "no": False}.get(value, value)
 
 
+# What the profile form does not show of her AI therapy; kept as stored when she saves it.
+THERAPY_FIELDS_NOT_ON_FORM: tuple[str, ...] = ("end_date", "switched_from")
+
+
 def profile_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     patient: dict[str, Any] = {
         "birth_date": text(form, "birth_date"),

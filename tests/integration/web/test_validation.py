@@ -192,3 +192,41 @@ def test_pain_she_logged_last_week_steps_this_weeks_plan_back(sqlite_world: Worl
     plan = actor.client.get(url).json()["plan"]
     assert [entry["week"] for entry in plan["logged_pain"]] == [1]
     assert any("pain" in note and "steps back" in note for note in plan["notes"])
+
+
+def test_saving_the_profile_form_keeps_what_the_form_does_not_show(sqlite_world: World) -> None:
+    """The form has no end date and no earlier AIs: saving it (say, a new weight) keeps them."""
+    from bonewise.web import forms
+
+    actor = sqlite_world.actor("patient_a")
+    pid = sqlite_world.patient_a.patient_id
+    record = actor.client.get(f"/api/v1/patients/{pid}").json()
+    start = date.fromisoformat(record["therapy"]["start_date"])
+    therapy = {
+        **record["therapy"],
+        "end_date": (start + timedelta(days=400)).isoformat(),
+        "switched_from": [
+            {
+                "agent": "letrozole",
+                "start_date": (start - timedelta(days=200)).isoformat(),
+                "end_date": (start - timedelta(days=1)).isoformat(),
+            }
+        ],
+    }
+    put = actor.client.put(
+        f"/api/v1/patients/{pid}/profile",
+        json={"patient": record["patient"], "therapy": therapy},
+        headers=actor.headers(),
+    )
+    assert put.status_code == 200, put.text
+    stored = actor.client.get(f"/api/v1/patients/{pid}").json()
+    values = forms.profile_to_form(stored)
+    values["weight_value"] = 61.5
+    posted = actor.client.post(
+        f"/patients/{pid}/profile", data={**values, "csrf_token": actor.csrf}
+    )
+    assert posted.status_code == 303, posted.text
+    after = actor.client.get(f"/api/v1/patients/{pid}").json()
+    assert after["patient"]["weight"]["value"] == 61.5
+    assert after["therapy"]["end_date"] == therapy["end_date"]
+    assert after["therapy"]["switched_from"] == therapy["switched_from"]

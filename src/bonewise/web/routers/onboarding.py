@@ -109,6 +109,7 @@ async def profile_submit(
             patient_id=access.patient_id,
             profile=forms.profile_from_form(form),
             today=date.today(),
+            keep_therapy_fields=forms.THERAPY_FIELDS_NOT_ON_FORM,
         )
     except InvalidInput as exc:
         return _form_page(
