@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import BMI_UNITS, NUMERIC_CONCEPTS, VITAMIN_D_TO_NG_ML
+from bonewise.population.schema import GNRH_AGONIST_CONCEPTS
 
 
 def _text_list(values: Iterable[object]) -> str:
@@ -106,6 +107,17 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         UNION SELECT person_id FROM drugs
         WHERE concept = 'glucocorticoid' AND least(coalesce(end_date, {d}), {d})
               > {months("start_date", p["RISK_GLUCOCORTICOID_MONTHS"])}"""
+    # premenopausal without ovarian suppression: only a recorded status can say so (by the
+    # NCCN inference a woman on an AI is never both); older cohorts carry no status column
+    columns = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {parquet('persons')}").fetchall()}
+    premenopausal = (
+        f"""SELECT person_id FROM {parquet("persons")} WHERE menopausal_status = 'premenopausal'
+            AND person_id NOT IN (SELECT person_id FROM drugs
+                                  WHERE concept IN ({_text_list(GNRH_AGONIST_CONCEPTS)})
+                                  AND (end_date IS NULL OR end_date >= {d}))"""
+        if "menopausal_status" in columns
+        else "SELECT NULL::VARCHAR WHERE false"
+    )
     queries = {
         "baseline-dxa": f"""
             SELECT person_id, first_ai_start AS index_date, excluded,
@@ -127,7 +139,11 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
                   AND (t.latest_value < {p["THERAPY_T"]}
                        OR (t.latest_value < {p["RISK_T"]}
                            AND ip.person_id IN ({risk})))
-                  AND {months("t.latest_date", p["THERAPY_DECISION_MONTHS"])} <= {d})
+                  AND {months("t.latest_date", p["THERAPY_DECISION_MONTHS"])} < {d}
+                  AND ip.person_id NOT IN (SELECT person_id FROM {parquet("conditions")}
+                                           WHERE concept = 'bone_metastases'
+                                             AND onset_date <= {d})
+                  AND ip.person_id NOT IN ({premenopausal}))
             SELECT person_id, index_date, excluded,
                    EXISTS (SELECT 1 FROM drugs b WHERE b.person_id = base.person_id
                            AND b.drug_class = 'bone_directed_therapy'
