@@ -245,6 +245,17 @@ def _meal_or_raise(meal: str) -> None:
         raise InvalidInput.field("meal", str(exc)) from exc
 
 
+def _check_day(day: date, today: date | None, *, future: str, past: str) -> None:
+    """A diary day: not after `today` (when given), not before EARLIEST_DAY; the words say
+    what to enter instead."""
+    if today is not None and day > today:
+        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: {future}")
+    if day < EARLIEST_DAY:
+        raise InvalidInput.field(
+            "day", f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: {past}"
+        )
+
+
 def _check_food_input(
     *,
     day: date,
@@ -254,13 +265,7 @@ def _check_food_input(
     quantity: float | None,
     today: date | None,
 ) -> None:
-    if today is not None and day > today:
-        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: log what you ate")
-    if day < EARLIEST_DAY:
-        raise InvalidInput.field(
-            "day",
-            f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: give the day you ate it",
-        )
+    _check_day(day, today, future="log what you ate", past="give the day you ate it")
     _meal_or_raise(meal)
     if (grams is None) == (measure is None):
         raise InvalidInput.field(
@@ -548,16 +553,6 @@ def _corrected_dose(current: SupplementEntry, *, units: float, name: str) -> Sup
         ) from exc
 
 
-def _check_dose_day(day: date, today: date | None) -> None:
-    if today is not None and day > today:
-        raise InvalidInput.field("day", f"{day.isoformat()} is in the future: give the day taken")
-    if day < EARLIEST_DAY:
-        raise InvalidInput.field(
-            "day",
-            f"{day.isoformat()} is before {EARLIEST_DAY.isoformat()}: give the day you took it",
-        )
-
-
 def correct_supplement_entry(
     *,
     uow: UnitOfWork,
@@ -579,7 +574,7 @@ def correct_supplement_entry(
     is stored)."""
     why = checked_reason(reason)
     if day is not None:
-        _check_dose_day(day, today)
+        _check_day(day, today, future="give the day taken", past="give the day you took it")
     if meal is not None:
         _meal_or_raise(meal)
     with uow:
