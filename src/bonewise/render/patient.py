@@ -65,6 +65,8 @@ ALERT_QUESTIONS: dict[str, str] = {
     "check which one is right?",
     "significant-bmd-loss": "My bone density scans show a real drop. What does it mean for me, "
     "and what happens next?",
+    "therapy-gap": "My last bone density scan was looked at against the guideline for women on "
+    "an aromatase inhibitor. What did my team decide, and what happens next?",
 }
 OVERDUE_QUESTIONS: dict[str, str] = {
     "vitamin-d-recheck": "Is my vitamin D blood test due to be repeated?",

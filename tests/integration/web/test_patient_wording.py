@@ -191,3 +191,23 @@ def test_a_limited_plan_and_the_open_questions_are_explained_to_her(
         assert "status not recorded" not in text
         assert "Questions for your team My record does not yet say: " in text, path
         assert not ADVICE_WORDS.search(text)
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 12, 1), date(2027, 9, 30), date(2028, 6, 1)])
+def test_every_alert_the_examples_raise_has_her_own_question(as_of: date) -> None:
+    """An alert without a question reaches her as the catch-all line: each has its own, in
+    words that name no drug and give no advice."""
+    from bonewise.clinical.assessment import assess
+
+    raised: set[str] = set()
+    for path in sorted(EXAMPLES.glob("*.json")):
+        try:
+            record = PatientRecord.parse(json.loads(path.read_text(encoding="utf-8")), today=as_of)
+        except ValueError:
+            continue  # a record dated after `as_of` cannot be looked at on that day
+        raised |= {a.id for a in assess(record, as_of=as_of).alerts}
+    if as_of == date(2028, 6, 1):
+        assert "therapy-gap" in raised
+    assert raised <= set(ALERT_QUESTIONS), sorted(raised - set(ALERT_QUESTIONS))
+    for question in ALERT_QUESTIONS.values():
+        assert not DRUG_WORDS.search(question) and not ADVICE_WORDS.search(question), question
