@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -123,3 +124,7 @@ def strict_json(model: type[BaseModel]) -> Callable[[Request], Awaitable[None]]:
 
 
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+# A stored row's id in a path: bounded, so a huge number is a 422, not a database overflow.
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the entry's id")]

@@ -15,6 +15,7 @@ from bonewise.services.access import InvalidInput
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
+    EntryId,
     PatientAccess,
     patient_reader,
     patient_writer,
@@ -137,7 +138,7 @@ def _corrected(
 
 @router.post("/patients/{patient_id}/labs/{entry_id}/correct", include_in_schema=False)
 async def lab_correct(
-    request: Request, entry_id: int, access: PatientAccess = Depends(patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(patient_writer)
 ) -> Response:
     """Correct (action=correct) or withdraw (action=withdraw) one lab result, with a reason."""
     form = await request.form()
@@ -168,7 +169,7 @@ async def lab_correct(
 
 @router.post("/patients/{patient_id}/dxa/{entry_id}/correct", include_in_schema=False)
 async def dxa_correct(
-    request: Request, entry_id: int, access: PatientAccess = Depends(patient_writer)
+    request: Request, entry_id: EntryId, access: PatientAccess = Depends(patient_writer)
 ) -> Response:
     """Correct a scan's date, scanner maker or facility, or withdraw it, with a reason (a scan
     whose results are wrong is withdrawn and entered again)."""

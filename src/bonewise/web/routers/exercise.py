@@ -18,6 +18,7 @@ from bonewise.store.base import MAX_REASON_CHARS
 from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
+    EntryId,
     PatientAccess,
     own_patient_writer,
     patient_reader,
@@ -123,7 +124,7 @@ async def exercise_submit(
 
 @router.post("/patients/{patient_id}/exercise/sessions/{session_id}", include_in_schema=False)
 async def exercise_session_submit(
-    request: Request, session_id: int, access: PatientAccess = Depends(own_patient_writer)
+    request: Request, session_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
 ) -> Response:
     """Correct (day, minutes, pain) or remove one of her logged sessions, with a reason."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
@@ -215,7 +216,7 @@ def api_log_exercise(
 )
 def api_correct_exercise(
     request: Request,
-    session_id: int,
+    session_id: EntryId,
     body: SessionCorrectionIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(SessionCorrectionIn)),
@@ -244,7 +245,7 @@ def api_correct_exercise(
 )
 def api_withdraw_exercise(
     request: Request,
-    session_id: int,
+    session_id: EntryId,
     body: WithdrawalIn,
     access: PatientAccess = Depends(own_patient_writer),
     _strict: None = Depends(strict_json(WithdrawalIn)),

@@ -4,10 +4,10 @@ and vitamin D against target."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,7 @@ from bonewise.web.deps import (
     AUTH_RESPONSES,
     DAY_PATTERN,
     PATIENT_RESPONSES,
+    EntryId,
     PatientAccess,
     own_patient_writer,
     patient_reader,
@@ -44,7 +45,6 @@ MAX_QUANTITY = MAX_GRAMS_PER_ENTRY  # grams, or measures (each at least a gram):
 
 # Row ids are 32-bit on PostgreSQL (SERIAL); a larger number is no entry of hers, refused
 # before it reaches the database (SQLite cannot even bind one past 64 bits).
-EntryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the entry's id")]
 
 
 class _FoodAmountIn(BaseModel):
