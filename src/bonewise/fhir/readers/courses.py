@@ -60,10 +60,10 @@ class Courses:
                 return course
         return None
 
-    def therapy(self) -> dict[str, Any] | None:
+    def _ai_courses_by_agent(self) -> list[Course]:
+        """The aromatase-inhibitor courses, one per agent (from its first start; open while
+        any of its resources is), in the order the agents first appear."""
         ais = [c for c in self.facts.courses if c.kind == "ai"]
-        if not ais:
-            return None
         by_agent: dict[str, list[Course]] = defaultdict(list)
         for course in ais:
             by_agent[course.agent].append(course)
@@ -98,6 +98,11 @@ class Courses:
                     ),
                 )
             )
+        return merged
+
+    def therapy(self) -> dict[str, Any] | None:
+        """The record's therapy: the latest-started AI, with those she switched from."""
+        merged = self._ai_courses_by_agent()
         if not merged:
             return None
         merged.sort(key=lambda c: c.start or date.min)
@@ -122,6 +127,13 @@ class Courses:
             therapy["switched_from"] = switched_from
         if current.end is not None:
             therapy["end_date"] = current.end.isoformat()
+        self._planned_years(current, therapy)
+        self._ovarian_suppression(current, therapy)
+        self.context.value("therapy", therapy, current.source, current.code.concept)
+        return therapy
+
+    def _planned_years(self, current: Course, therapy: dict[str, Any]) -> None:
+        """Stated in the order, else 5 years (an assumption, said)."""
         if current.planned_years is not None:
             therapy["planned_years"] = float(current.planned_years)
         else:
@@ -137,6 +149,10 @@ class Courses:
                 f"Planned {current.agent} duration: 5 years (not in the order)",
                 (current.source,),
             )
+
+    def _ovarian_suppression(self, current: Course, therapy: dict[str, Any]) -> None:
+        """Stated in the order, else inferred from a current GnRH agonist, else none on the
+        medication list (each an assumption, said)."""
         if current.ovarian_suppression is not None:
             therapy["ovarian_suppression"] = current.ovarian_suppression
         else:
@@ -158,10 +174,36 @@ class Courses:
                     "Ovarian suppression: none (no GnRH agonist on the medication list)",
                     (current.source,),
                 )
-        self.context.value("therapy", therapy, current.source, current.code.concept)
-        return therapy
 
     def bone_therapy(self) -> list[dict[str, Any]]:
+        """The record's bone_therapy: one item per course, with the doses given in it."""
+        kept = self._bone_courses()
+        self._attach_doses(kept)
+        result = []
+        for i, course in enumerate(kept):
+            start = course.start
+            if start is not None:  # a dose before its course began contradicts the course
+                for day, source in sorted({(d, s) for d, s in course.doses if d < start}):
+                    self.report.add(
+                        "rejected",
+                        source,
+                        f"{course.agent} dose of {day} is before its course started ({start}) "
+                        f"({course.source}): not imported; check the dates in the EHR",
+                    )
+                course.doses = [(d, s) for d, s in course.doses if d >= start]
+            if course.start is None and not course.doses:
+                self.report.add(
+                    "rejected", course.source, f"{course.agent}: no start date and no doses"
+                )
+                continue
+            item = self._bone_item(course)
+            self.context.value(f"bone_therapy[{i}]", item, course.source, course.code.concept)
+            result.append(item)
+        return result
+
+    def _bone_courses(self) -> list[Course]:
+        """Bone-therapy courses: statements as they are, repeated requests of one agent
+        (refills) as one course from the first."""
         courses = [c for c in self.facts.courses if c.kind == "bone"]
         # Repeated MedicationRequests for one agent (refills) are one course.
         requests: dict[str, list[Course]] = defaultdict(list)
@@ -185,6 +227,11 @@ class Courses:
                     dose_mg=next((c.dose_mg for c in group if c.dose_mg is not None), None),
                 )
             )
+        return kept
+
+    def _attach_doses(self, kept: list[Course]) -> None:
+        """Each dose given joins its course: by its link (derivedFrom), else the latest course of
+        its agent that covers its day; doses with none make a course of their own."""
         by_link: dict[str, Course] = {}
         for course in kept:
             for ref in course.derived_from:
@@ -219,54 +266,38 @@ class Courses:
             )
             course.doses.extend(doses)
             kept.append(course)
-        result = []
-        for i, course in enumerate(kept):
-            start = course.start
-            if start is not None:  # a dose before its course began contradicts the course
-                for day, source in sorted({(d, s) for d, s in course.doses if d < start}):
-                    self.report.add(
-                        "rejected",
-                        source,
-                        f"{course.agent} dose of {day} is before its course started ({start}) "
-                        f"({course.source}): not imported; check the dates in the EHR",
-                    )
-                course.doses = [(d, s) for d, s in course.doses if d >= start]
-            if course.start is None and not course.doses:
-                self.report.add(
-                    "rejected", course.source, f"{course.agent}: no start date and no doses"
-                )
-                continue
-            item: dict[str, Any] = {
-                "agent": course.agent,
-                "doses": sorted({d.isoformat() for d, _ in course.doses}),
-            }
-            if course.start is not None and course.start_recorded:
-                item["start_date"] = course.start.isoformat()
-            if course.end is not None:
-                item["end_date"] = course.end.isoformat()
-            given = {
-                self.facts.administered_mg[s]
-                for _, s in course.doses
-                if s in self.facts.administered_mg
-            }
-            dose = (
-                course.dose_mg
-                if course.dose_mg is not None
-                else (given.pop() if len(given) == 1 else None)
+
+    def _bone_item(self, course: Course) -> dict[str, Any]:
+        """One bone_therapy item; a dose above the record's osteoporosis range is left out."""
+        item: dict[str, Any] = {
+            "agent": course.agent,
+            "doses": sorted({d.isoformat() for d, _ in course.doses}),
+        }
+        if course.start is not None and course.start_recorded:
+            item["start_date"] = course.start.isoformat()
+        if course.end is not None:
+            item["end_date"] = course.end.isoformat()
+        given = {
+            self.facts.administered_mg[s]
+            for _, s in course.doses
+            if s in self.facts.administered_mg
+        }
+        dose = (
+            course.dose_mg
+            if course.dose_mg is not None
+            else (given.pop() if len(given) == 1 else None)
+        )
+        if dose is not None and 0 < dose <= _MAX_RECORD_DOSE_MG:
+            item["dose_mg"] = dose
+        elif dose is not None:
+            self.report.add(
+                "not-used",
+                course.source,
+                f"{course.agent} {dose:g} mg per dose: above the {_MAX_RECORD_DOSE_MG} mg a "
+                "bone-therapy course records (an oncology dose?); the course is kept "
+                "without its dose",
             )
-            if dose is not None and 0 < dose <= _MAX_RECORD_DOSE_MG:
-                item["dose_mg"] = dose
-            elif dose is not None:
-                self.report.add(
-                    "not-used",
-                    course.source,
-                    f"{course.agent} {dose:g} mg per dose: above the {_MAX_RECORD_DOSE_MG} mg a "
-                    "bone-therapy course records (an oncology dose?); the course is kept "
-                    "without its dose",
-                )
-            self.context.value(f"bone_therapy[{i}]", item, course.source, course.code.concept)
-            result.append(item)
-        return result
+        return item
 
     def gnrh_agonists(self) -> list[dict[str, Any]]:
         """GnRH agonist courses (ovarian suppression). Injections of one agent make one course

@@ -120,32 +120,8 @@ class MedicationReader:
                 f"{drug.agent}: recognised; no bonewise rule reads it (not an aromatase inhibitor)",
             )
             return
-        if entry.type == "MedicationAdministration" and drug.drug_class in _OTHER:
-            day = self.context.date(res.effectiveDateTime, "administration date", entry.ref)
-            course = Course(
-                _OTHER[drug.drug_class], drug.agent, day, day, entry.ref, drug, entry.type
-            )
-            self._other_course(course)
-            return
         if entry.type == "MedicationAdministration":
-            day = self.context.date(
-                res.effectiveDateTime
-                or (res.effectivePeriod.start if res.effectivePeriod else None),
-                "administration date",
-                entry.ref,
-            )
-            if day is None:
-                self.report.add("rejected", entry.ref, "administration without a date")
-                return
-            if drug.drug_class == "aromatase_inhibitor":
-                self.facts.courses.append(
-                    Course("ai", drug.agent, day, None, entry.ref, drug, entry.type)
-                )
-                return
-            self.facts.administrations.append((drug, day, entry.ref, entry.full_url or entry.ref))
-            given = dose_mg(res.dosage.dose if res.dosage else None)
-            if given is not None:
-                self.facts.administered_mg[entry.ref] = given
+            self._administration(entry, drug)
             return
         if entry.type == "MedicationStatement":
             period = res.effectivePeriod
@@ -201,6 +177,35 @@ class MedicationReader:
                 "as ongoing, so check whether and when it ended",
             )
         self.facts.courses.append(course)
+
+    def _administration(self, entry: Entry, drug: codes.DrugCode) -> None:
+        """A dose given: a one-day glucocorticoid or GnRH agonist course, an AI course from
+        that day, or a bone-therapy dose (with its mg) that joins its course later."""
+        res = entry.resource
+        if drug.drug_class in _OTHER:
+            day = self.context.date(res.effectiveDateTime, "administration date", entry.ref)
+            course = Course(
+                _OTHER[drug.drug_class], drug.agent, day, day, entry.ref, drug, entry.type
+            )
+            self._other_course(course)
+            return
+        day = self.context.date(
+            res.effectiveDateTime or (res.effectivePeriod.start if res.effectivePeriod else None),
+            "administration date",
+            entry.ref,
+        )
+        if day is None:
+            self.report.add("rejected", entry.ref, "administration without a date")
+            return
+        if drug.drug_class == "aromatase_inhibitor":
+            self.facts.courses.append(
+                Course("ai", drug.agent, day, None, entry.ref, drug, entry.type)
+            )
+            return
+        self.facts.administrations.append((drug, day, entry.ref, entry.full_url or entry.ref))
+        given = dose_mg(res.dosage.dose if res.dosage else None)
+        if given is not None:
+            self.facts.administered_mg[entry.ref] = given
 
     def _other_course(self, course: Course) -> None:
         if course.start is None:

@@ -11,6 +11,7 @@ export carried and this import's own.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from bonewise import units
@@ -47,40 +48,9 @@ class RecordAssembler:
 
     def assemble(self, patient_entry: Entry, menopausal_status: str | None) -> dict[str, Any]:
         """The PatientRecord (as the dict PatientRecord.parse takes) of the patient `patient_entry`."""
-        report = self.report
         patient = patient_entry.resource
-        if patient.birthDate is None:
-            raise FhirImportError(
-                f"{patient_entry.ref}: Patient.birthDate is missing; bonewise needs it for age",
-                report=report,
-            )
-        birth = to_date(patient.birthDate, "Patient.birthDate", patient_entry.ref, report)
-        native_ids = [
-            i.value for i in patient.identifier or [] if i.system == PATIENT_ID_SYSTEM and i.value
-        ]
-        pid = (
-            native_ids[0]
-            if native_ids
-            else patient.id or (patient_entry.full_url or "").rsplit(":", 1)[-1]
-        )
-        if not pid:
-            raise FhirImportError("Patient has no id", report=report)
-        sex = patient.gender
-        if sex not in ("female", "male"):
-            report.add(
-                "defaulted",
-                patient_entry.ref,
-                f"Patient.gender {sex!r}: recorded as female (bonewise's rules are for women)",
-            )
-            sex = "female"
+        record, birth = self._patient(patient_entry)
         src = patient_entry.ref
-        self.context.value("id", pid, src, "Patient.id")
-        self.context.value("patient.birth_date", str(birth), src, "Patient.birthDate")
-        self.context.value("patient.sex", sex, src, "Patient.gender")
-        record: dict[str, Any] = {
-            "id": pid,
-            "patient": {"birth_date": birth.isoformat() if birth else None, "sex": sex},
-        }
         record["patient"]["menopausal_status"] = self.risk.menopausal_status(
             menopausal_status, src, birth
         )
@@ -125,6 +95,44 @@ class RecordAssembler:
             )
         record["assumptions"] = self._record_assumptions(patient, record["risk_factors"])
         return record
+
+    def _patient(self, patient_entry: Entry) -> tuple[dict[str, Any], date | None]:
+        """The record's id and patient (birth date, sex), and her birth date."""
+        report = self.report
+        patient = patient_entry.resource
+        if patient.birthDate is None:
+            raise FhirImportError(
+                f"{patient_entry.ref}: Patient.birthDate is missing; bonewise needs it for age",
+                report=report,
+            )
+        birth = to_date(patient.birthDate, "Patient.birthDate", patient_entry.ref, report)
+        native_ids = [
+            i.value for i in patient.identifier or [] if i.system == PATIENT_ID_SYSTEM and i.value
+        ]
+        pid = (
+            native_ids[0]
+            if native_ids
+            else patient.id or (patient_entry.full_url or "").rsplit(":", 1)[-1]
+        )
+        if not pid:
+            raise FhirImportError("Patient has no id", report=report)
+        sex = patient.gender
+        if sex not in ("female", "male"):
+            report.add(
+                "defaulted",
+                patient_entry.ref,
+                f"Patient.gender {sex!r}: recorded as female (bonewise's rules are for women)",
+            )
+            sex = "female"
+        src = patient_entry.ref
+        self.context.value("id", pid, src, "Patient.id")
+        self.context.value("patient.birth_date", str(birth), src, "Patient.birthDate")
+        self.context.value("patient.sex", sex, src, "Patient.gender")
+        record: dict[str, Any] = {
+            "id": pid,
+            "patient": {"birth_date": birth.isoformat() if birth else None, "sex": sex},
+        }
+        return record, birth
 
     def _record_assumptions(self, patient: Any, risk: dict[str, Any]) -> list[dict[str, Any]]:
         """What the record keeps of its assumptions: those a bonewise export carried, and this
