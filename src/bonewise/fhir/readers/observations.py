@@ -208,50 +208,8 @@ class ObservationReader:
         if day is None:
             self.report.add("rejected", source, "DXA result without a date", code=code)
             return
-        if quantity is None or quantity.value is None:
-            self.report.add("rejected", source, "DXA result without a numeric value", code=code)
-            return
-        if quantity.comparator:
-            self.report.add(
-                "rejected",
-                source,
-                f"DXA value {quantity.comparator}{quantity.value} is not an exact result",
-                code=code,
-            )
-            return
-        value = num(quantity.value)
-        unit = quantity.code or quantity.unit
-        if dxa.kind == "bmd":
-            if not unit:
-                self.report.add(
-                    "missing-unit",
-                    source,
-                    f"BMD {value} has no unit (g/cm2 expected): not imported",
-                    code=code,
-                )
-                return
-            normal = unit.replace(" ", "").replace("²", "2").lower()
-            if normal == "mg/cm2":
-                self.report.add(
-                    "converted", source, f"BMD {value} mg/cm2 read as {value / 1000} g/cm2"
-                )
-                value = value / 1000
-            elif normal != "g/cm2":
-                self.report.add(
-                    "rejected", source, f"BMD unit {unit!r} is not g/cm2 or mg/cm2", code=code
-                )
-                return
-            low, high = BMD_MIN, BMD_MAX
-        else:
-            low, high = T_MIN, T_MAX
-        if not low <= value <= high:
-            name = dxa.kind.replace("_", "-")
-            self.report.add(
-                "rejected",
-                source,
-                f"{dxa.site} {name} {value} is outside the allowed range {low}..{high}",
-                code=code,
-            )
+        value = self._dxa_number(source, dxa, quantity, code)
+        if value is None:
             return
         if dxa.concept.code == "38265-5":
             self.report.add(
@@ -279,6 +237,58 @@ class ObservationReader:
             DxaValue(day, make, model, facility, dxa, value, source, excluded, precision)
         )
         self.context.unconfirmed(entry, dxa.concept)
+
+    def _dxa_number(
+        self, source: str, dxa: codes.DxaCode, quantity: Any, code: str
+    ) -> float | None:
+        """The exact value of a DXA result in the record's unit (BMD in g/cm2, mg/cm2
+        converted) within the plausible range, else None (said in the report)."""
+        if quantity is None or quantity.value is None:
+            self.report.add("rejected", source, "DXA result without a numeric value", code=code)
+            return None
+        if quantity.comparator:
+            self.report.add(
+                "rejected",
+                source,
+                f"DXA value {quantity.comparator}{quantity.value} is not an exact result",
+                code=code,
+            )
+            return None
+        value = num(quantity.value)
+        unit = quantity.code or quantity.unit
+        if dxa.kind == "bmd":
+            if not unit:
+                self.report.add(
+                    "missing-unit",
+                    source,
+                    f"BMD {value} has no unit (g/cm2 expected): not imported",
+                    code=code,
+                )
+                return None
+            normal = unit.replace(" ", "").replace("²", "2").lower()
+            if normal == "mg/cm2":
+                self.report.add(
+                    "converted", source, f"BMD {value} mg/cm2 read as {value / 1000} g/cm2"
+                )
+                value = value / 1000
+            elif normal != "g/cm2":
+                self.report.add(
+                    "rejected", source, f"BMD unit {unit!r} is not g/cm2 or mg/cm2", code=code
+                )
+                return None
+            low, high = BMD_MIN, BMD_MAX
+        else:
+            low, high = T_MIN, T_MAX
+        if not low <= value <= high:
+            name = dxa.kind.replace("_", "-")
+            self.report.add(
+                "rejected",
+                source,
+                f"{dxa.site} {name} {value} is outside the allowed range {low}..{high}",
+                code=code,
+            )
+            return None
+        return value
 
     def _lab(self, entry: Entry, obs: Any, lab: codes.LabCode, day: date | None) -> None:
         code = read.code_str(lab.concept.system, lab.concept.code)
