@@ -16,9 +16,9 @@ Nothing is dropped silently. Where the pieces live (each small enough to read at
     readers/scans.py         DXA results grouped into scans
     readers/risk.py          risk factors and menopausal status, with their assumptions
     readers/record.py        the PatientRecord from the readers' facts
+    report.py                ImportReport, Assumption, FhirImportError
 Each reader reads its own resource family into its own facts (no state shared between them but
 the context); the record assembler combines the facts.
-    report.py                ImportReport, Assumption, FhirImportError
 Codes come from bonewise.terminology (RxNorm, SNOMED CT value sets, ICD-10-CM by ancestor, LOINC).
 """
 
