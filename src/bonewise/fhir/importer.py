@@ -8,11 +8,17 @@
 Nothing is dropped silently. Where the pieces live (each small enough to read at one sitting):
     entries.py               the input -> validated resources (Bundle, resource, list, NDJSON)
     read.py                  dates, statuses, codings, references: one rule each, all paths
+    readers/context.py       what the readers share: references, the report, today, the patient
     readers/observations.py  DXA, labs, vitals, smoking, menopausal status, FRAX, mCODE staging
     readers/conditions.py    the problem list: fractures, metastases; DXA procedures
-    readers/medications.py   AI courses, bone-directed therapy, glucocorticoids, GnRH agonists
-    readers/record.py        the PatientRecord and its assumptions
+    readers/medications.py   one course or dose per medication resource
+    readers/courses.py       courses merged: AI therapy, bone-directed therapy, GnRH agonists
+    readers/scans.py         DXA results grouped into scans
+    readers/risk.py          risk factors and menopausal status, with their assumptions
+    readers/record.py        the PatientRecord from the readers' facts
     report.py                ImportReport, Assumption, FhirImportError
+Each reader reads its own resource family into its own facts (no state shared between them but
+the context); the record assembler combines the facts.
 Codes come from bonewise.terminology (RxNorm, SNOMED CT value sets, ICD-10-CM by ancestor, LOINC).
 """
 
@@ -30,10 +36,13 @@ from bonewise.fhir.entries import (
     PATIENT_ID_SYSTEM,
     READ_TYPES,
     SUPPORT_TYPES,
+    Entry,
     looks_like_fhir,
     read_entries,
 )
 from bonewise.fhir.readers.conditions import ConditionReader
+from bonewise.fhir.readers.context import ReadContext
+from bonewise.fhir.readers.medications import MedicationReader
 from bonewise.fhir.readers.observations import ObservationReader
 from bonewise.fhir.readers.record import RecordAssembler
 from bonewise.fhir.report import (
@@ -63,40 +72,51 @@ __all__ = [
 ]
 
 
-class _Importer(ObservationReader, ConditionReader, RecordAssembler):
-    def run(self, menopausal_status: str | None) -> dict[str, Any]:
-        patients = [e for e in self.entries if e.type == "Patient" and e.resource is not None]
-        if not patients:
-            raise FhirImportError("no Patient resource in the input", report=self.report)
-        if len(patients) > 1:
-            ids = ", ".join(p.ref for p in patients)
-            raise FhirImportError(
-                f"{len(patients)} Patient resources ({ids}): import one patient at a time",
-                report=self.report,
-            )
-        patient_entry = patients[0]
-        self.patient_refs = {patient_entry.ref}
-        if patient_entry.full_url:
-            self.patient_refs.add(patient_entry.full_url)
-        handlers = {
-            "Observation": self._observation,
-            "Condition": self._condition,
-            "Procedure": self._procedure,
-            "MedicationStatement": self._medication,
-            "MedicationRequest": self._medication,
-            "MedicationAdministration": self._medication,
-        }
-        for entry in self.entries:
-            handler = handlers.get(entry.type)
-            if handler is None or entry.resource is None:
-                continue
-            skipped = read.status_skip_reason(entry.resource)
-            if skipped is not None:
-                self.report.add("skipped", entry.ref, f"{skipped}: not imported")
-                continue
-            if self._for_this_patient(entry):
-                handler(entry)
-        return self._assemble(patient_entry, menopausal_status)
+def _read(
+    entries: list[Entry], context: ReadContext, menopausal_status: str | None
+) -> dict[str, Any]:
+    """The one Patient's resources, each read by its family's reader, assembled into a record."""
+    report = context.report
+    patients = [e for e in entries if e.type == "Patient" and e.resource is not None]
+    if not patients:
+        raise FhirImportError("no Patient resource in the input", report=report)
+    if len(patients) > 1:
+        ids = ", ".join(p.ref for p in patients)
+        raise FhirImportError(
+            f"{len(patients)} Patient resources ({ids}): import one patient at a time",
+            report=report,
+        )
+    patient_entry = patients[0]
+    context.patient_refs = {patient_entry.ref}
+    if patient_entry.full_url:
+        context.patient_refs.add(patient_entry.full_url)
+    observations = ObservationReader(context)
+    conditions = ConditionReader(context)
+    medications = MedicationReader(context)
+    readers = {
+        "Observation": observations.read,
+        "Condition": conditions.read_condition,
+        "Procedure": conditions.read_procedure,
+        "MedicationStatement": medications.read,
+        "MedicationRequest": medications.read,
+        "MedicationAdministration": medications.read,
+    }
+    document_order: dict[str, int] = {}
+    for position, entry in enumerate(entries):
+        document_order.setdefault(entry.ref, position)
+        reader = readers.get(entry.type)
+        if reader is None or entry.resource is None:
+            continue
+        skipped = read.status_skip_reason(entry.resource)
+        if skipped is not None:
+            report.add("skipped", entry.ref, f"{skipped}: not imported")
+            continue
+        if context.for_this_patient(entry):
+            reader(entry)
+    assembler = RecordAssembler(
+        context, observations.facts, conditions.facts, medications.facts, document_order
+    )
+    return assembler.assemble(patient_entry, menopausal_status)
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -113,11 +133,11 @@ def import_fhir(
     """
     report = ImportReport(source_name=source_name)
     entries = read_entries(data, report)
-    importer = _Importer(entries, report, today)
+    context = ReadContext(entries, report, today)
     try:
-        raw = importer.run(menopausal_status)
+        raw = _read(entries, context, menopausal_status)
     finally:
-        importer.finish()
+        context.finish()
     try:
         record = PatientRecord.parse(raw, today=today)
     except ValidationError as exc:

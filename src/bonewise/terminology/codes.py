@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from bonewise.clinical.models import MenopausalStatus, Site, Smoking
 from bonewise.evidence import Evidence
-from bonewise.terminology import icd10cm, snomed_value_sets
+from bonewise.terminology import icd10cm, rxnorm_codes, snomed_value_sets
 
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -86,7 +86,15 @@ VitalKind = Literal["height", "weight", "bmi"]
 DrugClass = Literal[
     "aromatase_inhibitor", "bone_directed_therapy", "glucocorticoid", "gnrh_agonist", "serm"
 ]
-RxNormTermType = Literal["ingredient", "clinical_drug", "branded_drug", "brand_name", "pack"]
+RxNormTermType = Literal[
+    "ingredient",
+    "clinical_drug",
+    "branded_drug",
+    "brand_name",
+    "pack",
+    "branded_component",
+    "branded_dose_form",
+]
 ConditionKind = Literal[
     "breast_cancer",
     "osteoporosis",
@@ -465,15 +473,16 @@ DRUG_CODES: tuple[DrugCode, ...] = (
     ),
     _rx(
         "904420",
-        "alendronic acid 10 MG Oral Tablet [Fosamax]",
+        "Alendronic acid 10 MG [Fosamax]",
         _BTA,
         "alendronate",
-        "branded_drug",
+        "branded_component",
         "secondary",
-        "Synthea osteoporosis module (MedicationOrder)",
+        rxnorm_codes.PROVENANCE[rxnorm_codes.CONFIRMED["904420"]],
     ),
     _rx("73056", "risedronate", _BTA, "risedronate", "ingredient", "unconfirmed", _RX_ING_UNCONF),
-    # ibandronate: no RxNorm code verified yet (exported with its bonewise local code); an
+    # ibandronate: no RxNorm code verified yet (none found in public code on 2026-12-01, see
+    # rxnorm_codes.NOT_ADDED; exported with its bonewise local code); an
     # EHR's ibandronate or Boniva order is matched by name (DRUG_NAMES) and flagged.
     # Oral glucocorticoids: ingredients (RxClass ATC H02AB members, as listed in a public review)
     _rx("8640", "prednisone", _GC, "prednisone", "ingredient", "secondary", _RX_H02AB),
@@ -505,18 +514,27 @@ DRUG_CODES: tuple[DrugCode, ...] = (
         "prednisone",
         "clinical_drug",
         "secondary",
-        "in the VSAC oral glucocorticoid value set (below); its name from recollection",
+        "in the VSAC oral glucocorticoid value set (below); named in "
+        + rxnorm_codes.PROVENANCE[rxnorm_codes.CONFIRMED["312617"]],
     ),
     # Tamoxifen (recognised so it is not reported as unknown; no rule reads it yet)
-    _rx("10324", "tamoxifen", _SERM, "tamoxifen", "ingredient", "unconfirmed", _RX_RECALL),
+    _rx(
+        "10324",
+        "tamoxifen",
+        _SERM,
+        "tamoxifen",
+        "ingredient",
+        "secondary",
+        rxnorm_codes.PROVENANCE[rxnorm_codes.CONFIRMED["10324"]],
+    ),
     _rx(
         "198240",
-        "tamoxifen 20 MG Oral Tablet",
+        "Tamoxifen 10 MG Oral Tablet",
         _SERM,
         "tamoxifen",
         "clinical_drug",
-        "unconfirmed",
-        _RX_RECALL,
+        "secondary",
+        rxnorm_codes.PROVENANCE[rxnorm_codes.CONFIRMED["198240"]],
     ),
     # GnRH agonists (ovarian suppression)
     _rx("50610", "goserelin", _GNRH, "goserelin", "ingredient", "unconfirmed", _RX_RECALL),
@@ -588,6 +606,36 @@ _VSAC_ORAL_GC_CODES = [
     "828248",
     "846192",
 ]
+# Codes read from public sources, each with its provenance (bonewise.terminology.rxnorm_codes);
+# RXNORM_TTY: the RxNorm term type (TTY) of a row -> its term type here.
+RXNORM_TTY: dict[str, RxNormTermType] = {
+    "IN": "ingredient",
+    "SCD": "clinical_drug",
+    "SBD": "branded_drug",
+    "BN": "brand_name",
+    "BPCK": "pack",
+    "SBDC": "branded_component",
+    "SBDF": "branded_dose_form",
+}
+_DRUG_CLASSES: dict[str, DrugClass] = {
+    "aromatase_inhibitor": _AI,
+    "bone_directed_therapy": _BTA,
+    "glucocorticoid": _GC,
+    "gnrh_agonist": _GNRH,
+    "serm": _SERM,
+}
+DRUG_CODES += tuple(
+    _rx(
+        row["code"],
+        row["display"],
+        _DRUG_CLASSES[row["drug_class"]],
+        row["agent"],
+        RXNORM_TTY[row["tty"]],
+        "secondary",
+        f"{rxnorm_codes.PROVENANCE[row['source']]} ({rxnorm_codes.NAME} {rxnorm_codes.VERSION})",
+    )
+    for row in rxnorm_codes.ROWS
+)
 _KNOWN_RXNORM = {d.concept.code for d in DRUG_CODES}
 DRUG_CODES += tuple(
     _rx(
@@ -650,6 +698,9 @@ DRUG_NAMES: tuple[tuple[str, DrugClass, str], ...] = tuple(
     )
 )
 _NOT_SYSTEMIC = ("topical", "cream", "ointment", "lotion", "inhal", "nasal", "ophthalmic", "otic")
+# Denosumab 120 mg (Xgeva, 70 MG/ML) is the monthly oncology dose for bone metastases, not the
+# osteoporosis dose the rules judge (clinical-reference.md s3): never matched by name as denosumab.
+_ONCOLOGY_DOSE = ("xgeva", "70 mg/ml")
 
 # bonewise local drug codes (system BONEWISE, never RxNorm): the agent by name, written beside
 # the RxNorm coding on export so a record round-trips even where no verified RxNorm code exists
@@ -890,7 +941,7 @@ class DrugMatch:
 def drug_by_name(text: str | None) -> DrugCode | None:
     """The drug whose ingredient or brand name appears in a display or text, else None."""
     words = (text or "").lower()[:500]
-    if not words or any(route in words for route in _NOT_SYSTEMIC):
+    if not words or any(route in words for route in (*_NOT_SYSTEMIC, *_ONCOLOGY_DOSE)):
         return None
     for name, drug_class_, agent in DRUG_NAMES:
         if name in words:

@@ -33,10 +33,17 @@ PROVENANCE: dict[str, str] = {
 # Where public sources disagree (the concept's family is agreed; its detail is not).
 NOTES: dict[str, str] = {
     "207938004": "issue 13 names it a lumbar vertebral fracture; the ECDS list names it "
-    "'Closed fracture thoracic vertebra' (and 207957008 lumbar). A vertebral fracture either way.",
+    "'Closed fracture thoracic vertebra' (and 207957008 lumbar). A vertebral fracture either way. "
+    "Searched again (2026-12-01): a second public code list with fully specified names "
+    "('Closed fracture thoracic vertebra (disorder)' 207938004, 'Closed fracture lumbar vertebra "
+    "(disorder)' 207957008) lists the same ECDS codes in the same order, so it is the same source, "
+    "not a second one; other public files call 207938004 or 207957008 'compression fracture of "
+    "vertebra' and contradict each other. Not settled by independent public sources: the ECDS "
+    "lineage (thoracic) is the better-sourced reading, the 'lumbar vertebra' site here comes from "
+    "the issue text only. Confirm in a SNOMED CT browser before changing the site.",
     "207957008": "the ECDS list names it 'Closed fracture lumbar vertebra'; a reviewer's EHR bundle "
     "sent it as 'Closed fracture of thoracic vertebra'. A vertebral fracture either way: the level "
-    "is left unconfirmed.",
+    "is left unconfirmed (see 207938004 for the 2026-12-01 search).",
 }
 
 # value set -> rows; "site"/"vertebral" for fractures, "status" for menopausal states

@@ -1,7 +1,17 @@
-"""Observations: DXA results, labs, vitals, smoking status, menopausal status, FRAX, staging."""
+"""Observations -> ObservationFacts: DXA results, labs, height and weight, smoking status,
+menopausal status, bonewise's own risk-factor answers, FRAX, mCODE distant-metastases staging.
+
+Reads one Observation at a time (the importer has checked its status and patient). Decides: which
+code family an Observation belongs to (the first coding bonewise knows wins; a panel is read by
+its components), whether a value is usable (a date, a number, a known unit converted to the
+record's unit, within the plausible range; a bound like "<10" is not a result), the scanner and
+facility of a DXA result, and that values bonewise computes itself (WHO category, next DXA) are
+recomputed rather than imported. Picking the latest of several values is the assembler's.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -11,15 +21,7 @@ from bonewise import evidence as ev
 from bonewise.clinical.models import Length, Mass
 from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
-from bonewise.fhir.readers.base import (
-    Dated,
-    DxaValue,
-    ReaderBase,
-    answer_provenance,
-    ext,
-    ext_value,
-    num,
-)
+from bonewise.fhir.readers.context import Dated, ReadContext, ext, ext_value, num
 from bonewise.fhir.report import ImportedValue
 from bonewise.terminology import codes
 
@@ -28,10 +30,74 @@ T_MIN, T_MAX = ev.T_SCORE_RANGE.value
 BMD_MIN, BMD_MAX = ev.BMD_RANGE_G_CM2.value
 
 
-class ObservationReader(ReaderBase):
-    def _observation(self, entry: Entry) -> None:
+@dataclass
+class DxaValue:
+    """One DXA result (a T-score, Z-score or BMD at one site) with its scan's identity."""
+
+    day: date
+    make: str | None
+    model: str | None
+    facility: str | None
+    entry: codes.DxaCode
+    value: float
+    source: str
+    excluded: tuple[str, ...] = ()
+    precision_pct: float | None = None  # the facility's precision for this site, if sent
+
+
+@dataclass
+class ObservationFacts:
+    """What the Observations say, in document order; nothing chosen or merged yet."""
+
+    dxa: list[DxaValue] = field(default_factory=list)
+    labs: list[tuple[dict[str, Any], ImportedValue]] = field(default_factory=list)
+    heights: list[Dated] = field(default_factory=list)
+    weights: list[Dated] = field(default_factory=list)
+    smoking: list[Dated] = field(default_factory=list)
+    menopause: list[Dated] = field(default_factory=list)
+    # bonewise's own risk-factor answers (a bonewise export or a questionnaire), by name
+    risk: dict[str, Dated] = field(default_factory=dict)
+    # per risk factor, who answered and when (a bonewise export's answer-provenance)
+    risk_provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    frax: tuple[dict[str, Any], str] | None = None
+    metastasis_staging: list[Dated] = field(default_factory=list)
+
+
+def answer_provenance(resource: Any) -> dict[str, Any] | None:
+    """The record's provenance of a risk-factor answer, from bonewise's answer-provenance
+    extension (source, recorded-on, unsure, basis); None when the resource has none."""
+    found = ext(resource, record_codes.EXT_ANSWER_PROVENANCE)
+    if not found:
+        return None
+    parts = {part.url: part for part in found[0].extension or []}
+    source = parts.get("source")
+    recorded = parts.get("recorded-on")
+    unsure = parts.get("unsure")
+    basis = parts.get("basis")
+    out = {
+        "source": source.valueCode if source is not None else None,
+        "recorded_on": recorded.valueDate.isoformat()
+        if recorded is not None and recorded.valueDate is not None
+        else None,
+        "unsure": bool(unsure.valueBoolean) if unsure is not None else False,
+    }
+    if basis is not None:
+        out["basis"] = basis.valueCode
+    return out
+
+
+class ObservationReader:
+    """Reads the patient's Observations into `facts`; the report and references via `context`."""
+
+    def __init__(self, context: ReadContext) -> None:
+        self.context = context
+        self.report = context.report
+        self.facts = ObservationFacts()
+
+    def read(self, entry: Entry) -> None:
+        """Read one Observation of the patient (its status already checked)."""
         obs = entry.resource
-        day = self._date(
+        day = self.context.date(
             obs.effectiveDateTime
             or (obs.effectivePeriod.start if obs.effectivePeriod else None)
             or obs.effectiveInstant
@@ -53,7 +119,7 @@ class ObservationReader(ReaderBase):
                 return self._smoking(entry, obs, day)
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
                 concept, status = codes.MENOPAUSE_STATES[code]
-                self.menopause.append(Dated(day, status, entry.ref, concept))
+                self.facts.menopause.append(Dated(day, status, entry.ref, concept))
                 return None
             if (
                 codes.normalise_system(system) == codes.BONEWISE
@@ -81,7 +147,7 @@ class ObservationReader(ReaderBase):
                     handled = True
                     break
         if not handled:
-            self._unknown(entry, obs.code, "Observation")
+            self.context.unknown(entry, obs.code, "Observation")
         return None
 
     def _distant_metastases(self, entry: Entry, obs: Any, day: date | None) -> None:
@@ -96,7 +162,7 @@ class ObservationReader(ReaderBase):
                 "secondary",
                 "mCODE TNM distant metastases category",
             )
-            self.metastasis_staging.append(Dated(day, False, entry.ref, concept))
+            self.facts.metastasis_staging.append(Dated(day, False, entry.ref, concept))
             return
         self.report.add(
             "context",
@@ -107,7 +173,7 @@ class ObservationReader(ReaderBase):
 
     def _scanner(self, entry: Entry, obs: Any) -> tuple[str | None, str | None, str | None]:
         make = model = facility = None
-        device = self._resolve(obs.device.reference if obs.device else None, entry)
+        device = self.context.resolve(obs.device.reference if obs.device else None, entry)
         if device is not None and device.get_resource_type() != "Device":
             device = None
         if device is not None:
@@ -121,7 +187,7 @@ class ObservationReader(ReaderBase):
             make = next((m for key, m in _SCANNER_MAKES if key in text), "other")
             model = obs.device.display
         for performer in obs.performer or []:
-            org = self._resolve(performer.reference, entry)
+            org = self.context.resolve(performer.reference, entry)
             if org is not None and org.get_resource_type() == "Organization":
                 facility = org.name
             elif performer.display and facility is None:
@@ -142,50 +208,8 @@ class ObservationReader(ReaderBase):
         if day is None:
             self.report.add("rejected", source, "DXA result without a date", code=code)
             return
-        if quantity is None or quantity.value is None:
-            self.report.add("rejected", source, "DXA result without a numeric value", code=code)
-            return
-        if quantity.comparator:
-            self.report.add(
-                "rejected",
-                source,
-                f"DXA value {quantity.comparator}{quantity.value} is not an exact result",
-                code=code,
-            )
-            return
-        value = num(quantity.value)
-        unit = quantity.code or quantity.unit
-        if dxa.kind == "bmd":
-            if not unit:
-                self.report.add(
-                    "missing-unit",
-                    source,
-                    f"BMD {value} has no unit (g/cm2 expected): not imported",
-                    code=code,
-                )
-                return
-            normal = unit.replace(" ", "").replace("²", "2").lower()
-            if normal == "mg/cm2":
-                self.report.add(
-                    "converted", source, f"BMD {value} mg/cm2 read as {value / 1000} g/cm2"
-                )
-                value = value / 1000
-            elif normal != "g/cm2":
-                self.report.add(
-                    "rejected", source, f"BMD unit {unit!r} is not g/cm2 or mg/cm2", code=code
-                )
-                return
-            low, high = BMD_MIN, BMD_MAX
-        else:
-            low, high = T_MIN, T_MAX
-        if not low <= value <= high:
-            name = dxa.kind.replace("_", "-")
-            self.report.add(
-                "rejected",
-                source,
-                f"{dxa.site} {name} {value} is outside the allowed range {low}..{high}",
-                code=code,
-            )
+        value = self._dxa_number(source, dxa, quantity, code)
+        if value is None:
             return
         if dxa.concept.code == "38265-5":
             self.report.add(
@@ -209,10 +233,62 @@ class ObservationReader(ReaderBase):
             ),
             None,
         )
-        self.dxa.append(
+        self.facts.dxa.append(
             DxaValue(day, make, model, facility, dxa, value, source, excluded, precision)
         )
-        self._unconfirmed(entry, dxa.concept)
+        self.context.unconfirmed(entry, dxa.concept)
+
+    def _dxa_number(
+        self, source: str, dxa: codes.DxaCode, quantity: Any, code: str
+    ) -> float | None:
+        """The exact value of a DXA result in the record's unit (BMD in g/cm2, mg/cm2
+        converted) within the plausible range, else None (said in the report)."""
+        if quantity is None or quantity.value is None:
+            self.report.add("rejected", source, "DXA result without a numeric value", code=code)
+            return None
+        if quantity.comparator:
+            self.report.add(
+                "rejected",
+                source,
+                f"DXA value {quantity.comparator}{quantity.value} is not an exact result",
+                code=code,
+            )
+            return None
+        value = num(quantity.value)
+        unit = quantity.code or quantity.unit
+        if dxa.kind == "bmd":
+            if not unit:
+                self.report.add(
+                    "missing-unit",
+                    source,
+                    f"BMD {value} has no unit (g/cm2 expected): not imported",
+                    code=code,
+                )
+                return None
+            normal = unit.replace(" ", "").replace("²", "2").lower()
+            if normal == "mg/cm2":
+                self.report.add(
+                    "converted", source, f"BMD {value} mg/cm2 read as {value / 1000} g/cm2"
+                )
+                value = value / 1000
+            elif normal != "g/cm2":
+                self.report.add(
+                    "rejected", source, f"BMD unit {unit!r} is not g/cm2 or mg/cm2", code=code
+                )
+                return None
+            low, high = BMD_MIN, BMD_MAX
+        else:
+            low, high = T_MIN, T_MAX
+        if not low <= value <= high:
+            name = dxa.kind.replace("_", "-")
+            self.report.add(
+                "rejected",
+                source,
+                f"{dxa.site} {name} {value} is outside the allowed range {low}..{high}",
+                code=code,
+            )
+            return None
+        return value
 
     def _lab(self, entry: Entry, obs: Any, lab: codes.LabCode, day: date | None) -> None:
         code = read.code_str(lab.concept.system, lab.concept.code)
@@ -278,8 +354,8 @@ class ObservationReader(ReaderBase):
             lab.concept.evidence,
             note,
         )
-        self.labs.append((data, imported))
-        self._unconfirmed(entry, lab.concept)
+        self.facts.labs.append((data, imported))
+        self.context.unconfirmed(entry, lab.concept)
 
     def _vital(self, entry: Entry, obs: Any, vital: codes.VitalCode, day: date | None) -> None:
         code = read.code_str(vital.concept.system, vital.concept.code)
@@ -326,22 +402,22 @@ class ObservationReader(ReaderBase):
                 "rejected", entry.ref, exc.errors()[0]["msg"], path="valueQuantity", code=code
             )
             return
-        target = self.heights if vital.kind == "height" else self.weights
+        target = self.facts.heights if vital.kind == "height" else self.facts.weights
         target.append(Dated(day, value, entry.ref, vital.concept, unit, note))
 
     def _smoking(self, entry: Entry, obs: Any, day: date | None) -> None:
         provenance = answer_provenance(obs)
         if provenance is not None:
-            self.risk_provenance["smoking"] = provenance
+            self.facts.risk_provenance["smoking"] = provenance
         if obs.dataAbsentReason is not None:
             return  # explicitly unknown: smoking stays not recorded
         for coding in read.codings(obs.valueCodeableConcept):
             if codes.normalise_system(coding.system) == codes.SNOMED:
                 answer = codes.SMOKING_ANSWERS.get(coding.code or "")
                 if answer:
-                    self.smoking.append(Dated(day, answer[1], entry.ref, answer[0]))
+                    self.facts.smoking.append(Dated(day, answer[1], entry.ref, answer[0]))
                     return
-        self._unknown(entry, obs.valueCodeableConcept, "smoking status answer")
+        self.context.unknown(entry, obs.valueCodeableConcept, "smoking status answer")
 
     def _local(self, entry: Entry, obs: Any, concept: codes.Concept, day: date | None) -> None:
         name = concept.code
@@ -349,9 +425,9 @@ class ObservationReader(ReaderBase):
             for coding in read.codings(obs.valueCodeableConcept):
                 if coding.code in codes.MENOPAUSE_STATES:
                     state, status = codes.MENOPAUSE_STATES[coding.code]
-                    self.menopause.append(Dated(day, status, entry.ref, state))
+                    self.facts.menopause.append(Dated(day, status, entry.ref, state))
                     return
-            self._unknown(entry, obs.valueCodeableConcept, "menopausal status answer")
+            self.context.unknown(entry, obs.valueCodeableConcept, "menopausal status answer")
             return
         if name == "frax":
             self._frax(entry, obs, day)
@@ -365,7 +441,7 @@ class ObservationReader(ReaderBase):
             return
         provenance = answer_provenance(obs)
         if provenance is not None:
-            self.risk_provenance[name] = provenance
+            self.facts.risk_provenance[name] = provenance
         if obs.dataAbsentReason is not None:
             value: Any = None
         elif name == "falls_last_12_months":
@@ -377,7 +453,7 @@ class ObservationReader(ReaderBase):
         if value is None and obs.dataAbsentReason is None:
             self.report.add("rejected", entry.ref, f"{concept.display}: no value", path="value[x]")
             return
-        self.risk[name] = Dated(day, value, entry.ref, concept)
+        self.facts.risk[name] = Dated(day, value, entry.ref, concept)
 
     def _frax(self, entry: Entry, obs: Any, day: date | None) -> None:
         if day is None:
@@ -396,4 +472,4 @@ class ObservationReader(ReaderBase):
         with_bmd = ext_value(obs, codes.EXT_FRAX_WITH_BMD, "valueBoolean")
         if with_bmd is not None:
             data["with_bmd"] = with_bmd
-        self.frax = (data, entry.ref)
+        self.facts.frax = (data, entry.ref)
