@@ -118,6 +118,56 @@ def store_record(
         uow.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class EhrLaunchImport:
+    """What a SMART launch did with the EHR's record: `stored` a new one, or `kept` the one
+    bonewise already holds (its answers are never overwritten by the EHR's assumptions)."""
+
+    patient_id: str
+    outcome: str  # "stored" | "kept"
+
+
+def import_from_ehr_launch(
+    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str
+) -> EhrLaunchImport:
+    """A clinician opened bonewise from her EHR (SMART launch): the EHR authorised her for this
+    patient, so she is linked to the record. A record not yet in bonewise is stored as imported
+    (with its assumptions); one already there is kept as it is, because what was recorded in
+    bonewise (e.g. bone metastases confirmed) must not be replaced by "none on the problem
+    list". A patient's own account decides itself whom she shares with: the launch does not
+    link a clinician to it."""
+    if not actor.is_clinician:
+        raise Forbidden("SMART launch is for clinicians")
+    with uow:
+        existed = uow.patients.exists(record.id)
+        linked = uow.accounts.is_linked(clinician_id=actor.id, patient_id=record.id)
+        if existed and not linked and uow.accounts.owner_of(record.id) is not None:
+            raise Forbidden(
+                f"patient {record.id} keeps her own bonewise account and has not shared it "
+                "with you: she can share it from her account page"
+            )
+        if not existed:
+            uow.patients.save(record)
+            audit_write(
+                uow,
+                actor,
+                what="record imported by SMART launch",
+                patient_id=record.id,
+                detail={"ehr": ehr},
+            )
+        if not linked:
+            uow.accounts.link(clinician_id=actor.id, patient_id=record.id)
+            audit_write(
+                uow,
+                actor,
+                what="clinician linked by SMART launch",
+                patient_id=record.id,
+                detail={"ehr": ehr},
+            )
+        uow.commit()
+    return EhrLaunchImport(record.id, "kept" if existed else "stored")
+
+
 def _parse(data: dict[str, Any], today: date) -> PatientRecord:
     try:
         return PatientRecord.parse(data, today=today)

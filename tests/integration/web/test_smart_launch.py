@@ -1,0 +1,227 @@
+"""SMART App Launch from an EHR: the launch, the EHR's authorize and token endpoints (a tiny EHR
+on a loopback port), the import of the chart and the page where the clinician records bone
+metastases; and each way the launch is refused, as a page that says why."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from tests.integration.fhir.tiny_ehr import TinyEhr, serve
+
+from bonewise.store.uow import UnitOfWork
+from bonewise.web import create_app
+from bonewise.web.links import PUBLIC_URL_ENV
+from bonewise.web.routers import smart_launch
+
+from .conftest import add_user, example, signed_in
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "ehr"
+PUBLIC = "http://testserver"  # the TestClient's own address: the EHR sends the browser back here
+CLIENT_ID = "bonewise-test"
+BONE_METASTASES_CONTEXT = {"record": "bone_metastases"}
+
+
+@pytest.fixture(scope="module")
+def ehr() -> Iterator[TinyEhr]:
+    bundle = json.loads((CORPUS / "synthea-arimidex.json").read_text())
+    chart = TinyEhr.from_bundle(
+        bundle, client_id=CLIENT_ID, redirect_uri=f"{PUBLIC}{smart_launch.CALLBACK_PATH}"
+    )
+    with serve(chart) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
+    """The module's EHR as it starts, and bonewise set up to trust it."""
+    ehr.deny, ehr.token_error, ehr.requests[:] = False, None, []
+    ehr.app_context = json.dumps({"patientId": ehr.patient["id"], **BONE_METASTASES_CONTEXT})
+    monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC)
+    monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
+    monkeypatch.setenv(smart_launch.ISSUERS_ENV, f"https://other.example/fhir {ehr.fhir_base}/")
+    return ehr
+
+
+def _clinician(factory: sessionmaker[Session], email: str = "dr.smart@example.org") -> TestClient:
+    app = create_app(session_factory=factory)
+    user = add_user(factory, email=email, role="clinician")
+    return signed_in(app, factory, user, "clinician").client
+
+
+def _to_the_ehr(client: TestClient, ehr: TinyEhr) -> httpx.Response:
+    """Launch bonewise as the EHR would and follow it to the EHR's authorize endpoint."""
+    launched = client.get(
+        smart_launch.LAUNCH_PATH, params={"iss": ehr.fhir_base, "launch": ehr.launch_id}
+    )
+    assert launched.status_code == 303, launched.text
+    return _authorize(launched.headers["location"])
+
+
+def _authorize(location: str) -> httpx.Response:
+    answer = httpx.get(location, follow_redirects=False)
+    assert answer.status_code == 302, answer.text  # the EHR accepted the request
+    return answer
+
+
+def _back(client: TestClient, answer: httpx.Response, **change: str) -> Any:
+    """Follow the EHR's redirect back to bonewise's callback (optionally changing a parameter)."""
+    back = urlsplit(answer.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PUBLIC}{smart_launch.CALLBACK_PATH}"
+    query = {k: v[0] for k, v in parse_qs(back.query).items()} | change
+    return client.get(back.path, params=query)
+
+
+def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
+    store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(store)
+    answer = _to_the_ehr(client, fresh_ehr)
+    sent = parse_qs(urlsplit(str(answer.request.url)).query)
+    assert sent["aud"] == [fresh_ehr.fhir_base] and sent["code_challenge_method"] == ["S256"]
+    assert "patient/Observation.rs" in sent["scope"][0].split()  # the EHR speaks SMART v2
+
+    done = _back(client, answer)
+
+    pid = fresh_ehr.patient["id"]
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/patients/{pid}/profile#bone_metastases"
+    # The token endpoint took the code only with the PKCE verifier; the chart came in pages.
+    assert fresh_ehr.requests.count("POST /auth/token") == 1
+    assert fresh_ehr.requests.count("GET /fhir/Observation") == 2
+    form = client.get(done.headers["location"])
+    assert form.status_code == 200 and 'id="bone_metastases"' in form.text
+
+    with UnitOfWork(store) as uow:
+        record = uow.patients.get_or_raise(pid)
+        audit = {(e.what, e.actor_email) for e in uow.audit.for_patient(pid)}
+    assumed = {a.field: a for a in record.assumptions}
+    assert assumed["risk_factors.bone_metastases"].confirm  # none on the problem list: ask
+    assert record.therapy is not None and record.therapy.agent == "anastrozole"
+    assert ("record imported by SMART launch", "dr.smart@example.org") in audit
+    assert ("clinician linked by SMART launch", "dr.smart@example.org") in audit
+
+
+def test_a_second_launch_keeps_what_was_recorded_in_bonewise(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    assert _back(client, _to_the_ehr(client, fresh_ehr)).status_code == 303
+    pid = fresh_ehr.patient["id"]
+    with UnitOfWork(sqlite_store) as uow:
+        record = uow.patients.get_or_raise(pid)
+        confirmed = record.model_copy(
+            update={
+                "risk_factors": record.risk_factors.model_copy(update={"bone_metastases": True})
+            }
+        )
+        uow.patients.save(confirmed)
+        uow.commit()
+
+    again = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    assert again.status_code == 303
+    with UnitOfWork(sqlite_store) as uow:
+        assert uow.patients.get_or_raise(pid).risk_factors.bone_metastases is True
+
+
+def test_signing_in_first_comes_back_to_the_launch(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    app = create_app(session_factory=sqlite_store)
+    user = add_user(sqlite_store, email="dr.later@example.org", role="clinician")
+    anonymous = TestClient(app, follow_redirects=False)
+    launched = anonymous.get(
+        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
+    )
+    assert launched.status_code == 303
+    assert launched.headers["location"] == f"/login?next={smart_launch.LAUNCH_PATH}"
+
+    browser = signed_in(app, sqlite_store, user, "clinician").client
+    for cookie in anonymous.cookies.jar:  # the same browser, now signed in
+        browser.cookies.jar.set_cookie(cookie)
+    resumed = browser.get(smart_launch.LAUNCH_PATH)  # where the login page sends her back
+
+    assert resumed.status_code == 303
+    assert parse_qs(urlsplit(resumed.headers["location"]).query)["launch"] == [fresh_ehr.launch_id]
+    assert _back(browser, _authorize(resumed.headers["location"])).status_code == 303
+
+
+def test_an_untrusted_fhir_server_is_refused(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    refused = client.get(
+        smart_launch.LAUNCH_PATH,
+        params={"iss": "https://evil.example/fhir", "launch": fresh_ehr.launch_id},
+    )
+    assert refused.status_code == 403
+    assert "does not accept launches from https://evil.example/fhir" in refused.text
+    assert fresh_ehr.requests == []
+
+
+def test_a_state_that_is_not_this_launch_is_refused(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    refused = _back(client, _to_the_ehr(client, fresh_ehr), state="forged-state")
+    assert refused.status_code == 400
+    assert "does not belong to the launch started here" in refused.text
+    assert "POST /auth/token" not in fresh_ehr.requests  # the code was never used
+
+
+def test_a_callback_without_a_launch_is_refused(sqlite_store: sessionmaker[Session]) -> None:
+    client = _clinician(sqlite_store)
+    refused = client.get(smart_launch.CALLBACK_PATH, params={"code": "x", "state": "y"})
+    assert refused.status_code in (400, 404)  # 404 when SMART launch is not set up
+
+
+def test_a_token_endpoint_error_is_a_clear_page(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    fresh_ehr.token_error = "invalid_client"
+    client = _clinician(sqlite_store)
+    refused = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert refused.status_code == 502
+    assert "token endpoint refused the sign-in code (invalid_client)" in refused.text
+    with UnitOfWork(sqlite_store) as uow:
+        assert not uow.patients.exists(fresh_ehr.patient["id"])
+
+
+def test_a_clinician_who_declines_at_the_ehr_gets_a_page(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    fresh_ehr.deny = True
+    client = _clinician(sqlite_store)
+    refused = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert refused.status_code == 403 and "access_denied" in refused.text
+
+
+def test_a_patient_account_cannot_launch(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    app = create_app(session_factory=sqlite_store)
+    user = add_user(sqlite_store, email="ann@example.org", role="patient", record=example("normal"))
+    client = signed_in(app, sqlite_store, user, "patient").client
+    refused = client.get(
+        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
+    )
+    assert refused.status_code == 403 and "for clinicians" in refused.text
+
+
+def test_the_card_link_is_bonewise_own_launch_only_when_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PUBLIC_URL_ENV, "https://bonewise.hospital.example/")
+    monkeypatch.delenv(smart_launch.CLIENT_ID_ENV, raising=False)
+    monkeypatch.setenv(smart_launch.ISSUERS_ENV, "https://ehr.hospital.example/fhir")
+    assert smart_launch.launch_url() is None
+    monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
+    assert smart_launch.launch_url() == "https://bonewise.hospital.example/smart/launch"
