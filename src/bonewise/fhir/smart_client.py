@@ -277,7 +277,11 @@ def fetch_chart(http: httpx.Client, iss: str, token: Token) -> list[dict[str, An
     patient = _get(
         http, f"{iss}/Patient/{token.patient}", "the Patient", MAX_SMALL_BYTES * 4, headers=headers
     )
-    if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
+    if (
+        not isinstance(patient, dict)
+        or patient.get("resourceType") != "Patient"
+        or patient.get("id") != token.patient
+    ):
         raise SmartError("the EHR did not return the launched Patient")
     resources: list[dict[str, Any]] = [patient]
     for resource_type in REQUIRED_TYPES:

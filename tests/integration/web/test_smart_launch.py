@@ -16,12 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.fhir.tiny_ehr import TinyEhr, serve
 
+from bonewise.clinical.assessment import assumptions_in_force
 from bonewise.store.uow import UnitOfWork
-from bonewise.web import create_app
+from bonewise.web import create_app, forms
 from bonewise.web.links import PUBLIC_URL_ENV
 from bonewise.web.routers import smart_launch
+from bonewise.web.security import CSRF_FORM_FIELD
 
-from .conftest import add_user, example, signed_in
+from .conftest import Actor, add_user, example, signed_in
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "ehr"
 PUBLIC = "http://testserver"  # the TestClient's own address: the EHR sends the browser back here
@@ -50,10 +52,14 @@ def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
     return ehr
 
 
-def _clinician(factory: sessionmaker[Session], email: str = "dr.smart@example.org") -> TestClient:
+def _signed_in_clinician(factory: sessionmaker[Session]) -> Actor:
     app = create_app(session_factory=factory)
-    user = add_user(factory, email=email, role="clinician")
-    return signed_in(app, factory, user, "clinician").client
+    user = add_user(factory, email="dr.smart@example.org", role="clinician")
+    return signed_in(app, factory, user, "clinician")
+
+
+def _clinician(factory: sessionmaker[Session]) -> TestClient:
+    return _signed_in_clinician(factory).client
 
 
 def _to_the_ehr(client: TestClient, ehr: TinyEhr) -> httpx.Response:
@@ -98,6 +104,7 @@ def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
     assert fresh_ehr.requests.count("GET /fhir/Observation") == 2
     form = client.get(done.headers["location"])
     assert form.status_code == 200 and 'id="bone_metastases"' in form.text
+    assert "Bone metastases: none on the problem list (assumed from the EHR record" in form.text
 
     with UnitOfWork(store) as uow:
         record = uow.patients.get_or_raise(pid)
@@ -109,21 +116,34 @@ def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
     assert ("clinician linked by SMART launch", "dr.smart@example.org") in audit
 
 
-def test_a_second_launch_keeps_what_was_recorded_in_bonewise(
+def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
-    client = _clinician(sqlite_store)
-    assert _back(client, _to_the_ehr(client, fresh_ehr)).status_code == 303
+    clinician = _signed_in_clinician(sqlite_store)
+    client = clinician.client
+    landed = _back(client, _to_the_ehr(client, fresh_ehr)).headers["location"]
     pid = fresh_ehr.patient["id"]
     with UnitOfWork(sqlite_store) as uow:
-        record = uow.patients.get_or_raise(pid)
-        confirmed = record.model_copy(
-            update={
-                "risk_factors": record.risk_factors.model_copy(update={"bone_metastases": True})
-            }
-        )
-        uow.patients.save(confirmed)
-        uow.commit()
+        imported = uow.patients.get_or_raise(pid)
+    values = forms.profile_to_form(imported.model_dump(mode="json"))
+    saved = client.post(
+        landed.split("#")[0],
+        data={
+            **{k: str(v) for k, v in values.items()},
+            "bone_metastases": "yes",  # what she records
+            "confirm_oral_glucocorticoids_over_6_months": "yes",  # "no" is right: confirmed
+            CSRF_FORM_FIELD: clinician.csrf,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with UnitOfWork(sqlite_store) as uow:
+        recorded = uow.patients.get_or_raise(pid)
+    assumed = {a.field for a in assumptions_in_force(recorded)}
+    assert recorded.risk_factors.bone_metastases is True
+    assert "risk_factors.bone_metastases" not in assumed
+    assert "risk_factors.oral_glucocorticoids_over_6_months" not in assumed
+    # What she neither changed nor confirmed is still an assumption, not a statement.
+    assert "risk_factors.rheumatoid_arthritis" in assumed
 
     again = _back(client, _to_the_ehr(client, fresh_ehr))
 
