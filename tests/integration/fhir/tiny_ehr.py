@@ -45,6 +45,7 @@ class TinyEhr:
     launch_id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     deny: bool = False  # the clinician refuses at the EHR's consent screen
     token_error: str | None = None  # the token endpoint refuses every code with this error
+    next_base: str | None = None  # where `next` links point (another server: a test of the app)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
@@ -192,7 +193,10 @@ class TinyEhr:
             if _offset + PAGE_SIZE < len(found):
                 query = urlencode({"patient": patient, "_offset": _offset + PAGE_SIZE})
                 bundle["link"] = [
-                    {"relation": "next", "url": f"{self.fhir_base}/{resource_type}?{query}"}
+                    {
+                        "relation": "next",
+                        "url": f"{self.next_base or self.fhir_base}/{resource_type}?{query}",
+                    }
                 ]
             return JSONResponse(bundle, media_type="application/fhir+json")
 

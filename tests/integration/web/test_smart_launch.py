@@ -5,6 +5,7 @@ metastases; and each way the launch is refused, as a page that says why."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bonewise.web.links import PUBLIC_URL_ENV
 from bonewise.web.routers import smart_launch
 from bonewise.web.security import CSRF_FORM_FIELD
 
-from .conftest import Actor, add_user, example, signed_in
+from .conftest import PASSWORD, Actor, add_user, example, signed_in
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "ehr"
 PUBLIC = "http://testserver"  # the TestClient's own address: the EHR sends the browser back here
@@ -44,7 +45,7 @@ def ehr() -> Iterator[TinyEhr]:
 @pytest.fixture
 def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
     """The module's EHR as it starts, and bonewise set up to trust it."""
-    ehr.deny, ehr.token_error, ehr.requests[:] = False, None, []
+    ehr.deny, ehr.token_error, ehr.next_base, ehr.requests[:] = False, None, None, []
     ehr.app_context = json.dumps({"patientId": ehr.patient["id"], **BONE_METASTASES_CONTEXT})
     monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC)
     monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
@@ -156,25 +157,44 @@ def test_signing_in_first_comes_back_to_the_launch(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
     app = create_app(session_factory=sqlite_store)
-    user = add_user(sqlite_store, email="dr.later@example.org", role="clinician")
-    anonymous = TestClient(app, follow_redirects=False)
-    launched = anonymous.get(
+    add_user(sqlite_store, email="dr.later@example.org", role="clinician")
+    browser = TestClient(app, follow_redirects=False)
+    launched = browser.get(
         smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
     )
     assert launched.status_code == 303
     assert launched.headers["location"] == f"/login?next={smart_launch.LAUNCH_PATH}"
+    login = browser.get(launched.headers["location"])
+    found = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert found and f'name="next" value="{smart_launch.LAUNCH_PATH}"' in login.text
+    signed = browser.post(
+        "/login",
+        data={
+            "email": "dr.later@example.org",
+            "password": PASSWORD,
+            "next": smart_launch.LAUNCH_PATH,
+            CSRF_FORM_FIELD: found.group(1),
+        },
+    )
+    assert signed.headers["location"] == smart_launch.LAUNCH_PATH
 
-    browser = signed_in(app, sqlite_store, user, "clinician").client
-    for cookie in anonymous.cookies.jar:  # the same browser, now signed in
-        browser.cookies.jar.set_cookie(cookie)
-    resumed = browser.get(smart_launch.LAUNCH_PATH)  # where the login page sends her back
+    resumed = browser.get(signed.headers["location"])  # the launch waited in its cookie
 
     assert resumed.status_code == 303
     assert parse_qs(urlsplit(resumed.headers["location"]).query)["launch"] == [fresh_ehr.launch_id]
     assert _back(browser, _authorize(resumed.headers["location"])).status_code == 303
 
 
-def test_an_untrusted_fhir_server_is_refused(
+def test_the_token_never_leaves_the_fhir_server(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    fresh_ehr.next_base = "http://localhost:9"  # a next link to another server
+    client = _clinician(sqlite_store)
+    refused = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert refused.status_code == 502 and "the next page is not on" in refused.text
+
+
+def test_only_clinicians_launch_and_only_from_a_trusted_fhir_server(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
     client = _clinician(sqlite_store)
@@ -186,54 +206,43 @@ def test_an_untrusted_fhir_server_is_refused(
     assert "does not accept launches from https://evil.example/fhir" in refused.text
     assert fresh_ehr.requests == []
 
+    user = add_user(sqlite_store, email="ann@example.org", role="patient", record=example("normal"))
+    patient = signed_in(client.app, sqlite_store, user, "patient").client
+    refused = patient.get(
+        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
+    )
+    assert refused.status_code == 403 and "for clinicians" in refused.text
 
-def test_a_state_that_is_not_this_launch_is_refused(
+
+def test_a_callback_that_is_not_this_launch_is_refused(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
     client = _clinician(sqlite_store)
+    no_launch = client.get(smart_launch.CALLBACK_PATH, params={"code": "x", "state": "y"})
+    assert no_launch.status_code == 400 and "did not start in this browser" in no_launch.text
+
     refused = _back(client, _to_the_ehr(client, fresh_ehr), state="forged-state")
+
     assert refused.status_code == 400
     assert "does not belong to the launch started here" in refused.text
     assert "POST /auth/token" not in fresh_ehr.requests  # the code was never used
 
 
-def test_a_callback_without_a_launch_is_refused(sqlite_store: sessionmaker[Session]) -> None:
-    client = _clinician(sqlite_store)
-    refused = client.get(smart_launch.CALLBACK_PATH, params={"code": "x", "state": "y"})
-    assert refused.status_code in (400, 404)  # 404 when SMART launch is not set up
-
-
-def test_a_token_endpoint_error_is_a_clear_page(
+def test_the_ehr_saying_no_is_a_clear_page(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
-    fresh_ehr.token_error = "invalid_client"
     client = _clinician(sqlite_store)
+    fresh_ehr.deny = True  # she declines at the EHR's consent screen
+    declined = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert declined.status_code == 403 and "access_denied" in declined.text
+
+    fresh_ehr.deny, fresh_ehr.token_error = False, "invalid_client"
     refused = _back(client, _to_the_ehr(client, fresh_ehr))
+
     assert refused.status_code == 502
     assert "token endpoint refused the sign-in code (invalid_client)" in refused.text
     with UnitOfWork(sqlite_store) as uow:
         assert not uow.patients.exists(fresh_ehr.patient["id"])
-
-
-def test_a_clinician_who_declines_at_the_ehr_gets_a_page(
-    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
-) -> None:
-    fresh_ehr.deny = True
-    client = _clinician(sqlite_store)
-    refused = _back(client, _to_the_ehr(client, fresh_ehr))
-    assert refused.status_code == 403 and "access_denied" in refused.text
-
-
-def test_a_patient_account_cannot_launch(
-    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
-) -> None:
-    app = create_app(session_factory=sqlite_store)
-    user = add_user(sqlite_store, email="ann@example.org", role="patient", record=example("normal"))
-    client = signed_in(app, sqlite_store, user, "patient").client
-    refused = client.get(
-        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
-    )
-    assert refused.status_code == 403 and "for clinicians" in refused.text
 
 
 def test_the_card_link_is_bonewise_own_launch_only_when_set_up(
