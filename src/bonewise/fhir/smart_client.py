@@ -15,10 +15,12 @@ in time, and the access token is only ever sent to the FHIR server it was issued
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
 import secrets
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -69,6 +71,17 @@ class Token:
     access_token: str
     patient: str
     app_context: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Loading the CA bundle costs about as much as the rest of a launch: once per process.
+    return httpx.create_ssl_context()
+
+
+def client() -> httpx.Client:
+    """An HTTP client for one launch step (certificates verified, every call bounded in time)."""
+    return httpx.Client(verify=_tls(), timeout=TIMEOUT)
 
 
 def pkce_pair() -> tuple[str, str]:

@@ -32,7 +32,6 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired
@@ -160,7 +159,7 @@ def launch(
     if not principal.user.is_clinician:
         return _refuse(request, 403, "SMART launch is for clinicians' accounts.")
     try:
-        with httpx.Client() as http:
+        with smart_client.client() as http:
             config = smart_client.discover(http, iss)
     except smart_client.SmartError as exc:
         return _refuse(request, 502, f"Cannot launch from {iss}: {exc}.")
@@ -240,7 +239,7 @@ def callback(
         authorization_endpoint="", token_endpoint=str(saved["token_endpoint"]), v2=bool(saved["v2"])
     )
     try:
-        with httpx.Client() as http:
+        with smart_client.client() as http:
             token = smart_client.exchange_code(
                 http,
                 config,
