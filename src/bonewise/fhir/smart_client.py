@@ -32,6 +32,7 @@ MAX_SMALL_BYTES = 64 * 1024  # smart-configuration and token responses
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # one page of FHIR search results
 MAX_PAGES = 20  # per resource type
 MAX_RESOURCES = 5_000  # as many as a CDS Hooks prefetch may hold
+MAX_ENDPOINT = 1000  # the token endpoint waits in a cookie (browsers keep at most 4 KB)
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 # What the decision reads: the problem list, the medication list, observations (DXA, labs,
@@ -118,7 +119,7 @@ def _endpoint(value: Any, iss: str, name: str) -> str:
     """An endpoint from the smart-configuration: an absolute URL, https unless the FHIR server
     itself is plain http (a test or development EHR)."""
     allowed = {"https"} | ({"http"} if iss.startswith("http://") else set())
-    parts = urlsplit(value) if isinstance(value, str) and len(value) <= 2000 else None
+    parts = urlsplit(value) if isinstance(value, str) and len(value) <= MAX_ENDPOINT else None
     if parts is None or parts.scheme not in allowed or not parts.netloc:
         raise SmartError(f"the EHR's smart-configuration has no usable {name}")
     return str(value)
