@@ -118,6 +118,56 @@ def store_record(
         uow.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class EhrLaunchImport:
+    """What a SMART launch did with the EHR's record: `stored` a new one, or `kept` the one
+    bonewise already holds (its answers are never overwritten by the EHR's assumptions)."""
+
+    patient_id: str
+    outcome: str  # "stored" | "kept"
+
+
+def import_from_ehr_launch(
+    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str
+) -> EhrLaunchImport:
+    """A clinician opened bonewise from her EHR (SMART launch): the EHR authorised her for this
+    patient, so she is linked to the record. A record not yet in bonewise is stored as imported
+    (with its assumptions); one already there is kept as it is, because what was recorded in
+    bonewise (e.g. bone metastases confirmed) must not be replaced by "none on the problem
+    list". A patient's own account decides itself whom she shares with: the launch does not
+    link a clinician to it."""
+    if not actor.is_clinician:
+        raise Forbidden("SMART launch is for clinicians")
+    with uow:
+        existed = uow.patients.exists(record.id)
+        linked = uow.accounts.is_linked(clinician_id=actor.id, patient_id=record.id)
+        if existed and not linked and uow.accounts.owner_of(record.id) is not None:
+            raise Forbidden(
+                f"patient {record.id} keeps her own bonewise account and has not shared it "
+                "with you: she can share it from her account page"
+            )
+        if not existed:
+            uow.patients.save(record)
+            audit_write(
+                uow,
+                actor,
+                what="record imported by SMART launch",
+                patient_id=record.id,
+                detail={"ehr": ehr},
+            )
+        if not linked:
+            uow.accounts.link(clinician_id=actor.id, patient_id=record.id)
+            audit_write(
+                uow,
+                actor,
+                what="clinician linked by SMART launch",
+                patient_id=record.id,
+                detail={"ehr": ehr},
+            )
+        uow.commit()
+    return EhrLaunchImport(record.id, "kept" if existed else "stored")
+
+
 def _parse(data: dict[str, Any], today: date) -> PatientRecord:
     try:
         return PatientRecord.parse(data, today=today)
@@ -137,6 +187,29 @@ def _with_kept_therapy_fields(
     return {**profile, "therapy": {**kept, **given}}
 
 
+def _with_kept_assumptions(
+    profile: dict[str, Any], existing: dict[str, Any], confirmed: frozenset[str]
+) -> dict[str, Any]:
+    """An assumed risk factor that the form leaves as it was, and that was not ticked as
+    confirmed, stays an assumption (its provenance is kept): recording one answer on the form
+    never confirms the others the EHR import assumed."""
+    given, stored = profile.get("risk_factors"), existing.get("risk_factors")
+    if not (isinstance(given, dict) and isinstance(stored, dict)):
+        return profile
+    kept = {
+        name: provenance
+        for name, provenance in (stored.get("provenance") or {}).items()
+        if isinstance(provenance, dict)
+        and provenance.get("basis")
+        and name not in confirmed
+        and given.get(name) == stored.get(name)
+    }
+    if not kept:
+        return profile
+    provenance = {**(given.get("provenance") or {}), **kept}
+    return {**profile, "risk_factors": {**given, "provenance": provenance}}
+
+
 def save_profile(
     *,
     uow: UnitOfWork,
@@ -145,13 +218,16 @@ def save_profile(
     profile: dict[str, Any],
     today: date,
     keep_therapy_fields: tuple[str, ...] = (),
+    confirmed_risks: frozenset[str] | None = None,
 ) -> PatientRecord:
     """Create or update profile, therapy and risk factors. `patient_id=None`: a patient's
     first onboarding, which creates her record and attaches it to her account.
 
     A section replaces the stored one, except the `keep_therapy_fields` the caller does not
     carry (the web form shows no end date and no earlier AIs): those stay as stored when the
-    same AI is given, so editing her height never drops them."""
+    same AI is given, so editing her height never drops them. `confirmed_risks` (the web form):
+    the assumed risk factors ticked as confirmed; any other assumed one left unchanged stays an
+    assumption. None (the API): the risk factors given replace the stored ones."""
     allowed = {"patient", "therapy", "risk_factors"}
     unknown = set(profile) - allowed
     if unknown:
@@ -173,6 +249,8 @@ def save_profile(
             check_access(uow, actor, patient_id, "write")
             existing = patients.get_for_update(patient_id).model_dump(mode="json")
         profile = _with_kept_therapy_fields(profile, existing, keep_therapy_fields)
+        if confirmed_risks is not None:
+            profile = _with_kept_assumptions(profile, existing, confirmed_risks)
         record = _parse({**existing, **profile, "id": patient_id}, today)
         try:  # the adult range the nutrition targets (and bonewise) are built for
             check_age(record.patient.age_on(today))

@@ -275,6 +275,7 @@ def create_app(
         nutrition,
         onboarding,
         reports,
+        smart_launch,
     )
 
     app = FastAPI(
@@ -327,6 +328,7 @@ def create_app(
         audit,
         learn,
         docs,
+        smart_launch,
     ):
         app.include_router(module.router)
     _include_cds_hooks(app)

@@ -162,6 +162,11 @@ async def verify_csrf(request: Request) -> None:
         raise CsrfFailed()
 
 
+def timed_signer(request: Request, salt: str) -> URLSafeTimedSerializer:
+    """The app's signer for a short-lived cookie (check its age with `loads(max_age=...)`)."""
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt=salt)
+
+
 # --- device cookies (OWASP: a device that signed in before keeps its way in) -----------------
 def _device_signer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(request.app.state.secret_key, salt="device")

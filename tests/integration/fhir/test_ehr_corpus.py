@@ -19,6 +19,7 @@ from bonewise.clinical.assessment import assess
 from bonewise.fhir.export import export_bundle
 from bonewise.fhir.importer import import_fhir
 from bonewise.web.routers import cds_services as web_cds
+from bonewise.web.routers import smart_launch
 
 ROOT = Path(__file__).resolve().parents[3]
 EHR = ROOT / "tests" / "data" / "ehr"
@@ -39,9 +40,8 @@ def _import(name: str) -> Any:
 def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setenv("BONEWISE_CDS_ALLOW_UNAUTHENTICATED", "1")
     monkeypatch.setenv(web_cds.PUBLIC_URL_ENV, "https://bonewise.hospital.example")
-    monkeypatch.setenv(
-        web_cds.SMART_LAUNCH_URL_ENV, "https://bonewise.hospital.example/smart/launch"
-    )
+    monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, "bonewise")  # SMART launch set up
+    monkeypatch.setenv(smart_launch.ISSUERS_ENV, "https://ehr.hospital.example/fhir")
     api = FastAPI()
     api.include_router(web_cds.router)
     api.dependency_overrides[web_cds.today] = lambda: TODAY
@@ -145,6 +145,7 @@ def test_oophorectomy_and_a_recent_hip_fracture(client: TestClient) -> None:
     assert confirm["indicator"] == "info"
     smart = [link for link in confirm["links"] if link["type"] == "smart"]
     assert smart and json.loads(smart[0]["appContext"])["record"] == "bone_metastases"
+    assert smart[0]["url"] == "https://bonewise.hospital.example/smart/launch"  # bonewise's own
 
 
 def test_only_metastases_or_a_recent_fracture_block_the_exercise_plan() -> None:

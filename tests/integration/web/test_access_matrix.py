@@ -413,7 +413,9 @@ def _walk(routes: Any, prefix: str = "") -> set[tuple[str, str]]:
             continue
         methods = getattr(route, "methods", None)
         path = prefix + getattr(route, "path", "")
-        if methods and not path.startswith("/cds-services"):
+        # The EHR-facing routes: CDS Hooks (test_cds_security) and the SMART launch, whose
+        # access needs a trusted EHR (test_smart_launch).
+        if methods and not path.startswith(("/cds-services", "/smart/")):
             found |= {(m, path) for m in methods if m != "HEAD"}
     return found
 

@@ -23,6 +23,7 @@ from bonewise.store import accounts as account_store
 from bonewise.store.accounts import AccountRepository, SignInThrottle, ThrottleRule
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import create_app
+from bonewise.web.routers.accounts import _safe_next
 from bonewise.web.security import CSRF_HEADER, DEVICE_COOKIE
 
 from .conftest import PASSWORD, World
@@ -252,3 +253,12 @@ def test_sign_out_everywhere_ends_every_session_of_hers_only(sqlite_world: World
     assert bea.client.get("/api/v1/me").status_code == 200
     with UnitOfWork(sqlite_world.factory) as uow:
         assert AccountRepository(uow.session).close_all_sessions(sqlite_world.patient_a.id) == 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example", ""],
+)
+def test_after_sign_in_she_stays_on_bonewise(target: str) -> None:
+    assert _safe_next(target, "/clinician") == "/clinician"
+    assert _safe_next("/smart/launch", "/clinician") == "/smart/launch"

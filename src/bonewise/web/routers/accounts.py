@@ -137,7 +137,15 @@ def home_for(user: User) -> str:
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site only: browsers read "/\\host" as "//host" and drop tabs and line
+    breaks, so those (like "//host" itself) would send her to another site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return default
 

@@ -8,13 +8,13 @@ turned into cards by bonewise.fhir.cds_cards. The service reads only what the EH
 Every call must carry a CDS client JWT that bonewise.fhir.cds_security verifies (trusted issuer,
 JWKS signature, aud, exp, jti), unless BONEWISE_CDS_ALLOW_UNAUTHENTICATED=1 (local development).
 Card links are built from BONEWISE_PUBLIC_URL only (never the request's Host header); without it
-cards carry no links. BONEWISE_SMART_LAUNCH_URL, when set, adds a SMART app link to record data.
+cards carry no links. When SMART launch is set up (bonewise.web.routers.smart_launch), the card
+asking to confirm metastases carries a SMART link to bonewise's own /smart/launch.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -28,9 +28,9 @@ from bonewise.fhir import cds_cards, cds_security, read
 from bonewise.fhir.importer import FhirImportError, import_fhir
 from bonewise.services import cds as cds_store
 from bonewise.store.uow import UnitOfWork
+from bonewise.web.links import PUBLIC_URL_ENV, public_url
+from bonewise.web.routers import smart_launch
 
-PUBLIC_URL_ENV = "BONEWISE_PUBLIC_URL"
-SMART_LAUNCH_URL_ENV = "BONEWISE_SMART_LAUNCH_URL"
 MAX_REQUEST_BYTES = 5 * 1024 * 1024
 MAX_PREFETCH_RESOURCES = 5_000
 _HOOKS = {cds_cards.PATIENT_VIEW: "patient-view", cds_cards.ORDER_SELECT: "order-select"}
@@ -53,13 +53,8 @@ def today() -> date:
     return date.today()
 
 
-def _public_url() -> str | None:
-    base = os.environ.get(PUBLIC_URL_ENV, "").strip()
-    return base.rstrip("/") or None
-
-
 def patient_url(patient_id: str) -> str | None:
-    base = _public_url()
+    base = public_url()
     return f"{base}/patients/{quote(patient_id, safe='')}/assessment" if base else None
 
 
@@ -77,7 +72,7 @@ def _authenticate_now(request: Request, service_id: str) -> str | None:
     """The verified client's issuer (None in local development without a token)."""
     if cds_security.allow_unauthenticated():
         return None
-    base = _public_url()
+    base = public_url()
     if base is None:
         raise HTTPException(
             401,
@@ -233,7 +228,7 @@ async def call_service(
         confirm_metastases=any(
             a.field == "risk_factors.bone_metastases" and a.confirm for a in assessment.assumptions
         ),
-        smart_launch_url=os.environ.get(SMART_LAUNCH_URL_ENV) or None,
+        smart_launch_url=smart_launch.launch_url(),
     )
 
 

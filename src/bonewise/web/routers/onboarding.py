@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bonewise.clinical.assessment import assumptions_in_force
 from bonewise.clinical.models import PatientRecord
 from bonewise.services import patients
 from bonewise.services.access import InvalidInput
@@ -34,6 +35,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     first_time: bool,
+    assumed: dict[str, str] | None = None,
 ) -> Response:
     return pages.render(
         request,
@@ -44,6 +46,7 @@ def _form_page(
             "errors": errors or {},
             "first_time": first_time,
             "risk_labels": forms.RISK_LABELS,
+            "assumed": assumed or {},
             "today": date.today().isoformat(),
         },
         status_code=status_code,
@@ -94,7 +97,21 @@ def profile_page(request: Request, access: PatientAccess = Depends(patient_reade
         action=f"/patients/{access.patient_id}/profile",
         first_time=False,
         values=forms.profile_to_form(record.model_dump(mode="json")),
+        assumed=_assumed_risks(record),
     )
+
+
+def _assumed_risks(record: PatientRecord) -> dict[str, str]:
+    """The risk factors an EHR import assumed and nobody has confirmed: the form says so."""
+    return {
+        a.field.removeprefix("risk_factors."): a.statement
+        for a in assumptions_in_force(record)
+        if a.field.startswith("risk_factors.")
+    }
+
+
+def _confirmed(form: Any) -> frozenset[str]:
+    return frozenset(name for name in forms.RISK_LABELS if form.get(f"confirm_{name}") == "yes")
 
 
 @router.post("/patients/{patient_id}/profile", include_in_schema=False)
@@ -110,6 +127,7 @@ async def profile_submit(
             profile=forms.profile_from_form(form),
             today=date.today(),
             keep_therapy_fields=forms.THERAPY_FIELDS_NOT_ON_FORM,
+            confirmed_risks=_confirmed(form),
         )
     except InvalidInput as exc:
         return _form_page(

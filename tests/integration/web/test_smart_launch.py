@@ -1,0 +1,256 @@
+"""SMART App Launch from an EHR: the launch, the EHR's authorize and token endpoints (a tiny EHR
+on a loopback port), the import of the chart and the page where the clinician records bone
+metastases; and each way the launch is refused, as a page that says why."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from tests.integration.fhir.tiny_ehr import TinyEhr, serve
+
+from bonewise.clinical.assessment import assumptions_in_force
+from bonewise.store.uow import UnitOfWork
+from bonewise.web import create_app, forms
+from bonewise.web.links import PUBLIC_URL_ENV
+from bonewise.web.routers import smart_launch
+from bonewise.web.security import CSRF_FORM_FIELD
+
+from .conftest import PASSWORD, Actor, add_user, example, signed_in
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "ehr"
+PUBLIC = "http://testserver"  # the TestClient's own address: the EHR sends the browser back here
+CLIENT_ID = "bonewise-test"
+BONE_METASTASES_CONTEXT = {"record": "bone_metastases"}
+
+
+@pytest.fixture(scope="module")
+def ehr() -> Iterator[TinyEhr]:
+    bundle = json.loads((CORPUS / "synthea-arimidex.json").read_text())
+    chart = TinyEhr.from_bundle(
+        bundle, client_id=CLIENT_ID, redirect_uri=f"{PUBLIC}{smart_launch.CALLBACK_PATH}"
+    )
+    with serve(chart) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
+    """The module's EHR as it starts, and bonewise set up to trust it."""
+    ehr.deny, ehr.token_error, ehr.next_base, ehr.requests[:] = False, None, None, []
+    ehr.app_context = json.dumps({"patientId": ehr.patient["id"], **BONE_METASTASES_CONTEXT})
+    monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC)
+    monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
+    monkeypatch.setenv(smart_launch.ISSUERS_ENV, f"https://other.example/fhir {ehr.fhir_base}/")
+    return ehr
+
+
+def _signed_in_clinician(factory: sessionmaker[Session]) -> Actor:
+    app = create_app(session_factory=factory)
+    user = add_user(factory, email="dr.smart@example.org", role="clinician")
+    return signed_in(app, factory, user, "clinician")
+
+
+def _clinician(factory: sessionmaker[Session]) -> TestClient:
+    return _signed_in_clinician(factory).client
+
+
+def _to_the_ehr(client: TestClient, ehr: TinyEhr) -> httpx.Response:
+    """Launch bonewise as the EHR would and follow it to the EHR's authorize endpoint."""
+    launched = client.get(
+        smart_launch.LAUNCH_PATH, params={"iss": ehr.fhir_base, "launch": ehr.launch_id}
+    )
+    assert launched.status_code == 303, launched.text
+    return _authorize(launched.headers["location"])
+
+
+def _authorize(location: str) -> httpx.Response:
+    answer = httpx.get(location, follow_redirects=False, verify=False)  # plain http: no CAs
+    assert answer.status_code == 302, answer.text  # the EHR accepted the request
+    return answer
+
+
+def _back(client: TestClient, answer: httpx.Response, **change: str) -> Any:
+    """Follow the EHR's redirect back to bonewise's callback (optionally changing a parameter)."""
+    back = urlsplit(answer.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PUBLIC}{smart_launch.CALLBACK_PATH}"
+    query = {k: v[0] for k, v in parse_qs(back.query).items()} | change
+    return client.get(back.path, params=query)
+
+
+def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
+    store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(store)
+    answer = _to_the_ehr(client, fresh_ehr)
+    sent = parse_qs(urlsplit(str(answer.request.url)).query)
+    assert sent["aud"] == [fresh_ehr.fhir_base] and sent["code_challenge_method"] == ["S256"]
+    assert "patient/Observation.rs" in sent["scope"][0].split()  # the EHR speaks SMART v2
+
+    done = _back(client, answer)
+
+    pid = fresh_ehr.patient["id"]
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/patients/{pid}/profile#bone_metastases"
+    # The token endpoint took the code only with the PKCE verifier; the chart came in pages.
+    assert fresh_ehr.requests.count("POST /auth/token") == 1
+    assert fresh_ehr.requests.count("GET /fhir/Observation") == 2
+    form = client.get(done.headers["location"])
+    assert form.status_code == 200 and 'id="bone_metastases"' in form.text
+    assert "Bone metastases: none on the problem list (assumed from the EHR record" in form.text
+
+    with UnitOfWork(store) as uow:
+        record = uow.patients.get_or_raise(pid)
+        audit = {(e.what, e.actor_email) for e in uow.audit.for_patient(pid)}
+    assumed = {a.field: a for a in record.assumptions}
+    assert assumed["risk_factors.bone_metastases"].confirm  # none on the problem list: ask
+    assert record.therapy is not None and record.therapy.agent == "anastrozole"
+    assert ("record imported by SMART launch", "dr.smart@example.org") in audit
+    assert ("clinician linked by SMART launch", "dr.smart@example.org") in audit
+
+
+def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    clinician = _signed_in_clinician(sqlite_store)
+    client = clinician.client
+    landed = _back(client, _to_the_ehr(client, fresh_ehr)).headers["location"]
+    pid = fresh_ehr.patient["id"]
+    with UnitOfWork(sqlite_store) as uow:
+        imported = uow.patients.get_or_raise(pid)
+    values = forms.profile_to_form(imported.model_dump(mode="json"))
+    saved = client.post(
+        landed.split("#")[0],
+        data={
+            **{k: str(v) for k, v in values.items()},
+            "bone_metastases": "yes",  # what she records
+            "confirm_oral_glucocorticoids_over_6_months": "yes",  # "no" is right: confirmed
+            CSRF_FORM_FIELD: clinician.csrf,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with UnitOfWork(sqlite_store) as uow:
+        recorded = uow.patients.get_or_raise(pid)
+    assumed = {a.field for a in assumptions_in_force(recorded)}
+    assert recorded.risk_factors.bone_metastases is True
+    assert "risk_factors.bone_metastases" not in assumed
+    assert "risk_factors.oral_glucocorticoids_over_6_months" not in assumed
+    # What she neither changed nor confirmed is still an assumption, not a statement.
+    assert "risk_factors.rheumatoid_arthritis" in assumed
+
+    again = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    assert again.status_code == 303
+    with UnitOfWork(sqlite_store) as uow:
+        assert uow.patients.get_or_raise(pid).risk_factors.bone_metastases is True
+
+
+def test_signing_in_first_comes_back_to_the_launch(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    app = create_app(session_factory=sqlite_store)
+    add_user(sqlite_store, email="dr.later@example.org", role="clinician")
+    browser = TestClient(app, follow_redirects=False)
+    launched = browser.get(
+        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
+    )
+    assert launched.status_code == 303
+    assert launched.headers["location"] == f"/login?next={smart_launch.LAUNCH_PATH}"
+    login = browser.get(launched.headers["location"])
+    found = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert found and f'name="next" value="{smart_launch.LAUNCH_PATH}"' in login.text
+    signed = browser.post(
+        "/login",
+        data={
+            "email": "dr.later@example.org",
+            "password": PASSWORD,
+            "next": smart_launch.LAUNCH_PATH,
+            CSRF_FORM_FIELD: found.group(1),
+        },
+    )
+    assert signed.headers["location"] == smart_launch.LAUNCH_PATH
+
+    resumed = browser.get(signed.headers["location"])  # the launch waited in its cookie
+
+    assert resumed.status_code == 303
+    assert parse_qs(urlsplit(resumed.headers["location"]).query)["launch"] == [fresh_ehr.launch_id]
+    assert _back(browser, _authorize(resumed.headers["location"])).status_code == 303
+
+
+def test_the_token_never_leaves_the_fhir_server(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    fresh_ehr.next_base = "http://localhost:9"  # a next link to another server
+    client = _clinician(sqlite_store)
+    refused = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert refused.status_code == 502 and "the next page is not on" in refused.text
+
+
+def test_only_clinicians_launch_and_only_from_a_trusted_fhir_server(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    refused = client.get(
+        smart_launch.LAUNCH_PATH,
+        params={"iss": "https://evil.example/fhir", "launch": fresh_ehr.launch_id},
+    )
+    assert refused.status_code == 403
+    assert "does not accept launches from https://evil.example/fhir" in refused.text
+    assert fresh_ehr.requests == []
+
+    user = add_user(sqlite_store, email="ann@example.org", role="patient", record=example("normal"))
+    patient = signed_in(client.app, sqlite_store, user, "patient").client
+    refused = patient.get(
+        smart_launch.LAUNCH_PATH, params={"iss": fresh_ehr.fhir_base, "launch": fresh_ehr.launch_id}
+    )
+    assert refused.status_code == 403 and "for clinicians" in refused.text
+
+
+def test_a_callback_that_is_not_this_launch_is_refused(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    no_launch = client.get(smart_launch.CALLBACK_PATH, params={"code": "x", "state": "y"})
+    assert no_launch.status_code == 400 and "did not start in this browser" in no_launch.text
+
+    refused = _back(client, _to_the_ehr(client, fresh_ehr), state="forged-state")
+
+    assert refused.status_code == 400
+    assert "does not belong to the launch started here" in refused.text
+    assert "POST /auth/token" not in fresh_ehr.requests  # the code was never used
+
+
+def test_the_ehr_saying_no_is_a_clear_page(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)
+    fresh_ehr.deny = True  # she declines at the EHR's consent screen
+    declined = _back(client, _to_the_ehr(client, fresh_ehr))
+    assert declined.status_code == 403 and "access_denied" in declined.text
+
+    fresh_ehr.deny, fresh_ehr.token_error = False, "invalid_client"
+    refused = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    assert refused.status_code == 502
+    assert "token endpoint refused the sign-in code (invalid_client)" in refused.text
+    with UnitOfWork(sqlite_store) as uow:
+        assert not uow.patients.exists(fresh_ehr.patient["id"])
+
+
+def test_the_card_link_is_bonewise_own_launch_only_when_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PUBLIC_URL_ENV, "https://bonewise.hospital.example/")
+    monkeypatch.delenv(smart_launch.CLIENT_ID_ENV, raising=False)
+    monkeypatch.setenv(smart_launch.ISSUERS_ENV, "https://ehr.hospital.example/fhir")
+    assert smart_launch.launch_url() is None
+    monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
+    assert smart_launch.launch_url() == "https://bonewise.hospital.example/smart/launch"
