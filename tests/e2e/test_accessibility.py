@@ -1,4 +1,8 @@
-"""axe-core on every page, as the user who can open it: no serious or critical violation."""
+"""axe-core on every page, as the user who can open it: no serious or critical violation.
+
+test_screens.py already runs the same axe check on its pages at desktop width as the same
+users; the patient and clinician lists here skip those pages (computed below, so a page leaves
+this file only while test_screens checks it) instead of loading and checking them twice."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from bonewise.services.demo import (
 from bonewise.web.routers.learn import TOPICS
 
 from .helpers import serious_violations, shot, sign_in
+from .test_screens import CLINICIAN_PAGES as SCREENED_FOR_CLINICIAN
+from .test_screens import PATIENT_PAGES as SCREENED_FOR_PATIENT
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +36,7 @@ PUBLIC = [
     "/docs",
     *(f"/learn/{t.slug}" for t in TOPICS),
 ]
-PATIENT = [
+EVERY_PATIENT_PAGE = [
     f"/patients/{DEMO_PATIENT_ID}{suffix}"
     for suffix in (
         "",
@@ -45,7 +51,7 @@ PATIENT = [
         "/bone-therapy",
     )
 ] + ["/account"]
-CLINICIAN = [
+EVERY_CLINICIAN_PAGE = [
     "/clinician",
     f"/patients/{DEMO_PATIENT_ID}",
     f"/patients/{DEMO_PATIENT_ID}/nutrition",
@@ -54,6 +60,9 @@ CLINICIAN = [
     f"/patients/{DEMO_PATIENT_ID}/bone-therapy",
     "/account",
 ]
+# test_screens signs the clinician in and opens /clinician, then each of its clinician pages
+PATIENT = [p for p in EVERY_PATIENT_PAGE if p not in SCREENED_FOR_PATIENT]
+CLINICIAN = [p for p in EVERY_CLINICIAN_PAGE if p not in ["/clinician", *SCREENED_FOR_CLINICIAN]]
 
 
 def _check_all(page: Page, paths: list[str], shots: Path, prefix: str) -> list[str]:

@@ -1,5 +1,6 @@
 """`bonewise assess` as a user runs it: a real process, real files."""
 
+import functools
 import json
 import os
 import subprocess
@@ -17,6 +18,13 @@ def run(*args, cwd=ROOT):
     return subprocess.run([*BONEWISE, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
+@functools.cache
+def assessed(name: str) -> subprocess.CompletedProcess[str]:
+    """`bonewise assess examples/patients/<name>.json --json --as-of 2026-11-27`, run once per
+    example: several tests read the same run's output (a process start is most of their cost)."""
+    return run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+
+
 def test_there_is_an_example_for_every_branch():
     names = {p.stem for p in EXAMPLES}
     assert len(names) >= 8
@@ -32,7 +40,7 @@ def test_there_is_an_example_for_every_branch():
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_assesses_to_the_documented_json(example):
-    result = run("assess", str(example), "--json", "--as-of", "2026-11-27")
+    result = assessed(example.stem)
     assert result.returncode == 0, result.stderr
     assessment = json.loads(result.stdout)
     for field in (
@@ -86,7 +94,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize(("name", "expected"), EXPECTED.items())
 def test_examples_land_in_their_branch(name, expected):
-    result = run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+    result = assessed(name)
     assessment = json.loads(result.stdout)
     category, alerts = expected
     assert assessment["who_category"] == category
@@ -94,11 +102,7 @@ def test_examples_land_in_their_branch(name, expected):
 
 
 def test_lunar_example_reports_a_computed_t_score():
-    assessment = json.loads(
-        run(
-            "assess", "examples/patients/lunar-conversion.json", "--json", "--as-of", "2026-11-27"
-        ).stdout
-    )
+    assessment = json.loads(assessed("lunar-conversion").stdout)
     assert assessment["lowest_t_score"]["computed"] is True
     assert "Hologic scale" in assessment["lowest_t_score"]["basis"]
 
@@ -218,7 +222,7 @@ PINNED = {
 
 @pytest.mark.parametrize(("name", "expected"), PINNED.items())
 def test_real_patient_examples_give_their_pinned_output(name, expected):
-    result = run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+    result = assessed(name)
     assert result.returncode == 0, result.stderr
     a = json.loads(result.stdout)
     bt = a["bone_therapy"]
@@ -237,11 +241,7 @@ def test_real_patient_examples_give_their_pinned_output(name, expected):
 
 def test_on_therapy_examples_never_suggest_starting_and_show_the_next_dose():
     for name in ("on-denosumab", "zoledronic-acid-overdue"):
-        a = json.loads(
-            run(
-                "assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27"
-            ).stdout
-        )
+        a = json.loads(assessed(name).stdout)
         ids = {r["id"] for r in a["recommendations"]}
         assert not ids & {"hadji-2017.bta", "hadji-2017.bta-patient", "asco-2019.therapy"}
         on = next(r for r in a["recommendations"] if r["id"] == "hadji-2017.on-therapy")

@@ -23,5 +23,5 @@ def store_example(factory, name, patient_id=None):
 
 
 @pytest.fixture
-def factory(store_url):
-    return open_store(store_url)
+def factory(migrated_store_url):
+    return open_store(migrated_store_url)

@@ -154,9 +154,9 @@ def test_bad_plan_input_exits_2_with_a_clear_message(args, message):
 
 
 @pytest.fixture
-def stored(store_url, monkeypatch):
-    monkeypatch.setenv("BONEWISE_DATABASE_URL", store_url)
-    factory = open_store(store_url)
+def stored(migrated_store_url, monkeypatch):
+    monkeypatch.setenv("BONEWISE_DATABASE_URL", migrated_store_url)
+    factory = open_store(migrated_store_url)
     store_example(factory, "normal", "local")
     return factory
 
@@ -295,10 +295,10 @@ NORMAL = ROOT / "examples/patients/normal.json"
 
 
 @pytest.fixture
-def her(store_url, monkeypatch):
+def her(migrated_store_url, monkeypatch):
     """The normal example stored under her own id, and the store the CLI uses."""
-    monkeypatch.setenv("BONEWISE_DATABASE_URL", store_url)
-    factory = open_store(store_url)
+    monkeypatch.setenv("BONEWISE_DATABASE_URL", migrated_store_url)
+    factory = open_store(migrated_store_url)
     return factory, store_example(factory, "normal").id
 
 

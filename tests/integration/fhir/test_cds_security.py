@@ -266,9 +266,11 @@ def test_a_malformed_issuer_setting_refuses_calls(
     assert response.status_code == 401 and "not JSON" in response.json()["detail"]
 
 
-def test_a_token_used_at_one_worker_is_refused_at_another(store_url: str, ehr_key: Any) -> None:
+def test_a_token_used_at_one_worker_is_refused_at_another(
+    migrated_store_url: str, ehr_key: Any
+) -> None:
     """Two app instances (two workers) on one database share the memory of used tokens."""
-    engine = make_engine(store_url)
+    engine = make_engine(migrated_store_url)
     migrate(engine)
     factory = session_factory(engine)
     try:

@@ -44,7 +44,10 @@ def _run(store_url: str, out: Path) -> dict[str, dict[str, str]]:
     return gaps
 
 
-def test_a_dxa_entered_in_the_app_reaches_the_measures(store_url: str, tmp_path: Path) -> None:
+def test_a_dxa_entered_in_the_app_reaches_the_measures(
+    migrated_store_url: str, tmp_path: Path
+) -> None:
+    store_url = migrated_store_url
     factory = open_store(store_url)
     her = accounts.create_user(
         uow=UnitOfWork(factory),

@@ -130,15 +130,15 @@ def test_adherence_summary_counts_weeks_from_the_first_logged_one():
     assert adherence_summary([], as_of=AS_OF) is None
 
 
-def test_stored_patient_report_includes_her_exercise_log(store_url, tmp_path):
+def test_stored_patient_report_includes_her_exercise_log(migrated_store_url, tmp_path):
     record = example("normal")
-    with UnitOfWork(open_store(store_url)) as uow:
+    with UnitOfWork(open_store(migrated_store_url)) as uow:
         PatientRepository(uow.session).save(record)
         log = ExerciseLogRepository(uow.session)
         for logged in sessions_for_two_weeks():
             log.add(patient_id=record.id, logged=logged)
         uow.commit()
-    store = open_store(store_url)
+    store = open_store(migrated_store_url)
     for days_ago in (0, 1):
         day = AS_OF - timedelta(days=days_ago)
         log_supplement(

@@ -16,8 +16,8 @@ from .test_patients_store import record
 
 
 @pytest.fixture
-def factory(store_url):
-    return open_store(store_url)
+def factory(migrated_store_url):
+    return open_store(migrated_store_url)
 
 
 def test_check_ins_come_back_in_order_per_patient(factory):

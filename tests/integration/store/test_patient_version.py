@@ -76,8 +76,10 @@ def _patient(conn, pid: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_every_table_holding_her_data_bumps_her_version_on_insert_update_and_delete(store_url):
-    engine = make_engine(store_url)
+def test_every_table_holding_her_data_bumps_her_version_on_insert_update_and_delete(
+    migrated_store_url,
+):
+    engine = make_engine(migrated_store_url)
     migrate(engine)
     expected = _tables_holding_patient_data()
     assert {"patients", "diary_entries", "supplements", "exercise_sessions", "checkins"} <= expected
@@ -101,8 +103,8 @@ class Versions:
         return moved
 
 
-def test_writes_bump_in_their_own_transaction_and_a_rollback_leaves_it(store_url):
-    engine = make_engine(store_url)
+def test_writes_bump_in_their_own_transaction_and_a_rollback_leaves_it(migrated_store_url):
+    engine = make_engine(migrated_store_url)
     migrate(engine)
     with engine.begin() as conn:
         _patient(conn, "p")
@@ -154,8 +156,10 @@ def test_writes_bump_in_their_own_transaction_and_a_rollback_leaves_it(store_url
     engine.dispose()
 
 
-def test_an_erased_record_leaves_no_version_and_a_new_one_never_meets_an_old_version(store_url):
-    engine = make_engine(store_url)
+def test_an_erased_record_leaves_no_version_and_a_new_one_never_meets_an_old_version(
+    migrated_store_url,
+):
+    engine = make_engine(migrated_store_url)
     migrate(engine)
     with engine.begin() as conn:
         _patient(conn, "p")
@@ -176,8 +180,8 @@ def test_an_erased_record_leaves_no_version_and_a_new_one_never_meets_an_old_ver
     engine.dispose()
 
 
-def test_the_repository_reads_the_version_and_refuses_an_unknown_record(store_url):
-    engine = make_engine(store_url)
+def test_the_repository_reads_the_version_and_refuses_an_unknown_record(migrated_store_url):
+    engine = make_engine(migrated_store_url)
     migrate(engine)
     with engine.begin() as conn:
         _patient(conn, "p")

@@ -13,8 +13,8 @@ from ...unit.clinical.builders import AS_OF, base_data
 
 
 @pytest.fixture
-def factory(store_url):
-    return open_store(store_url)
+def factory(migrated_store_url):
+    return open_store(migrated_store_url)
 
 
 def record(patient_id="p1", **patient):

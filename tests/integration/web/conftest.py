@@ -18,44 +18,43 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.importers import sr28
 from bonewise.nutrition.models import Food
 from bonewise.store.accounts import AccountRepository, User
-from bonewise.store.db import make_engine, migrate
+from bonewise.store.db import make_engine
 from bonewise.store.food import FoodRepository
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web import create_app
 from bonewise.web.security import CSRF_HEADER, SESSION_COOKIE
 
-from ..conftest import postgres_schema_url
+from ..conftest import migrated_postgres_url, migrated_sqlite_copy
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "patients"
 PASSWORD = "correct horse battery staple"
 
 
-def _sqlite_factory(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'web.sqlite3'}")
-    migrate(engine)
-    return session_factory(engine)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A store at heads: a copy of the session's migrated template (see ../conftest.py)."""
     if request.param == "sqlite":
-        factory = _sqlite_factory(tmp_path)
-        yield factory
-        factory.kw["bind"].dispose()
+        yield from _sqlite_store(request.getfixturevalue("migrated_sqlite_template"), tmp_path)
         return
-    with postgres_schema_url("web") as url:
-        engine = make_engine(url)
-        migrate(engine)
-        yield session_factory(engine)
-        engine.dispose()
+    with migrated_postgres_url(request.getfixturevalue("migrated_postgres_template")) as url:
+        yield from _factory(url)
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    factory = _sqlite_factory(tmp_path)
-    yield factory
-    factory.kw["bind"].dispose()
+def sqlite_store(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    yield from _sqlite_store(migrated_sqlite_template, tmp_path)
+
+
+def _sqlite_store(template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    # web.sqlite3: test_reminders points the CLI at this file
+    yield from _factory(migrated_sqlite_copy(template, tmp_path / "web.sqlite3"))
+
+
+def _factory(url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
 
 
 def example(name: str) -> PatientRecord:
