@@ -128,7 +128,7 @@ def served(factory: str, env: dict[str, str]) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine starts slowly
         while True:
             try:
                 httpx.get(base + "/", timeout=1)
