@@ -42,7 +42,7 @@ class PatientAccess:
         return self.principal.user
 
 
-def patient_for_service(
+async def patient_for_service(
     patient_id: str = PatientId, principal: Principal = Depends(require_principal)
 ) -> PatientAccess:
     """The signed-in user and the record asked for, not yet authorised: for routes whose one

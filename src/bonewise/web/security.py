@@ -93,7 +93,9 @@ def principal_in(uow: UnitOfWork, request: Request) -> Principal | None:
     return principal
 
 
-def require_principal(
+# The checks below only look at what `optional_principal` found: async, so FastAPI runs them on
+# the event loop instead of sending each to the thread pool (a hop per dependency).
+async def require_principal(
     principal: Principal | None = Depends(optional_principal),
 ) -> Principal:
     if principal is None:
@@ -101,13 +103,13 @@ def require_principal(
     return principal
 
 
-def require_clinician(principal: Principal = Depends(require_principal)) -> Principal:
+async def require_clinician(principal: Principal = Depends(require_principal)) -> Principal:
     if not principal.user.is_clinician:
         raise Forbidden("this page is for clinicians")
     return principal
 
 
-def require_patient(principal: Principal = Depends(require_principal)) -> Principal:
+async def require_patient(principal: Principal = Depends(require_principal)) -> Principal:
     if principal.user.is_clinician:
         raise Forbidden("this page is for patients")
     return principal
