@@ -11,6 +11,11 @@ throughput as a share of the bare route's. Targets (issue 16): each page >= 50% 
 
     python -m benchmarks.web_load [--duration 10] [--connections 8 32] [--database sqlite]
     bash scripts/with-postgres.sh python -m benchmarks.web_load --database postgresql
+    python -m benchmarks.web_load --baseline-src ../main/src   # A/B: that code, same run
+
+With `--baseline-src`, the same pages are also served by the bonewise code found there (another
+checkout's `src`), on the same store, page by page right after this code's run: the rows marked
+"base" are that code, so a change is measured beside the code before it and beside bare.
 
 The store is the demo world (`bonewise demo`: SR28, a patient with a month of diary and two
 months of exercise, a panel of nine patients). wrk is a Debian package (scripts/system-deps.sh).
@@ -123,7 +128,7 @@ def served(factory: str, env: dict[str, str]) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine starts slowly
         while True:
             try:
                 httpx.get(base + "/", timeout=1)
@@ -185,57 +190,82 @@ def sign_in(base: str, email: str, password: str) -> str:
     return str(response.json()["token"])
 
 
-def run(database: str, *, seconds: int, connections: list[int]) -> None:
+PAGES = ("dashboard", "assessment", "panel", "dash-clin", "login-page")
+
+
+def _pages(patient: str, clinician: str) -> list[tuple[str, str, str | None]]:
+    from bonewise.services.demo import DEMO_PATIENT_ID
+
+    return [
+        ("dashboard", f"/patients/{DEMO_PATIENT_ID}", patient),
+        ("assessment", f"/patients/{DEMO_PATIENT_ID}/assessment", patient),
+        ("panel", "/clinician", clinician),
+        # Her dashboard as her clinician sees it: the same kept content, plus the care
+        # link check and the audited read (an INSERT and a commit) on every request.
+        ("dash-clin", f"/patients/{DEMO_PATIENT_ID}", clinician),
+        # The app's own floor: middleware and a template, no store, no sign-in.
+        ("login-page", "/login", None),
+    ]
+
+
+def _load(
+    base: str, path: str, token: str | None, *, connections: list[int], seconds: int
+) -> dict[int, Result]:
+    """A warm-up, then wrk at each connection count."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    check = httpx.get(base + path, headers=headers)
+    assert check.status_code == 200, (path, check.status_code, check.text[:200])
+    wrk(base + path, connections=2, seconds=1, token=token)  # warm-up
+    return {c: wrk(base + path, connections=c, seconds=seconds, token=token) for c in connections}
+
+
+def run(
+    database: str, *, seconds: int, connections: list[int], baseline_src: str | None = None
+) -> None:
     from bonewise.services.demo import (
         CLINICIAN_EMAIL,
         CLINICIAN_PASSWORD,
-        DEMO_PATIENT_ID,
         PATIENT_EMAIL,
         PATIENT_PASSWORD,
     )
 
+    sides: list[tuple[str, dict[str, str]]] = [("", {})]
+    if baseline_src:
+        baseline_path = os.pathsep.join([str(Path(baseline_src).resolve()), os.getcwd()])
+        sides.append(("base ", {"PYTHONPATH": baseline_path}))
     with store(database) as url:
         started = time.perf_counter()
         seed(url)
         print(f"{database}: store ready in {time.perf_counter() - started:.0f} s", flush=True)
         results: dict[tuple[str, int], Result] = {}
-        with served("bonewise_app", {URL_VARIABLE: url}) as base:
-            patient = sign_in(base, PATIENT_EMAIL, PATIENT_PASSWORD)
-            clinician = sign_in(base, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
-            pages = [
-                ("dashboard", f"/patients/{DEMO_PATIENT_ID}", patient),
-                ("assessment", f"/patients/{DEMO_PATIENT_ID}/assessment", patient),
-                ("panel", "/clinician", clinician),
-                # Her dashboard as her clinician sees it: the same kept content, plus the care
-                # link check and the audited read (an INSERT and a commit) on every request.
-                ("dash-clin", f"/patients/{DEMO_PATIENT_ID}", clinician),
-                # The app's own floor: middleware and a template, no store, no sign-in.
-                ("login-page", "/login", None),
-            ]
-            for name, path, token in pages:
-                headers = {"Authorization": f"Bearer {token}"} if token else {}
-                check = httpx.get(base + path, headers=headers)
-                assert check.status_code == 200, (path, check.status_code, check.text[:200])
-                wrk(base + path, connections=2, seconds=1, token=token)  # warm-up
-                for c in connections:
-                    results[name, c] = wrk(base + path, connections=c, seconds=seconds, token=token)
+        for prefix, env in sides:
+            with served("bonewise_app", {URL_VARIABLE: url, **env}) as base:
+                patient = sign_in(base, PATIENT_EMAIL, PATIENT_PASSWORD)
+                clinician = sign_in(base, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
+                for name, path, token in _pages(patient, clinician):
+                    measured = _load(base, path, token, connections=connections, seconds=seconds)
+                    for c, result in measured.items():
+                        results[prefix + name, c] = result
         with served("bare_app", {}) as base:
-            wrk(base + "/", connections=2, seconds=1, token=None)
-            for c in connections:
-                results["bare", c] = wrk(base + "/", connections=c, seconds=seconds, token=None)
+            for c, result in _load(
+                base, "/", None, connections=connections, seconds=seconds
+            ).items():
+                results["bare", c] = result
     print(
-        f"{'database':10} {'page':11} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'database':10} {'page':16} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'vs bare':>8} {'errors':>6}  target"
     )
+    names = [prefix + page for prefix, _ in sides for page in PAGES] + ["bare"]
     for c in connections:
         bare = results["bare", c]
-        for name in ("dashboard", "assessment", "panel", "dash-clin", "login-page", "bare"):
+        for name in names:
             r = results[name, c]
             share = r.requests_per_s / bare.requests_per_s
             met = share >= PAGE_TARGET_SHARE and (c < 32 or r.p99_ms <= P99_TARGET_MS)
-            verdict = "" if name in ("bare", "login-page") else ("met" if met else "MISSED")
+            measured_only = name == "bare" or name.endswith("login-page") or name.startswith("base")
+            verdict = "" if measured_only else ("met" if met else "MISSED")
             print(
-                f"{database:10} {name:11} {c:5d} {r.requests_per_s:8.0f} {r.p50_ms:8.1f} "
+                f"{database:10} {name:16} {c:5d} {r.requests_per_s:8.0f} {r.p50_ms:8.1f} "
                 f"{r.p99_ms:8.1f} {share:7.0%} {r.errors:6d}  {verdict}",
                 flush=True,
             )
@@ -246,12 +276,21 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument(
+        "--baseline-src",
+        help="also serve the same pages from the bonewise code in this folder (A/B, same run)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (scripts/system-deps.sh)")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for database in databases:
-        run(database, seconds=args.duration, connections=args.connections)
+        run(
+            database,
+            seconds=args.duration,
+            connections=args.connections,
+            baseline_src=args.baseline_src,
+        )
 
 
 if __name__ == "__main__":

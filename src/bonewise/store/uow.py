@@ -9,10 +9,16 @@ Leaving the block without `commit()` (or through an exception) rolls everything 
 failed write leaves the store as it was. Repositories only add and flush; they never commit.
 Services take a unit of work (not yet entered) and enter it themselves; the same object can be
 entered again for the next transaction, never while it is open.
+
+A web request holds its unit of work for the whole request (`held()`): every block then works
+on one session, and what runs before a block's commit (the sign-in lookup, then the page's own
+reads and audited read) is one transaction instead of one per step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -59,12 +65,28 @@ class UnitOfWork:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
         self._open = False
+        self._held = False
         self.views = view_cache_for(factory)
 
-    def __enter__(self) -> UnitOfWork:
-        if self._open:
+    @contextmanager
+    def held(self) -> Iterator[UnitOfWork]:
+        """One session for every `with uow:` block inside (one web request). Statements run
+        in it outside a block (the sign-in lookup) start the transaction the next block
+        continues; each block still ends its transaction (commit, or roll back) as usual."""
+        if self._held or self._open:
             raise RuntimeError("this unit of work is already open: finish it before the next")
-        self._open = True
+        self._start()
+        self._held = True
+        try:
+            yield self
+        finally:
+            self._held = False
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
+
+    def _start(self) -> None:
         self.session = self._factory()
         self.patients = PatientRepository(self.session)
         self.accounts = AccountRepository(self.session)
@@ -75,6 +97,13 @@ class UnitOfWork:
         self.exercise = ExerciseLogRepository(self.session)
         self.cds = CdsRepository(self.session)
         self.checkins = CheckInRepository(self.session)
+
+    def __enter__(self) -> UnitOfWork:
+        if self._open:
+            raise RuntimeError("this unit of work is already open: finish it before the next")
+        if not self._held:
+            self._start()
+        self._open = True
         return self
 
     def __exit__(
@@ -85,7 +114,8 @@ class UnitOfWork:
     ) -> None:
         try:
             self.session.rollback()
-            self.session.close()
+            if not self._held:
+                self.session.close()
         finally:
             self._open = False
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,7 +14,14 @@ from pydantic import BaseModel, ValidationError
 from bonewise.services.access import Forbidden, authorize
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
-from bonewise.web.security import Principal, factory_of, require_principal, verify_csrf
+from bonewise.web.security import (
+    NotAuthenticated,
+    Principal,
+    factory_of,
+    principal_in,
+    require_principal,
+    verify_csrf,
+)
 
 
 def uow_of(request: Request) -> UnitOfWork:
@@ -34,12 +42,58 @@ class PatientAccess:
         return self.principal.user
 
 
-def patient_for_service(
+async def patient_for_service(
     patient_id: str = PatientId, principal: Principal = Depends(require_principal)
 ) -> PatientAccess:
     """The signed-in user and the record asked for, not yet authorised: for routes whose one
     service call authorises in the same unit of work that reads the data."""
     return PatientAccess(principal, patient_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInPage:
+    """A signed-in page, before anything is looked up: its handler (in the one worker thread
+    the request gets) calls `open()`, so the sign-in lookup, the access check, the page's
+    reads and its audited read are one transaction on one session, not one each."""
+
+    request: Request
+    clinicians_only: bool = False
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[UnitOfWork, Principal]]:
+        """The request's unit of work (held: enter it as usual) and who is signed in;
+        NotAuthenticated (sign in first) or Forbidden (a patient on a clinician's page)."""
+        uow = uow_of(self.request)
+        with uow.held():
+            principal = principal_in(uow, self.request)
+            if principal is None:
+                raise NotAuthenticated()
+            if self.clinicians_only and not principal.user.is_clinician:
+                raise Forbidden("this page is for clinicians")
+            yield uow, principal
+
+
+@dataclass(frozen=True, slots=True)
+class PatientPage:
+    """`SignedInPage` about one patient record (access is checked by the page's service)."""
+
+    request: Request
+    patient_id: str
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[UnitOfWork, PatientAccess]]:
+        with SignedInPage(self.request).open() as (uow, principal):
+            yield uow, PatientAccess(principal, self.patient_id)
+
+
+# Async on purpose, and the only dependency of their pages: nothing here blocks, so FastAPI
+# resolves them on the event loop instead of sending each to the thread pool.
+async def patient_page(request: Request, patient_id: str = PatientId) -> PatientPage:
+    return PatientPage(request, patient_id)
+
+
+async def clinician_page(request: Request) -> SignedInPage:
+    return SignedInPage(request, clinicians_only=True)
 
 
 def patient_reader(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import secrets
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
@@ -9,10 +12,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bonewise.render.banner import PatientBanner
 from bonewise.services import patients as services
+from bonewise.store.accounts import User
 from bonewise.store.patients import PatientNotFound
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms
@@ -101,3 +105,45 @@ def render(
         if ctx["banner"] is not None:
             ctx.setdefault("patient_id", ctx["banner"].record_number)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+# Where the per-request parts go in a kept layout: random, so no page content can contain them.
+_CSRF_SLOT = f"bonewise-csrf-slot-{secrets.token_hex(8)}"
+_BODY_SLOT = f"bonewise-body-slot-{secrets.token_hex(8)}"
+_SLOTS = re.compile(f"({_CSRF_SLOT}|{_BODY_SLOT})")
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout(
+    name: str, user: User, patient_id: str | None, banner: PatientBanner | None
+) -> tuple[str, ...]:
+    """Page `name` rendered around empty slots for the CSRF token and the body: the text
+    between slots, then the slots in order. Everything the layout reads is in the key."""
+    html = templates.env.get_template(name).render(
+        {
+            "user": user,
+            "csrf_token": _CSRF_SLOT,
+            "patient_id": patient_id,
+            "banner": banner,
+            "body": Markup(_BODY_SLOT),
+        }
+    )
+    return tuple(_SLOTS.split(html))
+
+
+def render_kept(
+    name: str,
+    *,
+    principal: Principal,
+    body: Markup,
+    patient_id: str | None = None,
+    banner: PatientBanner | None = None,
+) -> HTMLResponse:
+    """A signed-in page whose content is `body` (kept while her data stays the same): the
+    layout around it (navigation for this user, the patient's subnav, the banner) is rendered
+    once and kept; each request fills in only the session's CSRF token and the body. The page
+    template may read only `user`, `csrf_token`, `patient_id`, `banner` and `body`."""
+    parts = _layout(name, principal.user, patient_id, banner)
+    slots = {_CSRF_SLOT: str(escape(principal.csrf_token)), _BODY_SLOT: str(body)}
+    html = "".join(slots.get(part, part) if i % 2 else part for i, part in enumerate(parts))
+    return HTMLResponse(html)

@@ -69,19 +69,33 @@ def optional_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached
+    if _token_from(request) is None:
+        request.state.principal = None
+        return None
+    with UnitOfWork(factory_of(request)) as uow:
+        return principal_in(uow, request)
+
+
+def principal_in(uow: UnitOfWork, request: Request) -> Principal | None:
+    """Who sent `request`, looked up in `uow`'s session (open, or held for the request: the
+    page's own transaction then starts with this lookup); kept for the rest of the request."""
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
     found = _token_from(request)
     principal = None
     if found is not None:
         token, via = found
-        with UnitOfWork(factory_of(request)) as uow:
-            web_session = AccountRepository(uow.session).find_session(token)
+        web_session = AccountRepository(uow.session).find_session(token)
         if web_session is not None:
             principal = Principal(web_session.user, web_session, via)
     request.state.principal = principal
     return principal
 
 
-def require_principal(
+# The checks below only look at what `optional_principal` found: async, so FastAPI runs them on
+# the event loop instead of sending each to the thread pool (a hop per dependency).
+async def require_principal(
     principal: Principal | None = Depends(optional_principal),
 ) -> Principal:
     if principal is None:
@@ -89,13 +103,13 @@ def require_principal(
     return principal
 
 
-def require_clinician(principal: Principal = Depends(require_principal)) -> Principal:
+async def require_clinician(principal: Principal = Depends(require_principal)) -> Principal:
     if not principal.user.is_clinician:
         raise Forbidden("this page is for clinicians")
     return principal
 
 
-def require_patient(principal: Principal = Depends(require_principal)) -> Principal:
+async def require_patient(principal: Principal = Depends(require_principal)) -> Principal:
     if principal.user.is_clinician:
         raise Forbidden("this page is for patients")
     return principal

@@ -1,6 +1,7 @@
-"""What a page costs the store: a clinician's patient pages read her record once (the banner
-comes from the page's own unit of work), and the panel audits one read per linked patient,
-written in one statement."""
+"""What a page costs the store: one transaction per page (the sign-in lookup, the access check,
+the page's reads and its audited read together), a clinician's patient pages read her record
+once (the banner comes from the page's own unit of work), and the panel audits one read per
+linked patient, written in one statement."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def transactions(world: World) -> Iterator[list[int]]:
         event.remove(engine, "checkout", checkout)
 
 
-def test_a_clinicians_patient_pages_take_two_transactions_banner_included(world: World) -> None:
+def test_a_clinicians_patient_pages_take_one_transaction_banner_included(world: World) -> None:
     clinician = world.actor("linked_clinician")
     pid = world.patient_a.patient_id
     for path in (f"/patients/{pid}", f"/patients/{pid}/assessment"):
@@ -39,17 +40,32 @@ def test_a_clinicians_patient_pages_take_two_transactions_banner_included(world:
             response = clinician.client.get(path)
         assert response.status_code == 200
         assert "Ann Example" in response.text and 'class="patient-banner' in response.text
-        # The session lookup, then the page's one unit of work (no third one for the banner).
-        assert len(taken) == 2, path
+        # The session lookup inside the page's one unit of work (no other for the banner).
+        assert len(taken) == 1, path
 
 
-def test_her_own_dashboard_takes_two_transactions_and_no_banner(world: World) -> None:
+def test_her_own_pages_take_one_transaction_and_no_banner(world: World) -> None:
     patient = world.actor("patient_a")
+    pid = world.patient_a.patient_id
+    for path in (f"/patients/{pid}", f"/patients/{pid}/assessment"):
+        with transactions(world) as taken:
+            response = patient.client.get(path)
+        assert response.status_code == 200
+        assert 'class="patient-banner' not in response.text
+        assert len(taken) == 1, path
+
+
+def test_the_panel_takes_one_transaction_and_stays_the_clinicians(world: World) -> None:
+    clinician = world.actor("linked_clinician")
     with transactions(world) as taken:
-        response = patient.client.get(f"/patients/{world.patient_a.patient_id}")
-    assert response.status_code == 200
-    assert 'class="patient-banner' not in response.text
-    assert len(taken) == 2
+        response = clinician.client.get("/clinician")
+    assert response.status_code == 200 and "Ann Example" in response.text
+    assert len(taken) == 1
+    # The one dependency still refuses a patient and sends a visitor to sign in.
+    assert world.actor("patient_a").client.get("/clinician").status_code == 403
+    anonymous = world.actor("anonymous").client.get("/clinician", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=/clinician"
 
 
 def test_the_panel_audits_one_read_per_linked_patient(world: World) -> None:

@@ -22,7 +22,9 @@ from bonewise.web.deps import (
     DAY_PATTERN,
     PATIENT_RESPONSES,
     PatientAccess,
+    PatientPage,
     patient_for_service,
+    patient_page,
     uow_of,
 )
 from bonewise.web.patient_view import patient_assessment
@@ -42,14 +44,12 @@ def _day(text: str | None) -> date:
 
 
 @router.get("/patients/{patient_id}/assessment", include_in_schema=False)
-def assessment_page(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> Response:
+def assessment_page(page: PatientPage = Depends(patient_page)) -> Response:
     today = date.today()
-    uow = uow_of(request)
-    found = assessment_with_banner(
-        uow=uow, actor=access.user, patient_id=access.patient_id, as_of=today
-    )
+    with page.open() as (uow, access):
+        found = assessment_with_banner(
+            uow=uow, actor=access.user, patient_id=access.patient_id, as_of=today
+        )
     clinician = access.user.is_clinician
 
     def body() -> Markup:
@@ -73,16 +73,12 @@ def assessment_page(
             },
         )
 
-    return pages.render(
-        request,
+    return pages.render_kept(
         "assessment.html",
-        {
-            "patient_id": access.patient_id,
-            "banner": found.banner,
-            "body": kept(
-                uow, "assessment page", access.patient_id, found.version, body, today, clinician
-            ),
-        },
+        principal=access.principal,
+        patient_id=access.patient_id,
+        banner=found.banner,
+        body=kept(uow, "assessment page", access.patient_id, found.version, body, today, clinician),
     )
 
 

@@ -11,24 +11,24 @@ from fastapi.responses import Response
 from bonewise.services import assessment
 from bonewise.services.views import kept_under
 from bonewise.web import pages
-from bonewise.web.deps import AUTH_RESPONSES, uow_of
+from bonewise.web.deps import AUTH_RESPONSES, SignedInPage, clinician_page, uow_of
 from bonewise.web.security import Principal, require_clinician
 
 router = APIRouter()
 
 
 @router.get("/clinician", include_in_schema=False)
-def panel_page(request: Request, principal: Principal = Depends(require_clinician)) -> Response:
+def panel_page(page: SignedInPage = Depends(clinician_page)) -> Response:
     today = date.today()
-    uow = uow_of(request)
-    rows, versions = assessment.panel_with_versions(uow=uow, actor=principal.user, as_of=today)
+    with page.open() as (uow, principal):
+        rows, versions = assessment.panel_with_versions(uow=uow, actor=principal.user, as_of=today)
     # Her rows as they were computed: the same patients at the same versions, the same day.
     body = kept_under(
         uow,
         ("panel page", principal.user.id, versions, today),
         lambda: pages.page_body("_panel_body.html", {"rows": rows}),
     )
-    return pages.render(request, "panel.html", {"body": body})
+    return pages.render_kept("panel.html", principal=principal, body=body)
 
 
 @router.get(

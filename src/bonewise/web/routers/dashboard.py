@@ -16,7 +16,14 @@ from bonewise.services.dashboard import Dashboard, dashboard
 from bonewise.services.nutrition import intake_tile
 from bonewise.services.views import kept
 from bonewise.web import pages
-from bonewise.web.deps import PATIENT_RESPONSES, PatientAccess, patient_for_service, uow_of
+from bonewise.web.deps import (
+    PATIENT_RESPONSES,
+    PatientAccess,
+    PatientPage,
+    patient_for_service,
+    patient_page,
+    uow_of,
+)
 from bonewise.web.patient_view import patient_assessment
 
 router = APIRouter()
@@ -47,36 +54,32 @@ def _summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
-def dashboard_page(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> Response:
+def dashboard_page(page: PatientPage = Depends(patient_page)) -> Response:
     today = date.today()
-    uow = uow_of(request)
-    found = dashboard(uow=uow, actor=access.user, patient_id=access.patient_id, today=today)
+    with page.open() as (uow, access):
+        found = dashboard(uow=uow, actor=access.user, patient_id=access.patient_id, today=today)
     clinician = access.user.is_clinician
 
     def body() -> Markup:
         return pages.page_body("_dashboard_body.html", _page_summary(found, access))
 
     pid = found.record.id
-    return pages.render(
-        request,
+    return pages.render_kept(
         "dashboard.html",
-        {
-            "patient_id": pid,
-            "body": kept(uow, "dashboard page", pid, found.version, body, today, clinician),
-            # Whose record this is (clinicians), from the record the page already read.
-            "banner": kept(
-                uow,
-                "banner",
-                pid,
-                found.version,
-                lambda: patient_banner_for(found.record, name=found.owner_name, as_of=today),
-                today,
-            )
-            if clinician
-            else None,
-        },
+        principal=access.principal,
+        patient_id=pid,
+        body=kept(uow, "dashboard page", pid, found.version, body, today, clinician),
+        # Whose record this is (clinicians), from the record the page already read.
+        banner=kept(
+            uow,
+            "banner",
+            pid,
+            found.version,
+            lambda: patient_banner_for(found.record, name=found.owner_name, as_of=today),
+            today,
+        )
+        if clinician
+        else None,
     )
 
 
