@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from bonewise.population import schema
 from bonewise.population.schema import TableName
@@ -70,6 +71,8 @@ REASONS: dict[str, str] = {
 class CleanCohort:
     tables: dict[TableName, ir.Table]
     checks: dict[TableName, ir.Table]  # one row per table: rows and a count per reason
+    # per event table: the record ids' 64-bit hashes (`_id_hash`) for the duplicate-id count
+    id_hashes: dict[TableName, ir.Table] = field(default_factory=dict)
     # per event table: the exact duplicate-id count, run only when the hashed count finds some
     exact_duplicates: dict[TableName, ir.IntegerScalar] = field(default_factory=dict)
 
@@ -188,9 +191,25 @@ def _clean_events(
     return rows
 
 
-def _event_checks(rows: ir.Table, persons: ir.Table, id_hashes: ir.Table) -> ir.Table:
+def _event_checks(rows: ir.Table, persons: ir.Table) -> ir.Table:
     """Counts per reason and rows of unknown persons in one pass over the rows (joined to the
-    persons), and duplicate ids from a grouping of the ids' hashes.
+    persons). Duplicate ids are counted apart (`_repeated_hashes`, `count_malformed`)."""
+    known = persons.select(_known=persons.person_id)
+    joined = rows.left_join(known, rows.person_id == known._known)
+    reasons = {
+        name.removeprefix("_"): _count(joined[name])
+        for name in rows.columns
+        if name.startswith("_") and rows[name].type().is_boolean()
+    }
+    return joined.aggregate(
+        rows=joined.count(),
+        unknown_person=_count(joined._known.isnull()),
+        **reasons,
+    )
+
+
+def _repeated_hashes(id_hashes: ir.Table) -> ir.IntegerScalar:
+    """Rows whose id hash equals another row's, counted in the engine.
 
     Duplicate ids are counted on a 64-bit hash of the id (`id_hashes._id_hash`), which is exact
     when it finds none: equal ids have equal hashes, so no repeated hash means no repeated id.
@@ -200,21 +219,22 @@ def _event_checks(rows: ir.Table, persons: ir.Table, id_hashes: ir.Table) -> ir.
     half of grouping millions of distinct ones (and a third of a distinct count). The sort is
     global, so Spark does it in one task: a column of 8-byte numbers.
     """
-    known = persons.select(_known=persons.person_id)
-    joined = rows.left_join(known, rows.person_id == known._known)
-    reasons = {
-        name.removeprefix("_"): _count(joined[name])
-        for name in rows.columns
-        if name.startswith("_") and rows[name].type().is_boolean()
-    }
     hashes = id_hashes.filter(id_hashes._id_hash.notnull())
     following = hashes._id_hash.lead().over(ibis.window(order_by=hashes._id_hash))
     neighbours = hashes.select(_repeated=hashes._id_hash == following)
-    return joined.aggregate(
-        rows=joined.count(),
-        unknown_person=_count(joined._known.isnull()),
-        **reasons,
-    ).mutate(duplicate_id=_count(neighbours._repeated).as_scalar())
+    return _count(neighbours._repeated)
+
+
+def repeated_hashes_here(id_hashes: ir.Table) -> int:
+    """`_repeated_hashes` computed in this process: the hashes fetched and sorted with numpy.
+
+    For an embedded engine (DuckDB) this halves the CPU time of the engine's sort: DuckDB's
+    window over one unpartitioned order runs its last step on one thread (1,000,000 women:
+    5.7 M measurement ids, 1.2 CPU-s in the window, 0.6 fetched and sorted here).
+    """
+    column = id_hashes.filter(id_hashes._id_hash.notnull()).to_pyarrow().column("_id_hash")
+    values = np.sort(column.to_numpy())
+    return int(np.count_nonzero(values[1:] == values[:-1]))
 
 
 def _id_hashes(raw: ir.Table, table: TableName) -> ir.Table:
@@ -270,11 +290,13 @@ def clean(
     checks: dict[TableName, ir.Table] = {"persons": person_checks(grouped)}
     tables: dict[TableName, ir.Table] = {"persons": persons}
     exact: dict[TableName, ir.IntegerScalar] = {}
+    hashes: dict[TableName, ir.Table] = {}
 
     def usable(name: TableName, rows: ir.Table, *columns: str) -> None:
         exact[name] = _exact_duplicates(rows.record_id)
         every_row = share(name, _keep(rows, *columns))
-        checks[name] = _event_checks(every_row, persons, _id_hashes(raw[name], name))
+        checks[name] = _event_checks(every_row, persons)
+        hashes[name] = _id_hashes(raw[name], name)
         tables[name] = every_row.filter(_usable(every_row)).select(*columns)
 
     rows = _clean_events(
@@ -332,19 +354,32 @@ def clean(
 
     rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
     usable("procedures", rows, "person_id", "concept", "date")
-    return CleanCohort(tables=tables, checks=checks, exact_duplicates=exact)
+    return CleanCohort(tables=tables, checks=checks, id_hashes=hashes, exact_duplicates=exact)
 
 
-def count_malformed(cohort: CleanCohort) -> dict[str, dict[str, int]]:
+def count_malformed(
+    cohort: CleanCohort, *, sort_ids_here: bool = False
+) -> dict[str, dict[str, int]]:
     """Execute the checks: {table: {"rows": n, reason: n, ...}} for the reasons that apply.
 
     One table at a time, so the engine holds one table's set of ids at once, not five.
+    `sort_ids_here`: the id hashes are sorted in this process (`repeated_hashes_here`: for
+    DuckDB, embedded), not by the engine (Spark: the hashes stay on the cluster).
     """
     report: dict[str, dict[str, int]] = {}
     for table, check in cohort.checks.items():
         row = check.to_pyarrow().to_pylist()[0]
         report[table] = {k: int(row[k] or 0) for k in check.columns}
-        if report[table].get("duplicate_id") and table in cohort.exact_duplicates:
+        if table not in cohort.id_hashes:
+            continue
+        hashes = cohort.id_hashes[table]
+        repeated = (
+            repeated_hashes_here(hashes)
+            if sort_ids_here
+            else int(_repeated_hashes(hashes).to_pyarrow().as_py() or 0)
+        )
+        report[table]["duplicate_id"] = repeated
+        if repeated and table in cohort.exact_duplicates:
             # repeated hashes: count the ids themselves (rare: real duplicates, or a collision)
             report[table]["duplicate_id"] = int(cohort.exact_duplicates[table].to_pyarrow().as_py())
     return report

@@ -170,7 +170,7 @@ def evaluate(
     timings["shared"] = time.perf_counter() - t0
     say("counting malformed rows")
     t0 = time.perf_counter()
-    malformed = quality.count_malformed(cohort)
+    malformed = quality.count_malformed(cohort, sort_ids_here=con.name == "duckdb")
     for table, issues in staged.loader_issues.items():
         merged = malformed.setdefault(table, {})
         for reason, n in issues.items():

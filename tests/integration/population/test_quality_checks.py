@@ -9,6 +9,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from bonewise.population import engine, quality
 from bonewise.population.schema import SCHEMAS, TABLES, TableName
@@ -18,7 +19,9 @@ def _table(name: TableName, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=SCHEMAS[name])
 
 
-def _run(tmp: Path, procedures: list[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], int]:
+def _run(
+    tmp: Path, procedures: list[dict[str, Any]], *, sort_ids_here: bool = False
+) -> tuple[dict[str, dict[str, int]], int]:
     persons = [
         {"person_id": pid, "gender": "female", "birth_date": date(1960, 1, 1)} for pid in "ab"
     ]
@@ -31,27 +34,34 @@ def _run(tmp: Path, procedures: list[dict[str, Any]]) -> tuple[dict[str, dict[st
     tables = engine.register(con, {name: tmp / f"{name}.parquet" for name in TABLES})
     cohort = quality.clean(tables, lambda n, e: engine.materialize(con, f"clean_{n}", e))
     usable = cohort.tables["procedures"].count().to_pyarrow().as_py()
-    return quality.count_malformed(cohort), int(usable)
+    return quality.count_malformed(cohort, sort_ids_here=sort_ids_here), int(usable)
 
 
 def _dxa(record_id: str | None, person: str = "a") -> dict[str, Any]:
     return {"record_id": record_id, "person_id": person, "concept": "dxa", "date": date(2024, 1, 2)}
 
 
+@pytest.mark.parametrize("sort_ids_here", [False, True], ids=["engine", "here"])
 def test_duplicate_ids_are_counted_exactly_and_missing_ids_are_not_duplicates(
-    tmp_path: Path,
+    tmp_path: Path, sort_ids_here: bool
 ) -> None:
+    """The same count whether the engine sorts the id hashes or this process does (DuckDB)."""
     report, usable = _run(
-        tmp_path, [_dxa("p1"), _dxa("p1"), _dxa("p1"), _dxa("p2"), _dxa(None), _dxa(None)]
+        tmp_path,
+        [_dxa("p1"), _dxa("p1"), _dxa("p1"), _dxa("p2"), _dxa(None), _dxa(None)],
+        sort_ids_here=sort_ids_here,
     )
     assert report["procedures"]["duplicate_id"] == 2
     assert report["procedures"]["rows"] == 6
     assert usable == 6  # a repeated id is reported, the rows still count
 
 
-def test_no_duplicates_and_orphans_counted_per_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sort_ids_here", [False, True], ids=["engine", "here"])
+def test_no_duplicates_and_orphans_counted_per_row(tmp_path: Path, sort_ids_here: bool) -> None:
     report, usable = _run(
-        tmp_path, [_dxa("p1"), _dxa("p2", "nobody"), _dxa("p3", "nobody"), _dxa("p4", "b")]
+        tmp_path,
+        [_dxa("p1"), _dxa("p2", "nobody"), _dxa("p3", "nobody"), _dxa("p4", "b")],
+        sort_ids_here=sort_ids_here,
     )
     assert report["procedures"]["duplicate_id"] == 0
     assert report["procedures"]["unknown_person"] == 2
