@@ -25,19 +25,12 @@ height and weight, and the FHIR import reads no BMI Observation, which the popul
 a woman whose hadji-2017 decision a BMI under 20 would change while her record has no BMI is
 left out of the therapy-gap comparison too (a generated woman with BMI 15 recorded, seed 5).
 
-Not compared, and why: after a BMD loss beyond the least significant change the core's
-`significant-bmd-loss` brings the next DXA to 12 months (hadji-2017), while `dxa-overdue` in
-the population counts 24 months for everyone. The core's verdict (clinical.bmd_series) needs per
-scan the site, the areal BMD, the scanner make and any facility precision (LSC = 2.77 x the
-precision of that make and site, or the facility's), the day's scan chosen by its decision
-T-score, and a baseline on the latest scan's make. The flat rows hold a BMD with its LOINC code
-(the site) but no make and no precision: the NDJSON loader would have to follow
-Observation.device to the Device (as the importer does), OMOP keeps the make in no standard
-field, and the Parquet schema has no column for it; and writing the series again in SQL would be
-a second definition of it, where the one answer is the core's function. The generated cohort
-holds T-scores only (no BMD) and no example has a significant loss on the days compared, so
-the comparison agrees today; a woman with one and a last DXA 12 to 24 months old would show up
-as a difference (an alert without the gap), not be hidden.
+Compared since measure 1.2.0: after a BMD loss beyond the least significant change the next DXA
+is due 12 months after the last in both paths. The population run reads each DXA result's site,
+scanner make and facility precision (flat schema) and calls the core's series
+(clinical.bmd_series) for the women with a BMD on two or more days; the generated cohort writes
+BMD series for one woman in three (some with losses), and `first_year_loss` is a woman whose
+loss alone makes her last DXA, 13 months old, overdue.
 
 A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
 Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
@@ -66,6 +59,34 @@ COMPARED = ("baseline-dxa", "dxa-overdue", "therapy-gap", "denosumab-lapse", "vi
 AI_RXNORM = {DRUG_CODES[agent][1] for agent in ("anastrozole", "letrozole", "exemestane")}
 # The days the examples are looked at: today, and later days on which their windows close.
 EXAMPLE_DAYS = (date(2026, 12, 1), date(2027, 3, 1), date(2027, 9, 30), date(2028, 6, 1))
+
+
+def first_year_loss(pid: str = "first-year-loss") -> PatientRecord:
+    """On letrozole since 2024-10-01; total-hip BMD 0.900 then 0.850 g/cm2 a year later on the
+    same Hologic (-5.6%, beyond the LSC), T-scores -0.5 and -0.9 (hadji-2017: no therapy).
+    Her last DXA (2025-11-01) is 13 months old on 2026-12-01: overdue after the loss (12
+    months), not yet without it (24)."""
+    scans = [
+        {
+            "date": day,
+            "scanner_make": "hologic",
+            "sites": {"total_hip": {"bmd_g_cm2": bmd, "t_score": t}},
+        }
+        for day, bmd, t in (("2024-11-01", 0.900, -0.5), ("2025-11-01", 0.850, -0.9))
+    ]
+    return PatientRecord.parse(
+        {
+            "id": pid,
+            "patient": {
+                "birth_date": "1958-03-02",
+                "sex": "female",
+                "menopausal_status": "postmenopausal",
+            },
+            "therapy": {"agent": "letrozole", "start_date": "2024-10-01"},
+            "dxa_scans": scans,
+        },
+        today=date(2026, 12, 1),
+    )
 
 
 def example_records(today: date) -> list[PatientRecord]:
