@@ -232,7 +232,7 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
                 c == "smoking_status" and day <= d and txt in ("current", "past")
                 for c, day, _, txt in w.measurements
             ),
-            bmi is not None and bmi[1] < n("RISK_BMI_UNDER"),
+            bmi is not None and round(bmi[1], 1) < n("RISK_BMI_UNDER"),
             any(
                 c == "glucocorticoid"
                 and s <= d

@@ -274,7 +274,8 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
         & meas.value_text.isin(["current", "past"])
     )
     bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
-    low_bmi = bmi.filter(bmi.latest_value < ms.number("RISK_BMI_UNDER"))
+    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi)
+    low_bmi = bmi.filter(bmi.latest_value.round(1) < ms.number("RISK_BMI_UNDER"))
     gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
     taken_until = ibis.least(gc.end_date.fill_null(d), d)
     long_gc = gc.filter(

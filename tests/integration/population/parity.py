@@ -20,10 +20,8 @@ generated women with a vertebral or hip fracture). The rest of what the core kno
 and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
 rather than as coded events, such as a parental hip fracture) holds in no example or generated
 woman who differs today; a woman it decides for would show up here as a difference, not be
-hidden. The other way round, the core knows less in one place: the record's BMI comes from
-height and weight, and the FHIR import reads no BMI Observation, which the population does read;
-a woman whose hadji-2017 decision a BMI under 20 would change while her record has no BMI is
-left out of the therapy-gap comparison too (a generated woman with BMI 15 recorded, seed 5).
+hidden. A BMI Observation reaches both: the FHIR import keeps it as the record's recorded BMI
+when height and weight are not both known, and both compare it as displayed (one decimal).
 
 Compared since measure 1.2.0: after a BMD loss beyond the least significant change the next DXA
 is due 12 months after the last in both paths. The population run reads each DXA result's site,
@@ -123,16 +121,11 @@ def alert_gaps(result: Assessment) -> set[str]:
 def therapy_criterion_seen(result: Assessment) -> bool:
     """Whether both paths see what hadji-2017 decides her on: not a T-score computed from a
     Lunar or Norland BMD (needs the scanner make), not clinical osteoporosis (a hip or vertebral
-    fragility fracture whatever the T-score: needs the fracture's site), not a decision that a
-    BMI under 20 would change while the record has no BMI (the population reads BMI
-    Observations, the FHIR import does not)."""
+    fragility fracture whatever the T-score: needs the fracture's site)."""
     computed = result.lowest_t_score is not None and result.lowest_t_score.computed
     hadji = result.guidelines["hadji-2017"]
     clinical = hadji.rule_id == "hadji-2017.clinical-osteoporosis"
-    # the record's BMI comes from height and weight; a BMI Observation alone reaches the
-    # population's flat rows, not the record (the FHIR import reads no BMI value)
-    bmi_unknown = "BMI under 20" in hadji.would_change_if
-    return not (computed or clinical or bmi_unknown)
+    return not (computed or clinical)
 
 
 def therapy_unseen(records: Iterable[PatientRecord], as_of: date) -> set[str]:

@@ -133,6 +133,7 @@ class ReaderBase:
         self.labs: list[tuple[dict[str, Any], ImportedValue]] = []
         self.heights: list[Dated] = []
         self.weights: list[Dated] = []
+        self.bmis: list[Dated] = []  # BMI Observations: used without height and weight
         self.smoking: list[Dated] = []
         self.menopause: list[Dated] = []
         self.risk: dict[str, Dated] = {}

@@ -311,12 +311,17 @@ class ObservationReader(ReaderBase):
         if note:
             self.report.add("converted", entry.ref, f"{vital.kind}: {note}")
         if vital.kind == "bmi":
-            self.report.add(
-                "not-used",
-                entry.ref,
-                f"BMI {value} {unit}: PatientRecord computes BMI from height and weight",
-                code=code,
-            )
+            low, high = ev.BMI_RANGE_KG_M2.value
+            if not low <= value <= high:
+                self.report.add(
+                    "rejected",
+                    entry.ref,
+                    f"BMI {value} {unit} is outside the allowed range {low:g}..{high:g}",
+                    path="valueQuantity",
+                    code=code,
+                )
+                return
+            self.bmis.append(Dated(day, value, entry.ref, vital.concept, unit, note))
             return
         model = Length if vital.kind == "height" else Mass
         try:

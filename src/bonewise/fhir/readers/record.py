@@ -81,6 +81,7 @@ class RecordAssembler(MedicationReader):
                     chosen.unit,
                     chosen.note,
                 )
+        self._recorded_bmi(record["patient"])
         therapy = self._therapy()
         if therapy is not None:
             record["therapy"] = therapy
@@ -100,6 +101,31 @@ class RecordAssembler(MedicationReader):
             self._value("frax", self.frax[0], self.frax[1], codes.LOCAL_CODES["frax"])
         record["assumptions"] = self._record_assumptions(patient, record["risk_factors"])
         return record
+
+    def _recorded_bmi(self, patient: dict[str, Any]) -> None:
+        """A BMI Observation counts when height and weight are not both known (they decide when
+        they are): the latest, the lowest of its day, as the population measures read it."""
+        if not self.bmis:
+            return
+        if "height" in patient and "weight" in patient:
+            for dated in self.bmis:
+                self.report.add(
+                    "not-used",
+                    dated.source,
+                    f"BMI {dated.value} kg/m2: computed from her height and weight instead",
+                )
+            return
+        lowest_first = sorted(self.bmis, key=lambda d: -d.value)
+        chosen = self._latest(lowest_first, "BMI")
+        if chosen is None:
+            return
+        patient["recorded_bmi"] = {
+            "value": chosen.value,
+            "date": chosen.day.isoformat() if chosen.day else None,
+        }
+        self._value(
+            "patient.recorded_bmi", chosen.value, chosen.source, chosen.concept, chosen.unit
+        )
 
     def _record_assumptions(self, patient: Any, risk: dict[str, Any]) -> list[dict[str, Any]]:
         """What the record keeps of its assumptions: those a bonewise export carried, and this
