@@ -11,10 +11,10 @@ Each care-gap measure has the single-patient answer it must agree with:
 
 What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
 same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
-knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs
-the scanner make (the flat rows hold the BMD only), and clinical osteoporosis (a hip or
-vertebral fragility fracture, therapy whatever the T-score) needs the fracture's site (the clean
-flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
+knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs a
+conversion the measure does not make (it reads reported T-scores only), and clinical
+osteoporosis (a hip or vertebral fragility fracture, therapy whatever the T-score) needs the
+fracture's site (the clean flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
 the therapy-gap comparison on both sides (`therapy_unseen`: the `lunar-conversion` example,
 generated women with a vertebral or hip fracture). The rest of what the core knows more (FRAX
 and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
@@ -120,7 +120,7 @@ def alert_gaps(result: Assessment) -> set[str]:
 
 def therapy_criterion_seen(result: Assessment) -> bool:
     """Whether both paths see what hadji-2017 decides her on: not a T-score computed from a
-    Lunar or Norland BMD (needs the scanner make), not clinical osteoporosis (a hip or vertebral
+    Lunar or Norland BMD (the measure reads reported T-scores), not clinical osteoporosis (a hip or vertebral
     fragility fracture whatever the T-score: needs the fracture's site)."""
     computed = result.lowest_t_score is not None and result.lowest_t_score.computed
     hadji = result.guidelines["hadji-2017"]
