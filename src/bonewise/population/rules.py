@@ -199,12 +199,12 @@ def _scans_of(rows: list[dict[str, Any]]) -> list[DxaScan]:
     ]
 
 
-def significant_bmd_loss(t: Tables, day: date) -> ir.Table:
+def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) -> ir.Table:
     """Women on an AI at D whose BMD fell beyond the least significant change (person ids), as
     the clinical core decides it: their DXA results become scans and `bmd_series` reads them
     (the day's scan, the baseline on the latest scan's make, the LSC), not a second definition
     in SQL. Only women with a BMD on at least two days can have such a loss: only their rows
-    leave the engine."""
+    leave the engine, and only those `among` (person ids) when given."""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
@@ -213,6 +213,8 @@ def significant_bmd_loss(t: Tables, day: date) -> ir.Table:
     series = bmd.group_by("person_id").aggregate(_days=bmd.date.nunique())
     series = series.filter(series._days >= 2).select("person_id")
     women = ip.filter(ip.on_ai_at_d).select("person_id").join(series, "person_id")
+    if among is not None:
+        women = women.join(among.select("person_id").distinct(), "person_id")
     rows = results.join(women, "person_id").select(
         "person_id",
         "date",
@@ -244,7 +246,11 @@ def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     dxa = _dxa(t, day)
     last = dxa.group_by("person_id").aggregate(index_date=dxa.date.max())
     base = ip.filter(ip.on_ai_at_d).join(last, "person_id")
-    base = _flag(base, significant_bmd_loss(t, day), "_loss")
+    after_loss = plus_months(base.index_date, ms.number("DXA_REPEAT_AFTER_LOSS_MONTHS"))
+    otherwise = plus_months(base.index_date, ms.number("DXA_REPEAT_MONTHS"))
+    # a loss decides only between the two due dates: the core is asked about those women only
+    undecided = base.filter((after_loss < d) & (otherwise >= d))
+    base = _flag(base, significant_bmd_loss(t, day, among=undecided), "_loss")
     next_due = ibis.ifelse(
         base._loss,
         plus_months(base.index_date, ms.number("DXA_REPEAT_AFTER_LOSS_MONTHS")),
