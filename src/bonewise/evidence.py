@@ -126,6 +126,9 @@ HEIGHT_RANGE_CM: Cited[tuple[float, float]] = Cited(
 WEIGHT_RANGE_KG: Cited[tuple[float, float]] = Cited(
     (25.0, 300.0), PROJECT, "policy", "plausibility range for adult weight; catches unit mix-ups"
 )
+BMI_RANGE_KG_M2: Cited[tuple[float, float]] = Cited(
+    (10.0, 80.0), PROJECT, "policy", "plausibility range for a BMI recorded as such (kg/m2)"
+)
 # Plausible lab values in the normalised unit (ng/mL, mg/dL, mL/min): outside them a value is
 # far more likely a unit mix-up (nmol/L entered as ng/mL, mmol/L as mg/dL) than a real result.
 LAB_PLAUSIBLE_RANGES: Cited[dict[str, tuple[float, float]]] = Cited(

@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bonewise.clinical.bmd_series import significant_losses
 from bonewise.clinical.calendar import add_months
-from bonewise.evidence import NCCN_POSTMENOPAUSAL_AGE
+from bonewise.clinical.facts import scans_by_day
+from bonewise.clinical.models import DxaScan
+from bonewise.evidence import BMD_RANGE_G_CM2, NCCN_POSTMENOPAUSAL_AGE, T_SCORE_RANGE
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import VITAMIN_D_TO_NG_ML
+from bonewise.terminology import codes
 
 Row = Mapping[str, Any]
 # measure id -> person id -> (index date, excluded, numerator)
@@ -38,6 +42,27 @@ class Woman:
     metastases: list[date] = field(default_factory=list)
     oophorectomy: list[date] = field(default_factory=list)
     dxa: list[date] = field(default_factory=list)
+    # (date, scanner make) -> site -> {"bmd_g_cm2" | "t_score" | "z_score": the lowest value}
+    scans: dict[tuple[date, str], dict[str, dict[str, float]]] = field(default_factory=dict)
+    precision: dict[tuple[date, str], dict[str, float]] = field(default_factory=dict)
+
+    def dxa_scans(self, d: date) -> list[DxaScan]:
+        """Her DXA results up to D as scans, one a day (the core's choice of the day's scan)."""
+        return scans_by_day(
+            (
+                DxaScan.model_validate(
+                    {
+                        "date": day,
+                        "scanner_make": make,
+                        "sites": sites,
+                        "facility_precision_pct": self.precision.get((day, make), {}),
+                    }
+                )
+                for (day, make), sites in self.scans.items()
+                if day <= d
+            ),
+            d,
+        )
 
 
 def age_on(birth: date, day: date) -> int:
@@ -82,6 +107,7 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
         w.measurements.append((row["concept"], row["date"], value, row.get("value_text")))
         if row["concept"] in ("dxa_t_score", "dxa_z_score", "dxa_bmd"):
             w.dxa.append(row["date"])
+            _add_result(w, row)
     for row in tables["conditions"]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "fracture" and row.get("onset_date"):
@@ -95,6 +121,28 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
         if w and row["concept"] == "dxa" and row.get("date"):
             w.dxa.append(row["date"])
     return women
+
+
+_KIND = {"dxa_bmd": "bmd_g_cm2", "dxa_t_score": "t_score", "dxa_z_score": "z_score"}
+
+
+def _add_result(w: Woman, row: Row) -> None:
+    """A DXA result on its scan (day and make; no make: "other"), at its site (the one its LOINC
+    code names when none is given), the lower of two values of a kind."""
+    site = row.get("body_site") or (codes.dxa_observation(row.get("code") or "") or (None,))[0]
+    value = row.get("value")
+    if site is None or value is None:
+        return
+    kind = _KIND[row["concept"]]
+    low, high = BMD_RANGE_G_CM2.value if kind == "bmd_g_cm2" else T_SCORE_RANGE.value
+    if not low <= value <= high:
+        return
+    make = row.get("device_make") or "other"
+    scan = (row["date"], make)
+    results = w.scans.setdefault(scan, {}).setdefault(site, {})
+    results[kind] = min(value, results.get(kind, value))
+    if row.get("precision_pct"):
+        w.precision.setdefault(scan, {})[site] = row["precision_pct"]
 
 
 AIS = ("anastrozole", "letrozole", "exemestane")
@@ -159,7 +207,10 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
     # dxa-overdue
     if on_ai and dxa:
         last = max(dxa)
-        out["dxa-overdue"] = (last, excluded, last >= add_months(d, -n("DXA_REPEAT_MONTHS")))
+        # after a BMD loss beyond the LSC (the core's series) the next DXA is due sooner
+        loss = bool(significant_losses(w.dxa_scans(d)))
+        months = n("DXA_REPEAT_AFTER_LOSS_MONTHS") if loss else n("DXA_REPEAT_MONTHS")
+        out["dxa-overdue"] = (last, excluded, add_months(last, months) >= d)
 
     # therapy-gap
     tscores = [(day, v) for c, day, v, _ in w.measurements if c == "dxa_t_score" and day <= d]
@@ -181,7 +232,7 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
                 c == "smoking_status" and day <= d and txt in ("current", "past")
                 for c, day, _, txt in w.measurements
             ),
-            bmi is not None and bmi[1] < n("RISK_BMI_UNDER"),
+            bmi is not None and round(bmi[1], 1) < n("RISK_BMI_UNDER"),
             any(
                 c == "glucocorticoid"
                 and s <= d

@@ -163,3 +163,10 @@ def site_series(scans: Sequence[DxaScan], site: Site) -> SiteSeries | None:
 def bmd_series(scans: Sequence[DxaScan]) -> tuple[SiteSeries, ...]:
     """Every site with a BMD value, in site order, from scans oldest first (one a day)."""
     return tuple(s for site in SITES if (s := site_series(scans, site)) is not None)
+
+
+def significant_losses(scans: Sequence[DxaScan]) -> list[BmdChange]:
+    """The sites whose BMD fell beyond the least significant change (the latest scan against its
+    baseline; never across scanner makes), from scans oldest first (one a day): what brings
+    the next DXA to 12 months (hadji-2017), in the alert and in the population measure."""
+    return [s.change for s in bmd_series(scans) if s.verdict == "loss" and s.change is not None]

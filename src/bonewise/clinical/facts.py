@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,16 +160,25 @@ def _day_key(scan: DxaScan) -> tuple[float, str]:
     return (float("inf") if t is None else t.value, scan.model_dump_json())
 
 
-def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], list[str]]:
-    """One scan per day (the one with the lowest decision T-score); conflicts named."""
+def scans_by_day(scans: Iterable[DxaScan], as_of: date) -> list[DxaScan]:
+    """One scan per day up to `as_of` (the one with the lowest decision T-score), oldest first:
+    the scans every decision and the BMD series read (the population run calls it too)."""
+    return [ranked[0] for ranked in _ranked_days(scans, as_of).values()]
+
+
+def _ranked_days(scans: Iterable[DxaScan], as_of: date) -> dict[date, list[DxaScan]]:
     days: dict[date, list[DxaScan]] = {}
-    for scan in record.dxa_scans:
+    for scan in scans:
         if scan.date <= as_of:
             days.setdefault(scan.date, []).append(scan)
+    return {day: sorted(days[day], key=_day_key) for day in sorted(days)}
+
+
+def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], list[str]]:
+    """One scan per day (the one with the lowest decision T-score); conflicts named."""
     chosen: list[DxaScan] = []
     conflicts: list[str] = []
-    for day in sorted(days):
-        ranked = sorted(days[day], key=_day_key)
+    for day, ranked in _ranked_days(record.dxa_scans, as_of).items():
         chosen.append(ranked[0])
         values = {s.model_dump_json(include={"sites", "excluded_vertebrae"}) for s in ranked}
         if len(ranked) > 1 and len(values) > 1:

@@ -117,12 +117,26 @@ class Mass(_Frozen):
         return self
 
 
+class RecordedBmi(_Frozen):
+    """A body-mass index recorded as such (an EHR's BMI Observation, LOINC 39156-5)."""
+
+    value: float = Field(ge=evidence.BMI_RANGE_KG_M2.value[0], le=evidence.BMI_RANGE_KG_M2.value[1])
+    date: date | None  # required, may be null: the Observation's day if it had one
+
+    _date_not_future = field_validator("date")(_not_after_today)
+
+
 class Patient(_Frozen):
     birth_date: date
     sex: Literal["female", "male"] = "female"
     menopausal_status: MenopausalStatus
     height: Length | None = None
     weight: Mass | None = None
+    recorded_bmi: RecordedBmi | None = Field(
+        default=None,
+        description="a BMI (kg/m2) recorded as such; used only when height and weight are not "
+        "both known (they decide when they are)",
+    )
 
     @field_validator("birth_date")
     @classmethod
@@ -143,8 +157,10 @@ class Patient(_Frozen):
 
     @property
     def bmi(self) -> float | None:
+        """From height and weight; else the BMI recorded as such; else unknown (facts rounds it
+        to one decimal, as displayed, before any comparison)."""
         if self.height is None or self.weight is None:
-            return None
+            return None if self.recorded_bmi is None else self.recorded_bmi.value
         return units.bmi(self.height.cm, self.weight.kg)
 
     def age_on(self, day: date) -> int:

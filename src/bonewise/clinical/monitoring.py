@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bonewise import evidence as ev
 from bonewise.clinical.bmd_series import bmd_series
+from bonewise.clinical.bmd_series import significant_losses as bmd_series_losses
 from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import BmdChange
@@ -47,7 +48,7 @@ def bmd_changes(facts: Facts) -> list[BmdChange]:
 
 def significant_losses(facts: Facts) -> list[BmdChange]:
     """Losses beyond the least significant change (never across scanner makes)."""
-    return [c for c in bmd_changes(facts) if c.significant and c.percent < 0]
+    return bmd_series_losses(facts.scans)
 
 
 def baseline_dxa_date(facts: Facts) -> date | None:

@@ -157,6 +157,17 @@ def _patient(b: _Builder) -> None:
             "vital-signs",
             valueQuantity=_quantity(measure.value, codes.EXPORT_VITAL_UCUM[measure.unit]),
         )
+    recorded = record.patient.recorded_bmi
+    if recorded is not None:  # a BMI recorded as such (without height and weight)
+        bmi = next(v for v in codes.VITAL_CODES if v.kind == "bmi")
+        _observation(
+            b,
+            "recorded-bmi",
+            _cc(bmi.concept),
+            "vital-signs",
+            effective=recorded.date,
+            valueQuantity=_quantity(recorded.value, "kg/m2"),
+        )
 
 
 def _assumption_extensions(record: PatientRecord) -> dict[str, Any]:

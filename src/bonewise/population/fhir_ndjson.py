@@ -47,11 +47,12 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, get_args
 
 import duckdb
 import pyarrow as pa
 
+from bonewise.clinical.models import ScannerMake
 from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
@@ -107,7 +108,7 @@ _RESOURCE: Final[dict[str, str]] = {
     "occurenceDateTime": "VARCHAR",
     "occurencePeriod": _PERIOD,
     # Condition, Procedure (a fracture's bonewise traumatic / fragility extensions)
-    "extension": "STRUCT(url VARCHAR, valueBoolean BOOLEAN)[]",
+    "extension": "STRUCT(url VARCHAR, valueBoolean BOOLEAN, valueDecimal VARCHAR)[]",
     "onsetDateTime": "VARCHAR",
     "onsetPeriod": _PERIOD,
     "onsetInstant": "VARCHAR",
@@ -121,6 +122,11 @@ _RESOURCE: Final[dict[str, str]] = {
     # a DXA panel: one Observation, a component per site and score
     "component": f"STRUCT(code {_CONCEPT}, valueQuantity {_QUANTITY})[]",
     "contained": f"STRUCT(resourceType VARCHAR, id VARCHAR, code {_CONCEPT})[]",
+    # a DXA result's scanner (Observation.device; the Device's maker and names), as the import
+    # reads it, for the BMD series (issue 12)
+    "device": "STRUCT(reference VARCHAR, display VARCHAR)",
+    "manufacturer": "VARCHAR",
+    "deviceName": "STRUCT(name VARCHAR)[]",
 }
 EVENT_TYPES: Final = (
     "Observation",
@@ -336,6 +342,17 @@ SELECT
     resourceType = 'Condition' AND coalesce(list_bool_or(list_transform(extension, lambda e:
         (e.url = '{ext_traumatic}' AND e.valueBoolean)
         OR (e.url = '{ext_fragility}' AND NOT e.valueBoolean))), false) AS traumatic,
+    -- a DXA result's scanner: the Device it names (a Device's own text), or its display
+    CASE WHEN resourceType = 'Observation'
+         THEN nullif(regexp_extract(device.reference, '[^/:]+$'), '') END AS device_ref,
+    CASE WHEN resourceType = 'Observation' THEN lower(nullif(device.display, '')) END
+        AS device_display,
+    CASE WHEN resourceType = 'Device' THEN lower(concat_ws(' ', coalesce(manufacturer, ''),
+        list_aggregate(list_transform(deviceName, lambda n: n.name), 'string_agg', ' ')))
+    END AS device_text,
+    resourceType = 'Device' AND coalesce(manufacturer, '') <> '' AS device_has_maker,
+    try_cast(list_filter(extension, lambda e: e.url = '{ext_precision}')[1].valueDecimal
+        AS DOUBLE) AS precision_pct,
     -- ovarian suppression recorded with an aromatase inhibitor (bonewise's extension)
     resourceType IN {medication_types} AND coalesce(list_bool_or(list_transform(extension,
         lambda e: e.url = '{ext_ovarian}' AND e.valueBoolean)), false) AS ovarian_suppression
@@ -368,6 +385,7 @@ def _stage_sql(files: list[Path]) -> str:
         ext_traumatic=EXT_TRAUMATIC,
         ext_fragility=codes.EXT_FRAGILITY,
         ext_ovarian=codes.EXT_OVARIAN_SUPPRESSION,
+        ext_precision=codes.EXT_FACILITY_PRECISION,
         skipped=_SKIPPED,
         family=_FAMILY_SQL,
         subject=_last_segment("coalesce(subject.reference, patient.reference)"),
@@ -409,7 +427,7 @@ def _stage_sql(files: list[Path]) -> str:
         ended=_sql_list(_ENDED_STATUS),
         ucum=codes.UCUM,
         source=_read_lines(files),
-        kept_types=_sql_list(("Patient", "Medication", *EVENT_TYPES)),
+        kept_types=_sql_list(("Patient", "Medication", "Device", *EVENT_TYPES)),
     )
 
 
@@ -533,6 +551,33 @@ def _select(table: TableName, query: str) -> str:
     return f"SELECT {columns} FROM ({query})"
 
 
+# The scanner makes the FHIR import recognises in a Device's maker and names (or the device's
+# display), in its order (ObservationReader._scanner): a text naming none is "other" when the
+# Device has a maker, else the make is not recorded (the core then reads "other" too).
+_SCANNER_MAKES: Final = tuple(m for m in get_args(ScannerMake) if m != "other")
+
+
+def _make_in(text: str) -> str:
+    return " ".join(f"WHEN contains({text}, {_quote(m)}) THEN {_quote(m)}" for m in _SCANNER_MAKES)
+
+
+_DEVICE_MAKE_SQL = f"""CASE WHEN d.device_id IS NOT NULL
+         THEN CASE {_make_in("d.device_text")} WHEN d.device_has_maker THEN 'other' END
+         WHEN {{obs}}.device_display IS NOT NULL
+         THEN CASE {_make_in("{obs}.device_display")} ELSE 'other' END END"""
+_DEVICES = """(SELECT rid AS device_id, any_value(device_text) AS device_text,
+                      bool_or(device_has_maker) AS device_has_maker
+               FROM res WHERE resourceType = 'Device' AND rid IS NOT NULL GROUP BY rid) d"""
+
+
+def _dxa_site_sql(system: str, code: str) -> str:
+    """The DXA site a LOINC code names (terminology.codes.dxa_code), NULL for other codes."""
+    sites = " ".join(
+        f"WHEN {_quote(c.concept.code)} THEN {_quote(c.site)}" for c in codes.DXA_CODES
+    )
+    return f"CASE WHEN {system} = {_quote(codes.LOINC)} THEN CASE {code} {sites} END END"
+
+
 def _table_queries() -> dict[TableName, str]:
     ucum = codes.UCUM
     return {
@@ -551,8 +596,11 @@ def _table_queries() -> dict[TableName, str]:
                    CASE WHEN role = 'measure' THEN value END AS value,
                    CASE WHEN role = 'measure' THEN coalesce(ucum_unit, quantity_unit) END AS unit,
                    smoking_answer AS value_text,
+                   {_dxa_site_sql("code_system", "code")} AS body_site,
+                   {_DEVICE_MAKE_SQL.format(obs="f")} AS device_make,
+                   f.precision_pct,
                    code_system, code, 'Observation' AS source
-            FROM facts
+            FROM facts f LEFT JOIN {_DEVICES} ON d.device_id = f.device_ref
             WHERE resourceType = 'Observation' AND pid IS NOT NULL AND (role = 'measure'
                   OR (role = 'smoking' AND NOT absent AND smoking_answer IS NOT NULL))
             UNION ALL
@@ -560,8 +608,12 @@ def _table_queries() -> dict[TableName, str]:
                    r.start_text, try_cast(p.quantity.value AS DOUBLE),
                    coalesce(CASE WHEN p.quantity.system = '{ucum}'
                                  THEN nullif(p.quantity.code, '') END, p.quantity.unit),
-                   NULL, p.hit.code_system, p.hit.code, 'Observation'
-            FROM panel p JOIN res r ON r.row_id = p.row_id WHERE r.pid IS NOT NULL""",
+                   NULL, {_dxa_site_sql("p.hit.code_system", "p.hit.code")},
+                   {_DEVICE_MAKE_SQL.format(obs="r")}, r.precision_pct,
+                   p.hit.code_system, p.hit.code, 'Observation'
+            FROM panel p JOIN res r ON r.row_id = p.row_id
+            LEFT JOIN {_DEVICES} ON d.device_id = r.device_ref
+            WHERE r.pid IS NOT NULL""",
         "drug_exposures": """
             SELECT rid AS record_id, pid AS person_id, concept, drug_class,
                    CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,

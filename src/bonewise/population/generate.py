@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bonewise.clinical.calendar import add_months
+from bonewise.evidence import NHANES_III_WHITE_WOMEN_20_29
 from bonewise.measures.definitions import load_measures
 from bonewise.population.schema import SCHEMAS, TABLES, TableName
 from bonewise.terminology import codes
@@ -102,6 +103,8 @@ VITAMIN_D_CODE = {
         if "Moles" in c.concept.display and c.concept.evidence == "confirmed"
     ),
 }
+BMD_CODE = codes.EXPORT_DXA_LOINC[("total_hip", "bmd")].concept.code
+BMD_MAKE = "hologic"
 BMI_CODE = next(c.concept.code for c in codes.VITAL_CODES if c.kind == "bmi")
 DXA_PROCEDURE = codes.DXA_ORDER
 FRACTURE_CODES = tuple(
@@ -197,6 +200,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
     procs.add(pid=pid[rows[with_proc]], day=scan_days[rows, cols][with_proc])
     reported = rng.random(rows.size) < 0.90
     r, c = rows[reported], cols[reported]
+    # one woman in three: her reports name the scanner and carry the total-hip BMD (below)
+    with_bmd = idx % 3 == 1
     for site, values in (("lumbar_spine", spine_t), ("total_hip", hip_t)):
         meas.add(
             pid=pid[r],
@@ -206,6 +211,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
             unit="{T-score}",
             text="",
             code=TSCORE_CODES[site],
+            site=site,
+            make=np.where(with_bmd[r], BMD_MAKE, ""),
         )
 
     # --- risk factors ----------------------------------------------------------------------
@@ -219,6 +226,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
         unit="kg/m2",
         text="",
         code=BMI_CODE,
+        site="",
+        make="",
     )
     smoke_has = rng.random(n) < 0.85
     smoking = rng.choice(["never", "past", "current"], n, p=[0.55, 0.35, 0.10])
@@ -230,6 +239,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
         unit="",
         text=smoking[smoke_has],
         code=SMOKING_CODE,
+        site="",
+        make="",
     )
     fracture = rng.random(n) < 0.07
     f_day = birth + ((40 + rng.uniform(0, 1, n) * (age_at_start - 35)) * _YEAR).astype(np.int64)
@@ -325,6 +336,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
             unit=unit[tested],
             text="",
             code=np.where(nmol, VITAMIN_D_CODE["nmol/L"], VITAMIN_D_CODE["ng/mL"])[tested],
+            site="",
+            make="",
         )
         low = v_ng < 20
         recheck = tested & (rng.random(n) < np.where(low, 0.60, 0.30))
@@ -334,6 +347,22 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
         v_ng = np.clip(v_ng, 3, 90)
         if round_ == 2 or not tested.any():
             break
+
+    # --- BMD: the total-hip BMD (Hologic scale) each reported hip T-score stands for (NHANES III
+    # reference), so a fall in T beyond noise is a BMD loss beyond the LSC for the series
+    bmd_scan = with_bmd[r]
+    mean, sd = NHANES_III_WHITE_WOMEN_20_29.value["total_hip"]
+    meas.add(
+        pid=pid[r][bmd_scan],
+        concept="dxa_bmd",
+        day=scan_days[r, c][bmd_scan],
+        value=np.round(mean + sd * np.round(hip_t[r, c], 1), 3)[bmd_scan],
+        unit="g/cm2",
+        text="",
+        code=BMD_CODE,
+        site="total_hip",
+        make=BMD_MAKE,
+    )
 
     return {
         "persons": pa.table(
@@ -402,6 +431,8 @@ def _measurement_table(rows: _Rows, first: int) -> pa.Table:
     unit = rows.column("unit").astype(str)
     text = rows.column("text").astype(str)
     code = rows.column("code").astype(str)
+    site = rows.column("site").astype(str)
+    make = rows.column("make").astype(str)
     return pa.table(
         {
             "record_id": _record_ids("ob", first, concept.size),
@@ -411,6 +442,9 @@ def _measurement_table(rows: _Rows, first: int) -> pa.Table:
             "value": pa.array(value, mask=np.isnan(value)),
             "unit": _text(unit, unit == ""),
             "value_text": _text(text, text == ""),
+            "body_site": _text(site, site == ""),
+            "device_make": _text(make, make == ""),
+            "precision_pct": pa.nulls(concept.size, pa.float64()),
             "code_system": _text(np.full(concept.size, codes.LOINC), code == ""),
             "code": _text(code, code == ""),
             "source": pa.array(np.full(concept.size, "synthetic")),
@@ -697,6 +731,9 @@ class _NdjsonWriter:
             pc.binary_join_element_wise('"', unit, '"', ""),
             "}",
         )
+        make = coded.column("device_make")
+        # the scanner by its display, as an export without Device resources names it
+        device = pc.if_else(pc.is_valid(make), _join('"device":{"display":"', make, '"},'), "")
         text = coded.column("value_text")
         answer = pa.nulls(len(coded), pa.string())
         for status, answer_code in SMOKING_ANSWER_CODES.items():
@@ -727,6 +764,7 @@ class _NdjsonWriter:
                 '"},"effectiveDateTime":"',
                 dates,
                 '",',
+                device,
                 pc.if_else(smoking, concept, quantity),
                 "}",
             ),

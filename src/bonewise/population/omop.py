@@ -218,6 +218,11 @@ def stage_omop(directory: Path, staging: Path) -> dict[TableName, Path]:
             "date": _day(_col(meas, "measurement_date")).filter(keep),
             "value": pc.cast(_col(meas, "value_as_number"), pa.float64(), safe=False).filter(keep),
             "unit": unit.filter(keep),
+            # the DXA site its LOINC code names; OMOP holds no scanner make (the core reads a
+            # scan of unknown make as "other") and no facility precision
+            "body_site": _lookup(code, {c.concept.code: c.site for c in codes.DXA_CODES}).filter(
+                keep
+            ),
             "code_system": pa.array([codes.LOINC] * n, pa.string()),
             "code": code.filter(keep),
             "source": pa.array(["omop:measurement"] * n, pa.string()),

@@ -347,7 +347,21 @@ def clean(
         value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
         value_text=_text(rows.value_text).lower(),
     ).drop("_vit_factor")
-    usable("measurements", rows, "person_id", "concept", "date", "value", "value_text")
+    usable(
+        "measurements",
+        rows,
+        "person_id",
+        "concept",
+        "date",
+        "value",
+        "value_text",
+        # a DXA result's scan, for the BMD series (rules.significant_bmd_loss)
+        "body_site",
+        "device_make",
+        "precision_pct",
+        "code_system",
+        "code",
+    )
 
     rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
     usable("conditions", rows, "person_id", "concept", "onset_date")

@@ -17,13 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any, get_args
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
+from bonewise.clinical import bmd_series
 from bonewise.clinical.calendar import add_months
-from bonewise.evidence import NCCN_POSTMENOPAUSAL_AGE, RECENT_FRACTURE_MONTHS
+from bonewise.clinical.facts import scans_by_day
+from bonewise.clinical.models import SITES, DxaScan, ScannerMake
+from bonewise.evidence import (
+    BMD_RANGE_G_CM2,
+    NCCN_POSTMENOPAUSAL_AGE,
+    RECENT_FRACTURE_MONTHS,
+    T_SCORE_RANGE,
+)
 from bonewise.measures.definitions import MeasureSet
+from bonewise.terminology import codes
 
 # The five clean flat tables, plus (optionally) the derived tables below, computed once by the
 # runner and shared by the measures.
@@ -35,6 +46,8 @@ DXA_OBSERVATIONS = ("dxa_t_score", "dxa_z_score", "dxa_bmd")
 # is a fragility fracture for the hadji-2017 risk factor
 FRACTURES = ("fracture", "traumatic_fracture")
 OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+SCANNER_MAKES: tuple[str, ...] = get_args(ScannerMake)
+FACILITY_PRECISION_MAX_PCT = 10.0  # clinical.models.DxaScan.facility_precision_pct's bound
 
 
 def plus_months(day: ir.DateValue, months: int) -> ir.DateValue:
@@ -146,13 +159,104 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     )
 
 
+_BMD_ROW_KEYS = {"dxa_bmd": "bmd_g_cm2", "dxa_t_score": "t_score", "dxa_z_score": "z_score"}
+
+
+def _scans_of(rows: list[dict[str, Any]]) -> list[DxaScan]:
+    """One woman's DXA result rows as the scans the FHIR import makes of them: one scan per day
+    and scanner make (no make: "other"), the lower of two values of a kind at a site, values
+    outside the plausible ranges left out (as the import rejects them)."""
+    sites: dict[tuple[date, str], dict[str, dict[str, float]]] = {}
+    precision: dict[tuple[date, str], dict[str, float]] = {}
+    for row in rows:
+        site = row["body_site"]
+        if site is None and (known := codes.dxa_observation(row["code"] or "", row["code_system"])):
+            site = known[0]
+        value = row["value"]
+        if site not in SITES or value is None:
+            continue
+        key = _BMD_ROW_KEYS[row["concept"]]
+        low, high = (BMD_RANGE_G_CM2 if key == "bmd_g_cm2" else T_SCORE_RANGE).value
+        if not low <= value <= high:
+            continue
+        make = row["device_make"] if row["device_make"] in SCANNER_MAKES else "other"
+        scan = (row["date"], make)
+        results = sites.setdefault(scan, {}).setdefault(site, {})
+        results[key] = min(value, results.get(key, value))
+        pct = row["precision_pct"]
+        if pct is not None and 0 < pct <= FACILITY_PRECISION_MAX_PCT:
+            precision.setdefault(scan, {})[site] = pct
+    return [
+        DxaScan.model_validate(
+            {
+                "date": day,
+                "scanner_make": make,
+                "sites": by_site,
+                "facility_precision_pct": precision.get((day, make), {}),
+            }
+        )
+        for (day, make), by_site in sites.items()
+    ]
+
+
+def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) -> ir.Table:
+    """Women on an AI at D whose BMD fell beyond the least significant change (person ids), as
+    the clinical core decides it: their DXA results become scans and `bmd_series` reads them
+    (the day's scan, the baseline on the latest scan's make, the LSC), not a second definition
+    in SQL. Only women with a BMD on at least two days can have such a loss: only their rows
+    leave the engine, and only those `among` (person ids) when given."""
+    d = ibis.literal(day, type="date")
+    meas = t["measurements"]
+    ip = _ip(t, day)
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    bmd = results.filter(results.concept == "dxa_bmd")
+    series = bmd.group_by("person_id").aggregate(_days=bmd.date.nunique())
+    series = series.filter(series._days >= 2).select("person_id")
+    women = ip.filter(ip.on_ai_at_d).select("person_id").join(series, "person_id")
+    if among is not None:
+        women = women.join(among.select("person_id").distinct(), "person_id")
+    rows = results.join(women, "person_id").select(
+        "person_id",
+        "date",
+        "concept",
+        "value",
+        "body_site",
+        "device_make",
+        "precision_pct",
+        "code_system",
+        "code",
+    )
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.to_pyarrow().to_pylist():
+        by_person.setdefault(row["person_id"], []).append(row)
+    losses = [
+        pid
+        for pid, found in sorted(by_person.items())
+        if bmd_series.significant_losses(scans_by_day(_scans_of(found), day))
+    ]
+    return ibis.memtable(pa.table({"person_id": pa.array(losses, pa.string())}))
+
+
 def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
-    cutoff = ibis.literal(add_months(day, -ms.number("DXA_REPEAT_MONTHS")), type="date")
+    """Overdue when the next DXA is due before D: the last DXA + DXA_REPEAT_MONTHS, or +
+    DXA_REPEAT_AFTER_LOSS_MONTHS after a BMD loss beyond the least significant change
+    (measures.windows.repeat_dxa_due, the single-patient alert's reckoning)."""
+    d = ibis.literal(day, type="date")
     ip = _ip(t, day)
     dxa = _dxa(t, day)
     last = dxa.group_by("person_id").aggregate(index_date=dxa.date.max())
     base = ip.filter(ip.on_ai_at_d).join(last, "person_id")
-    return _result(base.mutate(numerator=base.index_date >= cutoff))
+    after_loss = plus_months(base.index_date, ms.number("DXA_REPEAT_AFTER_LOSS_MONTHS"))
+    otherwise = plus_months(base.index_date, ms.number("DXA_REPEAT_MONTHS"))
+    # a loss decides only between the two due dates: the core is asked about those women only
+    undecided = base.filter((after_loss < d) & (otherwise >= d))
+    base = _flag(base, significant_bmd_loss(t, day, among=undecided), "_loss")
+    next_due = ibis.ifelse(
+        base._loss,
+        plus_months(base.index_date, ms.number("DXA_REPEAT_AFTER_LOSS_MONTHS")),
+        plus_months(base.index_date, ms.number("DXA_REPEAT_MONTHS")),
+    )
+    return _result(base.mutate(numerator=next_due >= d))
 
 
 def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table]:
@@ -176,7 +280,8 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
         & meas.value_text.isin(["current", "past"])
     )
     bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
-    low_bmi = bmi.filter(bmi.latest_value < ms.number("RISK_BMI_UNDER"))
+    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi)
+    low_bmi = bmi.filter(bmi.latest_value.round(1) < ms.number("RISK_BMI_UNDER"))
     gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
     taken_until = ibis.least(gc.end_date.fill_null(d), d)
     long_gc = gc.filter(

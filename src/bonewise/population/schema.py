@@ -110,6 +110,14 @@ SCHEMAS: Final[dict[TableName, pa.Schema]] = {
             pa.field("value", pa.float64()),
             pa.field("unit", pa.string()),
             pa.field("value_text", pa.string()),
+            # A DXA result's scan, for the BMD series the core computes (clinical.bmd_series):
+            # the site (clinical.models.Site; null: the site its LOINC code names), the scanner
+            # make (hologic, lunar, norland, other; null: not recorded, read as "other" as the
+            # FHIR import does) and the facility's short-term precision (%CV) at that site, if
+            # the report gave one (null: the cited default for the make and site).
+            pa.field("body_site", pa.string()),
+            pa.field("device_make", pa.string()),
+            pa.field("precision_pct", pa.float64()),
             *_PROVENANCE,
         ]
     ),

@@ -251,6 +251,10 @@ def save_profile(
         profile = _with_kept_therapy_fields(profile, existing, keep_therapy_fields)
         if confirmed_risks is not None:
             profile = _with_kept_assumptions(profile, existing, confirmed_risks)
+        kept_bmi = existing.get("patient", {}).get("recorded_bmi")
+        if kept_bmi and "patient" in profile and "recorded_bmi" not in profile["patient"]:
+            # a BMI recorded as such (an EHR import) is no field of the profile form: kept
+            profile = {**profile, "patient": {**profile["patient"], "recorded_bmi": kept_bmi}}
         record = _parse({**existing, **profile, "id": patient_id}, today)
         try:  # the adult range the nutrition targets (and bonewise) are built for
             check_age(record.patient.age_on(today))

@@ -11,33 +11,24 @@ Each care-gap measure has the single-patient answer it must agree with:
 
 What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
 same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
-knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs
-the scanner make (the flat rows hold the BMD only), and clinical osteoporosis (a hip or
-vertebral fragility fracture, therapy whatever the T-score) needs the fracture's site (the clean
-flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
+knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs a
+conversion the measure does not make (it reads reported T-scores only), and clinical
+osteoporosis (a hip or vertebral fragility fracture, therapy whatever the T-score) needs the
+fracture's site (the clean flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
 the therapy-gap comparison on both sides (`therapy_unseen`: the `lunar-conversion` example,
 generated women with a vertebral or hip fracture). The rest of what the core knows more (FRAX
 and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
 rather than as coded events, such as a parental hip fracture) holds in no example or generated
 woman who differs today; a woman it decides for would show up here as a difference, not be
-hidden. The other way round, the core knows less in one place: the record's BMI comes from
-height and weight, and the FHIR import reads no BMI Observation, which the population does read;
-a woman whose hadji-2017 decision a BMI under 20 would change while her record has no BMI is
-left out of the therapy-gap comparison too (a generated woman with BMI 15 recorded, seed 5).
+hidden. A BMI Observation reaches both: the FHIR import keeps it as the record's recorded BMI
+when height and weight are not both known, and both compare it as displayed (one decimal).
 
-Not compared, and why: after a BMD loss beyond the least significant change the core's
-`significant-bmd-loss` brings the next DXA to 12 months (hadji-2017), while `dxa-overdue` in
-the population counts 24 months for everyone. The core's verdict (clinical.bmd_series) needs per
-scan the site, the areal BMD, the scanner make and any facility precision (LSC = 2.77 x the
-precision of that make and site, or the facility's), the day's scan chosen by its decision
-T-score, and a baseline on the latest scan's make. The flat rows hold a BMD with its LOINC code
-(the site) but no make and no precision: the NDJSON loader would have to follow
-Observation.device to the Device (as the importer does), OMOP keeps the make in no standard
-field, and the Parquet schema has no column for it; and writing the series again in SQL would be
-a second definition of it, where the one answer is the core's function. The generated cohort
-holds T-scores only (no BMD) and no example has a significant loss on the days compared, so
-the comparison agrees today; a woman with one and a last DXA 12 to 24 months old would show up
-as a difference (an alert without the gap), not be hidden.
+Compared since measure 1.2.0: after a BMD loss beyond the least significant change the next DXA
+is due 12 months after the last in both paths. The population run reads each DXA result's site,
+scanner make and facility precision (flat schema) and calls the core's series
+(clinical.bmd_series) for the women with a BMD on two or more days; the generated cohort writes
+BMD series for one woman in three (some with losses), and `first_year_loss` is a woman whose
+loss alone makes her last DXA, 13 months old, overdue.
 
 A record reaches the population run as the FHIR resources its export makes, loaded by the FHIR
 Bulk Data loader (population.store_source.stage_records), exactly as a stored patient would.
@@ -66,6 +57,34 @@ COMPARED = ("baseline-dxa", "dxa-overdue", "therapy-gap", "denosumab-lapse", "vi
 AI_RXNORM = {DRUG_CODES[agent][1] for agent in ("anastrozole", "letrozole", "exemestane")}
 # The days the examples are looked at: today, and later days on which their windows close.
 EXAMPLE_DAYS = (date(2026, 12, 1), date(2027, 3, 1), date(2027, 9, 30), date(2028, 6, 1))
+
+
+def first_year_loss(pid: str = "first-year-loss") -> PatientRecord:
+    """On letrozole since 2024-10-01; total-hip BMD 0.900 then 0.850 g/cm2 a year later on the
+    same Hologic (-5.6%, beyond the LSC), T-scores -0.5 and -0.9 (hadji-2017: no therapy).
+    Her last DXA (2025-11-01) is 13 months old on 2026-12-01: overdue after the loss (12
+    months), not yet without it (24)."""
+    scans = [
+        {
+            "date": day,
+            "scanner_make": "hologic",
+            "sites": {"total_hip": {"bmd_g_cm2": bmd, "t_score": t}},
+        }
+        for day, bmd, t in (("2024-11-01", 0.900, -0.5), ("2025-11-01", 0.850, -0.9))
+    ]
+    return PatientRecord.parse(
+        {
+            "id": pid,
+            "patient": {
+                "birth_date": "1958-03-02",
+                "sex": "female",
+                "menopausal_status": "postmenopausal",
+            },
+            "therapy": {"agent": "letrozole", "start_date": "2024-10-01"},
+            "dxa_scans": scans,
+        },
+        today=date(2026, 12, 1),
+    )
 
 
 def example_records(today: date) -> list[PatientRecord]:
@@ -101,17 +120,12 @@ def alert_gaps(result: Assessment) -> set[str]:
 
 def therapy_criterion_seen(result: Assessment) -> bool:
     """Whether both paths see what hadji-2017 decides her on: not a T-score computed from a
-    Lunar or Norland BMD (needs the scanner make), not clinical osteoporosis (a hip or vertebral
-    fragility fracture whatever the T-score: needs the fracture's site), not a decision that a
-    BMI under 20 would change while the record has no BMI (the population reads BMI
-    Observations, the FHIR import does not)."""
+    Lunar or Norland BMD (the measure reads reported T-scores), not clinical osteoporosis (a hip or vertebral
+    fragility fracture whatever the T-score: needs the fracture's site)."""
     computed = result.lowest_t_score is not None and result.lowest_t_score.computed
     hadji = result.guidelines["hadji-2017"]
     clinical = hadji.rule_id == "hadji-2017.clinical-osteoporosis"
-    # the record's BMI comes from height and weight; a BMI Observation alone reaches the
-    # population's flat rows, not the record (the FHIR import reads no BMI value)
-    bmi_unknown = "BMI under 20" in hadji.would_change_if
-    return not (computed or clinical or bmi_unknown)
+    return not (computed or clinical)
 
 
 def therapy_unseen(records: Iterable[PatientRecord], as_of: date) -> set[str]:

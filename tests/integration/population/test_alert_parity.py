@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bonewise.clinical.assessment import Assessment, assess
+from bonewise.clinical.calendar import add_months
+from bonewise.clinical.models import PatientRecord
 from bonewise.population.runner import evaluate
 from bonewise.population.sources import StagedCohort
 from bonewise.population.store_source import stage_records
@@ -20,8 +24,10 @@ from .parity import (
     COMPARED,
     EXAMPLE_DAYS,
     EXAMPLES,
+    alert_gaps,
     comparable,
     example_records,
+    first_year_loss,
     generated_cohort,
     imported_records,
     malformed_rows,
@@ -32,6 +38,7 @@ from .parity import (
     single_patient_review,
     stage_generated,
     switched_ai,
+    therapy_criterion_seen,
     therapy_unseen,
 )
 
@@ -61,13 +68,16 @@ def test_every_example_gets_the_same_alerts_and_gaps_on_duckdb(
 
 
 GENERATED_UNTIL = date(2026, 12, 1)
+# the day the cohort is generated to, and one 14 months on: a woman whose last DXA followed a
+# BMD loss beyond the LSC is then overdue by 12 months, not yet by 24 (measure 1.2.0)
+GENERATED_DAYS = (GENERATED_UNTIL, date(2028, 2, 1))
 
 
 @pytest.fixture(scope="module")
 def generated(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, dict[str, set[str]], set[str]]:
-    """A generated cohort (FHIR NDJSON) and each comparable woman's single-patient answer."""
+) -> tuple[Path, dict[str, PatientRecord]]:
+    """A generated cohort (FHIR NDJSON) and each comparable woman's imported record."""
     directory = tmp_path_factory.mktemp("parity")
     ndjson = generated_cohort(directory, patients=200, seed=12, until=GENERATED_UNTIL)
     by_patient = resources_by_patient(ndjson)
@@ -76,23 +86,60 @@ def generated(
     assert len(compared) >= 160, left_out
     # women who switched from one AI to another are compared too (issue 12)
     assert sum(switched_ai(rs) for rs in compared.values()) >= 5
-    records = imported_records(compared, GENERATED_UNTIL)
-    unseen = therapy_unseen(records.values(), GENERATED_UNTIL)
-    return ndjson, single_patient_gaps(records.values(), GENERATED_UNTIL), unseen
+    return ndjson, imported_records(compared, GENERATED_UNTIL)
 
 
+@pytest.mark.parametrize("as_of", GENERATED_DAYS, ids=str)
 def test_a_generated_cohort_gets_the_same_alerts_and_gaps_on_duckdb(
-    generated: tuple[Path, dict[str, set[str]], set[str]], tmp_path: Path
+    as_of: date, generated: tuple[Path, dict[str, PatientRecord]], tmp_path: Path
 ) -> None:
-    ndjson, alerts, unseen = generated
-    result = evaluate(
-        stage_generated(ndjson, tmp_path / "staged"), engine="duckdb", as_of=GENERATED_UNTIL
-    )
+    ndjson, records = generated
+    assessed = {pid: assess(record, as_of=as_of) for pid, record in records.items()}
+    alerts = {pid: alert_gaps(result) for pid, result in assessed.items()}
+    unseen = {pid for pid, result in assessed.items() if not therapy_criterion_seen(result)}
+    result = evaluate(stage_generated(ndjson, tmp_path / "staged"), engine="duckdb", as_of=as_of)
     found_gaps = population_gaps(result, alerts, unseen)
     gaps = {pid: found for pid, found in found_gaps.items() if pid in alerts}
     assert gaps == alerts
     # every measure compared has people in it, so the comparison can fail
     assert all(any(m in found for found in alerts.values()) for m in COMPARED)
+    # BMD series with losses beyond the LSC are compared: some women have one, and on the
+    # later day the loss alone makes some overdue (their last DXA + 24 months is not past)
+    losses, by_loss = loss_overdue(assessed.values(), as_of)
+    assert len(losses) >= 3
+    assert by_loss or as_of == GENERATED_UNTIL
+
+
+def loss_overdue(assessed: Iterable[Assessment], as_of: date) -> tuple[set[str], set[str]]:
+    """Women with a BMD loss beyond the LSC, and those of them whose DXA is overdue only
+    because of it (the last DXA + 24 months is not yet past)."""
+    losses, by_loss = set(), set()
+    for result in assessed:
+        if any(a.id == "significant-bmd-loss" for a in result.alerts):
+            losses.add(result.patient_id)
+            last = result.monitoring.last_dxa
+            if "dxa" in result.monitoring.overdue and last and add_months(last, 24) >= as_of:
+                by_loss.add(result.patient_id)
+    return losses, by_loss
+
+
+def test_a_significant_first_year_loss_brings_the_next_dxa_to_12_months_in_both_paths(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: her last DXA is 13 months old after a loss beyond the LSC: a dxa-overdue gap
+    in both paths (the measure counted 24 months for everyone before 1.2.0). The same woman
+    scanned on a Lunar the second time has no comparable baseline: no loss, no gap, in both."""
+    from bonewise.clinical.models import PatientRecord
+
+    lost = first_year_loss()
+    data = lost.model_dump(mode="json")
+    data["dxa_scans"][1]["scanner_make"] = "lunar"
+    other_make = PatientRecord.parse({**data, "id": "other-make"}, today=GENERATED_UNTIL)
+    records = [lost, other_make]
+    alerts = single_patient_gaps(records, GENERATED_UNTIL)
+    assert alerts == {"first-year-loss": {"dxa-overdue"}, "other-make": set()}
+    result = evaluate(stage_records(records, tmp_path), engine="duckdb", as_of=GENERATED_UNTIL)
+    assert population_gaps(result, alerts) == alerts
 
 
 def test_a_fracture_recorded_as_traumatic_reaches_the_measures_as_such(tmp_path: Path) -> None:

@@ -91,6 +91,7 @@ def test_alerts_and_gaps_agree_on_the_cluster(spark_cluster: object, tmp_path: P
         COMPARED,
         comparable,
         example_records,
+        first_year_loss,
         generated_cohort,
         imported_records,
         resources_by_patient,
@@ -106,8 +107,9 @@ def test_alerts_and_gaps_agree_on_the_cluster(spark_cluster: object, tmp_path: P
     generated = imported_records(
         {pid: rs for pid, rs in by_patient.items() if comparable(rs) is None}, day
     )
-    examples = example_records(day)
-    assert write_records_ndjson(examples, ndjson) == len(examples) >= 16
+    # every example, and a woman whose BMD loss beyond the LSC makes her DXA overdue at 12 months
+    examples = [*example_records(day), first_year_loss()]
+    assert write_records_ndjson(examples, ndjson) == len(examples) >= 17
     alerts = single_patient_gaps([*examples, *generated.values()], day)
     out = tmp_path / "spark"
     _cohort_run_on(spark_cluster, ndjson, out, day)
@@ -121,3 +123,4 @@ def test_alerts_and_gaps_agree_on_the_cluster(spark_cluster: object, tmp_path: P
         gaps[pid].discard("therapy-gap")  # not compared: see parity.py
     assert gaps == alerts
     assert all(any(m in found for found in alerts.values()) for m in COMPARED)
+    assert "dxa-overdue" in gaps["first-year-loss"]

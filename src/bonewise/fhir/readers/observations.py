@@ -53,6 +53,9 @@ class ObservationFacts:
     labs: list[tuple[dict[str, Any], ImportedValue]] = field(default_factory=list)
     heights: list[Dated] = field(default_factory=list)
     weights: list[Dated] = field(default_factory=list)
+    bmis: list[Dated] = field(
+        default_factory=list
+    )  # BMI Observations: used without height and weight
     smoking: list[Dated] = field(default_factory=list)
     menopause: list[Dated] = field(default_factory=list)
     # bonewise's own risk-factor answers (a bonewise export or a questionnaire), by name
@@ -387,12 +390,17 @@ class ObservationReader:
         if note:
             self.report.add("converted", entry.ref, f"{vital.kind}: {note}")
         if vital.kind == "bmi":
-            self.report.add(
-                "not-used",
-                entry.ref,
-                f"BMI {value} {unit}: PatientRecord computes BMI from height and weight",
-                code=code,
-            )
+            low, high = ev.BMI_RANGE_KG_M2.value
+            if not low <= value <= high:
+                self.report.add(
+                    "rejected",
+                    entry.ref,
+                    f"BMI {value} {unit} is outside the allowed range {low:g}..{high:g}",
+                    path="valueQuantity",
+                    code=code,
+                )
+                return
+            self.facts.bmis.append(Dated(day, value, entry.ref, vital.concept, unit, note))
             return
         model = Length if vital.kind == "height" else Mass
         try:

@@ -69,6 +69,7 @@ class RecordAssembler:
                     chosen.unit,
                     chosen.note,
                 )
+        self._recorded_bmi(record["patient"])
         therapy = self.medications.therapy()
         if therapy is not None:
             record["therapy"] = therapy
@@ -133,6 +134,32 @@ class RecordAssembler:
             "patient": {"birth_date": birth.isoformat() if birth else None, "sex": sex},
         }
         return record, birth
+
+    def _recorded_bmi(self, patient: dict[str, Any]) -> None:
+        """A BMI Observation counts when height and weight are not both known (they decide when
+        they are): the latest, the lowest of its day, as the population measures read it."""
+        bmis = self.observations.bmis
+        if not bmis:
+            return
+        if "height" in patient and "weight" in patient:
+            for dated in bmis:
+                self.report.add(
+                    "not-used",
+                    dated.source,
+                    f"BMI {dated.value} kg/m2: computed from her height and weight instead",
+                )
+            return
+        lowest_first = sorted(bmis, key=lambda d: -d.value)
+        chosen = self.context.latest(lowest_first, "BMI")
+        if chosen is None:
+            return
+        patient["recorded_bmi"] = {
+            "value": chosen.value,
+            "date": chosen.day.isoformat() if chosen.day else None,
+        }
+        self.context.value(
+            "patient.recorded_bmi", chosen.value, chosen.source, chosen.concept, chosen.unit
+        )
 
     def _record_assumptions(self, patient: Any, risk: dict[str, Any]) -> list[dict[str, Any]]:
         """What the record keeps of its assumptions: those a bonewise export carried, and this
