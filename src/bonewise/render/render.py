@@ -1,6 +1,7 @@
 """Report rendering (adapter): report model -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-Charts are embedded as data URIs (SVG), so one HTML file stands alone; the PDF embeds the
+Charts are embedded as data URIs (SVG in HTML, JPEG with their words printed below in the PDF:
+see `charts`), so one HTML file stands alone; the PDF embeds the
 DejaVu fonts it uses (from fonts-dejavu-core through @font-face, or fontconfig if the files are
 elsewhere).
 
@@ -16,7 +17,6 @@ import base64
 import threading
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -34,6 +34,7 @@ from bonewise.render.clinician import (
     site_label,
 )
 from bonewise.render.fetcher import css_string, package_assets
+from bonewise.render.fonts import DEJAVU_DIRS, DEJAVU_FACES
 from bonewise.render.model import (
     AdherenceSummary,
     IntakeSummary,
@@ -46,12 +47,6 @@ PageSize = Literal["a4", "letter"]
 AUDIENCES: tuple[ReportAudience, ...] = ("patient", "clinician")
 FORMATS: tuple[ReportFormat, ...] = ("pdf", "html")
 PAGE_SIZES: dict[PageSize, str] = {"a4": "A4", "letter": "letter"}
-DEJAVU_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
-DEJAVU_FACES = (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"))
 
 _env = Environment(
     loader=PackageLoader("bonewise.render", "templates"),
@@ -100,10 +95,13 @@ def build_report(
     return replace(report, banner=banner, checkins=checkins)
 
 
-def _data_uri(svg: bytes | None) -> str | None:
-    if svg is None:
+def _data_uri(drawing: charts.Drawing | None, *, raster: bool) -> str | None:
+    """A chart as a data URI: SVG for the HTML report, JPEG for the PDF (`Drawing.jpeg`)."""
+    if drawing is None:
         return None
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    if raster:
+        return "data:image/jpeg;base64," + base64.b64encode(drawing.jpeg()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(drawing.svg()).decode("ascii")
 
 
 def _font_faces() -> str:
@@ -132,20 +130,21 @@ def _report_css(*, embed_fonts: bool) -> str:
     return _env.get_template("report.css").render(font_faces=_font_faces() if embed_fonts else "")
 
 
-def _document(report: Report, css: str) -> str:
+def _document(report: Report, css: str, *, raster: bool = False) -> str:
     audience = "patient" if isinstance(report, PatientReport) else "clinician"
     large = audience == "patient"
     # While automation is stopped she sees her exercise log without goals (no target lines).
     goals = not (isinstance(report, PatientReport) and report.plan_paused)
-    chart_uris = {
-        "bmd": _data_uri(charts.bmd_chart(report.history, large=large)),
-        "intake": _data_uri(charts.intake_chart(report.intake, large=large)),
-        "exercise": _data_uri(charts.exercise_chart(report.adherence, large=large))
-        if goals
-        else None,
+    drawings = {
+        "bmd": charts.bmd_drawing(report.history, large=large),
+        "intake": charts.intake_drawing(report.intake, large=large),
+        "exercise": charts.exercise_drawing(report.adherence, large=large) if goals else None,
     }
+    chart_uris = {name: _data_uri(d, raster=raster) for name, d in drawings.items()}
+    # A raster chart's words are printed under it: the PDF's text still holds them.
+    chart_words = {name: d.summary if raster and d else "" for name, d in drawings.items()}
     return _env.get_template(f"{audience}.html").render(
-        r=report, charts=chart_uris, css=css, audience=audience
+        r=report, charts=chart_uris, chart_words=chart_words, css=css, audience=audience
     )
 
 
@@ -184,7 +183,7 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
     """The report as PDF bytes (WeasyPrint), fonts embedded."""
     from weasyprint import HTML
 
-    html = _document(report, _page_css(report, page_size))
+    html = _document(report, _page_css(report, page_size), raster=True)
     stylesheet, font_config = _pdf_stylesheet()
     fetcher = package_assets(DEJAVU_DIRS)
     pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf(
