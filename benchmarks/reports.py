@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bonewise.importers.patient_file import load_patient_file
+from bonewise.render.charts import forget_drawn_charts
 from bonewise.render.model import (
     AdherenceSummary,
     DayIntake,
@@ -33,7 +34,6 @@ from bonewise.render.model import (
     IntakeSummary,
     NutrientIntake,
 )
-from bonewise.render.charts import forget_drawn_charts
 from bonewise.render.render import _font_faces, render_report
 
 AS_OF = date(2026, 11, 27)
