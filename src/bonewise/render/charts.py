@@ -366,6 +366,11 @@ def _y_axis(svg: Drawing, plot: _Plot, ticks: list[float], unit: str) -> None:
 
 def _x_labels(svg: Drawing, plot: _Plot, positions: list[float], labels: list[str]) -> None:
     size = svg.style.size
+    edge = plot.right + size  # the panel's right edge: a label centred past it is cut off
+    positions = [
+        min(x, edge - max(_text_width(line, size) for line in label.split("\n")) / 2)
+        for x, label in zip(positions, labels, strict=True)
+    ]
     for i in _thinned(positions, labels, size):
         for n, line in enumerate(labels[i].split("\n")):
             svg.text(
@@ -376,9 +381,22 @@ def _x_labels(svg: Drawing, plot: _Plot, positions: list[float], labels: list[st
             )
 
 
-def _title(svg: Drawing, x: float, y: float, lines: list[str]) -> None:
+BOLD_CHAR_WIDTH = 0.68  # DejaVu Sans Bold: average advance per em
+
+
+def _title(
+    svg: Drawing, x: float, y: float, lines: list[str], *, left: float, right: float
+) -> None:
+    """Title lines from `x`, moved left (never past the panel's `left`) when the longest
+    would run past `right`, the panel's edge, and be cut off."""
+    size = svg.style.title
+    widest = max(
+        len(line) * size * (BOLD_CHAR_WIDTH if n == 0 else CHAR_WIDTH)
+        for n, line in enumerate(lines)
+    )
+    x = max(min(x, right - widest), left + 2)
     for n, line in enumerate(lines):
-        svg.text(x, y + n * svg.style.line_height, line, size=svg.style.title, bold=n == 0)
+        svg.text(x, y + n * svg.style.line_height, line, size=size, bold=n == 0)
     svg.words.extend(lines)
 
 
@@ -476,7 +494,7 @@ def _bmd_panel(
         return plot_bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (plot_bottom - plot_top)
 
     plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
-    _title(svg, plot_left, top + style.title, title)
+    _title(svg, plot_left, top + style.title, title, left=left, right=left + width)
     svg.group(series_attributes(series))
     if band is not None:  # no precision known for the site: no band, no call
         svg.rect(plot_left, y(high), plot_right - plot_left, y(low) - y(high), fill=BAND)
@@ -556,7 +574,7 @@ def _bar_panel(
         return plot_bottom - value / ticks[-1] * (plot_bottom - plot_top)
 
     plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
-    _title(svg, plot_left, top + style.title, title)
+    _title(svg, plot_left, top + style.title, title, left=left, right=left + width)
     _y_axis(svg, plot, ticks, unit)
     bar = min(slot * 0.75, 60)
     for i, (value, colour) in enumerate(zip(values, colours, strict=True)):

@@ -272,3 +272,24 @@ def test_the_pdf_chart_is_a_picture_of_the_same_drawing_with_its_words_kept():
         )
     )
     assert "In the chart:" not in html  # the HTML keeps the SVG, whose words are text already
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_no_chart_text_runs_past_the_right_edge(large):
+    """The patient's intake chart cut "Vitamin D: target 800 (dashe" and "27 No" at its edge."""
+    drawings = [
+        charts.intake_drawing(intake(days=30, calcium_unknown=0.1), large=large),
+        charts.exercise_drawing(adherence(), large=large),
+        charts.bmd_drawing(
+            tuple(assess(example("lunar-conversion"), as_of=AS_OF).bmd_series), large=large
+        ),
+    ]
+    for drawing in drawings:
+        assert drawing is not None
+        for op in drawing.ops:
+            if op[0] != "text" or op[8]:  # the rotated axis names sit at the left
+                continue
+            _, x, _, text, anchor, size, bold, *_ = op
+            width = len(text) * size * (charts.BOLD_CHAR_WIDTH if bold else charts.CHAR_WIDTH)
+            reach = {"start": x + width, "middle": x + width / 2, "end": x}[anchor]
+            assert reach <= charts.WIDTH + 0.5, text
