@@ -195,7 +195,9 @@ class CancerTherapy(_Frozen):
     @model_validator(mode="after")
     def _end_after_start(self) -> CancerTherapy:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+            raise ValueError(
+                f"the end date {self.end_date} is before the start date {self.start_date}"
+            )
         for i, earlier in enumerate(self.switched_from):
             if earlier.start_date > self.start_date:
                 raise ValueError(

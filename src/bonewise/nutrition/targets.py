@@ -16,13 +16,14 @@ from bonewise.evidence import Cited, Source
 
 IOM_DRI_TABLES = Source(
     "iom-2011-dri",
-    "IOM (NAM) 2011 Dietary Reference Intakes for Calcium and Vitamin D; DRI tables for women "
-    "(via kcchampionperformance, NJ ICO fact sheet, ramseypediatric ODS table)",
+    "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington, DC: "
+    "National Academies Press; 2011. doi:10.17226/13050. DRI tables for women",
 )
 IOM_VITAMIN_K = Source(
     "iom-2001-vitamin-k",
-    "IOM Dietary Reference Intakes: adequate intake for vitamin K, women >= 19 y "
-    "(DRI table via skyscape; nutri-facts)",
+    "Institute of Medicine. Dietary Reference Intakes for Vitamin A, Vitamin K, Arsenic, Boron, "
+    "Chromium, Copper, Iodine, Iron, Manganese, Molybdenum, Nickel, Silicon, Vanadium, and Zinc. "
+    "Washington, DC: National Academy Press; 2001. Adequate intake for vitamin K, women >= 19 y",
 )
 
 # (lowest age, highest age or None) -> value, women; IOM 2011.

@@ -35,7 +35,7 @@ Layout:
   (decisions, safety checks, monitoring, data gaps) with the detail in an appendix. The patient report never gives drug
   or dose advice: it repeats only recommendations addressed to the patient and turns the rest
   into questions for her team.
-- charts.py: report charts drawn directly as small SVG documents (fixed layout, fast).
+- charts.py: report charts drawn directly (fixed layout): SVG in HTML, JPEG in the PDF.
 - render.py: Jinja2 templates (templates/*.html, report.css) and WeasyPrint.
 - web_charts.py: the web app's SVG charts.
 - `bonewise.services.reports`: intake and adherence summaries for a stored patient.

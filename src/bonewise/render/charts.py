@@ -1,18 +1,25 @@
-"""Report charts drawn directly as small SVG documents (no plotting library): bytes or None.
+"""Report charts drawn directly (no plotting library) as a `Drawing`: SVG or JPEG bytes.
 
-- `bmd_chart`: areal BMD per site over time, with the least-significant-change band around the
-  baseline scan (points from another scanner make are drawn hollow and never joined).
-- `intake_chart`: daily calcium and vitamin D against their targets, when a diary exists.
-- `exercise_chart`: weekly aerobic minutes against the plan's target, when a log exists.
+- `bmd_drawing`: areal BMD per site over time, with the least-significant-change band around
+  the baseline scan (points from another scanner make are drawn hollow and never joined).
+- `intake_drawing`: daily calcium and vitamin D against their targets, when a diary exists.
+- `exercise_drawing`: weekly aerobic minutes against the plan's target, when a log exists.
+- `bmd_chart`, `intake_chart`, `exercise_chart`: the same as SVG documents.
 
 Each returns None when there is nothing to draw, so a report never shows an empty chart. The
-layout is fixed (no text measuring): a few dozen SVG elements that WeasyPrint draws in
-milliseconds, where a matplotlib figure with `tight_layout` took most of a report's time.
-Labels on an axis are thinned so that they never overlap, whatever the number of days.
+layout is fixed (no text measuring). The HTML report embeds the SVG; the PDF embeds a JPEG of
+the same drawing (`Drawing.jpeg`), because WeasyPrint lays out every letter of an SVG's text
+(a quarter of a report's time) and re-encodes a PNG for every document, while it embeds a JPEG
+as it is. The chart's words (`Drawing.summary`) are printed under the picture, so the PDF's
+text still has them. Labels on an axis are thinned so that they never overlap, whatever the
+number of days.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +27,7 @@ from html import escape
 from typing import Any
 
 from bonewise.clinical.bmd_series import SiteSeries
+from bonewise.render.fonts import DEJAVU_BOLD, DEJAVU_REGULAR, dejavu_file
 from bonewise.render.model import AdherenceSummary, IntakeSummary
 from bonewise.render.web_charts import nice_ticks, point_attributes, series_attributes
 
@@ -34,6 +42,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 WIDTH = 720  # viewBox units; the report shows the chart at the text width (about 690 px on A4)
 CHAR_WIDTH = 0.6  # DejaVu Sans: average advance per em, to keep labels apart without measuring
+JPEG_QUALITY = 92
+RASTER_SCALE = 2.0  # JPEG pixels per viewBox unit: about 200 dpi at the report's text width
+# Pillow anchors: horizontal (left, middle, right) then vertical (s: the baseline, as in SVG).
+ANCHORS = {"start": "ls", "middle": "ms", "end": "rs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +71,19 @@ Op = tuple[Any, ...]
 
 
 @dataclass
-class _Svg:
+class Drawing:
     """A chart as a list of drawing operations, written out as one small SVG document."""
 
     height: float
     style: _Style
     ops: list[Op] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # titles, axis names, legend: its text
+
+    @property
+    def summary(self) -> str:
+        """The chart's words (not its numbers) as one line: the text alternative printed under
+        the raster chart, so the PDF's text (pdftotext, a screen reader) still has them."""
+        return "; ".join(dict.fromkeys(self.words))
 
     def text(
         self,
@@ -119,7 +138,7 @@ class _Svg:
         self.ops.append(("circle", cx, cy, r, fill, stroke, stroke_width))
 
     def polyline(self, points: list[tuple[float, float]], *, color: str, width: float) -> None:
-        self.ops.append(("polyline", points, color, width))
+        self.ops.append(("polyline", tuple(points), color, width))
 
     def group(self, attributes: str) -> None:
         """Open a <g> carrying what it draws as data attributes (closed by `end_group`)."""
@@ -180,6 +199,121 @@ class _Svg:
             + "</svg>"
         ).encode("utf-8")
 
+    def jpeg(self, scale: float = RASTER_SCALE) -> bytes:
+        """The same drawing as a JPEG `scale` times the viewBox size, for the PDF.
+
+        WeasyPrint lays out every letter of an SVG's text and re-encodes a PNG for each
+        document; a JPEG it embeds as it is. Quality 92 without chroma subsampling keeps the
+        lines and letters clean. The same drawing (a report of the same data) is drawn once."""
+        return _jpeg(self.height, tuple(self.ops), scale)
+
+
+@functools.lru_cache(maxsize=48)
+def _jpeg(height: float, ops: tuple[Op, ...], scale: float) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (round(WIDTH * scale), round(height * scale)), "white")
+    draw = ImageDraw.Draw(image)
+    for op in ops:
+        kind = op[0]
+        if kind == "text":
+            _, x, y, text, anchor, size, bold, color, rotate = op
+            font = _raster_font(size * scale, bold)
+            where = ANCHORS[anchor]
+            if rotate:
+                _rotated_text(image, x * scale, y * scale, text, font, color, where)
+            else:
+                draw.text((x * scale, y * scale), text, fill=color, font=font, anchor=where)
+        elif kind == "line":
+            _, x1, y1, x2, y2, color, line_width, dash = op
+            for start, end in _dashes((x1, y1), (x2, y2), dash):
+                draw.line(
+                    [_scaled(start, scale), _scaled(end, scale)],
+                    fill=color,
+                    width=max(1, round(line_width * scale)),
+                )
+        elif kind == "rect":
+            _, x, y, w, h, fill, stroke, stroke_width = op
+            draw.rectangle(
+                [x * scale, y * scale, (x + w) * scale, (y + h) * scale],
+                fill=fill,
+                outline=stroke,
+                width=round(stroke_width * scale) if stroke else 0,
+            )
+        elif kind == "circle":
+            _, cx, cy, r, fill, stroke, stroke_width = op
+            draw.ellipse(
+                [(cx - r) * scale, (cy - r) * scale, (cx + r) * scale, (cy + r) * scale],
+                fill=fill,
+                outline=stroke,
+                width=round(stroke_width * scale) if stroke else 0,
+            )
+        elif kind == "polyline":
+            _, points, color, line_width = op
+            if len(points) > 1:
+                draw.line(
+                    [_scaled(p, scale) for p in points],
+                    fill=color,
+                    width=max(1, round(line_width * scale)),
+                    joint="curve",
+                )
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
+    return out.getvalue()
+
+
+def _scaled(point: tuple[float, float], scale: float) -> tuple[float, float]:
+    return point[0] * scale, point[1] * scale
+
+
+def _dashes(
+    start: tuple[float, float], end: tuple[float, float], dash: tuple[float, float] | None
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The drawn pieces of a line: the whole line, or its dashes for an SVG dash pattern."""
+    if dash is None:
+        return [(start, end)]
+    (x1, y1), (x2, y2) = start, end
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length == 0:
+        return []
+    on, off = dash
+    pieces = []
+    at = 0.0
+    while at < length:
+        stop = min(at + on, length)
+        pieces.append(
+            (
+                (x1 + (x2 - x1) * at / length, y1 + (y2 - y1) * at / length),
+                (x1 + (x2 - x1) * stop / length, y1 + (y2 - y1) * stop / length),
+            )
+        )
+        at += on + off
+    return pieces
+
+
+@functools.lru_cache(maxsize=32)
+def _raster_font(size: float, bold: bool) -> Any:
+    from PIL import ImageFont
+
+    path = dejavu_file(DEJAVU_BOLD if bold else DEJAVU_REGULAR)
+    if path is None:  # no DejaVu here: Pillow's own scalable font keeps the chart readable
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(str(path), size)
+
+
+def _rotated_text(
+    image: Any, x: float, y: float, text: str, font: Any, color: str, anchor: str
+) -> None:
+    """Text turned a quarter anticlockwise about its anchor (x, y), as SVG's rotate(-90)."""
+    from PIL import Image, ImageDraw
+
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    label = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (255, 255, 255, 0))
+    ImageDraw.Draw(label).text((-left, -top), text, fill=color, font=font, anchor=anchor)
+    turned = label.rotate(90, expand=True)
+    # (px, py) in the label lands at (py, width - px) once turned; the anchor is (-left, -top).
+    image.paste(turned, (round(x + top), round(y - (label.width + left))), turned)
+
 
 @dataclass(frozen=True, slots=True)
 class _Plot:
@@ -216,7 +350,7 @@ def _thinned(positions: Sequence[float], labels: Sequence[str], size: float) -> 
     return chosen
 
 
-def _y_axis(svg: _Svg, plot: _Plot, ticks: list[float], unit: str) -> None:
+def _y_axis(svg: Drawing, plot: _Plot, ticks: list[float], unit: str) -> None:
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     decimals = 0 if step >= 1 else (1 if step >= 0.1 else (2 if step >= 0.01 else 3))
     for tick in ticks:
@@ -227,10 +361,16 @@ def _y_axis(svg: _Svg, plot: _Plot, ticks: list[float], unit: str) -> None:
     svg.line(plot.left, plot.bottom, plot.right, plot.bottom, color=INK)
     mid = (plot.top + plot.bottom) / 2
     svg.text(plot.left - svg.style.size * 4.2, mid, unit, anchor="middle", rotate=True)
+    svg.words.append(unit)
 
 
-def _x_labels(svg: _Svg, plot: _Plot, positions: list[float], labels: list[str]) -> None:
+def _x_labels(svg: Drawing, plot: _Plot, positions: list[float], labels: list[str]) -> None:
     size = svg.style.size
+    edge = plot.right + size  # the panel's right edge: a label centred past it is cut off
+    positions = [
+        min(x, edge - max(_text_width(line, size) for line in label.split("\n")) / 2)
+        for x, label in zip(positions, labels, strict=True)
+    ]
     for i in _thinned(positions, labels, size):
         for n, line in enumerate(labels[i].split("\n")):
             svg.text(
@@ -241,12 +381,26 @@ def _x_labels(svg: _Svg, plot: _Plot, positions: list[float], labels: list[str])
             )
 
 
-def _title(svg: _Svg, x: float, y: float, lines: list[str]) -> None:
+BOLD_CHAR_WIDTH = 0.68  # DejaVu Sans Bold: average advance per em
+
+
+def _title(
+    svg: Drawing, x: float, y: float, lines: list[str], *, left: float, right: float
+) -> None:
+    """Title lines from `x`, moved left (never past the panel's `left`) when the longest
+    would run past `right`, the panel's edge, and be cut off."""
+    size = svg.style.title
+    widest = max(
+        len(line) * size * (BOLD_CHAR_WIDTH if n == 0 else CHAR_WIDTH)
+        for n, line in enumerate(lines)
+    )
+    x = max(min(x, right - widest), left + 2)
     for n, line in enumerate(lines):
-        svg.text(x, y + n * svg.style.line_height, line, size=svg.style.title, bold=n == 0)
+        svg.text(x, y + n * svg.style.line_height, line, size=size, bold=n == 0)
+    svg.words.extend(lines)
 
 
-def _legend(svg: _Svg, y: float, entries: list[tuple[str, str]]) -> None:
+def _legend(svg: Drawing, y: float, entries: list[tuple[str, str]]) -> None:
     """Legend entries (kind, label) in two columns below the panels."""
     size = svg.style.size
     for n, (kind, label) in enumerate(entries):
@@ -263,6 +417,7 @@ def _legend(svg: _Svg, y: float, entries: list[tuple[str, str]]) -> None:
         else:
             svg.rect(x + 8, mark_y - 4, 8, 8, fill="white", stroke=OTHER, stroke_width=1.5)
         svg.text(x + 32, row_y, label)
+        svg.words.append(label)
 
 
 # --- BMD ---------------------------------------------------------------------------------------
@@ -280,7 +435,7 @@ LEGEND = {
 }
 
 
-def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes | None:
+def bmd_drawing(history: tuple[SiteSeries, ...], *, large: bool = False) -> Drawing | None:
     """BMD (g/cm2) per site over time with the LSC band; None if no BMD was ever measured.
 
     `large` is the patient's version: large type and plain words in titles and legend."""
@@ -300,7 +455,7 @@ def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes 
             used["other"] = None
     legend_rows = (len(used) + 1) // 2
     height = rows * style.panel_height + legend_rows * style.line_height * 1.2 + style.size
-    svg = _Svg(height, style)
+    svg = Drawing(height, style)
     panel_width = WIDTH / columns
     for index, series in enumerate(history):
         left = (index % columns) * panel_width
@@ -308,11 +463,11 @@ def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes 
         _bmd_panel(svg, series, left, top, panel_width, plain=large)
     words = {key: pair[1] if large else pair[0] for key, pair in LEGEND.items()}
     _legend(svg, rows * style.panel_height + style.size * 1.2, [(k, words[k]) for k in used])
-    return svg.svg()
+    return svg
 
 
 def _bmd_panel(
-    svg: _Svg, series: SiteSeries, left: float, top: float, width: float, *, plain: bool
+    svg: Drawing, series: SiteSeries, left: float, top: float, width: float, *, plain: bool
 ) -> None:
     style = svg.style
     base = series.baseline
@@ -339,7 +494,7 @@ def _bmd_panel(
         return plot_bottom - (value - ticks[0]) / (ticks[-1] - ticks[0]) * (plot_bottom - plot_top)
 
     plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
-    _title(svg, plot_left, top + style.title, title)
+    _title(svg, plot_left, top + style.title, title, left=left, right=left + width)
     svg.group(series_attributes(series))
     if band is not None:  # no precision known for the site: no band, no call
         svg.rect(plot_left, y(high), plot_right - plot_left, y(low) - y(high), fill=BAND)
@@ -388,7 +543,7 @@ def _day_label(day: date) -> str:
 
 
 def _bar_panel(
-    svg: _Svg,
+    svg: Drawing,
     *,
     left: float,
     width: float,
@@ -419,7 +574,7 @@ def _bar_panel(
         return plot_bottom - value / ticks[-1] * (plot_bottom - plot_top)
 
     plot = _Plot(plot_left, plot_top, plot_right, plot_bottom, x, y)
-    _title(svg, plot_left, top + style.title, title)
+    _title(svg, plot_left, top + style.title, title, left=left, right=left + width)
     _y_axis(svg, plot, ticks, unit)
     bar = min(slot * 0.75, 60)
     for i, (value, colour) in enumerate(zip(values, colours, strict=True)):
@@ -432,7 +587,7 @@ def _bar_panel(
     _x_labels(svg, plot, [x(i) for i in range(len(labels))], labels)
 
 
-def intake_chart(intake: IntakeSummary | None, *, large: bool = False) -> bytes | None:
+def intake_drawing(intake: IntakeSummary | None, *, large: bool = False) -> Drawing | None:
     """Daily calcium (mg) and vitamin D (IU) with target lines; None without logged days."""
     if intake is None or not intake.days:
         return None
@@ -452,7 +607,7 @@ def intake_chart(intake: IntakeSummary | None, *, large: bool = False) -> bytes 
             lines.append("known foods only: may be higher")  # unknown is not zero
         titles.append(lines)
     title_lines = max(len(t) for t in titles)
-    svg = _Svg(style.panel_height + style.line_height * (title_lines - 1), style)
+    svg = Drawing(style.panel_height + style.line_height * (title_lines - 1), style)
     svg.style = _Style(style.size, style.title, svg.height)
     labels = [_day_label(d.day) for d in intake.days]
     for n, ((key, _, unit), title) in enumerate(zip(panels, titles, strict=True)):
@@ -470,10 +625,10 @@ def intake_chart(intake: IntakeSummary | None, *, large: bool = False) -> bytes 
             unit=unit,
             title_lines=title_lines,
         )
-    return svg.svg()
+    return svg
 
 
-def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -> bytes | None:
+def exercise_drawing(adherence: AdherenceSummary | None, *, large: bool = False) -> Drawing | None:
     """Aerobic minutes per ISO week against the weekly target; None without logged weeks."""
     if adherence is None or not adherence.weeks:
         return None
@@ -483,7 +638,7 @@ def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -
         "Aerobic minutes per week",
         f"target {', '.join(map(str, targets))} min (dashed); green: all goals met",
     ]
-    svg = _Svg(style.panel_height + style.line_height, style)
+    svg = Drawing(style.panel_height + style.line_height, style)
     svg.style = _Style(style.size, style.title, svg.height)
     _bar_panel(
         svg,
@@ -498,4 +653,27 @@ def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -
         unit="aerobic minutes",
         title_lines=2,
     )
-    return svg.svg()
+    return svg
+
+
+def bmd_chart(history: tuple[SiteSeries, ...], *, large: bool = False) -> bytes | None:
+    """`bmd_drawing` as an SVG document."""
+    drawing = bmd_drawing(history, large=large)
+    return None if drawing is None else drawing.svg()
+
+
+def intake_chart(intake: IntakeSummary | None, *, large: bool = False) -> bytes | None:
+    """`intake_drawing` as an SVG document."""
+    drawing = intake_drawing(intake, large=large)
+    return None if drawing is None else drawing.svg()
+
+
+def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -> bytes | None:
+    """`exercise_drawing` as an SVG document."""
+    drawing = exercise_drawing(adherence, large=large)
+    return None if drawing is None else drawing.svg()
+
+
+def forget_drawn_charts() -> None:
+    """Empty the cache of drawn JPEGs (a benchmark measures a report whose charts are new)."""
+    _jpeg.cache_clear()

@@ -96,13 +96,20 @@ class ClinicianReport:
 
     @property
     def rules_with_inputs(self) -> tuple[Recommendation, ...]:
-        """Every recommendation and safety check that names its inputs (for the appendix)."""
+        """Every rule that names its inputs, once (for the appendix).
+
+        A rule may speak twice from the same inputs (hadji-2017.bta has a line for the
+        clinician and one worded for the patient): its inputs are listed once."""
         rules = (
             *(rec for g in self.guidelines for rec in g.recommendations),
             *self.other_recommendations,
             *self.safety_checks,
         )
-        return tuple(rec for rec in rules if rec.inputs)
+        rows: dict[tuple[str, str], Recommendation] = {}
+        for rec in rules:
+            if rec.inputs:
+                rows.setdefault((rec.rule_id, format_inputs(rec.inputs)), rec)
+        return tuple(rows.values())
 
 
 FREE_TEXT_MAX = 120  # characters of a free-text field a report prints (the rest is elided)

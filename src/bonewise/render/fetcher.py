@@ -2,14 +2,16 @@
 
 WeasyPrint fetches every URL it meets in the document (images, stylesheets, fonts). A report
 holds text her care team or she typed, so a URL in it must not make the server call out (or read
-its own files). `AssetsOnlyFetcher` serves `data:` URLs (the charts) and `file:` URLs inside the
-bonewise package and the DejaVu font folders; anything else is refused.
+its own files). `AssetsOnlyFetcher` serves `data:` URLs, the report's own charts (JPEG bytes
+handed to it under `bonewise-chart:` URLs, so the HTML does not carry hundreds of kilobytes of
+base64 for WeasyPrint's HTML parser to read character by character) and `file:` URLs inside
+the bonewise package and the DejaVu font folders; anything else is refused.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,12 +23,25 @@ class RefusedURL(ValueError):
     pass
 
 
+CHART_SCHEME = "bonewise-chart"
+
+
+def chart_url(name: str) -> str:
+    """The URL under which a report's chart `name` is handed to the fetcher."""
+    return f"{CHART_SCHEME}:{name}.jpg"
+
+
 class AssetsOnlyFetcher(URLFetcher):  # type: ignore[misc]
-    def __init__(self, folders: Iterable[Path]) -> None:
+    def __init__(self, folders: Iterable[Path], charts: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, timeout=5)
         self.folders = tuple(folder.resolve() for folder in folders)
+        self.charts = dict(charts or {})  # chart_url(name) -> JPEG bytes
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url in self.charts:
+            return URLFetcherResponse(
+                url, body=self.charts[url], headers={"Content-Type": "image/jpeg"}
+            )
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":
@@ -38,10 +53,13 @@ class AssetsOnlyFetcher(URLFetcher):  # type: ignore[misc]
         raise RefusedURL(f"a report loads only its own assets, not {url[:80]!r}")
 
 
-def package_assets(font_folders: Iterable[Path]) -> AssetsOnlyFetcher:
-    """The fetcher for reports: the bonewise package itself and the font folders."""
+def package_assets(
+    font_folders: Iterable[Path], charts: Mapping[str, bytes] | None = None
+) -> AssetsOnlyFetcher:
+    """The fetcher for reports: the bonewise package itself, the font folders and the
+    report's `charts` (chart_url(name) -> JPEG bytes)."""
     package = Path(str(resources.files("bonewise")))
-    return AssetsOnlyFetcher((package, *font_folders))
+    return AssetsOnlyFetcher((package, *font_folders), charts)
 
 
 # No space: CSS swallows one whitespace after a hex escape, so spaces are escaped too.

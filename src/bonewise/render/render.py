@@ -1,8 +1,9 @@
 """Report rendering (adapter): report model -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-Charts are embedded as data URIs (SVG), so one HTML file stands alone; the PDF embeds the
-DejaVu fonts it uses (from fonts-dejavu-core through @font-face, or fontconfig if the files are
-elsewhere).
+Charts are SVG data URIs in the HTML, so one HTML file stands alone; in the PDF they are JPEGs
+handed to the fetcher, with their words printed below (see `charts`, `fetcher`). The PDF embeds
+the DejaVu fonts it uses (from fonts-dejavu-core through @font-face, or fontconfig if the files
+are elsewhere).
 
 For PDF, the report stylesheet (the same for every report) is parsed once per thread into a
 WeasyPrint `CSS` with its own `FontConfiguration`, both reused by every later render on that
@@ -16,7 +17,6 @@ import base64
 import threading
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -33,7 +33,8 @@ from bonewise.render.clinician import (
     format_inputs,
     site_label,
 )
-from bonewise.render.fetcher import css_string, package_assets
+from bonewise.render.fetcher import chart_url, css_string, package_assets
+from bonewise.render.fonts import DEJAVU_DIRS, DEJAVU_FACES
 from bonewise.render.model import (
     AdherenceSummary,
     IntakeSummary,
@@ -46,12 +47,6 @@ PageSize = Literal["a4", "letter"]
 AUDIENCES: tuple[ReportAudience, ...] = ("patient", "clinician")
 FORMATS: tuple[ReportFormat, ...] = ("pdf", "html")
 PAGE_SIZES: dict[PageSize, str] = {"a4": "A4", "letter": "letter"}
-DEJAVU_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
-DEJAVU_FACES = (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"))
 
 _env = Environment(
     loader=PackageLoader("bonewise.render", "templates"),
@@ -100,10 +95,10 @@ def build_report(
     return replace(report, banner=banner, checkins=checkins)
 
 
-def _data_uri(svg: bytes | None) -> str | None:
-    if svg is None:
+def _svg_uri(drawing: charts.Drawing | None) -> str | None:
+    if drawing is None:
         return None
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(drawing.svg()).decode("ascii")
 
 
 def _font_faces() -> str:
@@ -132,20 +127,23 @@ def _report_css(*, embed_fonts: bool) -> str:
     return _env.get_template("report.css").render(font_faces=_font_faces() if embed_fonts else "")
 
 
-def _document(report: Report, css: str) -> str:
-    audience = "patient" if isinstance(report, PatientReport) else "clinician"
-    large = audience == "patient"
+def _drawings(report: Report) -> dict[str, charts.Drawing | None]:
+    large = isinstance(report, PatientReport)
     # While automation is stopped she sees her exercise log without goals (no target lines).
     goals = not (isinstance(report, PatientReport) and report.plan_paused)
-    chart_uris = {
-        "bmd": _data_uri(charts.bmd_chart(report.history, large=large)),
-        "intake": _data_uri(charts.intake_chart(report.intake, large=large)),
-        "exercise": _data_uri(charts.exercise_chart(report.adherence, large=large))
-        if goals
-        else None,
+    return {
+        "bmd": charts.bmd_drawing(report.history, large=large),
+        "intake": charts.intake_drawing(report.intake, large=large),
+        "exercise": charts.exercise_drawing(report.adherence, large=large) if goals else None,
     }
+
+
+def _document(
+    report: Report, css: str, chart_urls: dict[str, str | None], chart_words: dict[str, str]
+) -> str:
+    audience = "patient" if isinstance(report, PatientReport) else "clinician"
     return _env.get_template(f"{audience}.html").render(
-        r=report, charts=chart_uris, css=css, audience=audience
+        r=report, charts=chart_urls, chart_words=chart_words, css=css, audience=audience
     )
 
 
@@ -155,7 +153,9 @@ def render_html(report: Report, *, page_size: PageSize = "a4", embed_fonts: bool
     `embed_fonts` adds @font-face rules pointing at the local DejaVu files (for WeasyPrint).
     """
     css = _page_css(report, page_size) + _report_css(embed_fonts=embed_fonts)
-    return _document(report, css)
+    drawings = _drawings(report)
+    urls = {name: _svg_uri(d) for name, d in drawings.items()}
+    return _document(report, css, urls, dict.fromkeys(drawings, ""))
 
 
 _per_thread = threading.local()
@@ -181,12 +181,22 @@ def _pdf_stylesheet() -> tuple[CSS, FontConfiguration]:
 
 
 def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
-    """The report as PDF bytes (WeasyPrint), fonts embedded."""
+    """The report as PDF bytes (WeasyPrint), fonts embedded.
+
+    Its charts are JPEGs handed to the fetcher (`chart_url`), with their words printed below
+    them: the PDF's text keeps what the pictures say."""
     from weasyprint import HTML
 
-    html = _document(report, _page_css(report, page_size))
+    drawings = _drawings(report)
+    pictures = {chart_url(name): d.jpeg() for name, d in drawings.items() if d is not None}
+    html = _document(
+        report,
+        _page_css(report, page_size),
+        {name: chart_url(name) if d else None for name, d in drawings.items()},
+        {name: d.summary if d else "" for name, d in drawings.items()},
+    )
     stylesheet, font_config = _pdf_stylesheet()
-    fetcher = package_assets(DEJAVU_DIRS)
+    fetcher = package_assets(DEJAVU_DIRS, pictures)
     pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf(
         stylesheets=[stylesheet], font_config=font_config
     )

@@ -61,7 +61,7 @@ def _tri_state(value: str | None) -> bool | str | None:
 
 
 # What the profile form does not show of her AI therapy; kept as stored when she saves it.
-THERAPY_FIELDS_NOT_ON_FORM: tuple[str, ...] = ("end_date", "switched_from")
+THERAPY_FIELDS_NOT_ON_FORM: tuple[str, ...] = ("switched_from",)
 
 
 def profile_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,6 +81,7 @@ def profile_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         therapy: dict[str, Any] = {
             "agent": agent,
             "start_date": text(form, "start_date"),
+            "end_date": text(form, "end_date"),  # empty: she still takes it
             "ovarian_suppression": form.get("ovarian_suppression") == "yes",
         }
         planned = _number(form, "planned_years")
@@ -113,6 +114,7 @@ def profile_to_form(record: Mapping[str, Any]) -> dict[str, Any]:
         "weight_unit": (patient.get("weight") or {}).get("unit", "kg"),
         "agent": therapy.get("agent", ""),
         "start_date": therapy.get("start_date", ""),
+        "end_date": therapy.get("end_date") or "",
         "planned_years": therapy.get("planned_years", 5),
         "ovarian_suppression": "yes" if therapy.get("ovarian_suppression") else "",
         "smoking": risks.get("smoking") or "",

@@ -96,3 +96,15 @@ def test_the_fetcher_serves_the_fonts_and_a_report_embeds_them(tmp_path: Path) -
     path.write_bytes(render_pdf(report))
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
     assert "DejaVu-Sans" in listing.stdout
+
+
+def test_the_fetcher_serves_only_the_charts_it_was_handed() -> None:
+    from bonewise.render.fetcher import chart_url
+
+    fetcher = package_assets(DEJAVU_DIRS, {chart_url("bmd"): b"\xff\xd8picture"})
+    served = fetcher.fetch(chart_url("bmd"))
+    assert served.read() == b"\xff\xd8picture" and served.content_type == "image/jpeg"
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(chart_url("intake"))
+    with pytest.raises(RefusedURL):
+        package_assets(DEJAVU_DIRS).fetch(chart_url("bmd"))

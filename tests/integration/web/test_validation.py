@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -230,3 +231,40 @@ def test_saving_the_profile_form_keeps_what_the_form_does_not_show(sqlite_world:
     assert after["patient"]["weight"]["value"] == 61.5
     assert after["therapy"]["end_date"] == therapy["end_date"]
     assert after["therapy"]["switched_from"] == therapy["switched_from"]
+
+
+def test_the_profile_form_records_the_end_of_ai_therapy_and_checks_its_date(
+    sqlite_world: World,
+) -> None:
+    """The form offers "Stopped on": a date is kept; one before the start or in the future is
+    refused in her words, with what she typed kept; an empty field means she still takes it."""
+    from bonewise.web import forms
+
+    actor = sqlite_world.actor("patient_a")
+    pid = sqlite_world.patient_a.patient_id
+    stored = actor.client.get(f"/api/v1/patients/{pid}").json()
+    start = date.fromisoformat(stored["therapy"]["start_date"])
+    values = forms.profile_to_form(stored)
+    page = actor.client.get(f"/patients/{pid}/profile").text
+    assert 'name="end_date"' in page and "Stopped on" in page
+
+    def post(end_date: str) -> Any:
+        return actor.client.post(
+            f"/patients/{pid}/profile",
+            data={**values, "end_date": end_date, "csrf_token": actor.csrf},
+        )
+
+    before_start = (start - timedelta(days=1)).isoformat()
+    for bad, words in ((before_start, "before"), (TOMORROW, "future")):
+        refused = post(bad)
+        assert refused.status_code == 422, bad
+        assert f'value="{bad}"' in refused.text
+        said = re.sub(r"<[^>]+>", " ", refused.text)  # what she reads, not attributes
+        assert words in said and "end_date" not in said and "start_date" not in said
+        assert actor.client.get(f"/api/v1/patients/{pid}").json()["therapy"].get("end_date") is None
+    ended = (start + timedelta(days=30)).isoformat()
+    assert post(ended).status_code == 303
+    assert actor.client.get(f"/api/v1/patients/{pid}").json()["therapy"]["end_date"] == ended
+    assert f'value="{ended}"' in actor.client.get(f"/patients/{pid}/profile").text
+    assert post("").status_code == 303  # emptied: she takes it again
+    assert actor.client.get(f"/api/v1/patients/{pid}").json()["therapy"]["end_date"] is None

@@ -1,5 +1,7 @@
 """Targets by age (IOM 2011) and for women on an aromatase inhibitor (Hadji 2017, ASCO 2019)."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -51,3 +53,14 @@ def test_every_goal_is_cited_and_below_its_upper_limit(age, on_ai):
 def test_ages_outside_the_adult_tables_are_refused_by_name(age):
     with pytest.raises(ValueError, match=f"age={age}: targets are given for adults aged 19 to 120"):
         targets_for(age=age)
+
+
+def test_target_citations_name_the_reports_not_the_pages_they_were_read_on() -> None:
+    """Issue 14: "IOM ... (via kcchampionperformance, NJ ICO fact sheet, ramseypediatric ODS
+    table)" read like scraped page names in the clinician PDF's source list."""
+    from bonewise.nutrition import targets as module
+
+    citations = [module.IOM_DRI_TABLES.citation, module.IOM_VITAMIN_K.citation]
+    for citation in citations:
+        assert citation.startswith("Institute of Medicine. Dietary Reference Intakes for")
+        assert not re.search(r"\bvia\b|skyscape|nutri-facts|kcchampion|ramsey|NJ ICO", citation)

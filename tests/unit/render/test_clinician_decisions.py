@@ -96,3 +96,21 @@ def test_a_limited_plan_is_said_as_such() -> None:
     )
     assert "Your exercise plan is kept gentle for now." in patient
     assert "gentle, low-impact activity" in patient and "status not recorded" not in patient
+
+
+@pytest.mark.parametrize("name", ["osteopenia-with-risk-factors", "no-dxa-yet"])
+def test_a_rule_that_speaks_twice_lists_its_inputs_once(name: str) -> None:
+    """hadji-2017.bta speaks to the clinician and, in her words, to the patient from the same
+    inputs: both lines stay in the recommendations, the appendix lists its inputs once."""
+    record = example(name)
+    report = build_report(record=record, audience="clinician", as_of=AS_OF)
+    spoken = [
+        rec.rule_id
+        for g in report.guidelines  # type: ignore[union-attr]
+        for rec in g.recommendations
+        if rec.rule_id == "hadji-2017.bta"
+    ]
+    assert len(spoken) == 2
+    listed = [rec.rule_id for rec in report.rules_with_inputs]  # type: ignore[union-attr]
+    assert listed.count("hadji-2017.bta") == 1
+    assert len(listed) == len(set(listed))

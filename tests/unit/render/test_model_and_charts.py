@@ -240,3 +240,56 @@ def test_a_summary_without_a_source_for_exercise_still_renders():
     report = build_clinician_report(record=record, assessment=a, adherence=bare)
     assert report.cite("") == "" and report.cite(report.citations[0]) == "[1]"
     assert "Exercise adherence" in render_html(report)
+
+
+def test_the_pdf_chart_is_a_picture_of_the_same_drawing_with_its_words_kept():
+    """The PDF embeds the chart as a JPEG (WeasyPrint lays out every letter of an SVG); the
+    picture shows the LSC band and the BMD line, and its words go under it as text."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    drawing = charts.bmd_drawing(tuple(assess(example("osteoporosis"), as_of=AS_OF).bmd_series))
+    assert drawing is not None
+    picture = drawing.jpeg()
+    image = Image.open(io.BytesIO(picture))
+    assert image.format == "JPEG" and image.width == charts.WIDTH * charts.RASTER_SCALE
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+
+    def near(hex_colour: str) -> int:
+        rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+        return int(np.all(np.abs(pixels - rgb) <= 12, axis=2).sum())
+
+    assert near(charts.BAND) > 10_000 and near(charts.LINE) > 200
+    assert drawing.jpeg() is picture  # the same drawing is drawn once
+    for words in ("lumbar spine (L1-L4)", "LSC ±3.0%", "BMD g/cm²", "BMD, same scanner make"):
+        assert words in drawing.summary
+    assert drawing.summary.count("BMD g/cm²") == 1  # every panel's axis, said once
+    html = render_html(
+        build_clinician_report(
+            record=example("osteoporosis"), assessment=assess(example("osteoporosis"), as_of=AS_OF)
+        )
+    )
+    assert "In the chart:" not in html  # the HTML keeps the SVG, whose words are text already
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_no_chart_text_runs_past_the_right_edge(large):
+    """The patient's intake chart cut "Vitamin D: target 800 (dashe" and "27 No" at its edge."""
+    drawings = [
+        charts.intake_drawing(intake(days=30, calcium_unknown=0.1), large=large),
+        charts.exercise_drawing(adherence(), large=large),
+        charts.bmd_drawing(
+            tuple(assess(example("lunar-conversion"), as_of=AS_OF).bmd_series), large=large
+        ),
+    ]
+    for drawing in drawings:
+        assert drawing is not None
+        for op in drawing.ops:
+            if op[0] != "text" or op[8]:  # the rotated axis names sit at the left
+                continue
+            _, x, _, text, anchor, size, bold, *_ = op
+            width = len(text) * size * (charts.BOLD_CHAR_WIDTH if bold else charts.CHAR_WIDTH)
+            reach = {"start": x + width, "middle": x + width / 2, "end": x}[anchor]
+            assert reach <= charts.WIDTH + 0.5, text
