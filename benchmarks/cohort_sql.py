@@ -9,15 +9,18 @@ the product run's; the benchmark checks that they do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from bonewise.clinical import bmd_series
+from bonewise.clinical.facts import scans_by_day
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import BMI_UNITS, NUMERIC_CONCEPTS, VITAMIN_D_TO_NG_ML
+from bonewise.population.rules import dxa_scans_from_rows
 from bonewise.population.schema import GNRH_AGONIST_CONCEPTS
 
 
@@ -84,6 +87,8 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         SELECT person_id, date FROM meas
         WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd')""")
 
+    _register_losses(con, parquet("measurements"), d, p, months)
+
     def latest(concept: str) -> str:
         return f"""(SELECT person_id, date AS latest_date, min(value) AS latest_value
                     FROM meas WHERE concept = '{concept}'
@@ -127,7 +132,8 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
             FROM ip WHERE on_ai_at_d AND {months("first_ai_start", after)} < {d}""",
         "dxa-overdue": f"""
             SELECT person_id, last AS index_date, excluded,
-                   last >= {months(d, -p["DXA_REPEAT_MONTHS"])} AS numerator
+                   last >= {months(d, -p["DXA_REPEAT_MONTHS"])}
+                   AND person_id NOT IN (SELECT person_id FROM losses) AS numerator
             FROM ip JOIN (SELECT person_id, max(date) AS last FROM dxa GROUP BY person_id)
                  USING (person_id)
             WHERE on_ai_at_d""",
@@ -186,3 +192,49 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         ).to_arrow_table()
     con.close()
     return gaps
+
+
+def _register_losses(
+    con: duckdb.DuckDBPyConnection,
+    measurements: str,
+    d: str,
+    p: dict[str, int],
+    months: Callable[[str, int], str],
+) -> None:
+    """`losses`: women whose BMD fell beyond the least significant change, among those whose
+    last DXA is between the two due dates (only they can change). SQL cannot say what a
+    significant loss is without a second definition, so, as the product does, their rows go to
+    the clinical core (`bmd_series`); cohorts written before the flat schema had BMD sites have
+    none."""
+    columns = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {measurements}").fetchall()}
+    rows: list[dict[str, object]] = []
+    if {"body_site", "device_make", "precision_pct"} <= columns:
+        rows = (
+            con.sql(f"""
+            WITH candidates AS (
+                SELECT person_id FROM ip
+                JOIN (SELECT person_id, max(date) AS last FROM dxa GROUP BY person_id)
+                     USING (person_id)
+                WHERE on_ai_at_d
+                  AND {months("last", p["DXA_REPEAT_AFTER_LOSS_MONTHS"])} < {d}
+                  AND {months("last", p["DXA_REPEAT_MONTHS"])} >= {d}
+                  AND person_id IN (SELECT person_id FROM meas WHERE concept = 'dxa_bmd'
+                                    GROUP BY person_id HAVING count(DISTINCT date) >= 2))
+            SELECT person_id, date, concept, value, body_site, device_make, precision_pct,
+                   code_system, code
+            FROM {measurements} JOIN candidates USING (person_id)
+            WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd') AND date <= {d}
+            """)
+            .to_arrow_table()
+            .to_pylist()
+        )
+    by_person: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_person.setdefault(str(row["person_id"]), []).append(row)
+    day = date.fromisoformat(d.split("'")[1])
+    losses = [
+        pid
+        for pid, found in by_person.items()
+        if bmd_series.significant_losses(scans_by_day(dxa_scans_from_rows(found), day))
+    ]
+    con.register("losses", pa.table({"person_id": pa.array(losses, pa.string())}))

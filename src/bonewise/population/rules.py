@@ -162,7 +162,7 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
 _BMD_ROW_KEYS = {"dxa_bmd": "bmd_g_cm2", "dxa_t_score": "t_score", "dxa_z_score": "z_score"}
 
 
-def _scans_of(rows: list[dict[str, Any]]) -> list[DxaScan]:
+def dxa_scans_from_rows(rows: list[dict[str, Any]]) -> list[DxaScan]:
     """One woman's DXA result rows as the scans the FHIR import makes of them: one scan per day
     and scanner make (no make: "other"), the lower of two values of a kind at a site, values
     outside the plausible ranges left out (as the import rejects them)."""
@@ -232,7 +232,7 @@ def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) ->
     losses = [
         pid
         for pid, found in sorted(by_person.items())
-        if bmd_series.significant_losses(scans_by_day(_scans_of(found), day))
+        if bmd_series.significant_losses(scans_by_day(dxa_scans_from_rows(found), day))
     ]
     return ibis.memtable(pa.table({"person_id": pa.array(losses, pa.string())}))
 
