@@ -9,12 +9,14 @@ glucocorticoid course and bone metastases.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from bonewise.clinical.calendar import add_months
@@ -22,7 +24,8 @@ from bonewise.clinical.models import PatientRecord
 from bonewise.fhir.importer import import_fhir
 from bonewise.measures.definitions import load_measures
 from bonewise.population import engine, quality
-from bonewise.population.fhir_ndjson import stage_ndjson
+from bonewise.population.fhir_ndjson import MATCHED_BY_NAME, UNCONFIRMED_FAMILIES, stage_ndjson
+from bonewise.terminology import codes
 
 TODAY = date(2026, 12, 1)
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -42,8 +45,11 @@ def _resources(path: Path) -> list[dict[str, Any]]:
     return [data]
 
 
-def _population_rows(path: Path, tmp: Path) -> dict[str, list[dict[str, Any]]]:
-    """The cleaned flat tables of the bundle written as a Bulk Data export."""
+def _population_rows(
+    path: Path, tmp: Path
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, int]]]:
+    """The cleaned flat tables of the bundle written as a Bulk Data export, and the loader's
+    issues."""
     export, staging = tmp / "export", tmp / "staging"
     export.mkdir()
     staging.mkdir()
@@ -57,10 +63,10 @@ def _population_rows(path: Path, tmp: Path) -> dict[str, list[dict[str, Any]]]:
             (export / f"{kind}.ndjson").write_text(
                 "\n".join(json.dumps(r) for r in resources) + "\n", encoding="utf-8"
             )
-    staged, _ = stage_ndjson(export, staging)
+    staged, issues = stage_ndjson(export, staging)
     con = engine.connect("duckdb")
     cohort = quality.clean(engine.register(con, staged))
-    return {name: t.to_pyarrow().to_pylist() for name, t in cohort.tables.items()}
+    return {name: t.to_pyarrow().to_pylist() for name, t in cohort.tables.items()}, issues
 
 
 def _facts_of_import(record: PatientRecord) -> dict[str, Any]:
@@ -83,6 +89,28 @@ def _facts_of_import(record: PatientRecord) -> dict[str, Any]:
         "long_glucocorticoids": bool(record.risk_factors.oral_glucocorticoids_over_6_months),
         "bone_metastases": bool(record.risk_factors.bone_metastases),
     }
+
+
+# the import's "unknown, please confirm" for a code it does not know, by the fact it leaves open
+_UNCONFIRMED_FIELDS = {
+    "risk_factors.bone_metastases": "bone_metastases",
+    "risk_factors.vertebral_fracture": "fracture",
+    "risk_factors.prior_fragility_fracture_after_50": "fracture",
+    "patient.menopausal_status": "menopause",
+}
+
+
+def _unconfirmed_of_import(result: Any) -> set[str]:
+    return {
+        _UNCONFIRMED_FIELDS[a.field]
+        for a in result.report.assumptions
+        if a.confirm and "under a code bonewise does not know" in a.statement
+    }
+
+
+def _unconfirmed_of_population(issues: dict[str, dict[str, int]]) -> set[str]:
+    counted = issues.get("conditions", {})
+    return {family for family, reason in UNCONFIRMED_FAMILIES.items() if counted.get(reason)}
 
 
 def _facts_of_population(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -121,7 +149,105 @@ def test_the_corpus_is_there() -> None:
     assert len(BUNDLES) >= 10  # 6 EHR-shaped bundles and the FHIR examples
 
 
+def _synthea_with(*added: dict[str, Any]) -> dict[str, Any]:
+    """The Synthea-shaped Arimidex bundle with more resources for its patient."""
+    bundle = json.loads((DATA / "ehr" / "synthea-arimidex.json").read_text(encoding="utf-8"))
+    patient = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    for number, resource in enumerate(added):
+        resource = copy.deepcopy(resource) | {
+            "id": f"added-{number}",
+            "subject": {"reference": f"Patient/{patient['id']}"},
+        }
+        bundle["entry"].append({"fullUrl": f"urn:uuid:added-{number}", "resource": resource})
+    return bundle
+
+
+def _order(concept: dict[str, Any], authored: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": concept,
+        "authoredOn": authored,
+    }
+
+
+def _problem(code: str, display: str, text: str | None = None) -> dict[str, Any]:
+    concept: dict[str, Any] = {
+        "coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]
+    }
+    if text:
+        concept["text"] = text
+    return {
+        "resourceType": "Condition",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": concept,
+        "onsetDateTime": "2025-02-03",
+    }
+
+
+_RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# Records as EHRs send them: codes bonewise does not know, named by their words.
+EHR_CASES: dict[str, dict[str, Any]] = {
+    # a brand display under an RxNorm code not in bonewise's table: an ibandronate course
+    "brand-display-unknown-code": _synthea_with(
+        _order(
+            {"coding": [{"system": _RXNORM, "code": "904932", "display": "Boniva 150 MG"}]},
+            "2025-03-01",
+        )
+    ),
+    # a medication with text only (no coding): a prednisone course of over 6 months
+    "text-only-medication": _synthea_with(
+        {
+            "resourceType": "MedicationStatement",
+            "status": "completed",
+            "medicationCodeableConcept": {"text": "predniSONE 10 MG Oral Tablet"},
+            "effectivePeriod": {"start": "2024-01-05", "end": "2025-02-01"},
+        },
+        # a topical steroid by name is no oral glucocorticoid exposure
+        _order({"text": "hydrocortisone 1 % Topical Cream"}, "2025-04-01"),
+    ),
+    # problems under codes bonewise does not know, whose words name a family
+    "unknown-fracture-code": _synthea_with(
+        _problem("66112004", "Closed fracture of sternum (disorder)")
+    ),
+    "unknown-menopause-code": _synthea_with(_problem("1234567002", "Surgical menopause")),
+    "unknown-metastasis-code": _synthea_with(
+        _problem("1234567001", "Metastatic carcinoma", "Metastasis to spine from breast cancer")
+    ),
+}
+
+
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_population_loader_and_import_read_the_same_facts(path: Path, tmp_path: Path) -> None:
-    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY).record
-    assert _facts_of_population(_population_rows(path, tmp_path)) == _facts_of_import(imported)
+    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
+    rows, issues = _population_rows(path, tmp_path)
+    assert _facts_of_population(rows) == _facts_of_import(imported.record)
+    assert _unconfirmed_of_population(issues) == _unconfirmed_of_import(imported)
+
+
+@pytest.mark.parametrize("case", sorted(EHR_CASES))
+def test_ehr_shaped_records_give_the_same_facts(case: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{case}.json"
+    path.write_text(json.dumps(EHR_CASES[case]), encoding="utf-8")
+    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
+    rows, issues = _population_rows(path, tmp_path)
+    assert _facts_of_population(rows) == _facts_of_import(imported.record)
+    assert _unconfirmed_of_population(issues) == _unconfirmed_of_import(imported)
+
+
+def test_a_drug_matched_by_name_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "boniva.json"
+    path.write_text(json.dumps(EHR_CASES["brand-display-unknown-code"]), encoding="utf-8")
+    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
+    assert [i.kind for i in imported.report.issues if "Boniva" in i.message] == ["matched-by-name"]
+    _population_rows(path, tmp_path)
+    staged = pq.read_table(tmp_path / "staging" / "drug_exposures.parquet").to_pylist()
+    [named] = [d for d in staged if d["concept"] == "ibandronate"]
+    assert named["code_system"] == MATCHED_BY_NAME
+    assert "Boniva 150 MG" in named["code"]
+    assert named["source"] == "MedicationRequest"
+    # a coded drug keeps its code system
+    assert {d["code_system"] for d in staged if d["concept"] == "anastrozole"} == {codes.RXNORM}
