@@ -4,10 +4,11 @@ Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 `MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
 `Medication.ndjson`, `Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) with
 DuckDB's `read_json`: one parallel pass parses each line into the few fields bonewise reads
-(`_RESOURCE`) and streams them to a Parquet file in the staging folder (never a table in memory:
-a large export would spill); the rest of the work is set-based SQL over that file, joined to small
-code tables, and each flat table is written to Parquet by DuckDB. No resource becomes a Python
-object.
+(`_RESOURCE`; a file only its first line's resource type's fields, `_FIELDS_OF_TYPE`, read again
+whole if it mixes types) and streams them to a Parquet file in the staging folder (never a table
+in memory: a large export would spill); the rest of the work is set-based SQL over that file,
+joined to small code tables, and each flat table is written to Parquet by DuckDB. No resource
+becomes a Python object; the distinct concepts do.
 
 One definition of every rule, shared with the single-patient import (`bonewise.fhir.read`) and
 the terminology tables:
@@ -351,21 +352,136 @@ def _answer_map(concepts: Iterable[str]) -> pa.Table:
 
 
 # --- the loader -------------------------------------------------------------------------------
-def _columns_literal() -> str:
-    return "{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in _RESOURCE.items()) + "}"
+# The fields each resource type's rows are read with (beside _COMMON). A Bulk Data export
+# holds one resource type per file; a file is read with its type's fields only (the parser
+# pays for every field asked for, present or not), the others are NULL. A file whose lines are
+# not all of its first line's type is caught after the parse, and the export is read again
+# with every field (`FhirNdjsonLoader.load`).
+_COMMON: Final = ("resourceType", "id", "status", "subject", "patient")
+_MEDICATION_FIELDS: Final = (
+    "medicationCodeableConcept",
+    "medicationReference",
+    "medication",
+    "extension",
+    "contained",
+)
+_FIELDS_OF_TYPE: Final[dict[str, tuple[str, ...]]] = {
+    "Patient": ("gender", "birthDate", "deceasedBoolean", "deceasedDateTime"),
+    "Observation": (
+        "code",
+        "effectiveDateTime",
+        "effectivePeriod",
+        "effectiveInstant",
+        "issued",
+        "valueQuantity",
+        "valueCodeableConcept",
+        "valueBoolean",
+        "dataAbsentReason",
+        "component",
+    ),
+    "Condition": (
+        "verificationStatus",
+        "code",
+        "onsetDateTime",
+        "onsetPeriod",
+        "onsetInstant",
+        "recordedDate",
+        "extension",
+    ),
+    "Procedure": (
+        "code",
+        "performedDateTime",
+        "performedPeriod",
+        "performedInstant",
+        "occurrenceDateTime",
+        "occurrencePeriod",
+        "occurrenceInstant",
+    ),
+    "MedicationStatement": (
+        *_MEDICATION_FIELDS,
+        "effectiveDateTime",
+        "effectivePeriod",
+        "effectiveInstant",
+    ),
+    "MedicationRequest": (
+        *_MEDICATION_FIELDS,
+        "dosageInstruction",
+        "dispenseRequest",
+        "authoredOn",
+    ),
+    "MedicationAdministration": (
+        *_MEDICATION_FIELDS,
+        "effectiveDateTime",
+        "effectivePeriod",
+        "occurenceDateTime",
+        "occurencePeriod",
+    ),
+    "Medication": ("code",),
+}
+_FIRST_LINES: Final = 20  # lines looked at for a file's resource type
+_FIRST_LINE_BYTES: Final = 1024 * 1024
 
 
-def _read_lines(files: list[Path]) -> str:
-    paths = "[" + ", ".join(_quote(str(p)) for p in files) + "]"
+def file_resource_type(path: Path) -> str | None:
+    """The resourceType of a file's first JSON line (of its first few), None if none says."""
+    with path.open("rb") as lines:
+        for _ in range(_FIRST_LINES):
+            line = lines.readline(_FIRST_LINE_BYTES)
+            if not line:
+                return None
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            kind = value.get("resourceType") if isinstance(value, dict) else None
+            if isinstance(kind, str):
+                return kind
+    return None
+
+
+def _columns_literal(fields: Iterable[str]) -> str:
+    return "{" + ", ".join(f"{_quote(k)}: {_quote(_RESOURCE[k])}" for k in fields) + "}"
+
+
+def _read_json(paths: list[Path], fields: Iterable[str]) -> str:
+    listed = "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
     return (
-        f"read_json({paths}, format = 'newline_delimited', columns = {_columns_literal()}, "
+        f"read_json({listed}, format = 'newline_delimited', columns = {_columns_literal(fields)}, "
         f"ignore_errors = true, maximum_object_size = {_MAX_LINE_BYTES})"
     )
+
+
+def _read_lines(files: list[Path], *, by_type: bool = True) -> str:
+    """Every line of the files with the fields of `_RESOURCE` and `file_type`: the type the file
+    was read as (NULL: read with every field)."""
+    if not by_type:
+        return f"(SELECT *, NULL::VARCHAR AS file_type FROM {_read_json(files, _RESOURCE)})"
+    groups: dict[str | None, list[Path]] = {}
+    for path in files:
+        kind = file_resource_type(path)
+        groups.setdefault(kind if kind in _FIELDS_OF_TYPE else None, []).append(path)
+    selects = []
+    for kind, paths in groups.items():
+        fields = _RESOURCE if kind is None else (*_COMMON, *_FIELDS_OF_TYPE[kind])
+        columns = ", ".join(
+            _quote_name(f) if f in fields else f"NULL::{_RESOURCE[f]} AS {_quote_name(f)}"
+            for f in _RESOURCE
+        )
+        file_type = "NULL::VARCHAR" if kind is None else _quote(kind)
+        selects.append(
+            f"SELECT {columns}, {file_type} AS file_type FROM {_read_json(paths, fields)}"
+        )
+    return "(" + " UNION ALL ".join(selects) + ")"
+
+
+def _quote_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 _STAGE_SQL = """
 SELECT
     resourceType,
+    file_type,
     {family} AS family,
     nullif(id, '') AS rid,
     {skipped} AS skipped,
@@ -428,7 +544,7 @@ WHERE resourceType IN {kept_types} OR resourceType IS NULL
 _MEDICATION_REFERENCE = "coalesce(medicationReference.reference, json_extract_string(medication, '$.reference.reference'))"
 
 
-def _stage_sql(files: list[Path]) -> str:
+def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
     statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
     request_start = _first_day(
         "dosageInstruction[1].timing.repeat.boundsPeriod.start",
@@ -479,7 +595,7 @@ def _stage_sql(files: list[Path]) -> str:
         administration_end=_first_day('coalesce(effectivePeriod, occurencePeriod)."end"'),
         ended=_sql_list(_ENDED_STATUS),
         ucum=codes.UCUM,
-        source=_read_lines(files),
+        source=_read_lines(files, by_type=by_type),
         kept_types=_sql_list(("Patient", "Medication", *EVENT_TYPES)),
     )
 
@@ -698,9 +814,13 @@ class FhirNdjsonLoader:
                 files[0].write_text("", encoding="utf-8")
             self.seconds = {}
             with self._step("parse"):  # one parse of the export: the fields bonewise reads
-                con.execute(
-                    f"COPY ({_stage_sql(files)}) TO {_quote(str(resources))} (FORMAT parquet)"
-                )
+                self._parse(con, files, resources, by_type=True)
+                mixed = con.execute(
+                    f"SELECT count(*) FROM read_parquet({_quote(str(resources))}) "
+                    "WHERE resourceType <> file_type"
+                ).fetchone()
+                if mixed and mixed[0]:  # a file holds several types: every field for every line
+                    self._parse(con, files, resources, by_type=False)
             con.execute(
                 "CREATE TEMP VIEW res AS SELECT file_row_number AS row_id, "
                 "* EXCLUDE (file_row_number) FROM "
@@ -722,6 +842,16 @@ class FhirNdjsonLoader:
             con.close()
             resources.unlink(missing_ok=True)
         return paths
+
+    @staticmethod
+    def _parse(
+        con: duckdb.DuckDBPyConnection, files: list[Path], resources: Path, *, by_type: bool
+    ) -> None:
+        con.execute(
+            # read back a few times, then deleted: the cheapest codec
+            f"COPY ({_stage_sql(files, by_type=by_type)}) TO {_quote(str(resources))} "
+            "(FORMAT parquet, COMPRESSION lz4)"
+        )
 
     @staticmethod
     def _register_codes(con: duckdb.DuckDBPyConnection) -> None:
