@@ -189,35 +189,42 @@ def _problem(code: str, display: str, text: str | None = None) -> dict[str, Any]
 
 
 _RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-# Records as EHRs send them: codes bonewise does not know, named by their words.
-EHR_CASES: dict[str, dict[str, Any]] = {
+# A record as EHRs send it: codes bonewise does not know, named by their words (one bundle,
+# one loader run: each addition changes a different fact).
+EHR_WORDS = _synthea_with(
     # a brand display under an RxNorm code not in bonewise's table: an ibandronate course
-    "brand-display-unknown-code": _synthea_with(
-        _order(
-            {"coding": [{"system": _RXNORM, "code": "904932", "display": "Boniva 150 MG"}]},
-            "2025-03-01",
-        )
+    _order(
+        {"coding": [{"system": _RXNORM, "code": "904932", "display": "Boniva 150 MG"}]},
+        "2025-03-01",
     ),
     # a medication with text only (no coding): a prednisone course of over 6 months
-    "text-only-medication": _synthea_with(
-        {
-            "resourceType": "MedicationStatement",
-            "status": "completed",
-            "medicationCodeableConcept": {"text": "predniSONE 10 MG Oral Tablet"},
-            "effectivePeriod": {"start": "2024-01-05", "end": "2025-02-01"},
-        },
-        # a topical steroid by name is no oral glucocorticoid exposure
-        _order({"text": "hydrocortisone 1 % Topical Cream"}, "2025-04-01"),
-    ),
+    {
+        "resourceType": "MedicationStatement",
+        "status": "completed",
+        "medicationCodeableConcept": {"text": "predniSONE 10 MG Oral Tablet"},
+        "effectivePeriod": {"start": "2024-01-05", "end": "2025-02-01"},
+    },
+    # a topical steroid by name is no oral glucocorticoid exposure
+    _order({"text": "hydrocortisone 1 % Topical Cream"}, "2025-04-01"),
     # problems under codes bonewise does not know, whose words name a family
-    "unknown-fracture-code": _synthea_with(
-        _problem("66112004", "Closed fracture of sternum (disorder)")
-    ),
-    "unknown-menopause-code": _synthea_with(_problem("1234567002", "Surgical menopause")),
-    "unknown-metastasis-code": _synthea_with(
-        _problem("1234567001", "Metastatic carcinoma", "Metastasis to spine from breast cancer")
-    ),
-}
+    _problem("66112004", "Closed fracture of sternum (disorder)"),
+    _problem("1234567002", "Surgical menopause"),
+    _problem("1234567001", "Metastatic carcinoma", "Metastasis to spine from breast cancer"),
+)
+
+
+@pytest.fixture(scope="module")
+def ehr_words(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("ehr-words")
+    path = tmp / "ehr-words.json"
+    path.write_text(json.dumps(EHR_WORDS), encoding="utf-8")
+    rows, issues = _population_rows(path, tmp)
+    return {
+        "imported": import_fhir(path.read_text(encoding="utf-8"), today=TODAY),
+        "rows": rows,
+        "issues": issues,
+        "staged_drugs": pq.read_table(tmp / "staging" / "drug_exposures.parquet").to_pylist(),
+    }
 
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -228,26 +235,23 @@ def test_population_loader_and_import_read_the_same_facts(path: Path, tmp_path: 
     assert _unconfirmed_of_population(issues) == _unconfirmed_of_import(imported)
 
 
-@pytest.mark.parametrize("case", sorted(EHR_CASES))
-def test_ehr_shaped_records_give_the_same_facts(case: str, tmp_path: Path) -> None:
-    path = tmp_path / f"{case}.json"
-    path.write_text(json.dumps(EHR_CASES[case]), encoding="utf-8")
-    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
-    rows, issues = _population_rows(path, tmp_path)
-    assert _facts_of_population(rows) == _facts_of_import(imported.record)
-    assert _unconfirmed_of_population(issues) == _unconfirmed_of_import(imported)
+def test_an_ehr_record_named_by_its_words_gives_the_same_facts(ehr_words: dict[str, Any]) -> None:
+    imported = ehr_words["imported"]
+    facts = _facts_of_population(ehr_words["rows"])
+    assert facts == _facts_of_import(imported.record)
+    assert ("ibandronate", date(2025, 3, 1)) in facts["bone_therapy"]
+    assert facts["long_glucocorticoids"]
+    assert _unconfirmed_of_population(ehr_words["issues"]) == _unconfirmed_of_import(imported)
+    assert _unconfirmed_of_import(imported) == {"fracture", "bone_metastases", "menopause"}
 
 
-def test_a_drug_matched_by_name_says_so(tmp_path: Path) -> None:
-    path = tmp_path / "boniva.json"
-    path.write_text(json.dumps(EHR_CASES["brand-display-unknown-code"]), encoding="utf-8")
-    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
-    assert [i.kind for i in imported.report.issues if "Boniva" in i.message] == ["matched-by-name"]
-    _population_rows(path, tmp_path)
-    staged = pq.read_table(tmp_path / "staging" / "drug_exposures.parquet").to_pylist()
-    [named] = [d for d in staged if d["concept"] == "ibandronate"]
+def test_a_drug_matched_by_name_says_so(ehr_words: dict[str, Any]) -> None:
+    issues = ehr_words["imported"].report.issues
+    assert [i.kind for i in issues if "Boniva" in i.message] == ["matched-by-name"]
+    [named] = [d for d in ehr_words["staged_drugs"] if d["concept"] == "ibandronate"]
     assert named["code_system"] == MATCHED_BY_NAME
     assert "Boniva 150 MG" in named["code"]
     assert named["source"] == "MedicationRequest"
     # a coded drug keeps its code system
-    assert {d["code_system"] for d in staged if d["concept"] == "anastrozole"} == {codes.RXNORM}
+    coded = {d["code_system"] for d in ehr_words["staged_drugs"] if d["concept"] == "anastrozole"}
+    assert coded == {codes.RXNORM}
