@@ -4,18 +4,20 @@ Reads every `*.ndjson` file in a folder (`Patient.ndjson`, `Observation.ndjson`,
 `MedicationStatement.ndjson`, `MedicationRequest.ndjson`, `MedicationAdministration.ndjson`,
 `Medication.ndjson`, `Condition.ndjson`, `Procedure.ndjson`, any subset, split files too) with
 DuckDB's `read_json`: one parallel pass parses each line into the few fields bonewise reads
-(`_RESOURCE`) and streams them to a Parquet file in the staging folder (never a table in memory:
-a large export would spill); the rest of the work is set-based SQL over that file, joined to small
-code tables, and each flat table is written to Parquet by DuckDB. No resource becomes a Python
-object.
+(`_RESOURCE`; a file only its first line's resource type's fields, `_FIELDS_OF_TYPE`, read again
+whole if it mixes types) and streams them to a Parquet file in the staging folder (never a table
+in memory: a large export would spill); the rest of the work is set-based SQL over that file,
+joined to small code tables, and each flat table is written to Parquet by DuckDB. No resource
+becomes a Python object; the distinct concepts do.
 
 One definition of every rule, shared with the single-patient import (`bonewise.fhir.read`) and
 the terminology tables:
 
-- codes: the distinct (system, code) pairs of the export are classified once in Python by
-  `bonewise.terminology.codes` (LOINC DXA / vitamin D / BMI, RxNorm and local drug codes, SNOMED
-  CT value sets, ICD-10-CM by ancestor, DXA procedures) and joined back as a small table; for each
-  resource the first coding that maps wins, as in the import. Resources with codes bonewise does
+- codes: each CodeableConcept is staged as its JSON text; the distinct texts of the export are
+  classified once in Python by `bonewise.terminology.codes` (LOINC DXA / vitamin D / BMI, RxNorm
+  and local drug codes, SNOMED CT value sets, ICD-10-CM by ancestor, DXA procedures) with
+  `fhir.read.codings`, and joined back as a small table; the first coding that maps wins, as in
+  the import. Resources with codes bonewise does
   not use are left out (most of a bulk export is unrelated).
 - statuses: a resource whose `status` is in `read.SKIPPED_STATUSES`, or whose
   `verificationStatus` has a code in `read.SKIPPED_VERIFICATION`, is not part of the record.
@@ -38,11 +40,20 @@ The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them
 
 Counted, never silently dropped: lines that are not JSON (`invalid_json`), resources with no
 subject (`missing_subject`), codes in the bonewise local system that bonewise does not know
-(`unknown_local_code`, `unknown_local_drug_code`).
+(`unknown_local_code`, `unknown_local_drug_code`), and Conditions under a code bonewise does not
+know whose words name a fracture, a bone metastasis or a menopausal state
+(`unconfirmed_fracture`, `unconfirmed_bone_metastases`, `unconfirmed_menopausal_status`,
+`terminology.families`, as the import turns them into "unknown, please confirm").
+
+Drugs: a medication none of whose codes bonewise knows is matched by the ingredient or brand
+name in its coding displays or text (`codes.match_drug`, as the import), its row flagged with
+code_system `MATCHED_BY_NAME` and the words it was matched by as its code. Every distinct
+concept (its JSON text) is classified once in Python and joined back.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -57,7 +68,7 @@ from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
 from bonewise.population.schema import TABLES, TableName, raw_schema
-from bonewise.terminology import codes
+from bonewise.terminology import codes, families
 
 FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not JSON)
 # DuckDB's working memory while loading; beyond it, it spills to the staging folder.
@@ -67,10 +78,16 @@ _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_sc
 _ENDED_STATUS = ("completed", "stopped")
 _GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
 _MENOPAUSAL_STATUS = codes.LOCAL_CODES["menopausal-status"]
+# The code_system of a drug matched by the ingredient or brand name in its display or text (its
+# code unknown to bonewise), as the import flags it "matched by name"; `code` holds the words.
+MATCHED_BY_NAME: Final = "urn:bonewise:matched-by-name"
 
 # The fields read from each line (every other field is skipped by the parser). Leaves are text
 # so a number where FHIR has a string (or the reverse) is read, not an error; `JSON` keeps a
-# value whose JSON type matters (valueBoolean must be a boolean).
+# value whose JSON type matters (valueBoolean must be a boolean). A CodeableConcept, the
+# extensions, a DXA panel's components and contained resources are kept as their JSON text:
+# building them into nested values costs most of the parse, and an export repeats a few
+# distinct concepts millions of times, so each distinct text is read once, in Python.
 _CODINGS = "STRUCT(system VARCHAR, code VARCHAR)[]"
 _CONCEPT = f"STRUCT(coding {_CODINGS}, text VARCHAR)"
 _REF = "STRUCT(reference VARCHAR)"
@@ -83,7 +100,7 @@ _RESOURCE: Final[dict[str, str]] = {
     "verificationStatus": _CONCEPT,
     "subject": _REF,
     "patient": _REF,
-    "code": _CONCEPT,
+    "code": "JSON",
     # Patient
     "gender": "VARCHAR",
     "birthDate": "VARCHAR",
@@ -95,20 +112,20 @@ _RESOURCE: Final[dict[str, str]] = {
     "effectiveInstant": "VARCHAR",
     "issued": "VARCHAR",
     "valueQuantity": _QUANTITY,
-    "valueCodeableConcept": _CONCEPT,
+    "valueCodeableConcept": "JSON",
     "valueBoolean": "JSON",
     "dataAbsentReason": "JSON",
     # medications (R4 medicationX, R5 medication.concept / medication.reference)
-    "medicationCodeableConcept": _CONCEPT,
+    "medicationCodeableConcept": "JSON",
     "medicationReference": _REF,
-    "medication": f"STRUCT(concept {_CONCEPT}, reference {_REF})",
+    "medication": "JSON",
     "dosageInstruction": f"STRUCT(timing STRUCT(repeat STRUCT(boundsPeriod {_PERIOD})))[]",
     "dispenseRequest": f"STRUCT(validityPeriod {_PERIOD})",
     "authoredOn": "VARCHAR",
     "occurenceDateTime": "VARCHAR",
     "occurencePeriod": _PERIOD,
     # Condition, Procedure (a fracture's bonewise traumatic / fragility extensions)
-    "extension": "STRUCT(url VARCHAR, valueBoolean BOOLEAN, valueDecimal VARCHAR)[]",
+    "extension": "JSON",
     "onsetDateTime": "VARCHAR",
     "onsetPeriod": _PERIOD,
     "onsetInstant": "VARCHAR",
@@ -120,8 +137,8 @@ _RESOURCE: Final[dict[str, str]] = {
     "occurrencePeriod": _PERIOD,
     "occurrenceInstant": "VARCHAR",
     # a DXA panel: one Observation, a component per site and score
-    "component": f"STRUCT(code {_CONCEPT}, valueQuantity {_QUANTITY})[]",
-    "contained": f"STRUCT(resourceType VARCHAR, id VARCHAR, code {_CONCEPT})[]",
+    "component": "JSON",
+    "contained": "JSON",
     # a DXA result's scanner (Observation.device; the Device's maker and names), as the import
     # reads it, for the BMD series (issue 12)
     "device": "STRUCT(reference VARCHAR, display VARCHAR)",
@@ -188,9 +205,11 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
     drug, condition, dxa.
     """
     norm = codes.normalise_system(system)
-    if family == "observation":
+    if family in ("observation", "component"):
         if (dxa := codes.dxa_code(code, system)) is not None:
             return "measure", _DXA_CONCEPT[dxa.kind], None
+        if family == "component":  # a DXA panel's components: DXA results only
+            return "", None, None
         lab = codes.lab_code(code, system)
         if lab is not None and lab.kind == "25_oh_vitamin_d":
             return "measure", "vitamin_d_25oh", None
@@ -215,100 +234,276 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
         return ("unknown_local" if norm == codes.BONEWISE else ""), None, None
     if family == "condition":
         kind = codes.condition_kind(system, code)
-        return ("condition", str(kind), None) if kind is not None else ("", None, None)
+        if kind is not None:
+            return "condition", str(kind), None
+        if norm == codes.SNOMED and code in codes.MENOPAUSE_STATES:
+            return "known", None, None  # read by the import; not a row of the flat schema
+        return "", None, None
     if codes.is_dxa_procedure(system, code):
         return "dxa", "dxa", None
     return "", None, None
 
 
-_CODE_MAP_SCHEMA = pa.schema(
+_CONCEPT_MAP_SCHEMA = pa.schema(
     [
-        ("family", pa.string()),  # observation, drug, condition, procedure
-        ("system", pa.string()),  # as written in the export
-        ("code", pa.string()),
-        ("role", pa.string()),  # what the coding means for its resource (see _classify)
+        ("family", pa.string()),  # observation, component, drug, condition, procedure
+        ("concept_json", pa.string()),  # the CodeableConcept as the export wrote it
+        ("role", pa.string()),  # what the concept means for its resource (see _classify)
         ("concept", pa.string()),
         ("drug_class", pa.string()),
-        ("code_system", pa.string()),  # codes.normalise_system(system)
+        ("code_system", pa.string()),  # codes.normalise_system(system), or MATCHED_BY_NAME
+        ("code", pa.string()),  # the code, or the words a drug or family was named by
+        ("has_unknown_local", pa.bool_()),  # a bonewise local code bonewise does not know
     ]
 )
 
 
-def _code_map(pairs: Iterable[tuple[str, str | None, str]]) -> pa.Table:
-    """What each coding found in the export means, classified once by bonewise.terminology;
-    codings bonewise does not use are left out (an inner join drops them)."""
+def _words(text: str | None, limit: int = 200) -> str | None:
+    return None if text is None else text[:limit]
+
+
+def _concept_row(family: str, concept_json: str) -> dict[str, object] | None:
+    """What one CodeableConcept (its JSON text) means, by bonewise.terminology, as the import
+    reads it: the first coding that maps wins; a drug none of whose codes is known is matched
+    by the ingredient or brand name of its displays or text (`codes.match_drug`, flagged
+    MATCHED_BY_NAME); a condition none of whose codes is known whose words name a fracture, a
+    bone metastasis or a menopausal state is that family, unknown (`families.family_named`).
+    None: a concept bonewise does not use."""
+    try:
+        value = json.loads(concept_json)
+    except ValueError:
+        return None
+    codings = read.codings(value if isinstance(value, dict) else None)
+    text = read.text(value if isinstance(value, dict) else None)
+    row: dict[str, object] = {"family": family, "concept_json": concept_json}
+    unknown_local = False
+    for coding in codings:
+        role, concept, drug_class = _classify(family, coding.system, coding.code)
+        if role == "unknown_local":
+            unknown_local = True
+        elif role:
+            return row | {
+                "role": role,
+                "concept": concept,
+                "drug_class": drug_class,
+                "code_system": codes.normalise_system(coding.system),
+                "code": coding.code,
+                "has_unknown_local": unknown_local,
+            }
+    if family == "drug":
+        # no code of it is known (checked above): by name, as `codes.match_drug` reads it
+        found = codes.match_drug([(None, None, c.display) for c in codings], text)
+        if found is not None:
+            return row | {
+                "role": "drug",
+                "concept": schema.drug_concept(found.drug),
+                "drug_class": str(found.drug.drug_class),
+                "code_system": MATCHED_BY_NAME,
+                "code": _words(found.drug.concept.display),
+                "has_unknown_local": unknown_local,
+            }
+    if family == "condition":
+        words = [c.display or "" for c in codings] + [text or ""]
+        named_family = families.family_named(words)
+        if named_family is not None:
+            return row | {
+                "role": "unknown_family",
+                "concept": named_family,
+                "code_system": codings[0].system if codings else None,
+                "code": codings[0].code if codings else None,
+                "has_unknown_local": unknown_local,
+            }
+    if unknown_local:
+        return row | {"has_unknown_local": True}
+    return None
+
+
+def _concept_map(concepts: Iterable[tuple[str, str]]) -> pa.Table:
+    """What each distinct (family, concept text) of the export means; concepts bonewise does
+    not use are left out (an inner join drops them)."""
+    rows = [r for family, text in concepts if (r := _concept_row(family, text)) is not None]
+    return pa.Table.from_pylist(rows, schema=_CONCEPT_MAP_SCHEMA)
+
+
+def _answer_map(concepts: Iterable[str]) -> pa.Table:
+    """The answers bonewise reads from each distinct valueCodeableConcept text: the first
+    coding that is a SNOMED CT answer (in any spelling of SNOMED CT's system) to a smoking
+    status (current / past / never, `codes.SMOKING_ANSWERS`) or a menopausal status
+    (premenopausal / perimenopausal / postmenopausal, `codes.MENOPAUSE_STATES`)."""
     rows = []
-    for family, system, code in pairs:
-        role, concept, drug_class = _classify(family, system, code)
-        if role:
-            rows.append(
-                {
-                    "family": family,
-                    "system": system,
-                    "code": code,
-                    "role": role,
-                    "concept": concept,
-                    "drug_class": drug_class,
-                    "code_system": codes.normalise_system(system),
-                }
-            )
-    return pa.Table.from_pylist(rows, schema=_CODE_MAP_SCHEMA)
-
-
-def _smoking_answers(pairs: Iterable[tuple[str | None, str]]) -> pa.Table:
-    """The answers bonewise reads, for the answer codings found in the export (a SNOMED CT
-    answer, in any spelling of SNOMED CT's system): current / past / never for a smoking status
-    (`codes.SMOKING_ANSWERS`), premenopausal / perimenopausal / postmenopausal for the menopausal
-    status (`codes.MENOPAUSE_STATES`)."""
-    tables = (
-        ("smoking_status", codes.SMOKING_ANSWERS),
-        ("menopausal_status", codes.MENOPAUSE_STATES),
-    )
-    known = [
-        (concept, system, code, str(answers[code][1]))
-        for system, code in pairs
-        if codes.normalise_system(system) == codes.SNOMED
-        for concept, answers in tables
-        if code in answers
-    ]
-    return pa.table(
-        {
-            "concept": pa.array([k[0] for k in known], pa.string()),
-            "system": pa.array([k[1] for k in known], pa.string()),
-            "code": pa.array([k[2] for k in known], pa.string()),
-            "answer": pa.array([k[3] for k in known], pa.string()),
-        }
+    for concept_json in concepts:
+        try:
+            value = json.loads(concept_json)
+        except ValueError:
+            continue
+        snomed = [
+            c.code
+            for c in read.codings(value if isinstance(value, dict) else None)
+            if c.system == codes.SNOMED
+        ]
+        smoking = next(
+            (str(codes.SMOKING_ANSWERS[c][1]) for c in snomed if c in codes.SMOKING_ANSWERS), None
+        )
+        menopause = next(
+            (str(codes.MENOPAUSE_STATES[c][1]) for c in snomed if c in codes.MENOPAUSE_STATES), None
+        )
+        if smoking or menopause:
+            rows.append({"answers": concept_json, "smoking": smoking, "menopause": menopause})
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [("answers", pa.string()), ("smoking", pa.string()), ("menopause", pa.string())]
+        ),
     )
 
 
 # --- the loader -------------------------------------------------------------------------------
-def _columns_literal() -> str:
-    return "{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in _RESOURCE.items()) + "}"
+# The fields each resource type's rows are read with (beside _COMMON). A Bulk Data export
+# holds one resource type per file; a file is read with its type's fields only (the parser
+# pays for every field asked for, present or not), the others are NULL. A file whose lines are
+# not all of its first line's type is caught after the parse, and the export is read again
+# with every field (`FhirNdjsonLoader.load`).
+_COMMON: Final = ("resourceType", "id", "status", "subject", "patient")
+_MEDICATION_FIELDS: Final = (
+    "medicationCodeableConcept",
+    "medicationReference",
+    "medication",
+    "extension",
+    "contained",
+)
+_FIELDS_OF_TYPE: Final[dict[str, tuple[str, ...]]] = {
+    "Patient": ("gender", "birthDate", "deceasedBoolean", "deceasedDateTime"),
+    "Observation": (
+        "code",
+        "effectiveDateTime",
+        "effectivePeriod",
+        "effectiveInstant",
+        "issued",
+        "valueQuantity",
+        "valueCodeableConcept",
+        "valueBoolean",
+        "dataAbsentReason",
+        "component",
+        "device",
+        "extension",
+    ),
+    "Device": ("manufacturer", "deviceName"),
+    "Condition": (
+        "verificationStatus",
+        "code",
+        "onsetDateTime",
+        "onsetPeriod",
+        "onsetInstant",
+        "recordedDate",
+        "extension",
+    ),
+    "Procedure": (
+        "code",
+        "performedDateTime",
+        "performedPeriod",
+        "performedInstant",
+        "occurrenceDateTime",
+        "occurrencePeriod",
+        "occurrenceInstant",
+    ),
+    "MedicationStatement": (
+        *_MEDICATION_FIELDS,
+        "effectiveDateTime",
+        "effectivePeriod",
+        "effectiveInstant",
+    ),
+    "MedicationRequest": (
+        *_MEDICATION_FIELDS,
+        "dosageInstruction",
+        "dispenseRequest",
+        "authoredOn",
+    ),
+    "MedicationAdministration": (
+        *_MEDICATION_FIELDS,
+        "effectiveDateTime",
+        "effectivePeriod",
+        "occurenceDateTime",
+        "occurencePeriod",
+    ),
+    "Medication": ("code",),
+}
+_FIRST_LINES: Final = 20  # lines looked at for a file's resource type
+_FIRST_LINE_BYTES: Final = 1024 * 1024
 
 
-def _read_lines(files: list[Path]) -> str:
-    paths = "[" + ", ".join(_quote(str(p)) for p in files) + "]"
+def file_resource_type(path: Path) -> str | None:
+    """The resourceType of a file's first JSON line (of its first few), None if none says."""
+    with path.open("rb") as lines:
+        for _ in range(_FIRST_LINES):
+            line = lines.readline(_FIRST_LINE_BYTES)
+            if not line:
+                return None
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            kind = value.get("resourceType") if isinstance(value, dict) else None
+            if isinstance(kind, str):
+                return kind
+    return None
+
+
+def _columns_literal(fields: Iterable[str]) -> str:
+    return "{" + ", ".join(f"{_quote(k)}: {_quote(_RESOURCE[k])}" for k in fields) + "}"
+
+
+def _read_json(paths: list[Path], fields: Iterable[str]) -> str:
+    listed = "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
     return (
-        f"read_json({paths}, format = 'newline_delimited', columns = {_columns_literal()}, "
+        f"read_json({listed}, format = 'newline_delimited', columns = {_columns_literal(fields)}, "
         f"ignore_errors = true, maximum_object_size = {_MAX_LINE_BYTES})"
     )
+
+
+def _read_lines(files: list[Path], *, by_type: bool = True) -> str:
+    """Every line of the files with the fields of `_RESOURCE` and `file_type`: the type the file
+    was read as (NULL: read with every field)."""
+    if not by_type:
+        return f"(SELECT *, NULL::VARCHAR AS file_type FROM {_read_json(files, _RESOURCE)})"
+    groups: dict[str | None, list[Path]] = {}
+    for path in files:
+        kind = file_resource_type(path)
+        groups.setdefault(kind if kind in _FIELDS_OF_TYPE else None, []).append(path)
+    selects = []
+    for kind, paths in groups.items():
+        fields = _RESOURCE if kind is None else (*_COMMON, *_FIELDS_OF_TYPE[kind])
+        columns = ", ".join(
+            _quote_name(f) if f in fields else f"NULL::{_RESOURCE[f]} AS {_quote_name(f)}"
+            for f in _RESOURCE
+        )
+        file_type = "NULL::VARCHAR" if kind is None else _quote(kind)
+        selects.append(
+            f"SELECT {columns}, {file_type} AS file_type FROM {_read_json(paths, fields)}"
+        )
+    return "(" + " UNION ALL ".join(selects) + ")"
+
+
+def _quote_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 _STAGE_SQL = """
 SELECT
     resourceType,
+    file_type,
     {family} AS family,
     nullif(id, '') AS rid,
     {skipped} AS skipped,
     {subject} AS pid,
-    -- the resource's own codings: code for most, the medication for medication resources (or
-    -- the Medication it contains, "#id"); a Medication resource elsewhere is joined later
-    CASE WHEN resourceType NOT IN {medication_types} THEN {code_codings}
-         WHEN coalesce(len({own_codings}), 0) = 0 AND starts_with({reference}, '#')
-         THEN {contained_codings}
-         ELSE {own_codings} END AS codings,
+    -- the resource's own concept (JSON text): code for most, the medication for medication
+    -- resources (or the Medication it contains, "#id"); a Medication resource elsewhere is
+    -- joined later
+    CASE WHEN resourceType NOT IN {medication_types} THEN code
+         WHEN {own_concept} IS NOT NULL THEN {own_concept}
+         WHEN starts_with({reference}, '#') THEN {contained_concept}
+    END::VARCHAR AS concept_json,
     {med_ref} AS med_ref,
-    CASE WHEN resourceType = 'Observation' THEN component END AS components,
+    CASE WHEN resourceType = 'Observation' THEN component END::VARCHAR AS components,
     CASE resourceType
         WHEN 'Observation' THEN {obs_date}
         WHEN 'MedicationStatement' THEN {statement_start}
@@ -332,16 +527,18 @@ SELECT
     try_cast(valueQuantity.value AS DOUBLE) AS value,
     CASE WHEN valueQuantity.system = '{ucum}' THEN nullif(valueQuantity.code, '') END AS ucum_unit,
     valueQuantity.unit AS quantity_unit,
-    valueCodeableConcept.coding AS answers,
+    valueCodeableConcept::VARCHAR AS answers,
     json_type(valueBoolean) = 'BOOLEAN' AS has_boolean,
     coalesce(valueBoolean::VARCHAR = 'true', false) AS value_true,
     dataAbsentReason IS NOT NULL AS absent,
     gender,
     coalesce(deceasedBoolean::VARCHAR = 'true', false) AS deceased,
     -- a fracture recorded as traumatic (or as not a fragility fracture) is not a fragility one
-    resourceType = 'Condition' AND coalesce(list_bool_or(list_transform(extension, lambda e:
-        (e.url = '{ext_traumatic}' AND e.valueBoolean)
-        OR (e.url = '{ext_fragility}' AND NOT e.valueBoolean))), false) AS traumatic,
+    resourceType = 'Condition' AND extension IS NOT NULL AND coalesce(list_bool_or(
+        list_transform(json_extract(extension, '$[*]'), lambda e:
+            (e->>'url' = '{ext_traumatic}' AND e->>'valueBoolean' = 'true')
+            OR (e->>'url' = '{ext_fragility}' AND e->>'valueBoolean' = 'false'))), false)
+        AS traumatic,
     -- a DXA result's scanner: the Device it names (a Device's own text), or its display
     CASE WHEN resourceType = 'Observation'
          THEN nullif(regexp_extract(device.reference, '[^/:]+$'), '') END AS device_ref,
@@ -351,25 +548,25 @@ SELECT
         list_aggregate(list_transform(deviceName, lambda n: n.name), 'string_agg', ' ')))
     END AS device_text,
     resourceType = 'Device' AND coalesce(manufacturer, '') <> '' AS device_has_maker,
-    try_cast(list_filter(extension, lambda e: e.url = '{ext_precision}')[1].valueDecimal
-        AS DOUBLE) AS precision_pct,
+    -- the facility's precision for a DXA result (bonewise's extension)
+    CASE WHEN resourceType = 'Observation' AND extension IS NOT NULL THEN try_cast(
+        list_filter(json_extract(extension, '$[*]'), lambda e: e->>'url' = '{ext_precision}')[1]
+        ->>'valueDecimal' AS DOUBLE) END AS precision_pct,
     -- ovarian suppression recorded with an aromatase inhibitor (bonewise's extension)
-    resourceType IN {medication_types} AND coalesce(list_bool_or(list_transform(extension,
-        lambda e: e.url = '{ext_ovarian}' AND e.valueBoolean)), false) AS ovarian_suppression
+    resourceType IN {medication_types} AND extension IS NOT NULL AND coalesce(list_bool_or(
+        list_transform(json_extract(extension, '$[*]'), lambda e:
+            e->>'url' = '{ext_ovarian}' AND e->>'valueBoolean' = 'true')), false)
+        AS ovarian_suppression
 FROM {source}
 -- all-null rows: lines read_json could not parse (or objects with none of these fields)
 WHERE resourceType IN {kept_types} OR resourceType IS NULL
 """
 
 
-_MEDICATION_REFERENCE = "coalesce(medicationReference.reference, medication.reference.reference)"
+_MEDICATION_REFERENCE = "coalesce(medicationReference.reference, json_extract_string(medication, '$.reference.reference'))"
 
 
-def _valid_codings(codings: str) -> str:
-    return f"list_filter({codings}, lambda c: c.code IS NOT NULL AND c.code <> '')"
-
-
-def _stage_sql(files: list[Path]) -> str:
+def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
     statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
     request_start = _first_day(
         "dosageInstruction[1].timing.repeat.boundsPeriod.start",
@@ -392,14 +589,9 @@ def _stage_sql(files: list[Path]) -> str:
         medication_types=_sql_list(MEDICATION_TYPES),
         med_ref=_last_segment(_MEDICATION_REFERENCE),
         reference=_MEDICATION_REFERENCE,
-        code_codings=_valid_codings("code.coding"),
-        own_codings=_valid_codings(
-            "coalesce(medicationCodeableConcept.coding, medication.concept.coding)"
-        ),
-        contained_codings=_valid_codings(
-            f"list_filter(contained, lambda m: m.id = substr({_MEDICATION_REFERENCE}, 2))"
-            "[1].code.coding"
-        ),
+        own_concept="coalesce(medicationCodeableConcept, json_extract(medication, '$.concept'))",
+        contained_concept="json_extract(list_filter(json_extract(contained, '$[*]'), "
+        f"lambda m: m->>'id' = substr({_MEDICATION_REFERENCE}, 2))[1], '$.code')",
         obs_date=_first_day(
             "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"
         ),
@@ -426,104 +618,67 @@ def _stage_sql(files: list[Path]) -> str:
         administration_end=_first_day('coalesce(effectivePeriod, occurencePeriod)."end"'),
         ended=_sql_list(_ENDED_STATUS),
         ucum=codes.UCUM,
-        source=_read_lines(files),
+        source=_read_lines(files, by_type=by_type),
         kept_types=_sql_list(("Patient", "Medication", "Device", *EVENT_TYPES)),
     )
 
 
-def _one_coding(stage: str) -> str:
-    """The staged resources with a resource's only coding in two columns (most have one, and
-    they are matched by a plain join); the list is kept only when there are several."""
-    return f"""
-        SELECT * EXCLUDE (codings), coalesce(len(codings), 0) AS n_codings,
-               CASE WHEN len(codings) = 1 THEN codings[1].system END AS system1,
-               CASE WHEN len(codings) = 1 THEN codings[1].code END AS code1,
-               CASE WHEN len(codings) > 1 THEN codings END AS codings
-        FROM ({stage})"""
-
-
-# Which code-map family each resource type's codings belong to.
+# Which concept-map family each resource type's concept belongs to.
 _FAMILY_SQL = """
 CASE resourceType WHEN 'Observation' THEN 'observation' WHEN 'Condition' THEN 'condition'
                   WHEN 'Procedure' THEN 'procedure' ELSE 'drug' END
 """
 
-# Each resource's codings that map, first one wins (as in the import). Most resources have one
-# coding: those are matched by a plain join as the staged file is read; only the others are
-# unnested and ranked, into a small table. A medication named only by reference takes what its
-# Medication resource's codings mean. Nothing here holds a row per resource: every view is
-# read by streaming the staged Parquet file past small hash tables.
-_MATCH_SQL = f"""
-CREATE TEMP TABLE several_hits AS
-WITH several AS (
-    SELECT row_id, m.role, m.concept, m.drug_class, m.code_system, m.code, position
-    FROM (SELECT row_id, family, unnest(codings) AS c,
-                 generate_subscripts(codings, 1) AS position
-          FROM res WHERE n_codings > 1) e
-    JOIN code_map m ON m.family = e.family AND m.code = e.c.code
-     AND m.system IS NOT DISTINCT FROM e.c.system
+# Each resource's concept is looked up in the concept map (its distinct texts classified once,
+# in Python) by a plain join as the staged file is read. A medication named only by reference
+# takes what its Medication resource's concept means. Nothing here holds a row per resource:
+# every view is read by streaming the staged Parquet file past small hash tables.
+_HIT = (
+    "{{'role': {p}.role, 'concept': {p}.concept, 'drug_class': {p}.drug_class, "
+    "'code_system': {p}.code_system, 'code': {p}.code}}"
 )
-SELECT row_id,
-       arg_min({{'role': role, 'concept': concept, 'drug_class': drug_class,
-                 'code_system': code_system, 'code': code}}, position)
-           FILTER (role <> 'unknown_local') AS hit,
-       bool_or(role = 'unknown_local') AS has_unknown_local
-FROM several GROUP BY row_id;
-
+_MATCH_SQL = f"""
 CREATE TEMP VIEW coded AS
 SELECT r.*,
-       CASE WHEN c.code IS NOT NULL THEN
-            CASE WHEN c.role <> 'unknown_local' THEN {{'role': c.role, 'concept': c.concept,
-                'drug_class': c.drug_class, 'code_system': c.code_system, 'code': c.code}} END
-            ELSE s.hit END AS hit,
-       coalesce(c.role = 'unknown_local', s.has_unknown_local) AS has_unknown_local,
-       c.code IS NOT NULL OR s.row_id IS NOT NULL AS matched
+       CASE WHEN c.role IS NOT NULL THEN {_HIT.format(p="c")} END AS hit,
+       coalesce(c.has_unknown_local, false) AS has_unknown_local,
+       c.concept_json IS NOT NULL AS matched
 FROM res r
-LEFT JOIN code_map c ON c.family = r.family AND c.code = r.code1
-                    AND c.system IS NOT DISTINCT FROM r.system1
-LEFT JOIN several_hits s ON s.row_id = r.row_id;
+LEFT JOIN concept_map c ON c.family = r.family AND c.concept_json = r.concept_json;
 
 CREATE TEMP TABLE medication AS
 SELECT any_value(hit) AS hit, bool_or(has_unknown_local) AS has_unknown_local, rid AS med_id
 FROM coded WHERE matched AND resourceType = 'Medication' AND rid IS NOT NULL GROUP BY rid;
 
--- the first answer coding of a smoking-status (or menopausal-status) Observation that is a
--- known answer to it
+-- the answer of a smoking-status (or menopausal-status) Observation bonewise reads
 CREATE TEMP TABLE smoking AS
-SELECT row_id, arg_min(a.answer, position) AS answer
-FROM (SELECT row_id, hit.concept AS concept, unnest(answers) AS c,
-             generate_subscripts(answers, 1) AS position
-      FROM coded WHERE hit.role IN ('smoking', 'menopause')) u
-JOIN smoking_answers a ON a.code = u.c.code AND a.system IS NOT DISTINCT FROM u.c.system
- AND a.concept = u.concept
-GROUP BY row_id;
+SELECT row_id, CASE hit.role WHEN 'smoking' THEN a.smoking ELSE a.menopause END AS answer
+FROM coded JOIN answer_map a ON a.answers = coded.answers
+WHERE hit.role IN ('smoking', 'menopause');
 
 -- a DXA panel (its own code not one bonewise reads): a measurement per component with a DXA
 -- code, as the import reads it (the first DXA coding of each component)
 CREATE TEMP TABLE panel AS
 WITH component AS (
-    SELECT row_id, unnest(components) AS comp,
-           generate_subscripts(components, 1) AS component_number
+    SELECT row_id, unnest(json_extract(components, '$[*]')) AS comp,
+           generate_subscripts(json_extract(components, '$[*]'), 1) AS component_number
     FROM coded
-    WHERE resourceType = 'Observation' AND NOT skipped AND len(components) > 0 AND hit IS NULL
-),
-coded_component AS (
-    SELECT row_id, component_number, comp.valueQuantity AS quantity,
-           unnest(comp.code.coding) AS c, generate_subscripts(comp.code.coding, 1) AS position
-    FROM component
+    WHERE resourceType = 'Observation' AND NOT skipped AND components IS NOT NULL
+      AND hit IS NULL
 )
 SELECT row_id, component_number,
-       arg_min({{'concept': m.concept, 'code_system': m.code_system, 'code': m.code}}, position)
-           AS hit,
-       any_value(quantity) AS quantity
-FROM coded_component cc JOIN code_map m ON m.family = 'observation' AND m.code = cc.c.code
- AND m.system IS NOT DISTINCT FROM cc.c.system
-WHERE m.role = 'measure' AND m.concept IN {_sql_list(_DXA_CONCEPT.values())}
-GROUP BY row_id, component_number;
+       {{'concept': m.concept, 'code_system': m.code_system, 'code': m.code}} AS hit,
+       {{'value': json_extract_string(comp, '$.valueQuantity.value'),
+         'unit': json_extract_string(comp, '$.valueQuantity.unit'),
+         'system': json_extract_string(comp, '$.valueQuantity.system'),
+         'code': json_extract_string(comp, '$.valueQuantity.code')}} AS quantity
+FROM component JOIN concept_map m ON m.family = 'component'
+ AND m.concept_json = json_extract(comp, '$.code')::VARCHAR
+WHERE m.role = 'measure';
 
 CREATE TEMP VIEW facts AS
-SELECT r.* EXCLUDE (codings, system1, code1, n_codings, family, med_ref, answers, components,
-                    hit, has_unknown_local, matched),
+SELECT r.* EXCLUDE (concept_json, family, med_ref, answers, components, hit, has_unknown_local,
+                    matched),
        coalesce(r.hit, m.hit).role AS role,
        coalesce(r.hit, m.hit).concept AS concept,
        coalesce(r.hit, m.hit).drug_class AS drug_class,
@@ -532,7 +687,7 @@ SELECT r.* EXCLUDE (codings, system1, code1, n_codings, family, med_ref, answers
        coalesce(r.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
        s.answer AS smoking_answer
 FROM coded r
-LEFT JOIN medication m ON r.n_codings = 0 AND r.med_ref IS NOT NULL
+LEFT JOIN medication m ON r.concept_json IS NULL AND r.med_ref IS NOT NULL
                       AND r.resourceType IN {_sql_list(MEDICATION_TYPES)} AND m.med_id = r.med_ref
 LEFT JOIN smoking s ON s.row_id = r.row_id
 WHERE r.resourceType IN {_sql_list(EVENT_TYPES)} AND NOT r.skipped
@@ -643,8 +798,23 @@ def _table_queries() -> dict[TableName, str]:
     }
 
 
+# A Condition under a code bonewise does not know whose words name one of these families is
+# left out of the flat tables and counted: the fact is unknown, for a clinician to confirm
+# (the import's "unknown, please confirm"), never "not on the problem list".
+UNCONFIRMED_FAMILIES: Final = {
+    "fracture": "unconfirmed_fracture",
+    "bone_metastases": "unconfirmed_bone_metastases",
+    "menopause": "unconfirmed_menopausal_status",
+}
+
+
 def _issues_sql() -> str:
     gc = "role = 'glucocorticoid_course' AND NOT absent"
+    unconfirmed = ",\n".join(
+        f"count(*) FILTER (role = 'unknown_family' AND concept = '{family}') "
+        f"AS conditions__{reason}"
+        for family, reason in UNCONFIRMED_FAMILIES.items()
+    )
     return f"""
         SELECT
           count(*) FILTER (role IS NULL AND has_unknown_local AND resourceType = 'Observation')
@@ -664,7 +834,8 @@ def _issues_sql() -> str:
               AND value_true AND period_start IS NOT NULL)))
               AS drug_exposures__missing_subject,
           count(*) FILTER (pid IS NULL AND role = 'condition') AS conditions__missing_subject,
-          count(*) FILTER (pid IS NULL AND role = 'dxa') AS procedures__missing_subject
+          count(*) FILTER (pid IS NULL AND role = 'dxa') AS procedures__missing_subject,
+          {unconfirmed}
         FROM facts
     """
 
@@ -700,10 +871,13 @@ class FhirNdjsonLoader:
                 files[0].write_text("", encoding="utf-8")
             self.seconds = {}
             with self._step("parse"):  # one parse of the export: the fields bonewise reads
-                con.execute(
-                    f"COPY ({_one_coding(_stage_sql(files))}) TO {_quote(str(resources))} "
-                    "(FORMAT parquet)"
-                )
+                self._parse(con, files, resources, by_type=True)
+                mixed = con.execute(
+                    f"SELECT count(*) FROM read_parquet({_quote(str(resources))}) "
+                    "WHERE resourceType <> file_type"
+                ).fetchone()
+                if mixed and mixed[0]:  # a file holds several types: every field for every line
+                    self._parse(con, files, resources, by_type=False)
             con.execute(
                 "CREATE TEMP VIEW res AS SELECT file_row_number AS row_id, "
                 "* EXCLUDE (file_row_number) FROM "
@@ -727,24 +901,31 @@ class FhirNdjsonLoader:
         return paths
 
     @staticmethod
+    def _parse(
+        con: duckdb.DuckDBPyConnection, files: list[Path], resources: Path, *, by_type: bool
+    ) -> None:
+        con.execute(
+            # read back a few times, then deleted: the cheapest codec
+            f"COPY ({_stage_sql(files, by_type=by_type)}) TO {_quote(str(resources))} "
+            "(FORMAT parquet, COMPRESSION lz4)"
+        )
+
+    @staticmethod
     def _register_codes(con: duckdb.DuckDBPyConnection) -> None:
-        pairs = con.execute(
-            """SELECT DISTINCT family, system1, code1 FROM res WHERE n_codings = 1
+        concepts = con.execute(
+            """SELECT DISTINCT family, concept_json FROM res WHERE concept_json IS NOT NULL
                UNION
-               SELECT DISTINCT family, c.system, c.code FROM (
-                   SELECT family, unnest(codings) AS c FROM res WHERE n_codings > 1)"""
+               SELECT DISTINCT 'component', json_extract(comp, '$.code')::VARCHAR FROM (
+                   SELECT unnest(json_extract(components, '$[*]')) AS comp FROM res
+                   WHERE components IS NOT NULL)
+               WHERE json_extract(comp, '$.code') IS NOT NULL"""
         ).fetchall()
-        components = con.execute(
-            """SELECT DISTINCT 'observation', c.system, c.code FROM (
-                   SELECT unnest(comp.code.coding) AS c FROM (
-                       SELECT unnest(components) AS comp FROM res WHERE len(components) > 0))"""
-        ).fetchall()
-        con.register("code_map", _code_map((f, s, str(c)) for f, s, c in {*pairs, *components}))
+        con.register("concept_map", _concept_map(concepts))
         answers = con.execute(
-            """SELECT DISTINCT c.system, c.code FROM (SELECT unnest(answers) AS c FROM res
-               WHERE resourceType = 'Observation') WHERE c.code IS NOT NULL"""
+            "SELECT DISTINCT answers FROM res WHERE resourceType = 'Observation' "
+            "AND answers IS NOT NULL"
         ).fetchall()
-        con.register("smoking_answers", _smoking_answers(answers))
+        con.register("answer_map", _answer_map(a for (a,) in answers))
 
     def _count_issues(self, con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
         row = con.execute(_issues_sql()).fetchone()

@@ -64,6 +64,13 @@ REASONS: dict[str, str] = {
     # found by the loaders, before the engine sees the rows
     "missing_subject": "a FHIR resource with no subject (patient) reference: not loaded",
     "invalid_json": "an NDJSON line that is not a JSON object: not loaded",
+    "unconfirmed_fracture": "a Condition under a code bonewise does not know that names a "
+    "fracture: not loaded; whether she had one is unknown, for a clinician to confirm",
+    "unconfirmed_bone_metastases": "a Condition under a code bonewise does not know that names "
+    "a bone metastasis: not loaded; whether she has bone metastases is unknown, for a clinician "
+    "to confirm",
+    "unconfirmed_menopausal_status": "a Condition under a code bonewise does not know that "
+    "names a menopausal state: not loaded; her status is inferred, for a clinician to confirm",
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from bonewise.population.runner import RunResult, run_care_gaps
@@ -198,3 +199,27 @@ def test_problems_in_the_export_are_counted_not_fatal(fhir_run: RunResult) -> No
     assert m["procedures"]["bad_date"] == 1
     # birthDate "1950" is 1 January 1950, as the single-patient import reads it (fhir.read)
     assert m["persons"].get("bad_date", 0) == 0
+
+
+def test_a_file_of_several_resource_types_is_read_whole(tmp_path: Path) -> None:
+    """Files are read with their first line's type's fields; a file that mixes types (not what
+    the Bulk Data spec writes, still read) loses nothing."""
+    from bonewise.population.fhir_ndjson import file_resource_type, stage_ndjson
+
+    src, staging = tmp_path / "export", tmp_path / "staging"
+    src.mkdir()
+    staging.mkdir()
+    patient = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1958"}
+    vitamin_d = _obs("o", "p", "62292-8", "2024-05-01", 16.0, "ng/mL")
+    _write(src, "Patient", [patient])
+    _write(src, "mixed", [vitamin_d | {"id": "o2"}, patient | {"id": "q"}, vitamin_d])
+    assert file_resource_type(src / "mixed.ndjson") == "Observation"
+    staged, issues = stage_ndjson(src, staging)
+    persons = pq.read_table(staged["persons"]).to_pylist()
+    assert sorted((p["person_id"], p["birth_date"]) for p in persons) == [
+        ("p", "1958-01-01"),
+        ("q", "1958-01-01"),
+    ]
+    measurements = pq.read_table(staged["measurements"]).to_pylist()
+    assert sorted((m["record_id"], m["value"]) for m in measurements) == [("o", 16.0), ("o2", 16.0)]
+    assert issues == {}
