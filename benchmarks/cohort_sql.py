@@ -16,11 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from bonewise.clinical import bmd_series
-from bonewise.clinical.facts import scans_by_day
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import BMI_UNITS, NUMERIC_CONCEPTS, VITAMIN_D_TO_NG_ML
-from bonewise.population.rules import dxa_scans_from_rows
+from bonewise.population.rules import lost_bone
 from bonewise.population.schema import GNRH_AGONIST_CONCEPTS
 
 
@@ -87,7 +85,7 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         SELECT person_id, date FROM meas
         WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd')""")
 
-    _register_losses(con, parquet("measurements"), d, p, months)
+    _register_losses(con, parquet("measurements"), day, d, p, months)
 
     def latest(concept: str) -> str:
         return f"""(SELECT person_id, date AS latest_date, min(value) AS latest_value
@@ -197,6 +195,7 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
 def _register_losses(
     con: duckdb.DuckDBPyConnection,
     measurements: str,
+    day: date,
     d: str,
     p: dict[str, int],
     months: Callable[[str, int], str],
@@ -231,10 +230,5 @@ def _register_losses(
     by_person: dict[str, list[dict[str, object]]] = {}
     for row in rows:
         by_person.setdefault(str(row["person_id"]), []).append(row)
-    day = date.fromisoformat(d.split("'")[1])
-    losses = [
-        pid
-        for pid, found in by_person.items()
-        if bmd_series.significant_losses(scans_by_day(dxa_scans_from_rows(found), day))
-    ]
+    losses = [pid for pid, found in by_person.items() if lost_bone(found, day)]
     con.register("losses", pa.table({"person_id": pa.array(losses, pa.string())}))

@@ -58,12 +58,11 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final, get_args
+from typing import Final
 
 import duckdb
 import pyarrow as pa
 
-from bonewise.clinical.models import ScannerMake
 from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
@@ -706,14 +705,13 @@ def _select(table: TableName, query: str) -> str:
     return f"SELECT {columns} FROM ({query})"
 
 
-# The scanner makes the FHIR import recognises in a Device's maker and names (or the device's
-# display), in its order (ObservationReader._scanner): a text naming none is "other" when the
-# Device has a maker, else the make is not recorded (the core then reads "other" too).
-_SCANNER_MAKES: Final = tuple(m for m in get_args(ScannerMake) if m != "other")
-
-
+# `codes.scanner_make_named` as SQL over the lowered words, as the FHIR import reads a Device's
+# maker and names (or the device's display): words naming no make are "other" when the Device
+# has a maker, else the make is not recorded (the core then reads "other" too).
 def _make_in(text: str) -> str:
-    return " ".join(f"WHEN contains({text}, {_quote(m)}) THEN {_quote(m)}" for m in _SCANNER_MAKES)
+    return " ".join(
+        f"WHEN contains({text}, {_quote(m)}) THEN {_quote(m)}" for m in codes.NAMED_SCANNER_MAKES
+    )
 
 
 _DEVICE_MAKE_SQL = f"""CASE WHEN d.device_id IS NOT NULL

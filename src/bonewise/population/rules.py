@@ -199,6 +199,12 @@ def dxa_scans_from_rows(rows: list[dict[str, Any]]) -> list[DxaScan]:
     ]
 
 
+def lost_bone(rows: list[dict[str, Any]], day: date) -> bool:
+    """Whether one woman's DXA result rows show a BMD loss beyond the least significant change
+    on `day`, as the clinical core reads her scans (`bmd_series.significant_losses`)."""
+    return bool(bmd_series.significant_losses(scans_by_day(dxa_scans_from_rows(rows), day)))
+
+
 def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) -> ir.Table:
     """Women on an AI at D whose BMD fell beyond the least significant change (person ids), as
     the clinical core decides it: their DXA results become scans and `bmd_series` reads them
@@ -229,11 +235,7 @@ def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) ->
     by_person: dict[str, list[dict[str, Any]]] = {}
     for row in rows.to_pyarrow().to_pylist():
         by_person.setdefault(row["person_id"], []).append(row)
-    losses = [
-        pid
-        for pid, found in sorted(by_person.items())
-        if bmd_series.significant_losses(scans_by_day(dxa_scans_from_rows(found), day))
-    ]
+    losses = [pid for pid, found in sorted(by_person.items()) if lost_bone(found, day)]
     return ibis.memtable(pa.table({"person_id": pa.array(losses, pa.string())}))
 
 

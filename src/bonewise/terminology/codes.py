@@ -37,9 +37,9 @@ Verification notes (2026-11-27, public sources via the project's search tool):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from bonewise.clinical.models import MenopausalStatus, Site, Smoking
+from bonewise.clinical.models import MenopausalStatus, ScannerMake, Site, Smoking
 from bonewise.evidence import Evidence
 from bonewise.terminology import icd10cm, rxnorm_codes, snomed_value_sets
 
@@ -1072,3 +1072,14 @@ _ALL: dict[tuple[str, str], Concept] = {(c.system, c.code): c for c in all_conce
 _ALL.update({(SNOMED, code): c for code, (c, _) in SMOKING_ANSWERS.items()})
 _ALL.update({(SNOMED, code): c for code, (c, _) in MENOPAUSE_STATES.items()})
 _ALL.update({(BONEWISE, code): c for code, c in LOCAL_CODES.items()})
+
+
+# A DXA scanner's make as named in a Device's maker and names or a device display: the first
+# make whose name the words contain (the FHIR import and the NDJSON loader read it so).
+NAMED_SCANNER_MAKES: tuple[str, ...] = tuple(m for m in get_args(ScannerMake) if m != "other")
+
+
+def scanner_make_named(words: str) -> str | None:
+    """The make `words` name (case-insensitive), None when they name none."""
+    lowered = words.lower()
+    return next((make for make in NAMED_SCANNER_MAKES if make in lowered), None)

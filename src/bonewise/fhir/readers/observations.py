@@ -25,7 +25,6 @@ from bonewise.fhir.readers.context import Dated, ReadContext, ext, ext_value, nu
 from bonewise.fhir.report import ImportedValue
 from bonewise.terminology import codes
 
-_SCANNER_MAKES = (("hologic", "hologic"), ("lunar", "lunar"), ("norland", "norland"))
 T_MIN, T_MAX = ev.T_SCORE_RANGE.value
 BMD_MIN, BMD_MAX = ev.BMD_RANGE_G_CM2.value
 
@@ -183,11 +182,11 @@ class ObservationReader:
             names = [n.name for n in (device.deviceName or [])]
             maker = device.manufacturer or ""
             model = device.modelNumber or (names[0] if names else None)
-            text = f"{maker} {' '.join(names)}".lower()
-            make = next((m for key, m in _SCANNER_MAKES if key in text), "other" if maker else None)
+            make = codes.scanner_make_named(f"{maker} {' '.join(names)}") or (
+                "other" if maker else None
+            )
         elif obs.device is not None and obs.device.display:
-            text = obs.device.display.lower()
-            make = next((m for key, m in _SCANNER_MAKES if key in text), "other")
+            make = codes.scanner_make_named(obs.device.display) or "other"
             model = obs.device.display
         for performer in obs.performer or []:
             org = self.context.resolve(performer.reference, entry)
