@@ -17,7 +17,10 @@ from bonewise.store.uow import UnitOfWork
 
 from .conftest import World
 
-TODAY = date.today().isoformat()
+
+def today() -> str:
+    """Today's date, read when the test runs (a suite can cross midnight)."""
+    return date.today().isoformat()
 
 
 def _text(page: str) -> str:
@@ -35,19 +38,19 @@ def _log_milk(world: World, grams: str = "100") -> int:
             "quantity": grams,
             "measure": "g",
             "meal": "lunch",
-            "day": TODAY,
+            "day": today(),
         },
     )
     assert response.status_code == 303, response.text[:300]
-    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()
+    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={today()}").json()
     return int(diary["entries"][-1]["id"])
 
 
 def _calcium(world: World) -> float | None:
     ann = world.actor("patient_a")
     pid = world.patient_a.patient_id
-    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()
-    return dict((d["day"], d["calcium_mg"]) for d in diary["calcium_by_day"])[TODAY]
+    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={today()}").json()
+    return dict((d["day"], d["calcium_mg"]) for d in diary["calcium_by_day"])[today()]
 
 
 def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: World) -> None:
@@ -55,7 +58,7 @@ def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: Worl
     ann = world.actor("patient_a")
     pid = world.patient_a.patient_id
     entry = _log_milk(world, "1000")
-    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={today()}").text
     assert f'action="/patients/{pid}/nutrition/entries/{entry}"' in page
     assert "Correct or remove" in page
     corrected = ann.client.post(
@@ -66,14 +69,14 @@ def test_she_corrects_then_removes_a_food_entry_with_a_reason(sqlite_world: Worl
             "reason": "it was 100 g, not 1000",
             "grams": "100",
             "meal": "dinner",
-            "day": TODAY,
+            "day": today(),
         },
     )
     assert corrected.status_code == 303
     assert _calcium(world) == pytest.approx(120.0, rel=0.05)
     trail = _text(ann.client.get(f"/patients/{pid}/audit").text)
     assert "corrected: Milk" in trail and "(reason: it was 100 g, not 1000)" in trail
-    new_id = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()["entries"]
+    new_id = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={today()}").json()["entries"]
     [(new_entry)] = new_id
     assert new_entry["meal"] == "dinner" and new_entry["grams"] == 100
     removed = ann.client.post(
@@ -197,7 +200,7 @@ def test_she_corrects_and_removes_an_exercise_session_with_a_reason(sqlite_world
             "reason": "typo: 30 not 300",
             "exercise_id": "brisk-walking",
             "minutes": "30",
-            "performed_on": TODAY,
+            "performed_on": today(),
         },
     )
     assert good.status_code == 303
@@ -259,7 +262,7 @@ def test_the_food_form_names_the_field_and_keeps_her_search(
         "quantity": "3",
         "measure": "g",
         "meal": "lunch",
-        "day": TODAY,
+        "day": today(),
         "q": "milk",
     } | data
     response = ann.client.post(f"/patients/{pid}/nutrition", data=form)
@@ -276,9 +279,9 @@ def test_the_food_form_names_the_field_and_keeps_her_search(
 def test_the_old_food_urls_redirect_permanently_to_nutrition(sqlite_world: World) -> None:
     ann = sqlite_world.actor("patient_a")
     pid = sqlite_world.patient_a.patient_id
-    page = ann.client.get(f"/patients/{pid}/food?day={TODAY}&q=milk")
+    page = ann.client.get(f"/patients/{pid}/food?day={today()}&q=milk")
     assert page.status_code == 301
-    assert page.headers["location"] == f"/patients/{pid}/nutrition?day={TODAY}&q=milk"
+    assert page.headers["location"] == f"/patients/{pid}/nutrition?day={today()}&q=milk"
     results = ann.client.get(f"/patients/{pid}/food/results?q=milk")
     assert results.headers["location"] == f"/patients/{pid}/nutrition/results?q=milk"
     form = ann.client.post(f"/patients/{pid}/food", data={"csrf_token": ann.csrf})
@@ -311,11 +314,11 @@ def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> Non
         dose=supplements.calcium("carbonate", elemental_mg=500),
     )
     assert _calcium(world) == pytest.approx(500.0)
-    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={today()}").text
     action = f"/patients/{pid}/nutrition/supplements/{dose.id}"
     assert f'action="{action}"' in page and "Remove dose" in page
     refused = ann.client.post(
-        action, data={"csrf_token": ann.csrf, "action": "withdraw", "reason": " ", "day": TODAY}
+        action, data={"csrf_token": ann.csrf, "action": "withdraw", "reason": " ", "day": today()}
     )
     assert refused.status_code == 422
     assert "Nothing was saved" in _text(refused.text)
@@ -326,11 +329,11 @@ def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> Non
             "csrf_token": ann.csrf,
             "action": "withdraw",
             "reason": "took it yesterday",
-            "day": TODAY,
+            "day": today(),
         },
     )
     assert removed.status_code == 303
-    assert removed.headers["location"].endswith(f"?day={TODAY}#supplements")
+    assert removed.headers["location"].endswith(f"?day={today()}#supplements")
     assert _calcium(world) is None  # nothing in force that day: unknown, not zero
     assert f'action="{action}"' not in ann.client.get(f"/patients/{pid}/nutrition").text
     with UnitOfWork(world.factory) as uow:
@@ -340,7 +343,7 @@ def test_she_removes_a_supplement_dose_with_a_reason(sqlite_world: World) -> Non
     # A form opened before the correction form existed still withdraws (the older URL).
     again = ann.client.post(
         f"{action}/withdraw",
-        data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": TODAY},
+        data={"csrf_token": ann.csrf, "reason": "took it yesterday", "day": today()},
     )
     assert again.status_code == 404
 
@@ -365,7 +368,7 @@ def test_she_corrects_a_supplement_dose_and_a_bad_correction_keeps_what_she_type
     dose = _dose(world)
     assert _calcium(world) == pytest.approx(1000.0)
     action = f"/patients/{pid}/nutrition/supplements/{dose}"
-    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={today()}").text
     assert "Corrected number taken" in page and 'name="units" ' in page
     typed = {
         "csrf_token": ann.csrf,
@@ -374,8 +377,8 @@ def test_she_corrects_a_supplement_dose_and_a_bad_correction_keeps_what_she_type
         "name": "Caltrate 600",
         "units": "two",
         "meal": "breakfast",
-        "day": TODAY,
-        "shown_day": TODAY,
+        "day": today(),
+        "shown_day": today(),
     }
     refused = ann.client.post(action, data=typed)
     assert refused.status_code == 422
@@ -391,9 +394,9 @@ def test_she_corrects_a_supplement_dose_and_a_bad_correction_keeps_what_she_type
     assert too_many.status_code == 422 and "more than 20" in _text(too_many.text)
     corrected = ann.client.post(action, data={**typed, "units": "1"})
     assert corrected.status_code == 303
-    assert corrected.headers["location"].endswith(f"?day={TODAY}#supplements")
+    assert corrected.headers["location"].endswith(f"?day={today()}#supplements")
     assert _calcium(world) == pytest.approx(500.0)
-    page = ann.client.get(f"/patients/{pid}/nutrition?day={TODAY}").text
+    page = ann.client.get(f"/patients/{pid}/nutrition?day={today()}").text
     assert "Caltrate 600" in page and f'action="{action}"' not in page
     with UnitOfWork(world.factory) as uow:
         [audit] = [a for a in uow.audit.for_patient(pid) if "corrected" in a.what]
@@ -408,7 +411,7 @@ def test_the_api_corrects_and_withdraws_her_supplement_doses(sqlite_world: World
     ann = world.actor("patient_a")
     pid = world.patient_a.patient_id
     dose = _dose(world)
-    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={TODAY}").json()
+    diary = ann.client.get(f"/api/v1/patients/{pid}/food-diary?day={today()}").json()
     assert [s["id"] for s in diary["supplements"]] == [dose]
     api = f"/api/v1/patients/{pid}/supplements/{dose}"
     headers = ann.headers()
@@ -424,7 +427,7 @@ def test_the_api_corrects_and_withdraws_her_supplement_doses(sqlite_world: World
     assert corrected.status_code == 201, corrected.text
     body = corrected.json()
     assert (body["units"], body["meal"], body["name"]) == (1, "lunch", "Caltrate")
-    assert body["calcium_mg"] == pytest.approx(500.0) and body["day"] == TODAY
+    assert body["calcium_mg"] == pytest.approx(500.0) and body["day"] == today()
     assert _calcium(world) == pytest.approx(500.0)
     assert (
         ann.client.post(f"{api}/withdrawal", json={"reason": "again"}, headers=headers).status_code

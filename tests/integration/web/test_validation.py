@@ -13,7 +13,12 @@ from bonewise.store.uow import UnitOfWork
 
 from .conftest import World
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+
+def tomorrow() -> str:
+    """Tomorrow's date, read when the test runs (a suite can cross midnight)."""
+    return (date.today() + timedelta(days=1)).isoformat()
+
+
 BAD_SCANS: list[tuple[dict[str, Any], str]] = [
     (
         {
@@ -32,7 +37,7 @@ BAD_SCANS: list[tuple[dict[str, Any], str]] = [
         "bmd_g_cm2",
     ),
     (
-        {"date": TOMORROW, "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -1.0}}},
+        {"date": tomorrow(), "scanner_make": "hologic", "sites": {"total_hip": {"t_score": -1.0}}},
         "date",
     ),
     (
@@ -94,7 +99,7 @@ def test_invalid_profile_with_a_future_birth_date_changes_nothing(sqlite_world: 
     actor = sqlite_world.actor("patient_a")
     response = actor.client.put(
         f"/api/v1/patients/{pid}/profile",
-        json={"patient": {"birth_date": TOMORROW, "menopausal_status": "postmenopausal"}},
+        json={"patient": {"birth_date": tomorrow(), "menopausal_status": "postmenopausal"}},
         headers=actor.headers(),
     )
     assert response.status_code == 422
@@ -124,7 +129,7 @@ def test_exercise_log_rejects_a_future_day_and_counts_a_walk(sqlite_world: World
     start = actor.client.get(url).json()["week"]["aerobic"]["minutes"]
     bad = actor.client.post(
         url,
-        json={"exercise_id": "brisk-walking", "minutes": 30, "performed_on": TOMORROW},
+        json={"exercise_id": "brisk-walking", "minutes": 30, "performed_on": tomorrow()},
         headers=actor.headers(),
     )
     assert bad.status_code == 422
@@ -255,7 +260,7 @@ def test_the_profile_form_records_the_end_of_ai_therapy_and_checks_its_date(
         )
 
     before_start = (start - timedelta(days=1)).isoformat()
-    for bad, words in ((before_start, "before"), (TOMORROW, "future")):
+    for bad, words in ((before_start, "before"), (tomorrow(), "future")):
         refused = post(bad)
         assert refused.status_code == 422, bad
         assert f'value="{bad}"' in refused.text
