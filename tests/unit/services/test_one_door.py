@@ -21,6 +21,7 @@ REPOSITORY_ATTRIBUTES = {
     "cds",
     "checkins",
 }
+SQL_WRITES = {"insert", "update", "delete", "text", "Table", "MetaData"}
 # Modules outside the services that may read through a repository, each with its reason.
 READERS = {
     "web/security.py": "looks up the signed-in session on every request (a read)",
@@ -59,6 +60,11 @@ def _store_doors(tree: ast.AST) -> list[str]:
                 name = alias.name
                 if name.endswith(("Repository", "Row")) or name in {"AuditLog", "Base"}:
                     found.append(f"line {node.lineno}: imports {node.module}.{name}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            # SQL statements written around the repositories (a raw insert on an engine).
+            for alias in node.names:
+                if alias.name in SQL_WRITES:
+                    found.append(f"line {node.lineno}: imports {node.module}.{alias.name}")
         elif isinstance(node, ast.Attribute):
             on_uow = isinstance(node.value, ast.Name) and node.value.id in units
             if on_uow and node.attr in {"session", *REPOSITORY_ATTRIBUTES}:
@@ -116,8 +122,9 @@ def test_the_scan_finds_a_module_that_writes_around_the_services() -> None:
         "    PatientRepository(uow.session).save(r)\n"
         "    uow.patients.save(r)\n"
         "    uow.commit()\n"
+        "from sqlalchemy import insert\n"
     )
-    assert len(_store_doors(sneaky)) == 4
+    assert len(_store_doors(sneaky)) == 5
 
 
 def test_the_scan_knows_a_unit_of_work_by_any_name() -> None:
