@@ -51,7 +51,8 @@ ASCO_2019 = Source(
 )
 WHO_ISCD = Source(
     "who-iscd",
-    "WHO densitometric categories and ISCD 2023 Adult Official Positions (iscd.org/official-positions-2023)",
+    "WHO densitometric categories; International Society for Clinical Densitometry (ISCD), 2023 "
+    "ISCD Official Positions - Adult",
 )
 ISCD_PRECISION = Source(
     "iscd-precision",
@@ -68,16 +69,19 @@ LOOKER_1998 = Source(
 )
 HUI_1997 = Source(
     "hui-1997-sbmd",
-    "Hui SL et al. Universal standardization of BMD measurements. J Bone Miner Res "
-    "1997;12:1463-1470 (equations as given at courses.washington.edu/bonephys/opBMDs.html)",
+    "Hui SL, Gao S, Zhou XH et al. Universal standardization of bone density measurements: a "
+    "method with optimal properties for calibration among several instruments. J Bone Miner Res "
+    "1997;12(9):1463-1470. doi:10.1359/jbmr.1997.12.9.1463 (PMID 9286763)",
 )
 IOM_2011 = Source(
     "iom-2011",
-    "IOM (NAM) 2011 Dietary Reference Intakes for Calcium and Vitamin D; DRI tables",
+    "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington, DC: "
+    "National Academies Press; 2011. doi:10.17226/13050",
 )
 IOM_2011_25OHD = Source(
     "iom-2011-25ohd",
-    "IOM 2011 serum 25(OH)D cut-offs, AHRQ/USPSTF evidence review NBK525404, Appendix A Table 1",
+    "Institute of Medicine 2011 (the report cited as iom-2011) serum 25(OH)D cut-offs, as "
+    "tabulated in the AHRQ evidence review for the USPSTF (NBK525404), Appendix A Table 1",
 )
 RECLAST_LABEL = Source(
     "reclast-label",
@@ -95,7 +99,12 @@ ECTS_DENOSUMAB = Source(
     "ECTS working-group review. J Clin Endocrinol Metab 2021;106(1):264; Anastasilakis AD et "
     "al. J Clin Med 2021;10:152",
 )
-FRAX_TOOL = Source("frax", "FRAX tool notes, sheffield.ac.uk/FRAX (risk factor definitions)")
+KANIS_2008 = Source(
+    "kanis-2008-frax",
+    "Kanis JA, Johnell O, Oden A, Johansson H, McCloskey E. FRAX and the assessment of fracture "
+    "probability in men and women from the UK. Osteoporos Int 2008;19(4):385-397. "
+    "doi:10.1007/s00198-007-0543-5 (PMID 18292978)",
+)
 MARKOPOULOS_2010 = Source(
     "arbi-2010",
     "Markopoulos C et al. Risedronate prevents bone loss in breast cancer patients receiving "
@@ -106,6 +115,12 @@ SEED = Source(
     "seed",
     "bonewise seed article 'Anastrozole and bone health' (patient education; its clinical "
     "basis cited as ARBI, Markopoulos 2010)",
+)
+BONE_METASTASES_2022 = Source(
+    "bone-metastases-2022",
+    "Campbell KL et al. Exercise Recommendation for People With Bone Metastases: Expert "
+    "Consensus for Health Care Providers and Exercise Professionals. JCO Oncol Pract 2022. "
+    "doi:10.1200/OP.21.00454 (International Bone Metastases Exercise Working Group)",
 )
 PROJECT = Source("bonewise-policy", "bonewise project default (no guideline value; configurable)")
 
@@ -177,12 +192,16 @@ SBMD_HIP_EQUATIONS: Cited[dict[str, dict[str, tuple[float, float]]]] = Cited(
     },
     HUI_1997,
     "confirmed",
+    "equations as transcribed from the paper in a university course text (clinical-reference.md "
+    "s.2); the paper's own tables were not read",
 )
 # Spine sBMD = slope * (BMD - offset) + 1.0436, g/cm2.
 SBMD_SPINE_EQUATIONS: Cited[dict[str, tuple[float, float]]] = Cited(
     {"hologic": (1.0550, 0.972), "lunar": (0.9683, 1.100), "norland": (0.9743, 0.969)},
     HUI_1997,
     "confirmed",
+    "equations as transcribed from the paper in a university course text (clinical-reference.md "
+    "s.2); the paper's own tables were not read",
 )
 SBMD_SPINE_INTERCEPT = 1.0436  # part of SBMD_SPINE_EQUATIONS (Hui 1997)
 
@@ -248,7 +267,9 @@ RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
 VITAMIN_D_RECHECK_MONTHS: Cited[int] = Cited(
     6, PROJECT, "policy", "recheck a low 25(OH)D within 6 months"
 )
-ALCOHOL_RISK_UNITS_PER_DAY: Cited[int] = Cited(3, FRAX_TOOL, "confirmed", ">= 3 units/day")
+ALCOHOL_RISK_UNITS_PER_DAY: Cited[int] = Cited(
+    3, KANIS_2008, "confirmed", ">= 3 units/day, one of the FRAX clinical risk factors"
+)
 
 # --- Statements (cited advice with no number of its own) -----------------------------------------
 HADJI_ASSESS_EVERYONE: Cited[str] = Cited(
@@ -304,11 +325,7 @@ SEED_TIER_PLAN: Cited[str] = Cited(
 )
 BONE_METASTASES_ROUTE: Cited[str] = Cited(
     "with bone metastases the exercise prescription depends on lesion location: screen first",
-    Source(
-        "bone-mets-exercise-2022",
-        "Campbell KL et al. Exercise recommendation for people with bone metastases: expert "
-        "consensus. JCO Oncol Pract 2022. doi:10.1200/OP.21.00454",
-    ),
+    BONE_METASTASES_2022,
     "confirmed",
 )
 
@@ -344,7 +361,8 @@ AUTOMATION_ROUTE: Cited[str] = Cited(
 # --- Real patients: provisional decisions, therapy schedules, fractures, scope (issue 11) --------
 FRAX_BLANK_IS_NO = Source(
     "frax-blank-is-no",
-    "FRAX tool (sheffield.ac.uk/FRAX): a risk-factor field left blank is taken as 'no'; eCQM "
+    "FRAX online calculator (University of Sheffield), as reported secondhand: a risk-factor "
+    "field left blank is taken as 'no'; eCQM "
     "(CQL) logic treats a criterion without data as not met (clinical-reference.md s.10)",
 )
 LYU_2020 = Source(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 
 from bonewise.mail.sink import SmtpSink
 
+from ..server_process import free_port, serving
 from .helpers import SERVER_TIME_BUDGET_MS, slowest_pages
 
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -57,26 +56,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(skip)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not answer within {timeout_s} s")
-
-
 @pytest.fixture(scope="session")
 def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
     """The loopback SMTP server the e2e app sends its mail to (as `make run` does)."""
@@ -106,16 +85,8 @@ def server(server_env: dict[str, str]) -> Iterator[str]:
         [*BONEWISE, "demo", "--no-serve"], check=True, env=env, stdout=subprocess.DEVNULL
     )
     port = env["BONEWISE_E2E_PORT"]
-    process = subprocess.Popen(
-        [*BONEWISE, "serve", "--port", port], env=env, stdout=subprocess.DEVNULL
-    )
-    base = env["BONEWISE_PUBLIC_URL"]
-    try:
-        wait_until_up(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving([*BONEWISE, "serve", "--port", port], port=int(port), env=env) as running:
+        yield running.base
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bonewise.evidence import PROJECT, RECENT_FRACTURE_MONTHS, SEED, Cited, Source
+from bonewise.evidence import (
+    BONE_METASTASES_2022,
+    PROJECT,
+    RECENT_FRACTURE_MONTHS,
+    SEED,
+    Cited,
+    Source,
+)
 
 # --- Sources -----------------------------------------------------------------------------------
 ACSM_2019 = Source(
@@ -32,12 +39,6 @@ TOO_FIT_TO_FRACTURE = Source(
 OSTEOPOROSIS_CANADA_2023 = Source(
     "osteoporosis-canada-2023",
     "Osteoporosis Canada 2023 update of the Too Fit To Fracture exercise recommendations",
-)
-BONE_METASTASES_2022 = Source(
-    "bone-metastases-2022",
-    "Campbell KL et al. Exercise Recommendation for People With Bone Metastases: Expert "
-    "Consensus for Health Care Providers and Exercise Professionals. JCO Oncol Pract 2022. "
-    "doi:10.1200/OP.21.00454 (International Bone Metastases Exercise Working Group)",
 )
 
 SOURCES: dict[str, Source] = {

@@ -28,7 +28,7 @@ US_STANDARD_DRINK_G: Cited[float] = Cited(
 )
 FRAX_UNIT_SIZE_G: Cited[tuple[float, float]] = Cited(
     (8.0, 10.0),
-    evidence.FRAX_TOOL,
+    evidence.KANIS_2008,
     "unconfirmed",
     "the size of one FRAX alcohol unit (8-10 g ethanol) is not confirmed; bonewise counts UK "
     "units of 8 g, the smaller size, so it does not under-count",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bonewise import units
+from bonewise import evidence, units
 from bonewise.evidence import Cited, Source
 from bonewise.nutrition.models import NutrientValues
 
@@ -18,18 +18,18 @@ ODS_CALCIUM = Source(
     "NIH Office of Dietary Supplements, Calcium fact sheet for health professionals "
     "(absorption is highest in doses <= 500 mg)",
 )
-IOM_2011_SUPPLEMENT_FORMS = Source(
-    "elemental-calcium",
-    "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington, DC: "
-    "National Academies Press; 2011. doi:10.17226/13050. Chapter 2, Dietary Supplements (p. 37): "
-    "calcium carbonate provides 40% elemental calcium, calcium citrate 21%",
-)
 
 CALCIUM_CARBONATE_ELEMENTAL: Cited[float] = Cited(
-    0.40, IOM_2011_SUPPLEMENT_FORMS, "confirmed", "calcium carbonate is 40% elemental calcium"
+    0.40,
+    evidence.IOM_2011,
+    "confirmed",
+    "calcium carbonate is 40% elemental calcium (ch. 2, Dietary Supplements, p. 37)",
 )
 CALCIUM_CITRATE_ELEMENTAL: Cited[float] = Cited(
-    0.21, IOM_2011_SUPPLEMENT_FORMS, "confirmed", "calcium citrate is 21% elemental calcium"
+    0.21,
+    evidence.IOM_2011,
+    "confirmed",
+    "calcium citrate is 21% elemental calcium (ch. 2, Dietary Supplements, p. 37)",
 )
 MAX_SINGLE_CALCIUM_DOSE_MG: Cited[int] = Cited(
     500,

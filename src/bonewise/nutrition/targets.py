@@ -14,11 +14,6 @@ from typing import Any
 from bonewise import evidence
 from bonewise.evidence import Cited, Source
 
-IOM_DRI_TABLES = Source(
-    "iom-2011-dri",
-    "Institute of Medicine. Dietary Reference Intakes for Calcium and Vitamin D. Washington, DC: "
-    "National Academies Press; 2011. doi:10.17226/13050. DRI tables for women",
-)
 IOM_VITAMIN_K = Source(
     "iom-2001-vitamin-k",
     "Institute of Medicine. Dietary Reference Intakes for Vitamin A, Vitamin K, Arsenic, Boron, "
@@ -29,24 +24,24 @@ IOM_VITAMIN_K = Source(
 # (lowest age, highest age or None) -> value, women; IOM 2011.
 CALCIUM_RDA_MG: Cited[tuple[tuple[int, int | None, int], ...]] = Cited(
     ((19, 50, 1000), (51, 70, 1200), (71, None, 1200)),
-    IOM_DRI_TABLES,
+    evidence.IOM_2011,
     "confirmed",
     "calcium RDA, women: 1,000 mg at 19-50 y, 1,200 mg from 51 y",
 )
 CALCIUM_UL_MG: Cited[tuple[tuple[int, int | None, int], ...]] = Cited(
     ((19, 50, 2500), (51, None, 2000)),
-    IOM_DRI_TABLES,
+    evidence.IOM_2011,
     "confirmed",
     "calcium UL: 2,500 mg at 19-50 y, 2,000 mg from 51 y",
 )
 VITAMIN_D_RDA_IU: Cited[tuple[tuple[int, int | None, int], ...]] = Cited(
     ((19, 70, 600), (71, None, 800)),
-    IOM_DRI_TABLES,
+    evidence.IOM_2011,
     "confirmed",
     "vitamin D RDA: 600 IU (15 ug) at 19-70 y, 800 IU (20 ug) over 70",
 )
 VITAMIN_D_UL_IU: Cited[int] = Cited(
-    4000, IOM_DRI_TABLES, "confirmed", "vitamin D UL 4,000 IU (100 ug) from 19 y"
+    4000, evidence.IOM_2011, "confirmed", "vitamin D UL 4,000 IU (100 ug) from 19 y"
 )
 VITAMIN_K_AI_UG: Cited[int] = Cited(
     90, IOM_VITAMIN_K, "confirmed", "vitamin K adequate intake 90 ug, women >= 19 y; no UL set"

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.services.access import Forbidden  # raised by the services, answered with 403
-from bonewise.store.accounts import AccountRepository, User, WebSession
+from bonewise.store.accounts import User, WebSession
 from bonewise.store.uow import UnitOfWork
 
 SESSION_COOKIE = "bonewise_session"
@@ -86,7 +86,7 @@ def principal_in(uow: UnitOfWork, request: Request) -> Principal | None:
     principal = None
     if found is not None:
         token, via = found
-        web_session = AccountRepository(uow.session).find_session(token)
+        web_session = uow.accounts.find_session(token)
         if web_session is not None:
             principal = Principal(web_session.user, web_session, via)
     request.state.principal = principal

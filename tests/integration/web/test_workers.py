@@ -4,11 +4,8 @@ shared by both workers (every request on a fresh connection, so either worker ma
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +18,7 @@ from bonewise.store.db import make_engine
 from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web.security import DEVICE_COOKIE
 
+from ...server_process import free_port, serving
 from ..conftest import postgres_schema_url
 from .conftest import PASSWORD
 
@@ -31,48 +29,15 @@ class Server:
     database_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{base} did not answer within {timeout_s} s")
-
-
 @pytest.fixture
 def two_workers() -> Iterator[Server]:
     with postgres_schema_url("workers") as url:
-        port = _free_port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "BONEWISE_SECRET_KEY"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bonewise", "serve", "--workers", "2", "--port", str(port)]
-            + ["--database-url", url],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(base, process)
-            yield Server(base, url)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        command = [sys.executable, "-m", "bonewise", "serve", "--workers", "2"]
+        command += ["--port", str(port), "--database-url", url]
+        with serving(command, port=port, env=env) as running:
+            yield Server(running.base, url)
 
 
 def _workers_seen(url: str) -> set[str]:

@@ -60,7 +60,7 @@ def test_target_citations_name_the_reports_not_the_pages_they_were_read_on() -> 
     table)" read like scraped page names in the clinician PDF's source list."""
     from bonewise.nutrition import targets as module
 
-    citations = [module.IOM_DRI_TABLES.citation, module.IOM_VITAMIN_K.citation]
+    citations = [evidence.IOM_2011.citation, module.IOM_VITAMIN_K.citation]
     for citation in citations:
         assert citation.startswith("Institute of Medicine. Dietary Reference Intakes for")
         assert not re.search(r"\bvia\b|skyscape|nutri-facts|kcchampion|ramsey|NJ ICO", citation)

@@ -21,6 +21,7 @@ REPOSITORY_ATTRIBUTES = {
     "cds",
     "checkins",
 }
+SQL_WRITES = {"insert", "update", "delete", "text", "Table", "MetaData"}
 # Modules outside the services that may read through a repository, each with its reason.
 READERS = {
     "web/security.py": "looks up the signed-in session on every request (a read)",
@@ -33,19 +34,41 @@ def _outside_modules() -> list[Path]:
     ]
 
 
+def _units_of_work(tree: ast.AST) -> set[str]:
+    """The names a unit of work goes by in this module: `uow`, `with UnitOfWork(...) as u`,
+    and parameters annotated `UnitOfWork`."""
+    names = {"uow"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+            call = node.context_expr
+            if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("UnitOfWork"):
+                names.add(node.optional_vars.id)
+        elif isinstance(node, ast.arg) and node.annotation is not None:
+            annotation = ast.unparse(node.annotation).strip("'\"")
+            if annotation.endswith("UnitOfWork"):
+                names.add(node.arg)
+    return names
+
+
 def _store_doors(tree: ast.AST) -> list[str]:
     """What in this module reaches into the store other than through a service."""
     found = []
+    units = _units_of_work(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bonewise.store"):
             for alias in node.names:
                 name = alias.name
                 if name.endswith(("Repository", "Row")) or name in {"AuditLog", "Base"}:
                     found.append(f"line {node.lineno}: imports {node.module}.{name}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            # SQL statements written around the repositories (a raw insert on an engine).
+            for alias in node.names:
+                if alias.name in SQL_WRITES:
+                    found.append(f"line {node.lineno}: imports {node.module}.{alias.name}")
         elif isinstance(node, ast.Attribute):
-            on_uow = isinstance(node.value, ast.Name) and node.value.id == "uow"
+            on_uow = isinstance(node.value, ast.Name) and node.value.id in units
             if on_uow and node.attr in {"session", *REPOSITORY_ATTRIBUTES}:
-                found.append(f"line {node.lineno}: uses uow.{node.attr}")
+                found.append(f"line {node.lineno}: uses {ast.unparse(node)}")
             if node.attr == "commit":
                 found.append(f"line {node.lineno}: commits")
     return found
@@ -99,5 +122,38 @@ def test_the_scan_finds_a_module_that_writes_around_the_services() -> None:
         "    PatientRepository(uow.session).save(r)\n"
         "    uow.patients.save(r)\n"
         "    uow.commit()\n"
+        "from sqlalchemy import insert\n"
     )
-    assert len(_store_doors(sneaky)) == 4
+    assert len(_store_doors(sneaky)) == 5
+
+
+def test_the_scan_knows_a_unit_of_work_by_any_name() -> None:
+    renamed = ast.parse(
+        "with UnitOfWork(f) as unit:\n"
+        "    unit.patients.save(r)\n"
+        "def write(work: UnitOfWork) -> None:\n"
+        "    work.diary.add_food(e)\n"
+    )
+    assert _store_doors(renamed) == ["line 2: uses unit.patients", "line 4: uses work.diary"]
+
+
+def _constructions(tree: ast.AST) -> list[str]:
+    return [
+        f"line {node.lineno}: {ast.unparse(node.func)}(...)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func).split(".")[-1].endswith(("Repository", "AuditLog", "Throttle"))
+    ]
+
+
+def test_only_the_unit_of_work_builds_repositories() -> None:
+    """Issue 16: `uow.patients`, `uow.diary` ... instead of `XRepository(uow.session)`."""
+    built = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("store/"):
+            continue
+        found = _constructions(ast.parse(path.read_text(), filename=str(path)))
+        if found:
+            built[relative] = found
+    assert built == {}
