@@ -128,16 +128,18 @@ class EhrLaunchImport:
 
 
 def import_from_ehr_launch(
-    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str
+    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str, fhir_user: str | None = None
 ) -> EhrLaunchImport:
     """A clinician opened bonewise from her EHR (SMART launch): the EHR authorised her for this
     patient, so she is linked to the record. A record not yet in bonewise is stored as imported
     (with its assumptions); one already there is kept as it is, because what was recorded in
     bonewise (e.g. bone metastases confirmed) must not be replaced by "none on the problem
     list". A patient's own account decides itself whom she shares with: the launch does not
-    link a clinician to it."""
+    link a clinician to it. `fhir_user` is who signed in at the EHR (its verified id_token):
+    the audit entries name her there too."""
     if not actor.is_clinician:
         raise Forbidden("SMART launch is for clinicians")
+    detail = {"ehr": ehr} | ({"fhir_user": fhir_user} if fhir_user else {})
     with uow:
         existed = uow.patients.exists(record.id)
         linked = uow.accounts.is_linked(clinician_id=actor.id, patient_id=record.id)
@@ -153,7 +155,7 @@ def import_from_ehr_launch(
                 actor,
                 what="record imported by SMART launch",
                 patient_id=record.id,
-                detail={"ehr": ehr},
+                detail=detail,
             )
         if not linked:
             uow.accounts.link(clinician_id=actor.id, patient_id=record.id)
@@ -162,7 +164,7 @@ def import_from_ehr_launch(
                 actor,
                 what="clinician linked by SMART launch",
                 patient_id=record.id,
-                detail={"ehr": ehr},
+                detail=detail,
             )
         uow.commit()
     return EhrLaunchImport(record.id, "kept" if existed else "stored")

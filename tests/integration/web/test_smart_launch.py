@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.integration.fhir.tiny_ehr import TinyEhr, serve
+from tests.integration.fhir.tiny_ehr import PRACTITIONER, TinyEhr, serve, signing_key
 
 from bonewise.clinical.assessment import assumptions_in_force
 from bonewise.store.uow import UnitOfWork
@@ -46,6 +46,7 @@ def ehr() -> Iterator[TinyEhr]:
 def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
     """The module's EHR as it starts, and bonewise set up to trust it."""
     ehr.deny, ehr.token_error, ehr.next_base, ehr.requests[:] = False, None, None, []
+    ehr.id_token_claims, ehr.id_token_key = {}, None
     ehr.app_context = json.dumps({"patientId": ehr.patient["id"], **BONE_METASTASES_CONTEXT})
     monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC)
     monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
@@ -109,12 +110,51 @@ def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
 
     with UnitOfWork(store) as uow:
         record = uow.patients.get_or_raise(pid)
-        audit = {(e.what, e.actor_email) for e in uow.audit.for_patient(pid)}
+        entries = uow.audit.for_patient(pid)
+    audit = {(e.what, e.actor_email) for e in entries}
+    launch_details = [e.detail for e in entries if e.what.endswith("by SMART launch")]
     assumed = {a.field: a for a in record.assumptions}
     assert assumed["risk_factors.bone_metastases"].confirm  # none on the problem list: ask
     assert record.therapy is not None and record.therapy.agent == "anastrozole"
     assert ("record imported by SMART launch", "dr.smart@example.org") in audit
     assert ("clinician linked by SMART launch", "dr.smart@example.org") in audit
+    # bonewise asked for `openid fhirUser`, checked the id_token against the EHR's keys and
+    # names the practitioner who signed in there in the audit entries.
+    assert {"openid", "fhirUser"} <= set(sent["scope"][0].split())
+    assert "GET /auth/jwks" in fresh_ehr.requests
+    assert (
+        launch_details
+        == [{"ehr": fresh_ehr.fhir_base, "fhir_user": f"{fresh_ehr.fhir_base}/{PRACTITIONER}"}] * 2
+    )
+
+
+INVALID_ID_TOKENS = {
+    # what the EHR's id_token gets wrong: (claims changed, signed with another key, page says)
+    "wrong-aud": ({"aud": "another-app"}, False, "issued to another app, not to bonewise"),
+    "expired": ({"exp": 1_000_000_000, "iat": 999_999_000}, False, "has expired"),
+    "bad-signature": ({}, True, "does not verify against the EHR"),
+    "wrong-iss": ({"iss": "https://evil.example"}, False, "issued by another server"),
+}
+
+
+def test_a_launch_with_an_invalid_id_token_is_refused(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)  # one sign-in for every case: an app costs seconds
+    for case, (claims, other_key, said) in INVALID_ID_TOKENS.items():
+        fresh_ehr.id_token_claims = claims
+        fresh_ehr.id_token_key = signing_key("other") if other_key else None
+        fresh_ehr.requests[:] = []
+
+        refused = _back(client, _to_the_ehr(client, fresh_ehr))
+
+        assert refused.status_code == 403, (case, refused.text)
+        assert "cannot confirm who signed in at" in refused.text, case
+        assert said in refused.text, (case, refused.text)
+        assert "GET /auth/jwks" in fresh_ehr.requests, case
+        assert not any(r.startswith("GET /fhir/Patient") for r in fresh_ehr.requests), case
+    with UnitOfWork(sqlite_store) as uow:
+        assert not uow.patients.exists(fresh_ehr.patient["id"])
 
 
 def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(

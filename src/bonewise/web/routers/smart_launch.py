@@ -7,10 +7,13 @@ The launch is only for FHIR servers on the BONEWISE_SMART_ISSUERS allow-list. bo
 the server's smart-configuration and sends her to its authorize endpoint (response_type=code,
 aud=iss, PKCE S256, state); the state and the PKCE verifier wait in a signed cookie that lives
 ten minutes and is bound to her bonewise session (signed with the app's own key, like the other
-cookies). On the way back the code is exchanged for a token, the patient's chart is read from the
+cookies). On the way back the code is exchanged for a token; its id_token (bonewise asks for `openid
+fhirUser`) is verified against the EHR's published keys (issuer, audience = our client id,
+expiry, signature) and a launch whose id_token fails is refused; the patient's chart is read from the
 FHIR server (Patient, Condition, MedicationRequest/MedicationStatement, Observation, Procedure),
 imported with the one FHIR importer (the problem and medication lists are the record; what it
-assumed is kept) and stored through the services, audited as her. The record's id is the EHR's
+assumed is kept) and stored through the services, audited as her with the EHR user the
+id_token names (fhirUser). The record's id is the EHR's
 Patient id, as for `bonewise fhir import` and the CDS Hooks card links. She lands on the form
 where she records bone metastases (the card's appContext asks for that section) or on the
 assessment.
@@ -249,7 +252,20 @@ def callback(
                 verifier=str(saved["verifier"]),
                 client_secret=os.environ.get(CLIENT_SECRET_ENV) or None,
             )
+            ehr_user = None
+            if token.id_token is not None:  # asked for with `openid fhirUser`
+                ehr_user = smart_client.verify_id_token(
+                    http, iss, token.id_token, client_id=_client_id()
+                )
             resources = smart_client.fetch_chart(http, iss, token)
+    except smart_client.IdentityError as exc:
+        return _refuse(
+            request,
+            403,
+            f"bonewise cannot confirm who signed in at {iss}: {exc}. Nothing was read from "
+            "the chart. Open bonewise from the patient's chart again; if this keeps happening, "
+            "ask the administrator to check the EHR's OpenID settings.",
+        )
     except smart_client.SmartError as exc:
         return _refuse(request, 502, f"Cannot open the chart from {iss}: {exc}.")
     bundle = {
@@ -264,7 +280,11 @@ def callback(
         return _refuse(request, 422, f"bonewise cannot read this chart: {exc}")
     try:
         done = patients.import_from_ehr_launch(
-            uow=uow_of(request), actor=principal.user, record=imported.record, ehr=iss
+            uow=uow_of(request),
+            actor=principal.user,
+            record=imported.record,
+            ehr=iss,
+            fhir_user=ehr_user.fhir_user if ehr_user else None,
         )
     except Forbidden as exc:
         return _refuse(request, 403, str(exc))
