@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
@@ -140,6 +141,18 @@ def import_from_ehr_launch(
     if not actor.is_clinician:
         raise Forbidden("SMART launch is for clinicians")
     detail = {"ehr": ehr} | ({"fhir_user": fhir_user} if fhir_user else {})
+    try:
+        return _import_or_link(uow, actor, record, detail)
+    except IntegrityError:
+        # Another launch of the same patient (a second tab, a double click) stored the record
+        # or the link between our look and our write: the store's keys refused the copy, so
+        # look again and reuse what it wrote.
+        return _import_or_link(uow, actor, record, detail)
+
+
+def _import_or_link(
+    uow: UnitOfWork, actor: User, record: PatientRecord, detail: dict[str, Any]
+) -> EhrLaunchImport:
     with uow:
         existed = uow.patients.exists(record.id)
         linked = uow.accounts.is_linked(clinician_id=actor.id, patient_id=record.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.fhir.tiny_ehr import PRACTITIONER, TinyEhr, serve, signing_key
 
 from bonewise.clinical.assessment import assumptions_in_force
+from bonewise.services import patients
+from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import create_app, forms
 from bonewise.web.links import PUBLIC_URL_ENV
@@ -155,6 +158,52 @@ def test_a_launch_with_an_invalid_id_token_is_refused(
         assert not any(r.startswith("GET /fhir/Patient") for r in fresh_ehr.requests), case
     with UnitOfWork(sqlite_store) as uow:
         assert not uow.patients.exists(fresh_ehr.patient["id"])
+
+
+def test_two_first_launches_at_once_store_one_record_and_one_link(
+    store: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs (or a double click) launch the same new patient at the same moment: both find
+    no record and no link; the one that writes second must reuse them, not fail with a 500."""
+    clinician = add_user(store, email="dr.twice@example.org", role="clinician")
+    record = example("normal")
+    both_looked = threading.Barrier(2, timeout=20)
+    looked = threading.local()
+    exists = PatientRepository.exists
+
+    def exists_then_wait(self: PatientRepository, patient_id: str) -> bool:
+        found = exists(self, patient_id)
+        if not getattr(looked, "once", False):  # only the first look of each launch waits
+            looked.once = True
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(PatientRepository, "exists", exists_then_wait)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def launch() -> None:
+        try:
+            done = patients.import_from_ehr_launch(
+                uow=UnitOfWork(store), actor=clinician, record=record, ehr="https://ehr.example"
+            )
+            outcomes.append(done.outcome)
+        except BaseException as exc:  # the test reports what a thread raised
+            failures.append(exc)
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert sorted(outcomes) == ["kept", "stored"]
+    with UnitOfWork(store) as uow:
+        assert uow.accounts.linked_patient_ids(clinician.id) == [record.id]
+        whats = [e.what for e in uow.audit.for_patient(record.id)]
+    assert whats.count("record imported by SMART launch") == 1
+    assert whats.count("clinician linked by SMART launch") == 1
 
 
 def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
