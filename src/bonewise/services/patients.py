@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.record_news import NewEntry, new_entries, new_entries_from, with_entries
 from bonewise.nutrition.targets import check_age
 from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.services.access import (
@@ -126,6 +127,8 @@ class EhrLaunchImport:
 
     patient_id: str
     outcome: str  # "stored" | "kept"
+    # What the EHR's chart holds that the kept record does not (for the clinician to choose).
+    news: tuple[NewEntry, ...] = ()
 
 
 def import_from_ehr_launch(
@@ -179,8 +182,43 @@ def _import_or_link(
                 patient_id=record.id,
                 detail=detail,
             )
+        news = tuple(new_entries(record, uow.patients.get_or_raise(record.id))) if existed else ()
         uow.commit()
-    return EhrLaunchImport(record.id, "kept" if existed else "stored")
+    return EhrLaunchImport(record.id, "kept" if existed else "stored", news)
+
+
+def add_from_ehr(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    entries: list[NewEntry],
+    ehr: str,
+    fhir_user: str | None,
+    today: date,
+) -> int:
+    """Add what the clinician chose of the EHR's news (see import_from_ehr_launch) to the
+    record: entries it holds by now are skipped, nothing kept is changed. How many were added."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        kept = uow.patients.get_for_update(patient_id)
+        chosen = new_entries_from(entries, kept)
+        if chosen:
+            try:
+                updated = with_entries(kept, chosen, today=today)
+            except ValidationError as exc:
+                raise InvalidInput.from_pydantic(exc, prefix=("body",)) from exc
+            uow.patients.save(updated)
+            audit_write(
+                uow,
+                actor,
+                what="entries added from the EHR (SMART launch)",
+                patient_id=patient_id,
+                detail={"ehr": ehr, "entries": [e.label for e in chosen]}
+                | ({"fhir_user": fhir_user} if fhir_user else {}),
+            )
+        uow.commit()
+    return len(chosen)
 
 
 def _parse(data: dict[str, Any], today: date) -> PatientRecord:

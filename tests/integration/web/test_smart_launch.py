@@ -242,6 +242,68 @@ def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
         assert uow.patients.get_or_raise(pid).risk_factors.bone_metastases is True
 
 
+def test_a_relaunch_lists_what_is_new_in_the_ehr_and_adds_only_what_she_ticks(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinician = _signed_in_clinician(sqlite_store)
+    client = clinician.client
+    assert _back(client, _to_the_ehr(client, fresh_ehr)).status_code == 303  # first: imported
+    pid = fresh_ehr.patient["id"]
+    # Since then the EHR got a new vitamin D result, and the bone-metastasis problem once
+    # entered in error is now confirmed.
+    by_id = {r["id"]: r for r in fresh_ehr.resources}
+    lab = json.loads(json.dumps(by_id["4c6a5840-e7e4-53c6-b2d1-d9cda820018c"]))
+    lab |= {"id": "new-vitamin-d", "effectiveDateTime": "2025-01-15"}
+    lab["valueQuantity"]["value"] = 31.0
+    metastases = json.loads(json.dumps(by_id["dd23a1ce-ae7f-521b-a90d-cc06cedeff30"]))
+    metastases["verificationStatus"]["coding"][0]["code"] = "confirmed"
+    changed = [r for r in fresh_ehr.resources if r["id"] != metastases["id"]]
+    monkeypatch.setattr(fresh_ehr, "resources", [*changed, metastases, lab])
+    with UnitOfWork(sqlite_store) as uow:
+        before = uow.patients.get_or_raise(pid)
+
+    page = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    assert page.status_code == 200, page.text
+    labels = re.findall(r'<label for="pick-(\d+)">([^<]+)</label>', page.text)
+    assert [text for _, text in labels] == [
+        "lab result 25_oh_vitamin_d on 2025-01-15: 31.0 ng/mL",
+        "on the problem list: bone metastases",
+    ]
+    with UnitOfWork(sqlite_store) as uow:
+        assert uow.patients.get_or_raise(pid) == before  # nothing added by the launch itself
+    news = re.search(r'name="news" value="([^"]+)"', page.text)
+    assert news is not None
+
+    added = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1), "pick": labels[0][0], CSRF_FORM_FIELD: clinician.csrf},
+    )
+
+    assert added.status_code == 303 and added.headers["location"].startswith(f"/patients/{pid}/")
+    with UnitOfWork(sqlite_store) as uow:
+        after = uow.patients.get_or_raise(pid)
+        entry = next(e for e in uow.audit.for_patient(pid) if e.what.startswith("entries added"))
+    assert [(lab.date.isoformat(), lab.value) for lab in after.labs][-1] == ("2025-01-15", 31.0)
+    assert len(after.labs) == len(before.labs) + 1
+    assert after.risk_factors.bone_metastases == before.risk_factors.bone_metastases  # not ticked
+    assert entry.detail["entries"] == [labels[0][1]]
+    assert entry.detail["fhir_user"].endswith(PRACTITIONER)
+    # The same list sent again adds nothing twice.
+    again = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1), "pick": labels[0][0], CSRF_FORM_FIELD: clinician.csrf},
+    )
+    assert again.status_code == 303
+    with UnitOfWork(sqlite_store) as uow:
+        assert len(uow.patients.get_or_raise(pid).labs) == len(after.labs)
+    forged = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1) + "x", "pick": "0", CSRF_FORM_FIELD: clinician.csrf},
+    )
+    assert forged.status_code == 400 and "was not made here" in forged.text
+
+
 def test_signing_in_first_comes_back_to_the_launch(
     sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
 ) -> None:
