@@ -265,6 +265,9 @@ def test_a_relaunch_lists_what_is_new_in_the_ehr_and_adds_only_what_she_ticks(
     page = _back(client, _to_the_ehr(client, fresh_ehr))
 
     assert page.status_code == 200, page.text
+    main = page.text.split('<main id="main" tabindex="-1">', 1)[1]
+    assert main.lstrip().startswith('<section class="patient-banner"')  # whose record this is
+    assert "Saves to the record of <strong>" in page.text
     labels = re.findall(r'<label for="pick-(\d+)">([^<]+)</label>', page.text)
     assert [text for _, text in labels] == [
         "lab result 25_oh_vitamin_d on 2025-01-15: 31.0 ng/mL",
