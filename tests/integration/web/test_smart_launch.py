@@ -131,7 +131,7 @@ def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
     )
 
 
-INVALID_ID_TOKENS = {
+INVALID_ID_TOKENS: dict[str, tuple[dict[str, Any], bool, str]] = {
     # what the EHR's id_token gets wrong: (claims changed, signed with another key, page says)
     "wrong-aud": ({"aud": "another-app"}, False, "issued to another app, not to bonewise"),
     "expired": ({"exp": 1_000_000_000, "iat": 999_999_000}, False, "has expired"),
