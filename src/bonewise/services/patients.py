@@ -183,6 +183,14 @@ def _import_or_link(
                 detail=detail,
             )
         news = tuple(new_entries(record, uow.patients.get_or_raise(record.id))) if existed else ()
+        if existed and linked:  # nothing written: the audit still says who opened it, from where
+            uow.audit.record(
+                actor=actor,
+                action="read",
+                what="record opened by SMART launch",
+                patient_id=record.id,
+                detail=detail,
+            )
         uow.commit()
     return EhrLaunchImport(record.id, "kept" if existed else "stored", news)
 

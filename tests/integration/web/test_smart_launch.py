@@ -275,6 +275,10 @@ def test_a_relaunch_lists_what_is_new_in_the_ehr_and_adds_only_what_she_ticks(
     ]
     with UnitOfWork(sqlite_store) as uow:
         assert uow.patients.get_or_raise(pid) == before  # nothing added by the launch itself
+        opened = [
+            e for e in uow.audit.for_patient(pid) if e.what == "record opened by SMART launch"
+        ]
+    assert [e.detail["fhir_user"] for e in opened] == [f"{fresh_ehr.fhir_base}/{PRACTITIONER}"]
     news = re.search(r'name="news" value="([^"]+)"', page.text)
     assert news is not None
 
