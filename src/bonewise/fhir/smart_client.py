@@ -5,6 +5,7 @@ code exchange and the FHIR reads of the launched patient's chart.
     verifier, challenge = pkce_pair()
     url = authorize_url(config, client_id=..., redirect_uri=..., launch=..., state=..., ...)
     token = exchange_code(http, config, code=..., verifier=verifier, ...)
+    user = verify_id_token(http, iss, token.id_token, client_id=...)  # when one came back
     resources = fetch_chart(http, iss, token)
 
 Only the adapter's HTTP work lives here (no FastAPI, no store): the web route decides which
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import jwt
 
 TIMEOUT = httpx.Timeout(10.0)
 MAX_SMALL_BYTES = 64 * 1024  # smart-configuration and token responses
@@ -34,6 +36,12 @@ MAX_PAGES = 20  # per resource type
 MAX_RESOURCES = 5_000  # as many as a CDS Hooks prefetch may hold
 MAX_ENDPOINT = 1000  # the token endpoint waits in a cookie (browsers keep at most 4 KB)
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+MAX_ID_TOKEN = 16_384
+MAX_FHIR_USER = 500
+# OpenID Connect as SMART uses it: RS256 is the one every server must offer; ES384 is the
+# other SMART names. Never "none" or an HMAC (the app holds no secret shared with the EHR).
+ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")
+ID_TOKEN_LEEWAY_SECONDS = 30  # clock difference between the EHR and bonewise
 
 # What the decision reads: the problem list, the medication list, observations (DXA, labs,
 # menopausal status) and procedures (DXA, oophorectomy). MedicationStatement is optional: many
@@ -60,6 +68,10 @@ class NotAnswered(SmartError):
     """The EHR answered a read with an HTTP error status (not offered, not granted, failed)."""
 
 
+class IdentityError(SmartError):
+    """The EHR's id_token does not prove who signed in there (unverifiable, or not for us)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SmartConfiguration:
     authorization_endpoint: str
@@ -72,6 +84,17 @@ class Token:
     access_token: str
     patient: str
     app_context: dict[str, Any] = field(default_factory=dict)
+    id_token: str | None = None  # OpenID Connect: who signed in at the EHR (verify_id_token)
+
+
+@dataclass(frozen=True, slots=True)
+class EhrUser:
+    """The EHR user an id_token names, after its signature, issuer, audience and expiry
+    were checked: `sub` at the issuer, and the FHIR resource she is (fhirUser), if named."""
+
+    issuer: str
+    subject: str
+    fhir_user: str | None
 
 
 @functools.cache
@@ -240,7 +263,98 @@ def exchange_code(
         raise SmartError(
             f"{what} named no patient: launch bonewise from a patient's chart in the EHR"
         )
-    return Token(access_token, patient, _app_context(body.get("appContext")))
+    id_token = body.get("id_token")
+    if id_token is not None and not (
+        isinstance(id_token, str) and 0 < len(id_token) <= MAX_ID_TOKEN
+    ):
+        raise SmartError(f"{what} returned an id_token that is not a token bonewise reads")
+    return Token(access_token, patient, _app_context(body.get("appContext")), id_token)
+
+
+def _identity_configuration(http: httpx.Client, iss: str) -> tuple[str, str]:
+    """The OpenID issuer and JWKS URL of the EHR: from its smart-configuration (SMART 2.0
+    names both when it offers sso-openid-connect), else from {iss}/.well-known/
+    openid-configuration (OpenID Connect discovery, as SMART 1.0 servers publish them)."""
+    found: dict[str, Any] = {}
+    for name in ("smart-configuration", "openid-configuration"):
+        try:
+            config = _get(
+                http,
+                f"{iss}/.well-known/{name}",
+                f"the EHR's {name}",
+                MAX_SMALL_BYTES,
+                headers={"Accept": "application/json"},
+            )
+        except NotAnswered:
+            continue  # a server without openid-configuration: the other one may name both
+        if isinstance(config, dict):
+            found = {k: config[k] for k in ("issuer", "jwks_uri") if k in config} | found
+        if "issuer" in found and "jwks_uri" in found:
+            break
+    issuer = found.get("issuer")
+    if not isinstance(issuer, str) or not issuer or len(issuer) > MAX_ENDPOINT:
+        raise IdentityError("the EHR publishes no OpenID issuer to check its id_token against")
+    return issuer, _endpoint(
+        found.get("jwks_uri"), iss, "jwks_uri (the keys its id_token is signed with)"
+    )
+
+
+def _signing_key(http: httpx.Client, jwks_uri: str, id_token: str) -> jwt.PyJWK:
+    try:
+        kid = jwt.get_unverified_header(id_token).get("kid")
+    except jwt.InvalidTokenError as exc:
+        raise IdentityError("its id_token is not a JWT") from exc
+    jwks = _get(http, jwks_uri, "the EHR's signing keys (JWKS)", MAX_SMALL_BYTES)
+    try:
+        keys = jwt.PyJWKSet.from_dict(jwks).keys if isinstance(jwks, dict) else []
+    except jwt.PyJWKSetError as exc:
+        raise IdentityError(f"its signing keys (JWKS) cannot be read ({exc})") from exc
+    matching = [k for k in keys if kid is None or k.key_id == kid]
+    if kid is None and len(matching) > 1:
+        raise IdentityError("its id_token names no key (kid) and the EHR publishes several")
+    if not matching:
+        raise IdentityError(f"its id_token is signed with a key ({kid}) the EHR does not publish")
+    return matching[0]
+
+
+def _why_refused(exc: jwt.InvalidTokenError, client_id: str) -> str:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return "its id_token has expired"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return f"its id_token was issued to another app, not to bonewise ({client_id})"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "its id_token was issued by another server than the EHR's OpenID issuer"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "its id_token's signature does not verify against the EHR's published keys"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return f"its id_token is signed with an algorithm bonewise does not accept ({exc})"
+    return f"its id_token is not valid ({exc})"
+
+
+def verify_id_token(http: httpx.Client, iss: str, id_token: str, *, client_id: str) -> EhrUser:
+    """Check the id_token of a launch (OpenID Connect Core 3.1.3.7, as SMART App Launch uses
+    it): signed with a key in the EHR's JWKS, issued by the EHR's OpenID issuer, to bonewise
+    (aud is our client id), not expired. Raises IdentityError saying what is wrong."""
+    issuer, jwks_uri = _identity_configuration(http, iss)
+    key = _signing_key(http, jwks_uri, id_token)
+    try:
+        claims = jwt.decode(
+            id_token,
+            key=key,
+            algorithms=list(ID_TOKEN_ALGORITHMS),
+            audience=client_id,
+            issuer=issuer,
+            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+            leeway=ID_TOKEN_LEEWAY_SECONDS,
+        )
+    except jwt.InvalidTokenError as exc:
+        raise IdentityError(_why_refused(exc, client_id)) from exc
+    fhir_user = claims.get("fhirUser")
+    if fhir_user is not None and not (
+        isinstance(fhir_user, str) and len(fhir_user) <= MAX_FHIR_USER
+    ):
+        raise IdentityError("its id_token's fhirUser is not a FHIR resource URL")
+    return EhrUser(issuer, str(claims["sub"])[:MAX_FHIR_USER], fhir_user)
 
 
 def _same_server(url: str, iss: str) -> bool:

@@ -15,8 +15,10 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.record_news import NewEntry, new_entries, new_entries_from, with_entries
 from bonewise.nutrition.targets import check_age
 from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.services.access import (
@@ -125,19 +127,35 @@ class EhrLaunchImport:
 
     patient_id: str
     outcome: str  # "stored" | "kept"
+    # What the EHR's chart holds that the kept record does not (for the clinician to choose).
+    news: tuple[NewEntry, ...] = ()
 
 
 def import_from_ehr_launch(
-    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str
+    *, uow: UnitOfWork, actor: User, record: PatientRecord, ehr: str, fhir_user: str | None = None
 ) -> EhrLaunchImport:
     """A clinician opened bonewise from her EHR (SMART launch): the EHR authorised her for this
     patient, so she is linked to the record. A record not yet in bonewise is stored as imported
     (with its assumptions); one already there is kept as it is, because what was recorded in
     bonewise (e.g. bone metastases confirmed) must not be replaced by "none on the problem
     list". A patient's own account decides itself whom she shares with: the launch does not
-    link a clinician to it."""
+    link a clinician to it. `fhir_user` is who signed in at the EHR (its verified id_token):
+    the audit entries name her there too."""
     if not actor.is_clinician:
         raise Forbidden("SMART launch is for clinicians")
+    detail = {"ehr": ehr} | ({"fhir_user": fhir_user} if fhir_user else {})
+    try:
+        return _import_or_link(uow, actor, record, detail)
+    except IntegrityError:
+        # Another launch of the same patient (a second tab, a double click) stored the record
+        # or the link between our look and our write: the store's keys refused the copy, so
+        # look again and reuse what it wrote.
+        return _import_or_link(uow, actor, record, detail)
+
+
+def _import_or_link(
+    uow: UnitOfWork, actor: User, record: PatientRecord, detail: dict[str, Any]
+) -> EhrLaunchImport:
     with uow:
         existed = uow.patients.exists(record.id)
         linked = uow.accounts.is_linked(clinician_id=actor.id, patient_id=record.id)
@@ -153,7 +171,7 @@ def import_from_ehr_launch(
                 actor,
                 what="record imported by SMART launch",
                 patient_id=record.id,
-                detail={"ehr": ehr},
+                detail=detail,
             )
         if not linked:
             uow.accounts.link(clinician_id=actor.id, patient_id=record.id)
@@ -162,10 +180,53 @@ def import_from_ehr_launch(
                 actor,
                 what="clinician linked by SMART launch",
                 patient_id=record.id,
-                detail={"ehr": ehr},
+                detail=detail,
+            )
+        news = tuple(new_entries(record, uow.patients.get_or_raise(record.id))) if existed else ()
+        if existed and linked:  # nothing written: the audit still says who opened it, from where
+            uow.audit.record(
+                actor=actor,
+                action="read",
+                what="record opened by SMART launch",
+                patient_id=record.id,
+                detail=detail,
             )
         uow.commit()
-    return EhrLaunchImport(record.id, "kept" if existed else "stored")
+    return EhrLaunchImport(record.id, "kept" if existed else "stored", news)
+
+
+def add_from_ehr(
+    *,
+    uow: UnitOfWork,
+    actor: User,
+    patient_id: str,
+    entries: list[NewEntry],
+    ehr: str,
+    fhir_user: str | None,
+    today: date,
+) -> int:
+    """Add what the clinician chose of the EHR's news (see import_from_ehr_launch) to the
+    record: entries it holds by now are skipped, nothing kept is changed. How many were added."""
+    with uow:
+        check_access(uow, actor, patient_id, "write")
+        kept = uow.patients.get_for_update(patient_id)
+        chosen = new_entries_from(entries, kept)
+        if chosen:
+            try:
+                updated = with_entries(kept, chosen, today=today)
+            except ValidationError as exc:
+                raise InvalidInput.from_pydantic(exc, prefix=("body",)) from exc
+            uow.patients.save(updated)
+            audit_write(
+                uow,
+                actor,
+                what="entries added from the EHR (SMART launch)",
+                patient_id=patient_id,
+                detail={"ehr": ehr, "entries": [e.label for e in chosen]}
+                | ({"fhir_user": fhir_user} if fhir_user else {}),
+            )
+        uow.commit()
+    return len(chosen)
 
 
 def _parse(data: dict[str, Any], today: date) -> PatientRecord:

@@ -316,6 +316,22 @@ def test_errors_are_named(client: TestClient) -> None:
     )
 
 
+def test_a_list_the_ehr_could_not_prefetch_is_not_read_as_empty(client: TestClient) -> None:
+    patient_id, prefetch = _example_prefetch("osteoporosis.json")
+    prefetch["conditions"] = {  # CDS Hooks 2.0: how a client says a prefetch failed
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {"severity": "error", "code": "timeout", "diagnostics": "Condition search timed out"}
+        ],
+    }
+
+    response = _call(client, "bonewise-patient-view", "patient-view", patient_id, prefetch=prefetch)
+
+    assert response.status_code == 412, response.text
+    detail = response.json()["detail"]
+    assert "could not prefetch conditions (Condition search timed out)" in detail
+
+
 def test_links_use_the_public_url(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(web_cds.PUBLIC_URL_ENV, "https://bonewise.hospital.example/")
     patient_id, prefetch = _example_prefetch("lapsed-denosumab.json")

@@ -5,7 +5,9 @@ It is the other side of the launch, not a stand-in for anything bonewise uses: i
 real EHR checks (the registered client and redirect URI, aud, the launch id, PKCE S256 against
 the verifier, single-use codes, the access token and its patient on every FHIR read) and serves
 search results in pages with `next` links, as servers do. MedicationStatement is not offered
-(404), as in many EHRs that keep only orders.
+(404), as in many EHRs that keep only orders. When the app asks for `openid fhirUser` the token
+response carries an id_token (RS256) naming the signed-in practitioner, signed with a test key
+whose public half the EHR serves as its JWKS (`jwks_uri` in its smart-configuration).
 
     with serve(TinyEhr.from_bundle(bundle, client_id=..., redirect_uri=...)) as ehr:
         ehr.fhir_base  # iss
@@ -15,6 +17,7 @@ search results in pages with `next` links, as servers do. MedicationStatement is
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -27,11 +30,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 PAGE_SIZE = 2  # small, so a chart takes more than one page
+KEY_ID = "tiny-ehr-1"
+PRACTITIONER = "Practitioner/dr-tiny-1"
+
+
+@functools.cache
+def signing_key(name: str = "ehr") -> rsa.RSAPrivateKey:
+    """An RSA test key (made once per name and process: key generation is the slow part)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @dataclass
@@ -46,6 +59,10 @@ class TinyEhr:
     deny: bool = False  # the clinician refuses at the EHR's consent screen
     token_error: str | None = None  # the token endpoint refuses every code with this error
     next_base: str | None = None  # where `next` links point (another server: a test of the app)
+    # The id_token: claims changed or added (None removes one), and the key it is signed with
+    # (signing_key("other"): a signature the published key does not verify).
+    id_token_claims: dict[str, Any] = field(default_factory=dict)
+    id_token_key: rsa.RSAPrivateKey | None = None
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
@@ -69,6 +86,21 @@ class TinyEhr:
         patient = next(r for r in resources if r["resourceType"] == "Patient")
         return cls(patient, [r for r in resources if r is not patient], **kw)
 
+    def id_token(self) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.fhir_base,
+            "sub": "dr-tiny-1",
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            "fhirUser": f"{self.fhir_base}/{PRACTITIONER}",
+        }
+        claims.update(self.id_token_claims)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        key = self.id_token_key or signing_key()
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
+
     # --- the app ----------------------------------------------------------------------------
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -91,7 +123,14 @@ class TinyEhr:
                     "permission-v2",
                 ],
                 "code_challenge_methods_supported": ["S256"],
+                "issuer": self.fhir_base,
+                "jwks_uri": f"{self.base}/auth/jwks",
             }
+
+        @app.get("/auth/jwks")
+        def jwks() -> dict[str, Any]:
+            public = jwt.algorithms.RSAAlgorithm.to_jwk(signing_key().public_key(), as_dict=True)
+            return {"keys": [public | {"kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
 
         @app.get("/auth/authorize")
         def authorize(request: Request) -> Response:
@@ -122,6 +161,7 @@ class TinyEhr:
             self.codes[code] = {
                 "challenge": q["code_challenge"],
                 "redirect_uri": q["redirect_uri"],
+                "scope": q["scope"],
             }
             query = {"code": code, "state": q["state"]}
             return RedirectResponse(f"{self.redirect_uri}?{urlencode(query)}", 302)
@@ -158,6 +198,8 @@ class TinyEhr:
             }
             if self.app_context is not None:
                 body["appContext"] = self.app_context
+            if {"openid", "fhirUser"} <= set(issued["scope"].split()):
+                body["id_token"] = self.id_token()
             return JSONResponse(body)
 
         def authorised(request: Request) -> bool:

@@ -28,6 +28,11 @@ PATIENT_PAGES = {
     "checkin.html": "/patients/{pid}/checkin",
     "export.html": "/patients/{pid}/export",
 }
+# Pages about one patient reached only in the middle of a flow (no GET of their own), and the
+# test that checks their banner.
+PATIENT_PAGES_IN_A_FLOW = {
+    "smart_news.html": "test_smart_launch: a relaunch lists what is new in the EHR",
+}
 # Page templates that show no one patient's data to a clinician, and why.
 NOT_ABOUT_ONE_PATIENT = {
     "account.html": "the signed-in user's own account",
@@ -54,7 +59,9 @@ def _page_templates() -> set[str]:
 
 def test_every_page_template_is_classified() -> None:
     """A new page must say whether it is about one patient (and then get the banner test)."""
-    assert _page_templates() == set(PATIENT_PAGES) | set(NOT_ABOUT_ONE_PATIENT)
+    assert _page_templates() == (
+        set(PATIENT_PAGES) | set(PATIENT_PAGES_IN_A_FLOW) | set(NOT_ABOUT_ONE_PATIENT)
+    )
 
 
 def test_the_banner_is_in_the_layout_every_page_extends() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.integration.fhir.tiny_ehr import TinyEhr, serve
+from tests.integration.fhir.tiny_ehr import PRACTITIONER, TinyEhr, serve, signing_key
 
 from bonewise.clinical.assessment import assumptions_in_force
+from bonewise.services import patients
+from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import create_app, forms
 from bonewise.web.links import PUBLIC_URL_ENV
@@ -46,6 +49,7 @@ def ehr() -> Iterator[TinyEhr]:
 def fresh_ehr(ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch) -> TinyEhr:
     """The module's EHR as it starts, and bonewise set up to trust it."""
     ehr.deny, ehr.token_error, ehr.next_base, ehr.requests[:] = False, None, None, []
+    ehr.id_token_claims, ehr.id_token_key = {}, None
     ehr.app_context = json.dumps({"patientId": ehr.patient["id"], **BONE_METASTASES_CONTEXT})
     monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC)
     monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
@@ -109,12 +113,97 @@ def test_a_launch_imports_the_chart_and_opens_the_metastasis_form(
 
     with UnitOfWork(store) as uow:
         record = uow.patients.get_or_raise(pid)
-        audit = {(e.what, e.actor_email) for e in uow.audit.for_patient(pid)}
+        entries = uow.audit.for_patient(pid)
+    audit = {(e.what, e.actor_email) for e in entries}
+    launch_details = [e.detail for e in entries if e.what.endswith("by SMART launch")]
     assumed = {a.field: a for a in record.assumptions}
     assert assumed["risk_factors.bone_metastases"].confirm  # none on the problem list: ask
     assert record.therapy is not None and record.therapy.agent == "anastrozole"
     assert ("record imported by SMART launch", "dr.smart@example.org") in audit
     assert ("clinician linked by SMART launch", "dr.smart@example.org") in audit
+    # bonewise asked for `openid fhirUser`, checked the id_token against the EHR's keys and
+    # names the practitioner who signed in there in the audit entries.
+    assert {"openid", "fhirUser"} <= set(sent["scope"][0].split())
+    assert "GET /auth/jwks" in fresh_ehr.requests
+    assert (
+        launch_details
+        == [{"ehr": fresh_ehr.fhir_base, "fhir_user": f"{fresh_ehr.fhir_base}/{PRACTITIONER}"}] * 2
+    )
+
+
+INVALID_ID_TOKENS: dict[str, tuple[dict[str, Any], bool, str]] = {
+    # what the EHR's id_token gets wrong: (claims changed, signed with another key, page says)
+    "wrong-aud": ({"aud": "another-app"}, False, "issued to another app, not to bonewise"),
+    "expired": ({"exp": 1_000_000_000, "iat": 999_999_000}, False, "has expired"),
+    "bad-signature": ({}, True, "does not verify against the EHR"),
+    "wrong-iss": ({"iss": "https://evil.example"}, False, "issued by another server"),
+}
+
+
+def test_a_launch_with_an_invalid_id_token_is_refused(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr
+) -> None:
+    client = _clinician(sqlite_store)  # one sign-in for every case: an app costs seconds
+    for case, (claims, other_key, said) in INVALID_ID_TOKENS.items():
+        fresh_ehr.id_token_claims = claims
+        fresh_ehr.id_token_key = signing_key("other") if other_key else None
+        fresh_ehr.requests[:] = []
+
+        refused = _back(client, _to_the_ehr(client, fresh_ehr))
+
+        assert refused.status_code == 403, (case, refused.text)
+        assert "cannot confirm who signed in at" in refused.text, case
+        assert said in refused.text, (case, refused.text)
+        assert "GET /auth/jwks" in fresh_ehr.requests, case
+        assert not any(r.startswith("GET /fhir/Patient") for r in fresh_ehr.requests), case
+    with UnitOfWork(sqlite_store) as uow:
+        assert not uow.patients.exists(fresh_ehr.patient["id"])
+
+
+def test_two_first_launches_at_once_store_one_record_and_one_link(
+    store: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs (or a double click) launch the same new patient at the same moment: both find
+    no record and no link; the one that writes second must reuse them, not fail with a 500."""
+    clinician = add_user(store, email="dr.twice@example.org", role="clinician")
+    record = example("normal")
+    both_looked = threading.Barrier(2, timeout=20)
+    looked = threading.local()
+    exists = PatientRepository.exists
+
+    def exists_then_wait(self: PatientRepository, patient_id: str) -> bool:
+        found = exists(self, patient_id)
+        if not getattr(looked, "once", False):  # only the first look of each launch waits
+            looked.once = True
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(PatientRepository, "exists", exists_then_wait)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def launch() -> None:
+        try:
+            done = patients.import_from_ehr_launch(
+                uow=UnitOfWork(store), actor=clinician, record=record, ehr="https://ehr.example"
+            )
+            outcomes.append(done.outcome)
+        except BaseException as exc:  # the test reports what a thread raised
+            failures.append(exc)
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert sorted(outcomes) == ["kept", "stored"]
+    with UnitOfWork(store) as uow:
+        assert uow.accounts.linked_patient_ids(clinician.id) == [record.id]
+        whats = [e.what for e in uow.audit.for_patient(record.id)]
+    assert whats.count("record imported by SMART launch") == 1
+    assert whats.count("clinician linked by SMART launch") == 1
 
 
 def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
@@ -151,6 +240,75 @@ def test_recording_metastases_on_the_form_is_kept_by_the_next_launch(
     assert again.status_code == 303
     with UnitOfWork(sqlite_store) as uow:
         assert uow.patients.get_or_raise(pid).risk_factors.bone_metastases is True
+
+
+def test_a_relaunch_lists_what_is_new_in_the_ehr_and_adds_only_what_she_ticks(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinician = _signed_in_clinician(sqlite_store)
+    client = clinician.client
+    assert _back(client, _to_the_ehr(client, fresh_ehr)).status_code == 303  # first: imported
+    pid = fresh_ehr.patient["id"]
+    # Since then the EHR got a new vitamin D result, and the bone-metastasis problem once
+    # entered in error is now confirmed.
+    by_id = {r["id"]: r for r in fresh_ehr.resources}
+    lab = json.loads(json.dumps(by_id["4c6a5840-e7e4-53c6-b2d1-d9cda820018c"]))
+    lab |= {"id": "new-vitamin-d", "effectiveDateTime": "2025-01-15"}
+    lab["valueQuantity"]["value"] = 31.0
+    metastases = json.loads(json.dumps(by_id["dd23a1ce-ae7f-521b-a90d-cc06cedeff30"]))
+    metastases["verificationStatus"]["coding"][0]["code"] = "confirmed"
+    changed = [r for r in fresh_ehr.resources if r["id"] != metastases["id"]]
+    monkeypatch.setattr(fresh_ehr, "resources", [*changed, metastases, lab])
+    with UnitOfWork(sqlite_store) as uow:
+        before = uow.patients.get_or_raise(pid)
+
+    page = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    assert page.status_code == 200, page.text
+    main = page.text.split('<main id="main" tabindex="-1">', 1)[1]
+    assert main.lstrip().startswith('<section class="patient-banner"')  # whose record this is
+    assert "Saves to the record of <strong>" in page.text
+    labels = re.findall(r'<label for="pick-(\d+)">([^<]+)</label>', page.text)
+    assert [text for _, text in labels] == [
+        "lab result 25_oh_vitamin_d on 2025-01-15: 31.0 ng/mL",
+        "on the problem list: bone metastases",
+    ]
+    with UnitOfWork(sqlite_store) as uow:
+        assert uow.patients.get_or_raise(pid) == before  # nothing added by the launch itself
+        opened = [
+            e for e in uow.audit.for_patient(pid) if e.what == "record opened by SMART launch"
+        ]
+    assert [e.detail["fhir_user"] for e in opened] == [f"{fresh_ehr.fhir_base}/{PRACTITIONER}"]
+    news = re.search(r'name="news" value="([^"]+)"', page.text)
+    assert news is not None
+
+    added = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1), "pick": labels[0][0], CSRF_FORM_FIELD: clinician.csrf},
+    )
+
+    assert added.status_code == 303 and added.headers["location"].startswith(f"/patients/{pid}/")
+    with UnitOfWork(sqlite_store) as uow:
+        after = uow.patients.get_or_raise(pid)
+        entry = next(e for e in uow.audit.for_patient(pid) if e.what.startswith("entries added"))
+    assert [(lab.date.isoformat(), lab.value) for lab in after.labs][-1] == ("2025-01-15", 31.0)
+    assert len(after.labs) == len(before.labs) + 1
+    assert after.risk_factors.bone_metastases == before.risk_factors.bone_metastases  # not ticked
+    assert entry.detail["entries"] == [labels[0][1]]
+    assert entry.detail["fhir_user"].endswith(PRACTITIONER)
+    # The same list sent again adds nothing twice.
+    again = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1), "pick": labels[0][0], CSRF_FORM_FIELD: clinician.csrf},
+    )
+    assert again.status_code == 303
+    with UnitOfWork(sqlite_store) as uow:
+        assert len(uow.patients.get_or_raise(pid).labs) == len(after.labs)
+    forged = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1) + "x", "pick": "0", CSRF_FORM_FIELD: clinician.csrf},
+    )
+    assert forged.status_code == 400 and "was not made here" in forged.text
 
 
 def test_signing_in_first_comes_back_to_the_launch(

@@ -183,6 +183,20 @@ async def call_service(
         else cds_cards.ORDER_SELECT_PREFETCH
     )
     missing = [key for key in templates if key not in body.prefetch]
+    failed = [
+        f"{key} ({_outcome_text(body.prefetch[key])})"
+        for key in templates
+        if _is_outcome(body.prefetch.get(key))
+    ]
+    if failed:
+        # CDS Hooks 2.0: a client that could not prefetch sends an OperationOutcome. A list the
+        # EHR could not read must not count as an empty one (nothing assumed absent from it).
+        raise HTTPException(
+            412,
+            f"the EHR could not prefetch {'; '.join(failed)}: bonewise reads the problem and "
+            "medication lists and the DXA results as the record, so it does not assess a chart "
+            "with a part it could not read; call again when the EHR can fetch it",
+        )
     if missing:
         why = (
             "bonewise reads the problem and medication lists as the record, so it does not "
@@ -230,6 +244,18 @@ async def call_service(
         ),
         smart_launch_url=smart_launch.launch_url(),
     )
+
+
+def _is_outcome(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
+
+
+def _outcome_text(outcome: dict[str, Any]) -> str:
+    """What an OperationOutcome says went wrong, briefly (its first issue)."""
+    issues = outcome.get("issue")
+    issue = issues[0] if isinstance(issues, list) and issues and isinstance(issues[0], dict) else {}
+    said = issue.get("diagnostics") or read.field(issue.get("details"), "text") or issue.get("code")
+    return str(said)[:200] if said else "an OperationOutcome"
 
 
 def _check_patient(prefetch: dict[str, Any], patient_id: str) -> None:

@@ -7,10 +7,13 @@ The launch is only for FHIR servers on the BONEWISE_SMART_ISSUERS allow-list. bo
 the server's smart-configuration and sends her to its authorize endpoint (response_type=code,
 aud=iss, PKCE S256, state); the state and the PKCE verifier wait in a signed cookie that lives
 ten minutes and is bound to her bonewise session (signed with the app's own key, like the other
-cookies). On the way back the code is exchanged for a token, the patient's chart is read from the
+cookies). On the way back the code is exchanged for a token; its id_token (bonewise asks for `openid
+fhirUser`) is verified against the EHR's published keys (issuer, audience = our client id,
+expiry, signature) and a launch whose id_token fails is refused; the patient's chart is read from the
 FHIR server (Patient, Condition, MedicationRequest/MedicationStatement, Observation, Procedure),
 imported with the one FHIR importer (the problem and medication lists are the record; what it
-assumed is kept) and stored through the services, audited as her. The record's id is the EHR's
+assumed is kept) and stored through the services, audited as her with the EHR user the
+id_token names (fhirUser). The record's id is the EHR's
 Patient id, as for `bonewise fhir import` and the CDS Hooks card links. She lands on the form
 where she records bone metastases (the card's appContext asks for that section) or on the
 assessment.
@@ -32,18 +35,26 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired
 
+from bonewise.clinical.record_news import NewEntry
 from bonewise.fhir import smart_client
 from bonewise.fhir.importer import FhirImportError, import_fhir
 from bonewise.services import patients
-from bonewise.services.access import Forbidden
+from bonewise.services.access import Forbidden, InvalidInput
 from bonewise.web import pages
 from bonewise.web.deps import uow_of
 from bonewise.web.links import PUBLIC_URL_ENV, public_url
-from bonewise.web.security import is_https, optional_principal, timed_signer
+from bonewise.web.security import (
+    Principal,
+    is_https,
+    optional_principal,
+    require_principal,
+    timed_signer,
+    verify_csrf,
+)
 
 CLIENT_ID_ENV = "BONEWISE_SMART_CLIENT_ID"
 CLIENT_SECRET_ENV = "BONEWISE_SMART_CLIENT_SECRET"
@@ -57,6 +68,11 @@ MAX_URL = 500
 MAX_LAUNCH = 1000
 MAX_CODE = 2048
 METASTASES_SECTION = "bone_metastases"
+NEWS_PATH = "/smart/news"
+NEWS_SALT = "smart-news"
+NEWS_SECONDS = 1800  # the clinician reads the list of the EHR's new entries, then chooses
+MAX_NEWS = 100  # entries listed at once
+MAX_NEWS_CHARS = 512 * 1024
 
 log = logging.getLogger("bonewise.smart")
 router = APIRouter(tags=["smart"])
@@ -249,7 +265,20 @@ def callback(
                 verifier=str(saved["verifier"]),
                 client_secret=os.environ.get(CLIENT_SECRET_ENV) or None,
             )
+            ehr_user = None
+            if token.id_token is not None:  # asked for with `openid fhirUser`
+                ehr_user = smart_client.verify_id_token(
+                    http, iss, token.id_token, client_id=_client_id()
+                )
             resources = smart_client.fetch_chart(http, iss, token)
+    except smart_client.IdentityError as exc:
+        return _refuse(
+            request,
+            403,
+            f"bonewise cannot confirm who signed in at {iss}: {exc}. Nothing was read from "
+            "the chart. Open bonewise from the patient's chart again; if this keeps happening, "
+            "ask the administrator to check the EHR's OpenID settings.",
+        )
     except smart_client.SmartError as exc:
         return _refuse(request, 502, f"Cannot open the chart from {iss}: {exc}.")
     bundle = {
@@ -264,7 +293,11 @@ def callback(
         return _refuse(request, 422, f"bonewise cannot read this chart: {exc}")
     try:
         done = patients.import_from_ehr_launch(
-            uow=uow_of(request), actor=principal.user, record=imported.record, ehr=iss
+            uow=uow_of(request),
+            actor=principal.user,
+            record=imported.record,
+            ehr=iss,
+            fhir_user=ehr_user.fhir_user if ehr_user else None,
         )
     except Forbidden as exc:
         return _refuse(request, 403, str(exc))
@@ -275,6 +308,90 @@ def callback(
         target = f"/patients/{quote(done.patient_id, safe='')}/profile#{METASTASES_SECTION}"
     else:
         target = f"/patients/{quote(done.patient_id, safe='')}/assessment"
-    response = RedirectResponse(target, status_code=303)
+    if done.news:
+        response = _news_page(
+            request, done, ehr=iss, ehr_user=ehr_user, target=target, user_id=principal.user.id
+        )
+    else:
+        response = RedirectResponse(target, status_code=303)
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response
+
+
+def _news_page(
+    request: Request,
+    done: patients.EhrLaunchImport,
+    *,
+    ehr: str,
+    ehr_user: smart_client.EhrUser | None,
+    target: str,
+    user_id: int,
+) -> Response:
+    """A relaunch found entries in the EHR that bonewise's record lacks: list them for the
+    clinician to choose (the chosen ones come back signed, so only what the EHR sent is added)."""
+    shown = done.news[:MAX_NEWS]
+    news = timed_signer(request, NEWS_SALT).dumps(
+        {
+            "patient": done.patient_id,
+            "user": user_id,
+            "ehr": ehr,
+            "fhir_user": ehr_user.fhir_user if ehr_user else None,
+            "entries": [e.as_json() for e in shown],
+            "next": target,
+        }
+    )
+    return pages.render(
+        request,
+        "smart_news.html",
+        {
+            "patient_id": done.patient_id,
+            "entries": shown,
+            "more": len(done.news) - len(shown),
+            "news": news,
+            "action": NEWS_PATH,
+            "next_url": target,
+            "ehr_host": urlsplit(ehr).netloc,
+        },
+    )
+
+
+@router.post(NEWS_PATH, include_in_schema=False)
+async def add_news(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_principal)],
+    _csrf: Annotated[None, Depends(verify_csrf)],
+) -> Response:
+    """The clinician chose which of the EHR's new entries to add (see _news_page)."""
+    form = await request.form()
+    raw = form.get("news")
+    try:
+        if not isinstance(raw, str) or len(raw) > MAX_NEWS_CHARS:
+            raise BadSignature("no list")
+        saved = timed_signer(request, NEWS_SALT).loads(raw, max_age=NEWS_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return _refuse(
+            request,
+            400,
+            f"This list of the EHR's new entries expired ({NEWS_SECONDS // 60} minutes) or was "
+            "not made here: open bonewise from the patient's chart in the EHR again.",
+        )
+    if saved.get("user") != principal.user.id:
+        return _refuse(request, 403, "This list was made for another bonewise sign-in.")
+    entries = [NewEntry(e["section"], e["value"], e["label"]) for e in saved["entries"]]
+    picked = {str(v) for v in form.getlist("pick")}
+    chosen = [e for i, e in enumerate(entries) if str(i) in picked]
+    try:
+        patients.add_from_ehr(
+            uow=uow_of(request),
+            actor=principal.user,
+            patient_id=str(saved["patient"]),
+            entries=chosen,
+            ehr=str(saved["ehr"]),
+            fhir_user=saved.get("fhir_user"),
+            today=date.today(),
+        )
+    except Forbidden as exc:
+        return _refuse(request, 403, str(exc))
+    except InvalidInput as exc:
+        return _refuse(request, 422, f"bonewise cannot add these entries: {exc}")
+    return RedirectResponse(str(saved["next"]), status_code=303)
