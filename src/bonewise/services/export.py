@@ -85,7 +85,7 @@ class PatientExport:
         ]
 
 
-def export_in(uow: UnitOfWork, actor: Actor, patient_id: str, *, today: date) -> PatientExport:
+def export_in(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> PatientExport:
     """Inside an open unit of work: everything of hers, access checked, the read audited."""
     record = readable_record(uow, actor, patient_id)
     owner = uow.accounts.owner_of(patient_id)
@@ -107,7 +107,7 @@ def export_in(uow: UnitOfWork, actor: Actor, patient_id: str, *, today: date) ->
 
 def collect(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> PatientExport:
     with uow:
-        found = export_in(uow, actor, patient_id, today=today)
+        found = export_in(uow=uow, actor=actor, patient_id=patient_id, today=today)
         uow.commit()
     return found
 

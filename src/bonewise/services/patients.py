@@ -63,7 +63,7 @@ def share_with_clinician(*, uow: UnitOfWork, actor: User, clinician_email: str) 
 
 
 def link_clinician(
-    *, uow: UnitOfWork, actor: Operator = LOCAL_OPERATOR, clinician_email: str, patient_id: str
+    *, uow: UnitOfWork, actor: Operator, clinician_email: str, patient_id: str
 ) -> None:
     """Administrative link (CLI/demo): the clinician may then see this patient."""
     with uow:
