@@ -97,7 +97,7 @@ def export_in(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         supplements=uow.diary.supplements(patient_id, EARLIEST, today),
         sessions=uow.exercise.up_to(patient_id=patient_id, end=today),
         checkins=uow.checkins.between(patient_id=patient_id, end=today),
-        trend=checkin_trend_in(uow, patient_id, today=today),
+        trend=checkin_trend_in(uow=uow, patient_id=patient_id, today=today),
         today=today,
         generated_at=datetime.now(UTC),
     )

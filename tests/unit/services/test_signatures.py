@@ -38,3 +38,16 @@ def test_no_service_function_defaults_its_actor() -> None:
         and (actor.default is not inspect.Parameter.empty or actor.kind is not actor.KEYWORD_ONLY)
     ]
     assert silent == [], "name the actor at every call (keyword-only, no default): " + str(silent)
+
+
+def test_every_service_function_takes_its_arguments_by_keyword() -> None:
+    positional = [
+        name
+        for name, function in _public_service_functions()
+        if "uow" in inspect.signature(function).parameters
+        and any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in inspect.signature(function).parameters.values()
+        )
+    ]
+    assert positional == [], "make these keyword-only (`*, uow=...`): " + str(positional)
