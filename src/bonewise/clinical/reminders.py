@@ -10,11 +10,10 @@ as her pages' wording test holds).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
-from icalendar import Calendar, Event
-
+from bonewise.calendar_feed import CalendarEvent, calendar_bytes
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import PatientRecord
@@ -156,24 +155,23 @@ def reminders_to_ics(reminders: list[Reminder], *, feed_id: str, as_of: date, li
     """Her reminders as an iCalendar feed: one all-day event per date (the check-in repeats
     weekly). `feed_id` keeps each event's UID stable across refreshes, so a calendar updates an
     event whose date moved instead of adding a second one."""
-    calendar = Calendar()
-    calendar.add("prodid", CALENDAR_PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "bonewise reminders")
-    calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
-    stamp = datetime.combine(as_of, time(0, 0), tzinfo=UTC)
-    for reminder in reminders:
-        event = Event()
-        event.add("uid", f"{reminder.kind}-{feed_id}@bonewise")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", reminder.due)
-        event.add("dtend", reminder.due + timedelta(days=1))
-        event.add("summary", reminder.title)
-        event.add("description", f"{reminder.text}\n{link}")
-        event.add("transp", "TRANSPARENT")
-        if reminder.weekly:
-            event.add("rrule", {"freq": "weekly"})
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    events = [
+        CalendarEvent(
+            uid=f"{reminder.kind}-{feed_id}@bonewise",
+            start=reminder.due,
+            end=reminder.due + timedelta(days=1),
+            summary=reminder.title,
+            description=f"{reminder.text}\n{link}",
+            transparent=True,
+            weekly=reminder.weekly,
+        )
+        for reminder in reminders
+    ]
+    return calendar_bytes(
+        events,
+        prodid=CALENDAR_PRODID,
+        name="bonewise reminders",
+        as_of=as_of,
+        publish=True,
+        refresh=timedelta(hours=12),
+    )

@@ -6,10 +6,9 @@ Writing the bytes to a file is the caller's job.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-from icalendar import Calendar, Event
-
+from bonewise.calendar_feed import CalendarEvent, calendar_bytes
 from bonewise.exercise.planner import Plan
 
 PRODID = "-//bonewise//exercise plan//EN"
@@ -17,20 +16,10 @@ PRODID = "-//bonewise//exercise plan//EN"
 
 def plan_to_ics(plan: Plan, *, start: time = time(9, 0)) -> bytes:
     """The plan's sessions as VEVENTs. A blocked plan gives a calendar with no events."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"bonewise exercise plan, week {plan.week}")
-    stamp = datetime.combine(plan.as_of, time(0, 0), tzinfo=UTC)
+    events = []
     for day in plan.days:
         at = datetime.combine(day.date, start)
         for index, session in enumerate(day.sessions):
-            event = Event()
-            event.add("uid", f"{plan.patient_id}-{day.date.isoformat()}-{index}@bonewise")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", at)
-            event.add("duration", timedelta(minutes=session.minutes))
             summary = f"{session.exercise.name} ({session.kind}, {session.minutes} min)"
             details = [session.exercise.instructions]
             if session.kind == "resistance":
@@ -44,9 +33,17 @@ def plan_to_ics(plan: Plan, *, start: time = time(9, 0)) -> bytes:
                     f"{session.effort} out of 10.",
                 )
             details.append("Stop and ask your care team if an exercise causes pain.")
-            event.add("summary", summary)
-            event.add("description", "\n".join(details))
-            event.add("categories", [session.kind])
-            calendar.add_component(event)
+            events.append(
+                CalendarEvent(
+                    uid=f"{plan.patient_id}-{day.date.isoformat()}-{index}@bonewise",
+                    start=at,
+                    duration=timedelta(minutes=session.minutes),
+                    summary=summary,
+                    description="\n".join(details),
+                    categories=(session.kind,),
+                )
+            )
             at += timedelta(minutes=session.minutes)
-    return calendar.to_ical()
+    return calendar_bytes(
+        events, prodid=PRODID, name=f"bonewise exercise plan, week {plan.week}", as_of=plan.as_of
+    )

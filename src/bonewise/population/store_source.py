@@ -5,9 +5,10 @@ Each stored PatientRecord is written as the FHIR resources `bonewise.fhir.export
 NDJSON line each, and staged by the FHIR Bulk Data loader like any other export. A DXA typed
 into the web app therefore reaches the measures exactly as it would from an EHR.
 
-The store is only read: records come through `services.patients.every_record` in a unit of
-work that is never committed, and the store is not migrated (a store that is not at the current schema is
-refused with the command to run).
+Records come through `services.patients.every_record` (the local operator only), which writes
+one audit entry for the run and reads the records in a unit of work that is never committed;
+the store is not migrated (a store that is not at the current schema is refused with the
+command to run).
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bonewise.services.access import (
-    LOCAL_OPERATOR,
     Actor,
     Forbidden,
     InvalidInput,
@@ -172,7 +171,7 @@ def sign_up_patient(
 def create_user(
     *,
     uow: UnitOfWork,
-    actor: Actor = LOCAL_OPERATOR,
+    actor: Actor,
     email: str,
     name: str,
     role: str,

@@ -50,7 +50,7 @@ def evaluate(record: PatientRecord, *, as_of: date) -> Assessment:
 
 
 def assessment_at(
-    uow: UnitOfWork, record: PatientRecord, version: int, *, as_of: date
+    *, uow: UnitOfWork, record: PatientRecord, version: int, as_of: date
 ) -> Assessment:
     """Inside an open unit of work: `evaluate`, kept for her data version, the day and the
     site's policies (a date it cannot evaluate is raised again each time, never kept)."""
@@ -64,7 +64,7 @@ def assessment_for(
         version = readable_version(uow, actor, patient_id)
         record = record_at(uow, patient_id, version)
         audit_read(uow, actor, patient_id, "assessment")
-        assessment = assessment_at(uow, record, version, as_of=as_of)
+        assessment = assessment_at(uow=uow, record=record, version=version, as_of=as_of)
         uow.commit()
     return record, assessment
 
@@ -97,7 +97,7 @@ def assessment_with_banner(
                 as_of,
             )
         audit_read(uow, actor, patient_id, "assessment")
-        assessment = assessment_at(uow, record, version, as_of=as_of)
+        assessment = assessment_at(uow=uow, record=record, version=version, as_of=as_of)
         uow.commit()
     return AssessmentPage(record, assessment, banner, version)
 
@@ -125,7 +125,7 @@ def panel_with_versions(
             # Only the rows whose data changed are made again, each batch in one query.
             records = uow.patients.get_many(missing)
             names = uow.accounts.owner_names(list(records))
-            flags = checkin_flags_in(uow, list(records), today=as_of)
+            flags = checkin_flags_in(uow=uow, patient_ids=list(records), today=as_of)
             for patient_id, record in records.items():
                 row = panel_row(
                     record,

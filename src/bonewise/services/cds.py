@@ -1,12 +1,13 @@
 """CDS Hooks calls in the store: a token id used once across every worker, and feedback kept.
 
-The CDS client (an EHR) is no bonewise user: the service reads only what it sends, so these
-writes record the client's own calls, not access to a record, and are not audited as one.
+The CDS client (an EHR) is no bonewise user: the service reads only what it sends. Its feedback
+is a write all the same, audited under the verified client's issuer (`CdsClient`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,21 @@ from bonewise.store.uow import UnitOfWork
 MAX_ACCEPTED = 50
 MAX_ID_CHARS = 200
 MAX_COMMENT_CHARS = 1_000
+MAX_AUDIT_NAME_CHARS = 254  # the audit log's actor column
+
+
+@dataclass(frozen=True, slots=True)
+class CdsClient:
+    """The acting CDS client: the issuer whose signed JWT verified (fhir/cds_security.py), or
+    None when unauthenticated calls are allowed for local development."""
+
+    issuer: str | None
+    role: str = "cds-client"
+
+    @property
+    def audit_name(self) -> str:
+        name = f"CDS client {self.issuer}" if self.issuer else "CDS client (unauthenticated)"
+        return name[:MAX_AUDIT_NAME_CHARS]
 
 
 def first_use_of_token(*, uow: UnitOfWork, iss: str, jti: str, expires_at: float) -> bool:
@@ -50,11 +66,12 @@ def _override_reason(reason: dict[str, Any] | None) -> dict[str, Any] | None:
 def store_feedback(
     *,
     uow: UnitOfWork,
+    actor: CdsClient,
     service_id: str,
-    client: str | None,
     items: Sequence[dict[str, Any]],
 ) -> int:
     """Keep what the clinician did with each card (accepted or overridden); how many kept.
+    One audit entry names the client and the service.
 
     `items` are validated CDS Hooks feedback objects (card, outcome, outcomeTimestamp,
     acceptedSuggestions, overrideReason); every text is cut to its bound."""
@@ -63,7 +80,7 @@ def store_feedback(
         CdsFeedback(
             received_at=received,
             service_id=service_id[:64],
-            client=_short(client, 500),
+            client=_short(actor.issuer, 500),
             card=str(item["card"])[:MAX_ID_CHARS],
             outcome=str(item["outcome"])[:16],
             outcome_at=str(item["outcomeTimestamp"])[:64],
@@ -78,6 +95,15 @@ def store_feedback(
     ]
     with uow:
         uow.cds.add_feedback(feedback)
+        uow.audit.record(
+            actor=None,
+            actor_email=actor.audit_name,
+            actor_role=actor.role,
+            action="write",
+            what=f"CDS feedback on {service_id[:64]}",
+            patient_id=None,
+            detail={"items": len(feedback), "outcomes": sorted({f.outcome for f in feedback})},
+        )
         uow.commit()
     return len(feedback)
 

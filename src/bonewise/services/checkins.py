@@ -87,7 +87,7 @@ def record_checkin(
 
 
 def checkin_trend_in(
-    uow: UnitOfWork, patient_id: str, *, today: date, policy: FlagPolicy = DEFAULT_POLICY
+    *, uow: UnitOfWork, patient_id: str, today: date, policy: FlagPolicy = DEFAULT_POLICY
 ) -> CheckInTrend:
     """Inside an open unit of work, access already checked: her trend and flags."""
     found = uow.checkins.between(patient_id=patient_id, start=_first_day(today, policy), end=today)
@@ -95,7 +95,7 @@ def checkin_trend_in(
 
 
 def checkin_flags_in(
-    uow: UnitOfWork, patient_ids: list[str], *, today: date, policy: FlagPolicy = DEFAULT_POLICY
+    *, uow: UnitOfWork, patient_ids: list[str], today: date, policy: FlagPolicy = DEFAULT_POLICY
 ) -> dict[str, tuple[CheckInFlag, ...]]:
     """Inside an open unit of work, access already checked: patient id -> her flags (one
     query for the whole panel; a patient without flags is left out)."""
@@ -107,7 +107,7 @@ def checkin_flags_in(
 def trend(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> CheckInTrend:
     with uow:
         check_access(uow, actor, patient_id, "read")
-        found = checkin_trend_in(uow, patient_id, today=today)
+        found = checkin_trend_in(uow=uow, patient_id=patient_id, today=today)
         audit_read(uow, actor, patient_id, "weekly check-ins")
         uow.commit()
     return found

@@ -39,13 +39,13 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
         version = readable_version(uow, actor, patient_id)
         record = record_at(uow, patient_id, version)
         owner_name = owner_name_at(uow, patient_id, version)
-        assessment = assessment_at(uow, record, version, as_of=today)
+        assessment = assessment_at(uow=uow, record=record, version=version, as_of=today)
         week = kept(
             uow,
             "exercise week",
             patient_id,
             version,
-            lambda: exercise_week_in(uow, record, today=today, assessment=assessment),
+            lambda: exercise_week_in(uow=uow, record=record, today=today, assessment=assessment),
             today,
         )
         food = kept(
@@ -53,7 +53,7 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
             "diary day",
             patient_id,
             version,
-            lambda: diary_day_in(uow, record, day=today),
+            lambda: diary_day_in(uow=uow, record=record, day=today),
             today,
         )
         checkins = kept(
@@ -61,7 +61,7 @@ def dashboard(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) ->
             "check-in trend",
             patient_id,
             version,
-            lambda: checkin_trend_in(uow, patient_id, today=today),
+            lambda: checkin_trend_in(uow=uow, patient_id=patient_id, today=today),
             today,
         )
         audit_read(

@@ -94,7 +94,7 @@ def this_weeks_plan(
 
 
 def exercise_week_in(
-    uow: UnitOfWork, record: PatientRecord, *, today: date, assessment: Assessment | None = None
+    *, uow: UnitOfWork, record: PatientRecord, today: date, assessment: Assessment | None = None
 ) -> ExerciseWeek:
     """Inside an open unit of work, access already checked: this week's plan, her week so far
     and eight weeks of counted aerobic minutes."""
@@ -126,7 +126,7 @@ def exercise_week_in(
 def exercise_week(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> ExerciseWeek:
     with uow:
         record = readable_record(uow, actor, patient_id)
-        week = exercise_week_in(uow, record, today=today)
+        week = exercise_week_in(uow=uow, record=record, today=today)
         entries = uow.exercise.entries(patient_id=patient_id, start=monday_of(today), end=today)
         found = replace(week, entries=tuple(reversed(entries)))
         audit_read(uow, actor, patient_id, "exercise plan and log")

@@ -85,7 +85,7 @@ class PatientExport:
         ]
 
 
-def export_in(uow: UnitOfWork, actor: Actor, patient_id: str, *, today: date) -> PatientExport:
+def export_in(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> PatientExport:
     """Inside an open unit of work: everything of hers, access checked, the read audited."""
     record = readable_record(uow, actor, patient_id)
     owner = uow.accounts.owner_of(patient_id)
@@ -97,7 +97,7 @@ def export_in(uow: UnitOfWork, actor: Actor, patient_id: str, *, today: date) ->
         supplements=uow.diary.supplements(patient_id, EARLIEST, today),
         sessions=uow.exercise.up_to(patient_id=patient_id, end=today),
         checkins=uow.checkins.between(patient_id=patient_id, end=today),
-        trend=checkin_trend_in(uow, patient_id, today=today),
+        trend=checkin_trend_in(uow=uow, patient_id=patient_id, today=today),
         today=today,
         generated_at=datetime.now(UTC),
     )
@@ -107,7 +107,7 @@ def export_in(uow: UnitOfWork, actor: Actor, patient_id: str, *, today: date) ->
 
 def collect(*, uow: UnitOfWork, actor: Actor, patient_id: str, today: date) -> PatientExport:
     with uow:
-        found = export_in(uow, actor, patient_id, today=today)
+        found = export_in(uow=uow, actor=actor, patient_id=patient_id, today=today)
         uow.commit()
     return found
 

@@ -159,7 +159,7 @@ def targets_on(record: PatientRecord, day: date, *, field: str = "day") -> Targe
     return patient_targets(record, day)
 
 
-def intakes_between(uow: UnitOfWork, patient_id: str, start: date, end: date) -> list[Intake]:
+def intakes_between(*, uow: UnitOfWork, patient_id: str, start: date, end: date) -> list[Intake]:
     """Inside an open unit of work: her foods and supplements from `start` to `end`."""
     return [e.as_intake() for e in uow.diary.foods(patient_id, start, end)] + [
         s.as_intake() for s in uow.diary.supplements(patient_id, start, end)
@@ -167,7 +167,7 @@ def intakes_between(uow: UnitOfWork, patient_id: str, start: date, end: date) ->
 
 
 def calcium_by_day(
-    uow: UnitOfWork, patient_id: str, *, end: date, days: int = CHART_DAYS
+    *, uow: UnitOfWork, patient_id: str, end: date, days: int = CHART_DAYS
 ) -> list[tuple[date, float | None]]:
     """Inside an open unit of work: known calcium per day (None: nothing logged that day),
     summed by the database."""
@@ -185,21 +185,23 @@ class DiaryDay:
     supplements: list[SupplementEntry] = field(default_factory=list)
 
 
-def diary_day_in(uow: UnitOfWork, record: PatientRecord, *, day: date) -> DiaryDay:
+def diary_day_in(*, uow: UnitOfWork, record: PatientRecord, day: date) -> DiaryDay:
     """Inside an open unit of work, access already checked: her day and 30 days of calcium."""
     targets = targets_on(record, day)
     foods = uow.diary.foods(record.id, day, day)
     supplements = uow.diary.supplements(record.id, day, day)
     intakes = [f.as_intake() for f in foods] + [s.as_intake() for s in supplements]
     summary = summarise(intakes, end=day, days=1, targets=targets)
-    return DiaryDay(day, foods, summary, calcium_by_day(uow, record.id, end=day), supplements)
+    return DiaryDay(
+        day, foods, summary, calcium_by_day(uow=uow, patient_id=record.id, end=day), supplements
+    )
 
 
 def diary_day(*, uow: UnitOfWork, actor: Actor, patient_id: str, day: date) -> DiaryDay:
     """Her day's entries and totals against her targets, and 30 days of calcium."""
     with uow:
         record = readable_record(uow, actor, patient_id)
-        found = diary_day_in(uow, record, day=day)
+        found = diary_day_in(uow=uow, record=record, day=day)
         audit_read(uow, actor, patient_id, f"food diary {day.isoformat()}")
         uow.commit()
     return found
@@ -642,7 +644,9 @@ def period_summary(
         )
     with uow:
         record = readable_record(uow, actor, patient_id)
-        intakes = intakes_between(uow, patient_id, end - timedelta(days=days - 1), end)
+        intakes = intakes_between(
+            uow=uow, patient_id=patient_id, start=end - timedelta(days=days - 1), end=end
+        )
         audit_read(uow, actor, patient_id, f"food diary, {days} days to {end.isoformat()}")
         uow.commit()
     return summarise(intakes, end=end, days=days, targets=patient_targets(record, end))

@@ -65,7 +65,7 @@ def share_with_clinician(*, uow: UnitOfWork, actor: User, clinician_email: str) 
 
 
 def link_clinician(
-    *, uow: UnitOfWork, actor: Operator = LOCAL_OPERATOR, clinician_email: str, patient_id: str
+    *, uow: UnitOfWork, actor: Operator, clinician_email: str, patient_id: str
 ) -> None:
     """Administrative link (CLI/demo): the clinician may then see this patient."""
     with uow:
@@ -93,9 +93,24 @@ def patient_ids(*, uow: UnitOfWork, actor: Operator) -> list[str]:
         return uow.patients.ids()
 
 
-def every_record(*, uow: UnitOfWork, actor: Operator) -> Iterator[PatientRecord]:
-    """Every stored record, for the local operator's population run (`cohort run --from-store`);
-    read in batches inside one unit of work that is never committed."""
+def every_record(*, uow: UnitOfWork, actor: Actor) -> Iterator[PatientRecord]:
+    """Every stored record, for the local operator's population run (`cohort run --from-store`).
+    Only the local operator may read them all (Forbidden for any account, before anything is
+    read); the run is audited once, then the records are read in batches inside one unit of
+    work that is never committed."""
+    if not isinstance(actor, Operator):
+        raise Forbidden("only the local operator may read every patient record")
+    with uow:
+        uow.audit.record(
+            actor=None,
+            actor_email=actor.audit_name,
+            actor_role=actor.role,
+            action="read",
+            what="every patient record (population run)",
+            patient_id=None,
+            detail={"records": len(uow.patients.ids())},
+        )
+        uow.commit()
     with uow:
         ids = uow.patients.ids()
         for start in range(0, len(ids), 500):

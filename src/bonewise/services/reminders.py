@@ -21,7 +21,6 @@ from bonewise.clinical.reminders import (
     reminders_to_ics,
 )
 from bonewise.services.access import (
-    LOCAL_OPERATOR,
     Actor,
     Forbidden,
     InvalidInput,
@@ -115,7 +114,7 @@ class SendReport:
 def send_due_reminders(
     *,
     uow: UnitOfWork,
-    actor: Operator = LOCAL_OPERATOR,
+    actor: Operator,
     as_of: date,
     send: Callable[[ReminderMail], None],
     public_url: str,

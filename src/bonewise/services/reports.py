@@ -4,7 +4,7 @@
   report's IntakeSummary (pure; None when no day was logged).
 - `adherence_summary(sessions, as_of=...)`: the exercise log by ISO week, through
   `bonewise.exercise.adherence.week_summary` (pure; None when nothing was logged).
-- `stored_summaries(uow, record, as_of=...)`: (intake, adherence) from the store (the last 30
+- `stored_summaries(uow=..., record=..., as_of=...)`: (intake, adherence) from the store (the last 30
   days of her diary, the exercise log), inside an open unit of work.
 - `report(uow=..., actor=..., patient_id=..., audience=..., fmt=..., page_size=..., today=...)
   -> bytes`: the whole report for a stored patient, authorised and audited (web and CLI).
@@ -136,12 +136,12 @@ def adherence_summary(
 
 
 def stored_summaries(
-    uow: UnitOfWork, record: PatientRecord, *, as_of: date
+    *, uow: UnitOfWork, record: PatientRecord, as_of: date
 ) -> tuple[IntakeSummary | None, AdherenceSummary | None]:
     """Inside an open unit of work: the intake (last 30 days) and exercise (last 8 weeks) a
     report shows for her."""
     start = as_of - timedelta(days=REPORT_INTAKE_DAYS - 1)
-    intakes = intakes_between(uow, record.id, start, as_of)
+    intakes = intakes_between(uow=uow, patient_id=record.id, start=start, end=as_of)
     intake = intake_summary(
         summarise(
             intakes,
@@ -174,8 +174,8 @@ def report(
         raise Forbidden("the clinician summary is for her care team; choose the patient report")
     with uow:
         record = readable_record(uow, actor, patient_id)
-        intake, adherence = stored_summaries(uow, record, as_of=today)
-        checkins = checkin_trend_in(uow, patient_id, today=today)
+        intake, adherence = stored_summaries(uow=uow, record=record, as_of=today)
+        checkins = checkin_trend_in(uow=uow, patient_id=patient_id, today=today)
         owner = uow.accounts.owner_of(patient_id)
         audit_read(uow, actor, patient_id, f"{audience} report ({fmt})")
         uow.commit()

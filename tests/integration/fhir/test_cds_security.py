@@ -13,12 +13,19 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bonewise.fhir import cds_security
-from bonewise.services.cds import first_use_of_token, recent_feedback, store_feedback
+from bonewise.services.cds import (
+    CdsClient,
+    first_use_of_token,
+    recent_feedback,
+    store_feedback,
+)
 from bonewise.store import cds as store_cds
+from bonewise.store.accounts import AuditRow
 from bonewise.store.db import alembic_config, make_engine, migrate
 from bonewise.store.uow import UnitOfWork, session_factory
 from bonewise.web.routers import cds_services as web_cds
@@ -210,6 +217,13 @@ def test_feedback_is_accepted_checked_and_stored(
     )
     assert kept.override_reason == {"code": "not-relevant"}
     assert kept.outcome_at == "2026-11-27T10:00:00Z"
+    with cds_store() as session:  # the write is audited under the verified issuer
+        audited = session.execute(
+            select(AuditRow.actor_email, AuditRow.actor_role, AuditRow.action, AuditRow.what)
+        ).all()
+    assert [tuple(row) for row in audited] == [
+        (f"CDS client {ISSUER}", "cds-client", "write", f"CDS feedback on {SERVICE}")
+    ]
     bad = client.post(
         f"/cds-services/{SERVICE}/feedback",
         json={"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]},
@@ -320,7 +334,10 @@ def test_feedback_is_bounded_in_size_and_in_number(
     }
     for n in range(5):
         store_feedback(
-            uow=UnitOfWork(cds_store), service_id=f"svc-{n}", client=ISSUER, items=[item]
+            uow=UnitOfWork(cds_store),
+            actor=CdsClient(issuer=ISSUER),
+            service_id=f"svc-{n}",
+            items=[item],
         )
     kept = recent_feedback(uow=UnitOfWork(cds_store), limit=100)
     assert [k.service_id for k in kept] == ["svc-4", "svc-3", "svc-2"]  # the oldest went

@@ -97,11 +97,17 @@ def test_saving_the_profile_form_keeps_a_recorded_bmi(store_url: str) -> None:
     """The profile form has no BMI field: saving it keeps the BMI an import recorded."""
     from bonewise.services import accounts
     from bonewise.services import patients as service
+    from bonewise.services.access import LOCAL_OPERATOR
     from bonewise.store.uow import UnitOfWork, open_store
 
     factory = open_store(store_url)
     her = accounts.create_user(
-        uow=UnitOfWork(factory), email="b@example.org", name="B", role="patient", password="x" * 12
+        uow=UnitOfWork(factory),
+        actor=LOCAL_OPERATOR,
+        email="b@example.org",
+        name="B",
+        role="patient",
+        password="x" * 12,
     )
     profile = {"birth_date": "1962-03-04", "menopausal_status": "postmenopausal"}
     first = service.save_profile(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bonewise.cli import app
 from bonewise.services import accounts, records
 from bonewise.services import patients as service
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.store.patients import PatientRepository
 from bonewise.store.uow import UnitOfWork, open_store
 
@@ -51,6 +52,7 @@ def test_a_dxa_entered_in_the_app_reaches_the_measures(
     factory = open_store(store_url)
     her = accounts.create_user(
         uow=UnitOfWork(factory),
+        actor=LOCAL_OPERATOR,
         email="ann@example.org",
         name="Ann",
         role="patient",

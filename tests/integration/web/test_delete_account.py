@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from bonewise.services import accounts as account_services
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.services.reminders import send_due_reminders
 from bonewise.store.uow import UnitOfWork
 
@@ -37,6 +38,7 @@ def _her_data(world: World) -> None:
     assert link is not None
     sent = send_due_reminders(
         uow=UnitOfWork(world.factory),
+        actor=LOCAL_OPERATOR,
         as_of=date.today() + timedelta(days=800),
         send=lambda mail: None,
         public_url="http://x",

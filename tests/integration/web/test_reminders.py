@@ -16,6 +16,7 @@ from bonewise.clinical.assessment import assess
 from bonewise.mail.messages import reminder_message
 from bonewise.mail.sink import SmtpSink
 from bonewise.mail.smtp import SmtpMailer, SmtpSettings
+from bonewise.services.access import LOCAL_OPERATOR
 from bonewise.services.reminders import ReminderMail, her_reminders, send_due_reminders
 from bonewise.store.uow import UnitOfWork
 
@@ -98,6 +99,7 @@ def test_due_reminders_are_e_mailed_once_each(sqlite_world: World, smtp_sink: Sm
     def run(day: date) -> tuple[int, int]:
         report = send_due_reminders(
             uow=UnitOfWork(sqlite_world.factory),
+            actor=LOCAL_OPERATOR,
             as_of=day,
             send=lambda m: mailer.send(reminder_message(m, sender=mailer.sender)),
             public_url=PUBLIC,
@@ -126,10 +128,18 @@ def test_a_failed_send_leaves_the_reminder_for_the_next_run(sqlite_world: World)
 
     with pytest.raises(ConnectionRefusedError):
         send_due_reminders(
-            uow=UnitOfWork(sqlite_world.factory), as_of=as_of, send=broken, public_url=PUBLIC
+            uow=UnitOfWork(sqlite_world.factory),
+            actor=LOCAL_OPERATOR,
+            as_of=as_of,
+            send=broken,
+            public_url=PUBLIC,
         )
     report = send_due_reminders(
-        uow=UnitOfWork(sqlite_world.factory), as_of=as_of, send=sent.append, public_url=PUBLIC
+        uow=UnitOfWork(sqlite_world.factory),
+        actor=LOCAL_OPERATOR,
+        as_of=as_of,
+        send=sent.append,
+        public_url=PUBLIC,
     )
     assert report.sent == len(sent) >= 1
 

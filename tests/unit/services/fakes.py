@@ -5,8 +5,9 @@ it, and leaving without `commit()` puts the snapshot back, as a rolled-back tran
 from __future__ import annotations
 
 import copy
+import secrets
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -16,12 +17,19 @@ from bonewise.exercise.adherence import LoggedSession
 from bonewise.nutrition.models import Food, check_grams, scale
 from bonewise.nutrition.supplements import SupplementDose
 from bonewise.store.accounts import (
+    SESSION_LIFETIME,
     AccountRepository,
     AuditEntry,
     AuditLog,
+    SignInThrottle,
+    ThrottleRule,
     User,
     UserNotFound,
+    WebSession,
+    normalise_email,
 )
+from bonewise.store.base import utcnow
+from bonewise.store.cds import MAX_FEEDBACK_ROWS, CdsFeedback, CdsRepository
 from bonewise.store.checkins import CheckInRepository
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import (
@@ -175,11 +183,35 @@ class FakeAccounts(AccountRepository):
     def __init__(self) -> None:
         self.users: dict[int, User] = {}
         self.links: set[tuple[int, str]] = set()
+        self.passwords: dict[int, str] = {}  # plain text: the fake hashes nothing
+        self.sessions: dict[str, tuple[int, datetime]] = {}  # token -> (user id, expiry)
 
-    def add(self, *, email: str, role: str, patient_id: str | None = None) -> User:
+    def add(
+        self, *, email: str, role: str, patient_id: str | None = None, password: str = ""
+    ) -> User:
         user = User(len(self.users) + 1, email, email.split("@")[0].title(), role, patient_id)  # type: ignore[arg-type]
         self.users[user.id] = user
+        self.passwords[user.id] = password
         return user
+
+    def authenticate(self, *, email: str, password: str) -> User | None:
+        user = self.find_by_email(normalise_email(email))
+        if user is None or not password or self.passwords.get(user.id) != password:
+            return None
+        return user
+
+    def verify_password(self, user_id: int, password: str) -> bool:
+        return self.passwords.get(self.get_or_raise(user_id).id) == password
+
+    def open_session(self, user: User, *, now: datetime | None = None) -> WebSession:
+        expires = (now or utcnow()) + SESSION_LIFETIME
+        token = secrets.token_urlsafe(16)
+        self.sessions[token] = (user.id, expires)
+        return WebSession(token, user, secrets.token_urlsafe(8), expires)
+
+    def purge_expired_sessions(self, *, now: datetime | None = None) -> None:
+        moment = now or utcnow()
+        self.sessions = {t: s for t, s in self.sessions.items() if s[1] > moment}
 
     def find_by_email(self, email: str) -> User | None:
         return next((u for u in self.users.values() if u.email == email.lower()), None)
@@ -262,6 +294,64 @@ class FakeAudit(AuditLog):
 
     def count(self) -> int:
         return len(self.entries)
+
+
+class FakeThrottle(SignInThrottle):
+    """The store's growing delays per key: failures, last failure and blocked-until."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[int, datetime, datetime]] = {}
+
+    def wait_s(self, key: str, *, now: datetime | None = None) -> float:
+        found = self.keys.get(key[:320])
+        if found is None:
+            return 0.0
+        return max(0.0, (found[2] - (now or utcnow())).total_seconds())
+
+    def failed(self, key: str, rule: ThrottleRule, *, now: datetime | None = None) -> float:
+        now, key = now or utcnow(), key[:320]
+        failures, last, _ = self.keys.get(key, (0, now, now))
+        if last < now - rule.forget_after:
+            failures = 0
+        delay = rule.delay_after(failures + 1)
+        self.keys[key] = (failures + 1, now, now + timedelta(seconds=delay))
+        return delay
+
+    def failures(self, key: str) -> int:
+        found = self.keys.get(key[:320])
+        return found[0] if found else 0
+
+    def clear(self, key: str) -> None:
+        self.keys.pop(key[:320], None)
+
+    def purge(self, *, older_than: timedelta, now: datetime | None = None) -> None:
+        cutoff = (now or utcnow()) - older_than
+        self.keys = {k: v for k, v in self.keys.items() if v[1] >= cutoff or v[2] >= cutoff}
+
+
+class FakeCds(CdsRepository):
+    """Token ids seen (until they expire) and the feedback kept, newest last."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[tuple[str, str], datetime] = {}
+        self.kept: list[CdsFeedback] = []
+
+    def first_use(self, *, iss: str, jti: str, expires_at: datetime) -> bool:
+        now = utcnow()
+        self.tokens = {k: v for k, v in self.tokens.items() if v > now}
+        if (iss, jti) in self.tokens:
+            return False
+        self.tokens[iss, jti] = expires_at
+        return True
+
+    def live_tokens(self) -> int:
+        return len(self.tokens)
+
+    def add_feedback(self, items: list[CdsFeedback]) -> None:
+        self.kept = [*self.kept, *items][-MAX_FEEDBACK_ROWS:]
+
+    def feedback(self, *, limit: int = 200) -> list[CdsFeedback]:
+        return list(reversed(self.kept))[:limit]
 
 
 class FakeFoods(FoodRepository):
@@ -494,11 +584,15 @@ class FakeUnitOfWork(UnitOfWork):
     foods: FakeFoods
     exercise: FakeExercise
     checkins: FakeCheckIns
+    throttle: FakeThrottle
+    cds: FakeCds
 
     def __init__(self, foods: list[Food] = ()) -> None:  # type: ignore[assignment]
         self.patients = FakePatients()
         self.accounts = FakeAccounts()
         self.audit = FakeAudit()
+        self.throttle = FakeThrottle()
+        self.cds = FakeCds()
         self.diary = FakeDiary()
         self.foods = FakeFoods(list(foods))
         self.exercise = FakeExercise(self.patients)
@@ -511,7 +605,7 @@ class FakeUnitOfWork(UnitOfWork):
     def _state(self) -> dict[str, Any]:
         return {
             name: copy.deepcopy(vars(getattr(self, name)))
-            for name in ("patients", "accounts", "audit", "diary", "foods")
+            for name in ("patients", "accounts", "audit", "diary", "foods", "throttle", "cds")
         } | {
             "exercise": {
                 key: list(value) if isinstance(value, list) else value

@@ -316,7 +316,10 @@ async def feedback(
     items = [item.model_dump() for item in body.feedback]
     kept = await run_in_threadpool(
         lambda: cds_store.store_feedback(
-            uow=_uow(request), service_id=service_id, client=client, items=items
+            uow=_uow(request),
+            actor=cds_store.CdsClient(issuer=client),
+            service_id=service_id,
+            items=items,
         )
     )
     log.info("CDS feedback: %d item(s) kept for %s from %s", kept, service_id, client)
