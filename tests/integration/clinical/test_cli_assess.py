@@ -1,4 +1,6 @@
-"""`bonewise assess` as a user runs it: a real process, real files."""
+"""`bonewise assess` as a user runs it: a real process, real files. The per-example JSON that
+most tests read comes from the same Typer app run in this process (one process start per
+example cost about a second of the suite each); the process itself is run by the rest."""
 
 import functools
 import json
@@ -8,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from bonewise.cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples" / "patients").glob("*.json"))
@@ -21,8 +26,10 @@ def run(*args, cwd=ROOT):
 @functools.cache
 def assessed(name: str) -> subprocess.CompletedProcess[str]:
     """`bonewise assess examples/patients/<name>.json --json --as-of 2026-11-27`, run once per
-    example: several tests read the same run's output (a process start is most of their cost)."""
-    return run("assess", f"examples/patients/{name}.json", "--json", "--as-of", "2026-11-27")
+    example in this process: several tests read the same run's output."""
+    args = ["assess", str(ROOT / "examples" / "patients" / f"{name}.json")]
+    result = CliRunner().invoke(app, [*args, "--json", "--as-of", "2026-11-27"])
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def test_there_is_an_example_for_every_branch():

@@ -1,10 +1,16 @@
 """Fixtures for the web tests: a real migrated store (SQLite file; PostgreSQL when
-BONEWISE_TEST_POSTGRES_URL is set, in a throw-away schema), the app, and signed-in clients."""
+BONEWISE_TEST_POSTGRES_URL is set, in a throw-away schema), the app, and signed-in clients.
+
+`world` and `sqlite_world` (two patients, two clinicians, a few foods) are built once per test
+session into a template store, as ../conftest.py does for the migrations, and each test gets a
+copy of it and an app of its own: building them costs four argon2 hashes and a dozen commits.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bonewise.clinical.models import PatientRecord
@@ -173,11 +180,67 @@ def build_world(factory: sessionmaker[Session]) -> World:
     return World(factory, create_app(session_factory=factory), a, b, linked, unlinked)
 
 
-@pytest.fixture
-def world(store: sessionmaker[Session]) -> World:
-    return build_world(store)
+@dataclass(frozen=True)
+class WorldTemplate:
+    """A store holding build_world's rows (a SQLite file or a PostgreSQL database name) and the
+    users it made, the same in every copy."""
+
+    store: str
+    users: tuple[User, User, User, User]
+
+    def world(self, factory: sessionmaker[Session]) -> World:
+        """The world in a copy of this store, with an app of its own."""
+        return World(factory, create_app(session_factory=factory), *self.users)
+
+
+def _template_of(world: World, store: str) -> WorldTemplate:
+    return WorldTemplate(store, (world.patient_a, world.patient_b, world.linked, world.unlinked))
+
+
+@pytest.fixture(scope="session")
+def world_sqlite_template(
+    migrated_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> WorldTemplate:
+    path = tmp_path_factory.mktemp("world") / "world.sqlite3"
+    engine = make_engine(migrated_sqlite_copy(migrated_sqlite_template, path))
+    built = build_world(session_factory(engine))
+    with engine.connect() as conn:  # fold the WAL into the file before it is copied
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return _template_of(built, str(path))
+
+
+@pytest.fixture(scope="session")
+def world_postgres_template(migrated_postgres_template: str) -> Iterator[WorldTemplate]:
+    with migrated_postgres_url(migrated_postgres_template) as url:
+        engine = make_engine(url)
+        built = build_world(session_factory(engine))
+        engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template without connections
+        database = make_url(url).database
+        assert database is not None
+        yield _template_of(built, database)
+
+
+def _sqlite_world(template: WorldTemplate, tmp_path: Path) -> Iterator[World]:
+    # web.sqlite3: test_reminders points the CLI at this file
+    path = tmp_path / "web.sqlite3"
+    shutil.copyfile(template.store, path)
+    for factory in _factory(f"sqlite:///{path}"):
+        yield template.world(factory)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """build_world's store on each database (a copy of the session's template)."""
+    if request.param == "sqlite":
+        yield from _sqlite_world(request.getfixturevalue("world_sqlite_template"), tmp_path)
+        return
+    template: WorldTemplate = request.getfixturevalue("world_postgres_template")
+    with migrated_postgres_url(template.store) as url:
+        for factory in _factory(url):
+            yield template.world(factory)
 
 
 @pytest.fixture
-def sqlite_world(sqlite_store: sessionmaker[Session]) -> World:
-    return build_world(sqlite_store)
+def sqlite_world(world_sqlite_template: WorldTemplate, tmp_path: Path) -> Iterator[World]:
+    yield from _sqlite_world(world_sqlite_template, tmp_path)
