@@ -243,13 +243,25 @@ def _register_therapy_answers(
 ) -> None:
     """`core_needed` and `core_therapy`: the women whose hadji-2017 reading needs more than
     their reported T-scores (a fracture; a latest DXA-result day with no reported T-score, a
-    result of unknown site, a 33% radius result or a BMD without a T-score at its site), and
+    33% radius result or a BMD without a T-score at its site), and
     the clinical core's reading of them (population.rules.therapy_evidence), as the product
     asks it: SQL does not convert BMD or decide clinical osteoporosis a second time."""
+    columns = {
+        r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {parquet('measurements')}").fetchall()
+    }
+    # cohorts written before the flat schema had DXA sites: one site of no name, no make
+    site, make, precision = (
+        name if name in columns else f"NULL::{kind} AS {name}"
+        for name, kind in (
+            ("body_site", "VARCHAR"),
+            ("device_make", "VARCHAR"),
+            ("precision_pct", "DOUBLE"),
+        )
+    )
     con.execute(f"""
         CREATE TEMP TABLE core_needed AS
         WITH results AS (
-            SELECT person_id, date, concept, body_site FROM {parquet("measurements")}
+            SELECT person_id, date, concept, {site} FROM {parquet("measurements")}
             WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd') AND date <= {d}
               AND value IS NOT NULL),
         last_day AS (
@@ -260,7 +272,7 @@ def _register_therapy_answers(
             FROM last_day GROUP BY person_id, body_site),
         unread AS (
             SELECT person_id FROM by_site GROUP BY person_id
-            HAVING bool_or(body_site IS NULL OR body_site = 'radius_33' OR (bmd AND NOT t))
+            HAVING bool_or(body_site = 'radius_33' OR (bmd AND NOT t))
                 OR NOT bool_or(t)),
         fractured AS (
             SELECT DISTINCT person_id FROM {parquet("conditions")}
@@ -271,8 +283,7 @@ def _register_therapy_answers(
         """)
     dxa_rows = (
         con.sql(f"""
-        SELECT person_id, date, concept, value, body_site, device_make, precision_pct,
-               code_system, code
+        SELECT person_id, date, concept, value, {site}, {make}, {precision}, code_system, code
         FROM {parquet("measurements")} JOIN core_needed USING (person_id)
         WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd') AND date <= {d}""")
         .to_arrow_table()

@@ -408,10 +408,11 @@ def therapy_evidence(
 def needs_core_for_therapy(t: Tables, day: date) -> ir.Table:
     """Women on an AI at D whose hadji-2017 reading the reported T-scores alone cannot give
     (person ids): a fracture on or before D (clinical osteoporosis needs its site and her age at
-    it), or a latest DXA-result day with no reported T-score, a result of unknown site, a 33%
-    radius result (used only without spine and hip), or a site with a BMD and no T-score (the
-    core computes one). Everyone else's decision T-score is the lowest reported one of her
-    latest day, which SQL reads as the core does."""
+    it), or a latest DXA-result day with no reported T-score, a 33% radius result (used only
+    without spine and hip), or a site with a BMD and no T-score (the core computes one).
+    Everyone else's decision T-score is the lowest reported one of her latest day, which SQL
+    reads as the core does. (Results of no recorded site, which only cohorts written before the
+    flat schema had sites hold, count as one site: T-scores there are read as reported.)"""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
@@ -424,11 +425,7 @@ def needs_core_for_therapy(t: Tables, day: date) -> ir.Table:
         _bmd=(day_rows.concept == "dxa_bmd").any(),
     )
     per_woman = by_site.group_by("person_id").aggregate(
-        _unread=(
-            by_site.body_site.isnull()
-            | (by_site.body_site == "radius_33")
-            | (by_site._bmd & ~by_site._t)
-        ).any(),
+        _unread=((by_site.body_site == "radius_33") | (by_site._bmd & ~by_site._t)).any(),
         _any_t=by_site._t.any(),
     )
     unread = per_woman.filter(per_woman._unread | ~per_woman._any_t).select("person_id")
