@@ -436,12 +436,14 @@ def needs_core_for_therapy(t: Tables, day: date) -> ir.Table:
     return on_ai.join(either.distinct(), "person_id")
 
 
-def therapy_core_answers(t: Tables, day: date) -> ir.Table:
+def therapy_core_answers(t: Tables, day: date) -> tuple[ir.Table, ir.Table]:
     """The clinical core's hadji-2017 reading (TherapyEvidence) of the women who need it
     (needs_core_for_therapy), as a small table: person_id, latest_date, latest_value (the
-    decision T-score, null if none), clinical_osteoporosis. Only their rows leave the engine."""
+    decision T-score, null if none), clinical_osteoporosis; and the ids of the women asked
+    (computed once). Only their rows leave the engine."""
     d = ibis.literal(day, type="date")
-    women = needs_core_for_therapy(t, day)
+    asked = needs_core_for_therapy(t, day).to_pyarrow()
+    women = ibis.memtable(asked)
     meas = t["measurements"]
     results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
     dxa_rows = results.join(women, "person_id").select(*_DXA_ROW_COLUMNS)
@@ -452,12 +454,13 @@ def therapy_core_answers(t: Tables, day: date) -> ir.Table:
     )
     persons = t["persons"]
     births = persons.join(women, "person_id").select("person_id", "birth_date")
-    return core_answers_table(
+    answers = core_answers_table(
         dxa_rows.to_pyarrow().to_pylist(),
         fracture_rows.to_pyarrow().to_pylist(),
         births.to_pyarrow().to_pylist(),
         day,
     )
+    return answers, women
 
 
 def core_answers_table(
@@ -528,9 +531,9 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
-    core = therapy_core_answers(t, day)
+    core, asked = therapy_core_answers(t, day)
     tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
-    tscores = tscores.anti_join(needs_core_for_therapy(t, day), "person_id").mutate(
+    tscores = tscores.anti_join(asked, "person_id").mutate(
         clinical_osteoporosis=ibis.literal(False)
     )
     read = tscores.union(
