@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import BMI_UNITS, NUMERIC_CONCEPTS, VITAMIN_D_TO_NG_ML
-from bonewise.population.rules import lost_bone
+from bonewise.population.rules import lost_bone, therapy_answers
 from bonewise.population.schema import GNRH_AGONIST_CONCEPTS
 
 
@@ -86,6 +86,7 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd')""")
 
     _register_losses(con, parquet("measurements"), day, d, p, months)
+    _register_therapy_answers(con, parquet, day, d)
 
     def latest(concept: str) -> str:
         return f"""(SELECT person_id, date AS latest_date, min(value) AS latest_value
@@ -138,9 +139,12 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
         "therapy-gap": f"""
             WITH base AS (
                 SELECT ip.person_id, t.latest_date AS index_date, ip.excluded
-                FROM ip JOIN {latest("dxa_t_score")} t USING (person_id)
+                FROM ip JOIN (
+                    SELECT *, false AS clinical_osteoporosis FROM {latest("dxa_t_score")}
+                    WHERE person_id NOT IN (SELECT person_id FROM core_needed)
+                    UNION ALL SELECT * FROM core_therapy) t USING (person_id)
                 WHERE ip.on_ai_at_d
-                  AND (t.latest_value < {p["THERAPY_T"]}
+                  AND (t.clinical_osteoporosis OR t.latest_value < {p["THERAPY_T"]}
                        OR (t.latest_value < {p["RISK_T"]}
                            AND ip.person_id IN ({risk})))
                   AND {months("t.latest_date", p["THERAPY_DECISION_MONTHS"])} < {d}
@@ -232,3 +236,71 @@ def _register_losses(
         by_person.setdefault(str(row["person_id"]), []).append(row)
     losses = [pid for pid, found in by_person.items() if lost_bone(found, day)]
     con.register("losses", pa.table({"person_id": pa.array(losses, pa.string())}))
+
+
+def _register_therapy_answers(
+    con: duckdb.DuckDBPyConnection, parquet: Callable[[str], str], day: date, d: str
+) -> None:
+    """`core_needed` and `core_therapy`: the women whose hadji-2017 reading needs more than
+    their reported T-scores (a fracture; a latest DXA-result day with no reported T-score, a
+    33% radius result or a BMD without a T-score at its site), and
+    the clinical core's reading of them (population.rules.therapy_evidence), as the product
+    asks it: SQL does not convert BMD or decide clinical osteoporosis a second time."""
+    columns = {
+        r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {parquet('measurements')}").fetchall()
+    }
+    # cohorts written before the flat schema had DXA sites: one site of no name, no make
+    site, make, precision = (
+        name if name in columns else f"NULL::{kind} AS {name}"
+        for name, kind in (
+            ("body_site", "VARCHAR"),
+            ("device_make", "VARCHAR"),
+            ("precision_pct", "DOUBLE"),
+        )
+    )
+    con.execute(f"""
+        CREATE TEMP TABLE core_needed AS
+        WITH results AS (
+            SELECT person_id, date, concept, {site} FROM {parquet("measurements")}
+            WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd') AND date <= {d}
+              AND value IS NOT NULL),
+        last_day AS (
+            SELECT * FROM results QUALIFY date = max(date) OVER (PARTITION BY person_id)),
+        by_site AS (
+            SELECT person_id, body_site, bool_or(concept = 'dxa_t_score') AS t,
+                   bool_or(concept = 'dxa_bmd') AS bmd
+            FROM last_day GROUP BY person_id, body_site),
+        unread AS (
+            SELECT person_id FROM by_site GROUP BY person_id
+            HAVING bool_or(body_site = 'radius_33' OR (bmd AND NOT t))
+                OR NOT bool_or(t)),
+        fractured AS (
+            SELECT DISTINCT person_id FROM {parquet("conditions")}
+            WHERE concept IN ('fracture', 'traumatic_fracture') AND onset_date <= {d}
+              AND person_id IN (SELECT person_id FROM results))
+        SELECT person_id FROM ip WHERE on_ai_at_d
+          AND person_id IN (SELECT person_id FROM unread UNION SELECT person_id FROM fractured)
+        """)
+    dxa_rows = (
+        con.sql(f"""
+        SELECT person_id, date, concept, value, {site}, {make}, {precision}, code_system, code
+        FROM {parquet("measurements")} JOIN core_needed USING (person_id)
+        WHERE concept IN ('dxa_t_score', 'dxa_z_score', 'dxa_bmd') AND date <= {d}""")
+        .to_arrow_table()
+        .to_pylist()
+    )
+    fracture_rows = (
+        con.sql(f"""
+        SELECT person_id, concept, onset_date, code_system, code
+        FROM {parquet("conditions")} JOIN core_needed USING (person_id)
+        WHERE concept IN ('fracture', 'traumatic_fracture') AND onset_date <= {d}""")
+        .to_arrow_table()
+        .to_pylist()
+    )
+    births = (
+        con.sql("SELECT person_id, birth_date FROM persons JOIN core_needed USING (person_id)")
+        .to_arrow_table()
+        .to_pylist()
+    )
+    con.register("core_therapy_arrow", therapy_answers(dxa_rows, fracture_rows, births, day))
+    con.execute("CREATE TEMP TABLE core_therapy AS SELECT * FROM core_therapy_arrow")

@@ -16,11 +16,13 @@ from typing import Any
 
 from bonewise.clinical.bmd_series import significant_losses
 from bonewise.clinical.calendar import add_months
-from bonewise.clinical.facts import scans_by_day
+from bonewise.clinical.densitometry import decision_t_score
+from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
 from bonewise.clinical.models import DxaScan
 from bonewise.evidence import BMD_RANGE_G_CM2, NCCN_POSTMENOPAUSAL_AGE, T_SCORE_RANGE
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population.quality import VITAMIN_D_TO_NG_ML
+from bonewise.population.rules import fracture_from_row
 from bonewise.terminology import codes
 
 Row = Mapping[str, Any]
@@ -39,6 +41,8 @@ class Woman:
     drugs: list[tuple[str, date, date | None]] = field(default_factory=list)
     measurements: list[tuple[str, date, float | None, str | None]] = field(default_factory=list)
     fractures: list[date] = field(default_factory=list)
+    # every fracture row (fracture or traumatic_fracture), for clinical osteoporosis
+    fracture_rows: list[Row] = field(default_factory=list)
     metastases: list[date] = field(default_factory=list)
     oophorectomy: list[date] = field(default_factory=list)
     dxa: list[date] = field(default_factory=list)
@@ -112,6 +116,8 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
         w = women.get(row["person_id"])
         if w and row["concept"] == "fracture" and row.get("onset_date"):
             w.fractures.append(row["onset_date"])
+        if w and row["concept"] in ("fracture", "traumatic_fracture") and row.get("onset_date"):
+            w.fracture_rows.append(row)
         if w and row["concept"] == "bone_metastases" and row.get("onset_date"):
             w.metastases.append(row["onset_date"])
         if w and row["concept"] == "bilateral_oophorectomy" and row.get("onset_date"):
@@ -212,11 +218,21 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
         months = n("DXA_REPEAT_AFTER_LOSS_MONTHS") if loss else n("DXA_REPEAT_MONTHS")
         out["dxa-overdue"] = (last, excluded, add_months(last, months) >= d)
 
-    # therapy-gap
-    tscores = [(day, v) for c, day, v, _ in w.measurements if c == "dxa_t_score" and day <= d]
-    latest_t = _latest([(day, v) for day, v in tscores if v is not None])
-    if on_ai and latest_t is not None:
-        q, t = latest_t
+    # therapy-gap: hadji-2017 on her latest scan as the core reads it, for every woman (its
+    # decision T-score, reported or computed; clinical osteoporosis from a hip or vertebral
+    # fracture), where the product asks the core only for the women reported T-scores miss
+    scans = w.dxa_scans(d)
+    if on_ai and scans:
+        q = scans[-1].date
+        score = decision_t_score(scans[-1])
+        fractures = [
+            f
+            for row in w.fracture_rows
+            if row["onset_date"] <= d and (f := fracture_from_row(dict(row))) is not None
+        ]
+        clinical = w.birth is not None and bool(
+            clinical_osteoporosis_reasons(fractures, w.birth, vertebral_fracture_declared=None)
+        )
         bmi = _latest(
             [
                 (day, v)
@@ -240,7 +256,10 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
                 for c, s, e in w.drugs
             ),
         ]
-        meets = t < n("THERAPY_T") or (t < n("RISK_T") and any(factors))
+        t = None if score is None else score.value
+        meets = clinical or (
+            t is not None and (t < n("THERAPY_T") or (t < n("RISK_T") and any(factors)))
+        )
         metastases = any(day <= d for day in w.metastases)
         waits = premenopausal_without_suppression(w, d)
         if (

@@ -112,18 +112,11 @@ class Facts:
     @property
     def clinical_osteoporosis_reasons(self) -> list[str]:
         """A prior fragility fracture of hip or spine (clinical osteoporosis, whatever the BMD)."""
-        reasons = [
-            f"{'vertebral' if f.vertebral else 'hip'} fragility fracture ({f.site}) on "
-            f"{f.date.isoformat()}"
-            + ("" if f.fragility else ": at 50 or over and not recorded as traumatic")
-            for f in self.fragility_fractures
-            if f.vertebral or f.hip
-        ]
-        if self.record.risk_factors.vertebral_fracture and not any(
-            f.vertebral for f in self.fractures
-        ):
-            reasons.append("vertebral fracture recorded in the risk factors")
-        return reasons
+        return clinical_osteoporosis_reasons(
+            self.fractures,
+            self.record.patient.birth_date,
+            vertebral_fracture_declared=self.record.risk_factors.vertebral_fracture,
+        )
 
     @property
     def recent_fractures(self) -> list[Fracture]:
@@ -153,6 +146,25 @@ class Facts:
                 f"({self.latest_scan.date.isoformat()}): not used; re-run FRAX with it"
             )
         return None
+
+
+def clinical_osteoporosis_reasons(
+    fractures: Iterable[Fracture], birth_date: date, *, vertebral_fracture_declared: bool | None
+) -> list[str]:
+    """Why she has clinical osteoporosis (a fragility fracture of hip or spine, whatever the
+    BMD), from her fractures up to the day: empty if she has none. The population run calls it
+    for the women whose flat rows hold a fracture (population.rules.therapy_core_answers)."""
+    fractures = list(fractures)
+    reasons = [
+        f"{'vertebral' if f.vertebral else 'hip'} fragility fracture ({f.site}) on "
+        f"{f.date.isoformat()}"
+        + ("" if f.fragility else ": at 50 or over and not recorded as traumatic")
+        for f in fractures
+        if (f.vertebral or f.hip) and f.counts_as_fragility(birth_date)
+    ]
+    if vertebral_fracture_declared and not any(f.vertebral for f in fractures):
+        reasons.append("vertebral fracture recorded in the risk factors")
+    return reasons
 
 
 def _day_key(scan: DxaScan) -> tuple[float, str]:

@@ -371,7 +371,8 @@ def clean(
     )
 
     rows = _clean_events(raw["conditions"], "conditions", persons, schema.CONDITION_CONCEPTS)
-    usable("conditions", rows, "person_id", "concept", "onset_date")
+    # a fracture's code, for its site (rules.therapy_core_answers: clinical osteoporosis)
+    usable("conditions", rows, "person_id", "concept", "onset_date", "code_system", "code")
 
     rows = _clean_events(raw["procedures"], "procedures", persons, schema.PROCEDURE_CONCEPTS)
     usable("procedures", rows, "person_id", "concept", "date")

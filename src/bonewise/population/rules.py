@@ -15,7 +15,8 @@ columns and from `clinical.calendar.add_months` on D, which agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, get_args
 
@@ -25,8 +26,10 @@ import pyarrow as pa
 
 from bonewise.clinical import bmd_series
 from bonewise.clinical.calendar import add_months
-from bonewise.clinical.facts import scans_by_day
-from bonewise.clinical.models import SITES, DxaScan, ScannerMake
+from bonewise.clinical.densitometry import decision_t_score
+from bonewise.clinical.dxa_results import DxaResult, DxaResultKind, group_scans
+from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
+from bonewise.clinical.models import SITES, DxaScan, Fracture, ScannerMake
 from bonewise.evidence import (
     BMD_RANGE_G_CM2,
     NCCN_POSTMENOPAUSAL_AGE,
@@ -159,43 +162,65 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     )
 
 
-_BMD_ROW_KEYS = {"dxa_bmd": "bmd_g_cm2", "dxa_t_score": "t_score", "dxa_z_score": "z_score"}
+_DXA_ROW_COLUMNS = (
+    "person_id",
+    "date",
+    "concept",
+    "value",
+    "body_site",
+    "device_make",
+    "precision_pct",
+    "code_system",
+    "code",
+)
+_ROW_KINDS: dict[str, DxaResultKind] = {
+    "dxa_bmd": "bmd",
+    "dxa_t_score": "t_score",
+    "dxa_z_score": "z_score",
+}
+
+
+def dxa_result_from_row(row: dict[str, Any]) -> DxaResult | None:
+    """A flat DXA result row as a DXA result: its site (the one its LOINC code names when none is
+    given) and side (the code's), its scanner make (unknown: None, the scan is "other"). None:
+    no site, no value, or a value outside the plausible ranges (the import rejects those)."""
+    entry = codes.dxa_code(row["code"] or "", row["code_system"])
+    site = row["body_site"] or (entry.site if entry is not None else None)
+    value = row["value"]
+    if site not in SITES or value is None:
+        return None
+    kind = _ROW_KINDS[row["concept"]]
+    low, high = (BMD_RANGE_G_CM2 if kind == "bmd" else T_SCORE_RANGE).value
+    if not low <= value <= high:
+        return None
+    pct = row["precision_pct"]
+    return DxaResult(
+        day=row["date"],
+        site=site,
+        kind=kind,
+        value=value,
+        laterality=entry.laterality if entry is not None else None,
+        make=row["device_make"] if row["device_make"] in SCANNER_MAKES else None,
+        precision_pct=pct if pct is not None and 0 < pct <= FACILITY_PRECISION_MAX_PCT else None,
+    )
 
 
 def dxa_scans_from_rows(rows: list[dict[str, Any]]) -> list[DxaScan]:
-    """One woman's DXA result rows as the scans the FHIR import makes of them: one scan per day
-    and scanner make (no make: "other"), the lower of two values of a kind at a site, values
-    outside the plausible ranges left out (as the import rejects them)."""
-    sites: dict[tuple[date, str], dict[str, dict[str, float]]] = {}
-    precision: dict[tuple[date, str], dict[str, float]] = {}
-    for row in rows:
-        site = row["body_site"]
-        if site is None and (known := codes.dxa_observation(row["code"] or "", row["code_system"])):
-            site = known[0]
-        value = row["value"]
-        if site not in SITES or value is None:
-            continue
-        key = _BMD_ROW_KEYS[row["concept"]]
-        low, high = (BMD_RANGE_G_CM2 if key == "bmd_g_cm2" else T_SCORE_RANGE).value
-        if not low <= value <= high:
-            continue
-        make = row["device_make"] if row["device_make"] in SCANNER_MAKES else "other"
-        scan = (row["date"], make)
-        results = sites.setdefault(scan, {}).setdefault(site, {})
-        results[key] = min(value, results.get(key, value))
-        pct = row["precision_pct"]
-        if pct is not None and 0 < pct <= FACILITY_PRECISION_MAX_PCT:
-            precision.setdefault(scan, {})[site] = pct
+    """One woman's DXA result rows as the scans the FHIR import makes of them: the one grouping
+    of `clinical.dxa_results.group_scans` (a scan per day and scanner, the side of a paired site
+    with the lower score, the lower of two values of a kind). The flat rows carry no scanner
+    model or facility: their scans are told apart by day and make."""
+    results = [r for row in rows if (r := dxa_result_from_row(row)) is not None]
     return [
         DxaScan.model_validate(
             {
-                "date": day,
-                "scanner_make": make,
-                "sites": by_site,
-                "facility_precision_pct": precision.get((day, make), {}),
+                "date": grouped.day,
+                "scanner_make": grouped.make or "other",
+                "sites": grouped.sites,
+                "facility_precision_pct": grouped.precision_pct,
             }
         )
-        for (day, make), by_site in sites.items()
+        for grouped in group_scans(results)
     ]
 
 
@@ -221,17 +246,7 @@ def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) ->
     women = ip.filter(ip.on_ai_at_d).select("person_id").join(series, "person_id")
     if among is not None:
         women = women.join(among.select("person_id").distinct(), "person_id")
-    rows = results.join(women, "person_id").select(
-        "person_id",
-        "date",
-        "concept",
-        "value",
-        "body_site",
-        "device_make",
-        "precision_pct",
-        "code_system",
-        "code",
-    )
+    rows = results.join(women, "person_id").select(*_DXA_ROW_COLUMNS)
     by_person: dict[str, list[dict[str, Any]]] = {}
     for row in rows.to_pyarrow().to_pylist():
         by_person.setdefault(row["person_id"], []).append(row)
@@ -335,16 +350,204 @@ def premenopausal_without_suppression(t: Tables, day: date) -> ir.Table:
     return people.filter(premenopausal & ~people._gnrh).select("person_id")
 
 
-def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+@dataclass(frozen=True, slots=True)
+class TherapyEvidence:
+    """What hadji-2017 reads of one woman on D, as the clinical core reads it (`Facts`)."""
+
+    latest_dxa: date  # Q: her latest DXA with results (the core's latest scan)
+    t_score: float | None  # its decision T-score, reported or computed (None: none usable)
+    clinical_osteoporosis: bool  # a hip or vertebral fragility fracture, whatever the T-score
+
+
+def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
+    """A flat `fracture` / `traumatic_fracture` condition row as the record's fracture: its site
+    from its code (as the FHIR import names it; unknown code: "site not coded"), traumatic when
+    so recorded, else mechanism not recorded (a fragility fracture at 50 or over). None: the
+    row's date is not one a record holds."""
+    known = codes.condition_code(row["code_system"], row["code"] or "")
+    site = (known.fracture_site if known is not None else None) or "site not coded"
+    if known is not None and known.vertebral and "vertebra" not in site.lower():
+        site = f"vertebra ({site})"
+    traumatic = True if row["concept"] == "traumatic_fracture" else None
+    try:
+        return Fracture(date=row["onset_date"], site=site, traumatic=traumatic)
+    except ValueError:
+        return None
+
+
+def therapy_evidence(
+    dxa_rows: list[dict[str, Any]],
+    fracture_rows: Iterable[dict[str, Any]],
+    birth_date: date | None,
+    day: date,
+) -> TherapyEvidence | None:
+    """One woman's DXA result rows and fracture rows read by the clinical core on `day`: her
+    latest scan (`scans_by_day`), its decision T-score (`densitometry.decision_t_score`: the
+    lowest of spine and hip, reported or computed from a hip BMD after conversion to the
+    Hologic scale, the 33% radius only without them) and whether she has clinical osteoporosis
+    (`facts.clinical_osteoporosis_reasons`). None: no DXA result the core can read."""
+    scans = scans_by_day(dxa_scans_from_rows(dxa_rows), day)
+    if not scans:
+        return None
+    latest = scans[-1]
+    score = decision_t_score(latest)
+    fractures = [
+        f
+        for row in fracture_rows
+        if row["onset_date"] is not None
+        and row["onset_date"] <= day
+        and (f := fracture_from_row(row)) is not None
+    ]
+    # without a birth date no fracture of unrecorded mechanism can be dated at 50 or over
+    clinical = birth_date is not None and bool(
+        clinical_osteoporosis_reasons(fractures, birth_date, vertebral_fracture_declared=None)
+    )
+    return TherapyEvidence(latest.date, None if score is None else score.value, clinical)
+
+
+def needs_core_for_therapy(t: Tables, day: date) -> ir.Table:
+    """Women on an AI at D whose hadji-2017 reading the reported T-scores alone cannot give
+    (person ids): a fracture on or before D (clinical osteoporosis needs its site and her age at
+    it), or a latest DXA-result day with no reported T-score, a 33% radius result (used only
+    without spine and hip), or a site with a BMD and no T-score (the core computes one).
+    Everyone else's decision T-score is the lowest reported one of her latest day, which SQL
+    reads as the core does. (Results of no recorded site, which only cohorts written before the
+    flat schema had sites hold, count as one site: T-scores there are read as reported.)"""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
+    on_ai = ip.filter(ip.on_ai_at_d).select("person_id")
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    last = results.group_by("person_id").aggregate(_last=results.date.max())
+    day_rows = results.join(last, "person_id").filter(lambda r: r.date == r._last)
+    by_site = day_rows.group_by("person_id", "body_site").aggregate(
+        _t=(day_rows.concept == "dxa_t_score").any(),
+        _bmd=(day_rows.concept == "dxa_bmd").any(),
+    )
+    per_woman = by_site.group_by("person_id").aggregate(
+        _unread=((by_site.body_site == "radius_33") | (by_site._bmd & ~by_site._t)).any(),
+        _any_t=by_site._t.any(),
+    )
+    unread = per_woman.filter(per_woman._unread | ~per_woman._any_t).select("person_id")
+    cond = t["conditions"]
+    fractured = cond.filter(cond.concept.isin(list(FRACTURES)) & (cond.onset_date <= d))
+    with_results = last.select("person_id")
+    either = unread.union(fractured.select("person_id").join(with_results, "person_id"))
+    return on_ai.join(either.distinct(), "person_id")
+
+
+def therapy_core_answers(t: Tables, day: date) -> tuple[ir.Table, ir.Table]:
+    """The clinical core's hadji-2017 reading (TherapyEvidence) of the women who need it
+    (needs_core_for_therapy), as a small table: person_id, latest_date, latest_value (the
+    decision T-score, null if none), clinical_osteoporosis; and the ids of the women asked
+    (computed once). Only their rows leave the engine."""
+    d = ibis.literal(day, type="date")
+    asked = needs_core_for_therapy(t, day).to_pyarrow()
+    women = ibis.memtable(asked)
+    meas = t["measurements"]
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    dxa_rows = results.join(women, "person_id").select(*_DXA_ROW_COLUMNS)
+    cond = t["conditions"]
+    fractures = cond.filter(cond.concept.isin(list(FRACTURES)) & (cond.onset_date <= d))
+    fracture_rows = fractures.join(women, "person_id").select(
+        "person_id", "concept", "onset_date", "code_system", "code"
+    )
+    persons = t["persons"]
+    births = persons.join(women, "person_id").select("person_id", "birth_date")
+    answers = core_answers_table(
+        dxa_rows.to_pyarrow().to_pylist(),
+        fracture_rows.to_pyarrow().to_pylist(),
+        births.to_pyarrow().to_pylist(),
+        day,
+    )
+    return answers, women
+
+
+def core_answers_table(
+    dxa_rows: list[dict[str, Any]],
+    fracture_rows: list[dict[str, Any]],
+    births: list[dict[str, Any]],
+    day: date,
+) -> ir.Table:
+    """therapy_answers of the rows given, as an engine-side memtable."""
+    return ibis.memtable(therapy_answers(dxa_rows, fracture_rows, births, day))
+
+
+def therapy_answers(
+    dxa_rows: list[dict[str, Any]],
+    fracture_rows: list[dict[str, Any]],
+    births: list[dict[str, Any]],
+    day: date,
+) -> pa.Table:
+    """therapy_evidence for each woman of the rows given, as an Arrow table (person_id,
+    latest_date, latest_value, clinical_osteoporosis): what the run joins, and what the
+    benchmark's hand SQL registers."""
+    answers = therapy_evidence_by_person(dxa_rows, fracture_rows, births, day)
+    ids = sorted(answers)
+    return pa.table(
+        {
+            "person_id": pa.array(ids, pa.string()),
+            "latest_date": pa.array([answers[i].latest_dxa for i in ids], pa.date32()),
+            "latest_value": pa.array([answers[i].t_score for i in ids], pa.float64()),
+            "clinical_osteoporosis": pa.array(
+                [answers[i].clinical_osteoporosis for i in ids], pa.bool_()
+            ),
+        }
+    )
+
+
+def therapy_evidence_by_person(
+    dxa_rows: list[dict[str, Any]],
+    fracture_rows: list[dict[str, Any]],
+    births: list[dict[str, Any]],
+    day: date,
+) -> dict[str, TherapyEvidence]:
+    """therapy_evidence per person id of the rows given (women with no readable DXA left out)."""
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for row in dxa_rows:
+        by_person.setdefault(row["person_id"], []).append(row)
+    fractures: dict[str, list[dict[str, Any]]] = {}
+    for row in fracture_rows:
+        fractures.setdefault(row["person_id"], []).append(row)
+    born: dict[str, date | None] = {}
+    for row in births:
+        # a person with several rows: the earliest birth date (as quality's persons table)
+        previous = born.get(row["person_id"])
+        born[row["person_id"]] = min(
+            (b for b in (previous, row["birth_date"]) if b is not None), default=None
+        )
+    answers = {}
+    for pid, rows in by_person.items():
+        found = therapy_evidence(rows, fractures.get(pid, ()), born.get(pid), day)
+        if found is not None:
+            answers[pid] = found
+    return answers
+
+
+def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    """hadji-2017's indication on her latest DXA, as the clinical core reads it: the lowest
+    reported T-score of the latest day where that is all the core would read, else the core's
+    own answer (therapy_core_answers: a computed T-score, clinical osteoporosis)."""
+    d = ibis.literal(day, type="date")
+    meas = t["measurements"]
+    ip = _ip(t, day)
+    core, asked = therapy_core_answers(t, day)
     tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
-    base = ip.filter(ip.on_ai_at_d).join(tscores, "person_id")
+    tscores = tscores.anti_join(asked, "person_id").mutate(
+        clinical_osteoporosis=ibis.literal(False)
+    )
+    read = tscores.union(
+        core.select("person_id", "latest_date", "latest_value", "clinical_osteoporosis")
+    )
+    base = ip.filter(ip.on_ai_at_d).join(read, "person_id")
     factors = _risk_factor_ids(t, day, ms)
     base = _flag(base, ibis.union(*factors.values()), "_any_factor")
     tscore = base.latest_value
-    meets = (tscore < ms.number("THERAPY_T")) | ((tscore < ms.number("RISK_T")) & base._any_factor)
+    meets = (
+        base.clinical_osteoporosis
+        | (tscore < ms.number("THERAPY_T")).fill_null(False)
+        | ((tscore < ms.number("RISK_T")) & base._any_factor).fill_null(False)
+    )
     # due by Q + THERAPY_DECISION_MONTHS, a gap after (measures.windows.therapy_decision_due)
     base = base.filter(
         meets & (plus_months(base.latest_date, ms.number("THERAPY_DECISION_MONTHS")) < d)

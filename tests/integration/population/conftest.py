@@ -87,6 +87,8 @@ class CohortBuilder:
 
     def tscore(self, pid: str, day: str, value: float) -> None:
         self.measure(pid, "dxa_t_score", day, value, "{T-score}")
+        # a DXA result has a site (the core reads a scan by its sites: rules.therapy_evidence)
+        self.rows["measurements"][-1]["body_site"] = "lumbar_spine"
 
     def condition(self, pid: str, concept: str, day: str) -> None:
         self.rows["conditions"].append(

@@ -4,24 +4,22 @@ Each care-gap measure has the single-patient answer it must agree with:
 
     baseline-dxa       the `no-baseline-dxa` alert turned red (critical: past "due by")
     dxa-overdue        the `dxa-overdue` alert
-    therapy-gap        the `therapy-gap` alert turned amber (warning: past "due by"), where
-                       her hadji-2017 T-score was reported (see below)
+    therapy-gap        the `therapy-gap` alert turned amber (warning: past "due by")
     denosumab-lapse    the `denosumab-lapse` alert
     vitamin-d-recheck  `vitamin-d-recheck` among the monitoring's overdue items
 
-What the population cannot see, and so is not compared (measures.toml, therapy-gap, says the
-same): the single-patient `therapy-gap` follows hadji-2017 as the core decides it, and the core
-knows more than the flat data. A T-score the core computes from a Lunar or Norland BMD needs a
-conversion the measure does not make (it reads reported T-scores only), and clinical
-osteoporosis (a hip or vertebral fragility fracture, therapy whatever the T-score) needs the
-fracture's site (the clean flat rows keep the concept `fracture`, not its code): a woman decided on either is left out of
-the therapy-gap comparison on both sides (`therapy_unseen`: the `lunar-conversion` example,
-generated women with a vertebral or hip fracture). The rest of what the core knows more (FRAX
-and asco-2019, which the alert does not read; risk-factor answers given in a questionnaire
-rather than as coded events, such as a parental hip fracture) holds in no example or generated
-woman who differs today; a woman it decides for would show up here as a difference, not be
-hidden. A BMI Observation reaches both: the FHIR import keeps it as the record's recorded BMI
-when height and weight are not both known, and both compare it as displayed (one decimal).
+Compared since measure 1.3.0: the single-patient `therapy-gap` follows hadji-2017 as the core
+decides it, and so does the measure. A woman whose reading needs more than her reported T-scores
+(a T-score the core computes from a Lunar, Norland or Hologic hip BMD, a 33% radius result,
+a fracture: clinical osteoporosis is a hip or vertebral fragility fracture, read from the
+fracture's code) has her DXA and fracture rows sent to the core (population.rules.
+therapy_core_answers), which answers as it does for one patient. What the flat data does not
+hold (FRAX and asco-2019, which the alert does not read; risk-factor answers given in a
+questionnaire rather than as coded events, such as a parental hip fracture) holds in no example
+or generated woman who differs today; a woman it decides for would show up here as a
+difference, not be hidden. A BMI Observation reaches both: the FHIR import keeps it as the
+record's recorded BMI when height and weight are not both known, and both compare it as
+displayed (one decimal).
 
 Compared since measure 1.2.0: after a BMD loss beyond the least significant change the next DXA
 is due 12 months after the last in both paths. The population run reads each DXA result's site,
@@ -109,7 +107,7 @@ def alert_gaps(result: Assessment) -> set[str]:
     if "dxa-overdue" in alerts:
         gaps.add("dxa-overdue")
     therapy = alerts.get("therapy-gap")
-    if therapy is not None and therapy.severity == "warning" and therapy_criterion_seen(result):
+    if therapy is not None and therapy.severity == "warning":
         gaps.add("therapy-gap")
     if "denosumab-lapse" in alerts:
         gaps.add("denosumab-lapse")
@@ -118,36 +116,16 @@ def alert_gaps(result: Assessment) -> set[str]:
     return gaps
 
 
-def therapy_criterion_seen(result: Assessment) -> bool:
-    """Whether both paths see what hadji-2017 decides her on: not a T-score computed from a
-    Lunar or Norland BMD (the measure reads reported T-scores), not clinical osteoporosis (a hip or vertebral
-    fragility fracture whatever the T-score: needs the fracture's site)."""
-    computed = result.lowest_t_score is not None and result.lowest_t_score.computed
-    hadji = result.guidelines["hadji-2017"]
-    clinical = hadji.rule_id == "hadji-2017.clinical-osteoporosis"
-    return not (computed or clinical)
-
-
-def therapy_unseen(records: Iterable[PatientRecord], as_of: date) -> set[str]:
-    """The women whose therapy-gap is not compared (see the module docstring)."""
-    return {r.id for r in records if not therapy_criterion_seen(assess(r, as_of=as_of))}
-
-
 def single_patient_gaps(records: Iterable[PatientRecord], as_of: date) -> dict[str, set[str]]:
     return {r.id: alert_gaps(assess(r, as_of=as_of)) for r in records}
 
 
-def population_gaps(
-    result: RunResult, people: Iterable[str], unseen: Iterable[str] = ()
-) -> dict[str, set[str]]:
-    """Each woman's gaps in the population run; `unseen`: women whose therapy-gap is not
-    compared (therapy_unseen)."""
+def population_gaps(result: RunResult, people: Iterable[str]) -> dict[str, set[str]]:
+    """Each woman's gaps in the population run."""
     found: dict[str, set[str]] = {pid: set() for pid in people}
     for measure in COMPARED:
         for pid, _ in result.measures[measure].gap_rows:
             found.setdefault(pid, set()).add(measure)
-    for pid in unseen:
-        found.get(pid, set()).discard("therapy-gap")
     return found
 
 

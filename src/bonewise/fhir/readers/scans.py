@@ -1,38 +1,46 @@
 """DXA results -> the record's dxa_scans and dxa_procedures.
 
 Takes the DXA values the Observation reader kept and the DXA procedures the Condition reader
-kept. Decides: which values make one scan (same day, scanner and facility; a scan without a
-scanner make is "other", so its BMD is not compared with other scans), which side of a paired
-site is used (the lower T-score, then Z-score, then BMD), the lower of two values of one kind,
-and that a DXA procedure with no results still counts as a DXA done that day.
+kept. Which values make one scan, which side of a paired site is used and which of two values of
+a kind is kept is `clinical.dxa_results.group_scans` (the population run's too); this module says
+what was chosen in the import report, and that a DXA procedure with no results still counts as a
+DXA done that day.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from bonewise.clinical.dxa_results import RESULT_FIELDS, DxaResult, GroupedScan, group_scans
 from bonewise.fhir.readers.context import ReadContext
 from bonewise.fhir.readers.observations import DxaValue
 
 
-def _rank(values: list[DxaValue]) -> tuple[float, float, float]:
-    """Order the sides of one site: lowest T-score, then Z-score, then BMD."""
-    kinds = {v.entry.kind: v.value for v in values}
-    return (kinds.get("t_score", 99.0), kinds.get("z_score", 99.0), kinds.get("bmd", 99.0))
+def _result(value: DxaValue) -> DxaResult:
+    entry = value.entry
+    return DxaResult(
+        day=value.day,
+        site=entry.site,
+        kind=entry.kind,
+        value=value.value,
+        laterality=entry.laterality,
+        make=value.make,
+        model=value.model,
+        facility=value.facility,
+        precision_pct=value.precision_pct,
+        source=value,
+    )
 
 
 def dxa_scans(values: list[DxaValue], context: ReadContext) -> list[dict[str, Any]]:
-    """DXA results grouped into scans (one day, scanner and facility), each site's side chosen."""
-    groups: dict[tuple[Any, ...], list[DxaValue]] = defaultdict(list)
-    for value in values:
-        groups[(value.day, value.make, value.model, value.facility)].append(value)
+    """DXA results grouped into scans (one day, scanner make, model and facility), each site's
+    side chosen: `clinical.dxa_results.group_scans`, which the population run calls too."""
     scans = []
-    for index, key in enumerate(groups):  # in the order the scans first appear
-        day, make, model, facility = key
-        values = groups[key]
-        sources = sorted({v.source for v in values})
+    for index, grouped in enumerate(group_scans(_result(v) for v in values)):
+        day, make = grouped.day, grouped.make
+        found: list[DxaValue] = [r.source for r in grouped.results]
+        sources = sorted({v.source for v in found})
         if make is None:
             context.report.add(
                 "defaulted",
@@ -40,25 +48,21 @@ def dxa_scans(values: list[DxaValue], context: ReadContext) -> list[dict[str, An
                 f"DXA scan of {day}: scanner make not in the input (no Device): recorded "
                 "as 'other', so bonewise will not compare it with other scans' BMD",
             )
+        _report_choices(grouped, index, context)
         scan: dict[str, Any] = {
             "date": day.isoformat(),
             "scanner_make": make or "other",
-            "sites": _sites(values, index, context),
+            "sites": grouped.sites,
         }
-        if model:
-            scan["scanner_model"] = model
-        if facility:
-            scan["facility"] = facility
-        excluded = list(dict.fromkeys(v for val in values for v in val.excluded))
+        if grouped.model:
+            scan["scanner_model"] = grouped.model
+        if grouped.facility:
+            scan["facility"] = grouped.facility
+        excluded = list(dict.fromkeys(v for val in found for v in val.excluded))
         if excluded:
             scan["excluded_vertebrae"] = excluded
-        precision = {
-            v.entry.site: v.precision_pct
-            for v in values
-            if v.precision_pct is not None and v.entry.site in scan["sites"]
-        }
-        if precision:
-            scan["facility_precision_pct"] = precision
+        if grouped.precision_pct:
+            scan["facility_precision_pct"] = grouped.precision_pct
         scans.append(scan)
     return scans
 
@@ -84,49 +88,36 @@ def dxa_procedures(
     return sorted(set(days))
 
 
-def _sites(
-    values: list[DxaValue], scan_index: int, context: ReadContext
-) -> dict[str, dict[str, float]]:
-    by_site: dict[str, list[DxaValue]] = defaultdict(list)
-    for value in values:
-        by_site[value.entry.site].append(value)
-    sites: dict[str, dict[str, float]] = {}
-    for site, site_values in by_site.items():
-        sides: dict[str | None, list[DxaValue]] = defaultdict(list)
-        for value in site_values:
-            sides[value.entry.laterality].append(value)
-
-        chosen_side = min(sides, key=lambda s: (_rank(sides[s]), s or ""))
-        for side, side_values in sides.items():
-            if side != chosen_side:
-                for value in side_values:
-                    context.report.add(
-                        "not-used",
-                        value.source,
-                        f"{site} {value.entry.kind} {value.value} ({side or 'unsided'}): "
-                        f"the {chosen_side or 'unsided'} result has the lower score and is "
-                        "used for this scan",
-                    )
-        result: dict[str, float] = {}
-        for value in sides[chosen_side]:
-            key = {"bmd": "bmd_g_cm2", "t_score": "t_score", "z_score": "z_score"}[value.entry.kind]
-            if key in result and result[key] != value.value:
-                context.report.add(
-                    "conflict",
-                    value.source,
-                    f"two {site} {key} values on one scan ({result[key]} and {value.value}): "
-                    "the lower is kept",
-                )
-                value_kept = min(result[key], value.value)
-            else:
-                value_kept = value.value
-            result[key] = value_kept
+def _report_choices(grouped: GroupedScan, scan_index: int, context: ReadContext) -> None:
+    """Say which side of a paired site was not used and which second value of a kind was not
+    kept, and record each value kept with its source."""
+    for result in grouped.not_used():
+        value: DxaValue = result.source
+        chosen = grouped.sides[result.site]
+        context.report.add(
+            "not-used",
+            value.source,
+            f"{result.site} {result.kind} {result.value} ({result.laterality or 'unsided'}): "
+            f"the {chosen or 'unsided'} result has the lower score and is used for this scan",
+        )
+    for result in grouped.conflicts():
+        value = result.source
+        key = RESULT_FIELDS[result.kind]
+        kept = grouped.sites[result.site][key]
+        context.report.add(
+            "conflict",
+            value.source,
+            f"two {result.site} {key} values on one scan ({kept} and {result.value}): "
+            "the lower is kept",
+        )
+    for site in grouped.sites:
+        for result in grouped.used(site):
+            value = result.source
+            key = RESULT_FIELDS[result.kind]
             context.value(
                 f"dxa_scans[{scan_index}].sites.{site}.{key}",
-                value_kept,
+                grouped.sites[site][key],
                 value.source,
                 value.entry.concept,
                 value.entry.ucum,
             )
-        sites[site] = result
-    return sites
