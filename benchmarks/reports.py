@@ -14,12 +14,22 @@ The baseline is a trivial one-paragraph page through WeasyPrint with the same em
 font; each row's ratio is its median over the baseline's median (CPU and wall), so a busy
 machine shows in both and the ratio stays comparable between runs. Target: each PDF in at most
 0.5 s in process.
+
+    .venv/bin/python -m benchmarks.reports --against ../main/src [--rounds N]
+
+An A/B against another checkout's `src` (e.g. main): two worker processes, one importing this
+checkout's bonewise and one the other's, render the same PDFs in turn (A then B, then B then A),
+each beside its own trivial page; printed are each side's CPU medians and B/A. The workers run at
+the same time on the same machine, so a busy machine slows both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -34,7 +44,7 @@ from bonewise.render.model import (
     IntakeSummary,
     NutrientIntake,
 )
-from bonewise.render.render import _font_faces, render_report
+from bonewise.render.render import AUDIENCES, _font_faces, render_report
 
 AS_OF = date(2026, 11, 27)
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "patients"
@@ -108,10 +118,100 @@ def _timed(call: Callable[[], bytes]) -> tuple[float, float, int]:
     return time.perf_counter() - wall, time.process_time() - cpu, size
 
 
+def _worker() -> None:
+    """Answers `baseline` or `AUDIENCE INDEX` lines on stdin with `wall cpu size` lines."""
+    from weasyprint import HTML
+
+    records = [load_patient_file(p, today=AS_OF) for p in sorted(EXAMPLES.glob("*.json"))]
+    intake, adherence = typical_intake(), typical_adherence()
+    baseline_html = BASELINE_HTML.format(fonts=_font_faces())
+    for audience in AUDIENCES:  # warm-up: imports, fonts, stylesheet
+        render_report(record=records[0], audience=audience, as_of=AS_OF, fmt="pdf")
+    print(len(records), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if words == ["baseline"]:
+            result = _timed(lambda: HTML(string=baseline_html, base_url=".").write_pdf())
+        else:
+            record = records[int(words[1])]
+            audience = next(a for a in AUDIENCES if a == words[0])
+            result = _timed(
+                lambda record=record, audience=audience: render_report(  # type: ignore[misc]
+                    record=record,
+                    audience=audience,
+                    as_of=AS_OF,
+                    fmt="pdf",
+                    intake=intake,
+                    adherence=adherence,
+                    patient_name="Benchmark Patient",
+                )
+            )
+        print(*result, flush=True)
+
+
+def _against(other_src: Path, rounds: int, examples: int | None) -> None:
+    """Interleaved A/B: A imports bonewise from `other_src`, B from this checkout."""
+    here = Path(__file__).resolve().parents[1]
+    sides = {"A": other_src.resolve(), "B": here / "src"}
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.reports", "--worker"],
+            cwd=here,
+            env={**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{here}"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, src in sides.items()
+    }
+    counts = {name: int(w.stdout.readline()) for name, w in workers.items()}  # type: ignore[union-attr]
+    if len(set(counts.values())) != 1:
+        raise SystemExit(f"the two sides see different example sets: {counts}")
+    shown = min(counts["A"], examples or counts["A"])
+
+    def ask(name: str, command: str) -> tuple[float, float, int]:
+        worker = workers[name]
+        print(command, file=worker.stdin, flush=True)
+        wall, cpu, size = worker.stdout.readline().split()  # type: ignore[union-attr]
+        return float(wall), float(cpu), int(size)
+
+    jobs = [
+        command
+        for _ in range(rounds)
+        for command in ["baseline"]
+        + [f"{audience} {i}" for audience in AUDIENCES for i in range(shown)]
+    ]
+    times: dict[tuple[str, str], list[float]] = {}
+    for n, command in enumerate(jobs):
+        for name in ("A", "B") if n % 2 == 0 else ("B", "A"):
+            times.setdefault((name, command.split()[0]), []).append(ask(name, command)[1])
+    for worker in workers.values():
+        worker.stdin.close()  # type: ignore[union-attr]
+        worker.wait()
+    print(f"A = {sides['A']}\nB = {sides['B']}\nload: {os.getloadavg()[0]:.1f} (1 min)")
+    print(f"{'CPU median':<10} {'A':>8} {'B':>8} {'B/A':>6} {'A/base':>7} {'B/base':>7}")
+    base = {name: statistics.median(times[name, "baseline"]) for name in sides}
+    for what in ("baseline", *AUDIENCES):
+        a, b = (statistics.median(times[name, what]) for name in sides)
+        print(
+            f"{what:<10} {a:>7.3f}s {b:>7.3f}s {b / a:>6.2f} {a / base['A']:>6.1f}x "
+            f"{b / base['B']:>6.1f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="renders of each example")
+    parser.add_argument(
+        "--against", type=Path, help="another checkout's src folder: an interleaved A/B"
+    )
+    parser.add_argument("--examples", type=int, help="A/B on the first N examples only")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return _worker()
+    if args.against:
+        return _against(args.against, args.rounds, args.examples)
     from weasyprint import HTML
 
     records = [load_patient_file(p, today=AS_OF) for p in sorted(EXAMPLES.glob("*.json"))]
@@ -141,7 +241,7 @@ def main() -> None:
         f"{'audience':<10} {'format':<6} {'wall p50':>9} {'wall max':>9} {'CPU p50':>8} "
         f"{'x base CPU':>10} {'x base wall':>11} {'size p50':>9}"
     )
-    for audience in ("patient", "clinician"):
+    for audience in AUDIENCES:
         for fmt in ("pdf", "html"):
             runs = [
                 _timed(

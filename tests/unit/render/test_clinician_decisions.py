@@ -114,3 +114,16 @@ def test_a_rule_that_speaks_twice_lists_its_inputs_once(name: str) -> None:
     listed = [rec.rule_id for rec in report.rules_with_inputs]  # type: ignore[union-attr]
     assert listed.count("hadji-2017.bta") == 1
     assert len(listed) == len(set(listed))
+
+
+@pytest.mark.parametrize("name", ["osteopenia-with-risk-factors", "on-denosumab"])
+def test_the_recommendation_list_keeps_what_is_meant_for_the_patient_apart(name: str) -> None:
+    """Issue 14: the clinician's list separates what is meant for the patient: the care team's
+    recommendations come first, then the patient's under their own heading."""
+    a = assess(example(name), as_of=AS_OF)
+    text = _summary(name).split("Recommendations by rule set", 1)[1].split("Monitoring", 1)[0]
+    team, patient = text.split("Advice meant for the patient", 1)
+    assert "For the care team" in team
+    for rec in a.recommendations:
+        assert rec.rule_id in (patient if rec.audience == "patient" else team), rec.rule_id
+    assert {rec.audience for rec in a.recommendations} == {"patient", "clinician"}
