@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 
 from bonewise.services.access import Forbidden, authorize
 from bonewise.store.accounts import User
@@ -94,6 +95,13 @@ async def patient_page(request: Request, patient_id: str = PatientId) -> Patient
 
 async def clinician_page(request: Request) -> SignedInPage:
     return SignedInPage(request, clinicians_only=True)
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (parsed once: the CSRF check read it too), so
+    the handler itself can be a plain function that FastAPI runs in the thread pool: a store
+    call in an `async def` handler would hold up every other request while it waits."""
+    return await request.form()
 
 
 def patient_reader(
