@@ -104,12 +104,15 @@ async def submitted_form(request: Request) -> FormData:
     return await request.form()
 
 
-def patient_reader(
-    request: Request,
-    patient_id: str = PatientId,
-    principal: Principal = Depends(require_principal),
-) -> PatientAccess:
-    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="read")
+def patient_reader(request: Request, patient_id: str = PatientId) -> PatientAccess:
+    """Who is signed in and that she may read this record: the sign-in lookup and the access
+    check in one transaction on one session (one dependency, one thread-pool hop)."""
+    uow = uow_of(request)
+    with uow.held():
+        principal = principal_in(uow, request)
+        if principal is None:
+            raise NotAuthenticated()
+        authorize(uow=uow, actor=principal.user, patient_id=patient_id, access="read")
     return PatientAccess(principal, patient_id)
 
 
