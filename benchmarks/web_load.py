@@ -12,6 +12,7 @@ throughput as a share of the bare route's. Targets (issue 16): each page >= 50% 
     python -m benchmarks.web_load [--duration 10] [--connections 8 32] [--database sqlite]
     bash scripts/with-postgres.sh python -m benchmarks.web_load --database postgresql
     python -m benchmarks.web_load --baseline-src ../main/src   # A/B: that code, same run
+    python -m benchmarks.web_load --pages panel dash-clin       # some pages only (and bare)
 
 With `--baseline-src`, the same pages are also served by the bonewise code found there (another
 checkout's `src`), on the same store, page by page right after this code's run: the rows marked
@@ -220,7 +221,12 @@ def _load(
 
 
 def run(
-    database: str, *, seconds: int, connections: list[int], baseline_src: str | None = None
+    database: str,
+    *,
+    seconds: int,
+    connections: list[int],
+    baseline_src: str | None = None,
+    only: list[str] | None = None,
 ) -> None:
     from bonewise.services.demo import (
         CLINICIAN_EMAIL,
@@ -243,6 +249,8 @@ def run(
                 patient = sign_in(base, PATIENT_EMAIL, PATIENT_PASSWORD)
                 clinician = sign_in(base, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
                 for name, path, token in _pages(patient, clinician):
+                    if only and name not in only:
+                        continue
                     measured = _load(base, path, token, connections=connections, seconds=seconds)
                     for c, result in measured.items():
                         results[prefix + name, c] = result
@@ -255,7 +263,8 @@ def run(
         f"{'database':10} {'page':16} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'vs bare':>8} {'errors':>6}  target"
     )
-    names = [prefix + page for prefix, _ in sides for page in PAGES] + ["bare"]
+    shown = [page for page in PAGES if not only or page in only]
+    names = [prefix + page for prefix, _ in sides for page in shown] + ["bare"]
     for c in connections:
         bare = results["bare", c]
         for name in names:
@@ -280,6 +289,9 @@ def main() -> None:
         "--baseline-src",
         help="also serve the same pages from the bonewise code in this folder (A/B, same run)",
     )
+    parser.add_argument(
+        "--pages", nargs="+", choices=PAGES, help="only these pages (default: all, and bare)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (scripts/system-deps.sh)")
@@ -290,6 +302,7 @@ def main() -> None:
             seconds=args.duration,
             connections=args.connections,
             baseline_src=args.baseline_src,
+            only=args.pages,
         )
 
 

@@ -90,6 +90,11 @@ def policy(name: str) -> Cited[Any]:
     )
 
 
+def configured_in_code() -> bool:
+    """Whether a `configured(...)` block is in force here (its values are not the process's)."""
+    return bool(_overrides.get())
+
+
 @contextmanager
 def configured(**values: float) -> Iterator[None]:
     """Use these policy values inside the block (checked against their bounds)."""

@@ -140,6 +140,12 @@ def readable_version(uow: UnitOfWork, actor: Actor, patient_id: str) -> int:
     """Inside an open unit of work: her data version, once `actor` may read her record
     (Forbidden before anything is read; PatientNotFound when there is no record). What was
     computed from her data under this version may be shown again (services/views.py)."""
+    if isinstance(actor, User) and actor.is_clinician:
+        # Her clinician's pages: the link and the version in one statement.
+        version = uow.accounts.linked_version(clinician_id=actor.id, patient_id=patient_id)
+        if version is None:
+            raise Forbidden()
+        return version
     _check_link(uow, actor, patient_id)
     return uow.patients.version_or_raise(patient_id)
 

@@ -10,19 +10,37 @@ the other inputs the clinical core reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from functools import cache
 from typing import TypeVar
 
 from bonewise.clinical.models import PatientRecord
-from bonewise.policies import CONFIGURABLE, policy
+from bonewise.policies import CONFIGURABLE, configured_in_code, policy
 from bonewise.store.uow import UnitOfWork
 
 T = TypeVar("T")
 
 
-def site_settings() -> tuple[tuple[str, object], ...]:
-    """The site policies in force (an environment variable or `configured(...)` may change
-    them while the process runs)."""
+def _settings_now() -> tuple[tuple[str, object], ...]:
     return tuple((name, policy(name).value) for name in sorted(CONFIGURABLE))
+
+
+@cache
+def _settings_of_this_process() -> tuple[tuple[str, object], ...]:
+    return _settings_now()
+
+
+def site_settings() -> tuple[tuple[str, object], ...]:
+    """The site policies in force: the environment's, read once per process (every kept view
+    of every request asks; a site changes BONEWISE_POLICY_* by restarting), or those of the
+    `configured(...)` block the code is in."""
+    if configured_in_code():
+        return _settings_now()
+    return _settings_of_this_process()
+
+
+def forget_site_settings() -> None:
+    """Read the environment's site policies again at the next request (tests that change it)."""
+    _settings_of_this_process.cache_clear()
 
 
 def kept(

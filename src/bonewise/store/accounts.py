@@ -41,7 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bonewise.store.base import Base, utcnow
-from bonewise.store.patients import PatientRow, PatientVersionRow
+from bonewise.store.patients import PatientNotFound, PatientRow, PatientVersionRow
 
 Role = Literal["patient", "clinician"]
 TokenPurpose = Literal["reset", "calendar"]
@@ -351,6 +351,23 @@ class AccountRepository:
         PatientRepository.version_or_raise), in one statement: a clinician's panel."""
         rows = self.session.connection().execute(_LINKED_VERSIONS, {"clinician_id": clinician_id})
         return {pid: int(version) for pid, version in rows}
+
+    def linked_version(self, *, clinician_id: int, patient_id: str) -> int | None:
+        """Her data version if this clinician is linked to her (None: not linked), in one
+        statement: the link check and the version a clinician's page of hers reads. Raises
+        PatientNotFound for a link to no record."""
+        self.session.flush()  # a link added in this unit of work counts
+        found = (
+            self.session.connection()
+            .execute(_LINKED_VERSION, {"clinician_id": clinician_id, "patient_id": patient_id})
+            .first()
+        )
+        if found is None:
+            return None
+        exists, version = found
+        if not exists:
+            raise PatientNotFound(patient_id)
+        return int(version)
 
     def clinicians_of(self, patient_id: str) -> list[User]:
         rows = self.session.scalars(
@@ -820,6 +837,17 @@ _LINKED_VERSIONS = (
     .outerjoin(PatientVersionRow, PatientVersionRow.patient_id == CareLinkRow.patient_id)
     .where(CareLinkRow.clinician_id == bindparam("clinician_id"))
     .order_by(CareLinkRow.patient_id)
+)
+
+_LINKED_VERSION = (
+    select(PatientRow.id.is_not(None), func.coalesce(PatientVersionRow.version, 0))
+    .select_from(CareLinkRow)
+    .outerjoin(PatientRow, PatientRow.id == CareLinkRow.patient_id)
+    .outerjoin(PatientVersionRow, PatientVersionRow.patient_id == CareLinkRow.patient_id)
+    .where(
+        CareLinkRow.clinician_id == bindparam("clinician_id"),
+        CareLinkRow.patient_id == bindparam("patient_id"),
+    )
 )
 
 _DUMMY_HASH = _hasher.hash("bonewise-timing-equaliser")

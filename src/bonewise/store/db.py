@@ -7,6 +7,8 @@ SQLite (a file in the user's data directory, WAL, foreign keys on) is the defaul
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import StaticPool
 
 DATABASE_URL_ENV = "BONEWISE_DATABASE_URL"
@@ -37,19 +40,90 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# How long a writer waits for this process's other writer before it goes on to SQLite's own
+# lock (and its busy timeout): the same 5 s, so a wait is bounded even if a thread held the gate.
+WRITE_GATE_WAIT_S = 5.0
+_READ_ONLY_STATEMENTS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
+
+
+def _write_gated(gate: threading.Lock) -> type[sqlite3.Connection]:
+    """A sqlite3 connection class whose writers queue on `gate`, one process-wide lock per
+    engine, from their first writing statement to their commit or rollback.
+
+    SQLite lets one writer in at a time and makes the others poll (its busy handler sleeps
+    1, 2, 5 ... up to 100 ms between tries), so under load a short write (a page's audited read)
+    waited up to a second behind others; a lock hands the turn on the moment it is free."""
+
+    class GatedCursor(sqlite3.Cursor):
+        def execute(self, sql: str, parameters: object = (), /) -> GatedCursor:
+            self.connection._enter_writing(sql)  # type: ignore[attr-defined]
+            return super().execute(sql, parameters)  # type: ignore[arg-type]
+
+        def executemany(self, sql: str, seq_of_parameters: object, /) -> GatedCursor:
+            self.connection._enter_writing(sql)  # type: ignore[attr-defined]
+            return super().executemany(sql, seq_of_parameters)  # type: ignore[arg-type]
+
+    class GatedConnection(sqlite3.Connection):
+        _holds_gate = False
+
+        def cursor(self, factory: object = None) -> GatedCursor:  # type: ignore[override]
+            return super().cursor(GatedCursor)  # type: ignore[return-value]
+
+        def _enter_writing(self, sql: str) -> None:
+            if self._holds_gate or sql.lstrip()[:7].upper().startswith(_READ_ONLY_STATEMENTS):
+                return
+            self._holds_gate = gate.acquire(timeout=WRITE_GATE_WAIT_S)
+
+        def _leave_writing(self) -> None:
+            if self._holds_gate:
+                self._holds_gate = False
+                gate.release()
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self._leave_writing()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self._leave_writing()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self._leave_writing()
+
+    return GatedConnection
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or default_database_url()
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False},
+            connect_args={"check_same_thread": False, "factory": _write_gated(threading.Lock())},
             # One shared connection keeps an in-memory database alive across threads.
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    event.listen(engine, "checkout", _drop_if_known_broken)
+    return engine
+
+
+def _drop_if_known_broken(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Hand out no pooled connection the driver already knows is closed or broken, without a
+    round trip: `pool_pre_ping` sent one (';') before every request's statements. A server
+    restart is found by the first statement on a dead connection, and SQLAlchemy then
+    replaces every pooled connection older than it (one request answers 500, not each one)."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise DisconnectionError()
 
 
 def alembic_config(engine: Engine) -> Config:

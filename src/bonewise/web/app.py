@@ -14,6 +14,7 @@ import os
 import secrets
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -94,6 +95,19 @@ def _at_query(request: Request, errors: list[dict[str, Any]]) -> list[dict[str, 
     return located
 
 
+# The sign-in form takes a `next` of at most this many characters.
+MAX_NEXT_CHARS = 500
+
+
+def _coming_back_to(request: Request) -> str:
+    """The page she asked for, query string included (the day, the search), quoted for the
+    login URL; only its path when the whole would not fit the sign-in form."""
+    target = request.url.path
+    if request.url.query and len(target) + 1 + len(request.url.query) <= MAX_NEXT_CHARS:
+        target += "?" + request.url.query
+    return quote(target, safe="/")
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, _exc: Exception) -> Response:
@@ -103,7 +117,7 @@ def _install_error_handlers(app: FastAPI) -> None:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/login?next={_coming_back_to(request)}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Exception) -> Response:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 
 from bonewise.services.access import Forbidden, authorize
 from bonewise.store.accounts import User
@@ -96,12 +97,22 @@ async def clinician_page(request: Request) -> SignedInPage:
     return SignedInPage(request, clinicians_only=True)
 
 
-def patient_reader(
-    request: Request,
-    patient_id: str = PatientId,
-    principal: Principal = Depends(require_principal),
-) -> PatientAccess:
-    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="read")
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (parsed once: the CSRF check read it too), so
+    the handler itself can be a plain function that FastAPI runs in the thread pool: a store
+    call in an `async def` handler would hold up every other request while it waits."""
+    return await request.form()
+
+
+def patient_reader(request: Request, patient_id: str = PatientId) -> PatientAccess:
+    """Who is signed in and that she may read this record: the sign-in lookup and the access
+    check in one transaction on one session (one dependency, one thread-pool hop)."""
+    uow = uow_of(request)
+    with uow.held():
+        principal = principal_in(uow, request)
+        if principal is None:
+            raise NotAuthenticated()
+        authorize(uow=uow, actor=principal.user, patient_id=patient_id, access="read")
     return PatientAccess(principal, patient_id)
 
 

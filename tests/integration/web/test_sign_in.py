@@ -4,9 +4,11 @@ whether an address has an account, password change and sign out everywhere."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +26,7 @@ from bonewise.store.accounts import AccountRepository, SignInThrottle, ThrottleR
 from bonewise.store.uow import UnitOfWork
 from bonewise.web import create_app
 from bonewise.web.routers.accounts import _safe_next
-from bonewise.web.security import CSRF_HEADER, DEVICE_COOKIE
+from bonewise.web.security import CSRF_FORM_FIELD, CSRF_HEADER, DEVICE_COOKIE
 
 from .conftest import PASSWORD, World
 
@@ -262,3 +264,31 @@ def test_sign_out_everywhere_ends_every_session_of_hers_only(sqlite_world: World
 def test_after_sign_in_she_stays_on_bonewise(target: str) -> None:
     assert _safe_next(target, "/clinician") == "/clinician"
     assert _safe_next("/smart/launch", "/clinician") == "/smart/launch"
+
+
+def test_signing_in_comes_back_to_the_page_with_its_query_string(sqlite_world: World) -> None:
+    patient = sqlite_world.patient_a
+    asked = f"/patients/{patient.patient_id}/nutrition?day=2026-11-30&q=milk"
+    browser = TestClient(create_app(session_factory=sqlite_world.factory), follow_redirects=False)
+    sent = browser.get(asked)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/login?next=" + quote(asked, safe="/")
+    login = browser.get(sent.headers["location"])
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert csrf and f'name="next" value="{html.escape(asked)}"' in login.text
+    signed = browser.post(
+        "/login",
+        data={
+            "email": patient.email,
+            "password": PASSWORD,
+            "next": asked,
+            CSRF_FORM_FIELD: csrf.group(1),
+        },
+    )
+    assert signed.headers["location"] == asked
+    # A query too long for the sign-in form: she comes back to the page itself.
+    long = f"/patients/{patient.patient_id}?from=" + "m" * 600
+    signed_out = TestClient(browser.app, follow_redirects=False)
+    assert signed_out.get(long).headers["location"] == (
+        f"/login?next=/patients/{patient.patient_id}"
+    )

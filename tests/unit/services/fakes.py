@@ -245,6 +245,10 @@ class FakeAccounts(AccountRepository):
     def is_linked(self, *, clinician_id: int, patient_id: str) -> bool:
         return (clinician_id, patient_id) in self.links
 
+    def linked_version(self, *, clinician_id: int, patient_id: str) -> int | None:
+        # One version, as version_or_raise (whether her record exists is the service's check).
+        return 0 if self.is_linked(clinician_id=clinician_id, patient_id=patient_id) else None
+
     def linked_patient_ids(self, clinician_id: int) -> list[str]:
         return sorted(p for c, p in self.links if c == clinician_id)
 

@@ -75,3 +75,25 @@ def test_a_site_policy_change_is_a_new_entry() -> None:
         assert kept(uow, "assessment", "ann", 3, make) == "low below 30"  # type: ignore[arg-type]
     assert kept(uow, "assessment", "ann", 3, make) == first  # type: ignore[arg-type]
     assert len(made) == 2
+
+
+def test_the_site_settings_are_read_from_the_environment_once_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bonewise.policies import configured
+    from bonewise.services.views import forget_site_settings, site_settings
+
+    env = "BONEWISE_POLICY_VITAMIN_D_LOW_NG_ML"
+    monkeypatch.delenv(env, raising=False)
+    forget_site_settings()
+    try:
+        before = site_settings()
+        monkeypatch.setenv(env, "12.5")
+        assert site_settings() == before  # not read again on every request
+        with configured(VITAMIN_D_LOW_NG_ML=30):
+            assert dict(site_settings())["VITAMIN_D_LOW_NG_ML"] == 30
+        forget_site_settings()
+        assert dict(site_settings())["VITAMIN_D_LOW_NG_ML"] == 12.5
+    finally:
+        monkeypatch.delenv(env)
+        forget_site_settings()

@@ -9,6 +9,7 @@ from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from bonewise.clinical.models import BoneAgent, BoneTherapy, PatientRecord
 from bonewise.services import patients, records
@@ -20,6 +21,7 @@ from bonewise.web.deps import (
     clinician_writer,
     patient_reader,
     strict_json,
+    submitted_form,
     uow_of,
 )
 from bonewise.web.schemas import CourseEndIn, DoseIn
@@ -105,10 +107,12 @@ def _course_or_error(form: Any) -> int:
 
 
 @router.post("/patients/{patient_id}/bone-therapy", include_in_schema=False)
-async def course_submit(
-    request: Request, access: PatientAccess = Depends(clinician_writer)
+def course_submit(
+    request: Request,
+    access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         records.start_bone_therapy(
             uow=uow_of(request),
@@ -125,10 +129,12 @@ async def course_submit(
 
 
 @router.post("/patients/{patient_id}/bone-therapy/doses", include_in_schema=False)
-async def dose_submit(
-    request: Request, access: PatientAccess = Depends(clinician_writer)
+def dose_submit(
+    request: Request,
+    access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         records.add_bone_therapy_dose(
             uow=uow_of(request),
@@ -152,10 +158,12 @@ async def dose_submit(
 
 
 @router.post("/patients/{patient_id}/bone-therapy/end", include_in_schema=False)
-async def end_submit(
-    request: Request, access: PatientAccess = Depends(clinician_writer)
+def end_submit(
+    request: Request,
+    access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         records.end_bone_therapy(
             uow=uow_of(request),
@@ -193,14 +201,15 @@ def _corrected(request: Request, access: PatientAccess, key: str, write: Any) ->
 
 
 @router.post("/patients/{patient_id}/bone-therapy/{course}/correct", include_in_schema=False)
-async def course_correct(
+def course_correct(
     request: Request,
     course: int = CourseIndex,
     access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct a course's start and end dates (action=correct) or withdraw the whole course
     (action=withdraw), with a reason."""
-    form = await request.form()
+    form = submitted
     reason = forms.text(form, "reason")
 
     def write() -> None:
@@ -229,13 +238,14 @@ async def course_correct(
 
 
 @router.post("/patients/{patient_id}/bone-therapy/{course}/doses/correct", include_in_schema=False)
-async def dose_correct(
+def dose_correct(
     request: Request,
     course: int = CourseIndex,
     access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Move one dose to its right date (action=correct) or withdraw it (action=withdraw)."""
-    form = await request.form()
+    form = submitted
     withdraw = forms.text(form, "action") == "withdraw"
     return _corrected(
         request,

@@ -8,17 +8,22 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
 
 from bonewise.clinical.checkin import STIFFNESS_WORDS
 from bonewise.services import checkins
 from bonewise.services.access import InvalidInput
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,
+    PatientPage,
     own_patient_writer,
     patient_for_service,
+    patient_page,
     strict_json,
+    submitted_form,
     uow_of,
 )
 from bonewise.web.forms import errors_by_field
@@ -46,10 +51,11 @@ def _page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
+    uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
     today = date.today()
     trend = checkins.trend(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
+        uow=uow or uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
     )
     return pages.render(
         request,
@@ -68,17 +74,18 @@ def _page(
 
 
 @router.get("/patients/{patient_id}/checkin", include_in_schema=False)
-def checkin_page(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> Response:
-    return _page(request, access)
+def checkin_page(page: PatientPage = Depends(patient_page)) -> Response:
+    with page.open() as (uow, access):
+        return _page(page.request, access, uow=uow)
 
 
 @router.post("/patients/{patient_id}/checkin", include_in_schema=False)
-async def checkin_submit(
-    request: Request, access: PatientAccess = Depends(own_patient_writer)
+def checkin_submit(
+    request: Request,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = {k: str(v)[:64] for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v)[:64] for k, v in submitted.items() if k != "csrf_token"}
     try:
         checkins.record_checkin(
             uow=uow_of(request),

@@ -7,19 +7,24 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from bonewise import evidence
 from bonewise.clinical.models import SITE_LABELS, SITES, DxaScan, Lab, PatientRecord
 from bonewise.services import patients, records
 from bonewise.services.access import InvalidInput
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import forms, pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     EntryId,
     PatientAccess,
+    PatientPage,
+    patient_page,
     patient_reader,
     patient_writer,
     strict_json,
+    submitted_form,
     uow_of,
 )
 
@@ -36,13 +41,11 @@ def _page(
     correcting: str | None = None,
     correction_errors: dict[str, str] | None = None,
     status_code: int = 200,
+    uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
-    record = patients.read_record(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
-    )
-    stored = records.stored_entries(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id
-    )
+    uow = uow or uow_of(request)
+    record = patients.read_record(uow=uow, actor=access.user, patient_id=access.patient_id)
+    stored = records.stored_entries(uow=uow, actor=access.user, patient_id=access.patient_id)
     return pages.render(
         request,
         "dxa.html",
@@ -70,13 +73,18 @@ def _page(
 
 
 @router.get("/patients/{patient_id}/dxa", include_in_schema=False)
-def dxa_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
-    return _page(request, access)
+def dxa_page(page: PatientPage = Depends(patient_page)) -> Response:
+    with page.open() as (uow, access):
+        return _page(page.request, access, uow=uow)
 
 
 @router.post("/patients/{patient_id}/dxa", include_in_schema=False)
-async def dxa_submit(request: Request, access: PatientAccess = Depends(patient_writer)) -> Response:
-    form = await request.form()
+def dxa_submit(
+    request: Request,
+    access: PatientAccess = Depends(patient_writer),
+    submitted: FormData = Depends(submitted_form),
+) -> Response:
+    form = submitted
     try:
         records.add_dxa_scan(
             uow=uow_of(request),
@@ -97,8 +105,12 @@ async def dxa_submit(request: Request, access: PatientAccess = Depends(patient_w
 
 
 @router.post("/patients/{patient_id}/labs", include_in_schema=False)
-async def lab_submit(request: Request, access: PatientAccess = Depends(patient_writer)) -> Response:
-    form = await request.form()
+def lab_submit(
+    request: Request,
+    access: PatientAccess = Depends(patient_writer),
+    submitted: FormData = Depends(submitted_form),
+) -> Response:
+    form = submitted
     try:
         records.add_lab(
             uow=uow_of(request),
@@ -137,11 +149,14 @@ def _corrected(
 
 
 @router.post("/patients/{patient_id}/labs/{entry_id}/correct", include_in_schema=False)
-async def lab_correct(
-    request: Request, entry_id: EntryId, access: PatientAccess = Depends(patient_writer)
+def lab_correct(
+    request: Request,
+    entry_id: EntryId,
+    access: PatientAccess = Depends(patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct (action=correct) or withdraw (action=withdraw) one lab result, with a reason."""
-    form = await request.form()
+    form = submitted
     reason = forms.text(form, "reason")
 
     def write() -> None:
@@ -168,12 +183,15 @@ async def lab_correct(
 
 
 @router.post("/patients/{patient_id}/dxa/{entry_id}/correct", include_in_schema=False)
-async def dxa_correct(
-    request: Request, entry_id: EntryId, access: PatientAccess = Depends(patient_writer)
+def dxa_correct(
+    request: Request,
+    entry_id: EntryId,
+    access: PatientAccess = Depends(patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct a scan's date, scanner maker or facility, or withdraw it, with a reason (a scan
     whose results are wrong is withdrawn and entered again)."""
-    form = await request.form()
+    form = submitted
     reason = forms.text(form, "reason")
 
     def write() -> None:

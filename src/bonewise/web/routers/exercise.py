@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
 
 from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.exercise.adherence import MAX_LOAD_KG, MAX_REPS, MAX_SESSION_MINUTES, MAX_SETS
@@ -15,14 +16,18 @@ from bonewise.render import web_charts as charts
 from bonewise.services import exercise
 from bonewise.services.access import InvalidInput
 from bonewise.store.base import MAX_REASON_CHARS
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     EntryId,
     PatientAccess,
+    PatientPage,
     own_patient_writer,
+    patient_page,
     patient_reader,
     strict_json,
+    submitted_form,
     uow_of,
 )
 from bonewise.web.forms import errors_by_field
@@ -67,10 +72,11 @@ def _page(
     values: dict[str, Any] | None = None,
     correcting: int | None = None,
     status_code: int = 200,
+    uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
     today = date.today()
     week = exercise.exercise_week(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
+        uow=uow or uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
     )
     return pages.render(
         request,
@@ -98,15 +104,18 @@ def _page(
 
 
 @router.get("/patients/{patient_id}/exercise", include_in_schema=False)
-def exercise_page(request: Request, access: PatientAccess = Depends(patient_reader)) -> Response:
-    return _page(request, access)
+def exercise_page(page: PatientPage = Depends(patient_page)) -> Response:
+    with page.open() as (uow, access):
+        return _page(page.request, access, uow=uow)
 
 
 @router.post("/patients/{patient_id}/exercise", include_in_schema=False)
-async def exercise_submit(
-    request: Request, access: PatientAccess = Depends(own_patient_writer)
+def exercise_submit(
+    request: Request,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = dict(await request.form())
+    form = dict(submitted)
     try:
         exercise.log_exercise(
             uow=uow_of(request),
@@ -123,11 +132,14 @@ async def exercise_submit(
 
 
 @router.post("/patients/{patient_id}/exercise/sessions/{session_id}", include_in_schema=False)
-async def exercise_session_submit(
-    request: Request, session_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
+def exercise_session_submit(
+    request: Request,
+    session_id: EntryId,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct (day, minutes, pain) or remove one of her logged sessions, with a reason."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
     try:
         if form.get("action") == "withdraw":
             exercise.withdraw_session(

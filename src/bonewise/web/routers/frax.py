@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from bonewise.clinical.models import Frax, PatientRecord
 from bonewise.services import patients, records
@@ -19,6 +20,7 @@ from bonewise.web.deps import (
     clinician_writer,
     patient_reader,
     strict_json,
+    submitted_form,
     uow_of,
 )
 
@@ -63,10 +65,12 @@ def frax_page(request: Request, access: PatientAccess = Depends(patient_reader))
 
 
 @router.post("/patients/{patient_id}/frax", include_in_schema=False)
-async def frax_submit(
-    request: Request, access: PatientAccess = Depends(clinician_writer)
+def frax_submit(
+    request: Request,
+    access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         records.enter_frax(
             uow=uow_of(request),
@@ -87,11 +91,13 @@ async def frax_submit(
 
 
 @router.post("/patients/{patient_id}/frax/correct", include_in_schema=False)
-async def frax_correct(
-    request: Request, access: PatientAccess = Depends(clinician_writer)
+def frax_correct(
+    request: Request,
+    access: PatientAccess = Depends(clinician_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct (action=correct) or withdraw (action=withdraw) her FRAX result, with a reason."""
-    form = await request.form()
+    form = submitted
     reason = forms.text(form, "reason")
     try:
         if forms.text(form, "action") == "withdraw":

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
 
 from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.nutrition.models import MAX_GRAMS_PER_ENTRY
@@ -21,6 +22,7 @@ from bonewise.services.access import InvalidInput
 from bonewise.services.corrections import quoted
 from bonewise.store.base import MAX_REASON_CHARS
 from bonewise.store.food import MEALS, FoodHit
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import pages
 from bonewise.web.deps import (
     AUTH_RESPONSES,
@@ -28,9 +30,12 @@ from bonewise.web.deps import (
     PATIENT_RESPONSES,
     EntryId,
     PatientAccess,
+    PatientPage,
     own_patient_writer,
+    patient_page,
     patient_reader,
     strict_json,
+    submitted_form,
     uow_of,
 )
 from bonewise.web.forms import errors_by_field
@@ -168,11 +173,12 @@ def _page(
     correcting: int | None = None,
     correcting_supplement: int | None = None,
     status_code: int = 200,
+    uow: UnitOfWork | None = None,
 ) -> Response:
-    view = nutrition.diary_day(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, day=day
-    )
-    hits = nutrition.search_foods(uow=uow_of(request), query=query) if query.strip() else []
+    """The food page; `uow`: the request's held unit of work (its GET), else a new one."""
+    uow = uow or uow_of(request)
+    view = nutrition.diary_day(uow=uow, actor=access.user, patient_id=access.patient_id, day=day)
+    hits = nutrition.search_foods(uow=uow, query=query) if query.strip() else []
     calcium = view.summary.progress_for("calcium_mg")
     return pages.render(
         request,
@@ -213,12 +219,12 @@ def _page(
 
 @router.get("/patients/{patient_id}/nutrition", include_in_schema=False)
 def food_page(
-    request: Request,
-    access: PatientAccess = Depends(patient_reader),
+    page: PatientPage = Depends(patient_page),
     day: str | None = Query(default=None, max_length=10),
     q: str = Query(default="", max_length=100),
 ) -> Response:
-    return _page(request, access, day=_day(day), query=q)
+    with page.open() as (uow, access):
+        return _page(page.request, access, day=_day(day), query=q, uow=uow)
 
 
 @router.get("/patients/{patient_id}/nutrition/results", include_in_schema=False)
@@ -245,10 +251,12 @@ def food_results_fragment(
 
 
 @router.post("/patients/{patient_id}/nutrition", include_in_schema=False)
-async def food_submit(
-    request: Request, access: PatientAccess = Depends(own_patient_writer)
+def food_submit(
+    request: Request,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
     day_text = form.get("day", "")
     try:
         day = _day(day_text)
@@ -279,11 +287,14 @@ async def food_submit(
 
 
 @router.post("/patients/{patient_id}/nutrition/entries/{entry_id}", include_in_schema=False)
-async def food_entry_submit(
-    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
+def food_entry_submit(
+    request: Request,
+    entry_id: EntryId,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct (day, meal, grams) or remove one of her entries, with a reason."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
     day_text = form.get("day", "")
     try:
         if form.get("action") == "withdraw":
@@ -326,12 +337,15 @@ async def food_entry_submit(
 
 
 @router.post("/patients/{patient_id}/nutrition/supplements/{entry_id}", include_in_schema=False)
-async def supplement_entry_submit(
-    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
+def supplement_entry_submit(
+    request: Request,
+    entry_id: EntryId,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Correct (day, meal, how many, name) or remove one of her supplement doses, with a
     reason."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
     day_text = form.get("day", "")
     try:
         if form.get("action") == "withdraw":
@@ -376,11 +390,14 @@ async def supplement_entry_submit(
 @router.post(
     "/patients/{patient_id}/nutrition/supplements/{entry_id}/withdraw", include_in_schema=False
 )
-async def supplement_withdraw_submit(
-    request: Request, entry_id: EntryId, access: PatientAccess = Depends(own_patient_writer)
+def supplement_withdraw_submit(
+    request: Request,
+    entry_id: EntryId,
+    access: PatientAccess = Depends(own_patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
     """Withdraw one of her supplement doses, with a reason."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in submitted.items() if k != "csrf_token"}
     try:
         withdrawn = nutrition.withdraw_supplement_entry(
             uow=uow_of(request),

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from bonewise.clinical.assessment import assumptions_in_force
 from bonewise.clinical.models import PatientRecord
@@ -19,6 +20,7 @@ from bonewise.web.deps import (
     patient_reader,
     patient_writer,
     strict_json,
+    submitted_form,
     uow_of,
 )
 from bonewise.web.schemas import ProfileIn
@@ -61,12 +63,13 @@ def onboarding_page(request: Request, principal: Principal = Depends(require_pat
 
 
 @router.post("/onboarding", include_in_schema=False)
-async def onboarding_submit(
+def onboarding_submit(
     request: Request,
     principal: Principal = Depends(require_patient),
     _csrf: None = Depends(verify_csrf),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         record = patients.save_profile(
             uow=uow_of(request),
@@ -115,10 +118,12 @@ def _confirmed(form: Any) -> frozenset[str]:
 
 
 @router.post("/patients/{patient_id}/profile", include_in_schema=False)
-async def profile_submit(
-    request: Request, access: PatientAccess = Depends(patient_writer)
+def profile_submit(
+    request: Request,
+    access: PatientAccess = Depends(patient_writer),
+    submitted: FormData = Depends(submitted_form),
 ) -> Response:
-    form = await request.form()
+    form = submitted
     try:
         patients.save_profile(
             uow=uow_of(request),
