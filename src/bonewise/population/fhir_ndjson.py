@@ -35,6 +35,10 @@ The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them
   `glucocorticoid` drug exposure; the measure judges its length as of its own date. True without
   a period cannot be placed in time and is counted (`glucocorticoids_without_period`); false is
   a recorded "no" and adds nothing.
+- menopausal status: the bonewise local Observation's SNOMED CT answer or a Condition under a
+  SNOMED CT menopausal state (`codes.MENOPAUSE_STATES`) alike is her recorded status, the latest
+  wins (`persons.menopausal_status`); with none, the measures infer it by the NCCN criteria
+  (`clinical.menopause`), as the import does.
 - drugs coded with bonewise local codes (`codes.LOCAL_DRUG_CODES`, e.g. ibandronate, which has no
   verified RxNorm code) are read like RxNorm ones and keep their own system as provenance.
 
@@ -191,8 +195,10 @@ def _first_day(*values: str) -> str:
 
 
 def _last_segment(reference: str) -> str:
-    """The id at the end of a reference ("Patient/123" -> "123"), NULL when empty."""
-    return f"nullif(string_split(nullif({reference}, ''), '/')[-1], '')"
+    """The id at the end of a reference ("Patient/123" -> "123"; a bundle's "urn:uuid:123",
+    as the import resolves it to the resource whose id is that uuid -> "123"), NULL when
+    empty. A FHIR id has neither '/' nor ':'."""
+    return f"nullif(regexp_extract({reference}, '[^/:]*$'), '')"
 
 
 # --- the code tables --------------------------------------------------------------------------
@@ -200,8 +206,8 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
     """(role, concept, drug class) of one coding, by bonewise.terminology; role "" = unused.
 
     Roles: measure (a measurement concept), smoking, glucocorticoid_course (the local
-    Observation), local (another known local code: read, not used), unknown_local (counted),
-    drug, condition, dxa.
+    Observation), menopause (the local Observation; a Condition, its concept the status), local
+    (another known local code: read, not used), unknown_local (counted), drug, condition, dxa.
     """
     norm = codes.normalise_system(system)
     if family in ("observation", "component"):
@@ -232,11 +238,13 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
             return "drug", schema.drug_concept(entry), str(entry.drug_class)
         return ("unknown_local" if norm == codes.BONEWISE else ""), None, None
     if family == "condition":
+        # a menopausal state on the problem list is her recorded status (its concept: the
+        # status), read before the condition table as the import reads it
+        if norm == codes.SNOMED and code in codes.MENOPAUSE_STATES:
+            return "menopause", str(codes.MENOPAUSE_STATES[code][1]), None
         kind = codes.condition_kind(system, code)
         if kind is not None:
             return "condition", str(kind), None
-        if norm == codes.SNOMED and code in codes.MENOPAUSE_STATES:
-            return "known", None, None  # read by the import; not a row of the flat schema
         return "", None, None
     if codes.is_dxa_procedure(system, code):
         return "dxa", "dxa", None
@@ -738,10 +746,14 @@ def _table_queries() -> dict[TableName, str]:
             SELECT rid AS person_id, gender, start_text AS birth_date, end_text AS death_date,
                    deceased, status.answer AS menopausal_status, 'Patient' AS source
             FROM res LEFT JOIN (
-                -- her recorded menopausal status (the latest dated one, else an undated one)
-                SELECT pid, arg_max(smoking_answer, coalesce(start_text, '')) AS answer
-                FROM facts WHERE role = 'menopause' AND NOT absent
-                     AND smoking_answer IS NOT NULL GROUP BY pid) status
+                -- her recorded menopausal status, from an Observation's answer or a Condition
+                -- (its concept) alike, as the import reads both: the latest dated one, else
+                -- an undated one
+                SELECT pid, arg_max(recorded, coalesce(start_text, '')) AS answer
+                FROM (SELECT pid, start_text, CASE WHEN resourceType = 'Condition'
+                             THEN concept ELSE smoking_answer END AS recorded
+                      FROM facts WHERE role = 'menopause' AND NOT absent)
+                WHERE recorded IS NOT NULL GROUP BY pid) status
               ON status.pid = res.rid
             WHERE resourceType = 'Patient'""",
         "measurements": f"""
