@@ -47,7 +47,9 @@ subject (`missing_subject`), codes in the bonewise local system that bonewise do
 (`unknown_local_code`, `unknown_local_drug_code`), and Conditions under a code bonewise does not
 know whose words name a fracture, a bone metastasis or a menopausal state
 (`unconfirmed_fracture`, `unconfirmed_bone_metastases`, `unconfirmed_menopausal_status`,
-`terminology.families`, as the import turns them into "unknown, please confirm").
+`terminology.families`, as the import turns them into "unknown, please confirm"). Those
+Conditions and drugs under an unknown local code are also staged under an "unconfirmed" concept
+(`schema.UNCONFIRMED_CONCEPTS`): nothing for the measures, a mark for clinician review.
 
 Drugs: a medication none of whose codes bonewise knows is matched by the ingredient or brand
 name in its coding displays or text (`codes.match_drug`, as the import), its row flagged with
@@ -198,7 +200,11 @@ def _last_segment(reference: str) -> str:
     """The id at the end of a reference ("Patient/123" -> "123"; a bundle's "urn:uuid:123",
     as the import resolves it to the resource whose id is that uuid -> "123"), NULL when
     empty. A FHIR id has neither '/' nor ':'."""
-    return f"nullif(regexp_extract({reference}, '[^/:]*$'), '')"
+    # string_split, not a regular expression: this runs on every line of the export
+    return (
+        f"nullif(string_split(CASE WHEN starts_with({reference}, 'urn:uuid:') "
+        f"THEN substr({reference}, 10) ELSE {reference} END, '/')[-1], '')"
+    )
 
 
 # --- the code tables --------------------------------------------------------------------------
@@ -691,7 +697,7 @@ SELECT r.* EXCLUDE (concept_json, family, med_ref, answers, components, hit, has
        coalesce(r.hit, m.hit).drug_class AS drug_class,
        coalesce(r.hit, m.hit).code_system AS code_system,
        coalesce(r.hit, m.hit).code AS code,
-       coalesce(r.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
+       r.has_unknown_local OR coalesce(m.has_unknown_local, false) AS has_unknown_local,
        s.answer AS smoking_answer
 FROM coded r
 LEFT JOIN medication m ON r.concept_json IS NULL AND r.med_ref IS NOT NULL
@@ -779,7 +785,7 @@ def _table_queries() -> dict[TableName, str]:
             FROM panel p JOIN res r ON r.row_id = p.row_id
             LEFT JOIN {_DEVICES} ON d.device_id = r.device_ref
             WHERE r.pid IS NOT NULL""",
-        "drug_exposures": """
+        "drug_exposures": f"""
             SELECT rid AS record_id, pid AS person_id, concept, drug_class,
                    CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
                    end_text AS end_date, code_system, code, resourceType AS source
@@ -792,14 +798,27 @@ def _table_queries() -> dict[TableName, str]:
                    start_text, end_text, code_system, code, resourceType
             FROM facts
             WHERE pid IS NOT NULL AND role = 'drug' AND drug_class = 'aromatase_inhibitor'
-                  AND ovarian_suppression""",
+                  AND ovarian_suppression
+            UNION ALL
+            -- a drug under a bonewise local code bonewise does not know: unconfirmed
+            SELECT rid, pid, {_quote(schema.UNCONFIRMED_DRUG)}, NULL, start_text, end_text,
+                   NULL, NULL, resourceType
+            FROM facts
+            WHERE pid IS NOT NULL AND role IS NULL AND has_unknown_local
+                  AND resourceType IN {_sql_list(MEDICATION_TYPES)}""",
         "conditions": """
             SELECT rid AS record_id, pid AS person_id,
-                   CASE WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'
+                   CASE WHEN role = 'unknown_family' THEN CASE concept {unconfirmed} END
+                        WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'
                         ELSE concept END AS concept,
                    start_text AS onset_date, code_system, code, 'Condition' AS source
             FROM facts WHERE resourceType = 'Condition' AND pid IS NOT NULL
-                  AND role = 'condition'""",
+                  AND role IN ('condition', 'unknown_family')""".format(
+            unconfirmed=" ".join(
+                f"WHEN {_quote(family)} THEN {_quote(concept)}"
+                for family, concept in schema.UNCONFIRMED_CONDITIONS.items()
+            )
+        ),
         "procedures": """
             SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
                    code_system, code, 'Procedure' AS source
@@ -809,13 +828,10 @@ def _table_queries() -> dict[TableName, str]:
 
 
 # A Condition under a code bonewise does not know whose words name one of these families is
-# left out of the flat tables and counted: the fact is unknown, for a clinician to confirm
-# (the import's "unknown, please confirm"), never "not on the problem list".
-UNCONFIRMED_FAMILIES: Final = {
-    "fracture": "unconfirmed_fracture",
-    "bone_metastases": "unconfirmed_bone_metastases",
-    "menopause": "unconfirmed_menopausal_status",
-}
+# counted and staged under its "unconfirmed" concept (schema.UNCONFIRMED_CONDITIONS): the fact
+# is unknown, for a clinician to confirm (the import's "unknown, please confirm"), never "not
+# on the problem list".
+UNCONFIRMED_FAMILIES: Final = schema.UNCONFIRMED_CONDITIONS
 
 
 def _issues_sql() -> str:
@@ -858,12 +874,15 @@ class FhirNdjsonLoader:
         self.memory_limit = memory_limit
         self.issues: dict[str, dict[str, int]] = {}
         self.seconds: dict[str, float] = {}  # wall time of each step of the last load
+        # CPU time of each step (every thread of the process): steadier on a shared machine
+        self.cpu_seconds: dict[str, float] = {}
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         yield
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + time.process_time() - cpu
 
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
@@ -879,7 +898,7 @@ class FhirNdjsonLoader:
             if not files:  # typed, empty tables all the same
                 files = [self.staging / "empty.ndjson"]
                 files[0].write_text("", encoding="utf-8")
-            self.seconds = {}
+            self.seconds, self.cpu_seconds = {}, {}
             with self._step("parse"):  # one parse of the export: the fields bonewise reads
                 self._parse(con, files, resources, by_type=True)
                 mixed = con.execute(
