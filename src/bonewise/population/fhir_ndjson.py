@@ -786,26 +786,25 @@ def _table_queries() -> dict[TableName, str]:
             LEFT JOIN {_DEVICES} ON d.device_id = r.device_ref
             WHERE r.pid IS NOT NULL""",
         "drug_exposures": f"""
-            SELECT rid AS record_id, pid AS person_id, concept, drug_class,
-                   CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
+            SELECT rid AS record_id, pid AS person_id,
+                   -- a drug under a bonewise local code bonewise does not know: unconfirmed
+                   CASE WHEN role IS NULL THEN {_quote(schema.UNCONFIRMED_DRUG)} ELSE concept END
+                       AS concept, drug_class,
+                   CASE WHEN role = 'glucocorticoid_course' THEN period_start ELSE start_text END
+                       AS start_date,
                    end_text AS end_date, code_system, code, resourceType AS source
             FROM facts
             WHERE pid IS NOT NULL AND (role = 'drug' OR (role = 'glucocorticoid_course'
-                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL))
+                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL)
+                  OR (role IS NULL AND has_unknown_local
+                      AND resourceType IN {_sql_list(MEDICATION_TYPES)}))
             UNION ALL
             -- ovarian suppression recorded with the AI: an exposure over the AI course
             SELECT rid || '/ovarian-suppression', pid, 'ovarian_suppression', 'gnrh_agonist',
                    start_text, end_text, code_system, code, resourceType
             FROM facts
             WHERE pid IS NOT NULL AND role = 'drug' AND drug_class = 'aromatase_inhibitor'
-                  AND ovarian_suppression
-            UNION ALL
-            -- a drug under a bonewise local code bonewise does not know: unconfirmed
-            SELECT rid, pid, {_quote(schema.UNCONFIRMED_DRUG)}, NULL, start_text, end_text,
-                   NULL, NULL, resourceType
-            FROM facts
-            WHERE pid IS NOT NULL AND role IS NULL AND has_unknown_local
-                  AND resourceType IN {_sql_list(MEDICATION_TYPES)}""",
+                  AND ovarian_suppression""",
         "conditions": """
             SELECT rid AS record_id, pid AS person_id,
                    CASE WHEN role = 'unknown_family' THEN CASE concept {unconfirmed} END
