@@ -663,6 +663,12 @@ CREATE TEMP TABLE medication AS
 SELECT any_value(hit) AS hit, bool_or(has_unknown_local) AS has_unknown_local, rid AS med_id
 FROM coded WHERE matched AND resourceType = 'Medication' AND rid IS NOT NULL GROUP BY rid;
 
+-- the Device resources a DXA result names (its scanner), by id
+CREATE TEMP TABLE devices AS
+SELECT rid AS device_id, any_value(device_text) AS device_text,
+       bool_or(device_has_maker) AS device_has_maker
+FROM res WHERE resourceType = 'Device' AND rid IS NOT NULL GROUP BY rid;
+
 -- the answer of a smoking-status (or menopausal-status) Observation bonewise reads
 CREATE TEMP TABLE smoking AS
 SELECT row_id, CASE hit.role WHEN 'smoking' THEN a.smoking ELSE a.menopause END AS answer
@@ -732,9 +738,10 @@ _DEVICE_MAKE_SQL = f"""CASE WHEN d.device_id IS NOT NULL
          THEN CASE {_make_in("d.device_text")} WHEN d.device_has_maker THEN 'other' END
          WHEN {{obs}}.device_display IS NOT NULL
          THEN CASE {_make_in("{obs}.device_display")} ELSE 'other' END END"""
-_DEVICES = """(SELECT rid AS device_id, any_value(device_text) AS device_text,
-                      bool_or(device_has_maker) AS device_has_maker
-               FROM res WHERE resourceType = 'Device' AND rid IS NOT NULL GROUP BY rid) d"""
+# The Device resources, a table built in the match step (`_MATCH_SQL`): as a subquery its size
+# was estimated from the whole export, and DuckDB built the join's hash table on the 6 M
+# measurement rows instead (1,000,000 women: out of memory even at 3 GB).
+_DEVICES = "devices d"
 
 
 def _dxa_site_sql(system: str, code: str) -> str:
