@@ -35,6 +35,10 @@ The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them
   `glucocorticoid` drug exposure; the measure judges its length as of its own date. True without
   a period cannot be placed in time and is counted (`glucocorticoids_without_period`); false is
   a recorded "no" and adds nothing.
+- menopausal status: the bonewise local Observation's SNOMED CT answer or a Condition under a
+  SNOMED CT menopausal state (`codes.MENOPAUSE_STATES`) alike is her recorded status, the latest
+  wins (`persons.menopausal_status`); with none, the measures infer it by the NCCN criteria
+  (`clinical.menopause`), as the import does.
 - drugs coded with bonewise local codes (`codes.LOCAL_DRUG_CODES`, e.g. ibandronate, which has no
   verified RxNorm code) are read like RxNorm ones and keep their own system as provenance.
 
@@ -43,7 +47,9 @@ subject (`missing_subject`), codes in the bonewise local system that bonewise do
 (`unknown_local_code`, `unknown_local_drug_code`), and Conditions under a code bonewise does not
 know whose words name a fracture, a bone metastasis or a menopausal state
 (`unconfirmed_fracture`, `unconfirmed_bone_metastases`, `unconfirmed_menopausal_status`,
-`terminology.families`, as the import turns them into "unknown, please confirm").
+`terminology.families`, as the import turns them into "unknown, please confirm"). Those
+Conditions and drugs under an unknown local code are also staged under an "unconfirmed" concept
+(`schema.UNCONFIRMED_CONCEPTS`): nothing for the measures, a mark for clinician review.
 
 Drugs: a medication none of whose codes bonewise knows is matched by the ingredient or brand
 name in its coding displays or text (`codes.match_drug`, as the import), its row flagged with
@@ -191,8 +197,14 @@ def _first_day(*values: str) -> str:
 
 
 def _last_segment(reference: str) -> str:
-    """The id at the end of a reference ("Patient/123" -> "123"), NULL when empty."""
-    return f"nullif(string_split(nullif({reference}, ''), '/')[-1], '')"
+    """The id at the end of a reference ("Patient/123" -> "123"; a bundle's "urn:uuid:123",
+    as the import resolves it to the resource whose id is that uuid -> "123"), NULL when
+    empty. A FHIR id has neither '/' nor ':'."""
+    # string_split, not a regular expression: this runs on every line of the export
+    return (
+        f"nullif(string_split(CASE WHEN starts_with({reference}, 'urn:uuid:') "
+        f"THEN substr({reference}, 10) ELSE {reference} END, '/')[-1], '')"
+    )
 
 
 # --- the code tables --------------------------------------------------------------------------
@@ -200,8 +212,8 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
     """(role, concept, drug class) of one coding, by bonewise.terminology; role "" = unused.
 
     Roles: measure (a measurement concept), smoking, glucocorticoid_course (the local
-    Observation), local (another known local code: read, not used), unknown_local (counted),
-    drug, condition, dxa.
+    Observation), menopause (the local Observation; a Condition, its concept the status), local
+    (another known local code: read, not used), unknown_local (counted), drug, condition, dxa.
     """
     norm = codes.normalise_system(system)
     if family in ("observation", "component"):
@@ -232,11 +244,13 @@ def _classify(family: str, system: str | None, code: str) -> tuple[str, str | No
             return "drug", schema.drug_concept(entry), str(entry.drug_class)
         return ("unknown_local" if norm == codes.BONEWISE else ""), None, None
     if family == "condition":
+        # a menopausal state on the problem list is her recorded status (its concept: the
+        # status), read before the condition table as the import reads it
+        if norm == codes.SNOMED and code in codes.MENOPAUSE_STATES:
+            return "menopause", str(codes.MENOPAUSE_STATES[code][1]), None
         kind = codes.condition_kind(system, code)
         if kind is not None:
             return "condition", str(kind), None
-        if norm == codes.SNOMED and code in codes.MENOPAUSE_STATES:
-            return "known", None, None  # read by the import; not a row of the flat schema
         return "", None, None
     if codes.is_dxa_procedure(system, code):
         return "dxa", "dxa", None
@@ -649,6 +663,12 @@ CREATE TEMP TABLE medication AS
 SELECT any_value(hit) AS hit, bool_or(has_unknown_local) AS has_unknown_local, rid AS med_id
 FROM coded WHERE matched AND resourceType = 'Medication' AND rid IS NOT NULL GROUP BY rid;
 
+-- the Device resources a DXA result names (its scanner), by id
+CREATE TEMP TABLE devices AS
+SELECT rid AS device_id, any_value(device_text) AS device_text,
+       bool_or(device_has_maker) AS device_has_maker
+FROM res WHERE resourceType = 'Device' AND rid IS NOT NULL GROUP BY rid;
+
 -- the answer of a smoking-status (or menopausal-status) Observation bonewise reads
 CREATE TEMP TABLE smoking AS
 SELECT row_id, CASE hit.role WHEN 'smoking' THEN a.smoking ELSE a.menopause END AS answer
@@ -683,7 +703,7 @@ SELECT r.* EXCLUDE (concept_json, family, med_ref, answers, components, hit, has
        coalesce(r.hit, m.hit).drug_class AS drug_class,
        coalesce(r.hit, m.hit).code_system AS code_system,
        coalesce(r.hit, m.hit).code AS code,
-       coalesce(r.has_unknown_local, m.has_unknown_local, false) AS has_unknown_local,
+       r.has_unknown_local OR coalesce(m.has_unknown_local, false) AS has_unknown_local,
        s.answer AS smoking_answer
 FROM coded r
 LEFT JOIN medication m ON r.concept_json IS NULL AND r.med_ref IS NOT NULL
@@ -718,9 +738,10 @@ _DEVICE_MAKE_SQL = f"""CASE WHEN d.device_id IS NOT NULL
          THEN CASE {_make_in("d.device_text")} WHEN d.device_has_maker THEN 'other' END
          WHEN {{obs}}.device_display IS NOT NULL
          THEN CASE {_make_in("{obs}.device_display")} ELSE 'other' END END"""
-_DEVICES = """(SELECT rid AS device_id, any_value(device_text) AS device_text,
-                      bool_or(device_has_maker) AS device_has_maker
-               FROM res WHERE resourceType = 'Device' AND rid IS NOT NULL GROUP BY rid) d"""
+# The Device resources, a table built in the match step (`_MATCH_SQL`): as a subquery its size
+# was estimated from the whole export, and DuckDB built the join's hash table on the 6 M
+# measurement rows instead (1,000,000 women: out of memory even at 3 GB).
+_DEVICES = "devices d"
 
 
 def _dxa_site_sql(system: str, code: str) -> str:
@@ -738,10 +759,14 @@ def _table_queries() -> dict[TableName, str]:
             SELECT rid AS person_id, gender, start_text AS birth_date, end_text AS death_date,
                    deceased, status.answer AS menopausal_status, 'Patient' AS source
             FROM res LEFT JOIN (
-                -- her recorded menopausal status (the latest dated one, else an undated one)
-                SELECT pid, arg_max(smoking_answer, coalesce(start_text, '')) AS answer
-                FROM facts WHERE role = 'menopause' AND NOT absent
-                     AND smoking_answer IS NOT NULL GROUP BY pid) status
+                -- her recorded menopausal status, from an Observation's answer or a Condition
+                -- (its concept) alike, as the import reads both: the latest dated one, else
+                -- an undated one
+                SELECT pid, arg_max(recorded, coalesce(start_text, '')) AS answer
+                FROM (SELECT pid, start_text, CASE WHEN resourceType = 'Condition'
+                             THEN concept ELSE smoking_answer END AS recorded
+                      FROM facts WHERE role = 'menopause' AND NOT absent)
+                WHERE recorded IS NOT NULL GROUP BY pid) status
               ON status.pid = res.rid
             WHERE resourceType = 'Patient'""",
         "measurements": f"""
@@ -767,13 +792,19 @@ def _table_queries() -> dict[TableName, str]:
             FROM panel p JOIN res r ON r.row_id = p.row_id
             LEFT JOIN {_DEVICES} ON d.device_id = r.device_ref
             WHERE r.pid IS NOT NULL""",
-        "drug_exposures": """
-            SELECT rid AS record_id, pid AS person_id, concept, drug_class,
-                   CASE WHEN role = 'drug' THEN start_text ELSE period_start END AS start_date,
+        "drug_exposures": f"""
+            SELECT rid AS record_id, pid AS person_id,
+                   -- a drug under a bonewise local code bonewise does not know: unconfirmed
+                   CASE WHEN role IS NULL THEN {_quote(schema.UNCONFIRMED_DRUG)} ELSE concept END
+                       AS concept, drug_class,
+                   CASE WHEN role = 'glucocorticoid_course' THEN period_start ELSE start_text END
+                       AS start_date,
                    end_text AS end_date, code_system, code, resourceType AS source
             FROM facts
             WHERE pid IS NOT NULL AND (role = 'drug' OR (role = 'glucocorticoid_course'
-                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL))
+                  AND NOT absent AND has_boolean AND value_true AND period_start IS NOT NULL)
+                  OR (role IS NULL AND has_unknown_local
+                      AND resourceType IN {_sql_list(MEDICATION_TYPES)}))
             UNION ALL
             -- ovarian suppression recorded with the AI: an exposure over the AI course
             SELECT rid || '/ovarian-suppression', pid, 'ovarian_suppression', 'gnrh_agonist',
@@ -783,11 +814,17 @@ def _table_queries() -> dict[TableName, str]:
                   AND ovarian_suppression""",
         "conditions": """
             SELECT rid AS record_id, pid AS person_id,
-                   CASE WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'
+                   CASE WHEN role = 'unknown_family' THEN CASE concept {unconfirmed} END
+                        WHEN concept = 'fracture' AND traumatic THEN 'traumatic_fracture'
                         ELSE concept END AS concept,
                    start_text AS onset_date, code_system, code, 'Condition' AS source
             FROM facts WHERE resourceType = 'Condition' AND pid IS NOT NULL
-                  AND role = 'condition'""",
+                  AND role IN ('condition', 'unknown_family')""".format(
+            unconfirmed=" ".join(
+                f"WHEN {_quote(family)} THEN {_quote(concept)}"
+                for family, concept in schema.UNCONFIRMED_CONDITIONS.items()
+            )
+        ),
         "procedures": """
             SELECT rid AS record_id, pid AS person_id, concept, start_text AS date,
                    code_system, code, 'Procedure' AS source
@@ -797,13 +834,10 @@ def _table_queries() -> dict[TableName, str]:
 
 
 # A Condition under a code bonewise does not know whose words name one of these families is
-# left out of the flat tables and counted: the fact is unknown, for a clinician to confirm
-# (the import's "unknown, please confirm"), never "not on the problem list".
-UNCONFIRMED_FAMILIES: Final = {
-    "fracture": "unconfirmed_fracture",
-    "bone_metastases": "unconfirmed_bone_metastases",
-    "menopause": "unconfirmed_menopausal_status",
-}
+# counted and staged under its "unconfirmed" concept (schema.UNCONFIRMED_CONDITIONS): the fact
+# is unknown, for a clinician to confirm (the import's "unknown, please confirm"), never "not
+# on the problem list".
+UNCONFIRMED_FAMILIES: Final = schema.UNCONFIRMED_CONDITIONS
 
 
 def _issues_sql() -> str:
@@ -846,12 +880,15 @@ class FhirNdjsonLoader:
         self.memory_limit = memory_limit
         self.issues: dict[str, dict[str, int]] = {}
         self.seconds: dict[str, float] = {}  # wall time of each step of the last load
+        # CPU time of each step (every thread of the process): steadier on a shared machine
+        self.cpu_seconds: dict[str, float] = {}
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         yield
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + time.process_time() - cpu
 
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
@@ -867,7 +904,7 @@ class FhirNdjsonLoader:
             if not files:  # typed, empty tables all the same
                 files = [self.staging / "empty.ndjson"]
                 files[0].write_text("", encoding="utf-8")
-            self.seconds = {}
+            self.seconds, self.cpu_seconds = {}, {}
             with self._step("parse"):  # one parse of the export: the fields bonewise reads
                 self._parse(con, files, resources, by_type=True)
                 mixed = con.execute(

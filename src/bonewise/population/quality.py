@@ -46,7 +46,8 @@ NUMERIC_CONCEPTS = ("dxa_t_score", "dxa_bmd", "dxa_z_score", "vitamin_d_25oh", "
 # smoking risk factor read them undated): left out, a woman with bone metastases would be an
 # automated gap. Any other undated row is `missing_date`.
 UNDATED_KEPT: dict[TableName, tuple[str, ...]] = {
-    "conditions": ("bone_metastases",),
+    "conditions": ("bone_metastases", *schema.UNCONFIRMED_CONDITIONS.values()),
+    "drug_exposures": (schema.UNCONFIRMED_DRUG,),
     "measurements": ("smoking_status",),
 }
 
@@ -65,12 +66,14 @@ REASONS: dict[str, str] = {
     "missing_subject": "a FHIR resource with no subject (patient) reference: not loaded",
     "invalid_json": "an NDJSON line that is not a JSON object: not loaded",
     "unconfirmed_fracture": "a Condition under a code bonewise does not know that names a "
-    "fracture: not loaded; whether she had one is unknown, for a clinician to confirm",
+    "fracture: loaded as unconfirmed_fracture; whether she had one is unknown, her gaps marked "
+    "for a clinician to confirm",
     "unconfirmed_bone_metastases": "a Condition under a code bonewise does not know that names "
-    "a bone metastasis: not loaded; whether she has bone metastases is unknown, for a clinician "
-    "to confirm",
+    "a bone metastasis: loaded as unconfirmed_bone_metastases; whether she has bone metastases "
+    "is unknown, her gaps marked for a clinician to confirm",
     "unconfirmed_menopausal_status": "a Condition under a code bonewise does not know that "
-    "names a menopausal state: not loaded; her status is inferred, for a clinician to confirm",
+    "names a menopausal state: loaded as unconfirmed_menopausal_status; her status is inferred, "
+    "her gaps marked for a clinician to confirm",
 }
 
 
@@ -313,7 +316,8 @@ def clean(
         schema.AROMATASE_INHIBITORS
         + schema.BONE_DIRECTED_THERAPIES
         + ("glucocorticoid",)
-        + schema.GNRH_AGONIST_CONCEPTS,
+        + schema.GNRH_AGONIST_CONCEPTS
+        + (schema.UNCONFIRMED_DRUG,),
     )
     rows = rows.mutate(
         _end_before_start=(rows.end_date < rows.start_date).fill_null(False),

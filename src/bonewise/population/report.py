@@ -40,8 +40,9 @@ discuss. Missing data are not counted as normal.</p>
 <td>{{ o.numerator }}</td><td>{{ o.gaps }}</td><td>{{ o.needing_review }}</td><td>{{ rate(o) }}</td></tr>
 {% endfor %}</tbody></table>
 <p class="note">Each measure's CSV lists its gaps with patient_id, index_date and
-clinician_review: women with bone metastases or a fracture in the last 12 months are marked for a
-clinician to review before any automated outreach.</p>
+clinician_review: women with bone metastases, a fracture in the last 12 months or a fact under a
+code bonewise does not know (unconfirmed code) are marked for a clinician to review before any
+automated outreach.</p>
 <figure>{{ gaps_chart }}<figcaption>Gaps and numerator per measure.</figcaption></figure>
 <figure>{{ rate_chart }}<figcaption>Performance rate: numerator / (denominator - excluded).</figcaption></figure>
 <h2>Definitions</h2>

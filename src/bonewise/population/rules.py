@@ -37,6 +37,7 @@ from bonewise.evidence import (
     T_SCORE_RANGE,
 )
 from bonewise.measures.definitions import MeasureSet
+from bonewise.population.schema import UNCONFIRMED_CONCEPTS
 from bonewise.terminology import codes
 
 # The five clean flat tables, plus (optionally) the derived tables below, computed once by the
@@ -633,7 +634,9 @@ def clinician_review(t: Tables, day: date) -> ir.Table:
     """Women whose gaps a clinician must look at before any automated outreach.
 
     Bone metastases, or a fracture in the last RECENT_FRACTURE_MONTHS, stop automation (the
-    project's safety rule): their gap lists say so, with the reason.
+    project's safety rule): their gap lists say so, with the reason. So does a fact recorded
+    under a code bonewise does not know (a fracture named only by its words, an unknown drug
+    code): whether she has it is unknown.
     """
     d = ibis.literal(day, type="date")
     recent = ibis.literal(add_months(day, -RECENT_FRACTURE_MONTHS.value), type="date")
@@ -646,10 +649,22 @@ def clinician_review(t: Tables, day: date) -> ir.Table:
     flagged = c.filter(
         (c.concept == "bone_metastases")
         | (c.concept.isin(list(FRACTURES)) & (c.onset_date >= recent))
+    ).select("person_id", "concept")
+    # a fact under a code bonewise does not know (schema.UNCONFIRMED_CONCEPTS), dated or not:
+    # unknown, for a clinician to confirm (the import's "unknown, please confirm")
+    drugs = t["drug_exposures"]
+    unconfirmed = conditions.select("person_id", "concept", day=conditions.onset_date).union(
+        drugs.select("person_id", "concept", day=drugs.start_date)
     )
+    unconfirmed = unconfirmed.filter(
+        unconfirmed.concept.isin(list(UNCONFIRMED_CONCEPTS))
+        & (unconfirmed.day.isnull() | (unconfirmed.day <= d))
+    ).select("person_id", "concept")
+    flagged = flagged.union(unconfirmed)
     return flagged.group_by("person_id").aggregate(
         bone_metastases=(flagged.concept == "bone_metastases").any(),
         recent_fracture=flagged.concept.isin(list(FRACTURES)).any(),
+        unconfirmed_code=flagged.concept.isin(list(UNCONFIRMED_CONCEPTS)).any(),
     )
 
 

@@ -3,8 +3,9 @@
 OUT receives
   summary.json          {measure id: {"denominator", "numerator", "excluded", "gaps"}}
   <measure id>.csv      one row per gap: patient_id (the source's id), index_date, and
-                        clinician_review (bone metastases / recent fracture: a clinician reviews
-                        her record before any automated outreach; empty otherwise)
+                        clinician_review (bone metastases / recent fracture / unconfirmed code:
+                        a clinician reviews her record before any automated outreach; empty
+                        otherwise)
   malformed.json        rows the measures could not use, counted by table and reason
   run.json              as-of date, engine, measure-set version, every parameter with its source
   summary.html          the same, with charts, for people
@@ -93,8 +94,9 @@ def review_reasons(flags: pa.Table) -> dict[str, str]:
             for key, text in (
                 ("bone_metastases", "bone metastases"),
                 ("recent_fracture", "recent fracture"),
+                ("unconfirmed_code", "unconfirmed code"),
             )
-            if row[key]
+            if row.get(key)
         ]
         reasons[row["person_id"]] = "; ".join(why)
     return reasons

@@ -53,6 +53,18 @@ MEASUREMENT_CONCEPTS: Final = (
     "smoking_status",
 )
 SMOKING_VALUES: Final = ("never", "past", "current")
+# A fact under a code bonewise does not know, named by its words (a Condition: the family its
+# words name, terminology.families) or a drug under an unknown bonewise local code: its row
+# keeps its date and code, its concept says "unconfirmed". It counts as nothing for the measures
+# (unknown is not absent, nor present); it marks the woman for a clinician to confirm
+# (rules.clinician_review), as the import's "unknown, please confirm".
+UNCONFIRMED_CONDITIONS: Final = {
+    "fracture": "unconfirmed_fracture",
+    "bone_metastases": "unconfirmed_bone_metastases",
+    "menopause": "unconfirmed_menopausal_status",
+}
+UNCONFIRMED_DRUG: Final = "unconfirmed_drug"
+UNCONFIRMED_CONCEPTS: Final = (*UNCONFIRMED_CONDITIONS.values(), UNCONFIRMED_DRUG)
 # A fracture recorded as traumatic is its own concept: never a fragility fracture (the risk
 # factor), still a recent fracture (clinician review).
 CONDITION_CONCEPTS: Final = (
@@ -64,6 +76,7 @@ CONDITION_CONCEPTS: Final = (
     "osteopenia",
     # postmenopausal by NCCN (clinical.menopause)
     "bilateral_oophorectomy",
+    *UNCONFIRMED_CONDITIONS.values(),
 )
 PROCEDURE_CONCEPTS: Final = ("dxa",)
 GENDERS: Final = ("female", "male", "other", "unknown")

@@ -223,3 +223,68 @@ def test_a_file_of_several_resource_types_is_read_whole(tmp_path: Path) -> None:
     measurements = pq.read_table(staged["measurements"]).to_pylist()
     assert sorted((m["record_id"], m["value"]) for m in measurements) == [("o", 16.0), ("o2", 16.0)]
     assert issues == {}
+
+
+def test_a_woman_with_a_code_bonewise_does_not_know_is_marked_for_review(tmp_path: Path) -> None:
+    """A fracture named only by its words (years ago: no recent fracture) or a drug under an
+    unknown bonewise local code leaves a fact unknown: her gaps go to a clinician first, as the
+    import's "unknown, please confirm"; a woman with neither is not marked."""
+    src = tmp_path / "bulk"
+    src.mkdir()
+    women = ("plain", "named-fracture", "unknown-drug")
+    _write(
+        src,
+        "Patient",
+        [
+            {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1958-04-02"}
+            for pid in women
+        ],
+    )
+    statements = [
+        {
+            "resourceType": "MedicationStatement",
+            "id": f"ai-{pid}",
+            "status": "active",
+            "medicationCodeableConcept": _rx("199224"),
+            "subject": {"reference": f"Patient/{pid}"},
+            "effectivePeriod": {"start": "2023-01-10"},
+        }
+        for pid in women
+    ]
+    statements.append(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "unknown-local",
+            "status": "active",
+            "medicationCodeableConcept": {
+                "coding": [{"system": codes.BONEWISE, "code": "strontium_ranelate"}]
+            },
+            "subject": {"reference": "Patient/unknown-drug"},
+            "effectivePeriod": {"start": "2024-02-01"},
+        }
+    )
+    _write(src, "MedicationStatement", statements)
+    sternum = {"system": codes.SNOMED, "code": "66112004", "display": "Closed fracture of sternum"}
+    _write(
+        src,
+        "Condition",
+        [
+            {
+                "resourceType": "Condition",
+                "id": "named",
+                "code": {"coding": [sternum]},
+                "subject": {"reference": "Patient/named-fracture"},
+                "onsetDateTime": "2015-05-01",
+            }
+        ],
+    )
+    run = run_care_gaps(source=src, out=tmp_path / "out", engine="duckdb", as_of=AS_OF)
+    gaps = run.measures["baseline-dxa"].gap_table.to_pylist()
+    review = {row["patient_id"]: row["clinician_review"] for row in gaps}
+    assert review == {
+        "plain": "",
+        "named-fracture": "unconfirmed code",
+        "unknown-drug": "unconfirmed code",
+    }
+    assert run.malformed["conditions"]["unconfirmed_fracture"] == 1
+    assert run.malformed["drug_exposures"]["unknown_local_drug_code"] == 1

@@ -119,6 +119,17 @@ def _unconfirmed_of_population(issues: dict[str, dict[str, int]]) -> set[str]:
     return {family for family, reason in UNCONFIRMED_FAMILIES.items() if counted.get(reason)}
 
 
+def _recorded_status_of_import(result: Any) -> str | None:
+    """Her recorded menopausal status as the import read it; None when it inferred one."""
+    inferred = any(a.field == "patient.menopausal_status" for a in result.report.assumptions)
+    return None if inferred else result.record.patient.menopausal_status
+
+
+def _recorded_status_of_population(rows: dict[str, list[dict[str, Any]]]) -> str | None:
+    [person] = rows["persons"]
+    return person["menopausal_status"]
+
+
 def _facts_of_population(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     drugs = rows["drug_exposures"]
     ais = [d for d in drugs if d["drug_class"] == "aromatase_inhibitor"]
@@ -244,6 +255,27 @@ def test_population_loader_and_import_read_the_same_facts(path: Path, tmp_path: 
     rows, issues = _population_rows(path, tmp_path)
     assert _facts_of_population(rows) == _facts_of_import(imported.record)
     assert _unconfirmed_of_population(issues) == _unconfirmed_of_import(imported)
+    assert _recorded_status_of_population(rows) == _recorded_status_of_import(imported)
+
+
+@pytest.mark.parametrize(
+    ("code", "display", "status"),
+    [
+        ("76498008", "Postmenopausal state (finding)", "postmenopausal"),
+        ("22636003", "Premenopausal state (finding)", "premenopausal"),
+    ],
+)
+def test_a_menopausal_state_on_the_problem_list_is_her_recorded_status(
+    code: str, display: str, status: str, tmp_path: Path
+) -> None:
+    """Only a Condition says her status (no menopausal-status Observation): the loader and the
+    import both take it as recorded, not inferred by NCCN criteria."""
+    path = tmp_path / "condition-status.json"
+    path.write_text(json.dumps(_synthea_with(_problem(code, display))), encoding="utf-8")
+    imported = import_fhir(path.read_text(encoding="utf-8"), today=TODAY)
+    rows, _ = _population_rows(path, tmp_path)
+    assert _recorded_status_of_import(imported) == status
+    assert _recorded_status_of_population(rows) == status
 
 
 def test_an_ehr_record_named_by_its_words_gives_the_same_facts(ehr_words: dict[str, Any]) -> None:
