@@ -542,11 +542,19 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     base = ip.filter(ip.on_ai_at_d).join(read, "person_id")
     factors = _risk_factor_ids(t, day, ms)
     base = _flag(base, ibis.union(*factors.values()), "_any_factor")
+    # hadji-2017's ">= 2 risk factors without a BMD measurement": her latest DXA gave the core
+    # no usable T-score (she was asked of the core: needs_core_for_therapy)
+    labelled = [ids.mutate(_factor=ibis.literal(name)) for name, ids in factors.items()]
+    present = ibis.union(*labelled, distinct=True)
+    counted = present.group_by("person_id").aggregate(_n=present._factor.count())
+    several = counted.filter(counted._n >= ms.number("RISK_FACTORS_WITHOUT_BMD"))
+    base = _flag(base, several.select("person_id"), "_several_factors")
     tscore = base.latest_value
     meets = (
         base.clinical_osteoporosis
         | (tscore < ms.number("THERAPY_T")).fill_null(False)
         | ((tscore < ms.number("RISK_T")) & base._any_factor).fill_null(False)
+        | (tscore.isnull() & base._several_factors)
     )
     # due by Q + THERAPY_DECISION_MONTHS, a gap after (measures.windows.therapy_decision_due)
     base = base.filter(
