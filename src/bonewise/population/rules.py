@@ -527,7 +527,8 @@ def therapy_evidence_by_person(
 def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     """hadji-2017's indication on her latest DXA, as the clinical core reads it: the lowest
     reported T-score of the latest day where that is all the core would read, else the core's
-    own answer (therapy_core_answers: a computed T-score, clinical osteoporosis)."""
+    own answer (therapy_core_answers: a computed T-score, clinical osteoporosis, or no usable
+    T-score, where RISK_FACTORS_WITHOUT_BMD risk factors decide as in hadji-2017)."""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
