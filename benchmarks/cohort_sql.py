@@ -95,20 +95,22 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
                     QUALIFY date = max(date) OVER (PARTITION BY person_id))"""
 
     before, after = p["BASELINE_DXA_BEFORE_MONTHS"], p["BASELINE_DXA_AFTER_MONTHS"]
+    # hadji-2017 risk factors other than the T-score, one labelled row per woman and factor
     risk = f"""
-        SELECT person_id FROM ip
+        SELECT person_id, 'age' AS factor FROM ip
         WHERE date_diff('year', birth_date, {d})
               - CAST(strftime({d}, '%m%d') < strftime(birth_date, '%m%d') AS INTEGER)
               > {p["RISK_AGE_OVER"]}
-        UNION SELECT c.person_id FROM {parquet("conditions")} c JOIN persons USING (person_id)
+        UNION SELECT c.person_id, 'fracture' FROM {parquet("conditions")} c
+        JOIN persons USING (person_id)
         WHERE c.concept = 'fracture' AND c.onset_date <= {d}
           AND date_diff('year', birth_date, onset_date)
               - CAST(strftime(onset_date, '%m%d') < strftime(birth_date, '%m%d') AS INTEGER)
               >= {p["RISK_FRACTURE_AGE"]}
-        UNION SELECT person_id FROM meas
+        UNION SELECT person_id, 'smoking' FROM meas
         WHERE concept = 'smoking_status' AND lower(value_text) IN ('current', 'past')
-        UNION SELECT person_id FROM {latest("bmi")} WHERE latest_value < {p["RISK_BMI_UNDER"]}
-        UNION SELECT person_id FROM drugs
+        UNION SELECT person_id, 'low_bmi' FROM {latest("bmi")} WHERE latest_value < {p["RISK_BMI_UNDER"]}
+        UNION SELECT person_id, 'glucocorticoids' FROM drugs
         WHERE concept = 'glucocorticoid' AND least(coalesce(end_date, {d}), {d})
               > {months("start_date", p["RISK_GLUCOCORTICOID_MONTHS"])}"""
     # premenopausal without ovarian suppression: only a recorded status can say so (by the
@@ -146,7 +148,11 @@ def gap_lists(directory: Path, day: date, ms: MeasureSet) -> dict[str, pa.Table]
                 WHERE ip.on_ai_at_d
                   AND (t.clinical_osteoporosis OR t.latest_value < {p["THERAPY_T"]}
                        OR (t.latest_value < {p["RISK_T"]}
-                           AND ip.person_id IN ({risk})))
+                           AND ip.person_id IN (SELECT person_id FROM ({risk})))
+                       OR (t.latest_value IS NULL
+                           AND ip.person_id IN (SELECT person_id FROM ({risk})
+                                                GROUP BY person_id HAVING count(*)
+                                                >= {p["RISK_FACTORS_WITHOUT_BMD"]})))
                   AND {months("t.latest_date", p["THERAPY_DECISION_MONTHS"])} < {d}
                   AND ip.person_id NOT IN (SELECT person_id FROM {parquet("conditions")}
                                            WHERE concept = 'bone_metastases'

@@ -257,8 +257,11 @@ def evaluate_woman(w: Woman, d: date, ms: MeasureSet) -> dict[str, tuple[date, b
             ),
         ]
         t = None if score is None else score.value
-        meets = clinical or (
-            t is not None and (t < n("THERAPY_T") or (t < n("RISK_T") and any(factors)))
+        meets = (
+            clinical
+            or (t is not None and (t < n("THERAPY_T") or (t < n("RISK_T") and any(factors))))
+            # hadji-2017: >= 2 risk factors without a usable T-score (measure 1.4.0)
+            or (t is None and sum(factors) >= n("RISK_FACTORS_WITHOUT_BMD"))
         )
         metastases = any(day <= d for day in w.metastases)
         waits = premenopausal_without_suppression(w, d)

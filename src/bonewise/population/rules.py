@@ -528,7 +528,8 @@ def therapy_evidence_by_person(
 def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     """hadji-2017's indication on her latest DXA, as the clinical core reads it: the lowest
     reported T-score of the latest day where that is all the core would read, else the core's
-    own answer (therapy_core_answers: a computed T-score, clinical osteoporosis)."""
+    own answer (therapy_core_answers: a computed T-score, clinical osteoporosis, or no usable
+    T-score, where RISK_FACTORS_WITHOUT_BMD risk factors decide as in hadji-2017)."""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
     ip = _ip(t, day)
@@ -541,13 +542,21 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
         core.select("person_id", "latest_date", "latest_value", "clinical_osteoporosis")
     )
     base = ip.filter(ip.on_ai_at_d).join(read, "person_id")
-    factors = _risk_factor_ids(t, day, ms)
-    base = _flag(base, ibis.union(*factors.values()), "_any_factor")
+    # her risk factors, counted once: >= 1 decides below RISK_T; hadji-2017's ">= 2 risk
+    # factors without a BMD measurement" decides when the core found no usable T-score on Q
+    labelled = [
+        ids.mutate(_factor=ibis.literal(name)) for name, ids in _risk_factor_ids(t, day, ms).items()
+    ]
+    present = ibis.union(*labelled, distinct=True)
+    counted = present.group_by(_cid=present.person_id).aggregate(_factors=present._factor.count())
+    base = base.left_join(counted, base.person_id == counted._cid).drop("_cid")
+    factors = base._factors.fill_null(0)
     tscore = base.latest_value
     meets = (
         base.clinical_osteoporosis
         | (tscore < ms.number("THERAPY_T")).fill_null(False)
-        | ((tscore < ms.number("RISK_T")) & base._any_factor).fill_null(False)
+        | ((tscore < ms.number("RISK_T")) & (factors >= 1)).fill_null(False)
+        | (tscore.isnull() & (factors >= ms.number("RISK_FACTORS_WITHOUT_BMD")))
     )
     # due by Q + THERAPY_DECISION_MONTHS, a gap after (measures.windows.therapy_decision_due)
     base = base.filter(

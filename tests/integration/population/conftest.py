@@ -228,6 +228,14 @@ def known_answer_cohort() -> CohortBuilder:
     c.dose("t18", "risedronate", "2024-08-31")  # given on D
     therapy("t19", "2024-01-10", -2.5)
     c.dose("t19", "risedronate", "2024-09-01")  # after D: gap
+    # no usable T-score on Q (a Z-score only): >= 2 risk factors decide (measure 1.4.0)
+    for pid in ("t21", "t22"):
+        c.person(pid, born="1958-08-31")  # 66 on D: one risk factor
+        c.ai(pid, "2023-01-01")
+        c.dxa(pid, "2023-01-01")
+        c.measure(pid, "dxa_z_score", "2024-01-10", -1.0, "{Z-score}")
+        c.rows["measurements"][-1]["body_site"] = "lumbar_spine"
+    c.measure("t21", "smoking_status", "2020-01-01", text="current")  # a second: gap
 
     # --- denosumab-lapse: gap if L + 6m + 28d < D (L <= 2024-02-02) and no switch after L ---
     def dmab(pid: str, *doses: str) -> str:
@@ -294,7 +302,7 @@ def known_answer_cohort() -> CohortBuilder:
 EXPECTED_GAPS: dict[str, set[str]] = {
     "baseline-dxa": {"b4", "b5", "b7", "b8", "b10", "b13", "o5", "m1"},
     "dxa-overdue": {"o2", "o6", "b3", "b4", "b5", "b6", "b7", "b12", "b14", "b17"},
-    "therapy-gap": {"t1", "t4", "t8", "t12", "t14", "t19"},
+    "therapy-gap": {"t1", "t4", "t8", "t12", "t14", "t19", "t21"},
     "denosumab-lapse": {"d1", "d4", "d5", "d6", "d9"},
     "vitamin-d-recheck": {"v1", "v3", "v5", "v7", "v8"},
 }

@@ -13,7 +13,9 @@ decides it, and so does the measure. A woman whose reading needs more than her r
 (a T-score the core computes from a Lunar, Norland or Hologic hip BMD, a 33% radius result,
 a fracture: clinical osteoporosis is a hip or vertebral fragility fracture, read from the
 fracture's code) has her DXA and fracture rows sent to the core (population.rules.
-therapy_core_answers), which answers as it does for one patient. What the flat data does not
+therapy_core_answers), which answers as it does for one patient; where it finds no usable
+T-score on her latest DXA, two or more risk factors indicate therapy in both (measure 1.4.0,
+hadji-2017's "risk factors without BMD"). What the flat data does not
 hold (FRAX and asco-2019, which the alert does not read; risk-factor answers given in a
 questionnaire rather than as coded events, such as a parental hip fracture) holds in no example
 or generated woman who differs today; a woman it decides for would show up here as a

@@ -274,3 +274,43 @@ def test_a_switch_of_ai_reaches_the_population_run_from_the_store(tmp_path: Path
     assert "baseline-dxa" in alerts["switched"]
     result = evaluate(stage_records([record], tmp_path), engine="duckdb", as_of=GENERATED_UNTIL)
     assert population_gaps(result, alerts) == alerts
+
+
+def test_two_risk_factors_without_a_usable_t_score_are_the_same_therapy_gap_in_both_paths(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: hadji-2017 indicates therapy with >= 2 risk factors and no usable T-score (a
+    Z-score-only scan, a BMD of a make the core cannot convert): the single-patient alert
+    turns amber, and the measure (1.4.0) asks the core for her and counts her too; with one
+    risk factor neither path has a gap."""
+    from bonewise.clinical.models import PatientRecord
+
+    path = next(p for p in EXAMPLES if p.stem == "normal")
+    data = PatientRecord.parse(
+        json.loads(path.read_text(encoding="utf-8")), today=GENERATED_UNTIL
+    ).model_dump(mode="json")
+    scan = data["dxa_scans"][-1]
+    z_only = [{**scan, "sites": {"lumbar_spine": {"z_score": -1.0}}}]
+    bmd_only = [{**scan, "scanner_make": "other", "sites": {"total_hip": {"bmd_g_cm2": 0.7}}}]
+    older_smoker = {
+        "patient": {**data["patient"], "birth_date": "1955-05-02"},
+        "risk_factors": {**data["risk_factors"], "smoking": "past"},
+    }
+    variants = {
+        "z-only-two-factors": {**data, **older_smoker, "dxa_scans": z_only},
+        "bmd-only-two-factors": {**data, **older_smoker, "dxa_scans": bmd_only},
+        "z-only-one-factor": {
+            **data,
+            "risk_factors": older_smoker["risk_factors"],
+            "dxa_scans": z_only,
+        },
+    }
+    records = [
+        PatientRecord.parse({**v, "id": name}, today=GENERATED_UNTIL)
+        for name, v in variants.items()
+    ]
+    alerts = single_patient_gaps(records, GENERATED_UNTIL)
+    result = evaluate(stage_records(records, tmp_path), engine="duckdb", as_of=GENERATED_UNTIL)
+    assert population_gaps(result, alerts) == alerts
+    therapy_gaps = {pid for pid, found in alerts.items() if "therapy-gap" in found}
+    assert therapy_gaps == {"z-only-two-factors", "bmd-only-two-factors"}

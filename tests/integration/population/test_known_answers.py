@@ -43,8 +43,8 @@ def test_summary_counts_follow_the_ecqm_arithmetic(duckdb_run: tuple[RunResult, 
         assert counts["denominator"] - counts["excluded"] - counts["numerator"] == counts["gaps"]
     # b9 and t17 died before D, b15 is recorded deceased with no date; b10 died on D: counted
     assert summary["baseline-dxa"]["excluded"] == 3
-    # therapy-gap: t1 t4 t8 t12 t14 t19 gaps, t7 t10 t18 met, t17 excluded
-    assert summary["therapy-gap"] == {"denominator": 10, "numerator": 3, "excluded": 1, "gaps": 6}
+    # therapy-gap: t1 t4 t8 t12 t14 t19 t21 gaps, t7 t10 t18 met, t17 excluded
+    assert summary["therapy-gap"] == {"denominator": 11, "numerator": 3, "excluded": 1, "gaps": 7}
     # denosumab-lapse: d1 d4 d5 d6 d9 gaps, d2 (on time to the day) d3 (switched) d8 met
     assert summary["denosumab-lapse"] == {
         "denominator": 8,
