@@ -106,7 +106,12 @@ def group_scans(results: Iterable[DxaResult]) -> list[GroupedScan]:
         sides: dict[Site, str | None] = {}
         sites: dict[Site, dict[str, float]] = {}
         for site, by_side in by_site.items():
-            side = min(by_side, key=lambda s: (_rank(by_side[s]), s or ""))
+            # one side (or an unsided site): nothing to choose between
+            side = (
+                next(iter(by_side))
+                if len(by_side) == 1
+                else min(by_side, key=lambda s: (_rank(by_side[s]), s or ""))
+            )
             sides[site] = side
             values: dict[str, float] = {}
             for result in by_side[side]:

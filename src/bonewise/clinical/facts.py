@@ -183,7 +183,11 @@ def _ranked_days(scans: Iterable[DxaScan], as_of: date) -> dict[date, list[DxaSc
     for scan in scans:
         if scan.date <= as_of:
             days.setdefault(scan.date, []).append(scan)
-    return {day: sorted(days[day], key=_day_key) for day in sorted(days)}
+    # a day of one scan has nothing to rank (its key reads its decision T-score)
+    return {
+        day: sorted(days[day], key=_day_key) if len(days[day]) > 1 else days[day]
+        for day in sorted(days)
+    }
 
 
 def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], list[str]]:

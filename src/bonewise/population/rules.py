@@ -15,6 +15,7 @@ columns and from `clinical.calendar.add_months` on D, which agree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -211,7 +212,13 @@ def dxa_scans_from_rows(rows: list[dict[str, Any]]) -> list[DxaScan]:
     of `clinical.dxa_results.group_scans` (a scan per day and scanner, the side of a paired site
     with the lower score, the lower of two values of a kind). The flat rows carry no scanner
     model or facility: their scans are told apart by day and make."""
-    results = [r for row in rows if (r := dxa_result_from_row(row)) is not None]
+    return dxa_scans_from_results(
+        [r for row in rows if (r := dxa_result_from_row(row)) is not None]
+    )
+
+
+def dxa_scans_from_results(results: list[DxaResult]) -> list[DxaScan]:
+    """DXA results as the scans the FHIR import makes of them (dxa_scans_from_rows)."""
     return [
         DxaScan.model_validate(
             {
@@ -376,6 +383,17 @@ def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
+def _fracture_of(
+    concept: str, onset_date: date, code_system: str | None, code: str | None
+) -> Fracture | None:
+    """fracture_from_row of one row's fields, kept: many women share a code and a day, and a
+    Fracture is immutable."""
+    return fracture_from_row(
+        {"concept": concept, "onset_date": onset_date, "code_system": code_system, "code": code}
+    )
+
+
 def therapy_evidence(
     dxa_rows: list[dict[str, Any]],
     fracture_rows: Iterable[dict[str, Any]],
@@ -387,17 +405,28 @@ def therapy_evidence(
     lowest of spine and hip, reported or computed from a hip BMD after conversion to the
     Hologic scale, the 33% radius only without them) and whether she has clinical osteoporosis
     (`facts.clinical_osteoporosis_reasons`). None: no DXA result the core can read."""
-    scans = scans_by_day(dxa_scans_from_rows(dxa_rows), day)
-    if not scans:
+    # only her latest day with a readable result is read: earlier days are not made into
+    # scans (scans_by_day's last day is the latest day a result of hers can be read on)
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for row in dxa_rows:
+        if row["date"] is not None and row["date"] <= day:
+            by_day.setdefault(row["date"], []).append(row)
+    results: list[DxaResult] = []
+    for on in sorted(by_day, reverse=True):
+        results = [r for row in by_day[on] if (r := dxa_result_from_row(row)) is not None]
+        if results:
+            break
+    if not results:
         return None
-    latest = scans[-1]
+    latest = scans_by_day(dxa_scans_from_results(results), day)[-1]
     score = decision_t_score(latest)
     fractures = [
         f
         for row in fracture_rows
         if row["onset_date"] is not None
         and row["onset_date"] <= day
-        and (f := fracture_from_row(row)) is not None
+        and (f := _fracture_of(row["concept"], row["onset_date"], row["code_system"], row["code"]))
+        is not None
     ]
     # without a birth date no fracture of unrecorded mechanism can be dated at 50 or over
     clinical = birth_date is not None and bool(
