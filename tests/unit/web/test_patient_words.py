@@ -4,6 +4,8 @@ never "activity"; what she eats is food (the food diary, the nutrition page), ne
 Sources of patient text checked: every web template, the form labels and their error messages,
 the patient report's fixed sentences, and the exercise plan's message and notes."""
 
+import importlib
+import pkgutil
 import re
 from datetime import date
 from pathlib import Path
@@ -14,7 +16,7 @@ from bonewise.exercise.planner import Preferences, plan_week
 from bonewise.exercise.safety import safety_profile
 from bonewise.importers.patient_file import load_patient_file
 from bonewise.render import patient as patient_report
-from bonewise.web import forms
+from bonewise.web import forms, routers
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "src" / "bonewise" / "web" / "templates"
@@ -75,3 +77,20 @@ def test_the_exercise_plan_says_exercise(example, current_minutes):
         week=1,
     )
     assert other_words(" ".join([plan.message, *plan.notes])) == []
+
+
+def test_each_patient_page_handler_is_named_after_its_url():
+    """/patients/{id}/nutrition is served by nutrition_page (not food_page); only the old /food
+    redirects keep the old word, and say so (old_...)."""
+    page = re.compile(r"^/patients/\{patient_id\}/([a-z-]+)$")
+    named: dict[str, str] = {}
+    for module in pkgutil.iter_modules(routers.__path__):
+        router = importlib.import_module(f"{routers.__name__}.{module.name}").router
+        for route in router.routes:
+            found = page.match(getattr(route, "path", ""))
+            is_get = "GET" in (getattr(route, "methods", None) or ())
+            if found and is_get and not route.name.startswith("old_"):
+                named[found[1]] = route.name
+    assert {"nutrition", "exercise", "assessment"} <= named.keys()
+    wrong = {url: name for url, name in named.items() if name != url.replace("-", "_") + "_page"}
+    assert wrong == {}
