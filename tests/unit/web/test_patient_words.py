@@ -2,7 +2,8 @@
 never "activity"; what she eats is food (the food diary, the nutrition page), never "diet".
 
 Sources of patient text checked: every web template, the form labels and their error messages,
-the patient report's fixed sentences, and the exercise plan's message and notes."""
+the patient report's fixed sentences, the exercise plan's message and notes, and the
+recommendations addressed to her."""
 
 import importlib
 import pkgutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bonewise.clinical.assessment import assess
 from bonewise.exercise.planner import Preferences, plan_week
 from bonewise.exercise.safety import safety_profile
 from bonewise.importers.patient_file import load_patient_file
@@ -77,6 +79,10 @@ def test_the_exercise_plan_says_exercise(example, current_minutes):
         week=1,
     )
     assert other_words(" ".join([plan.message, *plan.notes])) == []
+    advice = [
+        r.text for r in assess(record, as_of=AS_OF).recommendations if r.audience == "patient"
+    ]
+    assert [w for text in advice for w in other_words(text)] == []
 
 
 def test_each_patient_page_handler_is_named_after_its_url():
