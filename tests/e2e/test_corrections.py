@@ -81,7 +81,7 @@ def test_she_corrects_an_exercise_session_on_her_phone(
     page = _phone(browser, base_url)
     page.goto(f"{RECORD}/exercise")
     page.get_by_label("Minutes", exact=True).fill("300")
-    page.get_by_role("button", name="Log activity").click()
+    page.get_by_role("button", name="Log exercise").click()
     page.wait_for_load_state("networkidle")
     item = page.locator("#sessions li", has_text="300 min").first
     item.get_by_text("Correct or remove").click()

@@ -169,9 +169,9 @@ def test_new_patient_journey(page: Page, shots: Path, width: str) -> None:
     # A walk: the week's minutes go up.
     page.goto(f"{patient_url}/exercise")
     minutes_before = _number(page.locator("#week-minutes").inner_text())
-    page.get_by_label("Activity", exact=True).select_option("brisk-walking")
+    page.get_by_label("Exercise", exact=True).select_option("brisk-walking")
     page.get_by_label("Minutes", exact=True).fill("35")
-    page.get_by_role("button", name="Log activity").click()
+    page.get_by_role("button", name="Log exercise").click()
     page.wait_for_load_state("networkidle")
     minutes_after = _number(page.locator("#week-minutes").inner_text())
     assert minutes_after == minutes_before + 35

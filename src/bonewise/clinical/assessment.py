@@ -458,7 +458,7 @@ def _clinician_review(stops: list[str]) -> Recommendation:
         id="automation.clinician-review",
         audience="patient",
         text="Your care team needs to look at your situation before bonewise suggests any "
-        "exercise or lifestyle plan. Ask them which activities are safe for you for now.",
+        "exercise or lifestyle plan. Ask them which kinds of exercise are safe for you for now.",
         rule_id="safety.automation-stop",
         guideline="safety",
         basis=ev.AUTOMATION_ROUTE,

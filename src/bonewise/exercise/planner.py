@@ -648,11 +648,11 @@ def plan_week(
                 if prefs.physiotherapist_cleared_weights
                 else " Until then the strength exercises here use only your body weight."
             )
-            + " Choose moderate rather than vigorous activity."
+            + " Choose moderate rather than vigorous exercise."
         )
     if prefs.current_aerobic_minutes is None:
         notes.append(
-            "Your current activity was not given, so the aerobic target starts at the "
+            "Your current weekly exercise was not given, so the aerobic target starts at the "
             f"{AEROBIC_MINUTES_PER_WEEK.value}-minute guideline. If you do less than that now, "
             "give your usual weekly minutes and the plan will build up from there."
         )
@@ -670,7 +670,7 @@ def plan_week(
             + "."
         )
     message = (
-        f"Week {week}: {targets.aerobic_minutes} minutes of weight-bearing aerobic activity on "
+        f"Week {week}: {targets.aerobic_minutes} minutes of weight-bearing aerobic exercise on "
         f"{len(aerobic_days)} days, strength training on {len(strength_days)} days, balance "
         "and stretching every day"
         + (", posture work every day" if profile.spine_sparing else "")

@@ -155,7 +155,7 @@ def week_targets(
             w for w in range(1, 1000) if _carried_load(w, floor_minutes, start_low, ())[1] >= target
         )
         notes.append(
-            f"This plan starts from your current activity ({current_minutes} min a week) and "
+            f"This plan starts from your current exercise ({current_minutes} min a week) and "
             f"adds up to {step} minutes a week: this week's aerobic target is {minutes} minutes, "
             f"below the {target}-minute guideline by design."
             if minutes < target

@@ -33,7 +33,7 @@ NO_INTAKE = (
     "No intake logged. Log your meals and supplements in bonewise to see your calcium, "
     "vitamin D and vitamin K against your targets."
 )
-NO_EXERCISE = "No exercise logged. Log your activity in bonewise to see your weeks here."
+NO_EXERCISE = "No exercise logged. Log your exercise in bonewise to see your weeks here."
 
 SUPPLEMENT_QUESTION = (
     "I take, or am thinking of taking, a supplement (for example calcium or vitamin D, "
@@ -53,9 +53,9 @@ ALERT_QUESTIONS: dict[str, str] = {
     "should it be checked again?",
     "denosumab-lapse": "My bone-protecting treatment looks overdue. When should I have it next, "
     "and what happens if it is late?",
-    "bone-metastases": "Which kinds of exercise and activity are safe for me, and could I see an "
+    "bone-metastases": "Which kinds of exercise are safe for me, and could I see an "
     "exercise professional who works with my team?",
-    "recent-fracture": "I broke a bone in the last year. Which activities are safe for me now, "
+    "recent-fracture": "I broke a bone in the last year. Which kinds of exercise are safe for me now, "
     "and should I see a physiotherapist?",
     "bone-therapy-overdue": "My bone-protecting treatment looks overdue. When should I have it "
     "next, and what happens if it is late?",
@@ -99,12 +99,12 @@ STOP_PLAIN: dict[str, str] = {
 # `automation.limited`: her plan goes ahead, with exercise kept gentle until her team confirms.
 LIMITED_PLAIN = (
     "Your record does not yet say whether the cancer affects your bones, so until your team "
-    "confirms it, your exercise plan keeps to gentle, low-impact activity with no bending or "
+    "confirms it, your exercise plan keeps to gentle, low-impact exercise with no bending or "
     "twisting of the spine under load. Your food plan goes ahead as usual."
 )
 LIMITED_UNSURE_PLAIN = (
     "You told us you are not sure whether the cancer affects your bones, so until your team "
-    "confirms it, your exercise plan keeps to gentle, low-impact activity with no bending or "
+    "confirms it, your exercise plan keeps to gentle, low-impact exercise with no bending or "
     "twisting of the spine under load. Your food plan goes ahead as usual."
 )
 # Shown elsewhere on her pages and report (her medicines; the questions for her team), so not
@@ -121,11 +121,11 @@ EXERCISE_ADVICE = re.compile(
     re.IGNORECASE,
 )
 NO_EXERCISE_PAUSED = (
-    "No exercise logged. Your care team will review which activity is safe for you before "
+    "No exercise logged. Your care team will review which exercise is safe for you before "
     "bonewise suggests an exercise plan."
 )
 EXERCISE_LOG_PAUSED = (
-    "Your care team will review which activity is safe for you before bonewise sets any "
+    "Your care team will review which exercise is safe for you before bonewise sets any "
     "exercise goals. This is what you logged:"
 )
 NO_ADVICE_PAUSED = (

@@ -262,7 +262,7 @@ FIELD_LABELS = {
     "day": "Day",
     "minutes": "Minutes",
     "performed_on": "Day",
-    "exercise_id": "Activity",
+    "exercise_id": "Exercise",
     "effort": "Effort",
     "pain": "Pain",
     "answered_on": "Date of this check-in",
@@ -375,7 +375,7 @@ def plain_error(err: Mapping[str, Any]) -> str:
             f"{MAX_GRAMS_PER_ENTRY:,g} g in one entry; {grams} g cannot be logged."
         )
     if loc and loc[-1] == "exercise_id":
-        return f"{label}: choose an activity from the list."
+        return f"{label}: choose an exercise from the list."
     implausible = _IMPLAUSIBLE_LAB.match(raw)
     if implausible:
         g = implausible.groupdict()

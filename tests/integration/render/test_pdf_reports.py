@@ -51,7 +51,7 @@ def test_patient_pdf_has_where_she_stands_her_advice_and_sources(rendered, name)
         assert unhyphenated(advice.text) in unhyphenated(pdf.text)
         assert unhyphenated(advice.citation) in unhyphenated(pdf.text)
     if a.automation.stopped:
-        for words in ("Weight-bearing", "muscle-strengthening", "Log your activity"):
+        for words in ("Weight-bearing", "muscle-strengthening", "Log your exercise"):
             assert words.lower() not in unhyphenated(pdf.text).lower()
     assert "Questions to ask your care team" in pdf.text
     assert "No intake logged" in pdf.text and "No exercise logged" in pdf.text

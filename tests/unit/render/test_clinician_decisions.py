@@ -95,7 +95,7 @@ def test_a_limited_plan_is_said_as_such() -> None:
         patient_id=record.id,
     )
     assert "Your exercise plan is kept gentle for now." in patient
-    assert "gentle, low-impact activity" in patient and "status not recorded" not in patient
+    assert "gentle, low-impact exercise" in patient and "status not recorded" not in patient
 
 
 @pytest.mark.parametrize("name", ["osteopenia-with-risk-factors", "no-dxa-yet"])

@@ -198,7 +198,7 @@ def test_exercise_weeks():
     [
         ("lapsed-denosumab", "My bone-protecting treatment looks overdue"),
         ("osteopenia-with-risk-factors", "My last vitamin D blood test was low"),
-        ("bone-metastases", "Which kinds of exercise and activity are safe for me"),
+        ("bone-metastases", "Which kinds of exercise are safe for me"),
         ("vertebral-fracture-recent", "I broke a bone in the last year"),
         ("no-dxa-yet", "Should I have one now?"),
     ],
@@ -216,7 +216,7 @@ def test_stopped_automation_pauses_the_plan(name):
     assert r.plan_paused in page
     assert not EXERCISE_ADVICE.search(page), EXERCISE_ADVICE.search(page)
     assert not EXERCISE_ADVICE.search(patient_facing_text(r))
-    assert "Log your activity" not in page  # no nudge to exercise before her team has looked
+    assert "Log your exercise" not in page  # no nudge to exercise before her team has looked
 
 
 def _with_lifestyle_advice(a: Assessment) -> Assessment:
@@ -243,7 +243,7 @@ def test_stopped_automation_shows_no_exercise_advice_even_if_the_assessment_carr
     routing = Recommendation(
         id="automation.clinician-review",
         audience="patient",
-        text="Ask your team which exercise and activities are safe for you for now.",
+        text="Ask your team which kinds of exercise are safe for you for now.",
         rule_id="safety.automation-stop",
         guideline="safety",
         citation="policy",

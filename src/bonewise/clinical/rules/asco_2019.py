@@ -217,7 +217,7 @@ def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommend
             id="asco-2019.calcium-vitamin-d",
             audience="clinician",
             text=f"Calcium {ca_low:,}-{ca_high:,} mg/day and vitamin D >= {d_low:,}-{d_high:,} "
-            "IU/day, supplemented if the diet falls short.",
+            "IU/day, supplemented if intake from food falls short.",
             rule_id="asco-2019.3.1",
             guideline=RULE_SET,
             basis=ev.ASCO_CALCIUM_MG,

@@ -218,7 +218,7 @@ def _page(
 
 
 @router.get("/patients/{patient_id}/nutrition", include_in_schema=False)
-def food_page(
+def nutrition_page(
     page: PatientPage = Depends(patient_page),
     day: str | None = Query(default=None, max_length=10),
     q: str = Query(default="", max_length=100),
@@ -228,7 +228,7 @@ def food_page(
 
 
 @router.get("/patients/{patient_id}/nutrition/results", include_in_schema=False)
-def food_results_fragment(
+def nutrition_results_fragment(
     request: Request,
     access: PatientAccess = Depends(patient_reader),
     day: str | None = Query(default=None, max_length=10),
@@ -251,7 +251,7 @@ def food_results_fragment(
 
 
 @router.post("/patients/{patient_id}/nutrition", include_in_schema=False)
-def food_submit(
+def nutrition_submit(
     request: Request,
     access: PatientAccess = Depends(own_patient_writer),
     submitted: FormData = Depends(submitted_form),
