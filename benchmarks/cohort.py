@@ -116,6 +116,10 @@ def phase_engine(directory: Path, engine: str) -> dict[str, Any]:
         "gaps": {m: o.gaps for m, o in result.measures.items()},
         "lists": {m: _digest(o.gap_rows) for m, o in result.measures.items()},
         "steps": {k: round(v, 2) for k, v in result.seconds.items()},
+        # staging alone (the NDJSON loader, or reading the Parquet files): `cpu_seconds` also
+        # holds the evaluation that follows, so it is not the loader's cost
+        "load_cpu_seconds": result.source.cpu_seconds,
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -270,10 +274,18 @@ def main() -> None:
         print(f"  gaps at {args.patients:,}: {duck['gaps']}")
     for size, ndjson, parquet in ndjson_runs:
         print(
-            f"  NDJSON / Parquet at {size:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x time, "
-            f"{ndjson['peak_mb'] / parquet['peak_mb']:.2f}x peak memory "
-            f"(NDJSON loading {ndjson['steps'].get('load', 0):.1f} s); gap lists identical"
+            f"  NDJSON / Parquet at {size:,}: {ndjson['seconds'] / parquet['seconds']:.2f}x time "
+            f"({ndjson['cpu_seconds'] / parquet['cpu_seconds']:.2f}x CPU time), "
+            f"{ndjson['peak_mb'] / parquet['peak_mb']:.2f}x peak memory; gap lists identical"
         )
+        for form, f in (("NDJSON", ndjson), ("Parquet", parquet)):
+            load_cpu = f["load_cpu_seconds"]
+            print(
+                f"    {form} at {size:,}: loading {f['steps'].get('load', 0):.1f} s "
+                f"(CPU {load_cpu:.1f} s), evaluating and writing CPU "
+                f"{f['cpu_seconds'] - load_cpu:.1f} s; 1-minute load average at its end "
+                f"{f['load_average']:.1f}"
+            )
     if python and duck_small and duck:
         ratio = python["seconds"] / duck_small["seconds"]
         per_woman = duck["seconds"] / args.patients * args.small

@@ -91,6 +91,14 @@ def test_fhir_and_parquet_of_one_cohort_give_the_same_gaps(generated: dict[str, 
         assert fhir.summary()[measure] == parquet.summary()[measure], measure
 
 
+def test_staging_says_its_own_cpu_time(generated: dict[str, Path]) -> None:
+    """The benchmark tells the loader's cost from the evaluation's in one process by this."""
+    for fmt in ("parquet", "ndjson"):
+        with tempfile.TemporaryDirectory() as staging:
+            staged = stage(generated[fmt], Path(staging))
+        assert staged.cpu_seconds > 0, fmt
+
+
 def test_ndjson_carries_the_therapy_gap_risk_factors(generated: dict[str, Path]) -> None:
     """The FHIR form holds each risk-factor fact of the Parquet form, not just the lab values."""
     with tempfile.TemporaryDirectory() as staging:
