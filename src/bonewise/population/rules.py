@@ -125,21 +125,28 @@ _DXA_ROW_COLUMNS = (
 
 
 def dxa_results(t: Tables, day: date) -> ir.Table:
-    """Every DXA result (a BMD, T-score or Z-score Observation) on or before D, in the columns
-    the rules read: the one selection of DXA results, which the runner computes once (the
-    cleaned measurements are a view that every query reading them evaluates again)."""
+    """The DXA results (BMD, T-score and Z-score Observations) on or before D of the women on an
+    AI at D, in the columns the rules read: the one selection of them, which the runner computes
+    once (the cleaned measurements are a view every query reading them evaluates again). Its
+    readers ask about women on an AI at D only; keeping only theirs keeps the copy small."""
     d = ibis.literal(day, type="date")
     meas = t["measurements"]
+    ip = _ip(t, day)
     results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
-    return results.select(*_DXA_ROW_COLUMNS)
+    on_ai = results.semi_join(ip.filter(ip.on_ai_at_d).select("person_id"), "person_id")
+    return on_ai.select(*_DXA_ROW_COLUMNS)
 
 
 def dxa_events(t: Tables, day: date) -> ir.Table:
     """Every DXA on or before D: a DXA Procedure, or a DXA BMD, T-score or Z-score Observation."""
     d = ibis.literal(day, type="date")
     proc = t["procedures"]
+    meas = t["measurements"]
     scans = proc.filter((proc.concept == "dxa") & (proc.date <= d)).select("person_id", "date")
-    return scans.union(_dxa_results(t, day).select("person_id", "date"))
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d)).select(
+        "person_id", "date"
+    )
+    return scans.union(results)
 
 
 def _latest_value(rows: ir.Table) -> ir.Table:

@@ -28,12 +28,15 @@ def test_the_measures_read_dxa_results_only_from_the_derived_table(
         return engines.materialize(con, f"bw_{name}", expr)
 
     tables.update(rules.derived_tables(tables, AS_OF, keep=keep))
-    # DXA results before the DXA events built on them
+    # the women on an AI at D before the DXA results kept of them only
     assert kept == ["initial_population", "dxa_results", "dxa_events"]
     results = tables["dxa_results"].to_pyarrow()
     assert results.num_rows > 0
     assert set(results.column("concept").to_pylist()) <= set(rules.DXA_OBSERVATIONS)
     assert max(results.column("date").to_pylist()) <= AS_OF
+    ip = tables["initial_population"]
+    on_ai = set(ip.filter(ip.on_ai_at_d).person_id.to_pyarrow().to_pylist())
+    assert set(results.column("person_id").to_pylist()) <= on_ai
     # with the DXA rows gone from the measurements, every measure still gives the known answers:
     # none of them scans the measurements again for DXA results
     meas = tables["measurements"]
