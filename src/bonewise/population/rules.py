@@ -110,6 +110,33 @@ def initial_population(t: Tables, day: date) -> ir.Table:
     )
 
 
+# the columns of a DXA result row the rules read (dxa_result_from_row and the SQL readers)
+_DXA_ROW_COLUMNS = (
+    "person_id",
+    "date",
+    "concept",
+    "value",
+    "body_site",
+    "device_make",
+    "precision_pct",
+    "code_system",
+    "code",
+)
+
+
+def dxa_results(t: Tables, day: date) -> ir.Table:
+    """The DXA results (BMD, T-score and Z-score Observations) on or before D of the women on an
+    AI at D, in the columns the rules read: the one selection of them, which the runner computes
+    once (the cleaned measurements are a view every query reading them evaluates again). Its
+    readers ask about women on an AI at D only; keeping only theirs keeps the copy small."""
+    d = ibis.literal(day, type="date")
+    meas = t["measurements"]
+    ip = _ip(t, day)
+    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    on_ai = results.semi_join(ip.filter(ip.on_ai_at_d).select("person_id"), "person_id")
+    return on_ai.select(*_DXA_ROW_COLUMNS)
+
+
 def dxa_events(t: Tables, day: date) -> ir.Table:
     """Every DXA on or before D: a DXA Procedure, or a DXA BMD, T-score or Z-score Observation."""
     d = ibis.literal(day, type="date")
@@ -138,9 +165,32 @@ def _dxa(t: Tables, day: date) -> ir.Table:
     return t["dxa_events"] if "dxa_events" in t else dxa_events(t, day)
 
 
-def derived_tables(t: Tables, day: date) -> dict[str, ir.Table]:
-    """Tables several measures read: worth computing once (see runner.evaluate)."""
-    return {"initial_population": initial_population(t, day), "dxa_events": dxa_events(t, day)}
+def _dxa_results(t: Tables, day: date) -> ir.Table:
+    return t["dxa_results"] if "dxa_results" in t else dxa_results(t, day)
+
+
+# in order: each may read those before it
+_DERIVED: dict[str, Callable[[Tables, date], ir.Table]] = {
+    "initial_population": initial_population,
+    "dxa_results": dxa_results,
+    "dxa_events": dxa_events,
+}
+
+
+def derived_tables(
+    t: Tables,
+    day: date,
+    keep: Callable[[str, ir.Table], ir.Table] | None = None,
+) -> dict[str, ir.Table]:
+    """Tables several measures read: worth computing once (see runner.evaluate). Each is passed
+    to `keep` (name, expression), which returns the table the later ones and the measures read
+    (the runner's engine-side copy)."""
+    built = dict(t)
+    derived: dict[str, ir.Table] = {}
+    for name, build in _DERIVED.items():
+        expr = build(built, day)
+        derived[name] = built[name] = keep(name, expr) if keep is not None else expr
+    return derived
 
 
 def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
@@ -164,17 +214,6 @@ def baseline_dxa(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     )
 
 
-_DXA_ROW_COLUMNS = (
-    "person_id",
-    "date",
-    "concept",
-    "value",
-    "body_site",
-    "device_make",
-    "precision_pct",
-    "code_system",
-    "code",
-)
 _ROW_KINDS: dict[str, DxaResultKind] = {
     "dxa_bmd": "bmd",
     "dxa_t_score": "t_score",
@@ -244,10 +283,8 @@ def significant_bmd_loss(t: Tables, day: date, among: ir.Table | None = None) ->
     (the day's scan, the baseline on the latest scan's make, the LSC), not a second definition
     in SQL. Only women with a BMD on at least two days can have such a loss: only their rows
     leave the engine, and only those `among` (person ids) when given."""
-    d = ibis.literal(day, type="date")
-    meas = t["measurements"]
     ip = _ip(t, day)
-    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    results = _dxa_results(t, day)
     bmd = results.filter(results.concept == "dxa_bmd")
     series = bmd.group_by("person_id").aggregate(_days=bmd.date.nunique())
     series = series.filter(series._days >= 2).select("person_id")
@@ -444,10 +481,9 @@ def needs_core_for_therapy(t: Tables, day: date) -> ir.Table:
     reads as the core does. (Results of no recorded site, which only cohorts written before the
     flat schema had sites hold, count as one site: T-scores there are read as reported.)"""
     d = ibis.literal(day, type="date")
-    meas = t["measurements"]
     ip = _ip(t, day)
     on_ai = ip.filter(ip.on_ai_at_d).select("person_id")
-    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
+    results = _dxa_results(t, day)
     last = results.group_by("person_id").aggregate(_last=results.date.max())
     day_rows = results.join(last, "person_id").filter(lambda r: r.date == r._last)
     by_site = day_rows.group_by("person_id", "body_site").aggregate(
@@ -474,9 +510,7 @@ def therapy_core_answers(t: Tables, day: date) -> tuple[ir.Table, ir.Table]:
     d = ibis.literal(day, type="date")
     asked = needs_core_for_therapy(t, day).to_pyarrow()
     women = ibis.memtable(asked)
-    meas = t["measurements"]
-    results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d))
-    dxa_rows = results.join(women, "person_id").select(*_DXA_ROW_COLUMNS)
+    dxa_rows = _dxa_results(t, day).join(women, "person_id").select(*_DXA_ROW_COLUMNS)
     cond = t["conditions"]
     fractures = cond.filter(cond.concept.isin(list(FRACTURES)) & (cond.onset_date <= d))
     fracture_rows = fractures.join(women, "person_id").select(
@@ -560,10 +594,10 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     own answer (therapy_core_answers: a computed T-score, clinical osteoporosis, or no usable
     T-score, where RISK_FACTORS_WITHOUT_BMD risk factors decide as in hadji-2017)."""
     d = ibis.literal(day, type="date")
-    meas = t["measurements"]
     ip = _ip(t, day)
     core, asked = therapy_core_answers(t, day)
-    tscores = _latest_value(meas.filter((meas.concept == "dxa_t_score") & (meas.date <= d)))
+    results = _dxa_results(t, day)
+    tscores = _latest_value(results.filter(results.concept == "dxa_t_score"))
     tscores = tscores.anti_join(asked, "person_id").mutate(
         clinical_osteoporosis=ibis.literal(False)
     )

@@ -167,8 +167,12 @@ def evaluate(
     timings["clean"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables: rules.Tables = {str(name): expr for name, expr in cohort.tables.items()}
-    for name, expr in rules.derived_tables(tables, as_of).items():
-        tables[name] = engines.materialize(con, f"bw_{name}", expr)
+    # each computed once, engine-side, and read by the derived tables after it and the measures
+    tables.update(
+        rules.derived_tables(
+            tables, as_of, keep=lambda name, expr: engines.materialize(con, f"bw_{name}", expr)
+        )
+    )
     timings["shared"] = time.perf_counter() - t0
     say("counting malformed rows")
     t0 = time.perf_counter()
