@@ -109,6 +109,8 @@ def _coming_back_to(request: Request) -> str:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    # A handler that may render an error page is a plain function: the page reads the store
+    # (who is signed in, a clinician's banner), so Starlette runs it in the thread pool.
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, _exc: Exception) -> Response:
         if _is_api(request):
@@ -120,30 +122,30 @@ def _install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={_coming_back_to(request)}", status_code=303)
 
     @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Exception) -> Response:
+    def _forbidden(request: Request, exc: Exception) -> Response:
         return _error(request, 403, str(exc))
 
     @app.exception_handler(CsrfFailed)
-    async def _csrf(request: Request, _exc: Exception) -> Response:
+    def _csrf(request: Request, _exc: Exception) -> Response:
         return _error(
             request, 403, "the form expired or did not come from bonewise: reload and try again"
         )
 
     @app.exception_handler(TooManyAttempts)
-    async def _too_many(request: Request, exc: Exception) -> Response:
+    def _too_many(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, TooManyAttempts)
         return _error(request, 429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(InvalidCredentials)
-    async def _bad_login(request: Request, exc: Exception) -> Response:
+    def _bad_login(request: Request, exc: Exception) -> Response:
         return _error(request, 401, str(exc))
 
     @app.exception_handler(PatientNotFound)
-    async def _no_patient(request: Request, exc: Exception) -> Response:
+    def _no_patient(request: Request, exc: Exception) -> Response:
         return _error(request, 404, str(exc))
 
     @app.exception_handler(UserNotFound)
-    async def _no_user(request: Request, exc: Exception) -> Response:
+    def _no_user(request: Request, exc: Exception) -> Response:
         return _error(request, 404, str(exc))
 
     @app.exception_handler(NoRecordYet)
@@ -153,19 +155,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse("/onboarding", status_code=303)
 
     @app.exception_handler(InvalidInput)
-    async def _invalid(request: Request, exc: Exception) -> Response:
+    def _invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)
         return _error(request, 422, _at_query(request, exc.errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: Exception) -> Response:
+    def _http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         return _error(
             request, exc.status_code, excerpt(str(exc.detail), MESSAGE_CHARS), **(exc.headers or {})
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(request: Request, exc: Exception) -> Response:
+    def _request_invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}

@@ -43,14 +43,6 @@ class PatientAccess:
         return self.principal.user
 
 
-async def patient_for_service(
-    patient_id: str = PatientId, principal: Principal = Depends(require_principal)
-) -> PatientAccess:
-    """The signed-in user and the record asked for, not yet authorised: for routes whose one
-    service call authorises in the same unit of work that reads the data."""
-    return PatientAccess(principal, patient_id)
-
-
 @dataclass(frozen=True, slots=True)
 class SignedInPage:
     """A signed-in page, before anything is looked up: its handler (in the one worker thread

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -150,11 +151,22 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
+async def _principal_off_the_loop(request: Request) -> Principal | None:
+    """`optional_principal` from an async dependency: the store lookup (when nothing has
+    looked yet and a token was sent) goes to the thread pool, never onto the event loop."""
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    if _token_from(request) is None:
+        return None
+    return await run_in_threadpool(optional_principal, request)
+
+
 async def verify_csrf(request: Request) -> None:
     """Dependency for every state-changing route (forms and API)."""
     if request.method not in UNSAFE_METHODS:
         return
-    principal = optional_principal(request)
+    principal = await _principal_off_the_loop(request)
     if principal is not None and principal.via == "bearer":
         return
     sent = request.headers.get(CSRF_HEADER)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bonewise.services import patients
+from bonewise.store.accounts import AccountRepository
 from bonewise.web import forms
 
 from .conftest import World
@@ -50,3 +51,50 @@ def test_the_profile_form_saves_off_the_event_loop(
     )
     assert posted.status_code == 303, posted.text
     assert saved_on_loop == [False]
+
+
+def _on_a_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _session_lookups_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each sign-in lookup the requests make: whether it ran on the event loop."""
+    looked_up_on_loop: list[bool] = []
+    find_session = AccountRepository.find_session
+
+    def spy(self: AccountRepository, token: str) -> Any:
+        looked_up_on_loop.append(_on_a_running_loop())
+        return find_session(self, token)
+
+    monkeypatch.setattr(AccountRepository, "find_session", spy)
+    return looked_up_on_loop
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/forgot-password"])
+def test_the_csrf_check_looks_up_the_session_off_the_event_loop(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """These forms check CSRF before anything else has looked up who is signed in: with a
+    session cookie, the check's lookup must go to the thread pool, not query on the loop."""
+    looked_up_on_loop = _session_lookups_on_the_loop(monkeypatch)
+    actor = sqlite_world.actor("patient_a")
+    # The session's token, sent as a header: checked against the session the lookup found.
+    posted = actor.client.post(path, data={"email": "x@example.org"}, headers=actor.headers())
+    assert posted.status_code != 403, posted.text
+    assert looked_up_on_loop and not any(looked_up_on_loop)
+
+
+def test_an_error_page_looks_up_the_session_off_the_event_loop(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error page shows who is signed in (and a clinician's banner): the exception
+    handler that renders it reads the store, so it must not run on the loop."""
+    looked_up_on_loop = _session_lookups_on_the_loop(monkeypatch)
+    actor = sqlite_world.actor("linked_clinician")
+    response = actor.client.get("/no-such-page")
+    assert response.status_code == 404
+    assert looked_up_on_loop and not any(looked_up_on_loop)

@@ -102,3 +102,33 @@ def test_every_page_template_compiles_once_per_worker_and_is_not_restatted() -> 
     shipped += [p for p in (folder / "learn").iterdir() if p.name.endswith(".html")]
     assert pages.compile_templates() == len(shipped)
     assert pages.templates.env.auto_reload is False
+
+
+def test_the_api_reads_take_one_transaction(world: World) -> None:
+    """The API's reads look up the session, check access and read in one unit of work, as
+    the pages do (they took one transaction for the sign-in lookup and another for the read)."""
+    pid = world.patient_a.patient_id
+    reads = (
+        f"/api/v1/patients/{pid}/dashboard",
+        f"/api/v1/patients/{pid}/assessment",
+        f"/api/v1/patients/{pid}/checkins",
+        f"/api/v1/patients/{pid}/reminders",
+        f"/api/v1/patients/{pid}/export",
+        f"/api/v1/patients/{pid}/export/diary.csv",
+    )
+    for name in ("patient_a", "linked_clinician"):
+        actor = world.actor(name)
+        for path in reads:
+            with transactions(world) as taken:
+                response = actor.client.get(path)
+            assert response.status_code == 200, (name, path, response.text)
+            assert len(taken) == 1, (name, path)
+    clinician = world.actor("linked_clinician")
+    with transactions(world) as taken:
+        response = clinician.client.get("/api/v1/clinician/panel")
+    assert response.status_code == 200 and response.json()[0]["patient_id"] == pid
+    assert len(taken) == 1
+    # Still refused to whoever may not read them.
+    assert world.actor("patient_b").client.get(reads[0]).status_code == 403
+    assert world.actor("anonymous").client.get(reads[0]).status_code == 401
+    assert world.actor("patient_a").client.get("/api/v1/clinician/panel").status_code == 403

@@ -20,8 +20,8 @@ from bonewise.web import pages
 from bonewise.web.deps import (
     AUTH_RESPONSES,
     PATIENT_RESPONSES,
-    PatientAccess,
-    patient_for_service,
+    PatientPage,
+    patient_page,
     strict_json,
     uow_of,
 )
@@ -679,12 +679,11 @@ def api_confirm_reset(
     summary="Her reminders today, soonest first (dates from her assessment)",
     responses=PATIENT_RESPONSES,
 )
-def api_reminders(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> list[ReminderOut]:
-    found = reminder_services.reminders_for(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, as_of=date.today()
-    )
+def api_reminders(page: PatientPage = Depends(patient_page)) -> list[ReminderOut]:
+    with page.open() as (uow, access):
+        found = reminder_services.reminders_for(
+            uow=uow, actor=access.user, patient_id=access.patient_id, as_of=date.today()
+        )
     return [
         ReminderOut(
             kind=r.kind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from markupsafe import Markup
 
@@ -21,11 +21,8 @@ from bonewise.web import pages
 from bonewise.web.deps import (
     DAY_PATTERN,
     PATIENT_RESPONSES,
-    PatientAccess,
     PatientPage,
-    patient_for_service,
     patient_page,
-    uow_of,
 )
 from bonewise.web.patient_view import patient_assessment
 
@@ -90,18 +87,16 @@ def assessment_page(page: PatientPage = Depends(patient_page)) -> Response:
     responses=PATIENT_RESPONSES,
 )
 def api_assessment(
-    request: Request,
-    access: PatientAccess = Depends(patient_for_service),
+    page: PatientPage = Depends(patient_page),
     as_of: str | None = Query(
         default=None,
         pattern=DAY_PATTERN,
         description="evaluate on this day, YYYY-MM-DD (default today)",
     ),
 ) -> dict[str, Any]:
-    _, assessment = assessment_for(
-        uow=uow_of(request),
-        actor=access.user,
-        patient_id=access.patient_id,
-        as_of=_day(as_of),
-    )
+    with page.open() as (uow, access):
+        # After the sign-in check: a visitor gets 401, not a complaint about the day.
+        _, assessment = assessment_for(
+            uow=uow, actor=access.user, patient_id=access.patient_id, as_of=_day(as_of)
+        )
     return assessment.to_json()

@@ -20,7 +20,6 @@ from bonewise.web.deps import (
     PatientAccess,
     PatientPage,
     own_patient_writer,
-    patient_for_service,
     patient_page,
     strict_json,
     submitted_form,
@@ -108,12 +107,11 @@ def checkin_submit(
     "flags (rule, threshold, citation) and what she is told",
     responses=PATIENT_RESPONSES,
 )
-def api_checkins(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> dict[str, Any]:
-    trend = checkins.trend(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
-    )
+def api_checkins(page: PatientPage = Depends(patient_page)) -> dict[str, Any]:
+    with page.open() as (uow, access):
+        trend = checkins.trend(
+            uow=uow, actor=access.user, patient_id=access.patient_id, today=date.today()
+        )
     return trend.as_dict()
 
 

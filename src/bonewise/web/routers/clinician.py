@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from bonewise.services import assessment
 from bonewise.services.views import kept_under
 from bonewise.web import pages
-from bonewise.web.deps import AUTH_RESPONSES, SignedInPage, clinician_page, uow_of
-from bonewise.web.security import Principal, require_clinician
+from bonewise.web.deps import AUTH_RESPONSES, SignedInPage, clinician_page
 
 router = APIRouter()
 
@@ -37,10 +36,9 @@ def panel_page(page: SignedInPage = Depends(clinician_page)) -> Response:
     summary="My linked patients, most urgent first (clinician accounts only)",
     responses=AUTH_RESPONSES,
 )
-def api_panel(
-    request: Request, principal: Principal = Depends(require_clinician)
-) -> list[dict[str, Any]]:
-    rows = assessment.clinician_panel(uow=uow_of(request), actor=principal.user, as_of=date.today())
+def api_panel(page: SignedInPage = Depends(clinician_page)) -> list[dict[str, Any]]:
+    with page.open() as (uow, principal):
+        rows = assessment.clinician_panel(uow=uow, actor=principal.user, as_of=date.today())
     return [
         {
             "patient_id": r.patient_id,

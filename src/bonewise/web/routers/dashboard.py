@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from markupsafe import Markup
 
@@ -20,19 +20,11 @@ from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,
     PatientPage,
-    patient_for_service,
     patient_page,
-    uow_of,
 )
 from bonewise.web.patient_view import patient_assessment
 
 router = APIRouter()
-
-
-def _dashboard(request: Request, access: PatientAccess) -> Dashboard:
-    return dashboard(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
-    )
 
 
 def _summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
@@ -116,10 +108,11 @@ def _page_summary(found: Dashboard, access: PatientAccess) -> dict[str, Any]:
     "next DXA due, alerts and what is overdue",
     responses=PATIENT_RESPONSES,
 )
-def api_dashboard(
-    request: Request, access: PatientAccess = Depends(patient_for_service)
-) -> dict[str, Any]:
-    found = _dashboard(request, access)
+def api_dashboard(page: PatientPage = Depends(patient_page)) -> dict[str, Any]:
+    with page.open() as (uow, access):
+        found = dashboard(
+            uow=uow, actor=access.user, patient_id=access.patient_id, today=date.today()
+        )
     summary = _summary(found, access)
     summary.pop("record")
     calcium = intake_tile(found.nutrition.summary.progress_for("calcium_mg"))

@@ -15,9 +15,9 @@ from bonewise.web import pages
 from bonewise.web.deps import (
     PATIENT_RESPONSES,
     PatientAccess,
-    patient_for_service,
+    PatientPage,
+    patient_page,
     patient_reader,
-    uow_of,
 )
 from bonewise.web.patient_view import patient_assessment
 
@@ -36,10 +36,12 @@ _CSV: dict[int | str, dict[str, Any]] = {
 CsvKind = Literal["diary", "exercise", "checkins"]
 
 
-def _collect(request: Request, access: PatientAccess) -> export.PatientExport:
-    return export.collect(
-        uow=uow_of(request), actor=access.user, patient_id=access.patient_id, today=date.today()
-    )
+def _collect(page: PatientPage) -> tuple[export.PatientExport, PatientAccess]:
+    with page.open() as (uow, access):
+        found = export.collect(
+            uow=uow, actor=access.user, patient_id=access.patient_id, today=date.today()
+        )
+    return found, access
 
 
 def _download(body: str, *, name: str, media_type: str) -> Response:
@@ -68,11 +70,10 @@ def export_page(request: Request, access: PatientAccess = Depends(patient_reader
     responses={**PATIENT_RESPONSES, **_JSON_OR_FHIR},
 )
 def api_export(
-    request: Request,
     fmt: Literal["json", "fhir"] = Query(default="json"),
-    access: PatientAccess = Depends(patient_for_service),
+    page: PatientPage = Depends(patient_page),
 ) -> Response:
-    found = _collect(request, access)
+    found, access = _collect(page)
     clinician = access.user.is_clinician
     stem = f"bonewise-{found.record.id}-{found.today.isoformat()}"
     if fmt == "fhir":
@@ -98,9 +99,7 @@ def api_export(
     response_class=Response,
     responses={**PATIENT_RESPONSES, **_CSV},
 )
-def api_export_csv(
-    request: Request, kind: CsvKind, access: PatientAccess = Depends(patient_for_service)
-) -> Response:
-    found = _collect(request, access)
+def api_export_csv(kind: CsvKind, page: PatientPage = Depends(patient_page)) -> Response:
+    found, _ = _collect(page)
     stem = f"bonewise-{found.record.id}-{kind}-{found.today.isoformat()}"
     return _download(export.as_csv(found, kind), name=f"{stem}.csv", media_type="text/csv")
