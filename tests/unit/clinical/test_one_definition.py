@@ -1,0 +1,45 @@
+"""A number quoted in two places is defined once: change the one definition and every quote
+follows (the one-definition audit)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bonewise import evidence as ev
+from bonewise.clinical.assessment import assess
+from bonewise.web import learn_facts
+
+from .builders import AS_OF, record, scan
+
+
+def _seed_tier_text() -> str:
+    result = assess(record(dxa_scans=[scan(femoral_neck=-1.3)]), as_of=AS_OF)
+    [tier] = [r for r in result.recommendations if r.rule_id == "seed-tiers.osteopenia"]
+    return tier.text
+
+
+def test_the_arbi_figures_are_evidence_constants_the_learn_pages_share() -> None:
+    for name in (
+        "ARBI_WOMEN",
+        "ARBI_MODERATE_SPINE_WITH_RISEDRONATE",
+        "ARBI_MODERATE_SPINE_WITHOUT",
+        "ARBI_MODERATE_HIP_WITH_RISEDRONATE",
+        "ARBI_MODERATE_HIP_WITHOUT",
+        "ARBI_HIGH_SPINE_WITH_RISEDRONATE",
+    ):
+        assert getattr(learn_facts, name) is getattr(ev, name)
+    quoted = "+5.7% vs -1.5% at 24 months"
+    assert ev.arbi_moderate_spine_change() == quoted
+    assert quoted in _seed_tier_text() and quoted in ev.SEED_TIER_PLAN.value
+
+
+def test_the_seed_tier_quotes_arbi_from_its_one_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_it = ev.ARBI_MODERATE_SPINE_WITH_RISEDRONATE
+    monkeypatch.setattr(
+        ev, "ARBI_MODERATE_SPINE_WITH_RISEDRONATE", dataclasses.replace(with_it, value=9.9)
+    )
+    assert "(+9.9% vs -1.5% at 24 months)" in _seed_tier_text()
