@@ -4,6 +4,7 @@ follows (the one-definition audit)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,19 @@ def test_the_seed_tier_quotes_arbi_from_its_one_definition(
         ev, "ARBI_MODERATE_SPINE_WITH_RISEDRONATE", dataclasses.replace(with_it, value=9.9)
     )
     assert "(+9.9% vs -1.5% at 24 months)" in _seed_tier_text()
+
+
+# Conversion factors written as numbers: each belongs in bonewise/units.py alone.
+UNIT_FACTORS = ("2.496", "4.008", "0.45359237")
+
+
+def test_unit_conversion_factors_are_written_only_in_units() -> None:
+    package = Path(ev.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        if path.name != "units.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if any(factor in line for factor in UNIT_FACTORS)
+    ]
+    assert found == []
