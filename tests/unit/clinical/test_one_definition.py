@@ -10,6 +10,7 @@ import pytest
 
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import assess
+from bonewise.render.patient import doing_well
 from bonewise.web import learn_facts
 
 from .builders import AS_OF, record, scan
@@ -60,3 +61,31 @@ def test_unit_conversion_factors_are_written_only_in_units() -> None:
         if any(factor in line for factor in UNIT_FACTORS)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("site_low", [None, "30"])
+@pytest.mark.parametrize(
+    "results",
+    [
+        [(19.9, "ng/mL")],
+        [(20.0, "ng/mL")],
+        [(49.9, "nmol/L")],
+        [(50.0, "nmol/L")],
+        [(29.95, "ng/mL")],
+        [(32.0, "ng/mL"), (15.0, "ng/mL")],  # one day: the lowest decides
+    ],
+)
+def test_her_report_calls_vitamin_d_adequate_exactly_when_the_core_does_not_call_it_low(
+    monkeypatch: pytest.MonkeyPatch, results: list[tuple[float, str]], site_low: str | None
+) -> None:
+    if site_low is not None:
+        monkeypatch.setenv("BONEWISE_POLICY_VITAMIN_D_LOW_NG_ML", site_low)
+    labs = [
+        {"kind": "25_oh_vitamin_d", "date": "2026-01-10", "value": value, "unit": unit}
+        for value, unit in results
+    ]
+    her = record(labs=labs)
+    result = assess(her, as_of=AS_OF)
+    low = "vitamin-d-low" in {alert.id for alert in result.alerts}
+    adequate = any("vitamin D blood test" in line for line in doing_well(her, result, None, None))
+    assert adequate is not low
