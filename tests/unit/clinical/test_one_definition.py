@@ -4,12 +4,14 @@ follows (the one-definition audit)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import assess
+from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.render.patient import doing_well
 from bonewise.web import learn_facts
 
@@ -89,3 +91,17 @@ def test_her_report_calls_vitamin_d_adequate_exactly_when_the_core_does_not_call
     low = "vitamin-d-low" in {alert.id for alert in result.alerts}
     adequate = any("vitamin D blood test" in line for line in doing_well(her, result, None, None))
     assert adequate is not low
+
+
+def test_no_template_types_the_weekly_aerobic_target() -> None:
+    """The pages print the week's target from the plan (`aerobic_target`), never a typed 150."""
+    package = Path(ev.__file__).parent
+    typed = re.compile(rf"(?<![\w.]){AEROBIC_MINUTES_PER_WEEK.value}(?![\w.])")
+    found = [
+        f"{path.relative_to(package)}:{n}"
+        for folder in ("web/templates", "render/templates")
+        for path in (package / folder).rglob("*.html")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if typed.search(re.sub(r"{{.*?}}|{%.*?%}", "", line))
+    ]
+    assert found == []
