@@ -258,6 +258,17 @@ SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
 ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
     35.0, RECLAST_LABEL, "confirmed", "zoledronic acid 5 mg contraindicated if CrCl < 35 mL/min"
 )
+ZOMETA_LABEL = Source(
+    "zometa-label",
+    "Zoledronic acid 4 mg (Zometa) prescribing information: dose reduction by creatinine clearance",
+)
+ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN: Cited[tuple[float, float]] = Cited(
+    (30.0, 60.0),
+    ZOMETA_LABEL,
+    "unconfirmed",
+    "the 4 mg oncology regimen is dose-reduced at CrCl 30-60 mL/min; the label was not read "
+    "(a secondary source only, clinical-reference s.3e): check it before this drives a dose",
+)
 DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
     6, HADJI_2017, "confirmed", "denosumab every 6 months"
 )

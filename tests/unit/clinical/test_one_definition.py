@@ -12,6 +12,7 @@ import pytest
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import assess
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
+from bonewise.exercise.planner import RULES
 from bonewise.render.patient import doing_well
 from bonewise.web import learn_facts
 
@@ -105,3 +106,31 @@ def test_no_template_types_the_weekly_aerobic_target() -> None:
         if typed.search(re.sub(r"{{.*?}}|{%.*?%}", "", line))
     ]
     assert found == []
+
+
+def test_every_number_a_plan_rule_states_is_its_cited_value() -> None:
+    """The exercise plan's rules say their numbers in words; the words follow the constant."""
+    for rule in RULES.values():
+        stated = [int(n) for n in re.findall(r"\d+", rule.text)]
+        value = rule.cited.value
+        if not stated or isinstance(value, bool):
+            continue
+        cited = list(value) if isinstance(value, tuple) else [value]
+        if rule.id.endswith("-effort"):
+            stated = stated[:2]  # "effort 5-8 on a 0-10 scale": the scale is not the rule
+        assert stated == cited, (rule.id, rule.text, value)
+
+
+def test_the_renal_checks_quote_the_4_mg_regimens_cited_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cited = ev.ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN
+    assert cited.value == (30.0, 60.0) and cited.evidence == "unconfirmed"
+    monkeypatch.setattr(
+        ev, "ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN", dataclasses.replace(cited, value=(25.0, 55.0))
+    )
+    result = assess(record(dxa_scans=[scan(femoral_neck=-2.6)]), as_of=AS_OF)
+    renal = [c for c in result.safety_checks if "renal" in c.id]
+    assert renal, [c.id for c in result.safety_checks]
+    for check in renal:
+        assert "25-55 mL/min" in check.text and "30-60" not in check.text
