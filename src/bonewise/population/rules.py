@@ -30,7 +30,7 @@ from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import decision_t_score
 from bonewise.clinical.dxa_results import DxaResult, DxaResultKind, group_scans
 from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
-from bonewise.clinical.models import SITES, DxaScan, Fracture, ScannerMake
+from bonewise.clinical.models import ANTIRESORPTIVES, SITES, DxaScan, Fracture, ScannerMake
 from bonewise.evidence import (
     BMD_RANGE_G_CM2,
     NCCN_POSTMENOPAUSAL_AGE,
@@ -50,7 +50,7 @@ DXA_OBSERVATIONS = ("dxa_t_score", "dxa_z_score", "dxa_bmd")
 # any fracture routes a recent one to a clinician; only "fracture" (not recorded as traumatic)
 # is a fragility fracture for the hadji-2017 risk factor
 FRACTURES = ("fracture", "traumatic_fracture")
-OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+OTHER_ANTIRESORPTIVES = tuple(a for a in ANTIRESORPTIVES if a != "denosumab")  # end a lapse
 SCANNER_MAKES: tuple[str, ...] = get_args(ScannerMake)
 FACILITY_PRECISION_MAX_PCT = 10.0  # clinical.models.DxaScan.facility_precision_pct's bound
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import assess
+from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.exercise.planner import RULES
+from bonewise.population import rules, schema
 from bonewise.render.patient import doing_well
+from bonewise.terminology import codes
 from bonewise.web import learn_facts
 
 from .builders import AS_OF, record, scan
@@ -134,3 +138,14 @@ def test_the_renal_checks_quote_the_4_mg_regimens_cited_range(
     assert renal, [c.id for c in result.safety_checks]
     for check in renal:
         assert "25-55 mL/min" in check.text and "30-60" not in check.text
+
+
+def test_the_population_and_the_codes_name_the_cores_agents() -> None:
+    """What is an aromatase inhibitor, and which medicines end a denosumab lapse: the core's
+    answer (clinical.models), read by the population's vocabulary and the local drug codes."""
+    ais, bone = get_args(AromataseInhibitor), get_args(BoneAgent)
+    assert set(ANTIRESORPTIVES) == set(bone)
+    assert ais == schema.AROMATASE_INHIBITORS
+    assert schema.BONE_DIRECTED_THERAPIES == ANTIRESORPTIVES
+    assert set(rules.OTHER_ANTIRESORPTIVES) == set(ANTIRESORPTIVES) - {"denosumab"}
+    assert [c.agent for c in codes.LOCAL_DRUG_CODES] == [*ais, *ANTIRESORPTIVES]
