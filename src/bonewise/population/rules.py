@@ -29,7 +29,11 @@ from bonewise.clinical import bmd_series
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import decision_t_score
 from bonewise.clinical.dxa_results import DxaResult, DxaResultKind, group_scans
-from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
+from bonewise.clinical.facts import (
+    clinical_osteoporosis_reasons,
+    largest_bmi_shown_below,
+    scans_by_day,
+)
 from bonewise.clinical.models import ANTIRESORPTIVES, SITES, DxaScan, Fracture, ScannerMake
 from bonewise.evidence import (
     BMD_RANGE_G_CM2,
@@ -342,8 +346,9 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
         & meas.value_text.isin(["current", "past"])
     )
     bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
-    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi)
-    low_bmi = bmi.filter(bmi.latest_value.round(1) < ms.number("RISK_BMI_UNDER"))
+    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi), by a
+    # cut-off the core computes: each engine's own round() differs at x.x5 (Spark rounds half up)
+    low_bmi = bmi.filter(bmi.latest_value <= largest_bmi_shown_below(ms.number("RISK_BMI_UNDER")))
     gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
     taken_until = ibis.least(gc.end_date.fill_null(d), d)
     long_gc = gc.filter(
