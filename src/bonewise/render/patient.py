@@ -310,7 +310,11 @@ def fragility_fracture(record: PatientRecord, a: Assessment) -> bool:
     """She has broken a bone in a minor fall (or has a vertebral fracture) on record."""
     rf = record.risk_factors
     return (
-        any(f.fragility for f in record.fractures if f.date <= a.as_of)
+        any(
+            f.counts_as_fragility(record.patient.birth_date)  # the core's answer
+            for f in record.fractures
+            if f.date <= a.as_of
+        )
         or rf.prior_fragility_fracture_after_50 is True
         or rf.vertebral_fracture is True
     )

@@ -12,11 +12,13 @@ import pytest
 
 from bonewise import evidence as ev
 from bonewise.clinical.assessment import assess
+from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.exercise.planner import RULES
 from bonewise.population import rules, schema
-from bonewise.render.patient import doing_well
+from bonewise.render.clinician import build_clinician_report
+from bonewise.render.patient import doing_well, fragility_fracture
 from bonewise.terminology import codes
 from bonewise.web import learn_facts
 
@@ -149,3 +151,23 @@ def test_the_population_and_the_codes_name_the_cores_agents() -> None:
     assert schema.BONE_DIRECTED_THERAPIES == ANTIRESORPTIVES
     assert set(rules.OTHER_ANTIRESORPTIVES) == set(ANTIRESORPTIVES) - {"denosumab"}
     assert [c.agent for c in codes.LOCAL_DRUG_CODES] == [*ais, *ANTIRESORPTIVES]
+
+
+@pytest.mark.parametrize(
+    "fracture, fragility",
+    [
+        ({"date": "2025-03-01", "site": "wrist"}, True),  # at 58, mechanism not recorded
+        ({"date": "2025-03-01", "site": "wrist", "traumatic": True}, False),
+        ({"date": "2010-03-01", "site": "wrist"}, False),  # at 43, not recorded as fragility
+        ({"date": "2010-03-01", "site": "wrist", "fragility": True}, True),
+    ],
+)
+def test_her_report_and_the_clinicians_see_the_cores_fragility_fractures(
+    fracture: dict[str, object], fragility: bool
+) -> None:
+    her = record(fractures=[fracture])
+    result = assess(her, as_of=AS_OF)
+    assert bool(derive_facts(her, as_of=AS_OF).fragility_fractures) is fragility
+    assert fragility_fracture(her, result) is fragility
+    shown = build_clinician_report(record=her, assessment=result).fractures
+    assert ("(fragility)" in shown) is fragility
