@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import ibis
+import pytest
 from tests.unit.population.test_bmi_parity import DAY, EDGES, LOW, _tables
 
 from bonewise.clinical.facts import shown_bmi
@@ -13,6 +14,7 @@ from bonewise.measures.definitions import load_measures
 from bonewise.population import rules
 
 
+@pytest.mark.spark
 def test_spark_counts_a_low_bmi_where_the_core_does(spark_session: Any) -> None:
     factors = rules._risk_factor_ids(_tables(EDGES), DAY, load_measures())
     con = ibis.pyspark.connect(spark_session)
