@@ -258,6 +258,17 @@ SERUM_CALCIUM_LOW_MG_DL: Cited[float] = Cited(
 ZOLEDRONIC_MIN_CRCL_ML_MIN: Cited[float] = Cited(
     35.0, RECLAST_LABEL, "confirmed", "zoledronic acid 5 mg contraindicated if CrCl < 35 mL/min"
 )
+ZOMETA_LABEL = Source(
+    "zometa-label",
+    "Zoledronic acid 4 mg (Zometa) prescribing information: dose reduction by creatinine clearance",
+)
+ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN: Cited[tuple[float, float]] = Cited(
+    (30.0, 60.0),
+    ZOMETA_LABEL,
+    "unconfirmed",
+    "the 4 mg oncology regimen is dose-reduced at CrCl 30-60 mL/min; the label was not read "
+    "(a secondary source only, clinical-reference s.3e): check it before this drives a dose",
+)
 DENOSUMAB_INTERVAL_MONTHS: Cited[int] = Cited(
     6, HADJI_2017, "confirmed", "denosumab every 6 months"
 )
@@ -314,9 +325,42 @@ PREMENOPAUSAL_NO_DXA_DIAGNOSIS: Cited[str] = Cited(
     WHO_ISCD,
     "confirmed",
 )
+# --- ARBI (Markopoulos 2010): BMD change at 24 months, %; the Learn pages and seed-tiers quote
+# them (web/learn_facts.py, clinical/rules/seed_tiers.py) ------------------------------------
+ARBI_WOMEN: Cited[int] = Cited(
+    213,
+    MARKOPOULOS_2010,
+    "confirmed",
+    "postmenopausal women with hormone-receptor-positive early breast cancer starting anastrozole",
+)
+ARBI_MODERATE_SPINE_WITH_RISEDRONATE: Cited[float] = Cited(
+    5.7, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, lumbar spine, 24 months"
+)
+ARBI_MODERATE_SPINE_WITHOUT: Cited[float] = Cited(
+    -1.5, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, anastrozole alone, lumbar spine"
+)
+ARBI_MODERATE_HIP_WITH_RISEDRONATE: Cited[float] = Cited(
+    1.6, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, hip, 24 months"
+)
+ARBI_MODERATE_HIP_WITHOUT: Cited[float] = Cited(
+    -3.9, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, anastrozole alone, hip"
+)
+ARBI_HIGH_SPINE_WITH_RISEDRONATE: Cited[float] = Cited(
+    6.6, MARKOPOULOS_2010, "confirmed", "high-risk stratum, lumbar spine, 24 months"
+)
+
+
+def arbi_moderate_spine_change() -> str:
+    """ARBI's moderate-risk spine result in words, as the seed tiers quote it."""
+    return (
+        f"{ARBI_MODERATE_SPINE_WITH_RISEDRONATE.value:+.1f}% vs "
+        f"{ARBI_MODERATE_SPINE_WITHOUT.value:+.1f}% at 24 months"
+    )
+
+
 SEED_TIER_PLAN: Cited[str] = Cited(
     "normal BMD: lifestyle, calcium and vitamin D; osteopenia: lifestyle, consider a "
-    "bisphosphonate (ARBI: risedronate raised spine BMD +5.7% at 24 months vs -1.5%); "
+    f"bisphosphonate (ARBI: risedronate raised spine BMD {arbi_moderate_spine_change()}); "
     "osteoporosis: lifestyle plus pharmacologic therapy",
     MARKOPOULOS_2010,
     "unconfirmed",

@@ -21,7 +21,7 @@ from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
 from bonewise.clinical.models import DxaScan
 from bonewise.evidence import BMD_RANGE_G_CM2, NCCN_POSTMENOPAUSAL_AGE, T_SCORE_RANGE
 from bonewise.measures.definitions import MeasureSet
-from bonewise.population.quality import VITAMIN_D_TO_NG_ML
+from bonewise.population.quality import VITAMIN_D_PER_NG_ML
 from bonewise.population.rules import fracture_from_row
 from bonewise.terminology import codes
 
@@ -104,10 +104,10 @@ def gather(tables: Mapping[str, Iterable[Row]]) -> dict[str, Woman]:
             continue
         value = row.get("value")
         if row["concept"] == "vitamin_d_25oh":
-            factor = VITAMIN_D_TO_NG_ML.get(row.get("unit") or "")
-            if factor is None or value is None:
+            per_ng_ml = VITAMIN_D_PER_NG_ML.get(row.get("unit") or "")
+            if per_ng_ml is None or value is None:
                 continue
-            value = value * factor
+            value = value / per_ng_ml
         w.measurements.append((row["concept"], row["date"], value, row.get("value_text")))
         if row["concept"] in ("dxa_t_score", "dxa_z_score", "dxa_bmd"):
             w.dxa.append(row["date"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -221,6 +222,26 @@ def _scans_by_day(record: PatientRecord, as_of: date) -> tuple[list[DxaScan], li
     return chosen, conflicts
 
 
+BMI_SHOWN_DECIMALS = 1
+
+
+def shown_bmi(bmi: float) -> float:
+    """The BMI as displayed, which every comparison uses (one decimal)."""
+    return round(bmi, BMI_SHOWN_DECIMALS)
+
+
+def largest_bmi_shown_below(threshold: float) -> float:
+    """The largest BMI whose displayed value (`shown_bmi`) is below `threshold`, so an engine
+    compares `bmi <= this` and never rounds: Spark rounds 19.95 half up to 20.0 from its
+    decimal text, while Python (the display) rounds the binary value 19.9499... to 19.9."""
+    cut = threshold - 0.5 * 10.0**-BMI_SHOWN_DECIMALS
+    while shown_bmi(cut) >= threshold:
+        cut = math.nextafter(cut, -math.inf)
+    while shown_bmi(math.nextafter(cut, math.inf)) < threshold:
+        cut = math.nextafter(cut, math.inf)
+    return cut
+
+
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:
     scans, conflicts = _scans_by_day(record, as_of)
     latest = scans[-1] if scans else None
@@ -230,7 +251,7 @@ def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:
         as_of=as_of,
         age=record.patient.age_on(as_of),
         # Compared as displayed (one decimal): 160 cm / 51.2 kg is 20.0, not "under 20".
-        bmi=None if bmi is None else round(bmi, 1),
+        bmi=None if bmi is None else shown_bmi(bmi),
         latest_scan=latest,
         lowest_t=decision_t_score(latest) if latest else None,
         premenopausal=uses_z_scores(record.patient.menopausal_status),

@@ -100,6 +100,12 @@ def vitamin_d_below(low_ng_ml: float) -> str:
     return f"{low_ng_ml:g} ng/mL ({low_ng_ml * NMOL_L_PER_NG_ML_25OHD:.0f} nmol/L)"
 
 
+def reduced_crcl() -> str:
+    """The creatinine clearances at which the 4 mg regimen is dose-reduced: '30-60'."""
+    low, high = ev.ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN.value
+    return f"{low:g}-{high:g}"
+
+
 def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
     """The latest 25-OH vitamin D in ng/mL, unrounded (thresholds compare the exact value)."""
     lab = facts.record.latest_lab("25_oh_vitamin_d", on_or_before=facts.as_of)
@@ -300,7 +306,7 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
     min_crcl = ev.ZOLEDRONIC_MIN_CRCL_ML_MIN.value
     regimens = (
         f"the 5 mg yearly label contraindicates it below {min_crcl:g} mL/min; the 4 mg "
-        "6-monthly adjuvant regimen is dose-reduced at 30-60 mL/min"
+        f"6-monthly adjuvant regimen is dose-reduced at {reduced_crcl()} mL/min"
     )
     if crcl is None:
         renal = (
@@ -447,12 +453,13 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
                 audience="clinician",
                 text=f"Creatinine clearance before each zoledronic acid dose ({latest}; "
                 f"{bt.regimen}). The 5 mg label contraindicates it below {min_crcl:g} mL/min; "
-                "the 4 mg oncology regimen is dose-reduced at 30-60 mL/min.",
+                f"the 4 mg oncology regimen is dose-reduced at {reduced_crcl()} mL/min.",
                 rule_id="safety.on-therapy.renal",
                 guideline="safety",
                 basis=ev.ZOLEDRONIC_MIN_CRCL_ML_MIN,
                 inputs={"creatinine_clearance_ml_min": None if crcl is None else crcl.value},
-                threshold=f"5 mg: CrCl < {min_crcl:g} mL/min; 4 mg: reduce at 30-60 mL/min",
+                threshold=f"5 mg: CrCl < {min_crcl:g} mL/min; 4 mg: reduce at "
+                f"{reduced_crcl()} mL/min",
             )
         )
     return checks

@@ -34,6 +34,7 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.fhir import read
+from bonewise.measures.windows import repeat_dxa_due
 from bonewise.terminology import codes
 
 PATIENT_VIEW = "bonewise-patient-view"
@@ -768,8 +769,9 @@ def order_select_cards(
         return CdsResponse(cards=[]).model_dump(exclude_none=True)
     since = add_months(as_of, -DXA_LOOKBACK_MONTHS.value)
     days = [d for d in dxa_dates(resources) if d <= as_of]
-    recent = [d for d in days if d >= since]
-    if recent:
+    # Recent while her next DXA is not yet overdue: the date the dxa-overdue alert and measure
+    # read (measures.windows), not a look-back of our own (they differ around 29 February).
+    if days and not repeat_dxa_due(days[-1]) < as_of:
         return CdsResponse(cards=[]).model_dump(exclude_none=True)
     agents = ", ".join(sorted({drug.agent for _, drug in orders}))
     last = f"the last on record is {days[-1].isoformat()}" if days else "none is on record"

@@ -48,6 +48,7 @@ from bonewise.evidence import NHANES_III_WHITE_WOMEN_20_29
 from bonewise.measures.definitions import load_measures
 from bonewise.population.schema import SCHEMAS, TABLES, TableName
 from bonewise.terminology import codes
+from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
 OutputFormat = Literal["ndjson", "parquet"]
 FORMATS: tuple[OutputFormat, ...] = ("ndjson", "parquet")
@@ -326,7 +327,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, until: int) -> dict[Tab
     v_ng = np.round(np.exp(rng.normal(np.log(24), 0.45, n)), 1)
     for round_ in range(3):
         nmol = rng.random(n) < 0.35
-        value = np.where(nmol, np.round(v_ng * 2.496, 0), v_ng)
+        value = np.where(nmol, np.round(v_ng * NMOL_L_PER_NG_ML_25OHD, 0), v_ng)
         unit = np.where(nmol, "nmol/L", "ng/mL")
         meas.add(
             pid=pid[tested],

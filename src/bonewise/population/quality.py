@@ -34,10 +34,15 @@ _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Units the code tables accept, mapped to a factor that gives the rules' unit.
 _VITAMIN_D_CODE = codes.lab_code("62292-8")
 _VITAMIN_D_UNITS = _VITAMIN_D_CODE.units if _VITAMIN_D_CODE else {}
-VITAMIN_D_TO_NG_ML: dict[str, float] = {
-    raw: (1.0 if canonical == "ng/mL" else 1.0 / NMOL_L_PER_NG_ML_25OHD)
+# A vitamin D value in ng/mL is the value divided by this, as units.calcidiol_to_ng_ml divides
+# (multiplying by 1/2.496 instead can land a result on the other side of a threshold: 74.88
+# nmol/L is 29.999... ng/mL for the core, 30.0 by the reciprocal).
+VITAMIN_D_PER_NG_ML: dict[str, float] = {
+    raw: (1.0 if canonical == "ng/mL" else NMOL_L_PER_NG_ML_25OHD)
     for raw, canonical in _VITAMIN_D_UNITS.items()
 }
+# The same as factors (the benchmark's hand-written SQL multiplies).
+VITAMIN_D_TO_NG_ML: dict[str, float] = {raw: 1.0 / d for raw, d in VITAMIN_D_PER_NG_ML.items()}
 _BMI_CODE = codes.vital_code("39156-5")
 BMI_UNITS: tuple[str, ...] = tuple(_BMI_CODE.units) if _BMI_CODE else ()
 NUMERIC_CONCEPTS = ("dxa_t_score", "dxa_bmd", "dxa_z_score", "vitamin_d_25oh", "bmi")
@@ -333,10 +338,10 @@ def clean(
 
     meas = _with_columns(raw["measurements"], "measurements")
     unit = _text(meas.unit)
-    vit_factor = unit.substitute(VITAMIN_D_TO_NG_ML, else_=ibis.null("float64"))
+    vit_divisor = unit.substitute(VITAMIN_D_PER_NG_ML, else_=ibis.null("float64"))
     value = meas.value if meas.value.type().is_floating() else _text(meas.value).try_cast("float64")
     rows = _clean_events(
-        meas.mutate(unit=unit, value=value.cast("float64"), _vit_factor=vit_factor),
+        meas.mutate(unit=unit, value=value.cast("float64"), _vit_divisor=vit_divisor),
         "measurements",
         persons,
         schema.MEASUREMENT_CONCEPTS,
@@ -345,7 +350,7 @@ def clean(
     rows = rows.mutate(
         _unknown_unit=(
             # a membership test, not the factor's CASE chain: the rules filter every row on it
-            (is_vit & ~rows.unit.isin(list(VITAMIN_D_TO_NG_ML)).fill_null(False))
+            (is_vit & ~rows.unit.isin(list(VITAMIN_D_PER_NG_ML)).fill_null(False))
             | ((rows.concept == "bmi") & rows.unit.notnull() & ~rows.unit.isin(list(BMI_UNITS)))
         ).fill_null(False),
         _missing_value=(
@@ -355,9 +360,9 @@ def clean(
                 & ~_text(rows.value_text).lower().isin(list(schema.SMOKING_VALUES)).fill_null(False)
             )
         ).fill_null(False),
-        value=ibis.ifelse(is_vit, rows.value * rows._vit_factor, rows.value),
+        value=ibis.ifelse(is_vit, rows.value / rows._vit_divisor, rows.value),
         value_text=_text(rows.value_text).lower(),
-    ).drop("_vit_factor")
+    ).drop("_vit_divisor")
     usable(
         "measurements",
         rows,

@@ -1,21 +1,18 @@
-"""summary.html: counts, charts (inline SVG from matplotlib), definitions and malformed rows."""
+"""summary.html: counts, charts (inline SVG from bonewise.render.charts), definitions and
+malformed rows."""
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from bonewise.population.quality import REASONS
+from bonewise.render.charts import MeasureBar, measure_counts_chart, measure_rates_chart
 
 if TYPE_CHECKING:
-    from bonewise.population.runner import RunResult
+    from bonewise.population.runner import MeasureOutcome, RunResult
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -23,7 +20,7 @@ _TEMPLATE = """<!doctype html>
 <style>
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #bbb;padding:.3rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}figure{margin:1rem 0}.note{color:#444;font-size:.9rem}
+th:first-child,td:first-child{text-align:left}figure{margin:1rem 0}figure svg{width:100%;height:auto}.note{color:#444;font-size:.9rem}
 dt{font-weight:600;margin-top:.6rem}
 </style></head><body>
 <h1>{{ ms.title }}</h1>
@@ -67,43 +64,38 @@ duplicate_id or unknown_person were left out of the measures.</p>
 """
 
 
-def _svg(fig: plt.Figure) -> Markup:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
+def _inline(svg: bytes | None) -> Markup:
+    """An SVG document as markup to place in the page (its XML declaration dropped)."""
+    if svg is None:
+        return Markup("")
+    text = svg.decode("utf-8")
     return Markup(text[text.index("<svg") :])
 
 
-def _rate(o: object) -> str:
-    eligible = o.denominator - o.excluded  # type: ignore[attr-defined]
+def performance_rate(o: MeasureOutcome) -> float | None:
+    """numerator / (denominator - excluded) in percent; None when no woman is eligible."""
+    eligible = o.denominator - o.excluded
     if eligible <= 0:
-        return "n/a"
-    return f"{100.0 * o.numerator / eligible:.1f}%"  # type: ignore[attr-defined]
+        return None
+    return 100.0 * o.numerator / eligible
+
+
+def _rate(o: MeasureOutcome) -> str:
+    rate = performance_rate(o)
+    return "n/a" if rate is None else f"{rate:.1f}%"
 
 
 def _charts(result: RunResult) -> tuple[Markup, Markup]:
-    ids = list(result.measures)
-    gaps = [result.measures[i].gaps for i in ids]
-    met = [result.measures[i].numerator for i in ids]
-    fig, ax = plt.subplots(figsize=(7, 3))
-    ax.barh(ids, met, color="#4c78a8", label="numerator")
-    ax.barh(ids, gaps, left=met, color="#e45756", label="gaps")
-    ax.invert_yaxis()
-    ax.set_xlabel("women")
-    ax.legend(loc="lower right", frameon=False)
-    first = _svg(fig)
-    rates = []
-    for i in ids:
-        o = result.measures[i]
-        eligible = o.denominator - o.excluded
-        rates.append(100.0 * o.numerator / eligible if eligible > 0 else 0.0)
-    fig, ax = plt.subplots(figsize=(7, 3))
-    ax.barh(ids, rates, color="#54a24b")
-    ax.set_xlim(0, 100)
-    ax.invert_yaxis()
-    ax.set_xlabel("performance rate (%)")
-    return first, _svg(fig)
+    bars = [
+        MeasureBar(
+            measure_id=i,
+            numerator=o.numerator,
+            gaps=o.gaps,
+            rate_percent=performance_rate(o),
+        )
+        for i, o in result.measures.items()
+    ]
+    return _inline(measure_counts_chart(bars)), _inline(measure_rates_chart(bars))
 
 
 def render_html(result: RunResult) -> str:

@@ -29,8 +29,12 @@ from bonewise.clinical import bmd_series
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import decision_t_score
 from bonewise.clinical.dxa_results import DxaResult, DxaResultKind, group_scans
-from bonewise.clinical.facts import clinical_osteoporosis_reasons, scans_by_day
-from bonewise.clinical.models import SITES, DxaScan, Fracture, ScannerMake
+from bonewise.clinical.facts import (
+    clinical_osteoporosis_reasons,
+    largest_bmi_shown_below,
+    scans_by_day,
+)
+from bonewise.clinical.models import ANTIRESORPTIVES, SITES, DxaScan, Fracture, ScannerMake
 from bonewise.evidence import (
     BMD_RANGE_G_CM2,
     NCCN_POSTMENOPAUSAL_AGE,
@@ -50,7 +54,7 @@ DXA_OBSERVATIONS = ("dxa_t_score", "dxa_z_score", "dxa_bmd")
 # any fracture routes a recent one to a clinician; only "fracture" (not recorded as traumatic)
 # is a fragility fracture for the hadji-2017 risk factor
 FRACTURES = ("fracture", "traumatic_fracture")
-OTHER_ANTIRESORPTIVES = ("zoledronic_acid", "alendronate", "risedronate", "ibandronate")
+OTHER_ANTIRESORPTIVES = tuple(a for a in ANTIRESORPTIVES if a != "denosumab")  # end a lapse
 SCANNER_MAKES: tuple[str, ...] = get_args(ScannerMake)
 FACILITY_PRECISION_MAX_PCT = 10.0  # clinical.models.DxaScan.facility_precision_pct's bound
 
@@ -342,8 +346,9 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
         & meas.value_text.isin(["current", "past"])
     )
     bmi = _latest_value(meas.filter((meas.concept == "bmi") & (meas.date <= d)))
-    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi)
-    low_bmi = bmi.filter(bmi.latest_value.round(1) < ms.number("RISK_BMI_UNDER"))
+    # compared as displayed (one decimal), as the clinical core compares it (facts.bmi), by a
+    # cut-off the core computes: each engine's own round() differs at x.x5 (Spark rounds half up)
+    low_bmi = bmi.filter(bmi.latest_value <= largest_bmi_shown_below(ms.number("RISK_BMI_UNDER")))
     gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
     taken_until = ibis.least(gc.end_date.fill_null(d), d)
     long_gc = gc.filter(

@@ -10,10 +10,11 @@ quality step casts them and reports any that are not dates instead of dropping t
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import pyarrow as pa
 
+from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor
 from bonewise.terminology import codes
 
 TableName = Literal["persons", "drug_exposures", "measurements", "conditions", "procedures"]
@@ -26,14 +27,8 @@ TABLES: Final[tuple[TableName, ...]] = (
 )
 
 # Canonical concepts (the vocabulary the rules use). Agent names follow clinical.models.
-AROMATASE_INHIBITORS: Final = ("anastrozole", "letrozole", "exemestane")
-BONE_DIRECTED_THERAPIES: Final = (
-    "denosumab",
-    "zoledronic_acid",
-    "alendronate",
-    "risedronate",
-    "ibandronate",
-)
+AROMATASE_INHIBITORS: Final[tuple[str, ...]] = get_args(AromataseInhibitor)
+BONE_DIRECTED_THERAPIES: Final[tuple[str, ...]] = ANTIRESORPTIVES
 DRUG_CLASSES: Final = (
     "aromatase_inhibitor",
     "bone_directed_therapy",

@@ -677,3 +677,141 @@ def exercise_chart(adherence: AdherenceSummary | None, *, large: bool = False) -
 def forget_drawn_charts() -> None:
     """Empty the cache of drawn JPEGs (a benchmark measures a report whose charts are new)."""
     _jpeg.cache_clear()
+
+
+# --- population summary (the care-gap run's summary.html) -------------------------------------
+# Horizontal bars, one row a measure, in the clinician style: the HTML summary embeds the SVG.
+NUMERATOR_FILL = LINE
+GAP_FILL = LOSS
+RATE_FILL = TARGET
+MEASURE_ROW = 24.0  # viewBox units per measure
+MEASURE_BAR = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureBar:
+    """One measure's counts as the summary shows them. `rate_percent` is None when no woman
+    was eligible (denominator minus excluded is 0): no bar, never a zero bar."""
+
+    measure_id: str
+    numerator: int
+    gaps: int
+    rate_percent: float | None
+
+
+def _measure_rows(
+    svg: Drawing,
+    bars: Sequence[MeasureBar],
+    *,
+    title: str,
+    ticks: list[float],
+    unit: str,
+    segments: Callable[[MeasureBar], list[tuple[float, str]]],
+    value_label: Callable[[MeasureBar], str],
+) -> float:
+    """Title, one labelled row per measure with its bar segments (value, fill) laid end to
+    end, a value after each bar, and the value axis below. Returns the axis' bottom."""
+    style = svg.style
+    widest_id = max(_text_width(b.measure_id, style.size) for b in bars)
+    plot_left = 8 + widest_id + style.size
+    widest_value = max(_text_width(value_label(b), style.size) for b in bars)
+    plot_right = WIDTH - widest_value - style.size  # room for the value after the longest bar
+    plot_top = style.title + style.line_height * 0.8
+    plot_bottom = plot_top + MEASURE_ROW * len(bars)
+
+    def x(value: float) -> float:
+        return plot_left + value / ticks[-1] * (plot_right - plot_left)
+
+    _title(svg, plot_left, style.title, [title], left=0, right=WIDTH)
+    for tick in ticks:
+        svg.line(x(tick), plot_top, x(tick), plot_bottom, color=GRID)
+        svg.text(x(tick), plot_bottom + style.size * 1.2, f"{tick:,.0f}", anchor="middle")
+    for row, bar in enumerate(bars):
+        middle = plot_top + MEASURE_ROW * (row + 0.5)
+        svg.text(
+            plot_left - style.size * 0.5, middle + style.size * 0.35, bar.measure_id, anchor="end"
+        )
+        start = 0.0
+        for value, fill in segments(bar):
+            if value > 0:
+                svg.rect(
+                    x(start),
+                    middle - MEASURE_BAR / 2,
+                    x(start + value) - x(start),
+                    MEASURE_BAR,
+                    fill=fill,
+                )
+                start += value
+        svg.text(x(start) + 4, middle + style.size * 0.35, value_label(bar))
+    svg.line(plot_left, plot_top, plot_left, plot_bottom, color=INK)
+    svg.line(plot_left, plot_bottom, plot_right, plot_bottom, color=INK)
+    axis_y = plot_bottom + style.size * 1.2 + style.line_height
+    svg.text((plot_left + plot_right) / 2, axis_y, unit, anchor="middle")
+    svg.words.append(unit)
+    return axis_y
+
+
+def _swatches(svg: Drawing, y: float, entries: list[tuple[str, str]]) -> None:
+    """Legend entries (fill, label) side by side."""
+    size = svg.style.size
+    x = 20.0
+    for fill, label in entries:
+        svg.rect(x, y - size * 0.8, 16, size * 0.9, fill=fill)
+        svg.text(x + 22, y, label)
+        svg.words.append(label)
+        x += 22 + _text_width(label, size) + 2 * size
+
+
+def measure_counts_drawing(bars: Sequence[MeasureBar]) -> Drawing | None:
+    """Numerator and gaps per measure, end to end; None without measures."""
+    if not bars:
+        return None
+    style = CLINICIAN
+    height = style.title + style.line_height * 4.8 + MEASURE_ROW * len(bars) + style.size
+    svg = Drawing(height, style)
+    most = max(b.numerator + b.gaps for b in bars)
+    axis_y = _measure_rows(
+        svg,
+        bars,
+        title="Numerator and gaps per measure",
+        ticks=nice_ticks(0, max(most, 1), 4),
+        unit="women",
+        segments=lambda b: [(b.numerator, NUMERATOR_FILL), (b.gaps, GAP_FILL)],
+        value_label=lambda b: f"{b.numerator:,} + {b.gaps:,}",
+    )
+    _swatches(
+        svg, axis_y + style.line_height * 1.4, [(NUMERATOR_FILL, "numerator"), (GAP_FILL, "gaps")]
+    )
+    return svg
+
+
+def measure_rates_drawing(bars: Sequence[MeasureBar]) -> Drawing | None:
+    """Performance rate per measure on 0-100%; a measure with no eligible woman has no bar
+    and reads "n/a". None without measures."""
+    if not bars:
+        return None
+    style = CLINICIAN
+    height = style.title + style.line_height * 2.8 + MEASURE_ROW * len(bars) + style.size
+    svg = Drawing(height, style)
+    _measure_rows(
+        svg,
+        bars,
+        title="Performance rate per measure",
+        ticks=[0.0, 20.0, 40.0, 60.0, 80.0, 100.0],
+        unit="performance rate (%)",
+        segments=lambda b: [] if b.rate_percent is None else [(b.rate_percent, RATE_FILL)],
+        value_label=lambda b: "n/a" if b.rate_percent is None else f"{b.rate_percent:.1f}%",
+    )
+    return svg
+
+
+def measure_counts_chart(bars: Sequence[MeasureBar]) -> bytes | None:
+    """`measure_counts_drawing` as an SVG document."""
+    drawing = measure_counts_drawing(bars)
+    return None if drawing is None else drawing.svg()
+
+
+def measure_rates_chart(bars: Sequence[MeasureBar]) -> bytes | None:
+    """`measure_rates_drawing` as an SVG document."""
+    drawing = measure_rates_drawing(bars)
+    return None if drawing is None else drawing.svg()

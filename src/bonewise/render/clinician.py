@@ -172,7 +172,8 @@ def build_clinician_report(
         + {True: " (with BMD)", False: " (without BMD)", None: ""}[frax.with_bmd]
     )
     fractures = "; ".join(
-        f"{f.date.isoformat()} {f.site}{' (fragility)' if f.fragility else ''}"
+        f"{f.date.isoformat()} {f.site}"
+        + (" (fragility)" if f.counts_as_fragility(record.patient.birth_date) else "")
         for f in sorted(record.fractures, key=lambda f: f.date)
         if f.date <= a.as_of
     )

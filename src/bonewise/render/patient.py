@@ -18,7 +18,6 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.checkin import CheckInTrend
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
-from bonewise.policies import policy
 from bonewise.render.banner import PatientBanner
 from bonewise.render.model import AdherenceSummary, IntakeSummary
 
@@ -311,7 +310,11 @@ def fragility_fracture(record: PatientRecord, a: Assessment) -> bool:
     """She has broken a bone in a minor fall (or has a vertebral fracture) on record."""
     rf = record.risk_factors
     return (
-        any(f.fragility for f in record.fractures if f.date <= a.as_of)
+        any(
+            f.counts_as_fragility(record.patient.birth_date)  # the core's answer
+            for f in record.fractures
+            if f.date <= a.as_of
+        )
         or rf.prior_fragility_fracture_after_50 is True
         or rf.vertebral_fracture is True
     )
@@ -419,7 +422,8 @@ def doing_well(
             )
             break
     vitamin_d = record.latest_lab("25_oh_vitamin_d", on_or_before=a.as_of)
-    if vitamin_d is not None and vitamin_d.normalised >= policy("VITAMIN_D_LOW_NG_ML").value:
+    # "Low" is the core's answer (its vitamin-d-low alert), never compared again here.
+    if vitamin_d is not None and not any(alert.id == "vitamin-d-low" for alert in a.alerts):
         good.append(
             f"Your last vitamin D blood test ({long_date(vitamin_d.date)}) was in the "
             "adequate range."

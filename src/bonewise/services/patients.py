@@ -87,10 +87,16 @@ def read_record(*, uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRec
         return record
 
 
-def patient_ids(*, uow: UnitOfWork, actor: Operator) -> list[str]:
-    """Every stored record's id (the local operator's listing; clinicians use the panel)."""
+def patient_ids(*, uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Every stored record's id, for the local operator (`patient list`); a clinician's list
+    is her panel (`linked_patient_ids`). Forbidden for any account before anything is read;
+    the listing is audited once, like `every_record`."""
+    operator = _only_the_operator(actor, "list every patient id")
     with uow:
-        return uow.patients.ids()
+        ids = uow.patients.ids()
+        _audit_every_record_read(uow, operator, "every patient id (listing)", records=len(ids))
+        uow.commit()
+        return ids
 
 
 def every_record(*, uow: UnitOfWork, actor: Actor) -> Iterator[PatientRecord]:
@@ -98,17 +104,10 @@ def every_record(*, uow: UnitOfWork, actor: Actor) -> Iterator[PatientRecord]:
     Only the local operator may read them all (Forbidden for any account, before anything is
     read); the run is audited once, then the records are read in batches inside one unit of
     work that is never committed."""
-    if not isinstance(actor, Operator):
-        raise Forbidden("only the local operator may read every patient record")
+    operator = _only_the_operator(actor, "read every patient record")
     with uow:
-        uow.audit.record(
-            actor=None,
-            actor_email=actor.audit_name,
-            actor_role=actor.role,
-            action="read",
-            what="every patient record (population run)",
-            patient_id=None,
-            detail={"records": len(uow.patients.ids())},
+        _audit_every_record_read(
+            uow, operator, "every patient record (population run)", records=len(uow.patients.ids())
         )
         uow.commit()
     with uow:
@@ -117,6 +116,27 @@ def every_record(*, uow: UnitOfWork, actor: Actor) -> Iterator[PatientRecord]:
             batch = ids[start : start + 500]
             found = uow.patients.get_many(batch)
             yield from (found[i] for i in batch if i in found)
+
+
+def _only_the_operator(actor: Actor, what: str) -> Operator:
+    """The whole store is the local operator's: no account may read or list all of it."""
+    if not isinstance(actor, Operator):
+        raise Forbidden(f"only the local operator may {what}")
+    return actor
+
+
+def _audit_every_record_read(
+    uow: UnitOfWork, operator: Operator, what: str, *, records: int
+) -> None:
+    uow.audit.record(
+        actor=None,
+        actor_email=operator.audit_name,
+        actor_role=operator.role,
+        action="read",
+        what=what,
+        patient_id=None,
+        detail={"records": records},
+    )
 
 
 def store_record(

@@ -39,7 +39,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from bonewise.clinical.models import MenopausalStatus, ScannerMake, Site, Smoking
+from bonewise.clinical.models import (
+    ANTIRESORPTIVES,
+    AromataseInhibitor,
+    MenopausalStatus,
+    ScannerMake,
+    Site,
+    Smoking,
+)
 from bonewise.evidence import Evidence
 from bonewise.terminology import icd10cm, rxnorm_codes, snomed_value_sets
 
@@ -706,17 +713,8 @@ _ONCOLOGY_DOSE = ("xgeva", "70 mg/ml")
 # the RxNorm coding on export so a record round-trips even where no verified RxNorm code exists
 # (ibandronate). Kept apart from DRUG_CODES, which lists RxNorm concepts only.
 LOCAL_DRUG_CODES: tuple[DrugCode, ...] = tuple(
-    _local_drug(agent, _AI if agent in ("anastrozole", "letrozole", "exemestane") else _BTA)
-    for agent in (
-        "anastrozole",
-        "letrozole",
-        "exemestane",
-        "denosumab",
-        "zoledronic_acid",
-        "alendronate",
-        "risedronate",
-        "ibandronate",
-    )
+    _local_drug(agent, _AI if agent in get_args(AromataseInhibitor) else _BTA)
+    for agent in (*get_args(AromataseInhibitor), *ANTIRESORPTIVES)
 )
 
 # --- SNOMED CT: conditions ---------------------------------------------------------------------

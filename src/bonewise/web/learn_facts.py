@@ -1,41 +1,28 @@
-"""The trial and study figures the Learn pages quote, each a `Cited` value defined once here
-(clinical-reference.md section 4) and rendered by the templates, never typed into them.
+"""The trial and study figures the Learn pages quote, each a `Cited` value defined once
+(clinical-reference.md section 4) and rendered by the templates, never typed into them. ARBI's
+are in bonewise.evidence (the seed tiers quote them too); Kwan's are here.
 
 These pages explain; they do not advise her to take a medicine or say at what dose.
 """
 
 from __future__ import annotations
 
-from bonewise.evidence import MARKOPOULOS_2010, Cited, Source
+from bonewise.evidence import (
+    ARBI_HIGH_SPINE_WITH_RISEDRONATE,
+    ARBI_MODERATE_HIP_WITH_RISEDRONATE,
+    ARBI_MODERATE_HIP_WITHOUT,
+    ARBI_MODERATE_SPINE_WITH_RISEDRONATE,
+    ARBI_MODERATE_SPINE_WITHOUT,
+    ARBI_WOMEN,
+    Cited,
+    Source,
+)
 
 KWAN_2021 = Source(
     "kwan-2021",
     "Kwan ML et al. Exercise and fracture risk in women with breast cancer on aromatase "
     "inhibitors (Kaiser Permanente Northern California). J Cancer Surviv 2021, published "
     "2023;17:139-149. doi:10.1007/s11764-021-00993-0 (PMC8349930)",
-)
-
-# --- ARBI (Markopoulos 2010): BMD change at 24 months, % -------------------------------------
-ARBI_WOMEN: Cited[int] = Cited(
-    213,
-    MARKOPOULOS_2010,
-    "confirmed",
-    "postmenopausal women with hormone-receptor-positive early breast cancer starting anastrozole",
-)
-ARBI_MODERATE_SPINE_WITH_RISEDRONATE: Cited[float] = Cited(
-    5.7, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, lumbar spine, 24 months"
-)
-ARBI_MODERATE_SPINE_WITHOUT: Cited[float] = Cited(
-    -1.5, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, anastrozole alone, lumbar spine"
-)
-ARBI_MODERATE_HIP_WITH_RISEDRONATE: Cited[float] = Cited(
-    1.6, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, hip, 24 months"
-)
-ARBI_MODERATE_HIP_WITHOUT: Cited[float] = Cited(
-    -3.9, MARKOPOULOS_2010, "confirmed", "moderate-risk stratum, anastrozole alone, hip"
-)
-ARBI_HIGH_SPINE_WITH_RISEDRONATE: Cited[float] = Cited(
-    6.6, MARKOPOULOS_2010, "confirmed", "high-risk stratum, lumbar spine, 24 months"
 )
 
 # --- Kwan 2021/2023: aerobic exercise and osteoporotic fracture on an aromatase inhibitor ------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bonewise import evidence as ev
 from bonewise.clinical.calendar import add_months
 from bonewise.fhir import cds_cards as cds_hooks
+from bonewise.measures.windows import repeat_dxa_due
 
 AS_OF = date(2026, 11, 27)
 URL = "https://bonewise.example/patients/pt-1/assessment"
@@ -194,3 +195,34 @@ def test_on_aromatase_inhibitor_reads_codes_contained_and_referenced_medications
     )
     assert not cds_hooks.on_aromatase_inhibitor([_order("10324")])  # tamoxifen
     assert cds_hooks.on_aromatase_inhibitor([_order("199224")])
+
+
+def _warns(last_dxa: date, as_of: date) -> bool:
+    cards = cds_hooks.order_select_cards(
+        patient_id="pt-1",
+        draft_orders=_drafts(_order("199224")),
+        selections=None,
+        resources=[_dxa(last_dxa)],
+        as_of=as_of,
+        patient_url=URL,
+    )["cards"]
+    return bool(cards)
+
+
+def test_the_order_card_and_the_dxa_overdue_alert_read_one_repeat_date() -> None:
+    """A DXA on 28 February 2022 is next due on 28 February 2024 (measures.windows): on the
+    29th it is overdue for the alert and the measure, so ordering an AI then warns too."""
+    assert repeat_dxa_due(date(2022, 2, 28)) == date(2024, 2, 28)
+    assert _warns(date(2022, 2, 28), as_of=date(2024, 2, 29))
+    assert not _warns(date(2022, 2, 28), as_of=date(2024, 2, 28))
+
+
+@given(
+    last=st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 12, 31)),
+    days_later=st.integers(min_value=0, max_value=1_100),
+)
+def test_the_order_card_warns_exactly_when_the_repeat_dxa_is_overdue(
+    last: date, days_later: int
+) -> None:
+    as_of = date.fromordinal(last.toordinal() + days_later)
+    assert _warns(last, as_of) == (repeat_dxa_due(last) < as_of)

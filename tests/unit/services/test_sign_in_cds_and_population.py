@@ -136,3 +136,25 @@ def test_no_account_reads_every_record(world: World, who: str) -> None:
     with pytest.raises(Forbidden):
         next(patients.every_record(uow=world.uow, actor=actor))
     assert world.uow.audit.entries == [] and world.uow.entered == 0
+
+
+def test_the_local_operator_lists_every_patient_id_audited_once(world: World) -> None:
+    assert patients.patient_ids(uow=world.uow, actor=LOCAL_OPERATOR) == ["p-ann", "p-bea"]
+    [entry] = world.uow.audit.entries
+    assert (entry.actor_email, entry.actor_role, entry.action, entry.patient_id) == (
+        LOCAL_OPERATOR.audit_name,
+        "operator",
+        "read",
+        None,
+    )
+    assert entry.what == "every patient id (listing)"
+    assert entry.detail == {"records": 2}
+
+
+@pytest.mark.parametrize("who", ["lee", "ann"])
+def test_no_account_lists_every_patient_id(world: World, who: str) -> None:
+    """A clinician's list is her panel (linked_patient_ids); a patient has her own id only."""
+    actor: User = getattr(world, who)
+    with pytest.raises(Forbidden):
+        patients.patient_ids(uow=world.uow, actor=actor)
+    assert world.uow.audit.entries == [] and world.uow.entered == 0

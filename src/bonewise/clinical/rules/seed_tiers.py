@@ -63,8 +63,8 @@ def recommendations(facts: Facts, decision: GuidelineDecision) -> list[Recommend
         "normal": "Normal bone density: lifestyle, calcium and vitamin D are the plan; keep "
         "monitoring while on the aromatase inhibitor.",
         "osteopenia": "Osteopenia (seed tier, patient education): lifestyle is essential; in "
-        "ARBI, adding risedronate in this group raised spine BMD (+5.7% vs -1.5% at 24 months). "
-        "Whether to treat is decided by hadji-2017 and asco-2019, not by this tier.",
+        "ARBI, adding risedronate in this group raised spine BMD "
+        f"({ev.arbi_moderate_spine_change()}). Whether to treat is decided by hadji-2017 and asco-2019, not by this tier.",
         "osteoporosis": "Osteoporosis (seed tier, patient education): lifestyle plus "
         "pharmacologic therapy (a bisphosphonate or denosumab) to prevent fragility fractures; "
         "whether to treat is decided by hadji-2017 and asco-2019.",

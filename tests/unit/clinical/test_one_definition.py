@@ -1,0 +1,173 @@
+"""A number quoted in two places is defined once: change the one definition and every quote
+follows (the one-definition audit)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from bonewise import evidence as ev
+from bonewise.clinical.assessment import assess
+from bonewise.clinical.facts import derive_facts
+from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
+from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
+from bonewise.exercise.planner import RULES
+from bonewise.population import rules, schema
+from bonewise.render.clinician import build_clinician_report
+from bonewise.render.patient import doing_well, fragility_fracture
+from bonewise.terminology import codes
+from bonewise.web import learn_facts
+
+from .builders import AS_OF, record, scan
+
+
+def _seed_tier_text() -> str:
+    result = assess(record(dxa_scans=[scan(femoral_neck=-1.3)]), as_of=AS_OF)
+    [tier] = [r for r in result.recommendations if r.rule_id == "seed-tiers.osteopenia"]
+    return tier.text
+
+
+def test_the_arbi_figures_are_evidence_constants_the_learn_pages_share() -> None:
+    for name in (
+        "ARBI_WOMEN",
+        "ARBI_MODERATE_SPINE_WITH_RISEDRONATE",
+        "ARBI_MODERATE_SPINE_WITHOUT",
+        "ARBI_MODERATE_HIP_WITH_RISEDRONATE",
+        "ARBI_MODERATE_HIP_WITHOUT",
+        "ARBI_HIGH_SPINE_WITH_RISEDRONATE",
+    ):
+        assert getattr(learn_facts, name) is getattr(ev, name)
+    quoted = "+5.7% vs -1.5% at 24 months"
+    assert ev.arbi_moderate_spine_change() == quoted
+    assert quoted in _seed_tier_text() and quoted in ev.SEED_TIER_PLAN.value
+
+
+def test_the_seed_tier_quotes_arbi_from_its_one_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_it = ev.ARBI_MODERATE_SPINE_WITH_RISEDRONATE
+    monkeypatch.setattr(
+        ev, "ARBI_MODERATE_SPINE_WITH_RISEDRONATE", dataclasses.replace(with_it, value=9.9)
+    )
+    assert "(+9.9% vs -1.5% at 24 months)" in _seed_tier_text()
+
+
+# Conversion factors written as numbers: each belongs in bonewise/units.py alone.
+UNIT_FACTORS = ("2.496", "4.008", "0.45359237")
+
+
+def test_unit_conversion_factors_are_written_only_in_units() -> None:
+    package = Path(ev.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        if path.name != "units.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if any(factor in line for factor in UNIT_FACTORS)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("site_low", [None, "30"])
+@pytest.mark.parametrize(
+    "results",
+    [
+        [(19.9, "ng/mL")],
+        [(20.0, "ng/mL")],
+        [(49.9, "nmol/L")],
+        [(50.0, "nmol/L")],
+        [(29.95, "ng/mL")],
+        [(32.0, "ng/mL"), (15.0, "ng/mL")],  # one day: the lowest decides
+    ],
+)
+def test_her_report_calls_vitamin_d_adequate_exactly_when_the_core_does_not_call_it_low(
+    monkeypatch: pytest.MonkeyPatch, results: list[tuple[float, str]], site_low: str | None
+) -> None:
+    if site_low is not None:
+        monkeypatch.setenv("BONEWISE_POLICY_VITAMIN_D_LOW_NG_ML", site_low)
+    labs = [
+        {"kind": "25_oh_vitamin_d", "date": "2026-01-10", "value": value, "unit": unit}
+        for value, unit in results
+    ]
+    her = record(labs=labs)
+    result = assess(her, as_of=AS_OF)
+    low = "vitamin-d-low" in {alert.id for alert in result.alerts}
+    adequate = any("vitamin D blood test" in line for line in doing_well(her, result, None, None))
+    assert adequate is not low
+
+
+def test_no_template_types_the_weekly_aerobic_target() -> None:
+    """The pages print the week's target from the plan (`aerobic_target`), never a typed 150."""
+    package = Path(ev.__file__).parent
+    typed = re.compile(rf"(?<![\w.]){AEROBIC_MINUTES_PER_WEEK.value}(?![\w.])")
+    found = [
+        f"{path.relative_to(package)}:{n}"
+        for folder in ("web/templates", "render/templates")
+        for path in (package / folder).rglob("*.html")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if typed.search(re.sub(r"{{.*?}}|{%.*?%}", "", line))
+    ]
+    assert found == []
+
+
+def test_every_number_a_plan_rule_states_is_its_cited_value() -> None:
+    """The exercise plan's rules say their numbers in words; the words follow the constant."""
+    for rule in RULES.values():
+        stated = [int(n) for n in re.findall(r"\d+", rule.text)]
+        value = rule.cited.value
+        if not stated or isinstance(value, bool):
+            continue
+        cited = list(value) if isinstance(value, tuple) else [value]
+        if rule.id.endswith("-effort"):
+            stated = stated[:2]  # "effort 5-8 on a 0-10 scale": the scale is not the rule
+        assert stated == cited, (rule.id, rule.text, value)
+
+
+def test_the_renal_checks_quote_the_4_mg_regimens_cited_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cited = ev.ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN
+    assert cited.value == (30.0, 60.0) and cited.evidence == "unconfirmed"
+    monkeypatch.setattr(
+        ev, "ZOLEDRONIC_4MG_REDUCED_CRCL_ML_MIN", dataclasses.replace(cited, value=(25.0, 55.0))
+    )
+    result = assess(record(dxa_scans=[scan(femoral_neck=-2.6)]), as_of=AS_OF)
+    renal = [c for c in result.safety_checks if "renal" in c.id]
+    assert renal, [c.id for c in result.safety_checks]
+    for check in renal:
+        assert "25-55 mL/min" in check.text and "30-60" not in check.text
+
+
+def test_the_population_and_the_codes_name_the_cores_agents() -> None:
+    """What is an aromatase inhibitor, and which medicines end a denosumab lapse: the core's
+    answer (clinical.models), read by the population's vocabulary and the local drug codes."""
+    ais, bone = get_args(AromataseInhibitor), get_args(BoneAgent)
+    assert set(ANTIRESORPTIVES) == set(bone)
+    assert ais == schema.AROMATASE_INHIBITORS
+    assert schema.BONE_DIRECTED_THERAPIES == ANTIRESORPTIVES
+    assert set(rules.OTHER_ANTIRESORPTIVES) == set(ANTIRESORPTIVES) - {"denosumab"}
+    assert [c.agent for c in codes.LOCAL_DRUG_CODES] == [*ais, *ANTIRESORPTIVES]
+
+
+@pytest.mark.parametrize(
+    "fracture, fragility",
+    [
+        ({"date": "2025-03-01", "site": "wrist"}, True),  # at 58, mechanism not recorded
+        ({"date": "2025-03-01", "site": "wrist", "traumatic": True}, False),
+        ({"date": "2010-03-01", "site": "wrist"}, False),  # at 43, not recorded as fragility
+        ({"date": "2010-03-01", "site": "wrist", "fragility": True}, True),
+    ],
+)
+def test_her_report_and_the_clinicians_see_the_cores_fragility_fractures(
+    fracture: dict[str, object], fragility: bool
+) -> None:
+    her = record(fractures=[fracture])
+    result = assess(her, as_of=AS_OF)
+    assert bool(derive_facts(her, as_of=AS_OF).fragility_fractures) is fragility
+    assert fragility_fracture(her, result) is fragility
+    shown = build_clinician_report(record=her, assessment=result).fractures
+    assert ("(fragility)" in shown) is fragility
