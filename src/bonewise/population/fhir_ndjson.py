@@ -22,8 +22,10 @@ the terminology tables:
 - statuses: a resource whose `status` is in `read.SKIPPED_STATUSES`, or whose
   `verificationStatus` has a code in `read.SKIPPED_VERIFICATION`, is not part of the record.
 - dates: `fhir_day_sql` is `read.read_date` in SQL (a year is 1 January, a year-month the first of
-  the month, a dateTime its calendar day); the text is kept, so the quality step counts the ones
-  that are not dates. `tests/unit/population/test_ndjson_rules.py` pins it to `read.read_date`.
+  the month, a dateTime its calendar day). A table whose date texts are all ISO dates is staged
+  with typed dates (the quality step then parses none); one holding any text that is not a date
+  keeps them all as text, so the quality step counts those as it does for any source.
+  `tests/unit/population/test_ndjson_rules.py` pins `fhir_day_sql` to `read.read_date`.
 
 The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them:
 
@@ -72,6 +74,7 @@ import pyarrow as pa
 from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
+from bonewise.population.quality import ISO_DATE
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes, families
 
@@ -695,7 +698,7 @@ FROM component JOIN concept_map m ON m.family = 'component'
  AND m.concept_json = json_extract(comp, '$.code')::VARCHAR
 WHERE m.role = 'measure';
 
-CREATE TEMP VIEW facts AS
+CREATE TEMP VIEW matched_facts AS
 SELECT r.* EXCLUDE (concept_json, family, med_ref, answers, components, hit, has_unknown_local,
                     matched),
        coalesce(r.hit, m.hit).role AS role,
@@ -714,15 +717,56 @@ WHERE r.resourceType IN {_sql_list(EVENT_TYPES)} AND NOT r.skipped
 """
 
 
-def _select(table: TableName, query: str) -> str:
-    """The query with its columns cast to the staged (raw) schema, in the schema's order."""
+def _select(table: TableName, query: str, *, typed_dates: bool = False) -> str:
+    """The query with its columns cast to the staged (raw) schema, in the schema's order; with
+    `typed_dates`, its dates as dates (the flat schema), for a table none of whose date texts
+    is anything but an ISO date (`_date_typed_tables`)."""
     types = {
         pa.string(): "VARCHAR",
         pa.float64(): "DOUBLE",
         pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
     }
-    columns = ", ".join(f"CAST({f.name} AS {types[f.type]}) AS {f.name}" for f in raw_schema(table))
+    fields = schema.SCHEMAS[table] if typed_dates else raw_schema(table)
+    columns = ", ".join(
+        f"CAST(nullif({f.name}, '') AS DATE) AS {f.name}"
+        if f.type == pa.date32()
+        else f"CAST({f.name} AS {types[f.type]}) AS {f.name}"
+        for f in fields
+    )
     return f"SELECT {columns} FROM ({query})"
+
+
+# The resource types whose date texts (start_text, end_text, period_start) each table's dates
+# are taken from.
+_DATES_FROM: Final[dict[TableName, tuple[str, ...]]] = {
+    "persons": ("Patient",),
+    "measurements": ("Observation",),
+    "drug_exposures": (*MEDICATION_TYPES, "Observation"),
+    "conditions": ("Condition",),
+    "procedures": ("Procedure",),
+}
+
+
+def _not_a_date(text: str) -> str:
+    """SQL: the text is there and is not a date as the quality step reads dates (an ISO date,
+    `quality.ISO_DATE`, that is a day of the calendar)."""
+    return (
+        f"(nullif({text}, '') IS NOT NULL AND NOT coalesce(regexp_matches({text}, "
+        f"{_quote(ISO_DATE)}) AND try_cast({text} AS DATE) IS NOT NULL, false))"
+    )
+
+
+_TYPES_WITH_NON_DATES_SQL = f"""
+SELECT DISTINCT resourceType FROM (
+    SELECT resourceType, start_text, end_text, period_start FROM facts
+    UNION ALL
+    SELECT resourceType, start_text, end_text, NULL FROM res WHERE resourceType = 'Patient'
+    UNION ALL
+    SELECT 'Observation', r.start_text, NULL, NULL FROM panel p JOIN res r ON r.row_id = p.row_id
+)
+WHERE {_not_a_date("start_text")} OR {_not_a_date("end_text")} OR {_not_a_date("period_start")}
+"""
 
 
 # `codes.scanner_make_named` as SQL over the lowered words, as the FHIR import reads a Device's
@@ -893,6 +937,7 @@ class FhirNdjsonLoader:
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
         resources = self.staging / "ndjson-resources.parquet"  # the parsed lines, while loading
+        facts = self.staging / "ndjson-facts.parquet"  # the lines bonewise reads, with meanings
         con = duckdb.connect(
             config={
                 "memory_limit": self.memory_limit,
@@ -922,17 +967,29 @@ class FhirNdjsonLoader:
                 self._register_codes(con)
             with self._step("match"):
                 con.execute(_MATCH_SQL)
+                # written once: each table below and the issues read it (as a view, each of
+                # them would join the whole export to the code tables again)
+                con.execute(
+                    f"COPY (SELECT * FROM matched_facts) TO {_quote(str(facts))} "
+                    "(FORMAT parquet, COMPRESSION lz4)"
+                )
+                con.execute(
+                    f"CREATE TEMP VIEW facts AS SELECT * FROM read_parquet({_quote(str(facts))})"
+                )
+            with self._step("date types"):
+                typed = self._date_typed_tables(con)
             for table, query in _table_queries().items():
                 with self._step(f"write {table}"):
+                    selected = _select(table, query, typed_dates=table in typed)
                     con.execute(
-                        f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
-                        "(FORMAT parquet)"
+                        f"COPY ({selected}) TO {_quote(str(paths[table]))} (FORMAT parquet)"
                     )
             with self._step("issues"):
                 self._count_issues(con, files)
         finally:
             con.close()
             resources.unlink(missing_ok=True)
+            facts.unlink(missing_ok=True)
         return paths
 
     @staticmethod
@@ -961,6 +1018,17 @@ class FhirNdjsonLoader:
             "AND answers IS NOT NULL"
         ).fetchall()
         con.register("answer_map", _answer_map(a for (a,) in answers))
+
+    @staticmethod
+    def _date_typed_tables(con: duckdb.DuckDBPyConnection) -> set[TableName]:
+        """The tables staged with their dates as dates: those whose every date text is an ISO
+        date. The quality step parses text dates on each read of a table (a third of the whole
+        evaluation); a typed date needs no parse, and a table holding any text that is not a
+        date stays text, so the quality step counts it as it would."""
+        with_non_dates = {t for (t,) in con.execute(_TYPES_WITH_NON_DATES_SQL).fetchall()}
+        return {
+            table for table, types in _DATES_FROM.items() if not with_non_dates.intersection(types)
+        }
 
     def _count_issues(self, con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
         row = con.execute(_issues_sql()).fetchone()
