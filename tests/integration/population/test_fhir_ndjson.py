@@ -47,7 +47,7 @@ def _write(
 @pytest.fixture(scope="module")
 def fhir_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     src = tmp_path_factory.mktemp("bulk")
-    patients = [
+    patients: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1958-04-02"}
         for pid in ("a", "b", "c", "d", "e")
     ]
