@@ -195,8 +195,12 @@ _SKIPPED = (
 )
 
 
+def _first_text(*values: str) -> str:
+    return "coalesce(" + ", ".join(f"nullif({v}, '')" for v in values) + ")"
+
+
 def _first_day(*values: str) -> str:
-    return fhir_day_sql("coalesce(" + ", ".join(f"nullif({v}, '')" for v in values) + ")")
+    return fhir_day_sql(_first_text(*values))
 
 
 def _last_segment(reference: str) -> str:
@@ -520,15 +524,7 @@ SELECT
     END::VARCHAR AS concept_json,
     {med_ref} AS med_ref,
     CASE WHEN resourceType = 'Observation' THEN component END::VARCHAR AS components,
-    CASE resourceType
-        WHEN 'Observation' THEN {obs_date}
-        WHEN 'MedicationStatement' THEN {statement_start}
-        WHEN 'MedicationRequest' THEN {request_start}
-        WHEN 'MedicationAdministration' THEN {administration_start}
-        WHEN 'Condition' THEN {onset}
-        WHEN 'Procedure' THEN {performed}
-        WHEN 'Patient' THEN {birth}
-    END AS start_text,
+    {start_day} AS start_text,
     CASE resourceType
         WHEN 'Observation' THEN {period_end}
         WHEN 'MedicationStatement' THEN coalesce({period_end},
@@ -573,7 +569,19 @@ SELECT
         list_transform(json_extract(extension, '$[*]'), lambda e:
             e->>'url' = '{ext_ovarian}' AND e->>'valueBoolean' = 'true')), false)
         AS ovarian_suppression
-FROM {source}
+FROM (
+    -- each type's first date text, read as a day once (a day per branch cost half the parse)
+    SELECT *, CASE resourceType
+        WHEN 'Observation' THEN {obs_date}
+        WHEN 'MedicationStatement' THEN {statement_start_text}
+        WHEN 'MedicationRequest' THEN {request_start_text}
+        WHEN 'MedicationAdministration' THEN {administration_start_text}
+        WHEN 'Condition' THEN {onset}
+        WHEN 'Procedure' THEN {performed}
+        WHEN 'Patient' THEN {birth}
+    END AS start_date_text
+    FROM {source}
+)
 -- all-null rows: lines read_json could not parse (or objects with none of these fields)
 WHERE resourceType IN {kept_types} OR resourceType IS NULL
 """
@@ -583,13 +591,13 @@ _MEDICATION_REFERENCE = "coalesce(medicationReference.reference, json_extract_st
 
 
 def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
-    statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
-    request_start = _first_day(
+    statement_start = ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
+    request_start = (
         "dosageInstruction[1].timing.repeat.boundsPeriod.start",
         "dispenseRequest.validityPeriod.start",
         "authoredOn",
     )
-    administration_start = _first_day(
+    administration_start = (
         "effectiveDateTime",
         "occurenceDateTime",
         "coalesce(effectivePeriod, occurencePeriod).start",
@@ -608,14 +616,18 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
         own_concept="coalesce(medicationCodeableConcept, json_extract(medication, '$.concept'))",
         contained_concept="json_extract(list_filter(json_extract(contained, '$[*]'), "
         f"lambda m: m->>'id' = substr({_MEDICATION_REFERENCE}, 2))[1], '$.code')",
-        obs_date=_first_day(
+        start_day=fhir_day_sql("start_date_text"),
+        obs_date=_first_text(
             "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"
         ),
-        statement_start=statement_start,
-        request_start=request_start,
-        administration_start=administration_start,
-        onset=_first_day("onsetDateTime", "onsetPeriod.start", "onsetInstant", "recordedDate"),
-        performed=_first_day(
+        statement_start=_first_day(*statement_start),
+        request_start=_first_day(*request_start),
+        administration_start=_first_day(*administration_start),
+        statement_start_text=_first_text(*statement_start),
+        request_start_text=_first_text(*request_start),
+        administration_start_text=_first_text(*administration_start),
+        onset=_first_text("onsetDateTime", "onsetPeriod.start", "onsetInstant", "recordedDate"),
+        performed=_first_text(
             "performedDateTime",
             "performedPeriod.start",
             "performedInstant",
@@ -623,7 +635,7 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
             "occurrencePeriod.start",
             "occurrenceInstant",
         ),
-        birth=_first_day("birthDate"),
+        birth=_first_text("birthDate"),
         death=_first_day("deceasedDateTime"),
         period_end=_first_day('effectivePeriod."end"'),
         period_start=_first_day("effectivePeriod.start"),
