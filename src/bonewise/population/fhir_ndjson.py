@@ -710,7 +710,7 @@ FROM component JOIN concept_map m ON m.family = 'component'
  AND m.concept_json = json_extract(comp, '$.code')::VARCHAR
 WHERE m.role = 'measure';
 
-CREATE TEMP VIEW matched_facts AS
+CREATE TEMP VIEW facts AS
 SELECT r.* EXCLUDE (concept_json, family, med_ref, answers, components, hit, has_unknown_local,
                     matched),
        coalesce(r.hit, m.hit).role AS role,
@@ -949,7 +949,6 @@ class FhirNdjsonLoader:
     def load(self, files: list[Path]) -> dict[TableName, Path]:
         paths = {t: self.staging / f"{t}.parquet" for t in TABLES}
         resources = self.staging / "ndjson-resources.parquet"  # the parsed lines, while loading
-        facts = self.staging / "ndjson-facts.parquet"  # the lines bonewise reads, with meanings
         con = duckdb.connect(
             config={
                 "memory_limit": self.memory_limit,
@@ -979,15 +978,6 @@ class FhirNdjsonLoader:
                 self._register_codes(con)
             with self._step("match"):
                 con.execute(_MATCH_SQL)
-                # written once: each table below and the issues read it (as a view, each of
-                # them would join the whole export to the code tables again)
-                con.execute(
-                    f"COPY (SELECT * FROM matched_facts) TO {_quote(str(facts))} "
-                    "(FORMAT parquet, COMPRESSION lz4)"
-                )
-                con.execute(
-                    f"CREATE TEMP VIEW facts AS SELECT * FROM read_parquet({_quote(str(facts))})"
-                )
             with self._step("date types"):
                 typed = self._date_typed_tables(con)
             for table, query in _table_queries().items():
@@ -1001,7 +991,6 @@ class FhirNdjsonLoader:
         finally:
             con.close()
             resources.unlink(missing_ok=True)
-            facts.unlink(missing_ok=True)
         return paths
 
     @staticmethod
