@@ -22,8 +22,10 @@ the terminology tables:
 - statuses: a resource whose `status` is in `read.SKIPPED_STATUSES`, or whose
   `verificationStatus` has a code in `read.SKIPPED_VERIFICATION`, is not part of the record.
 - dates: `fhir_day_sql` is `read.read_date` in SQL (a year is 1 January, a year-month the first of
-  the month, a dateTime its calendar day); the text is kept, so the quality step counts the ones
-  that are not dates. `tests/unit/population/test_ndjson_rules.py` pins it to `read.read_date`.
+  the month, a dateTime its calendar day). A table whose date texts are all ISO dates is staged
+  with typed dates (the quality step then parses none); one holding any text that is not a date
+  keeps them all as text, so the quality step counts those as it does for any source.
+  `tests/unit/population/test_ndjson_rules.py` pins `fhir_day_sql` to `read.read_date`.
 
 The hadji-2017 risk factors are read the way `bonewise.fhir.importer` reads them:
 
@@ -72,6 +74,7 @@ import pyarrow as pa
 from bonewise.fhir import read
 from bonewise.fhir.record_codes import EXT_TRAUMATIC
 from bonewise.population import schema
+from bonewise.population.quality import ISO_DATE
 from bonewise.population.schema import TABLES, TableName, raw_schema
 from bonewise.terminology import codes, families
 
@@ -192,8 +195,12 @@ _SKIPPED = (
 )
 
 
+def _first_text(*values: str) -> str:
+    return "coalesce(" + ", ".join(f"nullif({v}, '')" for v in values) + ")"
+
+
 def _first_day(*values: str) -> str:
-    return fhir_day_sql("coalesce(" + ", ".join(f"nullif({v}, '')" for v in values) + ")")
+    return fhir_day_sql(_first_text(*values))
 
 
 def _last_segment(reference: str) -> str:
@@ -517,15 +524,7 @@ SELECT
     END::VARCHAR AS concept_json,
     {med_ref} AS med_ref,
     CASE WHEN resourceType = 'Observation' THEN component END::VARCHAR AS components,
-    CASE resourceType
-        WHEN 'Observation' THEN {obs_date}
-        WHEN 'MedicationStatement' THEN {statement_start}
-        WHEN 'MedicationRequest' THEN {request_start}
-        WHEN 'MedicationAdministration' THEN {administration_start}
-        WHEN 'Condition' THEN {onset}
-        WHEN 'Procedure' THEN {performed}
-        WHEN 'Patient' THEN {birth}
-    END AS start_text,
+    {start_day} AS start_text,
     CASE resourceType
         WHEN 'Observation' THEN {period_end}
         WHEN 'MedicationStatement' THEN coalesce({period_end},
@@ -570,7 +569,19 @@ SELECT
         list_transform(json_extract(extension, '$[*]'), lambda e:
             e->>'url' = '{ext_ovarian}' AND e->>'valueBoolean' = 'true')), false)
         AS ovarian_suppression
-FROM {source}
+FROM (
+    -- each type's first date text, read as a day once (a day per branch cost half the parse)
+    SELECT *, CASE resourceType
+        WHEN 'Observation' THEN {obs_date}
+        WHEN 'MedicationStatement' THEN {statement_start_text}
+        WHEN 'MedicationRequest' THEN {request_start_text}
+        WHEN 'MedicationAdministration' THEN {administration_start_text}
+        WHEN 'Condition' THEN {onset}
+        WHEN 'Procedure' THEN {performed}
+        WHEN 'Patient' THEN {birth}
+    END AS start_date_text
+    FROM {source}
+)
 -- all-null rows: lines read_json could not parse (or objects with none of these fields)
 WHERE resourceType IN {kept_types} OR resourceType IS NULL
 """
@@ -580,13 +591,13 @@ _MEDICATION_REFERENCE = "coalesce(medicationReference.reference, json_extract_st
 
 
 def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
-    statement_start = _first_day("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
-    request_start = _first_day(
+    statement_start = ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
+    request_start = (
         "dosageInstruction[1].timing.repeat.boundsPeriod.start",
         "dispenseRequest.validityPeriod.start",
         "authoredOn",
     )
-    administration_start = _first_day(
+    administration_start = (
         "effectiveDateTime",
         "occurenceDateTime",
         "coalesce(effectivePeriod, occurencePeriod).start",
@@ -605,14 +616,18 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
         own_concept="coalesce(medicationCodeableConcept, json_extract(medication, '$.concept'))",
         contained_concept="json_extract(list_filter(json_extract(contained, '$[*]'), "
         f"lambda m: m->>'id' = substr({_MEDICATION_REFERENCE}, 2))[1], '$.code')",
-        obs_date=_first_day(
+        start_day=fhir_day_sql("start_date_text"),
+        obs_date=_first_text(
             "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"
         ),
-        statement_start=statement_start,
-        request_start=request_start,
-        administration_start=administration_start,
-        onset=_first_day("onsetDateTime", "onsetPeriod.start", "onsetInstant", "recordedDate"),
-        performed=_first_day(
+        statement_start=_first_day(*statement_start),
+        request_start=_first_day(*request_start),
+        administration_start=_first_day(*administration_start),
+        statement_start_text=_first_text(*statement_start),
+        request_start_text=_first_text(*request_start),
+        administration_start_text=_first_text(*administration_start),
+        onset=_first_text("onsetDateTime", "onsetPeriod.start", "onsetInstant", "recordedDate"),
+        performed=_first_text(
             "performedDateTime",
             "performedPeriod.start",
             "performedInstant",
@@ -620,7 +635,7 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
             "occurrencePeriod.start",
             "occurrenceInstant",
         ),
-        birth=_first_day("birthDate"),
+        birth=_first_text("birthDate"),
         death=_first_day("deceasedDateTime"),
         period_end=_first_day('effectivePeriod."end"'),
         period_start=_first_day("effectivePeriod.start"),
@@ -714,15 +729,56 @@ WHERE r.resourceType IN {_sql_list(EVENT_TYPES)} AND NOT r.skipped
 """
 
 
-def _select(table: TableName, query: str) -> str:
-    """The query with its columns cast to the staged (raw) schema, in the schema's order."""
+def _select(table: TableName, query: str, *, typed_dates: bool = False) -> str:
+    """The query with its columns cast to the staged (raw) schema, in the schema's order; with
+    `typed_dates`, its dates as dates (the flat schema), for a table none of whose date texts
+    is anything but an ISO date (`_date_typed_tables`)."""
     types = {
         pa.string(): "VARCHAR",
         pa.float64(): "DOUBLE",
         pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
     }
-    columns = ", ".join(f"CAST({f.name} AS {types[f.type]}) AS {f.name}" for f in raw_schema(table))
+    fields = schema.SCHEMAS[table] if typed_dates else raw_schema(table)
+    columns = ", ".join(
+        f"CAST(nullif({f.name}, '') AS DATE) AS {f.name}"
+        if f.type == pa.date32()
+        else f"CAST({f.name} AS {types[f.type]}) AS {f.name}"
+        for f in fields
+    )
     return f"SELECT {columns} FROM ({query})"
+
+
+# The resource types whose date texts (start_text, end_text, period_start) each table's dates
+# are taken from.
+_DATES_FROM: Final[dict[TableName, tuple[str, ...]]] = {
+    "persons": ("Patient",),
+    "measurements": ("Observation",),
+    "drug_exposures": (*MEDICATION_TYPES, "Observation"),
+    "conditions": ("Condition",),
+    "procedures": ("Procedure",),
+}
+
+
+def _not_a_date(text: str) -> str:
+    """SQL: the text is there and is not a date as the quality step reads dates (an ISO date,
+    `quality.ISO_DATE`, that is a day of the calendar)."""
+    return (
+        f"(nullif({text}, '') IS NOT NULL AND NOT coalesce(regexp_matches({text}, "
+        f"{_quote(ISO_DATE)}) AND try_cast({text} AS DATE) IS NOT NULL, false))"
+    )
+
+
+_TYPES_WITH_NON_DATES_SQL = f"""
+SELECT DISTINCT resourceType FROM (
+    SELECT resourceType, start_text, end_text, period_start FROM facts
+    UNION ALL
+    SELECT resourceType, start_text, end_text, NULL FROM res WHERE resourceType = 'Patient'
+    UNION ALL
+    SELECT 'Observation', r.start_text, NULL, NULL FROM panel p JOIN res r ON r.row_id = p.row_id
+)
+WHERE {_not_a_date("start_text")} OR {_not_a_date("end_text")} OR {_not_a_date("period_start")}
+"""
 
 
 # `codes.scanner_make_named` as SQL over the lowered words, as the FHIR import reads a Device's
@@ -922,11 +978,13 @@ class FhirNdjsonLoader:
                 self._register_codes(con)
             with self._step("match"):
                 con.execute(_MATCH_SQL)
+            with self._step("date types"):
+                typed = self._date_typed_tables(con)
             for table, query in _table_queries().items():
                 with self._step(f"write {table}"):
+                    selected = _select(table, query, typed_dates=table in typed)
                     con.execute(
-                        f"COPY ({_select(table, query)}) TO {_quote(str(paths[table]))} "
-                        "(FORMAT parquet)"
+                        f"COPY ({selected}) TO {_quote(str(paths[table]))} (FORMAT parquet)"
                     )
             with self._step("issues"):
                 self._count_issues(con, files)
@@ -961,6 +1019,17 @@ class FhirNdjsonLoader:
             "AND answers IS NOT NULL"
         ).fetchall()
         con.register("answer_map", _answer_map(a for (a,) in answers))
+
+    @staticmethod
+    def _date_typed_tables(con: duckdb.DuckDBPyConnection) -> set[TableName]:
+        """The tables staged with their dates as dates: those whose every date text is an ISO
+        date. The quality step parses text dates on each read of a table (a third of the whole
+        evaluation); a typed date needs no parse, and a table holding any text that is not a
+        date stays text, so the quality step counts it as it would."""
+        with_non_dates = {t for (t,) in con.execute(_TYPES_WITH_NON_DATES_SQL).fetchall()}
+        return {
+            table for table, types in _DATES_FROM.items() if not with_non_dates.intersection(types)
+        }
 
     def _count_issues(self, con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
         row = con.execute(_issues_sql()).fetchone()

@@ -29,7 +29,8 @@ from bonewise.population.schema import TableName
 from bonewise.terminology import codes
 from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# what the quality step reads as a date (the NDJSON loader types a column only when all are)
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Units the code tables accept, mapped to a factor that gives the rules' unit.
 _VITAMIN_D_CODE = codes.lab_code("62292-8")
@@ -106,7 +107,7 @@ def _parse_date(col: ir.Value) -> tuple[ir.DateValue, ir.BooleanValue]:
     if dtype.is_timestamp():
         return col.cast("date"), ibis.literal(False)
     s = _text(col)
-    iso = s.re_search(_ISO_DATE).fill_null(False)
+    iso = s.re_search(ISO_DATE).fill_null(False)
     parsed = ibis.ifelse(iso, s.try_cast("date"), ibis.null("date"))
     return parsed, (s.notnull() & parsed.isnull())
 

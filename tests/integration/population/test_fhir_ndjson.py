@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -46,7 +47,7 @@ def _write(
 @pytest.fixture(scope="module")
 def fhir_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     src = tmp_path_factory.mktemp("bulk")
-    patients = [
+    patients: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1958-04-02"}
         for pid in ("a", "b", "c", "d", "e")
     ]
@@ -217,12 +218,54 @@ def test_a_file_of_several_resource_types_is_read_whole(tmp_path: Path) -> None:
     staged, issues = stage_ndjson(src, staging)
     persons = pq.read_table(staged["persons"]).to_pylist()
     assert sorted((p["person_id"], p["birth_date"]) for p in persons) == [
-        ("p", "1958-01-01"),
-        ("q", "1958-01-01"),
+        ("p", date(1958, 1, 1)),
+        ("q", date(1958, 1, 1)),
     ]
     measurements = pq.read_table(staged["measurements"]).to_pylist()
     assert sorted((m["record_id"], m["value"]) for m in measurements) == [("o", 16.0), ("o2", 16.0)]
     assert issues == {}
+
+
+def test_dates_are_staged_typed_unless_a_table_holds_one_that_is_not_a_date(
+    tmp_path: Path,
+) -> None:
+    """The quality step parses text dates each time it reads a table; a table whose dates are
+    all dates is staged typed, one with a text that is not a date keeps text, so it is counted."""
+    from bonewise.population.fhir_ndjson import stage_ndjson
+
+    src, staging = tmp_path / "export", tmp_path / "staging"
+    src.mkdir()
+    staging.mkdir()
+    patient = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1958-04"}
+    dxa = {"coding": [{"system": codes.SNOMED, "code": "312681000"}]}
+    _write(src, "Patient", [patient])
+    _write(src, "Observation", [_obs("o", "p", "62292-8", "2024-05-01T10:00:00Z", 16.0, "ng/mL")])
+    _write(
+        src,
+        "Procedure",
+        [
+            {
+                "resourceType": "Procedure",
+                "id": f"x{day}",
+                "status": "completed",
+                "code": dxa,
+                "subject": {"reference": "Patient/p"},
+                "performedDateTime": f"2023-02-{day}",
+            }
+            for day in ("27", "30")
+        ],
+    )
+    staged, _ = stage_ndjson(src, staging)
+    persons = pq.read_table(staged["persons"])
+    assert persons.schema.field("birth_date").type == pa.date32()
+    assert persons.column("birth_date").to_pylist() == [date(1958, 4, 1)]
+    measurements = pq.read_table(staged["measurements"])
+    assert measurements.column("date").to_pylist() == [date(2024, 5, 1)]
+    procedures = pq.read_table(staged["procedures"])
+    assert sorted(procedures.column("date").to_pylist()) == ["2023-02-27", "2023-02-30"]
+    run = run_care_gaps(source=src, out=tmp_path / "out", engine="duckdb", as_of=AS_OF)
+    assert run.malformed["procedures"]["bad_date"] == 1
+    assert run.malformed.get("persons", {}).get("bad_date", 0) == 0
 
 
 def test_a_woman_with_a_code_bonewise_does_not_know_is_marked_for_review(tmp_path: Path) -> None:

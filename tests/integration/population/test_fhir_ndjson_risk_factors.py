@@ -17,6 +17,7 @@ import pytest
 
 from bonewise.population.fhir_ndjson import stage_ndjson
 from bonewise.population.runner import RunResult, run_care_gaps
+from bonewise.population.schema import raw_schema
 from bonewise.terminology import codes
 
 AS_OF = date(2025, 6, 30)
@@ -184,9 +185,14 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def staged(export: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     paths, issues = stage_ndjson(export, tmp_path_factory.mktemp("staged"))
+    # dates as ISO text, whether staged as text or as dates
     return {
-        "drugs": pq.read_table(paths["drug_exposures"]).to_pylist(),
-        "measurements": pq.read_table(paths["measurements"]).to_pylist(),
+        "drugs": pq.read_table(paths["drug_exposures"])
+        .cast(raw_schema("drug_exposures"))
+        .to_pylist(),
+        "measurements": pq.read_table(paths["measurements"])
+        .cast(raw_schema("measurements"))
+        .to_pylist(),
         "issues": issues,
     }
 
