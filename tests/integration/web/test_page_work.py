@@ -44,6 +44,21 @@ def test_a_clinicians_patient_pages_take_one_transaction_banner_included(world: 
         assert len(taken) == 1, path
 
 
+def test_a_clinicians_record_pages_read_the_banner_in_their_one_transaction(
+    world: World,
+) -> None:
+    """The exercise, food, DXA and check-in pages read the banner in the page's own unit of
+    work (they opened a second transaction for it after their reads)."""
+    clinician = world.actor("linked_clinician")
+    pid = world.patient_a.patient_id
+    for page in ("exercise", "nutrition", "dxa", "checkin"):
+        with transactions(world) as taken:
+            response = clinician.client.get(f"/patients/{pid}/{page}")
+        assert response.status_code == 200, page
+        assert "Ann Example" in response.text and 'class="patient-banner' in response.text
+        assert len(taken) == 1, page
+
+
 def test_her_own_pages_take_one_transaction_and_no_banner(world: World) -> None:
     patient = world.actor("patient_a")
     pid = world.patient_a.patient_id
