@@ -33,7 +33,7 @@ from bonewise.services.access import (
     readable_record,
     readable_version,
 )
-from bonewise.services.views import kept, owner_name_at, record_at
+from bonewise.services.views import banner_at, record_at
 from bonewise.store.accounts import (
     AuditEntry,
     User,
@@ -400,16 +400,7 @@ def banner_in(uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> Pat
     (the transaction the sign-in lookup began and that block continues: no second one), kept
     for her data version like the page it tops."""
     version = readable_version(uow, actor, patient_id)
-    record = record_at(uow, patient_id, version)
-    name = owner_name_at(uow, patient_id, version)
-    return kept(
-        uow,
-        "banner",
-        patient_id,
-        version,
-        lambda: patient_banner_for(record, name=name, as_of=as_of),
-        as_of,
-    )
+    return banner_at(uow, patient_id, version, record_at(uow, patient_id, version), as_of)
 
 
 def patient_banner(*, uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:
