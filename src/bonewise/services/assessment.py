@@ -8,7 +8,7 @@ from datetime import date
 from bonewise.clinical.assessment import Assessment, assess
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.targets import check_age
-from bonewise.render.banner import PatientBanner, patient_banner_for
+from bonewise.render.banner import PatientBanner
 from bonewise.services.access import (
     Actor,
     Forbidden,
@@ -19,7 +19,7 @@ from bonewise.services.access import (
 )
 from bonewise.services.checkins import checkin_flags_in
 from bonewise.services.panel import PanelRow, panel_row, sort_by_urgency
-from bonewise.services.views import kept, owner_name_at, record_at, site_settings
+from bonewise.services.views import banner_at, kept, record_at, site_settings
 from bonewise.store.accounts import User
 from bonewise.store.uow import UnitOfWork
 
@@ -87,15 +87,7 @@ def assessment_with_banner(
         version = readable_version(uow, actor, patient_id)
         record = record_at(uow, patient_id, version)
         if actor.is_clinician:
-            name = owner_name_at(uow, patient_id, version)
-            banner = kept(
-                uow,
-                "banner",
-                patient_id,
-                version,
-                lambda: patient_banner_for(record, name=name, as_of=as_of),
-                as_of,
-            )
+            banner = banner_at(uow, patient_id, version, record, as_of)
         audit_read(uow, actor, patient_id, "assessment")
         assessment = assessment_at(uow=uow, record=record, version=version, as_of=as_of)
         uow.commit()

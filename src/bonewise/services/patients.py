@@ -31,7 +31,9 @@ from bonewise.services.access import (
     audit_write,
     check_access,
     readable_record,
+    readable_version,
 )
+from bonewise.services.views import banner_at, record_at
 from bonewise.store.accounts import (
     AuditEntry,
     User,
@@ -411,6 +413,14 @@ def patient_name(*, uow: UnitOfWork, actor: User, patient_id: str) -> str:
         check_access(uow, actor, patient_id, "read")
         owner = uow.accounts.owner_of(patient_id)
         return owner.name if owner else patient_id
+
+
+def banner_in(uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:
+    """`patient_banner` inside an open unit of work, or a held one before the page's block
+    (the transaction the sign-in lookup began and that block continues: no second one), kept
+    for her data version like the page it tops."""
+    version = readable_version(uow, actor, patient_id)
+    return banner_at(uow, patient_id, version, record_at(uow, patient_id, version), as_of)
 
 
 def patient_banner(*, uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:

@@ -17,6 +17,7 @@ from bonewise.services.access import (
     Actor,
     Forbidden,
     InvalidInput,
+    audit_read,
     audit_write,
     check_access,
 )
@@ -65,11 +66,18 @@ class StoredEntries:
     dxa_scans: list[Stored[DxaScan]]
 
 
-def stored_entries(*, uow: UnitOfWork, actor: Actor, patient_id: str) -> StoredEntries:
-    """For the pages' Correct / Withdraw controls (the page's record read is audited)."""
+def stored_entries(
+    *, uow: UnitOfWork, actor: Actor, patient_id: str, audited_as: str | None = None
+) -> StoredEntries:
+    """For the pages' Correct / Withdraw controls (the page's record read is audited: by the
+    page, or here as `audited_as`, in the same transaction as the read)."""
     with uow:
         check_access(uow, actor, patient_id, "read")
-        return StoredEntries(uow.patients.labs(patient_id), uow.patients.dxa_scans(patient_id))
+        found = StoredEntries(uow.patients.labs(patient_id), uow.patients.dxa_scans(patient_id))
+        if audited_as is not None:
+            audit_read(uow, actor, patient_id, audited_as)
+            uow.commit()
+        return found
 
 
 def _read_back(uow: UnitOfWork, patient_id: str) -> PatientRecord:

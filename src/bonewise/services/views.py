@@ -10,11 +10,13 @@ the other inputs the clinical core reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import date
 from functools import cache
 from typing import TypeVar
 
 from bonewise.clinical.models import PatientRecord
 from bonewise.policies import CONFIGURABLE, configured_in_code, policy
+from bonewise.render.banner import PatientBanner, patient_banner_for
 from bonewise.store.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -81,3 +83,19 @@ def owner_name_at(uow: UnitOfWork, patient_id: str, version: int) -> str | None:
         return owner.name if owner else None
 
     return kept(uow, "owner name", patient_id, version, make)
+
+
+def banner_at(
+    uow: UnitOfWork, patient_id: str, version: int, record: PatientRecord, as_of: date
+) -> PatientBanner:
+    """Inside an open unit of work, access checked: whose record this is (the banner of a
+    clinician's page), kept for her data version and the day."""
+    name = owner_name_at(uow, patient_id, version)
+    return kept(
+        uow,
+        "banner",
+        patient_id,
+        version,
+        lambda: patient_banner_for(record, name=name, as_of=as_of),
+        as_of,
+    )

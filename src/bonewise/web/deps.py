@@ -18,10 +18,10 @@ from bonewise.store.uow import UnitOfWork
 from bonewise.web.security import (
     NotAuthenticated,
     Principal,
+    check_csrf,
+    csrf_sent,
     factory_of,
     principal_in,
-    require_principal,
-    verify_csrf,
 )
 
 
@@ -108,43 +108,55 @@ def patient_reader(request: Request, patient_id: str = PatientId) -> PatientAcce
     return PatientAccess(principal, patient_id)
 
 
-def patient_writer(
+def _write_access(
     request: Request,
-    patient_id: str = PatientId,
-    principal: Principal = Depends(require_principal),
-    _csrf: None = Depends(verify_csrf),
+    patient_id: str,
+    sent: str | None,
+    *,
+    own_only: bool = False,
+    clinicians_only: bool = False,
 ) -> PatientAccess:
-    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
+    """Who is signed in, that the request came from our own page (CSRF) and that she may
+    write to this record: one transaction on one session, in the one thread-pool hop of one
+    dependency (the sent token was read on the event loop by `csrf_sent`). Checked in this
+    order: 401, CSRF 403, then access (403/404)."""
+    uow = uow_of(request)
+    with uow.held():
+        principal = principal_in(uow, request)
+        if principal is None:
+            raise NotAuthenticated()
+        check_csrf(request, principal, sent)
+        user = principal.user
+        if own_only and (user.is_clinician or user.patient_id != patient_id):
+            raise Forbidden("only the patient herself can add to her diary and log")
+        authorize(uow=uow, actor=user, patient_id=patient_id, access="write")
+        if clinicians_only and not user.is_clinician:
+            raise Forbidden(
+                "only her linked clinician can enter FRAX results and bone-directed therapy"
+            )
     return PatientAccess(principal, patient_id)
+
+
+CsrfSent = Annotated[str | None, Depends(csrf_sent)]
+
+
+def patient_writer(request: Request, sent: CsrfSent, patient_id: str = PatientId) -> PatientAccess:
+    return _write_access(request, patient_id, sent)
 
 
 def own_patient_writer(
-    request: Request,
-    patient_id: str = PatientId,
-    principal: Principal = Depends(require_principal),
-    _csrf: None = Depends(verify_csrf),
+    request: Request, sent: CsrfSent, patient_id: str = PatientId
 ) -> PatientAccess:
     """Writes only the patient herself makes (her food diary, her exercise log)."""
-    if principal.user.is_clinician or principal.user.patient_id != patient_id:
-        raise Forbidden("only the patient herself can add to her diary and log")
-    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
-    return PatientAccess(principal, patient_id)
+    return _write_access(request, patient_id, sent, own_only=True)
 
 
 def clinician_writer(
-    request: Request,
-    patient_id: str = PatientId,
-    principal: Principal = Depends(require_principal),
-    _csrf: None = Depends(verify_csrf),
+    request: Request, sent: CsrfSent, patient_id: str = PatientId
 ) -> PatientAccess:
     """Clinical entries only her linked clinician makes (FRAX results, bone-directed therapy);
     the patient may read them but not change them."""
-    authorize(uow=uow_of(request), actor=principal.user, patient_id=patient_id, access="write")
-    if not principal.user.is_clinician:
-        raise Forbidden(
-            "only her linked clinician can enter FRAX results and bone-directed therapy"
-        )
-    return PatientAccess(principal, patient_id)
+    return _write_access(request, patient_id, sent, clinicians_only=True)
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -81,6 +81,18 @@ def patient_banner(
         return None
 
 
+def banner_before_block(uow: UnitOfWork, principal: Principal, patient_id: str) -> dict[str, Any]:
+    """The banner of a clinician's page about one patient, read in the page's held unit of
+    work before its service's block (which then continues the same transaction), as the
+    context `render` takes (`{"banner": None}` on her own pages: nothing to read)."""
+    if not principal.user.is_clinician:
+        return {"banner": None}
+    try:
+        return {"banner": services.banner_in(uow, principal.user, patient_id, date.today())}
+    except (PatientNotFound, Forbidden):
+        return {}  # the page's own service answers 404 or 403
+
+
 def page_body(name: str, context: dict[str, Any]) -> Markup:
     """A page's content (a `_..._body.html` partial) as HTML, for the page to keep while what
     it shows stays the same; the layout around it (who is signed in, the CSRF token, the

@@ -162,13 +162,11 @@ async def _principal_off_the_loop(request: Request) -> Principal | None:
     return await run_in_threadpool(optional_principal, request)
 
 
-async def verify_csrf(request: Request) -> None:
-    """Dependency for every state-changing route (forms and API)."""
+async def csrf_sent(request: Request) -> str | None:
+    """The CSRF token a state-changing request sent (the header, or the form's field; the form
+    is parsed once and kept), read on the event loop; None when it sent none or is a read."""
     if request.method not in UNSAFE_METHODS:
-        return
-    principal = await _principal_off_the_loop(request)
-    if principal is not None and principal.via == "bearer":
-        return
+        return None
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         content_type = request.headers.get("content-type", "")
@@ -176,6 +174,17 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FORM_FIELD)
             sent = value if isinstance(value, str) else None
+    return sent
+
+
+def check_csrf(request: Request, principal: Principal | None, sent: str | None) -> None:
+    """CsrfFailed unless a state-changing request proves it came from our own page: `sent`
+    (from `csrf_sent`) is the session's token, or the signed anonymous cookie's when no one
+    is signed in. Bearer requests need none (a browser never attaches them by itself)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if principal is not None and principal.via == "bearer":
+        return
     if principal is not None:
         expected = principal.csrf_token
     else:
@@ -186,6 +195,16 @@ async def verify_csrf(request: Request) -> None:
             expected = ""
     if not _same(sent, expected):
         raise CsrfFailed()
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for every state-changing route (forms and API)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    principal = await _principal_off_the_loop(request)
+    if principal is not None and principal.via == "bearer":
+        return
+    check_csrf(request, principal, await csrf_sent(request))
 
 
 def timed_signer(request: Request, salt: str) -> URLSafeTimedSerializer:

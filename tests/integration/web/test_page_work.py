@@ -44,6 +44,21 @@ def test_a_clinicians_patient_pages_take_one_transaction_banner_included(world: 
         assert len(taken) == 1, path
 
 
+def test_a_clinicians_record_pages_read_the_banner_in_their_one_transaction(
+    world: World,
+) -> None:
+    """The exercise, food, DXA and check-in pages read the banner in the page's own unit of
+    work (they opened a second transaction for it after their reads)."""
+    clinician = world.actor("linked_clinician")
+    pid = world.patient_a.patient_id
+    for page in ("exercise", "nutrition", "dxa", "checkin"):
+        with transactions(world) as taken:
+            response = clinician.client.get(f"/patients/{pid}/{page}")
+        assert response.status_code == 200, page
+        assert "Ann Example" in response.text and 'class="patient-banner' in response.text
+        assert len(taken) == 1, page
+
+
 def test_her_own_pages_take_one_transaction_and_no_banner(world: World) -> None:
     patient = world.actor("patient_a")
     pid = world.patient_a.patient_id
@@ -132,3 +147,34 @@ def test_the_api_reads_take_one_transaction(world: World) -> None:
     assert world.actor("patient_b").client.get(reads[0]).status_code == 403
     assert world.actor("anonymous").client.get(reads[0]).status_code == 401
     assert world.actor("patient_a").client.get("/api/v1/clinician/panel").status_code == 403
+
+
+def test_a_write_checks_session_csrf_and_access_in_one_transaction(world: World) -> None:
+    """A write's checks (who is signed in, the CSRF token, her access) are one transaction
+    and the write itself another (they were three: the lookup, the access check, the write);
+    a missing CSRF token, someone else's record and the clinicians' entries are still refused."""
+    pid = world.patient_a.patient_id
+    patient = world.actor("patient_a")
+    doctor = world.actor("linked_clinician")
+    entry = {"exercise_id": "brisk-walking", "minutes": 20}
+    frax = {"date": "2026-01-05", "major_osteoporotic_pct": 12.0, "hip_pct": 1.5, "with_bmd": True}
+    writes = (
+        # her own only: the checks, then the write
+        (patient, "post", f"/api/v1/patients/{pid}/exercise", entry, 201, 2),
+        # clinicians only: the checks, the write, then the record read back for the answer
+        (doctor, "put", f"/api/v1/patients/{pid}/frax", frax, 200, 3),
+    )
+    for actor, method, path, body, status, expected in writes:
+        with transactions(world) as taken:
+            response = actor.client.request(method, path, json=body, headers=actor.headers())
+        assert response.status_code == status, (path, response.text)
+        assert len(taken) == expected, path
+        # Without the CSRF token (a cookie session): refused before anything is checked.
+        refused = actor.client.request(method, path, json=body)
+        assert refused.status_code == 403 and "form expired" in refused.text
+    assert world.actor("anonymous").client.post(writes[0][2], json=entry).status_code == 401
+    other = world.actor("patient_b")
+    assert other.client.post(writes[0][2], json=entry, headers=other.headers()).status_code == 403
+    # The patient may not enter FRAX, and her clinician may not log her exercise.
+    assert patient.client.put(writes[1][2], json=frax, headers=patient.headers()).status_code == 403
+    assert doctor.client.post(writes[0][2], json=entry, headers=doctor.headers()).status_code == 403

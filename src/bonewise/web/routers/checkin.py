@@ -52,6 +52,12 @@ def _page(
     status_code: int = 200,
     uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
+    # A clinician's banner, in the GET's one transaction (before the page's block).
+    banner = (
+        pages.banner_before_block(uow, access.principal, access.patient_id)
+        if uow is not None
+        else {}
+    )
     today = date.today()
     trend = checkins.trend(
         uow=uow or uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
@@ -61,6 +67,7 @@ def _page(
         "checkin.html",
         {
             "patient_id": access.patient_id,
+            **banner,
             "checkins": trend.as_dict(),
             "stiffness_choices": STIFFNESS_WORDS,
             "errors": errors or {},

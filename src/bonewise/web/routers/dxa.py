@@ -43,15 +43,23 @@ def _page(
     status_code: int = 200,
     uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
+    # A clinician's banner, in the GET's one transaction (before the page's block).
+    banner = (
+        pages.banner_before_block(uow, access.principal, access.patient_id)
+        if uow is not None
+        else {}
+    )
     uow = uow or uow_of(request)
-    record = patients.read_record(uow=uow, actor=access.user, patient_id=access.patient_id)
-    stored = records.stored_entries(uow=uow, actor=access.user, patient_id=access.patient_id)
+    # Her scans and labs with their entry ids, and the audited read, in one transaction.
+    stored = records.stored_entries(
+        uow=uow, actor=access.user, patient_id=access.patient_id, audited_as="patient record"
+    )
     return pages.render(
         request,
         "dxa.html",
         {
             "patient_id": access.patient_id,
-            "record": record,
+            **banner,
             # newest first; each with the entry id its Correct / Withdraw control names
             "scans": sorted(stored.dxa_scans, key=lambda s: s.entry.date, reverse=True),
             "labs": sorted(stored.labs, key=lambda s: s.entry.date, reverse=True),

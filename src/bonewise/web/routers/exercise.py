@@ -74,6 +74,12 @@ def _page(
     status_code: int = 200,
     uow: UnitOfWork | None = None,  # the GET's held unit of work
 ) -> Response:
+    # A clinician's banner, in the GET's one transaction (before the page's block).
+    banner = (
+        pages.banner_before_block(uow, access.principal, access.patient_id)
+        if uow is not None
+        else {}
+    )
     today = date.today()
     week = exercise.exercise_week(
         uow=uow or uow_of(request), actor=access.user, patient_id=access.patient_id, today=today
@@ -83,6 +89,7 @@ def _page(
         "exercise.html",
         {
             "patient_id": access.patient_id,
+            **banner,
             "plan": week.plan.as_dict(),
             "summary": week.summary,
             "sessions": week.sessions,

@@ -176,6 +176,12 @@ def _page(
     uow: UnitOfWork | None = None,
 ) -> Response:
     """The food page; `uow`: the request's held unit of work (its GET), else a new one."""
+    # A clinician's banner, in the GET's one transaction (before the page's block).
+    banner = (
+        pages.banner_before_block(uow, access.principal, access.patient_id)
+        if uow is not None
+        else {}
+    )
     uow = uow or uow_of(request)
     view = nutrition.diary_day(uow=uow, actor=access.user, patient_id=access.patient_id, day=day)
     hits = nutrition.search_foods(uow=uow, query=query) if query.strip() else []
@@ -185,6 +191,7 @@ def _page(
         "nutrition.html",
         {
             "patient_id": access.patient_id,
+            **banner,
             "day": day.isoformat(),
             "today": date.today().isoformat(),
             "entries": view.entries,
