@@ -415,7 +415,7 @@ def patient_name(*, uow: UnitOfWork, actor: User, patient_id: str) -> str:
         return owner.name if owner else patient_id
 
 
-def banner_in(uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:
+def banner_in(*, uow: UnitOfWork, actor: User, patient_id: str, as_of: date) -> PatientBanner:
     """`patient_banner` inside an open unit of work, or a held one before the page's block
     (the transaction the sign-in lookup began and that block continues: no second one), kept
     for her data version like the page it tops."""

@@ -88,7 +88,11 @@ def banner_before_block(uow: UnitOfWork, principal: Principal, patient_id: str) 
     if not principal.user.is_clinician:
         return {"banner": None}
     try:
-        return {"banner": services.banner_in(uow, principal.user, patient_id, date.today())}
+        return {
+            "banner": services.banner_in(
+                uow=uow, actor=principal.user, patient_id=patient_id, as_of=date.today()
+            )
+        }
     except (PatientNotFound, Forbidden):
         return {}  # the page's own service answers 404 or 403
 
