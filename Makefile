@@ -27,11 +27,21 @@ install-test: $(TEST_STAMP)
 run: $(STAMP)
 	$(BIN)/bonewise demo
 
+# mypy (one core, about a minute from a cold cache) runs beside pytest, which is one process and
+# leaves the second core mostly idle; its output is printed when pytest ends, and either failing
+# fails the target.
 test: $(TEST_STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
-	$(BIN)/mypy
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest
+	@mkdir -p test-output; \
+	echo "$(BIN)/mypy > test-output/mypy.log  (beside pytest)"; \
+	$(BIN)/mypy > test-output/mypy.log 2>&1 & mypy_pid=$$!; \
+	echo "bash scripts/with-postgres.sh $(BIN)/python -m pytest"; \
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest; pytest_status=$$?; \
+	wait $$mypy_pid; mypy_status=$$?; \
+	echo "=== mypy (exit $$mypy_status) ==="; cat test-output/mypy.log; \
+	echo "pytest exit $$pytest_status, mypy exit $$mypy_status"; \
+	test $$pytest_status -eq 0 && test $$mypy_status -eq 0
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check

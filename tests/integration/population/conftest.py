@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -323,11 +324,27 @@ SPARK_AVAILABLE = importlib.util.find_spec("pyspark") is not None
 
 
 @pytest.fixture(scope="session")
-def spark_session() -> Iterator[Any]:
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not SPARK_AVAILABLE:
         pytest.skip("pyspark is not installed (the spark extra)")
     from bonewise.population.engine import spark_session as make_session
 
-    session = make_session("local[2]", app_name="bonewise-tests")
+    from .spark_cluster import SHORT_LIVED_JVM_OPTIONS
+
+    # The local driver JVM reads its options from the spark-defaults.conf in SPARK_CONF_DIR when
+    # it is launched; the variable is put back at once (later Spark processes bring their own).
+    conf_dir = tmp_path_factory.mktemp("spark-local-conf")
+    (conf_dir / "spark-defaults.conf").write_text(
+        f"spark.driver.extraJavaOptions {SHORT_LIVED_JVM_OPTIONS}\n"
+    )
+    before = os.environ.get("SPARK_CONF_DIR")
+    os.environ["SPARK_CONF_DIR"] = str(conf_dir)
+    try:
+        session = make_session("local[2]", app_name="bonewise-tests")
+    finally:
+        if before is None:
+            del os.environ["SPARK_CONF_DIR"]
+        else:
+            os.environ["SPARK_CONF_DIR"] = before
     yield session
     session.stop()
