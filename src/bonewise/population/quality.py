@@ -36,7 +36,7 @@ ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _VITAMIN_D_CODE = codes.lab_code("62292-8")
 _VITAMIN_D_UNITS = _VITAMIN_D_CODE.units if _VITAMIN_D_CODE else {}
 # A vitamin D value in ng/mL is the value divided by this, as units.calcidiol_to_ng_ml divides
-# (multiplying by 1/2.496 instead can land a result on the other side of a threshold: 74.88
+# (multiplying by the reciprocal instead can land a result on the other side of a threshold: 74.88
 # nmol/L is 29.999... ng/mL for the core, 30.0 by the reciprocal).
 VITAMIN_D_PER_NG_ML: dict[str, float] = {
     raw: (1.0 if canonical == "ng/mL" else NMOL_L_PER_NG_ML_25OHD)
