@@ -56,7 +56,7 @@ class ConditionReader:
             system, code = coding.system, coding.code or ""
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
                 concept, status = codes.MENOPAUSE_STATES[code]
-                day = self.context.date(cond.onsetDateTime or cond.recordedDate, "onset", entry.ref)
+                day = self.context.date(read.condition_onset(cond), "onset", entry.ref)
                 self.facts.menopause.append(Dated(day, status, entry.ref, concept))
                 return
             known = codes.condition_code(system, code)
@@ -91,13 +91,7 @@ class ConditionReader:
 
     def _fracture(self, entry: Entry, cond: Any, known: codes.ConditionCode) -> None:
         code = read.code_str(known.concept.system, known.concept.code)
-        day = self.context.date(
-            cond.onsetDateTime
-            or (cond.onsetPeriod.start if cond.onsetPeriod else None)
-            or cond.recordedDate,
-            "fracture onset",
-            entry.ref,
-        )
+        day = self.context.date(read.condition_onset(cond), "fracture onset", entry.ref)
         if day is None:
             self.report.add("rejected", entry.ref, "fracture without an onset date", code=code)
             return
