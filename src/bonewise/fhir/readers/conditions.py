@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bonewise.clinical import ehr_assumptions
 from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.context import Dated, ReadContext, ext_value
@@ -95,11 +96,11 @@ class ConditionReader:
         if day is None:
             self.report.add("rejected", entry.ref, "fracture without an onset date", code=code)
             return
-        site = next((b.text for b in cond.bodySite or [] if b.text), None) or (
-            known.fracture_site or "site not coded"
+        site = ehr_assumptions.fracture_site(
+            known.fracture_site,
+            known.vertebral,
+            next((b.text for b in cond.bodySite or [] if b.text), None),
         )
-        if known.vertebral and "vertebra" not in site.lower():
-            site = f"vertebra ({site})"
         fragility = ext_value(cond, codes.EXT_FRAGILITY, "valueBoolean")
         traumatic = ext_value(cond, record_codes.EXT_TRAUMATIC, "valueBoolean")
         data: dict[str, Any] = {"date": day.isoformat(), "site": site, "fragility": fragility}
