@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise import evidence as ev
-from bonewise.clinical.calendar import completed_years
 from bonewise.clinical.menopause import InferredMenopause, infer_menopausal_status
 from bonewise.clinical.models import AssumptionBasis
 
@@ -218,8 +217,7 @@ class ListedFacts:
     """What one woman's EHR lists hold, as a path that reads only coded lists sees them (the
     population run's flat rows): the facts the rules above decide from."""
 
-    today: date
-    birth_date: date | None
+    age: int | None  # completed years on the day read (None: no birth date)
     recorded_menopausal_status: str | None
     bilateral_oophorectomy: bool
     current_gnrh_agent: str | None
@@ -228,9 +226,10 @@ class ListedFacts:
     bone_metastases_listed: bool
     long_glucocorticoids: bool  # a course over RISK_GLUCOCORTICOID_MONTHS
     # (day, site, mechanism recorded) of each dated fracture on the problem list
-    fractures: Sequence[tuple[str, str, bool]]
-    # family (fracture, bone_metastases, menopause) -> words of conditions under unknown codes
-    uncoded: Mapping[str, Sequence[str]]
+    fractures: tuple[tuple[str, str, bool], ...]
+    # (family, words) of the conditions under codes bonewise does not know, by family
+    # (fracture, bone_metastases, menopause); hashable, so women alike share one answer
+    uncoded: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def listed_facts_assumptions(facts: ListedFacts) -> list[Assumed]:
@@ -239,12 +238,11 @@ def listed_facts_assumptions(facts: ListedFacts) -> list[Assumed]:
     coded lists alone cannot say them: the planned AI duration (an order's text), rheumatoid
     arthritis (the population's flat data does not read it) and TNM staging (no M0 here)."""
     found: list[Assumed] = []
+    uncoded = dict(facts.uncoded)
     if facts.recorded_menopausal_status is None:
         inferred = infer_menopausal_status(
             bilateral_oophorectomy=facts.bilateral_oophorectomy,
-            age=None
-            if facts.birth_date is None
-            else completed_years(facts.birth_date, facts.today),
+            age=facts.age,
             on_gnrh_agonist=facts.current_gnrh_agent is not None,
             on_ai=facts.latest_ai_agent is not None,
         )
@@ -253,7 +251,7 @@ def listed_facts_assumptions(facts: ListedFacts) -> list[Assumed]:
                 inferred,
                 gnrh_agent=facts.current_gnrh_agent,
                 ai_agent=facts.latest_ai_agent,
-                uncoded=facts.uncoded.get("menopause", ()),
+                uncoded=uncoded.get("menopause", ()),
             )
         )
     if facts.latest_ai_agent is not None and not facts.ovarian_suppression_recorded:
@@ -262,14 +260,12 @@ def listed_facts_assumptions(facts: ListedFacts) -> list[Assumed]:
     if facts.long_glucocorticoids:
         known["oral_glucocorticoids_over_6_months"] = True
     if not facts.bone_metastases_listed:
-        found.append(
-            bone_metastases(uncoded=facts.uncoded.get("bone_metastases", ()), staged_m0=False)
-        )
+        found.append(bone_metastases(uncoded=uncoded.get("bone_metastases", ()), staged_m0=False))
     found += absent_from_lists(
         known,
         fracture_listed=bool(facts.fractures),
         vertebral_fracture_listed=any("vertebra" in site.lower() for _, site, _ in facts.fractures),
-        uncoded_fractures=facts.uncoded.get("fracture", ()),
+        uncoded_fractures=uncoded.get("fracture", ()),
         rheumatoid_arthritis_read=False,
     )
     found += [fragility_by_default(day, site) for day, site, told in facts.fractures if not told]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pyarrow as pa
 
-from bonewise.clinical.calendar import add_months
+from bonewise.clinical.calendar import add_months, completed_years
 from bonewise.clinical.ehr_assumptions import ListedFacts, listed_facts_assumptions
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population import rules
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 SEPARATOR = " | "  # between one woman's assumptions (a line may hold "; ")
 _FAMILY_OF_CONCEPT = {concept: family for family, concept in UNCONFIRMED_CONDITIONS.items()}
+_CONDITIONS_READ = [
+    *rules.FRACTURES,
+    "bone_metastases",
+    "bilateral_oophorectomy",
+    *_FAMILY_OF_CONCEPT,
+]
+_DRUG_CLASSES_READ = ["aromatase_inhibitor", "gnrh_agonist", "glucocorticoid"]
 
 
 def _rows(table: Any, women: Any, *columns: str) -> list[dict[str, Any]]:
@@ -84,9 +91,9 @@ def listed_facts(
         for row in mine:
             if row["concept"] in _FAMILY_OF_CONCEPT:
                 uncoded[_FAMILY_OF_CONCEPT[row["concept"]]].append(f"code {row['code']}")
+        birth = person["birth_date"]
         found[pid] = ListedFacts(
-            today=day,
-            birth_date=person["birth_date"],
+            age=None if birth is None else completed_years(birth, day),
             recorded_menopausal_status=person["menopausal_status"],
             bilateral_oophorectomy=any(r["concept"] == "bilateral_oophorectomy" for r in mine),
             current_gnrh_agent=gnrh["concept"] if gnrh is not None else None,
@@ -98,8 +105,8 @@ def listed_facts(
                 for d in taken
                 if d["concept"] == "glucocorticoid"
             ),
-            fractures=sorted(fractures),
-            uncoded=uncoded,
+            fractures=tuple(sorted(fractures)),
+            uncoded=tuple((family, tuple(words)) for family, words in sorted(uncoded.items())),
         )
     return found
 
@@ -113,11 +120,19 @@ def of_women(
         return {}
     women = ibis.memtable(pa.table({"person_id": pa.array(ids, pa.string())}))
     persons = _rows(t["persons"], women, "person_id", "birth_date", "menopausal_status")
+    cond, drug = t["conditions"], t["drug_exposures"]
+    # only the rows ListedFacts reads leave the engine
     conditions = _rows(
-        t["conditions"], women, "person_id", "concept", "onset_date", "code_system", "code"
+        cond.filter(cond.concept.isin(_CONDITIONS_READ)),
+        women,
+        "person_id",
+        "concept",
+        "onset_date",
+        "code_system",
+        "code",
     )
     drugs = _rows(
-        t["drug_exposures"],
+        drug.filter(drug.drug_class.isin(_DRUG_CLASSES_READ)),
         women,
         "person_id",
         "concept",
@@ -126,9 +141,11 @@ def of_women(
         "end_date",
     )
     facts = listed_facts(persons, conditions, drugs, day, ms)
-    return {
-        pid: SEPARATOR.join(a.line for a in listed_facts_assumptions(f)) for pid, f in facts.items()
-    }
+    lines: dict[ListedFacts, str] = {}  # women with the same facts share one answer
+    for alike in facts.values():
+        if alike not in lines:
+            lines[alike] = SEPARATOR.join(a.line for a in listed_facts_assumptions(alike))
+    return {pid: lines[alike] for pid, alike in facts.items()}
 
 
 def with_assumptions(outcome: MeasureOutcome, lines: dict[str, str]) -> MeasureOutcome:
