@@ -3,7 +3,8 @@
 The client signs a JWT with its private key and sends it as `Authorization: Bearer <jwt>`. bonewise
 accepts it when
 - `iss` is a configured trusted issuer, and the signature verifies against that issuer's JWKS
-  (fetched from its JWKS URL, or read from a local JWKS file), with the key named by `kid`;
+  (fetched from its JWKS URL, or read from a local JWKS file), with the key named by `kid`
+  (chosen by `fhir.jwks`, as for a SMART id_token);
 - `aud` is this service's URL (BONEWISE_PUBLIC_URL + /cds-services/<id>, or a configured audience);
 - `exp` has not passed, `iat` is present, and `jti` has not been seen before (no replay): the
   caller says whether a jti is new (`FirstUse`); the web app asks the store, so every worker
@@ -21,12 +22,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
+
+from bonewise.fhir import jwks as jwks_keys
 
 TRUSTED_ISSUERS_ENV = "BONEWISE_CDS_TRUSTED_ISSUERS"
 AUDIENCE_ENV = "BONEWISE_CDS_AUDIENCE"
@@ -36,6 +40,10 @@ MAX_TOKEN_CHARS = 16_384
 # Tokens with a longer life than this are refused (CDS Hooks advises a lifetime of minutes).
 MAX_LIFETIME_SECONDS = 3600
 MAX_JTI_CHARS = 256
+# An issuer's key set fetched from its URL is kept this long; a token naming a key it does not
+# hold fetches it again (a key rotation), at most once per cooldown.
+JWKS_LIFESPAN_SECONDS = 300
+JWKS_REFRESH_COOLDOWN_SECONDS = 30
 
 
 class CdsAuthError(Exception):
@@ -81,34 +89,49 @@ def trusted_issuers() -> dict[str, TrustedIssuer]:
 
 
 class _JwksKeys:
-    """Signing keys per issuer: a PyJWKClient (with its cache) for URLs, a parsed file otherwise."""
+    """Each issuer's key set: read from its file at every call, fetched from its URL (with
+    PyJWKClient) and kept for JWKS_LIFESPAN_SECONDS; the key is chosen by `fhir.jwks`."""
 
     def __init__(self) -> None:
-        self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._fetched: dict[str, tuple[float, Any]] = {}  # url -> (monotonic time, JWKS)
         self._lock = threading.Lock()
 
-    def key(self, issuer: TrustedIssuer, token: str) -> Any:
-        header = jwt.get_unverified_header(token)
-        kid = header.get("kid")
+    def key(self, issuer: TrustedIssuer, token: str) -> jwt.PyJWK:
         if issuer.jwks_file is not None:
             try:
-                keys = jwt.PyJWKSet.from_json(issuer.jwks_file.read_text(encoding="utf-8"))
-            except (OSError, jwt.PyJWKSetError) as exc:
+                jwks = json.loads(issuer.jwks_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
                 raise CdsAuthError(f"JWKS file of {issuer.iss!r} is unreadable: {exc}") from exc
-            for candidate in keys.keys:
-                if kid is None or candidate.key_id == kid:
-                    return candidate
-            raise CdsAuthError(f"no key {kid!r} in the JWKS of {issuer.iss!r}")
+            return _choose(jwks, token, issuer)
         assert issuer.jwks_url is not None
-        with self._lock:
-            client = self._clients.get(issuer.jwks_url)
-            if client is None:
-                client = jwt.PyJWKClient(issuer.jwks_url, cache_keys=True, timeout=5)
-                self._clients[issuer.jwks_url] = client
+        fetched_at, jwks = self._jwks(issuer, refresh=False)
         try:
-            return client.get_signing_key_from_jwt(token)
-        except jwt.PyJWKClientError as exc:
-            raise CdsAuthError(f"cannot get the signing key of {issuer.iss!r}: {exc}") from exc
+            return jwks_keys.choose_signing_key(jwks, token, ALGORITHMS)
+        except jwks_keys.KeyChoiceError:
+            if time.monotonic() - fetched_at < JWKS_REFRESH_COOLDOWN_SECONDS:
+                return _choose(jwks, token, issuer)  # raises: too soon to fetch again
+        # the issuer may have rotated its keys since they were fetched
+        return _choose(self._jwks(issuer, refresh=True)[1], token, issuer)
+
+    def _jwks(self, issuer: TrustedIssuer, *, refresh: bool) -> tuple[float, Any]:
+        url = str(issuer.jwks_url)
+        with self._lock:
+            kept = self._fetched.get(url)
+            if kept and not refresh and time.monotonic() - kept[0] < JWKS_LIFESPAN_SECONDS:
+                return kept
+            try:
+                jwks = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=5).fetch_data()
+            except jwt.PyJWKClientError as exc:
+                raise CdsAuthError(f"cannot get the signing keys of {issuer.iss!r}: {exc}") from exc
+            self._fetched[url] = (time.monotonic(), jwks)
+            return self._fetched[url]
+
+
+def _choose(jwks: Any, token: str, issuer: TrustedIssuer) -> jwt.PyJWK:
+    try:
+        return jwks_keys.choose_signing_key(jwks, token, ALGORITHMS)
+    except jwks_keys.KeyChoiceError as exc:
+        raise CdsAuthError(f"token refused: {exc} (the JWKS of {issuer.iss!r})") from exc
 
 
 _KEYS = _JwksKeys()

@@ -8,6 +8,12 @@ The rules, once:
 - Partial dates: a FHIR date of year ("2024") or year-month ("2024-03") precision is read as the
   first day of that year or month, and the reader says it was imprecise. A dateTime keeps its
   calendar day (the time and zone are dropped).
+- A Condition's date (`CONDITION_ONSET`, `condition_onset`): its onsetDateTime or
+  onsetPeriod.start, else its recordedDate. onsetAge, onsetRange and onsetString are not dates (an
+  age or a range of ages spans a year or more from the birth date; a string is free text), nor is
+  an onsetPeriod with only an end (it bounds the onset, it does not place it): those fall back to
+  recordedDate, the latest the condition can have begun. A Condition has no onsetInstant (FHIR
+  R4, R4B and R5): the import refuses one as malformed, and it dates nothing.
 - Skipped statuses: a resource whose `status` is entered-in-error, cancelled, not-taken, not-done,
   revoked or refuted, or whose `verificationStatus` is refuted or entered-in-error, is not part of
   the record: it was never true, or never happened.
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from bonewise.terminology import codes
 
@@ -52,6 +58,27 @@ def field(obj: Any, name: str) -> Any:
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
+
+
+# A Condition's dated fields in the order they are read, as dotted paths: the single-patient
+# readers read them with `condition_onset`, the Bulk NDJSON loader as its SQL coalesce.
+CONDITION_ONSET: Final[tuple[str, ...]] = ("onsetDateTime", "onsetPeriod.start", "recordedDate")
+
+
+def path(obj: Any, dotted: str) -> Any:
+    """The value at a dotted path ("onsetPeriod.start") of a dict or model, None if absent."""
+    for name in dotted.split("."):
+        obj = field(obj, name)
+    return obj
+
+
+def condition_onset(resource: Any) -> Any:
+    """The Condition's date as written (the first of CONDITION_ONSET present), or None."""
+    for dotted in CONDITION_ONSET:
+        value = path(resource, dotted)
+        if value is not None and value != "":
+            return value
+    return None
 
 
 def read_date(value: Any) -> FhirDate | None:

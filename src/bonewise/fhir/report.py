@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bonewise.clinical.ehr_assumptions import Assumed
 from bonewise.clinical.models import PatientRecord
 
 IssueKind = Literal[
@@ -108,6 +109,17 @@ class ImportReport:
         confirm: bool = False,
     ) -> None:
         self.assumptions.append(Assumption(field_name, value, basis, statement, sources, confirm))
+
+    def add_assumed(self, assumed: Assumed, sources: tuple[str, ...] = ()) -> None:
+        """An assumption the core worded (clinical.ehr_assumptions), with the resources read."""
+        self.add_assumption(
+            assumed.field,
+            assumed.value,
+            assumed.basis,
+            assumed.statement,
+            sources,
+            confirm=assumed.confirm,
+        )
 
     def assumption_lines(self) -> list[str]:
         """One line per assumption, in the clinician's words (CLI, cards, reports)."""

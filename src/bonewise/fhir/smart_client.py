@@ -29,6 +29,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import jwt
 
+from bonewise.fhir import jwks as jwks_keys
+
 TIMEOUT = httpx.Timeout(10.0)
 MAX_SMALL_BYTES = 64 * 1024  # smart-configuration and token responses
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # one page of FHIR search results
@@ -300,21 +302,11 @@ def _identity_configuration(http: httpx.Client, iss: str) -> tuple[str, str]:
 
 
 def _signing_key(http: httpx.Client, jwks_uri: str, id_token: str) -> jwt.PyJWK:
-    try:
-        kid = jwt.get_unverified_header(id_token).get("kid")
-    except jwt.InvalidTokenError as exc:
-        raise IdentityError("its id_token is not a JWT") from exc
     jwks = _get(http, jwks_uri, "the EHR's signing keys (JWKS)", MAX_SMALL_BYTES)
     try:
-        keys = jwt.PyJWKSet.from_dict(jwks).keys if isinstance(jwks, dict) else []
-    except jwt.PyJWKSetError as exc:
-        raise IdentityError(f"its signing keys (JWKS) cannot be read ({exc})") from exc
-    matching = [k for k in keys if kid is None or k.key_id == kid]
-    if kid is None and len(matching) > 1:
-        raise IdentityError("its id_token names no key (kid) and the EHR publishes several")
-    if not matching:
-        raise IdentityError(f"its id_token is signed with a key ({kid}) the EHR does not publish")
-    return matching[0]
+        return jwks_keys.choose_signing_key(jwks, id_token, ID_TOKEN_ALGORITHMS)
+    except jwks_keys.KeyChoiceError as exc:
+        raise IdentityError(f"its id_token is {exc}") from exc
 
 
 def _why_refused(exc: jwt.InvalidTokenError, client_id: str) -> str:

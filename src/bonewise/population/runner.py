@@ -5,7 +5,8 @@ OUT receives
   <measure id>.csv      one row per gap: patient_id (the source's id), index_date, and
                         clinician_review (bone metastases / recent fracture / unconfirmed code:
                         a clinician reviews her record before any automated outreach; empty
-                        otherwise)
+                        otherwise), and assumptions (what the single-patient assessment would
+                        list as assumed from her record's absences; population.assumptions)
   malformed.json        rows the measures could not use, counted by table and reason
   run.json              as-of date, engine, measure-set version, every parameter with its source
   summary.html          the same, with charts, for people
@@ -28,8 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from bonewise.measures.definitions import MeasureSet, load_measures
+from bonewise.population import assumptions, quality, rules
 from bonewise.population import engine as engines
-from bonewise.population import quality, rules
 from bonewise.population.sources import StagedCohort, stage
 from bonewise.population.store_source import StoreSource, stage_store
 
@@ -43,7 +44,8 @@ class MeasureOutcome:
     numerator: int
     excluded: int
     gaps: int
-    gap_table: pa.Table  # patient_id, index_date, clinician_review; sorted by patient_id
+    # patient_id, index_date, clinician_review, assumptions; sorted by patient_id
+    gap_table: pa.Table
 
     @property
     def needing_review(self) -> int:
@@ -192,6 +194,12 @@ def evaluate(
         expr = rules.MEASURES[measure.id](tables, as_of, ms)
         outcomes[measure.id] = outcome(measure.id, expr.to_pyarrow(), review)
         timings[measure.id] = time.perf_counter() - t0
+    say("listing the gap women's assumptions")
+    t0 = time.perf_counter()
+    gap_women = (pid for m in outcomes.values() for pid in m.gap_table["patient_id"].to_pylist())
+    lines = assumptions.of_women(tables, as_of, ms, gap_women)
+    outcomes = {mid: assumptions.with_assumptions(m, lines) for mid, m in outcomes.items()}
+    timings["assumptions"] = time.perf_counter() - t0
     return RunResult(
         as_of=as_of,
         engine=engine,

@@ -243,7 +243,8 @@ def add_from_ehr(
     today: date,
 ) -> int:
     """Add what the clinician chose of the EHR's news (see import_from_ehr_launch) to the
-    record: entries it holds by now are skipped, nothing kept is changed. How many were added."""
+    record: entries it holds by now are skipped; nothing kept is changed but the changes ticked
+    (a course's end, an AI switched: record_news.CHANGES). How many were added or applied."""
     with uow:
         check_access(uow, actor, patient_id, "write")
         kept = uow.patients.get_for_update(patient_id)

@@ -76,7 +76,19 @@ def test_gap_csv_lists_patient_id_and_index_date(duckdb_run: tuple[RunResult, Pa
     _, out = duckdb_run
     with (out / "denosumab-lapse.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
+    assumed = rows[0].pop("assumptions").split(" | ")
     assert rows[0] == {"patient_id": "d1", "index_date": "2024-02-02", "clinician_review": ""}
+    # what the single-patient assessment would list for her (clinical.ehr_assumptions)
+    assert "Bone metastases: none on the problem list - please confirm" in assumed
+    assert "Fragility fracture after 50: none on the problem list" in assumed
+
+
+def test_a_listed_fact_is_no_assumption(duckdb_run: tuple[RunResult, Path]) -> None:
+    _, out = duckdb_run
+    with (out / "baseline-dxa.csv").open(newline="") as fh:
+        assumed = {r["patient_id"]: r["assumptions"] for r in csv.DictReader(fh)}
+    assert "Bone metastases" not in assumed["b8"]  # on her problem list
+    assert "Bone metastases: none on the problem list" in assumed["b4"]
 
 
 def test_gaps_that_need_a_clinician_first_say_why(duckdb_run: tuple[RunResult, Path]) -> None:

@@ -412,3 +412,50 @@ def test_the_card_link_is_bonewise_own_launch_only_when_set_up(
     assert smart_launch.launch_url() is None
     monkeypatch.setenv(smart_launch.CLIENT_ID_ENV, CLIENT_ID)
     assert smart_launch.launch_url() == "https://bonewise.hospital.example/smart/launch"
+
+
+def test_a_relaunch_shows_a_switched_ai_and_ticking_records_the_switch(
+    sqlite_store: sessionmaker[Session], fresh_ehr: TinyEhr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinician = _signed_in_clinician(sqlite_store)
+    client = clinician.client
+    assert _back(client, _to_the_ehr(client, fresh_ehr)).status_code == 303  # first: imported
+    pid = fresh_ehr.patient["id"]
+    # Since then she was switched from Arimidex to letrozole (a new order).
+    order = next(r for r in fresh_ehr.resources if r["resourceType"] == "MedicationRequest")
+    letrozole = json.loads(json.dumps(order)) | {
+        "id": "letrozole-order",
+        "authoredOn": "2025-05-02",
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "72965",
+                    "display": "letrozole",
+                }
+            ]
+        },
+    }
+    monkeypatch.setattr(fresh_ehr, "resources", [*fresh_ehr.resources, letrozole])
+
+    page = _back(client, _to_the_ehr(client, fresh_ehr))
+
+    # shown as a change to tick, not silently ignored
+    assert page.status_code == 200, page.text
+    labels = re.findall(r'<label for="pick-(\d+)">([^<]+)</label>', page.text)
+    assert [text for _, text in labels] == [
+        "changed: aromatase inhibitor switched from anastrozole to letrozole on 2025-05-02"
+    ]
+    news = re.search(r'name="news" value="([^"]+)"', page.text)
+    assert news is not None
+    added = client.post(
+        smart_launch.NEWS_PATH,
+        data={"news": news.group(1), "pick": labels[0][0], CSRF_FORM_FIELD: clinician.csrf},
+    )
+    assert added.status_code == 303
+    with UnitOfWork(sqlite_store) as uow:
+        after = uow.patients.get_or_raise(pid)
+        entry = next(e for e in uow.audit.for_patient(pid) if e.what.startswith("entries added"))
+    assert after.therapy is not None and after.therapy.agent == "letrozole"
+    assert [e.agent for e in after.therapy.switched_from] == ["anastrozole"]
+    assert entry.detail["entries"] == [labels[0][1]]

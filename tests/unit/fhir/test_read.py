@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from fhir.resources.R4B.condition import Condition
 
 from bonewise.fhir import read
 from bonewise.terminology import codes
@@ -63,3 +64,28 @@ def test_references() -> None:
     assert read.relative("https://ehr.example/fhir/Patient/7/_history/2") == "Patient/7"
     assert read.reference_id("Patient/7", "Patient") == "7"
     assert read.reference_id("Group/7", "Patient") is None
+
+
+@pytest.mark.parametrize(
+    ("condition", "written"),
+    [
+        ({"onsetDateTime": "2024-03", "recordedDate": "2025-01-02"}, "2024-03"),
+        ({"onsetPeriod": {"start": "2024-04-02"}, "recordedDate": "2025-01-02"}, "2024-04-02"),
+        ({"onsetPeriod": {"end": "2024-09-01"}, "recordedDate": "2025-01-02"}, "2025-01-02"),
+        ({"onsetAge": {"value": 52, "unit": "a"}, "recordedDate": "2025-01-02"}, "2025-01-02"),
+        ({"onsetString": "in her fifties", "recordedDate": "2025-01-02"}, "2025-01-02"),
+        ({"onsetDateTime": "", "recordedDate": "2025-01-02"}, "2025-01-02"),
+        ({"onsetAge": {"value": 52, "unit": "a"}}, None),
+    ],
+)
+def test_a_condition_is_dated_by_its_onset_else_when_recorded(
+    condition: dict[str, object], written: str | None
+) -> None:
+    assert read.condition_onset(condition) == written
+    if condition.get("onsetDateTime") == "":
+        return  # not valid FHIR: only parsed JSON can carry it
+    model = Condition.model_validate(
+        {"resourceType": "Condition", "subject": {"reference": "Patient/p"}} | condition
+    )
+    found = read.condition_onset(model)
+    assert read.day(found) == read.day(written)

@@ -56,7 +56,7 @@ def test_the_issuer_and_keys_come_from_the_openid_configuration_when_smart_names
 @pytest.mark.parametrize(
     ("token", "said"),
     [
-        (_token(kid="k2"), "signed with a key (k2) the EHR does not publish"),
+        (_token(kid="k2"), "signed with a key (k2) the key set does not hold"),
         (_token(sub=None), 'missing the "sub" claim'),
         (json.dumps({"not": "a jwt"}), "not a JWT"),
     ],

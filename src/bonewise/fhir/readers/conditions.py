@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bonewise.clinical import ehr_assumptions
 from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.context import Dated, ReadContext, ext_value
@@ -56,7 +57,7 @@ class ConditionReader:
             system, code = coding.system, coding.code or ""
             if codes.normalise_system(system) == codes.SNOMED and code in codes.MENOPAUSE_STATES:
                 concept, status = codes.MENOPAUSE_STATES[code]
-                day = self.context.date(cond.onsetDateTime or cond.recordedDate, "onset", entry.ref)
+                day = self.context.date(read.condition_onset(cond), "onset", entry.ref)
                 self.facts.menopause.append(Dated(day, status, entry.ref, concept))
                 return
             known = codes.condition_code(system, code)
@@ -91,21 +92,15 @@ class ConditionReader:
 
     def _fracture(self, entry: Entry, cond: Any, known: codes.ConditionCode) -> None:
         code = read.code_str(known.concept.system, known.concept.code)
-        day = self.context.date(
-            cond.onsetDateTime
-            or (cond.onsetPeriod.start if cond.onsetPeriod else None)
-            or cond.recordedDate,
-            "fracture onset",
-            entry.ref,
-        )
+        day = self.context.date(read.condition_onset(cond), "fracture onset", entry.ref)
         if day is None:
             self.report.add("rejected", entry.ref, "fracture without an onset date", code=code)
             return
-        site = next((b.text for b in cond.bodySite or [] if b.text), None) or (
-            known.fracture_site or "site not coded"
+        site = ehr_assumptions.fracture_site(
+            known.fracture_site,
+            known.vertebral,
+            next((b.text for b in cond.bodySite or [] if b.text), None),
         )
-        if known.vertebral and "vertebra" not in site.lower():
-            site = f"vertebra ({site})"
         fragility = ext_value(cond, codes.EXT_FRAGILITY, "valueBoolean")
         traumatic = ext_value(cond, record_codes.EXT_TRAUMATIC, "valueBoolean")
         data: dict[str, Any] = {"date": day.isoformat(), "site": site, "fragility": fragility}

@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from bonewise.clinical import ehr_assumptions
 from bonewise.clinical.calendar import add_months
 from bonewise.fhir import record_codes
 from bonewise.fhir.readers.context import ReadContext
@@ -142,13 +143,7 @@ class Courses:
                 current.source,
                 "planned duration of the aromatase inhibitor not in the input: 5 years assumed",
             )
-            self.report.add_assumption(
-                "therapy.planned_years",
-                5,
-                "defaulted",
-                f"Planned {current.agent} duration: 5 years (not in the order)",
-                (current.source,),
-            )
+            self.report.add_assumed(ehr_assumptions.planned_years(current.agent), (current.source,))
 
     def _ovarian_suppression(self, current: Course, therapy: dict[str, Any]) -> None:
         """Stated in the order, else inferred from a current GnRH agonist, else none on the
@@ -158,22 +153,10 @@ class Courses:
         else:
             gnrh = self.current_gnrh_agonist()
             therapy["ovarian_suppression"] = gnrh is not None
-            if gnrh is not None:
-                self.report.add_assumption(
-                    "therapy.ovarian_suppression",
-                    True,
-                    "inferred",
-                    f"Ovarian suppression: yes, inferred from a current GnRH agonist ({gnrh.agent})",
-                    (gnrh.source,),
-                )
-            else:
-                self.report.add_assumption(
-                    "therapy.ovarian_suppression",
-                    False,
-                    "absent-from-record",
-                    "Ovarian suppression: none (no GnRH agonist on the medication list)",
-                    (current.source,),
-                )
+            self.report.add_assumed(
+                ehr_assumptions.ovarian_suppression(gnrh.agent if gnrh is not None else None),
+                (gnrh.source,) if gnrh is not None else (current.source,),
+            )
 
     def bone_therapy(self) -> list[dict[str, Any]]:
         """The record's bone_therapy: one item per course, with the doses given in it."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bonewise import evidence as ev
+from bonewise.clinical import ehr_assumptions
 from bonewise.clinical.calendar import completed_years
 from bonewise.clinical.menopause import infer_menopausal_status
 from bonewise.fhir.readers.conditions import ConditionFacts
@@ -65,27 +65,6 @@ class RiskReading:
                 "patient.menopausal_status", chosen.value, chosen.source, chosen.concept
             )
             return str(chosen.value)
-        status, reason, sources = self._inferred_menopause(birth)
-        uncoded = self.conditions.unknown_families.get("menopause", [])
-        self.report.add_assumption(
-            "patient.menopausal_status",
-            status,
-            "inferred",
-            f"Menopausal status not recorded: {status}, inferred ({reason})"
-            + uncoded_words(uncoded),
-            sources or (patient_src,),
-            confirm=status != "postmenopausal" or bool(uncoded),
-        )
-        self.context.value(
-            "patient.menopausal_status", status, ", ".join(sources) or patient_src, "inferred"
-        )
-        return status
-
-    def _inferred_menopause(self, birth: date | None) -> tuple[str, str, tuple[str, ...]]:
-        """NCCN criteria (clinical-reference.md s10; clinical.menopause, read by the population
-        measures too), in order: bilateral oophorectomy, age, a current GnRH agonist (ovarian
-        suppression), an aromatase inhibitor without it."""
-        cutoff = ev.NCCN_POSTMENOPAUSAL_AGE.value
         gnrh = self.medications.current_gnrh_agonist()
         ais = [c for c in self.medications.facts.courses if c.kind == "ai"]
         inferred = infer_menopausal_status(
@@ -94,29 +73,27 @@ class RiskReading:
             on_gnrh_agonist=gnrh is not None,
             on_ai=bool(ais),
         )
-        if inferred.criterion == "oophorectomy":
-            return inferred.status, "bilateral oophorectomy", tuple(self.conditions.oophorectomy)
-        if inferred.criterion == "age":
-            return inferred.status, f"age {cutoff} or over (NCCN)", ()
-        if inferred.criterion == "gnrh-agonist" and gnrh is not None:
-            return (
-                inferred.status,
-                f"on a GnRH agonist ({gnrh.agent}): ovarian suppression; NCCN assigns no "
-                "menopausal status on one",
-                (gnrh.source,),
-            )
-        if inferred.criterion == "aromatase-inhibitor":
-            return (
-                inferred.status,
-                f"on an aromatase inhibitor ({ais[-1].agent}) without ovarian suppression; AIs "
-                "are given after menopause or with ovarian suppression",
-                (ais[-1].source,),
-            )
-        return (
-            inferred.status,
-            f"under {cutoff}, no aromatase inhibitor, no oophorectomy on record: Z-scores are read",
-            (),
+        uncoded = self.conditions.unknown_families.get("menopause", [])
+        assumed = ehr_assumptions.inferred_menopause(
+            inferred,
+            gnrh_agent=gnrh.agent if gnrh is not None else None,
+            ai_agent=ais[-1].agent if ais else None,
+            uncoded=[words for _, words in uncoded],
         )
+        # the resources the NCCN criterion read
+        sources: tuple[str, ...] = {
+            "oophorectomy": tuple(self.conditions.oophorectomy),
+            "gnrh-agonist": (gnrh.source,) if gnrh is not None else (),
+            "aromatase-inhibitor": (ais[-1].source,) if ais else (),
+        }.get(inferred.criterion, ())
+        self.report.add_assumed(assumed, sources or (patient_src,))
+        self.context.value(
+            "patient.menopausal_status",
+            inferred.status,
+            ", ".join(sources) or patient_src,
+            "inferred",
+        )
+        return inferred.status
 
     def risk_factors(self) -> dict[str, Any]:
         risk: dict[str, Any] = {}
@@ -219,39 +196,19 @@ class RiskReading:
         ):
             return  # a bonewise export that says "not recorded": kept as not recorded
         uncoded = self.conditions.unknown_families.get("bone_metastases", [])
-        if uncoded:  # named by a code bonewise does not know: unknown, never "none"
-            risk[name] = None
-            self.report.add_assumption(
-                "risk_factors.bone_metastases",
-                None,
-                "unrecognised-code",
-                "Bone metastases: unknown" + uncoded_words(uncoded),
-                tuple(source for source, _ in uncoded),
-                confirm=True,
+        staged = None
+        if not uncoded:
+            staged = self.context.latest(
+                self.observations.metastasis_staging, "TNM distant metastases category"
             )
-            return
-        staged = self.context.latest(
-            self.observations.metastasis_staging, "TNM distant metastases category"
+        assumed = ehr_assumptions.bone_metastases(
+            uncoded=[words for _, words in uncoded],
+            staged_m0=staged is not None,
+            staged_on=staged.day if staged is not None else None,
         )
-        if staged is not None:
-            risk[name] = False
-            self.report.add_assumption(
-                "risk_factors.bone_metastases",
-                False,
-                "inferred",
-                f"Bone metastases: none, from TNM staging M0 ({staged.day or 'undated'}); "
-                "not re-staged since",
-                (staged.source,),
-            )
-            return
-        risk[name] = False
-        self.report.add_assumption(
-            "risk_factors.bone_metastases",
-            False,
-            "absent-from-record",
-            "Bone metastases: none on the problem list",
-            confirm=True,
-        )
+        risk[name] = assumed.value
+        sources = tuple(s for s, _ in uncoded) or ((staged.source,) if staged else ())
+        self.report.add_assumed(assumed, sources)
 
     def _absent_from_record(self, risk: dict[str, Any]) -> None:
         """Problem- and medication-list facts not on the lists count as absent (EHR records)."""
@@ -259,46 +216,16 @@ class RiskReading:
             return
         fractures = [data for data, _ in self.conditions.fractures]
         uncoded = self.conditions.unknown_families.get("fracture", [])
-        vertebral_known = any("vertebra" in str(f["site"]).lower() for f in fractures)
-        for name, label, decided in (
-            ("vertebral_fracture", "Vertebral fracture", vertebral_known),
-            ("prior_fragility_fracture_after_50", "Fragility fracture after 50", bool(fractures)),
-        ):
-            if uncoded and not decided and risk.get(name) is None:
-                # a fracture under a code bonewise does not know: unknown, never "none"
-                risk[name] = None
-                self.report.add_assumption(
-                    f"risk_factors.{name}",
-                    None,
-                    "unrecognised-code",
-                    f"{label}: unknown" + uncoded_words(uncoded),
-                    tuple(source for source, _ in uncoded),
-                    confirm=True,
-                )
-        checks = (
-            (
-                "oral_glucocorticoids_over_6_months",
-                "Oral glucocorticoids over 6 months: none on the medication list",
-                True,
-            ),
-            ("rheumatoid_arthritis", "Rheumatoid arthritis: not on the problem list", True),
-            (
-                "vertebral_fracture",
-                "Vertebral fracture: none on the problem list",
-                not vertebral_known and not uncoded,
-            ),
-            (
-                "prior_fragility_fracture_after_50",
-                "Fragility fracture after 50: none on the problem list",
-                not fractures and not uncoded,
-            ),
+        found = ehr_assumptions.absent_from_lists(
+            risk,
+            fracture_listed=bool(fractures),
+            vertebral_fracture_listed=any("vertebra" in str(f["site"]).lower() for f in fractures),
+            uncoded_fractures=[words for _, words in uncoded],
         )
-        for name, statement, absent in checks:
-            if risk.get(name) is None and absent:
-                risk[name] = False
-                self.report.add_assumption(
-                    f"risk_factors.{name}", False, "absent-from-record", statement
-                )
+        for assumed in found:
+            risk[assumed.field.removeprefix("risk_factors.")] = assumed.value
+            sources = tuple(s for s, _ in uncoded) if assumed.value is None else ()
+            self.report.add_assumed(assumed, sources)
 
     def ehr_shaped(self) -> bool:
         """An EHR record: no bonewise risk-factor answers in it (a bonewise export states each)."""
@@ -319,20 +246,6 @@ class RiskReading:
                 "confirm with her clinician"
             )
             self.report.add("defaulted", source, f"fracture fragility {reason}", code=code)
-            self.report.add_assumption(
-                "fractures[].fragility",
-                True,
-                "defaulted",
-                f"Fracture of {data['date']} ({data['site']}): counted as a fragility fracture "
-                "(mechanism not recorded)",
-                (source,),
-                confirm=True,
+            self.report.add_assumed(
+                ehr_assumptions.fragility_by_default(data["date"], data["site"]), (source,)
             )
-
-
-def uncoded_words(uncoded: list[tuple[str, str]]) -> str:
-    """' - the problem list holds "..." under a code bonewise does not know' (empty if none)."""
-    if not uncoded:
-        return ""
-    named = "; ".join(f'"{words}"' for _, words in uncoded[:3])
-    return f" - the problem list holds {named} under a code bonewise does not know"
