@@ -64,6 +64,7 @@ _env.globals.update(
 
 if TYPE_CHECKING:
     from weasyprint import CSS
+    from weasyprint.document import Document
     from weasyprint.text.fonts import FontConfiguration
 
 Report = PatientReport | ClinicianReport
@@ -185,6 +186,13 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
 
     Its charts are JPEGs handed to the fetcher (`chart_url`), with their words printed below
     them: the PDF's text keeps what the pictures say."""
+    pdf: bytes = laid_out(report, page_size=page_size).write_pdf()
+    return pdf
+
+
+def laid_out(report: Report, *, page_size: PageSize = "a4") -> Document:
+    """The report laid out in pages by WeasyPrint (what `render_pdf` writes): its pages' boxes
+    show where each table and heading fell."""
     from weasyprint import HTML
 
     drawings = _drawings(report)
@@ -197,10 +205,9 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
     )
     stylesheet, font_config = _pdf_stylesheet()
     fetcher = package_assets(DEJAVU_DIRS, pictures)
-    pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf(
+    return HTML(string=html, base_url=".", url_fetcher=fetcher).render(
         stylesheets=[stylesheet], font_config=font_config
     )
-    return pdf
 
 
 def render_report(
