@@ -129,13 +129,15 @@ def _report_css(*, embed_fonts: bool) -> str:
 
 
 def _drawings(report: Report) -> dict[str, charts.Drawing | None]:
-    large = isinstance(report, PatientReport)
+    patient = isinstance(report, PatientReport)
     # While automation is stopped she sees her exercise log without goals (no target lines).
-    goals = not (isinstance(report, PatientReport) and report.plan_paused)
+    # The clinician's exercise table already gives each week's minutes against the target,
+    # exactly: a chart of the same numbers is left out of his report (issue 14).
+    exercise = isinstance(report, PatientReport) and not report.plan_paused
     return {
-        "bmd": charts.bmd_drawing(report.history, large=large),
-        "intake": charts.intake_drawing(report.intake, large=large),
-        "exercise": charts.exercise_drawing(report.adherence, large=large) if goals else None,
+        "bmd": charts.bmd_drawing(report.history, large=patient),
+        "intake": charts.intake_drawing(report.intake, large=patient),
+        "exercise": charts.exercise_drawing(report.adherence, large=True) if exercise else None,
     }
 
 
