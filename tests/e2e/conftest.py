@@ -69,12 +69,16 @@ def server_env(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink) ->
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{folder / 'bonewise.sqlite3'}"
     port = free_port()
+    ehr_port = free_port()  # test_smart_news starts the tiny EHR there: the server trusts it
     return {
         **os.environ,
         **mail_sink.env(),
         "BONEWISE_DATABASE_URL": url,
         "BONEWISE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BONEWISE_E2E_PORT": str(port),
+        "BONEWISE_SMART_CLIENT_ID": "bonewise-e2e",
+        "BONEWISE_SMART_ISSUERS": f"http://127.0.0.1:{ehr_port}/fhir",
+        "BONEWISE_E2E_EHR_PORT": str(ehr_port),
     }
 
 

@@ -64,6 +64,7 @@ _env.globals.update(
 
 if TYPE_CHECKING:
     from weasyprint import CSS
+    from weasyprint.document import Document
     from weasyprint.text.fonts import FontConfiguration
 
 Report = PatientReport | ClinicianReport
@@ -128,13 +129,15 @@ def _report_css(*, embed_fonts: bool) -> str:
 
 
 def _drawings(report: Report) -> dict[str, charts.Drawing | None]:
-    large = isinstance(report, PatientReport)
+    patient = isinstance(report, PatientReport)
     # While automation is stopped she sees her exercise log without goals (no target lines).
-    goals = not (isinstance(report, PatientReport) and report.plan_paused)
+    # The clinician's exercise table already gives each week's minutes against the target,
+    # exactly: a chart of the same numbers is left out of his report (issue 14).
+    exercise = isinstance(report, PatientReport) and not report.plan_paused
     return {
-        "bmd": charts.bmd_drawing(report.history, large=large),
-        "intake": charts.intake_drawing(report.intake, large=large),
-        "exercise": charts.exercise_drawing(report.adherence, large=large) if goals else None,
+        "bmd": charts.bmd_drawing(report.history, large=patient),
+        "intake": charts.intake_drawing(report.intake, large=patient),
+        "exercise": charts.exercise_drawing(report.adherence, large=True) if exercise else None,
     }
 
 
@@ -185,6 +188,13 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
 
     Its charts are JPEGs handed to the fetcher (`chart_url`), with their words printed below
     them: the PDF's text keeps what the pictures say."""
+    pdf: bytes = laid_out(report, page_size=page_size).write_pdf()
+    return pdf
+
+
+def laid_out(report: Report, *, page_size: PageSize = "a4") -> Document:
+    """The report laid out in pages by WeasyPrint (what `render_pdf` writes): its pages' boxes
+    show where each table and heading fell."""
     from weasyprint import HTML
 
     drawings = _drawings(report)
@@ -197,10 +207,9 @@ def render_pdf(report: Report, *, page_size: PageSize = "a4") -> bytes:
     )
     stylesheet, font_config = _pdf_stylesheet()
     fetcher = package_assets(DEJAVU_DIRS, pictures)
-    pdf: bytes = HTML(string=html, base_url=".", url_fetcher=fetcher).write_pdf(
+    return HTML(string=html, base_url=".", url_fetcher=fetcher).render(
         stylesheets=[stylesheet], font_config=font_config
     )
-    return pdf
 
 
 def render_report(

@@ -246,10 +246,11 @@ class TinyEhr:
 
 
 @contextmanager
-def serve(ehr: TinyEhr) -> Iterator[TinyEhr]:
-    """Serve the EHR with uvicorn on a free loopback port for the duration of the block."""
+def serve(ehr: TinyEhr, port: int = 0) -> Iterator[TinyEhr]:
+    """Serve the EHR with uvicorn on a loopback port (a free one unless given) for the duration
+    of the block."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     ehr.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(ehr.app(), log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

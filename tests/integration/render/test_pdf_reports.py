@@ -123,7 +123,10 @@ def test_summaries_show_intake_and_exercise_on_letter_paper(with_summaries, tmp_
         ["pdfinfo", str(clinician.path)], capture_output=True, text=True, check=True
     )
     assert "612 x 792 pts (letter)" in info.stdout
-    pages = page_images(clinician.path, tmp_path)
+    # His exercise weeks are the table's numbers (no chart repeating them, issue 14); her
+    # report draws them, with the target line and the weeks met.
+    assert "2026-W47 170 / 150" in clinician.text
+    pages = page_images(patient.path, tmp_path)
     assert sum(count_near(page, TARGET_RGB) for page in pages) > 100  # target lines, weeks met
 
 

@@ -293,3 +293,19 @@ def test_no_chart_text_runs_past_the_right_edge(large):
             width = len(text) * size * (charts.BOLD_CHAR_WIDTH if bold else charts.CHAR_WIDTH)
             reach = {"start": x + width, "middle": x + width / 2, "end": x}[anchor]
             assert reach <= charts.WIDTH + 0.5, text
+
+
+def test_the_clinician_report_keeps_the_exercise_table_not_a_chart_of_the_same_numbers():
+    """Issue 14 (the lead's decision): his 8-week exercise table gives each week's minutes
+    against the target exactly, and screen readers read it; the chart repeating it is left out.
+    Her report keeps her chart, and both keep the intake chart (daily values, not in a table)."""
+    record = example("osteoporosis")
+    assessment = assess(record, as_of=AS_OF)
+    built = {"intake": intake(days=30), "adherence": adherence()}
+    clinician = render_html(build_clinician_report(record=record, assessment=assessment, **built))
+    patient = render_html(build_patient_report(record=record, assessment=assessment, **built))
+    assert 'id="exercise-chart"' not in clinician
+    assert "<th>ISO week</th><th>Aerobic min</th>" in clinician
+    assert "2026-W47</td><td>170 / 150</td>" in clinician
+    assert 'id="exercise-chart"' in patient
+    assert 'id="intake-chart"' in clinician and 'id="intake-chart"' in patient
