@@ -14,6 +14,11 @@ The rules, once:
   an onsetPeriod with only an end (it bounds the onset, it does not place it): those fall back to
   recordedDate, the latest the condition can have begun. A Condition has no onsetInstant (FHIR
   R4, R4B and R5): the import refuses one as malformed, and it dates nothing.
+- A MedicationRequest's end (`MEDICATION_REQUEST_END`, `medication_request_end`): the end of its
+  first dosage instruction's timing.repeat.boundsPeriod, the prescriber's planned last day of
+  dosing. Not dispenseRequest.validityPeriod.end: that is the day the prescription stops being
+  valid for dispensing (an AI order valid 12 months is renewed, not stopped, at 12 months), so
+  it records no stop of therapy.
 - Skipped statuses: a resource whose `status` is entered-in-error, cancelled, not-taken, not-done,
   revoked or refuted, or whose `verificationStatus` is refuted or entered-in-error, is not part of
   the record: it was never true, or never happened.
@@ -65,20 +70,39 @@ def field(obj: Any, name: str) -> Any:
 CONDITION_ONSET: Final[tuple[str, ...]] = ("onsetDateTime", "onsetPeriod.start", "recordedDate")
 
 
+# A MedicationRequest's end as dotted paths (a repeating element is read as its first item):
+# read by the single-patient import with `medication_request_end`, by the loader as its SQL.
+MEDICATION_REQUEST_END: Final[tuple[str, ...]] = (
+    "dosageInstruction.timing.repeat.boundsPeriod.end",
+)
+
+
 def path(obj: Any, dotted: str) -> Any:
-    """The value at a dotted path ("onsetPeriod.start") of a dict or model, None if absent."""
+    """The value at a dotted path ("onsetPeriod.start") of a dict or model, None if absent; a
+    repeating element on the way is read as its first item."""
     for name in dotted.split("."):
         obj = field(obj, name)
+        if isinstance(obj, list):
+            obj = obj[0] if obj else None
     return obj
 
 
-def condition_onset(resource: Any) -> Any:
-    """The Condition's date as written (the first of CONDITION_ONSET present), or None."""
-    for dotted in CONDITION_ONSET:
+def _first_present(resource: Any, paths: tuple[str, ...]) -> Any:
+    for dotted in paths:
         value = path(resource, dotted)
         if value is not None and value != "":
             return value
     return None
+
+
+def condition_onset(resource: Any) -> Any:
+    """The Condition's date as written (the first of CONDITION_ONSET present), or None."""
+    return _first_present(resource, CONDITION_ONSET)
+
+
+def medication_request_end(resource: Any) -> Any:
+    """The MedicationRequest's end as written (the first of MEDICATION_REQUEST_END), or None."""
+    return _first_present(resource, MEDICATION_REQUEST_END)
 
 
 def read_date(value: Any) -> FhirDate | None:

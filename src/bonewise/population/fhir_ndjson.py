@@ -202,6 +202,14 @@ def _first_day(*values: str) -> str:
     return fhir_day_sql(_first_text(*values))
 
 
+def _sql_path(dotted: str) -> str:
+    """A `fhir.read` dotted path as SQL on the staged fields: each name quoted, a repeating
+    field (a list in `_RESOURCE`) read as its first item, as `read.path` reads it."""
+    head, *rest = dotted.split(".")
+    first = _quote_name(head) + ("[1]" if _RESOURCE[head].endswith("[]") else "")
+    return ".".join([first, *map(_quote_name, rest)])
+
+
 def _last_segment(reference: str) -> str:
     """The id at the end of a reference ("Patient/123" -> "123"; a bundle's "urn:uuid:123",
     as the import resolves it to the resource whose id is that uuid -> "123"), NULL when
@@ -637,10 +645,7 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
         death=_first_day("deceasedDateTime"),
         period_end=_first_day('effectivePeriod."end"'),
         period_start=_first_day("effectivePeriod.start"),
-        request_end=_first_day(
-            'dosageInstruction[1].timing.repeat.boundsPeriod."end"',
-            'dispenseRequest.validityPeriod."end"',
-        ),
+        request_end=_first_day(*map(_sql_path, read.MEDICATION_REQUEST_END)),
         administration_end=_first_day('coalesce(effectivePeriod, occurencePeriod)."end"'),
         ended=_sql_list(_ENDED_STATUS),
         ucum=codes.UCUM,

@@ -198,12 +198,14 @@ class Courses:
                 kept.append(course)
         for agent, group in requests.items():
             starts = [c.start for c in group if c.start]
+            ends = [c.end for c in group]
             kept.append(
                 Course(
                     "bone",
                     agent,
                     min(starts) if starts else None,
-                    None,
+                    # open while any of its requests is; else the last planned end
+                    None if any(e is None for e in ends) else max(e for e in ends if e),
                     ", ".join(c.source for c in group),
                     group[0].code,
                     "MedicationRequest",

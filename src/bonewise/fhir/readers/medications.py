@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
-from bonewise.fhir.readers.context import ReadContext, ext_value
+from bonewise.fhir.readers.context import ReadContext, ext_value, to_date
 from bonewise.terminology import codes
 
 # Drug classes read for the decision's context (not as a therapy course of PatientRecord).
@@ -137,7 +137,7 @@ class MedicationReader:
             dosages = res.dosage or []
         else:
             start = self.context.date(res.authoredOn, "MedicationRequest.authoredOn", entry.ref)
-            end = None
+            end = self._request_end(entry)
             derived = ()
             dosages = res.dosageInstruction or []
         stated_mg = next(
@@ -177,6 +177,24 @@ class MedicationReader:
                 "as ongoing, so check whether and when it ended",
             )
         self.facts.courses.append(course)
+
+    def _request_end(self, entry: Entry) -> date | None:
+        """The order's planned last day of dosing (`read.MEDICATION_REQUEST_END`) once it has
+        passed; a planned end still to come is no end yet: the course runs today."""
+        day = to_date(
+            read.medication_request_end(entry.resource),
+            "MedicationRequest end",
+            entry.ref,
+            self.report,
+        )
+        if day is not None and day > self.context.today:
+            self.report.add(
+                "derived",
+                entry.ref,
+                f"planned to end on {day.isoformat()}: read as ongoing today",
+            )
+            return None
+        return day
 
     def _administration(self, entry: Entry, drug: codes.DrugCode) -> None:
         """A dose given: a one-day glucocorticoid or GnRH agonist course, an AI course from
