@@ -278,6 +278,13 @@ RECENT_FRACTURE_MONTHS: Cited[int] = Cited(
 VITAMIN_D_RECHECK_MONTHS: Cited[int] = Cited(
     6, PROJECT, "policy", "recheck a low 25(OH)D within 6 months"
 )
+ASSUMED_AI_PLANNED_YEARS: Cited[float] = Cited(
+    5.0,
+    PROJECT,
+    "policy",
+    "planned aromatase-inhibitor duration assumed when the order states none (the common "
+    "adjuvant course; the reference gives no default): said as an assumption wherever used",
+)
 ALCOHOL_RISK_UNITS_PER_DAY: Cited[int] = Cited(
     3, KANIS_2008, "confirmed", ">= 3 units/day, one of the FRAX clinical risk factors"
 )

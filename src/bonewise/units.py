@@ -28,13 +28,21 @@ def vitamin_d_iu_to_ug(iu: float) -> float:
     return iu / IU_PER_UG_VITAMIN_D
 
 
+# 25-OH vitamin D in ng/mL is the value divided by its unit's entry: the one conversion table,
+# read by the core and by the population run (the terminology maps every spelling a record may
+# use, e.g. ug/L, onto one of these keys).
+CALCIDIOL_PER_NG_ML: dict[str, float] = {
+    "ng/mL": 1.0,
+    "nmol/L": NMOL_L_PER_NG_ML_25OHD,
+}
+
+
 def calcidiol_to_ng_ml(value: float, unit: VitaminDConcentrationUnit) -> float:
     """25-OH vitamin D in ng/mL from either of its units."""
-    if unit == "ng/mL":
-        return value
-    if unit == "nmol/L":
-        return value / NMOL_L_PER_NG_ML_25OHD
-    raise ValueError(f"unknown 25-OH vitamin D unit {unit!r}: use ng/mL or nmol/L")
+    divisor = CALCIDIOL_PER_NG_ML.get(unit)
+    if divisor is None:
+        raise ValueError(f"unknown 25-OH vitamin D unit {unit!r}: use ng/mL or nmol/L")
+    return value / divisor
 
 
 def serum_calcium_to_mg_dl(value: float, unit: CalciumConcentrationUnit) -> float:

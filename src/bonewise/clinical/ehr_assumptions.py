@@ -195,11 +195,12 @@ def ovarian_suppression(gnrh_agent: str | None) -> Assumed:
 
 
 def planned_years(agent: str) -> Assumed:
+    years = ev.ASSUMED_AI_PLANNED_YEARS.value
     return Assumed(
         "therapy.planned_years",
-        5,
+        years,
         "defaulted",
-        f"Planned {agent} duration: 5 years (not in the order)",
+        f"Planned {agent} duration: {years:g} years (not in the order)",
     )
 
 

@@ -180,7 +180,7 @@ class EarlierAromataseInhibitor(_Frozen):
 class CancerTherapy(_Frozen):
     agent: AromataseInhibitor
     start_date: date
-    planned_years: float = Field(default=5, gt=0, le=15)
+    planned_years: float = Field(default=evidence.ASSUMED_AI_PLANNED_YEARS.value, gt=0, le=15)
     end_date: date | None = None
     ovarian_suppression: bool = False
     switched_from: list[EarlierAromataseInhibitor] = Field(

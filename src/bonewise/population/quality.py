@@ -27,7 +27,7 @@ import numpy as np
 from bonewise.population import schema
 from bonewise.population.schema import TableName
 from bonewise.terminology import codes
-from bonewise.units import NMOL_L_PER_NG_ML_25OHD
+from bonewise.units import CALCIDIOL_PER_NG_ML
 
 # what the quality step reads as a date (the NDJSON loader types a column only when all are)
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -35,12 +35,12 @@ ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Units the code tables accept, mapped to a factor that gives the rules' unit.
 _VITAMIN_D_CODE = codes.lab_code("62292-8")
 _VITAMIN_D_UNITS = _VITAMIN_D_CODE.units if _VITAMIN_D_CODE else {}
-# A vitamin D value in ng/mL is the value divided by this, as units.calcidiol_to_ng_ml divides
-# (multiplying by the reciprocal instead can land a result on the other side of a threshold: 74.88
-# nmol/L is 29.999... ng/mL for the core, 30.0 by the reciprocal).
+# A vitamin D value in ng/mL is the value divided by this: the terminology's spellings (the ones
+# the FHIR import accepts) onto the core's conversion table, so both read the same units the same
+# way (multiplying by the reciprocal instead can land a result on the other side of a threshold:
+# 74.88 nmol/L is 29.999... ng/mL for the core, 30.0 by the reciprocal).
 VITAMIN_D_PER_NG_ML: dict[str, float] = {
-    raw: (1.0 if canonical == "ng/mL" else NMOL_L_PER_NG_ML_25OHD)
-    for raw, canonical in _VITAMIN_D_UNITS.items()
+    raw: CALCIDIOL_PER_NG_ML[canonical] for raw, canonical in _VITAMIN_D_UNITS.items()
 }
 # The same as factors (the benchmark's hand-written SQL multiplies).
 VITAMIN_D_TO_NG_ML: dict[str, float] = {raw: 1.0 / d for raw, d in VITAMIN_D_PER_NG_ML.items()}

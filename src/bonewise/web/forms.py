@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bonewise.clinical.models import SITES
+from bonewise.evidence import ASSUMED_AI_PLANNED_YEARS
 from bonewise.nutrition.models import MAX_GRAMS_PER_ENTRY
 
 TRI_STATE_RISKS = (
@@ -115,7 +116,7 @@ def profile_to_form(record: Mapping[str, Any]) -> dict[str, Any]:
         "agent": therapy.get("agent", ""),
         "start_date": therapy.get("start_date", ""),
         "end_date": therapy.get("end_date") or "",
-        "planned_years": therapy.get("planned_years", 5),
+        "planned_years": therapy.get("planned_years", f"{ASSUMED_AI_PLANNED_YEARS.value:g}"),
         "ovarian_suppression": "yes" if therapy.get("ovarian_suppression") else "",
         "smoking": risks.get("smoking") or "",
         "falls_last_12_months": ""

@@ -2,11 +2,12 @@
 
 Takes the MedicationFacts (read by bonewise.fhir.readers.medications) and decides: the current
 aromatase inhibitor and those she switched from (courses of one agent merged, the baseline timed
-from the first start), its planned years (5 when not stated, an assumption) and ovarian
-suppression (stated, else inferred from a current GnRH agonist, else none on the list: an
-assumption); refills of one bone-directed drug as one course, and which course each dose given
-belongs to (by its link, else by agent and dates); GnRH agonist courses and whether one runs today;
-whether an oral glucocorticoid course lasted longer than the population measure's months.
+from the first start), its planned years (evidence.ASSUMED_AI_PLANNED_YEARS when not stated, an
+assumption) and ovarian suppression (stated, else inferred from a current GnRH agonist, else none
+on the list: an assumption); refills of one bone-directed drug as one course, and which course
+each dose given belongs to (by its link, else by agent and dates); GnRH agonist courses and whether
+one runs today; whether an oral glucocorticoid course lasted longer than the population measure's
+months.
 """
 
 from __future__ import annotations
@@ -134,16 +135,18 @@ class Courses:
         return therapy
 
     def _planned_years(self, current: Course, therapy: dict[str, Any]) -> None:
-        """Stated in the order, else 5 years (an assumption, said)."""
+        """Stated in the order, else the record's default (an assumption, said)."""
         if current.planned_years is not None:
             therapy["planned_years"] = float(current.planned_years)
         else:
+            assumed = ehr_assumptions.planned_years(current.agent)
             self.report.add(
                 "defaulted",
                 current.source,
-                "planned duration of the aromatase inhibitor not in the input: 5 years assumed",
+                "planned duration of the aromatase inhibitor not in the input: "
+                f"{assumed.value:g} years assumed",
             )
-            self.report.add_assumed(ehr_assumptions.planned_years(current.agent), (current.source,))
+            self.report.add_assumed(assumed, (current.source,))
 
     def _ovarian_suppression(self, current: Course, therapy: dict[str, Any]) -> None:
         """Stated in the order, else inferred from a current GnRH agonist, else none on the

@@ -324,11 +324,11 @@ class ObservationReader:
                 code=code,
             )
             return
+        # the terminology's units, the same the population run accepts (no conversion of its
+        # own: 25-OH vitamin D is never reported in pmol/L, which is the unit of 1,25-dihydroxy-
+        # vitamin D, another test; read as 25-OH D / 1000 it was a false severe deficiency)
         unit = lab.units.get(raw_unit) or lab.units.get(raw_unit.strip())
         note = ""
-        if unit is None and lab.kind == "25_oh_vitamin_d" and raw_unit in ("pmol/L", "pmol/l"):
-            value, unit = value / 1000, "nmol/L"
-            note = f"converted from {quantity.value} {raw_unit}"
         if unit is None:
             allowed = ", ".join(sorted(set(lab.units)))
             self.report.add(
@@ -338,7 +338,7 @@ class ObservationReader:
                 code=code,
             )
             return
-        if unit != raw_unit and not note:
+        if unit != raw_unit:
             note = f"unit {raw_unit!r} read as {unit}"
         if note:
             self.report.add("converted", entry.ref, f"{lab.analyte} {value} {unit}: {note}")
