@@ -15,7 +15,6 @@ columns and from `clinical.calendar.add_months` on D, which agree.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -420,17 +419,6 @@ def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
         return None
 
 
-@functools.lru_cache(maxsize=65536)
-def _fracture_of(
-    concept: str, onset_date: date, code_system: str | None, code: str | None
-) -> Fracture | None:
-    """fracture_from_row of one row's fields, kept: many women share a code and a day, and a
-    Fracture is immutable."""
-    return fracture_from_row(
-        {"concept": concept, "onset_date": onset_date, "code_system": code_system, "code": code}
-    )
-
-
 def therapy_evidence(
     dxa_rows: list[dict[str, Any]],
     fracture_rows: Iterable[dict[str, Any]],
@@ -462,8 +450,7 @@ def therapy_evidence(
         for row in fracture_rows
         if row["onset_date"] is not None
         and row["onset_date"] <= day
-        and (f := _fracture_of(row["concept"], row["onset_date"], row["code_system"], row["code"]))
-        is not None
+        and (f := fracture_from_row(row)) is not None
     ]
     # without a birth date no fracture of unrecorded mechanism can be dated at 50 or over
     clinical = birth_date is not None and bool(
@@ -518,23 +505,15 @@ def therapy_core_answers(t: Tables, day: date) -> tuple[ir.Table, ir.Table]:
     )
     persons = t["persons"]
     births = persons.join(women, "person_id").select("person_id", "birth_date")
-    answers = core_answers_table(
-        dxa_rows.to_pyarrow().to_pylist(),
-        fracture_rows.to_pyarrow().to_pylist(),
-        births.to_pyarrow().to_pylist(),
-        day,
+    answers = ibis.memtable(
+        therapy_answers(
+            dxa_rows.to_pyarrow().to_pylist(),
+            fracture_rows.to_pyarrow().to_pylist(),
+            births.to_pyarrow().to_pylist(),
+            day,
+        )
     )
     return answers, women
-
-
-def core_answers_table(
-    dxa_rows: list[dict[str, Any]],
-    fracture_rows: list[dict[str, Any]],
-    births: list[dict[str, Any]],
-    day: date,
-) -> ir.Table:
-    """therapy_answers of the rows given, as an engine-side memtable."""
-    return ibis.memtable(therapy_answers(dxa_rows, fracture_rows, births, day))
 
 
 def therapy_answers(
