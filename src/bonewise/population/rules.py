@@ -104,8 +104,12 @@ def initial_population(t: Tables, day: date) -> ir.Table:
     )
     women = p.filter(p.gender.isnull() | p.gender.isin(["female", "unknown"]))
     ip = women.join(per_person, "person_id")
-    return ip.mutate(
-        excluded=((ip.death_date < d) | (ip.deceased & ip.death_date.isnull())).fill_null(False)
+    # the columns the measures read of her (the runner keeps this table for the whole run)
+    return ip.select(
+        "person_id",
+        "first_ai_start",
+        "on_ai_at_d",
+        excluded=((ip.death_date < d) | (ip.deceased & ip.death_date.isnull())).fill_null(False),
     )
 
 
@@ -137,7 +141,9 @@ def dxa_results(t: Tables, day: date) -> ir.Table:
 
 
 def dxa_events(t: Tables, day: date) -> ir.Table:
-    """Every DXA on or before D: a DXA Procedure, or a DXA BMD, T-score or Z-score Observation."""
+    """The days with a DXA on or before D (person_id, date; one row a day): a DXA Procedure, or a
+    DXA BMD, T-score or Z-score Observation. Its readers ask whether she had one in a window and
+    when her last was: a day's several results are one DXA."""
     d = ibis.literal(day, type="date")
     proc = t["procedures"]
     meas = t["measurements"]
@@ -145,7 +151,7 @@ def dxa_events(t: Tables, day: date) -> ir.Table:
     results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d)).select(
         "person_id", "date"
     )
-    return scans.union(results)
+    return scans.union(results, distinct=True)
 
 
 def _latest_value(rows: ir.Table) -> ir.Table:
