@@ -15,7 +15,6 @@ columns and from `clinical.calendar.add_months` on D, which agree.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -109,8 +108,12 @@ def initial_population(t: Tables, day: date) -> ir.Table:
     )
     women = p.filter(p.gender.isnull() | p.gender.isin(["female", "unknown"]))
     ip = women.join(per_person, "person_id")
-    return ip.mutate(
-        excluded=((ip.death_date < d) | (ip.deceased & ip.death_date.isnull())).fill_null(False)
+    # the columns the measures read of her (the runner keeps this table for the whole run)
+    return ip.select(
+        "person_id",
+        "first_ai_start",
+        "on_ai_at_d",
+        excluded=((ip.death_date < d) | (ip.deceased & ip.death_date.isnull())).fill_null(False),
     )
 
 
@@ -142,7 +145,9 @@ def dxa_results(t: Tables, day: date) -> ir.Table:
 
 
 def dxa_events(t: Tables, day: date) -> ir.Table:
-    """Every DXA on or before D: a DXA Procedure, or a DXA BMD, T-score or Z-score Observation."""
+    """The days with a DXA on or before D (person_id, date; one row a day): a DXA Procedure, or a
+    DXA BMD, T-score or Z-score Observation. Its readers ask whether she had one in a window and
+    when her last was: a day's several results are one DXA."""
     d = ibis.literal(day, type="date")
     proc = t["procedures"]
     meas = t["measurements"]
@@ -150,7 +155,7 @@ def dxa_events(t: Tables, day: date) -> ir.Table:
     results = meas.filter(meas.concept.isin(list(DXA_OBSERVATIONS)) & (meas.date <= d)).select(
         "person_id", "date"
     )
-    return scans.union(results)
+    return scans.union(results, distinct=True)
 
 
 def _latest_value(rows: ir.Table) -> ir.Table:
@@ -425,17 +430,6 @@ def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
         return None
 
 
-@functools.lru_cache(maxsize=65536)
-def _fracture_of(
-    concept: str, onset_date: date, code_system: str | None, code: str | None
-) -> Fracture | None:
-    """fracture_from_row of one row's fields, kept: many women share a code and a day, and a
-    Fracture is immutable."""
-    return fracture_from_row(
-        {"concept": concept, "onset_date": onset_date, "code_system": code_system, "code": code}
-    )
-
-
 def therapy_evidence(
     dxa_rows: list[dict[str, Any]],
     fracture_rows: Iterable[dict[str, Any]],
@@ -467,8 +461,7 @@ def therapy_evidence(
         for row in fracture_rows
         if row["onset_date"] is not None
         and row["onset_date"] <= day
-        and (f := _fracture_of(row["concept"], row["onset_date"], row["code_system"], row["code"]))
-        is not None
+        and (f := fracture_from_row(row)) is not None
     ]
     # without a birth date no fracture of unrecorded mechanism can be dated at 50 or over
     clinical = birth_date is not None and bool(
@@ -523,23 +516,15 @@ def therapy_core_answers(t: Tables, day: date) -> tuple[ir.Table, ir.Table]:
     )
     persons = t["persons"]
     births = persons.join(women, "person_id").select("person_id", "birth_date")
-    answers = core_answers_table(
-        dxa_rows.to_pyarrow().to_pylist(),
-        fracture_rows.to_pyarrow().to_pylist(),
-        births.to_pyarrow().to_pylist(),
-        day,
+    answers = ibis.memtable(
+        therapy_answers(
+            dxa_rows.to_pyarrow().to_pylist(),
+            fracture_rows.to_pyarrow().to_pylist(),
+            births.to_pyarrow().to_pylist(),
+            day,
+        )
     )
     return answers, women
-
-
-def core_answers_table(
-    dxa_rows: list[dict[str, Any]],
-    fracture_rows: list[dict[str, Any]],
-    births: list[dict[str, Any]],
-    day: date,
-) -> ir.Table:
-    """therapy_answers of the rows given, as an engine-side memtable."""
-    return ibis.memtable(therapy_answers(dxa_rows, fracture_rows, births, day))
 
 
 def therapy_answers(
