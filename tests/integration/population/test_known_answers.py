@@ -122,3 +122,24 @@ def test_spark_returns_the_same_patients_as_duckdb(
         assert spark.measures[measure].gap_rows == duck.measures[measure].gap_rows
     assert spark.summary() == duck.summary()
     assert spark.malformed == duck.malformed
+
+
+def test_assumptions_read_in_batches_are_the_same(
+    duckdb_run: tuple[RunResult, Path],
+    known_answer_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a 1,000,000-woman run reads its gap women in batches (population.assumptions): two at a
+    # time here, so every batch boundary of the known answers is crossed
+    from bonewise.population import assumptions
+
+    monkeypatch.setattr(assumptions, "WOMEN_PER_BATCH", 2)
+    run_care_gaps(source=known_answer_dir, out=tmp_path, engine="duckdb", as_of=AS_OF)
+    _, out = duckdb_run
+    for csv_path in sorted(out.glob("*.csv")):
+        with (
+            csv_path.open(newline="") as whole,
+            (tmp_path / csv_path.name).open(newline="") as batched,
+        ):
+            assert list(csv.DictReader(batched)) == list(csv.DictReader(whole)), csv_path.name
