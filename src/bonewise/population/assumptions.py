@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pyarrow as pa
 
-from bonewise.clinical.calendar import add_months, completed_years
+from bonewise.clinical.calendar import completed_years
 from bonewise.clinical.ehr_assumptions import ListedFacts, listed_facts_assumptions
 from bonewise.measures.definitions import MeasureSet
 from bonewise.population import rules
@@ -38,7 +38,7 @@ _CONDITIONS_READ = [
     "bilateral_oophorectomy",
     *_FAMILY_OF_CONCEPT,
 ]
-_DRUG_CLASSES_READ = ["aromatase_inhibitor", "gnrh_agonist", "glucocorticoid"]
+_DRUG_CLASSES_READ = ["aromatase_inhibitor", "gnrh_agonist"]
 
 
 def _rows(table: Any, women: Any, *columns: str) -> list[dict[str, Any]]:
@@ -50,9 +50,10 @@ def listed_facts(
     conditions: list[dict[str, Any]],
     drugs: list[dict[str, Any]],
     day: date,
-    ms: MeasureSet,
+    long_glucocorticoids: set[str],
 ) -> dict[str, ListedFacts]:
-    """Each woman's ListedFacts on `day` from her flat rows (persons, conditions, drugs)."""
+    """Each woman's ListedFacts on `day` from her flat rows (persons, conditions, drugs) and
+    the women with a long glucocorticoid course (the measures' risk factor, read once)."""
     cond: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in conditions:
         if row["onset_date"] is None or row["onset_date"] <= day:
@@ -61,7 +62,6 @@ def listed_facts(
     for row in drugs:
         if row["start_date"] is not None and row["start_date"] <= day:
             took[row["person_id"]].append(row)
-    gc_months = int(ms.number("RISK_GLUCOCORTICOID_MONTHS"))
     found = {}
     for person in persons:
         pid = person["person_id"]
@@ -100,11 +100,7 @@ def listed_facts(
             latest_ai_agent=ais[-1]["concept"] if ais else None,
             ovarian_suppression_recorded=any(d["concept"] == "ovarian_suppression" for d in taken),
             bone_metastases_listed=any(r["concept"] == "bone_metastases" for r in mine),
-            long_glucocorticoids=any(
-                min(d["end_date"] or day, day) > add_months(d["start_date"], gc_months)
-                for d in taken
-                if d["concept"] == "glucocorticoid"
-            ),
+            long_glucocorticoids=pid in long_glucocorticoids,
             fractures=tuple(sorted(fractures)) if len(fractures) > 1 else tuple(fractures),
             uncoded=tuple((family, tuple(words)) for family, words in sorted(uncoded.items()))
             if uncoded
@@ -158,7 +154,9 @@ def _listed_facts_of(
         "start_date",
         "end_date",
     )
-    return listed_facts(persons, conditions, drugs, day, ms)
+    long_gc = rules.long_glucocorticoid_ids(t, day, ms).join(women, "person_id")
+    long_glucocorticoids = set(long_gc.to_pyarrow().column("person_id").to_pylist())
+    return listed_facts(persons, conditions, drugs, day, long_glucocorticoids)
 
 
 def with_assumptions(outcome: MeasureOutcome, lines: dict[str, str]) -> MeasureOutcome:

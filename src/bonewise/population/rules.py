@@ -335,7 +335,6 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     d = ibis.literal(day, type="date")
     p = t["persons"]
     meas = t["measurements"]
-    drugs = t["drug_exposures"]
     old = p.filter(age_years(p.birth_date, d) > ms.number("RISK_AGE_OVER"))
     cond = t["conditions"]
     # a fracture at RISK_FRACTURE_AGE or over counts unless recorded as traumatic
@@ -354,18 +353,25 @@ def _risk_factor_ids(t: Tables, day: date, ms: MeasureSet) -> dict[str, ir.Table
     # compared as displayed (one decimal), as the clinical core compares it (facts.bmi), by a
     # cut-off the core computes: each engine's own round() differs at x.x5 (Spark rounds half up)
     low_bmi = bmi.filter(bmi.latest_value <= largest_bmi_shown_below(ms.number("RISK_BMI_UNDER")))
-    gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
-    taken_until = ibis.least(gc.end_date.fill_null(d), d)
-    long_gc = gc.filter(
-        taken_until > plus_months(gc.start_date, ms.number("RISK_GLUCOCORTICOID_MONTHS"))
-    )
     return {
         "age": old.select("person_id"),
         "fracture": fractures.select("person_id"),
         "smoking": smoking.select("person_id"),
         "low_bmi": low_bmi.select("person_id"),
-        "glucocorticoids": long_gc.select("person_id"),
+        "glucocorticoids": long_glucocorticoid_ids(t, day, ms),
     }
+
+
+def long_glucocorticoid_ids(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
+    """Women with a glucocorticoid course longer than RISK_GLUCOCORTICOID_MONTHS by `day` (the
+    risk factor, and what the gap lists' assumptions read)."""
+    d = ibis.literal(day, type="date")
+    drugs = t["drug_exposures"]
+    gc = drugs.filter((drugs.concept == "glucocorticoid") & (drugs.start_date <= d))
+    taken_until = ibis.least(gc.end_date.fill_null(d), d)
+    return gc.filter(
+        taken_until > plus_months(gc.start_date, ms.number("RISK_GLUCOCORTICOID_MONTHS"))
+    ).select("person_id")
 
 
 def premenopausal_without_suppression(t: Tables, day: date) -> ir.Table:
