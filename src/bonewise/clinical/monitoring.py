@@ -16,7 +16,7 @@ from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import BoneTherapy
 from bonewise.clinical.results import Alert, GuidelineDecision, alert
-from bonewise.clinical.safety import vitamin_d_ng_ml
+from bonewise.clinical.safety import latest_vitamin_d
 from bonewise.measures.windows import (
     baseline_dxa_due_by,
     baseline_dxa_window,
@@ -25,7 +25,6 @@ from bonewise.measures.windows import (
     therapy_lookback_start,
     vitamin_d_recheck_due,
 )
-from bonewise.policies import policy
 
 
 class Monitoring(BaseModel):
@@ -81,9 +80,9 @@ def monitoring(facts: Facts) -> Monitoring:
         overdue.append("dxa")
 
     recheck = None
-    vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < policy("VITAMIN_D_LOW_NG_ML").value:
-        recheck = vitamin_d_recheck_due(vitamin_d[1])
+    vitamin_d = latest_vitamin_d(facts)
+    if vitamin_d is not None and vitamin_d.low:
+        recheck = vitamin_d_recheck_due(vitamin_d.day)
         if recheck < facts.as_of:
             overdue.append("vitamin-d-recheck")
 

@@ -11,6 +11,7 @@ from typing import get_args
 import pytest
 
 from bonewise import evidence as ev
+from bonewise.clinical import safety
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
@@ -171,3 +172,26 @@ def test_her_report_and_the_clinicians_see_the_cores_fragility_fractures(
     assert fragility_fracture(her, result) is fragility
     shown = build_clinician_report(record=her, assessment=result).fractures
     assert ("(fragility)" in shown) is fragility
+
+
+@pytest.mark.parametrize("ng_ml, verdict", [(30.0, True), (15.0, False)])
+def test_every_vitamin_d_verdict_in_the_core_reads_its_one_comparison(
+    monkeypatch: pytest.MonkeyPatch, ng_ml: float, verdict: bool
+) -> None:
+    """The alert, the pre-therapy check, the on-therapy check and the recheck schedule read
+    safety.vitamin_d_low: turn its answer around and all four follow (none compares again)."""
+    monkeypatch.setattr(safety, "vitamin_d_low", lambda value: verdict)
+    labs = [{"kind": "25_oh_vitamin_d", "date": "2026-10-01", "value": ng_ml, "unit": "ng/mL"}]
+    low_bone = [scan(femoral_neck=-2.6)]
+    before = assess(record(labs=labs, dxa_scans=low_bone), as_of=AS_OF)
+    [pre_therapy] = [c for c in before.safety_checks if c.id == "safety.vitamin-d"]
+    denosumab = [{"agent": "denosumab", "doses": ["2026-09-01"]}]
+    on = assess(record(labs=labs, dxa_scans=low_bone, bone_therapy=denosumab), as_of=AS_OF)
+    [on_therapy] = [c for c in on.safety_checks if c.id == "safety.on-therapy.calcium-vitamin-d"]
+    answers = {
+        "alert": "vitamin-d-low" in {a.id for a in before.alerts},
+        "pre-therapy check": "correct it before starting" in pre_therapy.text,
+        "on-therapy check": "correct it" in on_therapy.text,
+        "recheck": before.monitoring.vitamin_d_recheck_due is not None,
+    }
+    assert answers == dict.fromkeys(answers, verdict)
