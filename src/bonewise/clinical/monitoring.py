@@ -50,6 +50,12 @@ def significant_losses(facts: Facts) -> list[BmdChange]:
     return bmd_series_losses(facts.scans)
 
 
+def past_due(due: date, as_of: date) -> bool:
+    """Overdue: her day is after the due date (on the day itself it is due, not overdue). The
+    one comparison behind the schedule's `overdue` and her reminders' "was due"."""
+    return due < as_of
+
+
 def baseline_dxa_date(facts: Facts) -> date | None:
     therapy = facts.record.therapy
     if therapy is None:
@@ -76,14 +82,14 @@ def monitoring(facts: Facts) -> Monitoring:
     else:
         next_dxa = baseline_dxa_due_by(therapy.first_start)
         opens = None
-    if next_dxa is not None and next_dxa < facts.as_of:
+    if next_dxa is not None and past_due(next_dxa, facts.as_of):
         overdue.append("dxa")
 
     recheck = None
     vitamin_d = latest_vitamin_d(facts)
     if vitamin_d is not None and vitamin_d.low:
         recheck = vitamin_d_recheck_due(vitamin_d.day)
-        if recheck < facts.as_of:
+        if past_due(recheck, facts.as_of):
             overdue.append("vitamin-d-recheck")
 
     # The next denosumab dose is the therapy schedule's one answer (bone_therapy), not a second
@@ -92,7 +98,7 @@ def monitoring(facts: Facts) -> Monitoring:
     next_dose = None
     if therapy_now.agent == "denosumab" and therapy_now.on_therapy:
         next_dose = therapy_now.next_dose_due
-        if next_dose is not None and next_dose < facts.as_of:
+        if next_dose is not None and past_due(next_dose, facts.as_of):
             overdue.append("denosumab-dose")
 
     return Monitoring(
