@@ -3,6 +3,7 @@ follows (the one-definition audit)."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from pathlib import Path
@@ -40,11 +41,35 @@ def test_the_arbi_figures_are_evidence_constants_the_learn_pages_share() -> None
         "ARBI_MODERATE_HIP_WITH_RISEDRONATE",
         "ARBI_MODERATE_HIP_WITHOUT",
         "ARBI_HIGH_SPINE_WITH_RISEDRONATE",
+        "KWAN_2021",
+        "KWAN_WOMEN",
+        "KWAN_AEROBIC_MINUTES",
+        "KWAN_EXPOSURE_MONTHS",
+        "KWAN_FRACTURE_HR",
     ):
         assert getattr(learn_facts, name) is getattr(ev, name)
     quoted = "+5.7% vs -1.5% at 24 months"
     assert ev.arbi_moderate_spine_change() == quoted
     assert quoted in _seed_tier_text() and quoted in ev.SEED_TIER_PLAN.value
+
+
+def test_the_learn_pages_cite_no_figure_of_their_own() -> None:
+    """Every study figure the Learn pages quote is a `Cited` value in evidence.py: learn_facts
+    only gathers them (it builds no `Cited` and no `Source`)."""
+    tree = ast.parse(Path(learn_facts.__file__).read_text())
+    built = [
+        f"line {node.lineno}: {node.func.id}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("Cited", "Source")
+    ]
+    assert built == []
+    assert all(
+        fact is getattr(ev, name)
+        for name, fact in vars(learn_facts).items()
+        if isinstance(fact, ev.Cited)
+    )
 
 
 def test_the_seed_tier_quotes_arbi_from_its_one_definition(
