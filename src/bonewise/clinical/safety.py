@@ -16,7 +16,7 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS, course_dates
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
 from bonewise.clinical.results import Alert, Recommendation, alert, recommend
-from bonewise.measures.windows import denosumab_lapse_after, denosumab_next_due
+from bonewise.measures import windows
 from bonewise.policies import policy
 from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
@@ -57,8 +57,8 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
         return None
     latest = max(known, key=lambda d: (d.last_dose, d.exposure_only is False))
     last = latest.last_dose
-    next_due = denosumab_next_due(last)
-    lapsed_after = denosumab_lapse_after(last)
+    next_due = windows.denosumab_next_due(last)
+    lapsed_after = windows.denosumab_lapse_after(last)
     followed_by = _antiresorptive_after(facts.record.bone_therapy, last, facts.as_of)
     ended = latest.course.end_date
     return LapseStatus(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -14,10 +15,12 @@ import pytest
 from bonewise import evidence as ev
 from bonewise.clinical import safety
 from bonewise.clinical.assessment import assess
+from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.exercise.planner import RULES
+from bonewise.measures import windows
 from bonewise.population import rules, schema
 from bonewise.render.clinician import build_clinician_report
 from bonewise.render.patient import doing_well, fragility_fracture
@@ -220,3 +223,23 @@ def test_every_vitamin_d_verdict_in_the_core_reads_its_one_comparison(
         "recheck": before.monitoring.vitamin_d_recheck_due is not None,
     }
     assert answers == dict.fromkeys(answers, verdict)
+
+
+def test_the_denosumab_dose_is_due_and_late_by_the_lapse_measures_windows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When her next denosumab is due and when it is late: measures.windows answers; her
+    therapy status and the lapse alert read it (no second "last dose + 6 months + 4 weeks")."""
+    monkeypatch.setattr(windows, "denosumab_next_due", lambda last: last + timedelta(days=100))
+    monkeypatch.setattr(windows, "denosumab_lapse_after", lambda last: last + timedelta(days=110))
+    last = date(2026, 6, 1)
+    her = record(bone_therapy=[{"agent": "denosumab", "doses": [last.isoformat()]}])
+    status = therapy_status(her, as_of=AS_OF)
+    assert (status.next_dose_due, status.overdue_after, status.status) == (
+        last + timedelta(days=100),
+        last + timedelta(days=110),
+        "overdue",
+    )
+    lapse = safety.denosumab_lapse(derive_facts(her, as_of=AS_OF))
+    assert lapse is not None
+    assert (lapse.next_due, lapse.lapsed_after) == (status.next_dose_due, status.overdue_after)
