@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment, assess
-from bonewise.clinical.densitometry import WhoCategory
+from bonewise.clinical.densitometry import BELOW_EXPECTED_FOR_AGE, WhoCategory
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.guidance import RECENT_FRACTURE_BLOCK_MONTHS
 
 BLOCKING_ALERTS = ("bone-metastases", "recent-fracture")
 # Automation stops that the blocking alerts above already explain.
 STOPS_SHOWN_BY_ALERTS = ("bone metastases recorded", "fracture in the last")
-LOW_FOR_AGE = "below the expected range for age"
+LOW_FOR_AGE = BELOW_EXPECTED_FOR_AGE  # the core's Z-score interpretation, read as it says
 
 
 @dataclass(frozen=True, slots=True)

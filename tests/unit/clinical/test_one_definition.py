@@ -13,7 +13,7 @@ from typing import get_args
 import pytest
 
 from bonewise import evidence as ev
-from bonewise.clinical import safety
+from bonewise.clinical import densitometry, safety
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.facts import derive_facts
@@ -243,3 +243,27 @@ def test_the_denosumab_dose_is_due_and_late_by_the_lapse_measures_windows(
     lapse = safety.denosumab_lapse(derive_facts(her, as_of=AS_OF))
     assert lapse is not None
     assert (lapse.next_due, lapse.lapsed_after) == (status.next_dose_due, status.overdue_after)
+
+
+@pytest.mark.parametrize(
+    "z, verdict",
+    [  # each the other way round from ISCD's Z <= -2.0, so a second comparison shows
+        (-1.0, "below the expected range for age"),
+        (-2.5, "within the expected range for age"),
+    ],
+)
+def test_the_premenopausal_note_reads_the_cores_z_score_interpretation(
+    monkeypatch: pytest.MonkeyPatch, z: float, verdict: densitometry.ZInterpretation
+) -> None:
+    """Z below the expected range for age is densitometry.z_score_interpretation's answer; the
+    premenopausal note and the Z-scores shown with it read it, never comparing Z again."""
+    monkeypatch.setattr(densitometry, "z_score_interpretation", lambda z: verdict)
+    sites = {"lumbar_spine": {"t_score": -1.0, "z_score": z}}
+    premenopausal = record(
+        patient={"birth_date": "1986-06-01", "menopausal_status": "premenopausal"},
+        dxa_scans=[{"date": "2026-05-20", "scanner_make": "hologic", "sites": sites}],
+    )
+    result = assess(premenopausal, as_of=AS_OF)
+    assert [z.interpretation for z in result.z_scores] == [verdict]
+    [note] = [r for r in result.recommendations if r.id == "densitometry.premenopausal"]
+    assert ("Z-score below the expected range for age" in note.text) is verdict.startswith("below")
