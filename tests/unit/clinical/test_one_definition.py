@@ -16,10 +16,11 @@ from bonewise import evidence as ev
 from bonewise.clinical import densitometry, safety
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.bone_therapy import therapy_status
-from bonewise.clinical.facts import derive_facts
+from bonewise.clinical.facts import Facts, derive_facts
 from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.exercise.planner import RULES
+from bonewise.exercise.safety import safety_profile
 from bonewise.measures import windows
 from bonewise.population import rules, schema
 from bonewise.render.clinician import build_clinician_report
@@ -267,3 +268,16 @@ def test_the_premenopausal_note_reads_the_cores_z_score_interpretation(
     assert [z.interpretation for z in result.z_scores] == [verdict]
     [note] = [r for r in result.recommendations if r.id == "densitometry.premenopausal"]
     assert ("Z-score below the expected range for age" in note.text) is verdict.startswith("below")
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_the_exercise_plan_reads_the_cores_vertebral_fracture(
+    monkeypatch: pytest.MonkeyPatch, answer: bool
+) -> None:
+    """Has she a vertebral fracture: the core's fact (declared, or one on record by her day);
+    the exercise plan's spine-sparing reads it. The patched answer is the other way round from
+    her record, so a second reckoning shows."""
+    monkeypatch.setattr(Facts, "vertebral_fracture", property(lambda facts: answer))
+    fractures = [] if answer else [{"date": "2019-03-01", "site": "vertebra (T12)"}]
+    profile = safety_profile(record(fractures=fractures), as_of=AS_OF)
+    assert profile.vertebral_fracture is answer
