@@ -144,6 +144,21 @@ def test_no_template_types_the_weekly_aerobic_target() -> None:
     assert found == []
 
 
+def test_no_cli_text_types_the_weekly_aerobic_target() -> None:
+    """The CLI's help and output say the week's target from its Cited value, never a typed 150."""
+    package = Path(ev.__file__).parent
+    typed = re.compile(rf"(?<![\w.]){AEROBIC_MINUTES_PER_WEEK.value}(?![\w.])")
+    found = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted((package / "cli").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and typed.search(node.value)
+    ]
+    assert found == []
+
+
 def test_every_number_a_plan_rule_states_is_its_cited_value() -> None:
     """The exercise plan's rules say their numbers in words; the words follow the constant."""
     for rule in RULES.values():
