@@ -123,7 +123,7 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
         started = therapy.first_start
         agent = therapy.first_agent
         due_by = baseline_dxa_due_by(started)
-        late = facts.as_of > due_by
+        late = past_due(due_by, facts.as_of)
         found.append(
             alert(
                 id="no-baseline-dxa",
@@ -203,7 +203,7 @@ def therapy_decision(facts: Facts, hadji: GuidelineDecision) -> TherapyDecision 
         counted_from=since,
         rule_id=hadji.rule_id,
         reasons=tuple(hadji.reasons),
-        gap=facts.as_of > due,
+        gap=past_due(due, facts.as_of),
     )
 
 

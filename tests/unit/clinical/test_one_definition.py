@@ -13,7 +13,7 @@ from typing import get_args
 import pytest
 
 from bonewise import evidence as ev
-from bonewise.clinical import densitometry, safety
+from bonewise.clinical import densitometry, monitoring, safety
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.facts import Facts, derive_facts
@@ -296,3 +296,25 @@ def test_the_exercise_plan_reads_the_cores_vertebral_fracture(
     fractures = [] if answer else [{"date": "2019-03-01", "site": "vertebra (T12)"}]
     profile = safety_profile(record(fractures=fractures), as_of=AS_OF)
     assert profile.vertebral_fracture is answer
+
+
+@pytest.mark.parametrize(
+    "ai_start, dxa_day, verdict",
+    [  # each the other way round from the calendar, so a second comparison shows
+        ("2026-10-01", "2026-10-01", True),
+        ("2025-06-01", "2025-05-20", False),
+    ],
+)
+def test_the_baseline_dxa_and_the_therapy_decision_are_late_by_the_schedules_comparison(
+    monkeypatch: pytest.MonkeyPatch, ai_start: str, dxa_day: str, verdict: bool
+) -> None:
+    """ "Past its date" is monitoring.past_due's answer: the no-baseline-DXA alert and the
+    therapy gap read it as the schedule's overdue list does."""
+    monkeypatch.setattr(monitoring, "past_due", lambda due, as_of: verdict)
+    therapy = {"agent": "anastrozole", "start_date": ai_start}
+    no_dxa = assess(record(therapy=therapy, dxa_scans=[]), as_of=AS_OF)
+    [baseline] = [a for a in no_dxa.alerts if a.id == "no-baseline-dxa"]
+    assert (baseline.severity == "critical") is verdict
+    low = assess(record(therapy=therapy, dxa_scans=[scan(dxa_day, femoral_neck=-2.6)]), as_of=AS_OF)
+    [gap] = [a for a in low.alerts if a.id == "therapy-gap"]
+    assert (gap.severity == "warning") is verdict
