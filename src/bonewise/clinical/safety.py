@@ -85,12 +85,12 @@ def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date
     return later[0][1] if later else None
 
 
-def shown(value: float, threshold: float) -> str:
-    """`value` with as many decimals (1 to 3) as it takes to stay on its side of `threshold`:
-    19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
+def shown(value: float, threshold: float, *, below: bool) -> str:
+    """`value` with as many decimals (1 to 3) as it takes to stay on the side of `threshold`
+    the verdict (`below`) puts it: 19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
     for places in (1, 2, 3):
         text = f"{value:.{places}f}"
-        if (float(text) < threshold) == (value < threshold):
+        if (float(text) < threshold) == below:
             return text
     return f"{value:.3f}"
 
@@ -163,7 +163,7 @@ def alerts(facts: Facts) -> list[Alert]:
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {shown(vitamin_d.ng_ml, level.value)} ng/mL on "
+                text=f"25-OH vitamin D {shown(vitamin_d.ng_ml, level.value, below=vitamin_d.low)} ng/mL on "
                 f"{vitamin_d.day.isoformat()} is below {vitamin_d_below(level.value)}: "
                 + (
                     "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
@@ -274,12 +274,12 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
         )
     elif vitamin_d.low:
         vd_text = (
-            f"25-OH vitamin D is {shown(vitamin_d.ng_ml, low)} ng/mL: correct it before starting "
+            f"25-OH vitamin D is {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL: correct it before starting "
             "therapy."
         )
     else:
         vd_text = (
-            f"25-OH vitamin D {shown(vitamin_d.ng_ml, low)} ng/mL ({vitamin_d.day.isoformat()}) "
+            f"25-OH vitamin D {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL ({vitamin_d.day.isoformat()}) "
             "is adequate."
         )
     checks.append(
@@ -438,7 +438,7 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
     parts = [
         "25-OH vitamin D not measured"
         if vitamin_d is None
-        else f"25-OH vitamin D {shown(vitamin_d.ng_ml, low)} ng/mL ({vitamin_d.day.isoformat()})"
+        else f"25-OH vitamin D {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL ({vitamin_d.day.isoformat()})"
         + (f", below {low:g}: correct it" if vitamin_d.low else ""),
         "serum calcium not measured"
         if calcium is None
