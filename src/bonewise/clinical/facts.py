@@ -17,7 +17,7 @@ from bonewise.clinical.densitometry import (
     uses_z_scores,
     who_category,
 )
-from bonewise.clinical.models import DxaScan, Fracture, PatientRecord
+from bonewise.clinical.models import CancerTherapy, DxaScan, Fracture, PatientRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +54,7 @@ class Facts:
     @property
     def on_ai(self) -> bool:
         """An aromatase inhibitor started on or before today and not ended."""
-        t = self.record.therapy
-        return (
-            t is not None
-            and t.start_date <= self.as_of
-            and (t.end_date is None or t.end_date > self.as_of)
-        )
+        return on_aromatase_inhibitor(self.record.therapy, self.as_of)
 
     @property
     def ai_ended(self) -> bool:
@@ -240,6 +235,16 @@ def largest_bmi_shown_below(threshold: float) -> float:
     while shown_bmi(math.nextafter(cut, math.inf)) < threshold:
         cut = math.nextafter(cut, math.inf)
     return cut
+
+
+def on_aromatase_inhibitor(therapy: CancerTherapy | None, day: date) -> bool:
+    """On an aromatase inhibitor on `day`: started on or before it and not ended (the end day
+    is off it). The one answer the rules, reminders and nutrition targets read."""
+    return (
+        therapy is not None
+        and therapy.start_date <= day
+        and (therapy.end_date is None or therapy.end_date > day)
+    )
 
 
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:
