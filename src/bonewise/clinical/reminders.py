@@ -16,7 +16,7 @@ from typing import Literal
 from bonewise.calendar_feed import CalendarEvent, calendar_bytes
 from bonewise.clinical import monitoring
 from bonewise.clinical.assessment import Assessment
-from bonewise.clinical.facts import derive_facts
+from bonewise.clinical.facts import on_aromatase_inhibitor
 from bonewise.clinical.models import PatientRecord
 
 ReminderKind = Literal["dxa", "denosumab", "zoledronic-acid", "vitamin-d", "check-in"]
@@ -75,7 +75,7 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
     """Her reminders on the assessment's day, soonest first (the weekly check-in only while she
     takes an aromatase inhibitor: it asks about it)."""
     as_of = assessment.as_of
-    on_aromatase_inhibitor = derive_facts(record, as_of=as_of).on_ai
+    on_ai = on_aromatase_inhibitor(record.therapy, as_of)
     schedule = assessment.monitoring
     found: list[Reminder] = []
     # Overdue is the monitoring schedule's answer (its `overdue`), never compared again here.
@@ -138,7 +138,7 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
                 source="monitoring.vitamin_d_recheck_due",
             )
         )
-    if on_aromatase_inhibitor:
+    if on_ai:
         due = next_check_in(as_of)
         found.append(
             Reminder(
