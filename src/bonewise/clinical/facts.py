@@ -9,7 +9,7 @@ from datetime import date
 
 from bonewise import evidence
 from bonewise.clinical.bone_therapy import BoneTherapyStatus, therapy_status
-from bonewise.clinical.calendar import add_months
+from bonewise.clinical.calendar import add_months, completed_years
 from bonewise.clinical.densitometry import (
     SiteScore,
     WhoCategory,
@@ -89,8 +89,10 @@ class Facts:
     def fragility_fracture_after_50(self) -> bool | None:
         """Declared in the risk factors, or any fragility fracture at age 50 or over."""
         born = self.record.patient.birth_date
+        # her age on the day, in completed years, as a fracture counts as fragility and as the
+        # population's risk factor reckons it (a 29 February birthday turns on 1 March)
         from_events = any(
-            f.date >= add_months(born, evidence.HADJI_RISK_FRACTURE_AGE.value * 12)
+            completed_years(born, f.date) >= evidence.HADJI_RISK_FRACTURE_AGE.value
             for f in self.fragility_fractures
         )
         declared = self.record.risk_factors.prior_fragility_fracture_after_50

@@ -318,3 +318,21 @@ def test_the_baseline_dxa_and_the_therapy_decision_are_late_by_the_schedules_com
     low = assess(record(therapy=therapy, dxa_scans=[scan(dxa_day, femoral_neck=-2.6)]), as_of=AS_OF)
     [gap] = [a for a in low.alerts if a.id == "therapy-gap"]
     assert (gap.severity == "warning") is verdict
+
+
+@pytest.mark.parametrize("day, after_50", [("2026-02-28", False), ("2026-03-01", True)])
+def test_a_fracture_at_50_is_reckoned_in_completed_years_everywhere(
+    day: str, after_50: bool
+) -> None:
+    """Born 29 February 1976: 50 on 1 March 2026. The hadji-2017 risk factor counts a fracture
+    at 50 as the fragility rule (models.Fracture) and the population (rules.age_years) do."""
+    recorded = record(
+        patient={"birth_date": "1976-02-29"},
+        fractures=[{"date": day, "site": "wrist", "fragility": True}],
+    )
+    assert derive_facts(recorded, as_of=AS_OF).fragility_fracture_after_50 is after_50
+    unflagged = record(
+        patient={"birth_date": "1976-02-29"}, fractures=[{"date": day, "site": "wrist"}]
+    )
+    [fracture] = unflagged.fractures
+    assert fracture.counts_as_fragility(unflagged.patient.birth_date) is after_50
