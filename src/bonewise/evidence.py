@@ -357,6 +357,31 @@ ARBI_HIGH_SPINE_WITH_RISEDRONATE: Cited[float] = Cited(
 )
 
 
+# --- Kwan 2021/2023: aerobic exercise and osteoporotic fracture on an aromatase inhibitor; the
+# Learn pages quote them (web/learn_facts.py) ---------------------------------------------------
+KWAN_2021 = Source(
+    "kwan-2021",
+    "Kwan ML et al. Exercise and fracture risk in women with breast cancer on aromatase "
+    "inhibitors (Kaiser Permanente Northern California). J Cancer Surviv 2021, published "
+    "2023;17:139-149. doi:10.1007/s11764-021-00993-0 (PMC8349930)",
+)
+KWAN_WOMEN: Cited[int] = Cited(
+    2152, KWAN_2021, "confirmed", "hormone-receptor-positive women on aromatase inhibitors, KPNC"
+)
+KWAN_AEROBIC_MINUTES: Cited[int] = Cited(
+    150,
+    KWAN_2021,
+    "confirmed",
+    "the study's cut-off: < 150 vs >= 150 minutes a week of aerobic exercise",
+)
+KWAN_EXPOSURE_MONTHS: Cited[int] = Cited(
+    6, KWAN_2021, "confirmed", "aerobic exercise in the 6 months after diagnosis"
+)
+KWAN_FRACTURE_HR: Cited[float] = Cited(
+    2.42, KWAN_2021, "confirmed", "hazard ratio, 95% CI 1.34-4.37, below vs at or above the cut-off"
+)
+
+
 def arbi_moderate_spine_change() -> str:
     """ARBI's moderate-risk spine result in words, as the seed tiers quote it."""
     return (

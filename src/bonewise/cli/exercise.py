@@ -26,7 +26,7 @@ from bonewise.exercise.catalogue import (
     UnknownExercise,
     default_catalogue,
 )
-from bonewise.exercise.guidance import PAIN_REPORT_THRESHOLD
+from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK, PAIN_REPORT_THRESHOLD
 from bonewise.exercise.planner import WEEKDAYS, Plan, PreferenceError, Preferences
 from bonewise.exercise.progression import ProgressionError
 from bonewise.services.access import LOCAL_OPERATOR, InvalidInput
@@ -157,8 +157,8 @@ def plan_command(
         int | None,
         typer.Option(
             "--current-minutes",
-            help="Minutes of aerobic activity in her usual week; "
-            "below 150 the plan starts there and ramps up.",
+            help="Minutes of aerobic activity in her usual week; below "
+            f"{AEROBIC_MINUTES_PER_WEEK.value} the plan starts there and ramps up.",
         ),
     ] = None,
     session_minutes: Annotated[
@@ -342,7 +342,8 @@ def week_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """How an ISO week measured up: aerobic minutes against 150, resistance and balance days."""
+    """How an ISO week measured up: aerobic minutes against the weekly target, resistance and
+    balance days."""
     today = date.today()
     try:
         iso_year, iso_week = parse_iso_week(week) if week else today.isocalendar()[:2]
@@ -388,7 +389,8 @@ def week_command(
     )
     typer.echo(
         f"  streaks: {_count(s.day_streak, 'active day')} in a row; "
-        f"{_count(s.aerobic_weeks_in_a_row, 'week')} in a row at 150 aerobic minutes"
+        f"{_count(s.aerobic_weeks_in_a_row, 'week')} in a row at "
+        f"{AEROBIC_MINUTES_PER_WEEK.value} aerobic minutes"
     )
     for d, exercise_id, level in s.pain_reports:
         typer.echo(f"  pain {level}/10 on {d} ({exercise_id})")

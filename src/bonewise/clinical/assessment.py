@@ -484,7 +484,7 @@ def _z_scores(facts: Facts) -> list[ZScore]:
 
 def _premenopausal_note(facts: Facts) -> Recommendation:
     z_scores = _z_scores(facts)
-    low_z = [z for z in z_scores if z.value <= ev.PREMENOPAUSAL_LOW_Z.value]
+    low_z = [z for z in z_scores if z.interpretation == densitometry.BELOW_EXPECTED_FOR_AGE]
     if low_z:
         verdict = (
             "Z-score below the expected range for age at "

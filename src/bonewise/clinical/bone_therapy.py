@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bonewise import evidence as ev
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import BoneAgent, BoneTherapy, PatientRecord
+from bonewise.measures import windows
 
 TherapyStatus = Literal["none", "active", "overdue", "ended"]
 ON_THERAPY: tuple[TherapyStatus, ...] = ("active", "overdue")
@@ -156,8 +157,13 @@ def therapy_status(record: PatientRecord, *, as_of: date) -> BoneTherapyStatus:
         return BoneTherapyStatus(status="none")
     course = current.course
     schedule = schedule_for(course)
-    next_due = add_months(current.last_dose, schedule.interval_months)
-    overdue_after = next_due + schedule.grace
+    if course.agent == "denosumab":
+        # the denosumab-lapse measure's windows: one reckoning of when a dose is due and late
+        next_due = windows.denosumab_next_due(current.last_dose)
+        overdue_after = windows.denosumab_lapse_after(current.last_dose)
+    else:
+        next_due = add_months(current.last_dose, schedule.interval_months)
+        overdue_after = next_due + schedule.grace
     ended = course.end_date if course.end_date is not None and course.end_date <= as_of else None
     ended_from = None if ended is None else "recorded end date"
     presumed_after = add_months(next_due, ev.THERAPY_PRESUMED_STOPPED_MONTHS.value)

@@ -234,8 +234,21 @@ def latest_per_week(checkins: Iterable[CheckIn]) -> dict[date, CheckIn]:
     return found
 
 
+def first_week(today: date, *, weeks: int) -> date:
+    """The Monday that starts the `weeks` weeks ending with this one."""
+    return monday_of(today) - timedelta(weeks=weeks - 1)
+
+
+def trend_reads_from(
+    today: date, *, weeks: int = CHECKIN_TREND_WEEKS.value, policy: FlagPolicy = DEFAULT_POLICY
+) -> date:
+    """The first day `checkin_trend` reads (its rows and its flag window): a store loads the
+    check-ins from here, and no earlier one changes the trend."""
+    return first_week(today, weeks=max(weeks, policy.window_weeks))
+
+
 def _in_window(checkins: Iterable[CheckIn], *, today: date, weeks: int) -> dict[date, CheckIn]:
-    first = monday_of(today) - timedelta(weeks=weeks - 1)
+    first = first_week(today, weeks=weeks)
     return {w: c for w, c in latest_per_week(checkins).items() if first <= w <= today}
 
 
@@ -359,9 +372,9 @@ def checkin_trend(
     checkins = [c for c in checkins if c.answered_on <= today]
     by_week = latest_per_week(checkins)
     this_monday = monday_of(today)
+    first = first_week(today, weeks=weeks)
     rows = tuple(
-        TrendWeek(w, by_week.get(w))
-        for w in (this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1))
+        TrendWeek(w, by_week.get(w)) for w in (first + timedelta(weeks=n) for n in range(weeks))
     )
     pain = persistent_pain_flag(checkins, today=today, policy=policy)
     adherence = adherence_in_window(checkins, today=today, policy=policy)

@@ -153,12 +153,14 @@ def decision_t_score(scan: DxaScan) -> SiteScore | None:
 
 
 ZInterpretation = Literal["below the expected range for age", "within the expected range for age"]
+BELOW_EXPECTED_FOR_AGE: ZInterpretation = "below the expected range for age"
 
 
 def z_score_interpretation(z: float) -> ZInterpretation:
-    """[C] ISCD: Z <= -2.0 is below the expected range for age."""
+    """[C] ISCD: Z <= -2.0 is below the expected range for age (the one comparison: the
+    premenopausal note and the exercise plan read this interpretation)."""
     if z <= evidence.PREMENOPAUSAL_LOW_Z.value:
-        return "below the expected range for age"
+        return BELOW_EXPECTED_FOR_AGE
     return "within the expected range for age"
 
 

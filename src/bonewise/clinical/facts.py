@@ -9,7 +9,7 @@ from datetime import date
 
 from bonewise import evidence
 from bonewise.clinical.bone_therapy import BoneTherapyStatus, therapy_status
-from bonewise.clinical.calendar import add_months
+from bonewise.clinical.calendar import add_months, completed_years
 from bonewise.clinical.densitometry import (
     SiteScore,
     WhoCategory,
@@ -17,7 +17,7 @@ from bonewise.clinical.densitometry import (
     uses_z_scores,
     who_category,
 )
-from bonewise.clinical.models import DxaScan, Fracture, PatientRecord
+from bonewise.clinical.models import CancerTherapy, DxaScan, Fracture, PatientRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +54,7 @@ class Facts:
     @property
     def on_ai(self) -> bool:
         """An aromatase inhibitor started on or before today and not ended."""
-        t = self.record.therapy
-        return (
-            t is not None
-            and t.start_date <= self.as_of
-            and (t.end_date is None or t.end_date > self.as_of)
-        )
+        return on_aromatase_inhibitor(self.record.therapy, self.as_of)
 
     @property
     def ai_ended(self) -> bool:
@@ -94,8 +89,10 @@ class Facts:
     def fragility_fracture_after_50(self) -> bool | None:
         """Declared in the risk factors, or any fragility fracture at age 50 or over."""
         born = self.record.patient.birth_date
+        # her age on the day, in completed years, as a fracture counts as fragility and as the
+        # population's risk factor reckons it (a 29 February birthday turns on 1 March)
         from_events = any(
-            f.date >= add_months(born, evidence.HADJI_RISK_FRACTURE_AGE.value * 12)
+            completed_years(born, f.date) >= evidence.HADJI_RISK_FRACTURE_AGE.value
             for f in self.fragility_fractures
         )
         declared = self.record.risk_factors.prior_fragility_fracture_after_50
@@ -240,6 +237,16 @@ def largest_bmi_shown_below(threshold: float) -> float:
     while shown_bmi(math.nextafter(cut, math.inf)) < threshold:
         cut = math.nextafter(cut, math.inf)
     return cut
+
+
+def on_aromatase_inhibitor(therapy: CancerTherapy | None, day: date) -> bool:
+    """On an aromatase inhibitor on `day`: started on or before it and not ended (the end day
+    is off it). The one answer the rules, reminders and nutrition targets read."""
+    return (
+        therapy is not None
+        and therapy.start_date <= day
+        and (therapy.end_date is None or therapy.end_date > day)
+    )
 
 
 def derive_facts(record: PatientRecord, *, as_of: date) -> Facts:

@@ -16,7 +16,7 @@ from bonewise.clinical.densitometry import BmdChange
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import BoneTherapy
 from bonewise.clinical.results import Alert, GuidelineDecision, alert
-from bonewise.clinical.safety import vitamin_d_ng_ml
+from bonewise.clinical.safety import latest_vitamin_d
 from bonewise.measures.windows import (
     baseline_dxa_due_by,
     baseline_dxa_window,
@@ -25,7 +25,6 @@ from bonewise.measures.windows import (
     therapy_lookback_start,
     vitamin_d_recheck_due,
 )
-from bonewise.policies import policy
 
 
 class Monitoring(BaseModel):
@@ -49,6 +48,12 @@ def bmd_changes(facts: Facts) -> list[BmdChange]:
 def significant_losses(facts: Facts) -> list[BmdChange]:
     """Losses beyond the least significant change (never across scanner makes)."""
     return bmd_series_losses(facts.scans)
+
+
+def past_due(due: date, as_of: date) -> bool:
+    """Overdue: her day is after the due date (on the day itself it is due, not overdue). The
+    one comparison behind the schedule's `overdue` and her reminders' "was due"."""
+    return due < as_of
 
 
 def baseline_dxa_date(facts: Facts) -> date | None:
@@ -77,14 +82,14 @@ def monitoring(facts: Facts) -> Monitoring:
     else:
         next_dxa = baseline_dxa_due_by(therapy.first_start)
         opens = None
-    if next_dxa is not None and next_dxa < facts.as_of:
+    if next_dxa is not None and past_due(next_dxa, facts.as_of):
         overdue.append("dxa")
 
     recheck = None
-    vitamin_d = vitamin_d_ng_ml(facts)
-    if vitamin_d is not None and vitamin_d[0] < policy("VITAMIN_D_LOW_NG_ML").value:
-        recheck = vitamin_d_recheck_due(vitamin_d[1])
-        if recheck < facts.as_of:
+    vitamin_d = latest_vitamin_d(facts)
+    if vitamin_d is not None and vitamin_d.low:
+        recheck = vitamin_d_recheck_due(vitamin_d.day)
+        if past_due(recheck, facts.as_of):
             overdue.append("vitamin-d-recheck")
 
     # The next denosumab dose is the therapy schedule's one answer (bone_therapy), not a second
@@ -93,7 +98,7 @@ def monitoring(facts: Facts) -> Monitoring:
     next_dose = None
     if therapy_now.agent == "denosumab" and therapy_now.on_therapy:
         next_dose = therapy_now.next_dose_due
-        if next_dose is not None and next_dose < facts.as_of:
+        if next_dose is not None and past_due(next_dose, facts.as_of):
             overdue.append("denosumab-dose")
 
     return Monitoring(
@@ -118,7 +123,7 @@ def dxa_alerts(facts: Facts, schedule: Monitoring) -> list[Alert]:
         started = therapy.first_start
         agent = therapy.first_agent
         due_by = baseline_dxa_due_by(started)
-        late = facts.as_of > due_by
+        late = past_due(due_by, facts.as_of)
         found.append(
             alert(
                 id="no-baseline-dxa",
@@ -198,7 +203,7 @@ def therapy_decision(facts: Facts, hadji: GuidelineDecision) -> TherapyDecision 
         counted_from=since,
         rule_id=hadji.rule_id,
         reasons=tuple(hadji.reasons),
-        gap=facts.as_of > due,
+        gap=past_due(due, facts.as_of),
     )
 
 

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bonewise.calendar_feed import CalendarEvent, calendar_bytes
+from bonewise.clinical import monitoring
 from bonewise.clinical.assessment import Assessment
-from bonewise.clinical.facts import derive_facts
+from bonewise.clinical.facts import on_aromatase_inhibitor
 from bonewise.clinical.models import PatientRecord
 
 ReminderKind = Literal["dxa", "denosumab", "zoledronic-acid", "vitamin-d", "check-in"]
@@ -62,8 +63,8 @@ class Reminder:
         return self.due - policy.lead(self.kind) <= as_of
 
 
-def _said(due: date, as_of: date) -> str:
-    return f"was due on {due.isoformat()}" if due < as_of else f"is due on {due.isoformat()}"
+def _said(due: date, *, overdue: bool) -> str:
+    return f"was due on {due.isoformat()}" if overdue else f"is due on {due.isoformat()}"
 
 
 def next_check_in(as_of: date) -> date:
@@ -74,32 +75,35 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
     """Her reminders on the assessment's day, soonest first (the weekly check-in only while she
     takes an aromatase inhibitor: it asks about it)."""
     as_of = assessment.as_of
-    on_aromatase_inhibitor = derive_facts(record, as_of=as_of).on_ai
+    on_ai = on_aromatase_inhibitor(record.therapy, as_of)
     schedule = assessment.monitoring
     found: list[Reminder] = []
+    # Overdue is the monitoring schedule's answer (its `overdue`), never compared again here.
     if schedule.next_dxa_due is not None:
         due = schedule.next_dxa_due
+        overdue = "dxa" in schedule.overdue
         found.append(
             Reminder(
                 "dxa",
                 due,
                 "Bone density scan (DXA) due",
-                f"Your next bone density scan (DXA) {_said(due, as_of)}: contact your team to "
-                "book it.",
-                due < as_of,
+                f"Your next bone density scan (DXA) {_said(due, overdue=overdue)}: contact your "
+                "team to book it.",
+                overdue,
                 source="monitoring.next_dxa_due",
             )
         )
     therapy = assessment.bone_therapy
     if schedule.next_denosumab_dose_due is not None:
         due = schedule.next_denosumab_dose_due
+        overdue = "denosumab-dose" in schedule.overdue
         found.append(
             Reminder(
                 "denosumab",
                 due,
                 "Denosumab due",
-                f"Your next denosumab {_said(due, as_of)}: contact your team.",
-                due < as_of,
+                f"Your next denosumab {_said(due, overdue=overdue)}: contact your team.",
+                overdue,
                 source="monitoring.next_denosumab_dose_due",
             )
         )
@@ -109,29 +113,32 @@ def reminders_from(record: PatientRecord, assessment: Assessment) -> list[Remind
         and therapy.next_dose_due is not None
     ):
         due = therapy.next_dose_due
+        overdue = monitoring.past_due(due, as_of)  # not on the schedule: its comparison
         found.append(
             Reminder(
                 "zoledronic-acid",
                 due,
                 "Zoledronic acid due",
-                f"Your next zoledronic acid {_said(due, as_of)}: contact your team.",
-                due < as_of,
+                f"Your next zoledronic acid {_said(due, overdue=overdue)}: contact your team.",
+                overdue,
                 source="bone_therapy.next_dose_due",
             )
         )
     if schedule.vitamin_d_recheck_due is not None:
         due = schedule.vitamin_d_recheck_due
+        overdue = "vitamin-d-recheck" in schedule.overdue
         found.append(
             Reminder(
                 "vitamin-d",
                 due,
                 "Vitamin D blood test due",
-                f"Your vitamin D blood test recheck {_said(due, as_of)}: contact your team.",
-                due < as_of,
+                f"Your vitamin D blood test recheck {_said(due, overdue=overdue)}: contact your "
+                "team.",
+                overdue,
                 source="monitoring.vitamin_d_recheck_due",
             )
         )
-    if on_aromatase_inhibitor:
+    if on_ai:
         due = next_check_in(as_of)
         found.append(
             Reminder(

@@ -16,7 +16,7 @@ from bonewise.clinical.bone_therapy import AGENT_LABELS, course_dates
 from bonewise.clinical.facts import Facts
 from bonewise.clinical.models import ANTIRESORPTIVES, BoneTherapy
 from bonewise.clinical.results import Alert, Recommendation, alert, recommend
-from bonewise.measures.windows import denosumab_lapse_after, denosumab_next_due
+from bonewise.measures import windows
 from bonewise.policies import policy
 from bonewise.units import NMOL_L_PER_NG_ML_25OHD
 
@@ -57,8 +57,8 @@ def denosumab_lapse(facts: Facts) -> LapseStatus | None:
         return None
     latest = max(known, key=lambda d: (d.last_dose, d.exposure_only is False))
     last = latest.last_dose
-    next_due = denosumab_next_due(last)
-    lapsed_after = denosumab_lapse_after(last)
+    next_due = windows.denosumab_next_due(last)
+    lapsed_after = windows.denosumab_lapse_after(last)
     followed_by = _antiresorptive_after(facts.record.bone_therapy, last, facts.as_of)
     ended = latest.course.end_date
     return LapseStatus(
@@ -85,12 +85,12 @@ def _antiresorptive_after(therapies: list[BoneTherapy], after: date, as_of: date
     return later[0][1] if later else None
 
 
-def shown(value: float, threshold: float) -> str:
-    """`value` with as many decimals (1 to 3) as it takes to stay on its side of `threshold`:
-    19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
+def shown(value: float, threshold: float, *, below: bool) -> str:
+    """`value` with as many decimals (1 to 3) as it takes to stay on the side of `threshold`
+    the verdict (`below`) puts it: 19.96 below 20 is shown 19.96, never "20.0 is below 20"."""
     for places in (1, 2, 3):
         text = f"{value:.{places}f}"
-        if (float(text) < threshold) == (value < threshold):
+        if (float(text) < threshold) == below:
             return text
     return f"{value:.3f}"
 
@@ -106,10 +106,27 @@ def reduced_crcl() -> str:
     return f"{low:g}-{high:g}"
 
 
-def vitamin_d_ng_ml(facts: Facts) -> tuple[float, date] | None:
-    """The latest 25-OH vitamin D in ng/mL, unrounded (thresholds compare the exact value)."""
+@dataclass(frozen=True, slots=True)
+class VitaminD:
+    """Her latest 25-OH vitamin D and the core's one verdict on it."""
+
+    ng_ml: float  # unrounded: the threshold compares the exact value
+    day: date
+    low: bool  # below the site's level (vitamin_d_low)
+
+
+def vitamin_d_low(ng_ml: float) -> bool:
+    """Below the site's vitamin D level (policy VITAMIN_D_LOW_NG_ML): the one comparison the
+    vitamin-d-low alert, the pre-therapy and on-therapy checks and the recheck schedule read."""
+    return ng_ml < policy("VITAMIN_D_LOW_NG_ML").value
+
+
+def latest_vitamin_d(facts: Facts) -> VitaminD | None:
+    """The latest 25-OH vitamin D in ng/mL on or before her day, with its verdict."""
     lab = facts.record.latest_lab("25_oh_vitamin_d", on_or_before=facts.as_of)
-    return None if lab is None else (lab.normalised, lab.date)
+    if lab is None:
+        return None
+    return VitaminD(ng_ml=lab.normalised, day=lab.date, low=vitamin_d_low(lab.normalised))
 
 
 def alerts(facts: Facts) -> list[Alert]:
@@ -139,15 +156,15 @@ def alerts(facts: Facts) -> list[Alert]:
                 basis=ev.RECENT_FRACTURE_MONTHS,
             )
         )
-    vitamin_d = vitamin_d_ng_ml(facts)
-    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
-    if vitamin_d is not None and vitamin_d[0] < vitamin_d_low.value:
+    vitamin_d = latest_vitamin_d(facts)
+    level = policy("VITAMIN_D_LOW_NG_ML")
+    if vitamin_d is not None and vitamin_d.low:
         found.append(
             alert(
                 id="vitamin-d-low",
                 severity="warning",
-                text=f"25-OH vitamin D {shown(vitamin_d[0], vitamin_d_low.value)} ng/mL on "
-                f"{vitamin_d[1].isoformat()} is below {vitamin_d_below(vitamin_d_low.value)}: "
+                text=f"25-OH vitamin D {shown(vitamin_d.ng_ml, level.value, below=vitamin_d.low)} ng/mL on "
+                f"{vitamin_d.day.isoformat()} is below {vitamin_d_below(level.value)}: "
                 + (
                     "correct it (she is on bone-directed therapy: low vitamin D adds to the risk "
                     "of hypocalcaemia), and recheck."
@@ -155,7 +172,7 @@ def alerts(facts: Facts) -> list[Alert]:
                     else "correct it before starting bone-directed therapy, and recheck."
                 ),
                 rule_id=f"{RULE_PREFIX}.vitamin-d-low",
-                basis=vitamin_d_low,
+                basis=level,
             )
         )
     lapse = denosumab_lapse(facts)
@@ -247,23 +264,23 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             basis=ev.DENTAL_CHECK,
         )
     ]
-    vitamin_d = vitamin_d_ng_ml(facts)
-    vitamin_d_low = policy("VITAMIN_D_LOW_NG_ML")
-    low = vitamin_d_low.value
+    vitamin_d = latest_vitamin_d(facts)
+    level = policy("VITAMIN_D_LOW_NG_ML")
+    low = level.value
     if vitamin_d is None:
         vd_text = (
             "Measure 25-OH vitamin D before starting: correct it first if below "
             f"{vitamin_d_below(low)}."
         )
-    elif vitamin_d[0] < low:
+    elif vitamin_d.low:
         vd_text = (
-            f"25-OH vitamin D is {shown(vitamin_d[0], low)} ng/mL: correct it before starting "
+            f"25-OH vitamin D is {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL: correct it before starting "
             "therapy."
         )
     else:
         vd_text = (
-            f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()}) is "
-            "adequate."
+            f"25-OH vitamin D {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL ({vitamin_d.day.isoformat()}) "
+            "is adequate."
         )
     checks.append(
         recommend(
@@ -272,8 +289,10 @@ def pre_therapy_checks(facts: Facts) -> list[Recommendation]:
             text=vd_text,
             rule_id="safety.vitamin-d",
             guideline="safety",
-            basis=vitamin_d_low,
-            inputs={"25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2)},
+            basis=level,
+            inputs={
+                "25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d.ng_ml, 2)
+            },
             threshold=f"< {low:g} ng/mL",
         )
     )
@@ -413,14 +432,14 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
             basis=ev.ON_THERAPY_CHECKS,
         )
     ]
-    vitamin_d = vitamin_d_ng_ml(facts)
+    vitamin_d = latest_vitamin_d(facts)
     calcium = facts.record.latest_lab("serum_calcium", on_or_before=facts.as_of)
     low = policy("VITAMIN_D_LOW_NG_ML").value
     parts = [
         "25-OH vitamin D not measured"
         if vitamin_d is None
-        else f"25-OH vitamin D {shown(vitamin_d[0], low)} ng/mL ({vitamin_d[1].isoformat()})"
-        + (f", below {low:g}: correct it" if vitamin_d[0] < low else ""),
+        else f"25-OH vitamin D {shown(vitamin_d.ng_ml, low, below=vitamin_d.low)} ng/mL ({vitamin_d.day.isoformat()})"
+        + (f", below {low:g}: correct it" if vitamin_d.low else ""),
         "serum calcium not measured"
         if calcium is None
         else f"serum calcium {calcium.normalised:.1f} mg/dL ({calcium.date.isoformat()})",
@@ -434,7 +453,7 @@ def on_therapy_checks(facts: Facts) -> list[Recommendation]:
             guideline="safety",
             basis=ev.ON_THERAPY_CHECKS,
             inputs={
-                "25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d[0], 2),
+                "25_oh_vitamin_d_ng_ml": None if vitamin_d is None else round(vitamin_d.ng_ml, 2),
                 "serum_calcium_mg_dl": None if calcium is None else round(calcium.normalised, 2),
             },
         )

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from bonewise.clinical.assessment import Assessment, assess
-from bonewise.clinical.densitometry import WhoCategory
+from bonewise.clinical.densitometry import BELOW_EXPECTED_FOR_AGE, WhoCategory
+from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import PatientRecord
 from bonewise.exercise.guidance import RECENT_FRACTURE_BLOCK_MONTHS
 
 BLOCKING_ALERTS = ("bone-metastases", "recent-fracture")
 # Automation stops that the blocking alerts above already explain.
 STOPS_SHOWN_BY_ALERTS = ("bone metastases recorded", "fracture in the last")
-LOW_FOR_AGE = "below the expected range for age"
+LOW_FOR_AGE = BELOW_EXPECTED_FOR_AGE  # the core's Z-score interpretation, read as it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,8 @@ def safety_profile_from(assessment: Assessment, record: PatientRecord) -> Safety
                 f"{z.site} {z.value:+.1f} ({z.interpretation})" for z in assessment.z_scores
             )
         )
-    vertebral = bool(record.risk_factors.vertebral_fracture) or any(
-        f.vertebral and f.date <= as_of for f in record.fractures
-    )
+    facts = derive_facts(record, as_of=as_of)
+    vertebral = bool(facts.vertebral_fracture)  # the core's answer: declared or on record
     if vertebral:
         basis.append("vertebral fracture on record")
     reasons: list[str] = []
@@ -104,9 +104,7 @@ def safety_profile_from(assessment: Assessment, record: PatientRecord) -> Safety
     if "bone-metastases" in alert_ids:
         reasons.append("bone metastases are recorded")
     if "recent-fracture" in alert_ids:
-        latest = max(
-            (f for f in record.fractures if f.date <= as_of), key=lambda f: f.date, default=None
-        )
+        latest = max(facts.recent_fractures, key=lambda f: f.date, default=None)
         reasons.append(
             f"a {latest.site} fracture on {latest.date.isoformat()} is within the last "
             f"{RECENT_FRACTURE_BLOCK_MONTHS.value} months"

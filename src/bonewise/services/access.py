@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
@@ -27,7 +27,9 @@ __all__ = [
     "Actor",
     "Forbidden",
     "InvalidInput",
+    "NamedActor",
     "Operator",
+    "audit_by_name",
     "audit_read",
     "audit_reads",
     "audit_write",
@@ -156,6 +158,38 @@ def authorize(*, uow: UnitOfWork, actor: Actor, patient_id: str, access: Access)
         check_access(uow, actor, patient_id, access)
 
 
+class NamedActor(Protocol):
+    """An actor with no account (the local operator, a CDS client): audited by name and role."""
+
+    @property
+    def audit_name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+def audit_by_name(
+    uow: UnitOfWork,
+    *,
+    actor: NamedActor,
+    action: Access,
+    what: str,
+    patient_id: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit entry of an actor with no account: her name and role stand for the account
+    (the one way an operator's read or write, or a CDS client's write, is recorded)."""
+    uow.audit.record(
+        actor=None,
+        actor_email=actor.audit_name,
+        actor_role=actor.role,
+        action=action,
+        what=what,
+        patient_id=patient_id,
+        detail=detail,
+    )
+
+
 def audit_write(
     uow: UnitOfWork,
     actor: Actor,
@@ -165,14 +199,8 @@ def audit_write(
     detail: dict[str, Any] | None = None,
 ) -> None:
     if isinstance(actor, Operator):
-        uow.audit.record(
-            actor=None,
-            actor_email=actor.audit_name,
-            actor_role=actor.role,
-            action="write",
-            what=what,
-            patient_id=patient_id,
-            detail=detail,
+        audit_by_name(
+            uow, actor=actor, action="write", what=what, patient_id=patient_id, detail=detail
         )
     else:
         uow.audit.record(

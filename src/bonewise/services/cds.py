@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bonewise.services.access import audit_by_name
 from bonewise.store.cds import CdsFeedback
 from bonewise.store.uow import UnitOfWork
 
@@ -95,10 +96,9 @@ def store_feedback(
     ]
     with uow:
         uow.cds.add_feedback(feedback)
-        uow.audit.record(
-            actor=None,
-            actor_email=actor.audit_name,
-            actor_role=actor.role,
+        audit_by_name(
+            uow,
+            actor=actor,
             action="write",
             what=f"CDS feedback on {service_id[:64]}",
             patient_id=None,

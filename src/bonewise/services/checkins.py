@@ -4,7 +4,7 @@ work; the `_in` helpers run inside a caller's open unit of work (dashboard, pane
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bonewise.clinical.checkin import (
@@ -16,19 +16,12 @@ from bonewise.clinical.checkin import (
     FlagPolicy,
     checkin_trend,
     new_checkin,
+    trend_reads_from,
 )
-from bonewise.evidence import CHECKIN_TREND_WEEKS
-from bonewise.exercise.adherence import monday_of
 from bonewise.services.access import Actor, InvalidInput, audit_read, audit_write, check_access
 from bonewise.store.uow import UnitOfWork
 
 FIELDS = ("answered_on", "worst_pain", "stiffness", "missed_ai_days")
-
-
-def _first_day(today: date, policy: FlagPolicy) -> date:
-    """The first day the trend or the flags read."""
-    weeks = max(CHECKIN_TREND_WEEKS.value, policy.window_weeks)
-    return monday_of(today) - timedelta(weeks=weeks - 1)
 
 
 def parse_checkin(entry: dict[str, Any], *, today: date) -> CheckIn:
@@ -90,7 +83,9 @@ def checkin_trend_in(
     *, uow: UnitOfWork, patient_id: str, today: date, policy: FlagPolicy = DEFAULT_POLICY
 ) -> CheckInTrend:
     """Inside an open unit of work, access already checked: her trend and flags."""
-    found = uow.checkins.between(patient_id=patient_id, start=_first_day(today, policy), end=today)
+    found = uow.checkins.between(
+        patient_id=patient_id, start=trend_reads_from(today, policy=policy), end=today
+    )
     return checkin_trend(found, today=today, policy=policy)
 
 
@@ -99,7 +94,9 @@ def checkin_flags_in(
 ) -> dict[str, tuple[CheckInFlag, ...]]:
     """Inside an open unit of work, access already checked: patient id -> her flags (one
     query for the whole panel; a patient without flags is left out)."""
-    found = uow.checkins.for_patients(patient_ids, start=_first_day(today, policy), end=today)
+    found = uow.checkins.for_patients(
+        patient_ids, start=trend_reads_from(today, policy=policy), end=today
+    )
     flags = {p: checkin_trend(cs, today=today, policy=policy).flags for p, cs in found.items()}
     return {p: f for p, f in flags.items() if f}
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bonewise.clinical.calendar import EARLIEST_DAY
+from bonewise.clinical.facts import on_aromatase_inhibitor
 from bonewise.clinical.models import PatientRecord
 from bonewise.importers import sr28
 from bonewise.nutrition.cautions import (
@@ -142,9 +143,9 @@ def foods_in_group(*, uow: UnitOfWork, group_id: str) -> list[Food]:
 
 # --- her diary -----------------------------------------------------------------------------------
 def patient_targets(record: PatientRecord, day: date) -> Targets:
-    """Targets for her age on `day`; the AIBL goals while an aromatase inhibitor is recorded."""
-    therapy = record.therapy
-    on_ai = therapy is not None and (therapy.end_date is None or therapy.end_date >= day)
+    """Targets for her age on `day`; the AIBL goals while she is on an aromatase inhibitor
+    (the core's answer: started on or before the day and not ended)."""
+    on_ai = on_aromatase_inhibitor(record.therapy, day)
     return targets_for(age=record.patient.age_on(day), on_aromatase_inhibitor=on_ai)
 
 

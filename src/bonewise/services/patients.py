@@ -27,6 +27,7 @@ from bonewise.services.access import (
     Forbidden,
     InvalidInput,
     Operator,
+    audit_by_name,
     audit_read,
     audit_write,
     check_access,
@@ -96,7 +97,14 @@ def patient_ids(*, uow: UnitOfWork, actor: Actor) -> list[str]:
     operator = _only_the_operator(actor, "list every patient id")
     with uow:
         ids = uow.patients.ids()
-        _audit_every_record_read(uow, operator, "every patient id (listing)", records=len(ids))
+        audit_by_name(
+            uow,
+            actor=operator,
+            action="read",
+            what="every patient id (listing)",
+            patient_id=None,
+            detail={"records": len(ids)},
+        )
         uow.commit()
         return ids
 
@@ -108,8 +116,13 @@ def every_record(*, uow: UnitOfWork, actor: Actor) -> Iterator[PatientRecord]:
     work that is never committed."""
     operator = _only_the_operator(actor, "read every patient record")
     with uow:
-        _audit_every_record_read(
-            uow, operator, "every patient record (population run)", records=len(uow.patients.ids())
+        audit_by_name(
+            uow,
+            actor=operator,
+            action="read",
+            what="every patient record (population run)",
+            patient_id=None,
+            detail={"records": len(uow.patients.ids())},
         )
         uow.commit()
     with uow:
@@ -125,20 +138,6 @@ def _only_the_operator(actor: Actor, what: str) -> Operator:
     if not isinstance(actor, Operator):
         raise Forbidden(f"only the local operator may {what}")
     return actor
-
-
-def _audit_every_record_read(
-    uow: UnitOfWork, operator: Operator, what: str, *, records: int
-) -> None:
-    uow.audit.record(
-        actor=None,
-        actor_email=operator.audit_name,
-        actor_role=operator.role,
-        action="read",
-        what=what,
-        patient_id=None,
-        detail={"records": records},
-    )
 
 
 def store_record(

@@ -19,6 +19,7 @@ from bonewise.clinical.checkin import (
     checkin_pain_weeks,
     checkin_trend,
     new_checkin,
+    trend_reads_from,
 )
 from bonewise.evidence import AI_ADHERENCE_MIN_SHARE, PERSISTENT_PAIN_LEVEL, PERSISTENT_PAIN_WEEKS
 from bonewise.exercise.adherence import LoggedSession, counts_as_pain, pain_steps_back
@@ -171,3 +172,37 @@ def test_the_trend_covers_eight_weeks_ending_this_week() -> None:
     trend = checkin_trend([], today=TODAY)
     assert len(trend.weeks) == 8 and trend.weeks[-1].week_start == MONDAY
     assert trend.due_this_week and trend.as_dict()["weeks"][0]["checkin"] is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pains=st.lists(st.integers(0, 10), min_size=1, max_size=30),
+    gap_days=st.integers(1, 9),
+    window_weeks=st.integers(2, 16),
+)
+def test_the_trend_reads_nothing_before_the_day_it_says(
+    pains: list[int], gap_days: int, window_weeks: int
+) -> None:
+    """The store loads check-ins from `trend_reads_from` (services.checkins): the trend and the
+    flags from those alone are the trend from all of them (one answer to "which check-ins")."""
+    policy = FlagPolicy(pain_weeks=2, window_weeks=window_weeks)
+    checkins = [
+        CheckIn(TODAY - timedelta(days=gap_days * i), p, "under_30", i % 3)
+        for i, p in enumerate(pains)
+    ]
+    first = trend_reads_from(TODAY, policy=policy)
+    loaded = [c for c in checkins if c.answered_on >= first]
+    assert checkin_trend(loaded, today=TODAY, policy=policy) == checkin_trend(
+        checkins, today=TODAY, policy=policy
+    )
+
+
+@pytest.mark.parametrize("window_weeks", [4, 12])
+def test_a_check_in_on_the_first_day_read_counts(window_weeks: int) -> None:
+    policy = FlagPolicy(window_weeks=window_weeks)
+    first = trend_reads_from(TODAY, policy=policy)
+    assert first.weekday() == 0
+    on_the_day = [CheckIn(first, 3, "under_30", 2)]
+    assert checkin_trend(on_the_day, today=TODAY, policy=policy) != checkin_trend(
+        [], today=TODAY, policy=policy
+    )

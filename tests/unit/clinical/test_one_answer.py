@@ -108,8 +108,8 @@ def test_a_significant_first_year_loss_raises_an_alert_and_brings_the_dxa_to_12_
 
 
 def test_a_value_just_below_a_threshold_is_never_shown_as_the_threshold():
-    assert shown(19.96, 20.0) == "19.96"
-    assert shown(20.04, 20.0) == "20.0"
+    assert shown(19.96, 20.0, below=True) == "19.96"
+    assert shown(20.04, 20.0, below=False) == "20.0"
     labs = [{"kind": "25_oh_vitamin_d", "date": "2026-01-10", "value": 19.96, "unit": "ng/mL"}]
     low = next(a for a in assess(record(labs=labs), as_of=AS_OF).alerts if a.id == "vitamin-d-low")
     assert "19.96 ng/mL" in low.text

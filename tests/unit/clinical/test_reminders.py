@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bonewise.clinical import monitoring
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.models import PatientRecord
+from bonewise.clinical.monitoring import past_due
 from bonewise.clinical.reminders import (
     DEFAULT_REMINDER_POLICY,
     next_check_in,
@@ -21,6 +23,11 @@ from bonewise.clinical.reminders import (
 EXAMPLES = Path(__file__).parents[3] / "examples" / "patients"
 AS_OF = date(2026, 12, 1)  # a Tuesday
 EVERY_EXAMPLE = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+OVERDUE_ON_THE_SCHEDULE = {
+    "dxa": "dxa",
+    "denosumab": "denosumab-dose",
+    "vitamin-d": "vitamin-d-recheck",
+}
 PRESCRIBING = re.compile(r"\b(start|stop|change|increase|decrease|take|skip)\b", re.IGNORECASE)
 
 
@@ -59,7 +66,13 @@ def test_every_date_is_the_assessments_own_answer(name: str) -> None:
             )
         )
         assert not PRESCRIBING.search(reminder.text), reminder.text
-        assert reminder.overdue == (reminder.due < AS_OF)
+    # overdue is the schedule's answer (the zoledronic acid dose is not on it: its comparison)
+    for kind, item in OVERDUE_ON_THE_SCHEDULE.items():
+        if kind in by_kind:
+            assert by_kind[kind].overdue is (item in schedule.overdue)
+    if "zoledronic-acid" in by_kind:
+        zoledronic = by_kind["zoledronic-acid"]
+        assert zoledronic.overdue is past_due(zoledronic.due, AS_OF)
 
 
 def test_dose_reminders_name_her_medicine_and_the_date() -> None:
@@ -100,3 +113,26 @@ def test_the_examples_cover_every_kind_of_reminder() -> None:
         record = _record(name)
         kinds |= {r.kind for r in reminders_from(record, assess(record, as_of=AS_OF))}
     assert kinds == {"dxa", "denosumab", "zoledronic-acid", "vitamin-d", "check-in"}
+
+
+@pytest.mark.parametrize("verdict", [True, False])
+def test_her_reminders_say_overdue_exactly_when_the_schedules_comparison_does(
+    monkeypatch: pytest.MonkeyPatch, verdict: bool
+) -> None:
+    """monitoring.past_due owns "overdue": turn its answer around and the schedule and every
+    dated reminder (its flag and its "was due"/"is due") follow; none compares the dates again."""
+    monkeypatch.setattr(monitoring, "past_due", lambda due, as_of: verdict)
+    seen = set()
+    for name in EVERY_EXAMPLE:
+        record = _record(name)
+        assessment = assess(record, as_of=AS_OF)
+        for reminder in reminders_from(record, assessment):
+            if reminder.weekly:
+                continue
+            seen.add(reminder.kind)
+            assert reminder.overdue is verdict, (name, reminder.kind)
+            assert ("was due on" in reminder.text) is verdict, reminder.text
+            if reminder.kind in OVERDUE_ON_THE_SCHEDULE:
+                item = OVERDUE_ON_THE_SCHEDULE[reminder.kind]
+                assert (item in assessment.monitoring.overdue) is verdict
+    assert seen == {"dxa", "denosumab", "zoledronic-acid", "vitamin-d"}

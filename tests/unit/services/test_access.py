@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from bonewise.services import patients, records
+from bonewise.services import access, patients, records
 from bonewise.services.access import LOCAL_OPERATOR, Forbidden, InvalidInput
 from bonewise.store.patients import PatientNotFound
 from tests.unit.services.conftest import World
@@ -59,6 +61,34 @@ def test_operator_writes_are_audited_as_the_local_operator(world: World) -> None
     assert entry.actor_email == "local operator (CLI)"
     assert entry.actor_role == "operator"  # not "anonymous": the CLI user is known
     assert entry.what == "patient file replaced"
+
+
+def test_the_operators_reads_and_writes_are_one_entry_but_for_the_action(world: World) -> None:
+    patients.patient_ids(uow=world.uow, actor=LOCAL_OPERATOR)
+    record = world.uow.patients.get_or_raise("p-bea")
+    patients.store_record(uow=world.uow, actor=LOCAL_OPERATOR, record=record, what="patient file")
+    read, write = world.uow.audit.entries
+    assert (read.action, write.action) == ("read", "write")
+    who = {(e.actor_email, e.actor_role) for e in (read, write)}
+    assert who == {("local operator (CLI)", "operator")}
+
+
+def test_one_function_writes_an_entry_by_name() -> None:
+    """An actor without an account (the operator, a CDS client) is audited by name and role
+    in access.audit_by_name alone: no service spells `actor_email=<actor>.audit_name` again."""
+    services = Path(access.__file__).parent
+    writers = [
+        f"{path.name}:{function.name}"
+        for path in sorted(services.glob("*.py"))
+        for function in ast.walk(ast.parse(path.read_text()))
+        if isinstance(function, ast.FunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.keyword)
+        and node.arg == "actor_email"
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "audit_name"
+    ]
+    assert writers == ["access.py:audit_by_name"]
 
 
 def test_bad_input_stores_nothing_and_audits_nothing(world: World) -> None:

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from bonewise.clinical.facts import derive_facts
 from bonewise.nutrition import supplements
 from bonewise.services import nutrition
 from bonewise.services.access import Forbidden, InvalidInput
+from tests.unit.clinical.builders import record
 from tests.unit.services.conftest import World
 
 TODAY = date.today()
@@ -108,3 +110,20 @@ def test_suggestions_close_todays_calcium_gap(world: World) -> None:
     found = nutrition.suggest_foods(uow=world.uow, actor=world.ann, patient_id="p-ann", day=TODAY)
     assert found.gap == found.goal > 0
     assert {s.food.ndb_no for s in found.suggestions} <= {"01079", "11233"}
+
+
+@pytest.mark.parametrize(
+    "day, on_ai",
+    [
+        (date(2025, 5, 31), False),  # the day before the AI start
+        (date(2025, 6, 1), True),
+        (date(2026, 5, 31), True),
+        (date(2026, 6, 1), False),  # the end day: off it, as the core's rules say
+    ],
+)
+def test_her_targets_are_on_the_ai_exactly_when_the_core_says_so(day: date, on_ai: bool) -> None:
+    her = record(
+        therapy={"agent": "anastrozole", "start_date": "2025-06-01", "end_date": "2026-06-01"}
+    )
+    assert derive_facts(her, as_of=day).on_ai is on_ai
+    assert nutrition.patient_targets(her, day).on_aromatase_inhibitor is on_ai
