@@ -127,7 +127,6 @@ _RESOURCE: Final[dict[str, str]] = {
     "medicationReference": _REF,
     "medication": "JSON",
     "dosageInstruction": f"STRUCT(timing STRUCT(repeat STRUCT(boundsPeriod {_PERIOD})))[]",
-    "dispenseRequest": f"STRUCT(validityPeriod {_PERIOD})",
     "authoredOn": "VARCHAR",
     "occurenceDateTime": "VARCHAR",
     "occurencePeriod": _PERIOD,
@@ -435,12 +434,10 @@ _FIELDS_OF_TYPE: Final[dict[str, tuple[str, ...]]] = {
         *_MEDICATION_FIELDS,
         "effectiveDateTime",
         "effectivePeriod",
-        "effectiveInstant",
     ),
     "MedicationRequest": (
         *_MEDICATION_FIELDS,
         "dosageInstruction",
-        "dispenseRequest",
         "authoredOn",
     ),
     "MedicationAdministration": (
