@@ -434,6 +434,8 @@ def assumptions_in_force(record: PatientRecord) -> list[AssumedValue]:
                 continue
         else:
             current = _current_value(record, a.field)
+            if isinstance(current, date):  # an assumption keeps a date as its ISO text
+                current = current.isoformat()
             if current is _MISSING or (current is not _LIST and current != a.value):
                 continue
         kept.append(

@@ -204,6 +204,20 @@ def planned_years(agent: str) -> Assumed:
     )
 
 
+def ended_on_start(field: str, agent: str, status: str, start: date) -> Assumed:
+    """A completed or stopped order or statement without an end date (fhir.read's rule): ended
+    on its start, the last day the record shows it taken; when it ended is to confirm. `field`:
+    the record path its end sets."""
+    return Assumed(
+        field,
+        start.isoformat(),
+        "defaulted",
+        f"{agent.replace('_', ' ').capitalize()}: {status} without an end date - taken as "
+        f"ended on {start.isoformat()} (its start, the last day the record shows it taken)",
+        confirm=True,
+    )
+
+
 def fracture_site(coded_site: str | None, vertebral: bool, body_site: str | None = None) -> str:
     """A fracture's site in words: the record's body-site text, else the code's site, marked
     vertebral when the code is a vertebral fracture."""

@@ -51,8 +51,9 @@ _RISK_FIELDS = (
 
 
 class _Builder:
-    def __init__(self, record: PatientRecord) -> None:
+    def __init__(self, record: PatientRecord, generated_at: datetime) -> None:
         self.record = record
+        self.generated_at = generated_at  # when the export is made: values it derives are issued
         self.entries: list[dict[str, Any]] = []
         self.patient_ref = {"reference": self.url("patient")}
 
@@ -146,20 +147,38 @@ def _patient(b: _Builder) -> None:
         "social-history",
         valueCodeableConcept=_cc(state, text=status),
     )
+    measured: list[dict[str, str]] = []
     for name, measure in (("height", record.patient.height), ("weight", record.patient.weight)):
         if measure is None:
             continue
         vital = next(v for v in codes.VITAL_CODES if v.kind == name)
+        measured.append(
+            _observation(
+                b,
+                name,
+                _cc(vital.concept),
+                "vital-signs",
+                valueQuantity=_quantity(measure.value, codes.EXPORT_VITAL_UCUM[measure.unit]),
+            )
+        )
+    bmi = next(v for v in codes.VITAL_CODES if v.kind == "bmi")
+    derived_bmi = record.patient.bmi
+    if len(measured) == 2 and derived_bmi is not None:
+        # The BMI the core computes from them, so a reader of BMI alone (the Bulk loader, an
+        # EHR) reads what the assessment reads; issued when the export is made, as her height
+        # and weight are undated (the record keeps the current ones). A re-import derives it
+        # again from height and weight.
         _observation(
             b,
-            name,
-            _cc(vital.concept),
+            "derived-bmi",
+            _cc(bmi.concept),
             "vital-signs",
-            valueQuantity=_quantity(measure.value, codes.EXPORT_VITAL_UCUM[measure.unit]),
+            valueQuantity=_quantity(derived_bmi, "kg/m2"),
+            derivedFrom=measured,
+            issued=b.generated_at.isoformat(),
         )
     recorded = record.patient.recorded_bmi
     if recorded is not None:  # a BMI recorded as such (without height and weight)
-        bmi = next(v for v in codes.VITAL_CODES if v.kind == "bmi")
         _observation(
             b,
             "recorded-bmi",
@@ -557,9 +576,11 @@ def _frax(b: _Builder) -> None:
     _observation(b, "frax", _cc(_local("frax")), "survey", effective=frax.date, **extra)
 
 
-def record_entries(record: PatientRecord) -> list[dict[str, Any]]:
-    """The Bundle entries for a record alone (no assessment)."""
-    b = _Builder(record)
+def record_entries(
+    record: PatientRecord, *, generated_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The Bundle entries for a record alone (no assessment), made at `generated_at` (now)."""
+    b = _Builder(record, generated_at or datetime.now(UTC))
     _build_record(b)
     return b.entries
 
@@ -891,7 +912,7 @@ def export_bundle(
             f"assessment is for patient {assessment.patient_id!r}, record is {record.id!r}"
         )
     generated_at = generated_at or datetime.now(UTC)
-    b = _Builder(record)
+    b = _Builder(record, generated_at)
     scan_refs, lab_refs = _build_record(b)
     if assessment is not None:
         _assessment(b, assessment, scan_refs, lab_refs, generated_at)

@@ -19,6 +19,17 @@ The rules, once:
   dosing. Not dispenseRequest.validityPeriod.end: that is the day the prescription stops being
   valid for dispensing (an AI order valid 12 months is renewed, not stopped, at 12 months), so
   it records no stop of therapy.
+- A MedicationRequest's start (`MEDICATION_REQUEST_START`, `medication_request_start`): the start
+  of its first dosage instruction's timing.repeat.boundsPeriod (the first day the prescriber
+  meant her to take it), else authoredOn (the day it was written). Not
+  dispenseRequest.validityPeriod.start: the first day it may be dispensed starts no dosing.
+- A MedicationStatement's start and end (`MEDICATION_STATEMENT_START`, `MEDICATION_STATEMENT_END`):
+  effectiveDateTime or effectivePeriod.start; effectivePeriod.end.
+- A medication order or statement whose status is completed or stopped (`ENDED_STATUSES`) and
+  that gives no end date ended, on a day the record does not hold: it is read as ended on its
+  start, the last day the record shows it taken (`ended_without_end_date`). The cautious reading:
+  no month of therapy is counted that the record does not show (a stopped denosumab is a lapse to
+  act on, not a course still covering her), and the import lists it for the clinician to confirm.
 - Skipped statuses: a resource whose `status` is entered-in-error, cancelled, not-taken, not-done,
   revoked or refuted, or whose `verificationStatus` is refuted or entered-in-error, is not part of
   the record: it was never true, or never happened.
@@ -77,6 +88,18 @@ MEDICATION_REQUEST_END: Final[tuple[str, ...]] = (
 )
 
 
+# A MedicationRequest's start: the dosing's planned first day, else the day it was written.
+MEDICATION_REQUEST_START: Final[tuple[str, ...]] = (
+    "dosageInstruction.timing.repeat.boundsPeriod.start",
+    "authoredOn",
+)
+# A MedicationStatement's start and end (effective[x] is a dateTime or a Period).
+MEDICATION_STATEMENT_START: Final[tuple[str, ...]] = ("effectiveDateTime", "effectivePeriod.start")
+MEDICATION_STATEMENT_END: Final[tuple[str, ...]] = ("effectivePeriod.end",)
+# A medication order or statement in one of these statuses has ended, dated or not.
+ENDED_STATUSES: Final[tuple[str, ...]] = ("completed", "stopped")
+
+
 def path(obj: Any, dotted: str) -> Any:
     """The value at a dotted path ("onsetPeriod.start") of a dict or model, None if absent; a
     repeating element on the way is read as its first item."""
@@ -103,6 +126,27 @@ def condition_onset(resource: Any) -> Any:
 def medication_request_end(resource: Any) -> Any:
     """The MedicationRequest's end as written (the first of MEDICATION_REQUEST_END), or None."""
     return _first_present(resource, MEDICATION_REQUEST_END)
+
+
+def medication_request_start(resource: Any) -> Any:
+    """The MedicationRequest's start as written (the first of MEDICATION_REQUEST_START), or None."""
+    return _first_present(resource, MEDICATION_REQUEST_START)
+
+
+def medication_statement_start(resource: Any) -> Any:
+    """The MedicationStatement's start as written (MEDICATION_STATEMENT_START), or None."""
+    return _first_present(resource, MEDICATION_STATEMENT_START)
+
+
+def medication_statement_end(resource: Any) -> Any:
+    """The MedicationStatement's end as written (MEDICATION_STATEMENT_END), or None."""
+    return _first_present(resource, MEDICATION_STATEMENT_END)
+
+
+def ended_without_end_date(status: Any, end: Any) -> bool:
+    """A completed or stopped order or statement that gives no end date: read as ended on its
+    start (the module's rule)."""
+    return end is None and status in ENDED_STATUSES
 
 
 def read_date(value: Any) -> FhirDate | None:

@@ -83,7 +83,6 @@ FILES_KEY = "ndjson_lines"  # issues that belong to no table (a line that is not
 LOAD_MEMORY_LIMIT: Final = "600MB"
 _MAX_LINE_BYTES: Final = 64 * 1024 * 1024  # bounds one line (one resource) in memory
 _DXA_CONCEPT = {"t_score": "dxa_t_score", "bmd": "dxa_bmd", "z_score": "dxa_z_score"}
-_ENDED_STATUS = ("completed", "stopped")
 _GLUCOCORTICOIDS = codes.LOCAL_CODES["oral_glucocorticoids_over_6_months"]
 _MENOPAUSAL_STATUS = codes.LOCAL_CODES["menopausal-status"]
 # The code_system of a drug matched by the ingredient or brand name in its display or text (its
@@ -128,7 +127,6 @@ _RESOURCE: Final[dict[str, str]] = {
     "medicationReference": _REF,
     "medication": "JSON",
     "dosageInstruction": f"STRUCT(timing STRUCT(repeat STRUCT(boundsPeriod {_PERIOD})))[]",
-    "dispenseRequest": f"STRUCT(validityPeriod {_PERIOD})",
     "authoredOn": "VARCHAR",
     "occurenceDateTime": "VARCHAR",
     "occurencePeriod": _PERIOD,
@@ -436,12 +434,10 @@ _FIELDS_OF_TYPE: Final[dict[str, tuple[str, ...]]] = {
         *_MEDICATION_FIELDS,
         "effectiveDateTime",
         "effectivePeriod",
-        "effectiveInstant",
     ),
     "MedicationRequest": (
         *_MEDICATION_FIELDS,
         "dosageInstruction",
-        "dispenseRequest",
         "authoredOn",
     ),
     "MedicationAdministration": (
@@ -533,8 +529,8 @@ SELECT
     {start_day} AS start_text,
     CASE resourceType
         WHEN 'Observation' THEN {period_end}
-        WHEN 'MedicationStatement' THEN coalesce({period_end},
-            CASE WHEN effectivePeriod IS NULL AND status IN {ended} THEN {statement_start} END)
+        WHEN 'MedicationStatement' THEN coalesce({statement_end},
+            CASE WHEN status IN {ended} THEN {statement_start} END)
         WHEN 'MedicationRequest' THEN coalesce({request_end},
             CASE WHEN status IN {ended} THEN {request_start} END)
         WHEN 'MedicationAdministration' THEN coalesce({administration_end},
@@ -597,12 +593,8 @@ _MEDICATION_REFERENCE = "coalesce(medicationReference.reference, json_extract_st
 
 
 def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
-    statement_start = ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant")
-    request_start = (
-        "dosageInstruction[1].timing.repeat.boundsPeriod.start",
-        "dispenseRequest.validityPeriod.start",
-        "authoredOn",
-    )
+    statement_start = tuple(map(_sql_path, read.MEDICATION_STATEMENT_START))
+    request_start = tuple(map(_sql_path, read.MEDICATION_REQUEST_START))
     administration_start = (
         "effectiveDateTime",
         "occurenceDateTime",
@@ -647,7 +639,8 @@ def _stage_sql(files: list[Path], *, by_type: bool = True) -> str:
         period_start=_first_day("effectivePeriod.start"),
         request_end=_first_day(*map(_sql_path, read.MEDICATION_REQUEST_END)),
         administration_end=_first_day('coalesce(effectivePeriod, occurencePeriod)."end"'),
-        ended=_sql_list(_ENDED_STATUS),
+        statement_end=_first_day(*map(_sql_path, read.MEDICATION_STATEMENT_END)),
+        ended=_sql_list(read.ENDED_STATUSES),
         ucum=codes.UCUM,
         source=_read_lines(files, by_type=by_type),
         kept_types=_sql_list(("Patient", "Medication", "Device", *EVENT_TYPES)),

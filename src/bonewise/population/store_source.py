@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,9 @@ def check_readable(url: str) -> None:
         raise CohortSourceError(f"the patient store {database!r} does not exist")
 
 
-def _resources(record: PatientRecord) -> Iterator[dict[str, Any]]:
-    """The record's FHIR resources, with the Patient's id being the store's patient id."""
-    entries = record_entries(record)
+def _resources(record: PatientRecord, made: datetime) -> Iterator[dict[str, Any]]:
+    """The record's FHIR resources (exported at `made`), the Patient's id the store's id."""
+    entries = record_entries(record, generated_at=made)
     patient_url = next(
         e["fullUrl"] for e in entries if e["resource"].get("resourceType") == "Patient"
     )
@@ -100,10 +101,11 @@ def write_records_ndjson(records: Iterable[PatientRecord], export: Path) -> int:
     """Append each record's FHIR resources to `export`/<resourceType>.ndjson; the count."""
     files: dict[str, Any] = {}
     patients = 0
+    made = datetime.now(UTC)  # one export instant for the run (a derived BMI is issued then)
     try:
         for record in records:
             patients += 1
-            for resource in _resources(record):
+            for resource in _resources(record, made):
                 kind = str(resource.get("resourceType"))
                 if kind not in files:
                     files[kind] = (export / f"{kind}.ndjson").open("a", encoding="utf-8")

@@ -14,7 +14,7 @@ SBDC branded drug component, SBDF branded dose form, BPCK branded pack.
 from __future__ import annotations
 
 NAME = "bonewise RxNorm additions"
-VERSION = "2026-12-01.1"
+VERSION = "2026-12-02.1"
 LICENCE_NOTE = (
     "RxNorm identifiers and names only (SAB=RXNORM), as printed in public code lists; "
     "no RxNorm release file is shipped."
@@ -156,4 +156,18 @@ NOT_ADDED: dict[str, str] = {
     "Zoladex": "only OMOP concept ids (36935860, RxNorm Extension) found, no RxNorm code",
     "Soltamox": "not found",
     "Medrol": "found by name only ('methylprednisolone 16 MG Oral Tablet [Medrol]') without a code",
+}
+
+# Ingredient codes still marked unconfirmed in bonewise.terminology.codes, looked for again on
+# 2026-12-02 (issue 13) with the search tool (public code, documentation and web pages). What was
+# found is recorded here; none of it names the code, so each stays unconfirmed (an order under it
+# is read, and every use is reported as unconfirmed).
+STILL_UNCONFIRMED: dict[str, str] = {
+    "993449": "denosumab: only in a public RxNorm-to-SNOMED CT map of a breast-cancer trial-"
+    "matching app (TypeScript; the search tool did not name the repository), paired with SNOMED "
+    "CT 446321003, without a name; no list naming it found",
+    "73056": "risedronate: only in that same map (paired with SNOMED CT 387582001), unnamed",
+    "42375": "leuprolide: only in that same map (paired with SNOMED CT 397198002), unnamed",
+    "50610": "goserelin: only in that same map (paired with SNOMED CT 108771008), unnamed",
+    "38782": "triptorelin: not found in any public source the search tool reached",
 }

@@ -329,7 +329,9 @@ def test_repeated_unknown_codes_and_unread_types_are_reported_once_with_counts()
     assert [i.message for i in not_used] == ["2 Claim resource(s): not read by bonewise"]
 
 
-def test_a_stopped_course_without_an_end_date_is_flagged() -> None:
+def test_a_stopped_course_without_an_end_date_ends_on_its_start_to_confirm() -> None:
+    """fhir.read's rule: stopped without an end date is ended on its last known day (its
+    start), an assumption the clinician is asked to confirm (not an open course)."""
     stopped = {
         "resourceType": "MedicationRequest",
         "status": "stopped",
@@ -341,8 +343,13 @@ def test_a_stopped_course_without_an_end_date_is_flagged() -> None:
         "authoredOn": "2019-03-01",
     }
     result = import_fhir(_bundle(stopped), today=TODAY)
-    assert result.record.therapy is not None and result.record.therapy.end_date is None
-    assert any("no end date" in i.message for i in result.report.of_kind("defaulted"))
+    assert result.record.therapy is not None
+    assert result.record.therapy.end_date == date(2019, 3, 1)
+    assert (
+        "Anastrozole: stopped without an end date - taken as ended on 2019-03-01 (its start, the "
+        "last day the record shows it taken) - please confirm"
+    ) in result.report.assumption_lines()
+    assert "therapy.end_date" in {a.field for a in result.record.assumptions}
 
 
 def test_a_dose_before_its_course_began_is_reported_not_fatal() -> None:

@@ -246,7 +246,10 @@ def test_ehr_closed_gnrh_order_without_end_date_is_not_current() -> None:
     (course,) = result.record.gnrh_agonists
     assert course.agent == "leuprorelin"
     assert course.end_date == date(2025, 2, 1) and not course.current_on(TODAY)
-    assert any("last known date" in i.message for i in result.report.issues)
+    assert any(
+        "completed without an end date - taken as ended on 2025-02-01" in line
+        for line in result.report.assumption_lines()
+    )
 
 
 def test_ehr_metastatic_dose_is_not_put_in_the_record_and_said_so() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bonewise.terminology import codes, icd10cm, snomed_value_sets
+from bonewise.terminology import codes, icd10cm, rxnorm_codes, snomed_value_sets
 
 ICD = icd10cm.ICD10CM
 
@@ -94,3 +94,14 @@ def test_unknown_rxnorm_code_matches_by_name_and_says_so() -> None:
 
 def test_topical_steroid_is_not_a_glucocorticoid_exposure() -> None:
     assert codes.match_drug([(codes.RXNORM, "1", "hydrocortisone 1 % Topical Cream")], None) is None
+
+
+def test_the_rxnorm_codes_still_unconfirmed_are_the_ones_the_table_marks_so() -> None:
+    """rxnorm_codes.STILL_UNCONFIRMED records the search for each code the drug table marks
+    unconfirmed: a code confirmed later must leave it, one marked unconfirmed must be in it."""
+    marked = {
+        d.concept.code
+        for d in codes.DRUG_CODES
+        if d.concept.system == codes.RXNORM and d.concept.evidence == "unconfirmed"
+    }
+    assert marked == set(rxnorm_codes.STILL_UNCONFIRMED)

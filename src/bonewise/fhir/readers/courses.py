@@ -39,11 +39,9 @@ class Courses:
 
     def course_until(self, course: Course) -> date:
         """The last day a course counts as taken: its end, else today while it is not closed."""
-        if course.end is not None:
+        if course.end is not None:  # a closed course without one ends on its start (read.py)
             return min(course.end, self.context.today)
-        if course.status in ("completed", "stopped") or course.resource_type.endswith(
-            "Administration"
-        ):
+        if course.resource_type.endswith("Administration"):
             return course.start or self.context.today
         return self.context.today
 
@@ -289,8 +287,9 @@ class Courses:
 
     def gnrh_agonists(self) -> list[dict[str, Any]]:
         """GnRH agonist courses (ovarian suppression). Injections of one agent make one course
-        from the first to the last; a course closed without an end date ends on its last known
-        date (said in the report), so only a running course counts as current."""
+        from the first to the last; a course closed without an end date ends on its start
+        (`fhir.read.ENDED_STATUSES`, listed as an assumption), so only a running course counts
+        as current."""
         administered: dict[str, list[Course]] = defaultdict(list)
         courses: list[Course] = []
         for course in self.facts.gnrh:
@@ -320,17 +319,8 @@ class Courses:
                 "agent": record_codes.GNRH_RECORD_AGENT[course.agent],
                 "start_date": course.start.isoformat(),
             }
-            until = self.course_until(course)
             if course.end is not None:
                 item["end_date"] = course.end.isoformat()
-            elif until < self.context.today:
-                item["end_date"] = until.isoformat()
-                self.report.add(
-                    "defaulted",
-                    course.source,
-                    f"{course.agent}: status {course.status!r} without an end date: counted as "
-                    f"ended on {until.isoformat()} (its last known date)",
-                )
             self.context.value("gnrh_agonists[]", item, course.source, course.code.concept)
             result.append(item)
         return result

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from bonewise.clinical import ehr_assumptions
 from bonewise.fhir import read, record_codes
 from bonewise.fhir.entries import Entry
 from bonewise.fhir.readers.context import ReadContext, ext_value, to_date
@@ -24,6 +25,13 @@ from bonewise.terminology import codes
 _OTHER: dict[str, Literal["glucocorticoid", "gnrh"]] = {
     "glucocorticoid": "glucocorticoid",
     "gnrh_agonist": "gnrh",
+}
+
+# The record path a course's end sets, by drug class (bone-directed therapy otherwise).
+_END_FIELD = {
+    "aromatase_inhibitor": "therapy.end_date",
+    "gnrh_agonist": "gnrh_agonists[].end_date",
+    "glucocorticoid": "glucocorticoid_courses[].end_date",  # read as a risk factor, not kept
 }
 
 
@@ -124,22 +132,32 @@ class MedicationReader:
             self._administration(entry, drug)
             return
         if entry.type == "MedicationStatement":
-            period = res.effectivePeriod
             start = self.context.date(
-                (period.start if period else None) or res.effectiveDateTime,
-                "MedicationStatement start",
-                entry.ref,
+                read.medication_statement_start(res), "MedicationStatement start", entry.ref
             )
-            end = self.context.date(
-                period.end if period else None, "MedicationStatement end", entry.ref
-            )
+            written_end = read.medication_statement_end(res)
+            end = self.context.date(written_end, "MedicationStatement end", entry.ref)
             derived = tuple(r.reference for r in res.derivedFrom or [] if r.reference)
             dosages = res.dosage or []
         else:
-            start = self.context.date(res.authoredOn, "MedicationRequest.authoredOn", entry.ref)
+            start = self.context.date(
+                read.medication_request_start(res), "MedicationRequest start", entry.ref
+            )
+            written_end = read.medication_request_end(res)
             end = self._request_end(entry)
             derived = ()
             dosages = res.dosageInstruction or []
+        if start is not None and read.ended_without_end_date(res.status, written_end):
+            end = start
+            self.report.add_assumed(
+                ehr_assumptions.ended_on_start(
+                    _END_FIELD.get(drug.drug_class, "bone_therapy[].end_date"),
+                    drug.agent,
+                    res.status,
+                    start,
+                ),
+                (entry.ref,),
+            )
         stated_mg = next(
             (
                 found
@@ -169,13 +187,6 @@ class MedicationReader:
             course.kind = _OTHER[drug.drug_class]
             self._other_course(course)
             return
-        if end is None and res.status in ("stopped", "completed"):
-            self.report.add(
-                "defaulted",
-                entry.ref,
-                f"{drug.agent}: status {res.status!r} but no end date in the input; recorded "
-                "as ongoing, so check whether and when it ended",
-            )
         self.facts.courses.append(course)
 
     def _request_end(self, entry: Entry) -> date | None:
