@@ -12,10 +12,13 @@ import importlib
 import importlib.util
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -44,6 +47,11 @@ from bonewise.web.edge import (
 from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated
 
 SECRET_ENV = "BONEWISE_SECRET_KEY"
+THREADS_ENV = "BONEWISE_WEB_THREADS"
+# How many requests' plain-function handlers run at once in a worker (AnyIO's default is 40):
+# with more, threads only take turns at the GIL and the store, and each waits longer.
+DEFAULT_THREADS = 8
+MAX_THREADS = 64
 MESSAGE_CHARS = 300
 MAX_ERRORS = 20
 
@@ -267,6 +275,18 @@ def _custom_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def web_threads() -> int:
+    """The worker's thread limit: BONEWISE_WEB_THREADS (1-64), DEFAULT_THREADS when unset."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_THREADS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
+        raise ValueError(
+            f"{THREADS_ENV} must be a whole number from 1 to {MAX_THREADS}, not {raw!r}"
+        )
+    return int(raw)
+
+
 def create_app(
     *,
     session_factory: sessionmaker[Session],
@@ -302,6 +322,7 @@ def create_app(
         "(POST /api/v1/session) except signing up and signing in.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_limited_threads(web_threads()),
     )
     app.state.session_factory = session_factory
     app.state.secret_key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
@@ -355,6 +376,19 @@ def create_app(
         return HTMLResponse("ok")
 
     return app
+
+
+def _limited_threads(threads: int) -> Any:
+    """A lifespan that sets the server loop's thread limit (the one FastAPI's plain-function
+    handlers and dependencies wait on) before the first request."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        app.state.web_threads = threads
+        yield
+
+    return lifespan
 
 
 def _include_cds_hooks(app: FastAPI) -> None:
