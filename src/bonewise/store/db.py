@@ -100,7 +100,14 @@ def _write_gated(gate: threading.Lock) -> type[sqlite3.Connection]:
     return GatedConnection
 
 
-def make_engine(url: str | None = None) -> Engine:
+# Connections a pool keeps open: at least as many as a web worker runs handlers at once
+# (web/app.py DEFAULT_THREADS). SQLAlchemy's default of 5 closed every connection beyond the
+# fifth at its return, so a worker busy with 6-8 requests opened a new connection (a new
+# PostgreSQL backend; a SQLite file and its pragmas) for each one.
+POOL_SIZE = 8
+
+
+def make_engine(url: str | None = None, *, pool_size: int = POOL_SIZE) -> Engine:
     url = url or default_database_url()
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -108,11 +115,11 @@ def make_engine(url: str | None = None) -> Engine:
             url,
             connect_args={"check_same_thread": False, "factory": _write_gated(threading.Lock())},
             # One shared connection keeps an in-memory database alive across threads.
-            poolclass=StaticPool if in_memory else None,
+            **({"poolclass": StaticPool} if in_memory else {"pool_size": pool_size}),  # type: ignore[arg-type]
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=pool_size)
     event.listen(engine, "checkout", _drop_if_known_broken)
     return engine
 
