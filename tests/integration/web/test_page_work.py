@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from bonewise.store.accounts import AuditRow
@@ -212,3 +214,42 @@ def test_a_workers_first_pages_compile_no_read_statement(world: World) -> None:
         finally:
             event.remove(engine, "after_cursor_execute", after)
     assert set(compiled) <= {"INSERT INTO audit_log"}, compiled
+
+
+def test_on_postgresql_a_page_reads_outside_a_transaction_and_writes_inside_one(
+    world: World,
+) -> None:
+    """Her own dashboard writes nothing: its reads run without BEGIN and COMMIT (two round
+    trips fewer). Her clinician's view writes the audited read: its INSERT runs in a
+    transaction that commits before the page is returned. A connection goes back to the pool
+    with transactions on, so the next unit of work is a transaction again."""
+    engine = world.factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's driver begins at the first write by itself")
+    from psycopg.pq import TransactionStatus
+
+    seen: list[tuple[str, TransactionStatus]] = []
+
+    def after(conn: Any, _cursor: object, statement: str, *_args: object) -> None:
+        status = conn.connection.dbapi_connection.info.transaction_status
+        seen.append((statement.split()[0], status))
+
+    pid = world.patient_a.patient_id
+    assert pid is not None
+    patient, clinician = world.actor("patient_a"), world.actor("linked_clinician")
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        assert patient.client.get(f"/patients/{pid}").status_code == 200
+        own_page, seen[:] = list(seen), []
+        assert clinician.client.get(f"/patients/{pid}").status_code == 200
+        clinicians_view = list(seen)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert own_page and all(s == TransactionStatus.IDLE for _, s in own_page), own_page
+    assert ("INSERT", TransactionStatus.INTRANS) in clinicians_view, clinicians_view
+    assert all(s == TransactionStatus.IDLE for verb, s in clinicians_view if verb == "SELECT")
+    with UnitOfWork(world.factory) as uow:
+        audited = uow.audit.for_patient(pid)
+        assert any(e.action == "read" and e.actor_email == "dr.lee@example.org" for e in audited)
+        connection = uow.session.connection().connection.dbapi_connection
+        assert connection is not None and connection.autocommit is False  # type: ignore[attr-defined]
