@@ -13,10 +13,15 @@ throughput as a share of the bare route's. Targets (issue 16): each page >= 50% 
     bash scripts/with-postgres.sh python -m benchmarks.web_load --database postgresql
     python -m benchmarks.web_load --baseline-src ../main/src   # A/B: that code, same run
     python -m benchmarks.web_load --pages panel dash-clin       # some pages only (and bare)
+    python -m benchmarks.web_load --baseline-env BONEWISE_WEB_THREADS=40  # a setting, A/B
 
 With `--baseline-src`, the same pages are also served by the bonewise code found there (another
 checkout's `src`), on the same store, page by page right after this code's run: the rows marked
 "base" are that code, so a change is measured beside the code before it and beside bare.
+`--baseline-env NAME=VALUE` serves the base side with that environment (with this code when no
+`--baseline-src` is given): a setting measured against another in the same run. The "cpu ms"
+column is the server process's CPU per request (user+system), which a shared machine's load
+disturbs much less than requests/s.
 
 The store is the demo world (`bonewise demo`: SR28, a patient with a month of diary and two
 months of exercise, a panel of nine patients). wrk is a Debian package (scripts/system-deps.sh).
@@ -36,7 +41,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +78,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
+    cpu_ms_per_request: float | None = None  # the server process's user+system CPU
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -88,6 +95,7 @@ def wrk(url: str, *, connections: int, seconds: int, token: str | None) -> Resul
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    requests = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return Result(
@@ -95,7 +103,14 @@ def wrk(url: str, *, connections: int, seconds: int, token: str | None) -> Resul
         p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         errors=(int(errors.group(1)) if errors else 0) + (1 if socket_errors else 0),
+        requests=int(requests.group(1)) if requests else 0,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of process `pid` so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -104,9 +119,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True, slots=True)
+class Server:
+    base: str
+    pid: int
+
+
 @contextmanager
-def served(factory: str, env: dict[str, str]) -> Iterator[str]:
-    """One uvicorn worker on loopback serving `factory`; yields its base URL."""
+def served(factory: str, env: dict[str, str]) -> Iterator[Server]:
+    """One uvicorn worker on loopback serving `factory`; yields its base URL and pid."""
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -138,7 +159,7 @@ def served(factory: str, env: dict[str, str]) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{factory} did not start on {base}") from None
                 time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -210,14 +231,24 @@ def _pages(patient: str, clinician: str) -> list[tuple[str, str, str | None]]:
 
 
 def _load(
-    base: str, path: str, token: str | None, *, connections: list[int], seconds: int
+    server: Server, path: str, token: str | None, *, connections: list[int], seconds: int
 ) -> dict[int, Result]:
-    """A warm-up, then wrk at each connection count."""
+    """A warm-up, then wrk at each connection count, with the server's CPU per request (a
+    shared machine slows every process; CPU per request is what this code costs)."""
+    url = server.base + path
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    check = httpx.get(base + path, headers=headers)
+    check = httpx.get(url, headers=headers)
     assert check.status_code == 200, (path, check.status_code, check.text[:200])
-    wrk(base + path, connections=2, seconds=1, token=token)  # warm-up
-    return {c: wrk(base + path, connections=c, seconds=seconds, token=token) for c in connections}
+    wrk(url, connections=2, seconds=1, token=token)  # warm-up
+    results = {}
+    for c in connections:
+        before = cpu_seconds(server.pid)
+        result = wrk(url, connections=c, seconds=seconds, token=token)
+        spent_ms = (cpu_seconds(server.pid) - before) * 1000
+        results[c] = replace(
+            result, cpu_ms_per_request=spent_ms / result.requests if result.requests else None
+        )
+    return results
 
 
 def run(
@@ -226,6 +257,7 @@ def run(
     seconds: int,
     connections: list[int],
     baseline_src: str | None = None,
+    baseline_env: dict[str, str] | None = None,
     only: list[str] | None = None,
 ) -> None:
     from bonewise.services.demo import (
@@ -236,32 +268,36 @@ def run(
     )
 
     sides: list[tuple[str, dict[str, str]]] = [("", {})]
-    if baseline_src:
-        baseline_path = os.pathsep.join([str(Path(baseline_src).resolve()), os.getcwd()])
-        sides.append(("base ", {"PYTHONPATH": baseline_path}))
+    if baseline_src or baseline_env:
+        base_env = dict(baseline_env or {})
+        if baseline_src:
+            base_env["PYTHONPATH"] = os.pathsep.join(
+                [str(Path(baseline_src).resolve()), os.getcwd()]
+            )
+        sides.append(("base ", base_env))
     with store(database) as url:
         started = time.perf_counter()
         seed(url)
         print(f"{database}: store ready in {time.perf_counter() - started:.0f} s", flush=True)
         results: dict[tuple[str, int], Result] = {}
         for prefix, env in sides:
-            with served("bonewise_app", {URL_VARIABLE: url, **env}) as base:
-                patient = sign_in(base, PATIENT_EMAIL, PATIENT_PASSWORD)
-                clinician = sign_in(base, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
+            with served("bonewise_app", {URL_VARIABLE: url, **env}) as server:
+                patient = sign_in(server.base, PATIENT_EMAIL, PATIENT_PASSWORD)
+                clinician = sign_in(server.base, CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
                 for name, path, token in _pages(patient, clinician):
                     if only and name not in only:
                         continue
-                    measured = _load(base, path, token, connections=connections, seconds=seconds)
+                    measured = _load(server, path, token, connections=connections, seconds=seconds)
                     for c, result in measured.items():
                         results[prefix + name, c] = result
-        with served("bare_app", {}) as base:
+        with served("bare_app", {}) as server:
             for c, result in _load(
-                base, "/", None, connections=connections, seconds=seconds
+                server, "/", None, connections=connections, seconds=seconds
             ).items():
                 results["bare", c] = result
     print(
         f"{'database':10} {'page':16} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'vs bare':>8} {'errors':>6}  target"
+        f"{'vs bare':>8} {'cpu ms':>7} {'errors':>6}  target"
     )
     shown = [page for page in PAGES if not only or page in only]
     names = [prefix + page for prefix, _ in sides for page in shown] + ["bare"]
@@ -273,9 +309,10 @@ def run(
             met = share >= PAGE_TARGET_SHARE and (c < 32 or r.p99_ms <= P99_TARGET_MS)
             measured_only = name == "bare" or name.endswith("login-page") or name.startswith("base")
             verdict = "" if measured_only else ("met" if met else "MISSED")
+            cpu = f"{r.cpu_ms_per_request:7.2f}" if r.cpu_ms_per_request is not None else " " * 7
             print(
                 f"{database:10} {name:16} {c:5d} {r.requests_per_s:8.0f} {r.p50_ms:8.1f} "
-                f"{r.p99_ms:8.1f} {share:7.0%} {r.errors:6d}  {verdict}",
+                f"{r.p99_ms:8.1f} {share:7.0%} {cpu} {r.errors:6d}  {verdict}",
                 flush=True,
             )
 
@@ -290,6 +327,13 @@ def main() -> None:
         help="also serve the same pages from the bonewise code in this folder (A/B, same run)",
     )
     parser.add_argument(
+        "--baseline-env",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the base side's environment (with this code unless --baseline-src is given)",
+    )
+    parser.add_argument(
         "--pages", nargs="+", choices=PAGES, help="only these pages (default: all, and bare)"
     )
     args = parser.parse_args()
@@ -302,6 +346,7 @@ def main() -> None:
             seconds=args.duration,
             connections=args.connections,
             baseline_src=args.baseline_src,
+            baseline_env=dict(item.split("=", 1) for item in args.baseline_env),
             only=args.pages,
         )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import StaticPool
 
@@ -100,7 +100,14 @@ def _write_gated(gate: threading.Lock) -> type[sqlite3.Connection]:
     return GatedConnection
 
 
-def make_engine(url: str | None = None) -> Engine:
+# Connections a pool keeps open: at least as many as a web worker runs handlers at once
+# (web/app.py DEFAULT_THREADS). SQLAlchemy's default of 5 closed every connection beyond the
+# fifth at its return, so a worker busy with 6-8 requests opened a new connection (a new
+# PostgreSQL backend; a SQLite file and its pragmas) for each one.
+POOL_SIZE = 8
+
+
+def make_engine(url: str | None = None, *, pool_size: int = POOL_SIZE) -> Engine:
     url = url or default_database_url()
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -108,13 +115,42 @@ def make_engine(url: str | None = None) -> Engine:
             url,
             connect_args={"check_same_thread": False, "factory": _write_gated(threading.Lock())},
             # One shared connection keeps an in-memory database alive across threads.
-            poolclass=StaticPool if in_memory else None,
+            **({"poolclass": StaticPool} if in_memory else {"pool_size": pool_size}),  # type: ignore[arg-type]
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=pool_size)
     event.listen(engine, "checkout", _drop_if_known_broken)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _begin_at_first_write)
+        event.listen(engine, "checkin", _transactions_again)
     return engine
+
+
+def read_before_transaction(connection: Connection) -> None:
+    """Let `connection` (PostgreSQL; just checked out, nothing run yet) run its reads without
+    BEGIN until its first statement that is not a SELECT: that one starts the transaction (as
+    the SQLite driver does by itself), and commit or rollback end it as usual.
+
+    A signed-in page's reads (the sign-in lookup, the care link, her data version) each are one
+    statement at READ COMMITTED, which takes a snapshot per statement inside a transaction or
+    not (the store takes no row locks with SELECT), so they read the same either way; a page
+    that writes nothing then costs its reads' round trips only, not BEGIN and COMMIT too."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql" and dbapi_connection is not None:
+        dbapi_connection.autocommit = True  # type: ignore[attr-defined]
+
+
+def _begin_at_first_write(connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit and not statement.lstrip()[:6].upper().startswith("SELECT"):
+        dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def _transactions_again(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """A pooled connection is handed out with transactions on, whoever had it."""
+    if getattr(dbapi_connection, "autocommit", False) and not dbapi_connection.closed:
+        dbapi_connection.autocommit = False
 
 
 def _drop_if_known_broken(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]

@@ -226,6 +226,12 @@ class PatientRepository:
         # Stored records were validated on the way in; re-validate without a 'today' check.
         return PatientRecord.model_validate({**document, **sections})
 
+    def warm_up(self, patient_id: str) -> None:
+        """Run the statements that read a record, for an id that matches nothing: SQLAlchemy
+        compiles and caches them now, so a server's first page does not wait for it."""
+        self.session.connection().execute(_RECORD, {"id": patient_id}).scalar()
+        self._sections([patient_id])
+
     def get_document_or_raise(self, patient_id: str) -> PatientRecord:
         """Her record without the row sections (labs, scans, courses, risk factors): enough to
         validate one new entry against her birth date without reading every entry."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bonewise.store.accounts import AccountRepository, AuditLog, SignInThrottle
 from bonewise.store.cds import CdsRepository
 from bonewise.store.checkins import CheckInRepository
-from bonewise.store.db import make_engine, migrate
+from bonewise.store.db import make_engine, migrate, read_before_transaction
 from bonewise.store.exercise import ExerciseLogRepository
 from bonewise.store.food import DiaryRepository, FoodRepository
 from bonewise.store.patients import PatientRepository
@@ -78,6 +78,9 @@ class UnitOfWork:
         self._start()
         self._held = True
         try:
+            # Its reads run without BEGIN until its first write (PostgreSQL; SQLite's driver
+            # already does so): a page that writes nothing costs no BEGIN and COMMIT round trips.
+            read_before_transaction(self.session.connection())
             yield self
         finally:
             self._held = False

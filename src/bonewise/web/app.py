@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -32,8 +38,10 @@ from bonewise.services.accounts import (
     TooManyAttempts,
 )
 from bonewise.services.patients import InvalidInput, NoRecordYet
+from bonewise.services.warm import warm_up
 from bonewise.store.accounts import UserNotFound
 from bonewise.store.patients import PatientNotFound
+from bonewise.store.uow import UnitOfWork
 from bonewise.web import pages
 from bonewise.web.edge import (
     BodyLimits,
@@ -43,7 +51,13 @@ from bonewise.web.edge import (
 )
 from bonewise.web.security import CsrfFailed, Forbidden, NotAuthenticated
 
+_log = logging.getLogger(__name__)
 SECRET_ENV = "BONEWISE_SECRET_KEY"
+THREADS_ENV = "BONEWISE_WEB_THREADS"
+# How many requests' plain-function handlers run at once in a worker (AnyIO's default is 40):
+# with more, threads only take turns at the GIL and the store, and each waits longer.
+DEFAULT_THREADS = 8
+MAX_THREADS = 64
 MESSAGE_CHARS = 300
 MAX_ERRORS = 20
 
@@ -267,6 +281,18 @@ def _custom_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def web_threads() -> int:
+    """The worker's thread limit: BONEWISE_WEB_THREADS (1-64), DEFAULT_THREADS when unset."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_THREADS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
+        raise ValueError(
+            f"{THREADS_ENV} must be a whole number from 1 to {MAX_THREADS}, not {raw!r}"
+        )
+    return int(raw)
+
+
 def create_app(
     *,
     session_factory: sessionmaker[Session],
@@ -302,6 +328,7 @@ def create_app(
         "(POST /api/v1/session) except signing up and signing in.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan(web_threads()),
     )
     app.state.session_factory = session_factory
     app.state.secret_key = secret_key or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
@@ -355,6 +382,37 @@ def create_app(
         return HTMLResponse("ok")
 
     return app
+
+
+def _lifespan(threads: int) -> Any:
+    """Before the first request: the server loop's thread limit (the one FastAPI's
+    plain-function handlers and dependencies wait on), then the pages' reads warmed up in a
+    worker thread (services/warm.py: a worker's first page paid for compiling them)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        app.state.web_threads = threads
+        await anyio.to_thread.run_sync(_warm_up, app)
+        yield
+
+    return lifespan
+
+
+def _warm_up(app: FastAPI) -> None:
+    # FastAPI reads each endpoint's source (inspect.getsourcelines, for its error messages) at
+    # the endpoint's first request and keeps it: 10-20 ms of a worker's first dashboard. Read
+    # them all now (if this FastAPI still does; its cache is not public API).
+    endpoint_context = getattr(fastapi.routing, "_extract_endpoint_context", None)
+    if endpoint_context is not None:
+        for route in _routes(app.routes):
+            dependant = getattr(route, "dependant", None)
+            if dependant is not None and dependant.call is not None:
+                endpoint_context(dependant.call)
+    try:
+        warm_up(uow=UnitOfWork(app.state.session_factory), today=date.today())
+    except Exception:  # a store it cannot read answers each page with its error instead
+        _log.warning("the pages' reads could not be warmed up at start-up", exc_info=True)
 
 
 def _include_cds_hooks(app: FastAPI) -> None:

@@ -13,9 +13,9 @@ import os
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from bonewise.store.db import default_database_url, make_engine
+from bonewise.store.db import POOL_SIZE, default_database_url, make_engine
 from bonewise.store.uow import session_factory
-from bonewise.web.app import SECRET_ENV, create_app
+from bonewise.web.app import SECRET_ENV, create_app, web_threads
 from bonewise.web.pages import compile_templates
 
 
@@ -34,7 +34,10 @@ def app_from_env() -> FastAPI:
     secret = os.environ.get(SECRET_ENV)
     if not secret:
         raise RuntimeError(f"{SECRET_ENV} is not set: every worker needs the same secret key")
-    engine = make_engine(worker_database_url(default_database_url()))
+    # A pooled connection for every handler the worker runs at once (none opened per request).
+    engine = make_engine(
+        worker_database_url(default_database_url()), pool_size=max(POOL_SIZE, web_threads())
+    )
     app = create_app(session_factory=session_factory(engine), secret_key=secret)
     compile_templates()
     return app

@@ -98,3 +98,43 @@ def test_an_error_page_looks_up_the_session_off_the_event_loop(
     response = actor.client.get("/no-such-page")
     assert response.status_code == 404
     assert looked_up_on_loop and not any(looked_up_on_loop)
+
+
+def _thread_limit(app: Any) -> int:
+    """The server loop's thread limit while `app` serves (its lifespan has run)."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        portal = client.portal
+        assert portal is not None
+        return int(
+            portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+        )
+
+
+def test_a_worker_runs_at_most_its_thread_limit_of_handlers_at_once(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AnyIO's default of 40 threads let 32 connections' handlers take turns at the GIL and the
+    store (each page waited for all the others); a worker runs BONEWISE_WEB_THREADS (default 8)."""
+    from bonewise.web.app import DEFAULT_THREADS, THREADS_ENV, create_app
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert _thread_limit(create_app(session_factory=sqlite_world.factory)) == DEFAULT_THREADS == 8
+    monkeypatch.setenv(THREADS_ENV, "4")
+    assert _thread_limit(create_app(session_factory=sqlite_world.factory)) == 4
+
+
+@pytest.mark.parametrize("value", ["0", "65", "eight", "-3"])
+def test_a_thread_limit_out_of_range_is_refused_in_words(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from bonewise.web.app import THREADS_ENV, create_app
+
+    monkeypatch.setenv(THREADS_ENV, value)
+    with pytest.raises(
+        ValueError, match="BONEWISE_WEB_THREADS must be a whole number from 1 to 64"
+    ):
+        create_app(session_factory=sqlite_world.factory)
