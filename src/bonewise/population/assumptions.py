@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bonewise.clinical.ehr_assumptions import ListedFacts, listed_facts_assumptions
 from bonewise.measures.definitions import MeasureSet
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from bonewise.population.runner import MeasureOutcome
 
 SEPARATOR = " | "  # between one woman's assumptions (a line may hold "; ")
-# the fact rows are read into Python this many at a time, so what Python holds stays bounded
+# the gap women's facts are asked of the engine this many women at a time (memory: a 1,000,000
+# woman run lists about 500,000; at once, the engine's aggregates raised the run's peak)
 WOMEN_PER_BATCH = 100_000
 _FAMILY_OF_CONCEPT = {concept: family for family, concept in UNCONFIRMED_CONDITIONS.items()}
 # the conditions read row by row: a fracture's site comes from the terminology (in Python), and
@@ -179,37 +181,52 @@ def _conditions_key(rows: list[dict[str, Any]] | None) -> tuple[ListedCondition,
 
 
 def of_women(
-    t: rules.Tables, day: date, ms: MeasureSet, person_ids: Iterable[str]
-) -> dict[str, str]:
-    """person id -> her assumptions' lines (" | " between), for the women given.
+    t: rules.Tables, day: date, ms: MeasureSet, person_ids: Iterable[str] | pa.ChunkedArray
+) -> pa.Table:
+    """Each woman given (person_id) with her assumptions' lines (`assumptions`, " | " between;
+    dictionary-encoded: women alike share one string).
 
-    The engine gives one row of facts per woman (`facts_of`); the core lists the assumptions
-    once per distinct row (women alike share one answer)."""
-    ids = pa.array(sorted(set(person_ids)), pa.string())
-    if not len(ids):
-        return {}
-    women = ibis.memtable(pa.table({"person_id": ids}))
-    table = facts_of(t, day, ms, women).to_pyarrow()
-    lines: dict[tuple[Any, ...], str] = {}
-    found: dict[str, str] = {}
-    for batch in table.to_batches(max_chunksize=WOMEN_PER_BATCH):
-        columns = [batch.column(name).to_pylist() for name in ("person_id", *FACT_COLUMNS)]
-        columns[-1] = [_conditions_key(rows) for rows in columns[-1]]
-        for pid, *facts in zip(*columns, strict=True):
-            key = tuple(facts)
-            line = lines.get(key)
-            if line is None:
-                alike = listed_facts(*facts)
-                line = SEPARATOR.join(a.line for a in listed_facts_assumptions(alike))
-                lines[key] = line
-            found[pid] = line
-    return found
+    The engine gives one row of facts per woman (`facts_of`), `WOMEN_PER_BATCH` women at a
+    time; the core lists the assumptions once per distinct row of facts."""
+    given = person_ids if isinstance(person_ids, pa.ChunkedArray) else pa.array(person_ids)
+    ids = pc.unique(given.cast(pa.string()))
+    ids = ids.take(pc.array_sort_indices(ids))
+    numbers: dict[tuple[Any, ...], int] = {}  # a row of facts -> its lines' number in `texts`
+    texts: list[str] = [""]  # 0: no assumptions (a woman not read, see with_assumptions)
+    women_read, numbered = [], []
+    for start in range(0, len(ids), WOMEN_PER_BATCH):
+        women = ibis.memtable(pa.table({"person_id": ids.slice(start, WOMEN_PER_BATCH)}))
+        rows = facts_of(t, day, ms, women).to_pyarrow()
+        women_read.append(rows.column("person_id"))
+        columns = [rows.column(name).to_pylist() for name in FACT_COLUMNS]
+        del rows
+        columns[-1] = [_conditions_key(listed) for listed in columns[-1]]
+        batch = []
+        for facts in zip(*columns, strict=True):
+            if (number := numbers.get(facts)) is None:
+                assumed = listed_facts_assumptions(listed_facts(*facts))
+                number = numbers[facts] = len(texts)
+                texts.append(SEPARATOR.join(a.line for a in assumed))
+            batch.append(number)
+        numbered.append(pa.array(batch, pa.int32()))
+    assumptions = pa.DictionaryArray.from_arrays(
+        pa.concat_arrays(numbered) if numbered else pa.array([], pa.int32()),
+        pa.array(texts, pa.string()),
+    )
+    person_id = pa.chunked_array(
+        [c for read in women_read for c in read.chunks], type=pa.string()
+    ).combine_chunks()
+    return pa.table({"person_id": person_id, "assumptions": assumptions})
 
 
-def with_assumptions(outcome: MeasureOutcome, lines: dict[str, str]) -> MeasureOutcome:
-    """The measure outcome with its gap table's `assumptions` column."""
-    ids = outcome.gap_table.column("patient_id").to_pylist()
-    column = pa.array([lines.get(pid, "") for pid in ids], pa.string())
+def with_assumptions(outcome: MeasureOutcome, lines: pa.Table) -> MeasureOutcome:
+    """The measure outcome with its gap table's `assumptions` column (`lines`: `of_women`'s),
+    dictionary-encoded as `lines` is (the CSV holds the words)."""
+    ids = outcome.gap_table.column("patient_id").cast(pa.string())
+    at = pc.index_in(ids, value_set=lines.column("person_id").combine_chunks())
+    assumed = lines.column("assumptions").combine_chunks()
+    numbers = pc.fill_null(assumed.indices.take(at), 0)  # 0: ""
+    column = pa.DictionaryArray.from_arrays(numbers, assumed.dictionary)
     return dataclasses.replace(
         outcome, gap_table=outcome.gap_table.append_column("assumptions", column)
     )
