@@ -28,6 +28,7 @@ from bonewise.clinical import bmd_series
 from bonewise.clinical.calendar import add_months
 from bonewise.clinical.densitometry import decision_t_score
 from bonewise.clinical.dxa_results import DxaResult, DxaResultKind, group_scans
+from bonewise.clinical.ehr_assumptions import fracture_site
 from bonewise.clinical.facts import (
     clinical_osteoporosis_reasons,
     largest_bmi_shown_below,
@@ -426,9 +427,10 @@ def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
     so recorded, else mechanism not recorded (a fragility fracture at 50 or over). None: the
     row's date is not one a record holds."""
     known = codes.condition_code(row["code_system"], row["code"] or "")
-    site = (known.fracture_site if known is not None else None) or "site not coded"
-    if known is not None and known.vertebral and "vertebra" not in site.lower():
-        site = f"vertebra ({site})"
+    site = fracture_site(
+        known.fracture_site if known is not None else None,
+        known is not None and known.vertebral,
+    )
     traumatic = True if row["concept"] == "traumatic_fracture" else None
     try:
         return Fracture(date=row["onset_date"], site=site, traumatic=traumatic)

@@ -196,7 +196,9 @@ def evaluate(
         timings[measure.id] = time.perf_counter() - t0
     say("listing the gap women's assumptions")
     t0 = time.perf_counter()
-    gap_women = (pid for m in outcomes.values() for pid in m.gap_table["patient_id"].to_pylist())
+    gap_women = pa.chunked_array(
+        [c for m in outcomes.values() for c in m.gap_table["patient_id"].chunks], type=pa.string()
+    )
     lines = assumptions.of_women(tables, as_of, ms, gap_women)
     outcomes = {mid: assumptions.with_assumptions(m, lines) for mid, m in outcomes.items()}
     timings["assumptions"] = time.perf_counter() - t0

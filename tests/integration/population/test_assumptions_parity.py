@@ -69,8 +69,10 @@ def _of_population(path: Path, tmp: Path, pid: str) -> list[str]:
         (export / f"{kind}.ndjson").write_text(lines, encoding="utf-8")
     staged, _ = stage_ndjson(export, staging)
     tables = quality.clean(engine.register(engine.connect("duckdb"), staged)).tables
-    found = assumptions.of_women(dict(tables), TODAY, load_measures(), [pid])
-    return [_same_words(line) for line in found[pid].split(assumptions.SEPARATOR) if line]
+    found = assumptions.of_women(dict(tables), TODAY, load_measures(), [pid]).to_pylist()
+    assert [row["person_id"] for row in found] == [pid]
+    lines = found[0]["assumptions"].split(assumptions.SEPARATOR)
+    return [_same_words(line) for line in lines if line]
 
 
 @pytest.mark.parametrize("path", EHR_BUNDLES, ids=lambda p: p.name)

@@ -120,6 +120,12 @@ def test_spark_returns_the_same_patients_as_duckdb(
     for measure, expected in EXPECTED_GAPS.items():
         assert {pid for pid, _ in spark.measures[measure].gap_rows} == expected, measure
         assert spark.measures[measure].gap_rows == duck.measures[measure].gap_rows
+        # the facts behind each woman's assumptions come from the engine (assumptions.facts_of)
+        assumed = [
+            run.measures[measure].gap_table.select(["patient_id", "assumptions"])
+            for run in (spark, duck)
+        ]
+        assert assumed[0].to_pylist() == assumed[1].to_pylist(), measure
     assert spark.summary() == duck.summary()
     assert spark.malformed == duck.malformed
 
