@@ -222,7 +222,8 @@ def of_women(
 def with_assumptions(outcome: MeasureOutcome, lines: pa.Table) -> MeasureOutcome:
     """The measure outcome with its gap table's `assumptions` column (`lines`: `of_women`'s),
     dictionary-encoded as `lines` is (the CSV holds the words)."""
-    ids = outcome.gap_table.column("patient_id").cast(pa.string())
+    # one array, not chunks: a gap table with no rows can hold no chunk at all
+    ids = outcome.gap_table.column("patient_id").cast(pa.string()).combine_chunks()
     at = pc.index_in(ids, value_set=lines.column("person_id").combine_chunks())
     assumed = lines.column("assumptions").combine_chunks()
     numbers = pc.fill_null(assumed.indices.take(at), 0)  # 0: ""
