@@ -356,3 +356,20 @@ def test_her_report_reads_the_cores_fragility_fractures(
     result = assess(her, as_of=AS_OF)
     assert not result.clinical_osteoporosis.present
     assert fragility_fracture(her, result) is answer
+
+
+def test_no_web_router_types_the_weekly_aerobic_target() -> None:
+    """The web routers' words (docstrings, route summaries, messages) say the week's target
+    from its Cited value, never a typed 150. A quoted figure ('150 minutes') is another text's
+    words, cited as such."""
+    package = Path(ev.__file__).parent
+    typed = re.compile(rf"(?<![\w.'\"]){AEROBIC_MINUTES_PER_WEEK.value}(?!\w|\.\d)")
+    found = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted((package / "web" / "routers").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and typed.search(node.value)
+    ]
+    assert found == []
