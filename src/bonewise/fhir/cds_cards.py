@@ -28,10 +28,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bonewise import evidence as ev
-from bonewise.clinical import decision_words
+from bonewise.clinical import decision_words, monitoring
 from bonewise.clinical.assessment import Assessment
 from bonewise.clinical.bone_therapy import AGENT_LABELS
-from bonewise.clinical.calendar import add_months
 from bonewise.clinical.models import SITE_LABELS, PatientRecord
 from bonewise.fhir import read
 from bonewise.measures.windows import repeat_dxa_due
@@ -42,14 +41,6 @@ ORDER_SELECT = "bonewise-order-select"
 SOURCE_LABEL = "bonewise (decision support for review)"
 SUMMARY_MAX = 139  # CDS Hooks: summary < 140 characters
 _NS = uuid.UUID("8b0e58a4-4a3f-4a55-b0f1-1b7f1f2a9c41")
-# An aromatase inhibitor ordered with no DXA within the Hadji 2017 repeat interval's upper bound.
-DXA_LOOKBACK_MONTHS: ev.Cited[int] = ev.Cited(
-    ev.HADJI_REPEAT_DXA_MONTHS.value[1],
-    ev.HADJI_2017,
-    ev.HADJI_REPEAT_DXA_MONTHS.evidence,
-    "an aromatase inhibitor ordered with no DXA within the upper bound of the repeat-BMD "
-    "interval (HADJI_REPEAT_DXA_MONTHS)",
-)
 Indicator = Literal["info", "warning", "critical"]
 
 
@@ -209,7 +200,8 @@ def discovery() -> dict[str, Any]:
             title="bonewise: DXA before an aromatase inhibitor",
             description=(
                 "Warns when an aromatase inhibitor is ordered and no DXA is on record in the "
-                f"last {DXA_LOOKBACK_MONTHS.value} months, and suggests a DXA order."
+                f"last {ev.HADJI_REPEAT_DXA_MONTHS.value[1]} months (her repeat DXA overdue), "
+                "and suggests a DXA order."
             ),
             prefetch=ORDER_SELECT_PREFETCH,
         ),
@@ -767,32 +759,37 @@ def order_select_cards(
     orders = aromatase_inhibitor_orders(draft_orders, selections)
     if not orders:
         return CdsResponse(cards=[]).model_dump(exclude_none=True)
-    since = add_months(as_of, -DXA_LOOKBACK_MONTHS.value)
     days = [d for d in dxa_dates(resources) if d <= as_of]
-    # Recent while her next DXA is not yet overdue: the date the dxa-overdue alert and measure
-    # read (measures.windows), not a look-back of our own (they differ around 29 February).
-    if days and not repeat_dxa_due(days[-1]) < as_of:
+    # Recent while her next DXA is not yet overdue: the date and the comparison the dxa-overdue
+    # alert and measure read (measures.windows, clinical.monitoring), not a look-back of our own.
+    due = repeat_dxa_due(days[-1]) if days else None
+    if due is not None and not monitoring.past_due(due, as_of):
         return CdsResponse(cards=[]).model_dump(exclude_none=True)
+    repeat = ev.HADJI_REPEAT_DXA_MONTHS
+    low, high = repeat.value
     agents = ", ".join(sorted({drug.agent for _, drug in orders}))
-    last = f"the last on record is {days[-1].isoformat()}" if days else "none is on record"
-    low, high = ev.HADJI_REPEAT_DXA_MONTHS.value
+    last = (
+        f"the last on record is {days[-1].isoformat()}, its repeat due by {due.isoformat()}"
+        if due is not None
+        else "none is on record"
+    )
     reason = (
-        f"{agents} ordered; no DXA since {since.isoformat()} ({last}). Hadji 2017: assess "
+        f"{agents} ordered; no DXA in the last {high} months ({last}). Hadji 2017: assess "
         f"fracture risk in every woman starting an aromatase inhibitor; repeat BMD every "
         f"{low}-{high} months."
     )
     key = f"{patient_id}/{as_of.isoformat()}/order-select/{'|'.join(r for r, _ in orders)}"
     detail = (
-        f"An aromatase inhibitor ({agents}) is being ordered and {last} in the last "
-        f"{DXA_LOOKBACK_MONTHS.value} months. Aromatase inhibitors accelerate bone loss; "
+        f"An aromatase inhibitor ({agents}) is being ordered and no DXA is on record in the "
+        f"last {high} months ({last}). Aromatase inhibitors accelerate bone loss; "
         "Hadji et al. 2017 advise assessing fracture risk (DXA) in every woman starting one "
-        f"and repeating it every {low}-{high} months.\n\nSource: {DXA_LOOKBACK_MONTHS.citation} "
-        f"(evidence: {DXA_LOOKBACK_MONTHS.evidence})."
+        f"and repeating it every {low}-{high} months.\n\nSource: {repeat.citation} "
+        f"(evidence: {repeat.evidence})."
     )
     card = _card(
         key,
         topic="dxa-before-aromatase-inhibitor",
-        summary=f"No DXA in the last {DXA_LOOKBACK_MONTHS.value // 12} years: order a bone "
+        summary=f"No DXA in the last {high // 12} years: order a bone "
         f"density scan with this {agents}",
         indicator="warning",
         detail=detail,

@@ -16,6 +16,7 @@ from bonewise.clinical.assessment import NO_FRAX, Assessment
 from bonewise.clinical.bmd_series import SiteSeries
 from bonewise.clinical.bone_therapy import AGENT_LABELS
 from bonewise.clinical.checkin import CheckInTrend
+from bonewise.clinical.facts import derive_facts
 from bonewise.clinical.models import PatientRecord
 from bonewise.nutrition.cautions import catalogue as caution_catalogue
 from bonewise.render.banner import PatientBanner
@@ -307,16 +308,15 @@ def patient_advice(a: Assessment) -> tuple[Advice, ...]:
 
 
 def fragility_fracture(record: PatientRecord, a: Assessment) -> bool:
-    """She has broken a bone in a minor fall (or has a vertebral fracture) on record."""
-    rf = record.risk_factors
+    """She has broken a bone in a minor fall (or has a vertebral fracture) on record: the core's
+    answers the clinician's report shows, never the record's flags read again. Her fragility
+    fractures and the declared one after 50 (clinical.facts), and clinical osteoporosis (a
+    fragility fracture of hip or spine, or a declared vertebral fracture)."""
+    facts = derive_facts(record, as_of=a.as_of)
     return (
-        any(
-            f.counts_as_fragility(record.patient.birth_date)  # the core's answer
-            for f in record.fractures
-            if f.date <= a.as_of
-        )
-        or rf.prior_fragility_fracture_after_50 is True
-        or rf.vertebral_fracture is True
+        bool(facts.fragility_fractures)
+        or facts.fragility_fracture_after_50 is True
+        or a.clinical_osteoporosis.present
     )
 
 

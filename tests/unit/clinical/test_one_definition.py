@@ -17,7 +17,7 @@ from bonewise.clinical import densitometry, monitoring, safety
 from bonewise.clinical.assessment import assess
 from bonewise.clinical.bone_therapy import therapy_status
 from bonewise.clinical.facts import Facts, derive_facts
-from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent
+from bonewise.clinical.models import ANTIRESORPTIVES, AromataseInhibitor, BoneAgent, Fracture
 from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.exercise.planner import RULES
 from bonewise.exercise.safety import safety_profile
@@ -205,6 +205,8 @@ def test_the_population_and_the_codes_name_the_cores_agents() -> None:
         ({"date": "2025-03-01", "site": "wrist", "traumatic": True}, False),
         ({"date": "2010-03-01", "site": "wrist"}, False),  # at 43, not recorded as fragility
         ({"date": "2010-03-01", "site": "wrist", "fragility": True}, True),
+        ({"date": "2025-03-01", "site": "vertebra (T12)", "traumatic": True}, False),
+        ({"date": "2025-03-01", "site": "vertebra (T12)"}, True),
     ],
 )
 def test_her_report_and_the_clinicians_see_the_cores_fragility_fractures(
@@ -336,3 +338,38 @@ def test_a_fracture_at_50_is_reckoned_in_completed_years_everywhere(
     )
     [fracture] = unflagged.fractures
     assert fracture.counts_as_fragility(unflagged.patient.birth_date) is after_50
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_her_report_reads_the_cores_fragility_fractures(
+    monkeypatch: pytest.MonkeyPatch, answer: bool
+) -> None:
+    """Has she a fragility fracture on record: the core's facts (Facts.fragility_fractures and
+    the declared one after 50 as Facts reads it); her report's headline and question read them.
+    The patched answer is the other way round from her record, so a second reckoning shows."""
+    fracture = [Fracture(date=date(2025, 3, 1), site="wrist", fragility=True)]
+    monkeypatch.setattr(Facts, "fragility_fractures", property(lambda facts: fracture * answer))
+    monkeypatch.setattr(Facts, "fragility_fracture_after_50", property(lambda facts: answer))
+    on_record = [] if answer else [{"date": "2025-03-01", "site": "wrist"}]
+    declared = {"prior_fragility_fracture_after_50": not answer}
+    her = record(fractures=on_record, risk_factors=declared)
+    result = assess(her, as_of=AS_OF)
+    assert not result.clinical_osteoporosis.present
+    assert fragility_fracture(her, result) is answer
+
+
+def test_no_web_router_types_the_weekly_aerobic_target() -> None:
+    """The web routers' words (docstrings, route summaries, messages) say the week's target
+    from its Cited value, never a typed 150. A quoted figure ('150 minutes') is another text's
+    words, cited as such."""
+    package = Path(ev.__file__).parent
+    typed = re.compile(rf"(?<![\w.'\"]){AEROBIC_MINUTES_PER_WEEK.value}(?!\w|\.\d)")
+    found = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted((package / "web" / "routers").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and typed.search(node.value)
+    ]
+    assert found == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bonewise import evidence as ev
+from bonewise.clinical import monitoring
 from bonewise.clinical.calendar import add_months
 from bonewise.fhir import cds_cards as cds_hooks
 from bonewise.measures.windows import repeat_dxa_due
@@ -61,9 +65,41 @@ def _cards(
     return response["cards"]
 
 
-def test_lookback_is_the_hadji_repeat_interval_upper_bound() -> None:
-    assert cds_hooks.DXA_LOOKBACK_MONTHS.value == ev.HADJI_REPEAT_DXA_MONTHS.value[1] == 24
-    assert cds_hooks.DXA_LOOKBACK_MONTHS.source == ev.HADJI_2017
+def test_the_cards_cite_no_figure_of_their_own() -> None:
+    """The order card's 24 months is the upper bound of HADJI_REPEAT_DXA_MONTHS, read from
+    evidence.py: cds_cards builds no `Cited` of its own."""
+    tree = ast.parse(Path(cds_hooks.__file__).read_text())
+    built = [  # (its `Source` is the CDS Hooks card's, not evidence.Source)
+        f"line {node.lineno}: {ast.unparse(node.func)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) in ("Cited", "ev.Cited", "ev.Source")
+    ]
+    assert built == []
+    assert not [v for v in vars(cds_hooks).values() if isinstance(v, ev.Cited)]
+
+
+def test_the_order_card_quotes_the_hadji_repeat_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    cited = ev.HADJI_REPEAT_DXA_MONTHS
+    monkeypatch.setattr(ev, "HADJI_REPEAT_DXA_MONTHS", dataclasses.replace(cited, value=(6, 36)))
+    (card,) = _cards([], _order("199224"))
+    assert "No DXA in the last 3 years" in card["summary"]
+    assert "in the last 36 months" in card["detail"] and "every 6-36 months" in card["detail"]
+    assert cited.citation in card["detail"]
+    discovery = cds_hooks.discovery()["services"]
+    [order_select] = [s for s in discovery if s["hook"] == "order-select"]
+    assert "in the last 36 months" in order_select["description"]
+
+
+@pytest.mark.parametrize("overdue", [True, False])
+def test_the_order_card_is_overdue_by_the_schedules_comparison(
+    monkeypatch: pytest.MonkeyPatch, overdue: bool
+) -> None:
+    """ "Past its date" is monitoring.past_due's answer: the order card reads it as the
+    dxa-overdue alert does. The patched answer is the other way round from the calendar."""
+    monkeypatch.setattr(monitoring, "past_due", lambda due, as_of: overdue)
+    last = add_months(AS_OF, -1 if overdue else -30)
+    assert _warns(last, AS_OF) is overdue
 
 
 def test_dxa_exactly_24_months_ago_counts_as_recent_one_day_more_does_not() -> None:

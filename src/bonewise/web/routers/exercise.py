@@ -1,4 +1,5 @@
-"""Exercise: this week's bone-safe plan, the log of what she did, minutes against 150."""
+"""Exercise: this week's bone-safe plan, the log of what she did, minutes against the week's
+aerobic target (exercise.guidance.AEROBIC_MINUTES_PER_WEEK)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.datastructures import FormData
 
 from bonewise.clinical.calendar import EARLIEST_DAY
 from bonewise.exercise.adherence import MAX_LOAD_KG, MAX_REPS, MAX_SESSION_MINUTES, MAX_SETS
+from bonewise.exercise.guidance import AEROBIC_MINUTES_PER_WEEK
 from bonewise.render import web_charts as charts
 from bonewise.services import exercise
 from bonewise.services.access import InvalidInput
@@ -183,7 +185,8 @@ def exercise_session_submit(
 @router.get(
     "/api/v1/patients/{patient_id}/exercise",
     tags=["exercise"],
-    summary="This week's plan, the week's summary (minutes against 150) and weekly minutes",
+    summary="This week's plan, the week's summary (minutes against "
+    f"{AEROBIC_MINUTES_PER_WEEK.value}) and weekly minutes",
     responses=PATIENT_RESPONSES,
 )
 def api_exercise(
