@@ -125,33 +125,6 @@ def facts_of(t: rules.Tables, day: date, ms: MeasureSet, women: ir.Table) -> ir.
     )
 
 
-FractureLine = tuple[str, str, bool]  # ListedFacts.fractures' (day, site, mechanism recorded)
-
-
-class FractureReadings:
-    """The fractures of one run's flat rows, each read once (`rules.fracture_of`): women with
-    fractures seldom share a row of facts, but their fractures share codes and often days.
-    Local to one run, not the process: a Fracture may check its date against the day read."""
-
-    def __init__(self) -> None:
-        self._site: dict[tuple[str | None, str | None], str] = {}
-        self._line: dict[tuple[date, str, str], FractureLine | None] = {}
-
-    def line(
-        self, onset: date, concept: str, system: str | None, code: str | None
-    ) -> FractureLine | None:
-        """The fracture's (day, site, mechanism recorded); None: no fracture a record holds."""
-        if (site := self._site.get((system, code))) is None:
-            site = self._site[system, code] = rules.fracture_site_of_code(system, code)
-        key = (onset, concept, site)
-        if key not in self._line:
-            f = rules.fracture_of(onset, concept, site)
-            self._line[key] = (
-                None if f is None else (f.date.isoformat(), f.site, f.traumatic is not None)
-            )
-        return self._line[key]
-
-
 def listed_facts(
     age: int | None,
     recorded_menopausal_status: str | None,
@@ -162,19 +135,20 @@ def listed_facts(
     bone_metastases_listed: bool,
     long_glucocorticoids: bool,
     listed_conditions: tuple[ListedCondition, ...],
-    *,
-    readings: FractureReadings | None = None,
 ) -> ListedFacts:
     """One woman's ListedFacts from her row of `facts_of` (its conditions as `_conditions_key`):
-    each fracture's site in words from its code, each uncoded condition named by its code.
-    `readings`: the run's fractures already read (None: read hers afresh)."""
-    read = readings if readings is not None else FractureReadings()
+    each fracture's site in words from its code, each uncoded condition named by its code."""
     fractures = [
-        line
+        (f.date.isoformat(), f.site, f.traumatic is not None)
         for onset, concept, system, code in listed_conditions
         if concept in rules.FRACTURES
         and onset is not None
-        and (line := read.line(onset, concept, system, code)) is not None
+        and (
+            f := rules.fracture_from_row(
+                {"onset_date": onset, "concept": concept, "code_system": system, "code": code}
+            )
+        )
+        is not None
     ]
     uncoded: dict[str, list[str]] = defaultdict(list)
     for _, concept, _, code in listed_conditions:
@@ -219,7 +193,6 @@ def of_women(
     ids = ids.take(pc.array_sort_indices(ids))
     numbers: dict[tuple[Any, ...], int] = {}  # a row of facts -> its lines' number in `texts`
     texts: list[str] = [""]  # 0: no assumptions (a woman not read, see with_assumptions)
-    readings = FractureReadings()
     women_read, numbered = [], []
     for start in range(0, len(ids), WOMEN_PER_BATCH):
         women = ibis.memtable(pa.table({"person_id": ids.slice(start, WOMEN_PER_BATCH)}))
@@ -231,7 +204,7 @@ def of_women(
         batch = []
         for facts in zip(*columns, strict=True):
             if (number := numbers.get(facts)) is None:
-                assumed = listed_facts_assumptions(listed_facts(*facts, readings=readings))
+                assumed = listed_facts_assumptions(listed_facts(*facts))
                 number = numbers[facts] = len(texts)
                 texts.append(SEPARATOR.join(a.line for a in assumed))
             batch.append(number)

@@ -426,28 +426,14 @@ def fracture_from_row(row: dict[str, Any]) -> Fracture | None:
     from its code (as the FHIR import names it; unknown code: "site not coded"), traumatic when
     so recorded, else mechanism not recorded (a fragility fracture at 50 or over). None: the
     row's date is not one a record holds."""
-    return fracture_of(
-        row["onset_date"], row["concept"], fracture_site_of_code(row["code_system"], row["code"])
-    )
-
-
-def fracture_site_of_code(code_system: str | None, code: str | None) -> str:
-    """A flat fracture row's site in words from its code (as the FHIR import names it; unknown
-    code: "site not coded")."""
-    known = codes.condition_code(code_system, code or "")
-    return fracture_site(
+    known = codes.condition_code(row["code_system"], row["code"] or "")
+    site = fracture_site(
         known.fracture_site if known is not None else None,
         known is not None and known.vertebral,
     )
-
-
-def fracture_of(onset: date | None, concept: str, site: str) -> Fracture | None:
-    """The record's fracture of a flat `fracture` / `traumatic_fracture` row dated `onset` at
-    `site`: traumatic when so recorded, else mechanism not recorded. None: the date is not one
-    a record holds."""
-    traumatic = True if concept == "traumatic_fracture" else None
+    traumatic = True if row["concept"] == "traumatic_fracture" else None
     try:
-        return Fracture(date=onset, site=site, traumatic=traumatic)
+        return Fracture(date=row["onset_date"], site=site, traumatic=traumatic)
     except ValueError:
         return None
 
