@@ -219,15 +219,26 @@ def of_women(
     return pa.table({"person_id": person_id, "assumptions": assumptions})
 
 
-def with_assumptions(outcome: MeasureOutcome, lines: pa.Table) -> MeasureOutcome:
-    """The measure outcome with its gap table's `assumptions` column (`lines`: `of_women`'s),
-    dictionary-encoded as `lines` is (the CSV holds the words)."""
-    # one array, not chunks: a gap table with no rows can hold no chunk at all
-    ids = outcome.gap_table.column("patient_id").cast(pa.string()).combine_chunks()
+def with_assumptions(
+    outcomes: dict[str, MeasureOutcome], lines: pa.Table
+) -> dict[str, MeasureOutcome]:
+    """Each measure outcome with its gap table's `assumptions` column (`lines`: `of_women`'s),
+    dictionary-encoded as `lines` is (the CSV holds the words). The gap ids of all measures are
+    looked up in `lines` at once: one hash of its ids, not one per measure."""
+    ids = pa.chunked_array(
+        [c for m in outcomes.values() for c in m.gap_table.column("patient_id").chunks],
+        type=pa.string(),
+    ).combine_chunks()  # one array, not chunks: a run whose gap tables have no rows has none
     at = pc.index_in(ids, value_set=lines.column("person_id").combine_chunks())
     assumed = lines.column("assumptions").combine_chunks()
     numbers = pc.fill_null(assumed.indices.take(at), 0)  # 0: ""
-    column = pa.DictionaryArray.from_arrays(numbers, assumed.dictionary)
-    return dataclasses.replace(
-        outcome, gap_table=outcome.gap_table.append_column("assumptions", column)
-    )
+    found: dict[str, MeasureOutcome] = {}
+    start = 0
+    for measure_id, outcome in outcomes.items():
+        rows = outcome.gap_table.num_rows
+        column = pa.DictionaryArray.from_arrays(numbers.slice(start, rows), assumed.dictionary)
+        start += rows
+        found[measure_id] = dataclasses.replace(
+            outcome, gap_table=outcome.gap_table.append_column("assumptions", column)
+        )
+    return found

@@ -200,7 +200,7 @@ def evaluate(
         [c for m in outcomes.values() for c in m.gap_table["patient_id"].chunks], type=pa.string()
     )
     lines = assumptions.of_women(tables, as_of, ms, gap_women)
-    outcomes = {mid: assumptions.with_assumptions(m, lines) for mid, m in outcomes.items()}
+    outcomes = assumptions.with_assumptions(outcomes, lines)
     timings["assumptions"] = time.perf_counter() - t0
     return RunResult(
         as_of=as_of,
