@@ -54,11 +54,10 @@ FACT_COLUMNS = (
     "long_glucocorticoids",
     "listed_conditions",
 )
-_FLAGS = (
+_FLAGS = (  # a woman with no row behind one reads False (long_glucocorticoids: with_flag)
     "bilateral_oophorectomy",
     "ovarian_suppression_recorded",
     "bone_metastases_listed",
-    "long_glucocorticoids",
 )
 ListedCondition = tuple[date | None, str, str | None, str | None]  # onset, concept, system, code
 
@@ -113,9 +112,11 @@ def facts_of(t: rules.Tables, day: date, ms: MeasureSet, women: ir.Table) -> ir.
         ),
         ovarian_suppression_recorded=(drug.concept == "ovarian_suppression").any(),
     )
-    long_gc = rules.long_glucocorticoid_ids(t, day, ms).distinct()
-    long_gc = long_gc.mutate(long_glucocorticoids=ibis.literal(True))
-    facts = _with(_with(_with(base, conditions), drugs), long_gc)
+    facts = rules.with_flag(
+        _with(_with(base, conditions), drugs),
+        rules.long_glucocorticoid_ids(t, day, ms),
+        "long_glucocorticoids",
+    )
     return facts.select(
         "person_id",
         *[

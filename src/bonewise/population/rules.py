@@ -77,7 +77,7 @@ def age_years(birth: ir.DateValue, on: ir.DateValue) -> ir.IntegerValue:
     return on.year() - birth.year() - before_birthday.cast("int32")
 
 
-def _flag(base: ir.Table, ids: ir.Table, name: str) -> ir.Table:
+def with_flag(base: ir.Table, ids: ir.Table, name: str) -> ir.Table:
     """`base` with a boolean column `name`: is the row's person_id among `ids.person_id`."""
     hits = ids.select(_fid=ids.person_id).distinct().mutate(**{name: ibis.literal(True)})
     joined = base.left_join(hits, base.person_id == hits._fid).drop("_fid")
@@ -322,7 +322,7 @@ def dxa_overdue(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     otherwise = plus_months(base.index_date, ms.number("DXA_REPEAT_MONTHS"))
     # a loss decides only between the two due dates: the core is asked about those women only
     undecided = base.filter((after_loss < d) & (otherwise >= d))
-    base = _flag(base, significant_bmd_loss(t, day, among=undecided), "_loss")
+    base = with_flag(base, significant_bmd_loss(t, day, among=undecided), "_loss")
     next_due = ibis.ifelse(
         base._loss,
         plus_months(base.index_date, ms.number("DXA_REPEAT_AFTER_LOSS_MONTHS")),
@@ -397,8 +397,10 @@ def premenopausal_without_suppression(t: Tables, day: date) -> ir.Table:
     )
     cond = t["conditions"]
     oophorectomy = cond.filter((cond.concept == "bilateral_oophorectomy") & (cond.onset_date <= d))
-    people = _flag(p.select("person_id", "birth_date", "menopausal_status"), suppressed, "_gnrh")
-    people = _flag(people, oophorectomy, "_oophorectomy")
+    people = with_flag(
+        p.select("person_id", "birth_date", "menopausal_status"), suppressed, "_gnrh"
+    )
+    people = with_flag(people, oophorectomy, "_oophorectomy")
     inferred_premenopausal = (
         ~people._oophorectomy
         & (age_years(people.birth_date, d) < NCCN_POSTMENOPAUSAL_AGE.value).fill_null(True)
@@ -626,9 +628,9 @@ def therapy_gap(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     # bone metastases: hadji-2017 does not apply (bone-agent dosing is an oncology decision)
     cond = t["conditions"]
     metastases = cond.filter((cond.concept == "bone_metastases") & (cond.onset_date <= d))
-    base = _flag(base, metastases, "_metastases")
+    base = with_flag(base, metastases, "_metastases")
     # premenopausal without ovarian suppression: hadji-2017 waits for her status (undetermined)
-    base = _flag(base, premenopausal_without_suppression(t, day), "_premenopausal")
+    base = with_flag(base, premenopausal_without_suppression(t, day), "_premenopausal")
     base = base.filter(~base._metastases & ~base._premenopausal)
     drugs = t["drug_exposures"]
     bta = drugs.filter((drugs.drug_class == "bone_directed_therapy") & (drugs.start_date <= d))
@@ -682,7 +684,7 @@ def denosumab_lapse(t: Tables, day: date, ms: MeasureSet) -> ir.Table:
     others = drugs.filter(drugs.concept.isin(list(OTHER_ANTIRESORPTIVES)))
     pairs = others.join(base.select("person_id", "index_date"), "person_id")
     switched = pairs.filter(pairs.start_date > pairs.index_date)
-    base = _flag(base, switched, "_switched")
+    base = with_flag(base, switched, "_switched")
     next_due = plus_months(base.index_date, ms.number("DENOSUMAB_INTERVAL_MONTHS"))
     on_time = plus_days(next_due, 7 * ms.number("DENOSUMAB_ON_TIME_WEEKS")) >= d
     return _result(base.mutate(numerator=on_time | base._switched))
